@@ -1,0 +1,1 @@
+"""Applications: an applicant on a posting, its stage, status, history and notes."""

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+
+
+class ApplicationStatus(enum.Enum):
+    ACTIVE = "ACTIVE"
+    REJECTED = "REJECTED"
+    HIRED = "HIRED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class Application(IdMixin, TimestampMixin, Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "posting_id"),
+        Index("ix_applications_company_id_updated_at", "company_id", "updated_at", "id"),
+        Index("ix_applications_posting_id_id", "posting_id", "id"),
+        Index("ix_applications_stage_id_id", "stage_id", "id"),
+    )
+
+    company_id: Mapped[int] = company_fk(index=False)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"))
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="RESTRICT"))
+    status: Mapped[ApplicationStatus] = mapped_column(
+        str_enum(ApplicationStatus, "application_status"), server_default=text("'ACTIVE'")
+    )
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+    applied_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class StageTransition(IdMixin, Base):
+    """Append-only: one row per move. Stage names are kept so history outlives a stage."""
+
+    __tablename__ = "stage_transitions"
+    __table_args__ = (Index("ix_stage_transitions_application_id_id", "application_id", "id"),)
+
+    company_id: Mapped[int] = company_fk()
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    from_stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="SET NULL")
+    )
+    to_stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="SET NULL")
+    )
+    from_stage_name: Mapped[str | None] = mapped_column(String(200))
+    to_stage_name: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Note(IdMixin, TimestampMixin, Base):
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_application_id_id", "application_id", "id"),)
+
+    company_id: Mapped[int] = company_fk()
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    author: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""API keys: hashed secrets bound to companies, carrying scopes."""

@@ -1,0 +1,59 @@
+"""Engine and session factory; the database URL is resolved once by the entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from service.settings import Settings
+
+
+def async_url(url: str) -> str:
+    """Return `url` with the asyncpg driver (`postgresql+asyncpg://`)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme in {"postgres", "postgresql"}:
+        return urlunsplit(parts._replace(scheme="postgresql+asyncpg"))
+    raise ValueError(f"not a PostgreSQL URL: {parts.scheme}://…")
+
+
+def plain_url(url: str) -> str:
+    """Return `url` as a libpq URL (`postgresql://`), for asyncpg or psql directly."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme="postgresql"))
+
+
+class Database:
+    """Owns the database URL, the embedded server handle (if any) and nothing else.
+
+    Entry points call `Database.open(settings)`; the server stays up while the handle lives.
+    """
+
+    def __init__(self, url: str, server: Any = None) -> None:
+        self.url = url
+        self.server = server
+
+    @classmethod
+    def open(cls, settings: Settings, *, throwaway: bool = False) -> Database:
+        if settings.database_url:
+            return cls(settings.database_url)
+        from service.db.embedded import start_embedded
+
+        server, url = start_embedded(settings.data_dir, throwaway=throwaway)
+        return cls(url, server)
+
+    def engine(self, settings: Settings | None = None, **kwargs: Any) -> AsyncEngine:
+        s = settings or Settings()
+        options: dict[str, Any] = {
+            "pool_size": s.db_pool_size,
+            "max_overflow": s.db_max_overflow,
+            "pool_pre_ping": False,
+        }
+        options.update(kwargs)
+        return create_async_engine(async_url(self.url), **options)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

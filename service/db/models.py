@@ -1,0 +1,25 @@
+"""Imports every domain's tables so `Base.metadata` is complete (Alembic, tests)."""
+
+from service.applicants.models import Applicant, ApplicantEmail
+from service.applications.models import Application, Note, StageTransition
+from service.auth.models import ApiKey, ApiKeyCompany
+from service.companies.models import Company
+from service.db.base import Base
+from service.integrations.models import ExternalRef
+from service.pipeline.models import PipelineStage
+from service.postings.models import Posting
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyCompany",
+    "Applicant",
+    "ApplicantEmail",
+    "Application",
+    "Base",
+    "Company",
+    "ExternalRef",
+    "Note",
+    "PipelineStage",
+    "Posting",
+    "StageTransition",
+]

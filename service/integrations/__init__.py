@@ -1,0 +1,1 @@
+"""Links between Hiregraph records and the records of partner ATS systems."""

@@ -1,0 +1,1 @@
+"""Pipeline stages: the ordered steps an application moves through on one posting."""

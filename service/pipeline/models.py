@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+
+
+class StageKind(enum.Enum):
+    APPLIED = "APPLIED"
+    SCREEN = "SCREEN"
+    ASSESSMENT = "ASSESSMENT"
+    INTERVIEW = "INTERVIEW"
+    OFFER = "OFFER"
+    HIRED = "HIRED"
+
+
+class PipelineStage(IdMixin, TimestampMixin, Base):
+    __tablename__ = "pipeline_stages"
+    __table_args__ = (
+        UniqueConstraint(
+            "posting_id", "position", deferrable=True, initially="DEFERRED"
+        ),
+        Index("ix_pipeline_stages_company_id_updated_at", "company_id", "updated_at"),
+    )
+
+    company_id: Mapped[int] = company_fk(index=False)
+    posting_id: Mapped[int] = mapped_column(
+        ForeignKey("postings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[StageKind] = mapped_column(str_enum(StageKind, "stage_kind"))

@@ -1,0 +1,1 @@
+"""Job postings: what a company hires for, with salary ranges and described sections."""
