@@ -94,9 +94,7 @@ def upgrade() -> None:
             name=op.f("fk_api_key_companies_company_id_companies"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "api_key_id", "company_id", name=op.f("pk_api_key_companies")
-        ),
+        sa.PrimaryKeyConstraint("api_key_id", "company_id", name=op.f("pk_api_key_companies")),
     )
     op.create_index(
         op.f("ix_api_key_companies_company_id"),
@@ -109,7 +107,7 @@ def upgrade() -> None:
         sa.Column("company_id", sa.BigInteger(), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column(
-            "email_addresses",
+            "emails",
             postgresql.ARRAY(sa.Text()),
             server_default=sa.text("'{}'"),
             nullable=False,
@@ -138,7 +136,7 @@ def upgrade() -> None:
             "search_vector",
             postgresql.TSVECTOR(),
             sa.Computed(
-                "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(immutable_array_to_string(email_addresses, ' '), '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(location, '') || ' ' || coalesce(source, '') || ' ' || coalesce(immutable_array_to_string(tags, ' '), '')), 'B')",
+                "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(immutable_array_to_string(emails, ' '), '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(location, '') || ' ' || coalesce(source, '') || ' ' || coalesce(immutable_array_to_string(tags, ' '), '')), 'B')",
                 persisted=True,
             ),
             nullable=False,
@@ -369,9 +367,7 @@ def upgrade() -> None:
             name=op.f("fk_applicant_emails_company_id_companies"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "applicant_id", "position", name=op.f("pk_applicant_emails")
-        ),
+        sa.PrimaryKeyConstraint("applicant_id", "position", name=op.f("pk_applicant_emails")),
         sa.UniqueConstraint(
             "company_id",
             "normalized",
@@ -537,9 +533,7 @@ def upgrade() -> None:
         ["posting_id", "id"],
         unique=False,
     )
-    op.create_index(
-        "ix_applications_stage_id_id", "applications", ["stage_id", "id"], unique=False
-    )
+    op.create_index("ix_applications_stage_id_id", "applications", ["stage_id", "id"], unique=False)
     op.create_table(
         "notes",
         sa.Column("company_id", sa.BigInteger(), nullable=False),
@@ -573,9 +567,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
     )
-    op.create_index(
-        "ix_notes_application_id_id", "notes", ["application_id", "id"], unique=False
-    )
+    op.create_index("ix_notes_application_id_id", "notes", ["application_id", "id"], unique=False)
     op.create_index(op.f("ix_notes_company_id"), "notes", ["company_id"], unique=False)
     op.create_table(
         "stage_transitions",
@@ -635,12 +627,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(
-        op.f("ix_stage_transitions_company_id"), table_name="stage_transitions"
-    )
-    op.drop_index(
-        "ix_stage_transitions_application_id_id", table_name="stage_transitions"
-    )
+    op.drop_index(op.f("ix_stage_transitions_company_id"), table_name="stage_transitions")
+    op.drop_index("ix_stage_transitions_application_id_id", table_name="stage_transitions")
     op.drop_table("stage_transitions")
     op.drop_index(op.f("ix_notes_company_id"), table_name="notes")
     op.drop_index("ix_notes_application_id_id", table_name="notes")
@@ -650,13 +638,9 @@ def downgrade() -> None:
     op.drop_index("ix_applications_company_id_updated_at", table_name="applications")
     op.drop_table("applications")
     op.drop_index(op.f("ix_pipeline_stages_posting_id"), table_name="pipeline_stages")
-    op.drop_index(
-        "ix_pipeline_stages_company_id_updated_at", table_name="pipeline_stages"
-    )
+    op.drop_index("ix_pipeline_stages_company_id_updated_at", table_name="pipeline_stages")
     op.drop_table("pipeline_stages")
-    op.drop_index(
-        op.f("ix_applicant_emails_applicant_id"), table_name="applicant_emails"
-    )
+    op.drop_index(op.f("ix_applicant_emails_applicant_id"), table_name="applicant_emails")
     op.drop_table("applicant_emails")
     op.drop_index("ix_postings_search", table_name="postings", postgresql_using="gin")
     op.drop_index("ix_postings_company_id_updated_at", table_name="postings")
@@ -664,14 +648,10 @@ def downgrade() -> None:
     op.drop_index("ix_external_refs_entity", table_name="external_refs")
     op.drop_index(op.f("ix_external_refs_company_id"), table_name="external_refs")
     op.drop_table("external_refs")
-    op.drop_index(
-        "ix_applicants_search", table_name="applicants", postgresql_using="gin"
-    )
+    op.drop_index("ix_applicants_search", table_name="applicants", postgresql_using="gin")
     op.drop_index("ix_applicants_company_id_updated_at", table_name="applicants")
     op.drop_table("applicants")
-    op.drop_index(
-        op.f("ix_api_key_companies_company_id"), table_name="api_key_companies"
-    )
+    op.drop_index(op.f("ix_api_key_companies_company_id"), table_name="api_key_companies")
     op.drop_table("api_key_companies")
     op.drop_table("companies")
     op.drop_table("api_keys")

@@ -10,7 +10,7 @@ from service.db.base import Base, IdMixin, TimestampMixin, company_fk
 
 _SEARCH_DOCUMENT = (
     "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, coalesce(immutable_array_to_string(email_addresses, ' '), '')), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, coalesce(immutable_array_to_string(emails, ' '), '')), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, "
     "coalesce(location, '') || ' ' || coalesce(source, '') || ' ' || "
     "coalesce(immutable_array_to_string(tags, ' '), '')), 'B')"
@@ -26,16 +26,14 @@ class Applicant(IdMixin, TimestampMixin, Base):
 
     company_id: Mapped[int] = company_fk(index=False)
     name: Mapped[str] = mapped_column(String(300))
-    email_addresses: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    emails: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     """The addresses as given, in order; uniqueness is kept by `applicant_emails`."""
     phones: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     location: Mapped[str | None] = mapped_column(String(300))
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
     source: Mapped[str | None] = mapped_column(String(200))
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
-    )
+    search_vector: Mapped[Any] = mapped_column(TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True)
 
 
 class ApplicantEmail(Base):
@@ -44,9 +42,7 @@ class ApplicantEmail(Base):
     __tablename__ = "applicant_emails"
     __table_args__ = (UniqueConstraint("company_id", "normalized"),)
 
-    company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=False
-    )
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=False)
     applicant_id: Mapped[int] = mapped_column(
         ForeignKey("applicants.id", ondelete="CASCADE"), index=True, primary_key=True
     )

@@ -45,12 +45,8 @@ class StageTransition(IdMixin, Base):
 
     company_id: Mapped[int] = company_fk()
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
-    from_stage_id: Mapped[int | None] = mapped_column(
-        ForeignKey("pipeline_stages.id", ondelete="SET NULL")
-    )
-    to_stage_id: Mapped[int | None] = mapped_column(
-        ForeignKey("pipeline_stages.id", ondelete="SET NULL")
-    )
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="SET NULL"))
+    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="SET NULL"))
     from_stage_name: Mapped[str | None] = mapped_column(String(200))
     to_stage_name: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str | None] = mapped_column(String(200))

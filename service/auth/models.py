@@ -25,9 +25,7 @@ class ApiKey(IdMixin, TimestampMixin, Base):
 class ApiKeyCompany(Base):
     __tablename__ = "api_key_companies"
 
-    api_key_id: Mapped[int] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
-    )
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
     company_id: Mapped[int] = mapped_column(
         ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True, index=True
     )

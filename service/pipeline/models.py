@@ -20,16 +20,12 @@ class StageKind(enum.Enum):
 class PipelineStage(IdMixin, TimestampMixin, Base):
     __tablename__ = "pipeline_stages"
     __table_args__ = (
-        UniqueConstraint(
-            "posting_id", "position", deferrable=True, initially="DEFERRED"
-        ),
+        UniqueConstraint("posting_id", "position", deferrable=True, initially="DEFERRED"),
         Index("ix_pipeline_stages_company_id_updated_at", "company_id", "updated_at"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    posting_id: Mapped[int] = mapped_column(
-        ForeignKey("postings.id", ondelete="CASCADE"), index=True
-    )
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[StageKind] = mapped_column(str_enum(StageKind, "stage_kind"))

@@ -75,9 +75,7 @@ class Posting(IdMixin, TimestampMixin, Base):
     employment_type: Mapped[EmploymentType] = mapped_column(
         str_enum(EmploymentType, "employment_type"), server_default=text("'FULL_TIME'")
     )
-    workplace: Mapped[Workplace] = mapped_column(
-        str_enum(Workplace, "workplace"), server_default=text("'ONSITE'")
-    )
+    workplace: Mapped[Workplace] = mapped_column(str_enum(Workplace, "workplace"), server_default=text("'ONSITE'"))
     locations: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     regions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     salary_ranges: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
@@ -91,6 +89,4 @@ class Posting(IdMixin, TimestampMixin, Base):
     apply_url: Mapped[str | None] = mapped_column(String(2000))
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    search_vector: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
-    )
+    search_vector: Mapped[Any] = mapped_column(TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True)

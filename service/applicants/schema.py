@@ -1,0 +1,176 @@
+"""Query and mutation fields of the applicants domain."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import exists, select
+from strawberry import UNSET, Info
+
+from service.applicants import service
+from service.applicants.models import ApplicantEmail
+from service.applicants.types import APPLICANT, Applicant, LinkKind
+from service.errors import not_found
+from service.graphql.mutations import UserError, decode_id, run
+from service.graphql.pagination import SortKey
+from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection
+from service.postings.schema import search_condition
+
+
+@strawberry.enum(description="What applicants can be sorted by.")
+class ApplicantOrderField(enum.Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NAME = "name"
+
+
+@strawberry.input(description="How to sort applicants; ties break on creation order.")
+class ApplicantOrder:
+    field: ApplicantOrderField = strawberry.field(description="The field to sort by.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="The direction.")
+
+
+@strawberry.input(description="Conditions applicants must all meet.")
+class ApplicantFilter:
+    company_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only these companies' applicants."
+    )
+    updated_since: datetime | None = strawberry.field(
+        default=None, description="Only applicants changed at or after this time."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Full-text search over name, emails, location, source and tags."
+    )
+    email: str | None = strawberry.field(default=None, description="Only the applicant with this address (normalised).")
+    tags: list[str] | None = strawberry.field(default=None, description="Only applicants carrying all these tags.")
+
+
+def _conditions(f: ApplicantFilter | None) -> list[Any]:
+    if f is None:
+        return []
+    c = APPLICANT.table.c
+    out: list[Any] = []
+    if f.company_ids is not None:
+        out.append(c.company_id.in_(decode_ids(f.company_ids, "Company", "filter.companyIds")))
+    if f.updated_since is not None:
+        out.append(c.updated_at >= f.updated_since)
+    if f.search:
+        out.append(search_condition(c.search_vector, f.search, "simple"))
+    if f.email is not None:
+        e = ApplicantEmail.__table__.c
+        out.append(
+            exists(select(e.applicant_id).where(e.applicant_id == c.id, e.normalized == f.email.strip().lower()))
+        )
+    if f.tags:
+        out.append(c.tags.contains(f.tags))
+    return out
+
+
+def _sort(order: ApplicantOrder | None) -> SortKey:
+    table = APPLICANT.table
+    if order is None:
+        return SortKey("id", None, table.c.id)
+    name = order.field.value
+    return SortKey(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC, name != "name")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Applicants of the companies this key may see.")
+    async def applicants(
+        self,
+        info: Info,
+        filter: ApplicantFilter | None = None,
+        order_by: ApplicantOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Applicant]:
+        return await root_connection(info, APPLICANT, _conditions(filter), _sort(order_by), first, after, last, before)
+
+
+@strawberry.input(description="A link to a profile or portfolio.")
+class ApplicantLinkInput:
+    kind: LinkKind = strawberry.field(description="What the link points to.")
+    url: str = strawberry.field(description="An http(s) address.")
+
+
+@strawberry.input(description="A new applicant.")
+class ApplicantCreateInput:
+    company_id: strawberry.ID = strawberry.field(description="The company applied to.")
+    name: str = strawberry.field(description="The applicant's full name.")
+    emails: list[str] | None = strawberry.field(default=None, description="Email addresses, primary first.")
+    phones: list[str] | None = strawberry.field(default=None, description="Phone numbers.")
+    location: str | None = strawberry.field(default=None, description="Where the applicant lives.")
+    links: list[ApplicantLinkInput] | None = strawberry.field(default=None, description="Profiles and portfolios.")
+    source: str | None = strawberry.field(default=None, description="How the applicant found the company.")
+    tags: list[str] | None = strawberry.field(default=None, description="Labels.")
+
+
+@strawberry.input(description="Changes to an applicant; omitted fields stay as they are, lists are replaced.")
+class ApplicantUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The applicant.")
+    name: str | None = strawberry.field(default=UNSET, description="The full name.")
+    emails: list[str] | None = strawberry.field(default=UNSET, description="Email addresses, primary first.")
+    phones: list[str] | None = strawberry.field(default=UNSET, description="Phone numbers.")
+    location: str | None = strawberry.field(default=UNSET, description="Where the applicant lives.")
+    links: list[ApplicantLinkInput] | None = strawberry.field(default=UNSET, description="Profiles and portfolios.")
+    source: str | None = strawberry.field(default=UNSET, description="How the applicant found the company.")
+    tags: list[str] | None = strawberry.field(default=UNSET, description="Labels.")
+
+
+@strawberry.type(description="The result of an applicant mutation.")
+class ApplicantPayload:
+    applicant: Applicant | None = strawberry.field(description="The applicant as it is now, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+EDITABLE = ("name", "emails", "phones", "location", "links", "source", "tags")
+
+
+def _fields(data: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in EDITABLE:
+        value = getattr(data, name, UNSET)
+        if value is UNSET:
+            continue
+        if name == "links" and value is not None:
+            value = [(link.kind.value, link.url) for link in value]
+        out[name] = value
+    return out
+
+
+def _payload(result: tuple[Any, list[UserError]]) -> ApplicantPayload:
+    applicant, errors = result
+    return ApplicantPayload(applicant=APPLICANT.from_model(applicant) if applicant is not None else None, errors=errors)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create an applicant; an email another applicant of the company has is refused.")
+    async def applicant_create(self, info: Info, input: ApplicantCreateInput) -> ApplicantPayload:
+        scope = info.context.company_ids
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            company_id = decode_id(input.company_id, "Company", "companyId")
+            if company_id not in scope:
+                raise not_found("companyId", "company")
+            return await service.create_applicant(session, company_id, _fields(input))
+
+        return _payload(await run(info, "applicants", work))
+
+    @strawberry.mutation(description="Change an applicant's details.")
+    async def applicant_update(self, info: Info, input: ApplicantUpdateInput) -> ApplicantPayload:
+        scope = info.context.company_ids
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            applicant = await service.get_applicant(
+                session, scope, decode_id(input.id, "Applicant", "id"), "id", lock=True
+            )
+            return await service.update_applicant(session, applicant, _fields(input))
+
+        return _payload(await run(info, "applicants", work))

@@ -1,0 +1,139 @@
+"""Creating and editing applicants; each email address is unique within a company."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import validation
+from service.applicants.models import Applicant, ApplicantEmail
+from service.errors import Collector, DomainError, ErrorCode, not_found
+
+LINK_KINDS = ("LINKEDIN", "GITHUB", "PORTFOLIO", "WEBSITE", "OTHER")
+MAX_EMAILS = 10
+
+
+def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Validate the fields present; return (clean row values, normalised emails)."""
+    clean: dict[str, Any] = {}
+    normalized: list[str] = []
+    for key, value in changes.items():
+        if key == "name":
+            clean[key] = validation.text(problems, value, "name", max_length=300, required=True)
+        elif key == "emails":
+            given: list[str] = []
+            for i, address in enumerate(value or []):
+                checked = validation.email(problems, address, f"emails.{i}")
+                if checked and checked[1] not in normalized:
+                    given.append(checked[0])
+                    normalized.append(checked[1])
+            if len(value or []) > MAX_EMAILS:
+                problems.add(ErrorCode.INVALID, f"at most {MAX_EMAILS} email addresses", "emails")
+            clean[key] = given
+        elif key == "phones":
+            clean[key] = validation.string_list(problems, value, "phones", max_items=10, max_length=40)
+        elif key in ("location", "source"):
+            clean[key] = validation.text(problems, value, key, max_length=300 if key == "location" else 200)
+        elif key == "tags":
+            clean[key] = validation.string_list(problems, value, "tags", max_items=50, max_length=100)
+        elif key == "links":
+            links = []
+            for i, (kind, url) in enumerate(value or []):
+                checked_url = validation.url(problems, url, f"links.{i}.url")
+                if checked_url is None:
+                    problems.add(ErrorCode.REQUIRED, "a link needs a URL", f"links.{i}.url")
+                if kind not in LINK_KINDS:
+                    problems.add(ErrorCode.INVALID, f"unknown link kind {kind}", f"links.{i}.kind")
+                links.append({"kind": kind, "url": checked_url})
+            if len(links) > 20:
+                problems.add(ErrorCode.INVALID, "at most 20 links", "links")
+            clean[key] = links
+        else:
+            raise ValueError(f"not an editable applicant field: {key}")
+    return clean, normalized
+
+
+async def _claim_emails(session: AsyncSession, applicant: Applicant, normalized: Sequence[str]) -> None:
+    """Make `normalized` the applicant's addresses; refuse one another applicant holds."""
+    await session.execute(delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id))
+    if not normalized:
+        return
+    rows = [
+        {"company_id": applicant.company_id, "applicant_id": applicant.id, "position": i, "normalized": e}
+        for i, e in enumerate(normalized)
+    ]
+    inserted = (
+        (
+            await session.execute(
+                insert(ApplicantEmail)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["company_id", "normalized"])
+                .returning(ApplicantEmail.normalized)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    taken = [e for e in normalized if e not in set(inserted)]
+    if taken:
+        i = list(normalized).index(taken[0])
+        raise DomainError(
+            ErrorCode.DUPLICATE, f"another applicant of this company has the address {taken[0]}", f"emails.{i}"
+        )
+
+
+async def find_by_email(session: AsyncSession, company_id: int, address: str) -> Applicant | None:
+    problems = Collector()
+    checked = validation.email(problems, address, "email")
+    if checked is None:
+        return None
+    return (
+        await session.execute(
+            select(Applicant)
+            .join(ApplicantEmail, ApplicantEmail.applicant_id == Applicant.id)
+            .where(ApplicantEmail.company_id == company_id, ApplicantEmail.normalized == checked[1])
+        )
+    ).scalar_one_or_none()
+
+
+async def create_applicant(session: AsyncSession, company_id: int, fields: dict[str, Any]) -> Applicant:
+    problems = Collector()
+    fields.setdefault("name", None)
+    clean, normalized = _check_fields(problems, fields)
+    problems.raise_if_any()
+    applicant = Applicant(company_id=company_id, **clean)
+    session.add(applicant)
+    await session.flush()
+    await _claim_emails(session, applicant, normalized)
+    await session.refresh(applicant)
+    return applicant
+
+
+async def get_applicant(
+    session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
+) -> Applicant:
+    stmt = select(Applicant).where(Applicant.id == pk, Applicant.company_id.in_(company_ids))
+    if lock:
+        stmt = stmt.with_for_update()
+    applicant = (await session.execute(stmt)).scalar_one_or_none()
+    if applicant is None:
+        raise not_found(field, "applicant")
+    return applicant
+
+
+async def update_applicant(session: AsyncSession, applicant: Applicant, changes: dict[str, Any]) -> Applicant:
+    problems = Collector()
+    clean, normalized = _check_fields(problems, changes)
+    problems.raise_if_any()
+    for key, value in clean.items():
+        setattr(applicant, key, value)
+    applicant.updated_at = func.now()
+    await session.flush()
+    if "emails" in clean:
+        await _claim_emails(session, applicant, normalized)
+    await session.refresh(applicant)
+    return applicant

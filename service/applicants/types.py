@@ -1,0 +1,71 @@
+"""GraphQL types of the applicants domain."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import Info
+
+from service.applicants import models
+from service.graphql.entities import Entity, register
+from service.graphql.relay import Connection, Node, connection_relation, load_connection, to_one
+
+if TYPE_CHECKING:
+    from service.applications.types import Application
+
+APPLICATIONS = connection_relation("Application", "applicant_id")
+
+
+@strawberry.enum(description="What a link on an applicant points to.")
+class LinkKind(enum.Enum):
+    LINKEDIN = "LINKEDIN"
+    GITHUB = "GITHUB"
+    PORTFOLIO = "PORTFOLIO"
+    WEBSITE = "WEBSITE"
+    OTHER = "OTHER"
+
+
+@strawberry.type(description="A link an applicant gave: a profile, a portfolio, a website.")
+class ApplicantLink:
+    kind: LinkKind = strawberry.field(description="What the link points to.")
+    url: str = strawberry.field(description="The address.")
+
+
+@strawberry.type(description="A person who applies to a company's postings.")
+class Applicant(Node):
+    name: str = strawberry.field(description="The applicant's full name.")
+    emails: list[str] = strawberry.field(
+        description="Email addresses, primary first; each is unique within the company."
+    )
+    phones: list[str] = strawberry.field(description="Phone numbers, as given.")
+    location: str | None = strawberry.field(description="Where the applicant lives, as given.")
+    links: list[ApplicantLink] = strawberry.field(description="Profiles and portfolio links.")
+    source: str | None = strawberry.field(description="How the applicant found the company.")
+    tags: list[str] = strawberry.field(description="Free-form labels recruiters attach.")
+    created_at: datetime = strawberry.field(description="When the applicant was created.")
+    updated_at: datetime = strawberry.field(description="When the applicant last changed.")
+
+    company = to_one(
+        "Company", "service.companies.types", "company_id", description="The company the applicant applied to."
+    )
+
+    @strawberry.field(description="The applicant's applications, oldest first.", metadata={"relation": APPLICATIONS})
+    async def applications(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Application, strawberry.lazy("service.applications.types")]]:
+        return await load_connection(info, APPLICATIONS, self, first, after, last, before)
+
+
+def _convert(values: dict[str, Any]) -> None:
+    values["links"] = [ApplicantLink(kind=LinkKind(link["kind"]), url=link["url"]) for link in values["links"]]
+
+
+APPLICANT = register(Entity(Applicant, models.Applicant.__table__, area="applicants", convert=_convert))

@@ -1,0 +1,247 @@
+"""Query and mutation fields of the applications domain."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import Info
+
+from service.applicants.service import get_applicant
+from service.applications import service
+from service.applications.models import ApplicationStatus
+from service.applications.types import APPLICATION, NOTE, Application, Note
+from service.graphql.mutations import UserError, decode_id, run
+from service.graphql.pagination import SortKey
+from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection
+from service.pipeline.service import get_stage
+from service.postings.service import get_posting
+
+
+@strawberry.enum(description="What applications can be sorted by.")
+class ApplicationOrderField(enum.Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    APPLIED_AT = "applied_at"
+
+
+@strawberry.input(description="How to sort applications; ties break on creation order.")
+class ApplicationOrder:
+    field: ApplicationOrderField = strawberry.field(description="The field to sort by.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="The direction.")
+
+
+@strawberry.input(description="Conditions applications must all meet.")
+class ApplicationFilter:
+    company_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these companies.")
+    posting_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these postings.")
+    stage_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only applications at these stages."
+    )
+    applicant_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these applicants.")
+    status: list[ApplicationStatus] | None = strawberry.field(default=None, description="Only these statuses.")
+    updated_since: datetime | None = strawberry.field(
+        default=None, description="Only applications changed at or after this time."
+    )
+
+
+def _conditions(f: ApplicationFilter | None) -> list[Any]:
+    if f is None:
+        return []
+    c = APPLICATION.table.c
+    out: list[Any] = []
+    for ids, type_name, column, argument in (
+        (f.company_ids, "Company", c.company_id, "filter.companyIds"),
+        (f.posting_ids, "Posting", c.posting_id, "filter.postingIds"),
+        (f.stage_ids, "PipelineStage", c.stage_id, "filter.stageIds"),
+        (f.applicant_ids, "Applicant", c.applicant_id, "filter.applicantIds"),
+    ):
+        if ids is not None:
+            out.append(column.in_(decode_ids(ids, type_name, argument)))
+    if f.status is not None:
+        out.append(c.status.in_([s.value for s in f.status]))
+    if f.updated_since is not None:
+        out.append(c.updated_at >= f.updated_since)
+    return out
+
+
+def _sort(order: ApplicationOrder | None) -> SortKey:
+    table = APPLICATION.table
+    if order is None:
+        return SortKey("id", None, table.c.id)
+    name = order.field.value
+    return SortKey(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC, True)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Applications of the companies this key may see.")
+    async def applications(
+        self,
+        info: Info,
+        filter: ApplicationFilter | None = None,
+        order_by: ApplicationOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Application]:
+        return await root_connection(
+            info, APPLICATION, _conditions(filter), _sort(order_by), first, after, last, before
+        )
+
+
+@strawberry.input(description="An applicant applying to a posting.")
+class ApplicationSubmitInput:
+    applicant_id: strawberry.ID = strawberry.field(description="Who applies.")
+    posting_id: strawberry.ID = strawberry.field(description="The posting, which must be OPEN.")
+    source: str | None = strawberry.field(default=None, description="Where the application came from.")
+    applied_at: datetime | None = strawberry.field(default=None, description="When they applied; default now.")
+    actor: str | None = strawberry.field(default=None, description="Who recorded it; default the API key's name.")
+
+
+@strawberry.input(description="Move an application to another stage of its posting.")
+class ApplicationMoveInput:
+    id: strawberry.ID = strawberry.field(description="The application.")
+    stage_id: strawberry.ID = strawberry.field(description="The new stage, of the same posting.")
+    reason: str | None = strawberry.field(default=None, description="Why, for the history.")
+    actor: str | None = strawberry.field(default=None, description="Who moved it; default the API key's name.")
+
+
+@strawberry.input(description="Reject an active application.")
+class ApplicationRejectInput:
+    id: strawberry.ID = strawberry.field(description="The application.")
+    reason: str | None = strawberry.field(default=None, description="Why it was rejected.")
+
+
+@strawberry.input(description="Hire the applicant of an active application.")
+class ApplicationHireInput:
+    id: strawberry.ID = strawberry.field(description="The application.")
+    actor: str | None = strawberry.field(default=None, description="Who hired; default the API key's name.")
+
+
+@strawberry.input(description="Withdraw an active application at the applicant's request.")
+class ApplicationWithdrawInput:
+    id: strawberry.ID = strawberry.field(description="The application.")
+
+
+@strawberry.input(description="A note on an application.")
+class NoteCreateInput:
+    application_id: strawberry.ID = strawberry.field(description="The application.")
+    body: str = strawberry.field(description="The note, in Markdown.")
+    author: str | None = strawberry.field(default=None, description="Who wrote it; default the API key's name.")
+
+
+@strawberry.type(description="The result of an application mutation.")
+class ApplicationPayload:
+    application: Application | None = strawberry.field(description="The application as it is now, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `applicationSubmit`.")
+class ApplicationSubmitPayload:
+    application: Application | None = strawberry.field(description="The application, new or already existing.")
+    created: bool = strawberry.field(description="False when the applicant had already applied to the posting.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `noteCreate`.")
+class NotePayload:
+    note: Note | None = strawberry.field(description="The new note, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+def _actor(info: Info, given: str | None) -> str:
+    return given.strip()[:200] if given and given.strip() else f"api-key:{info.context.principal.name}"
+
+
+def _payload(result: tuple[Any, list[UserError]]) -> ApplicationPayload:
+    application, errors = result
+    return ApplicationPayload(
+        application=APPLICATION.from_model(application) if application is not None else None, errors=errors
+    )
+
+
+async def _locked(session: Any, info: Info, value: strawberry.ID) -> Any:
+    return await service.get_application(
+        session, info.context.company_ids, decode_id(value, "Application", "id"), "id", lock=True
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Apply an applicant to a posting. Repeating it returns the same application with `created: false`."
+    )
+    async def application_submit(self, info: Info, input: ApplicationSubmitInput) -> ApplicationSubmitPayload:
+        scope = info.context.company_ids
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            applicant = await get_applicant(
+                session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId"
+            )
+            posting = await get_posting(
+                session, scope, decode_id(input.posting_id, "Posting", "postingId"), "postingId"
+            )
+            return await service.submit(
+                session,
+                applicant,
+                posting,
+                source=input.source,
+                applied_at=input.applied_at,
+                actor=_actor(info, input.actor),
+            )
+
+        result, errors = await run(info, "applications", work)
+        if result is None:
+            return ApplicationSubmitPayload(application=None, created=False, errors=errors)
+        application, created = result
+        return ApplicationSubmitPayload(application=APPLICATION.from_model(application), created=created, errors=[])
+
+    @strawberry.mutation(description="Move an application to another stage; writes one history entry.")
+    async def application_move(self, info: Info, input: ApplicationMoveInput) -> ApplicationPayload:
+        async def work(session):  # type: ignore[no-untyped-def]
+            application = await _locked(session, info, input.id)
+            stage = await get_stage(
+                session, info.context.company_ids, decode_id(input.stage_id, "PipelineStage", "stageId"), "stageId"
+            )
+            return await service.move(session, application, stage, actor=_actor(info, input.actor), reason=input.reason)
+
+        return _payload(await run(info, "applications", work))
+
+    @strawberry.mutation(description="Reject an active application.")
+    async def application_reject(self, info: Info, input: ApplicationRejectInput) -> ApplicationPayload:
+        async def work(session):  # type: ignore[no-untyped-def]
+            return await service.reject(session, await _locked(session, info, input.id), reason=input.reason)
+
+        return _payload(await run(info, "applications", work))
+
+    @strawberry.mutation(description="Hire: the application becomes HIRED and moves to the posting's HIRED stage.")
+    async def application_hire(self, info: Info, input: ApplicationHireInput) -> ApplicationPayload:
+        async def work(session):  # type: ignore[no-untyped-def]
+            return await service.hire(session, await _locked(session, info, input.id), actor=_actor(info, input.actor))
+
+        return _payload(await run(info, "applications", work))
+
+    @strawberry.mutation(description="Withdraw an active application.")
+    async def application_withdraw(self, info: Info, input: ApplicationWithdrawInput) -> ApplicationPayload:
+        async def work(session):  # type: ignore[no-untyped-def]
+            return await service.withdraw(session, await _locked(session, info, input.id))
+
+        return _payload(await run(info, "applications", work))
+
+    @strawberry.mutation(description="Write a note on an application.")
+    async def note_create(self, info: Info, input: NoteCreateInput) -> NotePayload:
+        async def work(session):  # type: ignore[no-untyped-def]
+            application = await service.get_application(
+                session,
+                info.context.company_ids,
+                decode_id(input.application_id, "Application", "applicationId"),
+                "applicationId",
+            )
+            return await service.create_note(session, application, body=input.body, author=_actor(info, input.author))
+
+        note, errors = await run(info, "applications", work)
+        return NotePayload(note=NOTE.from_model(note) if note is not None else None, errors=errors)

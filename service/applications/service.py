@@ -1,0 +1,218 @@
+"""Applying, moving through the pipeline, rejecting, hiring, withdrawing; notes.
+
+Every change to an application locks its row first, so concurrent moves serialise, and every
+stage move writes exactly one history row in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import validation
+from service.applicants.models import Applicant
+from service.applications.models import Application, ApplicationStatus, Note, StageTransition
+from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.pipeline.models import PipelineStage, StageKind
+from service.postings.models import Posting, PostingStatus
+
+
+async def get_application(
+    session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
+) -> Application:
+    stmt = select(Application).where(Application.id == pk, Application.company_id.in_(company_ids))
+    if lock:
+        stmt = stmt.with_for_update()
+    application = (await session.execute(stmt)).scalar_one_or_none()
+    if application is None:
+        raise not_found(field, "application")
+    return application
+
+
+def _record_move(
+    session: AsyncSession,
+    application: Application,
+    old: PipelineStage | None,
+    new: PipelineStage,
+    actor: str | None,
+    reason: str | None,
+) -> None:
+    session.add(
+        StageTransition(
+            company_id=application.company_id,
+            application_id=application.id,
+            from_stage_id=old.id if old else None,
+            from_stage_name=old.name if old else None,
+            to_stage_id=new.id,
+            to_stage_name=new.name,
+            actor=actor,
+            reason=reason,
+        )
+    )
+
+
+async def submit(
+    session: AsyncSession,
+    applicant: Applicant,
+    posting: Posting,
+    *,
+    source: str | None,
+    applied_at: datetime | None,
+    actor: str | None,
+) -> tuple[Application, bool]:
+    """Apply `applicant` to `posting`; return (application, created).
+
+    Idempotent: a second submission of the same pair returns the first application unchanged.
+    """
+    if applicant.company_id != posting.company_id:
+        raise not_found("postingId", "posting")
+    existing = await _existing(session, applicant.id, posting.id)
+    if existing is not None:
+        return existing, False
+    problems = Collector()
+    clean_source = validation.text(problems, source, "source", max_length=200)
+    problems.raise_if_any()
+    if posting.status is not PostingStatus.OPEN:
+        raise DomainError(ErrorCode.POSTING_NOT_OPEN, f"the posting is {posting.status.value}, not OPEN", "postingId")
+    first = (
+        await session.execute(
+            select(PipelineStage)
+            .where(PipelineStage.posting_id == posting.id)
+            .order_by(PipelineStage.position)
+            .limit(1)
+        )
+    ).scalar_one()
+    values = {
+        "company_id": posting.company_id,
+        "applicant_id": applicant.id,
+        "posting_id": posting.id,
+        "stage_id": first.id,
+        "source": clean_source,
+    }
+    if applied_at is not None:
+        values["applied_at"] = applied_at
+    new_id = (
+        await session.execute(
+            insert(Application)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["applicant_id", "posting_id"])
+            .returning(Application.id)
+        )
+    ).scalar_one_or_none()
+    if new_id is None:  # a concurrent submission won the race
+        winner = await _existing(session, applicant.id, posting.id)
+        assert winner is not None
+        return winner, False
+    application = await session.get(Application, new_id)
+    assert application is not None
+    _record_move(session, application, None, first, actor, None)
+    await session.flush()
+    return application, True
+
+
+async def _existing(session: AsyncSession, applicant_id: int, posting_id: int) -> Application | None:
+    return (
+        await session.execute(
+            select(Application).where(Application.applicant_id == applicant_id, Application.posting_id == posting_id)
+        )
+    ).scalar_one_or_none()
+
+
+def _require_active(application: Application) -> None:
+    if application.status is not ApplicationStatus.ACTIVE:
+        raise DomainError(
+            ErrorCode.APPLICATION_CLOSED,
+            f"the application is {application.status.value}; only ACTIVE applications change",
+            "id",
+        )
+
+
+async def _stage(session: AsyncSession, stage_id: int) -> PipelineStage:
+    stage = await session.get(PipelineStage, stage_id)
+    assert stage is not None
+    return stage
+
+
+async def move(
+    session: AsyncSession,
+    application: Application,
+    stage: PipelineStage,
+    *,
+    actor: str | None,
+    reason: str | None,
+) -> Application:
+    """Move a locked application to `stage` of its own posting. Moving to the current stage
+    changes nothing and writes no history."""
+    _require_active(application)
+    if stage.posting_id != application.posting_id:
+        raise DomainError(ErrorCode.STAGE_MISMATCH, "the stage belongs to another posting", "stageId")
+    if stage.id == application.stage_id:
+        return application
+    old = await _stage(session, application.stage_id)
+    application.stage_id = stage.id
+    application.updated_at = func.now()
+    _record_move(session, application, old, stage, actor, reason)
+    await session.flush()
+    await session.refresh(application)
+    return application
+
+
+async def reject(session: AsyncSession, application: Application, *, reason: str | None) -> Application:
+    _require_active(application)
+    problems = Collector()
+    clean = validation.text(problems, reason, "reason", max_length=5000)
+    problems.raise_if_any()
+    application.status = ApplicationStatus.REJECTED
+    application.rejection_reason = clean
+    application.updated_at = func.now()
+    await session.flush()
+    await session.refresh(application)
+    return application
+
+
+async def hire(session: AsyncSession, application: Application, *, actor: str | None) -> Application:
+    """Mark hired and move to the posting's first HIRED stage, if it has one."""
+    _require_active(application)
+    hired_stage = (
+        await session.execute(
+            select(PipelineStage)
+            .where(PipelineStage.posting_id == application.posting_id, PipelineStage.kind == StageKind.HIRED)
+            .order_by(PipelineStage.position)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if hired_stage is not None and hired_stage.id != application.stage_id:
+        old = await _stage(session, application.stage_id)
+        application.stage_id = hired_stage.id
+        _record_move(session, application, old, hired_stage, actor, "hired")
+    application.status = ApplicationStatus.HIRED
+    application.updated_at = func.now()
+    await session.flush()
+    await session.refresh(application)
+    return application
+
+
+async def withdraw(session: AsyncSession, application: Application) -> Application:
+    _require_active(application)
+    application.status = ApplicationStatus.WITHDRAWN
+    application.rejection_reason = None
+    application.updated_at = func.now()
+    await session.flush()
+    await session.refresh(application)
+    return application
+
+
+async def create_note(session: AsyncSession, application: Application, *, body: str, author: str | None) -> Note:
+    problems = Collector()
+    clean_body = validation.text(problems, body, "body", max_length=20000, required=True)
+    clean_author = validation.text(problems, author, "author", max_length=200)
+    problems.raise_if_any()
+    note = Note(company_id=application.company_id, application_id=application.id, body=clean_body, author=clean_author)
+    session.add(note)
+    await session.flush()
+    await session.refresh(note)
+    return note

@@ -1,0 +1,99 @@
+"""GraphQL types of the applications domain: applications, their history and notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import Info
+
+from service.applications import models
+from service.applications.models import ApplicationStatus
+from service.graphql.entities import Entity, register
+from service.graphql.relay import Connection, Node, connection_relation, load_connection, to_one
+
+HISTORY = connection_relation("StageTransition", "application_id")
+NOTES = connection_relation("Note", "application_id")
+
+
+@strawberry.type(description="One move of an application from a stage to another. Never changes once written.")
+class StageTransition(Node):
+    from_stage_name: str | None = strawberry.field(
+        description="The stage's name when the move happened; null for the first placement."
+    )
+    to_stage_name: str = strawberry.field(description="The new stage's name when the move happened.")
+    actor: str | None = strawberry.field(description="Who made the move: a person, a key or a system.")
+    reason: str | None = strawberry.field(description="Why, when the actor said.")
+    created_at: datetime = strawberry.field(description="When the move happened.")
+
+    from_stage = to_one(
+        "PipelineStage",
+        "service.pipeline.types",
+        "from_stage_id",
+        optional=True,
+        description="The stage moved from; null for the first placement or a deleted stage.",
+    )
+    to_stage = to_one(
+        "PipelineStage",
+        "service.pipeline.types",
+        "to_stage_id",
+        optional=True,
+        description="The stage moved to; null if that stage was deleted since.",
+    )
+
+
+@strawberry.type(description="A free-text note on an application.")
+class Note(Node):
+    author: str | None = strawberry.field(description="Who wrote the note.")
+    body: str = strawberry.field(description="The note, in Markdown.")
+    created_at: datetime = strawberry.field(description="When the note was written.")
+    updated_at: datetime = strawberry.field(description="When the note last changed.")
+
+    application = to_one(
+        "Application", "service.applications.types", "application_id", description="The application noted on."
+    )
+
+
+@strawberry.type(description="An applicant's candidacy for one posting, moving through its pipeline.")
+class Application(Node):
+    status: ApplicationStatus = strawberry.field(description="Active, or how the application ended.")
+    rejection_reason: str | None = strawberry.field(description="Why the application was rejected.")
+    source: str | None = strawberry.field(description="Where the application came from.")
+    applied_at: datetime = strawberry.field(description="When the applicant applied.")
+    created_at: datetime = strawberry.field(description="When the application was recorded.")
+    updated_at: datetime = strawberry.field(description="When the application last changed.")
+
+    applicant = to_one("Applicant", "service.applicants.types", "applicant_id", description="Who applied.")
+    posting = to_one("Posting", "service.postings.types", "posting_id", description="The posting applied to.")
+    stage = to_one(
+        "PipelineStage", "service.pipeline.types", "stage_id", description="The stage the application is at."
+    )
+
+    @strawberry.field(
+        description="Every stage move, oldest first: the full stage history.", metadata={"relation": HISTORY}
+    )
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[StageTransition]:
+        return await load_connection(info, HISTORY, self, first, after, last, before)
+
+    @strawberry.field(description="Notes on the application, oldest first.", metadata={"relation": NOTES})
+    async def notes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Note]:
+        return await load_connection(info, NOTES, self, first, after, last, before)
+
+
+APPLICATION = register(Entity(Application, models.Application.__table__, area="applications"))
+STAGE_TRANSITION = register(Entity(StageTransition, models.StageTransition.__table__, area="applications"))
+NOTE = register(Entity(Note, models.Note.__table__, area="applications"))

@@ -1,0 +1,40 @@
+"""Scopes an API key can carry: read/write per area, and `admin`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+AREAS = ("companies", "postings", "applicants", "applications")
+Access = Literal["read", "write"]
+ADMIN = "admin"
+ALL_SCOPES = tuple(f"{area}:{access}" for area in AREAS for access in ("read", "write")) + (ADMIN,)
+
+
+class MissingScope(PermissionError):
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"this API key lacks the '{scope}' scope")
+        self.scope = scope
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: one API key, the companies it may see and what it may do there."""
+
+    api_key_id: int
+    name: str
+    company_ids: tuple[int, ...]
+    scopes: frozenset[str]
+
+    def can(self, area: str, access: Access = "read") -> bool:
+        if ADMIN in self.scopes or f"{area}:{access}" in self.scopes:
+            return True
+        return access == "read" and f"{area}:write" in self.scopes
+
+    def require(self, area: str, access: Access = "read") -> None:
+        if not self.can(area, access):
+            raise MissingScope(f"{area}:{access}")
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN in self.scopes

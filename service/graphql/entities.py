@@ -1,0 +1,87 @@
+"""Declarations mapping GraphQL types to tables and relations: the one source of truth.
+
+Each domain's `types.py` registers an `Entity` per type (table, scope area, row conversion) and
+declares relation fields with `to_one`, `to_list` and `to_connection`, which record a
+`Relation` in the field's metadata. Loaders are derived from these declarations, and so is
+the compiled read path: a plain field of a type maps to the table column of the same name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Column, Table
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+from service.graphql.ids import to_global_id
+
+RelationKind = Literal["one", "list", "connection"]
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A field that follows a foreign key to another entity.
+
+    The parent's attribute `local` holds the value matched against the target's column
+    `remote`. Lists and connections are ordered by `order` (columns of the target table).
+    """
+
+    target: str
+    local: str
+    remote: str
+    kind: RelationKind
+    order: tuple[str, ...] = ("id",)
+
+
+@dataclass(eq=False)
+class Entity:
+    """A GraphQL object type backed by one table."""
+
+    type: type
+    table: Table
+    area: str
+    """The scope area guarding reads of this type (see `service.auth.scopes`)."""
+    convert: Callable[[dict[str, Any]], None] | None = None
+    """Turns JSON columns into nested objects after a row is read."""
+    name: str = ""
+    columns: tuple[Column[Any], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        definition = getattr(self.type, "__strawberry_definition__", None)
+        self.name = definition.name if definition is not None else self.type.__name__
+        self.columns = tuple(c for c in self.table.c if not isinstance(c.type, TSVECTOR))
+
+    @property
+    def tenant_column(self) -> Column[Any]:
+        """The column naming the owning company: `id` for companies themselves."""
+        return self.table.c.company_id if "company_id" in self.table.c else self.table.c.id
+
+    def from_row(self, mapping: Any) -> Any:
+        """Build the GraphQL object for one row without running dataclass machinery."""
+        obj = self.type.__new__(self.type)
+        values = dict(mapping)
+        pk = values["id"]
+        values["pk"] = pk
+        values["id"] = to_global_id(self.name, pk)
+        if self.convert is not None:
+            self.convert(values)
+        obj.__dict__.update(values)
+        return obj
+
+    def from_model(self, model: Any) -> Any:
+        """Build the GraphQL object for an ORM instance (mutation results)."""
+        return self.from_row({c.key: getattr(model, c.key) for c in self.columns})
+
+
+ENTITIES: dict[str, Entity] = {}
+
+
+def register(entity: Entity) -> Entity:
+    ENTITIES[entity.name] = entity
+    return entity
+
+
+def entity_named(name: str) -> Entity:
+    return ENTITIES[name]

@@ -1,0 +1,131 @@
+"""Per-request dataloaders derived from entity and relation declarations.
+
+Loaders are created lazily per request (`Context.loaders`), never at module level. Each batch
+runs one SQL statement on its own short-lived connection, always scoped to the caller's
+companies, so a foreign ID loads exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import BigInteger, ColumnElement, Select, any_, bindparam, func, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.graphql.entities import Entity, entity_named
+from service.graphql.pagination import Page, PageArgs, SortKey, apply_page, finish_page
+
+Filters = tuple[tuple[str, tuple[Any, ...]], ...]
+"""Hashable equality filters: (column, allowed values) pairs, all of which must hold."""
+
+
+def int_array(name: str, values: Sequence[int]) -> Any:
+    return bindparam(name, list(values), type_=ARRAY(BigInteger))
+
+
+def filter_clauses(entity: Entity, filters: Filters) -> list[ColumnElement[bool]]:
+    clauses = []
+    for column, values in filters:
+        clauses.append(entity.table.c[column].in_(values))
+    return clauses
+
+
+class Loaders:
+    """The loaders of one request, keyed by what they load."""
+
+    def __init__(self, engine: AsyncEngine, company_ids: Sequence[int]) -> None:
+        self.engine = engine
+        self.company_ids = list(company_ids)
+        self._loaders: dict[Hashable, DataLoader] = {}
+
+    def scope(self, entity: Entity) -> ColumnElement[bool]:
+        return entity.tenant_column == any_(int_array("companies", self.company_ids))
+
+    async def rows(self, stmt: Select[Any]) -> Sequence[Any]:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(stmt)).all()
+
+    def _get(self, key: Hashable, batch: Any) -> DataLoader:
+        loader = self._loaders.get(key)
+        if loader is None:
+            loader = self._loaders[key] = DataLoader(batch_load_fn=batch, max_batch_size=1000)
+        return loader
+
+    def one(self, target: str, column: str = "id") -> DataLoader:
+        """key -> the object whose `column` equals key, or None."""
+        entity = entity_named(target)
+
+        async def batch(keys: list[Any]) -> list[Any]:
+            stmt = select(*entity.columns).where(
+                entity.table.c[column] == any_(int_array("keys", keys)), self.scope(entity)
+            )
+            found = {row._mapping[column]: entity.from_row(row._mapping) for row in await self.rows(stmt)}
+            return [found.get(k) for k in keys]
+
+        return self._get(("one", target, column), batch)
+
+    def many(self, target: str, column: str, order: tuple[str, ...], filters: Filters = ()) -> DataLoader:
+        """key -> every object whose `column` equals key, in `order`."""
+        entity = entity_named(target)
+
+        async def batch(keys: list[Any]) -> list[Any]:
+            table = entity.table
+            stmt = (
+                select(*entity.columns)
+                .where(table.c[column] == any_(int_array("keys", keys)), self.scope(entity))
+                .where(*filter_clauses(entity, filters))
+                .order_by(table.c[column], *(table.c[c] for c in order))
+            )
+            grouped: dict[Any, list[Any]] = defaultdict(list)
+            for row in await self.rows(stmt):
+                grouped[row._mapping[column]].append(entity.from_row(row._mapping))
+            return [grouped.get(k, []) for k in keys]
+
+        return self._get(("many", target, column, order, filters), batch)
+
+    def page(self, target: str, column: str, args: PageArgs, filters: Filters = ()) -> DataLoader:
+        """key -> one page (keyset, ordered by id) of the objects whose `column` equals key.
+
+        One statement per batch: the keys are unnested and each takes its page through a
+        LATERAL subquery, so every parent gets its own `first`/`after` window.
+        """
+        entity = entity_named(target)
+        sort = SortKey("id", None, entity.table.c.id)
+
+        async def batch(keys: list[Any]) -> list[Page]:
+            table = entity.table
+            parents = func.unnest(int_array("keys", keys)).table_valued("key").alias("parent")
+            inner = (
+                select(*entity.columns)
+                .where(table.c[column] == parents.c.key, self.scope(entity))
+                .where(*filter_clauses(entity, filters))
+            )
+            window = apply_page(inner, sort, args).lateral("page")
+            stmt = select(parents.c.key.label("_parent"), window).select_from(parents.join(window, true()))
+            grouped: dict[Any, list[Any]] = defaultdict(list)
+            for row in await self.rows(stmt):
+                grouped[row._parent].append(row)
+            return [finish_page(grouped.get(k, []), args) for k in keys]
+
+        return self._get(("page", target, column, args, filters), batch)
+
+    def count(self, target: str, column: str, filters: Filters = ()) -> DataLoader:
+        """key -> how many objects have `column` equal to key."""
+        entity = entity_named(target)
+
+        async def batch(keys: list[Any]) -> list[int]:
+            table = entity.table
+            stmt = (
+                select(table.c[column], func.count())
+                .where(table.c[column] == any_(int_array("keys", keys)), self.scope(entity))
+                .where(*filter_clauses(entity, filters))
+                .group_by(table.c[column])
+            )
+            counts = {row[0]: row[1] for row in await self.rows(stmt)}
+            return [counts.get(k, 0) for k in keys]
+
+        return self._get(("count", target, column, filters), batch)

@@ -1,0 +1,206 @@
+"""Relay building blocks: the Node interface, connections, and relation fields."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy import func, select
+from strawberry import Info
+
+import service.graphql.enums  # noqa: F401  (registers enums before annotations use them)
+from service.auth.scopes import MissingScope
+from service.graphql.entities import Entity, Relation, entity_named
+from service.graphql.ids import InvalidId, pk_of
+from service.graphql.loaders import Filters
+from service.graphql.pagination import (
+    Page,
+    PageArgs,
+    SortKey,
+    apply_page,
+    argument_error,
+    cursor_of,
+    finish_page,
+)
+
+T = TypeVar("T")
+
+
+@strawberry.interface(description="An object with a globally unique, opaque ID.")
+class Node:
+    id: strawberry.ID = strawberry.field(
+        description="The object's global ID: opaque, stable, and accepted by `node(id:)`."
+    )
+
+
+@strawberry.type(description="Where a page sits in its connection, and how to fetch the next.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether more items follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Whether items precede this page (true whenever a cursor was given)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the first item on this page; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item; pass it as `after` to fetch the next page."
+    )
+
+
+@strawberry.type(description="One item of a connection with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="An opaque cursor for this item.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of items, with cursors to fetch the pages around it.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
+    nodes: list[T] = strawberry.field(description="The items of this page, without cursors.")
+    page_info: PageInfo = strawberry.field(description="Cursors and flags for paging onwards.")
+    _total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole connection holds, across all pages.")
+    async def total_count(self) -> int:
+        return await self._total()
+
+
+def build_connection(entity: Entity, page: Page, sort: SortKey, total: Callable[[], Awaitable[int]]) -> Connection[Any]:
+    nodes = [entity.from_row(row._mapping) for row in page.rows]
+    edges = [Edge(cursor=cursor_of(sort, row), node=node) for row, node in zip(page.rows, nodes, strict=True)]
+    info = PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, nodes=nodes, page_info=info, _total=total)
+
+
+def forbidden(exc: MissingScope) -> GraphQLError:
+    return GraphQLError(str(exc), extensions={"code": "FORBIDDEN", "scope": exc.scope})
+
+
+def require_read(info: Info[Any, Any], entity: Entity) -> None:
+    try:
+        info.context.principal.require(entity.area, "read")
+    except MissingScope as exc:
+        raise forbidden(exc) from None
+
+
+def _lazy(target: str, module: str) -> Any:
+    return Annotated[target, strawberry.lazy(module)]
+
+
+def to_one(target: str, module: str, local: str, *, description: str, optional: bool = False) -> Any:
+    """A field following the parent's `local` attribute to the target's id."""
+    relation = Relation(target=target, local=local, remote="id", kind="one")
+
+    async def resolve(root: Any, info: Info) -> Any:
+        key = getattr(root, local)
+        if key is None:
+            return None
+        entity = entity_named(target)
+        require_read(info, entity)
+        return await info.context.loaders.one(target).load(key)
+
+    annotation = _lazy(target, module)
+    return strawberry.field(
+        resolver=resolve,
+        graphql_type=annotation | None if optional else annotation,
+        description=description,
+        metadata={"relation": relation},
+    )
+
+
+def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], description: str) -> Any:
+    """A bounded list of the targets whose `remote` column holds the parent's id."""
+    relation = Relation(target=target, local="pk", remote=remote, kind="list", order=order)
+
+    async def resolve(root: Any, info: Info) -> list[Any]:
+        entity = entity_named(target)
+        require_read(info, entity)
+        return await info.context.loaders.many(target, remote, order).load(root.pk)
+
+    return strawberry.field(
+        resolver=resolve,
+        graphql_type=list[_lazy(target, module)],  # type: ignore[misc]
+        description=description,
+        metadata={"relation": relation},
+    )
+
+
+async def load_connection(
+    info: Info[Any, Any],
+    relation: Relation,
+    parent: Any,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    filters: Filters = (),
+) -> Connection[Any]:
+    """Resolve a nested connection through the page and count loaders of `relation`."""
+    entity = entity_named(relation.target)
+    require_read(info, entity)
+    args = PageArgs.parse(first, after, last, before)
+    loaders = info.context.loaders
+    key = getattr(parent, relation.local)
+    page = await loaders.page(relation.target, relation.remote, args, filters).load(key)
+
+    async def total() -> int:
+        count: int = await loaders.count(relation.target, relation.remote, filters).load(key)
+        return count
+
+    return build_connection(entity, page, SortKey("id", None, entity.table.c.id), total)
+
+
+def connection_relation(target: str, remote: str) -> Relation:
+    return Relation(target=target, local="pk", remote=remote, kind="connection")
+
+
+async def root_connection(
+    info: Info[Any, Any],
+    entity: Entity,
+    conditions: list[Any],
+    sort: SortKey,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[Any]:
+    """A top-level connection: one statement for the page, one more only if `totalCount` is asked."""
+    require_read(info, entity)
+    args = PageArgs.parse(first, after, last, before)
+    loaders = info.context.loaders
+    base = select(*entity.columns).where(loaders.scope(entity), *conditions)
+    page = finish_page(await loaders.rows(apply_page(base, sort, args)), args)
+
+    async def total() -> int:
+        stmt = select(func.count()).select_from(entity.table).where(loaders.scope(entity), *conditions)
+        rows = await loaders.rows(stmt)
+        return int(rows[0][0])
+
+    return build_connection(entity, page, sort, total)
+
+
+@strawberry.enum(description="A sort direction.")
+class OrderDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+MAX_LIST_ARGUMENT = 100
+
+
+def decode_ids(values: list[strawberry.ID], expected: str, argument: str) -> list[int]:
+    """Primary keys of global IDs given as a query argument; a GraphQL error when malformed."""
+    if len(values) > MAX_LIST_ARGUMENT:
+        raise argument_error("INVALID_ARGUMENT", f"`{argument}` takes at most {MAX_LIST_ARGUMENT} items", argument)
+    try:
+        return [pk_of(v, expected) for v in values]
+    except InvalidId as exc:
+        raise argument_error("INVALID_ID", f"`{argument}`: {exc}", argument) from None

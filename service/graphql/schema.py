@@ -1,0 +1,77 @@
+"""Assembles every domain's Query and Mutation into the one schema."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import Info
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from service.applicants.schema import Mutation as ApplicantMutation
+from service.applicants.schema import Query as ApplicantQuery
+from service.applications.schema import Mutation as ApplicationMutation
+from service.applications.schema import Query as ApplicationQuery
+from service.companies.schema import Mutation as CompanyMutation
+from service.companies.schema import Query as CompanyQuery
+from service.graphql.entities import ENTITIES
+from service.graphql.ids import InvalidId, from_global_id
+from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
+from service.pipeline.schema import Mutation as PipelineMutation
+from service.postings.schema import Mutation as PostingMutation
+from service.postings.schema import Query as PostingQuery
+
+
+def _invalid(value: str, argument: str) -> GraphQLError:
+    return GraphQLError(
+        f"`{argument}`: {value!r} is not a valid ID", extensions={"code": "INVALID_ID", "argument": argument}
+    )
+
+
+async def _load_node(info: Info, value: strawberry.ID, argument: str) -> Node | None:
+    try:
+        type_name, pk = from_global_id(value)
+    except InvalidId:
+        raise _invalid(value, argument) from None
+    entity = ENTITIES.get(type_name)
+    if entity is None:
+        raise _invalid(value, argument)
+    require_read(info, entity)
+    node: Node | None = await info.context.loaders.one(type_name).load(pk)
+    return node
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID; null when unknown or not visible to this key.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _load_node(info, id, "id")
+
+    @strawberry.field(
+        description=f"Objects by global ID, in the order given (at most {MAX_LIST_ARGUMENT}); null for each unknown one."
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_LIST_ARGUMENT:
+            raise GraphQLError(
+                f"`ids` takes at most {MAX_LIST_ARGUMENT} items",
+                extensions={"code": "INVALID_ARGUMENT", "argument": "ids"},
+            )
+        return [await _load_node(info, v, f"ids.{i}") for i, v in enumerate(ids)]
+
+
+Query = merge_types("Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery))
+Mutation = merge_types(
+    "Mutation", (CompanyMutation, PostingMutation, PipelineMutation, ApplicantMutation, ApplicationMutation)
+)
+Query.__strawberry_definition__.description = "The root of every read."  # type: ignore[attr-defined]
+Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+    "The root of every write. Each takes one `input` and returns a payload with `errors`."
+)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(auto_camel_case=True),
+    )

@@ -1,0 +1,265 @@
+"""Query and mutation fields of the postings domain."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import func
+from strawberry import UNSET, Info
+
+from service.errors import not_found
+from service.graphql.mutations import UserError, decode_id, run
+from service.graphql.pagination import SortKey, argument_error
+from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection
+from service.pipeline.models import StageKind
+from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
+from service.postings import service
+from service.postings.models import SECTION_NAMES, EmploymentType, PostingStatus, SalaryPeriod, Workplace
+from service.postings.service import SalaryRangeSpec
+from service.postings.types import POSTING, Posting
+
+MAX_SEARCH_LENGTH = 200
+
+
+@strawberry.enum(description="What postings can be sorted by.")
+class PostingOrderField(enum.Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    TITLE = "title"
+
+
+@strawberry.input(description="How to sort postings; ties break on creation order.")
+class PostingOrder:
+    field: PostingOrderField = strawberry.field(description="The field to sort by.")
+    direction: OrderDirection = strawberry.field(default=OrderDirection.ASC, description="The direction.")
+
+
+@strawberry.input(description="Conditions postings must all meet.")
+class PostingFilter:
+    company_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only these companies' postings."
+    )
+    status: list[PostingStatus] | None = strawberry.field(default=None, description="Only postings in these statuses.")
+    employment_type: list[EmploymentType] | None = strawberry.field(
+        default=None, description="Only these employment types."
+    )
+    workplace: list[Workplace] | None = strawberry.field(default=None, description="Only these workplaces.")
+    updated_since: datetime | None = strawberry.field(
+        default=None, description="Only postings changed at or after this time."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Full-text search over title, locations and description (web-search syntax)."
+    )
+
+
+def sort_key(order: PostingOrder | None) -> SortKey:
+    table = POSTING.table
+    if order is None:
+        return SortKey("id", None, table.c.id)
+    name = order.field.value
+    return SortKey(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC, name != "title")
+
+
+def search_condition(vector: Any, text: str, config: str) -> Any:
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise argument_error("INVALID_ARGUMENT", f"`search` is at most {MAX_SEARCH_LENGTH} characters", "search")
+    return vector.op("@@")(func.websearch_to_tsquery(config, text))
+
+
+def posting_conditions(f: PostingFilter | None) -> list[Any]:
+    if f is None:
+        return []
+    c = POSTING.table.c
+    out: list[Any] = []
+    if f.company_ids is not None:
+        out.append(c.company_id.in_(decode_ids(f.company_ids, "Company", "filter.companyIds")))
+    if f.status is not None:
+        out.append(c.status.in_([s.value for s in f.status]))
+    if f.employment_type is not None:
+        out.append(c.employment_type.in_([s.value for s in f.employment_type]))
+    if f.workplace is not None:
+        out.append(c.workplace.in_([s.value for s in f.workplace]))
+    if f.updated_since is not None:
+        out.append(c.updated_at >= f.updated_since)
+    if f.search:
+        out.append(search_condition(c.search_vector, f.search, "english"))
+    return out
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Postings of the companies this key may see.")
+    async def postings(
+        self,
+        info: Info,
+        filter: PostingFilter | None = None,
+        order_by: PostingOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Posting]:
+        conditions = posting_conditions(filter)
+        return await root_connection(info, POSTING, conditions, sort_key(order_by), first, after, last, before)
+
+
+@strawberry.input(description="A salary range as the posting states it.")
+class SalaryRangeInput:
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. `USD`.")
+    period: SalaryPeriod = strawberry.field(default=SalaryPeriod.YEAR, description="The pay period.")
+    min: float | None = strawberry.field(default=None, description="The lower bound.")
+    max: float | None = strawberry.field(default=None, description="The upper bound.")
+    label: str | None = strawberry.field(default=None, description="Where the figure came from.")
+
+
+@strawberry.input(description="The named sections of a posting's description, in Markdown.")
+class PostingSectionsInput:
+    about: str | None = strawberry.field(default=UNSET, description="About the company and the role.")
+    responsibilities: str | None = strawberry.field(default=UNSET, description="What the hire will do.")
+    requirements: str | None = strawberry.field(default=UNSET, description="What a candidate must bring.")
+    nice_to_have: str | None = strawberry.field(default=UNSET, description="What helps but is not required.")
+    benefits: str | None = strawberry.field(default=UNSET, description="Pay, perks and benefits.")
+    interview_process: str | None = strawberry.field(default=UNSET, description="How interviews go.")
+
+
+@strawberry.input(description="A pipeline stage to create with a posting.")
+class StageSpecInput:
+    name: str = strawberry.field(description="The stage's name.")
+    kind: StageKind = strawberry.field(description="What kind of step it is.")
+
+
+@strawberry.input(description="A new posting; it starts as a DRAFT.")
+class PostingCreateInput:
+    company_id: strawberry.ID = strawberry.field(description="The company hiring.")
+    title: str = strawberry.field(description="The job title.")
+    employment_type: EmploymentType = strawberry.field(
+        default=EmploymentType.FULL_TIME, description="Full-time, contract, …"
+    )
+    workplace: Workplace = strawberry.field(default=Workplace.ONSITE, description="Remote, hybrid or on-site.")
+    locations: list[str] | None = strawberry.field(default=None, description="Cities or offices.")
+    regions: list[str] | None = strawberry.field(default=None, description="Regions a remote hire may live in.")
+    salary_ranges: list[SalaryRangeInput] | None = strawberry.field(default=None, description="Salary figures.")
+    description: str | None = strawberry.field(default=None, description="Free text in Markdown.")
+    sections: PostingSectionsInput | None = strawberry.field(default=None, description="The named sections.")
+    apply_url: str | None = strawberry.field(default=None, description="Where candidates apply.")
+    stages: list[StageSpecInput] | None = strawberry.field(
+        default=None,
+        description="The pipeline, first stage first; omitted: Applied, Phone screen, Interview, Offer, Hired.",
+    )
+
+
+@strawberry.input(description="Changes to a posting; omitted fields stay as they are.")
+class PostingUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The posting to change.")
+    title: str | None = strawberry.field(default=UNSET, description="The job title.")
+    employment_type: EmploymentType | None = strawberry.field(default=UNSET, description="Full-time, contract, …")
+    workplace: Workplace | None = strawberry.field(default=UNSET, description="Remote, hybrid or on-site.")
+    locations: list[str] | None = strawberry.field(default=UNSET, description="Cities or offices.")
+    regions: list[str] | None = strawberry.field(default=UNSET, description="Regions a remote hire may live in.")
+    salary_ranges: list[SalaryRangeInput] | None = strawberry.field(
+        default=UNSET, description="Replaces every salary figure."
+    )
+    description: str | None = strawberry.field(default=UNSET, description="Free text in Markdown.")
+    sections: PostingSectionsInput | None = strawberry.field(default=UNSET, description="Sections to replace.")
+    apply_url: str | None = strawberry.field(default=UNSET, description="Where candidates apply.")
+
+
+@strawberry.input(description="Identifies one posting.")
+class PostingIdInput:
+    id: strawberry.ID = strawberry.field(description="The posting.")
+
+
+@strawberry.type(description="The result of a posting mutation.")
+class PostingPayload:
+    posting: Posting | None = strawberry.field(description="The posting as it is now, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+def _fields(data: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The given (not UNSET) inputs among `names`, with sections flattened into columns."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(data, name, UNSET)
+        if value is UNSET:
+            continue
+        if name == "salary_ranges":
+            value = [
+                SalaryRangeSpec(currency=r.currency, period=r.period, min=r.min, max=r.max, label=r.label)
+                for r in value or []
+            ]
+        if name == "sections":
+            if value is not None:
+                out.update({k: getattr(value, k) for k in SECTION_NAMES if getattr(value, k) is not UNSET})
+            continue
+        out[name] = value
+    return out
+
+
+EDITABLE = (
+    "title",
+    "employment_type",
+    "workplace",
+    "locations",
+    "regions",
+    "salary_ranges",
+    "description",
+    "sections",
+    "apply_url",
+)
+
+
+def _payload(posting: Any, errors: list[UserError]) -> PostingPayload:
+    return PostingPayload(posting=POSTING.from_model(posting) if posting is not None else None, errors=errors)
+
+
+async def _status_change(info: Info, input: PostingIdInput, target: PostingStatus) -> PostingPayload:
+    scope = info.context.company_ids
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        pk = decode_id(input.id, "Posting", "id")
+        posting = await service.get_posting(session, scope, pk, "id", lock=True)
+        return await service.change_status(session, posting, target)
+
+    return _payload(*await run(info, "postings", work))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a DRAFT posting with its pipeline.")
+    async def posting_create(self, info: Info, input: PostingCreateInput) -> PostingPayload:
+        scope = info.context.company_ids
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            company_id = decode_id(input.company_id, "Company", "companyId")
+            if company_id not in scope:
+                raise not_found("companyId", "company")
+            stages = [(s.name, s.kind) for s in input.stages] if input.stages is not None else None
+            return await service.create_posting(session, company_id, _fields(input, EDITABLE), stages)
+
+        return _payload(*await run(info, "postings", work))
+
+    @strawberry.mutation(description="Change a posting's fields; omitted fields stay as they are.")
+    async def posting_update(self, info: Info, input: PostingUpdateInput) -> PostingPayload:
+        scope = info.context.company_ids
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            pk = decode_id(input.id, "Posting", "id")
+            posting = await service.get_posting(session, scope, pk, "id", lock=True)
+            return await service.update_posting(session, posting, _fields(input, EDITABLE))
+
+        return _payload(*await run(info, "postings", work))
+
+    @strawberry.mutation(description="Open a DRAFT or CLOSED posting to applications.")
+    async def posting_publish(self, info: Info, input: PostingIdInput) -> PostingPayload:
+        return await _status_change(info, input, PostingStatus.OPEN)
+
+    @strawberry.mutation(description="Close an OPEN posting: it takes no new applications.")
+    async def posting_close(self, info: Info, input: PostingIdInput) -> PostingPayload:
+        return await _status_change(info, input, PostingStatus.CLOSED)
+
+    @strawberry.mutation(description="Archive a posting for good: it can no longer be reopened.")
+    async def posting_archive(self, info: Info, input: PostingIdInput) -> PostingPayload:
+        return await _status_change(info, input, PostingStatus.ARCHIVED)

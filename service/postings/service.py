@@ -1,0 +1,159 @@
+"""Creating, editing, publishing and closing postings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import validation
+from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.pipeline import service as pipeline
+from service.pipeline.models import StageKind
+from service.postings.models import (
+    SECTION_NAMES,
+    EmploymentType,
+    Posting,
+    PostingStatus,
+    SalaryPeriod,
+    Workplace,
+)
+
+TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
+    PostingStatus.DRAFT: frozenset({PostingStatus.OPEN, PostingStatus.ARCHIVED}),
+    PostingStatus.OPEN: frozenset({PostingStatus.CLOSED, PostingStatus.ARCHIVED}),
+    PostingStatus.CLOSED: frozenset({PostingStatus.OPEN, PostingStatus.ARCHIVED}),
+    PostingStatus.ARCHIVED: frozenset(),
+}
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_SALARY_RANGES = 10
+
+
+@dataclass(slots=True)
+class SalaryRangeSpec:
+    currency: str
+    period: SalaryPeriod
+    min: float | None = None
+    max: float | None = None
+    label: str | None = None
+
+
+def check_salary_ranges(problems: Collector, ranges: Sequence[SalaryRangeSpec], field: str) -> list[dict[str, Any]]:
+    if len(ranges) > MAX_SALARY_RANGES:
+        problems.add(ErrorCode.INVALID, f"at most {MAX_SALARY_RANGES} salary ranges", field)
+    out = []
+    for i, r in enumerate(ranges):
+        path = f"{field}.{i}"
+        currency = r.currency.strip().upper()
+        if not CURRENCY.match(currency):
+            problems.add(ErrorCode.INVALID, "currency is a three-letter ISO 4217 code", f"{path}.currency")
+        if r.min is None and r.max is None:
+            problems.add(ErrorCode.REQUIRED, "a salary range needs min, max or both", path)
+        for name, value in (("min", r.min), ("max", r.max)):
+            if value is not None and (value < 0 or value != value or value > 1e12):
+                problems.add(ErrorCode.INVALID, f"{name} must be a non-negative amount", f"{path}.{name}")
+        if r.min is not None and r.max is not None and r.min > r.max:
+            problems.add(ErrorCode.INVALID, f"min ({r.min:g}) is above max ({r.max:g})", f"{path}.min")
+        label = validation.text(problems, r.label, f"{path}.label", max_length=200)
+        out.append({"min": r.min, "max": r.max, "currency": currency, "period": r.period.value, "label": label})
+    return out
+
+
+def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any]:
+    """Validate the editable fields present in `changes`; return them cleaned for the row."""
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "title":
+            clean[key] = validation.text(problems, value, "title", max_length=300, required=True)
+        elif key in ("employment_type", "workplace"):
+            if value is None:
+                problems.add(ErrorCode.REQUIRED, f"{key} must not be null", key)
+            clean[key] = value
+        elif key in ("locations", "regions"):
+            clean[key] = validation.string_list(problems, value, key, max_items=50, max_length=200)
+        elif key == "salary_ranges":
+            clean[key] = check_salary_ranges(problems, value or [], "salaryRanges")
+        elif key == "description" or key in SECTION_NAMES:
+            clean[key] = validation.text(problems, value, key, max_length=50000)
+        elif key == "apply_url":
+            clean[key] = validation.url(problems, value, "applyUrl")
+        else:
+            raise ValueError(f"not an editable posting field: {key}")
+    return clean
+
+
+async def create_posting(
+    session: AsyncSession,
+    company_id: int,
+    fields: dict[str, Any],
+    stages: Sequence[tuple[str, StageKind]] | None = None,
+) -> Posting:
+    """Create a DRAFT posting with `stages`, or the default pipeline."""
+    problems = Collector()
+    fields.setdefault("title", None)
+    clean = _check_fields(problems, fields)
+    specs = (
+        pipeline.check_stage_specs(problems, stages, "stages")
+        if stages is not None
+        else list(pipeline.DEFAULT_PIPELINE)
+    )
+    problems.raise_if_any()
+    clean.setdefault("employment_type", EmploymentType.FULL_TIME)
+    clean.setdefault("workplace", Workplace.ONSITE)
+    if clean.get("employment_type") is None:
+        clean["employment_type"] = EmploymentType.FULL_TIME
+    posting = Posting(company_id=company_id, status=PostingStatus.DRAFT, **clean)
+    session.add(posting)
+    await session.flush()
+    await pipeline.add_stages(session, posting, specs)
+    await session.refresh(posting)
+    return posting
+
+
+async def get_posting(
+    session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
+) -> Posting:
+    stmt = select(Posting).where(Posting.id == pk, Posting.company_id.in_(company_ids))
+    if lock:
+        stmt = stmt.with_for_update()
+    posting = (await session.execute(stmt)).scalar_one_or_none()
+    if posting is None:
+        raise not_found(field, "posting")
+    return posting
+
+
+async def update_posting(session: AsyncSession, posting: Posting, changes: dict[str, Any]) -> Posting:
+    problems = Collector()
+    clean = _check_fields(problems, changes)
+    problems.raise_if_any()
+    for key, value in clean.items():
+        setattr(posting, key, value)
+    posting.updated_at = func.now()
+    await session.flush()
+    await session.refresh(posting)
+    return posting
+
+
+async def change_status(session: AsyncSession, posting: Posting, target: PostingStatus) -> Posting:
+    if target not in TRANSITIONS[posting.status]:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"a {posting.status.value} posting cannot become {target.value}",
+            "id",
+        )
+    if target is PostingStatus.OPEN:
+        if not posting.title:
+            raise DomainError(ErrorCode.REQUIRED, "a posting needs a title to be published", "title")
+        posting.published_at = func.now()
+        posting.closed_at = None
+    elif target is PostingStatus.CLOSED:
+        posting.closed_at = func.now()
+    posting.status = target
+    posting.updated_at = func.now()
+    await session.flush()
+    await session.refresh(posting)
+    return posting

@@ -1,0 +1,114 @@
+"""GraphQL types of the postings domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import Info
+
+from service.applications.models import ApplicationStatus
+from service.graphql.entities import Entity, register
+from service.graphql.relay import (
+    Connection,
+    Node,
+    connection_relation,
+    load_connection,
+    to_list,
+    to_one,
+)
+from service.postings import models
+from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
+
+if TYPE_CHECKING:
+    from service.applications.types import Application
+
+
+APPLICATIONS = connection_relation("Application", "posting_id")
+
+
+@strawberry.type(description="A salary range as a posting states it. A posting may carry several that disagree.")
+class SalaryRange:
+    min: float | None = strawberry.field(description="The lower bound, in `currency` per `period`.")
+    max: float | None = strawberry.field(description="The upper bound, in `currency` per `period`.")
+    currency: str = strawberry.field(description="ISO 4217 currency code, e.g. `USD`.")
+    period: SalaryPeriod = strawberry.field(description="What period the figures are paid per.")
+    label: str | None = strawberry.field(
+        description="Where the figure came from, e.g. `listing header` or `benefits section`."
+    )
+
+
+@strawberry.type(description="A posting's description split into its named sections, each in Markdown.")
+class PostingSections:
+    about: str | None = strawberry.field(description="About the company and the role.")
+    responsibilities: str | None = strawberry.field(description="What the hire will do.")
+    requirements: str | None = strawberry.field(description="What a candidate must bring.")
+    nice_to_have: str | None = strawberry.field(description="What helps but is not required.")
+    benefits: str | None = strawberry.field(description="Pay, perks and benefits.")
+    interview_process: str | None = strawberry.field(description="How interviews go.")
+
+
+@strawberry.type(description="A job posting of one company, with its pipeline of stages.")
+class Posting(Node):
+    title: str = strawberry.field(description="The job title.")
+    status: PostingStatus = strawberry.field(description="The posting's life-cycle status.")
+    employment_type: EmploymentType = strawberry.field(description="Full-time, contract, …")
+    workplace: Workplace = strawberry.field(description="Remote, hybrid or on-site.")
+    locations: list[str] = strawberry.field(description="Cities or offices the role is based in.")
+    regions: list[str] = strawberry.field(description="Regions a remote hire may live in, e.g. `North America`.")
+    salary_ranges: list[SalaryRange] = strawberry.field(
+        description="Every salary figure the posting states, each with where it came from."
+    )
+    description: str | None = strawberry.field(description="Free text not belonging to a named section, in Markdown.")
+    apply_url: str | None = strawberry.field(description="Where candidates apply.")
+    published_at: datetime | None = strawberry.field(description="When the posting was last opened.")
+    closed_at: datetime | None = strawberry.field(description="When the posting was last closed.")
+    created_at: datetime = strawberry.field(description="When the posting was created.")
+    updated_at: datetime = strawberry.field(description="When the posting last changed.")
+
+    @strawberry.field(description="The description's named sections.", metadata={"embedded": models.SECTION_NAMES})
+    def sections(self) -> PostingSections:
+        d = self.__dict__
+        return PostingSections(**{name: d[name] for name in models.SECTION_NAMES})
+
+    company = to_one("Company", "service.companies.types", "company_id", description="The company hiring.")
+    stages = to_list(
+        "PipelineStage",
+        "service.pipeline.types",
+        "posting_id",
+        order=("position",),
+        description="The pipeline stages in order, first to last.",
+    )
+
+    @strawberry.field(
+        description="Applications to this posting, oldest first.",
+        metadata={"relation": APPLICATIONS},
+    )
+    async def applications(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        status: list[ApplicationStatus] | None = None,
+    ) -> Connection[Annotated[Application, strawberry.lazy("service.applications.types")]]:
+        filters = (("status", tuple(s.value for s in status)),) if status else ()
+        return await load_connection(info, APPLICATIONS, self, first, after, last, before, filters)
+
+
+def _convert(values: dict[str, Any]) -> None:
+    values["salary_ranges"] = [
+        SalaryRange(
+            min=r.get("min"),
+            max=r.get("max"),
+            currency=r["currency"],
+            period=SalaryPeriod(r["period"]),
+            label=r.get("label"),
+        )
+        for r in values["salary_ranges"]
+    ]
+
+
+POSTING = register(Entity(Posting, models.Posting.__table__, area="postings", convert=_convert))

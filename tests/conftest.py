@@ -1,0 +1,104 @@
+"""Test fixtures: a real PostgreSQL (throwaway embedded cluster, or TEST_DATABASE_URL), the
+real migrations, and the real ASGI app reached over HTTP through httpx."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.app import create_app
+from service.db import migrate
+from service.db.engine import Database
+from service.settings import Settings
+from tests.helpers import Api, TenantFactory
+
+TABLES = (
+    "api_key_companies",
+    "api_keys",
+    "notes",
+    "stage_transitions",
+    "applications",
+    "applicant_emails",
+    "applicants",
+    "pipeline_stages",
+    "postings",
+    "external_refs",
+    "companies",
+)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from service.db.embedded import start_embedded
+
+    with tempfile.TemporaryDirectory(prefix="hiregraph-test-") as folder:
+        server, url = start_embedded(Path(folder), throwaway=True)
+        yield url
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url: str) -> str:
+    migrate.upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated_url: str, settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = Database(migrated_url).engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Empty every table before each test that touches the database."""
+    if "engine" in request.fixturenames:
+        engine: AsyncEngine = request.getfixturevalue("engine")
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def app(engine: AsyncEngine, settings: Settings, migrated_url: str) -> Any:
+    return create_app(settings, migrated_url, engine=engine)
+
+
+@pytest.fixture
+async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+@pytest.fixture
+def tenants(engine: AsyncEngine, http: httpx.AsyncClient) -> TenantFactory:
+    return TenantFactory(engine, http)
+
+
+@pytest.fixture
+async def acme(tenants: TenantFactory) -> Api:
+    return await tenants.create("acme")
+
+
+@pytest.fixture
+async def globex(tenants: TenantFactory) -> Api:
+    return await tenants.create("globex")
