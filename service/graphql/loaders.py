@@ -98,17 +98,17 @@ class Loaders:
 
         async def batch(keys: list[Any]) -> list[Page]:
             table = entity.table
-            parents = func.unnest(int_array("keys", keys)).table_valued("key").alias("parent")
+            parents = func.unnest(int_array("keys", keys)).table_valued("key").render_derived(name="parent")
             inner = (
                 select(*entity.columns)
                 .where(table.c[column] == parents.c.key, self.scope(entity))
                 .where(*filter_clauses(entity, filters))
             )
             window = apply_page(inner, sort, args).lateral("page")
-            stmt = select(parents.c.key.label("_parent"), window).select_from(parents.join(window, true()))
+            stmt = select(parents.c.key.label("parent_key"), window).select_from(parents.join(window, true()))
             grouped: dict[Any, list[Any]] = defaultdict(list)
             for row in await self.rows(stmt):
-                grouped[row._parent].append(row)
+                grouped[row.parent_key].append(row)
             return [finish_page(grouped.get(k, []), args) for k in keys]
 
         return self._get(("page", target, column, args, filters), batch)

@@ -15,6 +15,7 @@ from service.applications.schema import Query as ApplicationQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
 from service.graphql.entities import ENTITIES
+from service.graphql.errors import MaskUnexpectedErrors
 from service.graphql.ids import InvalidId, from_global_id
 from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
 from service.pipeline.schema import Mutation as PipelineMutation
@@ -74,4 +75,5 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
+        extensions=[MaskUnexpectedErrors],
     )

@@ -167,9 +167,19 @@ class PostingUpdateInput:
     apply_url: str | None = strawberry.field(default=UNSET, description="Where candidates apply.")
 
 
-@strawberry.input(description="Identifies one posting.")
-class PostingIdInput:
-    id: strawberry.ID = strawberry.field(description="The posting.")
+@strawberry.input(description="The posting to open to applications.")
+class PostingPublishInput:
+    id: strawberry.ID = strawberry.field(description="The posting, DRAFT or CLOSED.")
+
+
+@strawberry.input(description="The posting to close.")
+class PostingCloseInput:
+    id: strawberry.ID = strawberry.field(description="The posting, OPEN.")
+
+
+@strawberry.input(description="The posting to archive.")
+class PostingArchiveInput:
+    id: strawberry.ID = strawberry.field(description="The posting, in any status but ARCHIVED.")
 
 
 @strawberry.type(description="The result of a posting mutation.")
@@ -215,7 +225,7 @@ def _payload(posting: Any, errors: list[UserError]) -> PostingPayload:
     return PostingPayload(posting=POSTING.from_model(posting) if posting is not None else None, errors=errors)
 
 
-async def _status_change(info: Info, input: PostingIdInput, target: PostingStatus) -> PostingPayload:
+async def _status_change(info: Info, input: Any, target: PostingStatus) -> PostingPayload:
     scope = info.context.company_ids
 
     async def work(session):  # type: ignore[no-untyped-def]
@@ -253,13 +263,13 @@ class Mutation:
         return _payload(*await run(info, "postings", work))
 
     @strawberry.mutation(description="Open a DRAFT or CLOSED posting to applications.")
-    async def posting_publish(self, info: Info, input: PostingIdInput) -> PostingPayload:
+    async def posting_publish(self, info: Info, input: PostingPublishInput) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.OPEN)
 
     @strawberry.mutation(description="Close an OPEN posting: it takes no new applications.")
-    async def posting_close(self, info: Info, input: PostingIdInput) -> PostingPayload:
+    async def posting_close(self, info: Info, input: PostingCloseInput) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.CLOSED)
 
     @strawberry.mutation(description="Archive a posting for good: it can no longer be reopened.")
-    async def posting_archive(self, info: Info, input: PostingIdInput) -> PostingPayload:
+    async def posting_archive(self, info: Info, input: PostingArchiveInput) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.ARCHIVED)

@@ -1,0 +1,35 @@
+"""Masks unexpected exceptions: clients get a generic message and an error id, logs get the rest."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+log = logging.getLogger("service.graphql")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An error raised by our code on purpose is a GraphQLError itself; anything else is a bug."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex
+        log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            message=f"Internal server error (error id {error_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+        )
