@@ -22,9 +22,9 @@ from service.postings.schema import search_condition
 
 @strawberry.enum(description="What applicants can be sorted by.")
 class ApplicantOrderField(enum.Enum):
-    CREATED_AT = "created_at"
-    UPDATED_AT = "updated_at"
-    NAME = "name"
+    CREATED_AT = strawberry.enum_value("created_at", description="When the applicant was created.")
+    UPDATED_AT = strawberry.enum_value("updated_at", description="When the applicant last changed.")
+    NAME = strawberry.enum_value("name", description="The applicant's name, alphabetically.")
 
 
 @strawberry.input(description="How to sort applicants; ties break on creation order.")

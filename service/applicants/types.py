@@ -21,11 +21,11 @@ APPLICATIONS = connection_relation("Application", "applicant_id")
 
 @strawberry.enum(description="What a link on an applicant points to.")
 class LinkKind(enum.Enum):
-    LINKEDIN = "LINKEDIN"
-    GITHUB = "GITHUB"
-    PORTFOLIO = "PORTFOLIO"
-    WEBSITE = "WEBSITE"
-    OTHER = "OTHER"
+    LINKEDIN = strawberry.enum_value("LINKEDIN", description="A LinkedIn profile.")
+    GITHUB = strawberry.enum_value("GITHUB", description="A GitHub profile.")
+    PORTFOLIO = strawberry.enum_value("PORTFOLIO", description="A portfolio of work.")
+    WEBSITE = strawberry.enum_value("WEBSITE", description="A personal website.")
+    OTHER = strawberry.enum_value("OTHER", description="Anything else.")
 
 
 @strawberry.type(description="A link an applicant gave: a profile, a portfolio, a website.")

@@ -22,9 +22,9 @@ from service.postings.service import get_posting
 
 @strawberry.enum(description="What applications can be sorted by.")
 class ApplicationOrderField(enum.Enum):
-    CREATED_AT = "created_at"
-    UPDATED_AT = "updated_at"
-    APPLIED_AT = "applied_at"
+    CREATED_AT = strawberry.enum_value("created_at", description="When the application was recorded.")
+    UPDATED_AT = strawberry.enum_value("updated_at", description="When the application last changed.")
+    APPLIED_AT = strawberry.enum_value("applied_at", description="When the applicant applied.")
 
 
 @strawberry.input(description="How to sort applications; ties break on creation order.")

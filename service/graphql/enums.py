@@ -1,16 +1,98 @@
-"""Exposes the domain enums to GraphQL, once, before any type annotation refers to them."""
+"""Exposes the domain enums to GraphQL, once, before any type annotation refers to them.
+
+The domain keeps plain Python enums; their GraphQL descriptions live here.
+"""
 
 from __future__ import annotations
+
+import enum
 
 import strawberry
 
 from service.applications.models import ApplicationStatus
+from service.errors import ErrorCode
 from service.pipeline.models import StageKind
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
 
-strawberry.enum(PostingStatus, description="Where a posting is in its life: DRAFT → OPEN ⇄ CLOSED → ARCHIVED.")
-strawberry.enum(EmploymentType, description="The kind of employment a posting offers.")
-strawberry.enum(Workplace, description="Where the work happens.")
-strawberry.enum(SalaryPeriod, description="The period a salary figure is paid per.")
-strawberry.enum(StageKind, description="What happens at a stage; reports group stages by kind.")
-strawberry.enum(ApplicationStatus, description="Whether an application is still in play, and how it ended if not.")
+
+def expose(cls: type[enum.Enum], description: str, values: dict[str, str]) -> None:
+    """Register `cls` as a GraphQL enum with a description for the type and every value."""
+    missing = {m.name for m in cls} - set(values)
+    if missing:
+        raise ValueError(f"{cls.__name__} values need descriptions: {sorted(missing)}")
+    strawberry.enum(cls, description=description)
+    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[value.name]
+
+
+expose(
+    PostingStatus,
+    "Where a posting is in its life: DRAFT → OPEN ⇄ CLOSED → ARCHIVED.",
+    {
+        "DRAFT": "Being written; not visible to candidates.",
+        "OPEN": "Published and taking applications.",
+        "CLOSED": "Taking no new applications; can be reopened.",
+        "ARCHIVED": "Retired for good.",
+    },
+)
+expose(
+    EmploymentType,
+    "The kind of employment a posting offers.",
+    {
+        "FULL_TIME": "Full-time employment.",
+        "PART_TIME": "Part-time employment.",
+        "CONTRACT": "A fixed contract, not employment.",
+        "INTERNSHIP": "An internship.",
+        "TEMPORARY": "Temporary employment.",
+    },
+)
+expose(
+    Workplace,
+    "Where the work happens.",
+    {"REMOTE": "Fully remote.", "HYBRID": "Partly remote, partly on site.", "ONSITE": "On site."},
+)
+expose(
+    SalaryPeriod,
+    "The period a salary figure is paid per.",
+    {"HOUR": "Per hour.", "DAY": "Per day.", "WEEK": "Per week.", "MONTH": "Per month.", "YEAR": "Per year."},
+)
+expose(
+    StageKind,
+    "What happens at a stage; reports group stages by kind.",
+    {
+        "APPLIED": "The application arrived and awaits review.",
+        "SCREEN": "A first conversation or CV screen.",
+        "ASSESSMENT": "Written questions, a take-home project or a test.",
+        "INTERVIEW": "An interview.",
+        "OFFER": "An offer is being made.",
+        "HIRED": "The candidate accepted.",
+    },
+)
+expose(
+    ApplicationStatus,
+    "Whether an application is still in play, and how it ended if not.",
+    {
+        "ACTIVE": "In the pipeline.",
+        "REJECTED": "Turned down by the company.",
+        "HIRED": "The applicant was hired.",
+        "WITHDRAWN": "The applicant withdrew.",
+    },
+)
+expose(
+    ErrorCode,
+    "Why a mutation refused its input. Clients switch on these, never on messages.",
+    {
+        "INVALID": "The value is malformed or out of range.",
+        "REQUIRED": "A value is missing or blank.",
+        "TOO_LONG": "The value is longer than allowed.",
+        "NOT_FOUND": "No such object, or not one this key may see.",
+        "DUPLICATE": "The value must be unique and is taken.",
+        "FORBIDDEN": "The API key lacks the scope this needs.",
+        "INVALID_TRANSITION": "The object's status does not allow this change.",
+        "POSTING_NOT_OPEN": "The posting takes no applications in its status.",
+        "APPLICATION_CLOSED": "The application has ended and cannot change.",
+        "STAGE_MISMATCH": "The stage belongs to another posting.",
+        "STAGE_NOT_EMPTY": "Applications are still at this stage.",
+        "LAST_STAGE": "A posting keeps at least one stage.",
+    },
+)

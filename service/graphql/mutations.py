@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
+import service.graphql.enums  # noqa: F401  (registers enums before annotations use them)
 from service.auth.scopes import Access, MissingScope
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.graphql.ids import InvalidId, pk_of

@@ -189,8 +189,8 @@ async def root_connection(
 
 @strawberry.enum(description="A sort direction.")
 class OrderDirection(enum.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Smallest first.")
+    DESC = strawberry.enum_value("DESC", description="Largest first.")
 
 
 MAX_LIST_ARGUMENT = 100

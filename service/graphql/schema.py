@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import strawberry
 from graphql import GraphQLError
 from strawberry import Info
@@ -57,7 +59,7 @@ class NodeQuery:
                 f"`ids` takes at most {MAX_LIST_ARGUMENT} items",
                 extensions={"code": "INVALID_ARGUMENT", "argument": "ids"},
             )
-        return [await _load_node(info, v, f"ids.{i}") for i, v in enumerate(ids)]
+        return list(await asyncio.gather(*(_load_node(info, v, f"ids.{i}") for i, v in enumerate(ids))))
 
 
 Query = merge_types("Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery))

@@ -26,9 +26,9 @@ MAX_SEARCH_LENGTH = 200
 
 @strawberry.enum(description="What postings can be sorted by.")
 class PostingOrderField(enum.Enum):
-    CREATED_AT = "created_at"
-    UPDATED_AT = "updated_at"
-    TITLE = "title"
+    CREATED_AT = strawberry.enum_value("created_at", description="When the posting was created.")
+    UPDATED_AT = strawberry.enum_value("updated_at", description="When the posting last changed.")
+    TITLE = strawberry.enum_value("title", description="The title, alphabetically.")
 
 
 @strawberry.input(description="How to sort postings; ties break on creation order.")

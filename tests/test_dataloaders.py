@@ -1,0 +1,113 @@
+"""N+1 guards: nested queries cost the same, exact number of SQL statements at any size."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.graphql.ids import to_global_id
+from tests.factories import build_board
+
+BOARD = """
+query Board($id: ID!) {
+  node(id: $id) {
+    ... on Posting {
+      title
+      stages {
+        name
+        applications(first: 50) {
+          totalCount
+          pageInfo { hasNextPage endCursor }
+          nodes { id status applicant { name emails } }
+        }
+      }
+    }
+  }
+}
+"""
+
+PARTNER_PAGE = """
+query Partner($after: String) {
+  applications(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id status appliedAt updatedAt
+      applicant { id name emails phones }
+      posting { id title status }
+      stage { id name kind }
+      history(first: 10) { nodes { fromStageName toStageName actor createdAt } }
+    }
+  }
+}
+"""
+
+DEEP = """
+query Deep {
+  companies(first: 5) {
+    nodes {
+      postings(first: 10) {
+        totalCount
+        nodes {
+          company { slug }
+          stages { applications(first: 5) { nodes { applicant { applications(first: 3) { nodes { posting { title } } } } } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def _warm(api) -> None:
+    """Authenticate once so the key is cached and the counts below are the query's own."""
+    await api.ok("{ companies(first: 1) { totalCount } }")
+
+
+@pytest.mark.parametrize("per_stage", [5, 50])
+async def test_board_costs_five_statements_at_any_size(acme, engine, per_stage):
+    board = await build_board(engine, acme.company_pk, per_stage)
+    await _warm(acme)
+    r = await acme.gql(BOARD, {"id": to_global_id("Posting", board.posting_pk)})
+    stages = r.data["node"]["stages"]
+    assert [s["applications"]["totalCount"] for s in stages] == [per_stage] * 5
+    assert all(len(s["applications"]["nodes"]) == per_stage for s in stages)
+    # posting, stages, application pages, their counts, applicants
+    assert r.sql == 5
+
+
+@pytest.mark.parametrize("per_stage", [5, 50])
+async def test_partner_page_costs_five_statements_at_any_size(acme, engine, per_stage):
+    await build_board(engine, acme.company_pk, per_stage)
+    await _warm(acme)
+    r = await acme.gql(PARTNER_PAGE)
+    nodes = r.data["applications"]["nodes"]
+    assert len(nodes) == min(100, per_stage * 5)
+    assert all(len(n["history"]["nodes"]) >= 1 for n in nodes)
+    # applications page, applicants, postings, stages, history pages
+    assert r.sql == 5
+
+
+@pytest.mark.parametrize("per_stage", [2, 6])
+async def test_deep_query_costs_one_statement_per_level(acme, engine, per_stage):
+    await build_board(engine, acme.company_pk, per_stage, title="One")
+    await build_board(engine, acme.company_pk, per_stage, title="Two")
+    await _warm(acme)
+    r = await acme.gql(DEEP)
+    postings = r.data["companies"]["nodes"][0]["postings"]
+    assert postings["totalCount"] == 2
+    # companies, postings page, postings count, company, stages, application pages,
+    # applicants, applicant application pages, their postings
+    assert r.sql == 9
+
+
+async def test_counts_do_not_grow_with_the_number_of_parents(acme, engine):
+    """Two postings' boards in one query cost what one costs: loaders batch across parents."""
+    one = await build_board(engine, acme.company_pk, 3, title="One")
+    two = await build_board(engine, acme.company_pk, 3, title="Two")
+    await _warm(acme)
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Posting { stages { applications(first: 5) {
+        nodes { applicant { name } } } } } } }"""
+    single = await acme.gql(query, {"ids": [to_global_id("Posting", one.posting_pk)]})
+    double = await acme.gql(
+        query, {"ids": [to_global_id("Posting", one.posting_pk), to_global_id("Posting", two.posting_pk)]}
+    )
+    assert single.sql == double.sql == 4
