@@ -16,7 +16,6 @@ from service.graphql.ids import InvalidId, pk_of
 
 T = TypeVar("T")
 
-ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a mutation refused its input.")
 
 
 @strawberry.type(description="A problem with a mutation's input; nothing was changed.")
