@@ -7,6 +7,7 @@ import asyncio
 import strawberry
 from graphql import GraphQLError
 from strawberry import Info
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -77,5 +78,5 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
-        extensions=[MaskUnexpectedErrors],
+        extensions=[MaskUnexpectedErrors, ParserCache(maxsize=512), ValidationCache(maxsize=512)],
     )
