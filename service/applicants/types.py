@@ -53,7 +53,7 @@ class Applicant(Node):
     )
 
     @strawberry.field(description="The applicant's applications, oldest first.", metadata={"relation": APPLICATIONS})
-    async def applications(
+    def applications(
         self,
         info: Info,
         first: int | None = None,
@@ -61,7 +61,7 @@ class Applicant(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Annotated[Application, strawberry.lazy("service.applications.types")]]:
-        return await load_connection(info, APPLICATIONS, self, first, after, last, before)
+        return load_connection(info, APPLICATIONS, self, first, after, last, before)
 
 
 def _convert(values: dict[str, Any]) -> None:

@@ -72,7 +72,7 @@ class Application(Node):
     @strawberry.field(
         description="Every stage move, oldest first: the full stage history.", metadata={"relation": HISTORY}
     )
-    async def history(
+    def history(
         self,
         info: Info,
         first: int | None = None,
@@ -80,10 +80,10 @@ class Application(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[StageTransition]:
-        return await load_connection(info, HISTORY, self, first, after, last, before)
+        return load_connection(info, HISTORY, self, first, after, last, before)
 
     @strawberry.field(description="Notes on the application, oldest first.", metadata={"relation": NOTES})
-    async def notes(
+    def notes(
         self,
         info: Info,
         first: int | None = None,
@@ -91,7 +91,7 @@ class Application(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Note]:
-        return await load_connection(info, NOTES, self, first, after, last, before)
+        return load_connection(info, NOTES, self, first, after, last, before)
 
 
 APPLICATION = register(Entity(Application, models.Application.__table__, area="applications"))

@@ -29,7 +29,7 @@ class Company(Node):
     updated_at: datetime = strawberry.field(description="When the company last changed.")
 
     @strawberry.field(description="The company's postings, oldest first.", metadata={"relation": POSTINGS})
-    async def postings(
+    def postings(
         self,
         info: Info,
         first: int | None = None,
@@ -38,8 +38,7 @@ class Company(Node):
         before: str | None = None,
         status: list[PostingStatus] | None = None,
     ) -> Connection[Annotated[Posting, strawberry.lazy("service.postings.types")]]:
-        filters = (("status", tuple(s.value for s in status)),) if status else ()
-        return await load_connection(info, POSTINGS, self, first, after, last, before, filters)
+        return load_connection(info, POSTINGS, self, first, after, last, before, status)
 
 
 COMPANY = register(Entity(Company, CompanyModel.__table__, area="companies"))

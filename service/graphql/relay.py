@@ -16,6 +16,7 @@ from service.auth.scopes import MissingScope
 from service.graphql.entities import Entity, Relation, entity_named
 from service.graphql.ids import InvalidId, pk_of
 from service.graphql.loaders import Filters
+from service.graphql.prefetch import connection_node_fields, prefetch, prefetched
 from service.graphql.pagination import (
     Page,
     PageArgs,
@@ -61,11 +62,12 @@ class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
     nodes: list[T] = strawberry.field(description="The items of this page, without cursors.")
     page_info: PageInfo = strawberry.field(description="Cursors and flags for paging onwards.")
-    _total: strawberry.Private[Callable[[], Awaitable[int]]]
+    _total: strawberry.Private[Callable[[], Awaitable[int]] | int]
 
     @strawberry.field(description="How many items the whole connection holds, across all pages.")
-    async def total_count(self) -> int:
-        return await self._total()
+    def total_count(self) -> int:
+        # An int when prefetched; otherwise a coroutine, which graphql-core awaits.
+        return self._total if isinstance(self._total, int) else self._total()  # type: ignore[return-value]
 
 
 def build_connection(entity: Entity, page: Page, sort: SortKey, total: Callable[[], Awaitable[int]]) -> Connection[Any]:
@@ -99,13 +101,15 @@ def to_one(target: str, module: str, local: str, *, description: str, optional: 
     """A field following the parent's `local` attribute to the target's id."""
     relation = Relation(target=target, local=local, remote="id", kind="one")
 
-    async def resolve(root: Any, info: Info) -> Any:
+    def resolve(root: Any, info: Info) -> Any:
+        cache = prefetched(root)
+        if cache is not None and relation in cache:
+            return cache[relation]
         key = getattr(root, local)
         if key is None:
             return None
-        entity = entity_named(target)
-        require_read(info, entity)
-        return await info.context.loaders.one(target).load(key)
+        require_read(info, entity_named(target))
+        return info.context.loaders.one(target).load(key)
 
     annotation = _lazy(target, module)
     return strawberry.field(
@@ -120,10 +124,12 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], de
     """A bounded list of the targets whose `remote` column holds the parent's id."""
     relation = Relation(target=target, local="pk", remote=remote, kind="list", order=order)
 
-    async def resolve(root: Any, info: Info) -> list[Any]:
-        entity = entity_named(target)
-        require_read(info, entity)
-        return await info.context.loaders.many(target, remote, order).load(root.pk)
+    def resolve(root: Any, info: Info) -> Any:
+        cache = prefetched(root)
+        if cache is not None and relation in cache:
+            return cache[relation]
+        require_read(info, entity_named(target))
+        return info.context.loaders.many(target, remote, order).load(root.pk)
 
     return strawberry.field(
         resolver=resolve,
@@ -133,7 +139,27 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], de
     )
 
 
-async def load_connection(
+def connection_filters(arguments: dict[str, Any]) -> Filters:
+    """The loader filters of a nested connection's arguments (only `status` today)."""
+    status = arguments.get("status")
+    if not status:
+        return ()
+    return (("status", tuple(getattr(s, "value", s) for s in status)),)
+
+
+def page_connection(
+    loaders: Any, relation: Relation, target: Entity, key: Any, page: Page, filters: Filters, total: int | None
+) -> Connection[Any]:
+    """The connection of one parent's page; `total` when already counted, else counted on demand."""
+
+    async def count() -> int:
+        counted: int = await loaders.count(relation.target, relation.remote, filters).load(key)
+        return counted
+
+    return build_connection(target, page, SortKey("id", None, target.table.c.id), count if total is None else total)
+
+
+def load_connection(
     info: Info[Any, Any],
     relation: Relation,
     parent: Any,
@@ -141,21 +167,26 @@ async def load_connection(
     after: str | None,
     last: int | None,
     before: str | None,
-    filters: Filters = (),
-) -> Connection[Any]:
-    """Resolve a nested connection through the page and count loaders of `relation`."""
+    status: Any = None,
+) -> Any:
+    """Resolve a nested connection: the prefetched one, or (awaitable) through the loaders."""
     entity = entity_named(relation.target)
     require_read(info, entity)
     args = PageArgs.parse(first, after, last, before)
-    loaders = info.context.loaders
-    key = getattr(parent, relation.local)
+    filters = connection_filters({"status": status})
+    cache = prefetched(parent)
+    if cache is not None:
+        found = cache.get((relation, args, filters))
+        if found is not None:
+            return found
+    return _load_connection(info.context.loaders, relation, entity, getattr(parent, relation.local), args, filters)
+
+
+async def _load_connection(
+    loaders: Any, relation: Relation, entity: Entity, key: Any, args: PageArgs, filters: Filters
+) -> Connection[Any]:
     page = await loaders.page(relation.target, relation.remote, args, filters).load(key)
-
-    async def total() -> int:
-        count: int = await loaders.count(relation.target, relation.remote, filters).load(key)
-        return count
-
-    return build_connection(entity, page, SortKey("id", None, entity.table.c.id), total)
+    return page_connection(loaders, relation, entity, key, page, filters, None)
 
 
 def connection_relation(target: str, remote: str) -> Relation:
@@ -184,7 +215,10 @@ async def root_connection(
         rows = await loaders.rows(stmt)
         return int(rows[0][0])
 
-    return build_connection(entity, page, sort, total)
+    connection = build_connection(entity, page, sort, total)
+    raw = info._raw_info
+    await prefetch(raw, entity, connection.nodes, connection_node_fields(raw.field_nodes, f"{entity.name}Connection", raw))
+    return connection
 
 
 @strawberry.enum(description="A sort direction.")

@@ -20,6 +20,7 @@ from service.companies.schema import Query as CompanyQuery
 from service.graphql.entities import ENTITIES
 from service.graphql.errors import MaskUnexpectedErrors
 from service.graphql.ids import InvalidId, from_global_id
+from service.graphql.prefetch import prefetch_nodes
 from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
@@ -45,11 +46,16 @@ async def _load_node(info: Info, value: strawberry.ID, argument: str) -> Node | 
     return node
 
 
+async def _with_prefetch(info: Info, nodes: list[Node | None]) -> list[Node | None]:
+    await prefetch_nodes(info._raw_info, nodes)
+    return nodes
+
+
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when unknown or not visible to this key.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return await _load_node(info, id, "id")
+        return (await _with_prefetch(info, [await _load_node(info, id, "id")]))[0]
 
     @strawberry.field(
         description=f"Objects by global ID, in the order given (at most {MAX_LIST_ARGUMENT}); null for each unknown one."
@@ -60,7 +66,8 @@ class NodeQuery:
                 f"`ids` takes at most {MAX_LIST_ARGUMENT} items",
                 extensions={"code": "INVALID_ARGUMENT", "argument": "ids"},
             )
-        return list(await asyncio.gather(*(_load_node(info, v, f"ids.{i}") for i, v in enumerate(ids))))
+        nodes = await asyncio.gather(*(_load_node(info, v, f"ids.{i}") for i, v in enumerate(ids)))
+        return await _with_prefetch(info, list(nodes))
 
 
 Query = merge_types("Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery))
@@ -78,5 +85,5 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
-        extensions=[MaskUnexpectedErrors, ParserCache(maxsize=512), ValidationCache(maxsize=512)],
+        extensions=[MaskUnexpectedErrors, lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
     )

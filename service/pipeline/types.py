@@ -37,7 +37,7 @@ class PipelineStage(Node):
         description="Applications currently at this stage, oldest first.",
         metadata={"relation": APPLICATIONS},
     )
-    async def applications(
+    def applications(
         self,
         info: Info,
         first: int | None = None,
@@ -46,8 +46,7 @@ class PipelineStage(Node):
         before: str | None = None,
         status: list[ApplicationStatus] | None = None,
     ) -> Connection[Annotated[Application, strawberry.lazy("service.applications.types")]]:
-        filters = (("status", tuple(s.value for s in status)),) if status else ()
-        return await load_connection(info, APPLICATIONS, self, first, after, last, before, filters)
+        return load_connection(info, APPLICATIONS, self, first, after, last, before, status)
 
 
 PIPELINE_STAGE = register(Entity(PipelineStage, models.PipelineStage.__table__, area="postings"))

@@ -85,7 +85,7 @@ class Posting(Node):
         description="Applications to this posting, oldest first.",
         metadata={"relation": APPLICATIONS},
     )
-    async def applications(
+    def applications(
         self,
         info: Info,
         first: int | None = None,
@@ -94,8 +94,7 @@ class Posting(Node):
         before: str | None = None,
         status: list[ApplicationStatus] | None = None,
     ) -> Connection[Annotated[Application, strawberry.lazy("service.applications.types")]]:
-        filters = (("status", tuple(s.value for s in status)),) if status else ()
-        return await load_connection(info, APPLICATIONS, self, first, after, last, before, filters)
+        return load_connection(info, APPLICATIONS, self, first, after, last, before, status)
 
 
 def _convert(values: dict[str, Any]) -> None:
