@@ -16,6 +16,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache, principal_for_secret
@@ -28,6 +30,7 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 SQL_COUNT_HEADER = b"x-sql-statements"
+ANONYMOUS = Principal(api_key_id=0, name="anonymous", company_ids=(), scopes=frozenset())
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -54,7 +57,8 @@ class GraphQLView(GraphQL[Context, None]):
             engine=self.engine,
             sessions=self.sessions,
             settings=self.settings,
-            principal=request.scope["state"]["principal"],
+            # Only the GraphiQL page gets here without a principal; it executes nothing.
+            principal=request.scope.get("state", {}).get("principal", ANONYMOUS),
             request=request,
             response=response,
             principal_cache=self.cache,
@@ -62,6 +66,15 @@ class GraphQLView(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def execute_single(self, request: Any, request_adapter: Any, *args: Any, **kwargs: Any) -> Any:
+        """As Strawberry's, but a mutation sent over GET is a 405, as GraphQL over HTTP says."""
+        try:
+            return await super().execute_single(request, request_adapter, *args, **kwargs)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request_adapter.method == "GET":
+                raise HTTPException(405, "mutations must be sent with POST") from exc
+            raise
 
 
 class Authenticated:
