@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-AREAS = ("companies", "postings", "applicants", "applications")
+AREAS = ("postings", "applicants", "applications")
+PUBLIC_AREA = "companies"
+"""Every key may read the companies it is bound to; changing them takes `admin`."""
 Access = Literal["read", "write"]
 ADMIN = "admin"
 ALL_SCOPES = tuple(f"{area}:{access}" for area in AREAS for access in ("read", "write")) + (ADMIN,)
@@ -27,13 +29,15 @@ class Principal:
     scopes: frozenset[str]
 
     def can(self, area: str, access: Access = "read") -> bool:
+        if area == PUBLIC_AREA and access == "read":
+            return True
         if ADMIN in self.scopes or f"{area}:{access}" in self.scopes:
             return True
         return access == "read" and f"{area}:write" in self.scopes
 
     def require(self, area: str, access: Access = "read") -> None:
         if not self.can(area, access):
-            raise MissingScope(f"{area}:{access}")
+            raise MissingScope(ADMIN if area == PUBLIC_AREA else f"{area}:{access}")
 
     @property
     def is_admin(self) -> bool:

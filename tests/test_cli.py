@@ -1,0 +1,54 @@
+"""The `hiregraph` command, run as a real subprocess against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def hiregraph(url: str, *args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    if data_dir is not None:
+        env["HIREGRAPH_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+
+
+async def test_api_key_create_prints_a_working_secret_last(migrated_url, acme, globex, http):
+    done = hiregraph(
+        migrated_url, "api-key", "create", "--company", "acme", "--company", "globex",
+        "--scope", "postings:read", "applicants:read", "--name", "sync bot",
+    )
+    assert done.returncode == 0, done.stderr
+    secret = done.stdout.strip().splitlines()[-1]
+    assert secret.startswith("hg_")
+    r = await http.post(
+        "/graphql",
+        json={"query": "{ companies { nodes { slug } } }"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert r.json() == {"data": {"companies": {"nodes": [{"slug": "acme"}, {"slug": "globex"}]}}}
+
+
+async def test_api_key_create_refuses_unknown_company_and_scope(migrated_url, acme, engine):
+    from tests.helpers import count_rows
+
+    before = await count_rows(engine, "api_keys")
+    unknown_company = hiregraph(migrated_url, "api-key", "create", "--company", "nope", "--scope", "admin", "--name", "x")
+    assert unknown_company.returncode == 2
+    assert "no company with slug nope" in unknown_company.stderr
+    unknown_scope = hiregraph(migrated_url, "api-key", "create", "--company", "acme", "--scope", "root", "--name", "x")
+    assert unknown_scope.returncode == 2
+    assert "unknown scopes: root" in unknown_scope.stderr
+    assert await count_rows(engine, "api_keys") == before
+
+
+def test_migrate_is_idempotent(migrated_url):
+    done = hiregraph(migrated_url, "migrate")
+    assert done.returncode == 0, done.stderr
+    assert "migrated to head" in done.stdout
