@@ -10,7 +10,7 @@ PUBLIC_AREA = "companies"
 """Every key may read the companies it is bound to; changing them takes `admin`."""
 Access = Literal["read", "write"]
 ADMIN = "admin"
-ALL_SCOPES = tuple(f"{area}:{access}" for area in AREAS for access in ("read", "write")) + (ADMIN,)
+ALL_SCOPES = (*tuple(f"{area}:{access}" for area in AREAS for access in ("read", "write")), ADMIN)
 
 
 class MissingScope(PermissionError):

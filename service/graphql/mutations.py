@@ -17,7 +17,6 @@ from service.graphql.ids import InvalidId, pk_of
 T = TypeVar("T")
 
 
-
 @strawberry.type(description="A problem with a mutation's input; nothing was changed.")
 class UserError:
     field: str | None = strawberry.field(

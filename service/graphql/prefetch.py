@@ -202,9 +202,13 @@ async def _prefetch_connection(
     loaders = info.context.loaders
     keys = list({getattr(o, relation.local) for o in objects})
     pages = await loaders.page(relation.target, relation.remote, args, filters).load_many(keys)
-    wants_total = any(n.name.value == "totalCount" for ns in subfields([node], f"{target.name}Connection", info).values() for n in ns)
+    wants_total = any(
+        n.name.value == "totalCount" for ns in subfields([node], f"{target.name}Connection", info).values() for n in ns
+    )
     totals = (
-        await loaders.count(relation.target, relation.remote, filters).load_many(keys) if wants_total else [None] * len(keys)
+        await loaders.count(relation.target, relation.remote, filters).load_many(keys)
+        if wants_total
+        else [None] * len(keys)
     )
     connections = {
         key: page_connection(info.context.loaders, relation, target, key, page, filters, total)
@@ -222,6 +226,4 @@ async def prefetch_nodes(info: Any, objects: Sequence[Any]) -> None:
     for obj in objects:
         if obj is not None:
             by_type.setdefault(type(obj).__strawberry_definition__.name, []).append(obj)
-    await asyncio.gather(
-        *(prefetch(info, ENTITIES[name], objs, info.field_nodes) for name, objs in by_type.items())
-    )
+    await asyncio.gather(*(prefetch(info, ENTITIES[name], objs, info.field_nodes) for name, objs in by_type.items()))

@@ -16,7 +16,6 @@ from service.auth.scopes import MissingScope
 from service.graphql.entities import Entity, Relation, entity_named
 from service.graphql.ids import InvalidId, pk_of
 from service.graphql.loaders import Filters
-from service.graphql.prefetch import connection_node_fields, prefetch, prefetched
 from service.graphql.pagination import (
     Page,
     PageArgs,
@@ -26,6 +25,7 @@ from service.graphql.pagination import (
     cursor_of,
     finish_page,
 )
+from service.graphql.prefetch import connection_node_fields, prefetch, prefetched
 
 T = TypeVar("T")
 
@@ -217,7 +217,9 @@ async def root_connection(
 
     connection = build_connection(entity, page, sort, total)
     raw = info._raw_info
-    await prefetch(raw, entity, connection.nodes, connection_node_fields(raw.field_nodes, f"{entity.name}Connection", raw))
+    await prefetch(
+        raw, entity, connection.nodes, connection_node_fields(raw.field_nodes, f"{entity.name}Connection", raw)
+    )
     return connection
 
 

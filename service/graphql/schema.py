@@ -58,7 +58,9 @@ class NodeQuery:
         return (await _with_prefetch(info, [await _load_node(info, id, "id")]))[0]
 
     @strawberry.field(
-        description=f"Objects by global ID, in the order given (at most {MAX_LIST_ARGUMENT}); null for each unknown one."
+        description=(
+            f"Objects by global ID, in the order given (at most {MAX_LIST_ARGUMENT}); null for each unknown one."
+        )
     )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_LIST_ARGUMENT:

@@ -101,7 +101,7 @@ async def create_stage(
     at = len(current) if position is None else position
     stage = PipelineStage(company_id=posting.company_id, posting_id=posting.id, position=at, name=clean_name, kind=kind)
     session.add(stage)
-    ordered = current[:at] + [stage] + current[at:]
+    ordered = [*current[:at], stage, *current[at:]]
     await _renumber(session, ordered)
     return stage
 

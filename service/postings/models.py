@@ -52,7 +52,8 @@ SECTION_NAMES = (
 _SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, "
-    "coalesce(immutable_array_to_string(locations, ' '), '') || ' ' || coalesce(immutable_array_to_string(regions, ' '), '')), 'B') || "
+    "coalesce(immutable_array_to_string(locations, ' '), '') || ' ' || "
+    "coalesce(immutable_array_to_string(regions, ' '), '')), 'B') || "
     "setweight(to_tsvector('english'::regconfig, "
     "coalesce(about, '') || ' ' || coalesce(responsibilities, '') || ' ' || "
     "coalesce(requirements, '') || ' ' || coalesce(nice_to_have, '') || ' ' || "
