@@ -72,9 +72,7 @@ async def build_board(engine: AsyncEngine, company_pk: int, per_stage: int, *, t
                 )
         application_pks = list(
             (
-                await conn.execute(
-                    insert(Application).returning(Application.id, sort_by_parameter_order=True), rows
-                )
+                await conn.execute(insert(Application).returning(Application.id, sort_by_parameter_order=True), rows)
             ).scalars()
         )
         names = [n for n, _ in DEFAULT_PIPELINE]

@@ -21,8 +21,18 @@ def hiregraph(url: str, *args: str, data_dir: Path | None = None) -> subprocess.
 
 async def test_api_key_create_prints_a_working_secret_last(migrated_url, acme, globex, http):
     done = hiregraph(
-        migrated_url, "api-key", "create", "--company", "acme", "--company", "globex",
-        "--scope", "postings:read", "applicants:read", "--name", "sync bot",
+        migrated_url,
+        "api-key",
+        "create",
+        "--company",
+        "acme",
+        "--company",
+        "globex",
+        "--scope",
+        "postings:read",
+        "applicants:read",
+        "--name",
+        "sync bot",
     )
     assert done.returncode == 0, done.stderr
     secret = done.stdout.strip().splitlines()[-1]
@@ -39,7 +49,9 @@ async def test_api_key_create_refuses_unknown_company_and_scope(migrated_url, ac
     from tests.helpers import count_rows
 
     before = await count_rows(engine, "api_keys")
-    unknown_company = hiregraph(migrated_url, "api-key", "create", "--company", "nope", "--scope", "admin", "--name", "x")
+    unknown_company = hiregraph(
+        migrated_url, "api-key", "create", "--company", "nope", "--scope", "admin", "--name", "x"
+    )
     assert unknown_company.returncode == 2
     assert "no company with slug nope" in unknown_company.stderr
     unknown_scope = hiregraph(migrated_url, "api-key", "create", "--company", "acme", "--scope", "root", "--name", "x")

@@ -71,13 +71,9 @@ async def test_unknown_id_is_null_without_error(acme):
 
 
 async def test_nodes_keeps_order_and_nulls(acme):
-    posting = await acme.mutate(
-        "postingCreate", {"companyId": acme.company_id, "title": "A"}, "posting { id }"
-    )
+    posting = await acme.mutate("postingCreate", {"companyId": acme.company_id, "title": "A"}, "posting { id }")
     ids = [to_global_id("Posting", 999), posting["posting"]["id"], acme.company_id]
-    data = await acme.ok(
-        "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids}
-    )
+    data = await acme.ok("query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids})
     assert data["nodes"] == [
         None,
         {"__typename": "Posting", "id": posting["posting"]["id"]},

@@ -49,8 +49,11 @@ async def _tables(url: str) -> set[str]:
     parts = urlsplit(url)
     query = dict(p.split("=", 1) for p in parts.query.split("&") if p)
     conn = await asyncpg.connect(
-        user=parts.username or None, database=parts.path.lstrip("/"), host=query.get("host") or parts.hostname,
-        port=parts.port, password=parts.password or None,
+        user=parts.username or None,
+        database=parts.path.lstrip("/"),
+        host=query.get("host") or parts.hostname,
+        port=parts.port,
+        password=parts.password or None,
     )
     try:
         rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -64,8 +67,17 @@ def test_upgrade_check_downgrade_upgrade(empty_database: str) -> None:
 
     migrate.upgrade(empty_database)
     tables = asyncio.run(_tables(empty_database))
-    assert {"companies", "postings", "pipeline_stages", "applicants", "applications", "stage_transitions",
-            "notes", "external_refs", "api_keys"} <= tables
+    assert {
+        "companies",
+        "postings",
+        "pipeline_stages",
+        "applicants",
+        "applications",
+        "stage_transitions",
+        "notes",
+        "external_refs",
+        "api_keys",
+    } <= tables
     migrate.check(empty_database)  # raises when the models and the migrations disagree
     migrate.downgrade(empty_database, "base")
     assert asyncio.run(_tables(empty_database)) == {"alembic_version"}

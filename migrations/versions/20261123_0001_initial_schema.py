@@ -136,7 +136,7 @@ def upgrade() -> None:
             "search_vector",
             postgresql.TSVECTOR(),
             sa.Computed(
-                "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(immutable_array_to_string(emails, ' '), '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(location, '') || ' ' || coalesce(source, '') || ' ' || coalesce(immutable_array_to_string(tags, ' '), '')), 'B')",
+                "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || setweight(to_tsvector('simple'::regconfig, coalesce(immutable_array_to_string(emails, ' '), '')), 'A') || setweight(to_tsvector('simple'::regconfig, translate(coalesce(immutable_array_to_string(emails, ' '), ''), '@.', '  ')), 'B') || setweight(to_tsvector('simple'::regconfig, coalesce(location, '') || ' ' || coalesce(source, '') || ' ' || coalesce(immutable_array_to_string(tags, ' '), '')), 'B')",
                 persisted=True,
             ),
             nullable=False,
@@ -275,8 +275,7 @@ def upgrade() -> None:
                 create_constraint=True,
                 length=24,
             ),
-            server_default=sa.text("'ONSITE'"),
-            nullable=False,
+            nullable=True,
         ),
         sa.Column(
             "locations",

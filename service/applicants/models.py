@@ -11,6 +11,9 @@ from service.db.base import Base, IdMixin, TimestampMixin, company_fk
 _SEARCH_DOCUMENT = (
     "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, coalesce(immutable_array_to_string(emails, ' '), '')), 'A') || "
+    # Addresses split at @ and dots, so `example` finds ada@example.com.
+    "setweight(to_tsvector('simple'::regconfig, "
+    "translate(coalesce(immutable_array_to_string(emails, ' '), ''), '@.', '  ')), 'B') || "
     "setweight(to_tsvector('simple'::regconfig, "
     "coalesce(location, '') || ' ' || coalesce(source, '') || ' ' || "
     "coalesce(immutable_array_to_string(tags, ' '), '')), 'B')"

@@ -74,7 +74,10 @@ def _sort(order: ApplicantOrder | None) -> SortKey:
     if order is None:
         return SortKey("id", None, table.c.id)
     name = order.field.value
-    return SortKey(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC, name != "name")
+    descending = order.direction is OrderDirection.DESC
+    if name == "name":
+        return SortKey.text(name, table.c[name], table.c.id, descending)
+    return SortKey.time(name, table.c[name], table.c.id, descending)
 
 
 @strawberry.type

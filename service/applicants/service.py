@@ -17,10 +17,10 @@ LINK_KINDS = ("LINKEDIN", "GITHUB", "PORTFOLIO", "WEBSITE", "OTHER")
 MAX_EMAILS = 10
 
 
-def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Validate the fields present; return (clean row values, normalised emails)."""
+def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Validate the fields present; return (clean row values, normalised email -> input index)."""
     clean: dict[str, Any] = {}
-    normalized: list[str] = []
+    normalized: dict[str, int] = {}
     for key, value in changes.items():
         if key == "name":
             clean[key] = validation.text(problems, value, "name", max_length=300, required=True)
@@ -30,7 +30,7 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[st
                 checked = validation.email(problems, address, f"emails.{i}")
                 if checked and checked[1] not in normalized:
                     given.append(checked[0])
-                    normalized.append(checked[1])
+                    normalized[checked[1]] = i
             if len(value or []) > MAX_EMAILS:
                 problems.add(ErrorCode.INVALID, f"at most {MAX_EMAILS} email addresses", "emails")
             clean[key] = given
@@ -57,8 +57,10 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[st
     return clean, normalized
 
 
-async def _claim_emails(session: AsyncSession, applicant: Applicant, normalized: Sequence[str]) -> None:
-    """Make `normalized` the applicant's addresses; refuse one another applicant holds."""
+async def _claim_emails(session: AsyncSession, applicant: Applicant, normalized: dict[str, int]) -> None:
+    """Make `normalized` the applicant's addresses; refuse one another applicant holds.
+
+    `normalized` maps each address to its index in the input, for the error's path."""
     await session.execute(delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id))
     if not normalized:
         return
@@ -80,7 +82,7 @@ async def _claim_emails(session: AsyncSession, applicant: Applicant, normalized:
     )
     taken = [e for e in normalized if e not in set(inserted)]
     if taken:
-        i = list(normalized).index(taken[0])
+        i = normalized[taken[0]]
         raise DomainError(
             ErrorCode.DUPLICATE, f"another applicant of this company has the address {taken[0]}", f"emails.{i}"
         )

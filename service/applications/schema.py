@@ -72,7 +72,7 @@ def _sort(order: ApplicationOrder | None) -> SortKey:
     if order is None:
         return SortKey("id", None, table.c.id)
     name = order.field.value
-    return SortKey(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC, True)
+    return SortKey.time(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC)
 
 
 @strawberry.type

@@ -15,9 +15,11 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, func, tuple_
 
 DEFAULT_PAGE_SIZE = 20
+SORT_VALUE = "sort_value"
+"""The label of the sort expression in a page's rows, read back into cursors."""
 MAX_PAGE_SIZE = 100
 
 
@@ -37,6 +39,15 @@ class SortKey:
     id_column: ColumnElement[Any]
     descending: bool = False
     is_time: bool = False
+
+    @classmethod
+    def text(cls, name: str, column: ColumnElement[Any], id_column: ColumnElement[Any], descending: bool) -> SortKey:
+        """Sort by a text column case-insensitively, whatever the server's collation."""
+        return cls(name, func.lower(column), id_column, descending)
+
+    @classmethod
+    def time(cls, name: str, column: ColumnElement[Any], id_column: ColumnElement[Any], descending: bool) -> SortKey:
+        return cls(name, column, id_column, descending, is_time=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +143,15 @@ def apply_page(stmt: Select[Any], sort: SortKey, args: PageArgs) -> Select[Any]:
         right: Any = values[0] if len(values) == 1 else tuple_(*values)
         stmt = stmt.where(left > right if ascending else left < right)
     order = [c.asc() if ascending else c.desc() for c in columns]
+    if sort.column is not None:
+        stmt = stmt.add_columns(sort.column.label(SORT_VALUE))
     return stmt.order_by(*order).limit(args.limit + 1)
 
 
 def cursor_of(sort: SortKey, row: Any) -> str:
     if sort.column is None:
         return encode_cursor([row.id])
-    return encode_cursor([getattr(row, sort.name), row.id])
+    return encode_cursor([getattr(row, SORT_VALUE), row.id])
 
 
 @dataclass(slots=True)

@@ -76,7 +76,8 @@ class Posting(IdMixin, TimestampMixin, Base):
     employment_type: Mapped[EmploymentType] = mapped_column(
         str_enum(EmploymentType, "employment_type"), server_default=text("'FULL_TIME'")
     )
-    workplace: Mapped[Workplace] = mapped_column(str_enum(Workplace, "workplace"), server_default=text("'ONSITE'"))
+    workplace: Mapped[Workplace | None] = mapped_column(str_enum(Workplace, "workplace"))
+    """Null when the posting does not say: never guessed."""
     locations: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     regions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     salary_ranges: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))

@@ -60,7 +60,10 @@ def sort_key(order: PostingOrder | None) -> SortKey:
     if order is None:
         return SortKey("id", None, table.c.id)
     name = order.field.value
-    return SortKey(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC, name != "title")
+    descending = order.direction is OrderDirection.DESC
+    if name == "title":
+        return SortKey.text(name, table.c[name], table.c.id, descending)
+    return SortKey.time(name, table.c[name], table.c.id, descending)
 
 
 def search_condition(vector: Any, text: str, config: str) -> Any:
@@ -138,7 +141,9 @@ class PostingCreateInput:
     employment_type: EmploymentType = strawberry.field(
         default=EmploymentType.FULL_TIME, description="Full-time, contract, …"
     )
-    workplace: Workplace = strawberry.field(default=Workplace.ONSITE, description="Remote, hybrid or on-site.")
+    workplace: Workplace | None = strawberry.field(
+        default=None, description="Remote, hybrid or on-site; omitted when the posting does not say."
+    )
     locations: list[str] | None = strawberry.field(default=None, description="Cities or offices.")
     regions: list[str] | None = strawberry.field(default=None, description="Regions a remote hire may live in.")
     salary_ranges: list[SalaryRangeInput] | None = strawberry.field(default=None, description="Salary figures.")
@@ -156,14 +161,18 @@ class PostingUpdateInput:
     id: strawberry.ID = strawberry.field(description="The posting to change.")
     title: str | None = strawberry.field(default=UNSET, description="The job title.")
     employment_type: EmploymentType | None = strawberry.field(default=UNSET, description="Full-time, contract, …")
-    workplace: Workplace | None = strawberry.field(default=UNSET, description="Remote, hybrid or on-site.")
+    workplace: Workplace | None = strawberry.field(
+        default=UNSET, description="Remote, hybrid or on-site; null when the posting does not say."
+    )
     locations: list[str] | None = strawberry.field(default=UNSET, description="Cities or offices.")
     regions: list[str] | None = strawberry.field(default=UNSET, description="Regions a remote hire may live in.")
     salary_ranges: list[SalaryRangeInput] | None = strawberry.field(
         default=UNSET, description="Replaces every salary figure."
     )
     description: str | None = strawberry.field(default=UNSET, description="Free text in Markdown.")
-    sections: PostingSectionsInput | None = strawberry.field(default=UNSET, description="Sections to replace.")
+    sections: PostingSectionsInput | None = strawberry.field(
+        default=UNSET, description="Sections to replace (omitted ones stay); null clears every section."
+    )
     apply_url: str | None = strawberry.field(default=UNSET, description="Where candidates apply.")
 
 
@@ -201,7 +210,9 @@ def _fields(data: Any, names: tuple[str, ...]) -> dict[str, Any]:
                 for r in value or []
             ]
         if name == "sections":
-            if value is not None:
+            if value is None:  # an explicit null clears every section
+                out.update(dict.fromkeys(SECTION_NAMES))
+            else:
                 out.update({k: getattr(value, k) for k in SECTION_NAMES if getattr(value, k) is not UNSET})
             continue
         out[name] = value

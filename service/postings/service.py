@@ -20,7 +20,6 @@ from service.postings.models import (
     Posting,
     PostingStatus,
     SalaryPeriod,
-    Workplace,
 )
 
 TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
@@ -63,22 +62,41 @@ def check_salary_ranges(problems: Collector, ranges: Sequence[SalaryRangeSpec], 
     return out
 
 
+def to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+INPUT_PATHS = {
+    "employment_type": "employmentType",
+    "apply_url": "applyUrl",
+    **{
+        name: "sections." + name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:])
+        for name in SECTION_NAMES
+    },
+}
+"""Where each column's value sits in the mutation input, for error paths."""
+
+
 def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any]:
     """Validate the editable fields present in `changes`; return them cleaned for the row."""
     clean: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "title":
             clean[key] = validation.text(problems, value, "title", max_length=300, required=True)
-        elif key in ("employment_type", "workplace"):
+        elif key == "workplace":
+            clean[key] = value
+        elif key == "employment_type":
             if value is None:
-                problems.add(ErrorCode.REQUIRED, f"{key} must not be null", key)
+                path = INPUT_PATHS.get(key, key)
+                problems.add(ErrorCode.REQUIRED, f"{path} must not be null", path)
             clean[key] = value
         elif key in ("locations", "regions"):
             clean[key] = validation.string_list(problems, value, key, max_items=50, max_length=200)
         elif key == "salary_ranges":
             clean[key] = check_salary_ranges(problems, value or [], "salaryRanges")
         elif key == "description" or key in SECTION_NAMES:
-            clean[key] = validation.text(problems, value, key, max_length=50000)
+            clean[key] = validation.text(problems, value, INPUT_PATHS.get(key, key), max_length=50000)
         elif key == "apply_url":
             clean[key] = validation.url(problems, value, "applyUrl")
         else:
@@ -103,9 +121,6 @@ async def create_posting(
     )
     problems.raise_if_any()
     clean.setdefault("employment_type", EmploymentType.FULL_TIME)
-    clean.setdefault("workplace", Workplace.ONSITE)
-    if clean.get("employment_type") is None:
-        clean["employment_type"] = EmploymentType.FULL_TIME
     posting = Posting(company_id=company_id, status=PostingStatus.DRAFT, **clean)
     session.add(posting)
     await session.flush()
@@ -149,7 +164,6 @@ async def change_status(session: AsyncSession, posting: Posting, target: Posting
         if not posting.title:
             raise DomainError(ErrorCode.REQUIRED, "a posting needs a title to be published", "title")
         posting.published_at = func.now()
-        posting.closed_at = None
     elif target is PostingStatus.CLOSED:
         posting.closed_at = func.now()
     posting.status = target

@@ -54,7 +54,9 @@ class Posting(Node):
     title: str = strawberry.field(description="The job title.")
     status: PostingStatus = strawberry.field(description="The posting's life-cycle status.")
     employment_type: EmploymentType = strawberry.field(description="Full-time, contract, …")
-    workplace: Workplace = strawberry.field(description="Remote, hybrid or on-site.")
+    workplace: Workplace | None = strawberry.field(
+        description="Remote, hybrid or on-site; null when the posting does not say."
+    )
     locations: list[str] = strawberry.field(description="Cities or offices the role is based in.")
     regions: list[str] = strawberry.field(description="Regions a remote hire may live in, e.g. `North America`.")
     salary_ranges: list[SalaryRange] = strawberry.field(
@@ -63,7 +65,9 @@ class Posting(Node):
     description: str | None = strawberry.field(description="Free text not belonging to a named section, in Markdown.")
     apply_url: str | None = strawberry.field(description="Where candidates apply.")
     published_at: datetime | None = strawberry.field(description="When the posting was last opened.")
-    closed_at: datetime | None = strawberry.field(description="When the posting was last closed.")
+    closed_at: datetime | None = strawberry.field(
+        description="When the posting was last closed; kept when it is reopened."
+    )
     created_at: datetime = strawberry.field(description="When the posting was created.")
     updated_at: datetime = strawberry.field(description="When the posting last changed.")
 

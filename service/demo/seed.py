@@ -1,0 +1,393 @@
+"""Loading the demo data set through the domain services, and handing out the demo API key.
+
+Running it again changes nothing: the data is skipped when the first demo company exists, and
+the key is kept while the secret stored under the data directory still works.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.applicants import service as applicants
+from service.applicants.models import Applicant
+from service.applications import service as applications
+from service.applications.models import Application, ApplicationStatus, Note, StageTransition
+from service.auth import service as auth
+from service.auth.models import ApiKey
+from service.auth.scopes import ADMIN
+from service.companies import service as companies
+from service.companies.models import Company
+from service.db.engine import Database, session_factory
+from service.demo.data import (
+    COMPANIES,
+    EMAIL_DOMAINS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    MOVE_REASONS,
+    NOTES,
+    PLACES,
+    POSTINGS,
+    REJECTION_REASONS,
+    SOURCES,
+    CompanySeed,
+    PostingSeed,
+)
+from service.errors import DomainError, ErrorCode
+from service.pipeline import service as pipeline
+from service.pipeline.models import PipelineStage, StageKind
+from service.postings import service as postings
+from service.postings.models import Posting, PostingStatus
+from service.settings import Settings
+
+RANDOM_SEED = 20251123
+KEY_NAME = "demo"
+KEY_FILE = "demo-api-key"
+KEY_LOCK = 0x6869726567726170
+"""Advisory lock id ("hiregrap" in ASCII): two seeders never mint demo keys at once."""
+APPLICANTS_PER_COMPANY = 20
+SHARED_APPLICANTS = 3
+"""People who apply to both companies, as one applicant in each."""
+NOTES_PER_COMPANY = 4
+_LATE_KINDS = frozenset({StageKind.INTERVIEW, StageKind.OFFER, StageKind.HIRED})
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """An invented applicant, before they belong to a company."""
+
+    name: str
+    email: str
+    phones: list[str]
+    location: str
+    links: list[tuple[str, str]]
+    source: str
+
+
+@dataclass(slots=True)
+class SeededPosting:
+    """A created posting with its stages in pipeline order."""
+
+    seed: PostingSeed
+    posting: Posting
+    stages: list[PipelineStage]
+
+    def stage(self, name: str) -> PipelineStage:
+        return next(s for s in self.stages if s.name == name)
+
+
+@dataclass(slots=True)
+class Story:
+    """One seeded application and when its events happened.
+
+    `times` holds one entry per history row, then the rejection or withdrawal if any.
+    """
+
+    application: Application
+    reached: PipelineStage
+    times: list[datetime]
+    transitions: int
+    notes: list[tuple[Note, datetime]] = field(default_factory=list)
+
+
+async def seed_demo(url: str, settings: Settings) -> str:
+    """Load the demo data set unless it is there already; return a working demo API key secret."""
+    engine = Database(url).engine(pool_size=2, max_overflow=0)
+    try:
+        make_session = session_factory(engine)
+        async with make_session() as session, session.begin():
+            await _load(session, random.Random(RANDOM_SEED), datetime.now(UTC).replace(second=0, microsecond=0))
+        async with make_session() as session, session.begin():
+            return await _demo_key(session, settings.data_dir / KEY_FILE)
+    finally:
+        await engine.dispose()
+
+
+async def _load(session: AsyncSession, rng: random.Random, now: datetime) -> None:
+    """Create the demo companies and everything in them, unless the first one exists."""
+    created: list[tuple[CompanySeed, Company]] = []
+    for seed in COMPANIES:
+        try:
+            company = await companies.create_company(
+                session, name=seed.name, slug=seed.slug, website=seed.website, description=seed.description
+            )
+        except DomainError as exc:
+            if exc.code is ErrorCode.DUPLICATE and not created:
+                return
+            raise
+        created.append((seed, company))
+    stride = APPLICANTS_PER_COMPANY - SHARED_APPLICANTS
+    north_america = {
+        i
+        for n, (seed, _) in enumerate(created)
+        if seed.north_america_only
+        for i in range(n * stride, n * stride + APPLICANTS_PER_COMPANY)
+    }
+    people = _people(rng, stride * (len(created) - 1) + APPLICANTS_PER_COMPANY, north_america)
+    for n, (seed, company) in enumerate(created):
+        company.created_at = company.updated_at = now - timedelta(days=90)
+        await _load_company(session, rng, now, seed, company, people[n * stride : n * stride + APPLICANTS_PER_COMPANY])
+    await session.flush()
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def _people(rng: random.Random, count: int, north_america: set[int]) -> list[Person]:
+    """`count` people with distinct names; those whose index is in `north_america` live there."""
+    pairs = rng.sample(range(len(FIRST_NAMES) * len(LAST_NAMES)), count)
+    people = []
+    for i, pair in enumerate(pairs):
+        first, last = FIRST_NAMES[pair // len(LAST_NAMES)], LAST_NAMES[pair % len(LAST_NAMES)]
+        place = rng.choice([p for p in PLACES if p.north_america or i not in north_america])
+        handle = f"{_ascii(first)}{_ascii(last)}"
+        links = []
+        if rng.random() < 0.8:
+            links.append(
+                ("LINKEDIN", f"https://www.linkedin.com/in/{_ascii(first)}-{_ascii(last)}-{rng.randrange(16**4):04x}")
+            )
+        if rng.random() < 0.6:
+            links.append(("GITHUB", f"https://github.com/{handle}"))
+        if rng.random() < 0.2:
+            links.append(("WEBSITE", f"https://{handle}.example.net"))
+        if rng.random() < 0.1:
+            links.append(("OTHER", f"https://talks.example.org/{handle}"))
+        people.append(
+            Person(
+                name=f"{first} {last}",
+                email=f"{_ascii(first)}.{_ascii(last)}@{rng.choice(EMAIL_DOMAINS)}",
+                phones=[place.phone.format(i)] if place.phone and rng.random() < 0.8 else [],
+                location=place.name,
+                links=links,
+                source=rng.choice(SOURCES),
+            )
+        )
+    return people
+
+
+async def _load_company(
+    session: AsyncSession,
+    rng: random.Random,
+    now: datetime,
+    seed: CompanySeed,
+    company: Company,
+    people: Sequence[Person],
+) -> None:
+    """Create one company's postings, applicants, applications and notes, then date them."""
+    seeded: list[SeededPosting] = []
+    for posting_seed in (p for p in POSTINGS if p.company == seed.slug):
+        posting = await postings.create_posting(session, company.id, posting_seed.fields(), posting_seed.stages)
+        if posting_seed.status is not PostingStatus.DRAFT:
+            posting = await postings.change_status(session, posting, PostingStatus.OPEN)
+        seeded.append(SeededPosting(posting_seed, posting, await pipeline.stages_of(session, posting.id)))
+
+    tracks = [(sp, reached, outcome) for sp in seeded for reached, outcome in sp.seed.applications]
+    rng.shuffle(tracks)
+    held: list[Applicant] = []
+    applied_to: list[set[int]] = []
+    first_applied: list[datetime] = []
+    stories: list[Story] = []
+    for i, (sp, reached, outcome) in enumerate(tracks):
+        if i < len(people):
+            who = i
+            held.append(await _create_applicant(session, rng, company, people[i], sp.seed))
+            applied_to.append(set())
+            first_applied.append(now)
+        else:
+            who = rng.choice([j for j in range(len(held)) if sp.posting.id not in applied_to[j]])
+        story = await _apply(session, rng, now, seed, sp, held[who], people[who].source, reached, outcome)
+        applied_to[who].add(sp.posting.id)
+        first_applied[who] = min(first_applied[who], story.times[0])
+        stories.append(story)
+
+    for sp in seeded:
+        if sp.seed.status is PostingStatus.CLOSED:
+            sp.posting = await postings.change_status(session, sp.posting, PostingStatus.CLOSED)
+
+    unused = {kind: list(bodies) for kind, bodies in NOTES.items()}
+    noted = 0
+    for story in rng.sample(stories, len(stories)):
+        if noted == NOTES_PER_COMPANY:
+            break
+        bodies = unused.get(story.reached.kind)
+        if not bodies:
+            continue
+        body = bodies.pop(rng.randrange(len(bodies)))
+        note = await applications.create_note(
+            session, story.application, body=body, author=_actor(rng, seed, story.reached.kind)
+        )
+        noted += 1
+        story.notes.append((note, story.times[story.transitions - 1] + timedelta(hours=rng.randint(1, 12))))
+
+    for applicant, at in zip(held, first_applied, strict=True):
+        applicant.created_at = applicant.updated_at = at
+    await _date(session, now, company, seeded, stories)
+
+
+async def _create_applicant(
+    session: AsyncSession, rng: random.Random, company: Company, person: Person, posting: PostingSeed
+) -> Applicant:
+    tags = rng.sample(posting.tags, min(len(posting.tags), rng.randint(1, 3)))
+    if person.source == "Referral":
+        tags.append("referral")
+    return await applicants.create_applicant(
+        session,
+        company.id,
+        {
+            "name": person.name,
+            "emails": [person.email],
+            "phones": person.phones,
+            "location": person.location,
+            "links": person.links,
+            "source": person.source,
+            "tags": sorted(tags),
+        },
+    )
+
+
+def _actor(rng: random.Random, seed: CompanySeed, kind: StageKind) -> str:
+    """Recruiters act on the early stages, hiring managers on the late ones."""
+    return rng.choice(seed.hiring_managers if kind in _LATE_KINDS else seed.recruiters)
+
+
+async def _apply(
+    session: AsyncSession,
+    rng: random.Random,
+    now: datetime,
+    seed: CompanySeed,
+    sp: SeededPosting,
+    applicant: Applicant,
+    source: str,
+    reached_name: str,
+    outcome: ApplicationStatus,
+) -> Story:
+    """Apply, move stage by stage up to `reached_name`, then end as `outcome` says.
+
+    The events are spaced 1.5 to 6 days apart and fall while the posting was open.
+    """
+    reached = sp.stage(reached_name)
+    path = sp.stages[1 : sp.stages.index(reached) + 1]
+    steps = len(path) + (outcome is not ApplicationStatus.ACTIVE)
+    gaps = [timedelta(minutes=rng.randint(36 * 60, 6 * 24 * 60)) for _ in range(steps)]
+    published = now - timedelta(days=sp.seed.published_days_ago or 0)
+    ends = now - timedelta(days=sp.seed.closed_days_ago or 0)
+    first = published + timedelta(days=1)
+    last = ends - timedelta(days=1) - sum(gaps, timedelta())
+    applied_at = (first + (last - first) * rng.random()).replace(second=0, microsecond=0)
+    times = [applied_at]
+    for gap in gaps:
+        times.append(times[-1] + gap)
+
+    application, _ = await applications.submit(
+        session,
+        applicant,
+        sp.posting,
+        source=source,
+        applied_at=applied_at,
+        actor=rng.choice(seed.recruiters) if source == "Sourced" else None,
+    )
+    for left, stage in zip(sp.stages, path, strict=False):
+        reasons = MOVE_REASONS.get(left.kind)
+        application = await applications.move(
+            session,
+            application,
+            stage,
+            actor=_actor(rng, seed, stage.kind),
+            reason=rng.choice(reasons) if reasons else None,
+        )
+    transitions = 1 + len(path)
+    if outcome is ApplicationStatus.REJECTED:
+        reasons = REJECTION_REASONS.get(reached.kind)
+        application = await applications.reject(session, application, reason=rng.choice(reasons) if reasons else None)
+    elif outcome is ApplicationStatus.WITHDRAWN:
+        application = await applications.withdraw(session, application)
+    elif outcome is ApplicationStatus.HIRED:
+        application = await applications.hire(session, application, actor=_actor(rng, seed, StageKind.HIRED))
+        transitions += 1
+    return Story(application, reached, times, transitions)
+
+
+async def _date(
+    session: AsyncSession, now: datetime, company: Company, seeded: Sequence[SeededPosting], stories: Sequence[Story]
+) -> None:
+    """Give rows the times their story happened at; the services stamp everything `now()`."""
+    for sp in seeded:
+        created = now - timedelta(days=sp.seed.created_days_ago)
+        sp.posting.created_at = created
+        if sp.seed.published_days_ago is not None:
+            sp.posting.published_at = now - timedelta(days=sp.seed.published_days_ago)
+        if sp.seed.closed_days_ago is not None:
+            sp.posting.closed_at = now - timedelta(days=sp.seed.closed_days_ago)
+        sp.posting.updated_at = sp.posting.closed_at or sp.posting.published_at or created
+        for stage in sp.stages:
+            stage.created_at = stage.updated_at = created
+
+    by_application = {story.application.id: story for story in stories}
+    history = (
+        await session.execute(
+            select(StageTransition)
+            .where(StageTransition.company_id == company.id)
+            .order_by(StageTransition.application_id, StageTransition.id)
+        )
+    ).scalars()
+    position: dict[int, int] = {}
+    for row in history:
+        i = position.get(row.application_id, 0)
+        position[row.application_id] = i + 1
+        row.created_at = by_application[row.application_id].times[i]
+    for story in stories:
+        if position.get(story.application.id) != story.transitions:
+            raise RuntimeError(f"application {story.application.id}: history does not match its story")
+        story.application.updated_at = story.times[-1]
+        for note, at in story.notes:
+            note.created_at = note.updated_at = at
+    await session.flush()
+
+
+async def _demo_key(session: AsyncSession, path: Path) -> str:
+    """Return the stored demo key if it still works for every demo company, else mint a new one."""
+    await session.execute(select(func.pg_advisory_xact_lock(KEY_LOCK)))
+    demo = await companies.companies_by_slugs(session, [seed.slug for seed in COMPANIES])
+    company_ids = {c.id for c in demo}
+    secret = _read_secret(path)
+    if secret is not None:
+        principal = await auth.principal_for_secret(await session.connection(), secret)
+        if principal is not None and company_ids <= set(principal.company_ids):
+            return secret
+    live = await session.execute(select(ApiKey.id).where(ApiKey.name == KEY_NAME, ApiKey.revoked_at.is_(None)))
+    for key_id in live.scalars().all():
+        await auth.revoke(session, key_id)
+    _, secret = await auth.create_api_key(session, name=KEY_NAME, company_ids=sorted(company_ids), scopes=[ADMIN])
+    _write_secret(path, secret)
+    return secret
+
+
+def _read_secret(path: Path) -> str | None:
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    """Replace `path` with `secret`, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secret + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,59 @@
+"""`seed-demo` loads the sample postings as structured data, idempotently."""
+
+from __future__ import annotations
+
+from tests.helpers import snapshot
+from tests.test_cli import hiregraph
+
+
+async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, engine, tmp_path, http):
+    first = hiregraph(migrated_url, "seed-demo", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip().splitlines()[-1]
+    after_first = await snapshot(engine)
+    second = hiregraph(migrated_url, "seed-demo", data_dir=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip().splitlines()[-1] == key
+    assert await snapshot(engine) == after_first
+    assert after_first["companies"] == 2 and after_first["applications"] >= 40
+
+    r = await http.post(
+        "/graphql",
+        json={
+            "query": """{ postings(first: 20, filter: {search: "backend"}) { nodes {
+                title employmentType workplace regions applyUrl status
+                company { slug }
+                salaryRanges { min max currency period label }
+                stages { name kind position }
+                sections { interviewProcess }
+            } } }"""
+        },
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    postings = {p["company"]["slug"]: p for p in r.json()["data"]["postings"]["nodes"]}
+    postmark = postings["postmark"]
+    assert postmark["title"] == "Senior Backend Engineer"
+    assert postmark["employmentType"] == "FULL_TIME"
+    assert postmark["salaryRanges"] == []
+    assert [(s["name"], s["kind"]) for s in postmark["stages"]] == [
+        ("Applied", "APPLIED"),
+        ("Written questions", "ASSESSMENT"),
+        ("C# coding project", "ASSESSMENT"),
+        ("Technical interview with the team", "INTERVIEW"),
+        ("Interview with the CEO and CTO", "INTERVIEW"),
+        ("Offer", "OFFER"),
+        ("Hired", "HIRED"),
+    ]
+    assert postmark["sections"]["interviewProcess"]
+    postscript = postings["postscript"]
+    assert postscript["title"] == "Backend Engineer, Subscriber Data Platform"
+    assert (postscript["employmentType"], postscript["workplace"], postscript["regions"]) == (
+        "FULL_TIME",
+        "REMOTE",
+        ["North America"],
+    )
+    assert postscript["salaryRanges"] == [
+        {"min": 65000.0, "max": 95000.0, "currency": "USD", "period": "YEAR", "label": "listing header"},
+        {"min": 143000.0, "max": 167000.0, "currency": "USD", "period": "YEAR", "label": "benefits section"},
+    ]
+    assert "â€" not in r.text and "ðŸ" not in r.text
