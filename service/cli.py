@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -79,6 +80,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Hiregraph serving at http://{settings.host}:{settings.port}/graphql", flush=True)
     if demo_key:
         print(f"demo API key (send as `Authorization: Bearer <key>`): {demo_key}", flush=True)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
+    # embedded PostgreSQL be stopped by its exit handler.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
     return 0
 
