@@ -4,6 +4,7 @@ the root `applications` connection, the nested application connections, and conc
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
@@ -79,12 +80,11 @@ async def make_applicant(api: Api, name: str = "Ada") -> str:
 
 
 async def submit(api: Api, applicant_id: str, posting_id: str, **extra: Any) -> dict[str, Any]:
-    payload = await api.mutate(
+    return await api.mutate(
         "applicationSubmit",
         {"applicantId": applicant_id, "postingId": posting_id, **extra},
         f"created application {{ {APP} {HISTORY} }}",
     )
-    return payload
 
 
 async def apply(api: Api, applicant_id: str, posting_id: str, **extra: Any) -> dict[str, Any]:
@@ -409,7 +409,7 @@ async def test_a_closed_application_cannot_move_or_close_again(acme, engine, sta
 
 async def test_reject_stores_the_reason_and_keeps_the_stage(acme, engine):
     posting = await make_posting(acme)
-    applied, screen = posting["stages"][:2]
+    screen = posting["stages"][1]
     application = await apply(acme, await make_applicant(acme), posting["id"])
     moved = await move(acme, application["id"], screen["id"])
     before = await snapshot(engine)
@@ -865,17 +865,16 @@ async def test_history_keeps_stage_names_after_a_rename(acme):
 
 async def test_concurrent_moves_serialise_and_history_chains(acme, engine):
     posting = await make_posting(acme)
-    applied, a, b = posting["stages"][:3]
+    a, b = posting["stages"][1:3]
     application = await apply(acme, await make_applicant(acme), posting["id"])
     targets = [a if i % 2 == 0 else b for i in range(20)]
 
     async def one(i: int) -> dict[str, Any]:
-        payload = await acme.mutate(
+        return await acme.mutate(
             "applicationMove",
             {"id": application["id"], "stageId": targets[i]["id"], "reason": f"move {i}"},
             "application { stage { id } updatedAt }",
         )
-        return payload
 
     results = await asyncio.gather(*(one(i) for i in range(20)))
     assert [r["errors"] for r in results] == [[]] * 20
@@ -911,7 +910,7 @@ async def test_concurrent_moves_serialise_and_history_chains(acme, engine):
         else:
             assert r["application"]["updatedAt"] in times
 
-    for previous, current in zip(history, history[1:], strict=False):
+    for previous, current in itertools.pairwise(history):
         assert current["fromStageName"] == previous["toStageName"]
     assert node["stage"]["name"] == history[-1]["toStageName"]
     assert node["stage"]["id"] == history[-1]["toStage"]["id"]
