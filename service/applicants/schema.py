@@ -15,8 +15,7 @@ from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.errors import not_found
 from service.graphql.mutations import UserError, decode_id, run
-from service.graphql.pagination import SortKey
-from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection
+from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection, sort_key
 from service.postings.schema import search_condition
 
 
@@ -69,15 +68,8 @@ def _conditions(f: ApplicantFilter | None) -> list[Any]:
     return out
 
 
-def _sort(order: ApplicantOrder | None) -> SortKey:
-    table = APPLICANT.table
-    if order is None:
-        return SortKey("id", None, table.c.id)
-    name = order.field.value
-    descending = order.direction is OrderDirection.DESC
-    if name == "name":
-        return SortKey.text(name, table.c[name], table.c.id, descending)
-    return SortKey.time(name, table.c[name], table.c.id, descending)
+TEXT = ("name",)
+"""Order fields sorted alphabetically; the others are timestamps."""
 
 
 @strawberry.type
@@ -93,7 +85,9 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Applicant]:
-        return await root_connection(info, APPLICANT, _conditions(filter), _sort(order_by), first, after, last, before)
+        return await root_connection(
+            info, APPLICANT, _conditions(filter), sort_key(APPLICANT, order_by, TEXT), first, after, last, before
+        )
 
 
 @strawberry.input(description="A link to a profile or portfolio.")

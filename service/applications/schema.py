@@ -14,8 +14,7 @@ from service.applications import service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.graphql.mutations import UserError, decode_id, run
-from service.graphql.pagination import SortKey
-from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection
+from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection, sort_key
 from service.pipeline.service import get_stage
 from service.postings.service import get_posting
 
@@ -67,14 +66,6 @@ def _conditions(f: ApplicationFilter | None) -> list[Any]:
     return out
 
 
-def _sort(order: ApplicationOrder | None) -> SortKey:
-    table = APPLICATION.table
-    if order is None:
-        return SortKey("id", None, table.c.id)
-    name = order.field.value
-    return SortKey.time(name, table.c[name], table.c.id, order.direction is OrderDirection.DESC)
-
-
 @strawberry.type
 class Query:
     @strawberry.field(description="Applications of the companies this key may see.")
@@ -89,7 +80,7 @@ class Query:
         before: str | None = None,
     ) -> Connection[Application]:
         return await root_connection(
-            info, APPLICATION, _conditions(filter), _sort(order_by), first, after, last, before
+            info, APPLICATION, _conditions(filter), sort_key(APPLICATION, order_by), first, after, last, before
         )
 
 

@@ -223,6 +223,20 @@ async def root_connection(
     return connection
 
 
+def sort_key(entity: Entity, order: Any, text_fields: tuple[str, ...] = ()) -> SortKey:
+    """The keyset ordering of an `…Order` input (`field`, `direction`); by id when omitted.
+
+    Fields named in `text_fields` sort case-insensitively; the others are timestamps.
+    """
+    table = entity.table
+    if order is None:
+        return SortKey("id", None, table.c.id)
+    name = order.field.value
+    descending = order.direction is OrderDirection.DESC
+    make = SortKey.text if name in text_fields else SortKey.time
+    return make(name, table.c[name], table.c.id, descending)
+
+
 @strawberry.enum(description="A sort direction.")
 class OrderDirection(enum.Enum):
     ASC = strawberry.enum_value("ASC", description="Smallest first.")

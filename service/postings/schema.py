@@ -12,8 +12,8 @@ from strawberry import UNSET, Info
 
 from service.errors import not_found
 from service.graphql.mutations import UserError, decode_id, run
-from service.graphql.pagination import SortKey, argument_error
-from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection
+from service.graphql.pagination import argument_error
+from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection, sort_key
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import service
@@ -55,17 +55,6 @@ class PostingFilter:
     )
 
 
-def sort_key(order: PostingOrder | None) -> SortKey:
-    table = POSTING.table
-    if order is None:
-        return SortKey("id", None, table.c.id)
-    name = order.field.value
-    descending = order.direction is OrderDirection.DESC
-    if name == "title":
-        return SortKey.text(name, table.c[name], table.c.id, descending)
-    return SortKey.time(name, table.c[name], table.c.id, descending)
-
-
 def search_condition(vector: Any, text: str, config: str) -> Any:
     if len(text) > MAX_SEARCH_LENGTH:
         raise argument_error("INVALID_ARGUMENT", f"`search` is at most {MAX_SEARCH_LENGTH} characters", "search")
@@ -92,6 +81,10 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
     return out
 
 
+TEXT = ("title",)
+"""Order fields sorted alphabetically; the others are timestamps."""
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Postings of the companies this key may see.")
@@ -106,7 +99,9 @@ class Query:
         before: str | None = None,
     ) -> Connection[Posting]:
         conditions = posting_conditions(filter)
-        return await root_connection(info, POSTING, conditions, sort_key(order_by), first, after, last, before)
+        return await root_connection(
+            info, POSTING, conditions, sort_key(POSTING, order_by, TEXT), first, after, last, before
+        )
 
 
 @strawberry.input(description="A salary range as the posting states it.")
