@@ -25,7 +25,8 @@ class Settings:
     port: int = 8000
     environment: str = "development"
     """`development` enables GraphiQL; `production` turns it off."""
-    db_pool_size: int = 10
+    db_pool_size: int = 30
+    """Connections kept open; each request's loaders run concurrently, one connection each."""
     db_max_overflow: int = 10
     max_page_size: int = 100
     log_level: str = "info"
@@ -43,7 +44,7 @@ class Settings:
             host=e.get("HOST", "127.0.0.1"),
             port=int(e.get("PORT", "8000")),
             environment=e.get("HIREGRAPH_ENV", "development"),
-            db_pool_size=int(e.get("DB_POOL_SIZE", "10")),
+            db_pool_size=int(e.get("DB_POOL_SIZE", "30")),
             db_max_overflow=int(e.get("DB_MAX_OVERFLOW", "10")),
             log_level=e.get("LOG_LEVEL", "info"),
         )

@@ -1,0 +1,1 @@
+"""The benchmark harness: Hiregraph against a hand-written SQL floor (`make bench`)."""

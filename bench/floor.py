@@ -1,0 +1,206 @@
+"""The raw floor: what the two scenarios cost with one hand-written SQL statement each.
+
+A bare ASGI callable served by uvicorn (same loop and HTTP parser as Hiregraph), an asyncpg pool,
+and per scenario one statement that builds the whole GraphQL-shaped response in PostgreSQL
+(json_build_object / json_agg, LATERAL subqueries); the JSON text goes out as the response body.
+
+    GET /partner?company=ID[&after=APPLICATION_ID]   -> the PARTNER_PAGE response for that company
+    GET /board?posting=ID                            -> the BOARD response for that posting
+    GET /healthz
+
+Tenant scoping is the key's companies, `company_id = ANY($1)`, on every table read, as Hiregraph does.
+Run: python -m bench.floor (env FLOOR_DATABASE_URL, FLOOR_COMPANY_IDS=1,2,..., HOST, PORT).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import parse_qsl
+
+import asyncpg
+
+
+def _gid(type_name: str, expr: str) -> str:
+    """SQL for a global ID: base64 of `TypeName:id`, as service.graphql.ids.to_global_id."""
+    return f"encode(convert_to('{type_name}:' || {expr}, 'UTF8'), 'base64')"
+
+
+def _cursor(expr: str) -> str:
+    """SQL for a keyset cursor ordered by id: base64 of the JSON list `[id]`."""
+    return f"encode(convert_to('[' || {expr} || ']', 'UTF8'), 'base64')"
+
+
+PARTNER_SQL = f"""
+WITH page AS (
+    SELECT a.id, a.status, a.applied_at, a.updated_at, a.applicant_id, a.posting_id, a.stage_id
+    FROM applications AS a
+    WHERE a.company_id = ANY($1::bigint[]) AND a.company_id = $2 AND ($3::bigint IS NULL OR a.id > $3)
+    ORDER BY a.id
+    LIMIT 101
+), shown AS (
+    SELECT * FROM page ORDER BY id LIMIT 100
+)
+SELECT json_build_object('data', json_build_object('applications', json_build_object(
+    'pageInfo', json_build_object(
+        'hasNextPage', (SELECT count(*) > 100 FROM page),
+        'endCursor', (SELECT {_cursor("max(id)")} FROM shown)),
+    'nodes', coalesce((
+        SELECT json_agg(json_build_object(
+            'id', {_gid("Application", "s.id")},
+            'status', s.status,
+            'appliedAt', s.applied_at,
+            'updatedAt', s.updated_at,
+            'applicant', json_build_object(
+                'id', {_gid("Applicant", "ap.id")}, 'name', ap.name, 'emails', ap.emails, 'phones', ap.phones),
+            'posting', json_build_object('id', {_gid("Posting", "po.id")}, 'title', po.title, 'status', po.status),
+            'stage', json_build_object('id', {_gid("PipelineStage", "st.id")}, 'name', st.name, 'kind', st.kind),
+            'history', json_build_object('nodes', h.nodes)
+        ) ORDER BY s.id)
+        FROM shown AS s
+        JOIN applicants AS ap ON ap.id = s.applicant_id AND ap.company_id = ANY($1::bigint[])
+        JOIN postings AS po ON po.id = s.posting_id AND po.company_id = ANY($1::bigint[])
+        JOIN pipeline_stages AS st ON st.id = s.stage_id AND st.company_id = ANY($1::bigint[])
+        CROSS JOIN LATERAL (
+            SELECT coalesce(json_agg(json_build_object(
+                       'fromStageName', t.from_stage_name, 'toStageName', t.to_stage_name,
+                       'actor', t.actor, 'createdAt', t.created_at) ORDER BY t.id), '[]'::json) AS nodes
+            FROM (SELECT * FROM stage_transitions AS t
+                  WHERE t.application_id = s.id AND t.company_id = ANY($1::bigint[])
+                  ORDER BY t.id LIMIT 10) AS t
+        ) AS h
+    ), '[]'::json)
+)))::text
+"""
+
+BOARD_SQL = f"""
+SELECT json_build_object('data', json_build_object('node', (
+    SELECT json_build_object(
+        'title', po.title,
+        'stages', coalesce((
+            SELECT json_agg(json_build_object(
+                'name', st.name,
+                'applications', json_build_object(
+                    'totalCount', (SELECT count(*) FROM applications AS c
+                                   WHERE c.stage_id = st.id AND c.company_id = ANY($1::bigint[])),
+                    'pageInfo', json_build_object(
+                        'hasNextPage', pg.more,
+                        'endCursor', CASE WHEN pg.last_id IS NOT NULL THEN {_cursor("pg.last_id")} END),
+                    'nodes', pg.nodes)
+            ) ORDER BY st.position)
+            FROM pipeline_stages AS st
+            CROSS JOIN LATERAL (
+                SELECT coalesce(json_agg(json_build_object(
+                           'id', {_gid("Application", "x.id")},
+                           'status', x.status,
+                           'applicant', json_build_object('name', ap.name, 'emails', ap.emails)
+                       ) ORDER BY x.id) FILTER (WHERE x.rn <= 50), '[]'::json) AS nodes,
+                       count(*) > 50 AS more,
+                       max(x.id) FILTER (WHERE x.rn <= 50) AS last_id
+                FROM (SELECT a.id, a.status, a.applicant_id, row_number() OVER (ORDER BY a.id) AS rn
+                      FROM applications AS a
+                      WHERE a.stage_id = st.id AND a.company_id = ANY($1::bigint[])
+                      ORDER BY a.id LIMIT 51) AS x
+                JOIN applicants AS ap ON ap.id = x.applicant_id AND ap.company_id = ANY($1::bigint[])
+            ) AS pg
+            WHERE st.posting_id = po.id AND st.company_id = ANY($1::bigint[])
+        ), '[]'::json))
+    FROM postings AS po
+    WHERE po.id = $2 AND po.company_id = ANY($1::bigint[])
+)))::text
+"""
+
+
+class Floor:
+    """The ASGI application."""
+
+    def __init__(self, url: str, company_ids: list[int], pool_size: int = 10) -> None:
+        self.url = url
+        self.company_ids = company_ids
+        self.pool_size = pool_size
+        self.pool: asyncpg.Pool | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        try:
+            params = dict(parse_qsl(scope.get("query_string", b"").decode()))
+            if path == "/partner":
+                after = params.get("after")
+                body = await self._fetch(PARTNER_SQL, int(params["company"]), int(after) if after else None)
+            elif path == "/board":
+                body = await self._fetch(BOARD_SQL, int(params["posting"]))
+            elif path == "/healthz":
+                await _respond(send, 200, b"ok", b"text/plain")
+                return
+            else:
+                await _respond(send, 404, b"not found", b"text/plain")
+                return
+        except (KeyError, ValueError):
+            await _respond(send, 400, b"bad request", b"text/plain")
+            return
+        await _respond(send, 200, body, b"application/json")
+
+    async def _fetch(self, sql: str, *args: Any) -> bytes:
+        assert self.pool is not None
+        async with self.pool.acquire() as conn:
+            text: str = await conn.fetchval(sql, self.company_ids, *args)
+        return text.encode()
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.pool = await asyncpg.create_pool(
+                    self.url,
+                    min_size=self.pool_size,
+                    max_size=self.pool_size,
+                    server_settings={"timezone": "UTC", "application_name": "hiregraph-bench-floor"},
+                )
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.pool is not None:
+                    await self.pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _respond(send: Any, status: int, body: bytes, content_type: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-sql-statements", b"1"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def main() -> None:
+    import uvicorn
+
+    from service.db.engine import plain_url
+
+    url = plain_url(os.environ["FLOOR_DATABASE_URL"])
+    companies = [int(c) for c in os.environ["FLOOR_COMPANY_IDS"].split(",") if c]
+    app = Floor(url, companies, pool_size=int(os.environ.get("FLOOR_POOL_SIZE", "10")))
+    uvicorn.run(
+        app,
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8001")),
+        log_level=os.environ.get("LOG_LEVEL", "warning"),
+        access_log=False,
+        lifespan="on",
+    )
+
+
+if __name__ == "__main__":
+    main()
