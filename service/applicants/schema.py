@@ -15,7 +15,7 @@ from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.errors import not_found
 from service.graphql.mutations import UserError, decode_id, run
-from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection, sort_key
+from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
 from service.postings.schema import search_condition
 
 
@@ -68,13 +68,12 @@ def _conditions(f: ApplicantFilter | None) -> list[Any]:
     return out
 
 
-TEXT = ("name",)
-"""Order fields sorted alphabetically; the others are timestamps."""
+APPLICANTS = RootConnection("Applicant", _conditions, text_sort=("name",))
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Applicants of the companies this key may see.")
+    @strawberry.field(description="Applicants of the companies this key may see.", metadata={"root": APPLICANTS})
     async def applicants(
         self,
         info: Info,
@@ -85,9 +84,7 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Applicant]:
-        return await root_connection(
-            info, APPLICANT, _conditions(filter), sort_key(APPLICANT, order_by, TEXT), first, after, last, before
-        )
+        return await root_connection(info, APPLICANTS, filter, order_by, first, after, last, before)
 
 
 @strawberry.input(description="A link to a profile or portfolio.")

@@ -14,7 +14,7 @@ from service.applications import service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.graphql.mutations import UserError, decode_id, run
-from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection, sort_key
+from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
 from service.pipeline.service import get_stage
 from service.postings.service import get_posting
 
@@ -66,9 +66,12 @@ def _conditions(f: ApplicationFilter | None) -> list[Any]:
     return out
 
 
+APPLICATIONS = RootConnection("Application", _conditions, text_sort=())
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="Applications of the companies this key may see.")
+    @strawberry.field(description="Applications of the companies this key may see.", metadata={"root": APPLICATIONS})
     async def applications(
         self,
         info: Info,
@@ -79,9 +82,7 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Application]:
-        return await root_connection(
-            info, APPLICATION, _conditions(filter), sort_key(APPLICATION, order_by), first, after, last, before
-        )
+        return await root_connection(info, APPLICATIONS, filter, order_by, first, after, last, before)
 
 
 @strawberry.input(description="An applicant applying to a posting.")

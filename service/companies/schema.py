@@ -10,15 +10,16 @@ from service.auth import service as keys
 from service.companies import service
 from service.companies.types import COMPANY, Company
 from service.graphql.mutations import UserError, run
-from service.graphql.pagination import SortKey
-from service.graphql.relay import Connection, require_read, root_connection
+from service.graphql.relay import Connection, RootConnection, require_read, root_connection
 
-BY_ID = SortKey("id", None, COMPANY.table.c.id)
+COMPANIES = RootConnection("Company")
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The companies this API key may see, in creation order.")
+    @strawberry.field(
+        description="The companies this API key may see, in creation order.", metadata={"root": COMPANIES}
+    )
     async def companies(
         self,
         info: Info,
@@ -27,7 +28,7 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Company]:
-        return await root_connection(info, COMPANY, [], BY_ID, first, after, last, before)
+        return await root_connection(info, COMPANIES, None, None, first, after, last, before)
 
     @strawberry.field(description="One company by its slug; null when unknown or not visible to this key.")
     async def company(self, info: Info, slug: str) -> Company | None:

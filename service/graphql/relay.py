@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -193,20 +194,46 @@ def connection_relation(target: str, remote: str) -> Relation:
     return Relation(target=target, local="pk", remote=remote, kind="connection")
 
 
+@dataclass(frozen=True, eq=False)
+class RootConnection:
+    """A top-level connection: its entity, how its `filter` becomes SQL conditions, and which
+    `orderBy` fields are text. Both read paths build their statements from this."""
+
+    entity_name: str
+    conditions: Callable[[Any], list[Any]] = lambda _filter: []
+    text_sort: tuple[str, ...] = ()
+
+    @property
+    def entity(self) -> Entity:
+        return entity_named(self.entity_name)
+
+    def sort(self, order: Any) -> SortKey:
+        return sort_key(self.entity, order, self.text_sort)
+
+    def page_statement(self, scope: Any, filter: Any, order: Any, args: PageArgs) -> Any:
+        """The statement fetching one page (plus one row) of this connection."""
+        entity = self.entity
+        base = select(*entity.columns).where(scope, *self.conditions(filter))
+        return apply_page(base, self.sort(order), args)
+
+
 async def root_connection(
     info: Info[Any, Any],
-    entity: Entity,
-    conditions: list[Any],
-    sort: SortKey,
+    spec: RootConnection,
+    filter: Any,
+    order: Any,
     first: int | None,
     after: str | None,
     last: int | None,
     before: str | None,
 ) -> Connection[Any]:
     """A top-level connection: one statement for the page, one more only if `totalCount` is asked."""
+    entity = spec.entity
     require_read(info, entity)
     args = PageArgs.parse(first, after, last, before)
     loaders = info.context.loaders
+    conditions = spec.conditions(filter)
+    sort = spec.sort(order)
     base = select(*entity.columns).where(loaders.scope(entity), *conditions)
     page = finish_page(await loaders.rows(apply_page(base, sort, args)), args)
 

@@ -13,7 +13,7 @@ from strawberry import UNSET, Info
 from service.errors import not_found
 from service.graphql.mutations import UserError, decode_id, run
 from service.graphql.pagination import argument_error
-from service.graphql.relay import Connection, OrderDirection, decode_ids, root_connection, sort_key
+from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import service
@@ -81,13 +81,12 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
     return out
 
 
-TEXT = ("title",)
-"""Order fields sorted alphabetically; the others are timestamps."""
+POSTINGS = RootConnection("Posting", posting_conditions, text_sort=("title",))
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Postings of the companies this key may see.")
+    @strawberry.field(description="Postings of the companies this key may see.", metadata={"root": POSTINGS})
     async def postings(
         self,
         info: Info,
@@ -98,10 +97,7 @@ class Query:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Posting]:
-        conditions = posting_conditions(filter)
-        return await root_connection(
-            info, POSTING, conditions, sort_key(POSTING, order_by, TEXT), first, after, last, before
-        )
+        return await root_connection(info, POSTINGS, filter, order_by, first, after, last, before)
 
 
 @strawberry.input(description="A salary range as the posting states it.")
