@@ -24,6 +24,7 @@ from service.auth.service import PrincipalCache, principal_for_secret
 from service.db import stats
 from service.db.engine import session_factory
 from service.graphql.context import Context
+from service.graphql.fastpath import CompiledReads
 from service.graphql.schema import build_schema
 from service.settings import Settings
 
@@ -80,13 +81,16 @@ class GraphQLView(GraphQL[Context, None]):
 class Authenticated:
     """Checks the bearer key before GraphQL sees the request; counts SQL per request."""
 
-    def __init__(self, view: GraphQLView, engine: AsyncEngine, cache: PrincipalCache) -> None:
+    def __init__(
+        self, view: GraphQLView, engine: AsyncEngine, cache: PrincipalCache, compiled: CompiledReads | None
+    ) -> None:
         self.view = view
         self.engine = engine
         self.cache = cache
+        self.compiled = compiled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope)
+        request = Request(scope, receive)
         if self._is_ide_page(request):
             await self.view(scope, receive, send)
             return
@@ -96,6 +100,17 @@ class Authenticated:
                 await principal(scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = principal
+            if self.compiled is not None and request.method == "POST":
+                body = await request.body()
+                answer = await self._compiled(body, principal, request)
+                if answer is not None:
+                    await Response(
+                        answer,
+                        media_type="application/json",
+                        headers={SQL_COUNT_HEADER.decode(): str(counter.count)},
+                    )(scope, receive, send)
+                    return
+                receive = _replay(body)
 
             async def counted_send(message: Message) -> None:
                 if message["type"] == "http.response.start":
@@ -106,6 +121,16 @@ class Authenticated:
                 await send(message)
 
             await self.view(scope, receive, counted_send)
+
+    async def _compiled(self, body: bytes, principal: Principal, request: Request) -> bytes | None:
+        assert self.compiled is not None
+        if "json" not in request.headers.get("content-type", ""):
+            return None
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        return await self.compiled.execute(payload, principal)
 
     def _is_ide_page(self, request: Request) -> bool:
         return (
@@ -134,6 +159,20 @@ class Authenticated:
         return principal
 
 
+def _replay(body: bytes) -> Receive:
+    """A `receive` that hands the already-read body to the next application."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
 def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | None = None) -> Starlette:
     """Build the application. The engine is created here unless given (tests share one)."""
     from service.db.engine import Database
@@ -143,6 +182,7 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
     stats.install(engine)
     cache = PrincipalCache()
     view = GraphQLView(engine, settings, cache)
+    compiled = CompiledReads(view.schema._schema, engine, settings.max_page_size) if settings.compiled_reads else None
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -166,7 +206,7 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
 
     app = Starlette(
         routes=[
-            Route("/graphql", Authenticated(view, engine, cache)),
+            Route("/graphql", Authenticated(view, engine, cache, compiled)),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -29,6 +29,8 @@ class Settings:
     """Connections kept open; each request's loaders run concurrently, one connection each."""
     db_max_overflow: int = 10
     max_page_size: int = 100
+    compiled_reads: bool = True
+    """Answer queries the compiler handles with one SQL statement; off: dataloaders only."""
     log_level: str = "info"
 
     @property
@@ -47,4 +49,5 @@ class Settings:
             db_pool_size=int(e.get("DB_POOL_SIZE", "30")),
             db_max_overflow=int(e.get("DB_MAX_OVERFLOW", "10")),
             log_level=e.get("LOG_LEVEL", "info"),
+            compiled_reads=_bool(e.get("HIREGRAPH_COMPILED_READS"), True),
         )

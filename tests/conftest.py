@@ -3,6 +3,7 @@ real migrations, and the real ASGI app reached over HTTP through httpx."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -55,9 +56,23 @@ def migrated_url(database_url: str) -> str:
     return database_url
 
 
+@pytest.fixture(scope="session", params=["compiled", "dataloaders"])
+def read_path(request: pytest.FixtureRequest) -> str:
+    """Every API test runs against both read paths: compiled SQL and Strawberry + dataloaders."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+def settings(tmp_path_factory: pytest.TempPathFactory, read_path: str) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), compiled_reads=read_path == "compiled")
+
+
+@pytest.fixture(autouse=True)
+def compiled_path_never_fails(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The compiled path falls back quietly in production; in tests its failures are bugs."""
+    yield
+    failures = [r for r in caplog.records if r.name == "service.graphql.fastpath" and r.levelno >= logging.ERROR]
+    assert not failures, failures[0].getMessage()
 
 
 @pytest.fixture(scope="session")

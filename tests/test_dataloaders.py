@@ -7,6 +7,12 @@ import pytest
 from service.graphql.ids import to_global_id
 from tests.factories import build_board
 
+
+@pytest.fixture(scope="session")
+def read_path() -> str:
+    """These tests pin the dataloader path's statement counts."""
+    return "dataloaders"
+
 BOARD = """
 query Board($id: ID!) {
   node(id: $id) {

@@ -1,0 +1,449 @@
+"""Compiles a GraphQL query into one SQL statement that builds the whole response in PostgreSQL.
+
+The compiler reads the same declarations the dataloader path runs on: each type's `Entity`
+(table, scope area), plain fields mapping to the column of the same name, relation fields
+(`Relation` metadata), embedded objects (`embedded` metadata) and root connections
+(`RootConnection` metadata, whose filter conditions and keyset pages are built by the very
+functions the resolvers call). Anything it does not know raises `Unsupported`, and the request
+goes to the ordinary Strawberry + dataloader path instead, so the compiler can only be fast,
+never different. Errors are never produced here: an argument the dataloader path would refuse
+(a bad cursor, `first` over the limit, a malformed ID, a missing scope) also means `Unsupported`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    OperationType,
+)
+from graphql.execution.values import get_argument_values
+from sqlalchemy import BigInteger, ColumnElement, DateTime, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+
+from service.auth.scopes import Principal
+from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
+from service.graphql.ids import InvalidId, from_global_id
+from service.graphql.pagination import SORT_VALUE, PageArgs, SortKey, apply_page
+from service.graphql.prefetch import subfields
+from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, connection_filters
+
+DIALECT = asyncpg_dialect()
+PLACEHOLDER = re.compile(r"\$(\d+)")
+MAX_KEYS_PER_OBJECT = 50
+"""json_build_object takes at most 100 arguments: 50 keys with their values."""
+
+
+class Unsupported(Exception):
+    """This operation is answered by the dataloader path."""
+
+
+def _gid(type_name: str, pk: str) -> str:
+    return f"encode(convert_to('{type_name}:' || {pk}, 'UTF8'), 'base64')"
+
+
+def _base64(expr: str) -> str:
+    # PostgreSQL wraps base64 at 76 characters; Python does not.
+    return f"translate(encode(convert_to({expr}, 'UTF8'), 'base64'), E'\\n', '')"
+
+
+def _iso(expr: str) -> str:
+    """A timestamptz formatted as Python's `datetime.isoformat()` in UTC (what DateTime sends)."""
+    utc = f"({expr} AT TIME ZONE 'UTC')"
+    micro = f"(extract(microseconds FROM {utc})::bigint % 1000000)"
+    return (
+        f"CASE WHEN {expr} IS NULL THEN NULL ELSE to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN {micro} = 0 THEN '' ELSE '.' || lpad({micro}::text, 6, '0') END || '+00:00' END"
+    )
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Statement:
+    """The SQL text under construction and its positional parameters.
+
+    `$1` is always the caller's company ids: every table read is scoped by it."""
+
+    def __init__(self, company_ids: Sequence[int]) -> None:
+        self.params: list[Any] = [list(company_ids)]
+        self._aliases = 0
+
+    def alias(self) -> str:
+        self._aliases += 1
+        return f"t{self._aliases}"
+
+    def bind(self, value: Any, cast: str) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}::{cast}"
+
+    def clause(self, clause: Any) -> str:
+        """Inline a SQLAlchemy statement or expression, renumbering its parameters after ours."""
+        compiled = clause.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
+        values = compiled.construct_params()
+        processors = compiled._bind_processors
+        offset = len(self.params)
+        for name in compiled.positiontup or ():
+            value = values[name]
+            processor = processors.get(name)
+            self.params.append(processor(value) if processor is not None else value)
+        return PLACEHOLDER.sub(lambda m: f"${offset + int(m.group(1))}", str(compiled))
+
+
+class Compiler:
+    """Compiles one operation for one caller. Build a new one per request."""
+
+    def __init__(
+        self,
+        schema: Any,
+        fragments: dict[str, Any],
+        variable_values: Any,
+        principal: Principal,
+        max_page_size: int,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variable_values = variable_values
+        self.principal = principal
+        self.max_page_size = max_page_size
+        self.sql = Statement(principal.company_ids)
+
+    def compile(self, operation: OperationDefinitionNode) -> tuple[str, list[Any]]:
+        if operation.operation is not OperationType.QUERY:
+            raise Unsupported("only queries are compiled")
+        query_type = self.schema.query_type
+        root = self._fields([_Wrapper(operation.selection_set)], query_type.name)
+        pairs = []
+        for key, nodes in root.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _literal(query_type.name)))
+                continue
+            field = query_type.fields.get(name)
+            if field is None:
+                raise Unsupported(name)
+            pairs.append((key, self._root_field(name, field, nodes)))
+        body = self._object(pairs)
+        # `$1` typed even when no table is read (asyncpg must know every parameter's type).
+        return f"SELECT json_build_object('data', {body})::text WHERE $1::bigint[] IS NOT NULL", self.sql.params
+
+    # -- selections -------------------------------------------------------------------------
+
+    def _fields(self, nodes: Sequence[Any], type_name: str) -> dict[str, list[FieldNode]]:
+        return subfields(nodes, type_name, self)
+
+    def _arguments(self, field: Any, node: FieldNode) -> dict[str, Any]:
+        """The field's arguments as its resolver receives them (Python names, input objects)."""
+        try:
+            raw = get_argument_values(field, node, self.variable_values)
+        except GraphQLError as exc:
+            raise Unsupported("arguments") from exc
+        definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if definition is None:
+            raise Unsupported("field without definition")
+        strawberry_schema = self.schema._strawberry_schema
+        return convert_arguments(
+            raw,
+            definition.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+
+    def _object(self, pairs: list[tuple[str, str]]) -> str:
+        if len(pairs) > MAX_KEYS_PER_OBJECT:
+            raise Unsupported("too many keys in one object")
+        if not pairs:
+            return "json_build_object()"
+        return "json_build_object(" + ", ".join(f"{_literal(k)}, {v}" for k, v in pairs) + ")"
+
+    def _require(self, entity: Entity) -> None:
+        if not self.principal.can(entity.area, "read"):
+            raise Unsupported("missing scope")
+
+    def _scope(self, entity: Entity, alias: str) -> str:
+        column = "company_id" if "company_id" in entity.table.c else "id"
+        return f"{alias}.{column} = ANY($1::bigint[])"
+
+    # -- root fields ------------------------------------------------------------------------
+
+    def _root_field(self, name: str, field: Any, nodes: list[FieldNode]) -> str:
+        definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        metadata = (definition.metadata or {}) if definition is not None else {}
+        root: RootConnection | None = metadata.get("root")
+        node = nodes[0]
+        if root is not None:
+            args = self._arguments(field, node)
+            return self._root_connection(root, args, nodes)
+        if name == "company":
+            args = self._arguments(field, node)
+            entity = entity_named("Company")
+            alias = self.sql.alias()
+            slug = self.sql.bind(args["slug"], "text")
+            obj = self._entity_object(entity, alias, nodes)
+            return (
+                f"(SELECT {obj} FROM companies AS {alias} WHERE {alias}.slug = {slug} AND {self._scope(entity, alias)})"
+            )
+        if name == "node":
+            args = self._arguments(field, node)
+            return self._node(args["id"], nodes)
+        if name == "nodes":
+            args = self._arguments(field, node)
+            ids = args["ids"]
+            if len(ids) > MAX_LIST_ARGUMENT:
+                raise Unsupported("too many ids")
+            if not ids:
+                return "'[]'::json"
+            return "json_build_array(" + ", ".join(self._node(v, nodes) for v in ids) + ")"
+        raise Unsupported(name)
+
+    def _node(self, value: Any, nodes: list[FieldNode]) -> str:
+        try:
+            type_name, pk = from_global_id(value)
+        except InvalidId as exc:
+            raise Unsupported("malformed id") from exc
+        entity = ENTITIES.get(type_name)
+        if entity is None:
+            raise Unsupported("unknown type")
+        self._require(entity)
+        alias = self.sql.alias()
+        obj = self._entity_object(entity, alias, nodes)
+        key = self.sql.bind(pk, "bigint")
+        return f"(SELECT {obj} FROM {entity.table.name} AS {alias} WHERE {alias}.id = {key} AND {self._scope(entity, alias)})"
+
+    def _page_args(self, args: dict[str, Any]) -> PageArgs:
+        try:
+            return PageArgs.parse(
+                args.get("first"), args.get("after"), args.get("last"), args.get("before"), max_size=self.max_page_size
+            )
+        except GraphQLError as exc:
+            raise Unsupported("page arguments") from exc
+
+    def _root_connection(self, root: RootConnection, args: dict[str, Any], nodes: list[FieldNode]) -> str:
+        entity = root.entity
+        self._require(entity)
+        page = self._page_args(args)
+        scope = entity.tenant_column == any_(
+            bindparam("companies", list(self.principal.company_ids), type_=ARRAY(BigInteger))
+        )
+        try:
+            statement = root.page_statement(scope, args.get("filter"), args.get("order_by"), page)
+            conditions = root.conditions(args.get("filter"))
+            sort = root.sort(args.get("order_by"))
+        except GraphQLError as exc:
+            raise Unsupported("filter") from exc
+        count = select(func.count()).select_from(entity.table).where(scope, *conditions)
+        return self._connection(entity, statement, count, sort, page, nodes)
+
+    # -- objects ----------------------------------------------------------------------------
+
+    def _entity_object(self, entity: Entity, alias: str, nodes: Sequence[Any]) -> str:
+        graphql_type = self.schema.get_type(entity.name)
+        pairs = []
+        for key, key_nodes in self._fields(nodes, entity.name).items():
+            pairs.append((key, self._entity_field(entity, graphql_type, alias, key_nodes)))
+        return self._object(pairs)
+
+    def _entity_field(self, entity: Entity, graphql_type: GraphQLObjectType, alias: str, nodes: list[FieldNode]) -> str:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return _literal(entity.name)
+        if name == "id":
+            return _gid(entity.name, f"{alias}.id")
+        field = graphql_type.fields.get(name)
+        definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF) if field is not None else None
+        if definition is None:
+            raise Unsupported(name)
+        metadata = definition.metadata or {}
+        relation: Relation | None = metadata.get("relation")
+        if relation is not None:
+            return self._relation(entity, alias, relation, field, nodes)
+        embedded = metadata.get("embedded")
+        if embedded is not None:
+            return self._embedded(alias, field, nodes, embedded)
+        if definition.base_resolver is not None:
+            raise Unsupported(f"{entity.name}.{name} has a resolver")
+        column = entity.table.c.get(definition.python_name)
+        if column is None:
+            raise Unsupported(f"{entity.name}.{name} is not a column")
+        ref = f"{alias}.{column.name}"
+        if isinstance(column.type, DateTime):
+            return _iso(ref)
+        if isinstance(column.type, JSONB):
+            return self._json_values(ref, field, nodes)
+        return ref
+
+    def _embedded(self, alias: str, field: Any, nodes: list[FieldNode], columns: Sequence[str]) -> str:
+        graphql_type = _named(field.type)
+        pairs = []
+        for key, key_nodes in self._fields(nodes, graphql_type.name).items():
+            name = key_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _literal(graphql_type.name)))
+                continue
+            definition = graphql_type.fields[name].extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if definition is None or definition.python_name not in columns:
+                raise Unsupported(name)
+            pairs.append((key, f"{alias}.{definition.python_name}"))
+        return self._object(pairs)
+
+    def _json_values(self, ref: str, field: Any, nodes: list[FieldNode]) -> str:
+        """A JSONB list of plain objects (salary ranges, links), projected to the selection."""
+        graphql_type = _named(field.type)
+        if not isinstance(graphql_type, GraphQLObjectType):
+            raise Unsupported("json scalar")
+        pairs = []
+        for key, key_nodes in self._fields(nodes, graphql_type.name).items():
+            name = key_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _literal(graphql_type.name)))
+                continue
+            definition = graphql_type.fields[name].extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if definition is None or definition.base_resolver is not None:
+                raise Unsupported(name)
+            pairs.append((key, f"e.value -> {_literal(definition.python_name)}"))
+        obj = self._object(pairs)
+        return f"(SELECT coalesce(json_agg({obj} ORDER BY e.ordinality), '[]'::json) FROM jsonb_array_elements({ref}) WITH ORDINALITY AS e)"
+
+    # -- relations --------------------------------------------------------------------------
+
+    def _relation(self, entity: Entity, alias: str, relation: Relation, field: Any, nodes: list[FieldNode]) -> str:
+        target = entity_named(relation.target)
+        self._require(target)
+        local = "id" if relation.local == "pk" else relation.local
+        inner = self.sql.alias()
+        table = target.table.name
+        if relation.kind == "one":
+            obj = self._entity_object(target, inner, nodes)
+            return (
+                f"(SELECT {obj} FROM {table} AS {inner} "
+                f"WHERE {inner}.{relation.remote} = {alias}.{local} AND {self._scope(target, inner)})"
+            )
+        if relation.kind == "list":
+            obj = self._entity_object(target, inner, nodes)
+            order = ", ".join(f"{inner}.{c}" for c in (*relation.order, "id"))
+            return (
+                f"(SELECT coalesce(json_agg({obj} ORDER BY {order}), '[]'::json) FROM {table} AS {inner} "
+                f"WHERE {inner}.{relation.remote} = {alias}.{local} AND {self._scope(target, inner)})"
+            )
+        if len(nodes) > 1 and any(n.arguments != nodes[0].arguments for n in nodes[1:]):
+            raise Unsupported("one response key, several argument sets")
+        args = self._arguments(field, nodes[0])
+        page = self._page_args(args)
+        filters = connection_filters(args)
+        table_ref = target.table
+        scope = target.tenant_column == any_(
+            bindparam("companies", list(self.principal.company_ids), type_=ARRAY(BigInteger))
+        )
+        parent = literal_column(f"{alias}.{local}")
+        conditions: list[ColumnElement[bool]] = [table_ref.c[relation.remote] == parent, scope]
+        conditions += [table_ref.c[column].in_(values) for column, values in filters]
+        sort = SortKey("id", None, table_ref.c.id)
+        try:
+            statement = apply_page(select(*target.columns).where(*conditions), sort, page)
+        except GraphQLError as exc:
+            raise Unsupported("cursor") from exc
+        count = select(func.count()).select_from(table_ref).where(*conditions)
+        return self._connection(target, statement, count, sort, page, nodes)
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _connection(
+        self, entity: Entity, statement: Any, count: Any, sort: SortKey, page: PageArgs, nodes: list[FieldNode]
+    ) -> str:
+        connection_type = f"{entity.name}Connection"
+        edge_type = f"{entity.name}Edge"
+        rows = self.sql.alias()
+        limit = page.limit
+        ascending = sort.descending != page.forward
+        direction = "ASC" if ascending else "DESC"
+        window = (
+            f"{rows}.{SORT_VALUE} {direction}, {rows}.id {direction}"
+            if sort.column is not None
+            else f"{rows}.id {direction}"
+        )
+        shown = "ASC" if page.forward else "DESC"
+        first_shown, last_shown = ("ASC", "DESC") if page.forward else ("DESC", "ASC")
+        cursor = self._cursor(sort, rows)
+        inner_sql = self.sql.clause(statement)
+        more = f"count(*) > {limit}"
+        filter_shown = f"FILTER (WHERE {rows}.rn <= {limit})"
+        pairs = []
+        for key, key_nodes in self._fields(nodes, connection_type).items():
+            name = key_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _literal(connection_type)))
+            elif name == "totalCount":
+                pairs.append((key, f"({self.sql.clause(count)})"))
+            elif name == "nodes":
+                obj = self._entity_object(entity, rows, key_nodes)
+                pairs.append((key, f"coalesce(json_agg({obj} ORDER BY {rows}.rn {shown}) {filter_shown}, '[]'::json)"))
+            elif name == "edges":
+                edge_pairs = []
+                for edge_key, edge_nodes in self._fields(key_nodes, edge_type).items():
+                    edge_name = edge_nodes[0].name.value
+                    if edge_name == "__typename":
+                        edge_pairs.append((edge_key, _literal(edge_type)))
+                    elif edge_name == "cursor":
+                        edge_pairs.append((edge_key, cursor))
+                    elif edge_name == "node":
+                        edge_pairs.append((edge_key, self._entity_object(entity, rows, edge_nodes)))
+                    else:
+                        raise Unsupported(edge_name)
+                edge = self._object(edge_pairs)
+                pairs.append((key, f"coalesce(json_agg({edge} ORDER BY {rows}.rn {shown}) {filter_shown}, '[]'::json)"))
+            elif name == "pageInfo":
+                info_pairs = []
+                for info_key, info_nodes in self._fields(key_nodes, "PageInfo").items():
+                    info_name = info_nodes[0].name.value
+                    if info_name == "__typename":
+                        value = _literal("PageInfo")
+                    elif info_name == "hasNextPage":
+                        value = more if page.forward else ("true" if page.has_cursor_arg else "false")
+                    elif info_name == "hasPreviousPage":
+                        value = ("true" if page.has_cursor_arg else "false") if page.forward else more
+                    elif info_name == "startCursor":
+                        value = f"(array_agg({cursor} ORDER BY {rows}.rn {first_shown}) {filter_shown})[1]"
+                    elif info_name == "endCursor":
+                        value = f"(array_agg({cursor} ORDER BY {rows}.rn {last_shown}) {filter_shown})[1]"
+                    else:
+                        raise Unsupported(info_name)
+                    info_pairs.append((info_key, value))
+                pairs.append((key, self._object(info_pairs)))
+            else:
+                raise Unsupported(name)
+        body = self._object(pairs)
+        return (
+            f"(SELECT {body} FROM (SELECT page.*, row_number() OVER (ORDER BY {window.replace(rows + '.', 'page.')}) AS rn "
+            # GROUP BY (): one row even over an empty page, whatever the selection.
+            f"FROM ({inner_sql}) AS page) AS {rows} GROUP BY ())"
+        )
+
+    def _cursor(self, sort: SortKey, rows: str) -> str:
+        if sort.column is None:
+            return _base64(f"'[' || {rows}.id || ']'")
+        if sort.is_time:
+            return _base64(f"'[\"' || {_iso(f'{rows}.{SORT_VALUE}')} || '\",' || {rows}.id || ']'")
+        return _base64(f"'[' || to_json({rows}.{SORT_VALUE})::text || ',' || {rows}.id || ']'")
+
+
+class _Wrapper:
+    """Lets the operation's selection set pass where field nodes are expected."""
+
+    def __init__(self, selection_set: Any) -> None:
+        self.selection_set = selection_set
+
+
+def _named(graphql_type: Any) -> Any:
+    while hasattr(graphql_type, "of_type"):
+        graphql_type = graphql_type.of_type
+    return graphql_type
