@@ -23,7 +23,7 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
 )
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import VariableValues, get_argument_values
 
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
 from service.graphql.pagination import PageArgs
@@ -43,10 +43,16 @@ def _attach(obj: Any, key: Any, value: Any) -> None:
     cache[key] = value
 
 
+def variables_of(info: Any) -> VariableValues:
+    """graphql-core's variable container; Strawberry hands resolvers the bare coerced dict."""
+    values = info.variable_values
+    return VariableValues({}, values) if isinstance(values, dict) else values
+
+
 def _included(node: Any, info: Any) -> bool:
     if not node.directives:
         return True
-    variables = info.variable_values
+    variables = variables_of(info)
     for directive in node.directives:
         name = directive.name.value
         if name == "skip" and get_argument_values(GraphQLSkipDirective, directive, variables)["if"]:
@@ -192,7 +198,7 @@ async def _prefetch_connection(
     from service.graphql.relay import connection_filters, page_connection
 
     try:
-        arguments = get_argument_values(field_def, node, info.variable_values)
+        arguments = get_argument_values(field_def, node, variables_of(info))
         args = PageArgs.parse(
             arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
         )
