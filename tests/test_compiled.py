@@ -255,7 +255,7 @@ def selection(draw: Any, type_name: str, depth: int) -> str:
     if draw(st.booleans()):
         out.append(f"... on {type_name} {{ __typename }}")
     if draw(st.booleans()):
-        out.append(f"id @include(if: $flag)" if "id" in SCALARS[type_name] else "__typename @skip(if: $flag)")
+        out.append("id @include(if: $flag)" if "id" in SCALARS[type_name] else "__typename @skip(if: $flag)")
     return " ".join(out)
 
 

@@ -13,6 +13,7 @@ def read_path() -> str:
     """These tests pin the dataloader path's statement counts."""
     return "dataloaders"
 
+
 BOARD = """
 query Board($id: ID!) {
   node(id: $id) {

@@ -14,6 +14,7 @@ from service.applicants import service
 from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.errors import not_found
+from service.graphql.loaders import one_of
 from service.graphql.mutations import UserError, decode_id, run
 from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
 from service.postings.schema import search_condition
@@ -53,7 +54,7 @@ def _conditions(f: ApplicantFilter | None) -> list[Any]:
     c = APPLICANT.table.c
     out: list[Any] = []
     if f.company_ids is not None:
-        out.append(c.company_id.in_(decode_ids(f.company_ids, "Company", "filter.companyIds")))
+        out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.updated_since is not None:
         out.append(c.updated_at >= f.updated_since)
     if f.search:

@@ -13,6 +13,7 @@ from service.applicants.service import get_applicant
 from service.applications import service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
+from service.graphql.loaders import one_of
 from service.graphql.mutations import UserError, decode_id, run
 from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
 from service.pipeline.service import get_stage
@@ -58,9 +59,9 @@ def _conditions(f: ApplicationFilter | None) -> list[Any]:
         (f.applicant_ids, "Applicant", c.applicant_id, "filter.applicantIds"),
     ):
         if ids is not None:
-            out.append(column.in_(decode_ids(ids, type_name, argument)))
+            out.append(one_of(column, decode_ids(ids, type_name, argument)))
     if f.status is not None:
-        out.append(c.status.in_([s.value for s in f.status]))
+        out.append(one_of(c.status, [s.value for s in f.status]))
     if f.updated_since is not None:
         out.append(c.updated_at >= f.updated_since)
     return out

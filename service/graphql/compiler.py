@@ -33,6 +33,7 @@ from strawberry.types.arguments import convert_arguments
 from service.auth.scopes import Principal
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
 from service.graphql.ids import InvalidId, from_global_id
+from service.graphql.loaders import filter_clauses
 from service.graphql.pagination import SORT_VALUE, PageArgs, SortKey, apply_page
 from service.graphql.prefetch import subfields
 from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, connection_filters
@@ -88,16 +89,31 @@ class Statement:
         return f"${len(self.params)}::{cast}"
 
     def clause(self, clause: Any) -> str:
-        """Inline a SQLAlchemy statement or expression, renumbering its parameters after ours."""
-        compiled = clause.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
-        values = compiled.construct_params()
+        """Inline a SQLAlchemy statement or expression, renumbering its parameters after ours.
+
+        Compiled forms are cached by SQLAlchemy's own cache key, as its execution does."""
+        key = clause._generate_cache_key()
+        compiled = COMPILED_CLAUSES.get(key.key) if key is not None else None
+        if compiled is None:
+            compiled = clause.compile(dialect=DIALECT, cache_key=key)
+            if "POSTCOMPILE" in str(compiled):
+                raise Unsupported("expanding parameters")
+            if key is not None:
+                if len(COMPILED_CLAUSES) >= MAX_COMPILED_CLAUSES:
+                    COMPILED_CLAUSES.clear()
+                COMPILED_CLAUSES[key.key] = compiled
+        values = compiled.construct_params(extracted_parameters=key.bindparams if key is not None else None)
         processors = compiled._bind_processors
         offset = len(self.params)
         for name in compiled.positiontup or ():
             value = values[name]
             processor = processors.get(name)
             self.params.append(processor(value) if processor is not None else value)
-        return PLACEHOLDER.sub(lambda m: f"${offset + int(m.group(1))}", str(compiled))
+        return PLACEHOLDER.sub(lambda m: f"${offset + int(m.group(1))}", compiled.string)
+
+
+COMPILED_CLAUSES: dict[Any, Any] = {}
+MAX_COMPILED_CLAUSES = 4096
 
 
 class Compiler:
@@ -218,7 +234,8 @@ class Compiler:
         alias = self.sql.alias()
         obj = self._entity_object(entity, alias, nodes)
         key = self.sql.bind(pk, "bigint")
-        return f"(SELECT {obj} FROM {entity.table.name} AS {alias} WHERE {alias}.id = {key} AND {self._scope(entity, alias)})"
+        table = entity.table.name
+        return f"(SELECT {obj} FROM {table} AS {alias} WHERE {alias}.id = {key} AND {self._scope(entity, alias)})"
 
     def _page_args(self, args: dict[str, Any]) -> PageArgs:
         try:
@@ -312,7 +329,10 @@ class Compiler:
                 raise Unsupported(name)
             pairs.append((key, f"e.value -> {_literal(definition.python_name)}"))
         obj = self._object(pairs)
-        return f"(SELECT coalesce(json_agg({obj} ORDER BY e.ordinality), '[]'::json) FROM jsonb_array_elements({ref}) WITH ORDINALITY AS e)"
+        return (
+            f"(SELECT coalesce(json_agg({obj} ORDER BY e.ordinality), '[]'::json) "
+            f"FROM jsonb_array_elements({ref}) WITH ORDINALITY AS e)"
+        )
 
     # -- relations --------------------------------------------------------------------------
 
@@ -346,7 +366,7 @@ class Compiler:
         )
         parent = literal_column(f"{alias}.{local}")
         conditions: list[ColumnElement[bool]] = [table_ref.c[relation.remote] == parent, scope]
-        conditions += [table_ref.c[column].in_(values) for column, values in filters]
+        conditions += filter_clauses(target, filters)
         sort = SortKey("id", None, table_ref.c.id)
         try:
             statement = apply_page(select(*target.columns).where(*conditions), sort, page)
@@ -422,8 +442,9 @@ class Compiler:
             else:
                 raise Unsupported(name)
         body = self._object(pairs)
+        numbering = f"row_number() OVER (ORDER BY {window.replace(rows + '.', 'page.')}) AS rn"
         return (
-            f"(SELECT {body} FROM (SELECT page.*, row_number() OVER (ORDER BY {window.replace(rows + '.', 'page.')}) AS rn "
+            f"(SELECT {body} FROM (SELECT page.*, {numbering} "
             # GROUP BY (): one row even over an empty page, whatever the selection.
             f"FROM ({inner_sql}) AS page) AS {rows} GROUP BY ())"
         )

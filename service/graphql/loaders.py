@@ -12,7 +12,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import BigInteger, ColumnElement, Select, any_, bindparam, func, select, true
+from sqlalchemy import BigInteger, ColumnElement, Select, Text, any_, bindparam, func, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,11 +27,15 @@ def int_array(name: str, values: Sequence[int]) -> Any:
     return bindparam(name, list(values), type_=ARRAY(BigInteger))
 
 
+def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column = ANY($n)`: one array parameter, so the statement's text is the same for any
+    number of values (cacheable, unlike an expanding IN list)."""
+    element = BigInteger() if isinstance(column.type, BigInteger) else Text()
+    return column == any_(bindparam(None, list(values), type_=ARRAY(element)))
+
+
 def filter_clauses(entity: Entity, filters: Filters) -> list[ColumnElement[bool]]:
-    clauses = []
-    for column, values in filters:
-        clauses.append(entity.table.c[column].in_(values))
-    return clauses
+    return [one_of(entity.table.c[column], values) for column, values in filters]
 
 
 class Loaders:

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from strawberry import UNSET, Info
 
 from service.errors import not_found
+from service.graphql.loaders import one_of
 from service.graphql.mutations import UserError, decode_id, run
 from service.graphql.pagination import argument_error
 from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
@@ -67,13 +68,13 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
     c = POSTING.table.c
     out: list[Any] = []
     if f.company_ids is not None:
-        out.append(c.company_id.in_(decode_ids(f.company_ids, "Company", "filter.companyIds")))
+        out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.status is not None:
-        out.append(c.status.in_([s.value for s in f.status]))
+        out.append(one_of(c.status, [s.value for s in f.status]))
     if f.employment_type is not None:
-        out.append(c.employment_type.in_([s.value for s in f.employment_type]))
+        out.append(one_of(c.employment_type, [s.value for s in f.employment_type]))
     if f.workplace is not None:
-        out.append(c.workplace.in_([s.value for s in f.workplace]))
+        out.append(one_of(c.workplace, [s.value for s in f.workplace]))
     if f.updated_since is not None:
         out.append(c.updated_at >= f.updated_since)
     if f.search:
