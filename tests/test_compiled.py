@@ -339,3 +339,14 @@ def test_most_generated_operations_took_the_compiled_path():
     share = sum(COMPILED_SHARE) / len(COMPILED_SHARE)
     print(f"compiled share: {share:.2f} of {len(COMPILED_SHARE)}")
     assert share >= 0.4
+
+
+async def test_regression_include_with_a_variable_under_a_prefetched_connection(world):
+    """Found by the generator: the dataloader path's look-ahead read Strawberry's variables
+    as graphql-core's container and failed on `@include(if: $flag)` below a connection."""
+    query = """query($flag: Boolean!) { postings(first: 2) { nodes { title
+        stages { id @include(if: $flag) name } } } }"""
+    for flag in (True, False):
+        compiled = await same_answer(world, query, {"flag": flag})
+        stages = compiled.body["data"]["postings"]["nodes"][0]["stages"]
+        assert ("id" in stages[0]) is flag
