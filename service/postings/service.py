@@ -58,7 +58,10 @@ def check_salary_ranges(problems: Collector, ranges: Sequence[SalaryRangeSpec], 
         if r.min is not None and r.max is not None and r.min > r.max:
             problems.add(ErrorCode.INVALID, f"min ({r.min:g}) is above max ({r.max:g})", f"{path}.min")
         label = validation.text(problems, r.label, f"{path}.label", max_length=200)
-        out.append({"min": r.min, "max": r.max, "currency": currency, "period": r.period.value, "label": label})
+        # Stored as floats, so the JSON reads `95000.0` on every path, as GraphQL's Float does.
+        low = float(r.min) if r.min is not None else None
+        high = float(r.max) if r.max is not None else None
+        out.append({"min": low, "max": high, "currency": currency, "period": r.period.value, "label": label})
     return out
 
 
