@@ -1,1 +1,1 @@
-"""The benchmark harness: Hiregraph against a hand-written SQL floor (`make bench`)."""
+"""The benchmark harness: Hiregraph (compiled, dataloaders) against PostGraphile 5 and a hand-written SQL floor."""

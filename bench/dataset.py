@@ -502,10 +502,12 @@ class Workload:
     """(company id, `after` application id or None for the first page)."""
     boards: list[int]
     """Posting ids whose boards are fetched."""
+    slugs: list[str]
+    """Company slugs whose deep query is fetched (every company)."""
 
 
 async def workload(url: str, *, pages_per_company: int, boards: int) -> Workload:
-    """The requests to rotate over: a few pages of every company, and the boards of some OPEN postings."""
+    """The requests to rotate over: a few pages of every company, the boards of some OPEN postings, every company."""
     conn = await asyncpg.connect(plain_url(url))
     try:
         rows = await conn.fetch(
@@ -532,6 +534,7 @@ async def workload(url: str, *, pages_per_company: int, boards: int) -> Workload
             r["id"]
             for r in await conn.fetch("SELECT id FROM postings WHERE status = 'OPEN' ORDER BY id LIMIT $1", boards)
         ]
-        return Workload(partner_pages=pages, boards=posting_ids)
+        slugs = [r["slug"] for r in await conn.fetch("SELECT slug FROM companies ORDER BY id")]
+        return Workload(partner_pages=pages, boards=posting_ids, slugs=slugs)
     finally:
         await conn.close()

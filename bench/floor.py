@@ -1,4 +1,4 @@
-"""The raw floor: what the two scenarios cost with one hand-written SQL statement each.
+"""The raw floor: what the scenarios cost with one hand-written SQL statement each.
 
 A bare ASGI callable served by uvicorn (same loop and HTTP parser as Hiregraph), an asyncpg pool,
 and per scenario one statement that builds the whole GraphQL-shaped response in PostgreSQL
@@ -6,6 +6,7 @@ and per scenario one statement that builds the whole GraphQL-shaped response in 
 
     GET /partner?company=ID[&after=APPLICATION_ID]   -> the PARTNER_PAGE response for that company
     GET /board?posting=ID                            -> the BOARD response for that posting
+    GET /deep?company=SLUG                           -> the bench DEEP response for that company
     GET /healthz
 
 Tenant scoping is the key's companies, `company_id = ANY($1)`, on every table read, as Hiregraph does.
@@ -110,6 +111,57 @@ SELECT json_build_object('data', json_build_object('node', (
 )))::text
 """
 
+DEEP_SQL = f"""
+SELECT json_build_object('data', json_build_object('company', (
+    SELECT json_build_object('postings', json_build_object(
+        'totalCount', (SELECT count(*) FROM postings AS c
+                       WHERE c.company_id = co.id AND c.company_id = ANY($1::bigint[])),
+        'nodes', coalesce((
+            SELECT json_agg(json_build_object(
+                'id', {_gid("Posting", "po.id")},
+                'title', po.title,
+                'stages', coalesce((
+                    SELECT json_agg(json_build_object(
+                        'name', st.name,
+                        'applications', json_build_object('nodes', coalesce((
+                            SELECT json_agg(json_build_object(
+                                'id', {_gid("Application", "a.id")},
+                                'applicant', (
+                                    SELECT json_build_object(
+                                        'name', ap.name,
+                                        'applications', json_build_object('nodes', coalesce((
+                                            SELECT json_agg(json_build_object(
+                                                'id', {_gid("Application", "b.id")},
+                                                'posting', (SELECT json_build_object('title', p2.title)
+                                                            FROM postings AS p2
+                                                            WHERE p2.id = b.posting_id
+                                                              AND p2.company_id = ANY($1::bigint[]))
+                                            ) ORDER BY b.id)
+                                            FROM (SELECT b.id, b.posting_id FROM applications AS b
+                                                  WHERE b.applicant_id = ap.id AND b.company_id = ANY($1::bigint[])
+                                                  ORDER BY b.id LIMIT 3) AS b
+                                        ), '[]'::json)))
+                                    FROM applicants AS ap
+                                    WHERE ap.id = a.applicant_id AND ap.company_id = ANY($1::bigint[]))
+                            ) ORDER BY a.id)
+                            FROM (SELECT a.id, a.applicant_id FROM applications AS a
+                                  WHERE a.stage_id = st.id AND a.company_id = ANY($1::bigint[])
+                                  ORDER BY a.id LIMIT 5) AS a
+                        ), '[]'::json))
+                    ) ORDER BY st.position, st.id)
+                    FROM pipeline_stages AS st
+                    WHERE st.posting_id = po.id AND st.company_id = ANY($1::bigint[])
+                ), '[]'::json)
+            ) ORDER BY po.id)
+            FROM (SELECT * FROM postings AS p
+                  WHERE p.company_id = co.id AND p.company_id = ANY($1::bigint[])
+                  ORDER BY p.id LIMIT 10) AS po
+        ), '[]'::json)))
+    FROM companies AS co
+    WHERE co.slug = $2 AND co.id = ANY($1::bigint[])
+)))::text
+"""
+
 
 class Floor:
     """The ASGI application."""
@@ -134,6 +186,8 @@ class Floor:
                 body = await self._fetch(PARTNER_SQL, int(params["company"]), int(after) if after else None)
             elif path == "/board":
                 body = await self._fetch(BOARD_SQL, int(params["posting"]))
+            elif path == "/deep":
+                body = await self._fetch(DEEP_SQL, params["company"])
             elif path == "/healthz":
                 await _respond(send, 200, b"ok", b"text/plain")
                 return

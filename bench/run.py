@@ -1,10 +1,13 @@
-"""`make bench`: Hiregraph against the raw SQL floor on the partner-page and board scenarios.
+"""`make bench`: Hiregraph (compiled, dataloaders only), PostGraphile 5 and the raw SQL floor, one database.
 
-    .venv/bin/python -m bench.run [--scale-small] [--duration 10] [--connections 10] [--scenarios partner,board]
+    .venv/bin/python -m bench.run [--scale-small] [--duration 10] [--connections 10]
+                                  [--scenarios partner,board,deep] [--servers compiled,dataloaders,postgraphile,floor]
 
 Database: BENCH_DATABASE_URL if set (a dedicated database: the benchmark truncates it), else an
-embedded PostgreSQL under bench/.data/, kept between runs. Results: printed, and written as JSON
-to bench/results/latest.json.
+embedded PostgreSQL under bench/.data/, kept between runs. Servers run one at a time (floor first,
+for the reference answers), so a measured server never competes with another. PostGraphile is
+installed from npm into bench/.postgraphile/ on first use. Results: printed, and written as JSON to
+bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import orjson
 
+from bench import postgraphile
 from bench.dataset import DEFAULT, SMALL, Scale, Workload, counts, create_bench_key, ensure_dataset, workload
 from bench.load import LoadResult, Request, run_load
 
@@ -40,10 +45,13 @@ DATA_DIR = BENCH / ".data"
 RESULTS = BENCH / "results"
 VENV_BIN = Path(sys.executable).parent
 
-SCENARIOS = ("partner", "board")
-SERVER_ENV = ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "HIREGRAPH_ENV", "FLOOR_POOL_SIZE")
+SCENARIOS = ("partner", "board", "deep")
+SERVER_ENV = ("DB_POOL_SIZE", "DB_MAX_OVERFLOW", "HIREGRAPH_ENV", "FLOOR_POOL_SIZE", "POSTGRAPHILE_POOL_SIZE")
 """Environment the servers inherit that changes their figures; recorded with the results."""
-SERVERS = ("hiregraph", "floor")
+SERVERS = ("compiled", "dataloaders", "postgraphile", "floor")
+"""In table order. They run in the order floor, compiled, dataloaders, postgraphile."""
+HIREGRAPH = {"compiled": "1", "dataloaders": "0"}
+"""`hiregraph serve` variants: HIREGRAPH_COMPILED_READS for each."""
 
 # tests/test_dataloaders.py PARTNER_PAGE, with a company filter added so requests rotate over companies.
 PARTNER_PAGE = """
@@ -81,6 +89,27 @@ query Board($id: ID!) {
 """
 
 
+# One company's postings, five levels down and back up (tests/test_dataloaders.py DEEP, bounded to one company).
+DEEP = """
+query Deep($slug: String!) {
+  company(slug: $slug) {
+    postings(first: 10) {
+      totalCount
+      nodes {
+        id title
+        stages {
+          name
+          applications(first: 5) {
+            nodes { id applicant { name applications(first: 3) { nodes { id posting { title } } } } }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
 def gid(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
@@ -104,10 +133,13 @@ def graphql_requests(scenario: str, work: Workload, secret: str) -> list[Request
             out.append(
                 Request("POST", "/graphql", orjson.dumps({"query": PARTNER_PAGE, "variables": variables}), headers)
             )
-    else:
+    elif scenario == "board":
         for posting in work.boards:
             variables = {"id": gid("Posting", posting)}
             out.append(Request("POST", "/graphql", orjson.dumps({"query": BOARD, "variables": variables}), headers))
+    else:
+        for slug in work.slugs:
+            out.append(Request("POST", "/graphql", orjson.dumps({"query": DEEP, "variables": {"slug": slug}}), headers))
     return out
 
 
@@ -117,7 +149,9 @@ def floor_requests(scenario: str, work: Workload) -> list[Request]:
             Request("GET", f"/partner?company={company}" + (f"&after={after}" if after else ""))
             for company, after in work.partner_pages
         ]
-    return [Request("GET", f"/board?posting={posting}") for posting in work.boards]
+    if scenario == "board":
+        return [Request("GET", f"/board?posting={posting}") for posting in work.boards]
+    return [Request("GET", "/deep?" + urlencode({"company": slug})) for slug in work.slugs]
 
 
 # ---------------------------------------------------------------------------------------------- servers
@@ -184,10 +218,31 @@ class Server:
         self._log.close()
 
 
-def start_hiregraph(url: str) -> Server:
+def start_hiregraph(url: str, name: str) -> Server:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "warning"}
-    return Server("hiregraph", [str(VENV_BIN / "hiregraph"), "serve"], env, port)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "warning",
+        "HIREGRAPH_COMPILED_READS": HIREGRAPH[name],
+    }
+    return Server(name, [str(VENV_BIN / "hiregraph"), "serve"], env, port)
+
+
+def start_postgraphile(url: str) -> Server:
+    port = free_port()
+    argv, env = postgraphile.argv_env(url, port)
+    return Server("postgraphile", argv, {**os.environ, **env}, port)
+
+
+def start(name: str, url: str, company_ids: list[int]) -> Server:
+    if name == "floor":
+        return start_floor(url, company_ids)
+    if name == "postgraphile":
+        return start_postgraphile(url)
+    return start_hiregraph(url, name)
 
 
 def start_floor(url: str, company_ids: list[int]) -> Server:
@@ -240,32 +295,65 @@ def _first_difference(a: Any, b: Any, path: str = "$") -> str | None:
     return None
 
 
-def verify(scenario: str, hiregraph: Server, floor: Server, hg_reqs: list[Request], fl_reqs: list[Request]) -> int:
-    """Both servers answer the same data for a spread of the scenario's requests; returns how many were checked."""
-    picks = sorted({0, len(hg_reqs) // 2, len(hg_reqs) - 1, *range(0, len(hg_reqs), max(1, len(hg_reqs) // 6))})
+def picks(n: int) -> list[int]:
+    """A spread of request indices: first, middle, last and about every sixth."""
+    return sorted({0, n // 2, n - 1, *range(0, n, max(1, n // 6))})
+
+
+def _fetch_json(client: httpx.Client, server: Server, req: Request, scenario: str) -> Any:
+    r = client.request(req.method, server.base_url + req.path, content=req.body, headers=req.headers)
+    if r.status_code != 200:
+        raise SystemExit(
+            f"bench: {scenario} check: {server.name} answered HTTP {r.status_code} to {req.path}\n{r.text[:500]}"
+        )
+    body = r.json()
+    if "errors" in body:
+        raise SystemExit(f"bench: {scenario}: {server.name} answered GraphQL errors: {body['errors']}")
+    return body
+
+
+def _is_empty(scenario: str, body: Any) -> bool:
+    data = body["data"]
+    if scenario == "partner":
+        return not data["applications"]["nodes"]
+    if scenario == "board":
+        return data.get("node") is None
+    return data.get("company") is None or not data["company"]["postings"]["nodes"]
+
+
+def reference_answers(scenario: str, floor: Server, fl_reqs: list[Request]) -> dict[int, Any]:
+    """The floor's answers to a spread of the scenario's requests: what every server must answer."""
+    out = {}
     with httpx.Client(timeout=60) as client:
-        for i in picks:
-            a, b = hg_reqs[i], fl_reqs[i]
-            ra = client.request(a.method, hiregraph.base_url + a.path, content=a.body, headers=a.headers)
-            rb = client.request(b.method, floor.base_url + b.path)
-            if ra.status_code != 200 or rb.status_code != 200:
-                raise SystemExit(
-                    f"bench: {scenario} check failed: HTTP {ra.status_code} / {rb.status_code}\n"
-                    f"{ra.text[:500]}\n{rb.text[:500]}"
-                )
-            ja, jb = ra.json(), rb.json()
-            if "errors" in ja:
-                raise SystemExit(f"bench: {scenario}: Hiregraph answered GraphQL errors: {ja['errors']}")
-            diff = _first_difference(_normalise(ja), _normalise(jb))
+        for i in picks(len(fl_reqs)):
+            body = _fetch_json(client, floor, fl_reqs[i], scenario)
+            if _is_empty(scenario, body):
+                raise SystemExit(f"bench: {scenario}: {fl_reqs[i].path} returned no data; the dataset looks wrong")
+            out[i] = body
+    return out
+
+
+def verify(scenario: str, server: Server, reqs: list[Request], references: dict[int, Any]) -> int:
+    """`server` answers what the floor answers to the reference requests; returns how many were compared.
+
+    PostGraphile's answers are renamed to the floor's shape first, and cursors (each server's own
+    format) are left out of that comparison."""
+    foreign = server.name == "postgraphile"
+    with httpx.Client(timeout=60) as client:
+        for i, expected in references.items():
+            got = _fetch_json(client, server, reqs[i], scenario)
+            if foreign:
+                got = postgraphile.floor_shape(scenario, got)
+                expected = postgraphile.without_cursors(expected)
+            diff = _first_difference(_normalise(got), _normalise(expected))
             if diff:
+                body = reqs[i].body
+                what = json.dumps(orjson.loads(body)["variables"]) if body is not None else reqs[i].path
                 raise SystemExit(
-                    f"bench: {scenario}: Hiregraph and the floor disagree on {b.path}: {diff}\n"
+                    f"bench: {scenario}: {server.name} and the floor disagree on request {i} ({what}): {diff}\n"
                     f"(bench/floor.py must answer what the GraphQL query answers)"
                 )
-            empty = ja["data"].get("node") is None if scenario == "board" else not ja["data"]["applications"]["nodes"]
-            if empty:
-                raise SystemExit(f"bench: {scenario}: {b.path} returned no data; the dataset looks wrong")
-    return len(picks)
+    return len(references)
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -277,20 +365,18 @@ def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     header = (
-        f"{'scenario':<9} {'server':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL/req':>8} "
-        f"{'RSS MB':>7} {'srv CPU':>8} {'db CPU':>7} {'gen CPU':>8} {'KB/resp':>8} {'conn/req':>8} {'vs floor':>9}"
+        f"{'scenario':<9} {'server':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL/req':>8} {'RSS MB':>7} "
+        f"{'vs PGL':>7} {'vs floor':>8} {'srv CPU':>8} {'db CPU':>7} {'gen CPU':>8} {'KB/resp':>8} {'conn/req':>8}"
     )
     lines = [header, "-" * len(header)]
-    floor_rps = {r["scenario"]: r["rps"] for r in rows if r["server"] == "floor"}
     for r in rows:
-        ratio = r["rps"] / floor_rps[r["scenario"]] if floor_rps.get(r["scenario"]) else None
         lines.append(
-            f"{r['scenario']:<9} {r['server']:<10} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+            f"{r['scenario']:<9} {r['server']:<12} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
             f"{_fmt(r['sql_per_request'], '.2f'):>8} {r['peak_rss_mb']:>7.0f} "
+            f"{_fmt(r.get('ratio_to_postgraphile'), '.2f', 'x'):>7} {_fmt(r.get('ratio_to_floor'), '.3f', 'x'):>8} "
             f"{_fmt(r['server_cpu_pct'], '.0f', '%'):>8} {_fmt(r['db_cpu_pct'], '.0f', '%'):>7} "
             f"{_fmt(r['client_cpu_pct'], '.0f', '%'):>8} {r['bytes_per_response'] / 1024:>8.1f} "
-            f"{_fmt(r.get('db_sessions_per_request'), '.2f'):>8} "
-            f"{_fmt(ratio, '.3f', 'x'):>9}"
+            f"{_fmt(r.get('db_sessions_per_request'), '.2f'):>8}"
         )
     return "\n".join(lines)
 
@@ -299,7 +385,7 @@ def reproduce(args: argparse.Namespace, scale: Scale) -> str:
     flags = (
         f"--companies {scale.companies} --postings {scale.postings} --applicants {scale.applicants} "
         f"--applications {scale.applications} --connections {args.connections} --duration {args.duration:g} "
-        f"--warmup {args.warmup:g} --scenarios {','.join(args.scenarios)}"
+        f"--warmup {args.warmup:g} --scenarios {','.join(args.scenarios)} --servers {','.join(args.servers)}"
     )
     env = " ".join(f"{k}={os.environ[k]}" for k in SERVER_ENV if k in os.environ)
     return (env + " " if env else "") + f".venv/bin/python -m bench.run {flags}"
@@ -325,13 +411,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=10.0, help="measured seconds per scenario and server (10)")
     p.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each measurement (2)")
     p.add_argument("--connections", type=int, default=10, help="concurrent keep-alive connections (10)")
-    p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated: partner,board")
-    p.add_argument("--servers", default=",".join(SERVERS), help="comma-separated: hiregraph,floor")
+    p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated: partner,board,deep")
+    p.add_argument(
+        "--servers", default=",".join(SERVERS), help="comma-separated: compiled,dataloaders,postgraphile,floor"
+    )
     p.add_argument("--pages-per-company", type=int, default=3, help="partner pages rotated per company (3)")
     p.add_argument("--boards", type=int, default=20, help="postings whose boards are rotated (20)")
     p.add_argument("--max-requests", type=int, default=1_000_000, help="cap on requests per run")
     p.add_argument("--rebuild", action="store_true", help="rebuild the dataset even if the marker matches")
-    p.add_argument("--no-verify", action="store_true", help="skip checking that both servers answer the same data")
+    p.add_argument(
+        "--no-verify", action="store_true", help="skip checking that every server answers what the floor answers"
+    )
     p.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON results")
     args = p.parse_args(argv)
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
@@ -397,44 +487,50 @@ async def _db_info(url: str) -> dict[str, str]:
 def measure(
     args: argparse.Namespace,
     runner: asyncio.Runner,
-    by_name: dict[str, Server],
-    requests: dict[tuple[str, str], list[Request]],
+    server: Server,
+    requests: dict[str, list[Request]],
     db_pid: int | None,
     url: str,
     rows: list[dict[str, Any]],
 ) -> str | None:
-    """Load every (scenario, server); append a row each. Returns a failure message, if any."""
+    """Load `server` with every scenario in turn; append a row each. Returns a failure message, if any."""
+    name = server.name
     for sc in args.scenarios:
-        for name in args.servers:
-            server = by_name[name]
-            sessions_before = runner.run(db_sessions(url))
-            result: LoadResult = runner.run(
-                run_load(
-                    server.base_url,
-                    requests[(sc, name)],
-                    server_pid=server.pid,
-                    db_pid=db_pid,
-                    connections=args.connections,
-                    warmup=args.warmup,
-                    duration=args.duration,
-                    graphql=name == "hiregraph",
-                    max_requests=args.max_requests,
-                )
+        sessions_before = runner.run(db_sessions(url))
+        result: LoadResult = runner.run(
+            run_load(
+                server.base_url,
+                requests[sc],
+                server_pid=server.pid,
+                db_pid=db_pid,
+                connections=args.connections,
+                warmup=args.warmup,
+                duration=args.duration,
+                graphql=name != "floor",
+                max_requests=args.max_requests,
             )
-            time.sleep(1.2)  # backends report their statistics within a second
-            sessions = runner.run(db_sessions(url)) - sessions_before - 1  # minus our own probe
-            row = {"scenario": sc, "server": name, **asdict(result)}
-            row["db_sessions_per_request"] = sessions / result.total_sent if result.total_sent else None
-            if name == "floor":
-                row["sql_per_request"] = 1.0  # one statement per request, by construction
-            rows.append(row)
+        )
+        time.sleep(1.2)  # backends report their statistics within a second
+        sessions = runner.run(db_sessions(url)) - sessions_before - 1  # minus our own probe
+        row = {"scenario": sc, "server": name, **asdict(result)}
+        row["db_sessions_per_request"] = sessions / result.total_sent if result.total_sent else None
+        if name == "floor":
+            row["sql_per_request"] = 1.0  # one statement per request, by construction
+        rows.append(row)
+        print(
+            f"  {sc:<8} {name:<12} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
+            f"p99 {result.p99_ms:7.1f} ms  SQL/req {_fmt(row['sql_per_request'], '.2f')}  "
+            f"({result.requests} requests, {result.errors} errors)",
+            flush=True,
+        )
+        # The API-key cache (10 s TTL) adds one statement now and then; more means queries were not compiled.
+        if name == "compiled" and result.sql_per_request is not None and result.sql_per_request > 1.1:
             print(
-                f"  {sc:<8} {name:<10} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
-                f"p99 {result.p99_ms:7.1f} ms  ({result.requests} requests, {result.errors} errors)",
-                flush=True,
+                f"  note: {sc} on compiled: {result.sql_per_request:.2f} statements per request; "
+                "the compiled path was not taken for every request"
             )
-            if result.errors:
-                return f"{sc} on {name}: {result.errors} failed requests, e.g.\n  " + "\n  ".join(result.error_samples)
+        if result.errors:
+            return f"{sc} on {name}: {result.errors} failed requests, e.g.\n  " + "\n  ".join(result.error_samples)
     return None
 
 
@@ -451,6 +547,50 @@ async def db_sessions(url: str) -> int:
         await conn.close()
 
 
+def run_servers(
+    args: argparse.Namespace,
+    runner: asyncio.Runner,
+    url: str,
+    db_pid: int | None,
+    work: Workload,
+    secret: str,
+    company_ids: list[int],
+    rows: list[dict[str, Any]],
+) -> str | None:
+    """Start, check and load each server in turn, one at a time. Returns a failure message, if any."""
+    verifying = not args.no_verify
+    order = [n for n in ("floor", "compiled", "dataloaders", "postgraphile") if n in args.servers]
+    if verifying and "floor" not in order and order:
+        order.insert(0, "floor")  # started for the reference answers only
+    references: dict[str, dict[int, Any]] = {}
+    for name in order:
+        server = start(name, url, company_ids)
+        try:
+            server.wait_ready(timeout=120 if name == "postgraphile" else 60)
+            print(f"server: {name} {server.base_url} (pid {server.pid})", flush=True)
+            if name == "floor":
+                requests = {sc: floor_requests(sc, work) for sc in args.scenarios}
+            elif name == "postgraphile":
+                cursors = postgraphile.partner_cursors(server.base_url, work) if "partner" in args.scenarios else {}
+                requests = {sc: postgraphile.requests(sc, work, cursors) for sc in args.scenarios}
+            else:
+                requests = {sc: graphql_requests(sc, work, secret) for sc in args.scenarios}
+            if verifying:
+                for sc in args.scenarios:
+                    if name == "floor":
+                        references[sc] = reference_answers(sc, server, requests[sc])
+                    else:
+                        n = verify(sc, server, requests[sc], references[sc])
+                        print(f"  check: {sc}: {name} answers what the floor answers ({n} requests compared)")
+            if name in args.servers:
+                failure = measure(args, runner, server, requests, db_pid, url, rows)
+                if failure:
+                    return failure
+        finally:
+            server.stop()
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scale = SMALL if args.scale_small else Scale(args.companies, args.postings, args.applicants, args.applications)
@@ -459,7 +599,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     rows: list[dict[str, Any]] = []
     failure: str | None = None
+    versions: dict[str, str] = {}
     try:
+        if "postgraphile" in args.servers:
+            versions = postgraphile.ensure_installed()
+            print(
+                f"postgraphile: {versions['postgraphile']} on Node {versions['node']} (node-postgres {versions['pg']})"
+            )
         with database() as (url, embedded), _runner() as runner:
             from service.db import migrate
 
@@ -476,50 +622,27 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(
                 f"workload: {len(work.partner_pages)} partner pages ({len(company_ids)} companies x up to "
-                f"{args.pages_per_company}), {len(work.boards)} boards"
+                f"{args.pages_per_company}), {len(work.boards)} boards, {len(work.slugs)} deep queries (one a company)"
+            )
+            print(
+                f"load: {args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s "
+                "measured per scenario and server; one server up at a time\n"
             )
             db_pid = embedded.get_pid() if embedded is not None else None
-            requests = {(sc, "hiregraph"): graphql_requests(sc, work, secret) for sc in args.scenarios} | {
-                (sc, "floor"): floor_requests(sc, work) for sc in args.scenarios
-            }
-
-            servers: dict[str, Server] = {}
-            try:  # servers are stopped before the embedded PostgreSQL, whatever happens
-                if "hiregraph" in args.servers:
-                    servers["hiregraph"] = start_hiregraph(url)
-                if "floor" in args.servers:
-                    servers["floor"] = start_floor(url, company_ids)
-                for s in servers.values():
-                    s.wait_ready()
-                print("servers: " + ", ".join(f"{s.name} {s.base_url} (pid {s.pid})" for s in servers.values()))
-                if not args.no_verify and len(servers) == 2:
-                    for sc in args.scenarios:
-                        n = verify(
-                            sc,
-                            servers["hiregraph"],
-                            servers["floor"],
-                            requests[(sc, "hiregraph")],
-                            requests[(sc, "floor")],
-                        )
-                        print(f"check: {sc}: Hiregraph and the floor answer the same data ({n} requests compared)")
-                print(
-                    f"load: {args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s "
-                    "measured per scenario and server\n"
-                )
-                failure = measure(args, runner, servers, requests, db_pid, url, rows)
-            finally:
-                for s in reversed(list(servers.values())):
-                    s.stop()
+            failure = run_servers(args, runner, url, db_pid, work, secret, company_ids, rows)
     except KeyboardInterrupt:
         print("\nbench: interrupted", file=sys.stderr)
         return 130
 
     if rows:
+        rows.sort(key=lambda r: (SCENARIOS.index(r["scenario"]), SERVERS.index(r["server"])))
         for r in rows:
-            floor_rps = next(
-                (x["rps"] for x in rows if x["scenario"] == r["scenario"] and x["server"] == "floor"), None
+            same = {x["server"]: x["rps"] for x in rows if x["scenario"] == r["scenario"]}
+            measured = r["requests"] > 0
+            r["ratio_to_floor"] = r["rps"] / same["floor"] if measured and same.get("floor") else None
+            r["ratio_to_postgraphile"] = (
+                r["rps"] / same["postgraphile"] if measured and same.get("postgraphile") else None
             )
-            r["ratio_to_floor"] = r["rps"] / floor_rps if floor_rps else None
         print()
         print(table(rows))
         print()
@@ -531,6 +654,8 @@ def main(argv: list[str] | None = None) -> int:
             f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
             "the server, PostgreSQL and the load generator share it"
         )
+        if versions:
+            print(f"postgraphile: {versions['postgraphile']}, Node {versions['node']}, node-postgres {versions['pg']}")
         print(f"reproduce: {reproduce(args, scale)}" + ("   (defaults: make bench)" if scale == DEFAULT else ""))
         report = {
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -544,10 +669,12 @@ def main(argv: list[str] | None = None) -> int:
                 "servers": args.servers,
                 "partner_pages": len(work.partner_pages),
                 "boards": len(work.boards),
+                "deep_companies": len(work.slugs),
                 "server_env": {k: os.environ[k] for k in SERVER_ENV if k in os.environ},
             },
             "database": {**db_info, "embedded": os.environ.get("BENCH_DATABASE_URL") is None},
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+            "postgraphile": versions or None,
             "reproduce": reproduce(args, scale),
             "results": rows,
             "failure": failure,
