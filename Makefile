@@ -29,6 +29,7 @@ schema: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
+	$(BIN)/mypy service
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -182,7 +182,8 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
     stats.install(engine)
     cache = PrincipalCache()
     view = GraphQLView(engine, settings, cache)
-    compiled = CompiledReads(view.schema._schema, engine, settings.max_page_size) if settings.compiled_reads else None
+    graphql_schema = view.schema._schema  # type: ignore[attr-defined]
+    compiled = CompiledReads(graphql_schema, engine, settings.max_page_size) if settings.compiled_reads else None
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")

@@ -68,4 +68,4 @@ def _convert(values: dict[str, Any]) -> None:
     values["links"] = [ApplicantLink(kind=LinkKind(link["kind"]), url=link["url"]) for link in values["links"]]
 
 
-APPLICANT = register(Entity(Applicant, models.Applicant.__table__, area="applicants", convert=_convert))
+APPLICANT = register(Entity(Applicant, models.Applicant, area="applicants", convert=_convert))

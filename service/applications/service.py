@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -86,7 +87,7 @@ async def submit(
             .limit(1)
         )
     ).scalar_one()
-    values = {
+    values: dict[str, Any] = {
         "company_id": posting.company_id,
         "applicant_id": applicant.id,
         "posting_id": posting.id,

@@ -94,6 +94,6 @@ class Application(Node):
         return load_connection(info, NOTES, self, first, after, last, before)
 
 
-APPLICATION = register(Entity(Application, models.Application.__table__, area="applications"))
-STAGE_TRANSITION = register(Entity(StageTransition, models.StageTransition.__table__, area="applications"))
-NOTE = register(Entity(Note, models.Note.__table__, area="applications"))
+APPLICATION = register(Entity(Application, models.Application, area="applications"))
+STAGE_TRANSITION = register(Entity(StageTransition, models.StageTransition, area="applications"))
+NOTE = register(Entity(Note, models.Note, area="applications"))

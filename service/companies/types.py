@@ -41,4 +41,4 @@ class Company(Node):
         return load_connection(info, POSTINGS, self, first, after, last, before, status)
 
 
-COMPANY = register(Entity(Company, CompanyModel.__table__, area="companies"))
+COMPANY = register(Entity(Company, CompanyModel, area="companies"))

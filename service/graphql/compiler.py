@@ -364,7 +364,7 @@ class Compiler:
         scope = target.tenant_column == any_(
             bindparam("companies", list(self.principal.company_ids), type_=ARRAY(BigInteger))
         )
-        parent = literal_column(f"{alias}.{local}")
+        parent: ColumnElement[Any] = literal_column(f"{alias}.{local}")
         conditions: list[ColumnElement[bool]] = [table_ref.c[relation.remote] == parent, scope]
         conditions += filter_clauses(target, filters)
         sort = SortKey("id", None, table_ref.c.id)

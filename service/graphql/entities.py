@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import Column, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
@@ -39,16 +39,20 @@ class Relation:
 class Entity:
     """A GraphQL object type backed by one table."""
 
-    type: type
-    table: Table
+    type: Any
+    """The Strawberry type."""
+    model: Any
+    """The ORM model whose table backs the type."""
     area: str
     """The scope area guarding reads of this type (see `service.auth.scopes`)."""
     convert: Callable[[dict[str, Any]], None] | None = None
     """Turns JSON columns into nested objects after a row is read."""
     name: str = ""
+    table: Table = field(init=False)
     columns: tuple[Column[Any], ...] = field(default=())
 
     def __post_init__(self) -> None:
+        self.table = cast(Table, self.model.__table__)
         definition = getattr(self.type, "__strawberry_definition__", None)
         self.name = definition.name if definition is not None else self.type.__name__
         self.columns = tuple(c for c in self.table.c if not isinstance(c.type, TSVECTOR))

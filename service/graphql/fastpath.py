@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, parse, validate
@@ -52,6 +52,7 @@ class CompiledReads:
     def _document(self, query: str) -> DocumentNode | None:
         document = self.documents.recall(query)
         if document is None:
+            parsed: Any
             try:
                 parsed = parse(query)
             except Exception:  # noqa: BLE001 - syntax errors are the fallback path's to report
@@ -60,7 +61,7 @@ class CompiledReads:
                 if validate(self.schema, parsed):
                     parsed = NOT_COMPILABLE
             document = self.documents.remember(query, parsed)
-        return None if document is NOT_COMPILABLE else document
+        return None if document is NOT_COMPILABLE else cast(DocumentNode, document)
 
     def compile(self, body: Any, principal: Principal) -> tuple[str, list[Any]] | None:
         """(SQL, parameters) answering this request body, or None when the fallback must."""

@@ -83,7 +83,8 @@ class PageArgs:
                     name,
                 )
         forward = last is None and before is None
-        limit = (first if forward else last) if (first if forward else last) is not None else DEFAULT_PAGE_SIZE
+        requested = first if forward else last
+        limit = requested if requested is not None else DEFAULT_PAGE_SIZE
         raw = after if forward else before
         cursor = decode_cursor(raw, "after" if forward else "before") if raw is not None else None
         return cls(limit=limit, forward=forward, cursor=cursor, has_cursor_arg=raw is not None)

@@ -71,7 +71,9 @@ class Connection(Generic[T]):
         return self._total if isinstance(self._total, int) else self._total()  # type: ignore[return-value]
 
 
-def build_connection(entity: Entity, page: Page, sort: SortKey, total: Callable[[], Awaitable[int]]) -> Connection[Any]:
+def build_connection(
+    entity: Entity, page: Page, sort: SortKey, total: Callable[[], Awaitable[int]] | int
+) -> Connection[Any]:
     nodes = [entity.from_row(row._mapping) for row in page.rows]
     edges = [Edge(cursor=cursor_of(sort, row), node=node) for row, node in zip(page.rows, nodes, strict=True)]
     info = PageInfo(

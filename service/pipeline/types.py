@@ -49,4 +49,4 @@ class PipelineStage(Node):
         return load_connection(info, APPLICATIONS, self, first, after, last, before, status)
 
 
-PIPELINE_STAGE = register(Entity(PipelineStage, models.PipelineStage.__table__, area="postings"))
+PIPELINE_STAGE = register(Entity(PipelineStage, models.PipelineStage, area="postings"))

@@ -114,4 +114,4 @@ def _convert(values: dict[str, Any]) -> None:
     ]
 
 
-POSTING = register(Entity(Posting, models.Posting.__table__, area="postings", convert=_convert))
+POSTING = register(Entity(Posting, models.Posting, area="postings", convert=_convert))
