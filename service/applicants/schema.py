@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import exists, select
@@ -15,8 +15,20 @@ from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.errors import not_found
 from service.graphql.loaders import one_of
-from service.graphql.mutations import UserError, decode_id, run
-from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
+from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.relay import (
+    FILTER,
+    ORDER,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    OrderDirection,
+    RootConnection,
+    decode_ids,
+    root_connection,
+)
 from service.postings.schema import search_condition
 
 
@@ -78,12 +90,12 @@ class Query:
     async def applicants(
         self,
         info: Info,
-        filter: ApplicantFilter | None = None,
-        order_by: ApplicantOrder | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: Annotated[ApplicantFilter | None, FILTER] = None,
+        order_by: Annotated[ApplicantOrder | None, ORDER] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Applicant]:
         return await root_connection(info, APPLICANTS, filter, order_by, first, after, last, before)
 
@@ -147,7 +159,7 @@ def _payload(result: tuple[Any, list[UserError]]) -> ApplicantPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create an applicant; an email another applicant of the company has is refused.")
-    async def applicant_create(self, info: Info, input: ApplicantCreateInput) -> ApplicantPayload:
+    async def applicant_create(self, info: Info, input: Annotated[ApplicantCreateInput, INPUT]) -> ApplicantPayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]
@@ -159,7 +171,7 @@ class Mutation:
         return _payload(await run(info, "applicants", work))
 
     @strawberry.mutation(description="Change an applicant's details.")
-    async def applicant_update(self, info: Info, input: ApplicantUpdateInput) -> ApplicantPayload:
+    async def applicant_update(self, info: Info, input: Annotated[ApplicantUpdateInput, INPUT]) -> ApplicantPayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]

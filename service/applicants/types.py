@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
-from strawberry import Info
 
 from service.applicants import models
 from service.graphql.entities import Entity, register
-from service.graphql.relay import Connection, Node, connection_relation, load_connection, to_one
-
-if TYPE_CHECKING:
-    from service.applications.types import Application
-
-APPLICATIONS = connection_relation("Application", "applicant_id")
+from service.graphql.relay import Node, to_connection, to_one
 
 
 @strawberry.enum(description="What a link on an applicant points to.")
@@ -52,16 +46,12 @@ class Applicant(Node):
         "Company", "service.companies.types", "company_id", description="The company the applicant applied to."
     )
 
-    @strawberry.field(description="The applicant's applications, oldest first.", metadata={"relation": APPLICATIONS})
-    def applications(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated[Application, strawberry.lazy("service.applications.types")]]:
-        return load_connection(info, APPLICATIONS, self, first, after, last, before)
+    applications = to_connection(
+        "Application",
+        "service.applications.types",
+        "applicant_id",
+        description="The applicant's applications, oldest first.",
+    )
 
 
 def _convert(values: dict[str, Any]) -> None:

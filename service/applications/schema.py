@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info
@@ -14,8 +14,20 @@ from service.applications import service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.graphql.loaders import one_of
-from service.graphql.mutations import UserError, decode_id, run
-from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
+from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.relay import (
+    FILTER,
+    ORDER,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    OrderDirection,
+    RootConnection,
+    decode_ids,
+    root_connection,
+)
 from service.pipeline.service import get_stage
 from service.postings.service import get_posting
 
@@ -76,12 +88,12 @@ class Query:
     async def applications(
         self,
         info: Info,
-        filter: ApplicationFilter | None = None,
-        order_by: ApplicationOrder | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: Annotated[ApplicationFilter | None, FILTER] = None,
+        order_by: Annotated[ApplicationOrder | None, ORDER] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Application]:
         return await root_connection(info, APPLICATIONS, filter, order_by, first, after, last, before)
 
@@ -168,7 +180,9 @@ class Mutation:
     @strawberry.mutation(
         description="Apply an applicant to a posting. Repeating it returns the same application with `created: false`."
     )
-    async def application_submit(self, info: Info, input: ApplicationSubmitInput) -> ApplicationSubmitPayload:
+    async def application_submit(
+        self, info: Info, input: Annotated[ApplicationSubmitInput, INPUT]
+    ) -> ApplicationSubmitPayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]
@@ -194,7 +208,7 @@ class Mutation:
         return ApplicationSubmitPayload(application=APPLICATION.from_model(application), created=created, errors=[])
 
     @strawberry.mutation(description="Move an application to another stage; writes one history entry.")
-    async def application_move(self, info: Info, input: ApplicationMoveInput) -> ApplicationPayload:
+    async def application_move(self, info: Info, input: Annotated[ApplicationMoveInput, INPUT]) -> ApplicationPayload:
         async def work(session):  # type: ignore[no-untyped-def]
             application = await _locked(session, info, input.id)
             stage = await get_stage(
@@ -205,28 +219,32 @@ class Mutation:
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Reject an active application.")
-    async def application_reject(self, info: Info, input: ApplicationRejectInput) -> ApplicationPayload:
+    async def application_reject(
+        self, info: Info, input: Annotated[ApplicationRejectInput, INPUT]
+    ) -> ApplicationPayload:
         async def work(session):  # type: ignore[no-untyped-def]
             return await service.reject(session, await _locked(session, info, input.id), reason=input.reason)
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Hire: the application becomes HIRED and moves to the posting's HIRED stage.")
-    async def application_hire(self, info: Info, input: ApplicationHireInput) -> ApplicationPayload:
+    async def application_hire(self, info: Info, input: Annotated[ApplicationHireInput, INPUT]) -> ApplicationPayload:
         async def work(session):  # type: ignore[no-untyped-def]
             return await service.hire(session, await _locked(session, info, input.id), actor=_actor(info, input.actor))
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Withdraw an active application.")
-    async def application_withdraw(self, info: Info, input: ApplicationWithdrawInput) -> ApplicationPayload:
+    async def application_withdraw(
+        self, info: Info, input: Annotated[ApplicationWithdrawInput, INPUT]
+    ) -> ApplicationPayload:
         async def work(session):  # type: ignore[no-untyped-def]
             return await service.withdraw(session, await _locked(session, info, input.id))
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Write a note on an application.")
-    async def note_create(self, info: Info, input: NoteCreateInput) -> NotePayload:
+    async def note_create(self, info: Info, input: Annotated[NoteCreateInput, INPUT]) -> NotePayload:
         async def work(session):  # type: ignore[no-untyped-def]
             application = await service.get_application(
                 session,

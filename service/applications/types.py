@@ -5,15 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry import Info
 
 from service.applications import models
 from service.applications.models import ApplicationStatus
 from service.graphql.entities import Entity, register
-from service.graphql.relay import Connection, Node, connection_relation, load_connection, to_one
-
-HISTORY = connection_relation("StageTransition", "application_id")
-NOTES = connection_relation("Note", "application_id")
+from service.graphql.relay import Node, to_connection, to_one
 
 
 @strawberry.type(description="One move of an application from a stage to another. Never changes once written.")
@@ -69,29 +65,16 @@ class Application(Node):
         "PipelineStage", "service.pipeline.types", "stage_id", description="The stage the application is at."
     )
 
-    @strawberry.field(
-        description="Every stage move, oldest first: the full stage history.", metadata={"relation": HISTORY}
+    history = to_connection(
+        "StageTransition",
+        "service.applications.types",
+        "application_id",
+        description="Every stage move, oldest first: the full stage history.",
     )
-    def history(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[StageTransition]:
-        return load_connection(info, HISTORY, self, first, after, last, before)
 
-    @strawberry.field(description="Notes on the application, oldest first.", metadata={"relation": NOTES})
-    def notes(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Note]:
-        return load_connection(info, NOTES, self, first, after, last, before)
+    notes = to_connection(
+        "Note", "service.applications.types", "application_id", description="Notes on the application, oldest first."
+    )
 
 
 APPLICATION = register(Entity(Application, models.Application, area="applications"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import select
 from strawberry import Info
@@ -9,8 +11,8 @@ from strawberry import Info
 from service.auth import service as keys
 from service.companies import service
 from service.companies.types import COMPANY, Company
-from service.graphql.mutations import UserError, run
-from service.graphql.relay import Connection, RootConnection, require_read, root_connection
+from service.graphql.mutations import INPUT, UserError, run
+from service.graphql.relay import After, Before, Connection, First, Last, RootConnection, require_read, root_connection
 
 COMPANIES = RootConnection("Company")
 
@@ -23,15 +25,17 @@ class Query:
     async def companies(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Company]:
         return await root_connection(info, COMPANIES, None, None, first, after, last, before)
 
     @strawberry.field(description="One company by its slug; null when unknown or not visible to this key.")
-    async def company(self, info: Info, slug: str) -> Company | None:
+    async def company(
+        self, info: Info, slug: Annotated[str, strawberry.argument(description="The company's slug.")]
+    ) -> Company | None:
         require_read(info, COMPANY)
         loaders = info.context.loaders
         rows = await loaders.rows(select(*COMPANY.columns).where(COMPANY.table.c.slug == slug, loaders.scope(COMPANY)))
@@ -55,7 +59,7 @@ class CompanyCreatePayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a company (admin scope). The calling key gains access to it.")
-    async def company_create(self, info: Info, input: CompanyCreateInput) -> CompanyCreatePayload:
+    async def company_create(self, info: Info, input: Annotated[CompanyCreateInput, INPUT]) -> CompanyCreatePayload:
         principal = info.context.principal
 
         async def work(session):  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from service.errors import DomainError, DomainErrors, ErrorCode
 from service.graphql.ids import InvalidId, pk_of
 
 T = TypeVar("T")
+INPUT = strawberry.argument(description="What to change; see the input type.")
 
 
 @strawberry.type(description="A problem with a mutation's input; nothing was changed.")

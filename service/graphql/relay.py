@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -194,6 +195,55 @@ async def _load_connection(
 
 def connection_relation(target: str, remote: str) -> Relation:
     return Relation(target=target, local="pk", remote=remote, kind="connection")
+
+
+FILTER = strawberry.argument(description="Conditions every item meets.")
+ORDER = strawberry.argument(description="The order; creation order when omitted.")
+First = Annotated[int | None, strawberry.argument(description="Return the first n items (at most 100).")]
+After = Annotated[str | None, strawberry.argument(description="Return the items after this cursor.")]
+Last = Annotated[int | None, strawberry.argument(description="Return the last n items (at most 100).")]
+Before = Annotated[str | None, strawberry.argument(description="Return the items before this cursor.")]
+
+
+def to_connection(target: str, module: str, remote: str, *, description: str, status: type | None = None) -> Any:
+    """A paginated field over the targets whose `remote` column holds the parent's id, oldest
+    first; with `status`, the field takes a `status` filter of that enum."""
+    relation = connection_relation(target, remote)
+
+    def resolve(root: Any, info: Info, **arguments: Any) -> Any:
+        return load_connection(
+            info,
+            relation,
+            root,
+            arguments.get("first"),
+            arguments.get("after"),
+            arguments.get("last"),
+            arguments.get("before"),
+            arguments.get("status"),
+        )
+
+    # The signature Strawberry reads the arguments from, with real objects (not strings).
+    parameters = [
+        inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
+        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info),
+        *(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+            for name, annotation in (("first", First), ("after", After), ("last", Last), ("before", Before))
+        ),
+    ]
+    if status is not None:
+        status_type = Annotated[list[status] | None, strawberry.argument(description="Only items in these statuses.")]  # type: ignore[valid-type]
+        parameters.append(
+            inspect.Parameter("status", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=status_type)
+        )
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)  # type: ignore[attr-defined]
+    resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
+    return strawberry.field(
+        resolver=resolve,
+        graphql_type=Connection[_lazy(target, module)],  # type: ignore[misc]
+        description=description,
+        metadata={"relation": relation},
+    )
 
 
 @dataclass(frozen=True, eq=False)

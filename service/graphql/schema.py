@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -54,7 +55,9 @@ async def _with_prefetch(info: Info, nodes: list[Node | None]) -> list[Node | No
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when unknown or not visible to this key.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
+    ) -> Node | None:
         return (await _with_prefetch(info, [await _load_node(info, id, "id")]))[0]
 
     @strawberry.field(
@@ -62,7 +65,11 @@ class NodeQuery:
             f"Objects by global ID, in the order given (at most {MAX_LIST_ARGUMENT}); null for each unknown one."
         )
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs, at most 100.")],
+    ) -> list[Node | None]:
         if len(ids) > MAX_LIST_ARGUMENT:
             raise GraphQLError(
                 f"`ids` takes at most {MAX_LIST_ARGUMENT} items",

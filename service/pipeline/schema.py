@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Info
 
-from service.graphql.mutations import UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.pipeline import service
 from service.pipeline.models import StageKind
 from service.pipeline.types import PIPELINE_STAGE, PipelineStage
@@ -68,7 +68,7 @@ def _posting(result: tuple[Any, list[UserError]]) -> StagesPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add a stage to a posting's pipeline.")
-    async def stage_create(self, info: Info, input: StageCreateInput) -> StagePayload:
+    async def stage_create(self, info: Info, input: Annotated[StageCreateInput, INPUT]) -> StagePayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]
@@ -82,7 +82,7 @@ class Mutation:
         return _stage(await run(info, "postings", work))
 
     @strawberry.mutation(description="Rename a stage or change its kind.")
-    async def stage_update(self, info: Info, input: StageUpdateInput) -> StagePayload:
+    async def stage_update(self, info: Info, input: Annotated[StageUpdateInput, INPUT]) -> StagePayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]
@@ -92,7 +92,7 @@ class Mutation:
         return _stage(await run(info, "postings", work))
 
     @strawberry.mutation(description="Put a posting's stages in a new order.")
-    async def stage_reorder(self, info: Info, input: StageReorderInput) -> StagesPayload:
+    async def stage_reorder(self, info: Info, input: Annotated[StageReorderInput, INPUT]) -> StagesPayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]
@@ -106,7 +106,7 @@ class Mutation:
         return _posting(await run(info, "postings", work))
 
     @strawberry.mutation(description="Delete a stage that holds no applications; history keeps its name.")
-    async def stage_delete(self, info: Info, input: StageDeleteInput) -> StagesPayload:
+    async def stage_delete(self, info: Info, input: Annotated[StageDeleteInput, INPUT]) -> StagesPayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]

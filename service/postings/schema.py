@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func
@@ -12,9 +12,21 @@ from strawberry import UNSET, Info
 
 from service.errors import not_found
 from service.graphql.loaders import one_of
-from service.graphql.mutations import UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import argument_error
-from service.graphql.relay import Connection, OrderDirection, RootConnection, decode_ids, root_connection
+from service.graphql.relay import (
+    FILTER,
+    ORDER,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    OrderDirection,
+    RootConnection,
+    decode_ids,
+    root_connection,
+)
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import service
@@ -91,12 +103,12 @@ class Query:
     async def postings(
         self,
         info: Info,
-        filter: PostingFilter | None = None,
-        order_by: PostingOrder | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: Annotated[PostingFilter | None, FILTER] = None,
+        order_by: Annotated[PostingOrder | None, ORDER] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Posting]:
         return await root_connection(info, POSTINGS, filter, order_by, first, after, last, before)
 
@@ -242,7 +254,7 @@ async def _status_change(info: Info, input: Any, target: PostingStatus) -> Posti
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a DRAFT posting with its pipeline.")
-    async def posting_create(self, info: Info, input: PostingCreateInput) -> PostingPayload:
+    async def posting_create(self, info: Info, input: Annotated[PostingCreateInput, INPUT]) -> PostingPayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]
@@ -255,7 +267,7 @@ class Mutation:
         return _payload(*await run(info, "postings", work))
 
     @strawberry.mutation(description="Change a posting's fields; omitted fields stay as they are.")
-    async def posting_update(self, info: Info, input: PostingUpdateInput) -> PostingPayload:
+    async def posting_update(self, info: Info, input: Annotated[PostingUpdateInput, INPUT]) -> PostingPayload:
         scope = info.context.company_ids
 
         async def work(session):  # type: ignore[no-untyped-def]
@@ -266,13 +278,13 @@ class Mutation:
         return _payload(*await run(info, "postings", work))
 
     @strawberry.mutation(description="Open a DRAFT or CLOSED posting to applications.")
-    async def posting_publish(self, info: Info, input: PostingPublishInput) -> PostingPayload:
+    async def posting_publish(self, info: Info, input: Annotated[PostingPublishInput, INPUT]) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.OPEN)
 
     @strawberry.mutation(description="Close an OPEN posting: it takes no new applications.")
-    async def posting_close(self, info: Info, input: PostingCloseInput) -> PostingPayload:
+    async def posting_close(self, info: Info, input: Annotated[PostingCloseInput, INPUT]) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.CLOSED)
 
     @strawberry.mutation(description="Archive a posting for good: it can no longer be reopened.")
-    async def posting_archive(self, info: Info, input: PostingArchiveInput) -> PostingPayload:
+    async def posting_archive(self, info: Info, input: Annotated[PostingArchiveInput, INPUT]) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.ARCHIVED)

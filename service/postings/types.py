@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
-from strawberry import Info
 
 from service.applications.models import ApplicationStatus
 from service.graphql.entities import Entity, register
-from service.graphql.relay import (
-    Connection,
-    Node,
-    connection_relation,
-    load_connection,
-    to_list,
-    to_one,
-)
+from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.postings import models
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
-
-if TYPE_CHECKING:
-    from service.applications.types import Application
-
-
-APPLICATIONS = connection_relation("Application", "posting_id")
 
 
 @strawberry.type(description="A salary range as a posting states it. A posting may carry several that disagree.")
@@ -84,21 +70,13 @@ class Posting(Node):
         order=("position",),
         description="The pipeline stages in order, first to last.",
     )
-
-    @strawberry.field(
+    applications = to_connection(
+        "Application",
+        "service.applications.types",
+        "posting_id",
         description="Applications to this posting, oldest first.",
-        metadata={"relation": APPLICATIONS},
+        status=ApplicationStatus,
     )
-    def applications(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        status: list[ApplicationStatus] | None = None,
-    ) -> Connection[Annotated[Application, strawberry.lazy("service.applications.types")]]:
-        return load_connection(info, APPLICATIONS, self, first, after, last, before, status)
 
 
 def _convert(values: dict[str, Any]) -> None:
