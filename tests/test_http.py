@@ -87,3 +87,12 @@ async def test_nodes_caps_the_list(acme):
     )
     assert r.body["data"] is None or r.body["data"] == {"nodes": None}
     assert r.errors[0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+async def test_cursor_beyond_the_id_range_is_an_invalid_cursor_not_a_500(acme):
+    import base64
+
+    huge = base64.b64encode(b"[99999999999999999999]").decode()
+    r = await acme.gql("query($after: String) { postings(first: 1, after: $after) { totalCount } }", {"after": huge})
+    assert r.status == 200
+    assert r.errors[0]["extensions"]["code"] == "INVALID_CURSOR"

@@ -110,6 +110,7 @@ def decode_cursor(value: str, argument: str) -> tuple[Any, ...]:
         or not 1 <= len(decoded) <= 2
         or not isinstance(decoded[-1], int)
         or isinstance(decoded[-1], bool)
+        or not 0 <= decoded[-1] < 2**63  # ids are bigints
     ):
         raise argument_error("INVALID_CURSOR", f"`{argument}` is not a valid cursor", argument)
     return tuple(decoded)
