@@ -24,8 +24,8 @@ from graphql import (
     OperationType,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import BigInteger, ColumnElement, DateTime, any_, bindparam, func, literal_column, select
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import ColumnElement, DateTime, func, literal_column, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
@@ -33,7 +33,7 @@ from strawberry.types.arguments import convert_arguments
 from service.auth.scopes import Principal
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
 from service.graphql.ids import InvalidId, from_global_id
-from service.graphql.loaders import filter_clauses
+from service.graphql.loaders import filter_clauses, tenant_scope
 from service.graphql.pagination import SORT_VALUE, PageArgs, SortKey, apply_page
 from service.graphql.prefetch import subfields
 from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, connection_filters
@@ -249,16 +249,15 @@ class Compiler:
         entity = root.entity
         self._require(entity)
         page = self._page_args(args)
-        scope = entity.tenant_column == any_(
-            bindparam("companies", list(self.principal.company_ids), type_=ARRAY(BigInteger))
-        )
+        scope = tenant_scope(entity, self.principal.company_ids)
+        order = args.get("order_by")
         try:
-            statement = root.page_statement(scope, args.get("filter"), args.get("order_by"), page)
             conditions = root.conditions(args.get("filter"))
-            sort = root.sort(args.get("order_by"))
+            sort = root.sort(order)
+            statement = root.page_statement(scope, conditions, sort, page)
         except GraphQLError as exc:
             raise Unsupported("filter") from exc
-        count = select(func.count()).select_from(entity.table).where(scope, *conditions)
+        count = root.count_statement(scope, conditions)
         return self._connection(entity, statement, count, sort, page, nodes)
 
     # -- objects ----------------------------------------------------------------------------
@@ -361,9 +360,7 @@ class Compiler:
         page = self._page_args(args)
         filters = connection_filters(args)
         table_ref = target.table
-        scope = target.tenant_column == any_(
-            bindparam("companies", list(self.principal.company_ids), type_=ARRAY(BigInteger))
-        )
+        scope = tenant_scope(target, self.principal.company_ids)
         parent: ColumnElement[Any] = literal_column(f"{alias}.{local}")
         conditions: list[ColumnElement[bool]] = [table_ref.c[relation.remote] == parent, scope]
         conditions += filter_clauses(target, filters)

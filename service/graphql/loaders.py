@@ -27,6 +27,11 @@ def int_array(name: str, values: Sequence[int]) -> Any:
     return bindparam(name, list(values), type_=ARRAY(BigInteger))
 
 
+def tenant_scope(entity: Entity, company_ids: Sequence[int]) -> ColumnElement[bool]:
+    """The rows of `entity` owned by these companies: the predicate on every read, both paths."""
+    return entity.tenant_column == any_(int_array("companies", company_ids))
+
+
 def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """`column = ANY($n)`: one array parameter, so the statement's text is the same for any
     number of values (cacheable, unlike an expanding IN list)."""
@@ -47,7 +52,7 @@ class Loaders:
         self._loaders: dict[Hashable, DataLoader] = {}
 
     def scope(self, entity: Entity) -> ColumnElement[bool]:
-        return entity.tenant_column == any_(int_array("companies", self.company_ids))
+        return tenant_scope(entity, self.company_ids)
 
     async def rows(self, stmt: Select[Any]) -> Sequence[Any]:
         async with self.engine.connect() as conn:

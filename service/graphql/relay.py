@@ -262,11 +262,12 @@ class RootConnection:
     def sort(self, order: Any) -> SortKey:
         return sort_key(self.entity, order, self.text_sort)
 
-    def page_statement(self, scope: Any, filter: Any, order: Any, args: PageArgs) -> Any:
+    def page_statement(self, scope: Any, conditions: list[Any], sort: SortKey, args: PageArgs) -> Any:
         """The statement fetching one page (plus one row) of this connection."""
-        entity = self.entity
-        base = select(*entity.columns).where(scope, *self.conditions(filter))
-        return apply_page(base, self.sort(order), args)
+        return apply_page(select(*self.entity.columns).where(scope, *conditions), sort, args)
+
+    def count_statement(self, scope: Any, conditions: list[Any]) -> Any:
+        return select(func.count()).select_from(self.entity.table).where(scope, *conditions)
 
 
 async def root_connection(
@@ -286,12 +287,11 @@ async def root_connection(
     loaders = info.context.loaders
     conditions = spec.conditions(filter)
     sort = spec.sort(order)
-    base = select(*entity.columns).where(loaders.scope(entity), *conditions)
-    page = finish_page(await loaders.rows(apply_page(base, sort, args)), args)
+    scope = loaders.scope(entity)
+    page = finish_page(await loaders.rows(spec.page_statement(scope, conditions, sort, args)), args)
 
     async def total() -> int:
-        stmt = select(func.count()).select_from(entity.table).where(loaders.scope(entity), *conditions)
-        rows = await loaders.rows(stmt)
+        rows = await loaders.rows(spec.count_statement(scope, conditions))
         return int(rows[0][0])
 
     connection = build_connection(entity, page, sort, total)
