@@ -17,17 +17,9 @@ from service.errors import not_found
 from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
-    FILTER,
-    ORDER,
-    After,
-    Before,
-    Connection,
-    First,
-    Last,
     OrderDirection,
     RootConnection,
     decode_ids,
-    root_connection,
 )
 from service.postings.schema import search_condition
 
@@ -86,18 +78,7 @@ APPLICANTS = RootConnection("Applicant", _conditions, text_sort=("name",))
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Applicants of the companies this key may see.", metadata={"root": APPLICANTS})
-    async def applicants(
-        self,
-        info: Info,
-        filter: Annotated[ApplicantFilter | None, FILTER] = None,
-        order_by: Annotated[ApplicantOrder | None, ORDER] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> Connection[Applicant]:
-        return await root_connection(info, APPLICANTS, filter, order_by, first, after, last, before)
+    applicants = APPLICANTS.field("Applicants of the companies this key may see.", ApplicantFilter, ApplicantOrder)
 
 
 @strawberry.input(description="A link to a profile or portfolio.")

@@ -16,17 +16,9 @@ from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
-    FILTER,
-    ORDER,
-    After,
-    Before,
-    Connection,
-    First,
-    Last,
     OrderDirection,
     RootConnection,
     decode_ids,
-    root_connection,
 )
 from service.pipeline.service import get_stage
 from service.postings.service import get_posting
@@ -84,18 +76,9 @@ APPLICATIONS = RootConnection("Application", _conditions, text_sort=())
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Applications of the companies this key may see.", metadata={"root": APPLICATIONS})
-    async def applications(
-        self,
-        info: Info,
-        filter: Annotated[ApplicationFilter | None, FILTER] = None,
-        order_by: Annotated[ApplicationOrder | None, ORDER] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> Connection[Application]:
-        return await root_connection(info, APPLICATIONS, filter, order_by, first, after, last, before)
+    applications = APPLICATIONS.field(
+        "Applications of the companies this key may see.", ApplicationFilter, ApplicationOrder
+    )
 
 
 @strawberry.input(description="An applicant applying to a posting.")

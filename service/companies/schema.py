@@ -12,25 +12,14 @@ from service.auth import service as keys
 from service.companies import service
 from service.companies.types import COMPANY, Company
 from service.graphql.mutations import INPUT, UserError, run
-from service.graphql.relay import After, Before, Connection, First, Last, RootConnection, require_read, root_connection
+from service.graphql.relay import RootConnection, require_read
 
 COMPANIES = RootConnection("Company")
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The companies this API key may see, in creation order.", metadata={"root": COMPANIES}
-    )
-    async def companies(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> Connection[Company]:
-        return await root_connection(info, COMPANIES, None, None, first, after, last, before)
+    companies = COMPANIES.field("The companies this API key may see, in creation order.")
 
     @strawberry.field(description="One company by its slug; null when unknown or not visible to this key.")
     async def company(

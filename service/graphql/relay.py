@@ -205,6 +205,27 @@ Last = Annotated[int | None, strawberry.argument(description="Return the last n 
 Before = Annotated[str | None, strawberry.argument(description="Return the items before this cursor.")]
 
 
+def _paging_signature(resolve: Any, extra: dict[str, Any]) -> None:
+    """Give `resolve(root, info, **arguments)` the signature Strawberry reads its arguments from:
+    `extra` (optional, in order) then `first`/`after`/`last`/`before`, as real objects."""
+    parameters = [
+        inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
+        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info),
+        *(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+            for name, annotation in (
+                *extra.items(),
+                ("first", First),
+                ("after", After),
+                ("last", Last),
+                ("before", Before),
+            )
+        ),
+    ]
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)
+    resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
+
+
 def to_connection(target: str, module: str, remote: str, *, description: str, status: type | None = None) -> Any:
     """A paginated field over the targets whose `remote` column holds the parent's id, oldest
     first; with `status`, the field takes a `status` filter of that enum."""
@@ -268,6 +289,35 @@ class RootConnection:
 
     def count_statement(self, scope: Any, conditions: list[Any]) -> Any:
         return select(func.count()).select_from(self.entity.table).where(scope, *conditions)
+
+    def field(self, description: str, filter_type: Any = None, order_type: Any = None) -> Any:
+        """The Query field serving this connection, with `filter` and `orderBy` when given."""
+        spec = self
+
+        async def resolve(root: Any, info: Info, **arguments: Any) -> Connection[Any]:
+            return await root_connection(
+                info,
+                spec,
+                arguments.get("filter"),
+                arguments.get("order_by"),
+                arguments.get("first"),
+                arguments.get("after"),
+                arguments.get("last"),
+                arguments.get("before"),
+            )
+
+        extra = {}
+        if filter_type is not None:
+            extra["filter"] = Annotated[filter_type | None, FILTER]
+        if order_type is not None:
+            extra["order_by"] = Annotated[order_type | None, ORDER]
+        _paging_signature(resolve, extra)
+        return strawberry.field(
+            resolver=resolve,
+            graphql_type=Connection[self.entity.type],  # type: ignore[name-defined]
+            description=description,
+            metadata={"root": self},
+        )
 
 
 async def root_connection(

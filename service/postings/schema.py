@@ -15,17 +15,9 @@ from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import argument_error
 from service.graphql.relay import (
-    FILTER,
-    ORDER,
-    After,
-    Before,
-    Connection,
-    First,
-    Last,
     OrderDirection,
     RootConnection,
     decode_ids,
-    root_connection,
 )
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
@@ -99,18 +91,7 @@ POSTINGS = RootConnection("Posting", posting_conditions, text_sort=("title",))
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Postings of the companies this key may see.", metadata={"root": POSTINGS})
-    async def postings(
-        self,
-        info: Info,
-        filter: Annotated[PostingFilter | None, FILTER] = None,
-        order_by: Annotated[PostingOrder | None, ORDER] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> Connection[Posting]:
-        return await root_connection(info, POSTINGS, filter, order_by, first, after, last, before)
+    postings = POSTINGS.field("Postings of the companies this key may see.", PostingFilter, PostingOrder)
 
 
 @strawberry.input(description="A salary range as the posting states it.")
