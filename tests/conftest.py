@@ -22,6 +22,9 @@ from service.settings import Settings
 from tests.helpers import Api, TenantFactory
 
 TABLES = (
+    "audit_events",
+    "rate_limit_buckets",
+    "persisted_documents",
     "api_key_companies",
     "api_keys",
     "notes",

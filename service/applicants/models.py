@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
@@ -36,6 +37,8 @@ class Applicant(IdMixin, TimestampMixin, Base):
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
     source: Mapped[str | None] = mapped_column(String(200))
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    erased_at: Mapped[datetime | None]
+    """When the applicant's personal data was erased; the anonymous pipeline history stays."""
     search_vector: Mapped[Any] = mapped_column(TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True)
 
 

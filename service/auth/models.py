@@ -20,6 +20,8 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default=text("'{}'"))
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    trusted_documents_only: Mapped[bool] = mapped_column(server_default=text("false"))
+    """When set, the key may run registered trusted documents only (see `service.documents`)."""
 
 
 class ApiKeyCompany(Base):

@@ -2,12 +2,15 @@
 
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application, Note, StageTransition
+from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, ApiKeyCompany
 from service.companies.models import Company
 from service.db.base import Base
+from service.documents.models import PersistedDocument
 from service.integrations.models import ExternalRef
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
+from service.ratelimit.models import RateLimitBucket
 
 __all__ = [
     "ApiKey",
@@ -15,11 +18,14 @@ __all__ = [
     "Applicant",
     "ApplicantEmail",
     "Application",
+    "AuditEvent",
     "Base",
     "Company",
     "ExternalRef",
     "Note",
+    "PersistedDocument",
     "PipelineStage",
     "Posting",
+    "RateLimitBucket",
     "StageTransition",
 ]
