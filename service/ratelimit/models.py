@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Double
 from sqlalchemy.orm import Mapped, mapped_column
@@ -16,7 +17,7 @@ class RateLimitBucket(Base):
     """
 
     __tablename__ = "rate_limit_buckets"
-    __table_args__ = {"prefixes": ["UNLOGGED"]}
+    __table_args__: ClassVar[dict[str, Any]] = {"prefixes": ["UNLOGGED"]}
 
     api_key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tokens: Mapped[float] = mapped_column(Double)
