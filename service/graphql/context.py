@@ -24,6 +24,10 @@ class Context:
     request: Any = None
     response: Any = None
     principal_cache: PrincipalCache | None = None
+    request_id: str | None = None
+    """This request's id: in logs, the `X-Request-Id` response header and audit events."""
+    operation_name: str | None = None
+    """The name the client gave the operation being executed, if any."""
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property
