@@ -1,4 +1,4 @@
-"""The `hiregraph` command: serve, migrate, seed-demo, export-schema, api-key."""
+"""The `hiregraph` command: serve, migrate, seed-demo, export-schema, api-key, documents."""
 
 from __future__ import annotations
 
@@ -46,13 +46,39 @@ def cmd_seed_demo(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_documents_register(args: argparse.Namespace, settings: Settings) -> int:
+    from service.documents.cli import register_files
+
+    db = _database(settings)
+    try:
+        registered = asyncio.run(register_files(db.url, args.files))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name, sha256 in registered:
+        print(f"sha256:{sha256}  {name}")
+    print(f"registered {len(registered)} trusted document(s)")
+    return 0
+
+
+def cmd_documents_list(_: argparse.Namespace, settings: Settings) -> int:
+    from service.documents.cli import list_trusted
+
+    db = _database(settings)
+    for name, sha256 in asyncio.run(list_trusted(db.url)):
+        print(f"sha256:{sha256}  {name or ''}".rstrip())
+    return 0
+
+
 def cmd_api_key_create(args: argparse.Namespace, settings: Settings) -> int:
     from service.auth.cli import create_key
 
     db = _database(settings)
     scopes = [s for group in args.scope for s in group.replace(",", " ").split()]
     try:
-        secret = asyncio.run(create_key(db.url, args.name, args.company, scopes))
+        secret = asyncio.run(
+            create_key(db.url, args.name, args.company, scopes, trusted_documents_only=args.trusted_documents_only)
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -122,7 +148,23 @@ def parser() -> argparse.ArgumentParser:
         help="e.g. postings:read applications:write admin",
     )
     create.add_argument("--name", required=True, help="a name to recognise the key by")
+    create.add_argument(
+        "--trusted-documents-only",
+        action="store_true",
+        help="the key may run only documents registered with `hiregraph documents register`",
+    )
     create.set_defaults(func=cmd_api_key_create)
+
+    documents = sub.add_parser("documents", help="manage trusted (persisted) GraphQL documents")
+    doc_sub = documents.add_subparsers(dest="documents_command", required=True)
+    register = doc_sub.add_parser(
+        "register",
+        help="register trusted documents: .graphql files (one document each) or JSON manifests {sha256: document}",
+    )
+    register.add_argument("files", nargs="+", metavar="FILE")
+    register.set_defaults(func=cmd_documents_register)
+    listing = doc_sub.add_parser("list", help="list the trusted documents")
+    listing.set_defaults(func=cmd_documents_list)
     return p
 
 

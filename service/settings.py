@@ -33,13 +33,57 @@ class Settings:
     """Answer queries the compiler handles with one SQL statement; off: dataloaders only."""
     log_level: str = "info"
 
+    # Limits on one request, checked before anything executes (see README, "Limits").
+    max_body_bytes: int = 1_000_000
+    """Largest request body; larger ones get 413 before they are read."""
+    max_tokens: int = 5_000
+    """Lexical tokens in one document (the largest in the test suite has about 400)."""
+    max_depth: int = 20
+    """Nested fields below the root, counted through fragments."""
+    max_aliases: int = 50
+    max_batch: int = 10
+    """Operations in one batched (JSON array) request."""
+    max_list_items: int = 100
+    """Items in any list argument, variables included."""
+    max_query_cost: int = 25_000
+    """Largest static cost of one operation (see `service.graphql.cost`)."""
+    request_timeout: float = 10.0
+    """Seconds one request may run; the database statement is cancelled with it."""
+
+    # Rate limits: a token bucket of cost points per API key.
+    rate_limit: str = "postgres"
+    """`postgres` (shared by every process), `memory` (this process only) or `off`."""
+    rate_limit_capacity: int = 50_000
+    rate_limit_restore_rate: int = 5_000
+    """Points per second a bucket refills."""
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
     @property
     def graphiql(self) -> bool:
-        return self.environment != "production"
+        """The in-browser IDE is served outside production only."""
+        return not self.production
+
+    @property
+    def introspection(self) -> bool:
+        """Schema introspection is answered outside production only."""
+        return not self.production
+
+    def __post_init__(self) -> None:
+        if self.rate_limit not in {"postgres", "memory", "off"}:
+            raise ValueError(f"HIREGRAPH_RATE_LIMIT must be postgres, memory or off, not {self.rate_limit!r}")
+        if self.max_query_cost > self.rate_limit_capacity:
+            raise ValueError("HIREGRAPH_MAX_QUERY_COST cannot exceed HIREGRAPH_RATE_LIMIT_CAPACITY")
+
+    def __repr__(self) -> str:
+        return f"Settings(environment={self.environment!r}, host={self.host!r}, port={self.port})"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         e = os.environ if env is None else env
+        d = cls()
         return cls(
             database_url=e.get("DATABASE_URL") or None,
             data_dir=Path(e.get("HIREGRAPH_DATA_DIR", ".hiregraph")),
@@ -50,4 +94,14 @@ class Settings:
             db_max_overflow=int(e.get("DB_MAX_OVERFLOW", "10")),
             log_level=e.get("LOG_LEVEL", "info"),
             compiled_reads=_bool(e.get("HIREGRAPH_COMPILED_READS"), True),
+            max_body_bytes=int(e.get("HIREGRAPH_MAX_BODY_BYTES", d.max_body_bytes)),
+            max_tokens=int(e.get("HIREGRAPH_MAX_TOKENS", d.max_tokens)),
+            max_depth=int(e.get("HIREGRAPH_MAX_DEPTH", d.max_depth)),
+            max_aliases=int(e.get("HIREGRAPH_MAX_ALIASES", d.max_aliases)),
+            max_batch=int(e.get("HIREGRAPH_MAX_BATCH", d.max_batch)),
+            max_query_cost=int(e.get("HIREGRAPH_MAX_QUERY_COST", d.max_query_cost)),
+            request_timeout=float(e.get("HIREGRAPH_REQUEST_TIMEOUT", d.request_timeout)),
+            rate_limit=e.get("HIREGRAPH_RATE_LIMIT", d.rate_limit).strip().lower(),
+            rate_limit_capacity=int(e.get("HIREGRAPH_RATE_LIMIT_CAPACITY", d.rate_limit_capacity)),
+            rate_limit_restore_rate=int(e.get("HIREGRAPH_RATE_LIMIT_RESTORE_RATE", d.rate_limit_restore_rate)),
         )

@@ -3,6 +3,7 @@ real migrations, and the real ASGI app reached over HTTP through httpx."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -92,6 +93,9 @@ async def clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         engine: AsyncEngine = request.getfixturevalue("engine")
         async with engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        if "app" in request.fixturenames:
+            # The shared app's caches of rows that were just truncated.
+            request.getfixturevalue("app").state.endpoint.documents.cache.clear()
     yield
 
 
@@ -120,3 +124,19 @@ async def acme(tenants: TenantFactory) -> Api:
 @pytest.fixture
 async def globex(tenants: TenantFactory) -> Api:
     return await tenants.create("globex")
+
+
+@pytest.fixture
+async def make_client(engine, settings, migrated_url):
+    """A client for an app built with other settings over the same database."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(**overrides: Any) -> httpx.AsyncClient:
+        app = create_app(dataclasses.replace(settings, **overrides), migrated_url, engine=engine)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()

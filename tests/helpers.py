@@ -21,7 +21,9 @@ from service.graphql.ids import to_global_id
 class Response:
     status: int
     body: dict[str, Any]
+    """The GraphQL result: `data` and `errors` (`extensions` is kept apart)."""
     headers: httpx.Headers
+    extensions: dict[str, Any] | None = None
 
     @property
     def data(self) -> dict[str, Any]:
@@ -58,7 +60,9 @@ class Api:
             json={"query": query, "variables": variables or {}},
             headers={"Authorization": f"Bearer {self.secret}"},
         )
-        return Response(r.status_code, r.json(), r.headers)
+        body = r.json()
+        extensions = body.pop("extensions", None) if isinstance(body, dict) else None
+        return Response(r.status_code, body, r.headers, extensions)
 
     async def ok(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         r = await self.gql(query, variables)

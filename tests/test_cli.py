@@ -42,7 +42,7 @@ async def test_api_key_create_prints_a_working_secret_last(migrated_url, acme, g
         json={"query": "{ companies { nodes { slug } } }"},
         headers={"Authorization": f"Bearer {secret}"},
     )
-    assert r.json() == {"data": {"companies": {"nodes": [{"slug": "acme"}, {"slug": "globex"}]}}}
+    assert r.json()["data"] == {"companies": {"nodes": [{"slug": "acme"}, {"slug": "globex"}]}}
 
 
 async def test_api_key_create_refuses_unknown_company_and_scope(migrated_url, acme, engine):

@@ -49,9 +49,9 @@ query Partner($after: String) {
 
 DEEP = """
 query Deep {
-  companies(first: 5) {
+  companies(first: 2) {
     nodes {
-      postings(first: 10) {
+      postings(first: 5) {
         totalCount
         nodes {
           company { slug }

@@ -27,6 +27,8 @@ class Principal:
     name: str
     company_ids: tuple[int, ...]
     scopes: frozenset[str]
+    trusted_documents_only: bool = False
+    """The key may run registered trusted documents only."""
 
     def can(self, area: str, access: Access = "read") -> bool:
         if area == PUBLIC_AREA and access == "read":

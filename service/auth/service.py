@@ -22,7 +22,12 @@ def hash_secret(secret: str) -> str:
 
 
 async def create_api_key(
-    session: AsyncSession, *, name: str, company_ids: Sequence[int], scopes: Sequence[str]
+    session: AsyncSession,
+    *,
+    name: str,
+    company_ids: Sequence[int],
+    scopes: Sequence[str],
+    trusted_documents_only: bool = False,
 ) -> tuple[ApiKey, str]:
     """Create a key; return it with its secret, which is never stored or shown again."""
     problems = Collector()
@@ -46,6 +51,7 @@ async def create_api_key(
         prefix=secret[:10],
         secret_hash=hash_secret(secret),
         scopes=sorted(set(scopes)),
+        trusted_documents_only=trusted_documents_only,
     )
     session.add(key)
     await session.flush()
@@ -69,14 +75,20 @@ async def principal_for_secret(conn: AsyncConnection, secret: str) -> Principal 
     )
     row = (
         await conn.execute(
-            select(ApiKey.id, ApiKey.name, ApiKey.scopes, companies).where(
+            select(ApiKey.id, ApiKey.name, ApiKey.scopes, companies, ApiKey.trusted_documents_only).where(
                 ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
             )
         )
     ).first()
     if row is None:
         return None
-    return Principal(api_key_id=row[0], name=row[1], company_ids=tuple(sorted(row[3] or ())), scopes=frozenset(row[2]))
+    return Principal(
+        api_key_id=row[0],
+        name=row[1],
+        company_ids=tuple(sorted(row[3] or ())),
+        scopes=frozenset(row[2]),
+        trusted_documents_only=row[4],
+    )
 
 
 async def revoke(session: AsyncSession, api_key_id: int) -> None:

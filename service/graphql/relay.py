@@ -124,8 +124,9 @@ def to_one(target: str, module: str, local: str, *, description: str, optional: 
     )
 
 
-def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], description: str) -> Any:
-    """A bounded list of the targets whose `remote` column holds the parent's id."""
+def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], max_items: int, description: str) -> Any:
+    """A bounded list of the targets whose `remote` column holds the parent's id; `max_items`
+    is the bound (the query cost counts on it)."""
     relation = Relation(target=target, local="pk", remote=remote, kind="list", order=order)
 
     def resolve(root: Any, info: Info) -> Any:
@@ -139,7 +140,7 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], de
         resolver=resolve,
         graphql_type=list[_lazy(target, module)],  # type: ignore[misc]
         description=description,
-        metadata={"relation": relation},
+        metadata={"relation": relation, "max_items": max_items},
     )
 
 

@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
 
+MAX_STAGES = 30
+"""The most stages one posting's pipeline may have."""
+
 
 class StageKind(enum.Enum):
     APPLIED = "APPLIED"

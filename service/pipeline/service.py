@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import validation
 from service.applications.models import Application
 from service.errors import Collector, DomainError, ErrorCode, not_found
-from service.pipeline.models import PipelineStage, StageKind
+from service.pipeline.models import MAX_STAGES, PipelineStage, StageKind
 from service.postings.models import Posting
 
 DEFAULT_PIPELINE: tuple[tuple[str, StageKind], ...] = (
@@ -20,7 +20,6 @@ DEFAULT_PIPELINE: tuple[tuple[str, StageKind], ...] = (
     ("Offer", StageKind.OFFER),
     ("Hired", StageKind.HIRED),
 )
-MAX_STAGES = 30
 
 
 def check_stage_specs(

@@ -10,6 +10,7 @@ import strawberry
 from service.applications.models import ApplicationStatus
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_list, to_one
+from service.pipeline.models import MAX_STAGES
 from service.postings import models
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
 
@@ -68,6 +69,7 @@ class Posting(Node):
         "service.pipeline.types",
         "posting_id",
         order=("position",),
+        max_items=MAX_STAGES,
         description="The pipeline stages in order, first to last.",
     )
     applications = to_connection(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Double
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,7 +16,7 @@ class RateLimitBucket(Base):
     """
 
     __tablename__ = "rate_limit_buckets"
-    __table_args__: ClassVar[dict[str, Any]] = {"prefixes": ["UNLOGGED"]}
+    __table_args__ = ({"prefixes": ["UNLOGGED"]},)
 
     api_key_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     tokens: Mapped[float] = mapped_column(Double)

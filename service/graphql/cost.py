@@ -1,0 +1,316 @@
+"""What an operation may cost, worked out before anything runs, and what it did cost.
+
+The model, in the spirit of Shopify's and GitHub's GraphQL limits:
+
+- every record (an object of a type implementing `Node`) costs 1;
+- a connection costs 1 for fetching its page, plus its `edges`/`nodes` times the page size
+  (`first`/`last`, else the default page size);
+- `totalCount` costs 1 (a count query);
+- other objects (payloads, edges, page info, salary ranges) and scalars are free;
+- a mutation costs 10 on top of its payload;
+- a list that is not a page is multiplied by its bound: `nodes(ids:)` by the number of ids,
+  `Posting.stages` by the most stages a pipeline may have, any other by the list limit.
+
+The requested cost is an upper bound. The actual cost applies the same weights to what the
+response holds, so it is never more; the difference is given back to the key's bucket.
+
+Building the plan also enforces the document limits that need fragments expanded: depth,
+fields after expansion, and the length of every list argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
+from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective, SchemaMetaFieldDef, TypeMetaFieldDef
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from service.graphql.pagination import DEFAULT_PAGE_SIZE
+
+RECORD_COST = 1
+PAGE_COST = 1
+COUNT_COST = 1
+MUTATION_COST = 10
+META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+MAX_PLANNED_FIELDS = 5_000
+"""Fields after fragment expansion: stops documents that expand exponentially."""
+
+
+class LimitExceeded(Exception):
+    """An operation refused before execution; `code` goes into the error's extensions."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One response key: what each object under it weighs, and how many there may be."""
+
+    key: str
+    weight: int
+    items: int | None
+    """For list fields, the most items the static cost assumes; None for single values."""
+    children: tuple[Planned, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    fields: tuple[Planned, ...]
+    requested: int
+    depth: int
+
+    def actual(self, data: Any) -> int:
+        """The cost of a response's `data` under the same weights."""
+        return _actual(self.fields, data)
+
+
+def _actual(fields: tuple[Planned, ...], data: Any) -> int:
+    if not isinstance(data, dict):
+        return 0
+    total = 0
+    for f in fields:
+        value = data.get(f.key)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else (value,):
+            if item is not None:
+                total += f.weight + (_actual(f.children, item) if f.children else 0)
+    return total
+
+
+def _static(fields: Iterable[Planned]) -> int:
+    return sum((1 if f.items is None else f.items) * (f.weight + _static(f.children)) for f in fields)
+
+
+def _unwrap(type_: Any) -> tuple[GraphQLNamedType, bool]:
+    is_list = False
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        is_list = is_list or isinstance(type_, GraphQLList)
+        type_ = type_.of_type
+    return type_, is_list
+
+
+class Planner:
+    """Plans one operation under given variables. Raises LimitExceeded past a limit."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: VariableValues,
+        *,
+        max_depth: int,
+        max_list_items: int,
+        max_page_size: int,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.max_depth = max_depth
+        self.max_list_items = max_list_items
+        self.max_page_size = max_page_size
+        self.planned = 0
+        self.depth = 0
+        node = schema.type_map.get("Node")
+        self.node_interface = node if isinstance(node, GraphQLInterfaceType) else None
+
+    def plan(self, operation: OperationDefinitionNode) -> Plan:
+        root = self.schema.get_root_type(operation.operation)
+        assert root is not None, "validation checked the operation type"
+        fields = self._selection(root, [operation.selection_set], depth=1, page=None)
+        if operation.operation == OperationType.MUTATION:
+            fields = tuple(
+                Planned(f.key, f.weight + MUTATION_COST, f.items, f.children) if not f.key.startswith("__") else f
+                for f in fields
+            )
+        return Plan(fields=fields, requested=_static(fields), depth=self.depth)
+
+    # -- walking ----------------------------------------------------------------------------
+
+    def _selection(
+        self, parent: GraphQLNamedType, sets: list[SelectionSetNode], depth: int, page: int | None
+    ) -> tuple[Planned, ...]:
+        if depth > self.max_depth:
+            raise LimitExceeded(
+                "MAX_DEPTH_EXCEEDED",
+                f"the query nests deeper than {self.max_depth} fields",
+                maxDepth=self.max_depth,
+            )
+        self.depth = max(self.depth, depth)
+        grouped = self._collect(parent, sets)
+        out = []
+        for (key, owner), nodes in grouped.items():
+            self.planned += 1
+            if self.planned > MAX_PLANNED_FIELDS:
+                raise LimitExceeded(
+                    "QUERY_TOO_COMPLEX",
+                    f"the query selects more than {MAX_PLANNED_FIELDS} fields once its fragments are expanded",
+                )
+            out.append(self._field(owner, key, nodes, depth, page))
+        return tuple(out)
+
+    def _field(self, parent: Any, key: str, nodes: list[FieldNode], depth: int, page: int | None) -> Planned:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return Planned(key, 0, None, ())
+        introspection = name.startswith("__") or parent.name.startswith("__")
+        field = META_FIELDS[name] if name in META_FIELDS else parent.fields[name]
+        args = get_argument_values(field, nodes[0], self.variables) if field.args else {}
+        if args:
+            self._check_lists(args, name)
+        named, is_list = _unwrap(field.type)
+        if not isinstance(named, GraphQLObjectType | GraphQLAbstractType):
+            return Planned(key, COUNT_COST if name == "totalCount" else 0, None, ())
+        sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        if introspection:
+            # Answered from memory: a flat cost, but depth and size limits still apply
+            # (graphql-core's MaxIntrospectionDepthRule bounds the fan-out).
+            weight = RECORD_COST if name in META_FIELDS else 0
+            return Planned(key, weight, None, self._selection(named, sets, depth + 1, None))
+        items = self._items(parent, name, field, args, page) if is_list else None
+        weight, child_page = 0, None
+        if self._is_record(named):
+            weight = RECORD_COST
+        elif named.name.endswith("Connection"):
+            weight = PAGE_COST
+            child_page = self._page_size(args)
+        return Planned(key, weight, items, self._selection(named, sets, depth + 1, child_page))
+
+    def _collect(
+        self, parent: GraphQLNamedType, sets: list[SelectionSetNode]
+    ) -> dict[tuple[str, Any], list[FieldNode]]:
+        """Fields by response key and the type declaring them (fragments on an abstract
+        parent select fields of their own type)."""
+        grouped: dict[tuple[str, Any], list[FieldNode]] = {}
+        seen: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode, owner: Any) -> None:
+            for selection in selection_set.selections:
+                if not self._included(selection):
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    grouped.setdefault((key, owner), []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self._applies(selection.type_condition, parent):
+                        visit(selection.selection_set, self._owner(selection.type_condition, owner))
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    fragment = self.fragments.get(name)
+                    if name not in seen and fragment is not None and self._applies(fragment.type_condition, parent):
+                        seen.add(name)
+                        visit(fragment.selection_set, self._owner(fragment.type_condition, owner))
+
+        for selection_set in sets:
+            visit(selection_set, parent)
+        return grouped
+
+    def _owner(self, condition: Any, current: Any) -> Any:
+        if condition is None:
+            return current
+        target = self.schema.get_type(condition.name.value)
+        return target if isinstance(target, GraphQLObjectType | GraphQLInterfaceType) else current
+
+    def _included(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if"):
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and not include.get("if"))
+
+    def _applies(self, condition: Any, parent: GraphQLNamedType) -> bool:
+        """Whether a fragment applies. On an abstract parent every possible type's fragments
+        count: the static cost is an upper bound."""
+        if condition is None or isinstance(parent, GraphQLAbstractType):
+            return True
+        target = self.schema.get_type(condition.name.value)
+        if target is None or target is parent:
+            return target is parent
+        return isinstance(target, GraphQLAbstractType) and self.schema.is_sub_type(target, parent)  # type: ignore[arg-type]
+
+    # -- weights ----------------------------------------------------------------------------
+
+    def _is_record(self, named: Any) -> bool:
+        if named is self.node_interface:
+            return True
+        return isinstance(named, GraphQLObjectType) and self.node_interface in named.interfaces
+
+    def _page_size(self, args: dict[str, Any]) -> int:
+        size = args.get("first")
+        if size is None:
+            size = args.get("last")
+        if size is None:
+            size = DEFAULT_PAGE_SIZE
+        return max(0, min(int(size), self.max_page_size))
+
+    def _items(self, parent: Any, name: str, field: Any, args: dict[str, Any], page: int | None) -> int:
+        if page is not None and name in {"edges", "nodes"}:
+            return page
+        if isinstance(args.get("ids"), list):
+            return len(args["ids"])
+        definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        bound = ((definition.metadata or {}) if definition is not None else {}).get("max_items")
+        return int(bound) if bound is not None else self.max_list_items
+
+    def _check_lists(self, value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._check_lists(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            if len(value) > self.max_list_items:
+                raise LimitExceeded(
+                    "LIST_TOO_LONG",
+                    f"`{path}` has {len(value)} items; a list argument takes at most {self.max_list_items}",
+                    argument=path,
+                    maxItems=self.max_list_items,
+                )
+            for index, item in enumerate(value):
+                self._check_lists(item, f"{path}.{index}")
+        elif hasattr(value, "__dict__") and not isinstance(value, type):
+            # Strawberry input objects arrive as instances, not dicts.
+            self._check_lists(
+                {k: v for k, v in vars(value).items() if not k.startswith("_")},
+                path,
+            )
+
+
+def count_aliases(document: DocumentNode) -> int:
+    """Aliased fields written in a document (before fragments are expanded)."""
+    count = 0
+
+    def visit(selection_set: SelectionSetNode | None) -> None:
+        nonlocal count
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode) and selection.alias is not None:
+                count += 1
+            visit(getattr(selection, "selection_set", None))
+
+    for definition in document.definitions:
+        visit(getattr(definition, "selection_set", None))
+    return count

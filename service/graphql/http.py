@@ -1,0 +1,663 @@
+"""GraphQL over HTTP: the one endpoint in front of both read paths.
+
+Follows the GraphQL-over-HTTP specification (media types, status codes, GET and POST) and
+admits each operation in this order, refusing it before anything runs:
+
+1. the request itself: method, `Accept`, API key, `Content-Type`, body size, JSON, batch size;
+2. the document: persisted or trusted, tokens, validation, aliases;
+3. the operation under its variables: depth, expanded size, list arguments, static cost;
+4. the key's rate-limit bucket, which must hold the requested cost.
+
+Then it runs, as one compiled SQL statement when it can, else through Strawberry and the
+dataloaders, under the request timeout; the unused part of its cost goes back to the bucket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import VariableValues, get_variable_values
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.http.ides import get_graphql_ide_html
+
+from service.auth.scopes import Principal
+from service.auth.service import PrincipalCache, principal_for_secret
+from service.db import stats
+from service.documents.service import DocumentStore, document_hash
+from service.graphql.context import Context
+from service.graphql.cost import LimitExceeded, Plan, Planner, count_aliases
+from service.graphql.fastpath import CompiledReads
+from service.graphql.lru import LRU
+from service.ratelimit.service import Buckets, Budget
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+SQL_COUNT_HEADER = "x-sql-statements"
+REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RequestError(Exception):
+    """A request refused before execution.
+
+    `status` None means the media type decides: 400 for `application/graphql-response+json`,
+    200 for `application/json` (as the specification asks of well-formed requests).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        locations: list[Any] | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.headers = headers or {}
+        self.locations = locations
+        self.details = details
+        self.cost: dict[str, Any] | None = None
+
+    def error(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message}
+        if self.locations:
+            out["locations"] = self.locations
+        out["extensions"] = {"code": self.code, **self.details}
+        return out
+
+
+@dataclass(slots=True)
+class Params:
+    """The GraphQL-over-HTTP request parameters of one operation."""
+
+    query: str | None
+    operation_name: str | None
+    variables: dict[str, Any]
+    extensions: dict[str, Any]
+    document_id: str | None = None
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A parsed and validated document (cached by its text)."""
+
+    document: DocumentNode
+    operations: dict[str | None, OperationDefinitionNode]
+    fragments: dict[str, FragmentDefinitionNode]
+
+
+@dataclass(slots=True)
+class Reply:
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    page: Response | None = None
+    """A whole response instead (the GraphiQL page)."""
+    statements: int = 0
+    """SQL statements the operation ran (admission and authentication not counted)."""
+
+
+# -- negotiation ----------------------------------------------------------------------------
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an `Accept` header; None when nothing acceptable."""
+    if not accept or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate(accept.split(",")):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            chosen = GRAPHQL_RESPONSE
+        elif media in {JSON, "application/*", "*/*"}:
+            chosen = JSON
+        else:
+            continue
+        # Higher quality wins; on a tie, the client's first choice.
+        rank = (quality, -index, chosen)
+        if best is None or rank[:2] > best[:2]:
+            best = rank
+    return best[2] if best else None
+
+
+def _content_type(header: str) -> tuple[str, str | None]:
+    media, _, params = header.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.strip().lower(), charset
+
+
+# -- parameters -----------------------------------------------------------------------------
+
+
+def _json_parameter(value: str, name: str) -> Any:
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise RequestError("BAD_REQUEST", f"`{name}` is not valid JSON") from None
+
+
+def read_params(raw: Any) -> Params:
+    """Check one request object's parameters (types as the specification gives them)."""
+    if not isinstance(raw, dict):
+        raise RequestError("BAD_REQUEST", "a GraphQL request is a JSON object with a `query`")
+    query = raw.get("query")
+    name = raw.get("operationName")
+    variables = raw.get("variables")
+    extensions = raw.get("extensions")
+    document_id = raw.get("documentId")
+    if query is not None and not isinstance(query, str):
+        raise RequestError("BAD_REQUEST", "`query` must be a string")
+    if name is not None and not isinstance(name, str):
+        raise RequestError("BAD_REQUEST", "`operationName` must be a string or null")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError("BAD_REQUEST", "`variables` must be an object or null")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError("BAD_REQUEST", "`extensions` must be an object or null")
+    if document_id is not None and not isinstance(document_id, str):
+        raise RequestError("BAD_REQUEST", "`documentId` must be a string")
+    extensions = extensions or {}
+    if query is None and document_id is None and "persistedQuery" not in extensions:
+        raise RequestError("BAD_REQUEST", "missing `query`: send the GraphQL document as `query`")
+    return Params(query, name, variables or {}, extensions, document_id)
+
+
+def params_from_query_string(request: Request) -> Params:
+    q = request.query_params
+    raw: dict[str, Any] = {k: q[k] for k in ("query", "operationName", "documentId") if k in q}
+    for key in ("variables", "extensions"):
+        if q.get(key):
+            raw[key] = _json_parameter(q[key], key)
+    return read_params(raw)
+
+
+# -- the endpoint ---------------------------------------------------------------------------
+
+
+class GraphQLEndpoint:
+    """The ASGI app at `/graphql`."""
+
+    def __init__(
+        self,
+        schema: Any,
+        settings: Settings,
+        engine: Any,
+        sessions: Any,
+        principals: PrincipalCache,
+        compiled: CompiledReads | None,
+        buckets: Buckets | None,
+        documents: DocumentStore,
+    ) -> None:
+        self.schema = schema
+        self.core: GraphQLSchema = schema._schema
+        self.settings = settings
+        self.engine = engine
+        self.sessions = sessions
+        self.principals = principals
+        self.compiled = compiled
+        self.buckets = buckets
+        self.documents = documents
+        self.prepared = LRU(1024)
+        self.plans = LRU(4096)
+        self.rules = [*specified_rules]
+        if not settings.introspection:
+            self.rules.append(NoSchemaIntrospectionCustomRule)
+        self.hide_suggestions = settings.production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        request_id = request.headers.get(REQUEST_ID_HEADER, "")
+        if not _REQUEST_ID.match(request_id):
+            request_id = uuid.uuid4().hex
+        media = negotiate(request.headers.get("accept"))
+        try:
+            reply = await self._handle(request, media or JSON, request_id, media is None)
+        except ClientDisconnect:
+            return
+        except RequestError as exc:
+            reply = self._refusal(exc, media or JSON)
+        except Exception:
+            error_id = uuid.uuid4().hex
+            log.exception("unexpected error %s handling request %s", error_id, request_id)
+            error = {
+                "message": f"Internal server error (error id {error_id}).",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+            }
+            reply = Reply(orjson.dumps({"errors": [error]}), 500)
+        headers = {
+            "content-type": f"{media or JSON}; charset=utf-8",
+            REQUEST_ID_HEADER: request_id,
+            SQL_COUNT_HEADER: str(reply.statements),
+            **reply.headers,
+        }
+        if reply.page is not None:
+            await reply.page(scope, receive, send)
+            return
+        await Response(reply.body, reply.status, headers)(scope, receive, send)
+
+    async def _handle(self, request: Request, media: str, request_id: str, unacceptable: bool) -> Reply:
+        if request.method not in {"GET", "POST"}:
+            raise RequestError(
+                "METHOD_NOT_ALLOWED", "GraphQL takes GET and POST", status=405, headers={"allow": "GET, POST"}
+            )
+        if self._wants_ide(request):
+            return Reply(b"", page=HTMLResponse(get_graphql_ide_html("graphiql")))
+        if unacceptable:
+            raise RequestError("NOT_ACCEPTABLE", f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}", status=406)
+        principal = await self._authenticate(request)
+        if request.method == "GET":
+            return await self._one(request, params_from_query_string(request), principal, media, request_id)
+        payload = await self._json_body(request)
+        if isinstance(payload, list):
+            return await self._batch(request, payload, principal, media, request_id)
+        return await self._one(request, read_params(payload), principal, media, request_id)
+
+    def _wants_ide(self, request: Request) -> bool:
+        return (
+            self.settings.graphiql
+            and request.method == "GET"
+            and "query" not in request.query_params
+            and "documentId" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def _authenticate(self, request: Request) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, secret = header.partition(" ")
+        challenge = {"www-authenticate": 'Bearer realm="hiregraph"'}
+        if not header:
+            raise RequestError(
+                "UNAUTHENTICATED",
+                "missing API key: send `Authorization: Bearer <key>`",
+                status=401,
+                headers=challenge,
+            )
+        secret = secret.strip()
+        if scheme.lower() != "bearer" or not secret:
+            raise RequestError(
+                "UNAUTHENTICATED",
+                "malformed Authorization header: expected `Bearer <key>`",
+                status=401,
+                headers=challenge,
+            )
+        principal = self.principals.get(secret)
+        if principal is None:
+            async with self.engine.connect() as conn:
+                principal = await principal_for_secret(conn, secret)
+            if principal is None:
+                raise RequestError("UNAUTHENTICATED", "invalid or revoked API key", status=401, headers=challenge)
+            self.principals.put(secret, principal)
+        return principal
+
+    async def _json_body(self, request: Request) -> Any:
+        media, charset = _content_type(request.headers.get("content-type", ""))
+        if media != JSON:
+            raise RequestError(
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the request as `Content-Type: application/json`",
+                status=415,
+            )
+        if charset not in {None, "utf-8", "utf8"}:
+            raise RequestError("UNSUPPORTED_MEDIA_TYPE", "request bodies must be UTF-8", status=415)
+        limit = self.settings.max_body_bytes
+        too_large = RequestError(
+            "PAYLOAD_TOO_LARGE", f"the request body is larger than {limit} bytes", status=413, maxBytes=limit
+        )
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        try:
+            return orjson.loads(b"".join(chunks))
+        except orjson.JSONDecodeError:
+            raise RequestError("BAD_REQUEST", "the request body is not valid JSON") from None
+
+    async def _batch(
+        self, request: Request, payload: list[Any], principal: Principal, media: str, request_id: str
+    ) -> Reply:
+        if not payload:
+            raise RequestError("BAD_REQUEST", "a batch holds at least one operation")
+        if len(payload) > self.settings.max_batch:
+            raise RequestError(
+                "BATCH_TOO_LARGE",
+                f"a batch holds at most {self.settings.max_batch} operations; this one has {len(payload)}",
+                maxBatch=self.settings.max_batch,
+            )
+        parts, statements = [], 0
+        for raw in payload:
+            try:
+                reply = await self._one(request, read_params(raw), principal, media, request_id)
+            except RequestError as exc:
+                reply = self._refusal(exc, media)
+            parts.append(reply.body)
+            statements += reply.statements
+        return Reply(b"[" + b",".join(parts) + b"]", statements=statements)
+
+    def _refusal(self, exc: RequestError, media: str) -> Reply:
+        status = exc.status if exc.status is not None else (400 if media == GRAPHQL_RESPONSE else 200)
+        body: dict[str, Any] = {"errors": [exc.error()]}
+        if exc.cost is not None:
+            body["extensions"] = {"cost": exc.cost}
+        return Reply(orjson.dumps(body), status, exc.headers)
+
+    # -- one operation ------------------------------------------------------------------------
+
+    async def _one(self, request: Request, params: Params, principal: Principal, media: str, request_id: str) -> Reply:
+        query, persist = await self._document_text(params, principal)
+        prepared = self._prepare(query)
+        operation = self._operation(prepared, params.operation_name)
+        if operation.operation is OperationType.MUTATION and request.method == "GET":
+            raise RequestError(
+                "METHOD_NOT_ALLOWED", "mutations must be sent with POST", status=405, headers={"allow": "POST"}
+            )
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise RequestError("BAD_REQUEST", "subscriptions are served over WebSocket (graphql-transport-ws)")
+        variables = get_variable_values(
+            self.core, operation.variable_definitions or (), params.variables, hide_suggestions=self.hide_suggestions
+        )
+        if isinstance(variables, list):
+            error = variables[0]
+            raise RequestError("BAD_USER_INPUT", error.message, locations=_locations(error))
+        key = (query, params.operation_name, orjson.dumps(params.variables, option=orjson.OPT_SORT_KEYS))
+        plan = self._plan(key, prepared, operation, variables)
+        if persist is not None:
+            await self.documents.remember(persist, query)
+        budget = await self._admit(principal, plan)
+        body = await self._execute(key, query, prepared, operation, variables, params, principal, request, request_id)
+        actual = plan.actual(body.data)
+        if self.buckets is not None and budget is not None:
+            self.buckets.give_back(principal.api_key_id, plan.requested - actual)
+        body.cost = _cost(plan.requested, actual, budget, plan.requested - actual)
+        return Reply(body.encode(), statements=body.statements)
+
+    async def _document_text(self, params: Params, principal: Principal) -> tuple[str, str | None]:
+        """The document to run, and the hash to store it under (automatic persisted queries)."""
+        sha256 = None
+        if params.document_id is not None:
+            sha256 = params.document_id.removeprefix("sha256:")
+            if not _SHA256.match(sha256):
+                raise RequestError("BAD_REQUEST", "`documentId` must be `sha256:` and 64 lowercase hex digits")
+        elif "persistedQuery" in params.extensions:
+            persisted = params.extensions["persistedQuery"]
+            sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+            if not isinstance(persisted, dict) or persisted.get("version") != 1 or not isinstance(sha256, str):
+                raise RequestError("BAD_REQUEST", "`extensions.persistedQuery` must be {version: 1, sha256Hash: <hex>}")
+            if not _SHA256.match(sha256):
+                raise RequestError("BAD_REQUEST", "`sha256Hash` must be 64 lowercase hex digits")
+        trusted_only = principal.trusted_documents_only
+        if params.query is None:
+            assert sha256 is not None, "read_params requires a query or a document id"
+            stored = await self.documents.get(sha256, need_trusted=trusted_only)
+            if stored is None:
+                raise RequestError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+            if trusted_only and not stored.trusted:
+                raise _untrusted()
+            return stored.body, None
+        actual = document_hash(params.query)
+        if sha256 is not None and sha256 != actual:
+            raise RequestError(
+                "PERSISTED_QUERY_HASH_MISMATCH", "the document's SHA-256 does not match the hash sent with it"
+            )
+        if trusted_only:
+            stored = await self.documents.get(actual, need_trusted=True)
+            if stored is None or not stored.trusted:
+                raise _untrusted()
+            return params.query, None
+        return params.query, sha256
+
+    def _prepare(self, query: str) -> Prepared:
+        cached = self.prepared.recall(query)
+        if isinstance(cached, RequestError):
+            raise cached
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        try:
+            prepared = self._parse_and_validate(query)
+        except RequestError as exc:
+            self.prepared.remember(query, exc)
+            raise
+        return self.prepared.remember(query, prepared)  # type: ignore[no-any-return]
+
+    def _parse_and_validate(self, query: str) -> Prepared:
+        try:
+            document = parse(query, max_tokens=self.settings.max_tokens)
+        except GraphQLError as exc:
+            code = "MAX_TOKENS_EXCEEDED" if "tokens" in exc.message and "Parsing aborted" in exc.message else None
+            raise RequestError(code or "GRAPHQL_PARSE_FAILED", exc.message, locations=_locations(exc)) from None
+        errors = validate(self.core, document, self.rules, max_errors=20, hide_suggestions=self.hide_suggestions)
+        if errors:
+            raise RequestError("GRAPHQL_VALIDATION_FAILED", errors[0].message, locations=_locations(errors[0]))
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                operations[definition.name.value if definition.name else None] = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                fragments[definition.name.value] = definition
+        aliases = count_aliases(document)
+        if aliases > self.settings.max_aliases:
+            raise RequestError(
+                "MAX_ALIASES_EXCEEDED",
+                f"the document uses {aliases} aliases; at most {self.settings.max_aliases} are allowed",
+                maxAliases=self.settings.max_aliases,
+            )
+        return Prepared(document, operations, fragments)
+
+    def _operation(self, prepared: Prepared, name: str | None) -> OperationDefinitionNode:
+        if name is None:
+            if len(prepared.operations) != 1:
+                raise RequestError("BAD_REQUEST", "the document holds several operations: name one in `operationName`")
+            return next(iter(prepared.operations.values()))
+        operation = prepared.operations.get(name)
+        if operation is None:
+            raise RequestError("BAD_REQUEST", f"the document has no operation named {name!r}")
+        return operation
+
+    def _plan(
+        self, key: Any, prepared: Prepared, operation: OperationDefinitionNode, variables: VariableValues
+    ) -> Plan:
+        cached = self.plans.recall(key)
+        if isinstance(cached, RequestError):
+            raise cached
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        s = self.settings
+        try:
+            plan = Planner(
+                self.core,
+                prepared.fragments,
+                variables,
+                max_depth=s.max_depth,
+                max_list_items=s.max_list_items,
+                max_page_size=s.max_page_size,
+            ).plan(operation)
+            if plan.requested > s.max_query_cost:
+                raise LimitExceeded(
+                    "MAX_COST_EXCEEDED",
+                    f"the query costs {plan.requested} points; at most {s.max_query_cost} are allowed in one operation",
+                    requestedQueryCost=plan.requested,
+                    maxQueryCost=s.max_query_cost,
+                )
+        except LimitExceeded as exc:
+            refusal = RequestError(exc.code, exc.message, **exc.details)
+            self.plans.remember(key, refusal)
+            raise refusal from None
+        return self.plans.remember(key, plan)  # type: ignore[no-any-return]
+
+    async def _admit(self, principal: Principal, plan: Plan) -> Budget | None:
+        if self.buckets is None:
+            return None
+        budget = await self.buckets.take(principal.api_key_id, plan.requested)
+        if not budget.granted:
+            refusal = RequestError(
+                "THROTTLED",
+                f"rate limit: this query costs {plan.requested} points and {int(budget.available)} are available; "
+                f"the bucket refills {budget.restore_rate} points a second",
+                status=429,
+                headers={"retry-after": str(budget.retry_after)},
+            )
+            refusal.cost = _cost(plan.requested, 0, budget, 0)
+            raise refusal
+        return budget
+
+    async def _execute(
+        self,
+        key: Any,
+        query: str,
+        prepared: Prepared,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+        params: Params,
+        principal: Principal,
+        request: Request,
+        request_id: str,
+    ) -> Body:
+        timeout = self.settings.request_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                with stats.counting() as counter:
+                    body = await self._run(
+                        key, query, prepared, operation, variables, params, principal, request, request_id
+                    )
+        except TimeoutError:
+            raise RequestError(
+                "TIMEOUT", f"the request took longer than {timeout:g} s and was stopped", status=503
+            ) from None
+        body.statements = counter.count
+        return body
+
+    async def _run(
+        self,
+        key: Any,
+        query: str,
+        prepared: Prepared,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+        params: Params,
+        principal: Principal,
+        request: Request,
+        request_id: str,
+    ) -> Body:
+        if self.compiled is not None and operation.operation is OperationType.QUERY:
+            text = await self.compiled.execute(
+                key, prepared.document, operation, variables, principal, statement_timeout=self.settings.request_timeout
+            )
+            if text is not None:
+                return Body(data=orjson.loads(text)["data"], raw=text.encode())
+        context = Context(
+            engine=self.engine,
+            sessions=self.sessions,
+            settings=self.settings,
+            principal=principal,
+            request=request,
+            principal_cache=self.principals,
+            request_id=request_id,
+            operation_name=params.operation_name or (operation.name.value if operation.name else None),
+        )
+        result = await self.schema.execute(
+            query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+        )
+        errors = [e.formatted for e in result.errors] if result.errors else None
+        return Body(data=result.data, errors=errors)
+
+
+@dataclass(slots=True)
+class Body:
+    """One operation's result, on its way to JSON."""
+
+    data: Any
+    errors: list[Any] | None = None
+    raw: bytes | None = None
+    """The compiled path's `{"data": …}` exactly as PostgreSQL wrote it."""
+    cost: dict[str, Any] | None = None
+    statements: int = 0
+
+    def encode(self) -> bytes:
+        extensions = orjson.dumps({"cost": self.cost}) if self.cost is not None else None
+        if self.raw is not None:
+            if extensions is None:
+                return self.raw
+            return self.raw[: self.raw.rindex(b"}")] + b',"extensions":' + extensions + b"}"
+        out: dict[str, Any] = {}
+        if self.errors:
+            out["errors"] = self.errors
+        out["data"] = self.data
+        if self.cost is not None:
+            out["extensions"] = {"cost": self.cost}
+        return orjson.dumps(out)
+
+
+def _cost(requested: int, actual: int, budget: Budget | None, refund: int) -> dict[str, Any]:
+    cost: dict[str, Any] = {"requestedQueryCost": requested, "actualQueryCost": actual}
+    if budget is not None:
+        cost["throttleStatus"] = {
+            "maximumAvailable": budget.capacity,
+            "currentlyAvailable": min(budget.capacity, int(budget.available) + refund),
+            "restoreRate": budget.restore_rate,
+        }
+    return cost
+
+
+def _untrusted() -> RequestError:
+    return RequestError(
+        "TRUSTED_DOCUMENT_REQUIRED",
+        "this API key runs registered trusted documents only: send a registered document's `documentId`",
+        status=403,
+    )
+
+
+def _locations(error: GraphQLError) -> list[Any] | None:
+    if not error.locations:
+        return None
+    return [{"line": loc.line, "column": loc.column} for loc in error.locations]
