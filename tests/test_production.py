@@ -33,7 +33,7 @@ async def test_production_refuses_introspection_and_hides_graphiql(acme, make_cl
     assert "data" not in body
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "introspection" in body["errors"][0]["message"]
-    r = await post(client, acme.secret, {"query": "{ __type(name: \"Posting\") { name } }"})
+    r = await post(client, acme.secret, {"query": '{ __type(name: "Posting") { name } }'})
     assert r.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     # __typename is not introspection of the schema: still answered.
     assert (await post(client, acme.secret, {"query": "{ __typename }"})).json()["data"] == {"__typename": "Query"}
@@ -109,3 +109,35 @@ async def test_error_masking_does_not_depend_on_the_environment(acme, make_clien
     )
     assert "internal detail" not in r.text
     assert r.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+
+
+async def test_secrets_never_reach_the_logs(migrated_url, engine, tmp_path):
+    """A real server at debug level, given a database password, serving a key: neither the
+    password nor the key appears in anything it prints."""
+    import asyncio
+
+    import httpx
+
+    from tests.live import create_tenant, start_server, stop_server
+
+    password = "pw-7f3a9c-never-logged"
+    url = migrated_url.replace("postgres:@", f"postgres:{password}@")
+    assert password in url
+    server = await asyncio.to_thread(start_server, url, tmp_path / "server.log", env={"LOG_LEVEL": "debug"})
+    try:
+        tenant = await create_tenant(engine, server, "acme")
+        async with httpx.AsyncClient() as client:
+            ok = await client.post(
+                server.graphql_url, json={"query": "{ companies(first: 1) { nodes { slug } } }"}, headers=tenant.headers
+            )
+            refused = await client.post(
+                server.graphql_url, json={"query": "{ __typename }"}, headers={"Authorization": "Bearer hg_wrong-key"}
+            )
+        assert ok.json()["data"] == {"companies": {"nodes": [{"slug": "acme"}]}}
+        assert refused.status_code == 401
+    finally:
+        await asyncio.to_thread(stop_server, server)
+    log = server.log()
+    assert "acme-live-key" in log, "the server logged requests at debug level"
+    for secret in (password, tenant.secret, "hg_wrong-key"):
+        assert secret not in log

@@ -276,6 +276,7 @@ class GraphQLEndpoint:
         if reply.page is not None:
             await reply.page(scope, receive, send)
             return
+        log.debug("request %s %s answered %s", request_id, request.method, reply.status)
         await Response(reply.body, reply.status, headers)(scope, receive, send)
 
     async def _handle(self, request: Request, media: str, request_id: str, unacceptable: bool) -> Reply:
@@ -288,6 +289,7 @@ class GraphQLEndpoint:
         if unacceptable:
             raise RequestError("NOT_ACCEPTABLE", f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}", status=406)
         principal = await self._authenticate(request)
+        log.debug("request %s by key %s (%r)", request_id, principal.api_key_id, principal.name)
         if request.method == "GET":
             return await self._one(request, params_from_query_string(request), principal, media, request_id)
         payload = await self._json_body(request)
