@@ -20,6 +20,7 @@ class ErrorCode(enum.Enum):
     STAGE_MISMATCH = "STAGE_MISMATCH"
     STAGE_NOT_EMPTY = "STAGE_NOT_EMPTY"
     LAST_STAGE = "LAST_STAGE"
+    ERASED = "ERASED"
 
 
 class DomainError(Exception):

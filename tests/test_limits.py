@@ -319,3 +319,18 @@ async def test_a_request_past_the_timeout_is_stopped_and_changes_nothing(acme, e
     assert await snapshot(engine) == before
     data = await acme.ok("query($id: ID!) { node(id: $id) { ... on Posting { title } } }", {"id": posting_id})
     assert data["node"]["title"] == "Engineer"
+
+
+async def test_a_nul_character_in_any_string_argument_is_refused_before_it_runs(acme, engine):
+    """PostgreSQL text cannot hold U+0000: refused up front, not a database error."""
+    before = await snapshot(engine)
+    r = await acme.gql(
+        "mutation($input: ApplicantCreateInput!) { applicantCreate(input: $input) { errors { code } } }",
+        {"input": {"companyId": acme.company_id, "name": "Nul\x00Name"}},
+    )
+    assert r.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert r.errors[0]["extensions"]["argument"] == "applicantCreate.input.name"
+    r = await acme.gql('{ applicants(first: 1, filter: {search: "a\\u0000b"}) { totalCount } }')
+    assert r.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "data" not in r.body
+    assert await snapshot(engine) == before

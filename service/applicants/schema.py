@@ -13,6 +13,7 @@ from strawberry import UNSET, Info
 from service.applicants import service
 from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
+from service.auth.scopes import ERASURE_AREA
 from service.errors import not_found
 from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
@@ -111,6 +112,11 @@ class ApplicantUpdateInput:
     tags: list[str] | None = strawberry.field(default=UNSET, description="Labels.")
 
 
+@strawberry.input(description="The applicant whose personal data to erase.")
+class ApplicantEraseInput:
+    id: strawberry.ID = strawberry.field(description="The applicant.")
+
+
 @strawberry.type(description="The result of an applicant mutation.")
 class ApplicantPayload:
     applicant: Applicant | None = strawberry.field(description="The applicant as it is now, unless refused.")
@@ -162,3 +168,23 @@ class Mutation:
             return await service.update_applicant(session, applicant, _fields(input))
 
         return _payload(await run(info, "applicants", work))
+
+    @strawberry.mutation(
+        description=(
+            "Erase an applicant's personal data (admin scope): name, emails, phones, location, links, source, "
+            "tags, and the note bodies, stage-move reasons and rejection reasons of their applications. "
+            "The applicant, applications and stage history stay, anonymous, for reporting; the addresses can be "
+            "used again; nothing new about the applicant is accepted afterwards (`ERASED`). "
+            "Erasing again succeeds and keeps the first `erasedAt`."
+        )
+    )
+    async def applicant_erase(self, info: Info, input: Annotated[ApplicantEraseInput, INPUT]) -> ApplicantPayload:
+        scope = info.context.company_ids
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            applicant = await service.get_applicant(
+                session, scope, decode_id(input.id, "Applicant", "id"), "id", lock=True
+            )
+            return await service.erase_applicant(session, applicant)
+
+        return _payload(await run(info, ERASURE_AREA, work))

@@ -1,16 +1,17 @@
-"""Creating and editing applicants; each email address is unique within a company."""
+"""Creating, editing and erasing applicants; each email address is unique within a company."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.applicants.models import Applicant, ApplicantEmail
+from service.applications.models import Application, Note, StageTransition
 from service.errors import Collector, DomainError, ErrorCode, not_found
 
 LINK_KINDS = ("LINKEDIN", "GITHUB", "PORTFOLIO", "WEBSITE", "OTHER")
@@ -127,7 +128,27 @@ async def get_applicant(
     return applicant
 
 
+def erased(field: str) -> DomainError:
+    return DomainError(
+        ErrorCode.ERASED, "the applicant's personal data was erased; nothing about them can be added", field
+    )
+
+
+async def refuse_if_erased(session: AsyncSession, applicant_id: int, field: str) -> None:
+    """Refuse a write that would attach data to an erased applicant.
+
+    The share lock makes it wait for an erasure under way, and an erasure wait for it, so what
+    it writes is either refused or scrubbed."""
+    erased_at = await session.scalar(
+        select(Applicant.erased_at).where(Applicant.id == applicant_id).with_for_update(read=True)
+    )
+    if erased_at is not None:
+        raise erased(field)
+
+
 async def update_applicant(session: AsyncSession, applicant: Applicant, changes: dict[str, Any]) -> Applicant:
+    if applicant.erased_at is not None:
+        raise erased("id")
     problems = Collector()
     clean, normalized = _check_fields(problems, changes)
     problems.raise_if_any()
@@ -137,5 +158,42 @@ async def update_applicant(session: AsyncSession, applicant: Applicant, changes:
     await session.flush()
     if "emails" in clean:
         await _claim_emails(session, applicant, normalized)
+    await session.refresh(applicant)
+    return applicant
+
+
+async def erase_applicant(session: AsyncSession, applicant: Applicant) -> Applicant:
+    """Remove a locked applicant's personal data, and the free text about them on their
+    applications: note bodies, stage-move reasons, rejection reasons.
+
+    The rows stay (the applicant, applications, stage history, note authors and dates), so
+    pipeline reports still count them, anonymously. Their addresses are released for reuse.
+    Erasing again scrubs again and keeps the first `erased_at`.
+    """
+    applications = select(Application.id).where(Application.applicant_id == applicant.id)
+    for stmt in (
+        delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),
+        update(Note)
+        .where(Note.application_id.in_(applications), Note.body != "")
+        .values(body="", updated_at=func.now()),
+        update(StageTransition)
+        .where(StageTransition.application_id.in_(applications), StageTransition.reason.is_not(None))
+        .values(reason=None),
+        update(Application)
+        .where(Application.applicant_id == applicant.id, Application.rejection_reason.is_not(None))
+        .values(rejection_reason=None, updated_at=func.now()),
+    ):
+        await session.execute(stmt, execution_options={"synchronize_session": False})
+    applicant.name = ""
+    applicant.emails = []
+    applicant.phones = []
+    applicant.location = None
+    applicant.links = []
+    applicant.source = None
+    applicant.tags = []
+    if applicant.erased_at is None:
+        applicant.erased_at = func.now()
+    applicant.updated_at = func.now()
+    await session.flush()
     await session.refresh(applicant)
     return applicant

@@ -41,6 +41,9 @@ class Applicant(Node):
     tags: list[str] = strawberry.field(description="Free-form labels recruiters attach.")
     created_at: datetime = strawberry.field(description="When the applicant was created.")
     updated_at: datetime = strawberry.field(description="When the applicant last changed.")
+    erased_at: datetime | None = strawberry.field(
+        description="When the applicant's personal data was erased (`applicantErase`); null if it never was."
+    )
 
     company = to_one(
         "Company", "service.companies.types", "company_id", description="The company the applicant applied to."

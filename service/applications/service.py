@@ -1,7 +1,9 @@
 """Applying, moving through the pipeline, rejecting, hiring, withdrawing; notes.
 
 Every change to an application locks its row first, so concurrent moves serialise, and every
-stage move writes exactly one history row in the same transaction.
+stage move writes exactly one history row in the same transaction. Nothing new about an erased
+applicant is accepted: no application, note, or move or rejection reason; moves without a
+reason, hiring and withdrawing stay possible, so their open applications can be closed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.applicants.models import Applicant
+from service.applicants.service import refuse_if_erased
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.pipeline.models import PipelineStage, StageKind
@@ -71,6 +74,7 @@ async def submit(
     """
     if applicant.company_id != posting.company_id:
         raise not_found("postingId", "posting")
+    await refuse_if_erased(session, applicant.id, "applicantId")
     existing = await _existing(session, applicant.id, posting.id)
     if existing is not None:
         return existing, False
@@ -153,6 +157,8 @@ async def move(
         raise DomainError(ErrorCode.STAGE_MISMATCH, "the stage belongs to another posting", "stageId")
     if stage.id == application.stage_id:
         return application
+    if reason and reason.strip():
+        await refuse_if_erased(session, application.applicant_id, "reason")
     old = await _stage(session, application.stage_id)
     application.stage_id = stage.id
     application.updated_at = func.now()
@@ -167,6 +173,8 @@ async def reject(session: AsyncSession, application: Application, *, reason: str
     problems = Collector()
     clean = validation.text(problems, reason, "reason", max_length=5000)
     problems.raise_if_any()
+    if clean:
+        await refuse_if_erased(session, application.applicant_id, "reason")
     application.status = ApplicationStatus.REJECTED
     application.rejection_reason = clean
     application.updated_at = func.now()
@@ -212,6 +220,7 @@ async def create_note(session: AsyncSession, application: Application, *, body: 
     clean_body = validation.text(problems, body, "body", max_length=20000, required=True)
     clean_author = validation.text(problems, author, "author", max_length=200)
     problems.raise_if_any()
+    await refuse_if_erased(session, application.applicant_id, "applicationId")
     note = Note(company_id=application.company_id, application_id=application.id, body=clean_body, author=clean_author)
     session.add(note)
     await session.flush()

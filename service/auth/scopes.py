@@ -8,6 +8,12 @@ from typing import Literal
 AREAS = ("postings", "applicants", "applications")
 PUBLIC_AREA = "companies"
 """Every key may read the companies it is bound to; changing them takes `admin`."""
+AUDIT_AREA = "audit"
+"""Reading the audit log: what every key did is for the companies' administrators only."""
+ERASURE_AREA = "erasure"
+"""Erasing a person's data: irreversible and reaching across areas, so `admin` only."""
+ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA)
+"""Areas no `area:access` scope opens: only `admin` reaches them, to read or to write."""
 Access = Literal["read", "write"]
 ADMIN = "admin"
 ALL_SCOPES = (*tuple(f"{area}:{access}" for area in AREAS for access in ("read", "write")), ADMIN)
@@ -33,13 +39,15 @@ class Principal:
     def can(self, area: str, access: Access = "read") -> bool:
         if area == PUBLIC_AREA and access == "read":
             return True
+        if area in ADMIN_AREAS:
+            return self.is_admin
         if ADMIN in self.scopes or f"{area}:{access}" in self.scopes:
             return True
         return access == "read" and f"{area}:write" in self.scopes
 
     def require(self, area: str, access: Access = "read") -> None:
         if not self.can(area, access):
-            raise MissingScope(ADMIN if area == PUBLIC_AREA else f"{area}:{access}")
+            raise MissingScope(ADMIN if area in (PUBLIC_AREA, *ADMIN_AREAS) else f"{area}:{access}")
 
     @property
     def is_admin(self) -> bool:

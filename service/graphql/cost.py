@@ -15,7 +15,7 @@ The requested cost is an upper bound. The actual cost applies the same weights t
 response holds, so it is never more; the difference is given back to the key's bucket.
 
 Building the plan also enforces the document limits that need fragments expanded: depth,
-fields after expansion, and the length of every list argument.
+fields after expansion, the length of every list argument, and no NUL character in any string.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ class Planner:
         field = META_FIELDS[name] if name in META_FIELDS else parent.fields[name]
         args = get_argument_values(field, nodes[0], self.variables) if field.args else {}
         if args:
-            self._check_lists(args, name)
+            self._check_arguments(args, name)
         named, is_list = _unwrap(field.type)
         if not isinstance(named, GraphQLObjectType | GraphQLAbstractType):
             return Planned(key, COUNT_COST if name == "totalCount" else 0, None, ())
@@ -276,10 +276,18 @@ class Planner:
         bound = ((definition.metadata or {}) if definition is not None else {}).get("max_items")
         return int(bound) if bound is not None else self.max_list_items
 
-    def _check_lists(self, value: Any, path: str) -> None:
-        if isinstance(value, dict):
+    def _check_arguments(self, value: Any, path: str) -> None:
+        """Every list within the limit, and no NUL character (PostgreSQL text cannot hold one)."""
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise LimitExceeded(
+                    "BAD_USER_INPUT",
+                    f"`{path}` contains the NUL character (U+0000), which text cannot hold",
+                    argument=path,
+                )
+        elif isinstance(value, dict):
             for key, item in value.items():
-                self._check_lists(item, f"{path}.{key}")
+                self._check_arguments(item, f"{path}.{key}")
         elif isinstance(value, list):
             if len(value) > self.max_list_items:
                 raise LimitExceeded(
@@ -289,10 +297,10 @@ class Planner:
                     maxItems=self.max_list_items,
                 )
             for index, item in enumerate(value):
-                self._check_lists(item, f"{path}.{index}")
+                self._check_arguments(item, f"{path}.{index}")
         elif hasattr(value, "__dict__") and not isinstance(value, type):
             # Strawberry input objects arrive as instances, not dicts.
-            self._check_lists(
+            self._check_arguments(
                 {k: v for k, v in vars(value).items() if not k.startswith("_")},
                 path,
             )

@@ -10,6 +10,7 @@ import enum
 import strawberry
 
 from service.applications.models import ApplicationStatus
+from service.audit.models import AuditOutcome
 from service.errors import ErrorCode
 from service.pipeline.models import StageKind
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
@@ -94,5 +95,15 @@ expose(
         "STAGE_MISMATCH": "The stage belongs to another posting.",
         "STAGE_NOT_EMPTY": "Applications are still at this stage.",
         "LAST_STAGE": "A posting keeps at least one stage.",
+        "ERASED": "The applicant's personal data was erased; nothing about them can be added.",
+    },
+)
+expose(
+    AuditOutcome,
+    "How an audited mutation ended.",
+    {
+        "SUCCEEDED": "It ran and its changes were saved.",
+        "REFUSED": "It was refused (invalid input, a missing scope); nothing changed.",
+        "FAILED": "An unexpected error stopped it; nothing changed.",
     },
 )

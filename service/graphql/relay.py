@@ -276,13 +276,15 @@ class RootConnection:
     entity_name: str
     conditions: Callable[[Any], list[Any]] = lambda _filter: []
     text_sort: tuple[str, ...] = ()
+    newest_first: bool = False
+    """Without `orderBy`, the latest records come first (logs), not creation order."""
 
     @property
     def entity(self) -> Entity:
         return entity_named(self.entity_name)
 
     def sort(self, order: Any) -> SortKey:
-        return sort_key(self.entity, order, self.text_sort)
+        return sort_key(self.entity, order, self.text_sort, newest_first=self.newest_first)
 
     def page_statement(self, scope: Any, conditions: list[Any], sort: SortKey, args: PageArgs) -> Any:
         """The statement fetching one page (plus one row) of this connection."""
@@ -353,14 +355,14 @@ async def root_connection(
     return connection
 
 
-def sort_key(entity: Entity, order: Any, text_fields: tuple[str, ...] = ()) -> SortKey:
+def sort_key(entity: Entity, order: Any, text_fields: tuple[str, ...] = (), *, newest_first: bool = False) -> SortKey:
     """The keyset ordering of an `…Order` input (`field`, `direction`); by id when omitted.
 
     Fields named in `text_fields` sort case-insensitively; the others are timestamps.
     """
     table = entity.table
     if order is None:
-        return SortKey("id", None, table.c.id)
+        return SortKey("id", None, table.c.id, descending=newest_first)
     name = order.field.value
     descending = order.direction is OrderDirection.DESC
     make = SortKey.text if name in text_fields else SortKey.time

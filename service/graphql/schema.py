@@ -16,6 +16,7 @@ from service.applicants.schema import Mutation as ApplicantMutation
 from service.applicants.schema import Query as ApplicantQuery
 from service.applications.schema import Mutation as ApplicationMutation
 from service.applications.schema import Query as ApplicationQuery
+from service.audit.schema import Query as AuditQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
 from service.graphql.entities import ENTITIES
@@ -79,7 +80,7 @@ class NodeQuery:
         return await _with_prefetch(info, list(nodes))
 
 
-Query = merge_types("Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery))
+Query = merge_types("Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery, AuditQuery))
 Mutation = merge_types(
     "Mutation", (CompanyMutation, PostingMutation, PipelineMutation, ApplicantMutation, ApplicationMutation)
 )

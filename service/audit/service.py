@@ -1,0 +1,125 @@
+"""The audit log: one row per mutation call, written by `service.graphql.mutations.run`.
+
+A row names records by global ID and never holds an input value, so erasing a person never has
+to touch the log. It belongs to the company of the record the call was about, else to the key's
+only company: that company's admins read it, and a row without a company is seen by nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import any_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.audit.models import AuditEvent, AuditOutcome
+from service.auth.scopes import Principal
+from service.db.base import Base
+from service.graphql.entities import ENTITIES, Entity
+from service.graphql.ids import InvalidId, from_global_id, to_global_id
+from service.graphql.loaders import int_array
+
+FAILED_CODE = "INTERNAL_SERVER_ERROR"
+"""The error code of a call that failed unexpectedly (the client saw it masked)."""
+
+
+def ids_in(arguments: Any) -> list[str]:
+    """The global IDs in a mutation's arguments (GraphQL names, as sent): the values of `id`,
+    `…Id` and `…Ids` fields at any depth, once each, in order.
+
+    Only well-formed IDs of known types are kept, so no other input value can reach the log."""
+    found: list[str] = []
+
+    def visit(value: Any, is_id: bool) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, key == "id" or key.endswith(("Id", "Ids")))
+        elif isinstance(value, list):
+            for item in value:
+                visit(item, is_id)
+        elif is_id and isinstance(value, str) and value not in found:
+            try:
+                type_name, _ = from_global_id(value)
+            except InvalidId:
+                return
+            if type_name in ENTITIES:
+                found.append(value)
+
+    visit(arguments, False)
+    return found
+
+
+@cache
+def _entities_by_model() -> dict[type, Entity]:
+    return {entity.model: entity for entity in ENTITIES.values()}
+
+
+def _produced(result: Any) -> list[tuple[str, int]]:
+    """(global ID, company) of each record a mutation's work returned: a model, or a tuple
+    holding models (`applicationSubmit` returns the application and whether it is new)."""
+    out = []
+    for item in result if isinstance(result, tuple) else (result,):
+        entity = _entities_by_model().get(type(item)) if isinstance(item, Base) else None
+        if entity is not None:
+            out.append((to_global_id(entity.name, item.id), getattr(item, entity.tenant_column.key)))
+    return out
+
+
+async def _company_of(session: AsyncSession, principal: Principal, target_ids: Sequence[str]) -> int | None:
+    """The company of the first named record the key may see, else the key's only company.
+
+    A record the key may not see is never looked at: it would tell its owner of the attempt."""
+    companies = principal.company_ids
+    if len(companies) <= 1:
+        return companies[0] if companies else None
+    by_type: dict[str, list[int]] = {}
+    for value in target_ids:
+        type_name, pk = from_global_id(value)
+        by_type.setdefault(type_name, []).append(pk)
+    for type_name, pks in by_type.items():
+        entity = ENTITIES[type_name]
+        tenant = entity.tenant_column
+        found = await session.scalar(
+            select(tenant)
+            .where(entity.table.c.id == any_(int_array("ids", pks)), tenant == any_(int_array("companies", companies)))
+            .limit(1)
+        )
+        if found is not None:
+            return int(found)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One mutation call: who made it, what it is named, and the records its input named."""
+
+    principal: Principal
+    operation: str
+    operation_name: str | None
+    request_id: str | None
+    target_ids: tuple[str, ...]
+
+    async def record(
+        self, session: AsyncSession, outcome: AuditOutcome, error_codes: Sequence[str] = (), result: Any = None
+    ) -> None:
+        """Add the call's row to `session`; `result` is what a successful call returned."""
+        produced = _produced(result)
+        targets = list(self.target_ids) + [gid for gid, _ in produced if gid not in self.target_ids]
+        company_id = produced[0][1] if produced else await _company_of(session, self.principal, targets)
+        session.add(
+            AuditEvent(
+                api_key_id=self.principal.api_key_id,
+                api_key_name=self.principal.name,
+                company_id=company_id,
+                operation=self.operation,
+                # GraphQL names have no length limit; the column has.
+                operation_name=self.operation_name[:200] if self.operation_name else None,
+                target_ids=targets,
+                outcome=outcome,
+                error_codes=list(error_codes),
+                request_id=self.request_id,
+            )
+        )
