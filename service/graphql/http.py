@@ -65,7 +65,9 @@ class RequestError(Exception):
     """A request refused before execution.
 
     `status` None means the media type decides: 400 for `application/graphql-response+json`,
-    200 for `application/json` (as the specification asks of well-formed requests).
+    200 for `application/json`, as the specification asks of well-formed requests that cannot
+    run (parse, validation and variable errors, limits). A request that is not well-formed
+    (bad JSON, parameters of the wrong type, no query) is a 400 whatever the media type.
     """
 
     def __init__(
@@ -177,31 +179,31 @@ def _json_parameter(value: str, name: str) -> Any:
     try:
         return orjson.loads(value)
     except orjson.JSONDecodeError:
-        raise RequestError("BAD_REQUEST", f"`{name}` is not valid JSON") from None
+        raise RequestError("BAD_REQUEST", f"`{name}` is not valid JSON", status=400) from None
 
 
 def read_params(raw: Any) -> Params:
     """Check one request object's parameters (types as the specification gives them)."""
     if not isinstance(raw, dict):
-        raise RequestError("BAD_REQUEST", "a GraphQL request is a JSON object with a `query`")
+        raise RequestError("BAD_REQUEST", "a GraphQL request is a JSON object with a `query`", status=400)
     query = raw.get("query")
     name = raw.get("operationName")
     variables = raw.get("variables")
     extensions = raw.get("extensions")
     document_id = raw.get("documentId")
     if query is not None and not isinstance(query, str):
-        raise RequestError("BAD_REQUEST", "`query` must be a string")
+        raise RequestError("BAD_REQUEST", "`query` must be a string", status=400)
     if name is not None and not isinstance(name, str):
-        raise RequestError("BAD_REQUEST", "`operationName` must be a string or null")
+        raise RequestError("BAD_REQUEST", "`operationName` must be a string or null", status=400)
     if variables is not None and not isinstance(variables, dict):
-        raise RequestError("BAD_REQUEST", "`variables` must be an object or null")
+        raise RequestError("BAD_REQUEST", "`variables` must be an object or null", status=400)
     if extensions is not None and not isinstance(extensions, dict):
-        raise RequestError("BAD_REQUEST", "`extensions` must be an object or null")
+        raise RequestError("BAD_REQUEST", "`extensions` must be an object or null", status=400)
     if document_id is not None and not isinstance(document_id, str):
-        raise RequestError("BAD_REQUEST", "`documentId` must be a string")
+        raise RequestError("BAD_REQUEST", "`documentId` must be a string", status=400)
     extensions = extensions or {}
     if query is None and document_id is None and "persistedQuery" not in extensions:
-        raise RequestError("BAD_REQUEST", "missing `query`: send the GraphQL document as `query`")
+        raise RequestError("BAD_REQUEST", "missing `query`: send the GraphQL document as `query`", status=400)
     return Params(query, name, variables or {}, extensions, document_id)
 
 
@@ -360,13 +362,13 @@ class GraphQLEndpoint:
         try:
             return orjson.loads(b"".join(chunks))
         except orjson.JSONDecodeError:
-            raise RequestError("BAD_REQUEST", "the request body is not valid JSON") from None
+            raise RequestError("BAD_REQUEST", "the request body is not valid JSON", status=400) from None
 
     async def _batch(
         self, request: Request, payload: list[Any], principal: Principal, media: str, request_id: str
     ) -> Reply:
         if not payload:
-            raise RequestError("BAD_REQUEST", "a batch holds at least one operation")
+            raise RequestError("BAD_REQUEST", "a batch holds at least one operation", status=400)
         if len(payload) > self.settings.max_batch:
             raise RequestError(
                 "BATCH_TOO_LARGE",
@@ -426,14 +428,18 @@ class GraphQLEndpoint:
         if params.document_id is not None:
             sha256 = params.document_id.removeprefix("sha256:")
             if not _SHA256.match(sha256):
-                raise RequestError("BAD_REQUEST", "`documentId` must be `sha256:` and 64 lowercase hex digits")
+                raise RequestError(
+                    "BAD_REQUEST", "`documentId` must be `sha256:` and 64 lowercase hex digits", status=400
+                )
         elif "persistedQuery" in params.extensions:
             persisted = params.extensions["persistedQuery"]
             sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
             if not isinstance(persisted, dict) or persisted.get("version") != 1 or not isinstance(sha256, str):
-                raise RequestError("BAD_REQUEST", "`extensions.persistedQuery` must be {version: 1, sha256Hash: <hex>}")
+                raise RequestError(
+                    "BAD_REQUEST", "`extensions.persistedQuery` must be {version: 1, sha256Hash: <hex>}", status=400
+                )
             if not _SHA256.match(sha256):
-                raise RequestError("BAD_REQUEST", "`sha256Hash` must be 64 lowercase hex digits")
+                raise RequestError("BAD_REQUEST", "`sha256Hash` must be 64 lowercase hex digits", status=400)
         trusted_only = principal.trusted_documents_only
         if params.query is None:
             assert sha256 is not None, "read_params requires a query or a document id"
