@@ -334,3 +334,17 @@ async def test_a_nul_character_in_any_string_argument_is_refused_before_it_runs(
     assert r.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "data" not in r.body
     assert await snapshot(engine) == before
+
+
+async def test_bad_page_arguments_in_a_mutation_payload_refuse_the_mutation_before_it_runs(acme, engine):
+    """Found after the commit, they would fail a change that was made."""
+    before = await snapshot(engine)
+    r = await acme.gql(
+        """mutation($input: PostingCreateInput!) { postingCreate(input: $input) {
+            posting { applications(first: 1, last: 1) { totalCount } } } }""",
+        {"input": {"companyId": acme.company_id, "title": "Never"}},
+    )
+    assert r.errors[0]["extensions"]["code"] == "INVALID_ARGUMENT"
+    assert r.errors[0]["extensions"]["argument"] == "applications.first"
+    assert "data" not in r.body
+    assert await snapshot(engine) == before

@@ -30,6 +30,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
+    GraphQLError,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -45,7 +46,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_di
 from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective, SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from service.graphql.pagination import DEFAULT_PAGE_SIZE
+from service.graphql.pagination import DEFAULT_PAGE_SIZE, PageArgs
 
 RECORD_COST = 1
 PAGE_COST = 1
@@ -135,10 +136,12 @@ class Planner:
         self.max_page_size = max_page_size
         self.planned = 0
         self.depth = 0
+        self.mutation = False
         node = schema.type_map.get("Node")
         self.node_interface = node if isinstance(node, GraphQLInterfaceType) else None
 
     def plan(self, operation: OperationDefinitionNode) -> Plan:
+        self.mutation = operation.operation == OperationType.MUTATION
         root = self.schema.get_root_type(operation.operation)
         assert root is not None, "validation checked the operation type"
         fields = self._selection(root, [operation.selection_set], depth=1, page=None)
@@ -198,6 +201,8 @@ class Planner:
         elif named.name.endswith("Connection"):
             weight = PAGE_COST
             child_page = self._page_size(args)
+            if self.mutation:
+                self._check_page(args, name)
         return Planned(key, weight, items, self._selection(named, sets, depth + 1, child_page))
 
     def _collect(
@@ -266,6 +271,19 @@ class Planner:
         if size is None:
             size = DEFAULT_PAGE_SIZE
         return max(0, min(int(size), self.max_page_size))
+
+    def _check_page(self, args: dict[str, Any], name: str) -> None:
+        """Page arguments in a mutation's payload are checked before it runs: found after
+        its commit, a bad one would fail a change that was made."""
+        try:
+            PageArgs.parse(
+                args.get("first"), args.get("after"), args.get("last"), args.get("before"), max_size=self.max_page_size
+            )
+        except GraphQLError as exc:
+            extensions = dict(exc.extensions or {})
+            code = extensions.pop("code", "INVALID_ARGUMENT")
+            argument = extensions.pop("argument", None)
+            raise LimitExceeded(code, exc.message, argument=f"{name}.{argument}" if argument else name) from None
 
     def _items(self, parent: Any, name: str, field: Any, args: dict[str, Any], page: int | None) -> int:
         if page is not None and name in {"edges", "nodes"}:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import logging
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -27,6 +28,8 @@ from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
+
+log = logging.getLogger(__name__)
 
 
 def _invalid(value: str, argument: str) -> GraphQLError:
@@ -90,8 +93,16 @@ Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
 )
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Errors in answers are the client's (bad ids, cursors, arguments): debug level.
+        Unexpected exceptions are logged with their stack by `MaskUnexpectedErrors`."""
+        for error in errors:
+            log.debug("graphql error at %s: %s", error.path, error.message)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
