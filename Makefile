@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench schema lint clean
+.PHONY: run test install bench bench-webhooks schema lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,13 +15,16 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/hiregraph serve --migrate --seed-demo
+	HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK=1 $(BIN)/hiregraph serve --migrate --seed-demo --with-worker
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+bench-webhooks: $(STAMP)
+	$(BIN)/python -m bench.webhooks
 
 schema: $(STAMP)
 	$(BIN)/hiregraph export-schema > schema.graphql

@@ -1,4 +1,4 @@
-"""The `hiregraph` command: serve, migrate, seed-demo, export-schema, api-key, documents."""
+"""The `hiregraph` command: serve, worker, migrate, seed-demo, export-schema, api-key, documents."""
 
 from __future__ import annotations
 
@@ -103,13 +103,36 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
         demo_key = asyncio.run(seed_demo(db.url, settings))
     app = create_app(settings, db.url)
+    if args.with_worker:
+        from service.webhooks.worker import attach_worker
+
+        attach_worker(app, db.url, settings)
     print(f"Hiregraph serving at http://{settings.host}:{settings.port}/graphql", flush=True)
+    if args.with_worker:
+        print("delivering webhooks in this process (--with-worker)", flush=True)
     if demo_key:
         print(f"demo API key (send as `Authorization: Bearer <key>`): {demo_key}", flush=True)
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
     # embedded PostgreSQL be stopped by its exit handler.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from service.db import migrate
+    from service.webhooks.worker import run_worker
+
+    db = _database(settings)
+    if args.migrate:
+        migrate.upgrade(db.url)
+    print("Hiregraph webhook worker running; SIGINT or SIGTERM stops it gracefully", flush=True)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is installed wherever it builds
+        asyncio.run(run_worker(db.url, settings))
+    else:
+        uvloop.run(run_worker(db.url, settings))
     return 0
 
 
@@ -120,7 +143,14 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the GraphQL API")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
     serve.add_argument("--seed-demo", action="store_true", help="load the demo data first (idempotent)")
+    serve.add_argument(
+        "--with-worker", action="store_true", help="deliver webhooks in this process too (see `hiregraph worker`)"
+    )
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="deliver webhooks (any number may run against one database)")
+    worker.add_argument("--migrate", action="store_true", help="apply migrations first")
+    worker.set_defaults(func=cmd_worker)
 
     mig = sub.add_parser("migrate", help="apply (or revert) database migrations")
     mig.add_argument("revision", nargs="?", default="head")

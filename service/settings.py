@@ -13,6 +13,13 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _seconds(value: str | None) -> tuple[float, ...] | None:
+    """A comma-separated list of seconds (`5,300,1800`), or None when unset."""
+    if value is None or not value.strip():
+        return None
+    return tuple(float(part) for part in value.split(",") if part.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Runtime configuration. Built by entry points with `Settings.from_env()`."""
@@ -57,6 +64,29 @@ class Settings:
     rate_limit_restore_rate: int = 5_000
     """Points per second a bucket refills."""
 
+    # Outbound webhooks (see docs/webhooks.md).
+    webhook_allow_loopback: bool = False
+    """Deliver to loopback addresses (127.0.0.0/8, ::1): tests and `make run` only."""
+    webhook_allow_private: bool = False
+    """Deliver to private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7).
+    Link-local, multicast, reserved and cloud-metadata addresses are refused regardless."""
+    webhook_timeout: float = 10.0
+    """Seconds one delivery attempt may take, connecting included."""
+    webhook_retry_schedule: tuple[float, ...] | None = None
+    """Seconds to wait after each failed attempt; None: `RETRY_SCHEDULE` (about three days)."""
+    webhook_lease_seconds: float = 60.0
+    """How long a claimed delivery stays reserved for its worker; another reclaims it after."""
+    webhook_worker_concurrency: int = 32
+    """Requests one worker keeps in flight."""
+    webhook_endpoint_concurrency: int = 4
+    """Requests in flight to one endpoint, across every worker."""
+    webhook_poll_interval: float = 1.0
+    """Seconds between polls when no notification arrives."""
+    webhook_disable_after: float = 5 * 24 * 3600.0
+    """Seconds of continuous failure after which an endpoint is disabled."""
+    webhook_secret_grace: float = 24 * 3600.0
+    """Seconds the previous secret keeps signing after a rotation."""
+
     @property
     def production(self) -> bool:
         return self.environment == "production"
@@ -76,6 +106,10 @@ class Settings:
             raise ValueError(f"HIREGRAPH_RATE_LIMIT must be postgres, memory or off, not {self.rate_limit!r}")
         if self.max_query_cost > self.rate_limit_capacity:
             raise ValueError("HIREGRAPH_MAX_QUERY_COST cannot exceed HIREGRAPH_RATE_LIMIT_CAPACITY")
+        if self.webhook_lease_seconds <= self.webhook_timeout:
+            raise ValueError("HIREGRAPH_WEBHOOK_LEASE must be longer than HIREGRAPH_WEBHOOK_TIMEOUT")
+        if self.webhook_worker_concurrency < 1 or self.webhook_endpoint_concurrency < 1:
+            raise ValueError("webhook concurrency settings must be at least 1")
 
     def __repr__(self) -> str:
         return f"Settings(environment={self.environment!r}, host={self.host!r}, port={self.port})"
@@ -104,4 +138,16 @@ class Settings:
             rate_limit=e.get("HIREGRAPH_RATE_LIMIT", d.rate_limit).strip().lower(),
             rate_limit_capacity=int(e.get("HIREGRAPH_RATE_LIMIT_CAPACITY", d.rate_limit_capacity)),
             rate_limit_restore_rate=int(e.get("HIREGRAPH_RATE_LIMIT_RESTORE_RATE", d.rate_limit_restore_rate)),
+            webhook_allow_loopback=_bool(e.get("HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK"), d.webhook_allow_loopback),
+            webhook_allow_private=_bool(e.get("HIREGRAPH_WEBHOOK_ALLOW_PRIVATE"), d.webhook_allow_private),
+            webhook_timeout=float(e.get("HIREGRAPH_WEBHOOK_TIMEOUT", d.webhook_timeout)),
+            webhook_retry_schedule=_seconds(e.get("HIREGRAPH_WEBHOOK_RETRY_SCHEDULE")),
+            webhook_lease_seconds=float(e.get("HIREGRAPH_WEBHOOK_LEASE", d.webhook_lease_seconds)),
+            webhook_worker_concurrency=int(e.get("HIREGRAPH_WEBHOOK_CONCURRENCY", d.webhook_worker_concurrency)),
+            webhook_endpoint_concurrency=int(
+                e.get("HIREGRAPH_WEBHOOK_ENDPOINT_CONCURRENCY", d.webhook_endpoint_concurrency)
+            ),
+            webhook_poll_interval=float(e.get("HIREGRAPH_WEBHOOK_POLL_INTERVAL", d.webhook_poll_interval)),
+            webhook_disable_after=float(e.get("HIREGRAPH_WEBHOOK_DISABLE_AFTER", d.webhook_disable_after)),
+            webhook_secret_grace=float(e.get("HIREGRAPH_WEBHOOK_SECRET_GRACE", d.webhook_secret_grace)),
         )

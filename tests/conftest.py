@@ -23,6 +23,11 @@ from service.settings import Settings
 from tests.helpers import Api, TenantFactory
 
 TABLES = (
+    "webhook_delivery_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "events",
+    "event_sequences",
     "audit_events",
     "rate_limit_buckets",
     "persisted_documents",

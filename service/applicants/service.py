@@ -13,6 +13,8 @@ from service import validation
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application, Note, StageTransition
 from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.webhooks import events
+from service.webhooks.events import emit, redact_applicant_events
 
 LINK_KINDS = ("LINKEDIN", "GITHUB", "PORTFOLIO", "WEBSITE", "OTHER")
 MAX_EMAILS = 10
@@ -103,7 +105,9 @@ async def find_by_email(session: AsyncSession, company_id: int, address: str) ->
     ).scalar_one_or_none()
 
 
-async def create_applicant(session: AsyncSession, company_id: int, fields: dict[str, Any]) -> Applicant:
+async def create_applicant(
+    session: AsyncSession, company_id: int, fields: dict[str, Any], *, origin: str | None = None
+) -> Applicant:
     problems = Collector()
     fields.setdefault("name", None)
     clean, normalized = _check_fields(problems, fields)
@@ -113,6 +117,7 @@ async def create_applicant(session: AsyncSession, company_id: int, fields: dict[
     await session.flush()
     await _claim_emails(session, applicant, normalized)
     await session.refresh(applicant)
+    await emit(session, company_id, events.APPLICANT_CREATED, events.applicant_event(applicant), origin=origin)
     return applicant
 
 
@@ -146,12 +151,17 @@ async def refuse_if_erased(session: AsyncSession, applicant_id: int, field: str)
         raise erased(field)
 
 
-async def update_applicant(session: AsyncSession, applicant: Applicant, changes: dict[str, Any]) -> Applicant:
+async def update_applicant(
+    session: AsyncSession, applicant: Applicant, changes: dict[str, Any], *, origin: str | None = None
+) -> Applicant:
+    """Apply `changes` to a locked applicant; emits `applicant.updated` naming the fields whose
+    value changed (none changed: no event)."""
     if applicant.erased_at is not None:
         raise erased("id")
     problems = Collector()
     clean, normalized = _check_fields(problems, changes)
     problems.raise_if_any()
+    changed = [key for key, value in clean.items() if getattr(applicant, key) != value]
     for key, value in clean.items():
         setattr(applicant, key, value)
     applicant.updated_at = func.now()
@@ -159,17 +169,28 @@ async def update_applicant(session: AsyncSession, applicant: Applicant, changes:
     if "emails" in clean:
         await _claim_emails(session, applicant, normalized)
     await session.refresh(applicant)
+    if changed:
+        await emit(
+            session,
+            applicant.company_id,
+            events.APPLICANT_UPDATED,
+            events.applicant_updated(applicant, changed),
+            origin=origin,
+        )
     return applicant
 
 
-async def erase_applicant(session: AsyncSession, applicant: Applicant) -> Applicant:
+async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin: str | None = None) -> Applicant:
     """Remove a locked applicant's personal data, and the free text about them on their
-    applications: note bodies, stage-move reasons, rejection reasons.
+    applications: note bodies, stage-move reasons, rejection reasons; and the same from the
+    events already stored about them (`redact_applicant_events`).
 
     The rows stay (the applicant, applications, stage history, note authors and dates), so
     pipeline reports still count them, anonymously. Their addresses are released for reuse.
-    Erasing again scrubs again and keeps the first `erased_at`.
+    The first erasure emits `applicant.erased` (no personal data in it). Erasing again scrubs
+    again, keeps the first `erased_at` and emits nothing: consumers already had the event.
     """
+    first = applicant.erased_at is None
     applications = select(Application.id).where(Application.applicant_id == applicant.id)
     for stmt in (
         delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),
@@ -196,4 +217,9 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant) -> Applic
     applicant.updated_at = func.now()
     await session.flush()
     await session.refresh(applicant)
+    await redact_applicant_events(session, applicant)
+    if first:
+        await emit(
+            session, applicant.company_id, events.APPLICANT_ERASED, events.applicant_erased(applicant), origin=origin
+        )
     return applicant

@@ -23,6 +23,11 @@ from service.applications.models import Application, ApplicationStatus, Note, St
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings.models import Posting, PostingStatus
+from service.webhooks import events
+from service.webhooks.events import emit
+
+HIRED_REASON = "hired"
+"""The reason on the history row (and the events) of the move that hiring makes."""
 
 
 async def get_application(
@@ -67,10 +72,12 @@ async def submit(
     source: str | None,
     applied_at: datetime | None,
     actor: str | None,
+    origin: str | None = None,
 ) -> tuple[Application, bool]:
     """Apply `applicant` to `posting`; return (application, created).
 
-    Idempotent: a second submission of the same pair returns the first application unchanged.
+    Idempotent: a second submission of the same pair returns the first application unchanged
+    (and emits nothing); a new one emits `application.created`.
     """
     if applicant.company_id != posting.company_id:
         raise not_found("postingId", "posting")
@@ -116,6 +123,13 @@ async def submit(
     assert application is not None
     _record_move(session, application, None, first, actor, None)
     await session.flush()
+    await emit(
+        session,
+        application.company_id,
+        events.APPLICATION_CREATED,
+        events.application_event(application, first),
+        origin=origin,
+    )
     return application, True
 
 
@@ -149,9 +163,11 @@ async def move(
     *,
     actor: str | None,
     reason: str | None,
+    origin: str | None = None,
 ) -> Application:
-    """Move a locked application to `stage` of its own posting. Moving to the current stage
-    changes nothing and writes no history."""
+    """Move a locked application to `stage` of its own posting; emits
+    `application.stage_changed`. Moving to the current stage changes nothing and writes no
+    history and no event."""
     _require_active(application)
     if stage.posting_id != application.posting_id:
         raise DomainError(ErrorCode.STAGE_MISMATCH, "the stage belongs to another posting", "stageId")
@@ -165,10 +181,26 @@ async def move(
     _record_move(session, application, old, stage, actor, reason)
     await session.flush()
     await session.refresh(application)
+    await emit(
+        session,
+        application.company_id,
+        events.APPLICATION_STAGE_CHANGED,
+        events.application_stage_changed(application, previous=old, stage=stage, actor=actor, reason=reason),
+        origin=origin,
+    )
     return application
 
 
-async def reject(session: AsyncSession, application: Application, *, reason: str | None) -> Application:
+async def _emit_closed(session: AsyncSession, application: Application, event_type: str, origin: str | None) -> None:
+    """`application.rejected` or `.withdrawn`, with the stage it stopped at."""
+    stage = await _stage(session, application.stage_id)
+    await emit(session, application.company_id, event_type, events.application_event(application, stage), origin=origin)
+
+
+async def reject(
+    session: AsyncSession, application: Application, *, reason: str | None, origin: str | None = None
+) -> Application:
+    """Reject a locked application; emits `application.rejected`."""
     _require_active(application)
     problems = Collector()
     clean = validation.text(problems, reason, "reason", max_length=5000)
@@ -180,11 +212,16 @@ async def reject(session: AsyncSession, application: Application, *, reason: str
     application.updated_at = func.now()
     await session.flush()
     await session.refresh(application)
+    await _emit_closed(session, application, events.APPLICATION_REJECTED, origin)
     return application
 
 
-async def hire(session: AsyncSession, application: Application, *, actor: str | None) -> Application:
-    """Mark hired and move to the posting's first HIRED stage, if it has one."""
+async def hire(
+    session: AsyncSession, application: Application, *, actor: str | None, origin: str | None = None
+) -> Application:
+    """Mark a locked application hired and move it to the posting's first HIRED stage, if it
+    has one. Emits `application.hired`; when hiring moved it, `application.stage_changed`
+    first (every move has one), and the `application.hired` carries `previousStage` too."""
     _require_active(application)
     hired_stage = (
         await session.execute(
@@ -194,28 +231,51 @@ async def hire(session: AsyncSession, application: Application, *, actor: str | 
             .limit(1)
         )
     ).scalar_one_or_none()
+    old: PipelineStage | None = None
     if hired_stage is not None and hired_stage.id != application.stage_id:
         old = await _stage(session, application.stage_id)
         application.stage_id = hired_stage.id
-        _record_move(session, application, old, hired_stage, actor, "hired")
+        _record_move(session, application, old, hired_stage, actor, HIRED_REASON)
     application.status = ApplicationStatus.HIRED
     application.updated_at = func.now()
     await session.flush()
     await session.refresh(application)
+    stage = await _stage(session, application.stage_id)
+    reason = HIRED_REASON if old is not None else None
+    if old is not None:
+        await emit(
+            session,
+            application.company_id,
+            events.APPLICATION_STAGE_CHANGED,
+            events.application_stage_changed(application, previous=old, stage=stage, actor=actor, reason=reason),
+            origin=origin,
+        )
+    await emit(
+        session,
+        application.company_id,
+        events.APPLICATION_HIRED,
+        events.application_stage_changed(application, previous=old, stage=stage, actor=actor, reason=reason),
+        origin=origin,
+    )
     return application
 
 
-async def withdraw(session: AsyncSession, application: Application) -> Application:
+async def withdraw(session: AsyncSession, application: Application, *, origin: str | None = None) -> Application:
+    """Withdraw a locked application; emits `application.withdrawn`."""
     _require_active(application)
     application.status = ApplicationStatus.WITHDRAWN
     application.rejection_reason = None
     application.updated_at = func.now()
     await session.flush()
     await session.refresh(application)
+    await _emit_closed(session, application, events.APPLICATION_WITHDRAWN, origin)
     return application
 
 
-async def create_note(session: AsyncSession, application: Application, *, body: str, author: str | None) -> Note:
+async def create_note(
+    session: AsyncSession, application: Application, *, body: str, author: str | None, origin: str | None = None
+) -> Note:
+    """Write a note on an application; emits `note.created`."""
     problems = Collector()
     clean_body = validation.text(problems, body, "body", max_length=20000, required=True)
     clean_author = validation.text(problems, author, "author", max_length=200)
@@ -225,4 +285,5 @@ async def create_note(session: AsyncSession, application: Application, *, body: 
     session.add(note)
     await session.flush()
     await session.refresh(note)
+    await emit(session, application.company_id, events.NOTE_CREATED, events.note_created(note), origin=origin)
     return note

@@ -11,6 +11,13 @@ from service.integrations.models import ExternalRef
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
+from service.webhooks.models import (
+    Event,
+    EventSequence,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ApiKey",
@@ -21,6 +28,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Company",
+    "Event",
+    "EventSequence",
     "ExternalRef",
     "Note",
     "PersistedDocument",
@@ -28,4 +37,7 @@ __all__ = [
     "Posting",
     "RateLimitBucket",
     "StageTransition",
+    "WebhookDelivery",
+    "WebhookDeliveryAttempt",
+    "WebhookEndpoint",
 ]

@@ -12,6 +12,8 @@ from service.applications.models import Application
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.pipeline.models import MAX_STAGES, PipelineStage, StageKind
 from service.postings.models import Posting
+from service.webhooks import events
+from service.webhooks.events import emit
 
 DEFAULT_PIPELINE: tuple[tuple[str, StageKind], ...] = (
     ("Applied", StageKind.APPLIED),
@@ -73,9 +75,20 @@ async def get_stage(
     return stage
 
 
-async def _lock_posting(session: AsyncSession, posting_id: int) -> None:
-    """Serialise pipeline edits of one posting."""
-    await session.execute(select(Posting.id).where(Posting.id == posting_id).with_for_update())
+async def _lock_posting(session: AsyncSession, posting_id: int) -> Posting:
+    """Serialise pipeline edits of one posting; returns it as it is under the lock."""
+    return (
+        await session.execute(
+            select(Posting).where(Posting.id == posting_id).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+
+
+async def _pipeline_changed(session: AsyncSession, posting: Posting, origin: str | None) -> None:
+    """A pipeline edit changes the posting's `stages`: `posting.updated`."""
+    await emit(
+        session, posting.company_id, events.POSTING_UPDATED, events.posting_updated(posting, ["stages"]), origin=origin
+    )
 
 
 async def _renumber(session: AsyncSession, ordered: Sequence[PipelineStage]) -> None:
@@ -86,11 +99,17 @@ async def _renumber(session: AsyncSession, ordered: Sequence[PipelineStage]) -> 
 
 
 async def create_stage(
-    session: AsyncSession, posting: Posting, *, name: str, kind: StageKind, position: int | None
+    session: AsyncSession,
+    posting: Posting,
+    *,
+    name: str,
+    kind: StageKind,
+    position: int | None,
+    origin: str | None = None,
 ) -> PipelineStage:
     problems = Collector()
     clean_name = validation.text(problems, name, "name", max_length=200, required=True)
-    await _lock_posting(session, posting.id)
+    posting = await _lock_posting(session, posting.id)
     current = await stages_of(session, posting.id)
     if len(current) >= MAX_STAGES:
         problems.add(ErrorCode.INVALID, f"a pipeline has at most {MAX_STAGES} stages", "postingId")
@@ -102,28 +121,49 @@ async def create_stage(
     session.add(stage)
     ordered = [*current[:at], stage, *current[at:]]
     await _renumber(session, ordered)
+    await _pipeline_changed(session, posting, origin)
     return stage
 
 
 async def update_stage(
-    session: AsyncSession, stage: PipelineStage, *, name: str | None, kind: StageKind | None
+    session: AsyncSession,
+    stage: PipelineStage,
+    *,
+    name: str | None,
+    kind: StageKind | None,
+    origin: str | None = None,
 ) -> PipelineStage:
+    """Rename a stage or change its kind; emits `posting.updated` (`stages`) when either changed."""
     problems = Collector()
     if name is not None:
         clean = validation.text(problems, name, "name", max_length=200, required=True)
     problems.raise_if_any()
-    if name is not None:
+    changed = False
+    if name is not None and (clean or stage.name) != stage.name:
         stage.name = clean or stage.name
-    if kind is not None:
+        changed = True
+    if kind is not None and kind != stage.kind:
         stage.kind = kind
+        changed = True
     stage.updated_at = func.now()
     await session.flush()
     await session.refresh(stage)
+    if changed:
+        posting = (
+            await session.execute(
+                select(Posting).where(Posting.id == stage.posting_id).execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        await _pipeline_changed(session, posting, origin)
     return stage
 
 
-async def reorder(session: AsyncSession, posting: Posting, stage_ids: Sequence[int]) -> list[PipelineStage]:
-    await _lock_posting(session, posting.id)
+async def reorder(
+    session: AsyncSession, posting: Posting, stage_ids: Sequence[int], *, origin: str | None = None
+) -> list[PipelineStage]:
+    """Put every stage of the posting in the order `stage_ids`; emits `posting.updated`
+    (`stages`) unless that was already the order."""
+    posting = await _lock_posting(session, posting.id)
     current = await stages_of(session, posting.id)
     by_id = {s.id: s for s in current}
     if sorted(stage_ids) != sorted(by_id) or len(set(stage_ids)) != len(stage_ids):
@@ -134,11 +174,13 @@ async def reorder(session: AsyncSession, posting: Posting, stage_ids: Sequence[i
         )
     ordered = [by_id[i] for i in stage_ids]
     await _renumber(session, ordered)
+    if ordered != current:
+        await _pipeline_changed(session, posting, origin)
     return ordered
 
 
-async def delete_stage(session: AsyncSession, stage: PipelineStage) -> None:
-    await _lock_posting(session, stage.posting_id)
+async def delete_stage(session: AsyncSession, stage: PipelineStage, *, origin: str | None = None) -> None:
+    posting = await _lock_posting(session, stage.posting_id)
     current = await stages_of(session, stage.posting_id)
     if len(current) <= 1:
         raise DomainError(ErrorCode.LAST_STAGE, "a posting keeps at least one stage", "id")
@@ -154,3 +196,4 @@ async def delete_stage(session: AsyncSession, stage: PipelineStage) -> None:
     await session.delete(stage)
     await session.flush()
     await _renumber(session, [s for s in current if s.id != stage.id])
+    await _pipeline_changed(session, posting, origin)

@@ -21,6 +21,8 @@ from service.postings.models import (
     PostingStatus,
     SalaryPeriod,
 )
+from service.webhooks import events
+from service.webhooks.events import emit
 
 TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
     PostingStatus.DRAFT: frozenset({PostingStatus.OPEN, PostingStatus.ARCHIVED}),
@@ -79,6 +81,12 @@ INPUT_PATHS = {
     },
 }
 """Where each column's value sits in the mutation input, for error paths."""
+
+
+def api_name(column: str) -> str:
+    """The API's name for an editable column, as `changedFields` of `posting.updated` lists it:
+    `salaryRanges`, `sections.niceToHave`."""
+    return INPUT_PATHS.get(column, to_camel(column))
 
 
 def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any]:
@@ -144,25 +152,44 @@ async def get_posting(
     return posting
 
 
-async def update_posting(session: AsyncSession, posting: Posting, changes: dict[str, Any]) -> Posting:
+async def update_posting(
+    session: AsyncSession, posting: Posting, changes: dict[str, Any], *, origin: str | None = None
+) -> Posting:
+    """Apply `changes` to a locked posting; emits `posting.updated` naming the fields whose
+    value changed (none changed: no event)."""
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
+    changed = [api_name(key) for key, value in clean.items() if getattr(posting, key) != value]
     for key, value in clean.items():
         setattr(posting, key, value)
     posting.updated_at = func.now()
     await session.flush()
     await session.refresh(posting)
+    if changed:
+        await emit(
+            session,
+            posting.company_id,
+            events.POSTING_UPDATED,
+            events.posting_updated(posting, changed),
+            origin=origin,
+        )
     return posting
 
 
-async def change_status(session: AsyncSession, posting: Posting, target: PostingStatus) -> Posting:
+async def change_status(
+    session: AsyncSession, posting: Posting, target: PostingStatus, *, origin: str | None = None
+) -> Posting:
+    """Move a locked posting to `target`. Opening it emits `posting.published`, closing it
+    `posting.closed`; archiving an OPEN posting closes it to applications too (`posting.closed`,
+    with status ARCHIVED), archiving a DRAFT or CLOSED one is a `posting.updated` of `status`."""
     if target not in TRANSITIONS[posting.status]:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"a {posting.status.value} posting cannot become {target.value}",
             "id",
         )
+    previous = posting.status
     if target is PostingStatus.OPEN:
         if not posting.title:
             raise DomainError(ErrorCode.REQUIRED, "a posting needs a title to be published", "title")
@@ -173,4 +200,11 @@ async def change_status(session: AsyncSession, posting: Posting, target: Posting
     posting.updated_at = func.now()
     await session.flush()
     await session.refresh(posting)
+    if target is PostingStatus.OPEN:
+        event_type, payload = events.POSTING_PUBLISHED, events.posting_event(posting)
+    elif target is PostingStatus.CLOSED or previous is PostingStatus.OPEN:
+        event_type, payload = events.POSTING_CLOSED, events.posting_event(posting)
+    else:
+        event_type, payload = events.POSTING_UPDATED, events.posting_updated(posting, ["status"])
+    await emit(session, posting.company_id, event_type, payload, origin=origin)
     return posting

@@ -1,0 +1,151 @@
+"""One example envelope per event type, built by the real payload builders from made-up rows.
+
+Used by the documentation (docs/webhooks.md is generated from `python -m service.webhooks.examples`)
+and available to the API (an event-type catalogue with examples).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from service.applicants.models import Applicant
+from service.applications.models import Application, ApplicationStatus, Note
+from service.pipeline.models import PipelineStage, StageKind
+from service.postings.models import EmploymentType, Posting, PostingStatus, Workplace
+from service.webhooks import events as ev
+
+COMPANY = 1
+T0 = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+def _rows() -> dict[str, Any]:
+    posting = Posting(
+        id=12,
+        company_id=COMPANY,
+        title="Senior Backend Engineer",
+        status=PostingStatus.OPEN,
+        employment_type=EmploymentType.FULL_TIME,
+        workplace=Workplace.HYBRID,
+        locations=["Berlin"],
+        regions=[],
+        salary_ranges=[{"min": 80000, "max": 95000, "currency": "EUR", "period": "YEAR", "label": "listing header"}],
+        apply_url="https://jobs.example.com/12",
+        published_at=T0,
+        closed_at=None,
+        created_at=T0 - timedelta(days=2),
+        updated_at=T0,
+    )
+    screen = PipelineStage(
+        id=61, company_id=COMPANY, posting_id=12, position=1, name="Phone screen", kind=StageKind.SCREEN
+    )
+    onsite = PipelineStage(
+        id=62, company_id=COMPANY, posting_id=12, position=2, name="Onsite", kind=StageKind.INTERVIEW
+    )
+    applied = PipelineStage(
+        id=60, company_id=COMPANY, posting_id=12, position=0, name="Applied", kind=StageKind.APPLIED
+    )
+    hired = PipelineStage(id=64, company_id=COMPANY, posting_id=12, position=4, name="Hired", kind=StageKind.HIRED)
+    applicant = Applicant(
+        id=345,
+        company_id=COMPANY,
+        name="Ada Lovelace",
+        emails=["ada@example.com"],
+        phones=["+44 20 7946 0000"],
+        location="London",
+        links=[{"label": "GitHub", "url": "https://github.com/ada"}],
+        source="referral",
+        tags=["backend"],
+        erased_at=None,
+        created_at=T0,
+        updated_at=T0,
+    )
+    application = Application(
+        id=789,
+        company_id=COMPANY,
+        applicant_id=345,
+        posting_id=12,
+        stage_id=62,
+        status=ApplicationStatus.ACTIVE,
+        rejection_reason=None,
+        source="referral",
+        applied_at=T0,
+        created_at=T0,
+        updated_at=T0 + timedelta(days=3),
+    )
+    note = Note(
+        id=901,
+        company_id=COMPANY,
+        application_id=789,
+        author="rita@acme.example",
+        body="Strong system design; schedule the onsite.",
+        created_at=T0 + timedelta(days=3),
+        updated_at=T0 + timedelta(days=3),
+    )
+    return {
+        "posting": posting,
+        "applicant": applicant,
+        "application": application,
+        "note": note,
+        "applied": applied,
+        "screen": screen,
+        "onsite": onsite,
+        "hired": hired,
+    }
+
+
+def _copy(row: Any, **changes: Any) -> Any:
+    fields = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "search_vector"}
+    return type(row)(**{**fields, **changes})
+
+
+def example_payloads() -> dict[str, dict[str, Any]]:
+    """The `data` of one example event of each type."""
+    r = _rows()
+    posting, applicant, application = r["posting"], r["applicant"], r["application"]
+    closed = _copy(posting, status=PostingStatus.CLOSED, closed_at=T0 + timedelta(days=30))
+    created = _copy(application, stage_id=60, updated_at=T0)
+    rejected = _copy(application, status=ApplicationStatus.REJECTED, rejection_reason="Looking for more Go experience")
+    withdrawn = _copy(application, status=ApplicationStatus.WITHDRAWN)
+    hired = _copy(application, status=ApplicationStatus.HIRED, stage_id=64)
+    erased = _copy(applicant, erased_at=T0 + timedelta(days=40))
+    return {
+        ev.POSTING_PUBLISHED: ev.posting_event(posting),
+        ev.POSTING_CLOSED: ev.posting_event(closed),
+        ev.POSTING_UPDATED: ev.posting_updated(posting, ["title", "salaryRanges"]),
+        ev.APPLICANT_CREATED: ev.applicant_event(applicant),
+        ev.APPLICANT_UPDATED: ev.applicant_updated(applicant, ["phones"]),
+        ev.APPLICANT_ERASED: ev.applicant_erased(erased),
+        ev.APPLICATION_CREATED: ev.application_event(created, r["applied"]),
+        ev.APPLICATION_STAGE_CHANGED: ev.application_stage_changed(
+            application, previous=r["screen"], stage=r["onsite"], actor="rita@acme.example", reason=None
+        ),
+        ev.APPLICATION_REJECTED: ev.application_event(rejected, r["onsite"]),
+        ev.APPLICATION_HIRED: ev.application_stage_changed(
+            hired, previous=r["onsite"], stage=r["hired"], actor="rita@acme.example", reason="hired"
+        ),
+        ev.APPLICATION_WITHDRAWN: ev.application_event(withdrawn, r["onsite"]),
+        ev.NOTE_CREATED: ev.note_created(r["note"]),
+    }
+
+
+def example_envelopes() -> dict[str, dict[str, Any]]:
+    """One full envelope per type, as a receiver gets it."""
+    return {
+        t: ev.envelope_of(1000 + i, t, ev.PAYLOAD_VERSION, T0 + timedelta(minutes=i), COMPANY, 41 + i, data)
+        for i, (t, data) in enumerate(example_payloads().items())
+    }
+
+
+def markdown() -> str:
+    """The catalogue section of docs/webhooks.md."""
+    out = []
+    for t, envelope in example_envelopes().items():
+        out.append(f"### `{t}`\n\n{ev.EVENT_TYPES[t].description}\n")
+        out.append("```json\n" + json.dumps(envelope, indent=2, ensure_ascii=False) + "\n```\n")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown())

@@ -1,0 +1,165 @@
+"""The event outbox and outbound webhooks: endpoints, deliveries, attempts.
+
+`events` is the transactional outbox: a mutation writes its events in its own transaction
+(`service.webhooks.events.emit`), so a rolled-back mutation leaves none and a committed one
+always has them. Workers (`service.webhooks.worker`) fan each event out into one
+`webhook_deliveries` row per matching endpoint and deliver those rows, recording every HTTP
+call in `webhook_delivery_attempts`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+
+
+class EventSequence(Base):
+    """The last sequence number given to an event of each company.
+
+    `emit` increments the row in the emitting transaction; the row lock it takes is held until
+    that transaction ends, so a company's events commit in sequence order (see `emit`).
+    """
+
+    __tablename__ = "event_sequences"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(BigInteger)
+
+
+class Event(IdMixin, Base):
+    """One change, as consumers see it. Append-only, apart from `fanned_out_at`."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("company_id", "sequence"),
+        Index("ix_events_pending_fan_out", "id", postgresql_where=text("fanned_out_at IS NULL")),
+    )
+
+    company_id: Mapped[int] = company_fk(index=False)
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    """Per company, from 1, without gaps, in commit order."""
+    type: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    """The version of the payload's shape for this type."""
+    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    """The envelope's `data`."""
+    origin: Mapped[str | None] = mapped_column(String(200))
+    """Who caused it (e.g. an integration), so its own changes need not be echoed back to it."""
+    fanned_out_at: Mapped[datetime | None]
+    """When deliveries were created for it; null while a worker has yet to."""
+
+
+class EndpointStatus(enum.Enum):
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    """Deliveries are queued, not sent, until the endpoint is active again."""
+    DISABLED = "DISABLED"
+    """Nothing is queued or sent; set by an operator, a 410 answer, or continuous failure."""
+
+
+class WebhookEndpoint(IdMixin, TimestampMixin, Base):
+    __tablename__ = "webhook_endpoints"
+
+    company_id: Mapped[int] = company_fk()
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(Text)
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    """Event types to send; empty: every type."""
+    status: Mapped[EndpointStatus] = mapped_column(
+        str_enum(EndpointStatus, "webhook_endpoint_status"), server_default=text("'ACTIVE'")
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the endpoint is paused or disabled, e.g. `the receiver answered 410 Gone`."""
+    secret: Mapped[str] = mapped_column(String(100))
+    """`whsec_<base64>`; kept in clear, since signing needs it."""
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_expires_at: Mapped[datetime | None]
+    """Until then requests carry a signature with `previous_secret` too."""
+    suppress_origin: Mapped[str | None] = mapped_column(String(200))
+    """Events whose `origin` is this value are not sent here (an integration's own changes)."""
+    failing_since: Mapped[datetime | None]
+    """The first failure since the last success; null while the endpoint is healthy."""
+
+
+class DeliveryStatus(enum.Enum):
+    PENDING = "PENDING"
+    """Waiting for `next_attempt_at`, or in flight while leased."""
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    """Given up: the retry schedule ran out, or the endpoint was disabled."""
+
+
+class WebhookDelivery(IdMixin, TimestampMixin, Base):
+    """One event to one endpoint. Redelivery and replay put the same row back to PENDING."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        Index(
+            "ix_webhook_deliveries_due",
+            "endpoint_id",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("status = 'PENDING'"),
+        ),
+        # The leases in force per endpoint (its concurrency cap): few rows, however long the queue.
+        Index(
+            "ix_webhook_deliveries_leased",
+            "endpoint_id",
+            postgresql_where=text("status = 'PENDING' AND lease_owner IS NOT NULL"),
+        ),
+        Index("ix_webhook_deliveries_company_id_id", "company_id", "id"),
+    )
+
+    company_id: Mapped[int] = company_fk(index=False)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus, "webhook_delivery_status"), server_default=text("'PENDING'")
+    )
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    """Attempts since the delivery was (re)scheduled; indexes the retry schedule."""
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    """While in the future, `lease_owner` is delivering it; after, any worker may reclaim it."""
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+
+
+class WebhookDeliveryAttempt(IdMixin, Base):
+    """One HTTP call: append-only."""
+
+    __tablename__ = "webhook_delivery_attempts"
+    __table_args__ = (Index("ix_webhook_delivery_attempts_delivery_id_id", "delivery_id", "id"),)
+
+    company_id: Mapped[int] = company_fk(index=False)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"))
+    attempted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    """The receiver's HTTP status; null when there was no answer (see `error`)."""
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    """The first kilobyte of the response body, decoded leniently."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """Why there was no usable answer: timeout, connection refused, address not allowed…"""

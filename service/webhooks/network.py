@@ -1,0 +1,210 @@
+"""Outbound HTTP that cannot be pointed at our own network (SSRF guard).
+
+A webhook URL is chosen by a tenant, so without a guard it could make our workers call
+`http://169.254.169.254/` (cloud credentials), the database host, or an admin port on
+localhost. The guard:
+
+- resolves the host itself, refuses the request when ANY resolved address is not allowed,
+  then connects to one of the addresses it checked (never resolving again: no DNS-rebinding
+  window between the check and the connection). TLS still verifies the certificate against,
+  and sends SNI for, the URL's host name;
+- refuses loopback (127.0.0.0/8, ::1) unless `webhook_allow_loopback`, private networks
+  (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) unless `webhook_allow_private`, and
+  always: unspecified (0.0.0.0, ::), link-local (169.254/16, fe80::/10), multicast, reserved
+  and other special-purpose ranges, and the cloud metadata addresses. IPv4-mapped (::ffff:a.b.c.d),
+  NAT64 (64:ff9b::/96) and 6to4 (2002::/16) IPv6 addresses are judged by the IPv4 address inside;
+- ignores proxy environment variables (a proxy would resolve the name itself);
+- never follows redirects: a 3xx answer is a failed attempt.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import httpcore
+import httpx
+
+from service.settings import Settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",  # AWS, GCP, Azure, DigitalOcean, OpenStack…
+        "169.254.170.2",  # AWS ECS task metadata
+        "169.254.169.253",  # AWS DNS
+        "fd00:ec2::254",  # AWS IMDS over IPv6 (inside fc00::/7)
+        "fd00:ec2::253",
+        "100.100.100.200",  # Alibaba Cloud (inside 100.64/10)
+        "192.0.0.192",  # Oracle Cloud
+    )
+)
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class AddressNotAllowed(httpcore.ConnectError):
+    """The URL's host is, or resolves to, an address deliveries may not reach."""
+
+
+def refusal(address: IPAddress, *, allow_loopback: bool = False, allow_private: bool = False) -> str | None:
+    """Why `address` may not be called, or None when it may."""
+    ip: IPAddress = address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip in NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+    if ip in METADATA_ADDRESSES or address in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    if ip.is_loopback:
+        return None if allow_loopback else "a loopback address"
+    if ip.is_unspecified:
+        return "an unspecified address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_multicast:
+        return "a multicast address"
+    if any(ip in net for net in PRIVATE_NETWORKS if net.version == ip.version):
+        return None if allow_private else "a private address"
+    if ip.is_reserved or not ip.is_global:
+        return "a reserved or special-purpose address"
+    return None
+
+
+def check_address(address: str | IPAddress, settings: Settings) -> str | None:
+    ip = ipaddress.ip_address(address) if isinstance(address, str) else address
+    return refusal(ip, allow_loopback=settings.webhook_allow_loopback, allow_private=settings.webhook_allow_private)
+
+
+def check_url(url: str, settings: Settings) -> str | None:
+    """Why `url` cannot be an endpoint, or None. Checks the form and, for an IP literal host,
+    the address; host names are checked at every delivery, after resolution."""
+    if len(url) > 2000:
+        return "the URL is longer than 2000 characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "the URL is malformed"
+    if parts.scheme not in {"http", "https"}:
+        return "the URL must start with https:// or http://"
+    if not parts.hostname:
+        return "the URL needs a host"
+    if parts.username is not None or parts.password is not None:
+        return "the URL may not carry credentials"
+    if port == 0:
+        return "the URL's port is invalid"
+    try:
+        ip = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return None
+    why = check_address(ip, settings)
+    return f"the host is {why}" if why else None
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    seen: list[IPAddress] = []
+    for _family, _type, _proto, _name, sockaddr in infos:
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if ip not in seen:
+            seen.append(ip)
+    return seen
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, resolving and checking before it connects to an address."""
+
+    def __init__(self, settings: Settings, backend: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self.settings = settings
+        self.backend = backend or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await resolve(host, port)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} has no address")
+        for ip in addresses:
+            why = check_address(ip, self.settings)
+            if why:
+                raise AddressNotAllowed(f"refused: {host} resolves to {ip}, {why}")
+        last: Exception | None = None
+        for ip in addresses:
+            try:
+                return await self.backend.connect_tcp(
+                    str(ip), port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise AddressNotAllowed("refused: Unix sockets are not a webhook destination")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.backend.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over `GuardedBackend`; no proxies from the environment."""
+
+    def __init__(self, settings: Settings, *, max_connections: int = 100) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=30.0,
+            network_backend=GuardedBackend(settings),
+        )
+
+
+def guarded_client(settings: Settings, *, max_connections: int = 100) -> httpx.AsyncClient:
+    """An httpx client that delivers webhooks: guarded, no redirects, no proxies, no cookies kept
+    between receivers (each request sets its own headers)."""
+    return httpx.AsyncClient(
+        transport=GuardedTransport(settings, max_connections=max_connections),
+        follow_redirects=False,
+        trust_env=False,
+        timeout=httpx.Timeout(settings.webhook_timeout),
+        headers={"user-agent": "Hiregraph-Webhooks/1"},
+    )
+
+
+def refused_reason(exc: BaseException) -> str | None:
+    """The guard's message when `exc` (an httpx error) came from a refusal, else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, AddressNotAllowed):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -1,0 +1,318 @@
+"""The delivery worker: `hiregraph worker`, or inside `hiregraph serve --with-worker`.
+
+One loop per worker:
+
+1. fan out events not fanned out yet into deliveries (`delivery.fan_out`);
+2. claim due deliveries up to the free capacity (`webhook_worker_concurrency` requests in
+   flight per worker, `webhook_endpoint_concurrency` per endpoint across all workers), each
+   under a lease, and commit (`delivery.claim`);
+3. send each in its own task, outside any transaction, and record the attempt and its
+   consequences (`delivery.send`, `delivery.record`);
+4. sleep until woken: by a `NOTIFY` on `hiregraph_events` (a dedicated asyncpg connection
+   LISTENs; `emit` notifies at commit), by a request finishing, by a short retry coming due,
+   or after `webhook_poll_interval` (the fallback that also finds retries and expired leases).
+
+Any number of workers may run against one database. Stopping is graceful: no new claims,
+requests in flight get until their timeout to finish and be recorded, and the leases of any
+left are released so another worker takes them at once. A worker that dies without stopping
+loses nothing: its leases expire after `webhook_lease_seconds` and others reclaim them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.db.engine import Database, plain_url
+from service.settings import Settings
+from service.webhooks import delivery
+from service.webhooks.events import EVENTS_CHANNEL
+from service.webhooks.network import guarded_client
+
+log = logging.getLogger(__name__)
+
+_UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, SQLAlchemyError)
+"""What a lost or refused database connection raises: logged briefly, then retried."""
+
+STOP_GRACE = 2.0
+"""Seconds beyond the request timeout a stopping worker waits for requests in flight."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class Worker:
+    """Delivers webhooks until stopped. `await worker.run()`; `worker.stop()` from elsewhere."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        database_url: str | None = None,
+        *,
+        name: str | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.database_url = database_url
+        """For the LISTEN connection; without it the worker only polls."""
+        self.name = name or worker_name()
+        self._client = client
+        self._own_client = client is None
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._listener: asyncpg.Connection | None = None
+        self._fan_out_due = True
+        """Set by a notification or a poll: there may be events to fan out."""
+        self._successes: list[tuple[delivery.Claim, delivery.Outcome, datetime, asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+        self.delivered = 0
+        """Attempts recorded by this worker (any outcome)."""
+
+    # --- control -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask `run` to finish gracefully."""
+        self._stopping.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def __aenter__(self) -> Worker:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._shutdown()
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = guarded_client(self.settings, max_connections=self.settings.webhook_worker_concurrency)
+        return self._client
+
+    async def run(self) -> None:
+        """Deliver until `stop()` (or cancellation, which stops just as gracefully)."""
+        log.info("webhook worker %s started", self.name)
+        try:
+            while not self._stopping.is_set():
+                await self._listen()
+                try:
+                    await self.tick()
+                except _UNAVAILABLE as exc:
+                    log.warning("webhook worker %s: database unavailable (%s); retrying", self.name, exc)
+                except Exception:
+                    log.exception("webhook worker %s: unexpected error; retrying", self.name)
+                await self._sleep()
+        finally:
+            await self._shutdown()
+            log.info("webhook worker %s stopped", self.name)
+
+    async def tick(self) -> int:
+        """Fan out what is pending and start what is due; return how many requests started.
+
+        The first fan-out and claim share a transaction: an event committed a moment ago is
+        fanned out, leased and on its way after one round of commits."""
+        started = 0
+        first = True
+        while not self._stopping.is_set():
+            free = self.settings.webhook_worker_concurrency - len(self._tasks)
+            async with self.engine.begin() as conn:
+                fanned = 0
+                if first and self._fan_out_due:
+                    self._fan_out_due = False
+                    fanned, _ = await delivery.fan_out_in(conn)
+                claims = await delivery.claim_in(conn, self.name, self.settings, limit=free)
+            for c in claims:
+                task = asyncio.create_task(self._deliver(c), name=f"webhook-delivery-{c.delivery_id}")
+                self._tasks[c.delivery_id] = task
+                task.add_done_callback(self._done(c.delivery_id))
+            started += len(claims)
+            if first and fanned >= delivery.FAN_OUT_BATCH:
+                while (await delivery.fan_out(self.engine))[0] >= delivery.FAN_OUT_BATCH:
+                    pass
+            elif free <= 0 or len(claims) < free:
+                break
+            first = False
+        return started
+
+    async def drain(self, limit: float = 30.0) -> None:
+        """Tick until nothing is due or in flight, for at most `limit` seconds (tests, tools;
+        use the worker as an async context manager to close it after)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while loop.time() < deadline:
+            self._fan_out_due = True
+            started = await self.tick()
+            if self._tasks:
+                await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+            elif not started:
+                return
+        raise TimeoutError("deliveries still due or in flight")
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _done(self, delivery_id: int) -> Callable[[asyncio.Task[None]], None]:
+        def callback(task: asyncio.Task[None]) -> None:
+            self._tasks.pop(delivery_id, None)
+            self._wake.set()
+            if not task.cancelled() and task.exception() is not None:
+                log.error("webhook delivery %s failed unexpectedly", delivery_id, exc_info=task.exception())
+
+        return callback
+
+    async def _deliver(self, c: delivery.Claim) -> None:
+        started = datetime.now(UTC)
+        outcome = await delivery.send(self._http(), c.url, c.msg_id, c.body, c.secrets, self.settings)
+        if outcome.succeeded:
+            await self._record_success(c, outcome, started)
+        else:
+            delay = await delivery.record(self.engine, c, self.name, outcome, self.settings, started)
+            if delay is not None and delay < self.settings.webhook_poll_interval:
+                asyncio.get_running_loop().call_later(delay, self._wake.set)
+        self.delivered += 1
+
+    async def _record_success(self, c: delivery.Claim, outcome: delivery.Outcome, started: datetime) -> None:
+        """Successes are recorded in batches: whatever finished while the previous batch was
+        being written goes in the next one (one statement, one commit)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._successes.append((c, outcome, started, done))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush(), name="webhook-record")
+        await done
+
+    async def _flush(self) -> None:
+        while self._successes:
+            batch, self._successes = self._successes, []
+            try:
+                await delivery.record_successes(self.engine, self.name, [(c, o, at) for c, o, at, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - handed to each waiting delivery
+                for *_, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+            else:
+                for *_, fut in batch:
+                    if not fut.done():
+                        fut.set_result(None)
+
+    async def _sleep(self) -> None:
+        try:
+            async with asyncio.timeout(self.settings.webhook_poll_interval):
+                await self._wake.wait()
+        except TimeoutError:
+            self._fan_out_due = True  # the polling fallback
+        self._wake.clear()
+
+    async def _listen(self) -> None:
+        """(Re)open the LISTEN connection when there is none; polling covers the gaps."""
+        if self.database_url is None or (self._listener is not None and not self._listener.is_closed()):
+            return
+        try:
+            conn = await asyncpg.connect(plain_url(self.database_url), timeout=5)
+            await conn.add_listener(EVENTS_CHANNEL, self._notified)
+            conn.add_termination_listener(self._notified)
+        except _UNAVAILABLE as exc:
+            log.warning("webhook worker %s cannot LISTEN (%s); polling", self.name, exc)
+            return
+        self._listener = conn
+
+    def _notified(self, *_args: Any) -> None:
+        self._fan_out_due = True
+        self._wake.set()
+
+    async def _shutdown(self) -> None:
+        tasks = list(self._tasks.values())
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=self.settings.webhook_timeout + STOP_GRACE)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        if self._flushing is not None:
+            await asyncio.wait([self._flushing])
+        try:
+            released = await delivery.release(self.engine, self.name)
+            if released:
+                log.info("webhook worker %s released %d lease(s)", self.name, released)
+        except _UNAVAILABLE as exc:
+            log.warning("webhook worker %s could not release its leases (%s); they will expire", self.name, exc)
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close(timeout=2)
+            self._listener = None
+        if self._own_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+def worker_engine(database_url: str, settings: Settings) -> AsyncEngine:
+    """The worker's own pool, committing asynchronously (`synchronous_commit = off`).
+
+    That is safe here, and only here: every worker write is repeatable. A commit lost to a
+    database crash loses a lease (the delivery is claimed again), a fan-out (done again; the
+    deliveries are unique per endpoint and event) or a recorded attempt (the request is sent
+    again: delivery is at least once anyway). It makes each worker transaction cost a WAL write
+    instead of a flush. The events themselves are written by the API, synchronously."""
+    size = min(10, settings.webhook_worker_concurrency)
+    return Database(database_url).engine(
+        settings,
+        pool_size=size,
+        max_overflow=settings.webhook_worker_concurrency,
+        connect_args={"server_settings": {"synchronous_commit": "off"}},
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_worker(database_url: str, settings: Settings) -> AsyncIterator[Worker]:
+    """A worker running in the background of this event loop, stopped gracefully on exit."""
+    engine = worker_engine(database_url, settings)
+    worker = Worker(engine, settings, database_url)
+    task = asyncio.create_task(worker.run(), name="webhook-worker")
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        await task
+        await engine.dispose()
+
+
+async def run_worker(database_url: str, settings: Settings) -> None:
+    """`hiregraph worker`: deliver until SIGINT or SIGTERM."""
+    loop = asyncio.get_running_loop()
+    async with running_worker(database_url, settings) as worker:
+        stopped = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopped.set)
+        await stopped.wait()
+        log.info("webhook worker %s stopping", worker.name)
+
+
+def attach_worker(app: Any, database_url: str, settings: Settings) -> None:
+    """Run a worker inside a Starlette app's lifespan (`hiregraph serve --with-worker`)."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        async with inner(a) as state, running_worker(database_url, settings):
+            yield state
+
+    app.router.lifespan_context = lifespan
