@@ -12,7 +12,10 @@ AUDIT_AREA = "audit"
 """Reading the audit log: what every key did is for the companies' administrators only."""
 ERASURE_AREA = "erasure"
 """Erasing a person's data: irreversible and reaching across areas, so `admin` only."""
-ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA)
+WEBHOOKS_AREA = "webhooks"
+"""Webhook endpoints, their delivery logs and single events by ID: an endpoint receives the
+payloads of every event type it subscribes to (data of every area), so `admin` only."""
+ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA, WEBHOOKS_AREA)
 """Areas no `area:access` scope opens: only `admin` reaches them, to read or to write."""
 Access = Literal["read", "write"]
 ADMIN = "admin"

@@ -14,6 +14,7 @@ from service.audit.models import AuditOutcome
 from service.errors import ErrorCode
 from service.pipeline.models import StageKind
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
+from service.webhooks.models import DeliveryStatus, EndpointStatus
 
 
 def expose(cls: type[enum.Enum], description: str, values: dict[str, str]) -> None:
@@ -105,5 +106,26 @@ expose(
         "SUCCEEDED": "It ran and its changes were saved.",
         "REFUSED": "It was refused (invalid input, a missing scope); nothing changed.",
         "FAILED": "An unexpected error stopped it; nothing changed.",
+    },
+)
+expose(
+    EndpointStatus,
+    "Whether a webhook endpoint receives deliveries.",
+    {
+        "ACTIVE": "Deliveries are queued and sent.",
+        "PAUSED": "Deliveries are queued but not sent until the endpoint is resumed (oldest first).",
+        "DISABLED": (
+            "Nothing is queued or sent; set by a 410 answer, continuous failure or an operator. "
+            "Resume to re-enable, then replay what was missed."
+        ),
+    },
+)
+expose(
+    DeliveryStatus,
+    "Where one event's delivery to one endpoint stands.",
+    {
+        "PENDING": "Waiting for its next attempt, or in flight.",
+        "SUCCEEDED": "The receiver answered 2xx.",
+        "FAILED": "Given up: the retry schedule ran out, or the endpoint was disabled. It can be redelivered.",
     },
 )

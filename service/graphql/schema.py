@@ -28,6 +28,8 @@ from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
+from service.webhooks.schema import Mutation as WebhookMutation
+from service.webhooks.schema import Query as WebhookQuery
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +85,19 @@ class NodeQuery:
         return await _with_prefetch(info, list(nodes))
 
 
-Query = merge_types("Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery, AuditQuery))
+Query = merge_types(
+    "Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery, AuditQuery, WebhookQuery)
+)
 Mutation = merge_types(
-    "Mutation", (CompanyMutation, PostingMutation, PipelineMutation, ApplicantMutation, ApplicationMutation)
+    "Mutation",
+    (
+        CompanyMutation,
+        PostingMutation,
+        PipelineMutation,
+        ApplicantMutation,
+        ApplicationMutation,
+        WebhookMutation,
+    ),
 )
 Query.__strawberry_definition__.description = "The root of every read."  # type: ignore[attr-defined]
 Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
