@@ -300,7 +300,17 @@ async def test_the_audit_log_records_who_erased_whom_and_nothing_else(acme, engi
             dict(r._mapping)
             for r in await conn.execute(text("SELECT * FROM audit_events WHERE operation = 'applicantErase'"))
         ]
-        log = [r[0] for r in await conn.execute(text("SELECT row_to_json(a)::text FROM audit_events a ORDER BY id"))]
+        # Every text the log holds (times and random request ids left out: digits of the
+        # phone number can turn up in them by chance).
+        log = [
+            r[0]
+            for r in await conn.execute(
+                text(
+                    "SELECT concat_ws(' ', api_key_name, operation, operation_name, target_ids::text, error_codes::text)"
+                    " FROM audit_events ORDER BY id"
+                )
+            )
+        ]
     [row] = rows
     assert (row["api_key_name"], row["target_ids"], row["outcome"], row["company_id"]) == (
         "acme-key",
