@@ -1,4 +1,5 @@
-"""The ASGI application: the GraphQL endpoint, and health and readiness probes."""
+"""The ASGI application: the GraphQL endpoint (HTTP, and subscriptions over WebSocket), and
+health and readiness probes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from service.auth.service import PrincipalCache
 from service.db import stats
@@ -20,8 +21,10 @@ from service.documents.service import DocumentStore
 from service.graphql.fastpath import CompiledReads
 from service.graphql.http import GraphQLEndpoint
 from service.graphql.schema import build_schema
+from service.graphql.websocket import SubscriptionApp
 from service.ratelimit.service import buckets_for
 from service.settings import Settings
+from service.webhooks.live import EventHub
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
         buckets_for(settings, engine),
         DocumentStore(engine),
     )
+    hub = EventHub(engine)
+    subscriptions = SubscriptionApp(schema, settings, engine, principals, hub)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -64,12 +69,14 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
         try:
             yield
         finally:
+            await hub.close()
             if own_engine:
                 await engine.dispose()
 
     app = Starlette(
         routes=[
             Route("/graphql", endpoint, methods=None),
+            WebSocketRoute("/graphql", subscriptions),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
@@ -78,4 +85,5 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
     app.state.engine = engine
     app.state.principal_cache = principals
     app.state.endpoint = endpoint
+    app.state.event_hub = hub
     return app

@@ -28,6 +28,7 @@ from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
+from service.webhooks.live import Subscription
 from service.webhooks.schema import Mutation as WebhookMutation
 from service.webhooks.schema import Query as WebhookQuery
 
@@ -117,6 +118,7 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[MaskUnexpectedErrors, lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
     )

@@ -1,0 +1,180 @@
+"""GraphQL subscriptions over WebSocket (`graphql-transport-ws`) at `/graphql`.
+
+HTTP requests on `/graphql` go to `GraphQLEndpoint`; WebSocket connections come here, to
+Strawberry's ASGI app configured for `graphql-transport-ws` only. The key is given in
+`connection_init`'s payload: `{"Authorization": "Bearer <key>"}` (`authorization` or
+`apiKey: "<key>"` work too). A missing, unknown or revoked key, or a key limited to trusted
+documents, closes the socket with `4403 Forbidden`.
+
+Only subscription operations are run here (queries and mutations go over HTTP, where rate
+limits and trusted documents apply); each is held to the HTTP limits on tokens, aliases,
+depth and cost per event before it starts. A refused operation gets an `error` message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from graphql import GraphQLError, GraphQLFormattedError, OperationDefinitionNode, OperationType, parse, validate
+from graphql.execution.values import get_variable_values
+from graphql.language import FragmentDefinitionNode
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
+from strawberry.types.unset import UNSET, UnsetType
+
+from service.auth.scopes import Principal
+from service.auth.service import PrincipalCache, principal_for_secret
+from service.graphql.context import Context
+from service.graphql.cost import LimitExceeded, Planner, count_aliases
+from service.settings import Settings
+from service.webhooks.live import EventHub
+
+log = logging.getLogger(__name__)
+
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+NOBODY = Principal(api_key_id=0, name="", company_ids=(), scopes=frozenset())
+"""The principal before `connection_init`: no company, no scope."""
+
+
+@dataclass(eq=False)
+class SubscriptionContext(Context):
+    """A WebSocket connection's context: the key arrives with `connection_init`."""
+
+    connection_params: dict[str, Any] | None = None
+    hub: EventHub | None = field(default=None, repr=False)
+
+
+def secret_from(params: Any) -> str | None:
+    if not isinstance(params, dict):
+        return None
+    value = params.get("Authorization", params.get("authorization"))
+    if isinstance(value, str):
+        scheme, _, token = value.strip().partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+    key = params.get("apiKey")
+    return key.strip() or None if isinstance(key, str) else None
+
+
+class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged and message.get("id") not in self.operations:
+            view: SubscriptionApp = self.view  # type: ignore[assignment]
+            payload = message.get("payload") or {}
+            problem = view.refusal(payload.get("query"), payload.get("variables"), payload.get("operationName"))
+            if problem is not None:
+                await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[problem]))
+                return
+        await super().handle_subscribe(message)
+
+
+class SubscriptionApp(GraphQL[Any, Any]):
+    """Strawberry's ASGI app for WebSocket connections on `/graphql`."""
+
+    graphql_transport_ws_handler_class = _Handler
+
+    def __init__(self, schema: Any, settings: Settings, engine: Any, principals: PrincipalCache, hub: EventHub) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        )
+        self.settings = settings
+        self.engine = engine
+        self.principals = principals
+        self.hub = hub
+        self.core = schema._schema
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> SubscriptionContext:
+        from service.db.engine import session_factory
+
+        return SubscriptionContext(
+            engine=self.engine,
+            sessions=session_factory(self.engine),
+            settings=self.settings,
+            principal=NOBODY,
+            request=request,
+            principal_cache=self.principals,
+            hub=self.hub,
+        )
+
+    async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
+        secret = secret_from(context.connection_params)
+        if secret is None:
+            raise ConnectionRejectionError
+        principal = self.principals.get(secret)
+        if principal is None:
+            async with self.engine.connect() as conn:
+                principal = await principal_for_secret(conn, secret)
+            if principal is None:
+                raise ConnectionRejectionError
+            self.principals.put(secret, principal)
+        if principal.trusted_documents_only:
+            raise ConnectionRejectionError
+        context.principal = principal
+        context._loaders = None
+        log.debug("websocket connection by key %s (%r)", principal.api_key_id, principal.name)
+        return UNSET
+
+    def refusal(self, query: Any, variables: Any, operation_name: Any) -> GraphQLFormattedError | None:
+        """Why this operation may not run over WebSocket (a formatted error), or None."""
+        if not isinstance(query, str):
+            return None  # Strawberry answers that itself
+        s = self.settings
+        try:
+            document = parse(query, max_tokens=s.max_tokens)
+        except GraphQLError as exc:
+            return _refused("GRAPHQL_PARSE_FAILED", exc.message)
+        if validate(self.core, document, max_errors=1):
+            return None  # Strawberry reports validation errors
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+        if len(chosen) != 1:
+            return None  # Strawberry answers a missing or ambiguous operation
+        operation = chosen[0]
+        if operation.operation is not OperationType.SUBSCRIPTION:
+            return _refused(
+                "BAD_REQUEST", "only subscriptions are served over WebSocket: send queries and mutations over HTTP"
+            )
+        aliases = count_aliases(document)
+        if aliases > s.max_aliases:
+            return _refused(
+                "MAX_ALIASES_EXCEEDED", f"the document uses {aliases} aliases; at most {s.max_aliases} are allowed"
+            )
+        coerced = get_variable_values(
+            self.core, operation.variable_definitions or (), variables if isinstance(variables, dict) else {}
+        )
+        if isinstance(coerced, list):
+            return None  # Strawberry reports bad variables
+        try:
+            plan = Planner(
+                self.core,
+                fragments,
+                coerced,
+                max_depth=s.max_depth,
+                max_list_items=s.max_list_items,
+                max_page_size=s.max_page_size,
+            ).plan(operation)
+        except LimitExceeded as exc:
+            return _refused(exc.code, exc.message)
+        if plan.requested > s.max_query_cost:
+            return _refused(
+                "MAX_COST_EXCEEDED",
+                f"each event costs {plan.requested} points; at most {s.max_query_cost} are allowed in one operation",
+            )
+        return None
+
+
+def _refused(code: str, message: str) -> GraphQLFormattedError:
+    return {"message": message, "extensions": {"code": code}}

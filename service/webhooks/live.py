@@ -1,0 +1,308 @@
+"""Live events for GraphQL subscriptions: one LISTEN connection per process, fanned out.
+
+`EventHub` holds one dedicated asyncpg connection (outside the engine's pool), opened on the
+first subscription and closed at application shutdown, that `LISTEN`s on `EVENTS_CHANNEL`.
+Each notification (`<company pk>:<sequence>`) is put on the bounded queue of every
+subscription whose key sees that company. The hub never blocks on a subscriber: one whose
+queue is full is dropped (its stream ends with a `SUBSCRIBER_TOO_SLOW` error) and the others
+go on.
+
+A subscription (`Subscription.events`) holds no connection while it waits: on a notification
+it borrows one from the pool for one statement, loading the company's events past the last
+sequence it has seen up to the notified one, of the types the key may read. A company's
+events commit in sequence order, so every event is delivered once, in order, even when
+notifications arrive late or several at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import asyncpg
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry import Info
+
+from service.applications.models import Application
+from service.auth.scopes import Principal
+from service.graphql.ids import InvalidId, from_global_id, to_global_id
+from service.graphql.loaders import one_of, tenant_scope
+from service.postings.models import Posting
+from service.webhooks.events import EVENTS_CHANNEL
+from service.webhooks.schema import EVENT_TYPE_LIST, _feed_types
+from service.webhooks.types import EVENT, Event
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 1000
+"""Notifications a subscription may have waiting; past that it is dropped as too slow."""
+
+_DROPPED = "dropped"
+_LOST = "lost"
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    company_ids: frozenset[int]
+    queue: asyncio.Queue[tuple[int, int] | str] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    dropped: bool = False
+
+    def offer(self, item: tuple[int, int] | str) -> None:
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.dropped = True
+            # Make room for the marker: what was queued is not delivered anyway.
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+            self.queue.put_nowait(_DROPPED)
+
+
+class EventHub:
+    """One `LISTEN` connection per process, fanning notifications out to subscriptions."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._conn: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._subscribers: set[_Subscriber] = set()
+        self._closed = False
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def _ensure_listening(self) -> None:
+        async with self._lock:
+            if self._closed:
+                raise RuntimeError("the event hub is shut down")
+            if self._conn is not None and not self._conn.is_closed():
+                return
+            cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+            for option in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback"):
+                cparams.pop(option, None)
+            conn = await asyncpg.connect(*cargs, **cparams)
+            conn.add_termination_listener(self._on_terminated)
+            await conn.add_listener(EVENTS_CHANNEL, self._on_notify)
+            self._conn = conn
+            log.info("listening for events on %s", EVENTS_CHANNEL)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            company_text, sequence_text = payload.split(":", 1)
+            item = (int(company_text), int(sequence_text))
+        except ValueError:
+            log.warning("ignoring a malformed event notification: %r", payload[:100])
+            return
+        for subscriber in list(self._subscribers):
+            if item[0] in subscriber.company_ids:
+                subscriber.offer(item)
+
+    def _on_terminated(self, _conn: Any) -> None:
+        if self._closed:
+            return  # closed on purpose, at shutdown
+        log.warning("the event LISTEN connection was lost; ending live subscriptions")
+        self._conn = None
+        for subscriber in list(self._subscribers):
+            subscriber.offer(_LOST)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, company_ids: tuple[int, ...]) -> AsyncIterator[_Subscriber]:
+        """Register a subscriber for these companies' notifications while the block runs."""
+        await self._ensure_listening()
+        subscriber = _Subscriber(frozenset(company_ids))
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    async def close(self) -> None:
+        """Stop listening (at application shutdown); live subscriptions end."""
+        async with self._lock:
+            self._closed = True
+            conn, self._conn = self._conn, None
+        for subscriber in list(self._subscribers):
+            subscriber.offer(_LOST)
+        if conn is not None and not conn.is_closed():
+            try:
+                await conn.remove_listener(EVENTS_CHANNEL, self._on_notify)
+            except Exception:
+                log.debug("removing the listener failed", exc_info=True)
+            await conn.close(timeout=5)
+
+
+# --- the subscription ---------------------------------------------------------------------------
+
+
+def _error(code: str, message: str, **extensions: Any) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+async def _posting_pk(engine: AsyncEngine, principal: Principal, value: str) -> int:
+    try:
+        type_name, pk = from_global_id(value)
+    except InvalidId:
+        type_name, pk = "", 0
+    if type_name != "Posting":
+        raise _error("INVALID_ID", f"`postingId`: {value!r} is not a valid Posting ID", argument="postingId")
+    async with engine.connect() as conn:
+        found = (
+            await conn.execute(
+                select(Posting.id).where(Posting.id == pk, one_of(Posting.company_id, principal.company_ids))
+            )
+        ).first()
+    if found is None:
+        raise _error("NOT_FOUND", "`postingId`: no such posting", argument="postingId")
+    return pk
+
+
+async def _marks(engine: AsyncEngine, company_ids: tuple[int, ...]) -> dict[int, int]:
+    """The last sequence number of each company now: the subscription starts after it."""
+    c = EVENT.table.c
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(c.company_id, c.sequence)
+            .distinct(c.company_id)
+            .where(tenant_scope(EVENT, company_ids))
+            .order_by(c.company_id, c.sequence.desc())
+        )
+        return {row.company_id: row.sequence for row in rows}
+
+
+def _about_posting(data: Any, posting_gid: str, note_apps: set[str]) -> bool:
+    if not isinstance(data, dict):
+        return False
+    posting = data.get("posting")
+    if isinstance(posting, dict) and posting.get("id") == posting_gid:
+        return True
+    application = data.get("application")
+    if isinstance(application, dict) and application.get("postingId") == posting_gid:
+        return True
+    note = data.get("note")
+    return isinstance(note, dict) and note.get("applicationId") in note_apps
+
+
+async def _load(
+    engine: AsyncEngine,
+    company_id: int,
+    after: int,
+    upto: int,
+    types: list[str],
+    posting_pk: int | None,
+) -> list[Any]:
+    """The company's events with `after < sequence <= upto` of `types`, in order; with
+    `posting_pk`, only those about that posting. At most two statements, one connection."""
+    c = EVENT.table.c
+    async with engine.connect() as conn:
+        rows = list(
+            await conn.execute(
+                select(*EVENT.columns)
+                .where(and_(c.company_id == company_id, c.sequence > after, c.sequence <= upto), one_of(c.type, types))
+                .order_by(c.sequence)
+            )
+        )
+        if posting_pk is None or not rows:
+            return rows
+        posting_gid = to_global_id("Posting", posting_pk)
+        note_app_pks = set()
+        for row in rows:
+            note = row.payload.get("note") if isinstance(row.payload, dict) else None
+            if isinstance(note, dict):
+                try:
+                    kind, pk = from_global_id(str(note.get("applicationId")))
+                except InvalidId:
+                    continue
+                if kind == "Application":
+                    note_app_pks.add(pk)
+        note_apps: set[str] = set()
+        if note_app_pks:
+            found = await conn.execute(
+                select(Application.id).where(
+                    one_of(Application.id, sorted(note_app_pks)),
+                    Application.posting_id == posting_pk,
+                    Application.company_id == company_id,
+                )
+            )
+            note_apps = {to_global_id("Application", pk) for (pk,) in found}
+    return [row for row in rows if _about_posting(row.payload, posting_gid, note_apps)]
+
+
+async def event_stream(
+    info: Info, types: list[str] | None, posting_id: strawberry.ID | None
+) -> AsyncGenerator[Event, None]:
+    context = info.context
+    hub: EventHub | None = getattr(context, "hub", None)
+    if hub is None:
+        raise _error("BAD_REQUEST", "subscriptions are served over WebSocket (graphql-transport-ws) only")
+    principal: Principal = context.principal
+    engine: AsyncEngine = context.engine
+    wanted = _feed_types(principal, types)
+    posting_pk = await _posting_pk(engine, principal, posting_id) if posting_id is not None else None
+    async with hub.subscribe(principal.company_ids) as subscriber:
+        marks = await _marks(engine, principal.company_ids)
+        while True:
+            item = await subscriber.queue.get()
+            if item == _DROPPED:
+                raise _error(
+                    "SUBSCRIBER_TOO_SLOW",
+                    f"more than {QUEUE_SIZE} notifications were waiting: the subscription was dropped; "
+                    "catch up with `Query.events` and subscribe again",
+                )
+            if item == _LOST:
+                raise _error("UNAVAILABLE", "the event stream was interrupted; subscribe again")
+            assert isinstance(item, tuple)
+            company_id, sequence = item
+            seen = marks.get(company_id, 0)
+            if sequence <= seen:
+                continue
+            rows = await _load(engine, company_id, seen, sequence, wanted, posting_pk) if wanted else []
+            marks[company_id] = sequence
+            for row in rows:
+                context._loaders = None  # each event's related objects as they are now
+                yield EVENT.from_row(row._mapping)
+
+
+@strawberry.type(description="The root of every subscription (over WebSocket, `graphql-transport-ws`).")
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "Events of the companies this key may see as they commit, with the envelopes webhooks send. "
+            "Starts with the next event committed (catch up on earlier ones with `Query.events`). Only event "
+            "types the key's read scopes cover: `posting.*` postings:read, `applicant.*` applicants:read, "
+            "`application.*` and `note.*` applications:read."
+        )
+    )
+    async def events(
+        self,
+        info: Info,
+        types: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description=f"Only events of these types: {EVENT_TYPE_LIST}. Omitted: every type the key may read."
+            ),
+        ] = None,
+        posting_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=(
+                    "Only events about this posting: `posting.*` of it, `application.*` of its applications and "
+                    "`note.*` on them (`applicant.*` events are about no posting and are left out)."
+                )
+            ),
+        ] = None,
+    ) -> AsyncGenerator[Event, None]:
+        async for event in event_stream(info, types, posting_id):
+            yield event
+
+
+__all__ = ["EventHub", "Subscription"]

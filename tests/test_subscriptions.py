@@ -1,0 +1,305 @@
+"""GraphQL subscriptions over `graphql-transport-ws`, against a real server subprocess.
+
+The server runs once for this module (subscriptions do not depend on the read path, so these
+tests are not run once per path); every test makes its own tenants with fresh slugs, so no
+table needs emptying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from service.auth.service import create_api_key
+from service.db.engine import Database, session_factory
+from service.graphql.ids import to_global_id
+from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
+
+PROTOCOL = Subprotocol("graphql-transport-ws")
+WAIT = 5.0
+QUIET = 0.5
+_slugs = itertools.count()
+
+EVENTS = """
+subscription($types: [String!], $postingId: ID) {
+  events(types: $types, postingId: $postingId) { id type sequence version data company { id } }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder: Path = tmp_path_factory.mktemp("live-subscriptions")
+    live = start_server(migrated_url, folder / "server.log")
+    try:
+        yield live
+    finally:
+        stop_server(live)
+
+
+@pytest.fixture(scope="module")
+async def db(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = Database(migrated_url).engine()
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def no_server_errors(server: LiveServer) -> Iterator[None]:
+    mark = server.mark()
+    yield
+    assert server.errors_since(mark) == [], server.log_tail()
+
+
+async def tenant(db: AsyncEngine, server: LiveServer, name: str) -> LiveTenant:
+    return await create_tenant(db, server, f"{name}-{next(_slugs)}-{id(server) % 10_000}")
+
+
+async def second_key(db: AsyncEngine, company_pk: int, scopes: list[str]) -> str:
+    async with session_factory(db)() as session, session.begin():
+        _, secret = await create_api_key(session, name="second", company_ids=[company_pk], scopes=scopes)
+    return secret
+
+
+async def mutate(t: LiveTenant, name: str, input: dict[str, Any], selection: str = "__typename") -> dict[str, Any]:
+    type_name = name[0].upper() + name[1:] + "Input"
+    query = f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} errors {{ message }} }} }}"
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            t.server.graphql_url, json={"query": query, "variables": {"input": input}}, headers=t.headers
+        )
+    body = r.json()
+    assert r.status_code == 200 and not body.get("errors"), body
+    payload: dict[str, Any] = body["data"][name]
+    assert payload["errors"] == [], payload
+    return payload
+
+
+async def open_posting(t: LiveTenant, title: str = "Engineer") -> dict[str, Any]:
+    created = await mutate(
+        t, "postingCreate", {"companyId": t.company_id, "title": title}, "posting { id stages { id name } }"
+    )
+    await mutate(t, "postingPublish", {"id": created["posting"]["id"]})
+    posting: dict[str, Any] = created["posting"]
+    return posting
+
+
+async def application(t: LiveTenant, posting_id: str, name: str = "Ada") -> str:
+    applicant = await mutate(t, "applicantCreate", {"companyId": t.company_id, "name": name}, "applicant { id }")
+    applied = await mutate(
+        t,
+        "applicationSubmit",
+        {"applicantId": applicant["applicant"]["id"], "postingId": posting_id},
+        "application { id }",
+    )
+    application_id: str = applied["application"]["id"]
+    return application_id
+
+
+class Socket:
+    """One graphql-transport-ws connection."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def recv(self, wait: float = WAIT) -> dict[str, Any]:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
+        return message
+
+    async def subscribe(self, id: str, variables: dict[str, Any] | None = None, query: str = EVENTS) -> None:
+        await self.send({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
+
+    async def events(self, id: str, count: int) -> list[dict[str, Any]]:
+        out = []
+        while len(out) < count:
+            message = await self.recv()
+            assert message.get("id") == id and message["type"] == "next", message
+            assert "errors" not in message["payload"], message
+            out.append(message["payload"]["data"]["events"])
+        return out
+
+    async def quiet(self) -> None:
+        with pytest.raises(TimeoutError):
+            message = await self.recv(QUIET)
+            print("unexpected:", message)
+
+
+async def connected(server: LiveServer, params: dict[str, Any]) -> Socket:
+    ws = await connect(server.graphql_url.replace("http://", "ws://"), subprotocols=[PROTOCOL])
+    assert ws.subprotocol == PROTOCOL
+    socket = Socket(ws)
+    await socket.send({"type": "connection_init", "payload": params})
+    return socket
+
+
+async def authenticated(server: LiveServer, secret: str) -> Socket:
+    socket = await connected(server, {"Authorization": f"Bearer {secret}"})
+    assert await socket.recv() == {"type": "connection_ack"}
+    # The subscription is registered with the hub only when the stream starts: a ping's pong
+    # after `subscribe` does not prove that, so tests wait a moment after subscribing.
+    return socket
+
+
+async def subscribed(socket: Socket, id: str, variables: dict[str, Any] | None = None) -> None:
+    await socket.subscribe(id, variables)
+    await asyncio.sleep(0.3)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+async def test_a_move_streams_to_the_company_and_to_nobody_else(server, db, no_server_errors):
+    acme = await tenant(db, server, "acme")
+    globex = await tenant(db, server, "globex")
+    mine = await authenticated(server, acme.secret)
+    theirs = await authenticated(server, globex.secret)
+    await subscribed(mine, "1")
+    await subscribed(theirs, "g")
+
+    posting = await open_posting(acme)
+    app_id = await application(acme, posting["id"])
+    first, second = posting["stages"][0], posting["stages"][1]
+    await mutate(acme, "applicationMove", {"id": app_id, "stageId": second["id"]})
+
+    got = await mine.events("1", 4)
+    assert [e["type"] for e in got] == [
+        "posting.published",
+        "applicant.created",
+        "application.created",
+        "application.stage_changed",
+    ]
+    assert [e["sequence"] for e in got] == [1, 2, 3, 4]
+    assert {e["company"]["id"] for e in got} == {acme.company_id}
+    moved = got[3]["data"]
+    assert moved["application"]["id"] == app_id
+    assert moved["application"]["postingId"] == posting["id"]
+    assert moved["previousStage"]["id"] == first["id"] and moved["stage"]["id"] == second["id"]
+    assert moved["stage"]["name"] == second["name"]
+
+    # globex's subscriber saw nothing of acme's: its first message is its own company's event.
+    await mutate(globex, "applicantCreate", {"companyId": globex.company_id, "name": "Grace"})
+    [own] = await theirs.events("g", 1)
+    assert (own["type"], own["sequence"], own["company"]["id"]) == ("applicant.created", 1, globex.company_id)
+    await mine.quiet()
+    await mine.ws.close()
+    await theirs.ws.close()
+
+
+async def test_read_scopes_filter_types_and_posting_id_filters_events(server, db, no_server_errors):
+    acme = await tenant(db, server, "acme")
+    board_posting = await open_posting(acme, "Board")
+    other_posting = await open_posting(acme, "Other")
+    app_id = await application(acme, board_posting["id"], "Ada")
+
+    postings_only = await authenticated(server, await second_key(db, acme.company_pk, ["postings:read"]))
+    board = await authenticated(server, acme.secret)
+    await subscribed(postings_only, "p")
+    await subscribed(board, "b", {"postingId": board_posting["id"]})
+
+    other_app = await application(acme, other_posting["id"], "Bob")  # another posting: not on the board
+    await mutate(acme, "applicationMove", {"id": other_app, "stageId": other_posting["stages"][1]["id"]})
+    await mutate(acme, "applicationMove", {"id": app_id, "stageId": board_posting["stages"][1]["id"]})
+    await mutate(acme, "noteCreate", {"applicationId": other_app, "body": "elsewhere"})
+    await mutate(acme, "noteCreate", {"applicationId": app_id, "body": "strong"})
+    await mutate(acme, "postingClose", {"id": other_posting["id"]})
+    await mutate(acme, "postingClose", {"id": board_posting["id"]})
+
+    got = await board.events("b", 3)
+    assert [e["type"] for e in got] == ["application.stage_changed", "note.created", "posting.closed"]
+    assert got[0]["data"]["application"]["id"] == app_id
+    assert got[1]["data"]["note"]["applicationId"] == app_id
+    assert got[2]["data"]["posting"]["id"] == board_posting["id"]
+    await board.quiet()
+
+    # No applicant, application or note event for a key that cannot read them.
+    got = await postings_only.events("p", 2)
+    assert [(e["type"], e["data"]["posting"]["id"]) for e in got] == [
+        ("posting.closed", other_posting["id"]),
+        ("posting.closed", board_posting["id"]),
+    ]
+    await postings_only.quiet()
+
+    # Asking for a type the key may not read is refused, in the stream.
+    await postings_only.subscribe("x", {"types": ["application.created"]})
+    refused = await postings_only.recv()
+    assert refused["id"] == "x" and refused["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await postings_only.recv() == {"id": "x", "type": "complete"}
+    await postings_only.ws.close()
+    await board.ws.close()
+
+
+async def test_types_argument_and_complete_stop_the_stream(server, db, no_server_errors):
+    acme = await tenant(db, server, "acme")
+    socket = await authenticated(server, acme.secret)
+    await subscribed(socket, "all")
+    await subscribed(socket, "applicants", {"types": ["applicant.created"]})
+    await mutate(acme, "applicantCreate", {"companyId": acme.company_id, "name": "Ada"})
+    one, two = await socket.recv(), await socket.recv()
+    assert {one["id"], two["id"]} == {"all", "applicants"}
+
+    await socket.send({"id": "all", "type": "complete"})
+    await asyncio.sleep(0.2)
+    posting = await open_posting(acme)  # posting.published: `all` would have had it
+    await mutate(acme, "applicantCreate", {"companyId": acme.company_id, "name": "Bob"})
+    [event] = await socket.events("applicants", 1)
+    assert (event["type"], event["sequence"]) == ("applicant.created", 3)
+    await socket.quiet()
+    assert posting["id"]
+    await socket.ws.close()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"Authorization": "Bearer hg_not-a-key"},
+        {"Authorization": "Basic abc"},
+        {"apiKey": ""},
+    ],
+)
+async def test_a_bad_key_is_refused_with_4403(server, params):
+    socket = await connected(server, params)
+    with pytest.raises(ConnectionClosed) as closed:
+        await socket.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_other_ways_to_give_the_key_and_queries_are_refused(server, db, no_server_errors):
+    acme = await tenant(db, server, "acme")
+    for params in ({"authorization": f"Bearer {acme.secret}"}, {"apiKey": acme.secret}):
+        socket = await connected(server, params)
+        assert await socket.recv() == {"type": "connection_ack"}
+        await socket.ws.close()
+
+    socket = await authenticated(server, acme.secret)
+    await socket.subscribe("q", query="{ companies { nodes { id } } }")
+    refused = await socket.recv()
+    assert refused["type"] == "error" and refused["id"] == "q"
+    assert refused["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+    await socket.subscribe("bad", {"postingId": to_global_id("Posting", 10**9)})
+    answer = await socket.recv()
+    assert answer["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    await socket.ws.close()
+
+
+async def test_a_subscription_over_http_is_refused(server, db):
+    acme = await tenant(db, server, "acme")
+    async with httpx.AsyncClient() as client:
+        r = await client.post(server.graphql_url, json={"query": EVENTS}, headers=acme.headers)
+    assert r.status_code in (200, 400)
+    assert r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
