@@ -428,7 +428,10 @@ WITH input AS (
 ), attempt AS (
     INSERT INTO webhook_delivery_attempts
         (company_id, delivery_id, attempted_at, status_code, latency_ms, response_excerpt)
-    SELECT company_id, delivery_id, attempted_at, status_code, latency_ms, excerpt FROM input
+    -- Deliveries deleted meanwhile (their endpoint or event was) are skipped, so one of them
+    -- cannot roll back the record of the whole batch.
+    SELECT company_id, delivery_id, attempted_at, status_code, latency_ms, excerpt FROM input i
+    WHERE EXISTS (SELECT FROM webhook_deliveries d WHERE d.id = i.delivery_id)
 ), done AS (
     UPDATE webhook_deliveries d
     SET status = 'SUCCEEDED', attempts = d.attempts + 1, delivered_at = now(), last_status_code = i.status_code,
