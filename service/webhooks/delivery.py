@@ -153,6 +153,9 @@ class Claim:
     body: bytes
 
 
+ENDPOINT_LOCKS = 1_786_401
+"""The advisory-lock namespace (first key) of per-endpoint claim locks."""
+
 CLAIM = text(
     """
 WITH candidates AS (
@@ -170,7 +173,7 @@ WITH candidates AS (
               AND f.lease_expires_at > now()
         ))
     ) d
-    WHERE e.status = 'ACTIVE'
+    WHERE e.status = 'ACTIVE' AND e.id = ANY(CAST(:endpoints AS bigint[]))
     ORDER BY d.next_attempt_at, d.id
     LIMIT :limit
 ), locked AS (
@@ -198,14 +201,30 @@ async def claim(engine: AsyncEngine, owner: str, settings: Settings, *, limit: i
         return await claim_in(conn, owner, settings, limit=limit)
 
 
+LOCK_ENDPOINTS = text(
+    f"""
+SELECT id FROM webhook_endpoints
+WHERE status = 'ACTIVE' AND pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer))
+"""
+)
+
+
 async def claim_in(conn: AsyncConnection, owner: str, settings: Settings, *, limit: int) -> list[Claim]:
-    """`claim` in the caller's transaction: the leases hold once it commits."""
+    """`claim` in the caller's transaction: the leases hold once it commits.
+
+    Claims for one endpoint are serialised across workers: the endpoints are locked first (a
+    worker skips those another is claiming for), and the claim, a later statement, counts the
+    leases in flight after any earlier claimer committed, so the cap holds across workers."""
     if limit <= 0:
+        return []
+    endpoints = (await conn.execute(LOCK_ENDPOINTS)).scalars().all()
+    if not endpoints:
         return []
     rows = (
         await conn.execute(
             CLAIM,
             {
+                "endpoints": list(endpoints),
                 "limit": limit,
                 "owner": owner,
                 "lease": settings.webhook_lease_seconds,
