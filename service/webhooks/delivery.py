@@ -203,28 +203,34 @@ async def claim(engine: AsyncEngine, owner: str, settings: Settings, *, limit: i
 
 LOCK_ENDPOINTS = text(
     f"""
-SELECT id FROM webhook_endpoints
-WHERE status = 'ACTIVE' AND pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer))
+SELECT id, pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer)) AS locked
+FROM webhook_endpoints WHERE status = 'ACTIVE'
 """
 )
 
 
-async def claim_in(conn: AsyncConnection, owner: str, settings: Settings, *, limit: int) -> list[Claim]:
+async def claim_in(
+    conn: AsyncConnection, owner: str, settings: Settings, *, limit: int, contended: set[int] | None = None
+) -> list[Claim]:
     """`claim` in the caller's transaction: the leases hold once it commits.
 
     Claims for one endpoint are serialised across workers: the endpoints are locked first (a
     worker skips those another is claiming for), and the claim, a later statement, counts the
-    leases in flight after any earlier claimer committed, so the cap holds across workers."""
+    leases in flight after any earlier claimer committed, so the cap holds across workers.
+    Endpoints skipped that way are added to `contended`, for the caller to try again soon."""
     if limit <= 0:
         return []
-    endpoints = (await conn.execute(LOCK_ENDPOINTS)).scalars().all()
+    rows = (await conn.execute(LOCK_ENDPOINTS)).all()
+    endpoints = [r.id for r in rows if r.locked]
+    if contended is not None:
+        contended.update(r.id for r in rows if not r.locked)
     if not endpoints:
         return []
     rows = (
         await conn.execute(
             CLAIM,
             {
-                "endpoints": list(endpoints),
+                "endpoints": endpoints,
                 "limit": limit,
                 "owner": owner,
                 "lease": settings.webhook_lease_seconds,

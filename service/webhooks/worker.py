@@ -51,6 +51,10 @@ STOP_GRACE = 2.0
 """Seconds beyond the request timeout a stopping worker waits for requests in flight."""
 
 
+CONTENDED_RETRY = 0.01
+"""Seconds before claiming again for endpoints another worker was claiming for."""
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
@@ -134,6 +138,7 @@ class Worker:
         fanned out, leased and on its way after one round of commits."""
         started = 0
         first = True
+        contended: set[int] = set()
         while not self._stopping.is_set():
             free = self.settings.webhook_worker_concurrency - len(self._tasks)
             async with self.engine.begin() as conn:
@@ -141,7 +146,7 @@ class Worker:
                 if first and self._fan_out_due:
                     self._fan_out_due = False
                     fanned, _ = await delivery.fan_out_in(conn)
-                claims = await delivery.claim_in(conn, self.name, self.settings, limit=free)
+                claims = await delivery.claim_in(conn, self.name, self.settings, limit=free, contended=contended)
             for c in claims:
                 task = asyncio.create_task(self._deliver(c), name=f"webhook-delivery-{c.delivery_id}")
                 self._tasks[c.delivery_id] = task
@@ -153,6 +158,10 @@ class Worker:
             elif free <= 0 or len(claims) < free:
                 break
             first = False
+        if contended:
+            # Another worker was claiming for these endpoints: look again in a moment rather
+            # than at the next notification or poll.
+            asyncio.get_running_loop().call_later(CONTENDED_RETRY, self._wake.set)
         return started
 
     async def drain(self, limit: float = 30.0) -> None:
