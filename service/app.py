@@ -1,5 +1,5 @@
-"""The ASGI application: the GraphQL endpoint (HTTP, and subscriptions over WebSocket), and
-health and readiness probes."""
+"""The ASGI application: the GraphQL endpoint (HTTP, and subscriptions over WebSocket), the
+receiver of ATS webhooks, and health and readiness probes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from service.graphql.fastpath import CompiledReads
 from service.graphql.http import GraphQLEndpoint
 from service.graphql.schema import build_schema
 from service.graphql.websocket import SubscriptionApp
+from service.integrations.receiver import InboundReceiver
 from service.ratelimit.service import buckets_for
 from service.settings import Settings
 from service.webhooks.live import EventHub
@@ -77,6 +78,11 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
         routes=[
             Route("/graphql", endpoint, methods=None),
             WebSocketRoute("/graphql", subscriptions),
+            Route(
+                "/webhooks/ats/{integration_id}",
+                InboundReceiver(settings, session_factory(engine)).handle,
+                methods=["POST"],
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -86,6 +86,11 @@ class Settings:
     """Seconds of continuous failure after which an endpoint is disabled."""
     webhook_secret_grace: float = 24 * 3600.0
     """Seconds the previous secret keeps signing after a rotation."""
+    inbound_max_body: int = 1_000_000
+    """The largest inbound ATS webhook body accepted, in bytes (413 above)."""
+    inbound_retry_schedule: tuple[float, ...] = (10.0, 60.0, 300.0, 1800.0, 7200.0)
+    """Seconds to wait after each failed attempt to apply an inbound delivery; after the last
+    it is FAILED, kept with its error, until retried through GraphQL."""
 
     @property
     def production(self) -> bool:
@@ -150,4 +155,6 @@ class Settings:
             webhook_poll_interval=float(e.get("HIREGRAPH_WEBHOOK_POLL_INTERVAL", d.webhook_poll_interval)),
             webhook_disable_after=float(e.get("HIREGRAPH_WEBHOOK_DISABLE_AFTER", d.webhook_disable_after)),
             webhook_secret_grace=float(e.get("HIREGRAPH_WEBHOOK_SECRET_GRACE", d.webhook_secret_grace)),
+            inbound_max_body=int(e.get("HIREGRAPH_INBOUND_MAX_BODY", d.inbound_max_body)),
+            inbound_retry_schedule=_seconds(e.get("HIREGRAPH_INBOUND_RETRY_SCHEDULE")) or d.inbound_retry_schedule,
         )

@@ -23,6 +23,8 @@ from service.settings import Settings
 from tests.helpers import Api, TenantFactory
 
 TABLES = (
+    "inbound_deliveries",
+    "integrations",
     "webhook_delivery_attempts",
     "webhook_deliveries",
     "webhook_endpoints",

@@ -73,11 +73,13 @@ async def submit(
     applied_at: datetime | None,
     actor: str | None,
     origin: str | None = None,
+    require_open: bool = True,
 ) -> tuple[Application, bool]:
     """Apply `applicant` to `posting`; return (application, created).
 
     Idempotent: a second submission of the same pair returns the first application unchanged
-    (and emits nothing); a new one emits `application.created`.
+    (and emits nothing); a new one emits `application.created`. Mirroring an ATS passes
+    `require_open=False`: its applications exist whatever the posting's status here.
     """
     if applicant.company_id != posting.company_id:
         raise not_found("postingId", "posting")
@@ -88,7 +90,7 @@ async def submit(
     problems = Collector()
     clean_source = validation.text(problems, source, "source", max_length=200)
     problems.raise_if_any()
-    if posting.status is not PostingStatus.OPEN:
+    if require_open and posting.status is not PostingStatus.OPEN:
         raise DomainError(ErrorCode.POSTING_NOT_OPEN, f"the posting is {posting.status.value}, not OPEN", "postingId")
     first = (
         await session.execute(

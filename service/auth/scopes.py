@@ -15,7 +15,9 @@ ERASURE_AREA = "erasure"
 WEBHOOKS_AREA = "webhooks"
 """Webhook endpoints, their delivery logs and single events by ID: an endpoint receives the
 payloads of every event type it subscribes to (data of every area), so `admin` only."""
-ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA, WEBHOOKS_AREA)
+INTEGRATIONS_AREA = "integrations"
+"""ATS integrations and their inboxes: records of every area arrive through them, so `admin` only."""
+ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA, WEBHOOKS_AREA, INTEGRATIONS_AREA)
 """Areas no `area:access` scope opens: only `admin` reaches them, to read or to write."""
 Access = Literal["read", "write"]
 ADMIN = "admin"

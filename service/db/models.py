@@ -7,7 +7,7 @@ from service.auth.models import ApiKey, ApiKeyCompany
 from service.companies.models import Company
 from service.db.base import Base
 from service.documents.models import PersistedDocument
-from service.integrations.models import ExternalRef
+from service.integrations.models import ExternalRef, InboundDelivery, Integration
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
@@ -31,6 +31,8 @@ __all__ = [
     "Event",
     "EventSequence",
     "ExternalRef",
+    "InboundDelivery",
+    "Integration",
     "Note",
     "PersistedDocument",
     "PipelineStage",

@@ -12,6 +12,7 @@ import strawberry
 from service.applications.models import ApplicationStatus
 from service.audit.models import AuditOutcome
 from service.errors import ErrorCode
+from service.integrations.models import InboundStatus, IntegrationStatus, Provider
 from service.pipeline.models import StageKind
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
 from service.webhooks.models import DeliveryStatus, EndpointStatus
@@ -127,5 +128,35 @@ expose(
         "PENDING": "Waiting for its next attempt, or in flight.",
         "SUCCEEDED": "The receiver answered 2xx.",
         "FAILED": "Given up: the retry schedule ran out, or the endpoint was disabled. It can be redelivered.",
+    },
+)
+expose(
+    Provider,
+    "The ATS an integration connects: it decides how deliveries are verified and read.",
+    {
+        "GREENHOUSE": "Greenhouse Harvest webhooks (`Signature: sha256 <hex>`).",
+        "LEVER": "Lever webhooks (`signature` over `token` + `triggeredAt` in the body).",
+        "ASHBY": "Ashby webhooks (`Ashby-Signature: sha256=<hex>`).",
+        "WORKABLE": "Workable webhooks (`X-Workable-Signature`).",
+        "STANDARD": "Any Standard Webhooks sender using Hiregraph's event shapes (`webhook-signature`).",
+    },
+)
+expose(
+    IntegrationStatus,
+    "Whether an integration's deliveries are received and applied.",
+    {
+        "ACTIVE": "Deliveries are received and applied.",
+        "PAUSED": "Deliveries are received and stored, and applied when it is resumed.",
+        "DISABLED": "Deliveries are refused (404).",
+    },
+)
+expose(
+    InboundStatus,
+    "Where an inbound ATS delivery stands.",
+    {
+        "PENDING": "Stored; waiting to be applied, or for its next attempt after a failure.",
+        "APPLIED": "Its changes were applied.",
+        "SKIPPED": "Understood and not applied: a type not covered, a ping, or older than what is stored.",
+        "FAILED": "Applying failed on every attempt; its error is kept. It can be retried.",
     },
 )

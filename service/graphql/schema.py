@@ -25,6 +25,8 @@ from service.graphql.errors import MaskUnexpectedErrors
 from service.graphql.ids import InvalidId, from_global_id
 from service.graphql.prefetch import prefetch_nodes
 from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
+from service.integrations.schema import Mutation as IntegrationMutation
+from service.integrations.schema import Query as IntegrationQuery
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
@@ -87,7 +89,17 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (NodeQuery, CompanyQuery, PostingQuery, ApplicantQuery, ApplicationQuery, AuditQuery, WebhookQuery)
+    "Query",
+    (
+        NodeQuery,
+        CompanyQuery,
+        PostingQuery,
+        ApplicantQuery,
+        ApplicationQuery,
+        AuditQuery,
+        WebhookQuery,
+        IntegrationQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -98,6 +110,7 @@ Mutation = merge_types(
         ApplicantMutation,
         ApplicationMutation,
         WebhookMutation,
+        IntegrationMutation,
     ),
 )
 Query.__strawberry_definition__.description = "The root of every read."  # type: ignore[attr-defined]

@@ -1,9 +1,105 @@
+"""ATS integrations: a company's connection to Greenhouse, Lever, Ashby, Workable or any
+Standard-Webhooks sender; the inbox of the deliveries they push to us; and the external
+references that tie their records to ours.
+
+An inbound delivery is stored raw the moment its signature checks out (`inbound_deliveries`)
+and applied later by the worker (`service.integrations.processing`), so the sender gets its
+2xx quickly and nothing is lost if applying fails: a failed entry keeps its error and can be
+retried.
+"""
+
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk
+from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+
+
+class Provider(enum.Enum):
+    GREENHOUSE = "greenhouse"
+    LEVER = "lever"
+    ASHBY = "ashby"
+    WORKABLE = "workable"
+    STANDARD = "standard"
+    """Any sender signing per the Standard Webhooks specification, sending Hiregraph's own
+    event shapes (another Hiregraph, or a partner that adopted them)."""
+
+
+class IntegrationStatus(enum.Enum):
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    """Deliveries are still received and stored, but not applied until resumed."""
+    DISABLED = "DISABLED"
+    """Deliveries are refused (404), as for an unknown integration."""
+
+
+class Integration(IdMixin, TimestampMixin, Base):
+    __tablename__ = "integrations"
+    __table_args__ = (UniqueConstraint("company_id", "name"),)
+
+    company_id: Mapped[int] = company_fk()
+    provider: Mapped[Provider] = mapped_column(str_enum(Provider, "integration_provider"))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[IntegrationStatus] = mapped_column(
+        str_enum(IntegrationStatus, "integration_status"), server_default=text("'ACTIVE'")
+    )
+    secret: Mapped[str] = mapped_column(String(500))
+    """The inbound signing secret (HMAC key, or `whsec_…` for Standard Webhooks). Kept in
+    clear because verifying needs it; never readable through the API after creation."""
+    previous_secret: Mapped[str | None] = mapped_column(String(500))
+    previous_secret_expires_at: Mapped[datetime | None]
+    """After a rotation the old secret still verifies until then."""
+    last_received_at: Mapped[datetime | None]
+
+
+class InboundStatus(enum.Enum):
+    PENDING = "PENDING"
+    """Stored, waiting for the worker (or for its next attempt)."""
+    APPLIED = "APPLIED"
+    SKIPPED = "SKIPPED"
+    """Understood and deliberately not applied: an unknown event type, a ping, or a change
+    older than what is already stored."""
+    FAILED = "FAILED"
+    """Applying failed on every attempt; kept with its error, retried on request."""
+
+
+class InboundDelivery(IdMixin, Base):
+    """One verified delivery from an integration, exactly as received."""
+
+    __tablename__ = "inbound_deliveries"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "dedupe_key"),
+        Index("ix_inbound_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+        Index("ix_inbound_deliveries_integration_id_id", "integration_id", "id"),
+    )
+
+    company_id: Mapped[int] = company_fk()
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    dedupe_key: Mapped[str] = mapped_column(String(300))
+    """The provider's delivery or event id, or `sha256:<hex>` of the body when it has none."""
+    event_type: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    """The raw body, as signed."""
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    """The request's headers that matter for verifying and ordering (no credentials)."""
+    received_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    status: Mapped[InboundStatus] = mapped_column(
+        str_enum(InboundStatus, "inbound_status"), server_default=text("'PENDING'")
+    )
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    leased_by: Mapped[str | None] = mapped_column(String(200))
+    processed_at: Mapped[datetime | None]
+    result: Mapped[str | None] = mapped_column(Text)
+    """What applying did ("applicant created, application moved to Onsite"), or why it was skipped."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """The last failure, for an operator to read."""
 
 
 class ExternalRef(IdMixin, TimestampMixin, Base):
@@ -21,3 +117,7 @@ class ExternalRef(IdMixin, TimestampMixin, Base):
     external_id: Mapped[str] = mapped_column(String(200))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(BigInteger)
+    source_updated_at: Mapped[datetime | None]
+    """The provider's time of the newest change applied to the record; an older change is skipped."""
+    deleted_at: Mapped[datetime | None]
+    """Set when the provider deleted (or merged away) the record: later changes to it are skipped."""

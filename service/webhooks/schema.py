@@ -33,6 +33,8 @@ from service.graphql.loaders import int_array, one_of, tenant_scope
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import PageArgs, argument_error
 from service.graphql.relay import Connection, Edge, PageInfo, RootConnection, decode_ids
+from service.integrations import service as integrations
+from service.integrations.sync import origin_of
 from service.webhooks import service
 from service.webhooks.events import EVENT_TYPES
 from service.webhooks.models import EndpointStatus
@@ -240,6 +242,13 @@ class WebhookEndpointCreateInput:
     )
     event_types: list[str] | None = strawberry.field(default=None, description=EVENT_TYPES_DESCRIPTION)
     description: str | None = strawberry.field(default=None, description="What the endpoint is for.")
+    integration_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=(
+            "The ATS integration this endpoint feeds back (its partner's own receiver): changes that came from "
+            "that provider, through its webhooks or its upserts, are not sent here, so nothing echoes back."
+        ),
+    )
 
 
 @strawberry.input(description="Changes to a webhook endpoint; omitted fields stay as they are.")
@@ -407,6 +416,14 @@ class Mutation:
             company_id = decode_id(input.company_id, "Company", "companyId")
             if company_id not in scope:
                 raise not_found("companyId", "company")
+            suppress_origin = None
+            if input.integration_id is not None:
+                integration = await integrations.get_integration(
+                    session, scope, decode_id(input.integration_id, "Integration", "integrationId"), "integrationId"
+                )
+                if integration.company_id != company_id:
+                    raise not_found("integrationId", "integration")
+                suppress_origin = origin_of(integration.provider.value)
             return await service.create_endpoint(
                 session,
                 company_id,
@@ -414,6 +431,7 @@ class Mutation:
                 url=input.url,
                 description=input.description,
                 event_types=input.event_types or (),
+                suppress_origin=suppress_origin,
             )
 
         result, errors = await run(info, AREA, work)

@@ -8,9 +8,11 @@ One loop per worker:
    under a lease, and commit (`delivery.claim`);
 3. send each in its own task, outside any transaction, and record the attempt and its
    consequences (`delivery.send`, `delivery.record`);
-4. sleep until woken: by a `NOTIFY` on `hiregraph_events` (a dedicated asyncpg connection
-   LISTENs; `emit` notifies at commit), by a request finishing, by a short retry coming due,
-   or after `webhook_poll_interval` (the fallback that also finds retries and expired leases).
+4. apply inbound ATS deliveries that are due (`service.integrations.processing`), up to a batch;
+5. sleep until woken: by a `NOTIFY` on `hiregraph_events` or `hiregraph_inbound` (a
+   dedicated asyncpg connection LISTENs; `emit` and the ATS receiver notify at commit), by a
+   request finishing, by a short retry coming due, or after `webhook_poll_interval` (the
+   fallback that also finds retries and expired leases).
 
 Any number of workers may run against one database. Stopping is graceful: no new claims,
 requests in flight get until their timeout to finish and be recorded, and the leases of any
@@ -37,6 +39,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.db.engine import Database, plain_url
+from service.integrations import processing
+from service.integrations.service import INBOUND_CHANNEL
 from service.settings import Settings
 from service.webhooks import delivery
 from service.webhooks.events import EVENTS_CHANNEL
@@ -50,6 +54,9 @@ _UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceE
 STOP_GRACE = 2.0
 """Seconds beyond the request timeout a stopping worker waits for requests in flight."""
 
+
+INBOUND_BATCH = 50
+"""Inbound ATS deliveries applied per tick before outbound work gets its turn."""
 
 CONTENDED_RETRY = 0.01
 """Seconds before claiming again for endpoints another worker was claiming for."""
@@ -84,6 +91,8 @@ class Worker:
         self._listener: asyncpg.Connection | None = None
         self._fan_out_due = True
         """Set by a notification or a poll: there may be events to fan out."""
+        self._inbound_due = True
+        """Set by a notification or a poll: there may be inbound ATS deliveries to apply."""
         self._successes: list[tuple[delivery.Claim, delivery.Outcome, datetime, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
         self.delivered = 0
@@ -139,6 +148,13 @@ class Worker:
         started = 0
         first = True
         contended: set[int] = set()
+        if self._inbound_due:
+            self._inbound_due = False
+            applied = await processing.process_due(self.engine, self.settings, self.name, limit=INBOUND_BATCH)
+            if applied >= INBOUND_BATCH:
+                self._inbound_due = True
+                self._wake.set()
+            started += applied
         while not self._stopping.is_set():
             free = self.settings.webhook_worker_concurrency - len(self._tasks)
             async with self.engine.begin() as conn:
@@ -170,7 +186,7 @@ class Worker:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
         while loop.time() < deadline:
-            self._fan_out_due = True
+            self._fan_out_due = self._inbound_due = True
             started = await self.tick()
             if self._tasks:
                 await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
@@ -228,7 +244,7 @@ class Worker:
             async with asyncio.timeout(self.settings.webhook_poll_interval):
                 await self._wake.wait()
         except TimeoutError:
-            self._fan_out_due = True  # the polling fallback
+            self._fan_out_due = self._inbound_due = True  # the polling fallback
         self._wake.clear()
 
     async def _listen(self) -> None:
@@ -238,11 +254,16 @@ class Worker:
         try:
             conn = await asyncpg.connect(plain_url(self.database_url), timeout=5)
             await conn.add_listener(EVENTS_CHANNEL, self._notified)
+            await conn.add_listener(INBOUND_CHANNEL, self._inbound_notified)
             conn.add_termination_listener(self._notified)
         except _UNAVAILABLE as exc:
             log.warning("webhook worker %s cannot LISTEN (%s); polling", self.name, exc)
             return
         self._listener = conn
+
+    def _inbound_notified(self, *_args: Any) -> None:
+        self._inbound_due = True
+        self._wake.set()
 
     def _notified(self, *_args: Any) -> None:
         self._fan_out_due = True
@@ -276,11 +297,12 @@ class Worker:
 def worker_engine(database_url: str, settings: Settings) -> AsyncEngine:
     """The worker's own pool, committing asynchronously (`synchronous_commit = off`).
 
-    That is safe here, and only here: every worker write is repeatable. A commit lost to a
-    database crash loses a lease (the delivery is claimed again), a fan-out (done again; the
-    deliveries are unique per endpoint and event) or a recorded attempt (the request is sent
-    again: delivery is at least once anyway). It makes each worker transaction cost a WAL write
-    instead of a flush. The events themselves are written by the API, synchronously."""
+        That is safe here, and only here: every worker write is repeatable. A commit lost to a
+        database crash loses a lease (the delivery is claimed again), a fan-out (done again; the
+        deliveries are unique per endpoint and event) or a recorded attempt (the request is sent
+        again: delivery is at least once anyway), or an applied inbound delivery (its changes and its
+    status commit together, so it is applied again). It makes each worker transaction cost a WAL write
+        instead of a flush. The events themselves are written by the API, synchronously."""
     size = min(10, settings.webhook_worker_concurrency)
     return Database(database_url).engine(
         settings,

@@ -1,0 +1,84 @@
+"""What an ATS told us, in Hiregraph's terms: the shapes every provider's mapping produces and
+`service.integrations.sync` applies. A field left as None was not stated and is not touched.
+
+A change carries the state of a record as of `occurred_at` (the provider's time), never a
+delta, so applying it twice changes nothing and an older one can be recognised and skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from service.postings.models import EmploymentType
+
+
+@dataclass(slots=True)
+class Candidate:
+    external_id: str
+    name: str | None = None
+    emails: list[str] | None = None
+    phones: list[str] | None = None
+    location: str | None = None
+    links: list[tuple[str, str]] | None = None
+    """(kind, url) with kinds of `service.applicants.service.LINK_KINDS`."""
+    tags: list[str] | None = None
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class Job:
+    external_id: str
+    title: str | None = None
+    status: str | None = None
+    """OPEN, CLOSED or DRAFT."""
+    locations: list[str] | None = None
+    employment_type: EmploymentType | None = None
+
+
+@dataclass(slots=True)
+class Application:
+    external_id: str
+    candidate: Candidate | None = None
+    """None when the provider names only the application: it must be known here already."""
+    job: Job | None = None
+    stage: str | None = None
+    """The current stage's name, matched to the posting's pipeline (added to it when new)."""
+    stage_external_id: str | None = None
+    """The provider's id of the current stage, when it sends ids rather than names (Lever)."""
+    status: str | None = None
+    """ACTIVE, REJECTED, HIRED or WITHDRAWN."""
+    rejection_reason: str | None = None
+    applied_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class CandidateDeleted:
+    external_id: str
+
+
+@dataclass(slots=True)
+class CandidatesMerged:
+    """`merged` external ids are now `into`: their references move to the surviving record."""
+
+    into: Candidate
+    merged: list[str] = field(default_factory=list)
+
+
+Change = Candidate | Job | Application | CandidateDeleted | CandidatesMerged
+
+
+@dataclass(slots=True)
+class Translation:
+    """A delivery understood: its changes in order, and the provider's time for them."""
+
+    changes: list[Change]
+    occurred_at: datetime | None = None
+
+
+class Unsupported(Exception):
+    """A delivery of a type the mapping does not cover (recorded and skipped), or a ping."""
+
+
+class Unreadable(Exception):
+    """A delivery of a covered type whose payload lacks what the mapping needs."""

@@ -1,0 +1,120 @@
+"""Applying inbox entries: the worker side of inbound ATS webhooks.
+
+Each entry is claimed with `FOR UPDATE SKIP LOCKED` and applied in the same transaction (no
+outside call is made, so no lease is needed: a worker that dies rolls back, and the entry is
+simply PENDING again). Its changes run in a savepoint: when applying fails, the savepoint is
+rolled back and the entry records the error and its next attempt
+(`inbound_retry_schedule`), then FAILED after the last, kept until retried through GraphQL.
+A type the mapping does not cover, and a change older than the stored state, are SKIPPED with
+the reason. Entries of a PAUSED integration wait.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from service.errors import DomainError, DomainErrors
+from service.integrations import providers, sync
+from service.integrations.changes import Unreadable, Unsupported
+from service.integrations.models import InboundDelivery, InboundStatus, Integration, IntegrationStatus
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Applied:
+    status: InboundStatus
+    result: str | None = None
+    error: str | None = None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, DomainErrors):
+        return "; ".join(f"{e.field or 'input'}: {e.message}" for e in exc.errors)
+    if isinstance(exc, DomainError):
+        return f"{exc.field or 'input'}: {exc.message}"
+    return str(exc) or type(exc).__name__
+
+
+async def apply_entry(session: AsyncSession, integration: Integration, entry: InboundDelivery) -> Applied:
+    """Translate and apply one entry inside a savepoint; report what happened."""
+    mapping = providers.MAPPINGS[integration.provider]
+    try:
+        translation = mapping.translate(orjson.loads(entry.body), entry.headers)
+    except Unsupported as exc:
+        return Applied(InboundStatus.SKIPPED, result=str(exc))
+    except (Unreadable, ValueError, KeyError, TypeError) as exc:
+        return Applied(InboundStatus.FAILED, error=f"unreadable {entry.event_type} payload: {_describe(exc)}")
+    ctx = sync.Context(session, integration.company_id, integration.provider.value, translation.occurred_at)
+    done: list[str] = []
+    skipped: list[str] = []
+    try:
+        async with session.begin_nested():
+            for change in translation.changes:
+                outcome = await sync.apply(ctx, change)
+                if outcome.skipped:
+                    skipped.append(outcome.skipped)
+                elif outcome.record is not None:
+                    verb = "created" if outcome.created else "updated"
+                    done.append(f"{type(outcome.record).__name__.lower()} {outcome.record.id} {verb}")
+    except (DomainError, DomainErrors) as exc:
+        return Applied(InboundStatus.FAILED, error=_describe(exc))
+    result = "; ".join([*done, *skipped, *ctx.notes]) or "nothing to change"
+    if skipped and not done:
+        return Applied(InboundStatus.SKIPPED, result=result)
+    return Applied(InboundStatus.APPLIED, result=result)
+
+
+CLAIM = (
+    select(InboundDelivery, Integration)
+    .join(Integration, Integration.id == InboundDelivery.integration_id)
+    .where(
+        InboundDelivery.status == InboundStatus.PENDING,
+        InboundDelivery.next_attempt_at <= func.now(),
+        Integration.status == IntegrationStatus.ACTIVE,
+    )
+    .order_by(InboundDelivery.next_attempt_at, InboundDelivery.id)
+    .limit(1)
+    .with_for_update(of=InboundDelivery, skip_locked=True)
+)
+
+
+async def process_one(engine: AsyncEngine, settings: Settings, owner: str) -> bool:
+    """Claim and apply the next due entry; False when none is due."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        row = (await session.execute(CLAIM)).first()
+        if row is None:
+            return False
+        entry, integration = row
+        try:
+            applied = await apply_entry(session, integration, entry)
+        except Exception as exc:
+            log.exception("inbound delivery %s: unexpected error", entry.id)
+            applied = Applied(InboundStatus.FAILED, error=f"internal error ({type(exc).__name__})")
+        entry.attempts += 1
+        entry.leased_by = owner
+        entry.processed_at = func.now()  # type: ignore[assignment]
+        entry.result = applied.result
+        entry.error = applied.error
+        if applied.status is InboundStatus.FAILED and entry.attempts <= len(settings.inbound_retry_schedule):
+            delay = settings.inbound_retry_schedule[entry.attempts - 1]
+            entry.next_attempt_at = func.now() + timedelta(seconds=delay)  # type: ignore[assignment]
+            log.info("inbound delivery %s failed (%s); retrying in %ss", entry.id, applied.error, delay)
+        else:
+            entry.status = applied.status
+        return True
+
+
+async def process_due(engine: AsyncEngine, settings: Settings, owner: str, *, limit: int = 100) -> int:
+    """Apply due entries one by one, up to `limit`; return how many were handled."""
+    handled = 0
+    while handled < limit and await process_one(engine, settings, owner):
+        handled += 1
+    return handled

@@ -1,0 +1,104 @@
+"""Ashby webhooks: `{"webhookActionId", "action", "data"}`
+(https://developers.ashbyhq.com/docs/setting-up-webhooks).
+
+One underlying change can fire several actions with the same `webhookActionId` (a hire also
+sends `applicationUpdate` and `candidateStageChange`), so deliveries are deduplicated on the
+action and the id together; the duplicates then apply idempotently.
+
+Covered: `applicationSubmit`, `applicationUpdate`, `candidateStageChange`, `candidateHire`
+(the application with its candidate and job, at its stage and status: `Archived` is a
+rejection with the archive reason, `Hired` a hire; ordered by `application.updatedAt`);
+`candidateMerge`, `candidateDelete`; `jobCreate`, `jobUpdate` (ordered by `job.updatedAt`).
+Ashby sends only the primary email and phone. Leads (`status: Lead`), job postings, offers,
+interviews, openings, surveys and `ping` are recorded and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service.integrations import changes
+from service.integrations.changes import Translation, Unsupported
+from service.integrations.providers.common import ident, latest, name_of, obj, text
+from service.postings.models import EmploymentType
+
+KEPT_HEADERS = ("user-agent",)
+
+APPLICATION_ACTIONS = frozenset({"applicationSubmit", "applicationUpdate", "candidateStageChange", "candidateHire"})
+STATUSES = {"Active": "ACTIVE", "Archived": "REJECTED", "Hired": "HIRED"}
+JOB_STATUSES = {"Draft": "DRAFT", "Open": "OPEN", "Closed": "CLOSED", "Archived": "CLOSED"}
+EMPLOYMENT = {
+    "FullTime": EmploymentType.FULL_TIME,
+    "PartTime": EmploymentType.PART_TIME,
+    "Intern": EmploymentType.INTERNSHIP,
+    "Contract": EmploymentType.CONTRACT,
+    "Temporary": EmploymentType.TEMPORARY,
+}
+
+
+def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
+    action = name_of(document, "action")
+    action_id = document.get("webhookActionId") if isinstance(document, dict) else None
+    return action, f"{action}:{action_id}" if isinstance(action_id, str) and action_id else None
+
+
+def _contact(value: Any) -> list[str] | None:
+    return [v] if isinstance(value, dict) and (v := text(value.get("value"))) else None
+
+
+def _application(action: str, data: dict[str, Any]) -> Translation:
+    status = text(data.get("status"))
+    if status == "Lead":
+        raise Unsupported("leads are not mirrored (no application yet)")
+    person = obj(data.get("candidate"), "application.candidate")
+    job_data = obj(data.get("job"), "application.job")
+    stage = data.get("currentInterviewStage")
+    source = data.get("source")
+    reason = data.get("archiveReason")
+    target = STATUSES.get(status or "")
+    if action == "candidateHire":
+        target = "HIRED"
+    change = changes.Application(
+        external_id=ident(data.get("id"), "application.id"),
+        candidate=changes.Candidate(
+            external_id=ident(person.get("id"), "candidate.id"),
+            name=text(person.get("name")),
+            emails=_contact(person.get("primaryEmailAddress")),
+            phones=_contact(person.get("primaryPhoneNumber")),
+            source=text(source.get("title")) if isinstance(source, dict) else None,
+        ),
+        job=changes.Job(external_id=ident(job_data.get("id"), "job.id"), title=text(job_data.get("title"))),
+        stage=(
+            text(stage.get("title"))
+            if isinstance(stage, dict) and stage.get("type") not in ("Archived", "Hired")
+            else None
+        ),
+        status=target,
+        rejection_reason=text(reason.get("text")) if isinstance(reason, dict) else None,
+        applied_at=latest(data.get("createdAt")),
+    )
+    return Translation([change], latest(data.get("updatedAt")))
+
+
+def translate(document: Any, headers: Mapping[str, str]) -> Translation:
+    action, _ = identify(document, headers)
+    data = obj(obj(document, "the body").get("data"), "data")
+    if action in APPLICATION_ACTIONS:
+        return _application(action, obj(data.get("application"), "data.application"))
+    if action == "candidateMerge":
+        into = ident(obj(data.get("mergedCandidate"), "mergedCandidate").get("id"), "mergedCandidate.id")
+        gone = ident(obj(data.get("deletedCandidate"), "deletedCandidate").get("id"), "deletedCandidate.id")
+        return Translation([changes.CandidatesMerged(into=changes.Candidate(external_id=into), merged=[gone])])
+    if action == "candidateDelete":
+        return Translation([changes.CandidateDeleted(ident(obj(data.get("candidate"), "candidate").get("id"), "id"))])
+    if action in ("jobCreate", "jobUpdate"):
+        job = obj(data.get("job"), "data.job")
+        change = changes.Job(
+            external_id=ident(job.get("id"), "job.id"),
+            title=text(job.get("title")),
+            status=JOB_STATUSES.get(text(job.get("status")) or ""),
+            employment_type=EMPLOYMENT.get(text(job.get("employmentType")) or ""),
+        )
+        return Translation([change], latest(job.get("updatedAt")))
+    raise Unsupported(f"Ashby action {action!r} is not mirrored")

@@ -1,0 +1,74 @@
+"""Lever webhooks: `{"id"?, "event", "triggeredAt", "token", "signature", "data"}`
+(https://hire.lever.co/developer/documentation#webhooks).
+
+Lever's payloads carry ids only (opportunity, contact, stages): no names, emails or titles.
+So Lever deliveries apply to records Hiregraph already holds under provider `lever`, synced
+once by the partner with the upsert mutations (`applicantUpsert` keyed by the contact id,
+`postingUpsert` by the posting id, `applicationUpsert` by the opportunity id with
+`stageName` + `stageExternalId` for each stage id). A delivery about a record not synced yet
+fails and is retried on the inbox schedule, so a sync that catches up in time applies it.
+Deliveries are deduplicated on `id`, else `token`, and ordered by `triggeredAt`.
+
+Covered: `candidateStageChange` (to `toStageId`), `candidateHired`, `candidateArchiveChange`
+when it states `archived` (an archive is a rejection with its reason; an unarchive is not
+applied: closed applications are not reopened), `candidateDeleted`. `applicationCreated`
+applies when its opportunity is already linked (it then only advances ordering); the rest
+(`contact*`, `interview*`) and Lever's settings-page test (empty `data`) are recorded and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service.integrations import changes
+from service.integrations.changes import Translation, Unsupported
+from service.integrations.providers.common import ident, name_of, obj, text, when
+
+KEPT_HEADERS = ("user-agent",)
+
+
+def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
+    event = name_of(document, "event")
+    if not isinstance(document, dict):
+        return event, None
+    for key in ("id", "token"):
+        value = document.get(key)
+        if isinstance(value, str) and value:
+            return event, f"{key}:{value}"
+    return event, None
+
+
+def _opportunity(data: dict[str, Any]) -> str:
+    return ident(data.get("opportunityId") or data.get("candidateId"), "data.opportunityId")
+
+
+def translate(document: Any, headers: Mapping[str, str]) -> Translation:
+    event, _ = identify(document, headers)
+    body = obj(document, "the body")
+    data = obj(body.get("data"), "data")
+    if not data:
+        raise Unsupported("Lever test request (empty data)")
+    occurred = when(body.get("triggeredAt"))
+    if event == "candidateStageChange":
+        change = changes.Application(
+            external_id=_opportunity(data), stage_external_id=ident(data.get("toStageId"), "data.toStageId")
+        )
+    elif event == "candidateHired":
+        change = changes.Application(external_id=_opportunity(data), status="HIRED")
+    elif event == "applicationCreated":
+        change = changes.Application(external_id=_opportunity(data))
+    elif event == "candidateArchiveChange":
+        if "archived" not in data:
+            raise Unsupported("candidateArchiveChange without `archived`: the archive state needs Lever's API")
+        archived = data.get("archived")
+        if not archived:
+            raise Unsupported("unarchived in Lever: closed applications are not reopened")
+        reason = text(archived.get("reason")) if isinstance(archived, dict) else None
+        change = changes.Application(external_id=_opportunity(data), status="REJECTED", rejection_reason=reason)
+    elif event == "candidateDeleted":
+        person = data.get("contactId") or data.get("candidateId")
+        return Translation([changes.CandidateDeleted(ident(person, "data.contactId"))], occurred)
+    else:
+        raise Unsupported(f"Lever event {event!r} is not mirrored (ids only)")
+    return Translation([change], occurred)

@@ -1,0 +1,71 @@
+"""Workable webhook subscriptions: `{"id", "resource_type", "event_type", "fired_at", "data"}`
+(https://workable.readme.io/reference/webhook-subscriptions-candidates-employees).
+
+Workable sends no delivery id; deliveries are deduplicated on (event type, resource id,
+`fired_at`). A Workable candidate belongs to one job, so `data.id` is the application; the
+person is keyed by their email address when there is one (one applicant across jobs), else by
+`data.id`. The payload is the candidate's state when sent, ordered by `data.updated_at`
+(else `fired_at`).
+
+Covered: `candidate_created`, `candidate_moved` (stage by name; `disqualified` is a
+rejection with its reason, `withdrew` a withdrawal, the `Hired` stage or `hired_at` a hire).
+Employee, onboarding and time-off events are recorded and skipped. Workable has no candidate
+update, merge, delete or job events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service.integrations import changes
+from service.integrations.changes import Translation, Unsupported
+from service.integrations.providers.common import ident, latest, name_of, obj, text
+
+KEPT_HEADERS = ("user-agent",)
+
+
+def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
+    event = name_of(document, "event_type")
+    if not isinstance(document, dict):
+        return event, None
+    resource, fired = document.get("id"), document.get("fired_at")
+    if isinstance(resource, str | int) and isinstance(fired, str):
+        return event, f"{event}:{resource}:{fired}"
+    return event, None
+
+
+def translate(document: Any, headers: Mapping[str, str]) -> Translation:
+    event, _ = identify(document, headers)
+    body = obj(document, "the body")
+    if event not in ("candidate_created", "candidate_moved"):
+        raise Unsupported(f"Workable event {event!r} is not mirrored")
+    data = obj(body.get("data"), "data")
+    job = obj(data.get("job"), "data.job")
+    email = text(data.get("email"))
+    name = text(data.get("name")) or " ".join(p for p in (text(data.get("firstname")), text(data.get("lastname"))) if p)
+    stage = text(data.get("stage"))
+    status = None
+    if data.get("disqualified") is True:
+        status = "REJECTED"
+    elif data.get("withdrew") is True:
+        status = "WITHDRAWN"
+    elif (stage or "").lower() == "hired" or text(data.get("hired_at")):
+        status = "HIRED"
+    change = changes.Application(
+        external_id=ident(data.get("id"), "data.id"),
+        candidate=changes.Candidate(
+            external_id=f"email:{email.lower()}" if email else ident(data.get("id"), "data.id"),
+            name=name or None,
+            emails=[email] if email else None,
+            phones=[p] if (p := text(data.get("phone"))) else None,
+            location=text(data.get("address")),
+            source="sourced" if data.get("sourced") is True else None,
+        ),
+        job=changes.Job(external_id=ident(job.get("shortcode"), "data.job.shortcode"), title=text(job.get("title"))),
+        stage=stage if status is None else None,
+        status=status,
+        rejection_reason=text(data.get("disqualification_reason")),
+        applied_at=latest(data.get("created_at")),
+    )
+    return Translation([change], latest(data.get("updated_at")) or latest(body.get("fired_at")))

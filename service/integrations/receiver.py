@@ -1,0 +1,109 @@
+"""`POST /webhooks/ats/{integration id}`: the receiver of ATS webhooks.
+
+In this order, each step refusing before anything is stored:
+
+1. the integration: an unknown, malformed or DISABLED id is 404 (indistinguishable);
+2. the body: at most `inbound_max_body` bytes (413), JSON (400);
+3. the signature, by the provider's scheme with the current secret or the previous one during
+   a rotation's grace period (401);
+4. the inbox: stored raw, once per provider delivery id (or body hash), and answered 200 at
+   once with whether it was new. Applying is the worker's job (`processing`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from service.graphql.ids import InvalidId, pk_of
+from service.integrations import providers, service
+from service.integrations.models import Integration, IntegrationStatus
+from service.integrations.signatures import SignatureError, verify_any
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _problem(status: int, code: str, message: str, **headers: str) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers or None)
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def _read(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class InboundReceiver:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+
+    async def handle(self, request: Request) -> Response:
+        if request.method != "POST":
+            return _problem(405, "METHOD_NOT_ALLOWED", "deliveries are POSTed", allow="POST")
+        integration = await self._integration(request.path_params["integration_id"])
+        if integration is None:
+            return _problem(404, "NOT_FOUND", "no such integration")
+        try:
+            body = await _read(request, self.settings.inbound_max_body)
+        except TooLarge:
+            return _problem(413, "TOO_LARGE", f"the body is over {self.settings.inbound_max_body} bytes")
+        except ClientDisconnect:
+            return _problem(400, "BAD_REQUEST", "the client disconnected")
+        try:
+            document = orjson.loads(body)
+            text = body.decode("utf-8")
+        except (orjson.JSONDecodeError, UnicodeDecodeError):
+            return _problem(400, "BAD_REQUEST", "the body is not JSON")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        mapping = providers.MAPPINGS[integration.provider]
+        try:
+            verify_any(
+                integration.provider, service.secrets_of(integration, datetime.now(UTC)), headers, body, document
+            )
+        except SignatureError as exc:
+            log.info("inbound delivery for integration %s refused: %s", integration.id, exc)
+            return _problem(401, "BAD_SIGNATURE", str(exc))
+        event_type, delivery_id = mapping.identify(document, headers)
+        key = delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
+        async with self.sessions() as session, session.begin():
+            received = await service.store(
+                session,
+                integration,
+                dedupe_key=key,
+                event_type=event_type,
+                body=text,
+                headers=service.public_headers(headers, mapping.KEPT_HEADERS),
+            )
+        return JSONResponse({"received": True, "duplicate": received.duplicate, "eventType": event_type})
+
+    async def _integration(self, value: str) -> Integration | None:
+        try:
+            pk = pk_of(value, "Integration")
+        except InvalidId:
+            return None
+        async with self.sessions() as session:
+            integration = (await session.execute(select(Integration).where(Integration.id == pk))).scalar_one_or_none()
+        if integration is None or integration.status is IntegrationStatus.DISABLED:
+            return None
+        return integration
