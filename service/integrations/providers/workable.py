@@ -63,7 +63,7 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
             source="sourced" if data.get("sourced") is True else None,
         ),
         job=changes.Job(external_id=ident(job.get("shortcode"), "data.job.shortcode"), title=text(job.get("title"))),
-        stage=stage if status is None else None,
+        stage=stage if status != "HIRED" else None,
         status=status,
         rejection_reason=text(data.get("disqualification_reason")),
         applied_at=latest(data.get("created_at")),
