@@ -484,6 +484,11 @@ async def test_changes_from_an_integration_are_not_echoed_to_its_own_endpoint(
     assert [r.type for r in to_own] == ["applicant.created"] and to_own[0].origin is None
     assert {r.type for r in to_other} >= {"applicant.created", "posting.published", "application.created"}
     assert {r.origin for r in to_other} == {"ats:greenhouse", None}
+    # Replaying everything to the integration's own endpoint leaves its changes out too.
+    replayed = await acme.mutate(
+        "webhookEndpointReplay", {"id": own["webhookEndpoint"]["id"], "sinceSequence": 0}, "queued"
+    )
+    assert replayed["queued"] == 1
 
 
 async def test_endpoint_tied_to_a_foreign_integration_is_refused(acme: Api, globex: Api, engine: AsyncEngine) -> None:

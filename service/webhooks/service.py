@@ -218,6 +218,7 @@ WHERE ev.company_id = :company_id
   AND (CAST(:since_sequence AS bigint) IS NULL OR ev.sequence > CAST(:since_sequence AS bigint))
   AND (CAST(:since AS timestamptz) IS NULL OR ev.occurred_at >= CAST(:since AS timestamptz))
   AND (cardinality(CAST(:types AS text[])) = 0 OR ev.type = ANY(CAST(:types AS text[])))
+  AND (CAST(:suppress AS text) IS NULL OR ev.origin IS DISTINCT FROM CAST(:suppress AS text))
 ORDER BY ev.sequence
 ON CONFLICT (endpoint_id, event_id) DO UPDATE
 SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL,
@@ -236,7 +237,8 @@ async def replay(
 ) -> int:
     """Queue again every event of the endpoint's company after sequence `since_sequence` and/or
     from `since`, matching the endpoint's filter (delivered or not, and whether or not the
-    endpoint existed then). Returns how many deliveries were queued."""
+    endpoint existed then), except those from the origin it suppresses (its own integration's
+    changes). Returns how many deliveries were queued."""
     if since_sequence is None and since is None:
         raise DomainError(ErrorCode.REQUIRED, "give a sequence number or a time to replay from", "since")
     result: Any = await session.execute(
@@ -247,6 +249,7 @@ async def replay(
             "since_sequence": since_sequence,
             "since": since,
             "types": list(endpoint.event_types or []),
+            "suppress": endpoint.suppress_origin,
         },
     )
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": EVENTS_CHANNEL})
