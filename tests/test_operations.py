@@ -267,3 +267,39 @@ async def test_sigterm_lets_the_api_finish_in_flight_requests_and_close_subscrip
     assert closed.value.rcvd is not None and closed.value.rcvd.code in (1001, 1012), closed.value
     assert code == 0, server.log_tail()
     assert "Traceback" not in server.log(), server.log_tail()
+
+
+async def test_a_worker_process_applies_inbound_ats_deliveries(
+    db: AsyncEngine, servers: list[LiveServer], migrated_url: str, tmp_path: Path
+) -> None:
+    """What `make run` and the worker Deployment run: a `hiregraph worker` process (its own
+    imports, no test process around it) applies what an API process received."""
+    from tests import ats
+
+    a = await tenant(db, servers[0])
+    created = await mutate(
+        a,
+        "integrationCreate",
+        {"companyId": a.company_id, "provider": "GREENHOUSE"},
+        "integration { id receivePath } secret",
+    )
+    d = ats.signed("greenhouse", created["secret"], ats.greenhouse_journey()[0])
+    async with httpx.AsyncClient(base_url=servers[1].base_url) as client:
+        r = await client.post(created["integration"]["receivePath"], content=d.body, headers=d.headers)
+    assert r.status_code == 200, r.text
+    worker = start_worker(migrated_url, tmp_path / "inbound-worker.log")
+    try:
+        async with db.connect() as conn:
+            for _ in range(200):
+                status = await conn.scalar(
+                    text("SELECT status FROM inbound_deliveries WHERE company_id = :c"), {"c": a.company_pk}
+                )
+                if status != "PENDING":
+                    break
+                await asyncio.sleep(0.1)
+            await conn.commit()
+    finally:
+        assert stop(worker) == 0
+    log = (tmp_path / "inbound-worker.log").read_text()
+    assert status == "APPLIED", log
+    assert "Traceback" not in log, log
