@@ -1,5 +1,5 @@
 """The ASGI application: the GraphQL endpoint (HTTP, and subscriptions over WebSocket), the
-receiver of ATS webhooks, and health and readiness probes."""
+receiver of ATS webhooks, health and readiness probes, and the metrics."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from service.graphql.http import GraphQLEndpoint
 from service.graphql.schema import build_schema
 from service.graphql.websocket import SubscriptionApp
 from service.integrations.receiver import InboundReceiver
+from service.observability.exposition import MetricsEndpoint
+from service.observability.metrics import Metrics
+from service.observability.tracing import Tracing, configure_tracing
 from service.ratelimit.service import buckets_for
 from service.settings import Settings
 from service.webhooks.live import EventHub
@@ -30,14 +33,25 @@ from service.webhooks.live import EventHub
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | None = None) -> Starlette:
-    """Build the application. The engine is created here unless given (tests share one)."""
+def create_app(
+    settings: Settings, database_url: str, *, engine: AsyncEngine | None = None, tracing: Tracing | None = None
+) -> Starlette:
+    """Build the application. The engine is created here unless given (tests share one); so is
+    the tracing, from `settings` (None when no OTLP endpoint is set), unless given (tests)."""
     from service.db.engine import Database
 
     own_engine = engine is None
     engine = engine or Database(database_url).engine(settings)
     stats.install(engine)
+    own_tracing = tracing is None
+    tracing = tracing or configure_tracing(settings)
+    metrics = Metrics()
     schema = build_schema()
+    if tracing is not None:
+        tracing.instrument_engine(engine)
+        resolver_spans = tracing.resolver_spans()
+        if resolver_spans is not None:
+            schema.extensions = (*schema.extensions, resolver_spans)
     principals = PrincipalCache()
     compiled = CompiledReads(schema._schema, engine, settings.max_page_size) if settings.compiled_reads else None
     endpoint = GraphQLEndpoint(
@@ -49,6 +63,8 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
         compiled,
         buckets_for(settings, engine),
         DocumentStore(engine),
+        metrics,
+        tracing,
     )
     hub = EventHub(engine)
     subscriptions = SubscriptionApp(schema, settings, engine, principals, hub)
@@ -73,6 +89,8 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
             await hub.close()
             if own_engine:
                 await engine.dispose()
+            if own_tracing and tracing is not None:
+                tracing.shutdown()
 
     app = Starlette(
         routes=[
@@ -80,11 +98,12 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
             WebSocketRoute("/graphql", subscriptions),
             Route(
                 "/webhooks/ats/{integration_id}",
-                InboundReceiver(settings, session_factory(engine)).handle,
+                InboundReceiver(settings, session_factory(engine), metrics).handle,
                 methods=["POST"],
             ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", MetricsEndpoint(metrics, engine).handle, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
@@ -92,4 +111,6 @@ def create_app(settings: Settings, database_url: str, *, engine: AsyncEngine | N
     app.state.principal_cache = principals
     app.state.endpoint = endpoint
     app.state.event_hub = hub
+    app.state.metrics = metrics
+    app.state.tracing = tracing
     return app

@@ -13,6 +13,11 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _text(value: str | None) -> str | None:
+    """A stripped value, or None when unset or blank."""
+    return (value.strip() or None) if value is not None else None
+
+
 def _seconds(value: str | None) -> tuple[float, ...] | None:
     """A comma-separated list of seconds (`5,300,1800`), or None when unset."""
     if value is None or not value.strip():
@@ -39,6 +44,17 @@ class Settings:
     compiled_reads: bool = True
     """Answer queries the compiler handles with one SQL statement; off: dataloaders only."""
     log_level: str = "info"
+
+    # Observability (see README, "Observability").
+    log_format: str | None = None
+    """`json` or `text`; None: JSON in production, text otherwise."""
+    metrics_port: int | None = None
+    """Where `hiregraph worker` serves `/metrics` (on `host`); None: not served. The API serves
+    `GET /metrics` on its own port whatever this says."""
+    otlp_endpoint: str | None = None
+    """OTLP/HTTP collector base URL (`http://collector:4318`); None: tracing off, at no cost."""
+    trace_resolver_rate: float = 0.01
+    """Share of traced Strawberry executions whose resolvers get spans of their own."""
 
     # Limits on one request, checked before anything executes (see README, "Limits").
     max_body_bytes: int = 1_000_000
@@ -97,6 +113,11 @@ class Settings:
         return self.environment == "production"
 
     @property
+    def json_logs(self) -> bool:
+        """Log lines are JSON objects (`log_format`, by default in production only)."""
+        return self.log_format == "json" if self.log_format is not None else self.production
+
+    @property
     def graphiql(self) -> bool:
         """The in-browser IDE is served outside production only."""
         return not self.production
@@ -115,6 +136,10 @@ class Settings:
             raise ValueError("HIREGRAPH_WEBHOOK_LEASE must be longer than HIREGRAPH_WEBHOOK_TIMEOUT")
         if self.webhook_worker_concurrency < 1 or self.webhook_endpoint_concurrency < 1:
             raise ValueError("webhook concurrency settings must be at least 1")
+        if self.log_format not in {None, "json", "text"}:
+            raise ValueError(f"HIREGRAPH_LOG_FORMAT must be json or text, not {self.log_format!r}")
+        if not 0.0 <= self.trace_resolver_rate <= 1.0:
+            raise ValueError("HIREGRAPH_TRACE_RESOLVER_RATE must be between 0 and 1")
 
     def __repr__(self) -> str:
         return f"Settings(environment={self.environment!r}, host={self.host!r}, port={self.port})"
@@ -132,6 +157,10 @@ class Settings:
             db_pool_size=int(e.get("DB_POOL_SIZE", "30")),
             db_max_overflow=int(e.get("DB_MAX_OVERFLOW", "10")),
             log_level=e.get("LOG_LEVEL", "info"),
+            log_format=(_text(e.get("HIREGRAPH_LOG_FORMAT")) or "").lower() or None,
+            metrics_port=int(port) if (port := _text(e.get("HIREGRAPH_METRICS_PORT"))) else None,
+            otlp_endpoint=_text(e.get("HIREGRAPH_OTLP_ENDPOINT")) or _text(e.get("OTEL_EXPORTER_OTLP_ENDPOINT")),
+            trace_resolver_rate=float(e.get("HIREGRAPH_TRACE_RESOLVER_RATE", d.trace_resolver_rate)),
             compiled_reads=_bool(e.get("HIREGRAPH_COMPILED_READS"), True),
             max_body_bytes=int(e.get("HIREGRAPH_MAX_BODY_BYTES", d.max_body_bytes)),
             max_tokens=int(e.get("HIREGRAPH_MAX_TOKENS", d.max_tokens)),

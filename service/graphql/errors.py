@@ -23,7 +23,13 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         error_id = uuid.uuid4().hex
-        log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
+        log.error(
+            "unexpected error %s at %s",
+            error_id,
+            error.path,
+            exc_info=error.original_error,
+            extra={"error_id": error_id},
+        )
         return GraphQLError(
             message=f"Internal server error (error id {error_id}).",
             nodes=error.nodes,

@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,7 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import VariableValues, get_variable_values
+from opentelemetry.trace import Span
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -48,6 +51,10 @@ from service.graphql.context import Context
 from service.graphql.cost import LimitExceeded, Plan, Planner, count_aliases
 from service.graphql.fastpath import CompiledReads
 from service.graphql.lru import LRU
+from service.observability.logs import request_context
+from service.observability.metrics import Metrics
+from service.observability.operations import REFUSAL_OUTCOMES, Seen
+from service.observability.tracing import NO_SPAN, Tracing
 from service.ratelimit.service import Buckets, Budget
 from service.settings import Settings
 
@@ -57,7 +64,8 @@ JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 SQL_COUNT_HEADER = "x-sql-statements"
 REQUEST_ID_HEADER = "x-request-id"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+"""A client's own `X-Request-Id` is kept when it is this sane; otherwise one is made up."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -126,6 +134,20 @@ class Reply:
     """A whole response instead (the GraphiQL page)."""
     statements: int = 0
     """SQL statements the operation ran (admission and authentication not counted)."""
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One HTTP request on its way: its id, when it started, how many operations were measured."""
+
+    request_id: str
+    started: float
+    measured: int = 0
+
+
+def outcome_of(refusal: RequestError) -> str:
+    """The metrics' outcome of an operation refused with `refusal`."""
+    return REFUSAL_OUTCOMES.get(refusal.code, "client_error")
 
 
 # -- negotiation ----------------------------------------------------------------------------
@@ -232,6 +254,8 @@ class GraphQLEndpoint:
         compiled: CompiledReads | None,
         buckets: Buckets | None,
         documents: DocumentStore,
+        metrics: Metrics,
+        tracing: Tracing | None = None,
     ) -> None:
         self.schema = schema
         self.core: GraphQLSchema = schema._schema
@@ -242,6 +266,8 @@ class GraphQLEndpoint:
         self.compiled = compiled
         self.buckets = buckets
         self.documents = documents
+        self.metrics = metrics
+        self.tracing = tracing
         self.prepared = LRU(1024)
         self.plans = LRU(4096)
         self.rules = [*specified_rules]
@@ -254,21 +280,45 @@ class GraphQLEndpoint:
         request_id = request.headers.get(REQUEST_ID_HEADER, "")
         if not _REQUEST_ID.match(request_id):
             request_id = uuid.uuid4().hex
+        exchange = Exchange(request_id, time.perf_counter())
+        with request_context(request_id), self._server_span(request, request_id) as span:
+            await self._answer(request, exchange, span, scope, receive, send)
+
+    def _server_span(self, request: Request, request_id: str) -> AbstractContextManager[Span | None]:
+        if self.tracing is None:
+            return NO_SPAN
+        attributes = {"http.request.method": request.method, "url.path": "/graphql", "hiregraph.request_id": request_id}
+        return self.tracing.server_span(f"{request.method} /graphql", request.headers, attributes)
+
+    def _unmeasured(self, exchange: Exchange, outcome: str) -> None:
+        """Count a request that ended before any of its operations was measured."""
+        if exchange.measured == 0:
+            self.metrics.operation(None, outcome, time.perf_counter() - exchange.started)
+
+    async def _answer(
+        self, request: Request, exchange: Exchange, span: Span | None, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        request_id = exchange.request_id
         media = negotiate(request.headers.get("accept"))
         try:
-            reply = await self._handle(request, media or JSON, request_id, media is None)
+            reply = await self._handle(request, media or JSON, exchange, media is None)
         except ClientDisconnect:
+            self._unmeasured(exchange, "disconnected")
             return
         except RequestError as exc:
             reply = self._refusal(exc, media or JSON)
+            self._unmeasured(exchange, outcome_of(exc))
         except Exception:
             error_id = uuid.uuid4().hex
-            log.exception("unexpected error %s handling request %s", error_id, request_id)
+            log.exception("unexpected error %s handling request %s", error_id, request_id, extra={"error_id": error_id})
             error = {
                 "message": f"Internal server error (error id {error_id}).",
                 "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
             }
             reply = Reply(orjson.dumps({"errors": [error]}), 500)
+            self._unmeasured(exchange, "server_error")
+        if span is not None:
+            span.set_attribute("http.response.status_code", reply.status)
         headers = {
             "content-type": f"{media or JSON}; charset=utf-8",
             REQUEST_ID_HEADER: request_id,
@@ -281,7 +331,7 @@ class GraphQLEndpoint:
         log.debug("request %s %s answered %s", request_id, request.method, reply.status)
         await Response(reply.body, reply.status, headers)(scope, receive, send)
 
-    async def _handle(self, request: Request, media: str, request_id: str, unacceptable: bool) -> Reply:
+    async def _handle(self, request: Request, media: str, exchange: Exchange, unacceptable: bool) -> Reply:
         if request.method not in {"GET", "POST"}:
             raise RequestError(
                 "METHOD_NOT_ALLOWED", "GraphQL takes GET and POST", status=405, headers={"allow": "GET, POST"}
@@ -291,13 +341,13 @@ class GraphQLEndpoint:
         if unacceptable:
             raise RequestError("NOT_ACCEPTABLE", f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}", status=406)
         principal = await self._authenticate(request)
-        log.debug("request %s by key %s (%r)", request_id, principal.api_key_id, principal.name)
+        log.debug("request %s by key %s (%r)", exchange.request_id, principal.api_key_id, principal.name)
         if request.method == "GET":
-            return await self._one(request, params_from_query_string(request), principal, media, request_id)
+            return await self._measured(request, params_from_query_string(request), principal, media, exchange)
         payload = await self._json_body(request)
         if isinstance(payload, list):
-            return await self._batch(request, payload, principal, media, request_id)
-        return await self._one(request, read_params(payload), principal, media, request_id)
+            return await self._batch(request, payload, principal, media, exchange)
+        return await self._measured(request, payload, principal, media, exchange)
 
     def _wants_ide(self, request: Request) -> bool:
         return (
@@ -365,7 +415,7 @@ class GraphQLEndpoint:
             raise RequestError("BAD_REQUEST", "the request body is not valid JSON", status=400) from None
 
     async def _batch(
-        self, request: Request, payload: list[Any], principal: Principal, media: str, request_id: str
+        self, request: Request, payload: list[Any], principal: Principal, media: str, exchange: Exchange
     ) -> Reply:
         if not payload:
             raise RequestError("BAD_REQUEST", "a batch holds at least one operation", status=400)
@@ -378,7 +428,7 @@ class GraphQLEndpoint:
         parts, statements = [], 0
         for raw in payload:
             try:
-                reply = await self._one(request, read_params(raw), principal, media, request_id)
+                reply = await self._measured(request, raw, principal, media, exchange)
             except RequestError as exc:
                 reply = self._refusal(exc, media)
             parts.append(reply.body)
@@ -394,10 +444,42 @@ class GraphQLEndpoint:
 
     # -- one operation ------------------------------------------------------------------------
 
-    async def _one(self, request: Request, params: Params, principal: Principal, media: str, request_id: str) -> Reply:
+    async def _measured(
+        self, request: Request, raw: Any, principal: Principal, media: str, exchange: Exchange
+    ) -> Reply:
+        """`_one` of `raw` (read `Params`, or one request object of the JSON body), timed and
+        counted by operation and outcome, in a span of its own when tracing."""
+        seen = Seen(None)
+        exchange.measured += 1
+        started = time.perf_counter()
+        outcome = "cancelled"
+        span_of = self.tracing.span("graphql") if self.tracing is not None else NO_SPAN
+        with span_of as span:
+            try:
+                params = raw if isinstance(raw, Params) else read_params(raw)
+                seen.name = params.operation_name
+                reply = await self._one(request, params, principal, media, exchange.request_id, seen)
+                outcome = seen.outcome()
+            except RequestError as exc:
+                outcome = outcome_of(exc)
+                raise
+            except Exception:
+                outcome = "server_error"
+                raise
+            finally:
+                self.metrics.operation(seen.name, outcome, time.perf_counter() - started, seen.statements)
+                if span is not None:
+                    seen.describe(span, outcome, exchange.request_id)
+        return reply
+
+    async def _one(
+        self, request: Request, params: Params, principal: Principal, media: str, request_id: str, seen: Seen
+    ) -> Reply:
         query, persist = await self._document_text(params, principal)
         prepared = self._prepare(query)
         operation = self._operation(prepared, params.operation_name)
+        seen.name = operation.name.value if operation.name else None
+        seen.type = operation.operation.value
         if operation.operation is OperationType.MUTATION and request.method == "GET":
             raise RequestError(
                 "METHOD_NOT_ALLOWED", "mutations must be sent with POST", status=405, headers={"allow": "POST"}
@@ -412,11 +494,13 @@ class GraphQLEndpoint:
             raise RequestError("BAD_USER_INPUT", error.message, locations=_locations(error))
         key = (query, params.operation_name, orjson.dumps(params.variables, option=orjson.OPT_SORT_KEYS))
         plan = self._plan(key, prepared, operation, variables)
+        seen.requested = plan.requested
         if persist is not None:
             await self.documents.remember(persist, query)
         budget = await self._admit(principal, plan)
         body = await self._execute(key, query, prepared, operation, variables, params, principal, request, request_id)
         actual = plan.actual(body.data)
+        seen.actual, seen.statements, seen.errors = actual, body.statements, body.errors
         if self.buckets is not None and budget is not None:
             self.buckets.give_back(principal.api_key_id, plan.requested - actual)
         body.cost = _cost(plan.requested, actual, budget, plan.requested - actual)
@@ -545,6 +629,7 @@ class GraphQLEndpoint:
             return None
         budget = await self.buckets.take(principal.api_key_id, plan.requested)
         if not budget.granted:
+            self.metrics.throttled()
             refusal = RequestError(
                 "THROTTLED",
                 f"rate limit: this query costs {plan.requested} points and {int(budget.available)} are available; "

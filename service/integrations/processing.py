@@ -23,6 +23,7 @@ from service.errors import DomainError, DomainErrors
 from service.integrations import providers, sync
 from service.integrations.changes import Unreadable, Unsupported
 from service.integrations.models import InboundDelivery, InboundStatus, Integration, IntegrationStatus
+from service.observability.metrics import Metrics
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,9 @@ CLAIM = (
 )
 
 
-async def process_one(engine: AsyncEngine, settings: Settings, owner: str) -> bool:
-    """Claim and apply the next due entry; False when none is due."""
+async def process_one(engine: AsyncEngine, settings: Settings, owner: str, metrics: Metrics | None = None) -> bool:
+    """Claim and apply the next due entry; False when none is due. Counted in `metrics` once
+    committed: applied, skipped, retrying or failed."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         row = (await session.execute(CLAIM)).first()
         if row is None:
@@ -107,14 +109,20 @@ async def process_one(engine: AsyncEngine, settings: Settings, owner: str) -> bo
             delay = settings.inbound_retry_schedule[entry.attempts - 1]
             entry.next_attempt_at = func.now() + timedelta(seconds=delay)  # type: ignore[assignment]
             log.info("inbound delivery %s failed (%s); retrying in %ss", entry.id, applied.error, delay)
+            outcome = "retrying"
         else:
             entry.status = applied.status
-        return True
+            outcome = applied.status.value.lower()
+    if metrics is not None:
+        metrics.inbound(integration.provider.value, outcome)
+    return True
 
 
-async def process_due(engine: AsyncEngine, settings: Settings, owner: str, *, limit: int = 100) -> int:
+async def process_due(
+    engine: AsyncEngine, settings: Settings, owner: str, *, limit: int = 100, metrics: Metrics | None = None
+) -> int:
     """Apply due entries one by one, up to `limit`; return how many were handled."""
     handled = 0
-    while handled < limit and await process_one(engine, settings, owner):
+    while handled < limit and await process_one(engine, settings, owner, metrics):
         handled += 1
     return handled

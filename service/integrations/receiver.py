@@ -26,6 +26,7 @@ from service.graphql.ids import InvalidId, pk_of
 from service.integrations import providers, service
 from service.integrations.models import Integration, IntegrationStatus
 from service.integrations.signatures import SignatureError, verify_any
+from service.observability.metrics import Metrics
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,27 +54,37 @@ async def _read(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+UNKNOWN_PROVIDER = "unknown"
+"""The provider label of deliveries to no known integration."""
+
+
 class InboundReceiver:
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession], metrics: Metrics) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.metrics = metrics
 
     async def handle(self, request: Request) -> Response:
         if request.method != "POST":
             return _problem(405, "METHOD_NOT_ALLOWED", "deliveries are POSTed", allow="POST")
         integration = await self._integration(request.path_params["integration_id"])
         if integration is None:
+            self.metrics.inbound(UNKNOWN_PROVIDER, "not_found")
             return _problem(404, "NOT_FOUND", "no such integration")
+        provider = integration.provider.value
         try:
             body = await _read(request, self.settings.inbound_max_body)
         except TooLarge:
+            self.metrics.inbound(provider, "too_large")
             return _problem(413, "TOO_LARGE", f"the body is over {self.settings.inbound_max_body} bytes")
         except ClientDisconnect:
+            self.metrics.inbound(provider, "bad_request")
             return _problem(400, "BAD_REQUEST", "the client disconnected")
         try:
             document = orjson.loads(body)
             text = body.decode("utf-8")
         except (orjson.JSONDecodeError, UnicodeDecodeError):
+            self.metrics.inbound(provider, "bad_request")
             return _problem(400, "BAD_REQUEST", "the body is not JSON")
         headers = {k.lower(): v for k, v in request.headers.items()}
         mapping = providers.MAPPINGS[integration.provider]
@@ -83,6 +94,7 @@ class InboundReceiver:
             )
         except SignatureError as exc:
             log.info("inbound delivery for integration %s refused: %s", integration.id, exc)
+            self.metrics.inbound(provider, "bad_signature")
             return _problem(401, "BAD_SIGNATURE", str(exc))
         event_type, delivery_id = mapping.identify(document, headers)
         key = delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
@@ -95,6 +107,7 @@ class InboundReceiver:
                 body=text,
                 headers=service.public_headers(headers, mapping.KEPT_HEADERS),
             )
+        self.metrics.inbound(provider, "duplicate" if received.duplicate else "accepted")
         return JSONResponse({"received": True, "duplicate": received.duplicate, "eventType": event_type})
 
     async def _integration(self, value: str) -> Integration | None:

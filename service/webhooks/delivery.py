@@ -29,6 +29,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from service.observability.metrics import Metrics
 from service.settings import Settings
 from service.webhooks.events import envelope_bytes, envelope_of, event_id
 from service.webhooks.network import refused_reason
@@ -151,6 +152,8 @@ class Claim:
     secrets: tuple[str, ...]
     msg_id: str
     body: bytes
+    occurred_at: datetime | None = None
+    """When the event occurred: the delivery lag is measured from it."""
 
 
 ENDPOINT_LOCKS = 1_786_401
@@ -253,6 +256,7 @@ async def claim_in(
                 secrets=secrets,
                 msg_id=event_id(r.event_id),
                 body=envelope_bytes(envelope),
+                occurred_at=r.occurred_at,
             )
         )
     return claims
@@ -390,6 +394,7 @@ async def record(
     outcome: Outcome,
     settings: Settings,
     attempted_at: datetime | None = None,
+    metrics: Metrics | None = None,
 ) -> float | None:
     """Record the attempt and what follows from it, in one transaction: success; a retry at the
     next step of the schedule; FAILED when the schedule is spent; on 410, or after failing
@@ -398,7 +403,7 @@ async def record(
 
     When the lease was lost meanwhile (another worker reclaimed the delivery), the attempt is
     still recorded but the delivery is left to its new owner. `attempted_at`: when the request
-    started (default: now)."""
+    started (default: now). Once committed, the attempt is counted in `metrics` by outcome."""
     attempt = {
         "attempted_at": attempted_at,
         "company_id": c.company_id,
@@ -412,35 +417,53 @@ async def record(
     async with engine.begin() as conn:
         if outcome.succeeded:
             await conn.execute(RECORD_SUCCESS, attempt)
-            return None
-        delay = None if outcome.gone else next_delay(c.attempts + 1, settings, outcome.retry_after)
-        message = outcome.describe()
-        if outcome.gone:
-            message += ": the receiver asked for the endpoint to be disabled"
-        elif delay is None:
-            message += f"; gave up after {c.attempts + 1} attempts"
-        row = (
-            await conn.execute(
-                RECORD_FAILURE,
-                {
-                    **attempt,
-                    "status": "PENDING" if delay is not None else "FAILED",
-                    "delay": delay,
-                    "message": message,
-                    "endpoint_id": c.endpoint_id,
-                    "disable_after": settings.webhook_disable_after,
-                },
-            )
-        ).one_or_none()
-        reason = None
-        if outcome.gone:
-            reason = "the receiver answered 410 Gone"
-        elif row is not None and row.failed_too_long and row.status == "ACTIVE":
-            reason = f"failing continuously since {row.failing_since.isoformat()}"
-        if reason:
-            await conn.execute(DISABLE, {"endpoint_id": c.endpoint_id, "reason": reason})
-            log.warning("webhook endpoint %s disabled: %s", c.endpoint_id, reason)
+            delay = None
+            counted = "succeeded"
+        else:
+            delay, counted = await _record_failure(conn, c, outcome, settings, attempt)
+    if metrics is not None:
+        metrics.delivery(counted, _lag(c) if counted == "succeeded" else None)
     return delay
+
+
+async def _record_failure(
+    conn: AsyncConnection, c: Claim, outcome: Outcome, settings: Settings, attempt: dict[str, Any]
+) -> tuple[float | None, str]:
+    """The failure half of `record`: the delay until the retry, and the outcome to count."""
+    delay = None if outcome.gone else next_delay(c.attempts + 1, settings, outcome.retry_after)
+    message = outcome.describe()
+    if outcome.gone:
+        message += ": the receiver asked for the endpoint to be disabled"
+    elif delay is None:
+        message += f"; gave up after {c.attempts + 1} attempts"
+    row = (
+        await conn.execute(
+            RECORD_FAILURE,
+            {
+                **attempt,
+                "status": "PENDING" if delay is not None else "FAILED",
+                "delay": delay,
+                "message": message,
+                "endpoint_id": c.endpoint_id,
+                "disable_after": settings.webhook_disable_after,
+            },
+        )
+    ).one_or_none()
+    reason = None
+    if outcome.gone:
+        reason = "the receiver answered 410 Gone"
+    elif row is not None and row.failed_too_long and row.status == "ACTIVE":
+        reason = f"failing continuously since {row.failing_since.isoformat()}"
+    if reason:
+        await conn.execute(DISABLE, {"endpoint_id": c.endpoint_id, "reason": reason})
+        log.warning("webhook endpoint %s disabled: %s", c.endpoint_id, reason)
+        return delay, "disabled"
+    return delay, "failed_retrying" if delay is not None else "failed"
+
+
+def _lag(c: Claim) -> float | None:
+    """Seconds from the event to now (its delivery), when the claim knows the event's time."""
+    return (datetime.now(UTC) - c.occurred_at).total_seconds() if c.occurred_at is not None else None
 
 
 RECORD_SUCCESSES = text(
@@ -471,8 +494,11 @@ WHERE id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL
 )
 
 
-async def record_successes(engine: AsyncEngine, owner: str, items: list[tuple[Claim, Outcome, datetime]]) -> None:
-    """Record many successful attempts (claim, outcome, when it started) in one statement."""
+async def record_successes(
+    engine: AsyncEngine, owner: str, items: list[tuple[Claim, Outcome, datetime]], metrics: Metrics | None = None
+) -> None:
+    """Record many successful attempts (claim, outcome, when it started) in one statement;
+    once committed, count them, and their lag, in `metrics`."""
     if not items:
         return
     async with engine.begin() as conn:
@@ -488,6 +514,9 @@ async def record_successes(engine: AsyncEngine, owner: str, items: list[tuple[Cl
                 "excerpts": [o.excerpt for _, o, _ in items],
             },
         )
+    if metrics is not None:
+        for c, _, _ in items:
+            metrics.delivery("succeeded", _lag(c))
 
 
 RELEASE = text(

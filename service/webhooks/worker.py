@@ -14,6 +14,10 @@ One loop per worker:
    request finishing, by a short retry coming due, or after `webhook_poll_interval` (the
    fallback that also finds retries and expired leases).
 
+Each worker counts what it does in its `metrics` (served by `hiregraph worker` on
+`HIREGRAPH_METRICS_PORT`, or by the API's `/metrics` with `serve --with-worker`) and, when
+tracing is on, wraps each attempt in a span around the outbound HTTP request's own.
+
 Any number of workers may run against one database. Stopping is graceful: no new claims,
 requests in flight get until their timeout to finish and be recorded, and the leases of any
 left are released so another worker takes them at once. A worker that dies without stopping
@@ -41,6 +45,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.db.engine import Database, plain_url
 from service.integrations import processing
 from service.integrations.service import INBOUND_CHANNEL
+from service.observability.exposition import serve_metrics
+from service.observability.metrics import Metrics
+from service.observability.tracing import NO_SPAN, Tracing, configure_tracing
 from service.settings import Settings
 from service.webhooks import delivery
 from service.webhooks.events import EVENTS_CHANNEL
@@ -77,6 +84,8 @@ class Worker:
         *,
         name: str | None = None,
         client: httpx.AsyncClient | None = None,
+        metrics: Metrics | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -85,6 +94,8 @@ class Worker:
         self.name = name or worker_name()
         self._client = client
         self._own_client = client is None
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.tracing = tracing
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -121,6 +132,8 @@ class Worker:
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = guarded_client(self.settings, max_connections=self.settings.webhook_worker_concurrency)
+            if self.tracing is not None:
+                self.tracing.instrument_client(self._client)
         return self._client
 
     async def run(self) -> None:
@@ -150,7 +163,9 @@ class Worker:
         contended: set[int] = set()
         if self._inbound_due:
             self._inbound_due = False
-            applied = await processing.process_due(self.engine, self.settings, self.name, limit=INBOUND_BATCH)
+            applied = await processing.process_due(
+                self.engine, self.settings, self.name, limit=INBOUND_BATCH, metrics=self.metrics
+            )
             if applied >= INBOUND_BATCH:
                 self._inbound_due = True
                 self._wake.set()
@@ -206,15 +221,31 @@ class Worker:
         return callback
 
     async def _deliver(self, c: delivery.Claim) -> None:
-        started = datetime.now(UTC)
-        outcome = await delivery.send(self._http(), c.url, c.msg_id, c.body, c.secrets, self.settings)
-        if outcome.succeeded:
-            await self._record_success(c, outcome, started)
-        else:
-            delay = await delivery.record(self.engine, c, self.name, outcome, self.settings, started)
-            if delay is not None and delay < self.settings.webhook_poll_interval:
-                asyncio.get_running_loop().call_later(delay, self._wake.set)
+        with self._span(c):
+            started = datetime.now(UTC)
+            outcome = await delivery.send(self._http(), c.url, c.msg_id, c.body, c.secrets, self.settings)
+            if outcome.succeeded:
+                await self._record_success(c, outcome, started)
+            else:
+                delay = await delivery.record(
+                    self.engine, c, self.name, outcome, self.settings, started, metrics=self.metrics
+                )
+                if delay is not None and delay < self.settings.webhook_poll_interval:
+                    asyncio.get_running_loop().call_later(delay, self._wake.set)
         self.delivered += 1
+
+    def _span(self, c: delivery.Claim) -> contextlib.AbstractContextManager[Any]:
+        if self.tracing is None:
+            return NO_SPAN
+        return self.tracing.span(
+            "webhook.deliver",
+            {
+                "hiregraph.webhook.delivery_id": c.delivery_id,
+                "hiregraph.webhook.endpoint_id": c.endpoint_id,
+                "hiregraph.webhook.event_id": c.event_id,
+                "hiregraph.webhook.attempt": c.attempts + 1,
+            },
+        )
 
     async def _record_success(self, c: delivery.Claim, outcome: delivery.Outcome, started: datetime) -> None:
         """Successes are recorded in batches: whatever finished while the previous batch was
@@ -229,7 +260,9 @@ class Worker:
         while self._successes:
             batch, self._successes = self._successes, []
             try:
-                await delivery.record_successes(self.engine, self.name, [(c, o, at) for c, o, at, _ in batch])
+                await delivery.record_successes(
+                    self.engine, self.name, [(c, o, at) for c, o, at, _ in batch], self.metrics
+                )
             except Exception as exc:  # noqa: BLE001 - handed to each waiting delivery
                 for *_, fut in batch:
                     if not fut.done():
@@ -313,10 +346,15 @@ def worker_engine(database_url: str, settings: Settings) -> AsyncEngine:
 
 
 @contextlib.asynccontextmanager
-async def running_worker(database_url: str, settings: Settings) -> AsyncIterator[Worker]:
-    """A worker running in the background of this event loop, stopped gracefully on exit."""
+async def running_worker(
+    database_url: str, settings: Settings, *, metrics: Metrics | None = None, tracing: Tracing | None = None
+) -> AsyncIterator[Worker]:
+    """A worker running in the background of this event loop, stopped gracefully on exit.
+    Without `tracing`, its own from `settings` (None when no OTLP endpoint is set)."""
     engine = worker_engine(database_url, settings)
-    worker = Worker(engine, settings, database_url)
+    own_tracing = tracing is None
+    tracing = tracing or configure_tracing(settings)
+    worker = Worker(engine, settings, database_url, metrics=metrics, tracing=tracing)
     task = asyncio.create_task(worker.run(), name="webhook-worker")
     try:
         yield worker
@@ -324,26 +362,36 @@ async def running_worker(database_url: str, settings: Settings) -> AsyncIterator
         worker.stop()
         await task
         await engine.dispose()
+        if own_tracing and tracing is not None:
+            tracing.shutdown()
 
 
 async def run_worker(database_url: str, settings: Settings) -> None:
-    """`hiregraph worker`: deliver until SIGINT or SIGTERM."""
+    """`hiregraph worker`: deliver until SIGINT or SIGTERM; serve its metrics on
+    `HIREGRAPH_METRICS_PORT` when set."""
     loop = asyncio.get_running_loop()
     async with running_worker(database_url, settings) as worker:
+        server = serve_metrics(worker.metrics, settings)
         stopped = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopped.set)
-        await stopped.wait()
+        try:
+            await stopped.wait()
+        finally:
+            if server is not None:
+                server.shutdown()
         log.info("webhook worker %s stopping", worker.name)
 
 
 def attach_worker(app: Any, database_url: str, settings: Settings) -> None:
-    """Run a worker inside a Starlette app's lifespan (`hiregraph serve --with-worker`)."""
+    """Run a worker inside a Starlette app's lifespan (`hiregraph serve --with-worker`),
+    counting into the app's metrics and tracing with its tracer."""
     inner = app.router.lifespan_context
+    metrics, tracing = app.state.metrics, app.state.tracing
 
     @contextlib.asynccontextmanager
     async def lifespan(a: Any) -> AsyncIterator[Any]:
-        async with inner(a) as state, running_worker(database_url, settings):
+        async with inner(a) as state, running_worker(database_url, settings, metrics=metrics, tracing=tracing):
             yield state
 
     app.router.lifespan_context = lifespan

@@ -1,0 +1,130 @@
+"""Hiregraph's Prometheus metrics, in one registry per process (per app in tests).
+
+Each process counts what it does itself and serves its own `/metrics` (the API on its port,
+`hiregraph worker` on `HIREGRAPH_METRICS_PORT`); Prometheus scrapes every pod and sums. There
+is no multi-process aggregation: one process, one registry.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+ANONYMOUS = "anonymous"
+"""The operation label of unnamed operations, and of requests refused before one was known."""
+OTHER = "other"
+"""The operation label once the distinct names are spent, or for a name that is not one."""
+MAX_OPERATION_NAME = 100
+MAX_OPERATIONS = 500
+"""Distinct operation names labelled per process; later new names count as `other`."""
+
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""Seconds; the request timeout is 10 s by default."""
+SQL_BUCKETS = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144)
+LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 6 * 3600, 24 * 3600, 72 * 3600)
+"""Seconds from an event to its delivery: from milliseconds to the end of the retry schedule."""
+
+DELIVERY_OUTCOMES = ("succeeded", "failed_retrying", "failed", "disabled")
+
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+
+
+class OperationLabels:
+    """Bounds the `operation` label: at most `limit` distinct names, each a GraphQL name of at
+    most `MAX_OPERATION_NAME` characters; anything else is `other`."""
+
+    def __init__(self, limit: int = MAX_OPERATIONS) -> None:
+        self.limit = limit
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str | None) -> str:
+        if not name:
+            return ANONYMOUS
+        if name in self._known:
+            return name
+        if len(name) > MAX_OPERATION_NAME or not _NAME.match(name):
+            return OTHER
+        with self._lock:
+            if len(self._known) >= self.limit:
+                return OTHER
+            self._known.add(name)
+        return name
+
+
+class Metrics:
+    """Every metric Hiregraph exports, registered in `registry` (a new one unless given)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.operation_label = OperationLabels()
+        self.requests = Counter(
+            "hiregraph_graphql_requests",
+            "GraphQL operations answered, by operation name and outcome "
+            "(ok, client_error, throttled, timeout, server_error, disconnected, cancelled).",
+            ["operation", "outcome"],
+            registry=r,
+        )
+        self.duration = Histogram(
+            "hiregraph_graphql_request_duration_seconds",
+            "Time to answer one GraphQL operation, admission included.",
+            ["operation"],
+            buckets=DURATION_BUCKETS,
+            registry=r,
+        )
+        self.sql_statements = Histogram(
+            "hiregraph_graphql_sql_statements",
+            "SQL statements one executed GraphQL operation ran (authentication and rate limiting not counted).",
+            buckets=SQL_BUCKETS,
+            registry=r,
+        )
+        self.rate_limit_rejections = Counter(
+            "hiregraph_rate_limit_rejections",
+            "Operations refused because the key's rate-limit bucket did not hold their cost.",
+            registry=r,
+        )
+        self.webhook_deliveries = Counter(
+            "hiregraph_webhook_deliveries",
+            "Outbound webhook attempts recorded, by outcome "
+            "(succeeded, failed_retrying, failed: retries spent, disabled: the endpoint was disabled).",
+            ["outcome"],
+            registry=r,
+        )
+        for outcome in DELIVERY_OUTCOMES:
+            self.webhook_deliveries.labels(outcome)
+        self.webhook_lag = Histogram(
+            "hiregraph_webhook_delivery_lag_seconds",
+            "From an event occurring to its successful delivery to one endpoint.",
+            buckets=LAG_BUCKETS,
+            registry=r,
+        )
+        self.inbound_webhooks = Counter(
+            "hiregraph_inbound_webhooks",
+            "Inbound ATS webhooks, by provider and outcome: received (accepted, duplicate, bad_signature, "
+            "not_found, too_large, bad_request), then applied by a worker (applied, skipped, retrying, failed).",
+            ["provider", "outcome"],
+            registry=r,
+        )
+
+    def operation(self, name: str | None, outcome: str, seconds: float, statements: int | None = None) -> None:
+        """One GraphQL operation answered; `statements` when it was executed."""
+        label = self.operation_label(name)
+        self.requests.labels(label, outcome).inc()
+        self.duration.labels(label).observe(seconds)
+        if statements is not None:
+            self.sql_statements.observe(statements)
+
+    def throttled(self) -> None:
+        self.rate_limit_rejections.inc()
+
+    def delivery(self, outcome: str, lag: float | None = None) -> None:
+        """One webhook attempt recorded; `lag` (seconds since the event) when it succeeded."""
+        self.webhook_deliveries.labels(outcome).inc()
+        if lag is not None:
+            self.webhook_lag.observe(lag)
+
+    def inbound(self, provider: str, outcome: str) -> None:
+        self.inbound_webhooks.labels(provider, outcome).inc()

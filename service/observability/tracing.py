@@ -1,0 +1,155 @@
+"""OpenTelemetry tracing: on when an OTLP endpoint is configured, absent otherwise.
+
+Off, nothing is installed: no tracer provider, no SQL listeners, no client wrapping, no
+Strawberry extension; the request path checks one attribute for None. On, a `TracerProvider`
+of its own (the global one is left alone, so several apps can live in one process) exports
+through a `BatchSpanProcessor` over OTLP/HTTP:
+
+- a server span per GraphQL HTTP request, continuing a caller's `traceparent`, and a span per
+  operation (name, type, cost, request id, outcome);
+- a client span per SQL statement of the API's engine;
+- a client span per outbound webhook request (httpx), inside a span per delivery attempt;
+- a span per resolver for a sampled share of Strawberry executions
+  (`HIREGRAPH_TRACE_RESOLVER_RATE`); the compiled path has no resolvers, its one statement
+  has its SQL span.
+
+Sampling of whole traces follows the standard `OTEL_TRACES_SAMPLER` variables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from opentelemetry.trace import Span, SpanKind, Tracer
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.tracing.utils import should_skip_tracing
+from strawberry.utils.await_maybe import await_maybe
+
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
+    from graphql import GraphQLResolveInfo
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+SERVICE_NAME = "hiregraph"
+MAX_ATTRIBUTE_LENGTH = 4096
+"""Longest attribute value kept (SQL text mostly); longer ones are truncated."""
+
+NO_SPAN: contextlib.nullcontext[None] = contextlib.nullcontext()
+"""What span helpers stand for when tracing is off."""
+
+
+class Tracing:
+    """A tracer provider and what it instruments. Built by `configure_tracing` (or by tests,
+    around another exporter); `shutdown()` flushes what is left."""
+
+    def __init__(self, provider: TracerProvider, resolver_rate: float) -> None:
+        self.provider = provider
+        self.tracer: Tracer = provider.get_tracer("hiregraph")
+        self.resolver_rate = resolver_rate
+
+    @classmethod
+    def exporting(cls, exporter: SpanExporter, settings: Settings, *, batch: bool = True) -> Tracing:
+        """Spans to `exporter`, batched (or one by one: tests)."""
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+        provider = TracerProvider(
+            resource=Resource.create({"service.name": SERVICE_NAME}),
+            span_limits=SpanLimits(max_attribute_length=MAX_ATTRIBUTE_LENGTH),
+        )
+        provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
+        return cls(provider, settings.trace_resolver_rate)
+
+    def shutdown(self) -> None:
+        self.provider.shutdown()
+
+    # --- instrumentation ---------------------------------------------------------------------
+
+    def instrument_engine(self, engine: AsyncEngine) -> None:
+        """A span per SQL statement `engine` sends, for as long as the engine lives."""
+        from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+        from opentelemetry.metrics import NoOpMeterProvider
+
+        usage = NoOpMeterProvider().get_meter(SERVICE_NAME).create_up_down_counter("db.client.connections.usage")
+        tracer = self.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
+        EngineTracer(tracer, engine.sync_engine, usage)
+
+    def instrument_client(self, client: httpx.AsyncClient) -> None:
+        """A span per request `client` sends (and `traceparent` sent with it)."""
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
+
+    def resolver_spans(self) -> Callable[[], SchemaExtension] | None:
+        """A Strawberry extension factory: each execution is sampled at `resolver_rate`, and a
+        sampled one gets a span per resolver; an unsampled one an extension with no hooks."""
+        rate = self.resolver_rate
+        if rate <= 0:
+            return None
+        tracer = self.tracer
+
+        def extension() -> SchemaExtension:
+            return ResolverSpans(tracer) if rate >= 1 or random.random() < rate else SchemaExtension()
+
+        return extension
+
+    # --- spans -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def server_span(self, name: str, headers: Mapping[str, str], attributes: dict[str, Any]) -> Iterator[Span]:
+        """A server span, child of the caller's trace when its headers carry one."""
+        from opentelemetry import propagate
+
+        parent = propagate.extract(headers)
+        with self.tracer.start_as_current_span(
+            name, context=parent, kind=SpanKind.SERVER, attributes=attributes
+        ) as span:
+            yield span
+
+    def span(self, name: str, attributes: dict[str, Any] | None = None) -> contextlib.AbstractContextManager[Span]:
+        return self.tracer.start_as_current_span(name, attributes=attributes)
+
+
+class ResolverSpans(SchemaExtension):
+    """A span per resolver of our own (default attribute resolvers and introspection skipped)."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        self.tracer = tracer
+
+    async def resolve(
+        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
+    ) -> Any:
+        if should_skip_tracing(_next, info):
+            return await await_maybe(_next(root, info, *args, **kwargs))
+        attributes = {
+            "graphql.field.name": info.field_name,
+            "graphql.parent_type": info.parent_type.name,
+            "graphql.field.path": ".".join(str(p) for p in info.path.as_list()),
+        }
+        with self.tracer.start_as_current_span(
+            f"resolve {info.parent_type.name}.{info.field_name}", attributes=attributes
+        ):
+            return await await_maybe(_next(root, info, *args, **kwargs))
+
+
+def traces_url(endpoint: str) -> str:
+    """The OTLP/HTTP traces URL of a collector's base URL (as `OTEL_EXPORTER_OTLP_ENDPOINT` is)."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint if endpoint.endswith("/v1/traces") else endpoint + "/v1/traces"
+
+
+def configure_tracing(settings: Settings) -> Tracing | None:
+    """Tracing over OTLP/HTTP to `settings.otlp_endpoint`; None (nothing installed) without one."""
+    if not settings.otlp_endpoint:
+        return None
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return Tracing.exporting(OTLPSpanExporter(endpoint=traces_url(settings.otlp_endpoint)), settings)
