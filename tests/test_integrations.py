@@ -256,6 +256,8 @@ async def test_refusals_store_nothing(acme: Api, http: httpx.AsyncClient, engine
     assert (await http.post(path, content=tampered, headers=good.headers)).status_code == 401
     r = await http.post(path, content=b"<xml/>", headers={"signature": "sha256 00"})
     assert r.status_code == 400
+    r = await http.post(path, content=b"[1, 2]", headers={"signature": "sha256 00"})
+    assert r.status_code == 400 and "object" in r.json()["error"]["message"]
     limit = Settings().inbound_max_body
     big = b'{"action": "x", "pad": "' + b"a" * (limit + 10) + b'"}'
     assert (await http.post(path, content=big, headers={"signature": "sha256 00"})).status_code == 413

@@ -3,7 +3,7 @@
 In this order, each step refusing before anything is stored:
 
 1. the integration: an unknown, malformed or DISABLED id is 404 (indistinguishable);
-2. the body: at most `inbound_max_body` bytes (413), JSON (400);
+2. the body: at most `inbound_max_body` bytes (413), a JSON object (400);
 3. the signature, by the provider's scheme with the current secret or the previous one during
    a rotation's grace period (401);
 4. the inbox: stored raw, once per provider delivery id (or body hash), and answered 200 at
@@ -86,6 +86,9 @@ class InboundReceiver:
         except (orjson.JSONDecodeError, UnicodeDecodeError):
             self.metrics.inbound(provider, "bad_request")
             return _problem(400, "BAD_REQUEST", "the body is not JSON")
+        if not isinstance(document, dict):
+            self.metrics.inbound(provider, "bad_request")
+            return _problem(400, "BAD_REQUEST", "the body is not a JSON object")
         headers = {k.lower(): v for k, v in request.headers.items()}
         mapping = providers.MAPPINGS[integration.provider]
         try:
