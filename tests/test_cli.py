@@ -64,3 +64,18 @@ def test_migrate_is_idempotent(migrated_url):
     done = hiregraph(migrated_url, "migrate")
     assert done.returncode == 0, done.stderr
     assert "migrated to head" in done.stdout
+
+
+def test_production_refuses_to_start_without_a_database_url(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env |= {"HIREGRAPH_ENV": "production", "HIREGRAPH_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "migrate"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "DATABASE_URL is required" in done.stderr
+    assert not any(tmp_path.iterdir())  # no embedded cluster was started

@@ -580,3 +580,11 @@ def test_compose_services_run_the_roles_of_one_image_against_the_compose_postgre
     probe = re.search(r"http://127\.0\.0\.1:(\d+)(/[\w/]*)", " ".join(services["api"]["healthcheck"]["test"]))
     assert probe, "the api healthcheck requests a local URL"
     assert probe[1] == port and probe[2] in routes() and probe[2] != "/graphql"
+
+
+def test_the_readme_configuration_table_lists_every_setting() -> None:
+    """The operations section's table names every variable `Settings.from_env` reads."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("### Configuration", 1)[1]
+    missing = sorted(name for name in settings_env_names() if f"`{name}`" not in table)
+    assert missing == [], f"README's configuration table lacks {missing}"

@@ -275,7 +275,18 @@ async def _lockable_posting(session: AsyncSession, pk: int) -> Posting:
     ).scalar_one()
 
 
-async def upsert_posting(ctx: Context, data: changes.Job) -> Outcome[Posting]:
+async def upsert_posting(ctx: Context, data: changes.Job, *, create_only: bool = False) -> Outcome[Posting]:
+    """Create or update the posting linked to `data.external_id`, bringing it to the stated status.
+
+    `create_only` is for the job an application event names: a snapshot of it creates the posting
+    when it is new, but the job's own events own its state, so a known posting is neither locked
+    nor changed (every application of a job would otherwise queue behind one lock)."""
+    if create_only:
+        known = await find_ref(ctx, POSTING, data.external_id)
+        if known is not None:
+            existing = await ctx.session.get(Posting, known.entity_id)
+            assert existing is not None
+            return Outcome(existing)
     await _lock(ctx, POSTING, data.external_id)
     fields = _stated(data, POSTING_FIELDS)
     ref = await find_ref(ctx, POSTING, data.external_id)
@@ -381,7 +392,7 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
     """Create or update the application linked to `data.external_id`, with its candidate and job
     when stated, and bring it to the stated stage and status."""
     candidate = await upsert_applicant(ctx, data.candidate) if data.candidate is not None else None
-    job = await upsert_posting(ctx, data.job) if data.job is not None else None
+    job = await upsert_posting(ctx, data.job, create_only=True) if data.job is not None else None
     await _lock(ctx, APPLICATION, data.external_id)
     ref = await find_ref(ctx, APPLICATION, data.external_id)
     created = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from datetime import datetime
 from typing import Annotated, Any
@@ -10,7 +11,7 @@ import strawberry
 from sqlalchemy import func
 from strawberry import UNSET, Info
 
-from service.errors import not_found
+from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import argument_error
@@ -22,9 +23,16 @@ from service.graphql.relay import (
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import service
+from service.postings.importing.reader import MAX_TEXT_LENGTH, ImportedPosting, SourceFormat, parse_posting
 from service.postings.models import SECTION_NAMES, EmploymentType, PostingStatus, SalaryPeriod, Workplace
 from service.postings.service import SalaryRangeSpec
-from service.postings.types import POSTING, Posting
+from service.postings.types import (
+    POSTING,
+    Posting,
+    PostingImportDetected,
+    PostingImportFormat,
+    PostingImportWarning,
+)
 
 MAX_SEARCH_LENGTH = 200
 
@@ -182,6 +190,51 @@ class PostingPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
+@strawberry.input(description="A posting written as plain text, Markdown or HTML, to import as a DRAFT.")
+class PostingImportInput:
+    company_id: strawberry.ID = strawberry.field(description="The company hiring.")
+    text: str = strawberry.field(
+        description=f"The posting, at most {MAX_TEXT_LENGTH:,} characters; broken character encoding is repaired."
+    )
+    format: PostingImportFormat = strawberry.field(
+        default=PostingImportFormat.AUTO, description="How the text is written; AUTO detects it."
+    )
+
+
+@strawberry.type(description="The result of importing a posting.")
+class PostingImportPayload:
+    posting: Posting | None = strawberry.field(
+        description="The DRAFT posting created from the text, with its pipeline, unless refused."
+    )
+    warnings: list[PostingImportWarning] = strawberry.field(
+        description="What the text did not state, stated ambiguously or had broken; review them before publishing."
+    )
+    detected: PostingImportDetected | None = strawberry.field(
+        description="What was read from the text; null when it was not read (a missing scope, a foreign company…)."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+def _import_payload(posting: Any, errors: list[UserError], imported: ImportedPosting | None) -> PostingImportPayload:
+    if imported is None:
+        return PostingImportPayload(posting=None, warnings=[], detected=None, errors=errors)
+    warnings = [PostingImportWarning(code=w.code, field=w.field, message=w.message) for w in imported.warnings]
+    detected = PostingImportDetected(
+        format=PostingImportFormat[imported.format.value],
+        company_name=imported.company_name,
+        salary_conflict=imported.salary_conflict,
+        encoding_repaired=imported.encoding_repaired,
+        section_headings=[s.heading for s in imported.sections],
+        warnings_left_out=imported.warnings_left_out,
+    )
+    return PostingImportPayload(
+        posting=POSTING.from_model(posting) if posting is not None else None,
+        warnings=warnings,
+        detected=detected,
+        errors=errors,
+    )
+
+
 def _fields(data: Any, names: tuple[str, ...]) -> dict[str, Any]:
     """The given (not UNSET) inputs among `names`, with sections flattened into columns."""
     out: dict[str, Any] = {}
@@ -269,3 +322,28 @@ class Mutation:
     @strawberry.mutation(description="Archive a posting for good: it can no longer be reopened.")
     async def posting_archive(self, info: Info, input: Annotated[PostingArchiveInput, INPUT]) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.ARCHIVED)
+
+    @strawberry.mutation(
+        description="Create a DRAFT posting, with its pipeline, from a posting written as plain text, Markdown or "
+        "HTML; `warnings` say what the text did not state clearly."
+    )
+    async def posting_import(self, info: Info, input: Annotated[PostingImportInput, INPUT]) -> PostingImportPayload:
+        scope = info.context.company_ids
+        read: list[ImportedPosting] = []
+
+        async def work(session):  # type: ignore[no-untyped-def]
+            company_id = decode_id(input.company_id, "Company", "companyId")
+            if company_id not in scope:
+                raise not_found("companyId", "company")
+            if len(input.text) > MAX_TEXT_LENGTH:
+                raise DomainError(ErrorCode.TOO_LONG, f"text is longer than {MAX_TEXT_LENGTH} characters", "text")
+            if not input.text.strip():
+                raise DomainError(ErrorCode.REQUIRED, "text must not be blank", "text")
+            source = None if input.format is PostingImportFormat.AUTO else SourceFormat[input.format.value]
+            # Reading is CPU work on a possibly long text: off the event loop, before any SQL.
+            imported = await asyncio.to_thread(parse_posting, input.text, format=source)
+            read.append(imported)
+            return await service.import_posting(session, company_id, imported)
+
+        posting, errors = await run(info, "postings", work)
+        return _import_payload(posting, errors, read[0] if read else None)

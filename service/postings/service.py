@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
-from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.errors import Collector, DomainError, DomainErrors, ErrorCode, not_found
 from service.pipeline import service as pipeline
 from service.pipeline.models import StageKind
 from service.postings.models import (
@@ -23,6 +23,9 @@ from service.postings.models import (
 )
 from service.webhooks import events
 from service.webhooks.events import emit
+
+if TYPE_CHECKING:
+    from service.postings.importing.reader import ImportedPosting
 
 TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
     PostingStatus.DRAFT: frozenset({PostingStatus.OPEN, PostingStatus.ARCHIVED}),
@@ -208,3 +211,22 @@ async def change_status(
         event_type, payload = events.POSTING_UPDATED, events.posting_updated(posting, ["status"])
     await emit(session, posting.company_id, event_type, payload, origin=origin)
     return posting
+
+
+async def import_posting(session: AsyncSession, company_id: int, imported: ImportedPosting) -> Posting:
+    """Create the DRAFT posting an imported text describes, exactly as `create_posting` does (same
+    checks, same events). Its problems are reported against the input's `text`, naming the field
+    of the posting they concern."""
+    if imported.title is None:
+        raise DomainError(ErrorCode.REQUIRED, "no job title could be read from the text", "text")
+    try:
+        return await create_posting(session, company_id, imported.posting_fields(), imported.stages)
+    except DomainError as exc:
+        raise _about_text(exc) from None
+    except DomainErrors as exc:
+        raise DomainErrors([_about_text(e) for e in exc.errors]) from None
+
+
+def _about_text(exc: DomainError) -> DomainError:
+    message = f"{exc.field}: {exc.message}" if exc.field and not exc.message.startswith(exc.field) else exc.message
+    return DomainError(exc.code, message, "text")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.pipeline.models import MAX_STAGES
 from service.postings import models
+from service.postings.importing.reader import MAX_WARNINGS, ImportWarningCode
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
 
 
@@ -95,3 +97,57 @@ def _convert(values: dict[str, Any]) -> None:
 
 
 POSTING = register(Entity(Posting, models.Posting, area="postings", convert=_convert))
+
+
+@strawberry.enum(description="How the text of an imported posting is written.")
+class PostingImportFormat(enum.Enum):
+    AUTO = strawberry.enum_value(
+        "AUTO", description="Detect it: HTML when it has HTML blocks, Markdown when it has Markdown syntax, else text."
+    )
+    TEXT = strawberry.enum_value(
+        "TEXT", description="Plain text: headings are short lines standing alone or ending in a colon."
+    )
+    MARKDOWN = strawberry.enum_value("MARKDOWN", description="Markdown, as job boards and aggregators export it.")
+    HTML = strawberry.enum_value("HTML", description="An HTML page or fragment; it is converted to Markdown.")
+
+
+strawberry.enum(
+    ImportWarningCode,
+    name="PostingImportWarningCode",
+    description="What kind of warning an import gives.",
+)
+for _value in ImportWarningCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = {
+        "NOT_STATED": "The text does not state the field; it is empty, or holds the default the message names.",
+        "AMBIGUOUS": "The text states it in ways that disagree or cannot be read; the message says what was kept.",
+        "INFERRED": "The field was read from indirect evidence (a yearly period from the amount, USD from a bare $).",
+        "SALARY_MISMATCH": "Two salary figures in the same currency and period disagree; both are kept.",
+        "ENCODING_REPAIRED": "Broken character encoding (mojibake such as `â€™`) was repaired.",
+        "GARBLED_TEXT": "Some characters still look garbled after the repair; they were kept as they are.",
+        "UNMAPPED_SECTION": "A section matched none of the named sections; it is kept in the description.",
+    }[_value.name]
+
+
+@strawberry.type(description="Something an import did not find, found ambiguous, inferred or repaired.")
+class PostingImportWarning:
+    code: ImportWarningCode = strawberry.field(description="What kind of warning it is.")
+    field: str | None = strawberry.field(
+        description="The posting field concerned, as the API names it (`salaryRanges.1.period`); null for the text."
+    )
+    message: str = strawberry.field(description="What the text says, and what the import did about it.")
+
+
+@strawberry.type(description="What an import read from the text besides the posting's own fields.")
+class PostingImportDetected:
+    format: PostingImportFormat = strawberry.field(description="How the text was read: TEXT, MARKDOWN or HTML.")
+    company_name: str | None = strawberry.field(description="The company the text names; null when it names none.")
+    salary_conflict: bool = strawberry.field(
+        description="Whether salary figures in the same currency and period disagree; all are in `salaryRanges`."
+    )
+    encoding_repaired: bool = strawberry.field(description="Whether broken character encoding was repaired.")
+    section_headings: list[str] = strawberry.field(
+        description="The headings of the text's sections, in document order."
+    )
+    warnings_left_out: int = strawberry.field(
+        description=f"Warnings past the first {MAX_WARNINGS}, counted but not listed in `warnings`."
+    )

@@ -1,0 +1,1 @@
+"""Reading postings written as plain text, Markdown or HTML into draft postings."""

@@ -1,0 +1,303 @@
+"""Facts a posting states in its header or in `Key: value` lines: salary, employment type,
+workplace, places and company (`Contract: Full-time`, `` `💰 65k-95k USD` `🌎 Remote,North America` ``,
+`Hybrid – Berlin`), and the tables that tell regions from cities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from service.postings.importing.salary import figures_in
+from service.postings.importing.text import ATX, ITEM, NON_WORD_START, plain
+from service.postings.models import EmploymentType, Workplace
+
+EMPLOYMENT = re.compile(
+    r"\b(full[- ]?time|part[- ]?time|contract(?:or)?|freelance(?:r)?|temporary|temp|fixed[- ]term|internship|intern)\b",
+    re.IGNORECASE,
+)
+EMPLOYMENT_VALUE = re.compile(
+    rf"^{EMPLOYMENT.pattern}(?:\s+(?:position|role|employment|contract|job|basis))?$", re.IGNORECASE
+)
+WORKPLACE = re.compile(
+    r"\b(fully remote|100% remote|remote(?:[- ]first|[- ]friendly)?|hybrid|on[- ]?site|in[- ]office|office[- ]based)\b",
+    re.IGNORECASE,
+)
+WORKPLACE_AT_EDGE = re.compile(rf"^\W*{WORKPLACE.pattern}|{WORKPLACE.pattern}\W*$", re.IGNORECASE)
+KEYS = {
+    **dict.fromkeys(
+        (
+            "type",
+            "job type",
+            "employment",
+            "employment type",
+            "contract",
+            "contract type",
+            "schedule",
+            "position type",
+            "hours",
+            "commitment",
+        ),
+        "employment",
+    ),
+    **dict.fromkeys(
+        ("workplace", "workplace type", "work model", "work arrangement", "work setup", "remote", "work style"),
+        "workplace",
+    ),
+    **dict.fromkeys(
+        ("location", "locations", "based in", "office", "offices", "city", "where", "region", "regions", "country"),
+        "places",
+    ),
+    **dict.fromkeys(
+        (
+            "salary",
+            "salary range",
+            "base salary",
+            "compensation",
+            "pay",
+            "pay range",
+            "rate",
+            "day rate",
+            "hourly rate",
+            "ote",
+            "remuneration",
+            "compensation range",
+            "base pay",
+            "base pay range",
+            "target salary",
+            "salary band",
+        ),
+        "salary",
+    ),
+    **dict.fromkeys(("company", "employer", "organisation", "organization", "hiring company", "client"), "company"),
+}
+MAX_FACT_LINE = 200
+"""A fact line is short: longer ones are prose."""
+PLACE_EMOJI = frozenset("🌎🌍🌏📍🗺🌐🏢")
+MONEY_EMOJI = frozenset("💰💵💶💷💸")
+MACRO_REGIONS = frozenset(
+    {
+        "north america",
+        "south america",
+        "latin america",
+        "latam",
+        "central america",
+        "americas",
+        "the americas",
+        "europe",
+        "eu",
+        "european union",
+        "emea",
+        "apac",
+        "asia",
+        "asia pacific",
+        "africa",
+        "middle east",
+        "oceania",
+        "worldwide",
+        "anywhere",
+        "global",
+        "nordics",
+        "scandinavia",
+        "dach",
+        "benelux",
+        "cee",
+        "eastern europe",
+        "western europe",
+    }
+)
+COUNTRIES = frozenset(
+    {
+        "us",
+        "usa",
+        "u.s.",
+        "united states",
+        "canada",
+        "mexico",
+        "brazil",
+        "argentina",
+        "uk",
+        "u.k.",
+        "united kingdom",
+        "great britain",
+        "ireland",
+        "germany",
+        "france",
+        "spain",
+        "portugal",
+        "italy",
+        "netherlands",
+        "belgium",
+        "luxembourg",
+        "switzerland",
+        "austria",
+        "poland",
+        "czechia",
+        "czech republic",
+        "sweden",
+        "norway",
+        "denmark",
+        "finland",
+        "estonia",
+        "romania",
+        "greece",
+        "india",
+        "japan",
+        "singapore",
+        "australia",
+        "new zealand",
+        "south africa",
+        "israel",
+        "ukraine",
+        "turkey",
+    }
+)
+TIME_ZONE = re.compile(r"^(?:UTC|GMT|CET|CEST|EST|EDT|PST|PDT|ET|PT)(?:\s*[±+\-]\s*\d{1,2})?", re.IGNORECASE)
+PLACE_NAME = re.compile(r"^[A-Z][\w.'’ -]{1,40}$")
+PLACE_NOISE = re.compile(r"\b(?:only|based|preferred|required|time ?zones?)\b", re.IGNORECASE)
+PLACE_SPLIT = re.compile(r"\s*(?:,|/|;|\||\(|\)|\bor\b|\band\b|–|—|\s-\s)\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    kind: str
+    """`salary`, `salary_text` (a salary line without figures), `employment`, `workplace`,
+    `places` (a list of names), `company`."""
+    value: Any
+    line: str
+    """The line it was read from, without Markdown."""
+
+
+def employment_of(word: str) -> EmploymentType:
+    w = word.lower().replace("-", " ").replace("fulltime", "full time").replace("parttime", "part time")
+    if w.startswith("full"):
+        return EmploymentType.FULL_TIME
+    if w.startswith("part"):
+        return EmploymentType.PART_TIME
+    if w.startswith("intern"):
+        return EmploymentType.INTERNSHIP
+    if w.startswith(("temp", "fixed")):
+        return EmploymentType.TEMPORARY
+    return EmploymentType.CONTRACT
+
+
+def workplace_of(word: str) -> Workplace:
+    w = word.lower()
+    if "remote" in w:
+        return Workplace.REMOTE
+    if w == "hybrid":
+        return Workplace.HYBRID
+    return Workplace.ONSITE
+
+
+def place_tokens(text: str) -> list[str]:
+    text = PLACE_NOISE.sub("", text)
+    return [p.strip(" .-–—:") for p in PLACE_SPLIT.split(text) if p.strip(" .-–—:")]
+
+
+def is_known_place(token: str) -> bool:
+    key = token.lower()
+    return key in MACRO_REGIONS or key in COUNTRIES or bool(TIME_ZONE.match(token))
+
+
+def sort_places(groups: list[list[str]], remote: bool) -> tuple[list[str], list[str]]:
+    """(locations, regions): continents, blocs and time zones are regions, and so are countries
+    for a remote role; for other roles a country after a city joins it (`Munich, Germany`)."""
+    locations: list[str] = []
+    regions: list[str] = []
+    for tokens in groups:
+        previous_city = False
+        for token in tokens:
+            key = token.lower()
+            if key in MACRO_REGIONS or TIME_ZONE.match(token):
+                regions.append(token)
+                previous_city = False
+            elif key in COUNTRIES:
+                if remote:
+                    regions.append(token)
+                elif previous_city:
+                    locations[-1] = f"{locations[-1]}, {token}"
+                else:
+                    locations.append(token)
+                previous_city = False
+            elif PLACE_NAME.match(token) and len(token.split()) <= 4 and not WORKPLACE.search(token):
+                locations.append(token)
+                previous_city = True
+    return list(dict.fromkeys(locations)), list(dict.fromkeys(regions))
+
+
+def _chips(line: str) -> list[str]:
+    text = line.strip()
+    atx = ATX.match(text)
+    if atx:
+        text = atx.group(2)
+    text = ITEM.sub("", text)
+    spans = re.findall(r"`([^`]+)`", text)
+    if spans and not re.sub(r"`[^`]+`", "", text).strip(" ,|·•"):
+        return spans
+    return [c for c in re.split(r"\s+[|·•]\s+|\t+", plain(text)) if c.strip()]
+
+
+def _value_facts(value: str, hint: str | None, line: str) -> list[Fact]:
+    value = value.strip()
+    if hint == "company":
+        return [Fact("company", value.strip(" ."), line)] if value.strip(" .") else []
+    facts: list[Fact] = []
+    if hint in (None, "salary"):
+        facts += [Fact("salary", figure, line) for figure in figures_in(value)]
+        if hint == "salary":
+            return facts or [Fact("salary_text", value, line)]
+        if facts:
+            return facts
+    if hint == "employment" or EMPLOYMENT_VALUE.match(value):
+        found = [Fact("employment", employment_of(m.group(1)), line) for m in EMPLOYMENT.finditer(value)]
+        if hint == "employment" and not found and not WORKPLACE.search(value):
+            return [Fact("employment_text", value, line)]
+        facts += found
+    workplace = WORKPLACE.search(value) if hint in ("workplace", "places") else WORKPLACE_AT_EDGE.search(value)
+    if workplace and hint != "employment":
+        words = [m.group(1) for m in WORKPLACE.finditer(value)]
+        facts += [Fact("workplace", workplace_of(w), line) for w in words]
+        rest = place_tokens(WORKPLACE.sub(",", value))
+        if rest:
+            facts.append(Fact("places", rest, line))
+        return facts
+    tokens = place_tokens(value)
+    if tokens and (hint == "places" or (any(is_known_place(t) for t in tokens) and not facts)):
+        facts.append(Fact("places", tokens, line))
+    return facts
+
+
+def read_chips(line: str) -> list[tuple[str, list[Fact]]] | None:
+    """Each part (chip) of a header or `Key: value` line with its facts (none for a part that is
+    not a fact, like a company name); None when the line cannot be one: too long, or a key
+    that is not a known one."""
+    if len(line) > MAX_FACT_LINE:
+        return None
+    text = plain(line)
+    chips = _chips(line)
+    if not chips or len(text) > MAX_FACT_LINE:
+        return None
+    out: list[tuple[str, list[Fact]]] = []
+    for chip in chips:
+        lead = NON_WORD_START.match(chip)
+        marks = set(lead.group(0)) if lead else set()
+        hint = "places" if marks & PLACE_EMOJI else "salary" if marks & MONEY_EMOJI else None
+        value = NON_WORD_START.sub("", chip).strip()
+        keyed = re.match(r"^(?P<key>[A-Za-z][A-Za-z /&-]{0,30}?)\s*:\s*(?P<value>.+)$", value)
+        if keyed:
+            hint = KEYS.get(" ".join(keyed.group("key").lower().split()))
+            if hint is None:
+                return None
+            value = keyed.group("value")
+        out.append((value, _value_facts(value, hint, text)))
+    return out
+
+
+def read_facts(line: str) -> list[Fact] | None:
+    """The facts of a header or `Key: value` line; None when any part of it is something else
+    (prose, an unknown key), so the line is not a fact line."""
+    chips = read_chips(line)
+    if chips is None or not all(facts for _, facts in chips):
+        return None
+    return [fact for _, facts in chips for fact in facts]

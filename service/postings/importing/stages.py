@@ -1,0 +1,156 @@
+"""Reading the interview process of a posting as pipeline stages.
+
+Each list item (or, without a list, each sentence) of the interview section that names a step
+(`phone screen`, `take-home`, `interview`, `offer`…) becomes a stage; a later sentence of the same
+item becomes a stage of its own when it starts with a step (`… your project. Interview with our
+CEO.`). Remarks in parentheses and negated steps (`no whiteboard coding`) are not stages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from service.pipeline.models import StageKind
+
+KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"\b(?:apply|submit (?:your|an?) (?:application|cv|resume|résumé))\b", StageKind.APPLIED),
+        (
+            r"\b(?:phone|intro(?:ductory|duction)?|initial|first|recruiter|hr)\s+(?:screen\w*|call|chat|conversation)\b"
+            r"|\bscreen(?:ing)?\b|\b(?:cv|resume|résumé|application)\s+review\b"
+            r"|\b(?:call|chat) with (?:a|an|our|the) (?:recruiter|talent|people)",
+            StageKind.SCREEN,
+        ),
+        (
+            r"\btake[- ]home\b|\b(?:coding|technical|programming|home|written)\s+(?:project|challenge|exercise|test"
+            r"|task|assignment|assessment)\b|\b(?:written|short|technical|a few)\s+(?:\w+\s+)?questions\b"
+            r"|\bquestionnaire\b|\bassessment\b|\bassignment\b|\bcase study\b|\bwork sample\b|\btrial (?:day|task)\b"
+            r"|\bportfolio (?:review|presentation|walk-?through)\b"
+            r"|\bexercise\b|\bproject\b|\bchallenge\b|\btest\b",
+            StageKind.ASSESSMENT,
+        ),
+        (
+            r"\binterview\w*\b|\bon-?site\b|\bpanel\b|\bpair(?:ing| programming)\b|\bsystem design\b"
+            r"|\bfinal round\b|\bmeet (?:the|our|with)\b|\b(?:call|chat|conversation) with\b",
+            StageKind.INTERVIEW,
+        ),
+        (r"\boffer\b|\breference(?:s| checks?)\b", StageKind.OFFER),
+        (r"\bhired\b|\bwelcome aboard\b|\bonboarding\b", StageKind.HIRED),
+    )
+)
+NEGATION = re.compile(r"\b(?:no|not|never|don[’']t|do not|won[’']t|without)\b", re.IGNORECASE)
+PRONOUN_START = re.compile(r"^(?:we|you|it|this|they|he|she|there|that|these|our team)\b", re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
+STEP_PREFIX = re.compile(r"^(?:(?:step|stage|round|phase)\s*\d+\s*[:.)–—-]?\s*|\d{1,2}\s*[.)]\s+)", re.IGNORECASE)
+BOLD_LEAD = re.compile(r"^(?:\*\*|__)(?P<name>[^*_]{2,80})(?:\*\*|__)")
+LABEL_LEAD = re.compile(r"^(?P<name>[^:–—(]{2,60}?)\s*(?::|\s[–—-]\s|\()")
+CUT = re.compile(r"\s(?:to|so|where|which|that|for|in which|during|about)\s|[,;:(]|\s[–—-]\s")
+LEADING = re.compile(
+    r"^(?:(?:a\s+few|a\s+couple\s+of|a|an|the|our|some|one|two|three|several)\s+)?"
+    r"(?:(?:simple|quick|brief|casual|informal|friendly|small)\s+)?",
+    re.IGNORECASE,
+)
+PEOPLE = re.compile(
+    r"\b(?P<role>CEO|CTO|COO|CFO|CPO|CMO|VP|founder|co-founder|manager|lead|head of \w+)"
+    r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b"
+)
+MEMBERS = re.compile(r"\b(?:some\s+|a\s+few\s+|several\s+)?members\s+of\s+(?:the|our)\s+", re.IGNORECASE)
+MAX_NAME = 80
+DEFAULT_NAMES = {
+    StageKind.APPLIED: "Applied",
+    StageKind.SCREEN: "Screen",
+    StageKind.ASSESSMENT: "Assessment",
+    StageKind.INTERVIEW: "Interview",
+    StageKind.OFFER: "Offer",
+    StageKind.HIRED: "Hired",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StageReading:
+    stages: list[tuple[str, StageKind]]
+    """The steps the text names, in order, without the Applied/Hired brackets."""
+    unread: list[str]
+    """Items of the process that name no step a stage could be made of."""
+
+
+def kind_of(text: str, *, leading: bool = False) -> StageKind | None:
+    """The kind of step `text` names: the earliest keyword wins, the longer one on a tie.
+    `leading`: only a keyword in the first four words counts."""
+    best: tuple[int, int, StageKind] | None = None
+    for pattern, kind in KINDS:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        if leading and len(text[: m.start()].split()) > 3:
+            continue
+        if NEGATION.search(text[: m.start()]):
+            continue
+        candidate = (m.start(), -len(m.group(0)), kind)
+        if best is None or candidate[:2] < best[:2]:
+            best = candidate
+    return best[2] if best else None
+
+
+def stage_name(text: str, kind: StageKind) -> str:
+    """A short name for the step `text` describes: its bold lead or label, else its first clause
+    without articles, fillers and people's first names."""
+    text = STEP_PREFIX.sub("", text.strip())
+    bold = BOLD_LEAD.match(text)
+    if bold:
+        name = bold.group("name")
+    else:
+        plain = re.sub(r"\*\*|__|`", "", text)
+        label = LABEL_LEAD.match(plain)
+        if label and len(label.group("name").split()) <= 6 and kind_of(label.group("name")) is not None:
+            name = label.group("name")
+        else:
+            name = CUT.split(plain, maxsplit=1)[0]
+    name = PEOPLE.sub(lambda m: m.group("role"), name)
+    name = MEMBERS.sub("the ", name)
+    name = re.sub(r"\bour\b", "the", name)
+    name = LEADING.sub("", name.strip()).strip(" .:;,–—-")
+    if len(name) > MAX_NAME:
+        name = name[:MAX_NAME].rsplit(" ", 1)[0]
+    if not name:
+        return DEFAULT_NAMES[kind]
+    return name[0].upper() + name[1:]
+
+
+def _is_remark(text: str) -> bool:
+    stripped = text.strip().rstrip(".")
+    return stripped.startswith("(") and stripped.endswith(")")
+
+
+def read_stages(items: list[str]) -> StageReading:
+    """Stages from the items of an interview process (list items, or sentences of prose)."""
+    stages: list[tuple[str, StageKind]] = []
+    unread: list[str] = []
+    for item in items:
+        if not item.strip() or _is_remark(item):
+            continue
+        found = []
+        for i, sentence in enumerate(SENTENCE_END.split(item.strip())):
+            if i > 0 and (PRONOUN_START.match(sentence) or _is_remark(sentence)):
+                continue
+            kind = kind_of(sentence, leading=i > 0)
+            if kind is not None:
+                found.append((stage_name(sentence, kind), kind))
+        if found:
+            stages.extend(found)
+        else:
+            unread.append(item.strip())
+    return StageReading(stages, unread)
+
+
+def bracketed(stages: list[tuple[str, StageKind]]) -> list[tuple[str, StageKind]]:
+    """The pipeline: `Applied` first and `Hired` last around the stages read, unless the text
+    already names those steps."""
+    out = list(stages)
+    if not out or out[0][1] is not StageKind.APPLIED:
+        out.insert(0, ("Applied", StageKind.APPLIED))
+    if out[-1][1] is not StageKind.HIRED:
+        out.append(("Hired", StageKind.HIRED))
+    return out
