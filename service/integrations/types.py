@@ -7,7 +7,6 @@ integration's inbox holds every kind of record the ATS sends.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry import Info
@@ -17,6 +16,7 @@ from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
 from service.integrations import models
 from service.integrations.models import InboundStatus, IntegrationStatus, Provider
+from service.webhooks.types import no_secrets
 
 RECEIVE_PATH = "/webhooks/ats/{id}"
 
@@ -95,11 +95,5 @@ class InboundDelivery(Node):
     )
 
 
-def _no_secrets(values: dict[str, Any]) -> None:
-    """Secrets never reach a GraphQL object, whichever path built it."""
-    values.pop("secret", None)
-    values.pop("previous_secret", None)
-
-
-INTEGRATION = register(Entity(Integration, models.Integration, area=INTEGRATIONS_AREA, convert=_no_secrets))
+INTEGRATION = register(Entity(Integration, models.Integration, area=INTEGRATIONS_AREA, convert=no_secrets))
 INBOUND_DELIVERY = register(Entity(InboundDelivery, models.InboundDelivery, area=INTEGRATIONS_AREA))

@@ -131,13 +131,13 @@ class WebhookDeliveryAttempt(Node):
     )
 
 
-def _no_secrets(values: dict[str, Any]) -> None:
+def no_secrets(values: dict[str, Any]) -> None:
     """Secrets never reach a GraphQL object, whichever path built it."""
     values.pop("secret", None)
     values.pop("previous_secret", None)
 
 
 EVENT = register(Entity(Event, models.Event, area=WEBHOOKS_AREA))
-WEBHOOK_ENDPOINT = register(Entity(WebhookEndpoint, models.WebhookEndpoint, area=WEBHOOKS_AREA, convert=_no_secrets))
+WEBHOOK_ENDPOINT = register(Entity(WebhookEndpoint, models.WebhookEndpoint, area=WEBHOOKS_AREA, convert=no_secrets))
 WEBHOOK_DELIVERY = register(Entity(WebhookDelivery, models.WebhookDelivery, area=WEBHOOKS_AREA))
 WEBHOOK_DELIVERY_ATTEMPT = register(Entity(WebhookDeliveryAttempt, models.WebhookDeliveryAttempt, area=WEBHOOKS_AREA))
