@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,3 +49,27 @@ async def company_by_slug(session: AsyncSession, slug: str) -> Company | None:
 
 async def companies_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> list[Company]:
     return list((await session.execute(select(Company).where(Company.slug.in_(slugs)))).scalars())
+
+
+def slug_of(name: str) -> str:
+    """A slug made of a name: lower case, runs of other characters as one hyphen."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+
+
+async def company_named(session: AsyncSession, name: str) -> tuple[Company, bool]:
+    """The company called `name` (or whose slug is `name` made a slug), case-insensitively, the
+    oldest if several; created when there is none. Returns it and whether it was created."""
+    slug = slug_of(name)
+    found = (
+        await session.execute(
+            select(Company)
+            .where(or_(func.lower(Company.name) == name.lower(), Company.slug == slug))
+            .order_by(Company.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if found is not None:
+        return found, False
+    if not slug:
+        raise DomainError(ErrorCode.INVALID, f"no slug can be made of the company name {name!r}; pass --company")
+    return await create_company(session, name=name, slug=slug), True

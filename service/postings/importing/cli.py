@@ -9,7 +9,6 @@ each transaction back.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -19,11 +18,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.companies.models import Company
-from service.companies.service import company_by_slug, create_company
+from service.companies.service import company_by_slug, company_named
 from service.db.engine import Database, session_factory
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.graphql.ids import to_global_id
@@ -76,29 +73,6 @@ def read_text(path: Path) -> tuple[str, bool]:
         return data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace"), True
-
-
-def slug_of(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
-
-
-async def company_named(session: AsyncSession, name: str) -> tuple[Company, bool]:
-    """The company called `name` (or whose slug is `name` made a slug), case-insensitively, the
-    oldest if several; created when there is none. Returns it and whether it was created."""
-    slug = slug_of(name)
-    found = (
-        await session.execute(
-            select(Company)
-            .where(or_(func.lower(Company.name) == name.lower(), Company.slug == slug))
-            .order_by(Company.id)
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if found is not None:
-        return found, False
-    if not slug:
-        raise DomainError(ErrorCode.INVALID, f"no slug can be made of the company name {name!r}; pass --company")
-    return await create_company(session, name=name, slug=slug), True
 
 
 def _read(name: str, path: Path | None, format: SourceFormat | None) -> FileImport:
