@@ -17,7 +17,8 @@ from typing import Any
 import orjson
 from standardwebhooks import Webhook
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+T0 = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
+"""Recent: Lever deliveries are accepted within a day of `triggeredAt`."""
 
 
 def at(minutes: int) -> datetime:

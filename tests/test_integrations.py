@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -117,6 +118,17 @@ async def lever_presync(api: Api) -> None:
         "result { skipped }",
     )
     assert r["errors"] == [], r
+
+
+def fresh_delivery(provider: str, document: dict[str, Any]) -> dict[str, Any]:
+    """The same change under a new delivery id, wherever the provider keeps it in the body (Lever's
+    token is new on every signing; Greenhouse and Standard ids are headers)."""
+    copy = dict(document)
+    if provider == "ashby":
+        copy["webhookActionId"] = "retry-" + str(document["webhookActionId"])
+    elif provider == "workable":
+        copy["fired_at"] = str(document["fired_at"]).replace("Z", "1Z")
+    return copy
 
 
 async def journey_setup(api: Api, provider: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -302,8 +314,8 @@ async def test_each_provider_journey_applies_once_when_delivered_twice(
 ) -> None:
     integration, journey = await journey_setup(acme, provider)
     for document in journey:
-        first = await deliver(http, provider, integration, document, delivery_id=f"d-{id(document)}")
-        again = await deliver(http, provider, integration, document, delivery_id=f"d-{id(document)}")
+        sent = ats.signed(provider, integration["secret"], document, delivery_id=f"d-{id(document)}")
+        first, again = [(await post(http, integration, sent)).json() for _ in range(2)]  # the same request twice
         assert first["duplicate"] is False and again["duplicate"] is True
         await apply_inbox(engine)
     state = await acme.ok(STATE)
@@ -312,9 +324,12 @@ async def test_each_provider_journey_applies_once_when_delivered_twice(
     events = await count_rows(engine, "events")
     statuses = {d["status"] for d in await inbox(acme, integration)}
     assert statuses == {"APPLIED"}, await inbox(acme, integration)
-    # The same changes again under new delivery ids (a provider's retry with a fresh id) change nothing.
+    # The same changes again under new delivery ids (a provider's retry with a fresh id) are
+    # stored, applied, and change nothing.
     for document in journey:
-        await deliver(http, provider, integration, document, delivery_id=f"retry-{id(document)}")
+        fresh = fresh_delivery(provider, document)
+        body = await deliver(http, provider, integration, fresh, delivery_id=f"retry-{id(document)}")
+        assert body["duplicate"] is False
     await apply_inbox(engine)
     again = await acme.ok(STATE)
     assert again == state
@@ -642,3 +657,181 @@ async def test_a_delivery_through_a_real_server(live_tenant: Any, engine: AsyncE
     state = live_tenant.gql("query { applicants { nodes { name } } applications { nodes { stage { name } } } }")
     assert state["data"]["applicants"]["nodes"] == [{"name": "Giuseppe Hurley"}]
     assert state["data"]["applications"]["nodes"] == [{"stage": {"name": "Application Review"}}]
+
+
+# --- what a review found ----------------------------------------------------------------------
+
+
+async def test_a_lever_signature_cannot_carry_other_data_or_be_replayed_late(
+    acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Lever signs `token` + `triggeredAt` only: a captured delivery reused with other `data` is a
+    duplicate of the first (deduplicated on the token), and an old one is refused."""
+    integration = await connect(acme, "lever")
+    await lever_presync(acme)
+    genuine = ats.signed("lever", integration["secret"], ats.lever_journey()[2])
+    assert (await post(http, integration, genuine)).status_code == 200
+    forged = orjson.loads(genuine.body)
+    forged |= {"id": "another-id", "event": "candidateDeleted", "data": {"contactId": ats.LEVER_CONTACT}}
+    r = await http.post(integration["receivePath"], content=orjson.dumps(forged), headers=genuine.headers)
+    assert r.status_code == 200 and r.json()["duplicate"] is True
+    await apply_inbox(engine)
+    assert (await acme.ok(STATE))["applicants"]["nodes"][0]["erasedAt"] is None
+    late = ats.lever_event("candidateHired", 0)
+    late["triggeredAt"] = int((datetime.now(UTC) - timedelta(days=2)).timestamp() * 1000)
+    assert (await post(http, integration, ats.signed("lever", integration["secret"], late))).status_code == 401
+    assert await count_rows(engine, "inbound_deliveries") == 1
+
+
+async def test_a_job_created_by_an_application_event_still_takes_its_own_older_events(
+    acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    integration = await connect(acme, "greenhouse")
+    await deliver(http, "greenhouse", integration, ats.greenhouse_journey()[0])
+    job = {"id": 3485, "name": "Senior Designer", "status": "closed", "opened_at": ats.iso(-600), "closed_at": None}
+    await deliver(http, "greenhouse", integration, {"action": "job_updated", "payload": {"job": job}})
+    await apply_inbox(engine)
+    [posting] = (await acme.ok(STATE))["postings"]["nodes"]
+    assert (posting["title"], posting["status"]) == ("Senior Designer", "CLOSED")
+
+
+async def test_hires_and_job_events_apply(acme: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    integration = await connect(acme, "ashby")
+    journey = ats.ashby_journey()
+    await deliver(http, "ashby", integration, journey[1])
+    hired = ats.ashby_application("candidateHire", 40, "Hired", status="Hired")
+    await deliver(http, "ashby", integration, hired)
+    job = {
+        "id": "4071538b-3cac-4fbf-ac76-f78ed250ffdd",
+        "title": "First Designer",
+        "status": "Closed",
+        "employmentType": "Contract",
+        "updatedAt": ats.iso(50),
+    }
+    await deliver(http, "ashby", integration, {"webhookActionId": "j1", "action": "jobUpdate", "data": {"job": job}})
+    await apply_inbox(engine)
+    state = await acme.ok(STATE)
+    application = state["applications"]["nodes"][0]
+    assert (application["status"], application["stage"]["name"]) == ("HIRED", "Hired")
+    assert state["postings"]["nodes"][0]["status"] == "CLOSED"
+    employment = await acme.ok("query { postings { nodes { employmentType } } }")
+    assert employment["postings"]["nodes"][0]["employmentType"] == "CONTRACT"
+
+
+async def test_lever_stage_ids_work_on_every_posting(acme: Api) -> None:
+    await lever_presync(acme)
+    base = {"companyId": acme.company_id, "provider": "lever"}
+    second = await acme.mutate(
+        "postingUpsert", {**base, "externalId": "posting-2", "title": "Data Engineer", "status": "OPEN"}, UPSERTED
+    )
+    assert second["errors"] == []
+    r = await acme.mutate(
+        "applicationUpsert",
+        {
+            **base,
+            "externalId": "opp-2",
+            "applicantExternalId": ats.LEVER_CONTACT,
+            "postingExternalId": "posting-2",
+            "stageName": "Phone Screen",
+            "stageExternalId": "phone-screen",
+        },
+        f"application {{ stage {{ name }} }} {UPSERTED}",
+    )
+    assert r["errors"] == [] and r["application"]["stage"]["name"].lower() == "phone screen", r
+
+
+async def test_a_merged_away_candidate_gets_no_new_application(acme: Api, engine: AsyncEngine) -> None:
+    base = {"companyId": acme.company_id, "provider": "greenhouse"}
+    for i in (1, 2):
+        await acme.mutate("applicantUpsert", {**base, "externalId": str(i), "name": f"P{i}"}, UPSERTED)
+    await acme.mutate("postingUpsert", {**base, "externalId": "j", "title": "Job", "status": "OPEN"}, UPSERTED)
+    from service.db.engine import session_factory
+    from service.integrations import changes, sync
+
+    async with session_factory(engine)() as session, session.begin():
+        ctx = sync.Context(session, acme.company_pk, "greenhouse")
+        await sync.merge_candidates(ctx, changes.CandidatesMerged(into=changes.Candidate("1"), merged=["2"]))
+    r = await acme.mutate(
+        "applicationUpsert",
+        {**base, "externalId": "a", "applicantExternalId": "2", "postingExternalId": "j"},
+        f"application {{ id }} {UPSERTED}",
+    )
+    assert r["application"] is None and "deleted" in r["result"]["skipped"], r
+    assert await count_rows(engine, "applications") == 0
+
+
+async def test_a_second_candidate_with_a_linked_address_is_skipped_with_the_reason(
+    acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    integration = await connect(acme, "greenhouse")
+    first = ats.greenhouse_application("new_candidate_application", 0, "Application Review")
+    second = ats.greenhouse_application("new_candidate_application", 1, "Application Review")
+    second["payload"]["application"]["id"] = 4242
+    second["payload"]["application"]["candidate"]["id"] = 9999  # a duplicate record in Greenhouse
+    for document in (first, second):
+        await deliver(http, "greenhouse", integration, document)
+    await apply_inbox(engine)
+    entries = await inbox(acme, integration)
+    assert [d["status"] for d in entries] == ["APPLIED", "SKIPPED"]
+    assert "merge the two in greenhouse" in entries[1]["result"]
+    assert await count_rows(engine, "applications") == 1
+
+
+async def test_upserts_refuse_future_times_and_stages_without_postings_write(
+    acme: Api, tenants: Any, engine: AsyncEngine
+) -> None:
+    base = {"companyId": acme.company_id, "provider": "my-ats"}
+    future = (datetime.now(UTC) + timedelta(days=365)).isoformat()
+    r = await acme.mutate(
+        "applicantUpsert", {**base, "externalId": "c", "name": "X", "sourceUpdatedAt": future}, UPSERTED
+    )
+    assert r["errors"][0]["field"] == "sourceUpdatedAt" and r["errors"][0]["code"] == "INVALID"
+    await acme.mutate("applicantUpsert", {**base, "externalId": "c", "name": "X"}, UPSERTED)
+    await acme.mutate("postingUpsert", {**base, "externalId": "j", "title": "Job", "status": "OPEN"}, UPSERTED)
+    before = await count_rows(engine, "pipeline_stages")
+    writer = await tenants.key([acme], ["applications:write", "applications:read"])
+    app = {**base, "externalId": "a", "applicantExternalId": "c", "postingExternalId": "j"}
+    r = await writer.mutate("applicationUpsert", {**app, "stageName": "Injected Stage"}, UPSERTED)
+    assert r["errors"][0]["code"] == "FORBIDDEN" and r["errors"][0]["field"] == "stageName"
+    assert await count_rows(engine, "pipeline_stages") == before
+    assert await count_rows(engine, "applications") == 0
+    r = await writer.mutate("applicationUpsert", {**app, "stageName": "interview"}, UPSERTED)
+    assert r["errors"] == []  # an existing stage (matched case-insensitively) is fine
+
+
+async def test_an_applied_delivery_is_not_retried(acme: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    integration = await connect(acme, "greenhouse")
+    await deliver(http, "greenhouse", integration, ats.greenhouse_journey()[0])
+    await apply_inbox(engine)
+    [entry] = await inbox(acme, integration)
+    r = await acme.mutate("inboundDeliveryRetry", {"id": entry["id"]}, "inboundDelivery { status }")
+    assert r["errors"][0]["code"] == "INVALID_TRANSITION" and r["inboundDelivery"] is None
+    assert [d["status"] for d in await inbox(acme, integration)] == ["APPLIED"]
+
+
+async def test_concurrent_deliveries_add_a_new_stage_once(
+    acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Six applications known here move to a stage the pipeline lacks, applied by six concurrent
+    workers: the stage is added once."""
+    integration = await connect(acme, "greenhouse")
+
+    def application(i: int, minutes: int, stage: str) -> dict[str, Any]:
+        action = "new_candidate_application" if minutes == 0 else "candidate_stage_change"
+        document = ats.greenhouse_application(action, minutes, stage)
+        document["payload"]["application"]["id"] = 1000 + i
+        candidate = document["payload"]["application"]["candidate"]
+        candidate["id"], candidate["email_addresses"] = 2000 + i, [{"value": f"c{i}@example.com"}]
+        return document
+
+    for i in range(6):
+        await deliver(http, "greenhouse", integration, application(i, 0, "Application Review"))
+    await apply_inbox(engine)
+    for i in range(6):
+        await deliver(http, "greenhouse", integration, application(i, 10, "Take-home Exercise"))
+    await asyncio.gather(*(processing.process_one(engine, APPLY, f"w{i}") for i in range(6)))
+    await apply_inbox(engine)
+    state = await acme.ok(STATE)
+    stages = state["postings"]["nodes"][0]["stages"]
+    assert [s["name"] for s in stages].count("Take-home Exercise") == 1, stages
+    assert {a["stage"]["name"] for a in state["applications"]["nodes"]} == {"Take-home Exercise"}

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.errors import DomainError, DomainErrors
@@ -27,6 +28,8 @@ from service.observability.metrics import Metrics
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT_MS = 5000
 
 
 @dataclass(slots=True)
@@ -67,6 +70,8 @@ async def apply_entry(session: AsyncSession, integration: Integration, entry: In
                     done.append(f"{type(outcome.record).__name__.lower()} {outcome.record.id} {verb}")
     except (DomainError, DomainErrors) as exc:
         return Applied(InboundStatus.FAILED, error=_describe(exc))
+    except OperationalError as exc:  # a lock wait over LOCK_TIMEOUT_MS, a serialization failure
+        return Applied(InboundStatus.FAILED, error=f"database: {type(exc.orig).__name__}; retried later")
     result = "; ".join([*done, *skipped, *ctx.notes]) or "nothing to change"
     if skipped and not done:
         return Applied(InboundStatus.SKIPPED, result=result)
@@ -91,6 +96,9 @@ async def process_one(engine: AsyncEngine, settings: Settings, owner: str, metri
     """Claim and apply the next due entry; False when none is due. Counted in `metrics` once
     committed: applied, skipped, retrying or failed."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        # A record locked elsewhere (a partner's long upsert) makes this entry fail and retry,
+        # rather than holding up the worker's outbound deliveries.
+        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
         row = (await session.execute(CLAIM)).first()
         if row is None:
             return False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -34,6 +34,7 @@ from service.postings.models import EmploymentType
 from service.postings.types import POSTING, Posting
 
 MAX_GRACE_SECONDS = 7 * 24 * 3600
+MAX_CLOCK_SKEW = timedelta(minutes=5)
 PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 
 
@@ -284,7 +285,14 @@ def _context(session: Any, info: Info, data: Any) -> sync.Context:
         if not value or not value.strip() or len(value) > 200:
             path = re.sub(r"_(\w)", lambda m: m.group(1).upper(), field)
             raise DomainError(ErrorCode.INVALID, f"{path} is 1 to 200 characters", path)
-    return sync.Context(session, company_id, provider, data.source_updated_at)
+    stamp = data.source_updated_at
+    if stamp is not None:
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        if stamp > datetime.now(UTC) + MAX_CLOCK_SKEW:
+            # A time in the future would make every later change to the record look older.
+            raise DomainError(ErrorCode.INVALID, "sourceUpdatedAt is in the future", "sourceUpdatedAt")
+    return sync.Context(session, company_id, provider, stamp)
 
 
 def _result(outcome: sync.Outcome[Any], ctx: sync.Context) -> UpsertResult:
@@ -459,6 +467,9 @@ class Mutation:
         self, info: Info, input: Annotated[ApplicationUpsertInput, INPUT]
     ) -> ApplicationUpsertPayload:
         async def apply(ctx: sync.Context) -> Any:
+            if input.stage_name is not None and not info.context.principal.can("postings", "write"):
+                # A stage name the pipeline lacks adds a stage: a change to the posting.
+                ctx.require_known_stages = True
             for kind, value, field in (
                 (sync.APPLICANT, input.applicant_external_id, "applicantExternalId"),
                 (sync.POSTING, input.posting_external_id, "postingExternalId"),

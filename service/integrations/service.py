@@ -199,7 +199,10 @@ async def get_delivery(session: AsyncSession, company_ids: Sequence[int], pk: in
 
 
 async def retry(session: AsyncSession, found: InboundDelivery) -> InboundDelivery:
-    """Apply a delivery again now (FAILED or SKIPPED, or PENDING waiting for a retry)."""
+    """Apply a delivery again now (FAILED or SKIPPED, or PENDING waiting for a retry). An
+    APPLIED one is refused: applying an old change again could undo a newer one."""
+    if found.status is InboundStatus.APPLIED:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, "the delivery was applied; it is not applied twice", "id")
     found.status = InboundStatus.PENDING
     found.attempts = 0
     found.next_attempt_at = func.now()  # type: ignore[assignment]

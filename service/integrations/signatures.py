@@ -5,7 +5,8 @@ Every check is a constant-time comparison of an HMAC-SHA256 over what the provid
 - Greenhouse: header `Signature: sha256 <hex>`, over the raw body, keyed with the secret
   entered when the webhook was created in Greenhouse.
 - Lever: `signature` in the JSON body, hex of HMAC(`token` + `triggeredAt`) (both also in the
-  body), keyed with the webhook's signature token from Lever's settings.
+  body), keyed with the webhook's signature token from Lever's settings; `data` is not signed,
+  so `triggeredAt` must be within a day and deliveries are deduplicated on `token`.
 - Ashby: header `Ashby-Signature: sha256=<hex>`, over the raw body.
 - Workable: header `X-Workable-Signature: <hex>`, over the raw body, keyed with the
   subscription's token.
@@ -18,12 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from service.integrations.models import Provider
+
+LEVER_MAX_AGE = 24 * 3600.0
+"""Seconds after `triggeredAt` a Lever delivery is accepted (its retries span hours)."""
+LEVER_SKEW = 300.0
 
 
 class SignatureError(Exception):
@@ -66,6 +72,14 @@ def verify(provider: Provider, secret: str, headers: Mapping[str, str], body: by
             raise SignatureError("a Lever delivery carries `token`, `triggeredAt` and `signature`")
         if not _same(hmac_hex(secret, f"{token}{triggered_at}".encode()), signature):
             raise SignatureError("`signature` does not match `token` and `triggeredAt`")
+        # Lever signs only `token` + `triggeredAt`, not `data`: a delivery is accepted while
+        # fresh, and deduplicated on its token, so a captured signature cannot carry other data.
+        try:
+            age = time.time() - float(triggered_at) / 1000
+        except ValueError:
+            raise SignatureError("`triggeredAt` is not a time in milliseconds") from None
+        if not -LEVER_SKEW <= age <= LEVER_MAX_AGE:
+            raise SignatureError("`triggeredAt` is too old or in the future")
     elif provider is Provider.STANDARD:
         try:
             Webhook(secret).verify(body, dict(headers))

@@ -61,6 +61,8 @@ class Context:
     provider: str
     occurred_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    require_known_stages: bool = False
+    """Refuse a stage the posting lacks instead of adding it (the caller may not edit postings)."""
 
     @property
     def origin(self) -> str:
@@ -98,17 +100,13 @@ def _advance(ref: ExternalRef, occurred_at: datetime | None) -> None:
     ref.updated_at = func.now()
 
 
-async def _link(ctx: Context, entity_type: str, external_id: str, entity_id: int) -> ExternalRef:
-    taken = (
-        await ctx.session.execute(
-            select(ExternalRef.external_id).where(
-                ExternalRef.company_id == ctx.company_id,
-                ExternalRef.provider == ctx.provider,
-                ExternalRef.entity_type == entity_type,
-                ExternalRef.entity_id == entity_id,
-            )
-        )
-    ).scalar_one_or_none()
+async def _link(
+    ctx: Context, entity_type: str, external_id: str, entity_id: int, *, ordered: bool = True
+) -> ExternalRef:
+    """Link `external_id` to a record. `ordered=False` for a record created as a side effect of
+    a change about another (an application's job): it starts without a clock of its own, so its
+    own later events are not judged by the other record's time."""
+    taken = await _linked_to(ctx, entity_type, entity_id)
     if taken is not None:
         raise DomainError(
             ErrorCode.DUPLICATE,
@@ -121,11 +119,24 @@ async def _link(ctx: Context, entity_type: str, external_id: str, entity_id: int
         external_id=external_id,
         entity_type=entity_type,
         entity_id=entity_id,
-        source_updated_at=ctx.occurred_at,
+        source_updated_at=ctx.occurred_at if ordered else None,
     )
     ctx.session.add(ref)
     await ctx.session.flush()
     return ref
+
+
+async def _linked_to(ctx: Context, entity_type: str, entity_id: int) -> str | None:
+    """The external id this provider's reference gives the record, if it has one."""
+    found: str | None = await ctx.session.scalar(
+        select(ExternalRef.external_id).where(
+            ExternalRef.company_id == ctx.company_id,
+            ExternalRef.provider == ctx.provider,
+            ExternalRef.entity_type == entity_type,
+            ExternalRef.entity_id == entity_id,
+        )
+    )
+    return found
 
 
 def _stated(data: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -168,14 +179,23 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
             await _link(ctx, APPLICANT, data.external_id, created.id)
             return Outcome(created, created=True)
         applicant = await _lockable_applicant(ctx.session, existing.id)
+        other = await _linked_to(ctx, APPLICANT, applicant.id)
+        if other is not None:
+            return Outcome(
+                applicant,
+                skipped=(
+                    f"candidate {data.external_id} has the address of the applicant already linked to "
+                    f"{ctx.provider} candidate {other}: merge the two in {ctx.provider}"
+                ),
+            )
         await _link(ctx, APPLICANT, data.external_id, applicant.id)
         ctx.note(f"candidate {data.external_id} linked to the applicant with the same address")
     else:
         applicant = await _lockable_applicant(ctx.session, ref.entity_id)
-        if not fields:  # a reference only (an application's candidate): nothing to compare or apply
-            return Outcome(applicant)
         if ref.deleted_at is not None:
             return Outcome(applicant, skipped=f"candidate {data.external_id} was deleted in {ctx.provider}")
+        if not fields:  # a reference only (an application's candidate): nothing to compare or apply
+            return Outcome(applicant)
         if _stale(ref, ctx.occurred_at):
             return Outcome(applicant, skipped=f"candidate {data.external_id}: older than the stored state")
         _advance(ref, ctx.occurred_at)
@@ -295,7 +315,7 @@ async def upsert_posting(ctx: Context, data: changes.Job, *, create_only: bool =
         if not fields.get("title"):
             raise DomainError(ErrorCode.REQUIRED, f"job {data.external_id} is unknown here and has no title", "title")
         posting = await postings.create_posting(ctx.session, ctx.company_id, dict(fields))
-        await _link(ctx, POSTING, data.external_id, posting.id)
+        await _link(ctx, POSTING, data.external_id, posting.id, ordered=not create_only)
         posting = await _lockable_posting(ctx.session, posting.id)
         created = True
     else:
@@ -337,12 +357,26 @@ def stage_kind(name: str) -> StageKind:
 
 async def _stage_named(ctx: Context, posting: Posting, name: str) -> PipelineStage:
     """The posting's stage called `name` (case-insensitively), added before its offer and hired
-    stages when missing, so the pipeline mirrors the provider's."""
-    stages = await pipeline.stages_of(ctx.session, posting.id)
+    stages when missing, so the pipeline mirrors the provider's. The posting is locked before its
+    stages are read again, as pipeline edits lock it, so concurrent deliveries add a new stage
+    once (a stage that exists is found without the lock)."""
     wanted = name.strip().lower()
-    for stage in stages:
-        if stage.name.strip().lower() == wanted:
-            return stage
+
+    def named(stages: list[PipelineStage]) -> PipelineStage | None:
+        return next((stage for stage in stages if stage.name.strip().lower() == wanted), None)
+
+    found = named(await pipeline.stages_of(ctx.session, posting.id))
+    if found is not None:
+        return found
+    await ctx.session.execute(select(Posting.id).where(Posting.id == posting.id).with_for_update())
+    stages = await pipeline.stages_of(ctx.session, posting.id)
+    found = named(stages)
+    if found is not None:
+        return found
+    if ctx.require_known_stages:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, f"the posting has no stage {name!r}; adding one needs postings:write", "stageName"
+        )
     kind = stage_kind(name)
     tail = [s for s in stages if s.kind in (StageKind.OFFER, StageKind.HIRED)]
     position = None
@@ -359,7 +393,10 @@ async def _stage(ctx: Context, posting_id: int, name: str | None, external_id: s
     the first time it comes with a name), else by name."""
     posting = await ctx.session.get(Posting, posting_id)
     assert posting is not None
-    ref = await find_ref(ctx, STAGE, external_id) if external_id else None
+    # A provider's stage ids may be shared by its jobs (Lever's are per account): a reference
+    # ties a stage id to the stage of this posting.
+    key = f"{posting_id}:{external_id}" if external_id else None
+    ref = await find_ref(ctx, STAGE, key) if key else None
     if ref is not None:
         stage = await ctx.session.get(PipelineStage, ref.entity_id)
         if stage is not None and stage.posting_id == posting_id:
@@ -375,8 +412,8 @@ async def _stage(ctx: Context, posting_id: int, name: str | None, external_id: s
             )
         return None
     stage = await _stage_named(ctx, posting, name)
-    if external_id:
-        await _link(ctx, STAGE, external_id, stage.id)
+    if key and await _linked_to(ctx, STAGE, stage.id) is None:
+        await _link(ctx, STAGE, key, stage.id)
     return stage
 
 
@@ -403,7 +440,7 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
                 f"application {data.external_id} is unknown here and the delivery does not say who applied to what",
                 "application",
             )
-        if candidate.skipped and candidate.record.erased_at is not None:
+        if candidate.skipped:  # deleted, merged away, erased, or an address conflict
             return Outcome(None, skipped=candidate.skipped)
         application, created = await applications.submit(
             ctx.session,
@@ -425,8 +462,12 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
             return Outcome(application, skipped=f"application {data.external_id}: older than the stored state")
         _advance(ref, ctx.occurred_at)
     if job is not None and job.record is not None and application.posting_id != job.record.id:
-        raise DomainError(
-            ErrorCode.STAGE_MISMATCH, f"application {data.external_id} belongs to another posting here", "job"
+        return Outcome(
+            application,
+            skipped=(
+                f"application {data.external_id} moved to another job in {ctx.provider}; "
+                "Hiregraph does not move applications between postings"
+            ),
         )
     if application.status is ApplicationStatus.ACTIVE:
         stage = await _stage(ctx, application.posting_id, data.stage, data.stage_external_id)

@@ -7,7 +7,7 @@ once by the partner with the upsert mutations (`applicantUpsert` keyed by the co
 `postingUpsert` by the posting id, `applicationUpsert` by the opportunity id with
 `stageName` + `stageExternalId` for each stage id). A delivery about a record not synced yet
 fails and is retried on the inbox schedule, so a sync that catches up in time applies it.
-Deliveries are deduplicated on `id`, else `token`, and ordered by `triggeredAt`.
+Deliveries are deduplicated on `token` (signed; `id` is not) and ordered by `triggeredAt`.
 
 Covered: `candidateStageChange` (to `toStageId`), `candidateHired`, `candidateArchiveChange`
 when it states `archived` (an archive is a rejection with its reason; an unarchive is not
@@ -29,14 +29,10 @@ KEPT_HEADERS = ("user-agent",)
 
 
 def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
+    """Deduplicated on `token`, the signed part: an unsigned `id` could be changed at will."""
     event = name_of(document, "event")
-    if not isinstance(document, dict):
-        return event, None
-    for key in ("id", "token"):
-        value = document.get(key)
-        if isinstance(value, str) and value:
-            return event, f"{key}:{value}"
-    return event, None
+    token = document.get("token") if isinstance(document, dict) else None
+    return event, f"token:{token}" if isinstance(token, str) and token else None
 
 
 def _opportunity(data: dict[str, Any]) -> str:
