@@ -835,3 +835,16 @@ async def test_concurrent_deliveries_add_a_new_stage_once(
     stages = state["postings"]["nodes"][0]["stages"]
     assert [s["name"] for s in stages].count("Take-home Exercise") == 1, stages
     assert {a["stage"]["name"] for a in state["applications"]["nodes"]} == {"Take-home Exercise"}
+
+
+async def test_an_overlong_external_id_fails_with_a_clear_error(
+    acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    integration = await connect(acme, "ashby")
+    document = ats.ashby_application("applicationSubmit", 0, "Application Review")
+    document["data"]["application"]["id"] = "x" * 300
+    await deliver(http, "ashby", integration, document)
+    await apply_inbox(engine)
+    [entry] = await inbox(acme, integration)
+    assert entry["status"] == "FAILED" and "at most 200 characters" in entry["error"], entry
+    assert await count_rows(engine, "applications") == 0

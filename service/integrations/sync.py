@@ -37,6 +37,7 @@ APPLICANT = "applicant"
 POSTING = "posting"
 APPLICATION = "application"
 STAGE = "stage"
+MAX_EXTERNAL_ID = 200
 
 T = TypeVar("T")
 
@@ -73,6 +74,10 @@ class Context:
 
 
 async def _lock(ctx: Context, entity_type: str, external_id: str) -> None:
+    if len(external_id) > MAX_EXTERNAL_ID:
+        raise DomainError(
+            ErrorCode.INVALID, f"a {entity_type} id is at most {MAX_EXTERNAL_ID} characters", "externalId"
+        )
     key = f"{ctx.company_id}:{ctx.provider}:{entity_type}:{external_id}"
     await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
