@@ -776,14 +776,54 @@ def test_a_stated_format_overrides_detection() -> None:
         "<p>" * 60_000,
         "A\n\nx\n\n" * 40_000,
         "Salary $1 and " * 14_000,
+        "[a](" * 50_000,
+        "*a " * 66_000,
+        "\n".join(f"We work at Co{i} Labs and Co{i}." for i in range(6_000)),
     ],
-    ids=["letters", "digits", "brackets", "underscores", "at-signs", "nested-html", "headings", "figures"],
+    ids=[
+        "letters",
+        "digits",
+        "brackets",
+        "underscores",
+        "at-signs",
+        "nested-html",
+        "headings",
+        "figures",
+        "open-links",
+        "open-emphasis",
+        "many-companies",
+    ],
 )
 def test_a_hostile_text_of_the_longest_length_is_read_quickly(source: str) -> None:
     started = time.perf_counter()
     imported = parse_posting(source)
     assert time.perf_counter() - started < 10
     assert len(imported.warnings) <= 50
+
+
+def test_characters_that_are_not_unicode_are_replaced_with_a_warning() -> None:
+    imported = parse_posting("\ud800 <h1>Platform Engineer</h1><p>Join us.</p>", format=SourceFormat.HTML)
+    assert imported.title == "Platform Engineer"
+    assert ImportWarningCode.GARBLED_TEXT in {w.code for w in imported.warnings}
+
+
+@pytest.mark.parametrize(
+    ("title", "warned"),
+    [("Contract Manager", True), ("Frontend Developer (Contract)", False), ("Designer – Part-time", False)],
+)
+def test_an_employment_type_named_only_by_the_title_is_flagged_unless_set_apart(title: str, warned: bool) -> None:
+    imported = parse_posting(f"{title}\n\nAcme builds booking software.\n")
+    inferred = [w for w in imported.warnings if w.field == "employmentType" and w.code is ImportWarningCode.INFERRED]
+    assert bool(inferred) is warned
+
+
+@pytest.mark.parametrize(
+    "sentence", ["This is not a remote role.", "We don't offer work from home.", "You cannot work from anywhere."]
+)
+def test_a_denied_workplace_is_not_read_as_stated(sentence: str) -> None:
+    imported = parse_posting(f"Backend Engineer\n\nAcme is hiring. {sentence}\n")
+    assert imported.workplace is None
+    assert any(w.field == "workplace" and w.code is ImportWarningCode.AMBIGUOUS for w in imported.warnings)
 
 
 # --- postingImport over HTTP --------------------------------------------------------------------

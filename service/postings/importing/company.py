@@ -58,6 +58,10 @@ def _clean_name(name: str) -> str | None:
     return name
 
 
+MAX_CANDIDATES = 100
+"""Company names weighed at most; the rest (the least voted) are dropped before merging."""
+
+
 def _merge_short_forms(scores: dict[str, list[Any]]) -> None:
     """`Acme` and `Acme GmbH` are one company: the short form's votes go to the long one."""
     for short in sorted(scores, key=len):
@@ -127,6 +131,9 @@ def read_company(layout: Layout, filename: str | None) -> CompanyReading:
         for key, entry in scores.items():
             if key and stem.startswith(key):
                 entry[1] += 2
+    if len(scores) > MAX_CANDIDATES:  # merging compares every pair: keep it small on a long, odd text
+        for key in sorted(scores, key=lambda k: scores[k][1])[: len(scores) - MAX_CANDIDATES]:
+            del scores[key]
     _merge_short_forms(scores)
     reading = CompanyReading(title.strip() if title else None, votes=scores)
     ranked = sorted(scores.values(), key=lambda e: -e[1])

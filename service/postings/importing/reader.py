@@ -52,6 +52,12 @@ from service.postings.importing.text import (
 from service.postings.models import SECTION_NAMES, EmploymentType, SalaryPeriod, Workplace
 from service.postings.service import MAX_SALARY_RANGES, SalaryRangeSpec
 
+NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\b[^.!?;]*$", re.IGNORECASE
+)
+"""A negation earlier in the same sentence (looked for just before a workplace phrase)."""
+TITLE_ASIDE = re.compile(r"[(\[|,–—]|\s-\s")
+"""What sets an employment type apart from the job's name in a title."""
 MAX_TEXT_LENGTH = 200_000
 """The longest text an import takes, in characters."""
 MAX_LABEL = 200
@@ -233,6 +239,11 @@ def _collect_links(part: Part, links: _Links) -> None:
 def parse_posting(text: str, *, filename: str | None = None, format: SourceFormat | None = None) -> ImportedPosting:
     """Read a posting from `text` (plain text, Markdown or HTML; `format` None detects it).
     `filename` only corroborates the company name."""
+    # Characters no UTF-8 text can hold (lone surrogates, sent as JSON escapes) become U+FFFD,
+    # with a warning, rather than failing deep in the HTML parser.
+    cleaned = text.encode("utf-8", "replace").decode("utf-8")
+    invalid = cleaned != text
+    text = cleaned
     detected = format or detect_format(text)
     page_title = None
     if detected is SourceFormat.HTML:
@@ -247,6 +258,8 @@ def parse_posting(text: str, *, filename: str | None = None, format: SourceForma
             f"repaired broken character encoding on {fixed.repaired_lines} line(s), "
             f"e.g. {quote(before)} → {quote(after)}",
         )
+    if invalid:
+        out.warn(ImportWarningCode.GARBLED_TEXT, None, "characters that are not valid Unicode were replaced with ?")
     if fixed.garbled_lines:
         out.warn(
             ImportWarningCode.GARBLED_TEXT,
@@ -349,9 +362,13 @@ def _one_of(values: list[Any]) -> list[Any]:
 def _read_employment(out: ImportedPosting, facts: list[Fact], parts: list[Part]) -> None:
     stated = _one_of([f.value for f in facts if f.kind == "employment"])
     source = "the header"
+    aside = False
     if not stated and out.title:
-        stated = _one_of([employment_of(m.group(1)) for m in EMPLOYMENT.finditer(out.title)])
+        found = list(EMPLOYMENT.finditer(out.title))
+        stated = _one_of([employment_of(m.group(1)) for m in found])
         source = "the title"
+        # "Developer (Contract)", "Designer – Part-time" state it; "Contract Manager" names a job.
+        aside = bool(found) and all(TITLE_ASIDE.search(out.title[: m.start()]) for m in found)
     if not stated:
         text = " ".join(plain(p.body) for p in parts if p.column != "interview_process")
         stated = _one_of([employment_of(next(g for g in m.groups() if g)) for m in EMPLOYMENT_PHRASE.finditer(text)])
@@ -359,6 +376,13 @@ def _read_employment(out: ImportedPosting, facts: list[Fact], parts: list[Part])
     unread = [f.value for f in facts if f.kind == "employment_text"]
     if len(stated) == 1:
         out.employment_type = stated[0]
+        if source == "the title" and not aside:
+            # "Contract Manager" names a job, not a contract: a title is a weak signal.
+            out.warn(
+                ImportWarningCode.INFERRED,
+                "employmentType",
+                f"the employment type {stated[0].value} was read from the title only: check it",
+            )
         return
     if len(stated) > 1:
         names = ", ".join(t.value for t in stated)
@@ -387,10 +411,13 @@ def _read_workplace(out: ImportedPosting, facts: list[Fact], parts: list[Part]) 
     stated = _one_of([f.value for f in facts if f.kind == "workplace"])
     text = " ".join(plain(p.body) for p in parts if p.column != "interview_process")
     said: dict[Workplace, str] = {}
+    denied: list[str] = []
     for workplace, pattern in WORKPLACE_PHRASES:
-        m = pattern.search(text)
-        if m:
-            said[workplace] = m.group(0)
+        for m in pattern.finditer(text):
+            if NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
+                denied.append(m.group(0))  # "not a remote role", "we don't offer work from home"
+            else:
+                said.setdefault(workplace, m.group(0))
     if len(stated) == 1:
         out.workplace = stated[0]
         others = {w: s for w, s in said.items() if w is not out.workplace}
@@ -413,6 +440,12 @@ def _read_workplace(out: ImportedPosting, facts: list[Fact], parts: list[Part]) 
     elif said:
         phrases = " and ".join(quote(s) for s in said.values())
         out.warn(ImportWarningCode.AMBIGUOUS, "workplace", f"the text says {phrases}; no workplace was set")
+    elif denied:
+        out.warn(
+            ImportWarningCode.AMBIGUOUS,
+            "workplace",
+            f"the text says what the work is not ({quote(denied[0])}) but not what it is; no workplace was set",
+        )
     else:
         out.warn(ImportWarningCode.NOT_STATED, "workplace", "the posting does not say whether the work is remote")
     groups = [f.value for f in facts if f.kind == "places"]
