@@ -801,6 +801,20 @@ def test_a_hostile_text_of_the_longest_length_is_read_quickly(source: str) -> No
     assert len(imported.warnings) <= 50
 
 
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("Salary: $110,000 - $130,000\nMonthly wellness reimbursement", [(110000.0, 130000.0, "USD", "YEAR")]),
+        ("Salary: CHF 120 000 - 140 000 per year", [(120000.0, 140000.0, "CHF", "YEAR")]),
+        ("Salary: € 55 000 per year", [(55000.0, 55000.0, "EUR", "YEAR")]),
+    ],
+    ids=["period-on-the-next-line", "spaces-between-thousands", "space-after-the-symbol"],
+)
+def test_salary_figures_are_read_from_their_own_line(lines: str, expected: list[tuple[Any, ...]]) -> None:
+    imported = parse_posting(f"Data Engineer\n\nAcme\n\n## Compensation\n\n{lines}\n")
+    assert [(r.min, r.max, r.currency, r.period.value) for r in imported.salary_ranges] == expected
+
+
 def test_characters_that_are_not_unicode_are_replaced_with_a_warning() -> None:
     imported = parse_posting("\ud800 <h1>Platform Engineer</h1><p>Join us.</p>", format=SourceFormat.HTML)
     assert imported.title == "Platform Engineer"

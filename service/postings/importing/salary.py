@@ -37,7 +37,9 @@ YEARLY_FROM = 15_000
 
 _CODE = "(?:" + "|".join(sorted(CURRENCY_CODES)) + ")"
 _SYMBOL = r"(?:US\$|CA\$|AU\$|NZ\$|C\$|A\$|\$|€|£|₹)"
-_NUMBER = r"\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_NUMBER = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+"""An amount: digit groups of three separated by a comma, a dot or a (thin, no-break or plain)
+space (`120 000`), with optional decimals; or plain digits."""
 ATOM = re.compile(
     rf"(?:(?<![A-Za-z])(?P<pre_code>{_CODE})\s?)?(?P<pre_symbol>{_SYMBOL})?\s?"
     rf"(?<![\w.,])(?P<number>{_NUMBER})(?![\d])"
@@ -116,7 +118,7 @@ class _Atom:
 
 def _number(raw: str) -> float:
     """`143,000` → 143000, `60.000` → 60000, `1.5` → 1.5, `45,50` → 45.5."""
-    raw = raw.replace("\u00a0", "").replace("\u202f", "")
+    raw = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     groups = re.fullmatch(r"(\d{1,3})((?:[,.]\d{3})+)([.,]\d{1,2})?", raw)
     if groups:
         whole = groups.group(1) + re.sub(r"[,.]", "", groups.group(2))

@@ -255,17 +255,28 @@ def paragraphs(body: str) -> list[str]:
     """The blocks of a Markdown body: each list item on its own, other text by blank lines."""
     out: list[str] = []
     current: list[str] = []
+
+    def join(lines: list[str]) -> str:
+        # A line that ends without punctuation before one that starts with a capital letter is a
+        # line of its own ("Salary: $110,000" / "Monthly wellness budget"), not a wrapped
+        # sentence: a full stop keeps what follows from being read as part of it.
+        text = lines[0]
+        for line in lines[1:]:
+            own_line = text[-1:].isalnum() and line[:1].isupper()
+            text += (". " if own_line else " ") + line
+        return text
+
     for line in body.split("\n"):
         if ITEM.match(line) or not line.strip():
             if current:
-                out.append(" ".join(current))
+                out.append(join(current))
                 current = []
             if line.strip():
                 out.append(line.strip())
             continue
         current.append(line.strip())
     if current:
-        out.append(" ".join(current))
+        out.append(join(current))
     return out
 
 
