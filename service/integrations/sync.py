@@ -82,6 +82,19 @@ async def _lock(ctx: Context, entity_type: str, external_id: str) -> None:
     await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
+M = TypeVar("M", Applicant, Posting, Application)
+
+
+async def _locked(session: AsyncSession, model: type[M], pk: int) -> M:
+    """The row, locked for this transaction and read afresh (not from the identity map)."""
+    found: M = (
+        await session.execute(
+            select(model).where(model.id == pk).with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    return found
+
+
 async def find_ref(ctx: Context, entity_type: str, external_id: str) -> ExternalRef | None:
     return (
         await ctx.session.execute(
@@ -153,14 +166,6 @@ def _stated(data: Any, names: tuple[str, ...]) -> dict[str, Any]:
 APPLICANT_FIELDS = ("name", "emails", "phones", "location", "links", "tags", "source")
 
 
-async def _lockable_applicant(session: AsyncSession, pk: int) -> Applicant:
-    return (
-        await session.execute(
-            select(Applicant).where(Applicant.id == pk).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-
-
 async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[Applicant]:
     """Create or update the applicant linked to `data.external_id`.
 
@@ -183,7 +188,7 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
             created = await applicants.create_applicant(ctx.session, ctx.company_id, fields, origin=ctx.origin)
             await _link(ctx, APPLICANT, data.external_id, created.id)
             return Outcome(created, created=True)
-        applicant = await _lockable_applicant(ctx.session, existing.id)
+        applicant = await _locked(ctx.session, Applicant, existing.id)
         other = await _linked_to(ctx, APPLICANT, applicant.id)
         if other is not None:
             return Outcome(
@@ -196,7 +201,7 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
         await _link(ctx, APPLICANT, data.external_id, applicant.id)
         ctx.note(f"candidate {data.external_id} linked to the applicant with the same address")
     else:
-        applicant = await _lockable_applicant(ctx.session, ref.entity_id)
+        applicant = await _locked(ctx.session, Applicant, ref.entity_id)
         if ref.deleted_at is not None:
             return Outcome(applicant, skipped=f"candidate {data.external_id} was deleted in {ctx.provider}")
         if not fields:  # a reference only (an application's candidate): nothing to compare or apply
@@ -220,7 +225,7 @@ async def delete_candidate(ctx: Context, data: changes.CandidateDeleted) -> Outc
         return Outcome(None, skipped=f"candidate {data.external_id} is unknown here")
     if ref.deleted_at is not None:
         return Outcome(None, skipped=f"candidate {data.external_id} was already deleted")
-    applicant = await _lockable_applicant(ctx.session, ref.entity_id)
+    applicant = await _locked(ctx.session, Applicant, ref.entity_id)
     ref.deleted_at = func.now()
     _advance(ref, ctx.occurred_at)
     await applicants.erase_applicant(ctx.session, applicant, origin=ctx.origin)
@@ -292,14 +297,6 @@ STATUS_PATHS: dict[tuple[PostingStatus, str], tuple[PostingStatus, ...]] = {
 is published then closed, so consumers see both."""
 
 
-async def _lockable_posting(session: AsyncSession, pk: int) -> Posting:
-    return (
-        await session.execute(
-            select(Posting).where(Posting.id == pk).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-
-
 async def upsert_posting(ctx: Context, data: changes.Job, *, create_only: bool = False) -> Outcome[Posting]:
     """Create or update the posting linked to `data.external_id`, bringing it to the stated status.
 
@@ -321,10 +318,10 @@ async def upsert_posting(ctx: Context, data: changes.Job, *, create_only: bool =
             raise DomainError(ErrorCode.REQUIRED, f"job {data.external_id} is unknown here and has no title", "title")
         posting = await postings.create_posting(ctx.session, ctx.company_id, dict(fields))
         await _link(ctx, POSTING, data.external_id, posting.id, ordered=not create_only)
-        posting = await _lockable_posting(ctx.session, posting.id)
+        posting = await _locked(ctx.session, Posting, posting.id)
         created = True
     else:
-        posting = await _lockable_posting(ctx.session, ref.entity_id)
+        posting = await _locked(ctx.session, Posting, ref.entity_id)
         if not fields and data.status is None:  # a reference only (an application's job)
             return Outcome(posting)
         if _stale(ref, ctx.occurred_at):
@@ -422,14 +419,6 @@ async def _stage(ctx: Context, posting_id: int, name: str | None, external_id: s
     return stage
 
 
-async def _lockable_application(session: AsyncSession, pk: int) -> Application:
-    return (
-        await session.execute(
-            select(Application).where(Application.id == pk).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-
-
 async def upsert_application(ctx: Context, data: changes.Application) -> Outcome[Application]:
     """Create or update the application linked to `data.external_id`, with its candidate and job
     when stated, and bring it to the stated stage and status."""
@@ -458,9 +447,9 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
             require_open=False,
         )
         await _link(ctx, APPLICATION, data.external_id, application.id)
-        application = await _lockable_application(ctx.session, application.id)
+        application = await _locked(ctx.session, Application, application.id)
     else:
-        application = await _lockable_application(ctx.session, ref.entity_id)
+        application = await _locked(ctx.session, Application, ref.entity_id)
         if ref.deleted_at is not None:
             return Outcome(application, skipped=f"application {data.external_id} was deleted in {ctx.provider}")
         if _stale(ref, ctx.occurred_at):
