@@ -241,22 +241,55 @@ async def test_submit_to_a_posting_not_open_is_refused(acme, engine, status):
     assert data["node"]["applications"]["totalCount"] == 0
 
 
-async def test_submit_applicant_of_another_company_is_not_found(acme, globex, tenants, engine):
+async def test_submit_applicant_of_another_company_is_refused(acme, globex, tenants, engine):
     posting = await make_posting(acme)
     foreign = await make_applicant(globex, "Grace")
     both = await tenants.key([acme, globex], ["applications:write", "applicants:read", "postings:read"])
     before = await snapshot(engine)
     before_rows = await rows(engine)
+    before_events = await count(engine, "SELECT count(*) FROM events")
     # A key of acme alone cannot see globex's applicant.
     payload = await submit(acme, foreign, posting["id"])
     assert (payload["application"], payload["created"]) == (None, False)
     assert payload["errors"] == [{"field": "applicantId", "code": "NOT_FOUND", "message": "applicant not found"}]
-    # A key bound to both companies sees both, yet cannot apply globex's applicant to acme's posting.
+    # A key bound to both companies sees both, and is told why it cannot apply globex's
+    # applicant to acme's posting.
     payload = await submit(both, foreign, posting["id"])
     assert (payload["application"], payload["created"]) == (None, False)
-    assert payload["errors"] == [{"field": "postingId", "code": "NOT_FOUND", "message": "posting not found"}]
+    assert payload["errors"] == [
+        {
+            "field": "applicantId",
+            "code": "COMPANY_MISMATCH",
+            "message": "the applicant belongs to another company than the posting",
+        }
+    ]
     assert await snapshot(engine) == before
     assert await rows(engine) == before_rows
+    assert await count(engine, "SELECT count(*) FROM events") == before_events
+    async with engine.connect() as conn:
+        audit = (
+            await conn.execute(text("SELECT outcome, error_codes FROM audit_events ORDER BY id DESC LIMIT 1"))
+        ).one()
+    assert (audit.outcome, audit.error_codes) == ("REFUSED", ["COMPANY_MISMATCH"])
+
+
+async def test_submit_applicant_to_a_posting_of_another_company_is_refused(acme, globex, tenants, engine):
+    posting = await make_posting(globex)
+    applicant = await make_applicant(acme)
+    both = await tenants.key([acme, globex], ["applications:write", "applicants:read", "postings:read"])
+    before_rows = await rows(engine)
+    before_events = await count(engine, "SELECT count(*) FROM events")
+    payload = await submit(both, applicant, posting["id"])
+    assert (payload["application"], payload["created"]) == (None, False)
+    assert payload["errors"] == [
+        {
+            "field": "applicantId",
+            "code": "COMPANY_MISMATCH",
+            "message": "the applicant belongs to another company than the posting",
+        }
+    ]
+    assert await rows(engine) == before_rows
+    assert await count(engine, "SELECT count(*) FROM events") == before_events
 
 
 async def test_submit_with_ids_of_the_wrong_type_is_refused(acme, engine):

@@ -82,7 +82,9 @@ async def submit(
     `require_open=False`: its applications exist whatever the posting's status here.
     """
     if applicant.company_id != posting.company_id:
-        raise not_found("postingId", "posting")
+        raise DomainError(
+            ErrorCode.COMPANY_MISMATCH, "the applicant belongs to another company than the posting", "applicantId"
+        )
     await refuse_if_erased(session, applicant.id, "applicantId")
     existing = await _existing(session, applicant.id, posting.id)
     if existing is not None:

@@ -95,6 +95,7 @@ expose(
         "POSTING_NOT_OPEN": "The posting takes no applications in its status.",
         "APPLICATION_CLOSED": "The application has ended and cannot change.",
         "STAGE_MISMATCH": "The stage belongs to another posting.",
+        "COMPANY_MISMATCH": "The records named belong to different companies.",
         "STAGE_NOT_EMPTY": "Applications are still at this stage.",
         "LAST_STAGE": "A posting keeps at least one stage.",
         "ERASED": "The applicant's personal data was erased; nothing about them can be added.",
