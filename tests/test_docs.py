@@ -1,0 +1,243 @@
+"""The docs tell the truth about the API: every error code the server can send is in the
+README's list of error codes, and every GraphQL operation quoted in the docs is valid against
+the schema.
+
+Codes are found by reading the source rather than from a list kept here, so a code added
+without its line in the README fails this test."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type, parse, validate
+from graphql.error import GraphQLSyntaxError
+
+from service.errors import ErrorCode
+from service.graphql.schema import build_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+SOURCES = sorted((ROOT / "service").rglob("*.py"))
+
+CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
+"""What an error code looks like: `NOT_FOUND`, `TIMEOUT`."""
+CODES_HEADING = "### Error codes"
+
+
+# ---------------------------------------------------------------- error codes in the source
+
+
+def _code_parameters(tree: ast.Module) -> Iterator[tuple[str, int | None]]:
+    """(callable name, position of its `code` parameter) for every function, method and class
+    (through `__init__`) that takes a `code`; the position is None when `code` is keyword-only."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    yield from ((node.name, p) for p in _positions(item.args, skip_first=True))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            is_method = bool(node.args.args) and node.args.args[0].arg in {"self", "cls"}
+            yield from ((node.name, p) for p in _positions(node.args, skip_first=is_method))
+
+
+def _positions(args: ast.arguments, *, skip_first: bool) -> list[int | None]:
+    """[position of the `code` parameter] ([None] when keyword-only), or [] without one."""
+    positional = [a.arg for a in [*args.posonlyargs, *args.args]][1 if skip_first else 0 :]
+    if "code" in positional:
+        return [positional.index("code")]
+    return [None] if "code" in [a.arg for a in args.kwonlyargs] else []
+
+
+def _code_default(args: ast.arguments) -> ast.expr | None:
+    """The default value of a parameter named `code`, if any."""
+    positional = [*args.posonlyargs, *args.args]
+    with_defaults = positional[len(positional) - len(args.defaults) :]
+    pairs = [*zip(with_defaults, args.defaults, strict=True), *zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    return next((default for arg, default in pairs if arg.arg == "code"), None)
+
+
+def _codes_in(expression: ast.AST | None) -> set[str]:
+    """The code-like string literals of an expression (`code or "X"`, `"X" if … else "Y"`)."""
+    if expression is None:
+        return set()
+    return {
+        n.value
+        for n in ast.walk(expression)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and CODE.match(n.value)
+    }
+
+
+def _callee(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def source_codes() -> dict[str, set[str]]:
+    """Every code literal the service can put in an error, with the files it is in.
+
+    A literal counts when it is the `code` argument of anything that takes one
+    (`RequestError("X", …)`, `LimitExceeded("X", …)`, `argument_error("X", …)`,
+    `_problem(404, "X", …)`), the value of a `"code"` key in a dict (`extensions={"code": "X"}`),
+    assigned to a variable named `code`, a `code` parameter's default, or the default of
+    `….pop("code", "X")` / `….get("code", "X")`."""
+    trees = {path: ast.parse(path.read_text(), str(path)) for path in SOURCES}
+    takes_code: dict[str, set[int | None]] = {}
+    for tree in trees.values():
+        for name, position in _code_parameters(tree):
+            takes_code.setdefault(name, set()).add(position)
+    found: dict[str, set[str]] = {}
+
+    def add(codes: set[str], path: Path) -> None:
+        for code in codes:
+            found.setdefault(code, set()).add(str(path.relative_to(ROOT)))
+
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = _callee(node)
+                for position in takes_code.get(name or "", ()):
+                    if position is not None and position < len(node.args):
+                        argument = node.args[position]
+                        if not isinstance(argument, ast.Starred):
+                            add(_codes_in(argument), path)
+                for keyword in node.keywords:
+                    if keyword.arg == "code" and name in takes_code:
+                        add(_codes_in(keyword.value), path)
+                if (
+                    name in {"pop", "get", "setdefault"}
+                    and len(node.args) == 2
+                    and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value == "code"
+                ):
+                    add(_codes_in(node.args[1]), path)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value == "code":
+                        add(_codes_in(value), path)
+            elif isinstance(node, ast.Assign):
+                if any(isinstance(t, ast.Name) and t.id == "code" for t in node.targets):
+                    add(_codes_in(node.value), path)
+            elif isinstance(node, ast.AnnAssign):
+                if isinstance(node.target, ast.Name) and node.target.id == "code":
+                    add(_codes_in(node.value), path)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                add(_codes_in(_code_default(node.args)), path)
+    return found
+
+
+def schema_codes() -> dict[str, set[str]]:
+    """Every value of every enum a payload's `errors { code }` can hold, with its enum, and
+    every `ErrorCode` of the domain (exposed or not)."""
+    schema = build_schema()._schema
+    found: dict[str, set[str]] = {code.value: {"service/errors.py ErrorCode"} for code in ErrorCode}
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or "errors" not in graphql_type.fields:
+            continue
+        error_type = get_named_type(graphql_type.fields["errors"].type)
+        if not isinstance(error_type, GraphQLObjectType) or "code" not in error_type.fields:
+            continue
+        enum = get_named_type(error_type.fields["code"].type)
+        if isinstance(enum, GraphQLEnumType):
+            for value in enum.values:
+                found.setdefault(value, set()).add(f"schema enum {enum.name}")
+    return found
+
+
+def documented_codes() -> set[str]:
+    """The codes in the first column of the tables of the README's error-code section."""
+    text = README.read_text()
+    start = text.index(CODES_HEADING)
+    following = re.search(r"^#{1,3} ", text[start + len(CODES_HEADING) :], re.MULTILINE)
+    section = text[start : start + len(CODES_HEADING) + following.start()] if following else text[start:]
+    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", section, re.MULTILINE))
+
+
+def test_the_scan_finds_codes_of_every_kind() -> None:
+    """Guards the scan itself: one code of each way the service raises them."""
+    found = source_codes()
+    expected = {
+        "GRAPHQL_PARSE_FAILED": "service/graphql/http.py",  # RequestError("…")
+        "MAX_DEPTH_EXCEEDED": "service/graphql/cost.py",  # LimitExceeded("…")
+        "INVALID_ARGUMENT": "service/graphql/cost.py",  # extensions.pop("code", "…")
+        "PAGE_SIZE_EXCEEDED": "service/graphql/pagination.py",  # argument_error("…")
+        "INVALID_ID": "service/graphql/schema.py",  # extensions={"code": "…"}
+        "INTERNAL_SERVER_ERROR": "service/graphql/errors.py",
+        "SUBSCRIBER_TOO_SLOW": "service/webhooks/live.py",  # _error("…")
+        "BAD_SIGNATURE": "service/integrations/receiver.py",  # _problem(401, "…")
+    }
+    assert {code: path for code, path in expected.items() if path not in found.get(code, set())} == {}
+    assert "ERASED" in schema_codes()
+
+
+def test_every_error_code_is_in_the_readme() -> None:
+    codes = source_codes()
+    for code, where in schema_codes().items():
+        codes.setdefault(code, set()).update(where)
+    missing = {code: sorted(where) for code, where in codes.items() if code not in documented_codes()}
+    assert missing == {}, f"add these codes to the README's {CODES_HEADING!r} section"
+
+
+def test_the_readme_lists_no_code_the_server_cannot_send() -> None:
+    known = set(source_codes()) | set(schema_codes())
+    assert documented_codes() - known == set()
+
+
+# ---------------------------------------------------------------- GraphQL quoted in the docs
+
+
+FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+CHECKED = "graphql"
+"""Fences holding complete operations, validated against the schema."""
+SCHEMA_EXCERPT = "graphql-schema"
+"""Fences quoting SDL: parsed, not validated as operations."""
+
+
+def quoted(language: str) -> list[tuple[str, str]]:
+    """(where, text) of every fenced block in the docs whose info string is `language`."""
+    out = []
+    for path in DOCS:
+        text = path.read_text()
+        for match in FENCE.finditer(text):
+            if match.group(1).strip() == language:
+                line = text.count("\n", 0, match.start()) + 1
+                out.append((f"{path.relative_to(ROOT)}:{line}", match.group(2)))
+    return out
+
+
+def test_graphql_fences_are_of_a_known_kind() -> None:
+    languages = {
+        f"{path.relative_to(ROOT)}: {m.group(1).strip()}"
+        for path in DOCS
+        for m in FENCE.finditer(path.read_text())
+        if "graphql" in m.group(1).lower() or m.group(1).strip().lower() == "gql"
+    }
+    unknown = {entry for entry in languages if entry.split(": ", 1)[1] not in {CHECKED, SCHEMA_EXCERPT}}
+    assert unknown == set(), f"quote operations in ```{CHECKED} fences, SDL in ```{SCHEMA_EXCERPT}"
+
+
+def test_the_docs_quote_operations() -> None:
+    """The check below is not vacuous: the webhooks doc shows how to read its endpoints."""
+    assert any(where.startswith("docs/webhooks.md") for where, _ in quoted(CHECKED))
+
+
+@pytest.mark.parametrize(("where", "text"), quoted(CHECKED), ids=[w for w, _ in quoted(CHECKED)])
+def test_quoted_operation_is_valid(where: str, text: str) -> None:
+    try:
+        document = parse(text)
+    except GraphQLSyntaxError as exc:
+        pytest.fail(f"{where}: {exc.message}")
+    errors = [e.message for e in validate(build_schema()._schema, document)]
+    assert errors == [], where
+
+
+@pytest.mark.parametrize(("where", "text"), quoted(SCHEMA_EXCERPT), ids=[w for w, _ in quoted(SCHEMA_EXCERPT)])
+def test_quoted_schema_excerpt_parses(where: str, text: str) -> None:
+    parse(text)
