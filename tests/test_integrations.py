@@ -121,10 +121,14 @@ async def lever_presync(api: Api) -> None:
 
 
 def fresh_delivery(provider: str, document: dict[str, Any]) -> dict[str, Any]:
-    """The same change under a new delivery id, wherever the provider keeps it in the body (Lever's
-    token is new on every signing; Greenhouse and Standard ids are headers)."""
+    """The same change in a new delivery: Lever's token is new on every signing and the Standard
+    id is a header; Greenhouse signs only the body, so the same body under another
+    `Greenhouse-Event-ID` is a replay (tests/test_inbound_replay.py): the change comes again as
+    `application_updated`."""
     copy = dict(document)
-    if provider == "ashby":
+    if provider == "greenhouse":
+        copy["action"] = "application_updated"
+    elif provider == "ashby":
         copy["webhookActionId"] = "retry-" + str(document["webhookActionId"])
     elif provider == "workable":
         copy["fired_at"] = str(document["fired_at"]).replace("Z", "1Z")

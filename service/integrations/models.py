@@ -14,7 +14,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,12 +69,16 @@ class InboundStatus(enum.Enum):
     """Applying failed on every attempt; kept with its error, retried on request."""
 
 
+DEDUPE_KEY_PATTERN = "^sha256:[0-9a-f]{64}(#[0-9]+)?$"
+
+
 class InboundDelivery(IdMixin, Base):
     """One verified delivery from an integration, exactly as received."""
 
     __tablename__ = "inbound_deliveries"
     __table_args__ = (
         UniqueConstraint("integration_id", "dedupe_key"),
+        CheckConstraint(f"dedupe_key ~ '{DEDUPE_KEY_PATTERN}'", name="dedupe_key_is_a_digest"),
         Index("ix_inbound_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
         Index("ix_inbound_deliveries_integration_id_id", "integration_id", "id"),
     )
@@ -82,7 +86,10 @@ class InboundDelivery(IdMixin, Base):
     company_id: Mapped[int] = company_fk()
     integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
     dedupe_key: Mapped[str] = mapped_column(String(300))
-    """The provider's delivery or event id, or `sha256:<hex>` of the body when it has none."""
+    """`sha256:<hex>` of what the provider signs (`signatures.dedupe_key`), never an unsigned id:
+    a replay with a changed or removed unsigned id has the same key and is a duplicate. The
+    check constraint keeps it a digest. `#<id>` ends the key of a second copy stored before
+    keys were signed-only (migration 0006)."""
     event_type: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     """The raw body, as signed."""

@@ -6,13 +6,13 @@ In this order, each step refusing before anything is stored:
 2. the body: at most `inbound_max_body` bytes (413), a JSON object (400);
 3. the signature, by the provider's scheme with the current secret or the previous one during
    a rotation's grace period (401);
-4. the inbox: stored raw, once per provider delivery id (or body hash), and answered 200 at
-   once with whether it was new. Applying is the worker's job (`processing`).
+4. the inbox: stored raw, once per digest of what the provider signs (`signatures.dedupe_key`:
+   an unsigned header or field never makes a replay look new), and answered 200 at once with
+   whether it was new. Applying is the worker's job (`processing`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import UTC, datetime
 
@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from service.graphql.ids import InvalidId, pk_of
 from service.integrations import providers, service
 from service.integrations.models import Integration, IntegrationStatus
-from service.integrations.signatures import SignatureError, verify_any
+from service.integrations.signatures import SignatureError, dedupe_key, verify_any
 from service.observability.metrics import Metrics
 from service.settings import Settings
 
@@ -99,13 +99,12 @@ class InboundReceiver:
             log.info("inbound delivery for integration %s refused: %s", integration.id, exc)
             self.metrics.inbound(provider, "bad_signature")
             return _problem(401, "BAD_SIGNATURE", str(exc))
-        event_type, delivery_id = mapping.identify(document, headers)
-        key = delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
+        event_type = mapping.identify(document, headers)
         async with self.sessions() as session, session.begin():
             received = await service.store(
                 session,
                 integration,
-                dedupe_key=key,
+                dedupe_key=dedupe_key(integration.provider, headers, body, document),
                 event_type=event_type,
                 body=text,
                 headers=service.public_headers(headers, mapping.KEPT_HEADERS),

@@ -1,18 +1,22 @@
-"""Verifying inbound deliveries, each provider exactly as it documents its scheme.
+"""Verifying inbound deliveries, each provider exactly as it documents its scheme, and the
+inbox key of a verified delivery, taken only from what that scheme signs.
 
 Every check is a constant-time comparison of an HMAC-SHA256 over what the provider signs:
 
 - Greenhouse: header `Signature: sha256 <hex>`, over the raw body, keyed with the secret
-  entered when the webhook was created in Greenhouse.
+  entered when the webhook was created in Greenhouse. `Greenhouse-Event-ID` is not signed.
 - Lever: `signature` in the JSON body, hex of HMAC(`token` + `triggeredAt`) (both also in the
-  body), keyed with the webhook's signature token from Lever's settings; `data` is not signed,
-  so `triggeredAt` must be within a day and deliveries are deduplicated on `token`.
+  body), keyed with the webhook's signature token from Lever's settings; `data` and `id` are
+  not signed, so `triggeredAt` must be within a day.
 - Ashby: header `Ashby-Signature: sha256=<hex>`, over the raw body.
 - Workable: header `X-Workable-Signature: <hex>`, over the raw body, keyed with the
   subscription's token.
 - Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` verified by the
   `standardwebhooks` library (base64 HMAC of `id.timestamp.body`, `whsec_` secret, 5-minute
   timestamp tolerance).
+
+`dedupe_key` is a digest of signed material only: anything a replayer can change without the
+secret (an unsigned header, Lever's `id` and `data`) never makes a delivery look new.
 """
 
 from __future__ import annotations
@@ -54,6 +58,21 @@ def _prefixed_header(headers: Mapping[str, str], name: str, prefix: str, secret:
         raise SignatureError(f"the {name} header does not match the body")
 
 
+def _lever_signed(document: Any) -> tuple[bytes, str, int | str]:
+    """The bytes Lever signs (`token` + `triggeredAt`, as sent), its `signature` and `triggeredAt`."""
+    if not isinstance(document, dict):
+        raise SignatureError("a Lever delivery is a JSON object")
+    token, triggered_at, signature = (document.get(k) for k in ("token", "triggeredAt", "signature"))
+    if (
+        not isinstance(token, str)
+        or not isinstance(signature, str)
+        or isinstance(triggered_at, bool)
+        or not isinstance(triggered_at, int | str)
+    ):
+        raise SignatureError("a Lever delivery carries `token`, `triggeredAt` and `signature`")
+    return f"{token}{triggered_at}".encode(), signature, triggered_at
+
+
 def verify(provider: Provider, secret: str, headers: Mapping[str, str], body: bytes, document: Any) -> None:
     """Raise SignatureError unless `body` is signed with `secret` by `provider`'s scheme.
 
@@ -65,15 +84,12 @@ def verify(provider: Provider, secret: str, headers: Mapping[str, str], body: by
     elif provider is Provider.WORKABLE:
         _prefixed_header(headers, "x-workable-signature", "", secret, body)
     elif provider is Provider.LEVER:
-        if not isinstance(document, dict):
-            raise SignatureError("a Lever delivery is a JSON object")
-        token, triggered_at, signature = (document.get(k) for k in ("token", "triggeredAt", "signature"))
-        if not isinstance(token, str) or not isinstance(signature, str) or not isinstance(triggered_at, int | str):
-            raise SignatureError("a Lever delivery carries `token`, `triggeredAt` and `signature`")
-        if not _same(hmac_hex(secret, f"{token}{triggered_at}".encode()), signature):
+        message, signature, triggered_at = _lever_signed(document)
+        if not _same(hmac_hex(secret, message), signature):
             raise SignatureError("`signature` does not match `token` and `triggeredAt`")
         # Lever signs only `token` + `triggeredAt`, not `data`: a delivery is accepted while
-        # fresh, and deduplicated on its token, so a captured signature cannot carry other data.
+        # fresh, and deduplicated on exactly those signed bytes, so a captured signature cannot
+        # carry other data.
         try:
             age = time.time() - float(triggered_at) / 1000
         except ValueError:
@@ -102,3 +118,26 @@ def verify_any(provider: Provider, secrets: list[str], headers: Mapping[str, str
         else:
             return
     raise error or SignatureError("no secret to verify with")
+
+
+def signed_identity(provider: Provider, headers: Mapping[str, str], body: bytes, document: Any) -> bytes:
+    """What identifies a delivery `verify` accepted, made only of what `provider` signs.
+
+    - Greenhouse, Ashby, Workable sign the raw body and nothing else: the body.
+    - Lever signs `token` + `triggeredAt`: exactly those bytes, as the signature covers them
+      (keying on `token` alone would let `token` "…0" + `triggeredAt` 1700000000000 come back as
+      `token` "…" + `triggeredAt` "01700000000000", the same signed bytes under a new token).
+    - Standard Webhooks signs `webhook-id`, `webhook-timestamp` and the body: the id and the
+      body, joined by a newline (a header value cannot hold one, so the join is unambiguous).
+      The timestamp is left out: a sender's retry keeps the id and body and signs a new time.
+    """
+    if provider is Provider.LEVER:
+        return _lever_signed(document)[0]
+    if provider is Provider.STANDARD:
+        return headers["webhook-id"].encode() + b"\n" + body
+    return body
+
+
+def dedupe_key(provider: Provider, headers: Mapping[str, str], body: bytes, document: Any) -> str:
+    """`sha256:<hex>` of `signed_identity`: the inbox stores one delivery per key and integration."""
+    return "sha256:" + hashlib.sha256(signed_identity(provider, headers, body, document)).hexdigest()

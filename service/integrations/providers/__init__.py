@@ -1,8 +1,9 @@
-"""Per-provider mappings of inbound deliveries: what a delivery is called, how it is deduplicated,
-and how it translates into `service.integrations.changes`.
+"""Per-provider mappings of inbound deliveries: what a delivery is called, and how it translates
+into `service.integrations.changes`. How a delivery is deduplicated is not the mapping's choice:
+it follows from what the provider signs (`signatures.dedupe_key`).
 
-Each module exposes `KEPT_HEADERS` (headers stored with a delivery), `identify(document,
-headers) -> (event type, delivery id or None)` and `translate(document, headers) -> Translation`
+Each module exposes `KEPT_HEADERS` (headers stored with a delivery, for display only),
+`identify(document, headers) -> event type` and `translate(document, headers) -> Translation`
 (raising `Unsupported` for what it does not cover, `Unreadable` for a payload it cannot read).
 """
 

@@ -1,9 +1,10 @@
 """Ashby webhooks: `{"webhookActionId", "action", "data"}`
 (https://developers.ashbyhq.com/docs/setting-up-webhooks).
 
-One underlying change can fire several actions with the same `webhookActionId` (a hire also
-sends `applicationUpdate` and `candidateStageChange`), so deliveries are deduplicated on the
-action and the id together; the duplicates then apply idempotently.
+The signature covers the body only, and deliveries are deduplicated on its hash
+(`signatures.dedupe_key`). One underlying change can fire several actions with the same
+`webhookActionId` (a hire also sends `applicationUpdate` and `candidateStageChange`); their
+bodies differ in `action`, so each is stored, and they apply idempotently.
 
 Covered: `applicationSubmit`, `applicationUpdate`, `candidateStageChange`, `candidateHire`
 (the application with its candidate and job, at its stage and status: `Archived` is a
@@ -37,10 +38,8 @@ EMPLOYMENT = {
 }
 
 
-def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
-    action = name_of(document, "action")
-    action_id = document.get("webhookActionId") if isinstance(document, dict) else None
-    return action, f"{action}:{action_id}" if isinstance(action_id, str) and action_id else None
+def identify(document: Any, headers: Mapping[str, str]) -> str:
+    return name_of(document, "action")
 
 
 def _contact(value: Any) -> list[str] | None:
@@ -82,7 +81,7 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
 
 
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
-    action, _ = identify(document, headers)
+    action = identify(document, headers)
     data = obj(obj(document, "the body").get("data"), "data")
     if action in APPLICATION_ACTIONS:
         return _application(action, obj(data.get("application"), "data.application"))

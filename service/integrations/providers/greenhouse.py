@@ -1,5 +1,7 @@
 """Greenhouse Harvest webhooks: `{"action": ..., "payload": {...}}`, one `Greenhouse-Event-ID`
-header per delivery (https://developers.greenhouse.io/webhooks.html).
+header per delivery (https://developers.greenhouse.io/webhooks.html). The signature covers the
+body only: the event id is kept for display, and deliveries are deduplicated on the body's hash
+(`signatures.dedupe_key`).
 
 Covered: `new_candidate_application`, `candidate_stage_change`, `reject_candidate`,
 `hire_candidate`, `application_updated` (applications with their candidate and job, at the
@@ -37,8 +39,8 @@ STATUSES = {"active": "ACTIVE", "rejected": "REJECTED", "hired": "HIRED"}
 JOB_STATUSES = {"open": "OPEN", "closed": "CLOSED", "draft": "DRAFT"}
 
 
-def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
-    return name_of(document, "action"), headers.get("greenhouse-event-id")
+def identify(document: Any, headers: Mapping[str, str]) -> str:
+    return name_of(document, "action")
 
 
 def candidate(data: dict[str, Any], source: str | None = None) -> changes.Candidate:
@@ -108,7 +110,7 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
 
 
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
-    action, _ = identify(document, headers)
+    action = identify(document, headers)
     payload = obj(obj(document, "the body").get("payload"), "payload")
     if action in APPLICATION_ACTIONS:
         return _application(action, obj(payload.get("application"), "payload.application"))

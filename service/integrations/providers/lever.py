@@ -7,7 +7,8 @@ once by the partner with the upsert mutations (`applicantUpsert` keyed by the co
 `postingUpsert` by the posting id, `applicationUpsert` by the opportunity id with
 `stageName` + `stageExternalId` for each stage id). A delivery about a record not synced yet
 fails and is retried on the inbox schedule, so a sync that catches up in time applies it.
-Deliveries are deduplicated on `token` (signed; `id` is not) and ordered by `triggeredAt`.
+Deliveries are deduplicated on the signed `token` + `triggeredAt` (`id` and `data` are not
+signed; `signatures.dedupe_key`) and ordered by `triggeredAt`.
 
 Covered: `candidateStageChange` (to `toStageId`), `candidateHired`, `candidateArchiveChange`
 when it states `archived` (an archive is a rejection with its reason; an unarchive is not
@@ -28,11 +29,8 @@ from service.integrations.providers.common import ident, name_of, obj, text, whe
 KEPT_HEADERS = ("user-agent",)
 
 
-def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
-    """Deduplicated on `token`, the signed part: an unsigned `id` could be changed at will."""
-    event = name_of(document, "event")
-    token = document.get("token") if isinstance(document, dict) else None
-    return event, f"token:{token}" if isinstance(token, str) and token else None
+def identify(document: Any, headers: Mapping[str, str]) -> str:
+    return name_of(document, "event")
 
 
 def _opportunity(data: dict[str, Any]) -> str:
@@ -40,7 +38,7 @@ def _opportunity(data: dict[str, Any]) -> str:
 
 
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
-    event, _ = identify(document, headers)
+    event = identify(document, headers)
     body = obj(document, "the body")
     data = obj(body.get("data"), "data")
     if not data:

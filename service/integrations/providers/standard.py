@@ -1,7 +1,8 @@
 """Standard Webhooks senders using Hiregraph's own event shapes (docs/webhooks.md): another
 Hiregraph, or a partner that adopted them. The signature is verified with the
 `standardwebhooks` library (`webhook-id`, `webhook-timestamp`, `webhook-signature`, 5-minute
-tolerance); `webhook-id` is the same on every retry and deduplicates.
+tolerance); `webhook-id` is signed and the same on every retry: deliveries are deduplicated on
+it together with the body (`signatures.dedupe_key`).
 
 The sender's global IDs are the external ids. Covered: `applicant.created`,
 `applicant.updated`, `applicant.erased` (the applicant's data is erased here too);
@@ -27,9 +28,9 @@ KEPT_HEADERS = ("webhook-id", "webhook-timestamp", "user-agent")
 POSTING_STATUSES = {"OPEN": "OPEN", "CLOSED": "CLOSED", "ARCHIVED": "CLOSED", "DRAFT": "DRAFT"}
 
 
-def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
+def identify(document: Any, headers: Mapping[str, str]) -> str:
     kind = document.get("type") if isinstance(document, dict) else None
-    return (kind if isinstance(kind, str) else "unknown"), headers.get("webhook-id")
+    return kind if isinstance(kind, str) else "unknown"
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -37,7 +38,7 @@ def _strings(value: Any) -> list[str] | None:
 
 
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
-    kind, _ = identify(document, headers)
+    kind = identify(document, headers)
     data = obj(obj(document, "the body").get("data"), "data")
     if kind in ("applicant.created", "applicant.updated"):
         a = obj(data.get("applicant"), "data.applicant")

@@ -1,11 +1,11 @@
 """Workable webhook subscriptions: `{"id", "resource_type", "event_type", "fired_at", "data"}`
 (https://workable.readme.io/reference/webhook-subscriptions-candidates-employees).
 
-Workable sends no delivery id; deliveries are deduplicated on (event type, resource id,
-`fired_at`). A Workable candidate belongs to one job, so `data.id` is the application; the
-person is keyed by their email address when there is one (one applicant across jobs), else by
-`data.id`. The payload is the candidate's state when sent, ordered by `data.updated_at`
-(else `fired_at`).
+Workable sends no delivery id and signs the body only; deliveries are deduplicated on the
+body's hash (`signatures.dedupe_key`), so two changes fired in the same second are both kept. A
+Workable candidate belongs to one job, so `data.id` is the application; the person is keyed by
+their email address when there is one (one applicant across jobs), else by `data.id`. The
+payload is the candidate's state when sent, ordered by `data.updated_at` (else `fired_at`).
 
 Covered: `candidate_created`, `candidate_moved` (stage by name; `disqualified` is a
 rejection with its reason, `withdrew` a withdrawal, the `Hired` stage or `hired_at` a hire).
@@ -25,18 +25,12 @@ from service.integrations.providers.common import ident, latest, name_of, obj, t
 KEPT_HEADERS = ("user-agent",)
 
 
-def identify(document: Any, headers: Mapping[str, str]) -> tuple[str, str | None]:
-    event = name_of(document, "event_type")
-    if not isinstance(document, dict):
-        return event, None
-    resource, fired = document.get("id"), document.get("fired_at")
-    if isinstance(resource, str | int) and isinstance(fired, str):
-        return event, f"{event}:{resource}:{fired}"
-    return event, None
+def identify(document: Any, headers: Mapping[str, str]) -> str:
+    return name_of(document, "event_type")
 
 
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
-    event, _ = identify(document, headers)
+    event = identify(document, headers)
     body = obj(document, "the body")
     if event not in ("candidate_created", "candidate_moved"):
         raise Unsupported(f"Workable event {event!r} is not mirrored")
