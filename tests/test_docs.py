@@ -11,9 +11,10 @@ import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type, parse, validate
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType, get_named_type, parse, validate
 from graphql.error import GraphQLSyntaxError
 
 from service.errors import ErrorCode
@@ -182,7 +183,7 @@ def test_every_error_code_is_in_the_readme() -> None:
     for code, where in schema_codes().items():
         codes.setdefault(code, set()).update(where)
     missing = {code: sorted(where) for code, where in codes.items() if code not in documented_codes()}
-    assert missing == {}, f"add these codes to the README's {CODES_HEADING!r} section"
+    assert missing == {}, f"add these codes to the README's {CODES_HEADING!r} section: {sorted(missing)}"
 
 
 def test_the_readme_lists_no_code_the_server_cannot_send() -> None:
@@ -241,3 +242,84 @@ def test_quoted_operation_is_valid(where: str, text: str) -> None:
 @pytest.mark.parametrize(("where", "text"), quoted(SCHEMA_EXCERPT), ids=[w for w, _ in quoted(SCHEMA_EXCERPT)])
 def test_quoted_schema_excerpt_parses(where: str, text: str) -> None:
     parse(text)
+
+
+# ---------------------------------------------------------------- fields named in the prose
+
+
+INLINE_FIELD = re.compile(r"`(?:([A-Z]\w*)\.)?([a-z]\w*)\(([^`]*:[^`]*)\)`")
+"""An inline mention of a field with arguments: `events(after:, first:)`,
+`WebhookEndpoint.deliveries(status:, first:)`, `postingImport(input: {companyId, text})`."""
+
+
+def _split(text: str) -> list[str]:
+    """`text` split at the commas outside braces and brackets."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char in "{[" and 1) or 0
+        depth -= (char in "}]" and 1) or 0
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p.strip() for p in [*parts, current] if p.strip().strip("…").strip()]
+
+
+def _named_arguments(text: str) -> dict[str, str]:
+    """{name: value} of `a: 1, b:, c: {x, y}` (bare names in braces stand for themselves)."""
+    out = {}
+    for part in _split(" ".join(text.split())):
+        name, _, value = part.partition(":")
+        out[name.strip().strip("…")] = value.strip()
+    return out
+
+
+def mentioned_fields() -> list[tuple[str, str | None, str, str]]:
+    """(where, type or None, field, arguments) of every inline field mention in the docs."""
+    out = []
+    for path in DOCS:
+        text = FENCE.sub("", path.read_text())
+        for match in INLINE_FIELD.finditer(text):
+            out.append((str(path.relative_to(ROOT)), match.group(1), match.group(2), match.group(3)))
+    return out
+
+
+def test_fields_named_in_the_docs_exist_with_those_arguments() -> None:
+    """`webhookEndpoint(id:)` in prose, where the schema has no such field, fails here."""
+    schema = build_schema()._schema
+    roots = [schema.query_type, schema.mutation_type, schema.subscription_type]
+    objects = [t for t in schema.type_map.values() if isinstance(t, GraphQLObjectType)]
+    wrong = []
+    for where, type_name, field_name, arguments in mentioned_fields():
+        if type_name is not None:
+            owner = schema.type_map.get(type_name)
+            candidates = [owner] if isinstance(owner, GraphQLObjectType) else []
+        else:
+            candidates = [t for t in roots if t is not None and field_name in t.fields]
+            candidates = candidates or [t for t in objects if field_name in t.fields]
+        problems = []
+        for owner in candidates:
+            field = owner.fields.get(field_name)
+            if field is None:
+                problems.append(f"{owner.name} has no field {field_name}")
+                continue
+            problems = _argument_problems(field, _named_arguments(arguments))
+            if not problems:
+                break
+        else:
+            wrong.append(f"{where}: `{type_name + '.' if type_name else ''}{field_name}({arguments})`: {problems}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def _argument_problems(field: Any, arguments: dict[str, str]) -> list[str]:
+    problems = []
+    for name, value in arguments.items():
+        if name not in field.args:
+            problems.append(f"no argument {name}")
+            continue
+        named = get_named_type(field.args[name].type)
+        if value.startswith("{") and isinstance(named, GraphQLInputObjectType):
+            inner = _named_arguments(value.strip("{}"))
+            problems += [f"{named.name} has no field {key}" for key in inner if key not in named.fields]
+    return problems
