@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from service.settings import Settings
 
@@ -79,7 +80,14 @@ def cmd_api_key_create(args: argparse.Namespace, settings: Settings) -> int:
     scopes = [s for group in args.scope for s in group.replace(",", " ").split()]
     try:
         secret = asyncio.run(
-            create_key(db.url, args.name, args.company, scopes, trusted_documents_only=args.trusted_documents_only)
+            create_key(
+                db.url,
+                args.name,
+                args.company,
+                scopes,
+                trusted_documents_only=args.trusted_documents_only,
+                expires_at=args.expires_at,
+            )
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -88,6 +96,41 @@ def cmd_api_key_create(args: argparse.Namespace, settings: Settings) -> int:
     print("store this secret now; it is not shown again:")
     print(secret)
     return 0
+
+
+def cmd_api_key_list(args: argparse.Namespace, settings: Settings) -> int:
+    from service.auth.cli import list_keys
+
+    db = _database(settings)
+    rows = asyncio.run(list_keys(db.url, include_revoked=args.all))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_api_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from service.auth.cli import revoke_key
+
+    db = _database(settings)
+    try:
+        key = asyncio.run(revoke_key(db.url, args.key))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    when = key.revoked_at.isoformat() if key.revoked_at is not None else "?"
+    print(f"revoked API key {key.id} ({key.prefix}…, {key.name!r}) at {when}; every server refuses it within a second")
+    return 0
+
+
+def _aware_time(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2027-01-31T00:00:00Z")
+    return parsed
 
 
 def cmd_import_posting(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,7 +247,18 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the key may run only documents registered with `hiregraph documents register`",
     )
+    create.add_argument(
+        "--expires-at", type=_aware_time, metavar="TIME", help="when the key stops working (ISO 8601 with a zone)"
+    )
     create.set_defaults(func=cmd_api_key_create)
+    listing_keys = key_sub.add_parser(
+        "list", help="list the keys (number, prefix, name, status, companies, scopes, times); never a secret"
+    )
+    listing_keys.add_argument("--all", action="store_true", help="include revoked keys")
+    listing_keys.set_defaults(func=cmd_api_key_list)
+    revoking = key_sub.add_parser("revoke", help="revoke a key; every server refuses it within a second")
+    revoking.add_argument("key", metavar="KEY", help="the key's number (see `list`), its global ID, or its prefix")
+    revoking.set_defaults(func=cmd_api_key_revoke)
 
     documents = sub.add_parser("documents", help="manage trusted (persisted) GraphQL documents")
     doc_sub = documents.add_subparsers(dest="documents_command", required=True)
@@ -239,7 +293,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "api-key":
+    if args.command == "api-key" and args.key_command == "create":
         args.scope = [" ".join(group) for group in args.scope]
     settings = Settings.from_env()
     from service.observability.logs import configure_logging

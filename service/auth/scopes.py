@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 AREAS = ("postings", "applicants", "applications")
@@ -17,7 +18,10 @@ WEBHOOKS_AREA = "webhooks"
 payloads of every event type it subscribes to (data of every area), so `admin` only."""
 INTEGRATIONS_AREA = "integrations"
 """ATS integrations and their inboxes: records of every area arrive through them, so `admin` only."""
-ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA, WEBHOOKS_AREA, INTEGRATIONS_AREA)
+API_KEYS_AREA = "api_keys"
+"""Listing, creating, rotating and revoking API keys: a key could mint itself more power, so
+`admin` only, and only over keys whose companies are all the admin's own."""
+ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA, WEBHOOKS_AREA, INTEGRATIONS_AREA, API_KEYS_AREA)
 """Areas no `area:access` scope opens: only `admin` reaches them, to read or to write."""
 Access = Literal["read", "write"]
 ADMIN = "admin"
@@ -40,6 +44,11 @@ class Principal:
     scopes: frozenset[str]
     trusted_documents_only: bool = False
     """The key may run registered trusted documents only."""
+    expires_at: datetime | None = field(default=None, compare=False)
+    """When the key expires; None: never."""
+    valid_until: datetime | None = field(default=None, compare=False)
+    """When the secret this principal was found by stops working: the key's expiry, or the end
+    of the grace period of a secret a rotation replaced. Caches keep it no longer."""
 
     def can(self, area: str, access: Access = "read") -> bool:
         if area == PUBLIC_AREA and access == "read":
@@ -57,3 +66,10 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return ADMIN in self.scopes
+
+    def grants(self, scope: str) -> bool:
+        """Whether this key holds `scope` or a broader one (so may hand it to a key it creates)."""
+        if scope == ADMIN:
+            return self.is_admin
+        area, _, access = scope.partition(":")
+        return access in ("read", "write") and self.can(area, access)  # type: ignore[arg-type]

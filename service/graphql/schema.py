@@ -18,6 +18,8 @@ from service.applicants.schema import Query as ApplicantQuery
 from service.applications.schema import Mutation as ApplicationMutation
 from service.applications.schema import Query as ApplicationQuery
 from service.audit.schema import Query as AuditQuery
+from service.auth.schema import Mutation as ApiKeyMutation
+from service.auth.schema import Query as ApiKeyQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
 from service.graphql.entities import ENTITIES
@@ -99,6 +101,7 @@ Query = merge_types(
         AuditQuery,
         WebhookQuery,
         IntegrationQuery,
+        ApiKeyQuery,
     ),
 )
 Mutation = merge_types(
@@ -111,6 +114,7 @@ Mutation = merge_types(
         ApplicationMutation,
         WebhookMutation,
         IntegrationMutation,
+        ApiKeyMutation,
     ),
 )
 Query.__strawberry_definition__.description = "The root of every read."  # type: ignore[attr-defined]

@@ -3,8 +3,15 @@
 HTTP requests on `/graphql` go to `GraphQLEndpoint`; WebSocket connections come here, to
 Strawberry's ASGI app configured for `graphql-transport-ws` only. The key is given in
 `connection_init`'s payload: `{"Authorization": "Bearer <key>"}` (`authorization` or
-`apiKey: "<key>"` work too). A missing, unknown or revoked key, or a key limited to trusted
-documents, closes the socket with `4403 Forbidden`.
+`apiKey: "<key>"` work too). A missing, unknown, revoked or expired key, or a key limited to
+trusted documents, closes the socket with `4403 Forbidden`.
+
+A connection lives no longer than its key: when the key is revoked, expires, or is rotated and
+the secret the connection was opened with passes its grace period, its subscriptions stop and
+the socket is closed with `4403` and the reason `API key revoked or expired` (within a second
+of a revocation, in every process: revocations arrive by `NOTIFY api_keys`, see
+`service.auth.cache`; expiry and grace ends are timed per connection; and every connection is
+checked again whenever the LISTEN connection is re-established).
 
 Only subscription operations are run here (queries and mutations go over HTTP, where rate
 limits and trusted documents apply); each is held to the HTTP limits on tokens, aliases,
@@ -13,9 +20,12 @@ depth and cost per event before it starts. A refused operation gets an `error` m
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graphql import GraphQLError, GraphQLFormattedError, OperationDefinitionNode, OperationType, parse, validate
@@ -31,7 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorM
 from strawberry.types.unset import UNSET, UnsetType
 
 from service.auth.scopes import Principal
-from service.auth.service import PrincipalCache, principal_for_secret
+from service.auth.service import KEYS_CHANNEL, PrincipalCache, principal_for_secret
 from service.graphql.context import Context
 from service.graphql.cost import LimitExceeded, Planner, count_aliases
 from service.settings import Settings
@@ -42,6 +52,11 @@ log = logging.getLogger(__name__)
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 NOBODY = Principal(api_key_id=0, name="", company_ids=(), scopes=frozenset())
 """The principal before `connection_init`: no company, no scope."""
+KEY_GONE = 4403
+"""The close code of a connection whose key was revoked or expired (as for a refused key)."""
+KEY_GONE_REASON = "API key revoked or expired"
+MAX_TIMER = 24 * 3600.0
+"""Connections with a far expiry are checked again at least daily (and then re-timed)."""
 
 
 @dataclass(eq=False)
@@ -50,6 +65,8 @@ class SubscriptionContext(Context):
 
     connection_params: dict[str, Any] | None = None
     hub: EventHub | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    """The secret the connection authenticated with, to check it again when its key changes."""
 
 
 def secret_from(params: Any) -> str | None:
@@ -64,6 +81,30 @@ def secret_from(params: Any) -> str | None:
 
 
 class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
+    expiry: asyncio.TimerHandle | None = None
+    closing: bool = False
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            view: SubscriptionApp = self.view  # type: ignore[assignment]
+            view.register(self)
+
+    async def shutdown(self) -> None:
+        view: SubscriptionApp = self.view  # type: ignore[assignment]
+        view.unregister(self)
+        await super().shutdown()
+
+    async def close_for_key(self) -> None:
+        """Stop every subscription, then close the socket: its key no longer works."""
+        if self.closing:
+            return
+        self.closing = True
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await self.websocket.close(code=KEY_GONE, reason=KEY_GONE_REASON)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message.get("id") not in self.operations:
             view: SubscriptionApp = self.view  # type: ignore[assignment]
@@ -94,6 +135,11 @@ class SubscriptionApp(GraphQL[Any, Any]):
         self.principals = principals
         self.hub = hub
         self.core = schema._schema
+        self._sockets: dict[int, set[_Handler]] = {}
+        """Open, acknowledged connections by the id of their key."""
+        self._checks: set[asyncio.Task[None]] = set()
+        principals.follow(hub, engine)
+        hub.follow(KEYS_CHANNEL, self._key_changed, self._check_all)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> SubscriptionContext:
         from service.db.engine import session_factory
@@ -122,9 +168,77 @@ class SubscriptionApp(GraphQL[Any, Any]):
         if principal.trusted_documents_only:
             raise ConnectionRejectionError
         context.principal = principal
+        context.secret = secret
         context._loaders = None
         log.debug("websocket connection by key %s (%r)", principal.api_key_id, principal.name)
         return UNSET
+
+    # -- connections live no longer than their keys ----------------------------------------------
+
+    def register(self, handler: _Handler) -> None:
+        principal: Principal = handler.context.principal
+        self._sockets.setdefault(principal.api_key_id, set()).add(handler)
+        self._time(handler, principal)
+
+    def unregister(self, handler: _Handler) -> None:
+        if handler.expiry is not None:
+            handler.expiry.cancel()
+        principal: Principal = handler.context.principal
+        handlers = self._sockets.get(principal.api_key_id)
+        if handlers is not None:
+            handlers.discard(handler)
+            if not handlers:
+                del self._sockets[principal.api_key_id]
+
+    def _time(self, handler: _Handler, principal: Principal) -> None:
+        """Check the connection again when its secret stops working (expiry, end of grace)."""
+        if handler.expiry is not None:
+            handler.expiry.cancel()
+            handler.expiry = None
+        if principal.valid_until is None:
+            return
+        delay = (principal.valid_until - datetime.now(UTC)).total_seconds()
+        handler.expiry = asyncio.get_running_loop().call_later(
+            min(max(delay, 0.0), MAX_TIMER), self._check_soon, handler
+        )
+
+    def _key_changed(self, payload: str) -> None:
+        try:
+            api_key_id = int(payload)
+        except ValueError:
+            self._check_all()
+            return
+        for handler in list(self._sockets.get(api_key_id, ())):
+            self._check_soon(handler)
+
+    def _check_all(self) -> None:
+        for handlers in list(self._sockets.values()):
+            for handler in list(handlers):
+                self._check_soon(handler)
+
+    def _check_soon(self, handler: _Handler) -> None:
+        # An empty context: the check belongs to no request.
+        task = asyncio.get_running_loop().create_task(self._check(handler), context=contextvars.Context())
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
+
+    async def _check(self, handler: _Handler) -> None:
+        secret = handler.context.secret
+        if secret is None or handler.closing:
+            return
+        try:
+            async with self.engine.connect() as conn:
+                principal = await principal_for_secret(conn, secret)
+        except Exception as exc:  # noqa: BLE001 - checked again on the next change or reconnection
+            log.warning("checking a websocket connection's API key failed: %s", type(exc).__name__)
+            return
+        if principal is None or principal.trusted_documents_only:
+            log.info(
+                "closing a websocket connection of API key %s: revoked or expired", handler.context.principal.api_key_id
+            )
+            await handler.close_for_key()
+            return
+        self._time(handler, principal)
 
     def refusal(self, query: Any, variables: Any, operation_name: Any) -> GraphQLFormattedError | None:
         """Why this operation may not run over WebSocket (a formatted error), or None."""

@@ -7,6 +7,11 @@ subscription whose key sees that company. The hub never blocks on a subscriber: 
 queue is full is dropped (its stream ends with a `SUBSCRIBER_TOO_SLOW` error) and the others
 go on.
 
+The same connection carries other channels a component `follow`s (API-key changes, see
+`service.auth.cache`): it is opened by the first subscription or by `start_soon()` (which the
+key cache calls on use), re-opened by `start_soon()` after it is lost, and each follower is
+told every time it is (re)established, since notifications sent meanwhile are lost.
+
 A subscription (`Subscription.events`) holds no connection while it waits: on a notification
 it borrows one from the pool for one statement, loading the company's events past the last
 sequence it has seen up to the notified one, of the types the key may read. A company's
@@ -18,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -41,6 +48,8 @@ from service.webhooks.types import EVENT, Event
 
 log = logging.getLogger(__name__)
 
+RETRY_SECONDS = 1.0
+"""`start_soon()` tries to (re)connect at most this often."""
 QUEUE_SIZE = 1000
 """Notifications a subscription may have waiting; past that it is dropped as too slow."""
 
@@ -76,10 +85,49 @@ class EventHub:
         self._lock = asyncio.Lock()
         self._subscribers: set[_Subscriber] = set()
         self._closed = False
+        self._followers: list[tuple[str, Callable[[str], None], Callable[[], None]]] = []
+        self._starting: asyncio.Task[None] | None = None
+        self._last_attempt = -RETRY_SECONDS
+        self._failing = False
 
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def listening(self) -> bool:
+        """Whether the LISTEN connection is up (notifications are arriving)."""
+        return self._conn is not None and not self._conn.is_closed()
+
+    def follow(self, channel: str, on_payload: Callable[[str], None], on_listening: Callable[[], None]) -> None:
+        """Call `on_payload(payload)` for each notification on `channel`, and `on_listening()`
+        each time the connection is (re)established. Register before listening starts."""
+        self._followers.append((channel, on_payload, on_listening))
+
+    def start_soon(self) -> None:
+        """Start (or restart) listening in the background, unless it is up, shut down, already
+        starting, or was last tried less than a second ago. Never blocks, never raises."""
+        now = time.monotonic()
+        if self._closed or self.listening or now - self._last_attempt < RETRY_SECONDS:
+            return
+        if self._starting is not None and not self._starting.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._last_attempt = now
+        self._starting = loop.create_task(self._start(), context=contextvars.Context())
+
+    async def _start(self) -> None:
+        try:
+            await self._ensure_listening()
+        except Exception as exc:  # noqa: BLE001 - retried on the next start_soon()
+            if not self._failing:
+                log.warning("cannot LISTEN for notifications (retrying): %s", type(exc).__name__)
+            self._failing = True
+        else:
+            self._failing = False
 
     async def _ensure_listening(self) -> None:
         async with self._lock:
@@ -91,10 +139,24 @@ class EventHub:
             for option in ("prepared_statement_cache_size", "prepared_statement_name_func", "async_fallback"):
                 cparams.pop(option, None)
             conn = await asyncpg.connect(*cargs, **cparams)
-            conn.add_termination_listener(self._on_terminated)
-            await conn.add_listener(EVENTS_CHANNEL, self._on_notify)
+            try:
+                conn.add_termination_listener(self._on_terminated)
+                await conn.add_listener(EVENTS_CHANNEL, self._on_notify)
+                channels = {channel for channel, _, _ in self._followers}
+                for channel in sorted(channels):
+                    await conn.add_listener(channel, self._on_followed)
+            except BaseException:
+                await conn.close(timeout=5)
+                raise
             self._conn = conn
-            log.info("listening for events on %s", EVENTS_CHANNEL)
+            log.info("listening for notifications on %s", ", ".join([EVENTS_CHANNEL, *sorted(channels)]))
+            for _, _, on_listening in self._followers:
+                on_listening()
+
+    def _on_followed(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        for followed, on_payload, _ in self._followers:
+            if followed == channel:
+                on_payload(payload)
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -131,13 +193,17 @@ class EventHub:
         async with self._lock:
             self._closed = True
             conn, self._conn = self._conn, None
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
         for subscriber in list(self._subscribers):
             subscriber.offer(_LOST)
         if conn is not None and not conn.is_closed():
             try:
                 await conn.remove_listener(EVENTS_CHANNEL, self._on_notify)
+                for channel in sorted({channel for channel, _, _ in self._followers}):
+                    await conn.remove_listener(channel, self._on_followed)
             except Exception:
-                log.debug("removing the listener failed", exc_info=True)
+                log.debug("removing the listeners failed", exc_info=True)
             await conn.close(timeout=5)
 
 
