@@ -55,6 +55,9 @@ class Settings:
     """OTLP/HTTP collector base URL (`http://collector:4318`); None: tracing off, at no cost."""
     trace_resolver_rate: float = 0.01
     """Share of traced Strawberry executions whose resolvers get spans of their own."""
+    worker_stall_after: float | None = None
+    """Seconds a worker's loop may go without progress before its `/healthz` answers 503; None:
+    `webhook_lease_seconds + webhook_poll_interval` (see `observability.exposition.stall_after`)."""
 
     # Limits on one request, checked before anything executes (see README, "Limits").
     max_body_bytes: int = 1_000_000
@@ -161,6 +164,7 @@ class Settings:
             metrics_port=int(port) if (port := _text(e.get("HIREGRAPH_METRICS_PORT"))) else None,
             otlp_endpoint=_text(e.get("HIREGRAPH_OTLP_ENDPOINT")) or _text(e.get("OTEL_EXPORTER_OTLP_ENDPOINT")),
             trace_resolver_rate=float(e.get("HIREGRAPH_TRACE_RESOLVER_RATE", d.trace_resolver_rate)),
+            worker_stall_after=float(v) if (v := _text(e.get("HIREGRAPH_WORKER_STALL_AFTER"))) else None,
             compiled_reads=_bool(e.get("HIREGRAPH_COMPILED_READS"), True),
             max_body_bytes=int(e.get("HIREGRAPH_MAX_BODY_BYTES", d.max_body_bytes)),
             max_tokens=int(e.get("HIREGRAPH_MAX_TOKENS", d.max_tokens)),
