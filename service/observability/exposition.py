@@ -1,13 +1,22 @@
 """Serving the metrics: `GET /metrics` in the API, and a small HTTP server for worker processes
-(`HIREGRAPH_METRICS_PORT`), which have no HTTP server of their own."""
+(`HIREGRAPH_METRICS_PORT`), which have no HTTP server of their own. The worker's server also
+answers its probes, `GET /healthz` and `GET /readyz`, from the loop's `Heartbeat`."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from wsgiref.simple_server import WSGIServer
+import math
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import Gauge, start_http_server
+from prometheus_client import Gauge, make_wsgi_app
 from prometheus_client.exposition import choose_encoder
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -52,11 +61,139 @@ class MetricsEndpoint:
             return float("nan")
 
 
-def serve_metrics(metrics: Metrics, settings: Settings) -> WSGIServer | None:
-    """Serve `metrics` on `settings.host`:`settings.metrics_port` from a daemon thread (for
-    `hiregraph worker`); None when no port is set. `shutdown()` the server to stop it."""
+def stall_after(settings: Settings) -> float:
+    """Seconds a worker's loop may go without progress before `/healthz` calls it stalled:
+    `HIREGRAPH_WORKER_STALL_AFTER`, by default a lease plus a poll interval. An idle loop goes
+    round at least every poll interval; one silent for a whole lease has lost its claims to
+    other workers anyway."""
+    limit = settings.worker_stall_after
+    if limit is None:
+        limit = settings.webhook_lease_seconds + settings.webhook_poll_interval
+    if not limit > settings.webhook_poll_interval:
+        raise ValueError("HIREGRAPH_WORKER_STALL_AFTER must be longer than HIREGRAPH_WEBHOOK_POLL_INTERVAL")
+    return limit
+
+
+class Heartbeat:
+    """A loop's sign of progress, written by the loop and read from the metrics server's thread.
+
+    The loop calls `beat()` each time it goes round and `end()` when it stops for good. It is
+    live while its last beat is at most `stall_after` seconds old and it has not ended: a
+    blocked event loop, a call that never returns and a loop task that died all fall silent,
+    whereas a loop retrying a lost database keeps beating. It is ready when live and its last
+    attempt reached the database. Plain attribute writes: the server thread needs no lock, and
+    never touches the event loop, which is what lets it see that loop blocked."""
+
+    def __init__(self, stall_after: float) -> None:
+        self.stall_after = stall_after
+        self.reached_database = False
+        """Whether the loop's last round reached the database."""
+        self._at = time.monotonic()
+        self._ended = False
+
+    def beat(self, *, reached_database: bool | None = None) -> None:
+        self._at = time.monotonic()
+        if reached_database is not None:
+            self.reached_database = reached_database
+
+    def end(self) -> None:
+        self._ended = True
+
+    @property
+    def silence(self) -> float:
+        """Seconds since the last beat; infinite once the loop has ended."""
+        return math.inf if self._ended else time.monotonic() - self._at
+
+    @property
+    def live(self) -> bool:
+        return self.silence <= self.stall_after
+
+    @property
+    def ready(self) -> bool:
+        return self.live and self.reached_database
+
+    def report(self) -> dict[str, Any]:
+        silence = self.silence
+        return {
+            "live": silence <= self.stall_after,
+            "ready": silence <= self.stall_after and self.reached_database,
+            "secondsSinceProgress": None if math.isinf(silence) else round(silence, 3),
+            "stallAfterSeconds": self.stall_after,
+            "reachedDatabase": self.reached_database,
+        }
+
+
+PROBES = {"/healthz": "live", "/readyz": "ready"}
+"""The worker's probe paths → the heartbeat state each reports."""
+
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def worker_app(metrics: Metrics, heartbeat: Heartbeat | None) -> WSGIApp:
+    """`/healthz` (200 while live, else 503), `/readyz` (200 while ready, else 503), and the
+    metrics on every other path, as prometheus_client serves them. Without a heartbeat the two
+    probe paths are 404."""
+    metrics_app = make_wsgi_app(metrics.registry)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path not in PROBES:
+            result: Iterable[bytes] = metrics_app(environ, start_response)
+            return result
+        if environ.get("REQUEST_METHOD") != "GET":
+            return _answer(start_response, "405 Method Not Allowed", {"error": "GET only"}, [("Allow", "GET")])
+        if heartbeat is None:
+            return _answer(start_response, "404 Not Found", {"error": "this process has no worker loop"})
+        report = heartbeat.report()
+        ok = report[PROBES[path]]
+        return _answer(start_response, "200 OK" if ok else "503 Service Unavailable", report)
+
+    return app
+
+
+def _answer(
+    start_response: Callable[..., Any], status: str, body: dict[str, Any], headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", "no-store"),
+            *(headers or []),
+        ],
+    )
+    return [data]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Scrapes and probes are not logged."""
+
+
+def serve_metrics(metrics: Metrics, settings: Settings, heartbeat: Heartbeat | None = None) -> WSGIServer | None:
+    """Serve `metrics`, and the probes of `heartbeat`, on `settings.host`:`settings.metrics_port`
+    from daemon threads (for `hiregraph worker`); None when no port is set. `shutdown()` the
+    server to stop it."""
     if settings.metrics_port is None:
         return None
-    server, _ = start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.registry)
+    family, *_, address = socket.getaddrinfo(
+        settings.host, settings.metrics_port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+
+    class Server(ThreadingMixIn, WSGIServer):
+        address_family = family
+        daemon_threads = True
+
+    server = make_server(
+        str(address[0]),
+        settings.metrics_port,
+        worker_app(metrics, heartbeat),
+        server_class=Server,
+        handler_class=_QuietHandler,
+    )
+    threading.Thread(target=server.serve_forever, name="metrics-server", daemon=True).start()
     log.info("metrics served on http://%s:%d/metrics", settings.host, server.server_port)
     return server

@@ -16,7 +16,9 @@ One loop per worker:
 
 Each worker counts what it does in its `metrics` (served by `hiregraph worker` on
 `HIREGRAPH_METRICS_PORT`, or by the API's `/metrics` with `serve --with-worker`) and, when
-tracing is on, wraps each attempt in a span around the outbound HTTP request's own.
+tracing is on, wraps each attempt in a span around the outbound HTTP request's own. Its
+`heartbeat` is beaten each time the loop goes round (after each tick and each sleep, and while
+a fan-out backlog drains); `hiregraph worker` answers `/healthz` 503 once it falls silent.
 
 Any number of workers may run against one database. Stopping is graceful: no new claims,
 requests in flight get until their timeout to finish and be recorded, and the leases of any
@@ -45,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.db.engine import Database, plain_url
 from service.integrations import processing
 from service.integrations.service import INBOUND_CHANNEL
-from service.observability.exposition import serve_metrics
+from service.observability.exposition import Heartbeat, serve_metrics, stall_after
 from service.observability.metrics import Metrics
 from service.observability.tracing import NO_SPAN, Tracing, configure_tracing
 from service.settings import Settings
@@ -108,6 +110,8 @@ class Worker:
         self._flushing: asyncio.Task[None] | None = None
         self.delivered = 0
         """Attempts recorded by this worker (any outcome)."""
+        self.heartbeat = Heartbeat(stall_after(settings))
+        """Beaten each time the loop goes round; read by `/healthz` and `/readyz`."""
 
     # --- control -----------------------------------------------------------------------------
 
@@ -145,11 +149,17 @@ class Worker:
                 try:
                     await self.tick()
                 except _UNAVAILABLE as exc:
+                    self.heartbeat.beat(reached_database=False)
                     log.warning("webhook worker %s: database unavailable (%s); retrying", self.name, exc)
                 except Exception:
+                    self.heartbeat.beat()
                     log.exception("webhook worker %s: unexpected error; retrying", self.name)
+                else:
+                    self.heartbeat.beat(reached_database=True)
                 await self._sleep()
+                self.heartbeat.beat()
         finally:
+            self.heartbeat.end()
             await self._shutdown()
             log.info("webhook worker %s stopped", self.name)
 
@@ -185,7 +195,7 @@ class Worker:
             started += len(claims)
             if first and fanned >= delivery.FAN_OUT_BATCH:
                 while (await delivery.fan_out(self.engine))[0] >= delivery.FAN_OUT_BATCH:
-                    pass
+                    self.heartbeat.beat()
             elif free <= 0 or len(claims) < free:
                 break
             first = False
@@ -367,11 +377,11 @@ async def running_worker(
 
 
 async def run_worker(database_url: str, settings: Settings) -> None:
-    """`hiregraph worker`: deliver until SIGINT or SIGTERM; serve its metrics on
-    `HIREGRAPH_METRICS_PORT` when set."""
+    """`hiregraph worker`: deliver until SIGINT or SIGTERM; serve its metrics and its probes
+    (`/healthz`, `/readyz`) on `HIREGRAPH_METRICS_PORT` when set."""
     loop = asyncio.get_running_loop()
     async with running_worker(database_url, settings) as worker:
-        server = serve_metrics(worker.metrics, settings)
+        server = serve_metrics(worker.metrics, settings, worker.heartbeat)
         stopped = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopped.set)
