@@ -20,6 +20,7 @@ from service.db.engine import session_factory
 from service.documents.service import DocumentStore
 from service.graphql.fastpath import CompiledReads
 from service.graphql.http import GraphQLEndpoint
+from service.graphql.ide import graphiql_routes
 from service.graphql.schema import build_schema
 from service.graphql.websocket import SubscriptionApp
 from service.integrations.receiver import InboundReceiver
@@ -104,6 +105,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", MetricsEndpoint(metrics, engine).handle, methods=["GET"]),
+            *(graphiql_routes() if settings.graphiql else []),
         ],
         lifespan=lifespan,
     )
