@@ -39,10 +39,13 @@ class Delivery:
     headers: dict[str, str]
 
 
-def signed(provider: str, secret: str, document: dict[str, Any], *, delivery_id: str | None = None) -> Delivery:
-    """`document` as `provider` sends it, signed with `secret` by its scheme."""
+def signed(
+    provider: str, secret: str, document: dict[str, Any], *, delivery_id: str | None = None, token: str | None = None
+) -> Delivery:
+    """`document` as `provider` sends it, signed with `secret` by its scheme (Lever: with `token`,
+    else a new random one)."""
     if provider == "lever":
-        token = secrets.token_hex(24)
+        token = token or secrets.token_hex(24)
         triggered = document.setdefault("triggeredAt", int(T0.timestamp() * 1000))
         document = {**document, "token": token, "signature": hexmac(secret, f"{token}{triggered}".encode())}
     body = orjson.dumps(document)

@@ -34,7 +34,7 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CHECK = op.f("ck_inbound_deliveries_dedupe_key_is_a_digest")
+CHECK = "ck_inbound_deliveries_dedupe_key_is_a_digest"
 
 
 def _lever_key(body: str) -> str:
@@ -99,8 +99,8 @@ def upgrade() -> None:
         )
     )
     conn.execute(sa.text("DROP TABLE signed_keys"))
-    op.create_check_constraint(CHECK, "inbound_deliveries", "dedupe_key ~ '^sha256:[0-9a-f]{64}(#[0-9]+)?$'")
+    op.create_check_constraint(op.f(CHECK), "inbound_deliveries", "dedupe_key ~ '^sha256:[0-9a-f]{64}(#[0-9]+)?$'")
 
 
 def downgrade() -> None:
-    op.drop_constraint(CHECK, "inbound_deliveries", type_="check")
+    op.drop_constraint(op.f(CHECK), "inbound_deliveries", type_="check")
