@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, any_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, all_, and_, any_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -199,7 +199,7 @@ def visible_to(company_ids: Sequence[int]) -> ColumnElement[bool]:
     bound = ApiKeyCompany.api_key_id == ApiKey.id
     return and_(
         exists().where(bound),
-        ~exists().where(bound, ApiKeyCompany.company_id != any_(_ids("own_companies", company_ids))),
+        ~exists().where(bound, ApiKeyCompany.company_id != all_(_ids("own_companies", company_ids))),
     )
 
 
