@@ -62,15 +62,36 @@ def _code_default(args: ast.arguments) -> ast.expr | None:
     return next((default for arg, default in pairs if arg.arg == "code"), None)
 
 
-def _codes_in(expression: ast.AST | None) -> set[str]:
-    """The code-like string literals of an expression (`code or "X"`, `"X" if … else "Y"`)."""
+def _constants(tree: ast.Module) -> Iterator[tuple[str, str]]:
+    """(NAME, value) of every module-level `NAME = "CODE_LIKE"` (enum members are not codes sent
+    as strings: the enums that hold error codes are read from the schema)."""
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and CODE.match(node.targets[0].id)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+            and CODE.match(node.value.value)
+        ):
+            yield node.targets[0].id, node.value.value
+
+
+def _codes_in(expression: ast.AST | None, constants: dict[str, set[str]]) -> set[str]:
+    """The codes an expression can hold: its code-like string literals (`code or "X"`,
+    `"X" if … else "Y"`) and the values of the constants it names (`DATABASE_UNAVAILABLE`)."""
     if expression is None:
         return set()
-    return {
-        n.value
-        for n in ast.walk(expression)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and CODE.match(n.value)
-    }
+    out: set[str] = set()
+    for n in ast.walk(expression):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and CODE.match(n.value):
+            out.add(n.value)
+        elif isinstance(n, ast.Name):
+            out |= constants.get(n.id, set())
+        elif isinstance(n, ast.Attribute):
+            out |= constants.get(n.attr, set())
+    return out
 
 
 def _callee(call: ast.Call) -> str | None:
@@ -81,24 +102,27 @@ def _callee(call: ast.Call) -> str | None:
     return None
 
 
-def source_codes() -> dict[str, set[str]]:
-    """Every code literal the service can put in an error, with the files it is in.
+def source_codes(sources: list[Path] = SOURCES, root: Path = ROOT) -> dict[str, set[str]]:
+    """Every code the service can put in an error, with the files it is in.
 
-    A literal counts when it is the `code` argument of anything that takes one
-    (`RequestError("X", …)`, `LimitExceeded("X", …)`, `argument_error("X", …)`,
-    `_problem(404, "X", …)`), the value of a `"code"` key in a dict (`extensions={"code": "X"}`),
-    assigned to a variable named `code`, a `code` parameter's default, or the default of
-    `….pop("code", "X")` / `….get("code", "X")`."""
-    trees = {path: ast.parse(path.read_text(), str(path)) for path in SOURCES}
+    A literal, or an upper-case constant holding one, counts when it is the `code` argument of
+    anything that takes one (`RequestError("X", …)`, `LimitExceeded("X", …)`,
+    `argument_error("X", …)`, `_problem(404, "X", …)`) or of any call (`code="X"`), the value of a
+    `"code"` key in a dict (`extensions={"code": "X"}`), assigned to a variable named `code`, a
+    `code` parameter's default, or the default of `….pop("code", "X")` / `….get("code", "X")`."""
+    trees = {path: ast.parse(path.read_text(), str(path)) for path in sources}
     takes_code: dict[str, set[int | None]] = {}
+    constants: dict[str, set[str]] = {}
     for tree in trees.values():
         for name, position in _code_parameters(tree):
             takes_code.setdefault(name, set()).add(position)
+        for name, constant in _constants(tree):
+            constants.setdefault(name, set()).add(constant)
     found: dict[str, set[str]] = {}
 
-    def add(codes: set[str], path: Path) -> None:
-        for code in codes:
-            found.setdefault(code, set()).add(str(path.relative_to(ROOT)))
+    def add(expression: ast.AST | None, path: Path) -> None:
+        for code in _codes_in(expression, constants):
+            found.setdefault(code, set()).add(str(path.relative_to(root)))
 
     for path, tree in trees.items():
         for node in ast.walk(tree):
@@ -108,29 +132,29 @@ def source_codes() -> dict[str, set[str]]:
                     if position is not None and position < len(node.args):
                         argument = node.args[position]
                         if not isinstance(argument, ast.Starred):
-                            add(_codes_in(argument), path)
+                            add(argument, path)
                 for keyword in node.keywords:
                     if keyword.arg == "code":
-                        add(_codes_in(keyword.value), path)
+                        add(keyword.value, path)
                 if (
                     callee in {"pop", "get", "setdefault"}
                     and len(node.args) == 2
                     and isinstance(node.args[0], ast.Constant)
                     and node.args[0].value == "code"
                 ):
-                    add(_codes_in(node.args[1]), path)
+                    add(node.args[1], path)
             elif isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "code":
-                        add(_codes_in(value), path)
+                        add(value, path)
             elif isinstance(node, ast.Assign):
                 if any(isinstance(t, ast.Name) and t.id == "code" for t in node.targets):
-                    add(_codes_in(node.value), path)
+                    add(node.value, path)
             elif isinstance(node, ast.AnnAssign):
                 if isinstance(node.target, ast.Name) and node.target.id == "code":
-                    add(_codes_in(node.value), path)
+                    add(node.value, path)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                add(_codes_in(_code_default(node.args)), path)
+                add(_code_default(node.args), path)
     return found
 
 
@@ -176,6 +200,40 @@ def test_the_scan_finds_codes_of_every_kind() -> None:
     }
     assert {code: path for code, path in expected.items() if path not in found.get(code, set())} == {}
     assert "ERASED" in schema_codes()
+
+
+SCANNED = """
+MISSING = "CONSTANT_CODE"
+class Refusal(Exception):
+    def __init__(self, code: str, message: str) -> None: ...
+def problem(status: int, code: str, message: str) -> None: ...
+def fail(message: str, *, code: str = "DEFAULT_CODE") -> None: ...
+def run(exc, extensions, flag):
+    Refusal("POSITIONAL_CODE", "…")
+    Refusal(code="KEYWORD_CODE", message="…")
+    problem(404, "SECOND_POSITION_CODE", "…")
+    problem(404, MISSING, "…")
+    code = "ASSIGNED_CODE" if flag else None
+    Refusal(code or "FALLBACK_CODE", "…")
+    extensions.pop("code", "POPPED_CODE")
+    {"code": "DICT_CODE", "kind": "NOT_A_CODE"}
+    other("NOT_A_CODE_EITHER")
+"""
+
+
+def test_the_scan_reads_every_way_of_raising_a_code(tmp_path: Path) -> None:
+    (tmp_path / "scanned.py").write_text(SCANNED)
+    assert sorted(source_codes([tmp_path / "scanned.py"], tmp_path)) == [
+        "ASSIGNED_CODE",
+        "CONSTANT_CODE",
+        "DEFAULT_CODE",
+        "DICT_CODE",
+        "FALLBACK_CODE",
+        "KEYWORD_CODE",
+        "POPPED_CODE",
+        "POSITIONAL_CODE",
+        "SECOND_POSITION_CODE",
+    ]
 
 
 def test_every_error_code_is_in_the_readme() -> None:
