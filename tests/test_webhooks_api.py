@@ -149,7 +149,7 @@ async def test_create_shows_the_secret_once_and_never_again(local, hooks):
     r = await local.gql("query($id: ID!) { node(id: $id) { ... on WebhookEndpoint { url status } } }", endpoint)
     assert r.data["node"] == {"url": hooks.url("a"), "status": "ACTIVE"}
     # No field of the schema holds a secret outside the create and rotate payloads (and the
-    # inputs through which an ATS integration is given its provider's secret).
+    # inputs through which an ATS integration is given its provider's secret); API keys' too.
     schema = build_schema()._schema
     shown_once = {
         "WebhookEndpointCreatePayload",
@@ -157,6 +157,8 @@ async def test_create_shows_the_secret_once_and_never_again(local, hooks):
         "IntegrationSecretPayload",
         "IntegrationCreateInput",
         "IntegrationRotateSecretInput",
+        "ApiKeyCreatePayload",
+        "ApiKeyRotatePayload",
     }
     for name, graphql_type in schema.type_map.items():
         fields = getattr(graphql_type, "fields", {})
