@@ -62,8 +62,14 @@ class Settings:
     # Limits on one request, checked before anything executes (see README, "Limits").
     max_body_bytes: int = 1_000_000
     """Largest request body; larger ones get 413 before they are read."""
+    max_document_chars: int = 100_000
+    """Characters in one document, checked before it is read (large values go in variables)."""
     max_tokens: int = 5_000
     """Lexical tokens in one document (the largest in the test suite has about 400)."""
+    max_fields: int = 2_000
+    """Fields selected once fragments are expanded, every spread counted (measured, not expanded)."""
+    max_directives: int = 50
+    """Directives once fragments are expanded."""
     max_depth: int = 20
     """Nested fields below the root, counted through fragments."""
     max_aliases: int = 50
@@ -167,7 +173,10 @@ class Settings:
             worker_stall_after=float(v) if (v := _text(e.get("HIREGRAPH_WORKER_STALL_AFTER"))) else None,
             compiled_reads=_bool(e.get("HIREGRAPH_COMPILED_READS"), True),
             max_body_bytes=int(e.get("HIREGRAPH_MAX_BODY_BYTES", d.max_body_bytes)),
+            max_document_chars=int(e.get("HIREGRAPH_MAX_DOCUMENT_CHARS", d.max_document_chars)),
             max_tokens=int(e.get("HIREGRAPH_MAX_TOKENS", d.max_tokens)),
+            max_fields=int(e.get("HIREGRAPH_MAX_FIELDS", d.max_fields)),
+            max_directives=int(e.get("HIREGRAPH_MAX_DIRECTIVES", d.max_directives)),
             max_depth=int(e.get("HIREGRAPH_MAX_DEPTH", d.max_depth)),
             max_aliases=int(e.get("HIREGRAPH_MAX_ALIASES", d.max_aliases)),
             max_batch=int(e.get("HIREGRAPH_MAX_BATCH", d.max_batch)),

@@ -50,6 +50,8 @@ class Database:
             "pool_size": s.db_pool_size,
             "max_overflow": s.db_max_overflow,
             "pool_pre_ping": False,
+            # Bound values (secrets among them) stay out of exception messages, hence logs.
+            "hide_parameters": True,
         }
         options.update(kwargs)
         return create_async_engine(async_url(self.url), **options)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache
+from service.graphql.cost import Plan
 from service.graphql.loaders import Loaders
 from service.settings import Settings
 
@@ -27,6 +28,8 @@ class Context:
     request_id: str | None = None
     """This request's id: in logs, the `X-Request-Id` response header and audit events."""
     operation_name: str | None = None
+    plan: Plan | None = None
+    """The operation's plan (cost and what each root field reads), when the endpoint made one."""
     """The name the client gave the operation being executed, if any."""
     _loaders: Loaders | None = field(default=None, repr=False)
 

@@ -31,6 +31,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLError,
+    GraphQLID,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -46,7 +47,9 @@ from graphql.execution.values import VariableValues, get_argument_values, get_di
 from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective, SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from service.graphql.pagination import DEFAULT_PAGE_SIZE, PageArgs
+from service.graphql.entities import ENTITIES
+from service.graphql.ids import MAX_ID_LENGTH
+from service.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, PageArgs
 
 RECORD_COST = 1
 PAGE_COST = 1
@@ -76,6 +79,8 @@ class Planned:
     items: int | None
     """For list fields, the most items the static cost assumes; None for single values."""
     children: tuple[Planned, ...]
+    area: str | None = None
+    """For records, the scope area guarding their reads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,19 @@ class Plan:
     fields: tuple[Planned, ...]
     requested: int
     depth: int
+
+    def reads(self, key: str) -> set[str]:
+        """The scope areas of the records selected under the root field `key`: a mutation's
+        payload must ask only for what the key may read, or its answer would contradict what
+        it did (`service.graphql.mutations.run` checks this before the mutation runs)."""
+        areas: set[str] = set()
+        stack = [f for f in self.fields if f.key == key]
+        while stack:
+            planned = stack.pop()
+            if planned.area is not None:
+                areas.add(planned.area)
+            stack.extend(planned.children)
+        return areas
 
     def actual(self, data: Any) -> int:
         """The cost of a response's `data` under the same weights."""
@@ -147,7 +165,9 @@ class Planner:
         fields = self._selection(root, [operation.selection_set], depth=1, page=None)
         if operation.operation == OperationType.MUTATION:
             fields = tuple(
-                Planned(f.key, f.weight + MUTATION_COST, f.items, f.children) if not f.key.startswith("__") else f
+                Planned(f.key, f.weight + MUTATION_COST, f.items, f.children, f.area)
+                if not f.key.startswith("__")
+                else f
                 for f in fields
             )
         return Plan(fields=fields, requested=_static(fields), depth=self.depth)
@@ -185,6 +205,7 @@ class Planner:
         args = get_argument_values(field, nodes[0], self.variables) if field.args else {}
         if args:
             self._check_arguments(args, name)
+            self._check_references(field, args, name)
         named, is_list = _unwrap(field.type)
         if not isinstance(named, GraphQLObjectType | GraphQLAbstractType):
             return Planned(key, COUNT_COST if name == "totalCount" else 0, None, ())
@@ -195,15 +216,17 @@ class Planner:
             weight = RECORD_COST if name in META_FIELDS else 0
             return Planned(key, weight, None, self._selection(named, sets, depth + 1, None))
         items = self._items(parent, name, field, args, page) if is_list else None
-        weight, child_page = 0, None
+        weight, child_page, area = 0, None, None
         if self._is_record(named):
             weight = RECORD_COST
+            entity = ENTITIES.get(named.name)
+            area = entity.area if entity is not None else None
         elif named.name.endswith("Connection"):
             weight = PAGE_COST
             child_page = self._page_size(args)
             if self.mutation:
                 self._check_page(args, name)
-        return Planned(key, weight, items, self._selection(named, sets, depth + 1, child_page))
+        return Planned(key, weight, items, self._selection(named, sets, depth + 1, child_page), area)
 
     def _collect(
         self, parent: GraphQLNamedType, sets: list[SelectionSetNode]
@@ -293,6 +316,21 @@ class Planner:
         definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
         bound = ((definition.metadata or {}) if definition is not None else {}).get("max_items")
         return int(bound) if bound is not None else self.max_list_items
+
+    def _check_references(self, field: Any, args: dict[str, Any], name: str) -> None:
+        """IDs and cursors longer than any real one are refused before anything runs (shorter
+        malformed ones are field errors of the resolver, with the same codes)."""
+        for arg_name, value in args.items():
+            if arg_name in {"after", "before"} and isinstance(value, str) and len(value) > MAX_CURSOR_LENGTH:
+                raise LimitExceeded(
+                    "INVALID_CURSOR", f"`{arg_name}` is not a valid cursor", argument=f"{name}.{arg_name}"
+                )
+            definition = field.args.get(arg_name)
+            if definition is None or _unwrap(definition.type)[0] is not GraphQLID:
+                continue
+            for item in value if isinstance(value, list) else (value,):
+                if isinstance(item, str) and len(item) > MAX_ID_LENGTH:
+                    raise LimitExceeded("INVALID_ID", f"`{arg_name}` is not a valid ID", argument=f"{name}.{arg_name}")
 
     def _check_arguments(self, value: Any, path: str) -> None:
         """Every list within the limit, and no NUL character (PostgreSQL text cannot hold one)."""

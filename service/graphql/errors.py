@@ -8,6 +8,8 @@ import uuid
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from service.db.availability import unavailable
+
 log = logging.getLogger("service.graphql")
 
 
@@ -17,11 +19,24 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+"""The code of a request answered 503 because the database could not be reached."""
+
+
 class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if unavailable(error.original_error):
+            # The endpoint answers the whole request 503 and logs the outage once.
+            return GraphQLError(
+                message="the database cannot be reached",
+                nodes=error.nodes,
+                path=error.path,
+                original_error=None,
+                extensions={"code": DATABASE_UNAVAILABLE},
+            )
         error_id = uuid.uuid4().hex
         log.error(
             "unexpected error %s at %s",

@@ -39,17 +39,20 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_variable_values
 from opentelemetry.trace import Span
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
 from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache, principal_for_secret
 from service.db import stats
+from service.db.availability import RETRY_AFTER, Outage, unavailable
 from service.documents.service import DocumentStore, document_hash
+from service.graphql import shape
 from service.graphql.context import Context
-from service.graphql.cost import LimitExceeded, Plan, Planner, count_aliases
+from service.graphql.cost import LimitExceeded, Plan, Planner
+from service.graphql.errors import DATABASE_UNAVAILABLE
 from service.graphql.fastpath import CompiledReads
+from service.graphql.ide import graphiql_page
 from service.graphql.lru import LRU
 from service.observability.logs import request_context
 from service.observability.metrics import Metrics
@@ -67,6 +70,8 @@ REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 """A client's own `X-Request-Id` is kept when it is this sane; otherwise one is made up."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+OFFLOAD_CHARS = 4096
+"""Documents longer than this are parsed and validated in a worker thread, off the event loop."""
 
 
 class RequestError(Exception):
@@ -274,6 +279,7 @@ class GraphQLEndpoint:
         if not settings.introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self.hide_suggestions = settings.production
+        self.outage = Outage()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -302,20 +308,28 @@ class GraphQLEndpoint:
         media = negotiate(request.headers.get("accept"))
         try:
             reply = await self._handle(request, media or JSON, exchange, media is None)
+            if self.outage.since is not None:
+                self.outage.recovered()
         except ClientDisconnect:
             self._unmeasured(exchange, "disconnected")
             return
         except RequestError as exc:
             reply = self._refusal(exc, media or JSON)
             self._unmeasured(exchange, outcome_of(exc))
-        except Exception:
-            error_id = uuid.uuid4().hex
-            log.exception("unexpected error %s handling request %s", error_id, request_id, extra={"error_id": error_id})
-            error = {
-                "message": f"Internal server error (error id {error_id}).",
-                "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
-            }
-            reply = Reply(orjson.dumps({"errors": [error]}), 500)
+        except Exception as exc:
+            if unavailable(exc):
+                self.outage.failed(type(exc).__name__)
+                reply = self._refusal(database_unavailable(), media or JSON)
+            else:
+                error_id = uuid.uuid4().hex
+                log.exception(
+                    "unexpected error %s handling request %s", error_id, request_id, extra={"error_id": error_id}
+                )
+                error = {
+                    "message": f"Internal server error (error id {error_id}).",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+                }
+                reply = Reply(orjson.dumps({"errors": [error]}), 500)
             self._unmeasured(exchange, "server_error")
         if span is not None:
             span.set_attribute("http.response.status_code", reply.status)
@@ -337,7 +351,7 @@ class GraphQLEndpoint:
                 "METHOD_NOT_ALLOWED", "GraphQL takes GET and POST", status=405, headers={"allow": "GET, POST"}
             )
         if self._wants_ide(request):
-            return Reply(b"", page=HTMLResponse(get_graphql_ide_html("graphiql")))
+            return Reply(b"", page=graphiql_page())
         if unacceptable:
             raise RequestError("NOT_ACCEPTABLE", f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}", status=406)
         principal = await self._authenticate(request)
@@ -475,8 +489,13 @@ class GraphQLEndpoint:
     async def _one(
         self, request: Request, params: Params, principal: Principal, media: str, request_id: str, seen: Seen
     ) -> Reply:
+        try:
+            shape.check_operation_name(params.operation_name)
+            shape.check_variables(params.variables, self.settings.max_list_items)
+        except LimitExceeded as exc:
+            raise RequestError(exc.code, exc.message, **exc.details) from None
         query, persist = await self._document_text(params, principal)
-        prepared = self._prepare(query)
+        prepared = await self._prepare(query)
         operation = self._operation(prepared, params.operation_name)
         seen.name = operation.name.value if operation.name else None
         seen.type = operation.operation.value
@@ -498,7 +517,9 @@ class GraphQLEndpoint:
         if persist is not None:
             await self.documents.remember(persist, query)
         budget = await self._admit(principal, plan)
-        body = await self._execute(key, query, prepared, operation, variables, params, principal, request, request_id)
+        body = await self._execute(
+            key, query, prepared, operation, variables, params, principal, request, request_id, plan
+        )
         actual = plan.actual(body.data)
         seen.actual, seen.statements, seen.errors = actual, body.statements, body.errors
         if self.buckets is not None and budget is not None:
@@ -545,25 +566,37 @@ class GraphQLEndpoint:
             return params.query, None
         return params.query, sha256
 
-    def _prepare(self, query: str) -> Prepared:
+    async def _prepare(self, query: str) -> Prepared:
         cached = self.prepared.recall(query)
         if isinstance(cached, RequestError):
             raise cached
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         try:
-            prepared = self._parse_and_validate(query)
+            if len(query) > OFFLOAD_CHARS:
+                # Reading a large document is bounded (see `shape`) but not free: a thread keeps
+                # the event loop answering meanwhile.
+                prepared = await asyncio.to_thread(self._parse_and_validate, query)
+            else:
+                prepared = self._parse_and_validate(query)
         except RequestError as exc:
             self.prepared.remember(query, exc)
             raise
         return self.prepared.remember(query, prepared)  # type: ignore[no-any-return]
 
     def _parse_and_validate(self, query: str) -> Prepared:
+        """Parse, measure and validate: each step refuses before the next, dearer one runs."""
+        s = self.settings
         try:
-            document = parse(query, max_tokens=self.settings.max_tokens)
-        except GraphQLError as exc:
-            code = "MAX_TOKENS_EXCEEDED" if "tokens" in exc.message and "Parsing aborted" in exc.message else None
-            raise RequestError(code or "GRAPHQL_PARSE_FAILED", exc.message, locations=_locations(exc)) from None
+            shape.check_text(query, s.max_document_chars)
+            try:
+                document = parse(query, max_tokens=s.max_tokens)
+            except GraphQLError as exc:
+                code = "MAX_TOKENS_EXCEEDED" if "tokens" in exc.message and "Parsing aborted" in exc.message else None
+                raise RequestError(code or "GRAPHQL_PARSE_FAILED", exc.message, locations=_locations(exc)) from None
+            shape.measure(document, shape.limits(s))
+        except LimitExceeded as exc:
+            raise RequestError(exc.code, exc.message, **exc.details) from None
         errors = validate(self.core, document, self.rules, max_errors=20, hide_suggestions=self.hide_suggestions)
         if errors:
             raise RequestError("GRAPHQL_VALIDATION_FAILED", errors[0].message, locations=_locations(errors[0]))
@@ -574,13 +607,6 @@ class GraphQLEndpoint:
                 operations[definition.name.value if definition.name else None] = definition
             elif isinstance(definition, FragmentDefinitionNode):
                 fragments[definition.name.value] = definition
-        aliases = count_aliases(document)
-        if aliases > self.settings.max_aliases:
-            raise RequestError(
-                "MAX_ALIASES_EXCEEDED",
-                f"the document uses {aliases} aliases; at most {self.settings.max_aliases} are allowed",
-                maxAliases=self.settings.max_aliases,
-            )
         return Prepared(document, operations, fragments)
 
     def _operation(self, prepared: Prepared, name: str | None) -> OperationDefinitionNode:
@@ -652,13 +678,14 @@ class GraphQLEndpoint:
         principal: Principal,
         request: Request,
         request_id: str,
+        plan: Plan,
     ) -> Body:
         timeout = self.settings.request_timeout
         try:
             async with asyncio.timeout(timeout):
                 with stats.counting() as counter:
                     body = await self._run(
-                        key, query, prepared, operation, variables, params, principal, request, request_id
+                        key, query, prepared, operation, variables, params, principal, request, request_id, plan
                     )
         except TimeoutError:
             raise RequestError(
@@ -678,6 +705,7 @@ class GraphQLEndpoint:
         principal: Principal,
         request: Request,
         request_id: str,
+        plan: Plan,
     ) -> Body:
         if self.compiled is not None and operation.operation is OperationType.QUERY:
             text = await self.compiled.execute(
@@ -694,6 +722,7 @@ class GraphQLEndpoint:
             principal_cache=self.principals,
             request_id=request_id,
             operation_name=params.operation_name or (operation.name.value if operation.name else None),
+            plan=plan,
         )
         result = await self.schema.execute(
             query,
@@ -702,6 +731,9 @@ class GraphQLEndpoint:
             operation_name=params.operation_name,
         )
         errors = [e.formatted for e in result.errors] if result.errors else None
+        if errors and any(e.get("extensions", {}).get("code") == DATABASE_UNAVAILABLE for e in errors):
+            self.outage.failed("a resolver's query")
+            raise database_unavailable()
         return Body(data=result.data, errors=errors)
 
 
@@ -740,6 +772,15 @@ def _cost(requested: int, actual: int, budget: Budget | None, refund: int) -> di
             "restoreRate": budget.restore_rate,
         }
     return cost
+
+
+def database_unavailable() -> RequestError:
+    return RequestError(
+        DATABASE_UNAVAILABLE,
+        f"the database cannot be reached; retry in {RETRY_AFTER} s",
+        status=503,
+        headers={"retry-after": str(RETRY_AFTER)},
+    )
 
 
 def _untrusted() -> RequestError:

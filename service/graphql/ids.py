@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 
+MAX_ID_LENGTH = 200
+"""No global ID is longer; a longer value is refused before it is decoded."""
+
 
 class InvalidId(ValueError):
     """The value is not a well-formed global ID."""
@@ -16,7 +19,7 @@ def to_global_id(type_name: str, pk: int) -> str:
 
 def from_global_id(value: str) -> tuple[str, int]:
     """Decode a global ID into (type name, primary key); raise InvalidId when malformed."""
-    if not isinstance(value, str) or not value or len(value) > 200:
+    if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
         raise InvalidId("not a valid ID")
     try:
         raw = base64.b64decode(value.encode(), validate=True).decode()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
 from graphql.execution.values import get_argument_values
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
@@ -18,6 +20,7 @@ from service.errors import DomainError, DomainErrors, ErrorCode
 from service.graphql.ids import InvalidId, pk_of
 from service.graphql.prefetch import variables_of
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 INPUT = strawberry.argument(description="What to change; see the input type.")
 
@@ -57,9 +60,12 @@ async def run(
     try:
         context.principal.require(area, access)
     except MissingScope as exc:
-        errors = [UserError(field=None, code=ErrorCode.FORBIDDEN, message=str(exc))]
-        await _record_apart(info, call, AuditOutcome.REFUSED, errors)
-        return None, errors
+        return None, await _forbidden(info, call, str(exc))
+    try:
+        for read in _reads(info):
+            context.principal.require(read, "read")
+    except MissingScope as exc:
+        return None, await _forbidden(info, call, _unreadable(exc))
     try:
         async with context.sessions() as session, session.begin():
             result = await work(session)
@@ -69,9 +75,69 @@ async def run(
         errors = user_errors(exc)
         await _record_apart(info, call, AuditOutcome.REFUSED, errors)
         return None, errors
+    except IntegrityError as exc:
+        # A constraint the service did not check first (a race, or a missing validation): the
+        # client gets a user error, the log the constraint's name and never the row's values.
+        error = _integrity_error(exc)
+        log.warning(
+            "%s refused by the database: %s on %s",
+            info.field_name,
+            getattr(_pg_error(exc), "sqlstate", "?"),
+            getattr(_pg_error(exc), "constraint_name", None) or getattr(_pg_error(exc), "column_name", None),
+        )
+        await _record_apart(info, call, AuditOutcome.REFUSED, [error])
+        return None, [error]
     except Exception:
         await _record_apart(info, call, AuditOutcome.FAILED)
         raise
+
+
+def _reads(info: Info[Any, Any]) -> list[str]:
+    """The scope areas of the records this mutation's selection asks for. Checked before the
+    mutation runs: a key that may not read them would get a change committed and an answer
+    of FORBIDDEN, and would retry a write that was made."""
+    plan = info.context.plan
+    return sorted(plan.reads(info.path.key)) if plan is not None else []
+
+
+async def _forbidden(info: Info[Any, Any], call: audit.Call, message: str) -> list[UserError]:
+    errors = [UserError(field=None, code=ErrorCode.FORBIDDEN, message=message)]
+    await _record_apart(info, call, AuditOutcome.REFUSED, errors)
+    return errors
+
+
+def _unreadable(exc: MissingScope) -> str:
+    return (
+        f"the selection asks for records this key may not read ({exc}); nothing was changed: "
+        "select less, or use a key that can read them"
+    )
+
+
+_INTEGRITY_CODES = {
+    "23502": (ErrorCode.REQUIRED, "is required"),
+    "23503": (ErrorCode.NOT_FOUND, "refers to a record that does not exist"),
+    "23505": (ErrorCode.DUPLICATE, "is already taken"),
+    "23514": (ErrorCode.INVALID, "is not an allowed value"),
+}
+
+
+def _pg_error(exc: IntegrityError) -> Any:
+    """asyncpg's error under SQLAlchemy's wrapper (it carries the SQLSTATE and names)."""
+    orig = exc.orig
+    return getattr(orig, "__cause__", None) or orig
+
+
+def _integrity_error(exc: IntegrityError) -> UserError:
+    pg = _pg_error(exc)
+    code, says = _INTEGRITY_CODES.get(getattr(pg, "sqlstate", ""), (ErrorCode.INVALID, "is not accepted"))
+    column = getattr(pg, "column_name", None)
+    field = _camel(column) if column else None
+    return UserError(field=field, code=code, message=f"{field or 'the input'} {says}")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _arguments(info: Info[Any, Any]) -> dict[str, Any]:

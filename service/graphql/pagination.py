@@ -21,6 +21,8 @@ DEFAULT_PAGE_SIZE = 20
 SORT_VALUE = "sort_value"
 """The label of the sort expression in a page's rows, read back into cursors."""
 MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 512
+"""No cursor is longer (an id and one sort value); a longer value is refused before decoding."""
 
 
 def argument_error(code: str, message: str, argument: str | None = None) -> GraphQLError:
@@ -101,6 +103,8 @@ def _default(value: Any) -> Any:
 
 
 def decode_cursor(value: str, argument: str) -> tuple[Any, ...]:
+    if len(value) > MAX_CURSOR_LENGTH:
+        raise argument_error("INVALID_CURSOR", f"`{argument}` is not a valid cursor", argument)
     try:
         decoded = orjson.loads(base64.b64decode(value.encode(), validate=True))
     except (binascii.Error, orjson.JSONDecodeError, ValueError) as exc:

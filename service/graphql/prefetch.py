@@ -81,6 +81,7 @@ def _applies(type_condition: Any, type_name: str, info: Any) -> bool:
 def subfields(nodes: Iterable[FieldNode], type_name: str, info: Any) -> dict[str, list[FieldNode]]:
     """The fields selected under `nodes` on an object of `type_name`, by response key."""
     grouped: dict[str, list[FieldNode]] = {}
+    spread: set[str] = set()  # a fragment counts once per grouping, as in graphql-core's collect_fields
 
     def visit(selection_set: SelectionSetNode | None) -> None:
         if selection_set is None:
@@ -95,8 +96,10 @@ def subfields(nodes: Iterable[FieldNode], type_name: str, info: Any) -> dict[str
                 if _applies(selection.type_condition, type_name, info):
                     visit(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = info.fragments.get(selection.name.value)
-                if fragment is not None and _applies(fragment.type_condition, type_name, info):
+                name = selection.name.value
+                fragment = info.fragments.get(name)
+                if name not in spread and fragment is not None and _applies(fragment.type_condition, type_name, info):
+                    spread.add(name)
                     visit(fragment.selection_set)
 
     for node in nodes:

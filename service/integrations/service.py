@@ -61,7 +61,9 @@ async def create_integration(
     Lever shows its own signature token when a webhook is created there, so for Lever pass
     that; the others take a secret you choose, which we generate when none is given."""
     problems = Collector()
-    clean_name = validation.text(problems, name if name is not None else provider.value, "name", max_length=200)
+    clean_name = validation.text(
+        problems, name if name is not None else provider.value, "name", max_length=200, required=True
+    )
     clean_secret = check_secret(problems, provider, secret, "secret")
     problems.raise_if_any()
     count = await session.scalar(

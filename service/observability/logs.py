@@ -1,5 +1,7 @@
 """Structured logs: one JSON object per line in production (plain text elsewhere), each line
-carrying the id of the request it was written for.
+carrying the id of the request it was written for, and none carrying a secret: what a
+database error holds of its data (PostgreSQL's `DETAIL`, bound parameters) is redacted from the
+message and the traceback, and so is anything shaped like an API key or a signing secret.
 
 The GraphQL endpoint binds the request id (the `X-Request-Id` it answers with) for the
 request's duration; tasks started meanwhile inherit it, as context variables go.
@@ -8,6 +10,7 @@ request's duration; tasks started meanwhile inherit it, as context variables go.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +20,7 @@ from typing import Any, TextIO
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter
+from sqlalchemy.exc import StatementError
 
 from service.settings import Settings
 
@@ -49,6 +53,60 @@ class RequestIds(logging.Filter):
         return True
 
 
+SECRET_SHAPES = re.compile(r"\b(hg|whsec)_[A-Za-z0-9_+/=-]{16,}")
+"""API keys and Standard Webhooks secrets, wherever they would appear in a line."""
+REDACTED = "(redacted)"
+
+
+def _sensitive(error: BaseException | None) -> set[str]:
+    """What a database error carries of the data it was given: PostgreSQL's `DETAIL` (a failing
+    row's values, a duplicate key's value) and SQLAlchemy's bound parameters, through the
+    exception's whole chain."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        detail = getattr(error, "detail", None)
+        if isinstance(detail, str) and detail:
+            found.add(detail)
+        params = getattr(error, "params", None)
+        if isinstance(error, StatementError) and params:
+            found.update(str(value) for value in _flatten(params) if len(str(value)) >= 4)
+        orig = getattr(error, "orig", None)
+        if isinstance(orig, BaseException) and id(orig) not in seen:
+            found |= _sensitive(orig)
+        error = error.__cause__ or error.__context__
+    return found
+
+
+def _flatten(params: Any) -> Iterator[Any]:
+    if isinstance(params, dict):
+        for value in params.values():
+            yield from _flatten(value)
+    elif isinstance(params, list | tuple):
+        for value in params:
+            yield from _flatten(value)
+    elif params is not None:
+        yield params
+
+
+def redact(text: str, record: logging.LogRecord) -> str:
+    """`text` without what a database error of `record` carried of its data, and without
+    anything shaped like a Hiregraph secret."""
+    errors = [record.exc_info[1]] if record.exc_info and record.exc_info[1] is not None else []
+    args = record.args if isinstance(record.args, tuple) else ()
+    errors += [arg for arg in args if isinstance(arg, BaseException)]
+    for error in errors:
+        for value in sorted(_sensitive(error), key=len, reverse=True):
+            text = text.replace(value, REDACTED)
+    if "DETAIL:" in text:
+        text = _DETAIL.sub(r"\1 " + REDACTED, text)
+    return SECRET_SHAPES.sub(r"\1_" + REDACTED, text)
+
+
+_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
+
+
 class JsonFormatter(OrjsonFormatter):
     """`time` (UTC, ISO 8601), `level`, `logger`, `message`; then `request_id` and any extra
     (`error_id` on unexpected errors) when present; `exc_info` and `stack_info` as strings."""
@@ -60,11 +118,14 @@ class JsonFormatter(OrjsonFormatter):
         log_data["time"] = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         log_data["level"] = record.levelname
         log_data["logger"] = record.name
-        log_data["message"] = record.message
+        log_data["message"] = redact(record.message, record)
         request_id = getattr(record, "request_id", None)
         if request_id is not None:
             log_data["request_id"] = request_id
         super().add_fields(log_data, record, message_dict)
+        for key in ("exc_info", "stack_info"):
+            if isinstance(log_data.get(key), str):
+                log_data[key] = redact(log_data[key], record)
 
 
 class TextFormatter(logging.Formatter):
@@ -77,6 +138,9 @@ class TextFormatter(logging.Formatter):
         line = super().formatMessage(record)
         request_id = getattr(record, "request_id", None)
         return line if request_id is None else f"{line} request_id={request_id}"
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), record)
 
 
 def log_handler(json: bool, stream: TextIO | None = None) -> logging.Handler:
