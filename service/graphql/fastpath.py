@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import Principal
 from service.db import stats
+from service.db.availability import unavailable
 from service.graphql.compiler import Compiler, Unsupported
 from service.graphql.lru import LRU
 
@@ -78,7 +79,9 @@ class CompiledReads:
                 text: str = await raw.driver_connection.fetchval(sql, *params, timeout=statement_timeout)  # type: ignore[union-attr]
         except TimeoutError:
             raise
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc):
+                raise  # an outage, not a compiler bug: the endpoint answers 503
             log.exception("compiled query failed; answering through the dataloader path")
             return None
         return text
