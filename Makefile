@@ -14,10 +14,17 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests drive Debian's Chromium (browsers cannot be downloaded by test tools here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
 run: $(STAMP)
 	HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK=1 $(BIN)/hiregraph serve --migrate --seed-demo --with-worker
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
