@@ -25,6 +25,7 @@ from service.app import create_app
 from service.db.engine import session_factory
 from service.documents.service import register_trusted
 from service.graphql.ids import to_global_id
+from service.webhooks import live
 from tests.helpers import Api
 from tests.live import LiveServer, start_server, stop_server
 from tests.test_cli import hiregraph
@@ -374,6 +375,53 @@ async def test_a_second_app_refuses_a_revoked_key_within_a_second(acme, engine, 
     finally:
         await other.aclose()
         await other_app.state.event_hub.close()
+
+
+async def test_without_its_listen_connection_a_process_trusts_its_cache_for_a_second(
+    acme, engine, settings, migrated_url
+):
+    other_app = create_app(dataclasses.replace(settings), migrated_url, engine=engine)
+    other = httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://127.0.0.1")
+    hub = other_app.state.event_hub
+    try:
+        payload = await create(acme, name="missed", companyIds=[acme.company_id], scopes=["postings:read"])
+        assert await status_of(other, payload["secret"]) == 200
+        await listening(other_app)
+        assert await status_of(other, payload["secret"]) == 200  # cached for 10 s while listening
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": hub._conn.get_server_pid()})
+        for _ in range(100):
+            if not hub.listening:
+                break
+            await asyncio.sleep(0.01)
+        # Revoked behind the API's back: no NOTIFY, and nobody listening anyway.
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE api_keys SET revoked_at = now() WHERE name = 'missed'"))
+        assert await refused_within(other, payload["secret"], 1.2) < 1.2
+        await listening(other_app)  # reconnected by the next request, after at most a second
+    finally:
+        await other.aclose()
+        await hub.close()
+
+
+async def test_an_idle_process_closes_its_listen_connection(acme, engine, settings, migrated_url, monkeypatch):
+    monkeypatch.setattr(live, "IDLE_SECONDS", 0.3)
+    other_app = create_app(dataclasses.replace(settings), migrated_url, engine=engine)
+    other = httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://127.0.0.1")
+    hub = other_app.state.event_hub
+    try:
+        assert await status_of(other, acme.secret) == 200
+        await listening(other_app)
+        for _ in range(100):
+            if not hub.listening:
+                break
+            await asyncio.sleep(0.02)
+        assert not hub.listening
+        assert await status_of(other, acme.secret) == 200
+        await listening(other_app)
+    finally:
+        await other.aclose()
+        await hub.close()
 
 
 @pytest.fixture(scope="module")

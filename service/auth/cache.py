@@ -103,8 +103,8 @@ class PrincipalCache:
     def get(self, secret: str) -> Principal | None:
         now = time.monotonic()
         listening = self.listening
-        if not listening and self._feed is not None:
-            self._feed.start_soon()
+        if self._feed is not None:
+            self._feed.start_soon()  # also tells the feed it is still wanted
         entry = self._entries.get(secret)
         if entry is not None:
             stored, until, principal = entry

@@ -162,7 +162,7 @@ class Query:
         _require_admin(principal)
         args = PageArgs.parse(first, after, last, before)
         conditions = [service.visible_to(principal.company_ids), *_conditions(filter)]
-        sort = SortKey("id", None, ApiKeyModel.id)
+        sort = SortKey("id", None, ApiKeyModel.__table__.c.id)
         engine = info.context.engine
         async with engine.connect() as conn:
             rows = (

@@ -178,6 +178,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
     def register(self, handler: _Handler) -> None:
         principal: Principal = handler.context.principal
         self._sockets.setdefault(principal.api_key_id, set()).add(handler)
+        self.hub.hold()  # revocations must reach this connection even when no request comes
         self._time(handler, principal)
 
     def unregister(self, handler: _Handler) -> None:
@@ -185,8 +186,9 @@ class SubscriptionApp(GraphQL[Any, Any]):
             handler.expiry.cancel()
         principal: Principal = handler.context.principal
         handlers = self._sockets.get(principal.api_key_id)
-        if handlers is not None:
+        if handlers is not None and handler in handlers:
             handlers.discard(handler)
+            self.hub.release()
             if not handlers:
                 del self._sockets[principal.api_key_id]
 

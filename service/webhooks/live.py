@@ -10,7 +10,10 @@ go on.
 The same connection carries other channels a component `follow`s (API-key changes, see
 `service.auth.cache`): it is opened by the first subscription or by `start_soon()` (which the
 key cache calls on use), re-opened by `start_soon()` after it is lost, and each follower is
-told every time it is (re)established, since notifications sent meanwhile are lost.
+told every time it is (re)established, since notifications sent meanwhile are lost. With no
+subscription, no `hold()`er (open WebSocket connections) and no `start_soon()` call for
+`IDLE_SECONDS`, it is closed (an idle process keeps no connection; followers then trust their
+caches for a second only, see `service.auth.cache`).
 
 A subscription (`Subscription.events`) holds no connection while it waits: on a notification
 it borrows one from the pool for one statement, loading the company's events past the last
@@ -50,6 +53,8 @@ log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 1.0
 """`start_soon()` tries to (re)connect at most this often."""
+IDLE_SECONDS = 15.0
+"""The LISTEN connection is closed after this long without a subscription, holder or want."""
 QUEUE_SIZE = 1000
 """Notifications a subscription may have waiting; past that it is dropped as too slow."""
 
@@ -88,7 +93,10 @@ class EventHub:
         self._followers: list[tuple[str, Callable[[str], None], Callable[[], None]]] = []
         self._starting: asyncio.Task[None] | None = None
         self._last_attempt = -RETRY_SECONDS
+        self._last_wanted = time.monotonic()
+        self._holds = 0
         self._failing = False
+        self._watchdog: asyncio.Task[None] | None = None
 
     @property
     def subscriber_count(self) -> int:
@@ -104,10 +112,20 @@ class EventHub:
         each time the connection is (re)established. Register before listening starts."""
         self._followers.append((channel, on_payload, on_listening))
 
+    def hold(self) -> None:
+        """Keep listening, even when idle, until as many `release()` calls."""
+        self._holds += 1
+        self.start_soon()
+
+    def release(self) -> None:
+        self._holds = max(0, self._holds - 1)
+
     def start_soon(self) -> None:
-        """Start (or restart) listening in the background, unless it is up, shut down, already
-        starting, or was last tried less than a second ago. Never blocks, never raises."""
+        """Say that notifications are wanted: start (or restart) listening in the background,
+        unless it is up, shut down, already starting, or was last tried less than a second ago.
+        Never blocks, never raises."""
         now = time.monotonic()
+        self._last_wanted = now
         if self._closed or self.listening or now - self._last_attempt < RETRY_SECONDS:
             return
         if self._starting is not None and not self._starting.done():
@@ -128,6 +146,7 @@ class EventHub:
             self._failing = True
         else:
             self._failing = False
+            self._last_attempt = -RETRY_SECONDS  # the pause is for failures only
 
     async def _ensure_listening(self) -> None:
         async with self._lock:
@@ -149,9 +168,32 @@ class EventHub:
                 await conn.close(timeout=5)
                 raise
             self._conn = conn
+            self._last_wanted = time.monotonic()
             log.info("listening for notifications on %s", ", ".join([EVENTS_CHANNEL, *sorted(channels)]))
+            if self._watchdog is None or self._watchdog.done():
+                self._watchdog = asyncio.get_running_loop().create_task(
+                    self._close_when_idle(), context=contextvars.Context()
+                )
             for _, _, on_listening in self._followers:
                 on_listening()
+
+    async def _close_when_idle(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(IDLE_SECONDS / 3)
+            conn = self._conn
+            if conn is None:
+                return
+            idle = time.monotonic() - self._last_wanted > IDLE_SECONDS
+            if not idle or self._subscribers or self._holds:
+                continue
+            async with self._lock:
+                if self._conn is not conn or self._subscribers or self._holds:
+                    continue
+                self._conn = None  # detached first: its termination is not a loss
+            log.debug("closing the idle LISTEN connection")
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=5)
+            return
 
     def _on_followed(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         for followed, on_payload, _ in self._followers:
@@ -169,9 +211,9 @@ class EventHub:
             if item[0] in subscriber.company_ids:
                 subscriber.offer(item)
 
-    def _on_terminated(self, _conn: Any) -> None:
-        if self._closed:
-            return  # closed on purpose, at shutdown
+    def _on_terminated(self, conn: Any) -> None:
+        if self._closed or conn is not self._conn:
+            return  # closed on purpose, at shutdown or when idle
         log.warning("the event LISTEN connection was lost; ending live subscriptions")
         self._conn = None
         for subscriber in list(self._subscribers):
@@ -193,8 +235,9 @@ class EventHub:
         async with self._lock:
             self._closed = True
             conn, self._conn = self._conn, None
-        if self._starting is not None and not self._starting.done():
-            self._starting.cancel()
+        for task in (self._starting, self._watchdog):
+            if task is not None and not task.done():
+                task.cancel()
         for subscriber in list(self._subscribers):
             subscriber.offer(_LOST)
         if conn is not None and not conn.is_closed():
