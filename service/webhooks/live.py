@@ -192,7 +192,7 @@ class EventHub:
                 self._conn = None  # detached first: its termination is not a loss
             log.debug("closing the idle LISTEN connection")
             with contextlib.suppress(Exception):
-                await conn.close(timeout=5)
+                await conn.close(timeout=5)  # type: ignore[union-attr]  # not None: checked above
             return
 
     def _on_followed(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
