@@ -213,19 +213,25 @@ async def test_only_well_formed_ids_of_known_types_are_kept(acme, engine):
     assert "ada@example.com" not in str(await rows(engine))
 
 
-async def test_a_long_operation_name_is_cut_to_fit(acme, engine):
-    name = "Op" + "x" * 300
-    r = await acme.http.post(
-        "/graphql",
-        json={
-            "query": f"mutation {name}($input: ApplicantCreateInput!) {{ applicantCreate(input: $input) {{ errors {{ code }} }} }}",
-            "variables": {"input": {"companyId": acme.company_id, "name": "Ada"}},
-        },
-        headers={"Authorization": f"Bearer {acme.secret}"},
-    )
+async def test_an_operation_name_too_long_is_refused_and_the_longest_allowed_is_kept_whole(acme, engine):
+    async def create(name: str) -> Any:
+        return await acme.http.post(
+            "/graphql",
+            json={
+                "query": f"mutation {name}($input: ApplicantCreateInput!) {{ applicantCreate(input: $input) {{ errors {{ code }} }} }}",
+                "variables": {"input": {"companyId": acme.company_id, "name": "Ada"}},
+            },
+            headers={"Authorization": f"Bearer {acme.secret}"},
+        )
+
+    r = await create("Op" + "x" * 127)
+    assert r.json()["errors"][0]["extensions"]["code"] == "OPERATION_NAME_TOO_LONG"
+    assert await rows(engine) == []
+    name = "Op" + "x" * 126
+    r = await create(name)
     assert r.json()["data"]["applicantCreate"]["errors"] == []
     [row] = await rows(engine)
-    assert (row["outcome"], row["operation_name"]) == ("SUCCEEDED", name[:200])
+    assert (row["outcome"], row["operation_name"]) == ("SUCCEEDED", name)
 
 
 async def test_company_create_belongs_to_the_new_company(acme, engine):
