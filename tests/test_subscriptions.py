@@ -8,6 +8,7 @@ table needs emptying.
 from __future__ import annotations
 
 import asyncio
+import time
 import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
@@ -303,3 +304,26 @@ async def test_a_subscription_over_http_is_refused(server, db):
         r = await client.post(server.graphql_url, json={"query": EVENTS}, headers=acme.headers)
     assert r.status_code in (200, 400)
     assert r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_hostile_subscriptions_are_refused_before_validation(server, db, no_server_errors):
+    """The HTTP endpoint's document limits hold over WebSocket too, measured without expansion."""
+    from tests.test_hostile import fragment_bomb
+
+    acme = await tenant(db, server, "acme")
+    socket = await authenticated(server, acme.secret)
+    bomb = fragment_bomb(30).replace("query Bomb { ...F0 }", "subscription Bomb { events { ...F0 } }")
+    bomb = bomb.replace(" on Query ", " on EventConnection ")
+    shapes = [
+        ("bomb", bomb, "QUERY_TOO_COMPLEX"),
+        ("long", "subscription " + "N" * 200 + " { events { __typename } }", "OPERATION_NAME_TOO_LONG"),
+        ("big", "subscription { events { __typename } }" + " " * 100_001, "DOCUMENT_TOO_LARGE"),
+    ]
+    for id, query, code in shapes:
+        started = time.perf_counter()
+        await socket.subscribe(id, query=query)
+        refused = await socket.recv()
+        assert time.perf_counter() - started < 1.0
+        assert refused["type"] == "error" and refused["id"] == id, refused
+        assert refused["payload"][0]["extensions"]["code"] == code
+    await socket.ws.close()

@@ -14,8 +14,10 @@ The model, in the spirit of Shopify's and GitHub's GraphQL limits:
 The requested cost is an upper bound. The actual cost applies the same weights to what the
 response holds, so it is never more; the difference is given back to the key's bucket.
 
-Building the plan also enforces the document limits that need fragments expanded: depth,
-fields after expansion, the length of every list argument, and no NUL character in any string.
+The plan walks the operation with its fragments expanded, so it runs only on documents that
+`service.graphql.shape` measured (without expanding anything) to be within the limits. It also
+enforces what needs the variables: depth, the length of every list argument, IDs and cursors no
+longer than any real one, and no NUL character in any string.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -56,8 +57,6 @@ PAGE_COST = 1
 COUNT_COST = 1
 MUTATION_COST = 10
 META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
-MAX_PLANNED_FIELDS = 5_000
-"""Fields after fragment expansion: stops documents that expand exponentially."""
 
 
 class LimitExceeded(Exception):
@@ -152,7 +151,6 @@ class Planner:
         self.max_depth = max_depth
         self.max_list_items = max_list_items
         self.max_page_size = max_page_size
-        self.planned = 0
         self.depth = 0
         self.mutation = False
         node = schema.type_map.get("Node")
@@ -187,12 +185,6 @@ class Planner:
         grouped = self._collect(parent, sets)
         out = []
         for (key, owner), nodes in grouped.items():
-            self.planned += 1
-            if self.planned > MAX_PLANNED_FIELDS:
-                raise LimitExceeded(
-                    "QUERY_TOO_COMPLEX",
-                    f"the query selects more than {MAX_PLANNED_FIELDS} fields once its fragments are expanded",
-                )
             out.append(self._field(owner, key, nodes, depth, page))
         return tuple(out)
 
@@ -360,21 +352,3 @@ class Planner:
                 {k: v for k, v in vars(value).items() if not k.startswith("_")},
                 path,
             )
-
-
-def count_aliases(document: DocumentNode) -> int:
-    """Aliased fields written in a document (before fragments are expanded)."""
-    count = 0
-
-    def visit(selection_set: SelectionSetNode | None) -> None:
-        nonlocal count
-        if selection_set is None:
-            return
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode) and selection.alias is not None:
-                count += 1
-            visit(getattr(selection, "selection_set", None))
-
-    for definition in document.definitions:
-        visit(getattr(definition, "selection_set", None))
-    return count

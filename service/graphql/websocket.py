@@ -42,8 +42,9 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from service.auth.scopes import Principal
 from service.auth.service import KEYS_CHANNEL, PrincipalCache, principal_for_secret
+from service.graphql import shape
 from service.graphql.context import Context
-from service.graphql.cost import LimitExceeded, Planner, count_aliases
+from service.graphql.cost import LimitExceeded, Planner
 from service.settings import Settings
 from service.webhooks.live import EventHub
 
@@ -248,9 +249,17 @@ class SubscriptionApp(GraphQL[Any, Any]):
             return None  # Strawberry answers that itself
         s = self.settings
         try:
-            document = parse(query, max_tokens=s.max_tokens)
-        except GraphQLError as exc:
-            return _refused("GRAPHQL_PARSE_FAILED", exc.message)
+            shape.check_operation_name(operation_name if isinstance(operation_name, str) else None)
+            if isinstance(variables, dict):
+                shape.check_variables(variables, s.max_list_items)
+            shape.check_text(query, s.max_document_chars)
+            try:
+                document = parse(query, max_tokens=s.max_tokens)
+            except GraphQLError as exc:
+                return _refused("GRAPHQL_PARSE_FAILED", exc.message)
+            shape.measure(document, shape.limits(s))  # aliases, fields, depth, directives: before validation
+        except LimitExceeded as exc:
+            return _refused(exc.code, exc.message)
         if validate(self.core, document, max_errors=1):
             return None  # Strawberry reports validation errors
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -262,11 +271,6 @@ class SubscriptionApp(GraphQL[Any, Any]):
         if operation.operation is not OperationType.SUBSCRIPTION:
             return _refused(
                 "BAD_REQUEST", "only subscriptions are served over WebSocket: send queries and mutations over HTTP"
-            )
-        aliases = count_aliases(document)
-        if aliases > s.max_aliases:
-            return _refused(
-                "MAX_ALIASES_EXCEEDED", f"the document uses {aliases} aliases; at most {s.max_aliases} are allowed"
             )
         coerced = get_variable_values(
             self.core, operation.variable_definitions or (), variables if isinstance(variables, dict) else {}
