@@ -8,9 +8,9 @@ table needs emptying.
 from __future__ import annotations
 
 import asyncio
-import time
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
