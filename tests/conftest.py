@@ -23,6 +23,7 @@ from service.settings import Settings
 from tests.helpers import Api, TenantFactory
 
 TABLES = (
+    "erased_subjects",
     "inbound_deliveries",
     "integrations",
     "webhook_delivery_attempts",

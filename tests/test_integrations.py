@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import ADMIN, ALL_SCOPES
-from service.integrations import processing
+from service.integrations import erasure, processing
 from service.settings import Settings
 from service.webhooks import delivery
 from tests import ats
@@ -30,7 +30,7 @@ INTEGRATION = "id provider name status receivePath lastReceivedAt previousSecret
 SYNC = "syncStatus { received pending applied skipped failed lastReceivedAt lastAppliedAt lastFailureAt lastError }"
 INBOX = (
     "query($id: ID!) { node(id: $id) { ... on Integration { deliveries { totalCount nodes {"
-    " id eventType dedupeKey status attemptCount result error } } } } }"
+    " id eventType dedupeKey status attemptCount result error body } } } } }"
 )
 STATE = """query {
   applicants { totalCount nodes { name emails erasedAt } }
@@ -437,7 +437,17 @@ async def test_candidate_deleted_erases_and_late_updates_stay_skipped(
     assert applicant["name"] == "" and applicant["erasedAt"] is not None
     entries = await inbox(acme, integration)
     assert [d["status"] for d in entries] == ["APPLIED", "APPLIED", "SKIPPED"]
-    assert "deleted" in entries[2]["result"]
+    # Received before the deletion was applied: it is about the erased person, so it is redacted
+    # and never applied.
+    assert "erased before it was applied" in entries[2]["result"]
+    assert [d["body"] for d in entries] == [erasure.REDACTED] * 3
+    # Sent after the deletion: the tombstone skips it.
+    later = {"action": "update_candidate", "payload": {"candidate": {"id": 265772, "first_name": "Later"}}}
+    await deliver(http, "greenhouse", integration, later)
+    await apply_inbox(engine)
+    entries = await inbox(acme, integration)
+    assert [d["status"] for d in entries] == ["APPLIED", "APPLIED", "SKIPPED", "SKIPPED"]
+    assert "deleted" in entries[3]["result"]
 
 
 async def test_candidate_merge_moves_applications_to_the_survivor(

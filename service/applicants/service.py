@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application, Note, StageTransition
+from service.documents.service import forget_documents
 from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.integrations import erasure
 from service.webhooks import events
 from service.webhooks.events import emit, redact_applicant_events
 
@@ -86,9 +88,7 @@ async def _claim_emails(session: AsyncSession, applicant: Applicant, normalized:
     taken = [e for e in normalized if e not in set(inserted)]
     if taken:
         i = normalized[taken[0]]
-        raise DomainError(
-            ErrorCode.DUPLICATE, f"another applicant of this company has the address {taken[0]}", f"emails.{i}"
-        )
+        raise DomainError(ErrorCode.DUPLICATE, "another applicant of this company has this address", f"emails.{i}")
 
 
 async def find_by_email(session: AsyncSession, company_id: int, address: str) -> Applicant | None:
@@ -182,8 +182,12 @@ async def update_applicant(
 
 async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin: str | None = None) -> Applicant:
     """Remove a locked applicant's personal data, and the free text about them on their
-    applications: note bodies, stage-move reasons, rejection reasons; and the same from the
-    events already stored about them (`redact_applicant_events`).
+    applications: note bodies, stage-move and rejection reasons, sources; the same from the
+    events already stored about them and the answers receivers gave to their deliveries
+    (`redact_applicant_events`); the raw ATS deliveries about them, their personal external ids
+    and the erased-subject keys that keep those deliveries from being applied later
+    (`service.integrations.erasure.forget`); and automatic persisted queries holding their name
+    or address inline. docs/privacy.md lists what is kept.
 
     The rows stay (the applicant, applications, stage history, note authors and dates), so
     pipeline reports still count them, anonymously. Their addresses are released for reuse.
@@ -191,6 +195,20 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     again, keeps the first `erased_at` and emits nothing: consumers already had the event.
     """
     first = applicant.erased_at is None
+    application_ids = (
+        await session.scalars(select(Application.id).where(Application.applicant_id == applicant.id))
+    ).all()
+    addresses = sorted(
+        {
+            *(
+                await session.scalars(
+                    select(ApplicantEmail.normalized).where(ApplicantEmail.applicant_id == applicant.id)
+                )
+            ),
+            *(str(e).lower() for e in applicant.emails or ()),
+        }
+    )
+    words = [applicant.name, *(str(p) for p in applicant.phones or ()), applicant.location or ""]
     applications = select(Application.id).where(Application.applicant_id == applicant.id)
     for stmt in (
         delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),
@@ -201,10 +219,14 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
         .where(StageTransition.application_id.in_(applications), StageTransition.reason.is_not(None))
         .values(reason=None),
         update(Application)
-        .where(Application.applicant_id == applicant.id, Application.rejection_reason.is_not(None))
-        .values(rejection_reason=None, updated_at=func.now()),
+        .where(
+            Application.applicant_id == applicant.id,
+            or_(Application.rejection_reason.is_not(None), Application.source.is_not(None)),
+        )
+        .values(rejection_reason=None, source=None, updated_at=func.now()),
     ):
         await session.execute(stmt, execution_options={"synchronize_session": False})
+    applicant_name = applicant.name
     applicant.name = ""
     applicant.emails = []
     applicant.phones = []
@@ -218,6 +240,8 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     await session.flush()
     await session.refresh(applicant)
     await redact_applicant_events(session, applicant)
+    await erasure.forget(session, applicant.company_id, applicant.id, application_ids, addresses, words)
+    await forget_documents(session, [*addresses, applicant_name])
     if first:
         await emit(
             session, applicant.company_id, events.APPLICANT_ERASED, events.applicant_erased(applicant), origin=origin

@@ -10,8 +10,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import any_, delete, select
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.documents.models import PersistedDocument
@@ -85,3 +85,19 @@ async def trusted_documents(session: AsyncSession) -> list[tuple[str | None, str
         .order_by(PersistedDocument.name, PersistedDocument.sha256)
     )
     return [(r.name, r.sha256) for r in rows]
+
+
+async def forget_documents(session: AsyncSession, values: Iterable[str]) -> int:
+    """Delete the automatic persisted queries whose text holds one of `values` (an erased
+    person's name or address written inline rather than as a variable); a client sending one
+    again gets `PERSISTED_QUERY_NOT_FOUND` and resends the text. Registered trusted documents are
+    an operator's and stay. Values shorter than 5 characters match too much to be meant."""
+    patterns = [f"%{v}%" for v in {v.strip() for v in values} if len(v) >= 5]
+    if not patterns:
+        return 0
+    result = await session.execute(
+        delete(PersistedDocument).where(
+            PersistedDocument.trusted.is_(False), PersistedDocument.body.ilike(any_(array(patterns)))
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
@@ -81,6 +81,7 @@ class InboundDelivery(IdMixin, Base):
         CheckConstraint(f"dedupe_key ~ '{DEDUPE_KEY_PATTERN}'", name="dedupe_key_is_a_digest"),
         Index("ix_inbound_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
         Index("ix_inbound_deliveries_integration_id_id", "integration_id", "id"),
+        Index("ix_inbound_deliveries_subjects", "subjects", postgresql_using="gin"),
     )
 
     company_id: Mapped[int] = company_fk()
@@ -92,7 +93,12 @@ class InboundDelivery(IdMixin, Base):
     keys were signed-only (migration 0006)."""
     event_type: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    """The raw body, as signed."""
+    """The raw body, as signed; `{"redacted": true, …}` once the person it was about was erased."""
+    subjects: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)))
+    """One-way keys of who the delivery is about (`service.integrations.subjects`); None for
+    deliveries received before they were kept."""
+    redacted_at: Mapped[datetime | None]
+    """When the body was replaced because the person it was about was erased."""
     headers: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     """The request's headers that matter for verifying and ordering (no credentials)."""
     received_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
@@ -128,3 +134,14 @@ class ExternalRef(IdMixin, TimestampMixin, Base):
     """The provider's time of the newest change applied to the record; an older change is skipped."""
     deleted_at: Mapped[datetime | None]
     """Set when the provider deleted (or merged away) the record: later changes to it are skipped."""
+
+
+class ErasedSubject(Base):
+    """A subject key (`service.integrations.subjects`) of an erased applicant: a delivery about
+    them that was received before `erased_at` is never applied, whenever it is processed."""
+
+    __tablename__ = "erased_subjects"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(server_default=text("now()"))

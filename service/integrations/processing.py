@@ -4,7 +4,9 @@ Each entry is claimed with `FOR UPDATE SKIP LOCKED` and applied in the same tran
 outside call is made, so no lease is needed: a worker that dies rolls back, and the entry is
 simply PENDING again). Its changes run in a savepoint: when applying fails, the savepoint is
 rolled back and the entry records the error and its next attempt
-(`inbound_retry_schedule`), then FAILED after the last, kept until retried through GraphQL.
+(`inbound_retry_schedule`), then FAILED after the last, kept until retried through GraphQL; a
+payload the mapping cannot read is FAILED at once (no retry could mend it). What the mapping
+dropped as unkeepable (a link that is no URL) is noted in the entry's `result`.
 A type the mapping does not cover, and a change older than the stored state, are SKIPPED with
 the reason. Entries of a PAUSED integration wait.
 """
@@ -21,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.errors import DomainError, DomainErrors
-from service.integrations import providers, sync
+from service.integrations import erasure, providers, sync
 from service.integrations.changes import Unreadable, Unsupported
 from service.integrations.models import InboundDelivery, InboundStatus, Integration, IntegrationStatus
 from service.observability.metrics import Metrics
@@ -37,6 +39,12 @@ class Applied:
     status: InboundStatus
     result: str | None = None
     error: str | None = None
+    final: bool = False
+    """A failure that no retry can mend (a payload the mapping cannot read): FAILED at once."""
+
+
+class ErasedMeanwhile(Exception):
+    """Rolls back an entry's savepoint: a person it is about was erased while it was applied."""
 
 
 def _describe(exc: Exception) -> str:
@@ -48,15 +56,23 @@ def _describe(exc: Exception) -> str:
 
 
 async def apply_entry(session: AsyncSession, integration: Integration, entry: InboundDelivery) -> Applied:
-    """Translate and apply one entry inside a savepoint; report what happened."""
+    """Translate and apply one entry inside a savepoint; report what happened. An entry about a
+    person erased after it was received is redacted and skipped, never applied."""
+    if entry.redacted_at is not None or await erasure.erased_before(session, entry) is not None:
+        erasure.redact(entry, ())
+        return Applied(InboundStatus.SKIPPED, result=erasure.SKIPPED_RESULT)
     mapping = providers.MAPPINGS[integration.provider]
     try:
         translation = mapping.translate(orjson.loads(entry.body), entry.headers)
     except Unsupported as exc:
         return Applied(InboundStatus.SKIPPED, result=str(exc))
     except (Unreadable, ValueError, KeyError, TypeError) as exc:
-        return Applied(InboundStatus.FAILED, error=f"unreadable {entry.event_type} payload: {_describe(exc)}")
-    ctx = sync.Context(session, integration.company_id, integration.provider.value, translation.occurred_at)
+        return Applied(
+            InboundStatus.FAILED, error=f"unreadable {entry.event_type} payload: {_describe(exc)}", final=True
+        )
+    ctx = sync.Context(
+        session, integration.company_id, integration.provider.value, translation.occurred_at, lenient=True
+    )
     done: list[str] = []
     skipped: list[str] = []
     try:
@@ -68,12 +84,20 @@ async def apply_entry(session: AsyncSession, integration: Integration, entry: In
                 elif outcome.record is not None:
                     verb = "created" if outcome.created else "updated"
                     done.append(f"{type(outcome.record).__name__.lower()} {outcome.record.id} {verb}")
+            if await erasure.erased_before(session, entry, by_others=True) is not None:
+                raise ErasedMeanwhile
+    except ErasedMeanwhile:
+        # The person was erased while this entry was being applied (the erasure skipped it,
+        # locked here): what it changed is rolled back, and it is redacted like the others.
+        erasure.redact(entry, ())
+        return Applied(InboundStatus.SKIPPED, result=erasure.SKIPPED_RESULT)
     except (DomainError, DomainErrors) as exc:
         return Applied(InboundStatus.FAILED, error=_describe(exc))
     except OperationalError as exc:  # a lock wait over LOCK_TIMEOUT_MS, a serialization failure
         return Applied(InboundStatus.FAILED, error=f"database: {type(exc.orig).__name__}; retried later")
-    result = "; ".join([*done, *skipped, *ctx.notes]) or "nothing to change"
-    if skipped and not done:
+    side = [t for t in ctx.touched if t not in done]
+    result = "; ".join([*done, *side, *skipped, *translation.notes, *ctx.notes]) or "nothing to change"
+    if skipped and not done and not side:
         return Applied(InboundStatus.SKIPPED, result=result)
     return Applied(InboundStatus.APPLIED, result=result)
 
@@ -113,7 +137,8 @@ async def process_one(engine: AsyncEngine, settings: Settings, owner: str, metri
         entry.processed_at = func.now()  # type: ignore[assignment]
         entry.result = applied.result
         entry.error = applied.error
-        if applied.status is InboundStatus.FAILED and entry.attempts <= len(settings.inbound_retry_schedule):
+        retry = applied.status is InboundStatus.FAILED and not applied.final
+        if retry and entry.attempts <= len(settings.inbound_retry_schedule):
             delay = settings.inbound_retry_schedule[entry.attempts - 1]
             entry.next_attempt_at = func.now() + timedelta(seconds=delay)  # type: ignore[assignment]
             log.info("inbound delivery %s failed (%s); retrying in %ss", entry.id, applied.error, delay)

@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from service.graphql.ids import InvalidId, pk_of
-from service.integrations import providers, service
+from service.integrations import providers, service, subjects
 from service.integrations.models import Integration, IntegrationStatus
 from service.integrations.signatures import SignatureError, dedupe_key, verify_any
 from service.observability.metrics import Metrics
@@ -108,6 +108,7 @@ class InboundReceiver:
                 event_type=event_type,
                 body=text,
                 headers=service.public_headers(headers, mapping.KEPT_HEADERS),
+                subjects=subjects.of_delivery(integration.company_id, provider, mapping, document, headers, text),
             )
         self.metrics.inbound(provider, "duplicate" if received.duplicate else "accepted")
         return JSONResponse({"received": True, "duplicate": received.duplicate, "eventType": event_type})

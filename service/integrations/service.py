@@ -162,8 +162,10 @@ async def store(
     event_type: str,
     body: str,
     headers: dict[str, str],
+    subjects: list[str] | None = None,
 ) -> Received:
-    """Put a verified delivery in the inbox once: a second one with the same key is a duplicate."""
+    """Put a verified delivery in the inbox once: a second one with the same key is a duplicate.
+    `subjects` are the one-way keys of who it is about (`service.integrations.subjects`)."""
     new_id = (
         await session.execute(
             insert(InboundDelivery)
@@ -174,6 +176,7 @@ async def store(
                 event_type=event_type[:200],
                 body=body,
                 headers=headers,
+                subjects=subjects,
             )
             .on_conflict_do_nothing(index_elements=["integration_id", "dedupe_key"])
             .returning(InboundDelivery.id)

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applicants.models import Applicant
@@ -38,7 +38,7 @@ from service.applications.models import Application, Note
 from service.graphql.ids import to_global_id
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
-from service.webhooks.models import Event
+from service.webhooks.models import Event, WebhookDelivery, WebhookDeliveryAttempt
 
 EVENTS_CHANNEL = "hiregraph_events"
 """The NOTIFY channel; each notification's payload is `<company pk>:<sequence>`."""
@@ -385,6 +385,8 @@ def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozen
     application = out.get("application")
     if isinstance(application, dict) and application.get("applicantId") == applicant_gid:
         out["application"] = {**application, "rejectionReason": None}
+        if "source" in application:
+            out["application"]["source"] = None
         if "reason" in out:
             out["reason"] = None
     note = out.get("note")
@@ -414,5 +416,18 @@ async def redact_applicant_events(session: AsyncSession, applicant: Applicant) -
         if clean != event.payload:
             event.payload = clean
             changed += 1
+    if events:
+        # A receiver may have echoed a delivery back: its answer held the unredacted payload.
+        await session.execute(
+            update(WebhookDeliveryAttempt)
+            .where(
+                WebhookDeliveryAttempt.response_excerpt.is_not(None),
+                WebhookDeliveryAttempt.delivery_id.in_(
+                    select(WebhookDelivery.id).where(WebhookDelivery.event_id.in_([e.id for e in events]))
+                ),
+            )
+            .values(response_excerpt=None),
+            execution_options={"synchronize_session": False},
+        )
     await session.flush()
     return changed
