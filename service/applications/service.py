@@ -291,3 +291,45 @@ async def create_note(
     await session.refresh(note)
     await emit(session, application.company_id, events.NOTE_CREATED, events.note_created(note), origin=origin)
     return note
+
+
+REOPENED_REASON = "reopened"
+"""The reason on the history row (and the event) of reopening a closed application."""
+
+
+async def reopen(
+    session: AsyncSession,
+    application: Application,
+    stage: PipelineStage | None,
+    *,
+    actor: str | None,
+    origin: str | None = None,
+) -> Application:
+    """Make a locked REJECTED, HIRED or WITHDRAWN application ACTIVE again (an ATS's unreject or
+    unhire), at `stage` of its posting or where it stopped. The rejection reason is cleared.
+
+    Writes one history row (from the stage it stopped at to the one it resumes at, reason
+    `reopened`) and emits `application.stage_changed` with that reason: the event whose
+    `application.status` tells consumers it is ACTIVE again. An ACTIVE application is refused."""
+    if application.status is ApplicationStatus.ACTIVE:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, "the application is ACTIVE already", "id")
+    if stage is not None and stage.posting_id != application.posting_id:
+        raise DomainError(ErrorCode.STAGE_MISMATCH, "the stage belongs to another posting", "stageId")
+    await refuse_if_erased(session, application.applicant_id, "id")
+    old = await _stage(session, application.stage_id)
+    new = stage or old
+    application.status = ApplicationStatus.ACTIVE
+    application.rejection_reason = None
+    application.stage_id = new.id
+    application.updated_at = func.now()
+    _record_move(session, application, old, new, actor, REOPENED_REASON)
+    await session.flush()
+    await session.refresh(application)
+    await emit(
+        session,
+        application.company_id,
+        events.APPLICATION_STAGE_CHANGED,
+        events.application_stage_changed(application, previous=old, stage=new, actor=actor, reason=REOPENED_REASON),
+        origin=origin,
+    )
+    return application

@@ -34,6 +34,11 @@ class Job:
     """OPEN, CLOSED or DRAFT."""
     locations: list[str] | None = None
     employment_type: EmploymentType | None = None
+    description: str | None = None
+    opened_at: datetime | None = None
+    """When the provider opened the job (the posting's `publishedAt` when it is opened here)."""
+    closed_at: datetime | None = None
+    """When the provider closed the job (the posting's `closedAt` when it is closed here)."""
 
 
 @dataclass(slots=True)
@@ -50,11 +55,54 @@ class Application:
     """ACTIVE, REJECTED, HIRED or WITHDRAWN."""
     rejection_reason: str | None = None
     applied_at: datetime | None = None
+    reopen: bool = False
+    """The provider reopened a closed application (unhired, unrejected): it becomes ACTIVE again."""
 
 
 @dataclass(slots=True)
 class CandidateDeleted:
+    """The provider deleted the candidate, or anonymised them (`anonymized` names the fields it
+    scrubbed): either way their personal data is erased here."""
+
     external_id: str
+    anonymized: list[str] | None = None
+
+
+@dataclass(slots=True)
+class ApplicationDeleted:
+    external_id: str
+
+
+@dataclass(slots=True)
+class JobDeleted:
+    external_id: str
+
+
+@dataclass(slots=True)
+class JobPost:
+    """A job's public post (Greenhouse's job posts): its title, location and text. Hiregraph's
+    posting is both the job and its post, so a post fills in the posting of its job."""
+
+    external_id: str
+    job_external_id: str | None
+    title: str | None = None
+    location: str | None = None
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class JobPostDeleted:
+    external_id: str
+    job_external_id: str | None = None
+
+
+@dataclass(slots=True)
+class StageDeleted:
+    """A stage removed from a job's pipeline in the provider."""
+
+    job_external_id: str
+    name: str | None = None
+    external_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -65,7 +113,18 @@ class CandidatesMerged:
     merged: list[str] = field(default_factory=list)
 
 
-Change = Candidate | Job | Application | CandidateDeleted | CandidatesMerged
+Change = (
+    Candidate
+    | Job
+    | Application
+    | CandidateDeleted
+    | CandidatesMerged
+    | ApplicationDeleted
+    | JobDeleted
+    | JobPost
+    | JobPostDeleted
+    | StageDeleted
+)
 
 
 @dataclass(slots=True)
@@ -74,6 +133,8 @@ class Translation:
 
     changes: list[Change]
     occurred_at: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the mapping could not keep (a link that is no URL, an invalid address) and dropped."""
 
 
 class Unsupported(Exception):

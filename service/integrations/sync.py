@@ -14,17 +14,17 @@ other change, and endpoints tied to that origin do not get them back (no echo lo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import service.db.models  # noqa: F401  (every table, for the foreign keys of what gets created here)
 from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.applications import service as applications
-from service.applications.models import Application, ApplicationStatus
+from service.applications.models import Application, ApplicationStatus, StageTransition
 from service.errors import DomainError, ErrorCode
 from service.integrations import changes
 from service.integrations.models import ExternalRef
@@ -37,6 +37,7 @@ APPLICANT = "applicant"
 POSTING = "posting"
 APPLICATION = "application"
 STAGE = "stage"
+JOB_POST = "job_post"
 MAX_EXTERNAL_ID = 200
 
 T = TypeVar("T")
@@ -64,13 +65,30 @@ class Context:
     notes: list[str] = field(default_factory=list)
     require_known_stages: bool = False
     """Refuse a stage the posting lacks instead of adding it (the caller may not edit postings)."""
+    lenient: bool = False
+    """A webhook rather than a partner's call: a value that cannot be kept (an address another
+    applicant holds) is dropped with a note instead of failing the whole change."""
+    touched: list[str] = field(default_factory=list)
+    """Records created or changed as part of a change about another (an application's candidate)."""
 
     @property
     def origin(self) -> str:
         return origin_of(self.provider)
 
+    @property
+    def vendor_time(self) -> datetime | None:
+        """The provider's time of this change, when it is not in the future (a clock ahead of
+        ours is not believed for a record's dates)."""
+        if self.occurred_at is None or self.occurred_at > datetime.now(UTC) + timedelta(minutes=5):
+            return None
+        return self.occurred_at
+
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def touch(self, message: str) -> None:
+        if message not in self.touched:
+            self.touched.append(message)
 
 
 async def _lock(ctx: Context, entity_type: str, external_id: str) -> None:
@@ -187,6 +205,7 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
                 )
             created = await applicants.create_applicant(ctx.session, ctx.company_id, fields, origin=ctx.origin)
             await _link(ctx, APPLICANT, data.external_id, created.id)
+            ctx.touch(f"applicant {created.id} created")
             return Outcome(created, created=True)
         applicant = await _locked(ctx.session, Applicant, existing.id)
         other = await _linked_to(ctx, APPLICANT, applicant.id)
@@ -212,23 +231,47 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
     if applicant.erased_at is not None:
         return Outcome(applicant, skipped=f"candidate {data.external_id}: the applicant was erased here")
     if fields:
+        if ctx.lenient and fields.get("emails"):
+            fields["emails"] = await _own_addresses(ctx, applicant.id, data.external_id, fields["emails"])
+        before = applicant.updated_at
         applicant = await applicants.update_applicant(ctx.session, applicant, fields, origin=ctx.origin)
+        if applicant.updated_at != before:
+            ctx.touch(f"applicant {applicant.id} updated")
     return Outcome(applicant)
 
 
+async def _own_addresses(ctx: Context, applicant_id: int, external_id: str, addresses: list[str]) -> list[str]:
+    """The addresses no other applicant here holds; the others are dropped with a note (the same
+    person twice in the ATS, or an address reused: a merge there settles it)."""
+    kept = []
+    for address in addresses:
+        holder = await applicants.find_by_email(ctx.session, ctx.company_id, address)
+        if holder is not None and holder.id != applicant_id:
+            ctx.note(f"candidate {external_id}: {address} belongs to another applicant here; not kept")
+        else:
+            kept.append(address)
+    return kept
+
+
 async def delete_candidate(ctx: Context, data: changes.CandidateDeleted) -> Outcome[Applicant]:
-    """The provider deleted the candidate: erase the applicant's personal data (history stays,
-    anonymous, as after `applicantErase`) and keep a tombstone so late updates are skipped."""
+    """The provider deleted or anonymised the candidate: erase the applicant's personal data
+    (history stays, anonymous, as after `applicantErase`) and keep a tombstone so late updates
+    are skipped. An anonymisation of some fields erases all of them here: Hiregraph's erasure
+    also scrubs the copies (events, notes, reasons) that a field-by-field edit would leave."""
     await _lock(ctx, APPLICANT, data.external_id)
     ref = await find_ref(ctx, APPLICANT, data.external_id)
+    what = "anonymised" if data.anonymized is not None else "deleted"
     if ref is None:
-        return Outcome(None, skipped=f"candidate {data.external_id} is unknown here")
+        return Outcome(None, skipped=f"candidate {data.external_id} ({what} in {ctx.provider}) is unknown here")
     if ref.deleted_at is not None:
         return Outcome(None, skipped=f"candidate {data.external_id} was already deleted")
     applicant = await _locked(ctx.session, Applicant, ref.entity_id)
     ref.deleted_at = func.now()
     _advance(ref, ctx.occurred_at)
     await applicants.erase_applicant(ctx.session, applicant, origin=ctx.origin)
+    if data.anonymized is not None:
+        fields = ", ".join(data.anonymized) or "no fields named"
+        ctx.note(f"candidate {data.external_id} anonymised in {ctx.provider} ({fields}): erased here")
     return Outcome(applicant)
 
 
@@ -286,7 +329,7 @@ async def merge_candidates(ctx: Context, data: changes.CandidatesMerged) -> Outc
 
 # --- postings -----------------------------------------------------------------------------------
 
-POSTING_FIELDS = ("title", "locations", "employment_type")
+POSTING_FIELDS = ("title", "locations", "employment_type", "description")
 STATUS_PATHS: dict[tuple[PostingStatus, str], tuple[PostingStatus, ...]] = {
     (PostingStatus.DRAFT, "OPEN"): (PostingStatus.OPEN,),
     (PostingStatus.CLOSED, "OPEN"): (PostingStatus.OPEN,),
@@ -320,8 +363,11 @@ async def upsert_posting(ctx: Context, data: changes.Job, *, create_only: bool =
         await _link(ctx, POSTING, data.external_id, posting.id, ordered=not create_only)
         posting = await _locked(ctx.session, Posting, posting.id)
         created = True
+        ctx.touch(f"posting {posting.id} created")
     else:
         posting = await _locked(ctx.session, Posting, ref.entity_id)
+        if ref.deleted_at is not None:
+            return Outcome(posting, skipped=f"job {data.external_id} was deleted in {ctx.provider}")
         if not fields and data.status is None:  # a reference only (an application's job)
             return Outcome(posting)
         if _stale(ref, ctx.occurred_at):
@@ -333,8 +379,134 @@ async def upsert_posting(ctx: Context, data: changes.Job, *, create_only: bool =
         if posting.status is PostingStatus.ARCHIVED:
             ctx.note(f"job {data.external_id}: the posting is archived here; status {data.status} not applied")
         for target in STATUS_PATHS.get((posting.status, data.status), ()):
-            posting = await postings.change_status(ctx.session, posting, target, origin=ctx.origin)
+            at = data.opened_at if target is PostingStatus.OPEN else data.closed_at
+            posting = await postings.change_status(ctx.session, posting, target, origin=ctx.origin, at=_believed(at))
     return Outcome(posting, created=created)
+
+
+def _believed(at: datetime | None) -> datetime | None:
+    """A provider's time for a record, unless it is in the future (then the receipt time is kept)."""
+    return at if at is not None and at <= datetime.now(UTC) + timedelta(minutes=5) else None
+
+
+async def delete_job(ctx: Context, data: changes.JobDeleted) -> Outcome[Posting]:
+    """The provider deleted the job: its posting is archived (its applications and history
+    stay) and the reference becomes a tombstone, so later changes to the job are skipped."""
+    await _lock(ctx, POSTING, data.external_id)
+    ref = await find_ref(ctx, POSTING, data.external_id)
+    if ref is None:
+        return Outcome(None, skipped=f"job {data.external_id} (deleted in {ctx.provider}) is unknown here")
+    posting = await _locked(ctx.session, Posting, ref.entity_id)
+    if ref.deleted_at is not None:
+        return Outcome(posting, skipped=f"job {data.external_id} was already deleted")
+    ref.deleted_at = func.now()
+    _advance(ref, ctx.occurred_at)
+    if posting.status is not PostingStatus.ARCHIVED:
+        posting = await postings.change_status(ctx.session, posting, PostingStatus.ARCHIVED, origin=ctx.origin)
+    ctx.note(f"job {data.external_id} deleted in {ctx.provider}: the posting is archived")
+    return Outcome(posting)
+
+
+async def upsert_job_post(ctx: Context, data: changes.JobPost) -> Outcome[Posting]:
+    """A job's post fills in the job's posting: its text (`description`), and its location when
+    the posting has none. A job not known yet gets a DRAFT posting from the post, which the job's
+    own events complete. One post is mirrored per posting; the post keeps its own clock."""
+    assert data.job_external_id is not None
+    await _lock(ctx, JOB_POST, data.external_id)
+    post_ref = await find_ref(ctx, JOB_POST, data.external_id)
+    if post_ref is not None and post_ref.deleted_at is not None:
+        return Outcome(None, skipped=f"job post {data.external_id} was deleted in {ctx.provider}")
+    if post_ref is not None and _stale(post_ref, ctx.occurred_at):
+        return Outcome(None, skipped=f"job post {data.external_id}: older than the stored state")
+    job_ref = await find_ref(ctx, POSTING, data.job_external_id)
+    if job_ref is None:
+        job = changes.Job(
+            external_id=data.job_external_id,
+            title=data.title,
+            locations=[data.location] if data.location else None,
+            description=data.description,
+        )
+        outcome = await upsert_posting(ctx, job, create_only=True)
+        assert outcome.record is not None
+        posting = outcome.record
+    else:
+        await _lock(ctx, POSTING, data.job_external_id)
+        posting = await _locked(ctx.session, Posting, job_ref.entity_id)
+        if job_ref.deleted_at is not None:
+            return Outcome(posting, skipped=f"job {data.job_external_id} was deleted in {ctx.provider}")
+        if post_ref is None:
+            other = await _linked_to(ctx, JOB_POST, posting.id)
+            if other is not None:
+                return Outcome(
+                    posting,
+                    skipped=(
+                        f"job post {data.external_id}: job {data.job_external_id} is mirrored from its post {other} "
+                        "(one post per posting)"
+                    ),
+                )
+        fields: dict[str, Any] = {}
+        if data.description is not None:
+            fields["description"] = data.description
+        if data.location and not posting.locations:
+            fields["locations"] = [data.location]
+        if fields:
+            posting = await postings.update_posting(ctx.session, posting, fields, origin=ctx.origin)
+    if post_ref is None:
+        await _link(ctx, JOB_POST, data.external_id, posting.id)
+    else:
+        _advance(post_ref, ctx.occurred_at)
+    return Outcome(posting)
+
+
+async def delete_job_post(ctx: Context, data: changes.JobPostDeleted) -> Outcome[Posting]:
+    """The post is gone: its reference becomes a tombstone; the posting (the job) stays as it is."""
+    await _lock(ctx, JOB_POST, data.external_id)
+    ref = await find_ref(ctx, JOB_POST, data.external_id)
+    if ref is None or ref.deleted_at is not None:
+        return Outcome(None, skipped=f"job post {data.external_id} is unknown here")
+    ref.deleted_at = func.now()
+    _advance(ref, ctx.occurred_at)
+    posting = await ctx.session.get(Posting, ref.entity_id)
+    ctx.note(f"job post {data.external_id} deleted in {ctx.provider}; the posting keeps its text")
+    return Outcome(posting)
+
+
+async def delete_stage(ctx: Context, data: changes.StageDeleted) -> Outcome[PipelineStage]:
+    """A stage removed from the job's pipeline in the provider is removed here too, unless
+    applications are at it here (then it stays, and the result says so)."""
+    ref = await find_ref(ctx, POSTING, data.job_external_id)
+    if ref is None:
+        return Outcome(None, skipped=f"job {data.job_external_id} is unknown here")
+    stage = None
+    if data.external_id:
+        stage_ref = await find_ref(ctx, STAGE, f"{ref.entity_id}:{data.external_id}")
+        stage = await ctx.session.get(PipelineStage, stage_ref.entity_id) if stage_ref is not None else None
+    if stage is None and data.name:
+        wanted = data.name.strip().lower()
+        stage = next(
+            (s for s in await pipeline.stages_of(ctx.session, ref.entity_id) if s.name.strip().lower() == wanted), None
+        )
+    if stage is None:
+        return Outcome(None, skipped=f"job {data.job_external_id} has no stage {data.name!r} here")
+    in_use = await ctx.session.scalar(select(func.count()).where(Application.stage_id == stage.id))
+    if in_use:
+        return Outcome(
+            stage,
+            skipped=f"stage {stage.name!r} of job {data.job_external_id} kept: {in_use} application(s) are at it here",
+        )
+    if len(await pipeline.stages_of(ctx.session, ref.entity_id)) <= 1:
+        return Outcome(stage, skipped=f"stage {stage.name!r} kept: a posting keeps at least one stage")
+    name = stage.name
+    await ctx.session.execute(
+        delete(ExternalRef).where(
+            ExternalRef.company_id == ctx.company_id,
+            ExternalRef.entity_type == STAGE,
+            ExternalRef.entity_id == stage.id,
+        )
+    )
+    await pipeline.delete_stage(ctx.session, stage, origin=ctx.origin)
+    ctx.note(f"stage {name!r} removed from the posting's pipeline")
+    return Outcome(stage)
 
 
 # --- applications -------------------------------------------------------------------------------
@@ -391,8 +563,10 @@ async def _stage_named(ctx: Context, posting: Posting, name: str) -> PipelineSta
 
 
 async def _stage(ctx: Context, posting_id: int, name: str | None, external_id: str | None) -> PipelineStage | None:
-    """The stage a change names: by the provider's stage id when it has one linked here (linked
-    the first time it comes with a name), else by name."""
+    """The stage a change names: by the provider's stage id when it has one linked here, else by
+    name. A stage id comes with its name once (a partner's sync, a payload that names it) and is
+    linked then. An id never named (Lever's webhooks send ids only) gets a placeholder stage
+    called after the id, which the first sync naming that id renames."""
     posting = await ctx.session.get(Posting, posting_id)
     assert posting is not None
     # A provider's stage ids may be shared by its jobs (Lever's are per account): a reference
@@ -401,17 +575,28 @@ async def _stage(ctx: Context, posting_id: int, name: str | None, external_id: s
     ref = await find_ref(ctx, STAGE, key) if key else None
     if ref is not None:
         stage = await ctx.session.get(PipelineStage, ref.entity_id)
-        if stage is not None and stage.posting_id == posting_id:
-            return stage
-        raise DomainError(ErrorCode.STAGE_MISMATCH, f"stage {external_id} belongs to another posting here", "stage")
+        if stage is None or stage.posting_id != posting_id:
+            raise DomainError(ErrorCode.STAGE_MISMATCH, f"stage {external_id} belongs to another posting here", "stage")
+        if (
+            name
+            and stage.name == placeholder_name(ctx, external_id or "")
+            and name.strip().lower() != stage.name.lower()
+        ):
+            return await _name_placeholder(ctx, posting, stage, name)
+        return stage
     if not name:
         if external_id:
-            raise DomainError(
-                ErrorCode.NOT_FOUND,
-                f"stage {external_id} is unknown here: sync it once with its name "
-                "(applicationUpsert with stageName and stageExternalId)",
-                "stage",
-            )
+            if not ctx.lenient:
+                raise DomainError(
+                    ErrorCode.NOT_FOUND,
+                    f"stage {external_id} is unknown here: sync it once with its name "
+                    "(applicationUpsert with stageName and stageExternalId)",
+                    "stage",
+                )
+            stage = await _stage_named(ctx, posting, placeholder_name(ctx, external_id))
+            await _link(ctx, STAGE, key or "", stage.id)
+            ctx.note(f"stage {external_id} has no name yet: a placeholder stands for it until a sync names it")
+            return stage
         return None
     stage = await _stage_named(ctx, posting, name)
     if key and await _linked_to(ctx, STAGE, stage.id) is None:
@@ -419,15 +604,91 @@ async def _stage(ctx: Context, posting_id: int, name: str | None, external_id: s
     return stage
 
 
+def placeholder_name(ctx: Context, external_id: str) -> str:
+    """The name of the stage standing for a stage id not named yet."""
+    return f"{ctx.provider.title()} stage {external_id}"[:200]
+
+
+async def _name_placeholder(ctx: Context, posting: Posting, stage: PipelineStage, name: str) -> PipelineStage:
+    """Rename a placeholder stage now that its name is known. When the pipeline already has a
+    stage of that name, the placeholder's applications move there and the placeholder goes."""
+    wanted = name.strip().lower()
+    existing = next(
+        (s for s in await pipeline.stages_of(ctx.session, posting.id) if s.name.strip().lower() == wanted), None
+    )
+    if existing is None:
+        ctx.note(f"stage {stage.name!r} named {name.strip()!r}")
+        return await pipeline.update_stage(
+            ctx.session, stage, name=name.strip()[:200], kind=stage_kind(name), origin=ctx.origin
+        )
+    waiting = (
+        await ctx.session.execute(
+            select(Application).where(Application.stage_id == stage.id).with_for_update().order_by(Application.id)
+        )
+    ).scalars()
+    for application in list(waiting):
+        if application.status is ApplicationStatus.ACTIVE:
+            await applications.move(
+                ctx.session, application, existing, actor=ctx.provider, reason=None, origin=ctx.origin
+            )
+        else:
+            await ctx.session.execute(
+                update(Application).where(Application.id == application.id).values(stage_id=existing.id)
+            )
+    await ctx.session.execute(
+        update(ExternalRef)
+        .where(
+            ExternalRef.company_id == ctx.company_id,
+            ExternalRef.entity_type == STAGE,
+            ExternalRef.entity_id == stage.id,
+        )
+        .values(entity_id=existing.id)
+        .execution_options(synchronize_session=False)
+    )
+    await pipeline.delete_stage(ctx.session, stage, origin=ctx.origin)
+    ctx.note(f"placeholder stage {stage.name!r} merged into {existing.name!r}")
+    return existing
+
+
+async def _date_moves(ctx: Context, application_id: int, after: int | None) -> None:
+    """Date the history rows just written for an application with the provider's time of the
+    change (when it moved, was hired or rejected there), not the time it reached Hiregraph."""
+    at = ctx.vendor_time
+    if at is None:
+        return
+    await ctx.session.execute(
+        update(StageTransition)
+        .where(StageTransition.application_id == application_id, StageTransition.id > (after or 0))
+        .values(created_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _last_move(ctx: Context, application_id: int) -> int | None:
+    last: int | None = await ctx.session.scalar(
+        select(func.max(StageTransition.id)).where(StageTransition.application_id == application_id)
+    )
+    return last
+
+
 async def upsert_application(ctx: Context, data: changes.Application) -> Outcome[Application]:
     """Create or update the application linked to `data.external_id`, with its candidate and job
-    when stated, and bring it to the stated stage and status."""
+    when stated, and bring it to the stated stage and status (reopening it when the change says
+    so). History rows are dated with the provider's time of the change."""
     candidate = await upsert_applicant(ctx, data.candidate) if data.candidate is not None else None
     job = await upsert_posting(ctx, data.job, create_only=True) if data.job is not None else None
     await _lock(ctx, APPLICATION, data.external_id)
     ref = await find_ref(ctx, APPLICATION, data.external_id)
     created = False
     if ref is None:
+        if candidate is not None and data.job is None:
+            return Outcome(
+                None,
+                skipped=(
+                    f"application {data.external_id} is unknown here and the delivery names no job: "
+                    "it is created by the next event that does"
+                ),
+            )
         if candidate is None or job is None or candidate.record is None or job.record is None:
             raise DomainError(
                 ErrorCode.NOT_FOUND,
@@ -441,13 +702,15 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
             candidate.record,
             job.record,
             source=data.candidate.source if data.candidate else None,
-            applied_at=data.applied_at,
+            applied_at=_believed(data.applied_at) or ctx.vendor_time,
             actor=ctx.provider,
             origin=ctx.origin,
             require_open=False,
         )
         await _link(ctx, APPLICATION, data.external_id, application.id)
         application = await _locked(ctx.session, Application, application.id)
+        if created:
+            await _date_moves(ctx, application.id, None)
     else:
         application = await _locked(ctx.session, Application, ref.entity_id)
         if ref.deleted_at is not None:
@@ -463,18 +726,25 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
                 "Hiregraph does not move applications between postings"
             ),
         )
-    if application.status is ApplicationStatus.ACTIVE:
+    before = await _last_move(ctx, application.id)
+    target = ApplicationStatus(data.status) if data.status else None
+    if data.reopen and application.status is not ApplicationStatus.ACTIVE:
+        stage = await _stage(ctx, application.posting_id, data.stage, data.stage_external_id)
+        previous = application.status
+        application = await applications.reopen(ctx.session, application, stage, actor=ctx.provider, origin=ctx.origin)
+        ctx.note(f"application {data.external_id} reopened ({previous.value} before)")
+    elif application.status is ApplicationStatus.ACTIVE:
         stage = await _stage(ctx, application.posting_id, data.stage, data.stage_external_id)
         if stage is not None:
             application = await applications.move(
                 ctx.session, application, stage, actor=ctx.provider, reason=None, origin=ctx.origin
             )
-    target = ApplicationStatus(data.status) if data.status else None
     if target is not None and target is not application.status:
         if application.status is not ApplicationStatus.ACTIVE:
             ctx.note(
                 f"application {data.external_id} is {application.status.value} here; "
-                f"{target.value} in {ctx.provider} not applied (closed applications are not reopened)"
+                f"{target.value} in {ctx.provider} not applied (closed applications reopen on the "
+                "provider's unreject or unhire)"
             )
         elif target is ApplicationStatus.REJECTED:
             application = await applications.reject(
@@ -484,7 +754,29 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
             application = await applications.hire(ctx.session, application, actor=ctx.provider, origin=ctx.origin)
         elif target is ApplicationStatus.WITHDRAWN:
             application = await applications.withdraw(ctx.session, application, origin=ctx.origin)
+    await _date_moves(ctx, application.id, before)
     return Outcome(application, created=created)
+
+
+async def delete_application(ctx: Context, data: changes.ApplicationDeleted) -> Outcome[Application]:
+    """The provider deleted the application (removed the candidate from the job, merged two
+    applications): an ACTIVE one is withdrawn here (its history stays, for reporting) and the
+    reference becomes a tombstone, so later changes to it are skipped."""
+    await _lock(ctx, APPLICATION, data.external_id)
+    ref = await find_ref(ctx, APPLICATION, data.external_id)
+    if ref is None:
+        return Outcome(None, skipped=f"application {data.external_id} (deleted in {ctx.provider}) is unknown here")
+    application = await _locked(ctx.session, Application, ref.entity_id)
+    if ref.deleted_at is not None:
+        return Outcome(application, skipped=f"application {data.external_id} was already deleted")
+    ref.deleted_at = func.now()
+    _advance(ref, ctx.occurred_at)
+    if application.status is ApplicationStatus.ACTIVE:
+        application = await applications.withdraw(ctx.session, application, origin=ctx.origin)
+        ctx.note(f"application {data.external_id} deleted in {ctx.provider}: withdrawn here")
+    else:
+        ctx.note(f"application {data.external_id} deleted in {ctx.provider}; it stays {application.status.value} here")
+    return Outcome(application)
 
 
 async def apply(ctx: Context, change: changes.Change) -> Outcome[Any]:
@@ -496,4 +788,14 @@ async def apply(ctx: Context, change: changes.Change) -> Outcome[Any]:
         return await upsert_application(ctx, change)
     if isinstance(change, changes.CandidateDeleted):
         return await delete_candidate(ctx, change)
+    if isinstance(change, changes.ApplicationDeleted):
+        return await delete_application(ctx, change)
+    if isinstance(change, changes.JobDeleted):
+        return await delete_job(ctx, change)
+    if isinstance(change, changes.JobPost):
+        return await upsert_job_post(ctx, change)
+    if isinstance(change, changes.JobPostDeleted):
+        return await delete_job_post(ctx, change)
+    if isinstance(change, changes.StageDeleted):
+        return await delete_stage(ctx, change)
     return await merge_candidates(ctx, change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -181,11 +182,18 @@ async def update_posting(
 
 
 async def change_status(
-    session: AsyncSession, posting: Posting, target: PostingStatus, *, origin: str | None = None
+    session: AsyncSession,
+    posting: Posting,
+    target: PostingStatus,
+    *,
+    origin: str | None = None,
+    at: datetime | None = None,
 ) -> Posting:
     """Move a locked posting to `target`. Opening it emits `posting.published`, closing it
     `posting.closed`; archiving an OPEN posting closes it to applications too (`posting.closed`,
-    with status ARCHIVED), archiving a DRAFT or CLOSED one is a `posting.updated` of `status`."""
+    with status ARCHIVED), archiving a DRAFT or CLOSED one is a `posting.updated` of `status`.
+    `publishedAt` / `closedAt` become `at` when given (a mirrored job's own open and close times),
+    else now."""
     if target not in TRANSITIONS[posting.status]:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
@@ -196,9 +204,9 @@ async def change_status(
     if target is PostingStatus.OPEN:
         if not posting.title:
             raise DomainError(ErrorCode.REQUIRED, "a posting needs a title to be published", "title")
-        posting.published_at = func.now()
+        posting.published_at = at or func.now()
     elif target is PostingStatus.CLOSED:
-        posting.closed_at = func.now()
+        posting.closed_at = at or func.now()
     posting.status = target
     posting.updated_at = func.now()
     await session.flush()

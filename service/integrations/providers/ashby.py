@@ -8,7 +8,8 @@ bodies differ in `action`, so each is stored, and they apply idempotently.
 
 Covered: `applicationSubmit`, `applicationUpdate`, `candidateStageChange`, `candidateHire`
 (the application with its candidate and job, at its stage and status: `Archived` is a
-rejection with the archive reason, `Hired` a hire; ordered by `application.updatedAt`);
+rejection with the archive reason, `Hired` a hire, `Active` for an application closed here
+reopens it; ordered by `application.updatedAt`);
 `candidateMerge`, `candidateDelete`; `jobCreate`, `jobUpdate` (ordered by `job.updatedAt`).
 Ashby sends only the primary email and phone. Leads (`status: Lead`), job postings, offers,
 interviews, openings, surveys and `ping` are recorded and skipped.
@@ -21,7 +22,7 @@ from typing import Any
 
 from service.integrations import changes
 from service.integrations.changes import Translation, Unsupported
-from service.integrations.providers.common import ident, latest, name_of, obj, text
+from service.integrations.providers.common import clipped, emails, ident, latest, name_of, obj, text, when
 from service.postings.models import EmploymentType
 
 KEPT_HEADERS = ("user-agent",)
@@ -46,6 +47,11 @@ def _contact(value: Any) -> list[str] | None:
     return [v] if isinstance(value, dict) and (v := text(value.get("value"))) else None
 
 
+def _emails(value: Any, notes: list[str], whose: str) -> list[str] | None:
+    given = _contact(value)
+    return emails(given, notes, whose) if given is not None else None
+
+
 def _application(action: str, data: dict[str, Any]) -> Translation:
     status = text(data.get("status"))
     if status == "Lead":
@@ -58,14 +64,16 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
     target = STATUSES.get(status or "")
     if action == "candidateHire":
         target = "HIRED"
+    notes: list[str] = []
+    candidate_id = ident(person.get("id"), "candidate.id")
     change = changes.Application(
         external_id=ident(data.get("id"), "application.id"),
         candidate=changes.Candidate(
-            external_id=ident(person.get("id"), "candidate.id"),
-            name=text(person.get("name")),
-            emails=_contact(person.get("primaryEmailAddress")),
-            phones=_contact(person.get("primaryPhoneNumber")),
-            source=text(source.get("title")) if isinstance(source, dict) else None,
+            external_id=candidate_id,
+            name=clipped(person.get("name"), 300),
+            emails=_emails(person.get("primaryEmailAddress"), notes, f"candidate {candidate_id}"),
+            phones=[p[:40] for p in _contact(person.get("primaryPhoneNumber")) or []] or None,
+            source=clipped(source.get("title"), 200) if isinstance(source, dict) else None,
         ),
         job=changes.Job(external_id=ident(job_data.get("id"), "job.id"), title=text(job_data.get("title"))),
         stage=(
@@ -76,8 +84,9 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
         status=target,
         rejection_reason=text(reason.get("text")) if isinstance(reason, dict) else None,
         applied_at=latest(data.get("createdAt")),
+        reopen=target == "ACTIVE",
     )
-    return Translation([change], latest(data.get("updatedAt")))
+    return Translation([change], latest(data.get("updatedAt")), notes)
 
 
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
@@ -95,9 +104,11 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
         job = obj(data.get("job"), "data.job")
         change = changes.Job(
             external_id=ident(job.get("id"), "job.id"),
-            title=text(job.get("title")),
+            title=clipped(job.get("title"), 300),
             status=JOB_STATUSES.get(text(job.get("status")) or ""),
             employment_type=EMPLOYMENT.get(text(job.get("employmentType")) or ""),
+            opened_at=when(job.get("openedAt")),
+            closed_at=when(job.get("closedAt")),
         )
         return Translation([change], latest(job.get("updatedAt")))
     raise Unsupported(f"Ashby action {action!r} is not mirrored")

@@ -1,11 +1,27 @@
-"""Small readers shared by the provider mappings: tolerant of missing keys, strict about types."""
+"""Small readers shared by the provider mappings: tolerant of missing keys, strict about types,
+and lenient about values. A value Hiregraph can normalise is normalised (a link without a
+scheme, a multi-line address, a time zone spelled `+0000`); one it cannot keep (an address
+that is no email address, a handle that is no URL) is dropped with a note, so the rest of the
+delivery still applies. Notes go to the delivery's `result`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from service import validation
+from service.errors import Collector
 from service.integrations.changes import Unreadable
+
+MAX_LINKS = 20
+MAX_EMAILS = 10
+MAX_PHONES = 10
+MAX_TAGS = 50
+HOST = re.compile(
+    r"^(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?::\d+)?(?:[/?#].*)?$", re.I
+)
 
 
 def obj(value: Any, what: str) -> dict[str, Any]:
@@ -35,19 +51,35 @@ def text(value: Any) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+ZONE_SPELLINGS = re.compile(r"\s*(?:Z|UTC|GMT|z)$")
+
+
 def when(value: Any) -> datetime | None:
-    """An ISO-8601 time, or epoch milliseconds; None when absent or unreadable."""
+    """A time in any common spelling, in UTC; None when absent or unreadable.
+
+    ISO 8601 with `Z`, `UTC`, `+00:00` or `+0000` (or no zone: UTC), a space for the `T`, a
+    date alone (midnight UTC), or epoch seconds or milliseconds as a number or digits."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if isinstance(value, str) and value.strip():
+        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value
         try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    cleaned = ZONE_SPELLINGS.sub("+00:00", value.strip())
+    try:
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        try:
+            parsed = datetime.combine(datetime.strptime(cleaned, "%m/%d/%Y").date(), time())
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def latest(*values: Any) -> datetime | None:
@@ -69,3 +101,103 @@ def link_kind(url: str, fallback: str = "OTHER") -> str:
     if "github.com" in lowered:
         return "GITHUB"
     return fallback
+
+
+def since(value: datetime | None, *, now: datetime | None = None) -> datetime | None:
+    """A provider's time for a record, refused when more than 5 minutes in the future (a clock
+    that far ahead would make every later change look older)."""
+    if value is None:
+        return None
+    limit = (now or datetime.now(UTC)) + timedelta(minutes=5)
+    return value if value <= limit else None
+
+
+def url(value: Any) -> str | None:
+    """An http(s) URL; a bare host or path (`mysite.com`, `www.x.org/me`) gets `https://`.
+    None for anything else (a handle, free text)."""
+    raw = text(value)
+    if raw is None:
+        return None
+    candidate = raw
+    if "://" not in raw:
+        if raw.startswith("//"):
+            candidate = "https:" + raw
+        elif HOST.match(raw) and " " not in raw:
+            candidate = "https://" + raw
+        else:
+            return None
+    parts = urlsplit(candidate)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in parts.netloc:
+        return None
+    problems = Collector()
+    checked = validation.url(problems, candidate, "url")
+    return checked if not problems.errors else None
+
+
+def links(values: list[tuple[str, str]], notes: list[str], whose: str) -> list[tuple[str, str]]:
+    """(kind, raw value) pairs as (kind, URL): values normalised, duplicates and non-URLs dropped
+    (noted), at most `MAX_LINKS`."""
+    kept: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for fallback, raw in values:
+        clean = url(raw)
+        if clean is None:
+            notes.append(f"{whose}: link {raw!r} is not a URL; not kept")
+            continue
+        if clean.lower() in seen:
+            continue
+        seen.add(clean.lower())
+        kept.append((link_kind(clean, fallback), clean))
+    if len(kept) > MAX_LINKS:
+        notes.append(f"{whose}: {len(kept) - MAX_LINKS} link(s) over {MAX_LINKS} not kept")
+    return kept[:MAX_LINKS]
+
+
+def emails(values: list[str], notes: list[str], whose: str) -> list[str]:
+    """Valid addresses, each once; others dropped (noted)."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for raw in values:
+        problems = Collector()
+        checked = validation.email(problems, raw, "email")
+        if checked is None:
+            notes.append(f"{whose}: {raw!r} is not a valid email address; not kept")
+            continue
+        if checked[1] not in seen:
+            seen.add(checked[1])
+            kept.append(checked[0])
+    if len(kept) > MAX_EMAILS:
+        notes.append(f"{whose}: {len(kept) - MAX_EMAILS} address(es) over {MAX_EMAILS} not kept")
+    return kept[:MAX_EMAILS]
+
+
+def strings(
+    values: list[str], notes: list[str], whose: str, what: str, *, max_items: int, max_length: int
+) -> list[str]:
+    """Non-blank strings, each once, clipped to `max_length`, at most `max_items` (drops noted)."""
+    kept: list[str] = []
+    for raw in values:
+        clean = " ".join(raw.split())
+        if not clean or clean in kept:
+            continue
+        if len(clean) > max_length:
+            notes.append(f"{whose}: a {what} longer than {max_length} characters was shortened")
+            clean = clean[:max_length]
+        kept.append(clean)
+    if len(kept) > max_items:
+        notes.append(f"{whose}: {len(kept) - max_items} {what}(s) over {max_items} not kept")
+    return kept[:max_items]
+
+
+def one_line(value: Any, max_length: int = 300) -> str | None:
+    """A multi-line value (a postal address) on one line, parts joined by commas, clipped."""
+    raw = text(value)
+    if raw is None:
+        return None
+    parts = [" ".join(part.split()) for part in re.split(r"[\r\n]+", raw)]
+    return ", ".join(p.rstrip(",") for p in parts if p)[:max_length] or None
+
+
+def clipped(value: Any, max_length: int) -> str | None:
+    raw = text(value)
+    return raw[:max_length] if raw else None

@@ -10,9 +10,10 @@ fails and is retried on the inbox schedule, so a sync that catches up in time ap
 Deliveries are deduplicated on the signed `token` + `triggeredAt` (`id` and `data` are not
 signed; `signatures.dedupe_key`) and ordered by `triggeredAt`.
 
-Covered: `candidateStageChange` (to `toStageId`), `candidateHired`, `candidateArchiveChange`
-when it states `archived` (an archive is a rejection with its reason; an unarchive is not
-applied: closed applications are not reopened), `candidateDeleted`. `applicationCreated`
+Covered: `candidateStageChange` (to `toStageId`: a stage id not named yet gets a placeholder
+stage called after it, renamed by the first sync that names the id), `candidateHired`,
+`candidateArchiveChange` when it states `archived` (an archive is a rejection with its reason;
+an unarchive reopens the application), `candidateDeleted`. `applicationCreated`
 applies when its opportunity is already linked (it then only advances ordering); the rest
 (`contact*`, `interview*`) and Lever's settings-page test (empty `data`) are recorded and skipped.
 """
@@ -57,9 +58,10 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
             raise Unsupported("candidateArchiveChange without `archived`: the archive state needs Lever's API")
         archived = data.get("archived")
         if not archived:
-            raise Unsupported("unarchived in Lever: closed applications are not reopened")
-        reason = text(archived.get("reason")) if isinstance(archived, dict) else None
-        change = changes.Application(external_id=_opportunity(data), status="REJECTED", rejection_reason=reason)
+            change = changes.Application(external_id=_opportunity(data), status="ACTIVE", reopen=True)
+        else:
+            reason = text(archived.get("reason")) if isinstance(archived, dict) else None
+            change = changes.Application(external_id=_opportunity(data), status="REJECTED", rejection_reason=reason)
     elif event == "candidateDeleted":
         person = data.get("contactId") or data.get("candidateId")
         return Translation([changes.CandidateDeleted(ident(person, "data.contactId"))], occurred)

@@ -20,7 +20,9 @@ from typing import Any
 
 from service.integrations import changes
 from service.integrations.changes import Translation, Unsupported
-from service.integrations.providers.common import ident, items, latest, link_kind, obj, text
+from service.integrations.providers.common import emails as clean_emails
+from service.integrations.providers.common import ident, items, latest, obj, text
+from service.integrations.providers.common import links as clean_links
 from service.postings.models import EmploymentType
 
 KEPT_HEADERS = ("webhook-id", "webhook-timestamp", "user-agent")
@@ -43,18 +45,20 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
     if kind in ("applicant.created", "applicant.updated"):
         a = obj(data.get("applicant"), "data.applicant")
         links = items(a.get("links"))
+        notes: list[str] = []
+        whose = f"applicant {a.get('id')}"
         urls = [u for link in links if isinstance(link, dict) and (u := text(link.get("url")))]
         change: changes.Change = changes.Candidate(
             external_id=ident(a.get("id"), "applicant.id"),
             name=text(a.get("name")),
-            emails=_strings(a.get("emails")),
+            emails=clean_emails(_strings(a.get("emails")) or [], notes, whose) if "emails" in a else None,
             phones=_strings(a.get("phones")),
             location=text(a.get("location")),
-            links=[(link_kind(u), u) for u in urls] if "links" in a else None,
+            links=clean_links([("OTHER", u) for u in urls], notes, whose) if "links" in a else None,
             tags=_strings(a.get("tags")),
             source=text(a.get("source")),
         )
-        return Translation([change], latest(a.get("updatedAt")))
+        return Translation([change], latest(a.get("updatedAt")), notes)
     if kind == "applicant.erased":
         a = obj(data.get("applicant"), "data.applicant")
         return Translation([changes.CandidateDeleted(ident(a.get("id"), "applicant.id"))], latest(a.get("updatedAt")))
@@ -68,6 +72,8 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
             locations=_strings(p.get("locations")),
             employment_type=EmploymentType(employment) if employment in EmploymentType.__members__ else None,
         )
+        change.opened_at = latest(p.get("publishedAt"))
+        change.closed_at = latest(p.get("closedAt"))
         return Translation([change], latest(p.get("updatedAt")))
     if kind.startswith("application."):
         a = obj(data.get("application"), "data.application")
@@ -82,6 +88,7 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
             status=status if status in ("ACTIVE", "REJECTED", "HIRED", "WITHDRAWN") else None,
             rejection_reason=text(a.get("rejectionReason")),
             applied_at=latest(a.get("appliedAt")),
+            reopen=status == "ACTIVE",
         )
         return Translation([change], latest(a.get("updatedAt")))
     raise Unsupported(f"event type {kind!r} is not mirrored")

@@ -9,8 +9,10 @@ payload is the candidate's state when sent, ordered by `data.updated_at` (else `
 
 Covered: `candidate_created`, `candidate_moved` (stage by name; `disqualified` is a
 rejection with its reason, `withdrew` a withdrawal, the `Hired` stage or `hired_at` a hire).
-Employee, onboarding and time-off events are recorded and skipped. Workable has no candidate
-update, merge, delete or job events.
+`candidate_deleted` (listed in Workable's current event list) withdraws and unlinks the
+application, and erases the person when the payload names their address. Employee, onboarding
+and time-off events are recorded and skipped. Workable has no candidate update, merge or job
+events.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from service.integrations import changes
 from service.integrations.changes import Translation, Unsupported
-from service.integrations.providers.common import ident, latest, name_of, obj, text
+from service.integrations.providers.common import clipped, emails, ident, latest, name_of, obj, one_line, text
 
 KEPT_HEADERS = ("user-agent",)
 
@@ -32,11 +34,17 @@ def identify(document: Any, headers: Mapping[str, str]) -> str:
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
     event = identify(document, headers)
     body = obj(document, "the body")
+    if event == "candidate_deleted":
+        return _deleted(obj(body.get("data"), "data"), body)
     if event not in ("candidate_created", "candidate_moved"):
-        raise Unsupported(f"Workable event {event!r} is not mirrored")
+        what = "employee and time-off records are not modelled in Hiregraph" if event != "unknown" else "no event_type"
+        raise Unsupported(f"Workable event {event!r} is not mirrored: {what}")
     data = obj(body.get("data"), "data")
     job = obj(data.get("job"), "data.job")
-    email = text(data.get("email"))
+    notes: list[str] = []
+    given = text(data.get("email"))
+    valid = emails([given], notes, f"candidate {data.get('id')}") if given else []
+    email = valid[0] if valid else None
     name = text(data.get("name")) or " ".join(p for p in (text(data.get("firstname")), text(data.get("lastname"))) if p)
     stage = text(data.get("stage"))
     status = None
@@ -50,10 +58,10 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
         external_id=ident(data.get("id"), "data.id"),
         candidate=changes.Candidate(
             external_id=f"email:{email.lower()}" if email else ident(data.get("id"), "data.id"),
-            name=name or None,
+            name=clipped(name, 300),
             emails=[email] if email else None,
-            phones=[p] if (p := text(data.get("phone"))) else None,
-            location=text(data.get("address")),
+            phones=[p[:40]] if (p := text(data.get("phone"))) else None,
+            location=one_line(data.get("address")),
             source="sourced" if data.get("sourced") is True else None,
         ),
         job=changes.Job(external_id=ident(job.get("shortcode"), "data.job.shortcode"), title=text(job.get("title"))),
@@ -62,4 +70,15 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
         rejection_reason=text(data.get("disqualification_reason")),
         applied_at=latest(data.get("created_at")),
     )
-    return Translation([change], latest(data.get("updated_at")) or latest(body.get("fired_at")))
+    return Translation([change], latest(data.get("updated_at")) or latest(body.get("fired_at")), notes)
+
+
+def _deleted(data: dict[str, Any], body: dict[str, Any]) -> Translation:
+    """`candidate_deleted`: the candidate (one person's application to one job) is gone. Its
+    application is withdrawn and unlinked here; when the payload names the person's address,
+    the person is erased too (Workable deletes a candidate's personal data with them)."""
+    found: list[changes.Change] = [changes.ApplicationDeleted(ident(data.get("id") or body.get("id"), "data.id"))]
+    email = text(data.get("email"))
+    if email:
+        found.append(changes.CandidateDeleted(f"email:{email.lower()}"))
+    return Translation(found, latest(data.get("updated_at")) or latest(body.get("fired_at")))
