@@ -41,7 +41,11 @@ def email(problems: Collector, value: str, field: str) -> tuple[str, str] | None
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        problems.add(ErrorCode.INVALID, f"{value!r} is not a valid email address: {exc}", field)
+        # The reason without the address: messages reach inboxes and logs, addresses must not.
+        reason = str(exc)
+        for part in {value.strip(), *value.strip().split("@")} - {""}:
+            reason = reason.replace(part, "…")
+        problems.add(ErrorCode.INVALID, f"not a valid email address: {reason}", field)
         return None
     return result.normalized, result.normalized.lower()
 
