@@ -265,8 +265,8 @@ def _spreads(selection_set: SelectionSetNode) -> set[str]:
         for selection in stack.pop().selections:
             if isinstance(selection, FragmentSpreadNode):
                 names.add(selection.name.value)
-            elif selection.selection_set is not None:  # type: ignore[union-attr]
-                stack.append(selection.selection_set)  # type: ignore[union-attr]
+            elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set is not None:
+                stack.append(selection.selection_set)
     return names
 
 
