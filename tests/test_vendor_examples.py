@@ -287,7 +287,7 @@ def test_coverage_table_is_true() -> None:
     text = DOCS.read_text()
     for label, key in (("tuned", "tuned"), ("held out", "held_out")):
         line = (
-            f"{label}: {s[key]['examples']} examples, {s[key]['applied']} of {s[key]['modelled']} of modelled "
+            f"{label}: {s[key]['examples']} examples, {s[key]['applied']} of {s[key]['modelled']} examples of modelled "
             f"events applied, {s[key]['right']} of {s[key]['fields']} fields right"
         )
         assert line in text, line
