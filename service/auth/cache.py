@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.auth.models import ApiKey, ApiKeyUsage
 from service.auth.scopes import Principal
+from service.db.availability import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,9 @@ class PrincipalCache:
                 async with engine.begin() as conn:
                     await record_use(conn, ids)
             except Exception as exc:  # noqa: BLE001 - last use is best effort; never fail a request for it
-                log.warning("recording the last use of %d API key(s) failed: %s", len(ids), type(exc).__name__)
+                # During an outage the endpoint logs once for all; this would log per request.
+                level = logging.DEBUG if unavailable(exc) else logging.WARNING
+                log.log(level, "recording the last use of %d API key(s) failed: %s", len(ids), type(exc).__name__)
                 for api_key_id in ids:
                     self._used.pop(api_key_id, None)
                 return

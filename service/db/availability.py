@@ -39,6 +39,8 @@ def unavailable(error: BaseException | None) -> bool:
             return True
         if isinstance(error, _UNAVAILABLE) and not isinstance(error, TimeoutError):  # the request timeout's own
             return True
+        if isinstance(error, pg.InterfaceError) and "connection is closed" in str(error):
+            return True  # a pooled connection the server closed, used directly through asyncpg
         orig = getattr(error, "orig", None)
         error = orig if isinstance(orig, BaseException) and id(orig) not in seen else error.__cause__
     return False

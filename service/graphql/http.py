@@ -1,20 +1,16 @@
 """GraphQL over HTTP: the one endpoint in front of both read paths.
 
-Follows the GraphQL-over-HTTP specification (media types, status codes, GET and POST) and
-admits each operation in this order, refusing it before anything runs:
-
-1. the request itself: method, `Accept`, API key, `Content-Type`, body size, JSON, batch size;
-2. the document: persisted or trusted, tokens, validation, aliases;
-3. the operation under its variables: depth, expanded size, list arguments, static cost;
-4. the key's rate-limit bucket, which must hold the requested cost.
-
-Then it runs, as one compiled SQL statement when it can, else through Strawberry and the
-dataloaders, under the request timeout; the unused part of its cost goes back to the bucket.
+Follows the GraphQL-over-HTTP specification (media types, status codes, GET and POST, batches)
+and refuses a request that is not well-formed (method, `Accept`, API key, `Content-Type`, body
+size, JSON, batch size) before reading further. Each operation is then admitted by
+`service.graphql.admission` (parameters, document, operation, variables, plan, rate limit: the
+same checks the WebSocket endpoint makes) and run, as one compiled SQL statement when it can,
+else through Strawberry and the dataloaders, under the request timeout; the unused part of its
+cost goes back to the bucket. A database that cannot be reached is answered 503.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -25,40 +21,27 @@ from typing import Any
 
 import orjson
 from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    GraphQLError,
     GraphQLSchema,
-    NoSchemaIntrospectionCustomRule,
-    OperationDefinitionNode,
     OperationType,
-    parse,
-    specified_rules,
-    validate,
 )
-from graphql.execution.values import VariableValues, get_variable_values
 from opentelemetry.trace import Span
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from service.auth.scopes import Principal
-from service.auth.service import PrincipalCache, principal_for_secret
-from service.db import stats
-from service.db.availability import RETRY_AFTER, Outage, unavailable
+from service.auth.service import PrincipalCache
+from service.db.availability import Outage, unavailable
 from service.documents.service import DocumentStore, document_hash
-from service.graphql import shape
-from service.graphql.context import Context
-from service.graphql.cost import LimitExceeded, Plan, Planner
-from service.graphql.errors import DATABASE_UNAVAILABLE
+from service.graphql.admission import Admission, RequestError, cost_report
+from service.graphql.execution import Admitted, DatabaseUnavailable, Executor, database_unavailable
 from service.graphql.fastpath import CompiledReads
 from service.graphql.ide import graphiql_page
-from service.graphql.lru import LRU
 from service.observability.logs import request_context
 from service.observability.metrics import Metrics
 from service.observability.operations import REFUSAL_OUTCOMES, Seen
 from service.observability.tracing import NO_SPAN, Tracing
-from service.ratelimit.service import Buckets, Budget
+from service.ratelimit.service import Buckets
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,44 +53,6 @@ REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 """A client's own `X-Request-Id` is kept when it is this sane; otherwise one is made up."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-OFFLOAD_CHARS = 4096
-"""Documents longer than this are parsed and validated in a worker thread, off the event loop."""
-
-
-class RequestError(Exception):
-    """A request refused before execution.
-
-    `status` None means the media type decides: 400 for `application/graphql-response+json`,
-    200 for `application/json`, as the specification asks of well-formed requests that cannot
-    run (parse, validation and variable errors, limits). A request that is not well-formed
-    (bad JSON, parameters of the wrong type, no query) is a 400 whatever the media type.
-    """
-
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        status: int | None = None,
-        headers: dict[str, str] | None = None,
-        locations: list[Any] | None = None,
-        **details: Any,
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.headers = headers or {}
-        self.locations = locations
-        self.details = details
-        self.cost: dict[str, Any] | None = None
-
-    def error(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"message": self.message}
-        if self.locations:
-            out["locations"] = self.locations
-        out["extensions"] = {"code": self.code, **self.details}
-        return out
 
 
 @dataclass(slots=True)
@@ -119,15 +64,6 @@ class Params:
     variables: dict[str, Any]
     extensions: dict[str, Any]
     document_id: str | None = None
-
-
-@dataclass(slots=True)
-class Prepared:
-    """A parsed and validated document (cached by its text)."""
-
-    document: DocumentNode
-    operations: dict[str | None, OperationDefinitionNode]
-    fragments: dict[str, FragmentDefinitionNode]
 
 
 @dataclass(slots=True)
@@ -273,12 +209,8 @@ class GraphQLEndpoint:
         self.documents = documents
         self.metrics = metrics
         self.tracing = tracing
-        self.prepared = LRU(1024)
-        self.plans = LRU(4096)
-        self.rules = [*specified_rules]
-        if not settings.introspection:
-            self.rules.append(NoSchemaIntrospectionCustomRule)
-        self.hide_suggestions = settings.production
+        self.admission = Admission(self.core, settings, engine=engine, principals=principals, buckets=buckets)
+        self.executor = Executor(schema, settings, engine, sessions, principals, compiled)
         self.outage = Outage()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -391,13 +323,9 @@ class GraphQLEndpoint:
                 status=401,
                 headers=challenge,
             )
-        principal = self.principals.get(secret)
+        principal = await self.admission.principal(secret)
         if principal is None:
-            async with self.engine.connect() as conn:
-                principal = await principal_for_secret(conn, secret)
-            if principal is None:
-                raise RequestError("UNAUTHENTICATED", "invalid or revoked API key", status=401, headers=challenge)
-            self.principals.put(secret, principal)
+            raise RequestError("UNAUTHENTICATED", "invalid or revoked API key", status=401, headers=challenge)
         return principal
 
     async def _json_body(self, request: Request) -> Any:
@@ -489,14 +417,11 @@ class GraphQLEndpoint:
     async def _one(
         self, request: Request, params: Params, principal: Principal, media: str, request_id: str, seen: Seen
     ) -> Reply:
-        try:
-            shape.check_operation_name(params.operation_name)
-            shape.check_variables(params.variables, self.settings.max_list_items)
-        except LimitExceeded as exc:
-            raise RequestError(exc.code, exc.message, **exc.details) from None
+        admission = self.admission
+        admission.check_request(params.operation_name, params.variables)
         query, persist = await self._document_text(params, principal)
-        prepared = await self._prepare(query)
-        operation = self._operation(prepared, params.operation_name)
+        prepared = await admission.prepare(query)
+        operation = admission.operation(prepared, params.operation_name)
         seen.name = operation.name.value if operation.name else None
         seen.type = operation.operation.value
         if operation.operation is OperationType.MUTATION and request.method == "GET":
@@ -505,26 +430,28 @@ class GraphQLEndpoint:
             )
         if operation.operation is OperationType.SUBSCRIPTION:
             raise RequestError("BAD_REQUEST", "subscriptions are served over WebSocket (graphql-transport-ws)")
-        variables = get_variable_values(
-            self.core, operation.variable_definitions or (), params.variables, hide_suggestions=self.hide_suggestions
-        )
-        if isinstance(variables, list):
-            error = variables[0]
-            raise RequestError("BAD_USER_INPUT", error.message, locations=_locations(error))
+        variables = admission.variables(operation, params.variables)
         key = (query, params.operation_name, orjson.dumps(params.variables, option=orjson.OPT_SORT_KEYS))
-        plan = self._plan(key, prepared, operation, variables)
+        plan = admission.plan(key, prepared, operation, variables)
+        admitted = Admitted(key, query, prepared, operation, params.operation_name, params.variables, variables, plan)
         seen.requested = plan.requested
         if persist is not None:
             await self.documents.remember(persist, query)
-        budget = await self._admit(principal, plan)
-        body = await self._execute(
-            key, query, prepared, operation, variables, params, principal, request, request_id, plan
-        )
+        try:
+            budget = await admission.take(principal, plan)
+        except RequestError:
+            self.metrics.throttled()
+            raise
+        try:
+            body = await self.executor.execute(admitted, principal, request, request_id)
+        except DatabaseUnavailable:
+            self.outage.failed("a resolver's query")
+            raise database_unavailable() from None
         actual = plan.actual(body.data)
         seen.actual, seen.statements, seen.errors = actual, body.statements, body.errors
         if self.buckets is not None and budget is not None:
             self.buckets.give_back(principal.api_key_id, plan.requested - actual)
-        body.cost = _cost(plan.requested, actual, budget, plan.requested - actual)
+        body.cost = cost_report(plan.requested, actual, budget, plan.requested - actual)
         return Reply(body.encode(), statements=body.statements)
 
     async def _document_text(self, params: Params, principal: Principal) -> tuple[str, str | None]:
@@ -566,222 +493,6 @@ class GraphQLEndpoint:
             return params.query, None
         return params.query, sha256
 
-    async def _prepare(self, query: str) -> Prepared:
-        cached = self.prepared.recall(query)
-        if isinstance(cached, RequestError):
-            raise cached
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        try:
-            if len(query) > OFFLOAD_CHARS:
-                # Reading a large document is bounded (see `shape`) but not free: a thread keeps
-                # the event loop answering meanwhile.
-                prepared = await asyncio.to_thread(self._parse_and_validate, query)
-            else:
-                prepared = self._parse_and_validate(query)
-        except RequestError as exc:
-            self.prepared.remember(query, exc)
-            raise
-        return self.prepared.remember(query, prepared)  # type: ignore[no-any-return]
-
-    def _parse_and_validate(self, query: str) -> Prepared:
-        """Parse, measure and validate: each step refuses before the next, dearer one runs."""
-        s = self.settings
-        try:
-            shape.check_text(query, s.max_document_chars)
-            try:
-                document = parse(query, max_tokens=s.max_tokens)
-            except GraphQLError as exc:
-                code = "MAX_TOKENS_EXCEEDED" if "tokens" in exc.message and "Parsing aborted" in exc.message else None
-                raise RequestError(code or "GRAPHQL_PARSE_FAILED", exc.message, locations=_locations(exc)) from None
-            shape.measure(document, shape.limits(s))
-        except LimitExceeded as exc:
-            raise RequestError(exc.code, exc.message, **exc.details) from None
-        errors = validate(self.core, document, self.rules, max_errors=20, hide_suggestions=self.hide_suggestions)
-        if errors:
-            raise RequestError("GRAPHQL_VALIDATION_FAILED", errors[0].message, locations=_locations(errors[0]))
-        operations: dict[str | None, OperationDefinitionNode] = {}
-        fragments: dict[str, FragmentDefinitionNode] = {}
-        for definition in document.definitions:
-            if isinstance(definition, OperationDefinitionNode):
-                operations[definition.name.value if definition.name else None] = definition
-            elif isinstance(definition, FragmentDefinitionNode):
-                fragments[definition.name.value] = definition
-        return Prepared(document, operations, fragments)
-
-    def _operation(self, prepared: Prepared, name: str | None) -> OperationDefinitionNode:
-        if name is None:
-            if len(prepared.operations) != 1:
-                raise RequestError("BAD_REQUEST", "the document holds several operations: name one in `operationName`")
-            return next(iter(prepared.operations.values()))
-        operation = prepared.operations.get(name)
-        if operation is None:
-            raise RequestError("BAD_REQUEST", f"the document has no operation named {name!r}")
-        return operation
-
-    def _plan(
-        self, key: Any, prepared: Prepared, operation: OperationDefinitionNode, variables: VariableValues
-    ) -> Plan:
-        cached = self.plans.recall(key)
-        if isinstance(cached, RequestError):
-            raise cached
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        s = self.settings
-        try:
-            plan = Planner(
-                self.core,
-                prepared.fragments,
-                variables,
-                max_depth=s.max_depth,
-                max_list_items=s.max_list_items,
-                max_page_size=s.max_page_size,
-            ).plan(operation)
-            if plan.requested > s.max_query_cost:
-                raise LimitExceeded(
-                    "MAX_COST_EXCEEDED",
-                    f"the query costs {plan.requested} points; at most {s.max_query_cost} are allowed in one operation",
-                    requestedQueryCost=plan.requested,
-                    maxQueryCost=s.max_query_cost,
-                )
-        except LimitExceeded as exc:
-            refusal = RequestError(exc.code, exc.message, **exc.details)
-            self.plans.remember(key, refusal)
-            raise refusal from None
-        return self.plans.remember(key, plan)  # type: ignore[no-any-return]
-
-    async def _admit(self, principal: Principal, plan: Plan) -> Budget | None:
-        if self.buckets is None:
-            return None
-        budget = await self.buckets.take(principal.api_key_id, plan.requested)
-        if not budget.granted:
-            self.metrics.throttled()
-            refusal = RequestError(
-                "THROTTLED",
-                f"rate limit: this query costs {plan.requested} points and {int(budget.available)} are available; "
-                f"the bucket refills {budget.restore_rate} points a second",
-                status=429,
-                headers={"retry-after": str(budget.retry_after)},
-            )
-            refusal.cost = _cost(plan.requested, 0, budget, 0)
-            raise refusal
-        return budget
-
-    async def _execute(
-        self,
-        key: Any,
-        query: str,
-        prepared: Prepared,
-        operation: OperationDefinitionNode,
-        variables: VariableValues,
-        params: Params,
-        principal: Principal,
-        request: Request,
-        request_id: str,
-        plan: Plan,
-    ) -> Body:
-        timeout = self.settings.request_timeout
-        try:
-            async with asyncio.timeout(timeout):
-                with stats.counting() as counter:
-                    body = await self._run(
-                        key, query, prepared, operation, variables, params, principal, request, request_id, plan
-                    )
-        except TimeoutError:
-            raise RequestError(
-                "TIMEOUT", f"the request took longer than {timeout:g} s and was stopped", status=503
-            ) from None
-        body.statements = counter.count
-        return body
-
-    async def _run(
-        self,
-        key: Any,
-        query: str,
-        prepared: Prepared,
-        operation: OperationDefinitionNode,
-        variables: VariableValues,
-        params: Params,
-        principal: Principal,
-        request: Request,
-        request_id: str,
-        plan: Plan,
-    ) -> Body:
-        if self.compiled is not None and operation.operation is OperationType.QUERY:
-            text = await self.compiled.execute(
-                key, prepared.document, operation, variables, principal, statement_timeout=self.settings.request_timeout
-            )
-            if text is not None:
-                return Body(data=orjson.loads(text)["data"], raw=text.encode())
-        context = Context(
-            engine=self.engine,
-            sessions=self.sessions,
-            settings=self.settings,
-            principal=principal,
-            request=request,
-            principal_cache=self.principals,
-            request_id=request_id,
-            operation_name=params.operation_name or (operation.name.value if operation.name else None),
-            plan=plan,
-        )
-        result = await self.schema.execute(
-            query,
-            variable_values=params.variables,
-            context_value=context,
-            operation_name=params.operation_name,
-        )
-        errors = [e.formatted for e in result.errors] if result.errors else None
-        if errors and any(e.get("extensions", {}).get("code") == DATABASE_UNAVAILABLE for e in errors):
-            self.outage.failed("a resolver's query")
-            raise database_unavailable()
-        return Body(data=result.data, errors=errors)
-
-
-@dataclass(slots=True)
-class Body:
-    """One operation's result, on its way to JSON."""
-
-    data: Any
-    errors: list[Any] | None = None
-    raw: bytes | None = None
-    """The compiled path's `{"data": …}` exactly as PostgreSQL wrote it."""
-    cost: dict[str, Any] | None = None
-    statements: int = 0
-
-    def encode(self) -> bytes:
-        extensions = orjson.dumps({"cost": self.cost}) if self.cost is not None else None
-        if self.raw is not None:
-            if extensions is None:
-                return self.raw
-            return self.raw[: self.raw.rindex(b"}")] + b',"extensions":' + extensions + b"}"
-        out: dict[str, Any] = {}
-        if self.errors:
-            out["errors"] = self.errors
-        out["data"] = self.data
-        if self.cost is not None:
-            out["extensions"] = {"cost": self.cost}
-        return orjson.dumps(out)
-
-
-def _cost(requested: int, actual: int, budget: Budget | None, refund: int) -> dict[str, Any]:
-    cost: dict[str, Any] = {"requestedQueryCost": requested, "actualQueryCost": actual}
-    if budget is not None:
-        cost["throttleStatus"] = {
-            "maximumAvailable": budget.capacity,
-            "currentlyAvailable": min(budget.capacity, int(budget.available) + refund),
-            "restoreRate": budget.restore_rate,
-        }
-    return cost
-
-
-def database_unavailable() -> RequestError:
-    return RequestError(
-        DATABASE_UNAVAILABLE,
-        f"the database cannot be reached; retry in {RETRY_AFTER} s",
-        status=503,
-        headers={"retry-after": str(RETRY_AFTER)},
-    )
-
 
 def _untrusted() -> RequestError:
     return RequestError(
@@ -789,9 +500,3 @@ def _untrusted() -> RequestError:
         "this API key runs registered trusted documents only: send a registered document's `documentId`",
         status=403,
     )
-
-
-def _locations(error: GraphQLError) -> list[Any] | None:
-    if not error.locations:
-        return None
-    return [{"line": loc.line, "column": loc.column} for loc in error.locations]

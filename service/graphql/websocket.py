@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from graphql import GraphQLError, GraphQLFormattedError, OperationDefinitionNode, OperationType, parse, validate
-from graphql.execution.values import get_variable_values
-from graphql.language import FragmentDefinitionNode
+import orjson
+from graphql import GraphQLFormattedError, OperationType
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -42,9 +41,8 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from service.auth.scopes import Principal
 from service.auth.service import KEYS_CHANNEL, PrincipalCache, principal_for_secret
-from service.graphql import shape
+from service.graphql.admission import Admission, RequestError
 from service.graphql.context import Context
-from service.graphql.cost import LimitExceeded, Planner
 from service.settings import Settings
 from service.webhooks.live import EventHub
 
@@ -110,7 +108,7 @@ class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
         if self.connection_acknowledged and message.get("id") not in self.operations:
             view: SubscriptionApp = self.view  # type: ignore[assignment]
             payload = message.get("payload") or {}
-            problem = view.refusal(payload.get("query"), payload.get("variables"), payload.get("operationName"))
+            problem = await view.refusal(payload.get("query"), payload.get("variables"), payload.get("operationName"))
             if problem is not None:
                 await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[problem]))
                 return
@@ -136,6 +134,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
         self.principals = principals
         self.hub = hub
         self.core = schema._schema
+        self.admission = Admission(self.core, settings, engine=engine, principals=principals)
         self._sockets: dict[int, set[_Handler]] = {}
         """Open, acknowledged connections by the id of their key."""
         self._checks: set[asyncio.Task[None]] = set()
@@ -159,14 +158,8 @@ class SubscriptionApp(GraphQL[Any, Any]):
         secret = secret_from(context.connection_params)
         if secret is None:
             raise ConnectionRejectionError
-        principal = self.principals.get(secret)
-        if principal is None:
-            async with self.engine.connect() as conn:
-                principal = await principal_for_secret(conn, secret)
-            if principal is None:
-                raise ConnectionRejectionError
-            self.principals.put(secret, principal)
-        if principal.trusted_documents_only:
+        principal = await self.admission.principal(secret)
+        if principal is None or principal.trusted_documents_only:
             raise ConnectionRejectionError
         context.principal = principal
         context.secret = secret
@@ -243,56 +236,26 @@ class SubscriptionApp(GraphQL[Any, Any]):
             return
         self._time(handler, principal)
 
-    def refusal(self, query: Any, variables: Any, operation_name: Any) -> GraphQLFormattedError | None:
-        """Why this operation may not run over WebSocket (a formatted error), or None."""
-        if not isinstance(query, str):
+    async def refusal(self, query: Any, variables: Any, operation_name: Any) -> GraphQLFormattedError | None:
+        """Why this operation may not run over WebSocket (a formatted error), or None: the
+        admission HTTP makes (`service.graphql.admission`), then subscriptions only."""
+        if not isinstance(query, str) or not isinstance(variables, dict | None):
             return None  # Strawberry answers that itself
-        s = self.settings
+        name = operation_name if isinstance(operation_name, str) else None
+        admission = self.admission
         try:
-            shape.check_operation_name(operation_name if isinstance(operation_name, str) else None)
-            if isinstance(variables, dict):
-                shape.check_variables(variables, s.max_list_items)
-            shape.check_text(query, s.max_document_chars)
-            try:
-                document = parse(query, max_tokens=s.max_tokens)
-            except GraphQLError as exc:
-                return _refused("GRAPHQL_PARSE_FAILED", exc.message)
-            shape.measure(document, shape.limits(s))  # aliases, fields, depth, directives: before validation
-        except LimitExceeded as exc:
-            return _refused(exc.code, exc.message)
-        if validate(self.core, document, max_errors=1):
-            return None  # Strawberry reports validation errors
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-        if len(chosen) != 1:
-            return None  # Strawberry answers a missing or ambiguous operation
-        operation = chosen[0]
-        if operation.operation is not OperationType.SUBSCRIPTION:
-            return _refused(
-                "BAD_REQUEST", "only subscriptions are served over WebSocket: send queries and mutations over HTTP"
-            )
-        coerced = get_variable_values(
-            self.core, operation.variable_definitions or (), variables if isinstance(variables, dict) else {}
-        )
-        if isinstance(coerced, list):
-            return None  # Strawberry reports bad variables
-        try:
-            plan = Planner(
-                self.core,
-                fragments,
-                coerced,
-                max_depth=s.max_depth,
-                max_list_items=s.max_list_items,
-                max_page_size=s.max_page_size,
-            ).plan(operation)
-        except LimitExceeded as exc:
-            return _refused(exc.code, exc.message)
-        if plan.requested > s.max_query_cost:
-            return _refused(
-                "MAX_COST_EXCEEDED",
-                f"each event costs {plan.requested} points; at most {s.max_query_cost} are allowed in one operation",
-            )
+            admission.check_request(name, variables or {})
+            prepared = await admission.prepare(query)
+            operation = admission.operation(prepared, name)
+            if operation.operation is not OperationType.SUBSCRIPTION:
+                return _refused(
+                    "BAD_REQUEST", "only subscriptions are served over WebSocket: send queries and mutations over HTTP"
+                )
+            coerced = admission.variables(operation, variables or {})
+            key = (query, name, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
+            admission.plan(key, prepared, operation, coerced)
+        except RequestError as exc:
+            return exc.error()  # type: ignore[return-value]
         return None
 
 

@@ -1,0 +1,150 @@
+"""Running an admitted operation: as one compiled SQL statement when the compiler handles it,
+else through Strawberry and the dataloaders, under the request timeout, counting its SQL."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import OperationDefinitionNode, OperationType
+from graphql.execution.values import VariableValues
+
+from service.auth.scopes import Principal
+from service.db import stats
+from service.db.availability import RETRY_AFTER
+from service.graphql.admission import Prepared, RequestError
+from service.graphql.context import Context
+from service.graphql.cost import Plan
+from service.graphql.errors import DATABASE_UNAVAILABLE
+from service.graphql.fastpath import CompiledReads
+from service.settings import Settings
+
+
+@dataclass(slots=True)
+class Admitted:
+    """An operation that passed admission, with what running it needs."""
+
+    key: Any
+    """Names the document, operation and variables (the compiled statement's cache key)."""
+    query: str
+    prepared: Prepared
+    operation: OperationDefinitionNode
+    operation_name: str | None
+    """As the client sent it (`operationName`)."""
+    raw_variables: dict[str, Any]
+    variables: VariableValues
+    plan: Plan
+
+    @property
+    def name(self) -> str | None:
+        """The client's `operationName`, else the operation's own name (audit, metrics)."""
+        return self.operation_name or (self.operation.name.value if self.operation.name else None)
+
+
+@dataclass(slots=True)
+class Body:
+    """One operation's result, on its way to JSON."""
+
+    data: Any
+    errors: list[Any] | None = None
+    raw: bytes | None = None
+    """The compiled path's `{"data": …}` exactly as PostgreSQL wrote it."""
+    cost: dict[str, Any] | None = None
+    statements: int = 0
+
+    def encode(self) -> bytes:
+        extensions = orjson.dumps({"cost": self.cost}) if self.cost is not None else None
+        if self.raw is not None:
+            if extensions is None:
+                return self.raw
+            return self.raw[: self.raw.rindex(b"}")] + b',"extensions":' + extensions + b"}"
+        out: dict[str, Any] = {}
+        if self.errors:
+            out["errors"] = self.errors
+        out["data"] = self.data
+        if self.cost is not None:
+            out["extensions"] = {"cost": self.cost}
+        return orjson.dumps(out)
+
+
+class Executor:
+    def __init__(
+        self,
+        schema: Any,
+        settings: Settings,
+        engine: Any,
+        sessions: Any,
+        principals: Any,
+        compiled: CompiledReads | None,
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.engine = engine
+        self.sessions = sessions
+        self.principals = principals
+        self.compiled = compiled
+
+    async def execute(self, admitted: Admitted, principal: Principal, request: Any, request_id: str) -> Body:
+        """Run under the request timeout (`TIMEOUT`, 503: the SQL is cancelled, a mutation rolled
+        back); `DatabaseUnavailable` when a resolver met an outage."""
+        timeout = self.settings.request_timeout
+        try:
+            async with asyncio.timeout(timeout):
+                with stats.counting() as counter:
+                    body = await self._run(admitted, principal, request, request_id)
+        except TimeoutError:
+            raise RequestError(
+                "TIMEOUT", f"the request took longer than {timeout:g} s and was stopped", status=503
+            ) from None
+        body.statements = counter.count
+        return body
+
+    async def _run(self, admitted: Admitted, principal: Principal, request: Any, request_id: str) -> Body:
+        operation = admitted.operation
+        if self.compiled is not None and operation.operation is OperationType.QUERY:
+            text = await self.compiled.execute(
+                admitted.key,
+                admitted.prepared.document,
+                operation,
+                admitted.variables,
+                principal,
+                statement_timeout=self.settings.request_timeout,
+            )
+            if text is not None:
+                return Body(data=orjson.loads(text)["data"], raw=text.encode())
+        context = Context(
+            engine=self.engine,
+            sessions=self.sessions,
+            settings=self.settings,
+            principal=principal,
+            request=request,
+            principal_cache=self.principals,
+            request_id=request_id,
+            operation_name=admitted.name,
+            plan=admitted.plan,
+        )
+        result = await self.schema.execute(
+            admitted.query,
+            variable_values=admitted.raw_variables,
+            context_value=context,
+            operation_name=admitted.operation_name,
+        )
+        errors = [e.formatted for e in result.errors] if result.errors else None
+        if errors and any(e.get("extensions", {}).get("code") == DATABASE_UNAVAILABLE for e in errors):
+            raise DatabaseUnavailable
+        return Body(data=result.data, errors=errors)
+
+
+class DatabaseUnavailable(Exception):
+    """A resolver could not reach the database (its error was masked as `DATABASE_UNAVAILABLE`)."""
+
+
+def database_unavailable() -> RequestError:
+    return RequestError(
+        DATABASE_UNAVAILABLE,
+        f"the database cannot be reached; retry in {RETRY_AFTER} s",
+        status=503,
+        headers={"retry-after": str(RETRY_AFTER)},
+    )
