@@ -52,6 +52,12 @@ Behaviour = Callable[[Received, int], Reply | Awaitable[Reply]]
 """Given the request and how many requests this path had before it, how to answer."""
 
 
+def echo(received: Received, n: int) -> Reply:
+    """Answer 200 with the request's own body, as some receivers do: what the sender keeps of
+    the answer then holds the payload it sent."""
+    return Reply(200, headers={"content-type": "application/json"}, body=received.body.decode())
+
+
 class Receiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
