@@ -19,6 +19,7 @@ change to them is skipped ("the applicant was erased here").
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -136,7 +137,7 @@ def _scrubbed(value: str | None, scrub: Sequence[str]) -> str | None:
     if value is None:
         return None
     for word in sorted((w for w in scrub if w and len(w) >= 3), key=len, reverse=True):
-        value = value.replace(word, "(erased)")
+        value = re.sub(re.escape(word), "(erased)", value, flags=re.IGNORECASE)
     return value
 
 

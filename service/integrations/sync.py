@@ -244,10 +244,10 @@ async def _own_addresses(ctx: Context, applicant_id: int, external_id: str, addr
     """The addresses no other applicant here holds; the others are dropped with a note (the same
     person twice in the ATS, or an address reused: a merge there settles it)."""
     kept = []
-    for address in addresses:
+    for position, address in enumerate(addresses, 1):
         holder = await applicants.find_by_email(ctx.session, ctx.company_id, address)
         if holder is not None and holder.id != applicant_id:
-            ctx.note(f"candidate {external_id}: {address} belongs to another applicant here; not kept")
+            ctx.note(f"candidate {external_id}: address {position} belongs to another applicant here; not kept")
         else:
             kept.append(address)
     return kept

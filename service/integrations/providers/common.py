@@ -139,10 +139,11 @@ def links(values: list[tuple[str, str]], notes: list[str], whose: str) -> list[t
     (noted), at most `MAX_LINKS`."""
     kept: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for fallback, raw in values:
+    for position, (fallback, raw) in enumerate(values, 1):
         clean = url(raw)
         if clean is None:
-            notes.append(f"{whose}: link {raw!r} is not a URL; not kept")
+            # By position, never the value: notes reach inboxes and logs, personal data must not.
+            notes.append(f"{whose}: link {position} is not a URL; not kept")
             continue
         if clean.lower() in seen:
             continue
@@ -157,11 +158,11 @@ def emails(values: list[str], notes: list[str], whose: str) -> list[str]:
     """Valid addresses, each once; others dropped (noted)."""
     kept: list[str] = []
     seen: set[str] = set()
-    for raw in values:
+    for position, raw in enumerate(values, 1):
         problems = Collector()
         checked = validation.email(problems, raw, "email")
         if checked is None:
-            notes.append(f"{whose}: {raw!r} is not a valid email address; not kept")
+            notes.append(f"{whose}: address {position} is not a valid email address; not kept")
             continue
         if checked[1] not in seen:
             seen.add(checked[1])
