@@ -189,7 +189,7 @@ def test_the_scan_finds_codes_of_every_kind() -> None:
     """Guards the scan itself: one code of each way the service raises them."""
     found = source_codes()
     expected = {
-        "GRAPHQL_PARSE_FAILED": "service/graphql/http.py",  # RequestError("…")
+        "GRAPHQL_PARSE_FAILED": "service/graphql/admission.py",  # RequestError("…")
         "MAX_DEPTH_EXCEEDED": "service/graphql/cost.py",  # LimitExceeded("…")
         "INVALID_ARGUMENT": "service/graphql/cost.py",  # extensions.pop("code", "…")
         "PAGE_SIZE_EXCEEDED": "service/graphql/pagination.py",  # argument_error("…")
