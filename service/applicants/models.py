@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk
+from service.db.fields import INTERNAL, declare
 
 _SEARCH_DOCUMENT = (
     "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || "
@@ -29,17 +30,55 @@ class Applicant(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    name: Mapped[str] = mapped_column(String(300))
-    emails: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    name: Mapped[str] = mapped_column(
+        String(300),
+        info=declare(
+            "The applicant's full name.", write="always", required=True, personal=True, erased="", max_length=300
+        ),
+    )
+    emails: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare(
+            "Email addresses, primary first; each is unique within the company.",
+            write="always",
+            personal=True,
+            erased=[],
+        ),
+    )
     """The addresses as given, in order; uniqueness is kept by `applicant_emails`."""
-    phones: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    location: Mapped[str | None] = mapped_column(String(300))
-    links: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
-    source: Mapped[str | None] = mapped_column(String(200))
-    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    erased_at: Mapped[datetime | None]
+    phones: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare("Phone numbers, as given.", write="always", personal=True, erased=[]),
+    )
+    location: Mapped[str | None] = mapped_column(
+        String(300),
+        info=declare("Where the applicant lives, as given.", write="always", personal=True, max_length=300),
+    )
+    links: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB,
+        server_default=text("'[]'"),
+        info=declare("Profiles and portfolio links.", write="always", personal=True, erased=[]),
+    )
+    source: Mapped[str | None] = mapped_column(
+        String(200),
+        info=declare("How the applicant found the company.", write="always", personal=True, max_length=200),
+    )
+    tags: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare("Free-form labels recruiters attach.", write="always", personal=True, erased=[]),
+    )
+    erased_at: Mapped[datetime | None] = mapped_column(
+        info=declare(
+            "When the applicant's personal data was erased (`applicantErase`); null if it never was.", event=False
+        )
+    )
     """When the applicant's personal data was erased; the anonymous pipeline history stays."""
-    search_vector: Mapped[Any] = mapped_column(TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True)
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True, info=INTERNAL
+    )
 
 
 class ApplicantEmail(Base):

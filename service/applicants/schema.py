@@ -10,11 +10,13 @@ import strawberry
 from sqlalchemy import exists, select
 from strawberry import UNSET, Info
 
-from service.applicants import service
+from service.applicants import models, service
 from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.auth.scopes import ERASURE_AREA
+from service.db.fields import writable
 from service.errors import not_found
+from service.graphql.declared import input_type
 from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
@@ -88,28 +90,22 @@ class ApplicantLinkInput:
     url: str = strawberry.field(description="An http(s) address.")
 
 
-@strawberry.input(description="A new applicant.")
+LINK_INPUTS = {"links": list[ApplicantLinkInput]}
+
+
+@input_type(models.Applicant, on="create", description="A new applicant.", types=LINK_INPUTS)
 class ApplicantCreateInput:
     company_id: strawberry.ID = strawberry.field(description="The company applied to.")
-    name: str = strawberry.field(description="The applicant's full name.")
-    emails: list[str] | None = strawberry.field(default=None, description="Email addresses, primary first.")
-    phones: list[str] | None = strawberry.field(default=None, description="Phone numbers.")
-    location: str | None = strawberry.field(default=None, description="Where the applicant lives.")
-    links: list[ApplicantLinkInput] | None = strawberry.field(default=None, description="Profiles and portfolios.")
-    source: str | None = strawberry.field(default=None, description="How the applicant found the company.")
-    tags: list[str] | None = strawberry.field(default=None, description="Labels.")
 
 
-@strawberry.input(description="Changes to an applicant; omitted fields stay as they are, lists are replaced.")
+@input_type(
+    models.Applicant,
+    on="update",
+    description="Changes to an applicant; omitted fields stay as they are, lists are replaced.",
+    types=LINK_INPUTS,
+)
 class ApplicantUpdateInput:
     id: strawberry.ID = strawberry.field(description="The applicant.")
-    name: str | None = strawberry.field(default=UNSET, description="The full name.")
-    emails: list[str] | None = strawberry.field(default=UNSET, description="Email addresses, primary first.")
-    phones: list[str] | None = strawberry.field(default=UNSET, description="Phone numbers.")
-    location: str | None = strawberry.field(default=UNSET, description="Where the applicant lives.")
-    links: list[ApplicantLinkInput] | None = strawberry.field(default=UNSET, description="Profiles and portfolios.")
-    source: str | None = strawberry.field(default=UNSET, description="How the applicant found the company.")
-    tags: list[str] | None = strawberry.field(default=UNSET, description="Labels.")
 
 
 @strawberry.input(description="The applicant whose personal data to erase.")
@@ -123,10 +119,11 @@ class ApplicantPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-EDITABLE = ("name", "emails", "phones", "location", "links", "source", "tags")
+EDITABLE = writable(models.Applicant)
 
 
-def _fields(data: Any) -> dict[str, Any]:
+def stated_fields(data: Any) -> dict[str, Any]:
+    """The fields an input states (not UNSET), as the service takes them."""
     out: dict[str, Any] = {}
     for name in EDITABLE:
         value = getattr(data, name, UNSET)
@@ -153,7 +150,7 @@ class Mutation:
             company_id = decode_id(input.company_id, "Company", "companyId")
             if company_id not in scope:
                 raise not_found("companyId", "company")
-            return await service.create_applicant(session, company_id, _fields(input))
+            return await service.create_applicant(session, company_id, stated_fields(input))
 
         return _payload(await run(info, "applicants", work))
 
@@ -165,7 +162,7 @@ class Mutation:
             applicant = await service.get_applicant(
                 session, scope, decode_id(input.id, "Applicant", "id"), "id", lock=True
             )
-            return await service.update_applicant(session, applicant, _fields(input))
+            return await service.update_applicant(session, applicant, stated_fields(input))
 
         return _payload(await run(info, "applicants", work))
 

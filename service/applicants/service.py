@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import validation
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application, Note, StageTransition
+from service.db import fields
 from service.documents.service import forget_documents
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.integrations import erasure
@@ -20,6 +21,9 @@ from service.webhooks.events import emit, redact_applicant_events
 
 LINK_KINDS = ("LINKEDIN", "GITHUB", "PORTFOLIO", "WEBSITE", "OTHER")
 MAX_EMAILS = 10
+TEXT_LIMITS = fields.text_limits(Applicant)
+"""Text fields checked from their declaration (on `models.Applicant`); lists are checked below."""
+REQUIRED = fields.required(Applicant)
 
 
 def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
@@ -27,8 +31,8 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[st
     clean: dict[str, Any] = {}
     normalized: dict[str, int] = {}
     for key, value in changes.items():
-        if key == "name":
-            clean[key] = validation.text(problems, value, "name", max_length=300, required=True)
+        if key in TEXT_LIMITS:
+            clean[key] = validation.text(problems, value, key, max_length=TEXT_LIMITS[key], required=key in REQUIRED)
         elif key == "emails":
             given: list[str] = []
             for i, address in enumerate(value or []):
@@ -41,8 +45,6 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[st
             clean[key] = given
         elif key == "phones":
             clean[key] = validation.string_list(problems, value, "phones", max_items=10, max_length=40)
-        elif key in ("location", "source"):
-            clean[key] = validation.text(problems, value, key, max_length=300 if key == "location" else 200)
         elif key == "tags":
             clean[key] = validation.string_list(problems, value, "tags", max_items=50, max_length=100)
         elif key == "links":
@@ -227,13 +229,8 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     ):
         await session.execute(stmt, execution_options={"synchronize_session": False})
     applicant_name = applicant.name
-    applicant.name = ""
-    applicant.emails = []
-    applicant.phones = []
-    applicant.location = None
-    applicant.links = []
-    applicant.source = None
-    applicant.tags = []
+    for name, erased in fields.personal(Applicant).items():
+        setattr(applicant, name, erased)
     if applicant.erased_at is None:
         applicant.erased_at = func.now()
     applicant.updated_at = func.now()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from typing import Any
 
 import strawberry
 
 from service.applicants import models
+from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
 
@@ -28,23 +28,10 @@ class ApplicantLink:
     url: str = strawberry.field(description="The address.")
 
 
-@strawberry.type(description="A person who applies to a company's postings.")
+@entity_type(
+    models.Applicant, description="A person who applies to a company's postings.", types={"links": list[ApplicantLink]}
+)
 class Applicant(Node):
-    name: str = strawberry.field(description="The applicant's full name.")
-    emails: list[str] = strawberry.field(
-        description="Email addresses, primary first; each is unique within the company."
-    )
-    phones: list[str] = strawberry.field(description="Phone numbers, as given.")
-    location: str | None = strawberry.field(description="Where the applicant lives, as given.")
-    links: list[ApplicantLink] = strawberry.field(description="Profiles and portfolio links.")
-    source: str | None = strawberry.field(description="How the applicant found the company.")
-    tags: list[str] = strawberry.field(description="Free-form labels recruiters attach.")
-    created_at: datetime = strawberry.field(description="When the applicant was created.")
-    updated_at: datetime = strawberry.field(description="When the applicant last changed.")
-    erased_at: datetime | None = strawberry.field(
-        description="When the applicant's personal data was erased (`applicantErase`); null if it never was."
-    )
-
     company = to_one(
         "Company", "service.companies.types", "company_id", description="The company the applicant applied to."
     )

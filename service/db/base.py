@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, Identity, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from service.db.fields import INTERNAL, declare
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -26,12 +28,17 @@ class Base(DeclarativeBase):
 class IdMixin:
     """A bigint identity primary key: the number inside every global ID."""
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True, info=INTERNAL)
+    """Exposed as the global ID (`Node.id`), never as a number."""
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), info=declare("When the {entity} was created.")
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), onupdate=func.now(), info=declare("When the {entity} last changed.")
+    )
 
 
 def company_fk(*, index: bool = True) -> Mapped[int]:
@@ -39,7 +46,7 @@ def company_fk(*, index: bool = True) -> Mapped[int]:
 
     Pass `index=False` where a composite index already leads with `company_id`.
     """
-    return mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=index)
+    return mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=index, info=INTERNAL)
 
 
 def str_enum(cls: type[enum.Enum], name: str) -> Any:

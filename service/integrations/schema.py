@@ -18,12 +18,14 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import Info
 
-from service.applicants.schema import ApplicantLinkInput
+from service.applicants import models
+from service.applicants.schema import LINK_INPUTS, stated_fields
 from service.applicants.types import APPLICANT, Applicant
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, Application
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.errors import DomainError, ErrorCode, not_found
+from service.graphql.declared import input_type
 from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, decode_ids
@@ -166,7 +168,14 @@ async def _get(session: Any, info: Info, value: str) -> Any:
 # --- partner upserts ----------------------------------------------------------------------------
 
 
-@strawberry.input(description="An applicant as a partner system holds it, keyed by (provider, externalId).")
+@input_type(
+    models.Applicant,
+    on="upsert",
+    description=(
+        "An applicant as a partner system holds it, keyed by (provider, externalId); `name` is required to create."
+    ),
+    types=LINK_INPUTS,
+)
 class ApplicantUpsertInput:
     company_id: strawberry.ID = strawberry.field(description="The company.")
     provider: str = strawberry.field(
@@ -177,13 +186,6 @@ class ApplicantUpsertInput:
         default=None,
         description="When the partner's record last changed: an upsert older than the last applied is skipped.",
     )
-    name: str | None = strawberry.field(default=None, description="The full name; required to create.")
-    emails: list[str] | None = strawberry.field(default=None, description="Email addresses, primary first.")
-    phones: list[str] | None = strawberry.field(default=None, description="Phone numbers.")
-    location: str | None = strawberry.field(default=None, description="Where the applicant lives.")
-    links: list[ApplicantLinkInput] | None = strawberry.field(default=None, description="Profiles and portfolios.")
-    source: str | None = strawberry.field(default=None, description="How the applicant found the company.")
-    tags: list[str] | None = strawberry.field(default=None, description="Labels.")
 
 
 @strawberry.enum(description="A posting's status as a partner system states it.")
@@ -416,18 +418,8 @@ class Mutation:
         self, info: Info, input: Annotated[ApplicantUpsertInput, INPUT]
     ) -> ApplicantUpsertPayload:
         def apply(ctx: sync.Context) -> Any:
-            links = [(str(link.kind.value), link.url) for link in input.links] if input.links is not None else None
-            data = changes.Candidate(
-                external_id=input.external_id.strip(),
-                name=input.name,
-                emails=input.emails,
-                phones=input.phones,
-                location=input.location,
-                links=links,
-                tags=input.tags,
-                source=input.source,
-            )
-            return sync.upsert_applicant(ctx, data)
+            stated = {name: value for name, value in stated_fields(input).items() if value is not None}
+            return sync.upsert_applicant(ctx, changes.Candidate(external_id=input.external_id.strip(), **stated))
 
         record, result, errors = await _upsert(info, "applicants", input, apply)
         return ApplicantUpsertPayload(

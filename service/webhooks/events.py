@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applicants.models import Applicant
 from service.applications.models import Application, Note
+from service.db import fields
 from service.graphql.ids import to_global_id
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
@@ -268,19 +269,9 @@ def posting_ref(posting: Posting) -> dict[str, Any]:
 
 
 def applicant_ref(applicant: Applicant) -> dict[str, Any]:
-    return {
-        "id": to_global_id("Applicant", applicant.id),
-        "companyId": to_global_id("Company", applicant.company_id),
-        "name": applicant.name,
-        "emails": list(applicant.emails or []),
-        "phones": list(applicant.phones or []),
-        "location": applicant.location,
-        "links": list(applicant.links or []),
-        "source": applicant.source,
-        "tags": list(applicant.tags or []),
-        "createdAt": _iso(applicant.created_at),
-        "updatedAt": _iso(applicant.updated_at),
-    }
+    """The applicant's declared fields (`models.Applicant`)."""
+    ids = {"id": to_global_id("Applicant", applicant.id), "companyId": to_global_id("Company", applicant.company_id)}
+    return fields.payload(Applicant, applicant, ids)
 
 
 def application_ref(application: Application) -> dict[str, Any]:
@@ -367,7 +358,8 @@ def note_created(note: Note) -> dict[str, Any]:
 
 # --- erasure ---------------------------------------------------------------------------------
 
-_PERSONAL_APPLICANT_FIELDS = ("name", "emails", "phones", "location", "links", "source", "tags")
+_PERSONAL_APPLICANT_FIELDS = {fields.camel(name): erased for name, erased in fields.personal(Applicant).items()}
+"""API name -> what erasure leaves, from the declaration on `models.Applicant`."""
 
 
 def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozenset[str]) -> dict[str, Any]:
@@ -376,12 +368,7 @@ def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozen
     out = dict(payload)
     applicant = out.get("applicant")
     if isinstance(applicant, dict) and applicant.get("id") == applicant_gid:
-        out["applicant"] = {
-            key: ("" if key == "name" else [] if isinstance(value, list) else None)
-            if key in _PERSONAL_APPLICANT_FIELDS
-            else value
-            for key, value in applicant.items()
-        }
+        out["applicant"] = {key: _PERSONAL_APPLICANT_FIELDS.get(key, value) for key, value in applicant.items()}
     application = out.get("application")
     if isinstance(application, dict) and application.get("applicantId") == applicant_gid:
         out["application"] = {**application, "rejectionReason": None}

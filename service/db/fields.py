@@ -1,0 +1,121 @@
+"""One declaration per field, on the model's column, read by everything that lists an entity's fields.
+
+A column of an entity's model is either declared (`declare(...)` in its `info`) or marked
+`INTERNAL`; `tests/test_declarations.py` fails on a column that is neither. From the declaration
+follow: the field of the GraphQL read type (`service.graphql.declared`), the create and update
+inputs and the set a mutation may edit, the generic checks of text fields, the webhook payload
+(`payload`), and erasure (`personal`): a field holding personal data is marked once, here.
+
+This module is part of the kernel: it imports no domain and nothing of GraphQL.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Column
+
+Write = Literal["never", "create", "always"]
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What one column is to the API."""
+
+    description: str
+    write: Write = "never"
+    """`create`: set on create only; `always`: on create and update."""
+    required: bool = False
+    """Required on create (and not blank on update)."""
+    personal: bool = False
+    """Holds personal data: erasure replaces it with `erased`, stored events are redacted."""
+    erased: Any = None
+    """What erasure leaves (`""` for a required text, `[]` for a list)."""
+    max_length: int | None = None
+    """For text: the generic check of create and update (longer is `TOO_LONG`)."""
+    event: bool = True
+    """Part of the entity's webhook payload."""
+
+
+INTERNAL = {"internal": True}
+"""`info` of a column the API does not expose (a foreign key shown as a relation, a search vector)."""
+
+
+def declare(
+    description: str,
+    *,
+    write: Write = "never",
+    required: bool = False,
+    personal: bool = False,
+    erased: Any = None,
+    max_length: int | None = None,
+    event: bool = True,
+) -> dict[str, Any]:
+    """`info` for `mapped_column(..., info=declare(...))`."""
+    return {"declared": Declared(description, write, required, personal, erased, max_length, event)}
+
+
+def declared(model: Any) -> Iterator[tuple[str, Column[Any], Declared]]:
+    """(attribute name, column, declaration) of a model's declared columns, in table order."""
+    for attribute in model.__mapper__.column_attrs:
+        column = attribute.columns[0]
+        found = column.info.get("declared")
+        if isinstance(found, Declared):
+            yield attribute.key, column, found
+
+
+def undeclared(model: Any) -> list[str]:
+    """Columns neither declared nor marked internal (a test keeps this empty)."""
+    return [
+        a.key
+        for a in model.__mapper__.column_attrs
+        if "declared" not in a.columns[0].info and not a.columns[0].info.get("internal")
+    ]
+
+
+def writable(model: Any, *, on: Literal["create", "update"] = "update") -> tuple[str, ...]:
+    allowed = ("create", "always") if on == "create" else ("always",)
+    return tuple(name for name, _, d in declared(model) if d.write in allowed)
+
+
+def required(model: Any) -> tuple[str, ...]:
+    return tuple(name for name, _, d in declared(model) if d.required)
+
+
+def personal(model: Any) -> dict[str, Any]:
+    """Personal fields and what erasure leaves in each."""
+    return {name: d.erased for name, _, d in declared(model) if d.personal}
+
+
+def text_limits(model: Any) -> dict[str, int]:
+    """Writable text fields with their generic length limit."""
+    return {name: d.max_length for name, _, d in declared(model) if d.max_length is not None and d.write != "never"}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def payload(model: Any, instance: Any, ids: dict[str, str]) -> dict[str, Any]:
+    """A record's webhook payload: `ids` (global IDs, in order) then every declared field with
+    `event`, in API names: enums by value, times in ISO 8601, lists copied."""
+    out: dict[str, Any] = dict(ids)
+    for name, _, d in declared(model):
+        if d.event:
+            out[camel(name)] = _plain(getattr(instance, name))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return list(value)
+    return value
