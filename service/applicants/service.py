@@ -176,7 +176,7 @@ async def update_applicant(
             session,
             applicant.company_id,
             events.APPLICANT_UPDATED,
-            events.applicant_updated(applicant, changed),
+            events.applicant_updated(applicant, [fields.camel(key) for key in changed]),
             origin=origin,
         )
     return applicant

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from service.postings.models import EmploymentType
 
@@ -24,6 +25,8 @@ class Candidate:
     """(kind, url) with kinds of `service.applicants.service.LINK_KINDS`."""
     tags: list[str] | None = None
     source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Other declared applicant fields a partner's upsert states (`service.db.fields`)."""
 
 
 @dataclass(slots=True)

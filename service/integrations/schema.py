@@ -419,7 +419,9 @@ class Mutation:
     ) -> ApplicantUpsertPayload:
         def apply(ctx: sync.Context) -> Any:
             stated = {name: value for name, value in stated_fields(input).items() if value is not None}
-            return sync.upsert_applicant(ctx, changes.Candidate(external_id=input.external_id.strip(), **stated))
+            named = {k: stated.pop(k) for k in sync.APPLICANT_FIELDS if k in stated}
+            data = changes.Candidate(external_id=input.external_id.strip(), **named, extra=stated)
+            return sync.upsert_applicant(ctx, data)
 
         record, result, errors = await _upsert(info, "applicants", input, apply)
         return ApplicantUpsertPayload(

@@ -190,7 +190,7 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
     Unknown to us but holding an address one of our applicants has: that applicant is linked
     (the same person applied directly and through the ATS) rather than refused as a duplicate."""
     await _lock(ctx, APPLICANT, data.external_id)
-    fields = _stated(data, APPLICANT_FIELDS)
+    fields = {**_stated(data, APPLICANT_FIELDS), **{k: v for k, v in data.extra.items() if v is not None}}
     ref = await find_ref(ctx, APPLICANT, data.external_id)
     if ref is None:
         existing = None
