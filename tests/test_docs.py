@@ -422,7 +422,9 @@ def test_the_privacy_inventory_classifies_every_text_and_json_column() -> None:
                 isinstance(column.type, sa.String | sa.Text | sa.JSON | sa.ARRAY)
                 or "JSON" in type(column.type).__name__
             )
+            if "declared" in column.info:
+                continue  # its declaration says whether it is personal (`service.db.fields`)
             if textual and (table.name, column.name) not in listed and (table.name, "*") not in listed:
                 missing.append(f"{table.name}.{column.name}")
     assert not missing, f"docs/privacy.md's inventory does not say whether these hold personal data: {missing}"
-    assert ("applicants", "name") in listed and ("events", "payload") in listed  # the parser reads the table
+    assert ("applicants", "*") in listed and ("events", "payload") in listed  # the parser reads the table
