@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
 	$(BIN)/mypy service
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache

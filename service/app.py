@@ -18,6 +18,7 @@ from service.auth.service import PrincipalCache
 from service.db import stats
 from service.db.engine import session_factory
 from service.documents.service import DocumentStore
+from service.graphql import tracing as graphql_tracing
 from service.graphql.fastpath import CompiledReads
 from service.graphql.http import GraphQLEndpoint
 from service.graphql.ide import graphiql_routes
@@ -50,7 +51,7 @@ def create_app(
     schema = build_schema()
     if tracing is not None:
         tracing.instrument_engine(engine)
-        resolver_spans = tracing.resolver_spans()
+        resolver_spans = graphql_tracing.resolver_spans(tracing)
         if resolver_spans is not None:
             schema.extensions = (*schema.extensions, resolver_spans)
     principals = PrincipalCache()

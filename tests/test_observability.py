@@ -31,6 +31,7 @@ from starlette.applications import Starlette
 from service.app import create_app
 from service.db.engine import Database, session_factory
 from service.graphql.schema import build_schema
+from service.graphql.tracing import ResolverSpans, resolver_spans
 from service.observability.exposition import serve_metrics
 from service.observability.logs import (
     JsonFormatter,
@@ -40,7 +41,7 @@ from service.observability.logs import (
     request_context,
 )
 from service.observability.metrics import Metrics, OperationLabels
-from service.observability.tracing import ResolverSpans, Tracing, configure_tracing, traces_url
+from service.observability.tracing import Tracing, configure_tracing, traces_url
 from service.settings import Settings
 from service.webhooks import delivery, events
 from service.webhooks.events import emit
@@ -570,8 +571,8 @@ async def test_resolver_spans_are_sampled(settings: Settings) -> None:
     def tracing(rate: float) -> Tracing:
         return Tracing.exporting(InMemorySpanExporter(), dataclasses.replace(settings, trace_resolver_rate=rate))
 
-    assert tracing(0.0).resolver_spans() is None
-    factory = tracing(0.5).resolver_spans()
+    assert resolver_spans(tracing(0.0)) is None
+    factory = resolver_spans(tracing(0.5))
     assert factory is not None
     made = [type(factory()) for _ in range(400)]
     assert 100 < made.count(ResolverSpans) < 300

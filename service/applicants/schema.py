@@ -15,9 +15,9 @@ from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.auth.scopes import ERASURE_AREA
 from service.db.fields import writable
+from service.db.sql import one_of
 from service.errors import not_found
 from service.graphql.declared import input_type
-from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
     OrderDirection,

@@ -13,7 +13,7 @@ from service.applicants.service import get_applicant
 from service.applications import service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
-from service.graphql.loaders import one_of
+from service.db.sql import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
     OrderDirection,

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from service.audit.models import AuditOutcome
 from service.audit.types import AUDIT_EVENT
-from service.graphql.loaders import one_of
+from service.db.sql import one_of
 from service.graphql.relay import RootConnection, decode_ids
 
 

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.audit.models import AuditEvent, AuditOutcome
 from service.auth.scopes import Principal
 from service.db.base import Base
+from service.db.sql import int_array
 from service.graphql.entities import ENTITIES, Entity
 from service.graphql.ids import InvalidId, from_global_id, to_global_id
-from service.graphql.loaders import int_array
 
 FAILED_CODE = "INTERNAL_SERVER_ERROR"
 """The error code of a call that failed unexpectedly (the client saw it masked)."""

@@ -12,10 +12,10 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import BigInteger, ColumnElement, Select, Text, any_, bindparam, func, select, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import ColumnElement, Select, any_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.db.sql import int_array, one_of
 from service.graphql.entities import Entity, entity_named
 from service.graphql.pagination import Page, PageArgs, SortKey, apply_page, finish_page
 
@@ -23,20 +23,9 @@ Filters = tuple[tuple[str, tuple[Any, ...]], ...]
 """Hashable equality filters: (column, allowed values) pairs, all of which must hold."""
 
 
-def int_array(name: str, values: Sequence[int]) -> Any:
-    return bindparam(name, list(values), type_=ARRAY(BigInteger))
-
-
 def tenant_scope(entity: Entity, company_ids: Sequence[int]) -> ColumnElement[bool]:
     """The rows of `entity` owned by these companies: the predicate on every read, both paths."""
     return entity.tenant_column == any_(int_array("companies", company_ids))
-
-
-def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column = ANY($n)`: one array parameter, so the statement's text is the same for any
-    number of values (cacheable, unlike an expanding IN list)."""
-    element = BigInteger() if isinstance(column.type, BigInteger) else Text()
-    return column == any_(bindparam(None, list(values), type_=ARRAY(element)))
 
 
 def filter_clauses(entity: Entity, filters: Filters) -> list[ColumnElement[bool]]:

@@ -24,9 +24,9 @@ from service.applicants.types import APPLICANT, Applicant
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, Application
 from service.auth.scopes import INTEGRATIONS_AREA
+from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.declared import input_type
-from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, decode_ids
 from service.integrations import changes, service, sync

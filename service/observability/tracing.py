@@ -19,20 +19,15 @@ Sampling of whole traces follows the standard `OTEL_TRACES_SAMPLER` variables.
 from __future__ import annotations
 
 import contextlib
-import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import Span, SpanKind, Tracer
-from strawberry.extensions import SchemaExtension
-from strawberry.extensions.tracing.utils import should_skip_tracing
-from strawberry.utils.await_maybe import await_maybe
 
 from service.settings import Settings
 
 if TYPE_CHECKING:
     import httpx
-    from graphql import GraphQLResolveInfo
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -88,19 +83,6 @@ class Tracing:
 
         HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
 
-    def resolver_spans(self) -> Callable[[], SchemaExtension] | None:
-        """A Strawberry extension factory: each execution is sampled at `resolver_rate`, and a
-        sampled one gets a span per resolver; an unsampled one an extension with no hooks."""
-        rate = self.resolver_rate
-        if rate <= 0:
-            return None
-        tracer = self.tracer
-
-        def extension() -> SchemaExtension:
-            return ResolverSpans(tracer) if rate >= 1 or random.random() < rate else SchemaExtension()
-
-        return extension
-
     # --- spans -------------------------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -116,28 +98,6 @@ class Tracing:
 
     def span(self, name: str, attributes: dict[str, Any] | None = None) -> contextlib.AbstractContextManager[Span]:
         return self.tracer.start_as_current_span(name, attributes=attributes)
-
-
-class ResolverSpans(SchemaExtension):
-    """A span per resolver of our own (default attribute resolvers and introspection skipped)."""
-
-    def __init__(self, tracer: Tracer) -> None:
-        self.tracer = tracer
-
-    async def resolve(
-        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
-    ) -> Any:
-        if should_skip_tracing(_next, info):
-            return await await_maybe(_next(root, info, *args, **kwargs))
-        attributes = {
-            "graphql.field.name": info.field_name,
-            "graphql.parent_type": info.parent_type.name,
-            "graphql.field.path": ".".join(str(p) for p in info.path.as_list()),
-        }
-        with self.tracer.start_as_current_span(
-            f"resolve {info.parent_type.name}.{info.field_name}", attributes=attributes
-        ):
-            return await await_maybe(_next(root, info, *args, **kwargs))
 
 
 def traces_url(endpoint: str) -> str:

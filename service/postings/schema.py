@@ -11,8 +11,8 @@ import strawberry
 from sqlalchemy import func
 from strawberry import UNSET, Info
 
+from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
-from service.graphql.loaders import one_of
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import argument_error
 from service.graphql.relay import (

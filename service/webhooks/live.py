@@ -42,8 +42,9 @@ from strawberry import Info
 
 from service.applications.models import Application
 from service.auth.scopes import Principal
+from service.db.sql import one_of
 from service.graphql.ids import InvalidId, from_global_id, to_global_id
-from service.graphql.loaders import one_of, tenant_scope
+from service.graphql.loaders import tenant_scope
 from service.postings.models import Posting
 from service.webhooks.events import EVENTS_CHANNEL
 from service.webhooks.schema import EVENT_TYPE_LIST, _feed_types

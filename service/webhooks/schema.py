@@ -28,8 +28,9 @@ from sqlalchemy import and_, any_, func, not_, or_, select
 from strawberry import UNSET, Info
 
 from service.auth.scopes import Principal
+from service.db.sql import int_array, one_of
 from service.errors import DomainError, ErrorCode, not_found
-from service.graphql.loaders import int_array, one_of, tenant_scope
+from service.graphql.loaders import tenant_scope
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import PageArgs, argument_error
 from service.graphql.relay import Connection, Edge, PageInfo, RootConnection, decode_ids

@@ -1,0 +1,22 @@
+"""SQL helpers every layer uses: array parameters that keep a statement's text the same for any
+number of values (so PostgreSQL and SQLAlchemy cache it once)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Text, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+
+
+def int_array(name: str, values: Sequence[int]) -> Any:
+    """A named bigint[] parameter."""
+    return bindparam(name, list(values), type_=ARRAY(BigInteger))
+
+
+def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column = ANY($n)`: one array parameter, so the statement's text is the same for any
+    number of values (cacheable, unlike an expanding IN list)."""
+    element = BigInteger() if isinstance(column.type, BigInteger) else Text()
+    return column == any_(bindparam(None, list(values), type_=ARRAY(element)))
