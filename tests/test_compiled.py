@@ -350,3 +350,67 @@ async def test_regression_include_with_a_variable_under_a_prefetched_connection(
         compiled = await same_answer(world, query, {"flag": flag})
         stages = compiled.body["data"]["postings"]["nodes"][0]["stages"]
         assert ("id" in stages[0]) is flag
+
+
+# -- one statement per document, whatever the variables -----------------------------------------
+
+TEMPLATED = """query Templated($id: ID!, $after: String, $page: String, $first: Int, $since: DateTime, $search: String,
+  $postings: [ID!], $order: ApplicationOrder, $flag: Boolean!) {
+  node(id: $id) { id ... on Posting { title applications(first: 2, after: $after) { totalCount
+    pageInfo { hasNextPage endCursor } nodes { id } } } }
+  applications(first: $first, after: $page, orderBy: $order, filter: {updatedSince: $since, postingIds: $postings}) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id appliedAt } }
+  }
+  postings(filter: {search: $search}) { nodes { id title @include(if: $flag) } }
+}"""
+
+
+async def test_new_variables_reuse_the_compiled_statement(world, monkeypatch):
+    """Another ID, cursor, time, search or list of IDs (of the same length: a list's length
+    is part of the shape) binds new parameters to the statement compiled for the first; each
+    answer is still the dataloader path's, byte for byte."""
+    from service.graphql import compiler
+
+    compiles = 0
+    original = compiler.Compiler.compile
+
+    def counting(self: Any, operation: Any) -> Any:
+        nonlocal compiles
+        compiles += 1
+        return original(self, operation)
+
+    monkeypatch.setattr(compiler.Compiler, "compile", counting)
+    await world.compiled.ok("{ __typename }")
+    first = await world.compiled.gql(TEMPLATED, {"id": world.ids["Posting"][0], "flag": True})
+    cursor = first.body["data"]["applications"]["pageInfo"]["endCursor"]
+    by_date = await world.compiled.gql(
+        TEMPLATED, {"id": world.ids["Posting"][0], "flag": True, "order": {"field": "APPLIED_AT"}, "first": 1}
+    )
+    date_cursor = by_date.body["data"]["applications"]["pageInfo"]["endCursor"]
+    compiles = 0
+    variants = []
+    for index, posting in enumerate(world.ids["Posting"]):
+        for after in (cursor, "WzJd", "WzNd"):
+            variants.append(
+                {
+                    "id": posting,
+                    "after": after,
+                    "page": after,
+                    "since": f"2020-01-0{index + 1}T00:00:00.{index}5+02:00",
+                    "search": ["engineer", "data", "analyst", "platform"][index],
+                    "postings": world.ids["Posting"][index:] + world.ids["Posting"][:index],
+                    "flag": True,
+                }
+            )
+    for variables in variants:
+        compiled = await same_answer(world, TEMPLATED, variables)
+        assert compiled.sql == 1 and "errors" not in compiled.body
+    assert compiles == 2, "one shape: compiled once, and once more with stand-ins to trace its parameters"
+    # Another shape (an ordering, a page size, a flag) is another statement, compiled once.
+    compiles = 0
+    for after in (date_cursor, None):
+        for posting in world.ids["Posting"][:2]:
+            variables = {"id": posting, "page": after, "order": {"field": "APPLIED_AT"}, "first": 1, "flag": False}
+            compiled = await same_answer(world, TEMPLATED, variables)
+            assert compiled.sql == 1 and "errors" not in compiled.body
+    assert compiles == 4

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -42,6 +43,14 @@ DIALECT = asyncpg_dialect()
 PLACEHOLDER = re.compile(r"\$(\d+)")
 MAX_KEYS_PER_OBJECT = 50
 """json_build_object takes at most 100 arguments: 50 keys with their values."""
+
+
+@dataclass(slots=True)
+class Compiled:
+    """One operation's SQL statement and its positional parameters."""
+
+    sql: str
+    params: list[Any]
 
 
 class Unsupported(Exception):
@@ -134,7 +143,7 @@ class Compiler:
         self.max_page_size = max_page_size
         self.sql = Statement(principal.company_ids)
 
-    def compile(self, operation: OperationDefinitionNode) -> tuple[str, list[Any]]:
+    def compile(self, operation: OperationDefinitionNode) -> Compiled:
         if operation.operation is not OperationType.QUERY:
             raise Unsupported("only queries are compiled")
         query_type = self.schema.query_type
@@ -151,7 +160,8 @@ class Compiler:
             pairs.append((key, self._root_field(name, field, nodes)))
         body = self._object(pairs)
         # `$1` typed even when no table is read (asyncpg must know every parameter's type).
-        return f"SELECT json_build_object('data', {body})::text WHERE $1::bigint[] IS NOT NULL", self.sql.params
+        sql = f"SELECT json_build_object('data', {body})::text WHERE $1::bigint[] IS NOT NULL"
+        return Compiled(sql, self.sql.params)
 
     # -- selections -------------------------------------------------------------------------
 
