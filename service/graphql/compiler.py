@@ -67,13 +67,9 @@ def _base64(expr: str) -> str:
 
 
 def _iso(expr: str) -> str:
-    """A timestamptz formatted as Python's `datetime.isoformat()` in UTC (what DateTime sends)."""
-    utc = f"({expr} AT TIME ZONE 'UTC')"
-    micro = f"(extract(microseconds FROM {utc})::bigint % 1000000)"
-    return (
-        f"CASE WHEN {expr} IS NULL THEN NULL ELSE to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-        f"CASE WHEN {micro} = 0 THEN '' ELSE '.' || lpad({micro}::text, 6, '0') END || '+00:00' END"
-    )
+    """A timestamptz formatted as Python's `datetime.isoformat()` in UTC (what DateTime sends):
+    one `to_char`, the fraction dropped when it is zero (the only `.000000` the format can hold)."""
+    return f"(replace(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00')"
 
 
 def _literal(value: str) -> str:
@@ -401,8 +397,8 @@ class Compiler:
         shown = "ASC" if page.forward else "DESC"
         first_shown, last_shown = ("ASC", "DESC") if page.forward else ("DESC", "ASC")
         cursor = self._cursor(sort, rows)
-        inner_sql = self.sql.clause(statement)
         more = f"count(*) > {limit}"
+        uses_rows = False
         filter_shown = f"FILTER (WHERE {rows}.rn <= {limit})"
         pairs = []
         for key, key_nodes in self._fields(nodes, connection_type).items():
@@ -436,8 +432,10 @@ class Compiler:
                         value = _literal("PageInfo")
                     elif info_name == "hasNextPage":
                         value = more if page.forward else ("true" if page.has_cursor_arg else "false")
+                        uses_rows = uses_rows or page.forward
                     elif info_name == "hasPreviousPage":
                         value = ("true" if page.has_cursor_arg else "false") if page.forward else more
+                        uses_rows = uses_rows or not page.forward
                     elif info_name == "startCursor":
                         value = f"(array_agg({cursor} ORDER BY {rows}.rn {first_shown}) {filter_shown})[1]"
                     elif info_name == "endCursor":
@@ -449,9 +447,17 @@ class Compiler:
             else:
                 raise Unsupported(name)
         body = self._object(pairs)
+        if not re.search(rf"\b{rows}\.", body) and not uses_rows:
+            # Only `totalCount` (and `__typename`): no page to build.
+            return body
         numbering = f"row_number() OVER (ORDER BY {window.replace(rows + '.', 'page.')}) AS rn"
+        needed = sorted({"id", *re.findall(rf"\b{rows}\.(\w+)", body)} - {"rn"})
+        if sort.column is not None and SORT_VALUE not in needed:
+            needed.append(SORT_VALUE)
+        columns = ", ".join(f"page.{c}" for c in needed)
+        inner_sql = self.sql.clause(statement)
         return (
-            f"(SELECT {body} FROM (SELECT page.*, {numbering} "
+            f"(SELECT {body} FROM (SELECT {columns}, {numbering} "
             # GROUP BY (): one row even over an empty page, whatever the selection.
             f"FROM ({inner_sql}) AS page) AS {rows} GROUP BY ())"
         )
