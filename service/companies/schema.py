@@ -9,8 +9,9 @@ from sqlalchemy import select
 from strawberry import Info
 
 from service.auth import service as keys
-from service.companies import service
+from service.companies import models, service
 from service.companies.types import COMPANY, Company
+from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, run
 from service.graphql.relay import RootConnection, require_read
 
@@ -31,12 +32,9 @@ class Query:
         return COMPANY.from_row(rows[0]._mapping) if rows else None
 
 
-@strawberry.input(description="A new company.")
+@input_type(models.Company, on="create", description="A new company.")
 class CompanyCreateInput:
-    name: str = strawberry.field(description="The display name.")
-    slug: str = strawberry.field(description="A unique handle: lowercase letters, digits, hyphens.")
-    website: str | None = strawberry.field(default=None, description="The company's website.")
-    description: str | None = strawberry.field(default=None, description="What the company does, in Markdown.")
+    pass
 
 
 @strawberry.type(description="The result of `companyCreate`.")
@@ -52,9 +50,7 @@ class Mutation:
         principal = info.context.principal
 
         async def work(session):  # type: ignore[no-untyped-def]
-            company = await service.create_company(
-                session, name=input.name, slug=input.slug, website=input.website, description=input.description
-            )
+            company = await service.create_company(session, **stated(input, models.Company, on="create"))
             await keys.bind_company(session, principal.api_key_id, company.id)
             return company
 

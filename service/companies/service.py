@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.companies.models import Company
+from service.db import fields
 from service.errors import Collector, DomainError, ErrorCode
+
+LIMITS = fields.text_limits(Company)
 
 
 async def create_company(
@@ -23,10 +26,10 @@ async def create_company(
     description: str | None = None,
 ) -> Company:
     problems = Collector()
-    clean_name = validation.text(problems, name, "name", max_length=200, required=True)
+    clean_name = validation.text(problems, name, "name", max_length=LIMITS["name"], required=True)
     clean_slug = validation.slug(problems, slug, "slug")
     clean_website = validation.url(problems, website, "website")
-    clean_description = validation.text(problems, description, "description", max_length=20000)
+    clean_description = validation.text(problems, description, "description", max_length=LIMITS["description"])
     problems.raise_if_any()
     row = (
         await session.execute(

@@ -30,7 +30,7 @@ from sqlalchemy import ARRAY, Boolean, DateTime, Enum, Float, Integer, Numeric, 
 from sqlalchemy import Column as SqlColumn
 from strawberry import UNSET
 
-from service.db.fields import declared
+from service.db.fields import declared, writable
 
 T = TypeVar("T", bound=type)
 
@@ -111,3 +111,9 @@ def input_type(
 def _words(name: str) -> str:
     """`PipelineStage` -> `pipeline stage`, for descriptions shared by every entity."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+def stated(data: Any, model: Any, *, on: Literal["create", "update", "upsert"]) -> dict[str, Any]:
+    """The declared fields an input of `model` states: every one but those left `UNSET`."""
+    names = writable(model, on="update" if on == "update" else "create")
+    return {name: value for name in names if (value := getattr(data, name, UNSET)) is not UNSET}
