@@ -21,7 +21,6 @@ NOT_YET_DECLARED = {
     "PipelineStage",
     "Application",
     "StageTransition",
-    "Note",
     "AuditEvent",
     "WebhookEndpoint",
     "WebhookDelivery",

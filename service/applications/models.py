@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.fields import INTERNAL, declare
 
 
 class ApplicationStatus(enum.Enum):
@@ -59,6 +60,14 @@ class Note(IdMixin, TimestampMixin, Base):
     __table_args__ = (Index("ix_notes_application_id_id", "application_id", "id"),)
 
     company_id: Mapped[int] = company_fk()
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
-    author: Mapped[str | None] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
+    author: Mapped[str | None] = mapped_column(
+        String(200),
+        info=declare("Who wrote the note.", write="create", max_length=200, input_note="Default: the API key's name."),
+    )
+    body: Mapped[str] = mapped_column(
+        Text,
+        info=declare(
+            "The note, in Markdown.", write="create", required=True, personal=True, erased="", max_length=20000
+        ),
+    )

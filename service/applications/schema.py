@@ -10,10 +10,11 @@ import strawberry
 from strawberry import Info
 
 from service.applicants.service import get_applicant
-from service.applications import service
+from service.applications import models, service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.db.sql import one_of
+from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
     OrderDirection,
@@ -115,11 +116,9 @@ class ApplicationWithdrawInput:
     id: strawberry.ID = strawberry.field(description="The application.")
 
 
-@strawberry.input(description="A note on an application.")
+@input_type(models.Note, on="create", description="A note on an application.")
 class NoteCreateInput:
     application_id: strawberry.ID = strawberry.field(description="The application.")
-    body: str = strawberry.field(description="The note, in Markdown.")
-    author: str | None = strawberry.field(default=None, description="Who wrote it; default the API key's name.")
 
 
 @strawberry.type(description="The result of an application mutation.")
@@ -235,7 +234,10 @@ class Mutation:
                 decode_id(input.application_id, "Application", "applicationId"),
                 "applicationId",
             )
-            return await service.create_note(session, application, body=input.body, author=_actor(info, input.author))
+            note = stated(input, models.Note, on="create")
+            return await service.create_note(
+                session, application, body=note["body"], author=_actor(info, note.get("author"))
+            )
 
         note, errors = await run(info, "applications", work)
         return NotePayload(note=NOTE.from_model(note) if note is not None else None, errors=errors)

@@ -20,6 +20,7 @@ from service import validation
 from service.applicants.models import Applicant
 from service.applicants.service import refuse_if_erased
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
+from service.db import fields
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings.models import Posting, PostingStatus
@@ -281,8 +282,8 @@ async def create_note(
 ) -> Note:
     """Write a note on an application; emits `note.created`."""
     problems = Collector()
-    clean_body = validation.text(problems, body, "body", max_length=20000, required=True)
-    clean_author = validation.text(problems, author, "author", max_length=200)
+    clean_body = validation.text(problems, body, "body", max_length=NOTE_LIMITS["body"], required=True)
+    clean_author = validation.text(problems, author, "author", max_length=NOTE_LIMITS["author"])
     problems.raise_if_any()
     await refuse_if_erased(session, application.applicant_id, "applicationId")
     note = Note(company_id=application.company_id, application_id=application.id, body=clean_body, author=clean_author)
@@ -292,6 +293,8 @@ async def create_note(
     await emit(session, application.company_id, events.NOTE_CREATED, events.note_created(note), origin=origin)
     return note
 
+
+NOTE_LIMITS = fields.text_limits(Note)
 
 REOPENED_REASON = "reopened"
 """The reason on the history row (and the event) of reopening a closed application."""

@@ -8,6 +8,7 @@ import strawberry
 
 from service.applications import models
 from service.applications.models import ApplicationStatus
+from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
 
@@ -38,13 +39,8 @@ class StageTransition(Node):
     )
 
 
-@strawberry.type(description="A free-text note on an application.")
+@entity_type(models.Note, description="A free-text note on an application.")
 class Note(Node):
-    author: str | None = strawberry.field(description="Who wrote the note.")
-    body: str = strawberry.field(description="The note, in Markdown.")
-    created_at: datetime = strawberry.field(description="When the note was written.")
-    updated_at: datetime = strawberry.field(description="When the note last changed.")
-
     application = to_one(
         "Application", "service.applications.types", "application_id", description="The application noted on."
     )

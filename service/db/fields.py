@@ -39,6 +39,8 @@ class Declared:
     """For text: the generic check of create and update (longer is `TOO_LONG`)."""
     event: bool = True
     """Part of the entity's webhook payload."""
+    input_note: str | None = None
+    """Appended to the description on inputs (a default the service applies, say)."""
 
 
 INTERNAL = {"internal": True}
@@ -54,9 +56,10 @@ def declare(
     erased: Any = None,
     max_length: int | None = None,
     event: bool = True,
+    input_note: str | None = None,
 ) -> dict[str, Any]:
     """`info` for `mapped_column(..., info=declare(...))`."""
-    return {"declared": Declared(description, write, required, personal, erased, max_length, event)}
+    return {"declared": Declared(description, write, required, personal, erased, max_length, event, input_note)}
 
 
 def declared(model: Any) -> Iterator[tuple[str, Column[Any], Declared]]:
@@ -101,12 +104,12 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def payload(model: Any, instance: Any, ids: dict[str, str]) -> dict[str, Any]:
+def payload(model: Any, instance: Any, ids: dict[str, str], *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     """A record's webhook payload: `ids` (global IDs, in order) then every declared field with
-    `event`, in API names: enums by value, times in ISO 8601, lists copied."""
+    `event` (but `leave_out`), in API names: enums by value, times in ISO 8601, lists copied."""
     out: dict[str, Any] = dict(ids)
     for name, _, d in declared(model):
-        if d.event:
+        if d.event and name not in leave_out:
             out[camel(name)] = _plain(getattr(instance, name))
     return out
 

@@ -97,11 +97,12 @@ def input_type(
             if d.write == "never" or (on == "update" and d.write != "always"):
                 continue
             annotation = _graphql_type(column, (types or {}).get(name))
+            text = f"{d.description} {d.input_note}" if d.input_note else d.description
             if on == "create" and d.required:
-                field = strawberry.field(description=d.description)
+                field = strawberry.field(description=text)
             else:
                 annotation = annotation | None
-                field = strawberry.field(default=UNSET if on == "update" else None, description=d.description)
+                field = strawberry.field(default=UNSET if on == "update" else None, description=text)
             _add(cls, name, annotation, field)
         return strawberry.input(cls, description=description)  # type: ignore[no-any-return]
 

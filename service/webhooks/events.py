@@ -344,16 +344,13 @@ def application_stage_changed(
 
 
 def note_created(note: Note) -> dict[str, Any]:
-    return {
-        "note": {
-            "id": to_global_id("Note", note.id),
-            "companyId": to_global_id("Company", note.company_id),
-            "applicationId": to_global_id("Application", note.application_id),
-            "author": note.author,
-            "body": note.body,
-            "createdAt": _iso(note.created_at),
-        }
+    ids = {
+        "id": to_global_id("Note", note.id),
+        "companyId": to_global_id("Company", note.company_id),
+        "applicationId": to_global_id("Application", note.application_id),
     }
+    # Notes are not edited: the payload has no `updatedAt` (as published since the first version).
+    return {"note": fields.payload(Note, note, ids, leave_out=("updated_at",))}
 
 
 # --- erasure ---------------------------------------------------------------------------------
