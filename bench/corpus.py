@@ -316,6 +316,97 @@ def requests_for(shape: Shape, server: str, values: list[Any], secret: str) -> l
     return out
 
 
+WRK_SCRIPT = """
+local bodies = {}
+local headers = {}
+local index = 0
+function init(args)
+  local secret = args[2]
+  headers["content-type"] = "application/json"
+  if secret ~= "" then headers["authorization"] = "Bearer " .. secret end
+  for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
+end
+function request()
+  index = index % #bodies + 1
+  return wrk.format("POST", "/graphql", headers, bodies[index])
+end
+function done(summary, latency, requests)
+  io.stderr:write(string.format('{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, '
+    .. '"status_errors": %d, "socket_errors": %d}\\n', summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), latency.max, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def run_wrk(
+    base_url: str,
+    bodies: list[bytes],
+    secret: str,
+    server_pid: int,
+    db_pid: int | None,
+    connections: int,
+    duration: float,
+) -> dict[str, Any]:
+    """One measured window with wrk (one thread: C, far from being the limit here)."""
+    import subprocess
+    import tempfile
+
+    from bench.load import tree_cpu, tree_rss
+
+    with tempfile.TemporaryDirectory() as folder:
+        script, data = Path(folder) / "corpus.lua", Path(folder) / "bodies.txt"
+        script.write_text(WRK_SCRIPT)
+        data.write_bytes(b"\n".join(bodies) + b"\n")
+        argv = [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(duration))}s",
+            "-s",
+            str(script),
+            base_url,
+            "--",
+            str(data),
+            secret,
+        ]
+        server0, db0, t0 = tree_cpu(server_pid), tree_cpu(db_pid) if db_pid else 0.0, time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        import psutil
+
+        gen = psutil.Process(proc.pid)
+        gen_cpu = 0.0
+        while proc.poll() is None:
+            try:
+                times = gen.cpu_times()
+                gen_cpu = times.user + times.system
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+        out, err = proc.communicate()
+        wall = time.perf_counter() - t0
+        server1, db1 = tree_cpu(server_pid), tree_cpu(db_pid) if db_pid else 0.0
+    line = [x for x in err.decode().splitlines() if x.startswith("{")]
+    if not line:
+        raise SystemExit(f"corpus: wrk failed: {out.decode()[-500:]} {err.decode()[-500:]}")
+    stats = json.loads(line[-1])
+    seconds = stats["duration_us"] / 1e6
+    return {
+        "requests": stats["requests"],
+        "rps": stats["requests"] / seconds,
+        "p50_ms": stats["p50_us"] / 1000,
+        "p99_ms": stats["p99_us"] / 1000,
+        "max_ms": stats["max_us"] / 1000,
+        "errors": stats["status_errors"] + stats["socket_errors"],
+        "error_samples": [],
+        "sql_per_request": None,
+        "server_cpu_pct": 100 * (server1 - server0) / wall,
+        "db_cpu_pct": 100 * (db1 - db0) / wall if db_pid else None,
+        "client_cpu_pct": 100 * gen_cpu / wall,
+        "peak_rss_mb": tree_rss(server_pid) / 2**20,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.corpus", description=__doc__)
     p.add_argument("--rounds", type=int, default=3)
@@ -327,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shapes", default=",".join(s.name for s in SHAPES))
     p.add_argument("--modes", default="warm,cold")
     p.add_argument("--output", type=Path, default=RESULTS / "corpus.json")
+    p.add_argument("--load", choices=("wrk", "python"), default="wrk", help="load generator (wrk, from Debian)")
     args = p.parse_args(argv)
     shapes = [s for s in SHAPES if s.name in args.shapes.split(",")]
     modes = args.modes.split(",")
@@ -362,40 +454,64 @@ def main(argv: list[str] | None = None) -> int:
                         if mode == "warm":
                             chosen = values[: args.warm_set]
                         else:
-                            rest = values[args.warm_set :]
+                            rest = values[args.warm_set :] or values  # a small pool: all of it
                             n = min(args.cold_set, len(rest))
                             start = cursor[shape.pool] % len(rest)
                             chosen = (rest * 2)[start : start + n]
                             cursor[shape.pool] += n
                         for name in order:
                             server = servers[name]
-                            result = runner.run(
-                                run_load(
+                            reqs = requests_for(shape, name, chosen, secret)
+                            if args.load == "wrk":
+                                if mode == "warm" and args.warmup > 0:
+                                    run_wrk(
+                                        server.base_url,
+                                        [r.body or b"" for r in reqs],
+                                        secret if name == "compiled" else "",
+                                        server.pid,
+                                        None,
+                                        args.connections,
+                                        args.warmup,
+                                    )
+                                measured = run_wrk(
                                     server.base_url,
-                                    requests_for(shape, name, chosen, secret),
-                                    server_pid=server.pid,
-                                    db_pid=db_pid,
-                                    connections=args.connections,
-                                    warmup=args.warmup if mode == "warm" else 0.0,
-                                    duration=args.duration,
-                                    graphql=True,
+                                    [r.body or b"" for r in reqs],
+                                    secret if name == "compiled" else "",
+                                    server.pid,
+                                    db_pid,
+                                    args.connections,
+                                    args.duration,
                                 )
-                            )
+                            else:
+                                measured = asdict(
+                                    runner.run(
+                                        run_load(
+                                            server.base_url,
+                                            reqs,
+                                            server_pid=server.pid,
+                                            db_pid=db_pid,
+                                            connections=args.connections,
+                                            warmup=args.warmup if mode == "warm" else 0.0,
+                                            duration=args.duration,
+                                            graphql=True,
+                                        )
+                                    )
+                                )
                             row = {"round": round_no + 1, "shape": shape.name, "mode": mode, "server": name}
-                            row |= asdict(result)
+                            row |= measured
                             row["distinct_variable_sets"] = len(chosen)
                             row["loadavg"] = os.getloadavg()[0]
                             rows.append(row)
                             print(
-                                f"  r{round_no + 1} {shape.name:<8} {mode:<4} {name:<12} {result.rps:7.1f} req/s "
-                                f"p99 {result.p99_ms:6.1f} ms SQL/req {result.sql_per_request or 0:.2f} "
-                                f"srv {result.server_cpu_pct:3.0f}% db {result.db_cpu_pct or 0:3.0f}% "
-                                f"gen {result.client_cpu_pct:3.0f}% rss {result.peak_rss_mb:4.0f} MB "
-                                f"({result.requests} req, {len(chosen)} sets, {result.errors} errors)",
+                                f"  r{round_no + 1} {shape.name:<8} {mode:<4} {name:<12} {row['rps']:7.1f} req/s "
+                                f"p99 {row['p99_ms']:6.1f} ms "
+                                f"srv {row['server_cpu_pct']:3.0f}% db {row['db_cpu_pct'] or 0:3.0f}% "
+                                f"gen {row['client_cpu_pct']:3.0f}% rss {row['peak_rss_mb']:4.0f} MB "
+                                f"({row['requests']} req, {len(chosen)} sets, {row['errors']} errors)",
                                 flush=True,
                             )
-                            if result.errors:
-                                print("    " + "\n    ".join(result.error_samples))
+                            if row["errors"]:
+                                print("    " + "\n    ".join(row["error_samples"]) if row["error_samples"] else "")
         finally:
             for server in servers.values():
                 server.stop()
@@ -431,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
 def summarise(rows: list[dict[str, Any]], shapes: list[Shape], modes: list[str]) -> str:
     lines = [
         "| shape | mode | compiled req/s | PostGraphile req/s | ratio (median of rounds) | per round | "
-        "p99 ms compiled / PGL | SQL/req | gen CPU | sets |",
+        "p99 ms compiled / PGL | compiled RSS MB | gen CPU | sets |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for shape in shapes:
@@ -448,7 +564,7 @@ def summarise(rows: list[dict[str, Any]], shapes: list[Shape], modes: list[str])
                 f"{med(r['rps'] for r in theirs.values()):.0f} | **{med(ratios):.2f}×** | "
                 f"{' '.join(f'{x:.2f}' for x in ratios)} | "
                 f"{med(r['p99_ms'] for r in ours.values()):.0f} / {med(r['p99_ms'] for r in theirs.values()):.0f} | "
-                f"{med(r['sql_per_request'] or 0 for r in ours.values()):.2f} | "
+                f"{max(r['peak_rss_mb'] for r in ours.values()):.0f} | "
                 f"{max(r['client_cpu_pct'] for r in mine):.0f}% | {max(r['distinct_variable_sets'] for r in mine)} |"
             )
     return "\n".join(lines)
