@@ -19,7 +19,6 @@ from tests.helpers import Api
 NOT_YET_DECLARED = {
     "Posting",
     "PipelineStage",
-    "Application",
     "StageTransition",
     "AuditEvent",
     "WebhookEndpoint",

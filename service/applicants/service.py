@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -214,18 +214,15 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     applications = select(Application.id).where(Application.applicant_id == applicant.id)
     for stmt in (
         delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),
-        update(Note)
-        .where(Note.application_id.in_(applications), Note.body != "")
-        .values(body="", updated_at=func.now()),
         update(StageTransition)
         .where(StageTransition.application_id.in_(applications), StageTransition.reason.is_not(None))
         .values(reason=None),
         update(Application)
-        .where(
-            Application.applicant_id == applicant.id,
-            or_(Application.rejection_reason.is_not(None), Application.source.is_not(None)),
-        )
-        .values(rejection_reason=None, source=None, updated_at=func.now()),
+        .where(Application.applicant_id == applicant.id, fields.not_erased(Application))
+        .values(**fields.personal(Application), updated_at=func.now()),
+        update(Note)
+        .where(Note.application_id.in_(applications), fields.not_erased(Note))
+        .values(**fields.personal(Note), updated_at=func.now()),
     ):
         await session.execute(stmt, execution_options={"synchronize_session": False})
     applicant_name = applicant.name

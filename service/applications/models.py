@@ -27,15 +27,21 @@ class Application(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"))
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"))
-    stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="RESTRICT"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), info=INTERNAL)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), info=INTERNAL)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="RESTRICT"), info=INTERNAL)
     status: Mapped[ApplicationStatus] = mapped_column(
-        str_enum(ApplicationStatus, "application_status"), server_default=text("'ACTIVE'")
+        str_enum(ApplicationStatus, "application_status"),
+        server_default=text("'ACTIVE'"),
+        info=declare("Active, or how the application ended."),
     )
-    rejection_reason: Mapped[str | None] = mapped_column(Text)
-    source: Mapped[str | None] = mapped_column(String(200))
-    applied_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    rejection_reason: Mapped[str | None] = mapped_column(
+        Text, info=declare("Why the application was rejected.", personal=True)
+    )
+    source: Mapped[str | None] = mapped_column(
+        String(200), info=declare("Where the application came from.", personal=True, max_length=200)
+    )
+    applied_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the applicant applied."))
 
 
 class StageTransition(IdMixin, Base):

@@ -7,7 +7,6 @@ from datetime import datetime
 import strawberry
 
 from service.applications import models
-from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
@@ -46,15 +45,8 @@ class Note(Node):
     )
 
 
-@strawberry.type(description="An applicant's candidacy for one posting, moving through its pipeline.")
+@entity_type(models.Application, description="An applicant's candidacy for one posting, moving through its pipeline.")
 class Application(Node):
-    status: ApplicationStatus = strawberry.field(description="Active, or how the application ended.")
-    rejection_reason: str | None = strawberry.field(description="Why the application was rejected.")
-    source: str | None = strawberry.field(description="Where the application came from.")
-    applied_at: datetime = strawberry.field(description="When the applicant applied.")
-    created_at: datetime = strawberry.field(description="When the application was recorded.")
-    updated_at: datetime = strawberry.field(description="When the application last changed.")
-
     applicant = to_one("Applicant", "service.applicants.types", "applicant_id", description="Who applied.")
     posting = to_one("Posting", "service.postings.types", "posting_id", description="The posting applied to.")
     stage = to_one(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Column
+from sqlalchemy import Column, or_
 
 Write = Literal["never", "create", "always"]
 
@@ -92,6 +92,12 @@ def required(model: Any) -> tuple[str, ...]:
 def personal(model: Any) -> dict[str, Any]:
     """Personal fields and what erasure leaves in each."""
     return {name: d.erased for name, _, d in declared(model) if d.personal}
+
+
+def not_erased(model: Any) -> Any:
+    """A condition true of rows holding anything erasure would change (so erasing twice
+    changes nothing the second time)."""
+    return or_(*(getattr(model, name).is_distinct_from(erased) for name, erased in personal(model).items()))
 
 
 def text_limits(model: Any) -> dict[str, int]:

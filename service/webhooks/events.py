@@ -275,19 +275,15 @@ def applicant_ref(applicant: Applicant) -> dict[str, Any]:
 
 
 def application_ref(application: Application) -> dict[str, Any]:
-    return {
+    """The application's declared fields (`models.Application`) after the ids it links."""
+    ids = {
         "id": to_global_id("Application", application.id),
         "companyId": to_global_id("Company", application.company_id),
         "applicantId": to_global_id("Applicant", application.applicant_id),
         "postingId": to_global_id("Posting", application.posting_id),
         "stageId": to_global_id("PipelineStage", application.stage_id),
-        "status": _enum(application.status),
-        "rejectionReason": application.rejection_reason,
-        "source": application.source,
-        "appliedAt": _iso(application.applied_at),
-        "createdAt": _iso(application.created_at),
-        "updatedAt": _iso(application.updated_at),
     }
+    return fields.payload(Application, application, ids)
 
 
 def posting_event(posting: Posting) -> dict[str, Any]:
@@ -357,6 +353,7 @@ def note_created(note: Note) -> dict[str, Any]:
 
 _PERSONAL_APPLICANT_FIELDS = {fields.camel(name): erased for name, erased in fields.personal(Applicant).items()}
 """API name -> what erasure leaves, from the declaration on `models.Applicant`."""
+_PERSONAL_APPLICATION_FIELDS = {fields.camel(name): erased for name, erased in fields.personal(Application).items()}
 
 
 def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozenset[str]) -> dict[str, Any]:
@@ -368,9 +365,10 @@ def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozen
         out["applicant"] = {key: _PERSONAL_APPLICANT_FIELDS.get(key, value) for key, value in applicant.items()}
     application = out.get("application")
     if isinstance(application, dict) and application.get("applicantId") == applicant_gid:
-        out["application"] = {**application, "rejectionReason": None}
-        if "source" in application:
-            out["application"]["source"] = None
+        out["application"] = {
+            **application,
+            **{k: v for k, v in _PERSONAL_APPLICATION_FIELDS.items() if k in application},
+        }
         if "reason" in out:
             out["reason"] = None
     note = out.get("note")
