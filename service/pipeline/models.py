@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.fields import INTERNAL, declare
 
 MAX_STAGES = 30
 """The most stages one posting's pipeline may have."""
@@ -28,7 +29,11 @@ class PipelineStage(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[StageKind] = mapped_column(str_enum(StageKind, "stage_kind"))
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True, info=INTERNAL)
+    name: Mapped[str] = mapped_column(
+        String(200), info=declare("The stage's name, e.g. `Technical interview`.", max_length=200)
+    )
+    kind: Mapped[StageKind] = mapped_column(
+        str_enum(StageKind, "stage_kind"), info=declare("What kind of step this is.")
+    )
+    position: Mapped[int] = mapped_column(Integer, info=declare("The stage's place in the pipeline, from 0."))

@@ -240,12 +240,8 @@ def _enum(value: Any) -> str | None:
 def stage_ref(stage: PipelineStage | None) -> dict[str, Any] | None:
     if stage is None:
         return None
-    return {
-        "id": to_global_id("PipelineStage", stage.id),
-        "name": stage.name,
-        "kind": _enum(stage.kind),
-        "position": stage.position,
-    }
+    ids = {"id": to_global_id("PipelineStage", stage.id)}
+    return fields.payload(PipelineStage, stage, ids, leave_out=("created_at", "updated_at"))
 
 
 def posting_ref(posting: Posting) -> dict[str, Any]:
