@@ -22,8 +22,10 @@ class Application(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("applicant_id", "posting_id"),
         Index("ix_applications_company_id_updated_at", "company_id", "updated_at", "id"),
-        Index("ix_applications_posting_id_id", "posting_id", "id"),
-        Index("ix_applications_stage_id_id", "stage_id", "id"),
+        # company_id included: nested pages and counts, scoped by company, read the index alone.
+        Index("ix_applications_posting_id_id", "posting_id", "id", postgresql_include=["company_id"]),
+        Index("ix_applications_stage_id_id", "stage_id", "id", postgresql_include=["company_id"]),
+        Index("ix_applications_applicant_id_id", "applicant_id", "id", postgresql_include=["company_id"]),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
