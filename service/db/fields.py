@@ -41,6 +41,10 @@ class Declared:
     """Part of the entity's webhook payload."""
     input_note: str | None = None
     """Appended to the description on inputs (a default the service applies, say)."""
+    group: str | None = None
+    """Shown inside a nested object of that name (`Posting.sections`), not on the entity itself."""
+    default: Any = None
+    """The create input's default when the field is optional there (None: omitted)."""
 
 
 INTERNAL = {"internal": True}
@@ -57,9 +61,15 @@ def declare(
     max_length: int | None = None,
     event: bool = True,
     input_note: str | None = None,
+    group: str | None = None,
+    default: Any = None,
 ) -> dict[str, Any]:
     """`info` for `mapped_column(..., info=declare(...))`."""
-    return {"declared": Declared(description, write, required, personal, erased, max_length, event, input_note)}
+    return {
+        "declared": Declared(
+            description, write, required, personal, erased, max_length, event, input_note, group, default
+        )
+    }
 
 
 def declared(model: Any) -> Iterator[tuple[str, Column[Any], Declared]]:
@@ -83,6 +93,11 @@ def undeclared(model: Any) -> list[str]:
 def writable(model: Any, *, on: Literal["create", "update"] = "update") -> tuple[str, ...]:
     allowed = ("create", "always") if on == "create" else ("always",)
     return tuple(name for name, _, d in declared(model) if d.write in allowed)
+
+
+def grouped(model: Any, group: str) -> tuple[str, ...]:
+    """The fields shown inside the nested object `group`, in table order."""
+    return tuple(name for name, _, d in declared(model) if d.group == group)
 
 
 def required(model: Any) -> tuple[str, ...]:

@@ -76,6 +76,8 @@ def entity_type(model: Any, *, description: str, types: Mapping[str, Any] | None
         DECLARED[cls.__name__] = model
         noun = _words(cls.__name__)
         for name, column, d in declared(model):
+            if d.group is not None:
+                continue  # shown by the group's own type (`group_type`)
             field = strawberry.field(description=d.description.replace("{entity}", noun))
             _add(cls, name, _graphql_type(column, (types or {}).get(name)), field)
         return strawberry.type(cls, description=description)  # type: ignore[no-any-return]
@@ -89,20 +91,25 @@ def input_type(
     on: Literal["create", "update", "upsert"],
     description: str,
     types: Mapping[str, Any] | None = None,
+    group: str | None = None,
 ) -> Callable[[T], T]:
-    """Make `cls` the Strawberry input of `model`'s fields written on `on` (plus its own)."""
+    """Make `cls` the Strawberry input of `model`'s fields written on `on` (plus its own); with
+    `group`, of the fields of that nested object only (each optional, `UNSET` when omitted)."""
 
     def make(cls: T) -> T:
         for name, column, d in declared(model):
-            if d.write == "never" or (on == "update" and d.write != "always"):
+            if d.write == "never" or (on == "update" and d.write != "always") or (d.group != group):
                 continue
             annotation = _graphql_type(column, (types or {}).get(name))
             text = f"{d.description} {d.input_note}" if d.input_note else d.description
             if on == "create" and d.required:
                 field = strawberry.field(description=text)
+            elif on == "create" and d.default is not None:
+                field = strawberry.field(default=d.default, description=text)
             else:
                 annotation = annotation | None
-                field = strawberry.field(default=UNSET if on == "update" else None, description=text)
+                default = UNSET if on == "update" or group is not None else None
+                field = strawberry.field(default=default, description=text)
             _add(cls, name, annotation, field)
         return strawberry.input(cls, description=description)  # type: ignore[no-any-return]
 
@@ -112,6 +119,18 @@ def input_type(
 def _words(name: str) -> str:
     """`PipelineStage` -> `pipeline stage`, for descriptions shared by every entity."""
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+def group_type(model: Any, group: str, *, description: str) -> Callable[[T], T]:
+    """Make `cls` the Strawberry object type of the fields `model` shows inside `group`."""
+
+    def make(cls: T) -> T:
+        for name, column, d in declared(model):
+            if d.group == group:
+                _add(cls, name, _graphql_type(column, None), strawberry.field(description=d.description))
+        return strawberry.type(cls, description=description)  # type: ignore[no-any-return]
+
+    return make
 
 
 def stated(data: Any, model: Any, *, on: Literal["create", "update", "upsert"]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.fields import INTERNAL, declare, grouped
 
 
 class PostingStatus(enum.Enum):
@@ -40,14 +41,10 @@ class SalaryPeriod(enum.Enum):
     YEAR = "YEAR"
 
 
-SECTION_NAMES = (
-    "about",
-    "responsibilities",
-    "requirements",
-    "nice_to_have",
-    "benefits",
-    "interview_process",
-)
+def _section(description: str) -> dict[str, Any]:
+    """A named section of the description, shown in `Posting.sections`."""
+    return declare(description, write="always", group="sections", max_length=50000, event=False)
+
 
 _SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
@@ -69,26 +66,60 @@ class Posting(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(
+        String(300), info=declare("The job title.", write="always", required=True, max_length=300)
+    )
     status: Mapped[PostingStatus] = mapped_column(
-        str_enum(PostingStatus, "posting_status"), server_default=text("'DRAFT'")
+        str_enum(PostingStatus, "posting_status"),
+        server_default=text("'DRAFT'"),
+        info=declare("The posting's life-cycle status."),
     )
     employment_type: Mapped[EmploymentType] = mapped_column(
-        str_enum(EmploymentType, "employment_type"), server_default=text("'FULL_TIME'")
+        str_enum(EmploymentType, "employment_type"),
+        server_default=text("'FULL_TIME'"),
+        info=declare("Full-time, contract, …", write="always", default=EmploymentType.FULL_TIME),
     )
-    workplace: Mapped[Workplace | None] = mapped_column(str_enum(Workplace, "workplace"))
+    workplace: Mapped[Workplace | None] = mapped_column(
+        str_enum(Workplace, "workplace"),
+        info=declare("Remote, hybrid or on-site; null when the posting does not say.", write="always"),
+    )
     """Null when the posting does not say: never guessed."""
-    locations: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    regions: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    salary_ranges: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
-    description: Mapped[str | None] = mapped_column(Text)
-    about: Mapped[str | None] = mapped_column(Text)
-    responsibilities: Mapped[str | None] = mapped_column(Text)
-    requirements: Mapped[str | None] = mapped_column(Text)
-    nice_to_have: Mapped[str | None] = mapped_column(Text)
-    benefits: Mapped[str | None] = mapped_column(Text)
-    interview_process: Mapped[str | None] = mapped_column(Text)
-    apply_url: Mapped[str | None] = mapped_column(String(2000))
-    published_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
-    search_vector: Mapped[Any] = mapped_column(TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True)
+    locations: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare("Cities or offices the role is based in.", write="always"),
+    )
+    regions: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare("Regions a remote hire may live in, e.g. `North America`.", write="always"),
+    )
+    salary_ranges: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB,
+        server_default=text("'[]'"),
+        info=declare("Every salary figure the posting states, each with where it came from.", write="always"),
+    )
+    description: Mapped[str | None] = mapped_column(
+        Text,
+        info=declare(
+            "Free text not belonging to a named section, in Markdown.", write="always", max_length=50000, event=False
+        ),
+    )
+    about: Mapped[str | None] = mapped_column(Text, info=_section("About the company and the role."))
+    responsibilities: Mapped[str | None] = mapped_column(Text, info=_section("What the hire will do."))
+    requirements: Mapped[str | None] = mapped_column(Text, info=_section("What a candidate must bring."))
+    nice_to_have: Mapped[str | None] = mapped_column(Text, info=_section("What helps but is not required."))
+    benefits: Mapped[str | None] = mapped_column(Text, info=_section("Pay, perks and benefits."))
+    interview_process: Mapped[str | None] = mapped_column(Text, info=_section("How interviews go."))
+    apply_url: Mapped[str | None] = mapped_column(String(2000), info=declare("Where candidates apply.", write="always"))
+    published_at: Mapped[datetime | None] = mapped_column(info=declare("When the posting was last opened."))
+    closed_at: Mapped[datetime | None] = mapped_column(
+        info=declare("When the posting was last closed; kept when it is reopened.")
+    )
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True, info=INTERNAL
+    )
+
+
+SECTION_NAMES = grouped(Posting, "sections")
+"""The description's named sections, in order (declared with `group="sections"`)."""

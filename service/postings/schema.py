@@ -11,8 +11,10 @@ import strawberry
 from sqlalchemy import func
 from strawberry import UNSET, Info
 
+from service.db.fields import writable
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
+from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import argument_error
 from service.graphql.relay import (
@@ -22,7 +24,7 @@ from service.graphql.relay import (
 )
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
-from service.postings import service
+from service.postings import models, service
 from service.postings.importing.reader import MAX_TEXT_LENGTH, ImportedPosting, SourceFormat, parse_posting
 from service.postings.models import SECTION_NAMES, EmploymentType, PostingStatus, SalaryPeriod, Workplace
 from service.postings.service import SalaryRangeSpec
@@ -111,14 +113,14 @@ class SalaryRangeInput:
     label: str | None = strawberry.field(default=None, description="Where the figure came from.")
 
 
-@strawberry.input(description="The named sections of a posting's description, in Markdown.")
+@input_type(
+    models.Posting,
+    on="update",
+    group="sections",
+    description="The named sections of a posting's description, in Markdown.",
+)
 class PostingSectionsInput:
-    about: str | None = strawberry.field(default=UNSET, description="About the company and the role.")
-    responsibilities: str | None = strawberry.field(default=UNSET, description="What the hire will do.")
-    requirements: str | None = strawberry.field(default=UNSET, description="What a candidate must bring.")
-    nice_to_have: str | None = strawberry.field(default=UNSET, description="What helps but is not required.")
-    benefits: str | None = strawberry.field(default=UNSET, description="Pay, perks and benefits.")
-    interview_process: str | None = strawberry.field(default=UNSET, description="How interviews go.")
+    pass
 
 
 @strawberry.input(description="A pipeline stage to create with a posting.")
@@ -127,46 +129,30 @@ class StageSpecInput:
     kind: StageKind = strawberry.field(description="What kind of step it is.")
 
 
-@strawberry.input(description="A new posting; it starts as a DRAFT.")
+SALARY_INPUTS = {"salary_ranges": list[SalaryRangeInput]}
+
+
+@input_type(models.Posting, on="create", description="A new posting; it starts as a DRAFT.", types=SALARY_INPUTS)
 class PostingCreateInput:
     company_id: strawberry.ID = strawberry.field(description="The company hiring.")
-    title: str = strawberry.field(description="The job title.")
-    employment_type: EmploymentType = strawberry.field(
-        default=EmploymentType.FULL_TIME, description="Full-time, contract, …"
-    )
-    workplace: Workplace | None = strawberry.field(
-        default=None, description="Remote, hybrid or on-site; omitted when the posting does not say."
-    )
-    locations: list[str] | None = strawberry.field(default=None, description="Cities or offices.")
-    regions: list[str] | None = strawberry.field(default=None, description="Regions a remote hire may live in.")
-    salary_ranges: list[SalaryRangeInput] | None = strawberry.field(default=None, description="Salary figures.")
-    description: str | None = strawberry.field(default=None, description="Free text in Markdown.")
     sections: PostingSectionsInput | None = strawberry.field(default=None, description="The named sections.")
-    apply_url: str | None = strawberry.field(default=None, description="Where candidates apply.")
     stages: list[StageSpecInput] | None = strawberry.field(
         default=None,
         description="The pipeline, first stage first; omitted: Applied, Phone screen, Interview, Offer, Hired.",
     )
 
 
-@strawberry.input(description="Changes to a posting; omitted fields stay as they are.")
+@input_type(
+    models.Posting,
+    on="update",
+    description="Changes to a posting; omitted fields stay as they are.",
+    types=SALARY_INPUTS,
+)
 class PostingUpdateInput:
     id: strawberry.ID = strawberry.field(description="The posting to change.")
-    title: str | None = strawberry.field(default=UNSET, description="The job title.")
-    employment_type: EmploymentType | None = strawberry.field(default=UNSET, description="Full-time, contract, …")
-    workplace: Workplace | None = strawberry.field(
-        default=UNSET, description="Remote, hybrid or on-site; null when the posting does not say."
-    )
-    locations: list[str] | None = strawberry.field(default=UNSET, description="Cities or offices.")
-    regions: list[str] | None = strawberry.field(default=UNSET, description="Regions a remote hire may live in.")
-    salary_ranges: list[SalaryRangeInput] | None = strawberry.field(
-        default=UNSET, description="Replaces every salary figure."
-    )
-    description: str | None = strawberry.field(default=UNSET, description="Free text in Markdown.")
     sections: PostingSectionsInput | None = strawberry.field(
         default=UNSET, description="Sections to replace (omitted ones stay); null clears every section."
     )
-    apply_url: str | None = strawberry.field(default=UNSET, description="Where candidates apply.")
 
 
 @strawberry.input(description="The posting to open to applications.")
@@ -257,17 +243,8 @@ def _fields(data: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-EDITABLE = (
-    "title",
-    "employment_type",
-    "workplace",
-    "locations",
-    "regions",
-    "salary_ranges",
-    "description",
-    "sections",
-    "apply_url",
-)
+EDITABLE = (*(name for name in writable(models.Posting) if name not in SECTION_NAMES), "sections")
+"""What create and update take: the declared writable fields, sections as one input."""
 
 
 def _payload(posting: Any, errors: list[UserError]) -> PostingPayload:

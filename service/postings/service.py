@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
+from service.db import fields
 from service.errors import Collector, DomainError, DomainErrors, ErrorCode, not_found
 from service.pipeline import service as pipeline
 from service.pipeline.models import StageKind
@@ -76,42 +77,36 @@ def to_camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-INPUT_PATHS = {
-    "employment_type": "employmentType",
-    "apply_url": "applyUrl",
-    **{
-        name: "sections." + name.split("_")[0] + "".join(p.title() for p in name.split("_")[1:])
-        for name in SECTION_NAMES
-    },
-}
-"""Where each column's value sits in the mutation input, for error paths."""
+INPUT_PATHS = {name: "sections." + fields.camel(name) for name in SECTION_NAMES}
+"""Where a column's value sits in the mutation input when not at its API name, for error paths."""
+TEXT_LIMITS = fields.text_limits(Posting)
+REQUIRED = fields.required(Posting)
 
 
 def api_name(column: str) -> str:
     """The API's name for an editable column, as `changedFields` of `posting.updated` lists it:
     `salaryRanges`, `sections.niceToHave`."""
-    return INPUT_PATHS.get(column, to_camel(column))
+    return INPUT_PATHS.get(column, fields.camel(column))
 
 
 def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any]:
     """Validate the editable fields present in `changes`; return them cleaned for the row."""
     clean: dict[str, Any] = {}
     for key, value in changes.items():
-        if key == "title":
-            clean[key] = validation.text(problems, value, "title", max_length=300, required=True)
+        if key in TEXT_LIMITS:
+            required = key in REQUIRED
+            clean[key] = validation.text(problems, value, api_name(key), max_length=TEXT_LIMITS[key], required=required)
         elif key == "workplace":
             clean[key] = value
         elif key == "employment_type":
             if value is None:
-                path = INPUT_PATHS.get(key, key)
+                path = api_name(key)
                 problems.add(ErrorCode.REQUIRED, f"{path} must not be null", path)
             clean[key] = value
         elif key in ("locations", "regions"):
             clean[key] = validation.string_list(problems, value, key, max_items=50, max_length=200)
         elif key == "salary_ranges":
             clean[key] = check_salary_ranges(problems, value or [], "salaryRanges")
-        elif key == "description" or key in SECTION_NAMES:
-            clean[key] = validation.text(problems, value, INPUT_PATHS.get(key, key), max_length=50000)
         elif key == "apply_url":
             clean[key] = validation.url(problems, value, "applyUrl")
         else:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from typing import Any
 
 import strawberry
 
 from service.applications.models import ApplicationStatus
+from service.graphql.declared import entity_type, group_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.pipeline.models import MAX_STAGES
 from service.postings import models
 from service.postings.importing.reader import MAX_WARNINGS, ImportWarningCode
-from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
+from service.postings.models import SalaryPeriod
 
 
 @strawberry.type(description="A salary range as a posting states it. A posting may carry several that disagree.")
@@ -28,38 +28,19 @@ class SalaryRange:
     )
 
 
-@strawberry.type(description="A posting's description split into its named sections, each in Markdown.")
+@group_type(
+    models.Posting, "sections", description="A posting's description split into its named sections, each in Markdown."
+)
 class PostingSections:
-    about: str | None = strawberry.field(description="About the company and the role.")
-    responsibilities: str | None = strawberry.field(description="What the hire will do.")
-    requirements: str | None = strawberry.field(description="What a candidate must bring.")
-    nice_to_have: str | None = strawberry.field(description="What helps but is not required.")
-    benefits: str | None = strawberry.field(description="Pay, perks and benefits.")
-    interview_process: str | None = strawberry.field(description="How interviews go.")
+    pass
 
 
-@strawberry.type(description="A job posting of one company, with its pipeline of stages.")
+@entity_type(
+    models.Posting,
+    description="A job posting of one company, with its pipeline of stages.",
+    types={"salary_ranges": list[SalaryRange]},
+)
 class Posting(Node):
-    title: str = strawberry.field(description="The job title.")
-    status: PostingStatus = strawberry.field(description="The posting's life-cycle status.")
-    employment_type: EmploymentType = strawberry.field(description="Full-time, contract, …")
-    workplace: Workplace | None = strawberry.field(
-        description="Remote, hybrid or on-site; null when the posting does not say."
-    )
-    locations: list[str] = strawberry.field(description="Cities or offices the role is based in.")
-    regions: list[str] = strawberry.field(description="Regions a remote hire may live in, e.g. `North America`.")
-    salary_ranges: list[SalaryRange] = strawberry.field(
-        description="Every salary figure the posting states, each with where it came from."
-    )
-    description: str | None = strawberry.field(description="Free text not belonging to a named section, in Markdown.")
-    apply_url: str | None = strawberry.field(description="Where candidates apply.")
-    published_at: datetime | None = strawberry.field(description="When the posting was last opened.")
-    closed_at: datetime | None = strawberry.field(
-        description="When the posting was last closed; kept when it is reopened."
-    )
-    created_at: datetime = strawberry.field(description="When the posting was created.")
-    updated_at: datetime = strawberry.field(description="When the posting last changed.")
-
     @strawberry.field(description="The description's named sections.", metadata={"embedded": models.SECTION_NAMES})
     def sections(self) -> PostingSections:
         d = self.__dict__

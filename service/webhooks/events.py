@@ -245,23 +245,10 @@ def stage_ref(stage: PipelineStage | None) -> dict[str, Any] | None:
 
 
 def posting_ref(posting: Posting) -> dict[str, Any]:
-    """A posting's scalar fields; its long Markdown sections are left to the API."""
-    return {
-        "id": to_global_id("Posting", posting.id),
-        "companyId": to_global_id("Company", posting.company_id),
-        "title": posting.title,
-        "status": _enum(posting.status),
-        "employmentType": _enum(posting.employment_type),
-        "workplace": _enum(posting.workplace),
-        "locations": list(posting.locations or []),
-        "regions": list(posting.regions or []),
-        "salaryRanges": list(posting.salary_ranges or []),
-        "applyUrl": posting.apply_url,
-        "publishedAt": _iso(posting.published_at),
-        "closedAt": _iso(posting.closed_at),
-        "createdAt": _iso(posting.created_at),
-        "updatedAt": _iso(posting.updated_at),
-    }
+    """A posting's declared fields (`models.Posting`); its long Markdown text (description and
+    sections, declared `event=False`) is left to the API."""
+    ids = {"id": to_global_id("Posting", posting.id), "companyId": to_global_id("Company", posting.company_id)}
+    return fields.payload(Posting, posting, ids)
 
 
 def applicant_ref(applicant: Applicant) -> dict[str, Any]:
