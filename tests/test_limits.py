@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import text
 
 from service.graphql.ids import to_global_id
+from service.ratelimit.service import LEASE_SHARE
 from tests.helpers import Api, snapshot
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -60,8 +61,10 @@ async def test_every_response_reports_its_cost(acme):
     throttle = cost["throttleStatus"]
     assert throttle["maximumAvailable"] == 50_000
     assert throttle["restoreRate"] == 5_000
-    # The unused 14 points come back: only the actual cost is spent.
-    assert 50_000 - 22 <= throttle["currentlyAvailable"] <= 50_000
+    # The unused 14 points come back: only the actual cost is spent. The figure is this process's
+    # view of the shared bucket, which spends from a leased slice (5 % of the capacity) and sees
+    # the refill when it next leases: it may lag by up to one slice.
+    assert 50_000 - 22 - int(50_000 * LEASE_SHARE) <= throttle["currentlyAvailable"] <= 50_000
     assert r.body["data"]["applications"]["totalCount"] == 3
 
 
