@@ -215,8 +215,8 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     for stmt in (
         delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),
         update(StageTransition)
-        .where(StageTransition.application_id.in_(applications), StageTransition.reason.is_not(None))
-        .values(reason=None),
+        .where(StageTransition.application_id.in_(applications), fields.not_erased(StageTransition))
+        .values(**fields.personal(StageTransition)),
         update(Application)
         .where(Application.applicant_id == applicant.id, fields.not_erased(Application))
         .values(**fields.personal(Application), updated_at=func.now()),

@@ -53,14 +53,24 @@ class StageTransition(IdMixin, Base):
     __table_args__ = (Index("ix_stage_transitions_application_id_id", "application_id", "id"),)
 
     company_id: Mapped[int] = company_fk()
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
-    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="SET NULL"))
-    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="SET NULL"))
-    from_stage_name: Mapped[str | None] = mapped_column(String(200))
-    to_stage_name: Mapped[str] = mapped_column(String(200))
-    actor: Mapped[str | None] = mapped_column(String(200))
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
+    from_stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="SET NULL"), info=INTERNAL
+    )
+    to_stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pipeline_stages.id", ondelete="SET NULL"), info=INTERNAL
+    )
+    from_stage_name: Mapped[str | None] = mapped_column(
+        String(200), info=declare("The stage's name when the move happened; null for the first placement.")
+    )
+    to_stage_name: Mapped[str] = mapped_column(
+        String(200), info=declare("The new stage's name when the move happened.")
+    )
+    actor: Mapped[str | None] = mapped_column(
+        String(200), info=declare("Who made the move: a person, a key or a system.")
+    )
+    reason: Mapped[str | None] = mapped_column(Text, info=declare("Why, when the actor said.", personal=True))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the move happened."))
 
 
 class Note(IdMixin, TimestampMixin, Base):

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import strawberry
-
 from service.applications import models
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
 
 
-@strawberry.type(description="One move of an application from a stage to another. Never changes once written.")
+@entity_type(
+    models.StageTransition,
+    description="One move of an application from a stage to another. Never changes once written.",
+)
 class StageTransition(Node):
-    from_stage_name: str | None = strawberry.field(
-        description="The stage's name when the move happened; null for the first placement."
-    )
-    to_stage_name: str = strawberry.field(description="The new stage's name when the move happened.")
-    actor: str | None = strawberry.field(description="Who made the move: a person, a key or a system.")
-    reason: str | None = strawberry.field(description="Why, when the actor said.")
-    created_at: datetime = strawberry.field(description="When the move happened.")
-
     from_stage = to_one(
         "PipelineStage",
         "service.pipeline.types",
