@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import select
 from strawberry import Info
 
 from service.auth import service as keys
@@ -13,23 +12,25 @@ from service.companies import models, service
 from service.companies.types import COMPANY, Company
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, run
-from service.graphql.relay import RootConnection, require_read
+from service.graphql.relay import RootConnection, RootLookup
 
 COMPANIES = RootConnection("Company")
+BY_SLUG = RootLookup("Company", "slug", "slug")
 
 
 @strawberry.type
 class Query:
     companies = COMPANIES.field("The companies this API key may see, in creation order.")
 
-    @strawberry.field(description="One company by its slug; null when unknown or not visible to this key.")
+    @strawberry.field(
+        description="One company by its slug; null when unknown or not visible to this key.",
+        metadata={"lookup": BY_SLUG},
+    )
     async def company(
         self, info: Info, slug: Annotated[str, strawberry.argument(description="The company's slug.")]
     ) -> Company | None:
-        require_read(info, COMPANY)
-        loaders = info.context.loaders
-        rows = await loaders.rows(select(*COMPANY.columns).where(COMPANY.table.c.slug == slug, loaders.scope(COMPANY)))
-        return COMPANY.from_row(rows[0]._mapping) if rows else None
+        company: Company | None = await BY_SLUG.fetch(info, slug)
+        return company
 
 
 @input_type(models.Company, on="create", description="A new company.")

@@ -37,7 +37,7 @@ from service.graphql.ids import InvalidId, from_global_id
 from service.graphql.loaders import filter_clauses, tenant_scope
 from service.graphql.pagination import SORT_VALUE, PageArgs, SortKey, apply_page
 from service.graphql.prefetch import subfields
-from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, connection_filters
+from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, RootLookup, connection_filters
 
 DIALECT = asyncpg_dialect()
 PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -206,15 +206,16 @@ class Compiler:
         if root is not None:
             args = self._arguments(field, node)
             return self._root_connection(root, args, nodes)
-        if name == "company":
+        lookup: RootLookup | None = metadata.get("lookup")
+        if lookup is not None:
             args = self._arguments(field, node)
-            entity = entity_named("Company")
+            entity = lookup.entity
+            self._require(entity)
             alias = self.sql.alias()
-            slug = self.sql.bind(args["slug"], "text")
+            value = self.sql.bind(args[lookup.argument], "text")
             obj = self._entity_object(entity, alias, nodes)
-            return (
-                f"(SELECT {obj} FROM companies AS {alias} WHERE {alias}.slug = {slug} AND {self._scope(entity, alias)})"
-            )
+            where = f"{alias}.{lookup.column} = {value} AND {self._scope(entity, alias)}"
+            return f"(SELECT {obj} FROM {entity.table.name} AS {alias} WHERE {where})"
         if name == "node":
             args = self._arguments(field, node)
             return self._node(args["id"], nodes)

@@ -269,6 +269,30 @@ def to_connection(target: str, module: str, remote: str, *, description: str, st
 
 
 @dataclass(frozen=True, eq=False)
+class RootLookup:
+    """A top-level field finding one record by a unique column (`company(slug:)`): the field's
+    `metadata={"lookup": ...}` tells the compiler, and `fetch` answers on the dataloader path."""
+
+    entity_name: str
+    column: str
+    argument: str
+
+    @property
+    def entity(self) -> Entity:
+        return entity_named(self.entity_name)
+
+    async def fetch(self, info: Info, value: Any) -> Any:
+        """The record whose column equals `value`, if the key may see it; None otherwise."""
+        entity = self.entity
+        require_read(info, entity)
+        loaders = info.context.loaders
+        rows = await loaders.rows(
+            select(*entity.columns).where(entity.table.c[self.column] == value, loaders.scope(entity))
+        )
+        return entity.from_row(rows[0]._mapping) if rows else None
+
+
+@dataclass(frozen=True, eq=False)
 class RootConnection:
     """A top-level connection: its entity, how its `filter` becomes SQL conditions, and which
     `orderBy` fields are text. Both read paths build their statements from this."""
