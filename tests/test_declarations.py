@@ -17,7 +17,6 @@ from service.graphql.entities import ENTITIES
 from tests.helpers import Api
 
 NOT_YET_DECLARED = {
-    "AuditEvent",
     "WebhookEndpoint",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",

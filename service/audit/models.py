@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, str_enum
+from service.db.fields import INTERNAL, declare
 
 
 class AuditOutcome(enum.Enum):
@@ -25,15 +26,33 @@ class AuditEvent(IdMixin, Base):
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_company_id_id", "company_id", "id"),)
 
-    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), index=True)
-    api_key_name: Mapped[str] = mapped_column(String(200))
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
-    operation: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the call was made."))
+    api_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"),
+        index=True,
+        info=declare("The number of the API key that made the call; null once the key is deleted."),
+    )
+    api_key_name: Mapped[str] = mapped_column(String(200), info=declare("The key's name when it made the call."))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), info=INTERNAL)
+    operation: Mapped[str] = mapped_column(String(100), info=declare("The mutation called, e.g. `applicationMove`."))
     """The mutation field, e.g. `applicationMoveStage`."""
-    operation_name: Mapped[str | None] = mapped_column(String(200))
+    operation_name: Mapped[str | None] = mapped_column(
+        String(200), info=declare("The name the client gave its GraphQL operation, if it gave one.")
+    )
     """The client's name for the GraphQL operation, when it gave one."""
-    target_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    outcome: Mapped[AuditOutcome] = mapped_column(str_enum(AuditOutcome, "audit_outcome"))
-    error_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
-    request_id: Mapped[str | None] = mapped_column(String(64))
+    target_ids: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare("Global IDs of the records the input named and of the record the call produced or changed."),
+    )
+    outcome: Mapped[AuditOutcome] = mapped_column(
+        str_enum(AuditOutcome, "audit_outcome"), info=declare("How the call ended.")
+    )
+    error_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare("Why it was refused (`ErrorCode` values), or `INTERNAL_SERVER_ERROR`; empty on success."),
+    )
+    request_id: Mapped[str | None] = mapped_column(
+        String(64), info=declare("The request's `X-Request-Id`, to find it in the logs.")
+    )

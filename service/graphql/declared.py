@@ -59,6 +59,8 @@ def _graphql_type(column: SqlColumn[Any], override: Any) -> Any:
         base = float
     elif isinstance(kind, DateTime):
         base = datetime
+    elif column.foreign_keys:
+        base = int  # a key shown as a number, typed from the column it refers to once tables are known
     else:
         raise TypeError(f"{column}: declare the GraphQL type of this column in `types`")
     return base | None if column.nullable else base
