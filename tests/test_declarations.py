@@ -17,9 +17,7 @@ from service.graphql.entities import ENTITIES
 from tests.helpers import Api
 
 NOT_YET_DECLARED = {
-    "WebhookEndpoint",
     "WebhookDelivery",
-    "WebhookDeliveryAttempt",
     "Integration",
     "InboundDelivery",
     "Event",

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.fields import INTERNAL, declare
 
 
 class EventSequence(Base):
@@ -80,23 +81,35 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     __tablename__ = "webhook_endpoints"
 
     company_id: Mapped[int] = company_fk()
-    url: Mapped[str] = mapped_column(String(2000))
-    description: Mapped[str | None] = mapped_column(Text)
-    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    url: Mapped[str] = mapped_column(String(2000), info=declare("Where deliveries are POSTed."))
+    description: Mapped[str | None] = mapped_column(Text, info=declare("What the endpoint is for."))
+    event_types: Mapped[list[str]] = mapped_column(
+        ARRAY(Text),
+        server_default=text("'{}'"),
+        info=declare("The event types sent here (e.g. `application.created`); empty: every type."),
+    )
     """Event types to send; empty: every type."""
     status: Mapped[EndpointStatus] = mapped_column(
-        str_enum(EndpointStatus, "webhook_endpoint_status"), server_default=text("'ACTIVE'")
+        str_enum(EndpointStatus, "webhook_endpoint_status"),
+        server_default=text("'ACTIVE'"),
+        info=declare("Whether deliveries are sent."),
     )
-    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_reason: Mapped[str | None] = mapped_column(
+        Text, info=declare("Why the endpoint is paused or disabled, e.g. `the receiver answered 410 Gone`.")
+    )
     """Why the endpoint is paused or disabled, e.g. `the receiver answered 410 Gone`."""
-    secret: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(String(100), info=INTERNAL)
     """`whsec_<base64>`; kept in clear, since signing needs it."""
-    previous_secret: Mapped[str | None] = mapped_column(String(100))
-    previous_secret_expires_at: Mapped[datetime | None]
+    previous_secret: Mapped[str | None] = mapped_column(String(100), info=INTERNAL)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(
+        info=declare("After a rotation: until when requests also carry a signature with the previous secret.")
+    )
     """Until then requests carry a signature with `previous_secret` too."""
-    suppress_origin: Mapped[str | None] = mapped_column(String(200))
+    suppress_origin: Mapped[str | None] = mapped_column(String(200), info=INTERNAL)
     """Events whose `origin` is this value are not sent here (an integration's own changes)."""
-    failing_since: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None] = mapped_column(
+        info=declare("The first failed attempt since the last success; null while healthy.")
+    )
     """The first failure since the last success; null while the endpoint is healthy."""
 
 
@@ -154,12 +167,18 @@ class WebhookDeliveryAttempt(IdMixin, Base):
     __table_args__ = (Index("ix_webhook_delivery_attempts_delivery_id_id", "delivery_id", "id"),)
 
     company_id: Mapped[int] = company_fk(index=False)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"))
-    attempted_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    status_code: Mapped[int | None] = mapped_column(Integer)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), info=INTERNAL)
+    attempted_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the call started."))
+    status_code: Mapped[int | None] = mapped_column(
+        Integer, info=declare("The receiver's HTTP status; null without an answer.")
+    )
     """The receiver's HTTP status; null when there was no answer (see `error`)."""
-    latency_ms: Mapped[int] = mapped_column(Integer)
-    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    latency_ms: Mapped[int] = mapped_column(Integer, info=declare("How long the call took, in milliseconds."))
+    response_excerpt: Mapped[str | None] = mapped_column(
+        Text, info=declare("The first kilobyte of the response body, decoded leniently.")
+    )
     """The first kilobyte of the response body, decoded leniently."""
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(
+        Text, info=declare("Why there was no usable answer: a timeout, a refused connection, an address not allowed…")
+    )
     """Why there was no usable answer: timeout, connection refused, address not allowed…"""

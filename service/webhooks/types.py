@@ -16,11 +16,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from service.auth.scopes import WEBHOOKS_AREA
+from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
 from service.webhooks import models
 from service.webhooks.events import envelope_of
-from service.webhooks.models import DeliveryStatus, EndpointStatus
+from service.webhooks.models import DeliveryStatus
 
 
 @strawberry.type(
@@ -55,26 +56,11 @@ class Event(Node):
         )
 
 
-@strawberry.type(description="A URL of one company that receives signed event deliveries. Its secret is never shown.")
+@entity_type(
+    models.WebhookEndpoint,
+    description="A URL of one company that receives signed event deliveries. Its secret is never shown.",
+)
 class WebhookEndpoint(Node):
-    url: str = strawberry.field(description="Where deliveries are POSTed.")
-    description: str | None = strawberry.field(description="What the endpoint is for.")
-    event_types: list[str] = strawberry.field(
-        description="The event types sent here (e.g. `application.created`); empty: every type."
-    )
-    status: EndpointStatus = strawberry.field(description="Whether deliveries are sent.")
-    status_reason: str | None = strawberry.field(
-        description="Why the endpoint is paused or disabled, e.g. `the receiver answered 410 Gone`."
-    )
-    failing_since: datetime | None = strawberry.field(
-        description="The first failed attempt since the last success; null while healthy."
-    )
-    previous_secret_expires_at: datetime | None = strawberry.field(
-        description="After a rotation: until when requests also carry a signature with the previous secret."
-    )
-    created_at: datetime = strawberry.field(description="When the endpoint was created.")
-    updated_at: datetime = strawberry.field(description="When the endpoint last changed.")
-
     company = to_one("Company", "service.companies.types", "company_id", description="The company it belongs to.")
     deliveries = to_connection(
         "WebhookDelivery",
@@ -112,20 +98,11 @@ class WebhookDelivery(Node):
     attempt_log.graphql_name = "attempts"
 
 
-@strawberry.type(
-    description="One HTTP call delivering an event: what the receiver answered, or why there was no answer."
+@entity_type(
+    models.WebhookDeliveryAttempt,
+    description="One HTTP call delivering an event: what the receiver answered, or why there was no answer.",
 )
 class WebhookDeliveryAttempt(Node):
-    attempted_at: datetime = strawberry.field(description="When the call started.")
-    status_code: int | None = strawberry.field(description="The receiver's HTTP status; null without an answer.")
-    latency_ms: int = strawberry.field(description="How long the call took, in milliseconds.")
-    response_excerpt: str | None = strawberry.field(
-        description="The first kilobyte of the response body, decoded leniently."
-    )
-    error: str | None = strawberry.field(
-        description="Why there was no usable answer: a timeout, a refused connection, an address not allowed…"
-    )
-
     delivery = to_one(
         "WebhookDelivery", "service.webhooks.types", "delivery_id", description="The delivery it belongs to."
     )
