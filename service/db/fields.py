@@ -45,6 +45,8 @@ class Declared:
     """Shown inside a nested object of that name (`Posting.sections`), not on the entity itself."""
     default: Any = None
     """The create input's default when the field is optional there (None: omitted)."""
+    api_name: str | None = None
+    """The field's name in the API when not the column's in camelCase (`attemptCount`)."""
 
 
 INTERNAL = {"internal": True}
@@ -63,11 +65,12 @@ def declare(
     input_note: str | None = None,
     group: str | None = None,
     default: Any = None,
+    api_name: str | None = None,
 ) -> dict[str, Any]:
     """`info` for `mapped_column(..., info=declare(...))`."""
     return {
         "declared": Declared(
-            description, write, required, personal, erased, max_length, event, input_note, group, default
+            description, write, required, personal, erased, max_length, event, input_note, group, default, api_name
         )
     }
 
@@ -131,7 +134,7 @@ def payload(model: Any, instance: Any, ids: dict[str, str], *, leave_out: tuple[
     out: dict[str, Any] = dict(ids)
     for name, _, d in declared(model):
         if d.event and name not in leave_out:
-            out[camel(name)] = _plain(getattr(instance, name))
+            out[d.api_name or camel(name)] = _plain(getattr(instance, name))
     return out
 
 

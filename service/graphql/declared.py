@@ -80,7 +80,7 @@ def entity_type(model: Any, *, description: str, types: Mapping[str, Any] | None
         for name, column, d in declared(model):
             if d.group is not None:
                 continue  # shown by the group's own type (`group_type`)
-            field = strawberry.field(description=d.description.replace("{entity}", noun))
+            field = strawberry.field(name=d.api_name, description=d.description.replace("{entity}", noun))
             _add(cls, name, _graphql_type(column, (types or {}).get(name)), field)
         return strawberry.type(cls, description=description)  # type: ignore[no-any-return]
 

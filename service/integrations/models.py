@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.fields import INTERNAL, declare
 
 
 class Provider(enum.Enum):
@@ -44,18 +45,24 @@ class Integration(IdMixin, TimestampMixin, Base):
     __table_args__ = (UniqueConstraint("company_id", "name"),)
 
     company_id: Mapped[int] = company_fk()
-    provider: Mapped[Provider] = mapped_column(str_enum(Provider, "integration_provider"))
-    name: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[Provider] = mapped_column(str_enum(Provider, "integration_provider"), info=declare("The ATS."))
+    name: Mapped[str] = mapped_column(String(200), info=declare("A name unique within the company."))
     status: Mapped[IntegrationStatus] = mapped_column(
-        str_enum(IntegrationStatus, "integration_status"), server_default=text("'ACTIVE'")
+        str_enum(IntegrationStatus, "integration_status"),
+        server_default=text("'ACTIVE'"),
+        info=declare("Whether deliveries are received and applied."),
     )
-    secret: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(500), info=INTERNAL)
     """The inbound signing secret (HMAC key, or `whsec_…` for Standard Webhooks). Kept in
     clear because verifying needs it; never readable through the API after creation."""
-    previous_secret: Mapped[str | None] = mapped_column(String(500))
-    previous_secret_expires_at: Mapped[datetime | None]
+    previous_secret: Mapped[str | None] = mapped_column(String(500), info=INTERNAL)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(
+        info=declare("After a rotation: until when deliveries signed with the previous secret are accepted.")
+    )
     """After a rotation the old secret still verifies until then."""
-    last_received_at: Mapped[datetime | None]
+    last_received_at: Mapped[datetime | None] = mapped_column(
+        info=declare("When the latest verified delivery arrived.")
+    )
 
 
 class InboundStatus(enum.Enum):
@@ -85,33 +92,53 @@ class InboundDelivery(IdMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk()
-    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
-    dedupe_key: Mapped[str] = mapped_column(String(300))
+    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), info=INTERNAL)
+    dedupe_key: Mapped[str] = mapped_column(
+        String(300),
+        info=declare("`sha256:<hex>` of what the provider signs: a delivery is stored once per key."),
+    )
     """`sha256:<hex>` of what the provider signs (`signatures.dedupe_key`), never an unsigned id:
     a replay with a changed or removed unsigned id has the same key and is a duplicate. The
     check constraint keeps it a digest. `#<id>` ends the key of a second copy stored before
     keys were signed-only (migration 0006)."""
-    event_type: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(
+        String(200), info=declare("The provider's event type, e.g. `candidate_stage_change`.")
+    )
+    body: Mapped[str] = mapped_column(
+        Text,
+        info=declare(
+            "The body exactly as received and verified; a redaction notice once the person it was about was erased."
+        ),
+    )
     """The raw body, as signed; `{"redacted": true, …}` once the person it was about was erased."""
-    subjects: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)))
+    subjects: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)), info=INTERNAL)
     """One-way keys of who the delivery is about (`service.integrations.subjects`); None for
     deliveries received before they were kept."""
-    redacted_at: Mapped[datetime | None]
-    """When the body was replaced because the person it was about was erased."""
-    headers: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
-    """The request's headers that matter for verifying and ordering (no credentials)."""
-    received_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
-    status: Mapped[InboundStatus] = mapped_column(
-        str_enum(InboundStatus, "inbound_status"), server_default=text("'PENDING'")
+    redacted_at: Mapped[datetime | None] = mapped_column(
+        info=declare("When the body was redacted because the person it was about was erased; null if never.")
     )
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    next_attempt_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
-    leased_by: Mapped[str | None] = mapped_column(String(200))
-    processed_at: Mapped[datetime | None]
-    result: Mapped[str | None] = mapped_column(Text)
+    """When the body was replaced because the person it was about was erased."""
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"), info=INTERNAL)
+    """The request's headers that matter for verifying and ordering (no credentials)."""
+    received_at: Mapped[datetime] = mapped_column(server_default=text("now()"), info=declare("When it arrived."))
+    status: Mapped[InboundStatus] = mapped_column(
+        str_enum(InboundStatus, "inbound_status"),
+        server_default=text("'PENDING'"),
+        info=declare("Where the delivery stands."),
+    )
+    attempts: Mapped[int] = mapped_column(
+        Integer,
+        server_default=text("0"),
+        info=declare("Attempts to apply it so far.", api_name="attemptCount"),
+    )
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        server_default=text("now()"), info=declare("When the next attempt is due, while PENDING.")
+    )
+    leased_by: Mapped[str | None] = mapped_column(String(200), info=INTERNAL)
+    processed_at: Mapped[datetime | None] = mapped_column(info=declare("When it was last attempted."))
+    result: Mapped[str | None] = mapped_column(Text, info=declare("What applying it did, or why it was skipped."))
     """What applying did ("applicant created, application moved to Onsite"), or why it was skipped."""
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text, info=declare("Why the latest attempt failed, if it did."))
     """The last failure, for an operator to read."""
 
 

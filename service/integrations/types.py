@@ -12,10 +12,11 @@ import strawberry
 from strawberry import Info
 
 from service.auth.scopes import INTEGRATIONS_AREA
+from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
 from service.integrations import models
-from service.integrations.models import InboundStatus, IntegrationStatus, Provider
+from service.integrations.models import InboundStatus
 from service.webhooks.types import no_secrets
 
 RECEIVE_PATH = "/webhooks/ats/{id}"
@@ -34,23 +35,14 @@ class IntegrationSyncStatus:
     last_error: str | None = strawberry.field(description="The latest failure's error.")
 
 
-@strawberry.type(
+@entity_type(
+    models.Integration,
     description=(
         "A company's connection to an ATS: where it sends webhooks, how they are verified, and how the sync "
         "stands. Its secret is never shown after creation."
-    )
+    ),
 )
 class Integration(Node):
-    provider: Provider = strawberry.field(description="The ATS.")
-    name: str = strawberry.field(description="A name unique within the company.")
-    status: IntegrationStatus = strawberry.field(description="Whether deliveries are received and applied.")
-    last_received_at: datetime | None = strawberry.field(description="When the latest verified delivery arrived.")
-    previous_secret_expires_at: datetime | None = strawberry.field(
-        description="After a rotation: until when deliveries signed with the previous secret are accepted."
-    )
-    created_at: datetime = strawberry.field(description="When the integration was created.")
-    updated_at: datetime = strawberry.field(description="When the integration last changed.")
-
     company = to_one("Company", "service.companies.types", "company_id", description="The company it belongs to.")
     deliveries = to_connection(
         "InboundDelivery",
@@ -75,21 +67,11 @@ class Integration(Node):
         return IntegrationSyncStatus(**{k: getattr(status, k) for k in status.__slots__})  # type: ignore[attr-defined]
 
 
-@strawberry.type(description="One verified delivery from an ATS, as received, and what applying it did.")
+@entity_type(
+    models.InboundDelivery,
+    description="One verified delivery from an ATS, as received, and what applying it did.",
+)
 class InboundDelivery(Node):
-    event_type: str = strawberry.field(description="The provider's event type, e.g. `candidate_stage_change`.")
-    dedupe_key: str = strawberry.field(
-        description="The provider's delivery or event id, or `sha256:<hex>` of the body: stored once per key."
-    )
-    status: InboundStatus = strawberry.field(description="Where the delivery stands.")
-    attempts: int = strawberry.field(name="attemptCount", description="Attempts to apply it so far.")
-    received_at: datetime = strawberry.field(description="When it arrived.")
-    next_attempt_at: datetime = strawberry.field(description="When the next attempt is due, while PENDING.")
-    processed_at: datetime | None = strawberry.field(description="When it was last attempted.")
-    result: str | None = strawberry.field(description="What applying it did, or why it was skipped.")
-    error: str | None = strawberry.field(description="Why the latest attempt failed, if it did.")
-    body: str = strawberry.field(description="The body exactly as received and verified.")
-
     integration = to_one(
         "Integration", "service.integrations.types", "integration_id", description="The integration it came through."
     )

@@ -144,20 +144,33 @@ class WebhookDelivery(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), info=INTERNAL)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True, info=INTERNAL)
     status: Mapped[DeliveryStatus] = mapped_column(
-        str_enum(DeliveryStatus, "webhook_delivery_status"), server_default=text("'PENDING'")
+        str_enum(DeliveryStatus, "webhook_delivery_status"),
+        server_default=text("'PENDING'"),
+        info=declare("Where the delivery stands."),
     )
-    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    attempts: Mapped[int] = mapped_column(
+        Integer,
+        server_default=text("0"),
+        info=declare(
+            "Attempts since the delivery was last (re)scheduled; `attempts` lists every attempt ever made.",
+            api_name="attemptCount",
+        ),
+    )
     """Attempts since the delivery was (re)scheduled; indexes the retry schedule."""
-    next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    lease_owner: Mapped[str | None] = mapped_column(String(100))
-    lease_expires_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), info=declare("When the next attempt is due, while PENDING.")
+    )
+    lease_owner: Mapped[str | None] = mapped_column(String(100), info=INTERNAL)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(info=INTERNAL)
     """While in the future, `lease_owner` is delivering it; after, any worker may reclaim it."""
-    last_status_code: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(
+        Integer, info=declare("The HTTP status of the latest attempt, if any.")
+    )
+    last_error: Mapped[str | None] = mapped_column(Text, info=declare("Why the latest attempt failed, if it did."))
+    delivered_at: Mapped[datetime | None] = mapped_column(info=declare("When the receiver last answered 2xx."))
 
 
 class WebhookDeliveryAttempt(IdMixin, Base):

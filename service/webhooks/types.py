@@ -71,20 +71,11 @@ class WebhookEndpoint(Node):
     )
 
 
-@strawberry.type(description="One event to one endpoint: its status and retry schedule. Redelivery reuses it.")
+@entity_type(
+    models.WebhookDelivery,
+    description="One event to one endpoint: its status and retry schedule. Redelivery reuses it.",
+)
 class WebhookDelivery(Node):
-    status: DeliveryStatus = strawberry.field(description="Where the delivery stands.")
-    attempts: int = strawberry.field(
-        name="attemptCount",
-        description="Attempts since the delivery was last (re)scheduled; `attempts` lists every attempt ever made.",
-    )
-    next_attempt_at: datetime = strawberry.field(description="When the next attempt is due, while PENDING.")
-    delivered_at: datetime | None = strawberry.field(description="When the receiver last answered 2xx.")
-    last_status_code: int | None = strawberry.field(description="The HTTP status of the latest attempt, if any.")
-    last_error: str | None = strawberry.field(description="Why the latest attempt failed, if it did.")
-    created_at: datetime = strawberry.field(description="When the delivery was created.")
-    updated_at: datetime = strawberry.field(description="When the delivery last changed.")
-
     event = to_one("Event", "service.webhooks.types", "event_id", description="The event delivered.")
     endpoint = to_one(
         "WebhookEndpoint", "service.webhooks.types", "endpoint_id", description="The endpoint it goes to."
