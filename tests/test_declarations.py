@@ -16,11 +16,6 @@ from service.graphql.declared import DECLARED
 from service.graphql.entities import ENTITIES
 from tests.helpers import Api
 
-NOT_YET_DECLARED = {
-    "Event",
-}
-"""Entities whose types are still written by hand; each moves to a declaration in turn (issue 13)."""
-
 
 def test_every_column_of_a_declared_entity_is_declared_or_internal() -> None:
     assert DECLARED, "no entity is declared"
@@ -28,11 +23,8 @@ def test_every_column_of_a_declared_entity_is_declared_or_internal() -> None:
         assert undeclared(model) == [], f"{name}: declare these columns or mark them INTERNAL"
 
 
-def test_every_entity_is_declared_or_listed_as_not_yet() -> None:
-    entities = set(ENTITIES)
-    assert set(DECLARED) <= entities
-    assert entities - set(DECLARED) <= NOT_YET_DECLARED, "a new entity must declare its fields"
-    assert not set(DECLARED) & NOT_YET_DECLARED, "declared now: take it off NOT_YET_DECLARED"
+def test_every_entity_is_declared() -> None:
+    assert set(DECLARED) == set(ENTITIES), "an entity's type must come from its model's declarations"
 
 
 def sample(name: str, column: Any, marker: str) -> Any:

@@ -55,17 +55,25 @@ class Event(IdMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    sequence: Mapped[int] = mapped_column(BigInteger)
+    sequence: Mapped[int] = mapped_column(
+        BigInteger, info=declare("Increases by one per event of the company, without gaps, in commit order.")
+    )
     """Per company, from 1, without gaps, in commit order."""
-    type: Mapped[str] = mapped_column(String(64))
-    version: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    type: Mapped[str] = mapped_column(String(64), info=declare("The event type, e.g. `application.stage_changed`."))
+    version: Mapped[int] = mapped_column(
+        SmallInteger, server_default=text("1"), info=declare("The version of this type's payload shape.")
+    )
     """The version of the payload's shape for this type."""
-    occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    occurred_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), info=declare("When the change was committed.")
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, info=declare("The payload (`data` of the envelope), with the API's global IDs.", api_name="data")
+    )
     """The envelope's `data`."""
-    origin: Mapped[str | None] = mapped_column(String(200))
+    origin: Mapped[str | None] = mapped_column(String(200), info=INTERNAL)
     """Who caused it (e.g. an integration), so its own changes need not be echoed back to it."""
-    fanned_out_at: Mapped[datetime | None]
+    fanned_out_at: Mapped[datetime | None] = mapped_column(info=INTERNAL)
     """When deliveries were created for it; null while a worker has yet to."""
 
 

@@ -9,7 +9,6 @@ their read scopes (see `service.webhooks.schema`).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -24,23 +23,15 @@ from service.webhooks.events import envelope_of
 from service.webhooks.models import DeliveryStatus
 
 
-@strawberry.type(
+@entity_type(
+    models.Event,
+    types={"payload": JSON},
     description=(
         "One change, exactly as webhooks deliver it: the same ID (the `webhook-id` header), type, "
         "per-company sequence number and versioned payload. See docs/webhooks.md for the catalogue."
-    )
+    ),
 )
 class Event(Node):
-    type: str = strawberry.field(description="The event type, e.g. `application.stage_changed`.")
-    version: int = strawberry.field(description="The version of this type's payload shape.")
-    occurred_at: datetime = strawberry.field(description="When the change was committed.")
-    sequence: int = strawberry.field(
-        description="Increases by one per event of the company, without gaps, in commit order."
-    )
-    payload: JSON = strawberry.field(
-        name="data", description="The payload (`data` of the envelope), with the API's global IDs."
-    )
-
     company = to_one("Company", "service.companies.types", "company_id", description="The company it happened in.")
 
     @strawberry.field(
