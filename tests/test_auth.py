@@ -297,7 +297,12 @@ async def test_company_create_with_admin_and_immediate_access(acme, tenants, eng
         "description": "TPS reports",
         "postings": {"totalCount": 0},
     }
-    assert await snapshot(engine) == {**before, "companies": before["companies"] + 1}
+    # The new company, and the calling key bound to it.
+    assert await snapshot(engine) == {
+        **before,
+        "companies": before["companies"] + 1,
+        "api_key_companies": before["api_key_companies"] + 1,
+    }
     data = await admin.ok('{ company(slug: "initech") { id name } companies { nodes { slug } } }')
     assert data == {
         "company": {"id": company["id"], "name": "Initech"},
