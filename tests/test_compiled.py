@@ -8,7 +8,7 @@ foreign, missing and malformed IDs) and both paths must return the same JSON, er
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -331,14 +331,17 @@ async def test_generated_operations_answer_the_same(world, data):
 COMPILED_SHARE: list[bool] = []
 
 
-def test_most_generated_operations_took_the_compiled_path():
-    """The generator is not just exercising the fallback: most operations compile.
-
-    Runs after the generated test (same module, file order)."""
-    assert len(COMPILED_SHARE) >= 1000
-    share = sum(COMPILED_SHARE) / len(COMPILED_SHARE)
-    print(f"compiled share: {share:.2f} of {len(COMPILED_SHARE)}")
-    assert share >= 0.4
+@pytest.fixture(scope="module", autouse=True)
+def most_generated_operations_took_the_compiled_path() -> Iterator[None]:
+    """The generator is not just exercising the fallback: most operations compile. Checked once
+    the module's tests have run, in whatever order they ran (unless the generated test was
+    deselected)."""
+    yield
+    if COMPILED_SHARE:
+        assert len(COMPILED_SHARE) >= 1000
+        share = sum(COMPILED_SHARE) / len(COMPILED_SHARE)
+        print(f"compiled share: {share:.2f} of {len(COMPILED_SHARE)}")
+        assert share >= 0.4
 
 
 async def test_regression_include_with_a_variable_under_a_prefetched_connection(world):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.app import create_app
 from service.graphql.ids import to_global_id
+from service.settings import Settings
 from tests.factories import build_board
 
 
@@ -12,6 +17,14 @@ from tests.factories import build_board
 def read_path() -> str:
     """These tests pin the dataloader path's statement counts."""
     return "dataloaders"
+
+
+@pytest.fixture(scope="module")
+def app(engine: AsyncEngine, migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An app of this module's own on the dataloader path, whatever order the suite runs in (the
+    session's app follows the `read_path` of whichever test created it)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("dataloaders"), compiled_reads=False)
+    return create_app(settings, migrated_url, engine=engine)
 
 
 BOARD = """
