@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.applicants.service import get_applicant
@@ -14,6 +15,7 @@ from service.applications import models, service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.db.sql import one_of
+from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
@@ -140,7 +142,7 @@ class NotePayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _actor(info: Info, given: str | None) -> str:
+def _actor(info: Info[Context, None], given: str | None) -> str:
     return given.strip()[:200] if given and given.strip() else f"api-key:{info.context.principal.name}"
 
 
@@ -151,7 +153,7 @@ def _payload(result: tuple[Any, list[UserError]]) -> ApplicationPayload:
     )
 
 
-async def _locked(session: Any, info: Info, value: strawberry.ID) -> Any:
+async def _locked(session: Any, info: Info[Context, None], value: strawberry.ID) -> Any:
     return await service.get_application(
         session, info.context.company_ids, decode_id(value, "Application", "id"), "id", lock=True
     )
@@ -163,11 +165,11 @@ class Mutation:
         description="Apply an applicant to a posting. Repeating it returns the same application with `created: false`."
     )
     async def application_submit(
-        self, info: Info, input: Annotated[ApplicationSubmitInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicationSubmitInput, INPUT]
     ) -> ApplicationSubmitPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[models.Application, bool]:
             applicant = await get_applicant(
                 session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId"
             )
@@ -190,8 +192,10 @@ class Mutation:
         return ApplicationSubmitPayload(application=APPLICATION.from_model(application), created=created, errors=[])
 
     @strawberry.mutation(description="Move an application to another stage; writes one history entry.")
-    async def application_move(self, info: Info, input: Annotated[ApplicationMoveInput, INPUT]) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+    async def application_move(
+        self, info: Info[Context, None], input: Annotated[ApplicationMoveInput, INPUT]
+    ) -> ApplicationPayload:
+        async def work(session: AsyncSession) -> models.Application:
             application = await _locked(session, info, input.id)
             stage = await get_stage(
                 session, info.context.company_ids, decode_id(input.stage_id, "PipelineStage", "stageId"), "stageId"
@@ -202,32 +206,34 @@ class Mutation:
 
     @strawberry.mutation(description="Reject an active application.")
     async def application_reject(
-        self, info: Info, input: Annotated[ApplicationRejectInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicationRejectInput, INPUT]
     ) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Application:
             return await service.reject(session, await _locked(session, info, input.id), reason=input.reason)
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Hire: the application becomes HIRED and moves to the posting's HIRED stage.")
-    async def application_hire(self, info: Info, input: Annotated[ApplicationHireInput, INPUT]) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+    async def application_hire(
+        self, info: Info[Context, None], input: Annotated[ApplicationHireInput, INPUT]
+    ) -> ApplicationPayload:
+        async def work(session: AsyncSession) -> models.Application:
             return await service.hire(session, await _locked(session, info, input.id), actor=_actor(info, input.actor))
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Withdraw an active application.")
     async def application_withdraw(
-        self, info: Info, input: Annotated[ApplicationWithdrawInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicationWithdrawInput, INPUT]
     ) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Application:
             return await service.withdraw(session, await _locked(session, info, input.id))
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Write a note on an application.")
-    async def note_create(self, info: Info, input: Annotated[NoteCreateInput, INPUT]) -> NotePayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+    async def note_create(self, info: Info[Context, None], input: Annotated[NoteCreateInput, INPUT]) -> NotePayload:
+        async def work(session: AsyncSession) -> models.Note:
             application = await service.get_application(
                 session,
                 info.context.company_ids,

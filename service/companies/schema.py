@@ -6,11 +6,13 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.auth import service as keys
 from service.companies import models, service
 from service.companies.types import COMPANY, Company
+from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, run
 from service.graphql.relay import RootConnection, require_read
@@ -24,7 +26,7 @@ class Query:
 
     @strawberry.field(description="One company by its slug; null when unknown or not visible to this key.")
     async def company(
-        self, info: Info, slug: Annotated[str, strawberry.argument(description="The company's slug.")]
+        self, info: Info[Context, None], slug: Annotated[str, strawberry.argument(description="The company's slug.")]
     ) -> Company | None:
         require_read(info, COMPANY)
         loaders = info.context.loaders
@@ -46,10 +48,12 @@ class CompanyCreatePayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a company (admin scope). The calling key gains access to it.")
-    async def company_create(self, info: Info, input: Annotated[CompanyCreateInput, INPUT]) -> CompanyCreatePayload:
+    async def company_create(
+        self, info: Info[Context, None], input: Annotated[CompanyCreateInput, INPUT]
+    ) -> CompanyCreatePayload:
         principal = info.context.principal
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Company:
             company = await service.create_company(session, **stated(input, models.Company, on="create"))
             await keys.bind_company(session, principal.api_key_id, company.id)
             return company

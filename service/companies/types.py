@@ -6,7 +6,7 @@ from service.companies.models import Company as CompanyModel
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection
-from service.postings.types import PostingStatus
+from service.postings.models import PostingStatus
 
 
 @entity_type(CompanyModel, description="A company that hires: the tenant owning postings, applicants and applications.")

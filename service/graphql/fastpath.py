@@ -123,7 +123,7 @@ class CompiledReads:
     ) -> Compiled | None:
         cached = self.per_values.recall(cache_key)
         if cached is not None:
-            return None if cached is NOT_COMPILABLE else cached  # type: ignore[no-any-return]
+            return None if cached is NOT_COMPILABLE else cached
         compiled = self._compile(document, operation, variables, principal)
         self.per_values.remember(cache_key, NOT_COMPILABLE if compiled is None else compiled)
         return compiled

@@ -234,5 +234,5 @@ async def prefetch_nodes(info: Any, objects: Sequence[Any]) -> None:
     by_type: dict[str, list[Any]] = {}
     for obj in objects:
         if obj is not None:
-            by_type.setdefault(type(obj).__strawberry_definition__.name, []).append(obj)  # type: ignore[attr-defined]
+            by_type.setdefault(type(obj).__strawberry_definition__.name, []).append(obj)
     await asyncio.gather(*(prefetch(info, ENTITIES[name], objs, info.field_nodes) for name, objs in by_type.items()))

@@ -22,6 +22,7 @@ from service.auth.schema import Mutation as ApiKeyMutation
 from service.auth.schema import Query as ApiKeyQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
+from service.graphql.context import Context
 from service.graphql.entities import ENTITIES
 from service.graphql.errors import MaskUnexpectedErrors
 from service.graphql.ids import InvalidId, from_global_id
@@ -45,7 +46,7 @@ def _invalid(value: str, argument: str) -> GraphQLError:
     )
 
 
-async def _load_node(info: Info, value: strawberry.ID, argument: str) -> Node | None:
+async def _load_node(info: Info[Context, None], value: strawberry.ID, argument: str) -> Node | None:
     try:
         type_name, pk = from_global_id(value)
     except InvalidId:
@@ -58,7 +59,7 @@ async def _load_node(info: Info, value: strawberry.ID, argument: str) -> Node | 
     return node
 
 
-async def _with_prefetch(info: Info, nodes: list[Node | None]) -> list[Node | None]:
+async def _with_prefetch(info: Info[Context, None], nodes: list[Node | None]) -> list[Node | None]:
     await prefetch_nodes(info._raw_info, nodes)
     return nodes
 
@@ -67,7 +68,7 @@ async def _with_prefetch(info: Info, nodes: list[Node | None]) -> list[Node | No
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when unknown or not visible to this key.")
     async def node(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
+        self, info: Info[Context, None], id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
     ) -> Node | None:
         return (await _with_prefetch(info, [await _load_node(info, id, "id")]))[0]
 
@@ -78,7 +79,7 @@ class NodeQuery:
     )
     async def nodes(
         self,
-        info: Info,
+        info: Info[Context, None],
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs, at most 100.")],
     ) -> list[Node | None]:
         if len(ids) > MAX_LIST_ARGUMENT:

@@ -37,10 +37,11 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
-from strawberry.types.unset import UNSET, UnsetType
+from strawberry.types.unset import UnsetType
 
+from service.auth.cache import KEYS_CHANNEL
 from service.auth.scopes import Principal
-from service.auth.service import KEYS_CHANNEL, PrincipalCache, principal_for_secret
+from service.auth.service import PrincipalCache, principal_for_secret
 from service.graphql.admission import Admission, RequestError
 from service.graphql.context import Context
 from service.settings import Settings
@@ -165,7 +166,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
         context.secret = secret
         context._loaders = None
         log.debug("websocket connection by key %s (%r)", principal.api_key_id, principal.name)
-        return UNSET
+        return UnsetType()  # strawberry's UNSET, the singleton, as its own type (UNSET is typed Any)
 
     # -- connections live no longer than their keys ----------------------------------------------
 
