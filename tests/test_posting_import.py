@@ -1064,7 +1064,7 @@ async def postings_of(engine: Any) -> list[tuple[str, str, str]]:
                 "SELECT c.slug, p.title, p.status FROM postings p JOIN companies c ON c.id = p.company_id ORDER BY p.id"
             )
         )
-        return [tuple(r) for r in result]  # type: ignore[misc]
+        return [tuple(r) for r in result]
 
 
 async def test_cli_imports_one_file_into_the_named_company(migrated_url: str, acme: Api, engine: Any) -> None:
