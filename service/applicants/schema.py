@@ -137,7 +137,7 @@ def stated_fields(data: Any) -> dict[str, Any]:
     return out
 
 
-def _payload(result: tuple[Any, list[UserError]]) -> ApplicantPayload:
+def _payload(result: tuple[models.Applicant | None, list[UserError]]) -> ApplicantPayload:
     applicant, errors = result
     return ApplicantPayload(applicant=APPLICANT.from_model(applicant) if applicant is not None else None, errors=errors)
 

@@ -146,14 +146,14 @@ def _actor(info: Info[Context, None], given: str | None) -> str:
     return given.strip()[:200] if given and given.strip() else f"api-key:{info.context.principal.name}"
 
 
-def _payload(result: tuple[Any, list[UserError]]) -> ApplicationPayload:
+def _payload(result: tuple[models.Application | None, list[UserError]]) -> ApplicationPayload:
     application, errors = result
     return ApplicationPayload(
         application=APPLICATION.from_model(application) if application is not None else None, errors=errors
     )
 
 
-async def _locked(session: Any, info: Info[Context, None], value: strawberry.ID) -> Any:
+async def _locked(session: AsyncSession, info: Info[Context, None], value: strawberry.ID) -> models.Application:
     return await service.get_application(
         session, info.context.company_ids, decode_id(value, "Application", "id"), "id", lock=True
     )

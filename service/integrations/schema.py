@@ -307,7 +307,7 @@ def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput
     return sync.Context(session, company_id, provider, stamp)
 
 
-def _result(outcome: sync.Outcome[Any], ctx: sync.Context) -> UpsertResult:
+def _result(outcome: sync.Outcome[R], ctx: sync.Context) -> UpsertResult:
     return UpsertResult(created=outcome.created, skipped=outcome.skipped, notes=[*outcome.notes, *ctx.notes])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,12 +58,12 @@ class StagesPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _stage(result: tuple[Any, list[UserError]]) -> StagePayload:
+def _stage(result: tuple[models.PipelineStage | None, list[UserError]]) -> StagePayload:
     stage, errors = result
     return StagePayload(stage=PIPELINE_STAGE.from_model(stage) if stage is not None else None, errors=errors)
 
 
-def _posting(result: tuple[Any, list[UserError]]) -> StagesPayload:
+def _posting(result: tuple[postings.Posting | None, list[UserError]]) -> StagesPayload:
     posting, errors = result
     return StagesPayload(posting=POSTING.from_model(posting) if posting is not None else None, errors=errors)
 
