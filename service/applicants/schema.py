@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
@@ -57,11 +57,11 @@ class ApplicantFilter:
     tags: list[str] | None = strawberry.field(default=None, description="Only applicants carrying all these tags.")
 
 
-def _conditions(f: ApplicantFilter | None) -> list[Any]:
+def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = APPLICANT.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.updated_since is not None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
@@ -54,11 +55,11 @@ class ApplicationFilter:
     )
 
 
-def _conditions(f: ApplicationFilter | None) -> list[Any]:
+def _conditions(f: ApplicationFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = APPLICATION.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     for ids, type_name, column, argument in (
         (f.company_ids, "Company", c.company_id, "filter.companyIds"),
         (f.posting_ids, "Posting", c.posting_id, "filter.postingIds"),

@@ -12,10 +12,10 @@ else: not in `ApiKey`, not in the audit log, not in any log line.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
@@ -42,7 +42,7 @@ class ApiKeyFilter:
     )
 
 
-def _status_condition(status: ApiKeyStatus) -> Any:
+def _status_condition(status: ApiKeyStatus) -> ColumnElement[bool]:
     k = ApiKeyModel
     if status is ApiKeyStatus.REVOKED:
         return k.revoked_at.is_not(None)
@@ -51,10 +51,10 @@ def _status_condition(status: ApiKeyStatus) -> Any:
     return and_(k.revoked_at.is_(None), or_(k.expires_at.is_(None), k.expires_at > func.now()))
 
 
-def _conditions(f: ApiKeyFilter | None) -> list[Any]:
+def _conditions(f: ApiKeyFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.status is not None:
         out.append(or_(*(_status_condition(s) for s in f.status)) if f.status else ApiKeyModel.id.is_(None))
     if f.prefix is not None:

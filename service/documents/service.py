@@ -100,4 +100,4 @@ async def forget_documents(session: AsyncSession, values: Iterable[str]) -> int:
             PersistedDocument.trusted.is_(False), PersistedDocument.body.ilike(any_(array(patterns)))
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's result is a CursorResult

@@ -57,6 +57,8 @@ class Entity(Generic[GraphQLType, Model]):
     name: str = ""
     table: Table = field(init=False)
     columns: tuple[Column[Any], ...] = field(default=())
+    relation_fields: dict[str, tuple[str, Relation]] | None = field(default=None, init=False, repr=False)
+    """GraphQL field name -> (Python field name, relation), once `graphql.prefetch` has read them."""
 
     def __post_init__(self) -> None:
         self.table = cast(Table, self.model.__table__)

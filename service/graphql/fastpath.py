@@ -180,7 +180,7 @@ class CompiledReads:
                 counter = stats.current()
                 if counter is not None:
                     counter.count += 1
-                text: str = await raw.driver_connection.fetchval(  # type: ignore[union-attr]
+                text: str = await raw.driver_connection.fetchval(  # type: ignore[union-attr]  # asyncpg's, open
                     compiled.sql, *compiled.params, timeout=statement_timeout
                 )
         except TimeoutError:

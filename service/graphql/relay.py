@@ -10,7 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from strawberry import Info
 
 import service.graphql.enums  # noqa: F401  (registers enums before annotations use them)
@@ -139,7 +139,7 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], ma
 
     return strawberry.field(
         resolver=resolve,
-        graphql_type=list[_lazy(target, module)],  # type: ignore[misc]
+        graphql_type=list[_lazy(target, module)],  # type: ignore[misc]  # a type made at run time
         description=description,
         metadata={"relation": relation, "max_items": max_items},
     )
@@ -259,11 +259,11 @@ def to_connection(target: str, module: str, remote: str, *, description: str, st
         parameters.append(
             inspect.Parameter("status", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=status_type)
         )
-    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)  # type: ignore[attr-defined]
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)  # type: ignore[attr-defined]  # read by inspect
     resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
     return strawberry.field(
         resolver=resolve,
-        graphql_type=Connection[_lazy(target, module)],  # type: ignore[misc]
+        graphql_type=Connection[_lazy(target, module)],  # type: ignore[misc]  # a type made at run time
         description=description,
         metadata={"relation": relation},
     )
@@ -275,7 +275,7 @@ class RootConnection:
     `orderBy` fields are text. Both read paths build their statements from this."""
 
     entity_name: str
-    conditions: Callable[[Any], list[Any]] = lambda _filter: []
+    conditions: Callable[[Any], list[ColumnElement[bool]]] = lambda _filter: []
     text_sort: tuple[str, ...] = ()
     newest_first: bool = False
     """Without `orderBy`, the latest records come first (logs), not creation order."""
@@ -287,11 +287,13 @@ class RootConnection:
     def sort(self, order: Any) -> SortKey:
         return sort_key(self.entity, order, self.text_sort, newest_first=self.newest_first)
 
-    def page_statement(self, scope: Any, conditions: list[Any], sort: SortKey, args: PageArgs) -> Any:
+    def page_statement(
+        self, scope: ColumnElement[bool], conditions: list[ColumnElement[bool]], sort: SortKey, args: PageArgs
+    ) -> Any:
         """The statement fetching one page (plus one row) of this connection."""
         return apply_page(select(*self.entity.columns).where(scope, *conditions), sort, args)
 
-    def count_statement(self, scope: Any, conditions: list[Any]) -> Any:
+    def count_statement(self, scope: ColumnElement[bool], conditions: list[ColumnElement[bool]]) -> Any:
         return select(func.count()).select_from(self.entity.table).where(scope, *conditions)
 
     def field(self, description: str, filter_type: Any = None, order_type: Any = None) -> Any:
@@ -318,7 +320,7 @@ class RootConnection:
         _paging_signature(resolve, extra)
         return strawberry.field(
             resolver=resolve,
-            graphql_type=Connection[self.entity.type],  # type: ignore[name-defined]
+            graphql_type=Connection[self.entity.type],  # type: ignore[name-defined]  # a type known at run time
             description=description,
             metadata={"root": self},
         )

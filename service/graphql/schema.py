@@ -12,6 +12,7 @@ from strawberry import Info
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import get_object_definition
 
 from service.applicants.schema import Mutation as ApplicantMutation
 from service.applicants.schema import Query as ApplicantQuery
@@ -118,10 +119,10 @@ Mutation = merge_types(
         ApiKeyMutation,
     ),
 )
-Query.__strawberry_definition__.description = "The root of every read."  # type: ignore[attr-defined]
-Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
-    "The root of every write. Each takes one `input` and returns a payload with `errors`."
-)
+get_object_definition(Query, strict=True).description = "The root of every read."
+get_object_definition(
+    Mutation, strict=True
+).description = "The root of every write. Each takes one `input` and returns a payload with `errors`."
 
 
 class Schema(strawberry.Schema):

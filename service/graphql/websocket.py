@@ -87,11 +87,11 @@ class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
         if self.connection_acknowledged:
-            view: SubscriptionApp = self.view  # type: ignore[assignment]
+            view: SubscriptionApp = self.view  # type: ignore[assignment]  # Strawberry types it as the base view
             view.register(self)
 
     async def shutdown(self) -> None:
-        view: SubscriptionApp = self.view  # type: ignore[assignment]
+        view: SubscriptionApp = self.view  # type: ignore[assignment]  # Strawberry types it as the base view
         view.unregister(self)
         await super().shutdown()
 
@@ -107,7 +107,7 @@ class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message.get("id") not in self.operations:
-            view: SubscriptionApp = self.view  # type: ignore[assignment]
+            view: SubscriptionApp = self.view  # type: ignore[assignment]  # Strawberry types it as the base view
             payload = message.get("payload") or {}
             problem = await view.refusal(payload.get("query"), payload.get("variables"), payload.get("operationName"))
             if problem is not None:
@@ -256,7 +256,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
             key = (query, name, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
             admission.plan(key, prepared, operation, coerced)
         except RequestError as exc:
-            return exc.error()  # type: ignore[return-value]
+            return exc.error()  # type: ignore[return-value]  # the same keys, in a plain dict
         return None
 
 

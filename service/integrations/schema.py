@@ -14,9 +14,10 @@ import enum
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
@@ -58,11 +59,11 @@ class IntegrationFilter:
     status: list[IntegrationStatus] | None = strawberry.field(default=None, description="Only these statuses.")
 
 
-def _conditions(f: IntegrationFilter | None) -> list[Any]:
+def _conditions(f: IntegrationFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = INTEGRATION.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.provider is not None:

@@ -252,6 +252,7 @@ async def sync_status(session: AsyncSession, integration_id: int) -> SyncStatus:
         )
     ).first()
     by_status: dict[InboundStatus, int] = dict(zip(InboundStatus, counts[1:5], strict=True))
+    # SQLAlchemy's overloads type every leading column here as a count; these two are max() of timestamps.
     last_received: datetime | None = counts[5]  # type: ignore[assignment]
     last_applied: datetime | None = counts[6]  # type: ignore[assignment]
     return SyncStatus(

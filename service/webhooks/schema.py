@@ -24,7 +24,7 @@ from typing import Annotated, Any
 import orjson
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import and_, any_, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, any_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
@@ -80,11 +80,11 @@ class WebhookEndpointFilter:
     )
 
 
-def _endpoint_conditions(f: WebhookEndpointFilter | None) -> list[Any]:
+def _endpoint_conditions(f: WebhookEndpointFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = WEBHOOK_ENDPOINT.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.status is not None:
@@ -153,7 +153,7 @@ async def events_feed(
     marks = _decode_feed_cursor(after) if after is not None else {}
     wanted = _feed_types(principal, types)
     c = EVENT.table.c
-    conditions: list[Any] = [tenant_scope(EVENT, principal.company_ids), one_of(c.type, wanted)]
+    conditions: list[ColumnElement[bool]] = [tenant_scope(EVENT, principal.company_ids), one_of(c.type, wanted)]
     if company_ids is not None:
         conditions.append(one_of(c.company_id, decode_ids(company_ids, "Company", "companyIds")))
     past_marks = [and_(c.company_id == company, c.sequence > seen) for company, seen in marks.items()]
