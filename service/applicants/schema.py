@@ -124,7 +124,7 @@ class ApplicantPayload:
 EDITABLE = writable(models.Applicant)
 
 
-def stated_fields(data: Any) -> dict[str, Any]:
+def stated_fields(data: object) -> dict[str, Any]:
     """The fields an input states (not UNSET), as the service takes them."""
     out: dict[str, Any] = {}
     for name in EDITABLE:
