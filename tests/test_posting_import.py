@@ -24,11 +24,10 @@ from service.postings.importing.reader import (
     ImportWarning,
     ImportWarningCode,
     Section,
-    SourceFormat,
     parse_posting,
 )
 from service.postings.importing.salary import figures_in, speaks_of_pay
-from service.postings.importing.text import detect_format
+from service.postings.importing.text import SourceFormat, detect_format
 from service.postings.models import EmploymentType, SalaryPeriod, Workplace
 from service.postings.service import SalaryRangeSpec
 from tests.helpers import Api, count_rows, snapshot
