@@ -39,7 +39,7 @@ schema: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
-	$(BIN)/mypy service
+	$(BIN)/mypy service tests
 	$(BIN)/lint-imports
 
 clean:

@@ -8,11 +8,15 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from service.settings import Settings
 
+if TYPE_CHECKING:
+    from service.db.engine import Database
 
-def _database(settings: Settings):  # type: ignore[no-untyped-def]
+
+def _database(settings: Settings) -> Database:
     from service.db.engine import Database
 
     if settings.production and not settings.database_url:
@@ -135,7 +139,7 @@ def _aware_time(value: str) -> datetime:
 
 def cmd_import_posting(args: argparse.Namespace, settings: Settings) -> int:
     from service.postings.importing.cli import run_import
-    from service.postings.importing.reader import SourceFormat
+    from service.postings.importing.text import SourceFormat
 
     db = _database(settings)
     source = None if args.format == "auto" else SourceFormat[args.format.upper()]

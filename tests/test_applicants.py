@@ -28,6 +28,13 @@ async def read(api: Api, applicant_id: str) -> dict[str, Any] | None:
     return node
 
 
+async def read_existing(api: Api, applicant_id: str) -> dict[str, Any]:
+    """`read`, of a record the key must see."""
+    node = await read(api, applicant_id)
+    assert node is not None, applicant_id
+    return node
+
+
 async def update(api: Api, input: dict[str, Any]) -> dict[str, Any]:
     payload = await api.mutate("applicantUpdate", input, f"applicant {{ {APPLICANT} }}")
     assert payload["errors"] == [], payload
@@ -369,11 +376,11 @@ async def test_company_scope_and_email_filter_per_company(acme, globex, tenants)
 
 async def test_updated_since(acme):
     ids = await people(acme)
-    second = (await read(acme, ids["Grace Hopper"]))["updatedAt"]
+    second = (await read_existing(acme, ids["Grace Hopper"]))["updatedAt"]
     assert await names(acme, filter={"updatedSince": second}) == EVERYONE[1:]
     touched = await update(acme, {"id": ids["Ada Lovelace"], "tags": ["math"]})
     assert await names(acme, filter={"updatedSince": touched["updatedAt"]}) == ["Ada Lovelace"]
-    fourth = (await read(acme, ids["Katherine Johnson"]))["updatedAt"]
+    fourth = (await read_existing(acme, ids["Katherine Johnson"]))["updatedAt"]
     assert await names(acme, filter={"updatedSince": fourth}) == ["Ada Lovelace", "Katherine Johnson"]
     assert await names(acme, filter={"updatedSince": "2999-01-01T00:00:00Z"}) == []
 

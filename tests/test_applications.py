@@ -766,14 +766,16 @@ async def test_applicant_applications(acme, board):
     assert data["node"]["applications"] == {"totalCount": 2, "nodes": [{"id": b["a4"]}]}
 
 
-async def test_posting_applications_with_status(acme, board):
+async def test_posting_applications_with_status(acme: Api, board):
     b = board
     query = """query($id: ID!, $status: [ApplicationStatus!]) { node(id: $id) { ... on Posting {
         applications(status: $status) { totalCount nodes { id status } } } } }"""
 
     async def of(status: list[str] | None) -> dict[str, Any]:
-        result: dict[str, Any] = (await acme.ok(query, {"id": b["p1"]["id"], "status": status}))["node"]
-        return result["applications"]
+        applications: dict[str, Any] = (await acme.ok(query, {"id": b["p1"]["id"], "status": status}))["node"][
+            "applications"
+        ]
+        return applications
 
     assert await of(None) == {
         "totalCount": 3,
@@ -896,7 +898,7 @@ async def test_history_keeps_stage_names_after_a_rename(acme):
 # ---------------------------------------------------------------- concurrency
 
 
-async def test_concurrent_moves_serialise_and_history_chains(acme, engine):
+async def test_concurrent_moves_serialise_and_history_chains(acme: Api, engine):
     posting = await make_posting(acme)
     a, b = posting["stages"][1:3]
     application = await apply(acme, await make_applicant(acme), posting["id"])

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applicants import service as applicants
 from service.applicants.models import Applicant
@@ -126,7 +127,7 @@ async def test_a_missing_scope_is_recorded_as_refused(acme, tenants, engine):
 
 
 async def test_an_unexpected_failure_is_masked_rolled_back_and_recorded_as_failed(acme, engine, monkeypatch):
-    async def half_done(session, company_id, fields):  # type: ignore[no-untyped-def]
+    async def half_done(session: AsyncSession, company_id: int, fields: dict[str, Any]) -> NoReturn:
         session.add(Applicant(company_id=company_id, name="Half Done"))
         await session.flush()
         raise RuntimeError("secret detail")

@@ -222,7 +222,7 @@ def page_arguments(draw: Any) -> str:
 @st.composite
 def selection(draw: Any, type_name: str, depth: int) -> str:
     fields = draw(st.lists(st.sampled_from(SCALARS[type_name]), min_size=1, max_size=4, unique=True))
-    out = []
+    out: list[str] = []
     for f in fields:
         alias = draw(st.sampled_from(["", "", "", "x: "])) if not f.startswith("__") else ""
         if alias and any(o.startswith("x:") for o in out):

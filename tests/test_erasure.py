@@ -3,12 +3,14 @@ nothing about them can be found or added afterwards."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applicants import service as applicants
+from service.applicants.models import Applicant
 from service.auth.scopes import ADMIN, ALL_SCOPES
 from service.graphql.ids import from_global_id
 from tests.helpers import Api, snapshot
@@ -275,7 +277,7 @@ async def test_another_tenant_cannot_erase(acme, globex, engine, story):
 async def test_erasure_is_one_transaction(acme, engine, story, monkeypatch):
     real = applicants.erase_applicant
 
-    async def then_fail(session, applicant):  # type: ignore[no-untyped-def]
+    async def then_fail(session: AsyncSession, applicant: Applicant) -> NoReturn:
         await real(session, applicant)
         raise RuntimeError("disk on fire")
 

@@ -37,7 +37,7 @@ async def bodies(engine: AsyncEngine) -> list[tuple[str, str, str, bool]]:
         rows = await conn.execute(
             text("SELECT event_type, status, body, redacted_at IS NOT NULL FROM inbound_deliveries ORDER BY id")
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
 
 async def test_raw_deliveries_about_the_person_are_redacted_and_others_kept(

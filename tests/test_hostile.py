@@ -193,7 +193,8 @@ async def test_hostile_request_is_refused_quickly_while_the_server_answers(
     headers = {**live_tenant.headers, "content-type": "application/json", "accept": GRAPHQL_RESPONSE}
     async with httpx.AsyncClient(timeout=30.0) as client:
         assert (await client.get(f"{live_server.base_url}/healthz")).status_code == 200
-        stop, latencies = asyncio.Event(), []
+        stop = asyncio.Event()
+        latencies: list[float] = []
         poller = asyncio.create_task(poll_health(client, live_server.base_url, stop, latencies))
         await asyncio.sleep(0.1)
         mark = live_server.mark()

@@ -31,7 +31,7 @@ async def seed_board(api: Api, stages: int = 3, applicants: int = 4) -> str:
         },
         "posting { id }",
     )
-    posting_id = posting["posting"]["id"]
+    posting_id: str = posting["posting"]["id"]
     await api.mutate("postingPublish", {"id": posting_id}, "posting { id }")
     for i in range(applicants):
         a = await api.mutate(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -44,7 +45,7 @@ async def test_an_outage_is_answered_503_logged_once_and_recovered_from(
     try:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=30.0) as client:
 
-            async def post(secret: str, body: dict[str, object]) -> httpx.Response:
+            async def post(secret: str, body: Mapping[str, object]) -> httpx.Response:
                 return await client.post("/graphql", json=body, headers={"Authorization": f"Bearer {secret}"})
 
             assert (await post(cached, QUERY)).json()["data"] == {"companies": {"nodes": [{"name": "Acme"}]}}

@@ -24,11 +24,10 @@ from service.postings.importing.reader import (
     ImportWarning,
     ImportWarningCode,
     Section,
-    SourceFormat,
     parse_posting,
 )
 from service.postings.importing.salary import figures_in, speaks_of_pay
-from service.postings.importing.text import detect_format
+from service.postings.importing.text import SourceFormat, detect_format
 from service.postings.models import EmploymentType, SalaryPeriod, Workplace
 from service.postings.service import SalaryRangeSpec
 from tests.helpers import Api, count_rows, snapshot
@@ -1064,7 +1063,7 @@ async def postings_of(engine: Any) -> list[tuple[str, str, str]]:
                 "SELECT c.slug, p.title, p.status FROM postings p JOIN companies c ON c.id = p.company_id ORDER BY p.id"
             )
         )
-        return [tuple(r) for r in result]  # type: ignore[misc]
+        return [tuple(r) for r in result]
 
 
 async def test_cli_imports_one_file_into_the_named_company(migrated_url: str, acme: Api, engine: Any) -> None:

@@ -4,11 +4,13 @@ and a refusal is the shared bucket's answer."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.ratelimit.service import LeasedBuckets, PostgresBuckets
+from service.ratelimit.service import Budget, LeasedBuckets, PostgresBuckets
 
 KEY = 987_654
 
@@ -28,13 +30,13 @@ class Counting(PostgresBuckets):
         super().__init__(engine, capacity, restore_rate)
         self.statements = 0
 
-    async def take(self, key: int, cost: int):  # type: ignore[no-untyped-def]
+    async def take(self, key: int, cost: int) -> Budget:
         self.statements += 1
         return await super().take(key, cost)
 
 
 @pytest.fixture
-async def fresh(engine: AsyncEngine):  # type: ignore[no-untyped-def]
+async def fresh(engine: AsyncEngine) -> AsyncIterator[None]:
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM rate_limit_buckets WHERE api_key_id = :k"), {"k": KEY})
     yield

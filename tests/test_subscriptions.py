@@ -125,7 +125,7 @@ class Socket:
         await self.send({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
 
     async def events(self, id: str, count: int) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         while len(out) < count:
             message = await self.recv()
             assert message.get("id") == id and message["type"] == "next", message

@@ -130,8 +130,8 @@ async def given(
     if "deliver_post_of" in step:
         post = json.loads(body_of(step["deliver_post_of"]))["payload"]["job_post"]
         d = ats.signed(vendor, integration["secret"], {"action": "job_post_updated", "payload": post})
-        r = await http.post(integration["receivePath"], content=d.body, headers=d.headers)
-        assert r.status_code == 200, r.text
+        answer = await http.post(integration["receivePath"], content=d.body, headers=d.headers)
+        assert answer.status_code == 200, answer.text
         await apply_inbox(engine)
 
 

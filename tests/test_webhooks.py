@@ -789,7 +789,7 @@ async def test_redeliver_and_replay(engine, sessions, company, hooks, migrated_u
     )
     first = (await deliveries(engine))[0]
     async with sessions() as session, session.begin():
-        again = await redeliver(session, await session.get(WebhookDelivery, first.id))  # type: ignore[arg-type]
+        again = await redeliver(session, await session.get(WebhookDelivery, first.id))
     assert again.status is DeliveryStatus.PENDING and again.attempts == 0
     await drain(engine, migrated_url)
     assert len(hooks.delivered("late")) == 3

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
 from service.applicants import models, service
@@ -17,6 +18,7 @@ from service.auth.scopes import ERASURE_AREA
 from service.db.fields import writable
 from service.db.sql import one_of
 from service.errors import not_found
+from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
@@ -55,11 +57,11 @@ class ApplicantFilter:
     tags: list[str] | None = strawberry.field(default=None, description="Only applicants carrying all these tags.")
 
 
-def _conditions(f: ApplicantFilter | None) -> list[Any]:
+def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = APPLICANT.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.updated_since is not None:
@@ -122,7 +124,7 @@ class ApplicantPayload:
 EDITABLE = writable(models.Applicant)
 
 
-def stated_fields(data: Any) -> dict[str, Any]:
+def stated_fields(data: object) -> dict[str, Any]:
     """The fields an input states (not UNSET), as the service takes them."""
     out: dict[str, Any] = {}
     for name in EDITABLE:
@@ -135,7 +137,7 @@ def stated_fields(data: Any) -> dict[str, Any]:
     return out
 
 
-def _payload(result: tuple[Any, list[UserError]]) -> ApplicantPayload:
+def _payload(result: tuple[models.Applicant | None, list[UserError]]) -> ApplicantPayload:
     applicant, errors = result
     return ApplicantPayload(applicant=APPLICANT.from_model(applicant) if applicant is not None else None, errors=errors)
 
@@ -143,10 +145,12 @@ def _payload(result: tuple[Any, list[UserError]]) -> ApplicantPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create an applicant; an email another applicant of the company has is refused.")
-    async def applicant_create(self, info: Info, input: Annotated[ApplicantCreateInput, INPUT]) -> ApplicantPayload:
+    async def applicant_create(
+        self, info: Info[Context, None], input: Annotated[ApplicantCreateInput, INPUT]
+    ) -> ApplicantPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Applicant:
             company_id = decode_id(input.company_id, "Company", "companyId")
             if company_id not in scope:
                 raise not_found("companyId", "company")
@@ -155,10 +159,12 @@ class Mutation:
         return _payload(await run(info, "applicants", work))
 
     @strawberry.mutation(description="Change an applicant's details.")
-    async def applicant_update(self, info: Info, input: Annotated[ApplicantUpdateInput, INPUT]) -> ApplicantPayload:
+    async def applicant_update(
+        self, info: Info[Context, None], input: Annotated[ApplicantUpdateInput, INPUT]
+    ) -> ApplicantPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Applicant:
             applicant = await service.get_applicant(
                 session, scope, decode_id(input.id, "Applicant", "id"), "id", lock=True
             )
@@ -175,10 +181,12 @@ class Mutation:
             "Erasing again succeeds and keeps the first `erasedAt`."
         )
     )
-    async def applicant_erase(self, info: Info, input: Annotated[ApplicantEraseInput, INPUT]) -> ApplicantPayload:
+    async def applicant_erase(
+        self, info: Info[Context, None], input: Annotated[ApplicantEraseInput, INPUT]
+    ) -> ApplicantPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Applicant:
             applicant = await service.get_applicant(
                 session, scope, decode_id(input.id, "Applicant", "id"), "id", lock=True
             )

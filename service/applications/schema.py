@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.applicants.service import get_applicant
@@ -14,6 +16,7 @@ from service.applications import models, service
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.db.sql import one_of
+from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import (
@@ -52,11 +55,11 @@ class ApplicationFilter:
     )
 
 
-def _conditions(f: ApplicationFilter | None) -> list[Any]:
+def _conditions(f: ApplicationFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = APPLICATION.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     for ids, type_name, column, argument in (
         (f.company_ids, "Company", c.company_id, "filter.companyIds"),
         (f.posting_ids, "Posting", c.posting_id, "filter.postingIds"),
@@ -140,18 +143,18 @@ class NotePayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _actor(info: Info, given: str | None) -> str:
+def _actor(info: Info[Context, None], given: str | None) -> str:
     return given.strip()[:200] if given and given.strip() else f"api-key:{info.context.principal.name}"
 
 
-def _payload(result: tuple[Any, list[UserError]]) -> ApplicationPayload:
+def _payload(result: tuple[models.Application | None, list[UserError]]) -> ApplicationPayload:
     application, errors = result
     return ApplicationPayload(
         application=APPLICATION.from_model(application) if application is not None else None, errors=errors
     )
 
 
-async def _locked(session: Any, info: Info, value: strawberry.ID) -> Any:
+async def _locked(session: AsyncSession, info: Info[Context, None], value: strawberry.ID) -> models.Application:
     return await service.get_application(
         session, info.context.company_ids, decode_id(value, "Application", "id"), "id", lock=True
     )
@@ -163,11 +166,11 @@ class Mutation:
         description="Apply an applicant to a posting. Repeating it returns the same application with `created: false`."
     )
     async def application_submit(
-        self, info: Info, input: Annotated[ApplicationSubmitInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicationSubmitInput, INPUT]
     ) -> ApplicationSubmitPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[models.Application, bool]:
             applicant = await get_applicant(
                 session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId"
             )
@@ -190,8 +193,10 @@ class Mutation:
         return ApplicationSubmitPayload(application=APPLICATION.from_model(application), created=created, errors=[])
 
     @strawberry.mutation(description="Move an application to another stage; writes one history entry.")
-    async def application_move(self, info: Info, input: Annotated[ApplicationMoveInput, INPUT]) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+    async def application_move(
+        self, info: Info[Context, None], input: Annotated[ApplicationMoveInput, INPUT]
+    ) -> ApplicationPayload:
+        async def work(session: AsyncSession) -> models.Application:
             application = await _locked(session, info, input.id)
             stage = await get_stage(
                 session, info.context.company_ids, decode_id(input.stage_id, "PipelineStage", "stageId"), "stageId"
@@ -202,32 +207,34 @@ class Mutation:
 
     @strawberry.mutation(description="Reject an active application.")
     async def application_reject(
-        self, info: Info, input: Annotated[ApplicationRejectInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicationRejectInput, INPUT]
     ) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Application:
             return await service.reject(session, await _locked(session, info, input.id), reason=input.reason)
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Hire: the application becomes HIRED and moves to the posting's HIRED stage.")
-    async def application_hire(self, info: Info, input: Annotated[ApplicationHireInput, INPUT]) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+    async def application_hire(
+        self, info: Info[Context, None], input: Annotated[ApplicationHireInput, INPUT]
+    ) -> ApplicationPayload:
+        async def work(session: AsyncSession) -> models.Application:
             return await service.hire(session, await _locked(session, info, input.id), actor=_actor(info, input.actor))
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Withdraw an active application.")
     async def application_withdraw(
-        self, info: Info, input: Annotated[ApplicationWithdrawInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicationWithdrawInput, INPUT]
     ) -> ApplicationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Application:
             return await service.withdraw(session, await _locked(session, info, input.id))
 
         return _payload(await run(info, "applications", work))
 
     @strawberry.mutation(description="Write a note on an application.")
-    async def note_create(self, info: Info, input: Annotated[NoteCreateInput, INPUT]) -> NotePayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+    async def note_create(self, info: Info[Context, None], input: Annotated[NoteCreateInput, INPUT]) -> NotePayload:
+        async def work(session: AsyncSession) -> models.Note:
             application = await service.get_application(
                 session,
                 info.context.company_ids,

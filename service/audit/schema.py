@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
-from sqlalchemy import Text, bindparam
+from sqlalchemy import ColumnElement, Text, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from service.audit.models import AuditOutcome
@@ -34,11 +33,11 @@ class AuditEventFilter:
     until: datetime | None = strawberry.field(default=None, description="Only events before this time.")
 
 
-def _conditions(f: AuditEventFilter | None) -> list[Any]:
+def _conditions(f: AuditEventFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = AUDIT_EVENT.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.operations is not None:

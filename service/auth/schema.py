@@ -12,10 +12,11 @@ else: not in `ApiKey`, not in the audit log, not in any log line.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.auth import service
@@ -24,6 +25,7 @@ from service.auth.scopes import ALL_SCOPES, API_KEYS_AREA, MissingScope, Princip
 from service.auth.types import ApiKey, ApiKeyStatus
 from service.companies.models import Company
 from service.errors import Collector, ErrorCode
+from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import PageArgs, SortKey, apply_page, cursor_of, finish_page
 from service.graphql.relay import After, Before, Connection, Edge, First, Last, PageInfo, forbidden
@@ -40,7 +42,7 @@ class ApiKeyFilter:
     )
 
 
-def _status_condition(status: ApiKeyStatus) -> Any:
+def _status_condition(status: ApiKeyStatus) -> ColumnElement[bool]:
     k = ApiKeyModel
     if status is ApiKeyStatus.REVOKED:
         return k.revoked_at.is_not(None)
@@ -49,10 +51,10 @@ def _status_condition(status: ApiKeyStatus) -> Any:
     return and_(k.revoked_at.is_(None), or_(k.expires_at.is_(None), k.expires_at > func.now()))
 
 
-def _conditions(f: ApiKeyFilter | None) -> list[Any]:
+def _conditions(f: ApiKeyFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.status is not None:
         out.append(or_(*(_status_condition(s) for s in f.status)) if f.status else ApiKeyModel.id.is_(None))
     if f.prefix is not None:
@@ -151,7 +153,7 @@ class Query:
     )
     async def api_keys(
         self,
-        info: Info,
+        info: Info[Context, None],
         filter: Annotated[ApiKeyFilter | None, strawberry.argument(description="Conditions every item meets.")] = None,
         first: First = None,
         after: After = None,
@@ -189,7 +191,7 @@ class Query:
         )
 
 
-def _forget(info: Info, api_key_id: int) -> None:
+def _forget(info: Info[Context, None], api_key_id: int) -> None:
     """This process forgets the key at once (the others on its NOTIFY, within milliseconds)."""
     cache = info.context.principal_cache
     if cache is not None:
@@ -204,10 +206,12 @@ class Mutation:
             "secret, shown this once."
         )
     )
-    async def api_key_create(self, info: Info, input: Annotated[ApiKeyCreateInput, INPUT]) -> ApiKeyCreatePayload:
+    async def api_key_create(
+        self, info: Info[Context, None], input: Annotated[ApiKeyCreateInput, INPUT]
+    ) -> ApiKeyCreatePayload:
         principal: Principal = info.context.principal
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[service.KeyView, str]:
             problems = Collector()
             service.check_new_key(problems, input.name, input.company_ids, input.scopes, input.expires_at)
             company_ids: list[int] = []
@@ -260,10 +264,12 @@ class Mutation:
             "subscriptions are closed (`4403`). Revoking a revoked key changes nothing. A key may revoke itself."
         )
     )
-    async def api_key_revoke(self, info: Info, input: Annotated[ApiKeyRevokeInput, INPUT]) -> ApiKeyRevokePayload:
+    async def api_key_revoke(
+        self, info: Info[Context, None], input: Annotated[ApiKeyRevokeInput, INPUT]
+    ) -> ApiKeyRevokePayload:
         principal: Principal = info.context.principal
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> service.KeyView:
             key = await service.locked_key(session, principal.company_ids, decode_id(input.id, "ApiKey", "id"), "id")
             if key.revoked_at is None:
                 await service.revoke(session, key.id)
@@ -280,10 +286,12 @@ class Mutation:
             "`graceSeconds`, then every server process refuses it within a second."
         )
     )
-    async def api_key_rotate(self, info: Info, input: Annotated[ApiKeyRotateInput, INPUT]) -> ApiKeyRotatePayload:
+    async def api_key_rotate(
+        self, info: Info[Context, None], input: Annotated[ApiKeyRotateInput, INPUT]
+    ) -> ApiKeyRotatePayload:
         principal: Principal = info.context.principal
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[service.KeyView, str]:
             key = await service.locked_key(session, principal.company_ids, decode_id(input.id, "ApiKey", "id"), "id")
             grace = timedelta(seconds=input.grace_seconds)
             service.check_rotatable(key, grace)

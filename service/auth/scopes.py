@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from typing_extensions import TypeIs
+
 AREAS = ("postings", "applicants", "applications")
 PUBLIC_AREA = "companies"
 """Every key may read the companies it is bound to; changing them takes `admin`."""
@@ -26,6 +28,10 @@ ADMIN_AREAS = (AUDIT_AREA, ERASURE_AREA, WEBHOOKS_AREA, INTEGRATIONS_AREA, API_K
 Access = Literal["read", "write"]
 ADMIN = "admin"
 ALL_SCOPES = (*tuple(f"{area}:{access}" for area in AREAS for access in ("read", "write")), ADMIN)
+
+
+def is_access(value: str) -> TypeIs[Access]:
+    return value in ("read", "write")
 
 
 class MissingScope(PermissionError):
@@ -72,4 +78,4 @@ class Principal:
         if scope == ADMIN:
             return self.is_admin
         area, _, access = scope.partition(":")
-        return access in ("read", "write") and self.can(area, access)  # type: ignore[arg-type]
+        return is_access(access) and self.can(area, access)

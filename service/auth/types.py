@@ -11,6 +11,7 @@ import strawberry
 from strawberry import Info
 
 from service.auth.service import KeyView
+from service.graphql.context import Context
 from service.graphql.ids import to_global_id
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class ApiKey:
     company_pks: strawberry.Private[tuple[int, ...]]
 
     @strawberry.field(description="The companies the key may see.")
-    async def companies(self, info: Info) -> list[COMPANY]:  # type: ignore[valid-type]
+    async def companies(self, info: Info[Context, None]) -> list[COMPANY]:
         found = await info.context.loaders.one("Company").load_many(list(self.company_pks))
         return [c for c in found if c is not None]
 

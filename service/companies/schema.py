@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.auth import service as keys
 from service.companies import models, service
 from service.companies.types import COMPANY, Company
+from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, run
 from service.graphql.relay import RootConnection, RootLookup
@@ -27,7 +29,7 @@ class Query:
         metadata={"lookup": BY_SLUG},
     )
     async def company(
-        self, info: Info, slug: Annotated[str, strawberry.argument(description="The company's slug.")]
+        self, info: Info[Context, None], slug: Annotated[str, strawberry.argument(description="The company's slug.")]
     ) -> Company | None:
         company: Company | None = await BY_SLUG.fetch(info, slug)
         return company
@@ -47,10 +49,12 @@ class CompanyCreatePayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a company (admin scope). The calling key gains access to it.")
-    async def company_create(self, info: Info, input: Annotated[CompanyCreateInput, INPUT]) -> CompanyCreatePayload:
+    async def company_create(
+        self, info: Info[Context, None], input: Annotated[CompanyCreateInput, INPUT]
+    ) -> CompanyCreatePayload:
         principal = info.context.principal
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.Company:
             company = await service.create_company(session, **stated(input, models.Company, on="create"))
             await keys.bind_company(session, principal.api_key_id, company.id)
             return company

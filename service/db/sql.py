@@ -19,4 +19,5 @@ def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """`column = ANY($n)`: one array parameter, so the statement's text is the same for any
     number of values (cacheable, unlike an expanding IN list)."""
     element = BigInteger() if isinstance(column.type, BigInteger) else Text()
-    return column == any_(bindparam(None, list(values), type_=ARRAY(element)))
+    condition: ColumnElement[bool] = column == any_(bindparam(None, list(values), type_=ARRAY(element)))
+    return condition

@@ -33,10 +33,10 @@ class DocumentStore:
 
     def __init__(self, engine: AsyncEngine, size: int = 4096) -> None:
         self.engine = engine
-        self.cache = LRU(size)
+        self.cache: LRU[str, Stored] = LRU(size)
 
     async def get(self, sha256: str, *, need_trusted: bool = False) -> Stored | None:
-        stored: Stored | None = self.cache.recall(sha256)
+        stored = self.cache.recall(sha256)
         if stored is not None and (stored.trusted or not need_trusted):
             return stored
         # Unknown here, or known untrusted while trust is needed: an operator may have
@@ -49,7 +49,7 @@ class DocumentStore:
             ).first()
         if row is None:
             return None
-        return self.cache.remember(sha256, Stored(row.body, row.trusted))  # type: ignore[no-any-return]
+        return self.cache.remember(sha256, Stored(row.body, row.trusted))
 
     async def remember(self, sha256: str, body: str) -> None:
         """Store a document a client sent with its hash (automatic persisted queries).
@@ -100,4 +100,4 @@ async def forget_documents(session: AsyncSession, values: Iterable[str]) -> int:
             PersistedDocument.trusted.is_(False), PersistedDocument.body.ilike(any_(array(patterns)))
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's result is a CursorResult

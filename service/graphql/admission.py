@@ -111,8 +111,8 @@ class Admission:
         self.engine = engine
         self.principals = principals
         self.buckets = buckets
-        self.prepared = LRU(1024)
-        self.plans = LRU(4096)
+        self.prepared: LRU[str, Prepared | RequestError] = LRU(1024)
+        self.plans: LRU[Any, Plan | RequestError] = LRU(4096)
         self.rules = [*specified_rules]
         if not settings.introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
@@ -143,7 +143,7 @@ class Admission:
         if isinstance(cached, RequestError):
             raise cached
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         try:
             if len(query) > OFFLOAD_CHARS:
                 # Reading a large document is bounded (see `shape`) but not free: a thread keeps
@@ -154,7 +154,8 @@ class Admission:
         except RequestError as exc:
             self.prepared.remember(query, exc)
             raise
-        return self.prepared.remember(query, prepared)  # type: ignore[no-any-return]
+        self.prepared.remember(query, prepared)
+        return prepared
 
     def _parse_and_validate(self, query: str) -> Prepared:
         s = self.settings
@@ -206,7 +207,7 @@ class Admission:
         if isinstance(cached, RequestError):
             raise cached
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         s = self.settings
         try:
             plan = Planner(
@@ -228,7 +229,8 @@ class Admission:
             refusal = RequestError.of(exc)
             self.plans.remember(key, refusal)
             raise refusal from None
-        return self.plans.remember(key, plan)  # type: ignore[no-any-return]
+        self.plans.remember(key, plan)
+        return plan
 
     async def take(self, principal: Principal, plan: Plan) -> Budget | None:
         """Take the plan's cost from the key's bucket, or refuse with `THROTTLED` (429)."""

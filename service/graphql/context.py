@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
 
 from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache
@@ -22,15 +22,17 @@ class Context:
     sessions: async_sessionmaker[AsyncSession]
     settings: Settings
     principal: Principal
-    request: Any = None
-    response: Any = None
+    request: HTTPConnection | None = None
+    """The HTTP request or the WebSocket the operation came by."""
+    response: object = None
+    """Unused: Strawberry's slot for a response to adjust."""
     principal_cache: PrincipalCache | None = None
     request_id: str | None = None
     """This request's id: in logs, the `X-Request-Id` response header and audit events."""
     operation_name: str | None = None
+    """The name the client gave the operation being executed, if any."""
     plan: Plan | None = None
     """The operation's plan (cost and what each root field reads), when the endpoint made one."""
-    """The name the client gave the operation being executed, if any."""
     _loaders: Loaders | None = field(default=None, repr=False)
 
     @property

@@ -270,7 +270,7 @@ class Planner:
         target = self.schema.get_type(condition.name.value)
         if target is None or target is parent:
             return target is parent
-        return isinstance(target, GraphQLAbstractType) and self.schema.is_sub_type(target, parent)  # type: ignore[arg-type]
+        return isinstance(target, GraphQLAbstractType) and self.schema.is_sub_type(target, parent)
 
     # -- weights ----------------------------------------------------------------------------
 

@@ -8,16 +8,23 @@ the compiled read path: a plain field of a type maps to the table column of the 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Generic, Literal, cast
 
 from sqlalchemy import Column, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from typing_extensions import TypeVar
 
+from service.db.base import Base
 from service.graphql.ids import to_global_id
 
 RelationKind = Literal["one", "list", "connection"]
+
+# With defaults (PEP 696, from typing_extensions before Python 3.13), a bare `Entity` is any entity.
+GraphQLType = TypeVar("GraphQLType", default=Any)
+Model = TypeVar("Model", bound=Base, default=Any)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +43,12 @@ class Relation:
 
 
 @dataclass(eq=False)
-class Entity:
+class Entity(Generic[GraphQLType, Model]):
     """A GraphQL object type backed by one table."""
 
-    type: Any
+    type: builtins.type[GraphQLType]
     """The Strawberry type."""
-    model: Any
+    model: builtins.type[Model]
     """The ORM model whose table backs the type."""
     area: str
     """The scope area guarding reads of this type (see `service.auth.scopes`)."""
@@ -50,6 +57,8 @@ class Entity:
     name: str = ""
     table: Table = field(init=False)
     columns: tuple[Column[Any], ...] = field(default=())
+    relation_fields: dict[str, tuple[str, Relation]] | None = field(default=None, init=False, repr=False)
+    """GraphQL field name -> (Python field name, relation), once `graphql.prefetch` has read them."""
 
     def __post_init__(self) -> None:
         self.table = cast(Table, self.model.__table__)
@@ -62,7 +71,7 @@ class Entity:
         """The column naming the owning company: `id` for companies themselves."""
         return self.table.c.company_id if "company_id" in self.table.c else self.table.c.id
 
-    def from_row(self, mapping: Any) -> Any:
+    def from_row(self, mapping: Any) -> GraphQLType:
         """Build the GraphQL object for one row without running dataclass machinery."""
         obj = self.type.__new__(self.type)
         values = dict(mapping)
@@ -74,7 +83,7 @@ class Entity:
         obj.__dict__.update(values)
         return obj
 
-    def from_model(self, model: Any) -> Any:
+    def from_model(self, model: Model) -> GraphQLType:
         """Build the GraphQL object for an ORM instance (mutation results)."""
         return self.from_row({c.key: getattr(model, c.key) for c in self.columns})
 
@@ -82,7 +91,7 @@ class Entity:
 ENTITIES: dict[str, Entity] = {}
 
 
-def register(entity: Entity) -> Entity:
+def register(entity: Entity[GraphQLType, Model]) -> Entity[GraphQLType, Model]:
     ENTITIES[entity.name] = entity
     return entity
 

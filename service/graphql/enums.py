@@ -24,7 +24,7 @@ def expose(cls: type[enum.Enum], description: str, values: dict[str, str]) -> No
     if missing:
         raise ValueError(f"{cls.__name__} values need descriptions: {sorted(missing)}")
     strawberry.enum(cls, description=description)
-    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]  # set by strawberry.enum
         value.description = values[value.name]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from graphql import OperationDefinitionNode, OperationType
 from graphql.execution.values import VariableValues
+from starlette.requests import Request
 
 from service.auth.scopes import Principal
 from service.db import stats
@@ -86,7 +87,7 @@ class Executor:
         self.principals = principals
         self.compiled = compiled
 
-    async def execute(self, admitted: Admitted, principal: Principal, request: Any, request_id: str) -> Body:
+    async def execute(self, admitted: Admitted, principal: Principal, request: Request, request_id: str) -> Body:
         """Run under the request timeout (`TIMEOUT`, 503: the SQL is cancelled, a mutation rolled
         back); `DatabaseUnavailable` when a resolver met an outage."""
         timeout = self.settings.request_timeout
@@ -101,7 +102,7 @@ class Executor:
         body.statements = counter.count
         return body
 
-    async def _run(self, admitted: Admitted, principal: Principal, request: Any, request_id: str) -> Body:
+    async def _run(self, admitted: Admitted, principal: Principal, request: Request, request_id: str) -> Body:
         operation = admitted.operation
         if self.compiled is not None and operation.operation is OperationType.QUERY:
             text = await self.compiled.execute(

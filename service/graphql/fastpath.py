@@ -81,8 +81,10 @@ class CompiledReads:
         self.schema = schema
         self.engine = engine
         self.max_page_size = max_page_size
-        self.statements = LRU(2048)
-        self.per_values = LRU(2048)
+        self.statements: LRU[Any, object] = LRU(2048)
+        """A template, or NOT_COMPILABLE or PER_VALUES, by shape."""
+        self.per_values: LRU[Any, object] = LRU(2048)
+        """A statement, or NOT_COMPILABLE, by shape and values."""
 
     def compile(
         self,
@@ -123,7 +125,7 @@ class CompiledReads:
     ) -> Compiled | None:
         cached = self.per_values.recall(cache_key)
         if cached is not None:
-            return None if cached is NOT_COMPILABLE else cached  # type: ignore[no-any-return]
+            return cached if isinstance(cached, Compiled) else None  # or NOT_COMPILABLE
         compiled = self._compile(document, operation, variables, principal)
         self.per_values.remember(cache_key, NOT_COMPILABLE if compiled is None else compiled)
         return compiled
@@ -178,7 +180,7 @@ class CompiledReads:
                 counter = stats.current()
                 if counter is not None:
                     counter.count += 1
-                text: str = await raw.driver_connection.fetchval(  # type: ignore[union-attr]
+                text: str = await raw.driver_connection.fetchval(  # type: ignore[union-attr]  # asyncpg's, open
                     compiled.sql, *compiled.params, timeout=statement_timeout
                 )
         except TimeoutError:

@@ -8,16 +8,18 @@ companies, so a foreign ID loads exactly like a missing one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Hashable, Sequence
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Select, any_, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, any_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.db.sql import int_array, one_of
 from service.graphql.entities import Entity, entity_named
 from service.graphql.pagination import Page, PageArgs, SortKey, apply_page, finish_page
+
+V = TypeVar("V")
 
 Filters = tuple[tuple[str, tuple[Any, ...]], ...]
 """Hashable equality filters: (column, allowed values) pairs, all of which must hold."""
@@ -38,22 +40,22 @@ class Loaders:
     def __init__(self, engine: AsyncEngine, company_ids: Sequence[int]) -> None:
         self.engine = engine
         self.company_ids = list(company_ids)
-        self._loaders: dict[Hashable, DataLoader] = {}
+        self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def scope(self, entity: Entity) -> ColumnElement[bool]:
         return tenant_scope(entity, self.company_ids)
 
-    async def rows(self, stmt: Select[Any]) -> Sequence[Any]:
+    async def rows(self, stmt: Select[*tuple[Any, ...]]) -> Sequence[Row[*tuple[Any, ...]]]:
         async with self.engine.connect() as conn:
             return (await conn.execute(stmt)).all()
 
-    def _get(self, key: Hashable, batch: Any) -> DataLoader:
+    def _get(self, key: Hashable, batch: Callable[[list[Any]], Coroutine[Any, Any, list[V]]]) -> DataLoader[Any, V]:
         loader = self._loaders.get(key)
         if loader is None:
             loader = self._loaders[key] = DataLoader(batch_load_fn=batch, max_batch_size=1000)
         return loader
 
-    def one(self, target: str, column: str = "id") -> DataLoader:
+    def one(self, target: str, column: str = "id") -> DataLoader[Any, Any]:
         """key -> the object whose `column` equals key, or None."""
         entity = entity_named(target)
 
@@ -66,11 +68,13 @@ class Loaders:
 
         return self._get(("one", target, column), batch)
 
-    def many(self, target: str, column: str, order: tuple[str, ...], filters: Filters = ()) -> DataLoader:
+    def many(
+        self, target: str, column: str, order: tuple[str, ...], filters: Filters = ()
+    ) -> DataLoader[Any, list[Any]]:
         """key -> every object whose `column` equals key, in `order`."""
         entity = entity_named(target)
 
-        async def batch(keys: list[Any]) -> list[Any]:
+        async def batch(keys: list[Any]) -> list[list[Any]]:
             table = entity.table
             stmt = (
                 select(*entity.columns)
@@ -85,7 +89,7 @@ class Loaders:
 
         return self._get(("many", target, column, order, filters), batch)
 
-    def page(self, target: str, column: str, args: PageArgs, filters: Filters = ()) -> DataLoader:
+    def page(self, target: str, column: str, args: PageArgs, filters: Filters = ()) -> DataLoader[Any, Page]:
         """key -> one page (keyset, ordered by id) of the objects whose `column` equals key.
 
         One statement per batch: the keys are unnested and each takes its page through a
@@ -111,7 +115,7 @@ class Loaders:
 
         return self._get(("page", target, column, args, filters), batch)
 
-    def count(self, target: str, column: str, filters: Filters = ()) -> DataLoader:
+    def count(self, target: str, column: str, filters: Filters = ()) -> DataLoader[Any, int]:
         """key -> how many objects have `column` equal to key."""
         entity = entity_named(target)
 

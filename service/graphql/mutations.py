@@ -17,6 +17,7 @@ from service.audit import service as audit
 from service.audit.models import AuditOutcome
 from service.auth.scopes import Access, MissingScope
 from service.errors import DomainError, DomainErrors, ErrorCode
+from service.graphql.context import Context
 from service.graphql.ids import InvalidId, pk_of
 from service.graphql.prefetch import variables_of
 
@@ -40,7 +41,7 @@ def user_errors(exc: DomainError | DomainErrors) -> list[UserError]:
 
 
 async def run(
-    info: Info[Any, Any],
+    info: Info[Context, None],
     area: str,
     work: Callable[[AsyncSession], Awaitable[T]],
     access: Access = "write",
@@ -92,15 +93,15 @@ async def run(
         raise
 
 
-def _reads(info: Info[Any, Any]) -> list[str]:
+def _reads(info: Info[Context, None]) -> list[str]:
     """The scope areas of the records this mutation's selection asks for. Checked before the
     mutation runs: a key that may not read them would get a change committed and an answer
     of FORBIDDEN, and would retry a write that was made."""
     plan = info.context.plan
-    return sorted(plan.reads(info.path.key)) if plan is not None else []
+    return sorted(plan.reads(str(info.path.key))) if plan is not None else []  # a root field's key: its name
 
 
-async def _forbidden(info: Info[Any, Any], call: audit.Call, message: str) -> list[UserError]:
+async def _forbidden(info: Info[Context, None], call: audit.Call, message: str) -> list[UserError]:
     errors = [UserError(field=None, code=ErrorCode.FORBIDDEN, message=message)]
     await _record_apart(info, call, AuditOutcome.REFUSED, errors)
     return errors
@@ -140,14 +141,14 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _arguments(info: Info[Any, Any]) -> dict[str, Any]:
+def _arguments(info: Info[Context, None]) -> dict[str, Any]:
     """The mutation's arguments as sent (GraphQL names, IDs as strings), for the audit row."""
     raw = info._raw_info
     return get_argument_values(raw.parent_type.fields[raw.field_name], raw.field_nodes[0], variables_of(raw))
 
 
 async def _record_apart(
-    info: Info[Any, Any], call: audit.Call, outcome: AuditOutcome, errors: list[UserError] | None = None
+    info: Info[Context, None], call: audit.Call, outcome: AuditOutcome, errors: list[UserError] | None = None
 ) -> None:
     codes = [e.code.value for e in errors] if errors is not None else [audit.FAILED_CODE]
     async with info.context.sessions() as session, session.begin():

@@ -124,7 +124,7 @@ def connection_node_fields(nodes: Iterable[FieldNode], connection_type: str, inf
 
 def _relations(entity: Entity) -> dict[str, tuple[str, Relation]]:
     """GraphQL field name -> (Python field name, relation) for the entity's relation fields."""
-    cached: dict[str, tuple[str, Relation]] | None = getattr(entity, "_relations", None)
+    cached = entity.relation_fields
     if cached is None:
         cached = {}
         for field in entity.type.__strawberry_definition__.fields:
@@ -132,7 +132,7 @@ def _relations(entity: Entity) -> dict[str, tuple[str, Relation]]:
             if relation is not None:
                 graphql_name = field.graphql_name or _camel(field.python_name)
                 cached[graphql_name] = (field.python_name, relation)
-        entity._relations = cached  # type: ignore[attr-defined]
+        entity.relation_fields = cached
     return cached
 
 
@@ -234,5 +234,5 @@ async def prefetch_nodes(info: Any, objects: Sequence[Any]) -> None:
     by_type: dict[str, list[Any]] = {}
     for obj in objects:
         if obj is not None:
-            by_type.setdefault(type(obj).__strawberry_definition__.name, []).append(obj)  # type: ignore[attr-defined]
+            by_type.setdefault(type(obj).__strawberry_definition__.name, []).append(obj)
     await asyncio.gather(*(prefetch(info, ENTITIES[name], objs, info.field_nodes) for name, objs in by_type.items()))

@@ -10,11 +10,12 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from strawberry import Info
 
 import service.graphql.enums  # noqa: F401  (registers enums before annotations use them)
 from service.auth.scopes import MissingScope
+from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named
 from service.graphql.ids import InvalidId, pk_of
 from service.graphql.loaders import Filters
@@ -90,7 +91,7 @@ def forbidden(exc: MissingScope) -> GraphQLError:
     return GraphQLError(str(exc), extensions={"code": "FORBIDDEN", "scope": exc.scope})
 
 
-def require_read(info: Info[Any, Any], entity: Entity) -> None:
+def require_read(info: Info[Context, None], entity: Entity) -> None:
     try:
         info.context.principal.require(entity.area, "read")
     except MissingScope as exc:
@@ -105,7 +106,7 @@ def to_one(target: str, module: str, local: str, *, description: str, optional: 
     """A field following the parent's `local` attribute to the target's id."""
     relation = Relation(target=target, local=local, remote="id", kind="one")
 
-    def resolve(root: Any, info: Info) -> Any:
+    def resolve(root: Any, info: Info[Context, None]) -> Any:
         cache = prefetched(root)
         if cache is not None and relation in cache:
             return cache[relation]
@@ -129,7 +130,7 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], ma
     is the bound (the query cost counts on it)."""
     relation = Relation(target=target, local="pk", remote=remote, kind="list", order=order)
 
-    def resolve(root: Any, info: Info) -> Any:
+    def resolve(root: Any, info: Info[Context, None]) -> Any:
         cache = prefetched(root)
         if cache is not None and relation in cache:
             return cache[relation]
@@ -138,7 +139,7 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], ma
 
     return strawberry.field(
         resolver=resolve,
-        graphql_type=list[_lazy(target, module)],  # type: ignore[misc]
+        graphql_type=list[_lazy(target, module)],  # type: ignore[misc]  # a type made at run time
         description=description,
         metadata={"relation": relation, "max_items": max_items},
     )
@@ -165,7 +166,7 @@ def page_connection(
 
 
 def load_connection(
-    info: Info[Any, Any],
+    info: Info[Context, None],
     relation: Relation,
     parent: Any,
     first: int | None,
@@ -211,7 +212,7 @@ def _paging_signature(resolve: Any, extra: dict[str, Any]) -> None:
     `extra` (optional, in order) then `first`/`after`/`last`/`before`, as real objects."""
     parameters = [
         inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
-        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info),
+        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[Context, None]),
         *(
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
             for name, annotation in (
@@ -232,7 +233,7 @@ def to_connection(target: str, module: str, remote: str, *, description: str, st
     first; with `status`, the field takes a `status` filter of that enum."""
     relation = connection_relation(target, remote)
 
-    def resolve(root: Any, info: Info, **arguments: Any) -> Any:
+    def resolve(root: Any, info: Info[Context, None], **arguments: Any) -> Any:
         return load_connection(
             info,
             relation,
@@ -247,7 +248,7 @@ def to_connection(target: str, module: str, remote: str, *, description: str, st
     # The signature Strawberry reads the arguments from, with real objects (not strings).
     parameters = [
         inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
-        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info),
+        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[Context, None]),
         *(
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
             for name, annotation in (("first", First), ("after", After), ("last", Last), ("before", Before))
@@ -258,11 +259,11 @@ def to_connection(target: str, module: str, remote: str, *, description: str, st
         parameters.append(
             inspect.Parameter("status", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=status_type)
         )
-    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)  # type: ignore[attr-defined]
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)  # type: ignore[attr-defined]  # read by inspect
     resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
     return strawberry.field(
         resolver=resolve,
-        graphql_type=Connection[_lazy(target, module)],  # type: ignore[misc]
+        graphql_type=Connection[_lazy(target, module)],  # type: ignore[misc]  # a type made at run time
         description=description,
         metadata={"relation": relation},
     )
@@ -298,7 +299,7 @@ class RootConnection:
     `orderBy` fields are text. Both read paths build their statements from this."""
 
     entity_name: str
-    conditions: Callable[[Any], list[Any]] = lambda _filter: []
+    conditions: Callable[[Any], list[ColumnElement[bool]]] = lambda _filter: []
     text_sort: tuple[str, ...] = ()
     newest_first: bool = False
     """Without `orderBy`, the latest records come first (logs), not creation order."""
@@ -310,18 +311,20 @@ class RootConnection:
     def sort(self, order: Any) -> SortKey:
         return sort_key(self.entity, order, self.text_sort, newest_first=self.newest_first)
 
-    def page_statement(self, scope: Any, conditions: list[Any], sort: SortKey, args: PageArgs) -> Any:
+    def page_statement(
+        self, scope: ColumnElement[bool], conditions: list[ColumnElement[bool]], sort: SortKey, args: PageArgs
+    ) -> Any:
         """The statement fetching one page (plus one row) of this connection."""
         return apply_page(select(*self.entity.columns).where(scope, *conditions), sort, args)
 
-    def count_statement(self, scope: Any, conditions: list[Any]) -> Any:
+    def count_statement(self, scope: ColumnElement[bool], conditions: list[ColumnElement[bool]]) -> Any:
         return select(func.count()).select_from(self.entity.table).where(scope, *conditions)
 
     def field(self, description: str, filter_type: Any = None, order_type: Any = None) -> Any:
         """The Query field serving this connection, with `filter` and `orderBy` when given."""
         spec = self
 
-        async def resolve(root: Any, info: Info, **arguments: Any) -> Connection[Any]:
+        async def resolve(root: Any, info: Info[Context, None], **arguments: Any) -> Connection[Any]:
             return await root_connection(
                 info,
                 spec,
@@ -341,14 +344,14 @@ class RootConnection:
         _paging_signature(resolve, extra)
         return strawberry.field(
             resolver=resolve,
-            graphql_type=Connection[self.entity.type],  # type: ignore[name-defined]
+            graphql_type=Connection[self.entity.type],  # type: ignore[name-defined]  # a type known at run time
             description=description,
             metadata={"root": self},
         )
 
 
 async def root_connection(
-    info: Info[Any, Any],
+    info: Info[Context, None],
     spec: RootConnection,
     filter: Any,
     order: Any,

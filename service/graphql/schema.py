@@ -12,6 +12,7 @@ from strawberry import Info
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import get_object_definition
 
 from service.applicants.schema import Mutation as ApplicantMutation
 from service.applicants.schema import Query as ApplicantQuery
@@ -22,6 +23,7 @@ from service.auth.schema import Mutation as ApiKeyMutation
 from service.auth.schema import Query as ApiKeyQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
+from service.graphql.context import Context
 from service.graphql.entities import ENTITIES
 from service.graphql.errors import MaskUnexpectedErrors
 from service.graphql.ids import InvalidId, from_global_id
@@ -45,7 +47,7 @@ def _invalid(value: str, argument: str) -> GraphQLError:
     )
 
 
-async def _load_node(info: Info, value: strawberry.ID, argument: str) -> Node | None:
+async def _load_node(info: Info[Context, None], value: strawberry.ID, argument: str) -> Node | None:
     try:
         type_name, pk = from_global_id(value)
     except InvalidId:
@@ -58,7 +60,7 @@ async def _load_node(info: Info, value: strawberry.ID, argument: str) -> Node | 
     return node
 
 
-async def _with_prefetch(info: Info, nodes: list[Node | None]) -> list[Node | None]:
+async def _with_prefetch(info: Info[Context, None], nodes: list[Node | None]) -> list[Node | None]:
     await prefetch_nodes(info._raw_info, nodes)
     return nodes
 
@@ -67,7 +69,7 @@ async def _with_prefetch(info: Info, nodes: list[Node | None]) -> list[Node | No
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when unknown or not visible to this key.")
     async def node(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
+        self, info: Info[Context, None], id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
     ) -> Node | None:
         return (await _with_prefetch(info, [await _load_node(info, id, "id")]))[0]
 
@@ -78,7 +80,7 @@ class NodeQuery:
     )
     async def nodes(
         self,
-        info: Info,
+        info: Info[Context, None],
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs, at most 100.")],
     ) -> list[Node | None]:
         if len(ids) > MAX_LIST_ARGUMENT:
@@ -117,10 +119,10 @@ Mutation = merge_types(
         ApiKeyMutation,
     ),
 )
-Query.__strawberry_definition__.description = "The root of every read."  # type: ignore[attr-defined]
-Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
-    "The root of every write. Each takes one `input` and returns a payload with `errors`."
-)
+get_object_definition(Query, strict=True).description = "The root of every read."
+get_object_definition(
+    Mutation, strict=True
+).description = "The root of every write. Each takes one `input` and returns a payload with `errors`."
 
 
 class Schema(strawberry.Schema):

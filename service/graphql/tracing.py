@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.tracing.utils import should_skip_tracing
 from strawberry.utils.await_maybe import await_maybe
 
+from service.graphql.context import Context
 from service.observability.tracing import Tracing
 
 
@@ -36,7 +37,7 @@ class ResolverSpans(SchemaExtension):
         self.tracer = tracer
 
     async def resolve(
-        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
+        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Context], *args: Any, **kwargs: Any
     ) -> Any:
         if should_skip_tracing(_next, info):
             return await await_maybe(_next(root, info, *args, **kwargs))

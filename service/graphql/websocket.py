@@ -37,10 +37,11 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
-from strawberry.types.unset import UNSET, UnsetType
+from strawberry.types.unset import UnsetType
 
+from service.auth.cache import KEYS_CHANNEL
 from service.auth.scopes import Principal
-from service.auth.service import KEYS_CHANNEL, PrincipalCache, principal_for_secret
+from service.auth.service import PrincipalCache, principal_for_secret
 from service.graphql.admission import Admission, RequestError
 from service.graphql.context import Context
 from service.settings import Settings
@@ -86,11 +87,11 @@ class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
         if self.connection_acknowledged:
-            view: SubscriptionApp = self.view  # type: ignore[assignment]
+            view: SubscriptionApp = self.view  # type: ignore[assignment]  # Strawberry types it as the base view
             view.register(self)
 
     async def shutdown(self) -> None:
-        view: SubscriptionApp = self.view  # type: ignore[assignment]
+        view: SubscriptionApp = self.view  # type: ignore[assignment]  # Strawberry types it as the base view
         view.unregister(self)
         await super().shutdown()
 
@@ -106,7 +107,7 @@ class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message.get("id") not in self.operations:
-            view: SubscriptionApp = self.view  # type: ignore[assignment]
+            view: SubscriptionApp = self.view  # type: ignore[assignment]  # Strawberry types it as the base view
             payload = message.get("payload") or {}
             problem = await view.refusal(payload.get("query"), payload.get("variables"), payload.get("operationName"))
             if problem is not None:
@@ -165,7 +166,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
         context.secret = secret
         context._loaders = None
         log.debug("websocket connection by key %s (%r)", principal.api_key_id, principal.name)
-        return UNSET
+        return UnsetType()  # strawberry's UNSET, the singleton, as its own type (UNSET is typed Any)
 
     # -- connections live no longer than their keys ----------------------------------------------
 
@@ -255,7 +256,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
             key = (query, name, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
             admission.plan(key, prepared, operation, coerced)
         except RequestError as exc:
-            return exc.error()  # type: ignore[return-value]
+            return exc.error()  # type: ignore[return-value]  # the same keys, in a plain dict
         return None
 
 

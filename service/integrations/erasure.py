@@ -79,7 +79,7 @@ async def forget(
                 "erased:"
                 + hashlib.sha256(f"{company_id}\x1f{ref.provider}\x1f{ref.external_id}".encode()).hexdigest()[:48]
             )
-            ref.deleted_at = ref.deleted_at or func.now()  # type: ignore[assignment]
+            ref.deleted_at = ref.deleted_at or func.now()
     await session.flush()
     return redacted
 
@@ -125,7 +125,7 @@ async def _redact_deliveries(
 def redact(delivery: InboundDelivery, scrub: Sequence[str]) -> None:
     """Replace a delivery's body; a delivery not applied yet is skipped, never applied."""
     delivery.body = REDACTED
-    delivery.redacted_at = func.now()  # type: ignore[assignment]
+    delivery.redacted_at = func.now()
     delivery.result = _scrubbed(delivery.result, scrub)
     delivery.error = _scrubbed(delivery.error, scrub)
     if delivery.status in (InboundStatus.PENDING, InboundStatus.FAILED):

@@ -134,13 +134,13 @@ async def process_one(engine: AsyncEngine, settings: Settings, owner: str, metri
             applied = Applied(InboundStatus.FAILED, error=f"internal error ({type(exc).__name__})")
         entry.attempts += 1
         entry.leased_by = owner
-        entry.processed_at = func.now()  # type: ignore[assignment]
+        entry.processed_at = func.now()
         entry.result = applied.result
         entry.error = applied.error
         retry = applied.status is InboundStatus.FAILED and not applied.final
         if retry and entry.attempts <= len(settings.inbound_retry_schedule):
             delay = settings.inbound_retry_schedule[entry.attempts - 1]
-            entry.next_attempt_at = func.now() + timedelta(seconds=delay)  # type: ignore[assignment]
+            entry.next_attempt_at = func.now() + timedelta(seconds=delay)
             log.info("inbound delivery %s failed (%s); retrying in %ss", entry.id, applied.error, delay)
             outcome = "retrying"
         else:

@@ -12,26 +12,33 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import strawberry
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.applicants import models
 from service.applicants.schema import LINK_INPUTS, stated_fields
 from service.applicants.types import APPLICANT, Applicant
+from service.applications import models as applications
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, Application
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
+from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, decode_ids
 from service.integrations import changes, service, sync
+from service.integrations import models as integration_models
 from service.integrations.models import IntegrationStatus, Provider
 from service.integrations.types import INBOUND_DELIVERY, INTEGRATION, InboundDelivery, Integration
+from service.postings import models as postings
 from service.postings.models import EmploymentType
 from service.postings.types import POSTING, Posting
 
@@ -52,11 +59,11 @@ class IntegrationFilter:
     status: list[IntegrationStatus] | None = strawberry.field(default=None, description="Only these statuses.")
 
 
-def _conditions(f: IntegrationFilter | None) -> list[Any]:
+def _conditions(f: IntegrationFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = INTEGRATION.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.provider is not None:
@@ -156,11 +163,11 @@ class InboundDeliveryPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _integration(model: Any) -> Integration | None:
-    return INTEGRATION.from_model(model) if model is not None else None  # type: ignore[no-any-return]
+def _integration(model: integration_models.Integration | None) -> Integration | None:
+    return INTEGRATION.from_model(model) if model is not None else None
 
 
-async def _get(session: Any, info: Info, value: str) -> Any:
+async def _get(session: AsyncSession, info: Info[Context, None], value: str) -> integration_models.Integration:
     pk = decode_id(value, "Integration", "id")
     return await service.get_integration(session, info.context.company_ids, pk, "id", lock=True)
 
@@ -275,7 +282,11 @@ class ApplicationUpsertPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _context(session: Any, info: Info, data: Any) -> sync.Context:
+UpsertInput = ApplicantUpsertInput | PostingUpsertInput | ApplicationUpsertInput
+R = TypeVar("R")
+
+
+def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput) -> sync.Context:
     company_id = decode_id(data.company_id, "Company", "companyId")
     if company_id not in info.context.company_ids:
         raise not_found("companyId", "company")
@@ -297,12 +308,20 @@ def _context(session: Any, info: Info, data: Any) -> sync.Context:
     return sync.Context(session, company_id, provider, stamp)
 
 
-def _result(outcome: sync.Outcome[Any], ctx: sync.Context) -> UpsertResult:
+def _result(outcome: sync.Outcome[R], ctx: sync.Context) -> UpsertResult:
     return UpsertResult(created=outcome.created, skipped=outcome.skipped, notes=[*outcome.notes, *ctx.notes])
 
 
-async def _upsert(info: Info, area: str, data: Any, apply: Any) -> tuple[Any, UpsertResult | None, list[UserError]]:
-    async def work(session):  # type: ignore[no-untyped-def]
+async def _upsert(
+    info: Info[Context, None],
+    area: str,
+    data: UpsertInput,
+    apply: Callable[[sync.Context], Awaitable[sync.Outcome[R]]],
+) -> tuple[R | None, UpsertResult | None, list[UserError]]:
+    """Apply one partner upsert in the mutation gate. Callers unpack the answer apart from the
+    call: unpacked in place, mypy would solve R as the target's `R | None` and refuse `apply`."""
+
+    async def work(session: AsyncSession) -> tuple[R | None, UpsertResult]:
         ctx = _context(session, info, data)
         outcome = await apply(ctx)
         return outcome.record, _result(outcome, ctx)
@@ -311,12 +330,6 @@ async def _upsert(info: Info, area: str, data: Any, apply: Any) -> tuple[Any, Up
     if result is None:
         return None, None, errors
     return result[0], result[1], errors
-
-
-def _ref_only(ctx: sync.Context, kind: str, external_id: str) -> Any:
-    if kind == sync.APPLICANT:
-        return changes.Candidate(external_id=external_id.strip())
-    return changes.Job(external_id=external_id.strip())
 
 
 @strawberry.type
@@ -328,11 +341,11 @@ class Mutation:
         )
     )
     async def integration_create(
-        self, info: Info, input: Annotated[IntegrationCreateInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[IntegrationCreateInput, INPUT]
     ) -> IntegrationSecretPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[integration_models.Integration, str]:
             company_id = decode_id(input.company_id, "Company", "companyId")
             if company_id not in scope:
                 raise not_found("companyId", "company")
@@ -348,9 +361,9 @@ class Mutation:
 
     @strawberry.mutation(description="Rename, pause, resume or disable an integration (admin scope).")
     async def integration_update(
-        self, info: Info, input: Annotated[IntegrationUpdateInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[IntegrationUpdateInput, INPUT]
     ) -> IntegrationPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> integration_models.Integration:
             integration = await _get(session, info, input.id)
             return await service.update_integration(session, integration, name=input.name, status=input.status)
 
@@ -364,11 +377,11 @@ class Mutation:
         )
     )
     async def integration_rotate_secret(
-        self, info: Info, input: Annotated[IntegrationRotateSecretInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[IntegrationRotateSecretInput, INPUT]
     ) -> IntegrationSecretPayload:
         settings = info.context.settings
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[integration_models.Integration, str]:
             integration = await _get(session, info, input.id)
             seconds = settings.webhook_secret_grace if input.grace_seconds is None else input.grace_seconds
             if not 0 <= seconds <= MAX_GRACE_SECONDS:
@@ -385,9 +398,9 @@ class Mutation:
         description="Delete an integration and its inbox (admin scope); the records it synced and their links stay."
     )
     async def integration_delete(
-        self, info: Info, input: Annotated[IntegrationDeleteInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[IntegrationDeleteInput, INPUT]
     ) -> IntegrationDeletePayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> strawberry.ID:
             await service.delete_integration(session, await _get(session, info, input.id))
             return input.id
 
@@ -396,9 +409,9 @@ class Mutation:
 
     @strawberry.mutation(description="Apply an inbound delivery again now, with a fresh set of attempts (admin scope).")
     async def inbound_delivery_retry(
-        self, info: Info, input: Annotated[InboundDeliveryRetryInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[InboundDeliveryRetryInput, INPUT]
     ) -> InboundDeliveryPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> integration_models.InboundDelivery:
             pk = decode_id(input.id, "InboundDelivery", "id")
             return await service.retry(session, await service.get_delivery(session, info.context.company_ids, pk, "id"))
 
@@ -415,15 +428,16 @@ class Mutation:
         )
     )
     async def applicant_upsert(
-        self, info: Info, input: Annotated[ApplicantUpsertInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicantUpsertInput, INPUT]
     ) -> ApplicantUpsertPayload:
-        def apply(ctx: sync.Context) -> Any:
+        def apply(ctx: sync.Context) -> Awaitable[sync.Outcome[models.Applicant]]:
             stated = {name: value for name, value in stated_fields(input).items() if value is not None}
             named = {k: stated.pop(k) for k in sync.APPLICANT_FIELDS if k in stated}
             data = changes.Candidate(external_id=input.external_id.strip(), **named, extra=stated)
             return sync.upsert_applicant(ctx, data)
 
-        record, result, errors = await _upsert(info, "applicants", input, apply)
+        upserted = await _upsert(info, "applicants", input, apply)
+        record, result, errors = upserted
         return ApplicantUpsertPayload(
             applicant=APPLICANT.from_model(record) if record is not None else None, result=result, errors=errors
         )
@@ -434,8 +448,10 @@ class Mutation:
             "bringing it to the given status. A new posting gets the default pipeline."
         )
     )
-    async def posting_upsert(self, info: Info, input: Annotated[PostingUpsertInput, INPUT]) -> PostingUpsertPayload:
-        def apply(ctx: sync.Context) -> Any:
+    async def posting_upsert(
+        self, info: Info[Context, None], input: Annotated[PostingUpsertInput, INPUT]
+    ) -> PostingUpsertPayload:
+        def apply(ctx: sync.Context) -> Awaitable[sync.Outcome[postings.Posting]]:
             data = changes.Job(
                 external_id=input.external_id.strip(),
                 title=input.title,
@@ -445,7 +461,8 @@ class Mutation:
             )
             return sync.upsert_posting(ctx, data)
 
-        record, result, errors = await _upsert(info, "postings", input, apply)
+        upserted = await _upsert(info, "postings", input, apply)
+        record, result, errors = upserted
         return PostingUpsertPayload(
             posting=POSTING.from_model(record) if record is not None else None, result=result, errors=errors
         )
@@ -458,9 +475,9 @@ class Mutation:
         )
     )
     async def application_upsert(
-        self, info: Info, input: Annotated[ApplicationUpsertInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[ApplicationUpsertInput, INPUT]
     ) -> ApplicationUpsertPayload:
-        async def apply(ctx: sync.Context) -> Any:
+        async def apply(ctx: sync.Context) -> sync.Outcome[applications.Application]:
             if input.stage_name is not None and not info.context.principal.can("postings", "write"):
                 # A stage name the pipeline lacks adds a stage: a change to the posting.
                 ctx.require_known_stages = True
@@ -473,8 +490,8 @@ class Mutation:
                     raise not_found(field, f"{kind} with that external ID")
             data = changes.Application(
                 external_id=input.external_id.strip(),
-                candidate=_ref_only(ctx, sync.APPLICANT, input.applicant_external_id),
-                job=_ref_only(ctx, sync.POSTING, input.posting_external_id),
+                candidate=changes.Candidate(external_id=input.applicant_external_id.strip()),
+                job=changes.Job(external_id=input.posting_external_id.strip()),
                 stage=input.stage_name,
                 stage_external_id=input.stage_external_id.strip() if input.stage_external_id else None,
                 status=input.status.value if input.status is not None else None,
@@ -483,7 +500,8 @@ class Mutation:
             )
             return await sync.upsert_application(ctx, data)
 
-        record, result, errors = await _upsert(info, "applications", input, apply)
+        upserted = await _upsert(info, "applications", input, apply)
+        record, result, errors = upserted
         return ApplicationUpsertPayload(
             application=APPLICATION.from_model(record) if record is not None else None, result=result, errors=errors
         )

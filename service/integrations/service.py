@@ -133,7 +133,7 @@ async def rotate_secret(
     problems.raise_if_any()
     final = clean or new_secret(integration.provider)
     integration.previous_secret = integration.secret if grace > timedelta(0) else None
-    integration.previous_secret_expires_at = func.now() + grace if grace > timedelta(0) else None  # type: ignore[assignment]
+    integration.previous_secret_expires_at = func.now() + grace if grace > timedelta(0) else None
     integration.secret = final
     integration.updated_at = func.now()
     await session.flush()
@@ -210,7 +210,7 @@ async def retry(session: AsyncSession, found: InboundDelivery) -> InboundDeliver
         raise DomainError(ErrorCode.INVALID_TRANSITION, "the delivery was applied; it is not applied twice", "id")
     found.status = InboundStatus.PENDING
     found.attempts = 0
-    found.next_attempt_at = func.now()  # type: ignore[assignment]
+    found.next_attempt_at = func.now()
     found.error = None
     await session.flush()
     await session.refresh(found)
@@ -252,6 +252,7 @@ async def sync_status(session: AsyncSession, integration_id: int) -> SyncStatus:
         )
     ).first()
     by_status: dict[InboundStatus, int] = dict(zip(InboundStatus, counts[1:5], strict=True))
+    # SQLAlchemy's overloads type every leading column here as a count; these two are max() of timestamps.
     last_received: datetime | None = counts[5]  # type: ignore[assignment]
     last_applied: datetime | None = counts[6]  # type: ignore[assignment]
     return SyncStatus(

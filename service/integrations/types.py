@@ -12,6 +12,7 @@ import strawberry
 from strawberry import Info
 
 from service.auth.scopes import INTEGRATIONS_AREA
+from service.graphql.context import Context
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.relay import Node, to_connection, to_one
@@ -59,12 +60,12 @@ class Integration(Node):
         return RECEIVE_PATH.format(id=self.id)
 
     @strawberry.field(description="How the sync stands: deliveries by status, the latest times and error.")
-    async def sync_status(self, info: Info) -> IntegrationSyncStatus:
+    async def sync_status(self, info: Info[Context, None]) -> IntegrationSyncStatus:
         from service.integrations.service import sync_status
 
         async with info.context.sessions() as session:
             status = await sync_status(session, self.__dict__["pk"])
-        return IntegrationSyncStatus(**{k: getattr(status, k) for k in status.__slots__})  # type: ignore[attr-defined]
+        return IntegrationSyncStatus(**{k: getattr(status, k) for k in status.__slots__})
 
 
 @entity_type(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
+from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, run
-from service.pipeline import service
+from service.pipeline import models, service
 from service.pipeline.models import StageKind
 from service.pipeline.types import PIPELINE_STAGE, PipelineStage
+from service.postings import models as postings
 from service.postings.service import get_posting
 from service.postings.types import POSTING, Posting
 
@@ -55,12 +58,12 @@ class StagesPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _stage(result: tuple[Any, list[UserError]]) -> StagePayload:
+def _stage(result: tuple[models.PipelineStage | None, list[UserError]]) -> StagePayload:
     stage, errors = result
     return StagePayload(stage=PIPELINE_STAGE.from_model(stage) if stage is not None else None, errors=errors)
 
 
-def _posting(result: tuple[Any, list[UserError]]) -> StagesPayload:
+def _posting(result: tuple[postings.Posting | None, list[UserError]]) -> StagesPayload:
     posting, errors = result
     return StagesPayload(posting=POSTING.from_model(posting) if posting is not None else None, errors=errors)
 
@@ -68,10 +71,10 @@ def _posting(result: tuple[Any, list[UserError]]) -> StagesPayload:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add a stage to a posting's pipeline.")
-    async def stage_create(self, info: Info, input: Annotated[StageCreateInput, INPUT]) -> StagePayload:
+    async def stage_create(self, info: Info[Context, None], input: Annotated[StageCreateInput, INPUT]) -> StagePayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.PipelineStage:
             posting = await get_posting(
                 session, scope, decode_id(input.posting_id, "Posting", "postingId"), "postingId"
             )
@@ -82,20 +85,22 @@ class Mutation:
         return _stage(await run(info, "postings", work))
 
     @strawberry.mutation(description="Rename a stage or change its kind.")
-    async def stage_update(self, info: Info, input: Annotated[StageUpdateInput, INPUT]) -> StagePayload:
+    async def stage_update(self, info: Info[Context, None], input: Annotated[StageUpdateInput, INPUT]) -> StagePayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.PipelineStage:
             stage = await service.get_stage(session, scope, decode_id(input.id, "PipelineStage", "id"), "id")
             return await service.update_stage(session, stage, name=input.name, kind=input.kind)
 
         return _stage(await run(info, "postings", work))
 
     @strawberry.mutation(description="Put a posting's stages in a new order.")
-    async def stage_reorder(self, info: Info, input: Annotated[StageReorderInput, INPUT]) -> StagesPayload:
+    async def stage_reorder(
+        self, info: Info[Context, None], input: Annotated[StageReorderInput, INPUT]
+    ) -> StagesPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> postings.Posting:
             posting = await get_posting(
                 session, scope, decode_id(input.posting_id, "Posting", "postingId"), "postingId"
             )
@@ -106,10 +111,10 @@ class Mutation:
         return _posting(await run(info, "postings", work))
 
     @strawberry.mutation(description="Delete a stage that holds no applications; history keeps its name.")
-    async def stage_delete(self, info: Info, input: Annotated[StageDeleteInput, INPUT]) -> StagesPayload:
+    async def stage_delete(self, info: Info[Context, None], input: Annotated[StageDeleteInput, INPUT]) -> StagesPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> postings.Posting:
             stage = await service.get_stage(session, scope, decode_id(input.id, "PipelineStage", "id"), "id")
             posting = await get_posting(session, scope, stage.posting_id, "id")
             await service.delete_stage(session, stage)

@@ -43,6 +43,7 @@ from strawberry import Info
 from service.applications.models import Application
 from service.auth.scopes import Principal
 from service.db.sql import one_of
+from service.graphql.context import Context
 from service.graphql.ids import InvalidId, from_global_id, to_global_id
 from service.graphql.loaders import tenant_scope
 from service.postings.models import Posting
@@ -348,7 +349,7 @@ async def _load(
 
 
 async def event_stream(
-    info: Info, types: list[str] | None, posting_id: strawberry.ID | None
+    info: Info[Context, None], types: list[str] | None, posting_id: strawberry.ID | None
 ) -> AsyncGenerator[Event, None]:
     context = info.context
     hub: EventHub | None = getattr(context, "hub", None)
@@ -394,7 +395,7 @@ class Subscription:
     )
     async def events(
         self,
-        info: Info,
+        info: Info[Context, None],
         types: Annotated[
             list[str] | None,
             strawberry.argument(

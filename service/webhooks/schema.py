@@ -24,19 +24,21 @@ from typing import Annotated, Any
 import orjson
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import and_, any_, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, any_, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
 from service.auth.scopes import Principal
 from service.db.sql import int_array, one_of
 from service.errors import DomainError, ErrorCode, not_found
+from service.graphql.context import Context
 from service.graphql.loaders import tenant_scope
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import PageArgs, argument_error
 from service.graphql.relay import Connection, Edge, PageInfo, RootConnection, decode_ids
 from service.integrations import service as integrations
 from service.integrations.sync import origin_of
-from service.webhooks import service
+from service.webhooks import models, service
 from service.webhooks.events import EVENT_TYPES
 from service.webhooks.models import EndpointStatus
 from service.webhooks.types import (
@@ -78,11 +80,11 @@ class WebhookEndpointFilter:
     )
 
 
-def _endpoint_conditions(f: WebhookEndpointFilter | None) -> list[Any]:
+def _endpoint_conditions(f: WebhookEndpointFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = WEBHOOK_ENDPOINT.table.c
-    out: list[Any] = []
+    out: list[ColumnElement[bool]] = []
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.status is not None:
@@ -140,7 +142,7 @@ def _feed_types(principal: Principal, types: Sequence[str] | None) -> list[str]:
 
 
 async def events_feed(
-    info: Info,
+    info: Info[Context, None],
     after: str | None,
     first: int | None,
     types: list[str] | None,
@@ -151,7 +153,7 @@ async def events_feed(
     marks = _decode_feed_cursor(after) if after is not None else {}
     wanted = _feed_types(principal, types)
     c = EVENT.table.c
-    conditions: list[Any] = [tenant_scope(EVENT, principal.company_ids), one_of(c.type, wanted)]
+    conditions: list[ColumnElement[bool]] = [tenant_scope(EVENT, principal.company_ids), one_of(c.type, wanted)]
     if company_ids is not None:
         conditions.append(one_of(c.company_id, decode_ids(company_ids, "Company", "companyIds")))
     past_marks = [and_(c.company_id == company, c.sequence > seen) for company, seen in marks.items()]
@@ -209,7 +211,7 @@ class Query:
     )
     async def events(
         self,
-        info: Info,
+        info: Info[Context, None],
         after: Annotated[
             str | None,
             strawberry.argument(description="Return the events after this cursor (an edge's or `endCursor`)."),
@@ -379,17 +381,21 @@ class WebhookEndpointReplayPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _endpoint(model: Any) -> WebhookEndpoint | None:
-    return WEBHOOK_ENDPOINT.from_model(model) if model is not None else None  # type: ignore[no-any-return]
+def _endpoint(model: models.WebhookEndpoint | None) -> WebhookEndpoint | None:
+    return WEBHOOK_ENDPOINT.from_model(model) if model is not None else None
 
 
-async def _get(session: Any, info: Info, value: str, *, lock: bool = True) -> Any:
+async def _get(
+    session: AsyncSession, info: Info[Context, None], value: str, *, lock: bool = True
+) -> models.WebhookEndpoint:
     pk = decode_id(value, "WebhookEndpoint", "id")
     return await service.get_endpoint(session, info.context.company_ids, pk, "id", lock=lock)
 
 
-async def _status(info: Info, id: str, status: EndpointStatus, reason: str | None) -> WebhookEndpointPayload:
-    async def work(session):  # type: ignore[no-untyped-def]
+async def _status(
+    info: Info[Context, None], id: str, status: EndpointStatus, reason: str | None
+) -> WebhookEndpointPayload:
+    async def work(session: AsyncSession) -> models.WebhookEndpoint:
         endpoint = await _get(session, info, id)
         clean = reason.strip()[:500] if reason else None
         return await service.set_status(session, endpoint, status, clean or None)
@@ -408,12 +414,12 @@ class Mutation:
         description="Create a webhook endpoint (admin scope). The payload carries its secret, shown this once."
     )
     async def webhook_endpoint_create(
-        self, info: Info, input: Annotated[WebhookEndpointCreateInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointCreateInput, INPUT]
     ) -> WebhookEndpointCreatePayload:
         scope = info.context.company_ids
         settings = info.context.settings
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[models.WebhookEndpoint, str]:
             company_id = decode_id(input.company_id, "Company", "companyId")
             if company_id not in scope:
                 raise not_found("companyId", "company")
@@ -441,11 +447,11 @@ class Mutation:
 
     @strawberry.mutation(description="Change a webhook endpoint's URL, event types or description (admin scope).")
     async def webhook_endpoint_update(
-        self, info: Info, input: Annotated[WebhookEndpointUpdateInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointUpdateInput, INPUT]
     ) -> WebhookEndpointPayload:
         settings = info.context.settings
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.WebhookEndpoint:
             endpoint = await _get(session, info, input.id)
             if input.url is None:
                 raise DomainError(ErrorCode.REQUIRED, "url may not be null", "url")
@@ -465,7 +471,7 @@ class Mutation:
         description="Pause a webhook endpoint (admin scope): deliveries queue up and are sent on resume."
     )
     async def webhook_endpoint_pause(
-        self, info: Info, input: Annotated[WebhookEndpointPauseInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointPauseInput, INPUT]
     ) -> WebhookEndpointPayload:
         return await _status(info, input.id, EndpointStatus.PAUSED, input.reason)
 
@@ -476,15 +482,15 @@ class Mutation:
         )
     )
     async def webhook_endpoint_resume(
-        self, info: Info, input: Annotated[WebhookEndpointResumeInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointResumeInput, INPUT]
     ) -> WebhookEndpointPayload:
         return await _status(info, input.id, EndpointStatus.ACTIVE, None)
 
     @strawberry.mutation(description="Delete a webhook endpoint with its delivery log (admin scope).")
     async def webhook_endpoint_delete(
-        self, info: Info, input: Annotated[WebhookEndpointDeleteInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointDeleteInput, INPUT]
     ) -> WebhookEndpointDeletePayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> strawberry.ID:
             endpoint = await _get(session, info, input.id)
             await service.delete_endpoint(session, endpoint)
             return input.id
@@ -499,11 +505,11 @@ class Mutation:
         )
     )
     async def webhook_endpoint_rotate_secret(
-        self, info: Info, input: Annotated[WebhookEndpointRotateSecretInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointRotateSecretInput, INPUT]
     ) -> WebhookEndpointRotateSecretPayload:
         settings = info.context.settings
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[models.WebhookEndpoint, str]:
             endpoint = await _get(session, info, input.id)
             grace = None
             if input.grace_seconds is not None:
@@ -526,9 +532,9 @@ class Mutation:
         )
     )
     async def webhook_endpoint_ping(
-        self, info: Info, input: Annotated[WebhookEndpointPingInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointPingInput, INPUT]
     ) -> WebhookEndpointPingPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.WebhookEndpoint:
             return await _get(session, info, input.id, lock=False)
 
         endpoint, errors = await run(info, AREA, work)
@@ -552,9 +558,9 @@ class Mutation:
         )
     )
     async def webhook_delivery_redeliver(
-        self, info: Info, input: Annotated[WebhookDeliveryRedeliverInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookDeliveryRedeliverInput, INPUT]
     ) -> WebhookDeliveryPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> models.WebhookDelivery:
             pk = decode_id(input.id, "WebhookDelivery", "id")
             found = await service.get_delivery(session, info.context.company_ids, pk, "id")
             return await service.redeliver(session, found)
@@ -571,9 +577,9 @@ class Mutation:
         )
     )
     async def webhook_endpoint_replay(
-        self, info: Info, input: Annotated[WebhookEndpointReplayInput, INPUT]
+        self, info: Info[Context, None], input: Annotated[WebhookEndpointReplayInput, INPUT]
     ) -> WebhookEndpointReplayPayload:
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> tuple[models.WebhookEndpoint, int]:
             endpoint = await _get(session, info, input.id)
             if input.since_sequence is not None and input.since_sequence < 0:
                 raise DomainError(ErrorCode.INVALID, "sinceSequence must not be negative", "sinceSequence")

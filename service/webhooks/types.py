@@ -42,7 +42,7 @@ class Event(Node):
     )
     def envelope(self) -> JSON:
         d = self.__dict__
-        return envelope_of(  # type: ignore[return-value]
+        return envelope_of(  # type: ignore[return-value]  # Strawberry's JSON scalar is a dict at run time
             d["pk"], d["type"], d["version"], d["occurred_at"], d["company_id"], d["sequence"], d["payload"]
         )
 
