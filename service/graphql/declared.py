@@ -82,7 +82,7 @@ def entity_type(model: Any, *, description: str, types: Mapping[str, Any] | None
                 continue  # shown by the group's own type (`group_type`)
             field = strawberry.field(name=d.api_name, description=d.description.replace("{entity}", noun))
             _add(cls, name, _graphql_type(column, (types or {}).get(name)), field)
-        return strawberry.type(cls, description=description)  # type: ignore[no-any-return]
+        return strawberry.type(cls, description=description)
 
     return make
 
@@ -113,7 +113,7 @@ def input_type(
                 default = UNSET if on == "update" or group is not None else None
                 field = strawberry.field(default=default, description=text)
             _add(cls, name, annotation, field)
-        return strawberry.input(cls, description=description)  # type: ignore[no-any-return]
+        return strawberry.input(cls, description=description)
 
     return make
 
@@ -130,7 +130,7 @@ def group_type(model: Any, group: str, *, description: str) -> Callable[[T], T]:
         for name, column, d in declared(model):
             if d.group == group:
                 _add(cls, name, _graphql_type(column, None), strawberry.field(description=d.description))
-        return strawberry.type(cls, description=description)  # type: ignore[no-any-return]
+        return strawberry.type(cls, description=description)
 
     return make
 

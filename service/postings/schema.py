@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
 from service.db.fields import writable
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
+from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import argument_error
@@ -25,8 +27,10 @@ from service.graphql.relay import (
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import models, service
-from service.postings.importing.reader import MAX_TEXT_LENGTH, ImportedPosting, SourceFormat, parse_posting
+from service.postings.importing.reader import MAX_TEXT_LENGTH, ImportedPosting, parse_posting
+from service.postings.importing.text import SourceFormat
 from service.postings.models import SECTION_NAMES, EmploymentType, PostingStatus, SalaryPeriod, Workplace
+from service.postings.models import Posting as PostingModel
 from service.postings.service import SalaryRangeSpec
 from service.postings.types import (
     POSTING,
@@ -247,14 +251,14 @@ EDITABLE = (*(name for name in writable(models.Posting) if name not in SECTION_N
 """What create and update take: the declared writable fields, sections as one input."""
 
 
-def _payload(posting: Any, errors: list[UserError]) -> PostingPayload:
+def _payload(posting: PostingModel | None, errors: list[UserError]) -> PostingPayload:
     return PostingPayload(posting=POSTING.from_model(posting) if posting is not None else None, errors=errors)
 
 
-async def _status_change(info: Info, input: Any, target: PostingStatus) -> PostingPayload:
+async def _status_change(info: Info[Context, None], input: Any, target: PostingStatus) -> PostingPayload:
     scope = info.context.company_ids
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session: AsyncSession) -> PostingModel:
         pk = decode_id(input.id, "Posting", "id")
         posting = await service.get_posting(session, scope, pk, "id", lock=True)
         return await service.change_status(session, posting, target)
@@ -265,10 +269,12 @@ async def _status_change(info: Info, input: Any, target: PostingStatus) -> Posti
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Create a DRAFT posting with its pipeline.")
-    async def posting_create(self, info: Info, input: Annotated[PostingCreateInput, INPUT]) -> PostingPayload:
+    async def posting_create(
+        self, info: Info[Context, None], input: Annotated[PostingCreateInput, INPUT]
+    ) -> PostingPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> PostingModel:
             company_id = decode_id(input.company_id, "Company", "companyId")
             if company_id not in scope:
                 raise not_found("companyId", "company")
@@ -278,10 +284,12 @@ class Mutation:
         return _payload(*await run(info, "postings", work))
 
     @strawberry.mutation(description="Change a posting's fields; omitted fields stay as they are.")
-    async def posting_update(self, info: Info, input: Annotated[PostingUpdateInput, INPUT]) -> PostingPayload:
+    async def posting_update(
+        self, info: Info[Context, None], input: Annotated[PostingUpdateInput, INPUT]
+    ) -> PostingPayload:
         scope = info.context.company_ids
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> PostingModel:
             pk = decode_id(input.id, "Posting", "id")
             posting = await service.get_posting(session, scope, pk, "id", lock=True)
             return await service.update_posting(session, posting, _fields(input, EDITABLE))
@@ -289,26 +297,34 @@ class Mutation:
         return _payload(*await run(info, "postings", work))
 
     @strawberry.mutation(description="Open a DRAFT or CLOSED posting to applications.")
-    async def posting_publish(self, info: Info, input: Annotated[PostingPublishInput, INPUT]) -> PostingPayload:
+    async def posting_publish(
+        self, info: Info[Context, None], input: Annotated[PostingPublishInput, INPUT]
+    ) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.OPEN)
 
     @strawberry.mutation(description="Close an OPEN posting: it takes no new applications.")
-    async def posting_close(self, info: Info, input: Annotated[PostingCloseInput, INPUT]) -> PostingPayload:
+    async def posting_close(
+        self, info: Info[Context, None], input: Annotated[PostingCloseInput, INPUT]
+    ) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.CLOSED)
 
     @strawberry.mutation(description="Archive a posting for good: it can no longer be reopened.")
-    async def posting_archive(self, info: Info, input: Annotated[PostingArchiveInput, INPUT]) -> PostingPayload:
+    async def posting_archive(
+        self, info: Info[Context, None], input: Annotated[PostingArchiveInput, INPUT]
+    ) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.ARCHIVED)
 
     @strawberry.mutation(
         description="Create a DRAFT posting, with its pipeline, from a posting written as plain text, Markdown or "
         "HTML; `warnings` say what the text did not state clearly."
     )
-    async def posting_import(self, info: Info, input: Annotated[PostingImportInput, INPUT]) -> PostingImportPayload:
+    async def posting_import(
+        self, info: Info[Context, None], input: Annotated[PostingImportInput, INPUT]
+    ) -> PostingImportPayload:
         scope = info.context.company_ids
         read: list[ImportedPosting] = []
 
-        async def work(session):  # type: ignore[no-untyped-def]
+        async def work(session: AsyncSession) -> PostingModel:
             company_id = decode_id(input.company_id, "Company", "companyId")
             if company_id not in scope:
                 raise not_found("companyId", "company")

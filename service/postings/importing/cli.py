@@ -28,10 +28,10 @@ from service.postings.importing.reader import (
     MAX_TEXT_LENGTH,
     ImportedPosting,
     ImportWarningCode,
-    SourceFormat,
     describe_range,
     parse_posting,
 )
+from service.postings.importing.text import SourceFormat
 from service.postings.models import SECTION_NAMES
 from service.postings.service import import_posting
 
