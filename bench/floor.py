@@ -23,7 +23,7 @@ import asyncpg
 
 
 def _gid(type_name: str, expr: str) -> str:
-    """SQL for a global ID: base64 of `TypeName:id`, as service.graphql.ids.to_global_id."""
+    """SQL for a global ID: base64 of `TypeName:id`, as service.ids.to_global_id."""
     return f"encode(convert_to('{type_name}:' || {expr}, 'UTF8'), 'base64')"
 
 

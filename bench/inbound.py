@@ -65,7 +65,7 @@ async def prepare(url: str) -> str:
     from service.companies.models import Company
     from service.companies.service import create_company
     from service.db.engine import Database, session_factory
-    from service.graphql.ids import to_global_id
+    from service.ids import to_global_id
     from service.integrations.models import IntegrationStatus, Provider
     from service.integrations.service import create_integration
     from service.settings import Settings

@@ -24,7 +24,7 @@ from websockets.typing import Subprotocol
 from service.app import create_app
 from service.db.engine import session_factory
 from service.documents.service import register_trusted
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.webhooks import live
 from tests.helpers import Api
 from tests.live import LiveServer, start_server, stop_server

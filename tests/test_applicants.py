@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from tests.helpers import Api, count_rows, snapshot
 
 APPLICANT = "id name emails phones location links { kind url } source tags createdAt updatedAt company { slug }"

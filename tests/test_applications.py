@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from service.graphql.ids import from_global_id, to_global_id
+from service.ids import from_global_id, to_global_id
 from tests.helpers import Api, snapshot
 
 DEFAULT_ACTOR = "api-key:acme-key"

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.auth.scopes import ADMIN, ALL_SCOPES
-from service.graphql.ids import to_global_id
 from service.graphql.schema import build_schema
+from service.ids import to_global_id
 from tests.helpers import Api, count_rows, snapshot
 from tests.test_applications import apply, make_posting, move
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.app import create_app
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.settings import Settings
 from tests.factories import build_board
 from tests.helpers import Api, TenantFactory

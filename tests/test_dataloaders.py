@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.app import create_app
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.settings import Settings
 from tests.factories import build_board
 

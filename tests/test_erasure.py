@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.auth.scopes import ADMIN, ALL_SCOPES
-from service.graphql.ids import from_global_id
+from service.ids import from_global_id
 from tests.helpers import Api, snapshot
 from tests.test_applications import HISTORY, apply, make_posting, move
 

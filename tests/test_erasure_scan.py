@@ -28,7 +28,7 @@ from graphql import GraphQLInputObjectType, build_schema, get_named_type
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.graphql.ids import from_global_id
+from service.ids import from_global_id
 from service.integrations.changes import CandidateDeleted, Unreadable, Unsupported
 from service.integrations.models import Provider
 from service.integrations.providers import MAPPINGS

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from service.applicants import service as applicants_service
 from service.applications import service as applications_service
 from service.db.engine import session_factory
-from service.graphql.ids import from_global_id, to_global_id
+from service.ids import from_global_id, to_global_id
 from service.postings import service as postings_service
 from tests.factories import build_board
 from tests.helpers import Api

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 
 
 async def test_probes(http, engine):

@@ -504,7 +504,7 @@ async def test_changes_from_an_integration_are_not_echoed_to_its_own_endpoint(
                 )
             )
         ).all()
-    from service.graphql.ids import pk_of
+    from service.ids import pk_of
 
     own_pk, other_pk = (
         pk_of(own["webhookEndpoint"]["id"], "WebhookEndpoint"),

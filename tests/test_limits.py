@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.ratelimit.service import LEASE_SHARE
 from tests.helpers import Api, snapshot
 

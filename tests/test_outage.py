@@ -20,7 +20,7 @@ from service.auth.scopes import ALL_SCOPES
 from service.auth.service import create_api_key
 from service.companies.service import create_company
 from service.db.engine import session_factory
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from tests.live import start_server, stop_server
 from tests.relay import Relay
 

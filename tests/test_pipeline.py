@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from tests.helpers import Api, snapshot
 
 STAGES = "query($id: ID!) { node(id: $id) { ... on Posting { stages { id name kind position updatedAt } } } }"

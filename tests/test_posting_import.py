@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from service.companies.service import create_company
 from service.db.engine import session_factory
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.pipeline.models import StageKind
 from service.postings.importing.reader import (
     ImportedPosting,

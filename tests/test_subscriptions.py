@@ -24,7 +24,7 @@ from websockets.typing import Subprotocol
 
 from service.auth.service import create_api_key
 from service.db.engine import Database, session_factory
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
 
 PROTOCOL = Subprotocol("graphql-transport-ws")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from tests.helpers import Api, snapshot
 
 MISSING = 999999

@@ -26,7 +26,7 @@ from service.applicants.service import create_applicant
 from service.applications.service import create_note, move, submit
 from service.companies.service import create_company
 from service.db.engine import Database, plain_url, session_factory
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.pipeline.service import stages_of
 from service.postings.models import PostingStatus
 from service.postings.service import change_status, create_posting

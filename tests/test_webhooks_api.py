@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import ADMIN, ALL_SCOPES
 from service.db.engine import session_factory
-from service.graphql.ids import to_global_id
 from service.graphql.schema import build_schema
+from service.ids import to_global_id
 from service.settings import Settings
 from service.webhooks.events import APPLICANT_CREATED, emit
 from service.webhooks.worker import Worker

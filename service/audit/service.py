@@ -20,7 +20,7 @@ from service.auth.scopes import Principal
 from service.db.base import Base
 from service.db.sql import int_array
 from service.graphql.entities import ENTITIES, Entity
-from service.graphql.ids import InvalidId, from_global_id, to_global_id
+from service.ids import InvalidId, from_global_id, to_global_id
 
 FAILED_CODE = "INTERNAL_SERVER_ERROR"
 """The error code of a call that failed unexpectedly (the client saw it masked)."""

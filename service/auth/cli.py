@@ -14,7 +14,7 @@ from service.companies.models import Company
 from service.companies.service import companies_by_slugs
 from service.db.engine import Database, session_factory
 from service.errors import DomainError, DomainErrors
-from service.graphql.ids import InvalidId, pk_of
+from service.ids import InvalidId, pk_of
 
 
 async def create_key(

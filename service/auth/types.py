@@ -12,7 +12,7 @@ from strawberry import Info
 
 from service.auth.service import KeyView
 from service.graphql.context import Context
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 
 if TYPE_CHECKING:
     from service.companies.types import Company

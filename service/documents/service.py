@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.documents.models import PersistedDocument
-from service.graphql.lru import LRU
+from service.lru import LRU
 
 
 def document_hash(body: str) -> str:

@@ -37,7 +37,7 @@ from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache, principal_for_secret
 from service.graphql import shape
 from service.graphql.cost import LimitExceeded, Plan, Planner
-from service.graphql.lru import LRU
+from service.lru import LRU
 from service.ratelimit.service import Buckets, Budget
 from service.settings import Settings
 

@@ -33,11 +33,11 @@ from strawberry.types.arguments import convert_arguments
 
 from service.auth.scopes import Principal
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
-from service.graphql.ids import InvalidId, from_global_id
 from service.graphql.loaders import filter_clauses, tenant_scope
 from service.graphql.pagination import SORT_VALUE, PageArgs, SortKey, apply_page
 from service.graphql.prefetch import subfields
 from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, RootLookup, connection_filters
+from service.ids import InvalidId, from_global_id
 
 DIALECT = asyncpg_dialect()
 PLACEHOLDER = re.compile(r"\$(\d+)")

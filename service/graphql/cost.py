@@ -49,8 +49,8 @@ from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective, SchemaMe
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from service.graphql.entities import ENTITIES
-from service.graphql.ids import MAX_ID_LENGTH
 from service.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, PageArgs
+from service.ids import MAX_ID_LENGTH
 
 RECORD_COST = 1
 PAGE_COST = 1

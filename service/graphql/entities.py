@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from typing_extensions import TypeVar
 
 from service.db.base import Base
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 
 RelationKind = Literal["one", "list", "connection"]
 

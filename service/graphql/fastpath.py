@@ -42,9 +42,9 @@ from service.auth.scopes import Principal
 from service.db import stats
 from service.db.availability import unavailable
 from service.graphql.compiler import Compiled, Compiler, Unsupported
-from service.graphql.ids import InvalidId, from_global_id, to_global_id
-from service.graphql.lru import LRU
 from service.graphql.pagination import decode_cursor, encode_cursor
+from service.ids import InvalidId, from_global_id, to_global_id
+from service.lru import LRU
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ import service.graphql.enums  # noqa: F401  (registers enums before annotations 
 from service.auth.scopes import MissingScope
 from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named
-from service.graphql.ids import InvalidId, pk_of
 from service.graphql.loaders import Filters
 from service.graphql.pagination import (
     Page,
@@ -29,6 +28,7 @@ from service.graphql.pagination import (
     finish_page,
 )
 from service.graphql.prefetch import connection_node_fields, prefetch, prefetched
+from service.ids import InvalidId, pk_of
 
 T = TypeVar("T")
 

@@ -26,9 +26,9 @@ from service.companies.schema import Query as CompanyQuery
 from service.graphql.context import Context
 from service.graphql.entities import ENTITIES
 from service.graphql.errors import MaskUnexpectedErrors
-from service.graphql.ids import InvalidId, from_global_id
 from service.graphql.prefetch import prefetch_nodes
 from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
+from service.ids import InvalidId, from_global_id
 from service.integrations.schema import Mutation as IntegrationMutation
 from service.integrations.schema import Query as IntegrationQuery
 from service.pipeline.schema import Mutation as PipelineMutation

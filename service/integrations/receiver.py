@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from service.graphql.ids import InvalidId, pk_of
+from service.ids import InvalidId, pk_of
 from service.integrations import providers, service, subjects
 from service.integrations.models import Integration, IntegrationStatus
 from service.integrations.signatures import SignatureError, dedupe_key, verify_any

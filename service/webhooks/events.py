@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants.models import Applicant
 from service.applications.models import Application, Note
 from service.db import fields
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.webhooks.models import Event, WebhookDelivery, WebhookDeliveryAttempt

@@ -44,8 +44,8 @@ from service.applications.models import Application
 from service.auth.scopes import Principal
 from service.db.sql import one_of
 from service.graphql.context import Context
-from service.graphql.ids import InvalidId, from_global_id, to_global_id
 from service.graphql.loaders import tenant_scope
+from service.ids import InvalidId, from_global_id, to_global_id
 from service.postings.models import Posting
 from service.webhooks.events import EVENTS_CHANNEL
 from service.webhooks.schema import EVENT_TYPE_LIST, _feed_types

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.errors import Collector, DomainError, ErrorCode, not_found
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.settings import Settings
 from service.webhooks import delivery
 from service.webhooks.events import EVENT_TYPES, EVENTS_CHANNEL, envelope_bytes

@@ -23,7 +23,7 @@ from service.companies.models import Company
 from service.companies.service import company_by_slug, company_named
 from service.db.engine import Database, session_factory
 from service.errors import DomainError, DomainErrors, ErrorCode
-from service.graphql.ids import to_global_id
+from service.ids import to_global_id
 from service.postings.importing.reader import (
     MAX_TEXT_LENGTH,
     ImportedPosting,
