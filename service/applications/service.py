@@ -182,15 +182,29 @@ async def move(
         await refuse_if_erased(session, application.applicant_id, "reason")
     old = await _stage(session, application.stage_id)
     application.stage_id = stage.id
+    return await _moved(session, application, old, stage, actor, reason, origin)
+
+
+async def _moved(
+    session: AsyncSession,
+    application: Application,
+    old: PipelineStage | None,
+    new: PipelineStage,
+    actor: str | None,
+    reason: str | None,
+    origin: str | None,
+) -> Application:
+    """Finish a move to `new` (already set on the application): its history row, and
+    `application.stage_changed` with where it was and where it is."""
     application.updated_at = func.now()
-    _record_move(session, application, old, stage, actor, reason)
+    _record_move(session, application, old, new, actor, reason)
     await session.flush()
     await session.refresh(application)
     await emit(
         session,
         application.company_id,
         events.APPLICATION_STAGE_CHANGED,
-        events.application_stage_changed(application, previous=old, stage=stage, actor=actor, reason=reason),
+        events.application_stage_changed(application, previous=old, stage=new, actor=actor, reason=reason),
         origin=origin,
     )
     return application
@@ -324,15 +338,4 @@ async def reopen(
     application.status = ApplicationStatus.ACTIVE
     application.rejection_reason = None
     application.stage_id = new.id
-    application.updated_at = func.now()
-    _record_move(session, application, old, new, actor, REOPENED_REASON)
-    await session.flush()
-    await session.refresh(application)
-    await emit(
-        session,
-        application.company_id,
-        events.APPLICATION_STAGE_CHANGED,
-        events.application_stage_changed(application, previous=old, stage=new, actor=actor, reason=REOPENED_REASON),
-        origin=origin,
-    )
-    return application
+    return await _moved(session, application, old, new, actor, REOPENED_REASON, origin)
