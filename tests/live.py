@@ -223,3 +223,31 @@ async def create_tenant(
 async def live_tenant(engine: AsyncEngine, live_server: LiveServer) -> LiveTenant:
     """A fresh company `acme` with an all-scopes key (the tables were emptied by `clean` first)."""
     return await create_tenant(engine, live_server, "acme")
+
+
+def start_worker(database_url: str, log_path: Path, **env: str) -> subprocess.Popen[bytes]:
+    """`hiregraph worker` in a subprocess against `database_url`, logging to `log_path`."""
+    full = {**os.environ, "DATABASE_URL": database_url, "HIREGRAPH_DATA_DIR": str(log_path.parent), **env}
+    full.pop("TEST_DATABASE_URL", None)
+    with log_path.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "worker"],
+            cwd=ROOT,
+            env=full,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
+    """SIGTERM, then SIGKILL; the exit code. Blocking: call it through `asyncio.to_thread` when
+    something in the test's event loop (a relay) must carry the process's last statements."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    return process.returncode

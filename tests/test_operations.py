@@ -16,7 +16,6 @@ import itertools
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from websockets.exceptions import ConnectionClosed
 
 from service.db.engine import Database
-from tests.live import ROOT, LiveServer, LiveTenant, create_tenant, start_server, stop_server
+from tests import live
+from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
 from tests.test_subscriptions import authenticated, mutate, subscribed
 from tests.webhook_receiver import Receiver, Reply
 
@@ -75,28 +75,10 @@ def servers(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def start_worker(migrated_url: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
-    full = {**os.environ, "DATABASE_URL": migrated_url, "HIREGRAPH_DATA_DIR": str(log.parent), **COMMON, **env}
-    full.pop("TEST_DATABASE_URL", None)
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker"],
-            cwd=ROOT,
-            env=full,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    return live.start_worker(migrated_url, log, **{**COMMON, **env})
 
 
-def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-    return process.returncode
+stop = live.stop_process
 
 
 async def tenant(db: AsyncEngine, server: LiveServer) -> LiveTenant:

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -31,7 +28,8 @@ import pytest
 from service.observability.exposition import Heartbeat, serve_metrics, stall_after
 from service.settings import Settings
 from service.webhooks.worker import Worker, running_worker, worker_engine
-from tests.live import ROOT, free_port
+from tests import live
+from tests.live import free_port
 from tests.relay import Relay
 
 POLL = 0.2
@@ -45,38 +43,17 @@ PROBE_EVERY = 0.05
 
 def start_worker(database_url: str, log: Path, metrics_port: int) -> subprocess.Popen[bytes]:
     """`hiregraph worker`, as the worker Deployment runs it, with a short poll and threshold."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "HIREGRAPH_DATA_DIR": str(log.parent),
-        "HIREGRAPH_METRICS_PORT": str(metrics_port),
-        "HIREGRAPH_WEBHOOK_POLL_INTERVAL": str(POLL),
-        "HIREGRAPH_WORKER_STALL_AFTER": str(STALL),
-        "LOG_LEVEL": "warning",
-    }
-    env.pop("TEST_DATABASE_URL", None)
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    return live.start_worker(
+        database_url,
+        log,
+        HIREGRAPH_METRICS_PORT=str(metrics_port),
+        HIREGRAPH_WEBHOOK_POLL_INTERVAL=str(POLL),
+        HIREGRAPH_WORKER_STALL_AFTER=str(STALL),
+        LOG_LEVEL="warning",
+    )
 
 
-def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
-    """SIGTERM, then SIGKILL. Blocking: call it through `asyncio.to_thread` while the relay,
-    which runs in the test's event loop, must carry the worker's last statements."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-    return process.returncode
+stop = live.stop_process
 
 
 async def status(client: httpx.AsyncClient, path: str) -> int | None:
