@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
+from service.applicants import events as applicant_events
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application, Note, StageTransition
 from service.db import fields
@@ -17,7 +18,7 @@ from service.documents.service import forget_documents
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.integrations import erasure
 from service.webhooks import events
-from service.webhooks.events import emit, redact_applicant_events
+from service.webhooks.events import emit
 
 LINK_KINDS = ("LINKEDIN", "GITHUB", "PORTFOLIO", "WEBSITE", "OTHER")
 MAX_EMAILS = 10
@@ -119,7 +120,9 @@ async def create_applicant(
     await session.flush()
     await _claim_emails(session, applicant, normalized)
     await session.refresh(applicant)
-    await emit(session, company_id, events.APPLICANT_CREATED, events.applicant_event(applicant), origin=origin)
+    await emit(
+        session, company_id, events.APPLICANT_CREATED, applicant_events.applicant_event(applicant), origin=origin
+    )
     return applicant
 
 
@@ -176,7 +179,7 @@ async def update_applicant(
             session,
             applicant.company_id,
             events.APPLICANT_UPDATED,
-            events.applicant_updated(applicant, [fields.camel(key) for key in changed]),
+            applicant_events.applicant_updated(applicant, [fields.camel(key) for key in changed]),
             origin=origin,
         )
     return applicant
@@ -233,11 +236,15 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     applicant.updated_at = func.now()
     await session.flush()
     await session.refresh(applicant)
-    await redact_applicant_events(session, applicant)
+    await applicant_events.redact_applicant_events(session, applicant)
     await erasure.forget(session, applicant.company_id, applicant.id, application_ids, addresses, words)
     await forget_documents(session, [*addresses, applicant_name])
     if first:
         await emit(
-            session, applicant.company_id, events.APPLICANT_ERASED, events.applicant_erased(applicant), origin=origin
+            session,
+            applicant.company_id,
+            events.APPLICANT_ERASED,
+            applicant_events.applicant_erased(applicant),
+            origin=origin,
         )
     return applicant

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import validation
 from service.applicants.models import Applicant
 from service.applicants.service import refuse_if_erased
+from service.applications import events as application_events
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.db import fields
 from service.errors import Collector, DomainError, ErrorCode, not_found
@@ -132,7 +133,7 @@ async def submit(
         session,
         application.company_id,
         events.APPLICATION_CREATED,
-        events.application_event(application, first),
+        application_events.application_event(application, first),
         origin=origin,
     )
     return application, True
@@ -204,7 +205,7 @@ async def _moved(
         session,
         application.company_id,
         events.APPLICATION_STAGE_CHANGED,
-        events.application_stage_changed(application, previous=old, stage=new, actor=actor, reason=reason),
+        application_events.application_stage_changed(application, previous=old, stage=new, actor=actor, reason=reason),
         origin=origin,
     )
     return application
@@ -213,7 +214,13 @@ async def _moved(
 async def _emit_closed(session: AsyncSession, application: Application, event_type: str, origin: str | None) -> None:
     """`application.rejected` or `.withdrawn`, with the stage it stopped at."""
     stage = await _stage(session, application.stage_id)
-    await emit(session, application.company_id, event_type, events.application_event(application, stage), origin=origin)
+    await emit(
+        session,
+        application.company_id,
+        event_type,
+        application_events.application_event(application, stage),
+        origin=origin,
+    )
 
 
 async def reject(
@@ -266,14 +273,18 @@ async def hire(
             session,
             application.company_id,
             events.APPLICATION_STAGE_CHANGED,
-            events.application_stage_changed(application, previous=old, stage=stage, actor=actor, reason=reason),
+            application_events.application_stage_changed(
+                application, previous=old, stage=stage, actor=actor, reason=reason
+            ),
             origin=origin,
         )
     await emit(
         session,
         application.company_id,
         events.APPLICATION_HIRED,
-        events.application_stage_changed(application, previous=old, stage=stage, actor=actor, reason=reason),
+        application_events.application_stage_changed(
+            application, previous=old, stage=stage, actor=actor, reason=reason
+        ),
         origin=origin,
     )
     return application
@@ -304,7 +315,9 @@ async def create_note(
     session.add(note)
     await session.flush()
     await session.refresh(note)
-    await emit(session, application.company_id, events.NOTE_CREATED, events.note_created(note), origin=origin)
+    await emit(
+        session, application.company_id, events.NOTE_CREATED, application_events.note_created(note), origin=origin
+    )
     return note
 
 

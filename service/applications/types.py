@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from service.applications import models
+from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
+from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_one
+
+expose(
+    ApplicationStatus,
+    "Whether an application is still in play, and how it ended if not.",
+    {
+        "ACTIVE": "In the pipeline.",
+        "REJECTED": "Turned down by the company.",
+        "HIRED": "The applicant was hired.",
+        "WITHDRAWN": "The applicant withdrew.",
+    },
+)
 
 
 @entity_type(

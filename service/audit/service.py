@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import any_, select
@@ -17,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.models import AuditEvent, AuditOutcome
 from service.auth.scopes import Principal
+from service.db import addressable
 from service.db.base import Base
 from service.db.sql import int_array
-from service.graphql.entities import ENTITIES, Entity
 from service.ids import InvalidId, from_global_id, to_global_id
 
 FAILED_CODE = "INTERNAL_SERVER_ERROR"
@@ -45,16 +44,11 @@ def ids_in(arguments: Any) -> list[str]:
                 type_name, _ = from_global_id(value)
             except InvalidId:
                 return
-            if type_name in ENTITIES:
+            if type_name in addressable.MODELS:
                 found.append(value)
 
     visit(arguments, False)
     return found
-
-
-@cache
-def _entities_by_model() -> dict[type, Entity]:
-    return {entity.model: entity for entity in ENTITIES.values()}
 
 
 def _produced(result: Any) -> list[tuple[str, int]]:
@@ -62,9 +56,9 @@ def _produced(result: Any) -> list[tuple[str, int]]:
     holding models (`applicationSubmit` returns the application and whether it is new)."""
     out = []
     for item in result if isinstance(result, tuple) else (result,):
-        entity = _entities_by_model().get(type(item)) if isinstance(item, Base) else None
-        if entity is not None:
-            out.append((to_global_id(entity.name, item.id), getattr(item, entity.tenant_column.key)))
+        name = addressable.NAMES.get(type(item)) if isinstance(item, Base) else None
+        if name is not None:
+            out.append((to_global_id(name, item.id), getattr(item, addressable.tenant_column(type(item)).key)))
     return out
 
 
@@ -80,11 +74,14 @@ async def _company_of(session: AsyncSession, principal: Principal, target_ids: S
         type_name, pk = from_global_id(value)
         by_type.setdefault(type_name, []).append(pk)
     for type_name, pks in by_type.items():
-        entity = ENTITIES[type_name]
-        tenant = entity.tenant_column
+        model = addressable.MODELS[type_name]
+        tenant = addressable.tenant_column(model)
         found = await session.scalar(
             select(tenant)
-            .where(entity.table.c.id == any_(int_array("ids", pks)), tenant == any_(int_array("companies", companies)))
+            .where(
+                addressable.table(model).c.id == any_(int_array("ids", pks)),
+                tenant == any_(int_array("companies", companies)),
+            )
             .limit(1)
         )
         if found is not None:

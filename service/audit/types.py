@@ -5,10 +5,22 @@ from __future__ import annotations
 import strawberry
 
 from service.audit import models
+from service.audit.models import AuditOutcome
 from service.auth.scopes import AUDIT_AREA
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
+from service.graphql.enums import expose
 from service.graphql.relay import Node, to_one
+
+expose(
+    AuditOutcome,
+    "How an audited mutation ended.",
+    {
+        "SUCCEEDED": "It ran and its changes were saved.",
+        "REFUSED": "It was refused (invalid input, a missing scope); nothing changed.",
+        "FAILED": "An unexpected error stopped it; nothing changed.",
+    },
+)
 
 
 @entity_type(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import service.postings.types  # noqa: F401  (exposes PostingStatus to GraphQL before the fields below use it)
 from service.companies.models import Company as CompanyModel
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register

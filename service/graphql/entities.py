@@ -17,6 +17,7 @@ from sqlalchemy import Column, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from typing_extensions import TypeVar
 
+from service.db import addressable
 from service.db.base import Base
 from service.ids import to_global_id
 
@@ -69,7 +70,7 @@ class Entity(Generic[GraphQLType, Model]):
     @property
     def tenant_column(self) -> Column[Any]:
         """The column naming the owning company: `id` for companies themselves."""
-        return self.table.c.company_id if "company_id" in self.table.c else self.table.c.id
+        return addressable.tenant_column(self.model)
 
     def from_row(self, mapping: Any) -> GraphQLType:
         """Build the GraphQL object for one row without running dataclass machinery."""
@@ -93,6 +94,7 @@ ENTITIES: dict[str, Entity] = {}
 
 def register(entity: Entity[GraphQLType, Model]) -> Entity[GraphQLType, Model]:
     ENTITIES[entity.name] = entity
+    addressable.add(entity.name, entity.model)
     return entity
 
 

@@ -12,18 +12,40 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
-import service.graphql.enums  # noqa: F401  (registers enums before annotations use them)
 from service.audit import service as audit
 from service.audit.models import AuditOutcome
 from service.auth.scopes import Access, MissingScope
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.graphql.context import Context
+from service.graphql.enums import expose
 from service.graphql.prefetch import variables_of
 from service.ids import InvalidId, pk_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 INPUT = strawberry.argument(description="What to change; see the input type.")
+
+
+expose(
+    ErrorCode,
+    "Why a mutation refused its input. Clients switch on these, never on messages.",
+    {
+        "INVALID": "The value is malformed or out of range.",
+        "REQUIRED": "A value is missing or blank.",
+        "TOO_LONG": "The value is longer than allowed.",
+        "NOT_FOUND": "No such object, or not one this key may see.",
+        "DUPLICATE": "The value must be unique and is taken.",
+        "FORBIDDEN": "The API key lacks the scope this needs.",
+        "INVALID_TRANSITION": "The object's status does not allow this change.",
+        "POSTING_NOT_OPEN": "The posting takes no applications in its status.",
+        "APPLICATION_CLOSED": "The application has ended and cannot change.",
+        "STAGE_MISMATCH": "The stage belongs to another posting.",
+        "COMPANY_MISMATCH": "The records named belong to different companies.",
+        "STAGE_NOT_EMPTY": "Applications are still at this stage.",
+        "LAST_STAGE": "A posting keeps at least one stage.",
+        "ERASED": "The applicant's personal data was erased; nothing about them can be added.",
+    },
+)
 
 
 @strawberry.type(description="A problem with a mutation's input; nothing was changed.")

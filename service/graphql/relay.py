@@ -13,7 +13,6 @@ from graphql import GraphQLError
 from sqlalchemy import ColumnElement, func, select
 from strawberry import Info
 
-import service.graphql.enums  # noqa: F401  (registers enums before annotations use them)
 from service.auth.scopes import MissingScope
 from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named

@@ -15,10 +15,45 @@ from service.auth.scopes import INTEGRATIONS_AREA
 from service.graphql.context import Context
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
+from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_one
 from service.integrations import models
-from service.integrations.models import InboundStatus
+from service.integrations.models import InboundStatus, IntegrationStatus, Provider
 from service.webhooks.types import no_secrets
+
+expose(
+    Provider,
+    "The ATS an integration connects: it decides how deliveries are verified and read.",
+    {
+        "GREENHOUSE": "Greenhouse Harvest webhooks (`Signature: sha256 <hex>`).",
+        "LEVER": "Lever webhooks (`signature` over `token` + `triggeredAt` in the body).",
+        "ASHBY": "Ashby webhooks (`Ashby-Signature: sha256=<hex>`).",
+        "WORKABLE": "Workable webhooks (`X-Workable-Signature`).",
+        "STANDARD": "Any Standard Webhooks sender using Hiregraph's event shapes (`webhook-signature`).",
+    },
+)
+
+expose(
+    IntegrationStatus,
+    "Whether an integration's deliveries are received and applied.",
+    {
+        "ACTIVE": "Deliveries are received and applied.",
+        "PAUSED": "Deliveries are received and stored, and applied when it is resumed.",
+        "DISABLED": "Deliveries are refused (404).",
+    },
+)
+
+expose(
+    InboundStatus,
+    "Where an inbound ATS delivery stands.",
+    {
+        "PENDING": "Stored; waiting to be applied, or for its next attempt after a failure.",
+        "APPLIED": "Its changes were applied.",
+        "SKIPPED": "Understood and not applied: a type not covered, a ping, or older than what is stored.",
+        "FAILED": "Applying failed on every attempt; its error is kept. It can be retried.",
+    },
+)
+
 
 RECEIVE_PATH = "/webhooks/ats/{id}"
 

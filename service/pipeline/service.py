@@ -11,6 +11,7 @@ from service import validation
 from service.applications.models import Application
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.pipeline.models import MAX_STAGES, PipelineStage, StageKind
+from service.postings import events as posting_events
 from service.postings.models import Posting
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -87,7 +88,11 @@ async def _lock_posting(session: AsyncSession, posting_id: int) -> Posting:
 async def _pipeline_changed(session: AsyncSession, posting: Posting, origin: str | None) -> None:
     """A pipeline edit changes the posting's `stages`: `posting.updated`."""
     await emit(
-        session, posting.company_id, events.POSTING_UPDATED, events.posting_updated(posting, ["stages"]), origin=origin
+        session,
+        posting.company_id,
+        events.POSTING_UPDATED,
+        posting_events.posting_updated(posting, ["stages"]),
+        origin=origin,
     )
 
 

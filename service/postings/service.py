@@ -16,6 +16,7 @@ from service.db import fields
 from service.errors import Collector, DomainError, DomainErrors, ErrorCode, not_found
 from service.pipeline import service as pipeline
 from service.pipeline.models import StageKind
+from service.postings import events as posting_events
 from service.postings.models import (
     SECTION_NAMES,
     EmploymentType,
@@ -170,7 +171,7 @@ async def update_posting(
             session,
             posting.company_id,
             events.POSTING_UPDATED,
-            events.posting_updated(posting, changed),
+            posting_events.posting_updated(posting, changed),
             origin=origin,
         )
     return posting
@@ -207,11 +208,11 @@ async def change_status(
     await session.flush()
     await session.refresh(posting)
     if target is PostingStatus.OPEN:
-        event_type, payload = events.POSTING_PUBLISHED, events.posting_event(posting)
+        event_type, payload = events.POSTING_PUBLISHED, posting_events.posting_event(posting)
     elif target is PostingStatus.CLOSED or previous is PostingStatus.OPEN:
-        event_type, payload = events.POSTING_CLOSED, events.posting_event(posting)
+        event_type, payload = events.POSTING_CLOSED, posting_events.posting_event(posting)
     else:
-        event_type, payload = events.POSTING_UPDATED, events.posting_updated(posting, ["status"])
+        event_type, payload = events.POSTING_UPDATED, posting_events.posting_updated(posting, ["status"])
     await emit(session, posting.company_id, event_type, payload, origin=origin)
     return posting
 

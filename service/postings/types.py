@@ -7,14 +7,51 @@ from typing import Any
 
 import strawberry
 
+import service.applications.types  # noqa: F401  (exposes ApplicationStatus to GraphQL before the fields below use it)
 from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type, group_type
 from service.graphql.entities import Entity, register
+from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.pipeline.models import MAX_STAGES
 from service.postings import models
 from service.postings.importing.reader import MAX_WARNINGS, ImportWarningCode
-from service.postings.models import SalaryPeriod
+from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
+
+expose(
+    PostingStatus,
+    "Where a posting is in its life: DRAFT → OPEN ⇄ CLOSED → ARCHIVED.",
+    {
+        "DRAFT": "Being written; not visible to candidates.",
+        "OPEN": "Published and taking applications.",
+        "CLOSED": "Taking no new applications; can be reopened.",
+        "ARCHIVED": "Retired for good.",
+    },
+)
+
+expose(
+    EmploymentType,
+    "The kind of employment a posting offers.",
+    {
+        "FULL_TIME": "Full-time employment.",
+        "PART_TIME": "Part-time employment.",
+        "CONTRACT": "A fixed contract, not employment.",
+        "INTERNSHIP": "An internship.",
+        "TEMPORARY": "Temporary employment.",
+    },
+)
+
+expose(
+    Workplace,
+    "Where the work happens.",
+    {"REMOTE": "Fully remote.", "HYBRID": "Partly remote, partly on site.", "ONSITE": "On site."},
+)
+
+expose(
+    SalaryPeriod,
+    "The period a salary figure is paid per.",
+    {"HOUR": "Per hour.", "DAY": "Per day.", "WEEK": "Per week.", "MONTH": "Per month.", "YEAR": "Per year."},
+)
 
 
 @strawberry.type(description="A salary range as a posting states it. A posting may carry several that disagree.")

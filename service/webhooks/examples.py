@@ -10,9 +10,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service.applicants import events as applicants
 from service.applicants.models import Applicant
+from service.applications import events as applications
 from service.applications.models import Application, ApplicationStatus, Note
 from service.pipeline.models import PipelineStage, StageKind
+from service.postings import events as postings
 from service.postings.models import EmploymentType, Posting, PostingStatus, Workplace
 from service.webhooks import events as ev
 
@@ -111,22 +114,22 @@ def example_payloads() -> dict[str, dict[str, Any]]:
     hired = _copy(application, status=ApplicationStatus.HIRED, stage_id=64)
     erased = _copy(applicant, erased_at=T0 + timedelta(days=40))
     return {
-        ev.POSTING_PUBLISHED: ev.posting_event(posting),
-        ev.POSTING_CLOSED: ev.posting_event(closed),
-        ev.POSTING_UPDATED: ev.posting_updated(posting, ["title", "salaryRanges"]),
-        ev.APPLICANT_CREATED: ev.applicant_event(applicant),
-        ev.APPLICANT_UPDATED: ev.applicant_updated(applicant, ["phones"]),
-        ev.APPLICANT_ERASED: ev.applicant_erased(erased),
-        ev.APPLICATION_CREATED: ev.application_event(created, r["applied"]),
-        ev.APPLICATION_STAGE_CHANGED: ev.application_stage_changed(
+        ev.POSTING_PUBLISHED: postings.posting_event(posting),
+        ev.POSTING_CLOSED: postings.posting_event(closed),
+        ev.POSTING_UPDATED: postings.posting_updated(posting, ["title", "salaryRanges"]),
+        ev.APPLICANT_CREATED: applicants.applicant_event(applicant),
+        ev.APPLICANT_UPDATED: applicants.applicant_updated(applicant, ["phones"]),
+        ev.APPLICANT_ERASED: applicants.applicant_erased(erased),
+        ev.APPLICATION_CREATED: applications.application_event(created, r["applied"]),
+        ev.APPLICATION_STAGE_CHANGED: applications.application_stage_changed(
             application, previous=r["screen"], stage=r["onsite"], actor="rita@acme.example", reason=None
         ),
-        ev.APPLICATION_REJECTED: ev.application_event(rejected, r["onsite"]),
-        ev.APPLICATION_HIRED: ev.application_stage_changed(
+        ev.APPLICATION_REJECTED: applications.application_event(rejected, r["onsite"]),
+        ev.APPLICATION_HIRED: applications.application_stage_changed(
             hired, previous=r["onsite"], stage=r["hired"], actor="rita@acme.example", reason="hired"
         ),
-        ev.APPLICATION_WITHDRAWN: ev.application_event(withdrawn, r["onsite"]),
-        ev.NOTE_CREATED: ev.note_created(r["note"]),
+        ev.APPLICATION_WITHDRAWN: applications.application_event(withdrawn, r["onsite"]),
+        ev.NOTE_CREATED: applications.note_created(r["note"]),
     }
 
 

@@ -17,10 +17,34 @@ from strawberry.scalars import JSON
 from service.auth.scopes import WEBHOOKS_AREA
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
+from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_one
 from service.webhooks import models
 from service.webhooks.events import envelope_of
-from service.webhooks.models import DeliveryStatus
+from service.webhooks.models import DeliveryStatus, EndpointStatus
+
+expose(
+    EndpointStatus,
+    "Whether a webhook endpoint receives deliveries.",
+    {
+        "ACTIVE": "Deliveries are queued and sent.",
+        "PAUSED": "Deliveries are queued but not sent until the endpoint is resumed (oldest first).",
+        "DISABLED": (
+            "Nothing is queued or sent; set by a 410 answer, continuous failure or an operator. "
+            "Resume to re-enable, then replay what was missed."
+        ),
+    },
+)
+
+expose(
+    DeliveryStatus,
+    "Where one event's delivery to one endpoint stands.",
+    {
+        "PENDING": "Waiting for its next attempt, or in flight.",
+        "SUCCEEDED": "The receiver answered 2xx.",
+        "FAILED": "Given up: the retry schedule ran out, or the endpoint was disabled. It can be redelivered.",
+    },
+)
 
 
 @entity_type(
