@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.db.engine import async_url
-from service.db.models import Base
+from service.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -125,7 +125,7 @@ events tests/test_events_emitted.py counts exactly."""
 async def snapshot(engine: AsyncEngine) -> dict[str, int]:
     """Row counts of every table of the models (found from their metadata, so a new table is
     counted too) but the bookkeeping ones: a refused mutation must leave them all unchanged."""
-    import service.db.models  # noqa: F401  (registers every table)
+    import service.tables  # noqa: F401  (registers every table)
     from service.db.base import Base
 
     tables = sorted(set(Base.metadata.tables) - BOOKKEEPING)

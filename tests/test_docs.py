@@ -411,7 +411,7 @@ def inventoried_columns() -> set[tuple[str, str]]:
 def test_the_privacy_inventory_classifies_every_text_and_json_column() -> None:
     import sqlalchemy as sa
 
-    import service.db.models  # noqa: F401  (registers every table)
+    import service.tables  # noqa: F401  (registers every table)
     from service.db.base import Base
 
     listed = inventoried_columns()

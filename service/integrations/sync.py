@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import service.db.models  # noqa: F401  (every table, for the foreign keys of what gets created here)
+import service.tables  # noqa: F401  (every table, for the foreign keys of what gets created here)
 from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.applications import service as applications
