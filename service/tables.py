@@ -11,6 +11,7 @@ from service.integrations.models import ExternalRef, InboundDelivery, Integratio
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
+from service.users.models import User
 from service.webhooks.models import (
     Event,
     EventSequence,
@@ -39,6 +40,7 @@ __all__ = [
     "Posting",
     "RateLimitBucket",
     "StageTransition",
+    "User",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
     "WebhookEndpoint",

@@ -19,6 +19,9 @@ class Company(Node):
         description="The company's postings, oldest first.",
         status=PostingStatus,
     )
+    users = to_connection(
+        "User", "service.users.types", "company_id", description="The company's people, in the order they were added."
+    )
 
 
 COMPANY = register(Entity(Company, CompanyModel, area="companies"))

@@ -34,6 +34,8 @@ from service.integrations.schema import Query as IntegrationQuery
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
+from service.users.schema import Mutation as UserMutation
+from service.users.schema import Query as UserQuery
 from service.webhooks.live import Subscription
 from service.webhooks.schema import Mutation as WebhookMutation
 from service.webhooks.schema import Query as WebhookQuery
@@ -100,6 +102,7 @@ Query = merge_types(
         PostingQuery,
         ApplicantQuery,
         ApplicationQuery,
+        UserQuery,
         AuditQuery,
         WebhookQuery,
         IntegrationQuery,
@@ -114,6 +117,7 @@ Mutation = merge_types(
         PipelineMutation,
         ApplicantMutation,
         ApplicationMutation,
+        UserMutation,
         WebhookMutation,
         IntegrationMutation,
         ApiKeyMutation,

@@ -57,6 +57,8 @@ APPLICATION_REJECTED = "application.rejected"
 APPLICATION_HIRED = "application.hired"
 APPLICATION_WITHDRAWN = "application.withdrawn"
 NOTE_CREATED = "note.created"
+USER_CREATED = "user.created"
+USER_UPDATED = "user.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,12 @@ EVENT_TYPES: dict[str, EventType] = {
             "service.applications.events.application_event",
         ),
         EventType(NOTE_CREATED, "A note was added to an application.", "service.applications.events.note_created"),
+        EventType(USER_CREATED, "A person was added to the company.", "service.users.events.user_event"),
+        EventType(
+            USER_UPDATED,
+            "A person's details changed; `changedFields` names them (API field names).",
+            "service.users.events.user_updated",
+        ),
     )
 }
 

@@ -1,0 +1,1 @@
+"""The company's people: recruiters, coordinators, hiring managers, interviewers."""
