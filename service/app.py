@@ -30,7 +30,7 @@ from service.observability.metrics import Metrics
 from service.observability.tracing import Tracing, configure_tracing
 from service.ratelimit.service import buckets_for
 from service.settings import Settings
-from service.webhooks.live import EventHub
+from service.webhooks.hub import EventHub
 
 log = logging.getLogger(__name__)
 

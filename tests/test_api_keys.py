@@ -25,7 +25,7 @@ from service.app import create_app
 from service.db.engine import session_factory
 from service.documents.service import register_trusted
 from service.ids import to_global_id
-from service.webhooks import live
+from service.webhooks import hub as event_hub
 from tests.helpers import Api
 from tests.live import LiveServer, start_server, stop_server
 from tests.test_cli import hiregraph
@@ -413,7 +413,7 @@ async def test_without_its_listen_connection_a_process_trusts_its_cache_for_a_se
 
 
 async def test_an_idle_process_closes_its_listen_connection(acme, engine, settings, migrated_url, monkeypatch):
-    monkeypatch.setattr(live, "IDLE_SECONDS", 0.3)
+    monkeypatch.setattr(event_hub, "IDLE_SECONDS", 0.3)
     other_app = create_app(dataclasses.replace(settings), migrated_url, engine=engine)
     other = httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://127.0.0.1")
     hub = other_app.state.event_hub

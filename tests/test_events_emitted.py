@@ -637,4 +637,11 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
         await ok(acme, mutation, {"id": other["id"]})
     await ok(acme, "postingClose", {"id": posting["id"]})
     await ok(acme, "applicantErase", {"id": ada})
+    rita = await ok(
+        acme,
+        "userCreate",
+        {"companyId": acme.company_id, "name": "Rita", "email": "rita@acme.example"},
+        "user { id }",
+    )
+    await ok(acme, "userUpdate", {"id": rita["user"]["id"], "role": "RECRUITER"})
     assert {e["type"] for e in await events(engine)} == set(EVENT_TYPES)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.auth.scopes import ADMIN, ALL_SCOPES
 from service.integrations import erasure, processing
 from service.settings import Settings
-from service.webhooks import delivery
+from service.webhooks import fanout
 from tests import ats
 from tests.helpers import Api, count_rows
 from tests.live import live_server, live_tenant  # noqa: F401
@@ -495,7 +495,7 @@ async def test_changes_from_an_integration_are_not_echoed_to_its_own_endpoint(
     await apply_inbox(engine)
     # A change made here (not by the integration) goes to both.
     await acme.mutate("applicantCreate", {"companyId": acme.company_id, "name": "Walk In"}, "applicant { id }")
-    await delivery.fan_out(engine)
+    await fanout.fan_out(engine)
     async with engine.connect() as conn:
         rows = (
             await conn.execute(

@@ -43,7 +43,7 @@ from service.observability.logs import (
 from service.observability.metrics import Metrics, OperationLabels
 from service.observability.tracing import Tracing, configure_tracing, traces_url
 from service.settings import Settings
-from service.webhooks import delivery, events
+from service.webhooks import events, fanout
 from service.webhooks.events import emit
 from service.webhooks.service import create_endpoint
 from service.webhooks.worker import Worker, attach_worker
@@ -283,7 +283,7 @@ async def test_webhook_deliveries_are_counted_by_outcome_with_their_lag_and_the_
     """As `serve --with-worker` runs it: the worker counts into the app's metrics."""
     o = observe(settings, migrated_url, engine, acme)
     await one_event_to_three_endpoints(engine, hooks, acme.company_pk)
-    assert await delivery.fan_out(engine) == (1, 3)
+    assert await fanout.fan_out(engine) == (1, 3)
     async with o.http:
         assert value(await o.scrape(), "hiregraph_webhook_queue_depth") == 3
         attach_worker(o.app, migrated_url, WORKER)

@@ -35,7 +35,8 @@ from service.postings import events as posting_events
 from service.postings.models import PostingStatus
 from service.postings.service import change_status, create_posting
 from service.settings import Settings
-from service.webhooks import delivery, events
+from service.webhooks import events, fanout, leases, retries, sending
+from service.webhooks.attempts import record
 from service.webhooks.events import emit, envelope
 from service.webhooks.models import (
     DeliveryStatus,
@@ -439,18 +440,18 @@ async def test_a_worker_killed_mid_batch_loses_nothing(engine, sessions, company
 async def test_an_abandoned_claim_is_reclaimed_after_its_lease(engine, sessions, company, hooks, migrated_url):
     await add_endpoint(sessions, company, hooks.url("a"))
     await emit_many(sessions, company, 3)
-    await delivery.fan_out(engine)
+    await fanout.fan_out(engine)
     short = dataclasses.replace(FAST, webhook_timeout=0.2, webhook_lease_seconds=0.6)
-    claims = await delivery.claim(engine, "ghost", short, limit=10)
+    claims = await leases.claim(engine, "ghost", short, limit=10)
     assert len(claims) == 3
-    assert await delivery.claim(engine, "other", short, limit=10) == []  # leased: not claimable
+    assert await leases.claim(engine, "other", short, limit=10) == []  # leased: not claimable
     # The ghost never sends nor records. Once the lease expires another worker takes over.
     await asyncio.sleep(0.7)
     await drain(engine, migrated_url)
     assert len(hooks.delivered("a")) == 3
     assert all(d.status is DeliveryStatus.SUCCEEDED for d in await deliveries(engine))
     # The ghost's late record, if it ever came, would not touch a delivery it no longer holds.
-    await delivery.record(engine, claims[0], "ghost", delivery.Outcome(500, 1), FAST)
+    await record(engine, claims[0], "ghost", sending.Outcome(500, 1), FAST)
     rows = await deliveries(engine)
     assert rows[0].status is DeliveryStatus.SUCCEEDED and rows[0].attempts == 1
     assert len(await attempts(engine)) == 4
@@ -518,13 +519,13 @@ async def test_retries_run_out_after_the_schedule(engine, sessions, company, hoo
 
 
 def test_the_default_schedule_spans_about_three_days():
-    total = sum(delivery.RETRY_SCHEDULE)
+    total = sum(retries.RETRY_SCHEDULE)
     assert 2.9 * 86400 < total < 3.1 * 86400
-    assert list(delivery.RETRY_SCHEDULE) == sorted(delivery.RETRY_SCHEDULE)
+    assert list(retries.RETRY_SCHEDULE) == sorted(retries.RETRY_SCHEDULE)
     settings = Settings()
-    assert delivery.next_delay(len(delivery.RETRY_SCHEDULE) + 1, settings) is None
-    assert 4.5 <= (delivery.next_delay(1, settings) or 0) <= 5.5
-    assert (delivery.next_delay(1, settings, retry_after=120) or 0) >= 120
+    assert retries.next_delay(len(retries.RETRY_SCHEDULE) + 1, settings) is None
+    assert 4.5 <= (retries.next_delay(1, settings) or 0) <= 5.5
+    assert (retries.next_delay(1, settings, retry_after=120) or 0) >= 120
 
 
 async def test_429_with_retry_after_is_honoured(engine, sessions, company, hooks, migrated_url):
@@ -721,7 +722,7 @@ def test_the_guard_settings():
 async def test_the_guard_refuses_before_connecting(hooks, host):
     strict = dataclasses.replace(FAST, webhook_allow_loopback=False)
     async with guarded_client(strict) as client:
-        outcome = await delivery.send(client, hooks.url("x", host), "msg_1", b"{}", ("whsec_" + "A" * 44,), strict)
+        outcome = await sending.send(client, hooks.url("x", host), "msg_1", b"{}", ("whsec_" + "A" * 44,), strict)
     assert outcome.status_code is None
     assert (outcome.error or "").startswith("refused:"), outcome
     assert hooks.received("x") == []
@@ -784,7 +785,7 @@ async def _endpoint(session: AsyncSession, pk: int) -> WebhookEndpoint:
 
 async def test_redeliver_and_replay(engine, sessions, company, hooks, migrated_url):
     await emit_many(sessions, company, 3)
-    await delivery.fan_out(engine)  # to no endpoint: there was none yet
+    await fanout.fan_out(engine)  # to no endpoint: there was none yet
     ep, _ = await add_endpoint(sessions, company, hooks.url("late"))
     await drain(engine, migrated_url)
     assert hooks.received("late") == []

@@ -6,7 +6,7 @@ process within a second.
 
 - Each change to a key commits with `NOTIFY api_keys, '<key id>'` (`service.auth.service`).
   Every API process listens on the one `LISTEN` connection it already holds for
-  subscriptions (`service.webhooks.live.EventHub`) and forgets the key on notification.
+  subscriptions (`service.webhooks.hub.EventHub`) and forgets the key on notification.
 - While that connection is up, an entry is trusted for `ttl` (10 s). While it is down, or
   before it is first up, an entry is trusted for `fallback_ttl` (1 s) only, so a missed
   notification costs at most a second; on every (re)connection the whole cache is dropped.

@@ -45,7 +45,7 @@ from service.auth.service import PrincipalCache, principal_for_secret
 from service.graphql.admission import Admission, RequestError
 from service.graphql.context import Context
 from service.settings import Settings
-from service.webhooks.live import EventHub
+from service.webhooks.hub import EventHub
 
 log = logging.getLogger(__name__)
 

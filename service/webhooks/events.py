@@ -64,6 +64,8 @@ USER_UPDATED = "user.updated"
 @dataclass(frozen=True, slots=True)
 class EventType:
     name: str
+    area: str
+    """The scope area whose read access shows events of this type (feed, subscriptions)."""
     description: str
     builder: str
     """The function that builds its payload, by qualified name (`service.<domain>.events.<name>`)."""
@@ -73,50 +75,73 @@ EVENT_TYPES: dict[str, EventType] = {
     t.name: t
     for t in (
         EventType(
-            POSTING_PUBLISHED, "A posting was opened (published or reopened).", "service.postings.events.posting_event"
+            POSTING_PUBLISHED,
+            "postings",
+            "A posting was opened (published or reopened).",
+            "service.postings.events.posting_event",
         ),
-        EventType(POSTING_CLOSED, "A posting was closed.", "service.postings.events.posting_event"),
+        EventType(POSTING_CLOSED, "postings", "A posting was closed.", "service.postings.events.posting_event"),
         EventType(
             POSTING_UPDATED,
+            "postings",
             "A posting's fields changed; `changedFields` names them (API field names).",
             "service.postings.events.posting_updated",
         ),
-        EventType(APPLICANT_CREATED, "An applicant was created.", "service.applicants.events.applicant_event"),
+        EventType(
+            APPLICANT_CREATED, "applicants", "An applicant was created.", "service.applicants.events.applicant_event"
+        ),
         EventType(
             APPLICANT_UPDATED,
+            "applicants",
             "An applicant's fields changed; `changedFields` names them (API field names).",
             "service.applicants.events.applicant_updated",
         ),
         EventType(
             APPLICANT_ERASED,
+            "applicants",
             "An applicant's personal data was erased. Earlier events about them are redacted too.",
             "service.applicants.events.applicant_erased",
         ),
         EventType(
-            APPLICATION_CREATED, "An applicant applied to a posting.", "service.applications.events.application_event"
+            APPLICATION_CREATED,
+            "applications",
+            "An applicant applied to a posting.",
+            "service.applications.events.application_event",
         ),
         EventType(
             APPLICATION_STAGE_CHANGED,
+            "applications",
             "An application moved from `previousStage` to `stage`.",
             "service.applications.events.application_stage_changed",
         ),
         EventType(
-            APPLICATION_REJECTED, "An application was rejected.", "service.applications.events.application_event"
+            APPLICATION_REJECTED,
+            "applications",
+            "An application was rejected.",
+            "service.applications.events.application_event",
         ),
         EventType(
             APPLICATION_HIRED,
+            "applications",
             "An applicant was hired; `previousStage` is set when hiring moved the application.",
             "service.applications.events.application_stage_changed",
         ),
         EventType(
             APPLICATION_WITHDRAWN,
+            "applications",
             "The applicant withdrew the application.",
             "service.applications.events.application_event",
         ),
-        EventType(NOTE_CREATED, "A note was added to an application.", "service.applications.events.note_created"),
-        EventType(USER_CREATED, "A person was added to the company.", "service.users.events.user_event"),
+        EventType(
+            NOTE_CREATED,
+            "applications",
+            "A note was added to an application.",
+            "service.applications.events.note_created",
+        ),
+        EventType(USER_CREATED, "users", "A person was added to the company.", "service.users.events.user_event"),
         EventType(
             USER_UPDATED,
+            "users",
             "A person's details changed; `changedFields` names them (API field names).",
             "service.users.events.user_updated",
         ),

@@ -17,6 +17,8 @@ from service.applications.models import Application, ApplicationStatus, Note
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import events as postings
 from service.postings.models import EmploymentType, Posting, PostingStatus, Workplace
+from service.users import events as users
+from service.users.models import User, UserRole, UserStatus
 from service.webhooks import events as ev
 
 COMPANY = 1
@@ -86,7 +88,19 @@ def _rows() -> dict[str, Any]:
         created_at=T0 + timedelta(days=3),
         updated_at=T0 + timedelta(days=3),
     )
+    user = User(
+        id=31,
+        company_id=COMPANY,
+        name="Rita Recruiter",
+        email="rita@acme.example",
+        title="Senior Technical Recruiter",
+        role=UserRole.RECRUITER,
+        status=UserStatus.ACTIVE,
+        created_at=T0 - timedelta(days=200),
+        updated_at=T0 - timedelta(days=200),
+    )
     return {
+        "user": user,
         "posting": posting,
         "applicant": applicant,
         "application": application,
@@ -130,6 +144,8 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ),
         ev.APPLICATION_WITHDRAWN: applications.application_event(withdrawn, r["onsite"]),
         ev.NOTE_CREATED: applications.note_created(r["note"]),
+        ev.USER_CREATED: users.user_event(r["user"]),
+        ev.USER_UPDATED: users.user_updated(_copy(r["user"], title="Head of Talent", updated_at=T0), ["title"]),
     }
 
 

@@ -1,83 +1,61 @@
 """Query and mutation fields of outbound webhooks: endpoints, the delivery log, redelivery,
-replay, test pings, and the changes feed (`events`).
+replay, test pings, the event catalogue and the changes feed (`events`, see
+`service.webhooks.feed`).
 
 Endpoints and delivery logs need the `admin` scope (the `webhooks` area): an endpoint receives
 every event type it subscribes to, so managing one is reading data of every area.
-
-The changes feed is for any key: it shows the events of the key's companies whose types the
-key's read scopes cover (`posting.*`: postings:read, `applicant.*`: applicants:read,
-`application.*` and `note.*`: applications:read; `admin`: all). It is ordered by event id;
-its cursor holds, per company, the last sequence number the consumer has seen, and a page
-holds the events past those numbers. A company's events commit in sequence order, so a
-consumer following `endCursor` sees every event once, in each company's order, even when
-events of several companies commit concurrently.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
-import orjson
 import strawberry
-from graphql import GraphQLError
-from sqlalchemy import ColumnElement, and_, any_, func, not_, or_, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
-from service.auth.scopes import Principal
-from service.db.sql import int_array, one_of
+from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.context import Context
-from service.graphql.loaders import tenant_scope
-from service.graphql.mutations import INPUT, UserError, decode_id, run
-from service.graphql.pagination import PageArgs, argument_error
-from service.graphql.relay import Connection, Edge, PageInfo, RootConnection, decode_ids
+from service.graphql.mutations import INPUT, decode_id, run
+from service.graphql.relay import Connection, RootConnection, decode_ids
 from service.integrations import service as integrations
 from service.integrations.sync import origin_of
 from service.webhooks import models, service
 from service.webhooks.events import EVENT_TYPES
+from service.webhooks.feed import events_feed
 from service.webhooks.models import EndpointStatus
 from service.webhooks.types import (
-    EVENT,
+    EVENT_TYPE_LIST,
     WEBHOOK_DELIVERY,
     WEBHOOK_ENDPOINT,
     Event,
-    WebhookDelivery,
+    WebhookDeliveryPayload,
+    WebhookDeliveryRedeliverInput,
     WebhookEndpoint,
+    WebhookEndpointCreateInput,
+    WebhookEndpointCreatePayload,
+    WebhookEndpointDeleteInput,
+    WebhookEndpointDeletePayload,
+    WebhookEndpointFilter,
+    WebhookEndpointPauseInput,
+    WebhookEndpointPayload,
+    WebhookEndpointPingInput,
+    WebhookEndpointPingPayload,
+    WebhookEndpointReplayInput,
+    WebhookEndpointReplayPayload,
+    WebhookEndpointResumeInput,
+    WebhookEndpointRotateSecretInput,
+    WebhookEndpointRotateSecretPayload,
+    WebhookEndpointUpdateInput,
+    WebhookEventType,
+    WebhookPingResult,
 )
 
 AREA = "webhooks"
 MAX_GRACE_SECONDS = 7 * 24 * 3600
-EVENT_TYPE_LIST = ", ".join(f"`{name}`" for name in EVENT_TYPES)
-
-TYPE_AREAS = {"posting": "postings", "applicant": "applicants", "application": "applications", "note": "applications"}
-"""The scope area whose read access shows events of a type, by the type's prefix."""
-
-
-def area_of(event_type: str) -> str:
-    return TYPE_AREAS[event_type.split(".", 1)[0]]
-
-
-def readable_types(principal: Principal) -> list[str]:
-    """The event types the key's read scopes cover, in catalogue order."""
-    return [name for name in EVENT_TYPES if principal.can(area_of(name), "read")]
-
-
-# --- endpoints ----------------------------------------------------------------------------------
-
-
-@strawberry.input(description="Conditions webhook endpoints must all meet.")
-class WebhookEndpointFilter:
-    company_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only these companies' endpoints."
-    )
-    status: list[EndpointStatus] | None = strawberry.field(
-        default=None, description="Only endpoints in these statuses."
-    )
 
 
 def _endpoint_conditions(f: WebhookEndpointFilter | None) -> list[ColumnElement[bool]]:
@@ -93,101 +71,6 @@ def _endpoint_conditions(f: WebhookEndpointFilter | None) -> list[ColumnElement[
 
 
 WEBHOOK_ENDPOINTS = RootConnection("WebhookEndpoint", _endpoint_conditions)
-
-
-# --- the changes feed ---------------------------------------------------------------------------
-
-
-def _decode_feed_cursor(value: str) -> dict[int, int]:
-    try:
-        decoded = orjson.loads(base64.b64decode(value.encode(), validate=True))
-    except (binascii.Error, orjson.JSONDecodeError, ValueError) as exc:
-        raise argument_error("INVALID_CURSOR", "`after` is not a valid cursor", "after") from exc
-    marks = decoded.get("seen") if isinstance(decoded, dict) else None
-    if not isinstance(marks, list) or len(marks) > 1000:
-        raise argument_error("INVALID_CURSOR", "`after` is not a valid cursor", "after")
-    out: dict[int, int] = {}
-    for mark in marks:
-        if (
-            not isinstance(mark, list)
-            or len(mark) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63 for v in mark)
-        ):
-            raise argument_error("INVALID_CURSOR", "`after` is not a valid cursor", "after")
-        out[mark[0]] = mark[1]
-    return out
-
-
-def _encode_feed_cursor(marks: dict[int, int]) -> str:
-    return base64.b64encode(orjson.dumps({"seen": sorted([c, s] for c, s in marks.items())})).decode()
-
-
-def _feed_types(principal: Principal, types: Sequence[str] | None) -> list[str]:
-    readable = readable_types(principal)
-    if types is None:
-        return readable
-    if len(types) > len(EVENT_TYPES):
-        raise argument_error("INVALID_ARGUMENT", f"`types` takes at most {len(EVENT_TYPES)} items", "types")
-    unknown = sorted(set(types) - set(EVENT_TYPES))
-    if unknown:
-        raise argument_error("INVALID_ARGUMENT", f"unknown event types: {', '.join(unknown)}", "types")
-    hidden = sorted(set(types) - set(readable))
-    if hidden:
-        scopes = sorted({f"{area_of(t)}:read" for t in hidden})
-        raise GraphQLError(
-            f"this API key may not read {', '.join(hidden)} events (needs {', '.join(scopes)})",
-            extensions={"code": "FORBIDDEN", "scope": scopes[0]},
-        )
-    return [t for t in EVENT_TYPES if t in types]
-
-
-async def events_feed(
-    info: Info[Context, None],
-    after: str | None,
-    first: int | None,
-    types: list[str] | None,
-    company_ids: list[strawberry.ID] | None,
-) -> Connection[Event]:
-    principal: Principal = info.context.principal
-    args = PageArgs.parse(first, None, None, None)
-    marks = _decode_feed_cursor(after) if after is not None else {}
-    wanted = _feed_types(principal, types)
-    c = EVENT.table.c
-    conditions: list[ColumnElement[bool]] = [tenant_scope(EVENT, principal.company_ids), one_of(c.type, wanted)]
-    if company_ids is not None:
-        conditions.append(one_of(c.company_id, decode_ids(company_ids, "Company", "companyIds")))
-    past_marks = [and_(c.company_id == company, c.sequence > seen) for company, seen in marks.items()]
-    if marks:
-        past_marks.append(not_(c.company_id == any_(int_array("marked", list(marks)))))
-        page_conditions = [*conditions, or_(*past_marks)]
-    else:
-        page_conditions = conditions
-    loaders = info.context.loaders
-    rows = list(await loaders.rows(select(*EVENT.columns).where(*page_conditions).order_by(c.id).limit(args.limit + 1)))
-    more = len(rows) > args.limit
-    rows = rows[: args.limit]
-    edges = []
-    for row in rows:
-        marks[row.company_id] = row.sequence
-        edges.append(Edge(cursor=_encode_feed_cursor(marks), node=EVENT.from_row(row._mapping)))
-
-    async def total() -> int:
-        counted = await loaders.rows(select(func.count()).select_from(EVENT.table).where(*conditions))
-        return int(counted[0][0])
-
-    page_info = PageInfo(
-        has_next_page=more,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-    return Connection(edges=edges, nodes=[e.node for e in edges], page_info=page_info, _total=total)
-
-
-@strawberry.type(description="An event type of the catalogue.")
-class WebhookEventType:
-    name: str = strawberry.field(description="The type, e.g. `application.stage_changed`.")
-    description: str = strawberry.field(description="What happened when an event of this type is emitted.")
 
 
 @strawberry.type
@@ -230,155 +113,6 @@ class Query:
         ] = None,
     ) -> Connection[Event]:
         return await events_feed(info, after, first, types, company_ids)
-
-
-# --- mutations ----------------------------------------------------------------------------------
-
-EVENT_TYPES_DESCRIPTION = f"Event types to send: any of {EVENT_TYPE_LIST}; empty: every type."
-
-
-@strawberry.input(description="A new webhook endpoint; it starts ACTIVE.")
-class WebhookEndpointCreateInput:
-    company_id: strawberry.ID = strawberry.field(description="The company whose events it receives.")
-    url: str = strawberry.field(
-        description="An `https://` (or `http://`) URL on the public internet; private addresses are refused."
-    )
-    event_types: list[str] | None = strawberry.field(default=None, description=EVENT_TYPES_DESCRIPTION)
-    description: str | None = strawberry.field(default=None, description="What the endpoint is for.")
-    integration_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description=(
-            "The ATS integration this endpoint feeds back (its partner's own receiver): changes that came from "
-            "that provider, through its webhooks or its upserts, are not sent here, so nothing echoes back."
-        ),
-    )
-
-
-@strawberry.input(description="Changes to a webhook endpoint; omitted fields stay as they are.")
-class WebhookEndpointUpdateInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint to change.")
-    url: str | None = strawberry.field(default=UNSET, description="The new URL.")
-    event_types: list[str] | None = strawberry.field(
-        default=UNSET, description=EVENT_TYPES_DESCRIPTION + " Applies to events fanned out from now on."
-    )
-    description: str | None = strawberry.field(
-        default=UNSET, description="What the endpoint is for; an empty string clears it."
-    )
-
-
-@strawberry.input(description="The webhook endpoint to resume.")
-class WebhookEndpointResumeInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint, PAUSED or DISABLED.")
-
-
-@strawberry.input(description="The webhook endpoint to delete.")
-class WebhookEndpointDeleteInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
-
-
-@strawberry.input(description="The webhook endpoint to send a test ping to.")
-class WebhookEndpointPingInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
-
-
-@strawberry.input(description="The webhook endpoint to pause.")
-class WebhookEndpointPauseInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
-    reason: str | None = strawberry.field(default=None, description="Why, shown as `statusReason`.")
-
-
-@strawberry.input(description="The webhook endpoint whose secret to replace.")
-class WebhookEndpointRotateSecretInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
-    grace_seconds: int | None = strawberry.field(
-        default=None,
-        description=(
-            "How long the previous secret keeps signing alongside the new one (at most 7 days; 0: it stops at "
-            "once). Default: the server's `HIREGRAPH_WEBHOOK_SECRET_GRACE` (24 h)."
-        ),
-    )
-
-
-@strawberry.input(description="The delivery to send again.")
-class WebhookDeliveryRedeliverInput:
-    id: strawberry.ID = strawberry.field(description="The delivery.")
-
-
-@strawberry.input(description="Which of a company's events to send to an endpoint again; give one or both bounds.")
-class WebhookEndpointReplayInput:
-    id: strawberry.ID = strawberry.field(description="The endpoint.")
-    since_sequence: int | None = strawberry.field(
-        default=None, description="Replay the events with a sequence number greater than this."
-    )
-    since: datetime | None = strawberry.field(default=None, description="Replay the events at or after this time.")
-
-
-@strawberry.type(description="The result of a webhook endpoint mutation.")
-class WebhookEndpointPayload:
-    webhook_endpoint: WebhookEndpoint | None = strawberry.field(
-        description="The endpoint as it is now, unless refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="A new endpoint with its signing secret, shown this once.")
-class WebhookEndpointCreatePayload:
-    webhook_endpoint: WebhookEndpoint | None = strawberry.field(description="The endpoint, unless refused.")
-    secret: str | None = strawberry.field(
-        description="The signing secret (`whsec_…`): shown only here, never readable again. Store it now."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The endpoint's new signing secret, shown this once.")
-class WebhookEndpointRotateSecretPayload:
-    webhook_endpoint: WebhookEndpoint | None = strawberry.field(description="The endpoint, unless refused.")
-    secret: str | None = strawberry.field(
-        description="The new secret (`whsec_…`): shown only here. The previous one signs too until "
-        "`previousSecretExpiresAt`."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of deleting a webhook endpoint.")
-class WebhookEndpointDeletePayload:
-    deleted_webhook_endpoint_id: strawberry.ID | None = strawberry.field(
-        description="The ID of the endpoint deleted, with its deliveries; null when refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="What the receiver answered a test ping (`webhook.ping`, signed, sent once, not logged).")
-class WebhookPingResult:
-    succeeded: bool = strawberry.field(description="Whether the receiver answered 2xx.")
-    status_code: int | None = strawberry.field(description="The receiver's HTTP status; null without an answer.")
-    latency_ms: int = strawberry.field(description="How long the call took, in milliseconds.")
-    response_excerpt: str | None = strawberry.field(description="The first kilobyte of the response body.")
-    error: str | None = strawberry.field(description="Why there was no usable answer, if there was none.")
-
-
-@strawberry.type(description="The result of a test ping.")
-class WebhookEndpointPingPayload:
-    webhook_endpoint: WebhookEndpoint | None = strawberry.field(description="The endpoint pinged, unless refused.")
-    ping: WebhookPingResult | None = strawberry.field(description="What the receiver answered, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of a redelivery.")
-class WebhookDeliveryPayload:
-    webhook_delivery: WebhookDelivery | None = strawberry.field(
-        description="The delivery, PENDING again with a fresh retry schedule (the same `webhook-id`), unless refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of a replay.")
-class WebhookEndpointReplayPayload:
-    webhook_endpoint: WebhookEndpoint | None = strawberry.field(description="The endpoint, unless refused.")
-    queued: int | None = strawberry.field(
-        description="How many events were queued again (matching the endpoint's filter); null when refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
 def _endpoint(model: models.WebhookEndpoint | None) -> WebhookEndpoint | None:

@@ -18,7 +18,7 @@ from service import validation
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.ids import to_global_id
 from service.settings import Settings
-from service.webhooks import delivery
+from service.webhooks import sending
 from service.webhooks.events import EVENT_TYPES, EVENTS_CHANNEL, envelope_bytes
 from service.webhooks.models import (
     DeliveryStatus,
@@ -258,7 +258,7 @@ async def replay(
 
 async def send_ping(
     endpoint: WebhookEndpoint, settings: Settings, *, client: httpx.AsyncClient | None = None
-) -> delivery.Outcome:
+) -> sending.Outcome:
     """Send a signed `webhook.ping` now, from this process, through the same guard; not queued
     or retried. Returns what the receiver answered (for a test-ping mutation)."""
     now = datetime.now(UTC)
@@ -280,7 +280,7 @@ async def send_ping(
     own = client is None
     http = client or guarded_client(settings, max_connections=1)
     try:
-        return await delivery.send(http, endpoint.url, msg_id, body, secrets, settings)
+        return await sending.send(http, endpoint.url, msg_id, body, secrets, settings)
     finally:
         if own:
             await http.aclose()

@@ -2,12 +2,12 @@
 
 One loop per worker:
 
-1. fan out events not fanned out yet into deliveries (`delivery.fan_out`);
+1. fan out events not fanned out yet into deliveries (`fanout.fan_out`);
 2. claim due deliveries up to the free capacity (`webhook_worker_concurrency` requests in
    flight per worker, `webhook_endpoint_concurrency` per endpoint across all workers), each
-   under a lease, and commit (`delivery.claim`);
+   under a lease, and commit (`leases.claim`);
 3. send each in its own task, outside any transaction, and record the attempt and its
-   consequences (`delivery.send`, `delivery.record`);
+   consequences (`sending.send`, `attempts.record`);
 4. apply inbound ATS deliveries that are due (`service.integrations.processing`), up to a batch;
 5. sleep until woken: by a `NOTIFY` on `hiregraph_events` or `hiregraph_inbound` (a
    dedicated asyncpg connection LISTENs; `emit` and the ATS receiver notify at commit), by a
@@ -51,7 +51,7 @@ from service.observability.exposition import Heartbeat, serve_metrics, stall_aft
 from service.observability.metrics import Metrics
 from service.observability.tracing import NO_SPAN, Tracing, configure_tracing
 from service.settings import Settings
-from service.webhooks import delivery
+from service.webhooks import attempts, fanout, leases, sending
 from service.webhooks.events import EVENTS_CHANNEL
 from service.webhooks.network import guarded_client
 
@@ -106,7 +106,7 @@ class Worker:
         """Set by a notification or a poll: there may be events to fan out."""
         self._inbound_due = True
         """Set by a notification or a poll: there may be inbound ATS deliveries to apply."""
-        self._successes: list[tuple[delivery.Claim, delivery.Outcome, datetime, asyncio.Future[None]]] = []
+        self._successes: list[tuple[leases.Claim, sending.Outcome, datetime, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
         self.delivered = 0
         """Attempts recorded by this worker (any outcome)."""
@@ -186,15 +186,15 @@ class Worker:
                 fanned = 0
                 if first and self._fan_out_due:
                     self._fan_out_due = False
-                    fanned, _ = await delivery.fan_out_in(conn)
-                claims = await delivery.claim_in(conn, self.name, self.settings, limit=free, contended=contended)
+                    fanned, _ = await fanout.fan_out_in(conn)
+                claims = await leases.claim_in(conn, self.name, self.settings, limit=free, contended=contended)
             for c in claims:
                 task = asyncio.create_task(self._deliver(c), name=f"webhook-delivery-{c.delivery_id}")
                 self._tasks[c.delivery_id] = task
                 task.add_done_callback(self._done(c.delivery_id))
             started += len(claims)
-            if first and fanned >= delivery.FAN_OUT_BATCH:
-                while (await delivery.fan_out(self.engine))[0] >= delivery.FAN_OUT_BATCH:
+            if first and fanned >= fanout.FAN_OUT_BATCH:
+                while (await fanout.fan_out(self.engine))[0] >= fanout.FAN_OUT_BATCH:
                     self.heartbeat.beat()
             elif free <= 0 or len(claims) < free:
                 break
@@ -230,21 +230,21 @@ class Worker:
 
         return callback
 
-    async def _deliver(self, c: delivery.Claim) -> None:
+    async def _deliver(self, c: leases.Claim) -> None:
         with self._span(c):
             started = datetime.now(UTC)
-            outcome = await delivery.send(self._http(), c.url, c.msg_id, c.body, c.secrets, self.settings)
+            outcome = await sending.send(self._http(), c.url, c.msg_id, c.body, c.secrets, self.settings)
             if outcome.succeeded:
                 await self._record_success(c, outcome, started)
             else:
-                delay = await delivery.record(
+                delay = await attempts.record(
                     self.engine, c, self.name, outcome, self.settings, started, metrics=self.metrics
                 )
                 if delay is not None and delay < self.settings.webhook_poll_interval:
                     asyncio.get_running_loop().call_later(delay, self._wake.set)
         self.delivered += 1
 
-    def _span(self, c: delivery.Claim) -> contextlib.AbstractContextManager[Any]:
+    def _span(self, c: leases.Claim) -> contextlib.AbstractContextManager[Any]:
         if self.tracing is None:
             return NO_SPAN
         return self.tracing.span(
@@ -257,7 +257,7 @@ class Worker:
             },
         )
 
-    async def _record_success(self, c: delivery.Claim, outcome: delivery.Outcome, started: datetime) -> None:
+    async def _record_success(self, c: leases.Claim, outcome: sending.Outcome, started: datetime) -> None:
         """Successes are recorded in batches: whatever finished while the previous batch was
         being written goes in the next one (one statement, one commit)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -270,7 +270,7 @@ class Worker:
         while self._successes:
             batch, self._successes = self._successes, []
             try:
-                await delivery.record_successes(
+                await attempts.record_successes(
                     self.engine, self.name, [(c, o, at) for c, o, at, _ in batch], self.metrics
                 )
             except Exception as exc:  # noqa: BLE001 - handed to each waiting delivery
@@ -323,7 +323,7 @@ class Worker:
         if self._flushing is not None:
             await asyncio.wait([self._flushing])
         try:
-            released = await delivery.release(self.engine, self.name)
+            released = await leases.release(self.engine, self.name)
             if released:
                 log.info("webhook worker %s released %d lease(s)", self.name, released)
         except _UNAVAILABLE as exc:

@@ -1,0 +1,164 @@
+"""Leasing deliveries: a worker claims due ones under a lease, and releases what it leaves.
+
+Guarantees:
+- at least once: a delivery stays PENDING until an attempt is recorded; a claimed delivery is
+  leased (`lease_owner`, `lease_expires_at`), and a lease left by a dead worker expires, after
+  which any worker claims it again. Two live workers never claim the same delivery
+  (`FOR UPDATE SKIP LOCKED`), so in normal operation each event reaches each endpoint once;
+- per endpoint, at most `webhook_endpoint_concurrency` requests are in flight (counted from
+  live leases, across every worker), and deliveries are claimed oldest due first. Order is
+  therefore roughly the event order, not strictly: with several requests in flight, and after
+  any retry, a later event can arrive first. Consumers order by the envelope's `sequence`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from service.settings import Settings
+from service.webhooks.events import envelope_bytes, envelope_of, event_id
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A leased delivery and everything needed to send it."""
+
+    delivery_id: int
+    company_id: int
+    endpoint_id: int
+    event_id: int
+    attempts: int
+    url: str
+    secrets: tuple[str, ...]
+    msg_id: str
+    body: bytes
+    occurred_at: datetime | None = None
+    """When the event occurred: the delivery lag is measured from it."""
+
+
+ENDPOINT_LOCKS = 1_786_401
+"""The advisory-lock namespace (first key) of per-endpoint claim locks."""
+
+CLAIM = text(
+    """
+WITH candidates AS (
+    SELECT d.id, d.next_attempt_at
+    FROM webhook_endpoints e
+    CROSS JOIN LATERAL (
+        SELECT d.id, d.next_attempt_at
+        FROM webhook_deliveries d
+        WHERE d.endpoint_id = e.id AND d.status = 'PENDING' AND d.next_attempt_at <= now()
+          AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+        ORDER BY d.next_attempt_at, d.id
+        LIMIT greatest(0, :endpoint_cap - (
+            SELECT count(*) FROM webhook_deliveries f
+            WHERE f.endpoint_id = e.id AND f.status = 'PENDING' AND f.lease_owner IS NOT NULL
+              AND f.lease_expires_at > now()
+        ))
+    ) d
+    WHERE e.status = 'ACTIVE' AND e.id = ANY(CAST(:endpoints AS bigint[]))
+    ORDER BY d.next_attempt_at, d.id
+    LIMIT :limit
+), locked AS (
+    SELECT d.id FROM webhook_deliveries d
+    WHERE d.id IN (SELECT id FROM candidates)
+      AND d.status = 'PENDING' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE webhook_deliveries d
+SET lease_owner = :owner, updated_at = now(),
+    lease_expires_at = now() + make_interval(secs => CAST(:lease AS double precision))
+FROM locked, events ev, webhook_endpoints e
+WHERE d.id = locked.id AND ev.id = d.event_id AND e.id = d.endpoint_id
+RETURNING d.id, d.company_id, d.endpoint_id, d.event_id, d.attempts, e.url, e.secret,
+    CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
+    ev.type, ev.version, ev.occurred_at, ev.sequence, ev.payload
+"""
+)
+
+
+async def claim(engine: AsyncEngine, owner: str, settings: Settings, *, limit: int) -> list[Claim]:
+    """Lease up to `limit` due deliveries of ACTIVE endpoints for `owner`, oldest due first,
+    keeping each endpoint under its concurrency cap; commit; return them."""
+    async with engine.begin() as conn:
+        return await claim_in(conn, owner, settings, limit=limit)
+
+
+LOCK_ENDPOINTS = text(
+    f"""
+SELECT id, pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer)) AS locked
+FROM webhook_endpoints WHERE status = 'ACTIVE'
+"""
+)
+
+
+async def claim_in(
+    conn: AsyncConnection, owner: str, settings: Settings, *, limit: int, contended: set[int] | None = None
+) -> list[Claim]:
+    """`claim` in the caller's transaction: the leases hold once it commits.
+
+    Claims for one endpoint are serialised across workers: the endpoints are locked first (a
+    worker skips those another is claiming for), and the claim, a later statement, counts the
+    leases in flight after any earlier claimer committed, so the cap holds across workers.
+    Endpoints skipped that way are added to `contended`, for the caller to try again soon."""
+    if limit <= 0:
+        return []
+    rows = (await conn.execute(LOCK_ENDPOINTS)).all()
+    endpoints = [r.id for r in rows if r.locked]
+    if contended is not None:
+        contended.update(r.id for r in rows if not r.locked)
+    if not endpoints:
+        return []
+    rows = (
+        await conn.execute(
+            CLAIM,
+            {
+                "endpoints": endpoints,
+                "limit": limit,
+                "owner": owner,
+                "lease": settings.webhook_lease_seconds,
+                "endpoint_cap": settings.webhook_endpoint_concurrency,
+            },
+        )
+    ).all()
+    claims = []
+    for r in sorted(rows, key=lambda r: r.id):
+        secrets = (r.secret, r.previous_secret) if r.previous_secret else (r.secret,)
+        envelope = envelope_of(r.event_id, r.type, r.version, r.occurred_at, r.company_id, r.sequence, r.payload)
+        claims.append(
+            Claim(
+                delivery_id=r.id,
+                company_id=r.company_id,
+                endpoint_id=r.endpoint_id,
+                event_id=r.event_id,
+                attempts=r.attempts,
+                url=r.url,
+                secrets=secrets,
+                msg_id=event_id(r.event_id),
+                body=envelope_bytes(envelope),
+                occurred_at=r.occurred_at,
+            )
+        )
+    return claims
+
+
+RELEASE = text(
+    """
+UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+WHERE lease_owner = :owner AND status = 'PENDING'
+  AND (CAST(:ids AS bigint[]) IS NULL OR id = ANY(CAST(:ids AS bigint[])))
+"""
+)
+
+
+async def release(engine: AsyncEngine, owner: str, delivery_ids: list[int] | None = None) -> int:
+    """Give back `owner`'s leases (all, or those of `delivery_ids`) so any worker may claim them
+    now rather than when they expire."""
+    async with engine.begin() as conn:
+        result: Any = await conn.execute(RELEASE, {"owner": owner, "ids": delivery_ids})
+    return int(result.rowcount)
