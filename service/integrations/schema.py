@@ -34,9 +34,15 @@ from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, decode_ids
-from service.integrations import changes, service, sync
+from service.integrations import changes, service
 from service.integrations import models as integration_models
 from service.integrations.models import IntegrationStatus, Provider
+from service.integrations.sync import refs
+from service.integrations.sync.applications import upsert_application
+from service.integrations.sync.candidates import APPLICANT_FIELDS, upsert_applicant
+from service.integrations.sync.context import Context as SyncContext
+from service.integrations.sync.context import Outcome
+from service.integrations.sync.jobs import upsert_posting
 from service.integrations.types import INBOUND_DELIVERY, INTEGRATION, InboundDelivery, Integration
 from service.postings import models as postings
 from service.postings.models import EmploymentType
@@ -286,7 +292,7 @@ UpsertInput = ApplicantUpsertInput | PostingUpsertInput | ApplicationUpsertInput
 R = TypeVar("R")
 
 
-def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput) -> sync.Context:
+def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput) -> SyncContext:
     company_id = decode_id(data.company_id, "Company", "companyId")
     if company_id not in info.context.company_ids:
         raise not_found("companyId", "company")
@@ -305,10 +311,10 @@ def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput
         if stamp > datetime.now(UTC) + MAX_CLOCK_SKEW:
             # A time in the future would make every later change to the record look older.
             raise DomainError(ErrorCode.INVALID, "sourceUpdatedAt is in the future", "sourceUpdatedAt")
-    return sync.Context(session, company_id, provider, stamp)
+    return SyncContext(session, company_id, provider, stamp)
 
 
-def _result(outcome: sync.Outcome[R], ctx: sync.Context) -> UpsertResult:
+def _result(outcome: Outcome[R], ctx: SyncContext) -> UpsertResult:
     return UpsertResult(created=outcome.created, skipped=outcome.skipped, notes=[*outcome.notes, *ctx.notes])
 
 
@@ -316,7 +322,7 @@ async def _upsert(
     info: Info[Context, None],
     area: str,
     data: UpsertInput,
-    apply: Callable[[sync.Context], Awaitable[sync.Outcome[R]]],
+    apply: Callable[[SyncContext], Awaitable[Outcome[R]]],
 ) -> tuple[R | None, UpsertResult | None, list[UserError]]:
     """Apply one partner upsert in the mutation gate. Callers unpack the answer apart from the
     call: unpacked in place, mypy would solve R as the target's `R | None` and refuse `apply`."""
@@ -430,11 +436,11 @@ class Mutation:
     async def applicant_upsert(
         self, info: Info[Context, None], input: Annotated[ApplicantUpsertInput, INPUT]
     ) -> ApplicantUpsertPayload:
-        def apply(ctx: sync.Context) -> Awaitable[sync.Outcome[models.Applicant]]:
+        def apply(ctx: SyncContext) -> Awaitable[Outcome[models.Applicant]]:
             stated = {name: value for name, value in stated_fields(input).items() if value is not None}
-            named = {k: stated.pop(k) for k in sync.APPLICANT_FIELDS if k in stated}
+            named = {k: stated.pop(k) for k in APPLICANT_FIELDS if k in stated}
             data = changes.Candidate(external_id=input.external_id.strip(), **named, extra=stated)
-            return sync.upsert_applicant(ctx, data)
+            return upsert_applicant(ctx, data)
 
         upserted = await _upsert(info, "applicants", input, apply)
         record, result, errors = upserted
@@ -451,7 +457,7 @@ class Mutation:
     async def posting_upsert(
         self, info: Info[Context, None], input: Annotated[PostingUpsertInput, INPUT]
     ) -> PostingUpsertPayload:
-        def apply(ctx: sync.Context) -> Awaitable[sync.Outcome[postings.Posting]]:
+        def apply(ctx: SyncContext) -> Awaitable[Outcome[postings.Posting]]:
             data = changes.Job(
                 external_id=input.external_id.strip(),
                 title=input.title,
@@ -459,7 +465,7 @@ class Mutation:
                 locations=input.locations,
                 employment_type=input.employment_type,
             )
-            return sync.upsert_posting(ctx, data)
+            return upsert_posting(ctx, data)
 
         upserted = await _upsert(info, "postings", input, apply)
         record, result, errors = upserted
@@ -477,15 +483,15 @@ class Mutation:
     async def application_upsert(
         self, info: Info[Context, None], input: Annotated[ApplicationUpsertInput, INPUT]
     ) -> ApplicationUpsertPayload:
-        async def apply(ctx: sync.Context) -> sync.Outcome[applications.Application]:
+        async def apply(ctx: SyncContext) -> Outcome[applications.Application]:
             if input.stage_name is not None and not info.context.principal.can("postings", "write"):
                 # A stage name the pipeline lacks adds a stage: a change to the posting.
                 ctx.require_known_stages = True
             for kind, value, field in (
-                (sync.APPLICANT, input.applicant_external_id, "applicantExternalId"),
-                (sync.POSTING, input.posting_external_id, "postingExternalId"),
+                (refs.APPLICANT, input.applicant_external_id, "applicantExternalId"),
+                (refs.POSTING, input.posting_external_id, "postingExternalId"),
             ):
-                ref = await sync.find_ref(ctx, kind, value.strip())
+                ref = await refs.find_ref(ctx, kind, value.strip())
                 if ref is None:
                     raise not_found(field, f"{kind} with that external ID")
             data = changes.Application(
@@ -498,7 +504,7 @@ class Mutation:
                 rejection_reason=input.rejection_reason,
                 applied_at=input.applied_at,
             )
-            return await sync.upsert_application(ctx, data)
+            return await upsert_application(ctx, data)
 
         upserted = await _upsert(info, "applications", input, apply)
         record, result, errors = upserted

@@ -37,7 +37,7 @@ from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import PageArgs, argument_error
 from service.graphql.relay import Connection, Edge, PageInfo, RootConnection, decode_ids
 from service.integrations import service as integrations
-from service.integrations.sync import origin_of
+from service.integrations.sync.context import origin_of
 from service.webhooks import models, service
 from service.webhooks.events import EVENT_TYPES
 from service.webhooks.models import EndpointStatus
