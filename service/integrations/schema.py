@@ -10,7 +10,6 @@ integration (`webhookEndpointCreate(input: {integrationId})`) do not receive the
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,47 +21,53 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.applicants import models
-from service.applicants.schema import LINK_INPUTS, stated_fields
-from service.applicants.types import APPLICANT, Applicant
+from service.applicants.schema import stated_fields
+from service.applicants.types import APPLICANT
 from service.applications import models as applications
-from service.applications.models import ApplicationStatus
-from service.applications.types import APPLICATION, Application
+from service.applications.types import APPLICATION
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.context import Context
-from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, decode_ids
 from service.integrations import changes, service
 from service.integrations import models as integration_models
-from service.integrations.models import IntegrationStatus, Provider
+from service.integrations.models import Provider
 from service.integrations.sync import refs
 from service.integrations.sync.applications import upsert_application
 from service.integrations.sync.candidates import APPLICANT_FIELDS, upsert_applicant
 from service.integrations.sync.context import Context as SyncContext
 from service.integrations.sync.context import Outcome
 from service.integrations.sync.jobs import upsert_posting
-from service.integrations.types import INBOUND_DELIVERY, INTEGRATION, InboundDelivery, Integration
+from service.integrations.types import (
+    INBOUND_DELIVERY,
+    INTEGRATION,
+    ApplicantUpsertInput,
+    ApplicantUpsertPayload,
+    ApplicationUpsertInput,
+    ApplicationUpsertPayload,
+    InboundDeliveryPayload,
+    InboundDeliveryRetryInput,
+    Integration,
+    IntegrationCreateInput,
+    IntegrationDeleteInput,
+    IntegrationDeletePayload,
+    IntegrationFilter,
+    IntegrationPayload,
+    IntegrationRotateSecretInput,
+    IntegrationSecretPayload,
+    IntegrationUpdateInput,
+    PostingUpsertInput,
+    PostingUpsertPayload,
+    UpsertResult,
+)
 from service.postings import models as postings
-from service.postings.models import EmploymentType
-from service.postings.types import POSTING, Posting
+from service.postings.types import POSTING
 
 MAX_GRACE_SECONDS = 7 * 24 * 3600
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
-
-
-# --- integrations -------------------------------------------------------------------------------
-
-
-@strawberry.input(description="Conditions integrations must all meet.")
-class IntegrationFilter:
-    company_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only these companies' integrations."
-    )
-    provider: list[Provider] | None = strawberry.field(default=None, description="Only these providers.")
-    status: list[IntegrationStatus] | None = strawberry.field(default=None, description="Only these statuses.")
 
 
 def _conditions(f: IntegrationFilter | None) -> list[ColumnElement[bool]]:
@@ -90,85 +95,6 @@ class Query:
     )
 
 
-@strawberry.input(description="A new ATS integration; it starts ACTIVE.")
-class IntegrationCreateInput:
-    company_id: strawberry.ID = strawberry.field(description="The company whose ATS it connects.")
-    provider: Provider = strawberry.field(description="The ATS.")
-    name: str | None = strawberry.field(
-        default=None, description="A name unique within the company; default: the provider's name."
-    )
-    secret: str | None = strawberry.field(
-        default=None,
-        description=(
-            "The inbound signing secret. Lever: the webhook's signature token from Lever's settings (required). "
-            "Others: omit to have one generated (`whsec_…` for STANDARD), then enter it in the ATS."
-        ),
-    )
-
-
-@strawberry.input(description="Changes to an integration; omitted fields stay as they are.")
-class IntegrationUpdateInput:
-    id: strawberry.ID = strawberry.field(description="The integration.")
-    name: str | None = strawberry.field(default=None, description="A new name.")
-    status: IntegrationStatus | None = strawberry.field(
-        default=None, description="PAUSED stores deliveries without applying them; DISABLED refuses them (404)."
-    )
-
-
-@strawberry.input(description="The integration whose inbound secret to replace.")
-class IntegrationRotateSecretInput:
-    id: strawberry.ID = strawberry.field(description="The integration.")
-    secret: str | None = strawberry.field(
-        default=None, description="The new secret (Lever: its new signature token); omit to have one generated."
-    )
-    grace_seconds: int | None = strawberry.field(
-        default=None,
-        description="How long deliveries signed with the previous secret are still accepted (at most 7 days). "
-        "Default: the server's `HIREGRAPH_WEBHOOK_SECRET_GRACE` (24 h).",
-    )
-
-
-@strawberry.input(description="The integration to delete.")
-class IntegrationDeleteInput:
-    id: strawberry.ID = strawberry.field(description="The integration.")
-
-
-@strawberry.input(description="The inbound delivery to apply again.")
-class InboundDeliveryRetryInput:
-    id: strawberry.ID = strawberry.field(description="The delivery (FAILED, SKIPPED, or PENDING awaiting a retry).")
-
-
-@strawberry.type(description="The result of an integration mutation.")
-class IntegrationPayload:
-    integration: Integration | None = strawberry.field(description="The integration as it is now, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="An integration with its inbound secret, shown this once.")
-class IntegrationSecretPayload:
-    integration: Integration | None = strawberry.field(description="The integration, unless refused.")
-    secret: str | None = strawberry.field(
-        description="The inbound secret: shown only here, never readable again. Enter it in the ATS now."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of deleting an integration.")
-class IntegrationDeletePayload:
-    deleted_integration_id: strawberry.ID | None = strawberry.field(
-        description="The ID of the integration deleted, with its inbox; null when refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of retrying an inbound delivery.")
-class InboundDeliveryPayload:
-    inbound_delivery: InboundDelivery | None = strawberry.field(
-        description="The delivery, PENDING again and due now, unless refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
 def _integration(model: integration_models.Integration | None) -> Integration | None:
     return INTEGRATION.from_model(model) if model is not None else None
 
@@ -176,116 +102,6 @@ def _integration(model: integration_models.Integration | None) -> Integration | 
 async def _get(session: AsyncSession, info: Info[Context, None], value: str) -> integration_models.Integration:
     pk = decode_id(value, "Integration", "id")
     return await service.get_integration(session, info.context.company_ids, pk, "id", lock=True)
-
-
-# --- partner upserts ----------------------------------------------------------------------------
-
-
-@input_type(
-    models.Applicant,
-    on="upsert",
-    description=(
-        "An applicant as a partner system holds it, keyed by (provider, externalId); `name` is required to create."
-    ),
-    types=LINK_INPUTS,
-)
-class ApplicantUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(
-        description="The partner's key space, lower case (`greenhouse`, `lever`, `my-ats`): 2 to 40 of a-z 0-9 _ -."
-    )
-    external_id: str = strawberry.field(description="The applicant's ID in the partner system.")
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-
-
-@strawberry.enum(description="A posting's status as a partner system states it.")
-class ExternalPostingStatus(enum.Enum):
-    OPEN = strawberry.enum_value("OPEN", description="Taking applications: the posting is published.")
-    CLOSED = strawberry.enum_value("CLOSED", description="Not taking applications.")
-    DRAFT = strawberry.enum_value("DRAFT", description="Not published yet (a new posting stays DRAFT).")
-
-
-@strawberry.input(description="A posting (job) as a partner system holds it, keyed by (provider, externalId).")
-class PostingUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
-    external_id: str = strawberry.field(description="The job's ID in the partner system.")
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-    title: str | None = strawberry.field(default=None, description="The title; required to create.")
-    status: ExternalPostingStatus | None = strawberry.field(
-        default=None, description="Brings the posting to this status (publishing or closing it)."
-    )
-    locations: list[str] | None = strawberry.field(default=None, description="Where the job is.")
-    employment_type: EmploymentType | None = strawberry.field(default=None, description="The kind of employment.")
-
-
-@strawberry.input(description="An application as a partner system holds it, keyed by (provider, externalId).")
-class ApplicationUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
-    external_id: str = strawberry.field(description="The application's ID in the partner system.")
-    applicant_external_id: str = strawberry.field(
-        description="The applicant's ID in the partner system (upsert the applicant first)."
-    )
-    posting_external_id: str = strawberry.field(
-        description="The job's ID in the partner system (upsert the posting first)."
-    )
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-    stage_name: str | None = strawberry.field(
-        default=None,
-        description="The current stage, matched by name (case-insensitive); added to the pipeline when missing.",
-    )
-    stage_external_id: str | None = strawberry.field(
-        default=None,
-        description=(
-            "The partner's ID of the current stage. Given with `stageName` it is linked to that stage; given "
-            "alone it names a stage linked before (for senders of stage IDs only, like Lever's webhooks)."
-        ),
-    )
-    status: ApplicationStatus | None = strawberry.field(
-        default=None, description="Rejects, hires or withdraws it; closed applications are not reopened."
-    )
-    rejection_reason: str | None = strawberry.field(default=None, description="Why it was rejected.")
-    applied_at: datetime | None = strawberry.field(default=None, description="When the applicant applied.")
-
-
-@strawberry.type(description="What an upsert did.")
-class UpsertResult:
-    created: bool = strawberry.field(description="Whether the record was created by this call.")
-    skipped: str | None = strawberry.field(
-        description="Why nothing was changed, when so: e.g. older than the stored state, or deleted at the source."
-    )
-    notes: list[str] = strawberry.field(description="What else happened: stages added, records linked.")
-
-
-@strawberry.type(description="The result of `applicantUpsert`.")
-class ApplicantUpsertPayload:
-    applicant: Applicant | None = strawberry.field(description="The applicant, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of `postingUpsert`.")
-class PostingUpsertPayload:
-    posting: Posting | None = strawberry.field(description="The posting, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of `applicationUpsert`.")
-class ApplicationUpsertPayload:
-    application: Application | None = strawberry.field(description="The application, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
 UpsertInput = ApplicantUpsertInput | PostingUpsertInput | ApplicationUpsertInput
