@@ -760,11 +760,13 @@ async def test_a_merged_away_candidate_gets_no_new_application(acme: Api, engine
         await acme.mutate("applicantUpsert", {**base, "externalId": str(i), "name": f"P{i}"}, UPSERTED)
     await acme.mutate("postingUpsert", {**base, "externalId": "j", "title": "Job", "status": "OPEN"}, UPSERTED)
     from service.db.engine import session_factory
-    from service.integrations import changes, sync
+    from service.integrations import changes
+    from service.integrations.sync.candidates import merge_candidates
+    from service.integrations.sync.context import Context
 
     async with session_factory(engine)() as session, session.begin():
-        ctx = sync.Context(session, acme.company_pk, "greenhouse")
-        await sync.merge_candidates(ctx, changes.CandidatesMerged(into=changes.Candidate("1"), merged=["2"]))
+        ctx = Context(session, acme.company_pk, "greenhouse")
+        await merge_candidates(ctx, changes.CandidatesMerged(into=changes.Candidate("1"), merged=["2"]))
     r = await acme.mutate(
         "applicationUpsert",
         {**base, "externalId": "a", "applicantExternalId": "2", "postingExternalId": "j"},

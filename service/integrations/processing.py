@@ -26,6 +26,7 @@ from service.errors import DomainError, DomainErrors
 from service.integrations import erasure, providers, sync
 from service.integrations.changes import Unreadable, Unsupported
 from service.integrations.models import InboundDelivery, InboundStatus, Integration, IntegrationStatus
+from service.integrations.sync.context import Context
 from service.observability.metrics import Metrics
 from service.settings import Settings
 
@@ -70,9 +71,7 @@ async def apply_entry(session: AsyncSession, integration: Integration, entry: In
         return Applied(
             InboundStatus.FAILED, error=f"unreadable {entry.event_type} payload: {_describe(exc)}", final=True
         )
-    ctx = sync.Context(
-        session, integration.company_id, integration.provider.value, translation.occurred_at, lenient=True
-    )
+    ctx = Context(session, integration.company_id, integration.provider.value, translation.occurred_at, lenient=True)
     done: list[str] = []
     skipped: list[str] = []
     try:

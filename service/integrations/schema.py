@@ -10,7 +10,6 @@ integration (`webhookEndpointCreate(input: {integrationId})`) do not receive the
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,41 +21,53 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.applicants import models
-from service.applicants.schema import LINK_INPUTS, stated_fields
-from service.applicants.types import APPLICANT, Applicant
+from service.applicants.schema import stated_fields
+from service.applicants.types import APPLICANT
 from service.applications import models as applications
-from service.applications.models import ApplicationStatus
-from service.applications.types import APPLICATION, Application
+from service.applications.types import APPLICATION
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.context import Context
-from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, decode_ids
-from service.integrations import changes, service, sync
+from service.integrations import changes, service
 from service.integrations import models as integration_models
-from service.integrations.models import IntegrationStatus, Provider
-from service.integrations.types import INBOUND_DELIVERY, INTEGRATION, InboundDelivery, Integration
+from service.integrations.models import Provider
+from service.integrations.sync import refs
+from service.integrations.sync.applications import upsert_application
+from service.integrations.sync.candidates import APPLICANT_FIELDS, upsert_applicant
+from service.integrations.sync.context import Context as SyncContext
+from service.integrations.sync.context import Outcome
+from service.integrations.sync.jobs import upsert_posting
+from service.integrations.types import (
+    INBOUND_DELIVERY,
+    INTEGRATION,
+    ApplicantUpsertInput,
+    ApplicantUpsertPayload,
+    ApplicationUpsertInput,
+    ApplicationUpsertPayload,
+    InboundDeliveryPayload,
+    InboundDeliveryRetryInput,
+    Integration,
+    IntegrationCreateInput,
+    IntegrationDeleteInput,
+    IntegrationDeletePayload,
+    IntegrationFilter,
+    IntegrationPayload,
+    IntegrationRotateSecretInput,
+    IntegrationSecretPayload,
+    IntegrationUpdateInput,
+    PostingUpsertInput,
+    PostingUpsertPayload,
+    UpsertResult,
+)
 from service.postings import models as postings
-from service.postings.models import EmploymentType
-from service.postings.types import POSTING, Posting
+from service.postings.types import POSTING
 
 MAX_GRACE_SECONDS = 7 * 24 * 3600
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
-
-
-# --- integrations -------------------------------------------------------------------------------
-
-
-@strawberry.input(description="Conditions integrations must all meet.")
-class IntegrationFilter:
-    company_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only these companies' integrations."
-    )
-    provider: list[Provider] | None = strawberry.field(default=None, description="Only these providers.")
-    status: list[IntegrationStatus] | None = strawberry.field(default=None, description="Only these statuses.")
 
 
 def _conditions(f: IntegrationFilter | None) -> list[ColumnElement[bool]]:
@@ -84,85 +95,6 @@ class Query:
     )
 
 
-@strawberry.input(description="A new ATS integration; it starts ACTIVE.")
-class IntegrationCreateInput:
-    company_id: strawberry.ID = strawberry.field(description="The company whose ATS it connects.")
-    provider: Provider = strawberry.field(description="The ATS.")
-    name: str | None = strawberry.field(
-        default=None, description="A name unique within the company; default: the provider's name."
-    )
-    secret: str | None = strawberry.field(
-        default=None,
-        description=(
-            "The inbound signing secret. Lever: the webhook's signature token from Lever's settings (required). "
-            "Others: omit to have one generated (`whsec_…` for STANDARD), then enter it in the ATS."
-        ),
-    )
-
-
-@strawberry.input(description="Changes to an integration; omitted fields stay as they are.")
-class IntegrationUpdateInput:
-    id: strawberry.ID = strawberry.field(description="The integration.")
-    name: str | None = strawberry.field(default=None, description="A new name.")
-    status: IntegrationStatus | None = strawberry.field(
-        default=None, description="PAUSED stores deliveries without applying them; DISABLED refuses them (404)."
-    )
-
-
-@strawberry.input(description="The integration whose inbound secret to replace.")
-class IntegrationRotateSecretInput:
-    id: strawberry.ID = strawberry.field(description="The integration.")
-    secret: str | None = strawberry.field(
-        default=None, description="The new secret (Lever: its new signature token); omit to have one generated."
-    )
-    grace_seconds: int | None = strawberry.field(
-        default=None,
-        description="How long deliveries signed with the previous secret are still accepted (at most 7 days). "
-        "Default: the server's `HIREGRAPH_WEBHOOK_SECRET_GRACE` (24 h).",
-    )
-
-
-@strawberry.input(description="The integration to delete.")
-class IntegrationDeleteInput:
-    id: strawberry.ID = strawberry.field(description="The integration.")
-
-
-@strawberry.input(description="The inbound delivery to apply again.")
-class InboundDeliveryRetryInput:
-    id: strawberry.ID = strawberry.field(description="The delivery (FAILED, SKIPPED, or PENDING awaiting a retry).")
-
-
-@strawberry.type(description="The result of an integration mutation.")
-class IntegrationPayload:
-    integration: Integration | None = strawberry.field(description="The integration as it is now, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="An integration with its inbound secret, shown this once.")
-class IntegrationSecretPayload:
-    integration: Integration | None = strawberry.field(description="The integration, unless refused.")
-    secret: str | None = strawberry.field(
-        description="The inbound secret: shown only here, never readable again. Enter it in the ATS now."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of deleting an integration.")
-class IntegrationDeletePayload:
-    deleted_integration_id: strawberry.ID | None = strawberry.field(
-        description="The ID of the integration deleted, with its inbox; null when refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of retrying an inbound delivery.")
-class InboundDeliveryPayload:
-    inbound_delivery: InboundDelivery | None = strawberry.field(
-        description="The delivery, PENDING again and due now, unless refused."
-    )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
 def _integration(model: integration_models.Integration | None) -> Integration | None:
     return INTEGRATION.from_model(model) if model is not None else None
 
@@ -172,121 +104,11 @@ async def _get(session: AsyncSession, info: Info[Context, None], value: str) -> 
     return await service.get_integration(session, info.context.company_ids, pk, "id", lock=True)
 
 
-# --- partner upserts ----------------------------------------------------------------------------
-
-
-@input_type(
-    models.Applicant,
-    on="upsert",
-    description=(
-        "An applicant as a partner system holds it, keyed by (provider, externalId); `name` is required to create."
-    ),
-    types=LINK_INPUTS,
-)
-class ApplicantUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(
-        description="The partner's key space, lower case (`greenhouse`, `lever`, `my-ats`): 2 to 40 of a-z 0-9 _ -."
-    )
-    external_id: str = strawberry.field(description="The applicant's ID in the partner system.")
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-
-
-@strawberry.enum(description="A posting's status as a partner system states it.")
-class ExternalPostingStatus(enum.Enum):
-    OPEN = strawberry.enum_value("OPEN", description="Taking applications: the posting is published.")
-    CLOSED = strawberry.enum_value("CLOSED", description="Not taking applications.")
-    DRAFT = strawberry.enum_value("DRAFT", description="Not published yet (a new posting stays DRAFT).")
-
-
-@strawberry.input(description="A posting (job) as a partner system holds it, keyed by (provider, externalId).")
-class PostingUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
-    external_id: str = strawberry.field(description="The job's ID in the partner system.")
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-    title: str | None = strawberry.field(default=None, description="The title; required to create.")
-    status: ExternalPostingStatus | None = strawberry.field(
-        default=None, description="Brings the posting to this status (publishing or closing it)."
-    )
-    locations: list[str] | None = strawberry.field(default=None, description="Where the job is.")
-    employment_type: EmploymentType | None = strawberry.field(default=None, description="The kind of employment.")
-
-
-@strawberry.input(description="An application as a partner system holds it, keyed by (provider, externalId).")
-class ApplicationUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
-    external_id: str = strawberry.field(description="The application's ID in the partner system.")
-    applicant_external_id: str = strawberry.field(
-        description="The applicant's ID in the partner system (upsert the applicant first)."
-    )
-    posting_external_id: str = strawberry.field(
-        description="The job's ID in the partner system (upsert the posting first)."
-    )
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-    stage_name: str | None = strawberry.field(
-        default=None,
-        description="The current stage, matched by name (case-insensitive); added to the pipeline when missing.",
-    )
-    stage_external_id: str | None = strawberry.field(
-        default=None,
-        description=(
-            "The partner's ID of the current stage. Given with `stageName` it is linked to that stage; given "
-            "alone it names a stage linked before (for senders of stage IDs only, like Lever's webhooks)."
-        ),
-    )
-    status: ApplicationStatus | None = strawberry.field(
-        default=None, description="Rejects, hires or withdraws it; closed applications are not reopened."
-    )
-    rejection_reason: str | None = strawberry.field(default=None, description="Why it was rejected.")
-    applied_at: datetime | None = strawberry.field(default=None, description="When the applicant applied.")
-
-
-@strawberry.type(description="What an upsert did.")
-class UpsertResult:
-    created: bool = strawberry.field(description="Whether the record was created by this call.")
-    skipped: str | None = strawberry.field(
-        description="Why nothing was changed, when so: e.g. older than the stored state, or deleted at the source."
-    )
-    notes: list[str] = strawberry.field(description="What else happened: stages added, records linked.")
-
-
-@strawberry.type(description="The result of `applicantUpsert`.")
-class ApplicantUpsertPayload:
-    applicant: Applicant | None = strawberry.field(description="The applicant, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of `postingUpsert`.")
-class PostingUpsertPayload:
-    posting: Posting | None = strawberry.field(description="The posting, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of `applicationUpsert`.")
-class ApplicationUpsertPayload:
-    application: Application | None = strawberry.field(description="The application, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
 UpsertInput = ApplicantUpsertInput | PostingUpsertInput | ApplicationUpsertInput
 R = TypeVar("R")
 
 
-def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput) -> sync.Context:
+def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput) -> SyncContext:
     company_id = decode_id(data.company_id, "Company", "companyId")
     if company_id not in info.context.company_ids:
         raise not_found("companyId", "company")
@@ -305,10 +127,10 @@ def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput
         if stamp > datetime.now(UTC) + MAX_CLOCK_SKEW:
             # A time in the future would make every later change to the record look older.
             raise DomainError(ErrorCode.INVALID, "sourceUpdatedAt is in the future", "sourceUpdatedAt")
-    return sync.Context(session, company_id, provider, stamp)
+    return SyncContext(session, company_id, provider, stamp)
 
 
-def _result(outcome: sync.Outcome[R], ctx: sync.Context) -> UpsertResult:
+def _result(outcome: Outcome[R], ctx: SyncContext) -> UpsertResult:
     return UpsertResult(created=outcome.created, skipped=outcome.skipped, notes=[*outcome.notes, *ctx.notes])
 
 
@@ -316,7 +138,7 @@ async def _upsert(
     info: Info[Context, None],
     area: str,
     data: UpsertInput,
-    apply: Callable[[sync.Context], Awaitable[sync.Outcome[R]]],
+    apply: Callable[[SyncContext], Awaitable[Outcome[R]]],
 ) -> tuple[R | None, UpsertResult | None, list[UserError]]:
     """Apply one partner upsert in the mutation gate. Callers unpack the answer apart from the
     call: unpacked in place, mypy would solve R as the target's `R | None` and refuse `apply`."""
@@ -430,11 +252,11 @@ class Mutation:
     async def applicant_upsert(
         self, info: Info[Context, None], input: Annotated[ApplicantUpsertInput, INPUT]
     ) -> ApplicantUpsertPayload:
-        def apply(ctx: sync.Context) -> Awaitable[sync.Outcome[models.Applicant]]:
+        def apply(ctx: SyncContext) -> Awaitable[Outcome[models.Applicant]]:
             stated = {name: value for name, value in stated_fields(input).items() if value is not None}
-            named = {k: stated.pop(k) for k in sync.APPLICANT_FIELDS if k in stated}
+            named = {k: stated.pop(k) for k in APPLICANT_FIELDS if k in stated}
             data = changes.Candidate(external_id=input.external_id.strip(), **named, extra=stated)
-            return sync.upsert_applicant(ctx, data)
+            return upsert_applicant(ctx, data)
 
         upserted = await _upsert(info, "applicants", input, apply)
         record, result, errors = upserted
@@ -451,7 +273,7 @@ class Mutation:
     async def posting_upsert(
         self, info: Info[Context, None], input: Annotated[PostingUpsertInput, INPUT]
     ) -> PostingUpsertPayload:
-        def apply(ctx: sync.Context) -> Awaitable[sync.Outcome[postings.Posting]]:
+        def apply(ctx: SyncContext) -> Awaitable[Outcome[postings.Posting]]:
             data = changes.Job(
                 external_id=input.external_id.strip(),
                 title=input.title,
@@ -459,7 +281,7 @@ class Mutation:
                 locations=input.locations,
                 employment_type=input.employment_type,
             )
-            return sync.upsert_posting(ctx, data)
+            return upsert_posting(ctx, data)
 
         upserted = await _upsert(info, "postings", input, apply)
         record, result, errors = upserted
@@ -477,15 +299,15 @@ class Mutation:
     async def application_upsert(
         self, info: Info[Context, None], input: Annotated[ApplicationUpsertInput, INPUT]
     ) -> ApplicationUpsertPayload:
-        async def apply(ctx: sync.Context) -> sync.Outcome[applications.Application]:
+        async def apply(ctx: SyncContext) -> Outcome[applications.Application]:
             if input.stage_name is not None and not info.context.principal.can("postings", "write"):
                 # A stage name the pipeline lacks adds a stage: a change to the posting.
                 ctx.require_known_stages = True
             for kind, value, field in (
-                (sync.APPLICANT, input.applicant_external_id, "applicantExternalId"),
-                (sync.POSTING, input.posting_external_id, "postingExternalId"),
+                (refs.APPLICANT, input.applicant_external_id, "applicantExternalId"),
+                (refs.POSTING, input.posting_external_id, "postingExternalId"),
             ):
-                ref = await sync.find_ref(ctx, kind, value.strip())
+                ref = await refs.find_ref(ctx, kind, value.strip())
                 if ref is None:
                     raise not_found(field, f"{kind} with that external ID")
             data = changes.Application(
@@ -498,7 +320,7 @@ class Mutation:
                 rejection_reason=input.rejection_reason,
                 applied_at=input.applied_at,
             )
-            return await sync.upsert_application(ctx, data)
+            return await upsert_application(ctx, data)
 
         upserted = await _upsert(info, "applications", input, apply)
         record, result, errors = upserted

@@ -1,24 +1,34 @@
-"""GraphQL types of ATS integrations: the integration, its inbox entries and its sync status.
+"""GraphQL types of ATS integrations: the integration, its inbox entries and its sync status,
+the inputs and payloads of their mutations, and those of the partner upserts.
 
-Both are entities guarded by the `integrations` area, which only `admin` opens: an
+Both entities are guarded by the `integrations` area, which only `admin` opens: an
 integration's inbox holds every kind of record the ATS sends.
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
 from strawberry import Info
 
+from service.applicants import models as applicant_models
+from service.applicants.schema import LINK_INPUTS
+from service.applicants.types import Applicant
+from service.applications.models import ApplicationStatus
+from service.applications.types import Application
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.graphql.context import Context
-from service.graphql.declared import entity_type
+from service.graphql.declared import entity_type, input_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.mutations import UserError
 from service.graphql.relay import Node, to_connection, to_one
 from service.integrations import models
 from service.integrations.models import InboundStatus, IntegrationStatus, Provider
+from service.postings.models import EmploymentType
+from service.postings.types import Posting
 from service.webhooks.types import no_secrets
 
 expose(
@@ -115,3 +125,198 @@ class InboundDelivery(Node):
 
 INTEGRATION = register(Entity(Integration, models.Integration, area=INTEGRATIONS_AREA, convert=no_secrets))
 INBOUND_DELIVERY = register(Entity(InboundDelivery, models.InboundDelivery, area=INTEGRATIONS_AREA))
+
+
+@strawberry.input(description="Conditions integrations must all meet.")
+class IntegrationFilter:
+    company_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only these companies' integrations."
+    )
+    provider: list[Provider] | None = strawberry.field(default=None, description="Only these providers.")
+    status: list[IntegrationStatus] | None = strawberry.field(default=None, description="Only these statuses.")
+
+
+@strawberry.input(description="A new ATS integration; it starts ACTIVE.")
+class IntegrationCreateInput:
+    company_id: strawberry.ID = strawberry.field(description="The company whose ATS it connects.")
+    provider: Provider = strawberry.field(description="The ATS.")
+    name: str | None = strawberry.field(
+        default=None, description="A name unique within the company; default: the provider's name."
+    )
+    secret: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The inbound signing secret. Lever: the webhook's signature token from Lever's settings (required). "
+            "Others: omit to have one generated (`whsec_…` for STANDARD), then enter it in the ATS."
+        ),
+    )
+
+
+@strawberry.input(description="Changes to an integration; omitted fields stay as they are.")
+class IntegrationUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The integration.")
+    name: str | None = strawberry.field(default=None, description="A new name.")
+    status: IntegrationStatus | None = strawberry.field(
+        default=None, description="PAUSED stores deliveries without applying them; DISABLED refuses them (404)."
+    )
+
+
+@strawberry.input(description="The integration whose inbound secret to replace.")
+class IntegrationRotateSecretInput:
+    id: strawberry.ID = strawberry.field(description="The integration.")
+    secret: str | None = strawberry.field(
+        default=None, description="The new secret (Lever: its new signature token); omit to have one generated."
+    )
+    grace_seconds: int | None = strawberry.field(
+        default=None,
+        description="How long deliveries signed with the previous secret are still accepted (at most 7 days). "
+        "Default: the server's `HIREGRAPH_WEBHOOK_SECRET_GRACE` (24 h).",
+    )
+
+
+@strawberry.input(description="The integration to delete.")
+class IntegrationDeleteInput:
+    id: strawberry.ID = strawberry.field(description="The integration.")
+
+
+@strawberry.input(description="The inbound delivery to apply again.")
+class InboundDeliveryRetryInput:
+    id: strawberry.ID = strawberry.field(description="The delivery (FAILED, SKIPPED, or PENDING awaiting a retry).")
+
+
+@strawberry.type(description="The result of an integration mutation.")
+class IntegrationPayload:
+    integration: Integration | None = strawberry.field(description="The integration as it is now, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="An integration with its inbound secret, shown this once.")
+class IntegrationSecretPayload:
+    integration: Integration | None = strawberry.field(description="The integration, unless refused.")
+    secret: str | None = strawberry.field(
+        description="The inbound secret: shown only here, never readable again. Enter it in the ATS now."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of deleting an integration.")
+class IntegrationDeletePayload:
+    deleted_integration_id: strawberry.ID | None = strawberry.field(
+        description="The ID of the integration deleted, with its inbox; null when refused."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of retrying an inbound delivery.")
+class InboundDeliveryPayload:
+    inbound_delivery: InboundDelivery | None = strawberry.field(
+        description="The delivery, PENDING again and due now, unless refused."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@input_type(
+    applicant_models.Applicant,
+    on="upsert",
+    description=(
+        "An applicant as a partner system holds it, keyed by (provider, externalId); `name` is required to create."
+    ),
+    types=LINK_INPUTS,
+)
+class ApplicantUpsertInput:
+    company_id: strawberry.ID = strawberry.field(description="The company.")
+    provider: str = strawberry.field(
+        description="The partner's key space, lower case (`greenhouse`, `lever`, `my-ats`): 2 to 40 of a-z 0-9 _ -."
+    )
+    external_id: str = strawberry.field(description="The applicant's ID in the partner system.")
+    source_updated_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
+    )
+
+
+@strawberry.enum(description="A posting's status as a partner system states it.")
+class ExternalPostingStatus(enum.Enum):
+    OPEN = strawberry.enum_value("OPEN", description="Taking applications: the posting is published.")
+    CLOSED = strawberry.enum_value("CLOSED", description="Not taking applications.")
+    DRAFT = strawberry.enum_value("DRAFT", description="Not published yet (a new posting stays DRAFT).")
+
+
+@strawberry.input(description="A posting (job) as a partner system holds it, keyed by (provider, externalId).")
+class PostingUpsertInput:
+    company_id: strawberry.ID = strawberry.field(description="The company.")
+    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
+    external_id: str = strawberry.field(description="The job's ID in the partner system.")
+    source_updated_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
+    )
+    title: str | None = strawberry.field(default=None, description="The title; required to create.")
+    status: ExternalPostingStatus | None = strawberry.field(
+        default=None, description="Brings the posting to this status (publishing or closing it)."
+    )
+    locations: list[str] | None = strawberry.field(default=None, description="Where the job is.")
+    employment_type: EmploymentType | None = strawberry.field(default=None, description="The kind of employment.")
+
+
+@strawberry.input(description="An application as a partner system holds it, keyed by (provider, externalId).")
+class ApplicationUpsertInput:
+    company_id: strawberry.ID = strawberry.field(description="The company.")
+    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
+    external_id: str = strawberry.field(description="The application's ID in the partner system.")
+    applicant_external_id: str = strawberry.field(
+        description="The applicant's ID in the partner system (upsert the applicant first)."
+    )
+    posting_external_id: str = strawberry.field(
+        description="The job's ID in the partner system (upsert the posting first)."
+    )
+    source_updated_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
+    )
+    stage_name: str | None = strawberry.field(
+        default=None,
+        description="The current stage, matched by name (case-insensitive); added to the pipeline when missing.",
+    )
+    stage_external_id: str | None = strawberry.field(
+        default=None,
+        description=(
+            "The partner's ID of the current stage. Given with `stageName` it is linked to that stage; given "
+            "alone it names a stage linked before (for senders of stage IDs only, like Lever's webhooks)."
+        ),
+    )
+    status: ApplicationStatus | None = strawberry.field(
+        default=None, description="Rejects, hires or withdraws it; closed applications are not reopened."
+    )
+    rejection_reason: str | None = strawberry.field(default=None, description="Why it was rejected.")
+    applied_at: datetime | None = strawberry.field(default=None, description="When the applicant applied.")
+
+
+@strawberry.type(description="What an upsert did.")
+class UpsertResult:
+    created: bool = strawberry.field(description="Whether the record was created by this call.")
+    skipped: str | None = strawberry.field(
+        description="Why nothing was changed, when so: e.g. older than the stored state, or deleted at the source."
+    )
+    notes: list[str] = strawberry.field(description="What else happened: stages added, records linked.")
+
+
+@strawberry.type(description="The result of `applicantUpsert`.")
+class ApplicantUpsertPayload:
+    applicant: Applicant | None = strawberry.field(description="The applicant, unless refused.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `postingUpsert`.")
+class PostingUpsertPayload:
+    posting: Posting | None = strawberry.field(description="The posting, unless refused.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `applicationUpsert`.")
+class ApplicationUpsertPayload:
+    application: Application | None = strawberry.field(description="The application, unless refused.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")

@@ -22,7 +22,7 @@ from service.graphql.context import Context
 from service.graphql.mutations import INPUT, decode_id, run
 from service.graphql.relay import Connection, RootConnection, decode_ids
 from service.integrations import service as integrations
-from service.integrations.sync import origin_of
+from service.integrations.sync.context import origin_of
 from service.webhooks import models, service
 from service.webhooks.events import EVENT_TYPES
 from service.webhooks.feed import events_feed
