@@ -28,8 +28,7 @@ from service.postings.importing.reader import (
 )
 from service.postings.importing.salary import figures_in, speaks_of_pay
 from service.postings.importing.text import SourceFormat, detect_format
-from service.postings.models import EmploymentType, SalaryPeriod, Workplace
-from service.postings.service import SalaryRangeSpec
+from service.postings.models import EmploymentType, SalaryPeriod, SalaryRangeSpec, Workplace
 from tests.helpers import Api, count_rows, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]

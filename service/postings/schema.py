@@ -29,9 +29,15 @@ from service.pipeline.types import PipelineStage  # noqa: F401  (registers the s
 from service.postings import models, service
 from service.postings.importing.reader import MAX_TEXT_LENGTH, ImportedPosting, parse_posting
 from service.postings.importing.text import SourceFormat
-from service.postings.models import SECTION_NAMES, EmploymentType, PostingStatus, SalaryPeriod, Workplace
+from service.postings.models import (
+    SECTION_NAMES,
+    EmploymentType,
+    PostingStatus,
+    SalaryPeriod,
+    SalaryRangeSpec,
+    Workplace,
+)
 from service.postings.models import Posting as PostingModel
-from service.postings.service import SalaryRangeSpec
 from service.postings.types import (
     POSTING,
     Posting,

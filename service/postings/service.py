@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +16,12 @@ from service.errors import Collector, DomainError, DomainErrors, ErrorCode, not_
 from service.pipeline import service as pipeline
 from service.pipeline.models import StageKind
 from service.postings.models import (
+    MAX_SALARY_RANGES,
     SECTION_NAMES,
     EmploymentType,
     Posting,
     PostingStatus,
-    SalaryPeriod,
+    SalaryRangeSpec,
 )
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -36,16 +36,6 @@ TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
     PostingStatus.ARCHIVED: frozenset(),
 }
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-MAX_SALARY_RANGES = 10
-
-
-@dataclass(slots=True)
-class SalaryRangeSpec:
-    currency: str
-    period: SalaryPeriod
-    min: float | None = None
-    max: float | None = None
-    label: str | None = None
 
 
 def check_salary_ranges(problems: Collector, ranges: Sequence[SalaryRangeSpec], field: str) -> list[dict[str, Any]]:

@@ -49,8 +49,14 @@ from service.postings.importing.text import (
     repair,
     sentences,
 )
-from service.postings.models import SECTION_NAMES, EmploymentType, SalaryPeriod, Workplace
-from service.postings.service import MAX_SALARY_RANGES, SalaryRangeSpec
+from service.postings.models import (
+    MAX_SALARY_RANGES,
+    SECTION_NAMES,
+    EmploymentType,
+    SalaryPeriod,
+    SalaryRangeSpec,
+    Workplace,
+)
 
 NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\b[^.!?;]*$", re.IGNORECASE
