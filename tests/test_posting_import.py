@@ -19,13 +19,8 @@ from service.companies.service import create_company
 from service.db.engine import session_factory
 from service.ids import to_global_id
 from service.pipeline.models import StageKind
-from service.postings.importing.reader import (
-    ImportedPosting,
-    ImportWarning,
-    ImportWarningCode,
-    Section,
-    parse_posting,
-)
+from service.postings.importing.imported import ImportedPosting, ImportWarning, ImportWarningCode, Section
+from service.postings.importing.reader import parse_posting
 from service.postings.importing.salary import figures_in, speaks_of_pay
 from service.postings.importing.text import SourceFormat, detect_format
 from service.postings.models import EmploymentType, SalaryPeriod, SalaryRangeSpec, Workplace

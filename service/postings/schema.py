@@ -27,7 +27,8 @@ from service.graphql.relay import (
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import models, service
-from service.postings.importing.reader import MAX_TEXT_LENGTH, ImportedPosting, parse_posting
+from service.postings.importing.imported import ImportedPosting
+from service.postings.importing.reader import MAX_TEXT_LENGTH, parse_posting
 from service.postings.importing.text import SourceFormat
 from service.postings.models import (
     SECTION_NAMES,

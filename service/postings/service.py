@@ -27,7 +27,8 @@ from service.webhooks import events
 from service.webhooks.events import emit
 
 if TYPE_CHECKING:
-    from service.postings.importing.reader import ImportedPosting
+    # Only for the annotation: the worker imports this module and need not load the text libraries.
+    from service.postings.importing.imported import ImportedPosting
 
 TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
     PostingStatus.DRAFT: frozenset({PostingStatus.OPEN, PostingStatus.ARCHIVED}),
