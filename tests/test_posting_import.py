@@ -19,17 +19,11 @@ from service.companies.service import create_company
 from service.db.engine import session_factory
 from service.ids import to_global_id
 from service.pipeline.models import StageKind
-from service.postings.importing.reader import (
-    ImportedPosting,
-    ImportWarning,
-    ImportWarningCode,
-    Section,
-    parse_posting,
-)
+from service.postings.importing.imported import ImportedPosting, ImportWarning, ImportWarningCode, Section
+from service.postings.importing.reader import parse_posting
 from service.postings.importing.salary import figures_in, speaks_of_pay
 from service.postings.importing.text import SourceFormat, detect_format
-from service.postings.models import EmploymentType, SalaryPeriod, Workplace
-from service.postings.service import SalaryRangeSpec
+from service.postings.models import EmploymentType, SalaryPeriod, SalaryRangeSpec, Workplace
 from tests.helpers import Api, count_rows, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,7 @@ from typing import Any
 
 from service.applications.models import ApplicationStatus
 from service.pipeline.models import StageKind
-from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
-from service.postings.service import SalaryRangeSpec
+from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, SalaryRangeSpec, Workplace
 
 ACTIVE = ApplicationStatus.ACTIVE
 REJECTED = ApplicationStatus.REJECTED

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,22 @@ class SalaryPeriod(enum.Enum):
     WEEK = "WEEK"
     MONTH = "MONTH"
     YEAR = "YEAR"
+
+
+MAX_SALARY_RANGES = 10
+"""The most salary ranges one posting holds."""
+
+
+@dataclass(slots=True)
+class SalaryRangeSpec:
+    """One salary range of a posting as given to create or edit it, before it is checked and stored
+    in `salary_ranges`."""
+
+    currency: str
+    period: SalaryPeriod
+    min: float | None = None
+    max: float | None = None
+    label: str | None = None
 
 
 def _section(description: str) -> dict[str, Any]:

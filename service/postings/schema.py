@@ -27,11 +27,18 @@ from service.graphql.relay import (
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import models, service
-from service.postings.importing.reader import MAX_TEXT_LENGTH, ImportedPosting, parse_posting
+from service.postings.importing.imported import ImportedPosting
+from service.postings.importing.reader import MAX_TEXT_LENGTH, parse_posting
 from service.postings.importing.text import SourceFormat
-from service.postings.models import SECTION_NAMES, EmploymentType, PostingStatus, SalaryPeriod, Workplace
+from service.postings.models import (
+    SECTION_NAMES,
+    EmploymentType,
+    PostingStatus,
+    SalaryPeriod,
+    SalaryRangeSpec,
+    Workplace,
+)
 from service.postings.models import Posting as PostingModel
-from service.postings.service import SalaryRangeSpec
 from service.postings.types import (
     POSTING,
     Posting,

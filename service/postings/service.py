@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +17,19 @@ from service.pipeline import service as pipeline
 from service.pipeline.models import StageKind
 from service.postings import events as posting_events
 from service.postings.models import (
+    MAX_SALARY_RANGES,
     SECTION_NAMES,
     EmploymentType,
     Posting,
     PostingStatus,
-    SalaryPeriod,
+    SalaryRangeSpec,
 )
 from service.webhooks import events
 from service.webhooks.events import emit
 
 if TYPE_CHECKING:
-    from service.postings.importing.reader import ImportedPosting
+    # Only for the annotation: the worker imports this module and need not load the text libraries.
+    from service.postings.importing.imported import ImportedPosting
 
 TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
     PostingStatus.DRAFT: frozenset({PostingStatus.OPEN, PostingStatus.ARCHIVED}),
@@ -37,16 +38,6 @@ TRANSITIONS: dict[PostingStatus, frozenset[PostingStatus]] = {
     PostingStatus.ARCHIVED: frozenset(),
 }
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-MAX_SALARY_RANGES = 10
-
-
-@dataclass(slots=True)
-class SalaryRangeSpec:
-    currency: str
-    period: SalaryPeriod
-    min: float | None = None
-    max: float | None = None
-    label: str | None = None
 
 
 def check_salary_ranges(problems: Collector, ranges: Sequence[SalaryRangeSpec], field: str) -> list[dict[str, Any]]:

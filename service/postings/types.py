@@ -15,7 +15,7 @@ from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.pipeline.models import MAX_STAGES
 from service.postings import models
-from service.postings.importing.reader import MAX_WARNINGS, ImportWarningCode
+from service.postings.importing.imported import MAX_WARNINGS, ImportWarningCode
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
 
 expose(

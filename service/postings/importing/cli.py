@@ -24,13 +24,9 @@ from service.companies.service import company_by_slug, company_named
 from service.db.engine import Database, session_factory
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.ids import to_global_id
-from service.postings.importing.reader import (
-    MAX_TEXT_LENGTH,
-    ImportedPosting,
-    ImportWarningCode,
-    describe_range,
-    parse_posting,
-)
+from service.postings.importing.imported import ImportedPosting, ImportWarningCode
+from service.postings.importing.reader import MAX_TEXT_LENGTH, parse_posting
+from service.postings.importing.salary_ranges import describe_range
 from service.postings.importing.text import SourceFormat
 from service.postings.models import SECTION_NAMES
 from service.postings.service import import_posting

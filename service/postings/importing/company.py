@@ -3,7 +3,7 @@
 Every place that may name the company votes, weighted by how sure it is: a `Company:` line, the
 title, the line under the title, an `About Acme` heading, a sentence such as `Acme is…` opening
 the lead or the about section, and `at Acme`/`join Acme` anywhere; the file's name only
-corroborates. The most voted name wins; a tie or weak evidence is left to the caller to report.
+corroborates. The most voted name wins; a tie or weak evidence is reported with a warning.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.postings.importing.facts import read_facts
+from service.postings.importing.imported import ImportedPosting, ImportWarningCode
 from service.postings.importing.layout import JOB_WORD, Layout, quote
 from service.postings.importing.text import heading_text, matching_key, paragraphs, plain, sentences
 
@@ -145,3 +146,33 @@ def read_company(layout: Layout, filename: str | None) -> CompanyReading:
         elif best[1] < STRONG:
             reading.weak_source = best[2][0]
     return reading
+
+
+def read_title_and_company(out: ImportedPosting, layout: Layout, filename: str | None) -> None:
+    """Set `out.title` and `out.company_name`; warn when either is missing, unusual, tied or weakly read."""
+    reading = read_company(layout, filename)
+    out.title = reading.title
+    if out.title is None:
+        out.warn(ImportWarningCode.NOT_STATED, "title", "no title could be read: the text does not start with one")
+    elif not JOB_WORD.search(out.title):
+        out.warn(
+            ImportWarningCode.AMBIGUOUS,
+            "title",
+            f"{quote(out.title)} was read as the title but names no usual job; check it",
+        )
+    out.company_name = reading.name
+    if reading.name is None:
+        out.warn(ImportWarningCode.NOT_STATED, "company", "the posting does not name the company")
+    elif reading.rival is not None:
+        out.warn(
+            ImportWarningCode.AMBIGUOUS,
+            "company",
+            f"the posting names {quote(reading.name)} and {quote(reading.rival)} as often as each other; "
+            f"{quote(reading.name)} was taken",
+        )
+    elif reading.weak_source is not None:
+        out.warn(
+            ImportWarningCode.INFERRED,
+            "company",
+            f"the company {quote(reading.name)} was read only from {reading.weak_source}; check it",
+        )

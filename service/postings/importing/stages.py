@@ -3,7 +3,9 @@
 Each list item (or, without a list, each sentence) of the interview section that names a step
 (`phone screen`, `take-home`, `interview`, `offer`…) becomes a stage; a later sentence of the same
 item becomes a stage of its own when it starts with a step (`… your project. Interview with our
-CEO.`). Remarks in parentheses and negated steps (`no whiteboard coding`) are not stages.
+CEO.`). Remarks in parentheses and negated steps (`no whiteboard coding`) are not stages. The
+pipeline is the stages read between `Applied` and `Hired`; a posting without an interview
+process gets the default pipeline, and a warning.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.pipeline.models import StageKind
+from service.pipeline.models import MAX_STAGES, StageKind
+from service.pipeline.service import DEFAULT_PIPELINE
+from service.postings.importing.imported import ImportedPosting, ImportWarningCode
+from service.postings.importing.layout import Part, quote
+from service.postings.importing.text import items, paragraphs, plain, sentences
 
 KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
@@ -154,3 +160,44 @@ def bracketed(stages: list[tuple[str, StageKind]]) -> list[tuple[str, StageKind]
     if out[-1][1] is not StageKind.HIRED:
         out.append(("Hired", StageKind.HIRED))
     return out
+
+
+def read_interview_process(out: ImportedPosting, parts: list[Part]) -> None:
+    """Set `out.stages` to the pipeline the interview process describes; without one, warn that the
+    default pipeline is used."""
+    process = [p for p in parts if p.column == "interview_process"]
+    default = ", ".join(name for name, _ in DEFAULT_PIPELINE)
+    if not process:
+        out.warn(
+            ImportWarningCode.NOT_STATED,
+            "stages",
+            f"the posting does not describe its interview process; the default pipeline ({default}) is used",
+        )
+        return
+    stages: list[tuple[str, StageKind]] = []
+    for part in process:
+        listed = items(part.body)
+        reading = read_stages(listed or [s for block in paragraphs(part.body) for s in sentences(plain(block))])
+        stages += reading.stages
+        for item in reading.unread if listed else []:
+            out.warn(
+                ImportWarningCode.AMBIGUOUS,
+                "stages",
+                f"{quote(plain(item))} in the interview process names no step; it is not a stage",
+            )
+    if not stages:
+        out.warn(
+            ImportWarningCode.AMBIGUOUS,
+            "stages",
+            f"no steps could be read from the interview process; the default pipeline ({default}) is used",
+        )
+        return
+    pipeline = bracketed(stages)
+    if len(pipeline) > MAX_STAGES:
+        out.warn(
+            ImportWarningCode.AMBIGUOUS,
+            "stages",
+            f"the interview process has more steps than a pipeline may hold ({MAX_STAGES}); the last were left out",
+        )
+        pipeline = [*pipeline[: MAX_STAGES - 1], pipeline[-1]]
+    out.stages = pipeline

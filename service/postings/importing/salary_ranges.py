@@ -1,0 +1,108 @@
+"""The salary ranges of a posting, from the figures its header and its sentences state: each
+labelled with where it was read, repeats dropped, a missing period or a bare `$` inferred and
+said so, and two figures that disagree both kept and reported."""
+
+from __future__ import annotations
+
+from service.postings.importing.facts import Fact
+from service.postings.importing.imported import ImportedPosting, ImportWarningCode
+from service.postings.importing.layout import Part, quote
+from service.postings.importing.salary import NOT_PAY_WORDS, YEARLY_FROM, Figure, figures_in, speaks_of_pay
+from service.postings.importing.text import paragraphs, plain, sentences
+from service.postings.models import MAX_SALARY_RANGES, SalaryPeriod, SalaryRangeSpec
+
+MAX_LABEL = 200
+"""The longest label a range gets from the sentence it was read in, in characters."""
+
+
+def _label(where: str, sentence: str) -> str:
+    label = f"{where}: {sentence}"
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def describe_range(spec: SalaryRangeSpec) -> str:
+    """`65,000–95,000 USD per year`."""
+    if spec.min is None:
+        amount = f"up to {_money(spec.max)}"
+    elif spec.max is None:
+        amount = f"from {_money(spec.min)}"
+    else:
+        amount = _money(spec.min) if spec.min == spec.max else f"{_money(spec.min)}–{_money(spec.max)}"
+    return f"{amount} {spec.currency} per {spec.period.value.lower()}"
+
+
+def read_salary_ranges(out: ImportedPosting, header: list[Fact], parts: list[Part]) -> None:
+    """Set `out.salary_ranges` from the header's facts and the figures of sentences that speak of pay."""
+    found: list[tuple[Figure, str, str]] = []
+    for fact in header:
+        if fact.kind == "salary":
+            found.append((fact.value, "listing header", "listing header"))
+        elif fact.kind == "salary_text":
+            out.warn(
+                ImportWarningCode.AMBIGUOUS,
+                "salaryRanges",
+                f"the salary is given as {quote(fact.value)}, without figures",
+            )
+    for part in parts:
+        for block in paragraphs(part.body):
+            for sentence in sentences(plain(block)):
+                figures = figures_in(sentence)
+                pay = speaks_of_pay(sentence)
+                found += [
+                    (figure, _label(part.where, sentence), part.where)
+                    for figure in figures
+                    if pay or (figure.period is not None and not NOT_PAY_WORDS.search(sentence))
+                ]
+    specs: list[SalaryRangeSpec] = []
+    wheres: list[str] = []
+    for figure, label, where in found:
+        period = figure.period
+        amount = figure.max if figure.max is not None else figure.min or 0
+        if period is None and amount < YEARLY_FROM:
+            out.warn(
+                ImportWarningCode.AMBIGUOUS,
+                "salaryRanges",
+                f"{quote(figure.text)} ({where}) states no pay period and could be hourly, daily or monthly; "
+                "it was not imported",
+            )
+            continue
+        spec = SalaryRangeSpec(figure.currency, period or SalaryPeriod.YEAR, figure.min, figure.max, label)
+        if any((s.currency, s.period, s.min, s.max) == (spec.currency, spec.period, spec.min, spec.max) for s in specs):
+            continue
+        if len(specs) == MAX_SALARY_RANGES:
+            out.warn(
+                ImportWarningCode.AMBIGUOUS,
+                "salaryRanges",
+                f"the posting states more than {MAX_SALARY_RANGES} salary figures; the first {MAX_SALARY_RANGES} "
+                "were imported",
+            )
+            break
+        path = f"salaryRanges.{len(specs)}"
+        if period is None:
+            out.warn(
+                ImportWarningCode.INFERRED,
+                f"{path}.period",
+                f"{quote(figure.text)} ({where}) states no pay period; read as per year from the amount",
+            )
+        if not figure.currency_stated:
+            out.warn(ImportWarningCode.INFERRED, f"{path}.currency", f"{quote(figure.text)} has a bare $; read as USD")
+        specs.append(spec)
+        wheres.append(where)
+    out.salary_ranges = specs
+    if not specs and not any(w.field == "salaryRanges" for w in out.warnings):
+        out.warn(ImportWarningCode.NOT_STATED, "salaryRanges", "the posting states no salary")
+    for i, a in enumerate(specs):
+        for j in range(i + 1, len(specs)):
+            b = specs[j]
+            if (a.currency, a.period) == (b.currency, b.period) and (a.min, a.max) != (b.min, b.max):
+                out.salary_conflict = True
+                out.warn(
+                    ImportWarningCode.SALARY_MISMATCH,
+                    "salaryRanges",
+                    f"the {wheres[i]} says {describe_range(a)} but the {wheres[j]} says {describe_range(b)}; "
+                    "both are kept: check which is right",
+                )
