@@ -203,6 +203,8 @@ async def graphql_paths(w: World) -> None:
     created = await w.ok("applicantCreate", {"companyId": api.company_id, **person(m, "create")}, "applicant { id }")
     w.applicant = created["applicant"]["id"]
     await w.ok("applicantUpdate", {"id": w.applicant, **person(m, "update", phone=1)})
+    # The recruiter is one of the company's people, not the applicant: kept by the erasure.
+    await w.ok("userCreate", {"companyId": api.company_id, "name": "Rita Recruiter", "email": "rita@acme.example"})
     # A refused write naming the address: the refusal must not keep or log it either.
     refused = await api.mutate(
         "applicantCreate",
@@ -628,6 +630,7 @@ NODE_TYPES = {
     "PipelineStage",
     "Posting",
     "StageTransition",
+    "User",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
     "WebhookEndpoint",
@@ -875,8 +878,8 @@ NOT_ABOUT_THE_PERSON = {
 """Text inputs of the applicant, application and note mutations that hold no personal data
 (`*`: of any of them)."""
 
-COMPANY_MUTATIONS = ("company", "posting", "stage", "webhook", "integration", "apiKey", "inboundDelivery")
-"""Mutations of the company's own records and configuration: no applicant's data."""
+COMPANY_MUTATIONS = ("company", "posting", "stage", "webhook", "integration", "apiKey", "inboundDelivery", "user")
+"""Mutations of the company's own records, people and configuration: no applicant's data."""
 
 
 def test_every_text_a_mutation_takes_about_a_person_is_written_by_a_path() -> None:
