@@ -8,6 +8,7 @@ from service.companies.models import Company
 from service.db.base import Base
 from service.documents.models import PersistedDocument
 from service.integrations.models import ExternalRef, InboundDelivery, Integration
+from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
@@ -29,12 +30,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Company",
+    "Department",
     "Event",
     "EventSequence",
     "ExternalRef",
     "InboundDelivery",
     "Integration",
     "Note",
+    "Office",
     "PersistedDocument",
     "PipelineStage",
     "Posting",

@@ -205,6 +205,8 @@ async def graphql_paths(w: World) -> None:
     await w.ok("applicantUpdate", {"id": w.applicant, **person(m, "update", phone=1)})
     # The recruiter is one of the company's people, not the applicant: kept by the erasure.
     await w.ok("userCreate", {"companyId": api.company_id, "name": "Rita Recruiter", "email": "rita@acme.example"})
+    await w.ok("departmentCreate", {"companyId": api.company_id, "name": "Engineering"})
+    await w.ok("officeCreate", {"companyId": api.company_id, "name": "Berlin"})
     # A refused write naming the address: the refusal must not keep or log it either.
     refused = await api.mutate(
         "applicantCreate",
@@ -623,10 +625,12 @@ NODE_TYPES = {
     "Application",
     "AuditEvent",
     "Company",
+    "Department",
     "Event",
     "InboundDelivery",
     "Integration",
     "Note",
+    "Office",
     "PipelineStage",
     "Posting",
     "StageTransition",
@@ -878,7 +882,18 @@ NOT_ABOUT_THE_PERSON = {
 """Text inputs of the applicant, application and note mutations that hold no personal data
 (`*`: of any of them)."""
 
-COMPANY_MUTATIONS = ("company", "posting", "stage", "webhook", "integration", "apiKey", "inboundDelivery", "user")
+COMPANY_MUTATIONS = (
+    "company",
+    "posting",
+    "stage",
+    "webhook",
+    "integration",
+    "apiKey",
+    "inboundDelivery",
+    "user",
+    "department",
+    "office",
+)
 """Mutations of the company's own records, people and configuration: no applicant's data."""
 
 

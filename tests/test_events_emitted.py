@@ -644,4 +644,7 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
         "user { id }",
     )
     await ok(acme, "userUpdate", {"id": rita["user"]["id"], "role": "RECRUITER"})
+    for kind in ("department", "office"):
+        made = await ok(acme, f"{kind}Create", {"companyId": acme.company_id, "name": "Top"}, f"{kind} {{ id }}")
+        await ok(acme, f"{kind}Update", {"id": made[kind]["id"], "name": "Renamed"})
     assert {e["type"] for e in await events(engine)} == set(EVENT_TYPES)

@@ -12,7 +12,7 @@ This module is part of the kernel: it imports no domain and nothing of GraphQL.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -128,7 +128,9 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def payload(model: Any, instance: Any, ids: dict[str, str], *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+def payload(
+    model: Any, instance: Any, ids: Mapping[str, str | None], *, leave_out: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """A record's webhook payload: `ids` (global IDs, in order) then every declared field with
     `event` (but `leave_out`), in API names: enums by value, times in ISO 8601, lists copied."""
     out: dict[str, Any] = dict(ids)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Text, any_, bindparam
+from sqlalchemy import BigInteger, ColumnElement, Select, Table, Text, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
@@ -21,3 +21,12 @@ def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     element = BigInteger() if isinstance(column.type, BigInteger) else Text()
     condition: ColumnElement[bool] = column == any_(bindparam(None, list(values), type_=ARRAY(element)))
     return condition
+
+
+def subtree(table: Table, ids: Sequence[int], name: str) -> Select[tuple[int]]:
+    """The ids of `ids` and of every row below them in `table`'s `parent_id` tree.
+
+    The recursive CTE nests inside the statement using it (`name` unique within that statement)."""
+    top = select(table.c.id).where(one_of(table.c.id, ids)).cte(name, recursive=True, nesting=True)
+    below = top.union_all(select(table.c.id).where(table.c.parent_id == top.c.id))
+    return select(below.c.id)

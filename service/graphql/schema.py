@@ -31,6 +31,8 @@ from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
 from service.ids import InvalidId, from_global_id
 from service.integrations.schema import Mutation as IntegrationMutation
 from service.integrations.schema import Query as IntegrationQuery
+from service.organization.schema import Mutation as OrganizationMutation
+from service.organization.schema import Query as OrganizationQuery
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
@@ -100,6 +102,7 @@ Query = merge_types(
         NodeQuery,
         CompanyQuery,
         PostingQuery,
+        OrganizationQuery,
         ApplicantQuery,
         ApplicationQuery,
         UserQuery,
@@ -114,6 +117,7 @@ Mutation = merge_types(
     (
         CompanyMutation,
         PostingMutation,
+        OrganizationMutation,
         PipelineMutation,
         ApplicantMutation,
         ApplicationMutation,

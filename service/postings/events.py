@@ -17,7 +17,12 @@ from service.postings.models import Posting
 def posting_ref(posting: Posting) -> dict[str, Any]:
     """A posting's declared fields (`models.Posting`); its long Markdown text (description and
     sections, declared `event=False`) is left to the API."""
-    ids = {"id": to_global_id("Posting", posting.id), "companyId": to_global_id("Company", posting.company_id)}
+    ids = {
+        "id": to_global_id("Posting", posting.id),
+        "companyId": to_global_id("Company", posting.company_id),
+        "departmentId": to_global_id("Department", posting.department_id) if posting.department_id else None,
+        "officeId": to_global_id("Office", posting.office_id) if posting.office_id else None,
+    }
     return fields.payload(Posting, posting, ids)
 
 

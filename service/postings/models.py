@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Computed, Index, String, Text, text
+from sqlalchemy import Computed, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -80,9 +80,13 @@ class Posting(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_postings_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_postings_search", "search_vector", postgresql_using="gin"),
+        Index("ix_postings_department_id_id", "department_id", "id", postgresql_include=["company_id"]),
+        Index("ix_postings_office_id_id", "office_id", "id", postgresql_include=["company_id"]),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"), info=INTERNAL)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"), info=INTERNAL)
     title: Mapped[str] = mapped_column(
         String(300), info=declare("The job title.", write="always", required=True, max_length=300)
     )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
 from service.db.fields import writable
-from service.db.sql import one_of
+from service.db.sql import one_of, subtree
 from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.declared import input_type
@@ -24,6 +24,9 @@ from service.graphql.relay import (
     RootConnection,
     decode_ids,
 )
+from service.organization.models import Department, Office
+from service.organization.service import get_node
+from service.organization.types import DEPARTMENT, OFFICE
 from service.pipeline.models import StageKind
 from service.pipeline.types import PipelineStage  # noqa: F401  (registers the stage type)
 from service.postings import models, service
@@ -79,6 +82,12 @@ class PostingFilter:
     search: str | None = strawberry.field(
         default=None, description="Full-text search over title, locations and description (web-search syntax)."
     )
+    department_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only postings of these departments or of departments under them."
+    )
+    office_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only postings of these offices or of offices under them."
+    )
 
 
 def search_condition(vector: Any, text: str, config: str) -> Any:
@@ -104,6 +113,26 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
         out.append(c.updated_at >= f.updated_since)
     if f.search:
         out.append(search_condition(c.search_vector, f.search, "english"))
+    if f.department_ids is not None:
+        ids = decode_ids(f.department_ids, "Department", "filter.departmentIds")
+        out.append(c.department_id.in_(subtree(DEPARTMENT.table, ids, "departments_under")))
+    if f.office_ids is not None:
+        ids = decode_ids(f.office_ids, "Office", "filter.officeIds")
+        out.append(c.office_id.in_(subtree(OFFICE.table, ids, "offices_under")))
+    return out
+
+
+async def _organization(session: AsyncSession, company_id: int, data: Any) -> dict[str, int | None]:
+    """The department and office an input names, found among the company's: `department_id`
+    and `office_id` for the service, when given (null: none)."""
+    out: dict[str, int | None] = {}
+    department, office = getattr(data, "department_id", UNSET), getattr(data, "office_id", UNSET)
+    if department is not UNSET:
+        pk = None if department is None else decode_id(department, "Department", "departmentId")
+        out["department_id"] = pk and (await get_node(session, Department, [company_id], pk, "departmentId")).id
+    if office is not UNSET:
+        pk = None if office is None else decode_id(office, "Office", "officeId")
+        out["office_id"] = pk and (await get_node(session, Office, [company_id], pk, "officeId")).id
     return out
 
 
@@ -146,6 +175,8 @@ SALARY_INPUTS = {"salary_ranges": list[SalaryRangeInput]}
 @input_type(models.Posting, on="create", description="A new posting; it starts as a DRAFT.", types=SALARY_INPUTS)
 class PostingCreateInput:
     company_id: strawberry.ID = strawberry.field(description="The company hiring.")
+    department_id: strawberry.ID | None = strawberry.field(default=None, description="The department hiring.")
+    office_id: strawberry.ID | None = strawberry.field(default=None, description="The office.")
     sections: PostingSectionsInput | None = strawberry.field(default=None, description="The named sections.")
     stages: list[StageSpecInput] | None = strawberry.field(
         default=None,
@@ -161,6 +192,10 @@ class PostingCreateInput:
 )
 class PostingUpdateInput:
     id: strawberry.ID = strawberry.field(description="The posting to change.")
+    department_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The department hiring; null: none."
+    )
+    office_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The office; null: none.")
     sections: PostingSectionsInput | None = strawberry.field(
         default=UNSET, description="Sections to replace (omitted ones stay); null clears every section."
     )
@@ -286,7 +321,8 @@ class Mutation:
             if company_id not in scope:
                 raise not_found("companyId", "company")
             stages = [(s.name, s.kind) for s in input.stages] if input.stages is not None else None
-            return await service.create_posting(session, company_id, _fields(input, EDITABLE), stages)
+            changes = _fields(input, EDITABLE) | await _organization(session, company_id, input)
+            return await service.create_posting(session, company_id, changes, stages)
 
         return _payload(*await run(info, "postings", work))
 
@@ -299,7 +335,8 @@ class Mutation:
         async def work(session: AsyncSession) -> PostingModel:
             pk = decode_id(input.id, "Posting", "id")
             posting = await service.get_posting(session, scope, pk, "id", lock=True)
-            return await service.update_posting(session, posting, _fields(input, EDITABLE))
+            changes = _fields(input, EDITABLE) | await _organization(session, posting.company_id, input)
+            return await service.update_posting(session, posting, changes)
 
         return _payload(*await run(info, "postings", work))
 

@@ -101,6 +101,8 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any
             clean[key] = check_salary_ranges(problems, value or [], "salaryRanges")
         elif key == "apply_url":
             clean[key] = validation.url(problems, value, "applyUrl")
+        elif key in ("department_id", "office_id"):
+            clean[key] = value  # the caller found it among the posting's company's
         else:
             raise ValueError(f"not an editable posting field: {key}")
     return clean

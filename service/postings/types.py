@@ -84,6 +84,20 @@ class Posting(Node):
         return PostingSections(**{name: d[name] for name in models.SECTION_NAMES})
 
     company = to_one("Company", "service.companies.types", "company_id", description="The company hiring.")
+    department = to_one(
+        "Department",
+        "service.organization.types",
+        "department_id",
+        optional=True,
+        description="The department hiring; null if none is set.",
+    )
+    office = to_one(
+        "Office",
+        "service.organization.types",
+        "office_id",
+        optional=True,
+        description="The office; null if none is set.",
+    )
     stages = to_list(
         "PipelineStage",
         "service.pipeline.types",

@@ -59,6 +59,10 @@ APPLICATION_WITHDRAWN = "application.withdrawn"
 NOTE_CREATED = "note.created"
 USER_CREATED = "user.created"
 USER_UPDATED = "user.updated"
+DEPARTMENT_CREATED = "department.created"
+DEPARTMENT_UPDATED = "department.updated"
+OFFICE_CREATED = "office.created"
+OFFICE_UPDATED = "office.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,20 @@ EVENT_TYPES: dict[str, EventType] = {
             "users",
             "A person's details changed; `changedFields` names them (API field names).",
             "service.users.events.user_updated",
+        ),
+        EventType(DEPARTMENT_CREATED, "postings", "A department was added.", "service.organization.events.node_event"),
+        EventType(
+            DEPARTMENT_UPDATED,
+            "postings",
+            "A department was renamed or moved; `changedFields` names what changed (`parentId` for a move).",
+            "service.organization.events.node_updated",
+        ),
+        EventType(OFFICE_CREATED, "postings", "An office was added.", "service.organization.events.node_event"),
+        EventType(
+            OFFICE_UPDATED,
+            "postings",
+            "An office changed or moved; `changedFields` names what changed (`parentId` for a move).",
+            "service.organization.events.node_updated",
         ),
     )
 }

@@ -14,6 +14,8 @@ from service.applicants import events as applicants
 from service.applicants.models import Applicant
 from service.applications import events as applications
 from service.applications.models import Application, ApplicationStatus, Note
+from service.organization import events as organization
+from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import events as postings
 from service.postings.models import EmploymentType, Posting, PostingStatus, Workplace
@@ -29,6 +31,8 @@ def _rows() -> dict[str, Any]:
     posting = Posting(
         id=12,
         company_id=COMPANY,
+        department_id=6,
+        office_id=8,
         title="Senior Backend Engineer",
         status=PostingStatus.OPEN,
         employment_type=EmploymentType.FULL_TIME,
@@ -99,8 +103,16 @@ def _rows() -> dict[str, Any]:
         created_at=T0 - timedelta(days=200),
         updated_at=T0 - timedelta(days=200),
     )
+    engineering = Department(id=5, company_id=COMPANY, name="Engineering", parent_id=None, created_at=T0, updated_at=T0)
+    backend = Department(id=6, company_id=COMPANY, name="Backend", parent_id=5, created_at=T0, updated_at=T0)
+    berlin = Office(
+        id=8, company_id=COMPANY, name="Berlin", location="Berlin, Germany", parent_id=7, created_at=T0, updated_at=T0
+    )
     return {
         "user": user,
+        "engineering": engineering,
+        "backend": backend,
+        "berlin": berlin,
         "posting": posting,
         "applicant": applicant,
         "application": application,
@@ -146,6 +158,10 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ev.NOTE_CREATED: applications.note_created(r["note"]),
         ev.USER_CREATED: users.user_event(r["user"]),
         ev.USER_UPDATED: users.user_updated(_copy(r["user"], title="Head of Talent", updated_at=T0), ["title"]),
+        ev.DEPARTMENT_CREATED: organization.node_event(r["engineering"]),
+        ev.DEPARTMENT_UPDATED: organization.node_updated(r["backend"], ["parentId"]),
+        ev.OFFICE_CREATED: organization.node_event(r["berlin"]),
+        ev.OFFICE_UPDATED: organization.node_updated(_copy(r["berlin"], location="Berlin-Mitte"), ["location"]),
     }
 
 
