@@ -459,7 +459,9 @@ async def test_concurrent_moves_get_gapless_sequences(acme, engine):
         at = i // 4
         moves.append((to_global_id("Application", app_pk), stage_gids[at], stage_gids[(at + 1) % 5]))
 
-    results = await asyncio.gather(*(move_application(acme, app, to) for app, _, to in moves))
+    results = await asyncio.gather(
+        *(move_application(acme, app, to, selection="id stage { id }") for app, _, to in moves)
+    )
     assert [r["stage"]["id"] for r in results] == [to for _, _, to in moves]
 
     rows = await events(engine)
