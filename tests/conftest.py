@@ -21,6 +21,7 @@ from service.db import migrate
 from service.db.engine import Database
 from service.settings import Settings
 from tests.helpers import Api, TenantFactory
+from tests.webhook_receiver import Receiver
 
 TABLES = (
     "erased_subjects",
@@ -148,3 +149,19 @@ async def make_client(engine, settings, migrated_url):
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1, one per test module."""
+    r = Receiver()
+    r.start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def hooks(receiver: Receiver) -> Receiver:
+    """`receiver`, emptied of what earlier tests sent it."""
+    receiver.reset()
+    return receiver

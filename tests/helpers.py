@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import ALL_SCOPES
-from service.auth.service import create_api_key
-from service.companies.service import create_company
-from service.db.engine import session_factory
 from service.ids import to_global_id
+from tests.factories import insert_api_key, insert_tenant
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -81,23 +85,58 @@ class Api:
 
 
 class TenantFactory:
+    """Makes tenants: a company and an `Api` with a key on it (the `tenants` fixture)."""
+
     def __init__(self, engine: AsyncEngine, http: httpx.AsyncClient) -> None:
         self.engine = engine
         self.http = http
 
     async def create(self, slug: str, scopes: Sequence[str] = ALL_SCOPES) -> Api:
-        async with session_factory(self.engine)() as session, session.begin():
-            company = await create_company(session, name=slug.title(), slug=slug)
-            _, secret = await create_api_key(session, name=f"{slug}-key", company_ids=[company.id], scopes=scopes)
-        return Api(self.http, secret, company.id, slug)
+        """A new company `slug` and a key `<slug>-key` with `scopes` on it alone."""
+        company_pk, secret = await insert_tenant(self.engine, slug, scopes)
+        return Api(self.http, secret, company_pk, slug)
 
     async def key(self, companies: Sequence[Api], scopes: Sequence[str]) -> Api:
-        async with session_factory(self.engine)() as session, session.begin():
-            _, secret = await create_api_key(
-                session, name="extra", company_ids=[c.company_pk for c in companies], scopes=scopes
-            )
+        """Another key, `extra`, with `scopes` on the companies; acting for the first."""
+        secret = await insert_api_key(self.engine, [c.company_pk for c in companies], scopes, "extra")
         first = companies[0]
         return Api(self.http, secret, first.company_pk, first.slug)
+
+
+DOMAIN_TABLES = (
+    "companies",
+    "postings",
+    "pipeline_stages",
+    "applicants",
+    "applicant_emails",
+    "applications",
+    "stage_transitions",
+    "notes",
+    "api_keys",
+    "api_key_companies",
+)
+"""The tables of companies, keys, postings and their pipelines, applicants and applications."""
+
+
+async def rows(engine: AsyncEngine, tables: Sequence[str] = DOMAIN_TABLES) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of `tables`: a refused or no-op mutation must leave them all
+    as they were."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    async with engine.connect() as conn:
+        for table in tables:
+            out[table] = [tuple(r) for r in (await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))).all()]
+    return out
+
+
+def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """The (field, code) pairs of a payload's errors; every error must carry a message."""
+    assert all(e["message"] for e in payload["errors"]), payload
+    return [(e["field"], e["code"]) for e in payload["errors"]]
+
+
+def without(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """`d` but `keys`."""
+    return {k: v for k, v in d.items() if k not in keys}
 
 
 async def count_rows(engine: AsyncEngine, table: str) -> int:
@@ -134,3 +173,15 @@ async def snapshot(engine: AsyncEngine) -> dict[str, int]:
             await conn.execute(text(" UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)))
         ).all()
     return {str(name): int(count) for name, count in counts}
+
+
+def hiregraph(
+    url: str, *args: str, data_dir: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `hiregraph` command with `args` against the database at `url`, in a subprocess."""
+    full = {**os.environ, "DATABASE_URL": url, **(env or {})}
+    if data_dir is not None:
+        full["HIREGRAPH_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=120
+    )

@@ -33,10 +33,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import ALL_SCOPES
-from service.auth.service import create_api_key
-from service.companies.service import create_company
-from service.db.engine import session_factory
 from service.ids import to_global_id
+from tests.factories import insert_tenant
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 60.0
@@ -157,14 +155,8 @@ def start_server(
 
 
 def stop_server(server: LiveServer) -> None:
-    process = server.process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
+    """SIGTERM, then SIGKILL."""
+    stop_process(server.process, STOP_TIMEOUT)
 
 
 @pytest.fixture(scope="session")
@@ -208,15 +200,26 @@ class LiveTenant:
         assert r.status_code == 200 and not body.get("errors"), (r.status_code, body)
         return body
 
+    async def mutate(self, name: str, input: dict[str, Any], selection: str) -> dict[str, Any]:
+        """Run mutation `name` with `input`; return its payload (errors included), as `Api.mutate`."""
+        type_name = name[0].upper() + name[1:] + "Input"
+        query = f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} errors {{ field code message }} }} }}"
+        async with httpx.AsyncClient() as client:
+            r = await client.post(
+                self.server.graphql_url, json={"query": query, "variables": {"input": input}}, headers=self.headers
+            )
+        body = r.json()
+        assert r.status_code == 200 and not body.get("errors"), body
+        payload: dict[str, Any] = body["data"][name]
+        return payload
+
 
 async def create_tenant(
     engine: AsyncEngine, server: LiveServer, slug: str, scopes: Sequence[str] = ALL_SCOPES
 ) -> LiveTenant:
     """Create a company `slug` and a key bound to it with `scopes`, directly in the database."""
-    async with session_factory(engine)() as session, session.begin():
-        company = await create_company(session, name=slug.title(), slug=slug)
-        _, secret = await create_api_key(session, name=f"{slug}-live-key", company_ids=[company.id], scopes=scopes)
-    return LiveTenant(server, secret, company.id, slug)
+    company_pk, secret = await insert_tenant(engine, slug, scopes, key_name=f"{slug}-live-key")
+    return LiveTenant(server, secret, company_pk, slug)
 
 
 @pytest.fixture

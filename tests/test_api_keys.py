@@ -26,15 +26,16 @@ from service.db.engine import session_factory
 from service.documents.service import register_trusted
 from service.ids import to_global_id
 from service.webhooks import hub as event_hub
-from tests.helpers import Api
+from tests.factories import create_api_key
+from tests.helpers import Api, hiregraph, rows
 from tests.live import LiveServer, start_server, stop_server
-from tests.test_cli import hiregraph
 
 QUERY = {"query": "{ companies { nodes { slug } } }"}
 KEY = (
     "id number name prefix scopes status trustedDocumentsOnly expiresAt revokedAt previousSecretExpiresAt "
     "lastUsedAt createdAt companies { slug }"
 )
+CREATED = f"apiKey {{ {KEY} }} secret"
 LIST = f"query($filter: ApiKeyFilter) {{ apiKeys(filter: $filter) {{ totalCount nodes {{ {KEY} }} }} }}"
 PROTOCOL = Subprotocol("graphql-transport-ws")
 EVENTS = "subscription { events { id type } }"
@@ -48,16 +49,8 @@ async def status_of(http: httpx.AsyncClient, secret: str) -> int:
     return r.status_code
 
 
-async def create(api: Api, **input: Any) -> dict[str, Any]:
-    return await api.mutate("apiKeyCreate", input, f"apiKey {{ {KEY} }} secret")
-
-
 async def tables(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
-    out = {}
-    async with engine.connect() as conn:
-        for table in KEY_TABLES:
-            out[table] = [tuple(r) for r in (await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))).all()]
-    return out
+    return await rows(engine, KEY_TABLES)
 
 
 async def usage(engine: AsyncEngine) -> list[tuple[Any, ...]]:
@@ -101,7 +94,7 @@ async def listening(app: Any) -> None:
 async def test_create_shows_the_secret_once_and_the_key_works(acme, globex, tenants, http, engine, caplog):
     caplog.set_level(logging.DEBUG)
     both = await tenants.key([acme, globex], ["admin"])
-    payload = await create(acme, name=" sync bot ", companyIds=[acme.company_id], scopes=["postings:read"])
+    payload = await create_api_key(acme, " sync bot ", ["postings:read"], selection=CREATED)
     assert payload["errors"] == []
     secret = payload["secret"]
     key = payload["apiKey"]
@@ -154,7 +147,7 @@ async def test_create_shows_the_secret_once_and_the_key_works(acme, globex, tena
 async def test_last_used_at_is_recorded_in_the_background(acme, app, http, engine):
     cache = app.state.principal_cache
     cache.forget_usage()  # ids restart with every test
-    payload = await create(acme, name="bot", companyIds=[acme.company_id], scopes=["postings:read"])
+    payload = await create_api_key(acme, "bot", ["postings:read"], selection=CREATED)
     assert payload["apiKey"]["lastUsedAt"] is None
     before = await tables(engine)
     r = await http.post("/graphql", json=QUERY, headers={"Authorization": f"Bearer {payload['secret']}"})
@@ -180,7 +173,7 @@ async def test_last_used_at_is_recorded_in_the_background(acme, app, http, engin
 
 
 async def test_revoke_refuses_the_key_at_once_and_again_changes_nothing(acme, http, engine):
-    payload = await create(acme, name="leaked", companyIds=[acme.company_id], scopes=["admin"])
+    payload = await create_api_key(acme, "leaked", ["admin"], selection=CREATED)
     secret, key = payload["secret"], payload["apiKey"]
     assert await status_of(http, secret) == 200  # cached now
     revoked = await acme.mutate("apiKeyRevoke", {"id": key["id"]}, f"apiKey {{ {KEY} }}")
@@ -211,7 +204,7 @@ async def test_a_key_may_revoke_itself(acme, tenants, http):
 
 async def test_rotate_keeps_the_old_secret_for_the_grace_period(acme, http, caplog):
     caplog.set_level(logging.DEBUG)
-    first = await create(acme, name="rotating", companyIds=[acme.company_id], scopes=["postings:read"])
+    first = await create_api_key(acme, "rotating", ["postings:read"], selection=CREATED)
     key_id = first["apiKey"]["id"]
     assert await status_of(http, first["secret"]) == 200
     rotated = await acme.mutate("apiKeyRotate", {"id": key_id, "graceSeconds": 1}, f"apiKey {{ {KEY} }} secret")
@@ -243,9 +236,7 @@ async def test_rotate_keeps_the_old_secret_for_the_grace_period(acme, http, capl
 
 
 async def test_an_expired_key_is_refused_and_cannot_be_rotated(acme, http, engine):
-    payload = await create(
-        acme, name="temp", companyIds=[acme.company_id], scopes=["postings:read"], expiresAt=in_a_while(1)
-    )
+    payload = await create_api_key(acme, "temp", ["postings:read"], selection=CREATED, expiresAt=in_a_while(1))
     expires = datetime.fromisoformat(payload["apiKey"]["expiresAt"])
     assert payload["apiKey"]["status"] == "ACTIVE"
     assert await status_of(http, payload["secret"]) == 200
@@ -273,11 +264,9 @@ async def test_refused_calls_write_nothing(acme, globex, tenants, engine, app, c
     [both_id] = [
         n["id"] for n in (await both.ok(LIST))["apiKeys"]["nodes"] if n["name"] == "extra" and len(n["companies"]) == 2
     ]
-    expiring = await create(
-        acme, name="expiring admin", companyIds=[acme.company_id], scopes=["admin"], expiresAt=in_a_while(3600)
-    )
+    expiring = await create_api_key(acme, "expiring admin", ["admin"], selection=CREATED, expiresAt=in_a_while(3600))
     expiring_api = Api(acme.http, expiring["secret"], acme.company_pk, "acme")
-    revoked = await create(acme, name="revoked", companyIds=[acme.company_id], scopes=["postings:read"])
+    revoked = await create_api_key(acme, "revoked", ["postings:read"], selection=CREATED)
     await acme.mutate("apiKeyRevoke", {"id": revoked["apiKey"]["id"]}, "apiKey { id }")
     for api in (acme, reader, expiring_api):  # every caller used once: last use recorded
         assert await status_of(acme.http, api.secret) == 200
@@ -370,7 +359,7 @@ async def test_a_second_app_refuses_a_revoked_key_within_a_second(acme, engine, 
     other_app = create_app(dataclasses.replace(settings), migrated_url, engine=engine)
     other = httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://127.0.0.1")
     try:
-        payload = await create(acme, name="shared", companyIds=[acme.company_id], scopes=["postings:read"])
+        payload = await create_api_key(acme, "shared", ["postings:read"], selection=CREATED)
         secret = payload["secret"]
         assert await status_of(other, secret) == 200  # cached there, and listening started
         await listening(other_app)
@@ -392,7 +381,7 @@ async def test_without_its_listen_connection_a_process_trusts_its_cache_for_a_se
     other = httpx.AsyncClient(transport=httpx.ASGITransport(app=other_app), base_url="http://127.0.0.1")
     hub = other_app.state.event_hub
     try:
-        payload = await create(acme, name="missed", companyIds=[acme.company_id], scopes=["postings:read"])
+        payload = await create_api_key(acme, "missed", ["postings:read"], selection=CREATED)
         assert await status_of(other, payload["secret"]) == 200
         await listening(other_app)
         assert await status_of(other, payload["secret"]) == 200  # cached for 10 s while listening
@@ -458,7 +447,7 @@ async def closed_within(ws: Any, limit: float) -> float:
 
 
 async def test_another_process_refuses_a_revoked_key_and_closes_its_subscriptions(acme, server, http):
-    payload = await create(acme, name="live", companyIds=[acme.company_id], scopes=["admin"])
+    payload = await create_api_key(acme, "live", ["admin"], selection=CREATED)
     secret = payload["secret"]
     async with httpx.AsyncClient(base_url=server.base_url) as remote:
         assert await status_of(remote, secret) == 200
@@ -475,9 +464,7 @@ async def test_another_process_refuses_a_revoked_key_and_closes_its_subscription
 
 
 async def test_a_subscription_ends_when_its_key_expires(acme, server):
-    payload = await create(
-        acme, name="brief", companyIds=[acme.company_id], scopes=["admin"], expiresAt=in_a_while(1.5)
-    )
+    payload = await create_api_key(acme, "brief", ["admin"], selection=CREATED, expiresAt=in_a_while(1.5))
     expires = datetime.fromisoformat(payload["apiKey"]["expiresAt"])
     ws = await open_socket(server, payload["secret"])
     await asyncio.wait_for(ws.wait_closed(), 5)
@@ -487,7 +474,7 @@ async def test_a_subscription_ends_when_its_key_expires(acme, server):
 
 
 async def test_a_rotated_secret_closes_its_subscriptions_at_the_end_of_the_grace(acme, server):
-    payload = await create(acme, name="rotated", companyIds=[acme.company_id], scopes=["admin"])
+    payload = await create_api_key(acme, "rotated", ["admin"], selection=CREATED)
     ws = await open_socket(server, payload["secret"])
     kept = await open_socket(server, payload["secret"])
     rotated = await acme.mutate("apiKeyRotate", {"id": payload["apiKey"]["id"], "graceSeconds": 1}, "secret")
@@ -504,7 +491,7 @@ async def test_a_rotated_secret_closes_its_subscriptions_at_the_end_of_the_grace
 
 
 async def test_cli_lists_and_revokes(acme, globex, migrated_url, http, engine):
-    payload = await create(acme, name="ci bot", companyIds=[acme.company_id], scopes=["postings:read"])
+    payload = await create_api_key(acme, "ci bot", ["postings:read"], selection=CREATED)
     done = hiregraph(migrated_url, "api-key", "list")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

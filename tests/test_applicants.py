@@ -8,19 +8,11 @@ from typing import Any
 import pytest
 
 from service.ids import to_global_id
-from tests.helpers import Api, count_rows, snapshot
+from tests.factories import create_applicant
+from tests.helpers import Api, codes, count_rows, snapshot, without
 
 APPLICANT = "id name emails phones location links { kind url } source tags createdAt updatedAt company { slug }"
 READ = f"query($id: ID!) {{ node(id: $id) {{ ... on Applicant {{ {APPLICANT} }} }} }}"
-
-
-async def create(api: Api, name: str = "Ada Lovelace", **fields: Any) -> dict[str, Any]:
-    payload = await api.mutate(
-        "applicantCreate", {"companyId": api.company_id, "name": name, **fields}, f"applicant {{ {APPLICANT} }}"
-    )
-    assert payload["errors"] == [], payload
-    applicant: dict[str, Any] = payload["applicant"]
-    return applicant
 
 
 async def read(api: Api, applicant_id: str) -> dict[str, Any] | None:
@@ -43,11 +35,6 @@ async def update(api: Api, input: dict[str, Any]) -> dict[str, Any]:
     return applicant
 
 
-def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    assert all(e["message"] for e in payload["errors"]), payload
-    return [(e["field"], e["code"]) for e in payload["errors"]]
-
-
 async def refused(
     api: Api, engine: Any, name: str, input: dict[str, Any], watch: Sequence[str] = ()
 ) -> list[tuple[str | None, str]]:
@@ -63,18 +50,15 @@ async def refused(
     return codes(payload)
 
 
-def without(d: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k not in keys}
-
-
 # --- creating -------------------------------------------------------------------------------------
 
 
 async def test_create_with_every_field(acme, engine):
     before = await snapshot(engine)
-    ada = await create(
+    ada = await create_applicant(
         acme,
         "  Ada Lovelace ",
+        selection=APPLICANT,
         emails=[" Ada@Example.COM ", "ada.l@Work.org", "ADA@example.com"],
         phones=[" +44 20 7946 0000 ", "+44 20 7946 0001"],
         location=" London ",
@@ -110,7 +94,7 @@ async def test_create_with_every_field(acme, engine):
 
 
 async def test_create_with_name_only(acme):
-    grace = await create(acme, "Grace")
+    grace = await create_applicant(acme, "Grace", selection=APPLICANT)
     assert without(grace, "id", "createdAt", "updatedAt") == {
         "name": "Grace",
         "emails": [],
@@ -124,7 +108,7 @@ async def test_create_with_name_only(acme):
 
 
 async def test_emails_are_unique_per_company_after_normalisation(acme, globex, engine):
-    first = await create(acme, "Ada", emails=[" Ada@Example.COM "])
+    first = await create_applicant(acme, "Ada", selection=APPLICANT, emails=[" Ada@Example.COM "])
     assert first["emails"] == ["Ada@example.com"]
     assert await refused(
         acme, engine, "applicantCreate", {"name": "Imposter", "emails": ["ada@example.com"]}, [first["id"]]
@@ -137,10 +121,10 @@ async def test_emails_are_unique_per_company_after_normalisation(acme, globex, e
         [first["id"]],
     ) == [("emails.1", "DUPLICATE")]
     # the refused attempt did not claim its other, free address either
-    other = await create(acme, "Newcomer", emails=["new@example.com"])
+    other = await create_applicant(acme, "Newcomer", selection=APPLICANT, emails=["new@example.com"])
     assert other["emails"] == ["new@example.com"]
     # another company may hold the same address
-    theirs = await create(globex, "Ada at Globex", emails=["ada@example.com"])
+    theirs = await create_applicant(globex, "Ada at Globex", selection=APPLICANT, emails=["ada@example.com"])
     assert theirs["emails"] == ["ada@example.com"]
     assert await count_rows(engine, "applicant_emails") == 3
 
@@ -208,7 +192,7 @@ FULL = {
 
 
 async def test_update_changes_only_the_given_fields(acme, engine):
-    ada = await create(acme, "Ada", **FULL)
+    ada = await create_applicant(acme, "Ada", selection=APPLICANT, **FULL)
     before = await snapshot(engine)
     renamed = await update(acme, {"id": ada["id"], "name": " Ada King "})
     assert renamed["name"] == "Ada King"
@@ -226,12 +210,12 @@ async def test_update_changes_only_the_given_fields(acme, engine):
 
 
 async def test_update_replaces_emails_and_frees_the_old_address(acme, engine):
-    ada = await create(acme, "Ada", emails=["ada@example.com", "ada@work.org"])
+    ada = await create_applicant(acme, "Ada", selection=APPLICANT, emails=["ada@example.com", "ada@work.org"])
     changed = await update(acme, {"id": ada["id"], "emails": ["Lovelace@Example.com", "ada@work.org"]})
     assert changed["emails"] == ["Lovelace@example.com", "ada@work.org"]
     assert await count_rows(engine, "applicant_emails") == 2
     # the dropped address is free again, the kept and the new one are not
-    other = await create(acme, "Other Ada", emails=["ADA@example.com"])
+    other = await create_applicant(acme, "Other Ada", selection=APPLICANT, emails=["ADA@example.com"])
     assert other["emails"] == ["ADA@example.com"]
     assert await refused(
         acme, engine, "applicantCreate", {"name": "X", "emails": ["lovelace@example.com"]}, [ada["id"], other["id"]]
@@ -246,12 +230,14 @@ async def test_update_replaces_emails_and_frees_the_old_address(acme, engine):
     none = await update(acme, {"id": ada["id"], "emails": []})
     assert none["emails"] == []
     assert await count_rows(engine, "applicant_emails") == 1
-    assert (await create(acme, "Third", emails=["ada@work.org"]))["emails"] == ["ada@work.org"]
+    assert (await create_applicant(acme, "Third", selection=APPLICANT, emails=["ada@work.org"]))["emails"] == [
+        "ada@work.org"
+    ]
 
 
 async def test_update_to_another_applicants_address_is_refused(acme, engine):
-    ada = await create(acme, "Ada", emails=["ada@example.com"])
-    grace = await create(acme, "Grace", emails=["grace@example.com"])
+    ada = await create_applicant(acme, "Ada", selection=APPLICANT, emails=["ada@example.com"])
+    grace = await create_applicant(acme, "Grace", selection=APPLICANT, emails=["grace@example.com"])
     assert await refused(
         acme,
         engine,
@@ -264,12 +250,14 @@ async def test_update_to_another_applicants_address_is_refused(acme, engine):
         acme, engine, "applicantCreate", {"name": "X", "emails": ["grace@example.com"]}, [grace["id"]]
     ) == [("emails.0", "DUPLICATE")]
     # and the address of the refused update stays free
-    assert (await create(acme, "New", emails=["grace@new.org"]))["emails"] == ["grace@new.org"]
+    assert (await create_applicant(acme, "New", selection=APPLICANT, emails=["grace@new.org"]))["emails"] == [
+        "grace@new.org"
+    ]
 
 
 async def test_update_refuses_bad_input(acme, globex, engine):
-    ada = await create(acme, "Ada", **FULL)
-    theirs = await create(globex, "Theirs")
+    ada = await create_applicant(acme, "Ada", selection=APPLICANT, **FULL)
+    theirs = await create_applicant(globex, "Theirs", selection=APPLICANT)
     cases = [
         ({"id": ada["id"], "name": None}, [("name", "REQUIRED")]),
         ({"id": ada["id"], "name": " "}, [("name", "REQUIRED")]),
@@ -301,7 +289,7 @@ async def names(api: Api, **variables: Any) -> list[str]:
 
 
 async def people(api: Api) -> dict[str, str]:
-    specs = [
+    specs: list[tuple[str, dict[str, Any]]] = [
         (
             "Ada Lovelace",
             {"emails": ["ada@analytical.org"], "location": "London", "tags": ["math", "senior"], "source": "referral"},
@@ -316,7 +304,7 @@ async def people(api: Api) -> dict[str, str]:
         ),
         ("Katherine Johnson", {"location": "London", "tags": []}),
     ]
-    return {name: (await create(api, name, **fields))["id"] for name, fields in specs}
+    return {name: (await create_applicant(api, name, **fields))["id"] for name, fields in specs}
 
 
 EVERYONE = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson"]
@@ -364,8 +352,8 @@ async def test_search_by_email_domain_words(acme, search, expected):
 
 
 async def test_company_scope_and_email_filter_per_company(acme, globex, tenants):
-    await create(acme, "Ada at Acme", emails=["ada@example.com"])
-    await create(globex, "Ada at Globex", emails=["Ada@example.com"])
+    await create_applicant(acme, "Ada at Acme", emails=["ada@example.com"])
+    await create_applicant(globex, "Ada at Globex", emails=["Ada@example.com"])
     assert await names(acme) == ["Ada at Acme"]
     assert await names(globex, filter={"email": "ada@example.com"}) == ["Ada at Globex"]
     both = await tenants.key([acme, globex], ["applicants:read"])
@@ -411,7 +399,7 @@ async def walk(api: Api, order: dict[str, Any], size: int, *, backward: bool = F
 
 async def test_order_by_name(acme):
     for name in ("Mia", "Ben", "Zoe", "Ava", "Ben", "Liam", "Ava", "Noah"):
-        await create(acme, name)
+        await create_applicant(acme, name)
     expected = ["Ava", "Ava", "Ben", "Ben", "Liam", "Mia", "Noah", "Zoe"]
     assert await names(acme, orderBy={"field": "NAME"}) == expected
     assert await names(acme, orderBy={"field": "NAME", "direction": "DESC"}) == expected[::-1]
@@ -445,12 +433,12 @@ async def test_page_size_and_cursor_errors(acme):
 
 
 async def test_duplicate_names_the_input_index(acme, engine):
-    held = await create(acme, "Holder", emails=["taken@example.com"])
+    held = await create_applicant(acme, "Holder", selection=APPLICANT, emails=["taken@example.com"])
     input = {"name": "X", "emails": ["b@example.com", "B@example.com", "taken@example.com"]}
     assert await refused(acme, engine, "applicantCreate", input, [held["id"]]) == [("emails.2", "DUPLICATE")]
 
 
 async def test_order_by_name_is_alphabetical_regardless_of_case(acme):
     for name in ("bob", "Alice", "de la Cruz", "Dave", "carol"):
-        await create(acme, name)
+        await create_applicant(acme, name)
     assert await names(acme, orderBy={"field": "NAME"}) == ["Alice", "bob", "carol", "Dave", "de la Cruz"]

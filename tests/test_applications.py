@@ -11,96 +11,29 @@ import pytest
 from sqlalchemy import text
 
 from service.ids import from_global_id, to_global_id
-from tests.helpers import Api, snapshot
+from tests.factories import create_applicant, create_application, create_posting, move_application, submit_application
+from tests.helpers import Api, rows, snapshot
 
 DEFAULT_ACTOR = "api-key:acme-key"
-TABLES = (
-    "companies",
-    "postings",
-    "pipeline_stages",
-    "applicants",
-    "applicant_emails",
-    "applications",
-    "stage_transitions",
-    "notes",
-    "api_keys",
-    "api_key_companies",
-)
-
 HISTORY = (
     "history(first: 100) { totalCount nodes { fromStageName toStageName actor reason "
     "fromStage { id } toStage { id } } }"
 )
 APP = "id status rejectionReason source appliedAt updatedAt stage { id name kind } posting { id } applicant { id }"
-READ = f"query($id: ID!) {{ node(id: $id) {{ ... on Application {{ {APP} {HISTORY} }} }} }}"
+FULL = f"{APP} {HISTORY}"
+"""An application with its history, as the tests of this module read it."""
+READ = f"query($id: ID!) {{ node(id: $id) {{ ... on Application {{ {FULL} }} }} }}"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-async def rows(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table: a refused or no-op mutation must leave them all as they were."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    async with engine.connect() as conn:
-        for table in TABLES:
-            result = await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
-            out[table] = [tuple(r) for r in result.all()]
-    return out
-
-
-async def make_posting(
-    api: Api, *, status: str = "OPEN", title: str = "Engineer", stages: list[tuple[str, str]] | None = None
-) -> dict[str, Any]:
-    """A posting in `status` with its stages: {"id": ..., "stages": [{"id", "name", "kind"}, ...]}."""
-    input: dict[str, Any] = {"companyId": api.company_id, "title": title}
-    if stages is not None:
-        input["stages"] = [{"name": n, "kind": k} for n, k in stages]
-    payload = await api.mutate("postingCreate", input, "posting { id stages { id name kind } }")
-    assert payload["errors"] == [], payload
-    posting: dict[str, Any] = payload["posting"]
-    steps = {
-        "DRAFT": [],
-        "OPEN": ["postingPublish"],
-        "CLOSED": ["postingPublish", "postingClose"],
-        "ARCHIVED": ["postingArchive"],
-    }[status]
-    for step in steps:
-        done = await api.mutate(step, {"id": posting["id"]}, "posting { status }")
-        assert done["errors"] == [], done
-    read = await api.ok("query($id: ID!) { node(id: $id) { ... on Posting { status } } }", {"id": posting["id"]})
-    assert read["node"]["status"] == status
-    return posting
-
-
-async def make_applicant(api: Api, name: str = "Ada") -> str:
-    payload = await api.mutate("applicantCreate", {"companyId": api.company_id, "name": name}, "applicant { id }")
-    assert payload["errors"] == [], payload
-    applicant_id: str = payload["applicant"]["id"]
-    return applicant_id
 
 
 async def submit(api: Api, applicant_id: str, posting_id: str, **extra: Any) -> dict[str, Any]:
     return await api.mutate(
         "applicationSubmit",
         {"applicantId": applicant_id, "postingId": posting_id, **extra},
-        f"created application {{ {APP} {HISTORY} }}",
+        f"created application {{ {FULL} }}",
     )
-
-
-async def apply(api: Api, applicant_id: str, posting_id: str, **extra: Any) -> dict[str, Any]:
-    payload = await submit(api, applicant_id, posting_id, **extra)
-    assert payload["errors"] == [] and payload["created"] is True, payload
-    application: dict[str, Any] = payload["application"]
-    return application
-
-
-async def move(api: Api, application_id: str, stage_id: str, **extra: Any) -> dict[str, Any]:
-    payload = await api.mutate(
-        "applicationMove", {"id": application_id, "stageId": stage_id, **extra}, f"application {{ {APP} {HISTORY} }}"
-    )
-    assert payload["errors"] == [], payload
-    application: dict[str, Any] = payload["application"]
-    return application
 
 
 async def read(api: Api, application_id: str) -> dict[str, Any]:
@@ -158,8 +91,8 @@ async def count(engine: Any, sql: str, **params: Any) -> int:
 
 
 async def test_submit_creates_application_at_first_stage_with_one_history_row(acme, engine):
-    posting = await make_posting(acme)
-    applicant = await make_applicant(acme)
+    posting = await create_posting(acme, status="OPEN")
+    applicant = (await create_applicant(acme))["id"]
     before = await snapshot(engine)
     payload = await submit(acme, applicant, posting["id"], source="  referral  ", appliedAt="2024-03-01T09:30:00+00:00")
     assert payload["errors"] == []
@@ -185,18 +118,18 @@ async def test_submit_creates_application_at_first_stage_with_one_history_row(ac
 
 
 async def test_submit_with_an_actor_and_a_custom_first_stage(acme, engine):
-    posting = await make_posting(acme, stages=[("Inbox", "SCREEN"), ("Chat", "INTERVIEW")])
-    applicant = await make_applicant(acme)
-    application = await apply(acme, applicant, posting["id"], actor="  Careers page  ")
+    posting = await create_posting(acme, stages=[("Inbox", "SCREEN"), ("Chat", "INTERVIEW")], status="OPEN")
+    applicant = (await create_applicant(acme))["id"]
+    application = await submit_application(acme, applicant, posting["id"], selection=FULL, actor="  Careers page  ")
     assert application["stage"] == {"id": posting["stages"][0]["id"], "name": "Inbox", "kind": "SCREEN"}
     assert application["source"] is None
     assert application["history"]["nodes"] == [first_row(posting["stages"][0], "Careers page")]
 
 
 async def test_submitting_again_returns_the_same_application_and_writes_nothing(acme, engine):
-    posting = await make_posting(acme)
-    applicant = await make_applicant(acme)
-    first = await apply(acme, applicant, posting["id"], source="referral")
+    posting = await create_posting(acme, status="OPEN")
+    applicant = (await create_applicant(acme))["id"]
+    first = await submit_application(acme, applicant, posting["id"], selection=FULL, source="referral")
     before_counts = await snapshot(engine)
     before_rows = await rows(engine)
     again = await submit(
@@ -210,9 +143,9 @@ async def test_submitting_again_returns_the_same_application_and_writes_nothing(
 
 
 async def test_submitting_again_after_the_posting_closed_still_returns_the_application(acme, engine):
-    posting = await make_posting(acme)
-    applicant = await make_applicant(acme)
-    first = await apply(acme, applicant, posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    applicant = (await create_applicant(acme))["id"]
+    first = await submit_application(acme, applicant, posting["id"], selection=FULL)
     closed = await acme.mutate("postingClose", {"id": posting["id"]}, "posting { status }")
     assert closed["errors"] == []
     before_rows = await rows(engine)
@@ -223,8 +156,8 @@ async def test_submitting_again_after_the_posting_closed_still_returns_the_appli
 
 @pytest.mark.parametrize("status", ["DRAFT", "CLOSED", "ARCHIVED"])
 async def test_submit_to_a_posting_not_open_is_refused(acme, engine, status):
-    posting = await make_posting(acme, status=status)
-    applicant = await make_applicant(acme)
+    posting = await create_posting(acme, status=status)
+    applicant = (await create_applicant(acme))["id"]
     before_rows = await rows(engine)
     before = await snapshot(engine)
     payload = await submit(acme, applicant, posting["id"])
@@ -242,8 +175,8 @@ async def test_submit_to_a_posting_not_open_is_refused(acme, engine, status):
 
 
 async def test_submit_applicant_of_another_company_is_refused(acme, globex, tenants, engine):
-    posting = await make_posting(acme)
-    foreign = await make_applicant(globex, "Grace")
+    posting = await create_posting(acme, status="OPEN")
+    foreign = (await create_applicant(globex, "Grace"))["id"]
     both = await tenants.key([acme, globex], ["applications:write", "applicants:read", "postings:read"])
     before = await snapshot(engine)
     before_rows = await rows(engine)
@@ -274,8 +207,8 @@ async def test_submit_applicant_of_another_company_is_refused(acme, globex, tena
 
 
 async def test_submit_applicant_to_a_posting_of_another_company_is_refused(acme, globex, tenants, engine):
-    posting = await make_posting(globex)
-    applicant = await make_applicant(acme)
+    posting = await create_posting(globex, status="OPEN")
+    applicant = (await create_applicant(acme))["id"]
     both = await tenants.key([acme, globex], ["applications:write", "applicants:read", "postings:read"])
     before_rows = await rows(engine)
     before_events = await count(engine, "SELECT count(*) FROM events")
@@ -293,8 +226,8 @@ async def test_submit_applicant_to_a_posting_of_another_company_is_refused(acme,
 
 
 async def test_submit_with_ids_of_the_wrong_type_is_refused(acme, engine):
-    posting = await make_posting(acme)
-    applicant = await make_applicant(acme)
+    posting = await create_posting(acme, status="OPEN")
+    applicant = (await create_applicant(acme))["id"]
     before_rows = await rows(engine)
     payload = await submit(acme, posting["id"], applicant)
     assert payload["application"] is None
@@ -308,12 +241,12 @@ async def test_submit_with_ids_of_the_wrong_type_is_refused(acme, engine):
 
 
 async def test_move_writes_exactly_one_history_row(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, screen, interview = posting["stages"][:3]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
     before = await snapshot(engine)
 
-    moved = await move(acme, application["id"], interview["id"], reason="  strong CV ")
+    moved = await move_application(acme, application["id"], interview["id"], selection=FULL, reason="  strong CV ")
     assert moved["stage"] == interview
     assert moved["status"] == "ACTIVE"
     assert moved["updatedAt"] > application["updatedAt"]
@@ -323,7 +256,7 @@ async def test_move_writes_exactly_one_history_row(acme, engine):
     }
     assert await snapshot(engine) == {**before, "stage_transitions": before["stage_transitions"] + 1}
 
-    moved = await move(acme, application["id"], screen["id"], actor="  Grace Hopper ")
+    moved = await move_application(acme, application["id"], screen["id"], selection=FULL, actor="  Grace Hopper ")
     assert moved["stage"] == screen
     assert moved["history"]["nodes"] == [
         first_row(applied),
@@ -340,30 +273,32 @@ async def test_move_writes_exactly_one_history_row(acme, engine):
 
 
 async def test_move_with_a_blank_actor_uses_the_key_name(acme):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, screen = posting["stages"][:2]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    moved = await move(acme, application["id"], screen["id"], actor="   ")
+    application = await create_application(acme, posting["id"], selection=FULL)
+    moved = await move_application(acme, application["id"], screen["id"], selection=FULL, actor="   ")
     assert moved["history"]["nodes"][-1] == row(applied, screen)
 
 
 async def test_move_to_the_current_stage_writes_nothing(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     screen = posting["stages"][1]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    moved = await move(acme, application["id"], screen["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
+    moved = await move_application(acme, application["id"], screen["id"], selection=FULL)
     before_counts = await snapshot(engine)
     before_rows = await rows(engine)
-    again = await move(acme, application["id"], screen["id"], reason="again", actor="someone")
+    again = await move_application(
+        acme, application["id"], screen["id"], selection=FULL, reason="again", actor="someone"
+    )
     assert again == moved
     assert await snapshot(engine) == before_counts
     assert await rows(engine) == before_rows
 
 
 async def test_move_to_a_stage_of_another_posting_is_refused(acme, engine):
-    posting = await make_posting(acme)
-    other = await make_posting(acme, title="Designer")
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    other = await create_posting(acme, title="Designer", status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     errors = await refused(
         acme,
         engine,
@@ -376,8 +311,8 @@ async def test_move_to_a_stage_of_another_posting_is_refused(acme, engine):
 
 
 async def test_move_to_an_unknown_stage_or_application_is_not_found(acme, engine):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     errors = await refused(
         acme,
         engine,
@@ -416,8 +351,8 @@ async def close(api: Api, application_id: str, status: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("status", ["REJECTED", "HIRED", "WITHDRAWN"])
 async def test_a_closed_application_cannot_move_or_close_again(acme, engine, status):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     await close(acme, application["id"], status)
     message = f"the application is {status}; only ACTIVE applications change"
     expected = [{"field": "id", "code": "APPLICATION_CLOSED", "message": message}]
@@ -441,10 +376,10 @@ async def test_a_closed_application_cannot_move_or_close_again(acme, engine, sta
 
 
 async def test_reject_stores_the_reason_and_keeps_the_stage(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     screen = posting["stages"][1]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    moved = await move(acme, application["id"], screen["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
+    moved = await move_application(acme, application["id"], screen["id"], selection=FULL)
     before = await snapshot(engine)
     payload = await acme.mutate(
         "applicationReject",
@@ -463,8 +398,8 @@ async def test_reject_stores_the_reason_and_keeps_the_stage(acme, engine):
 
 
 async def test_reject_without_a_reason(acme):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     payload = await acme.mutate(
         "applicationReject", {"id": application["id"]}, "application { status rejectionReason }"
     )
@@ -472,8 +407,8 @@ async def test_reject_without_a_reason(acme):
 
 
 async def test_reject_with_a_too_long_reason_is_refused(acme, engine):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     errors = await refused(
         acme,
         engine,
@@ -486,11 +421,11 @@ async def test_reject_with_a_too_long_reason_is_refused(acme, engine):
 
 
 async def test_hire_sets_hired_and_moves_to_the_hired_stage(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, _, interview, _, hired = posting["stages"]
     assert hired["kind"] == "HIRED"
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    await move(acme, application["id"], interview["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
+    await move_application(acme, application["id"], interview["id"])
     before = await snapshot(engine)
     payload = await acme.mutate("applicationHire", {"id": application["id"]}, f"application {{ {APP} {HISTORY} }}")
     assert payload["errors"] == []
@@ -507,9 +442,9 @@ async def test_hire_sets_hired_and_moves_to_the_hired_stage(acme, engine):
 
 
 async def test_hire_with_an_actor(acme):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, hired = posting["stages"][0], posting["stages"][4]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
     payload = await acme.mutate(
         "applicationHire", {"id": application["id"], "actor": "The CEO"}, f"application {{ {HISTORY} }}"
     )
@@ -517,10 +452,10 @@ async def test_hire_with_an_actor(acme):
 
 
 async def test_hire_at_the_hired_stage_writes_no_history_row(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     hired = posting["stages"][4]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    moved = await move(acme, application["id"], hired["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
+    moved = await move_application(acme, application["id"], hired["id"], selection=FULL)
     before = await snapshot(engine)
     payload = await acme.mutate("applicationHire", {"id": application["id"]}, f"application {{ {APP} {HISTORY} }}")
     assert payload["errors"] == []
@@ -531,8 +466,8 @@ async def test_hire_at_the_hired_stage_writes_no_history_row(acme, engine):
 
 
 async def test_hire_on_a_pipeline_without_a_hired_stage_keeps_the_stage(acme, engine):
-    posting = await make_posting(acme, stages=[("Applied", "APPLIED"), ("Offer", "OFFER")])
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, stages=[("Applied", "APPLIED"), ("Offer", "OFFER")], status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     before = await snapshot(engine)
     payload = await acme.mutate("applicationHire", {"id": application["id"]}, f"application {{ {APP} {HISTORY} }}")
     assert payload["errors"] == []
@@ -543,10 +478,10 @@ async def test_hire_on_a_pipeline_without_a_hired_stage_keeps_the_stage(acme, en
 
 
 async def test_withdraw(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     screen = posting["stages"][1]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    moved = await move(acme, application["id"], screen["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
+    moved = await move_application(acme, application["id"], screen["id"], selection=FULL)
     before = await snapshot(engine)
     payload = await acme.mutate("applicationWithdraw", {"id": application["id"]}, f"application {{ {APP} {HISTORY} }}")
     assert payload["errors"] == []
@@ -565,8 +500,8 @@ NOTES = "query($id: ID!) { node(id: $id) { ... on Application { notes { totalCou
 
 
 async def test_note_create(acme, engine):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     before = await snapshot(engine)
     payload = await acme.mutate(
         "noteCreate",
@@ -596,8 +531,8 @@ async def test_note_create(acme, engine):
 
 @pytest.mark.parametrize("body", ["", "   ", "\n\t"])
 async def test_note_with_a_blank_body_is_refused(acme, engine, body):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection=FULL)
     errors = await refused(
         acme,
         engine,
@@ -640,14 +575,14 @@ async def listed(api: Api, filter: dict[str, Any] | None = None, order: dict[str
 async def board(acme) -> dict[str, Any]:
     """Two postings; four applications:
     a1 = ada→P1 (moved to Interview), a2 = bob→P1 (rejected), a3 = cy→P1 (Applied), a4 = ada→P2 (Applied)."""
-    p1 = await make_posting(acme, title="Backend")
-    p2 = await make_posting(acme, title="Frontend")
-    ada, bob, cy = [await make_applicant(acme, n) for n in ("Ada", "Bob", "Cy")]
-    a1 = (await apply(acme, ada, p1["id"]))["id"]
-    a2 = (await apply(acme, bob, p1["id"]))["id"]
-    a3 = (await apply(acme, cy, p1["id"]))["id"]
-    a4 = (await apply(acme, ada, p2["id"]))["id"]
-    await move(acme, a1, p1["stages"][2]["id"])
+    p1 = await create_posting(acme, title="Backend", status="OPEN")
+    p2 = await create_posting(acme, title="Frontend", status="OPEN")
+    ada, bob, cy = [(await create_applicant(acme, n))["id"] for n in ("Ada", "Bob", "Cy")]
+    a1 = (await submit_application(acme, ada, p1["id"]))["id"]
+    a2 = (await submit_application(acme, bob, p1["id"]))["id"]
+    a3 = (await submit_application(acme, cy, p1["id"]))["id"]
+    a4 = (await submit_application(acme, ada, p2["id"]))["id"]
+    await move_application(acme, a1, p1["stages"][2]["id"])
     rejected = await acme.mutate("applicationReject", {"id": a2}, "application { status }")
     assert rejected["errors"] == []
     return {"p1": p1, "p2": p2, "ada": ada, "bob": bob, "cy": cy, "a1": a1, "a2": a2, "a3": a3, "a4": a4}
@@ -702,13 +637,13 @@ async def test_applications_updated_since(acme, board):
     assert await listed(acme, {"updatedSince": stamps["a2"]}) == [b["a2"]]
     assert await listed(acme, {"updatedSince": stamps["a4"]}) == [b["a1"], b["a2"], b["a4"]]
     assert await listed(acme, {"updatedSince": "2999-01-01T00:00:00+00:00"}) == []
-    moved = await move(acme, b["a3"], b["p1"]["stages"][1]["id"])
+    moved = await move_application(acme, b["a3"], b["p1"]["stages"][1]["id"], selection=FULL)
     assert await listed(acme, {"updatedSince": moved["updatedAt"]}) == [b["a3"]]
     assert await listed(acme, {"updatedSince": stamps["a2"]}) == [b["a2"], b["a3"]]
 
 
 async def test_applications_order_by_applied_at(acme):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     ids = {}
     for name, applied_at in (
         ("Ada", "2024-05-03T00:00:00+00:00"),
@@ -716,7 +651,7 @@ async def test_applications_order_by_applied_at(acme):
         ("Cy", "2024-05-02T00:00:00+00:00"),
         ("Di", "2024-05-01T00:00:00+00:00"),
     ):
-        ids[name] = (await apply(acme, await make_applicant(acme, name), posting["id"], appliedAt=applied_at))["id"]
+        ids[name] = (await create_application(acme, posting["id"], name, appliedAt=applied_at))["id"]
     asc = [ids["Bob"], ids["Di"], ids["Cy"], ids["Ada"]]
     assert await listed(acme, order={"field": "APPLIED_AT"}) == asc
     assert await listed(acme, order={"field": "APPLIED_AT", "direction": "ASC"}) == asc
@@ -851,12 +786,12 @@ async def test_stage_applications(acme, board):
 
 
 async def test_history_is_ordered_oldest_first(acme):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, screen, interview, offer, _ = posting["stages"]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
     path = [screen, interview, screen, offer, interview]
     for i, stage in enumerate(path):
-        await move(acme, application["id"], stage["id"], reason=f"step {i}")
+        await move_application(acme, application["id"], stage["id"], reason=f"step {i}")
     expected = [first_row(applied)]
     previous = applied
     for i, stage in enumerate(path):
@@ -884,10 +819,10 @@ async def test_history_is_ordered_oldest_first(acme):
 
 
 async def test_history_keeps_stage_names_after_a_rename(acme):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, screen = posting["stages"][:2]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    await move(acme, application["id"], screen["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
+    await move_application(acme, application["id"], screen["id"])
     renamed = await acme.mutate("stageUpdate", {"id": screen["id"], "name": "Call"}, "stage { name }")
     assert renamed["errors"] == []
     node = await read(acme, application["id"])
@@ -899,9 +834,9 @@ async def test_history_keeps_stage_names_after_a_rename(acme):
 
 
 async def test_concurrent_moves_serialise_and_history_chains(acme: Api, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     a, b = posting["stages"][1:3]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    application = await create_application(acme, posting["id"], selection=FULL)
     targets = [a if i % 2 == 0 else b for i in range(20)]
 
     async def one(i: int) -> dict[str, Any]:
@@ -955,8 +890,8 @@ async def test_concurrent_moves_serialise_and_history_chains(acme: Api, engine):
 
 
 async def test_concurrent_submissions_create_one_application(acme, engine):
-    posting = await make_posting(acme)
-    applicant = await make_applicant(acme)
+    posting = await create_posting(acme, status="OPEN")
+    applicant = (await create_applicant(acme))["id"]
     results = await asyncio.gather(*(submit(acme, applicant, posting["id"], source=f"s{i}") for i in range(10)))
     assert [r["errors"] for r in results] == [[]] * 10
     assert sorted(r["created"] for r in results) == [False] * 9 + [True]

@@ -15,8 +15,8 @@ from service.applicants.models import Applicant
 from service.auth.scopes import ADMIN, ALL_SCOPES
 from service.graphql.schema import build_schema
 from service.ids import to_global_id
+from tests.factories import create_applicant, create_posting, move_application, submit_application
 from tests.helpers import Api, count_rows, snapshot
-from tests.test_applications import apply, make_posting, move
 
 EVENT = (
     "id occurredAt apiKeyId apiKeyName operation operationName targetIds outcome errorCodes requestId company { slug }"
@@ -45,15 +45,6 @@ async def rows(engine: Any) -> list[dict[str, Any]]:
 async def key_pk(engine: Any, name: str) -> int:
     async with engine.connect() as conn:
         return int((await conn.execute(text("SELECT id FROM api_keys WHERE name = :n"), {"n": name})).scalar_one())
-
-
-async def create_applicant(api: Api, name: str = "Ada Lovelace", **fields: Any) -> str:
-    payload = await api.mutate(
-        "applicantCreate", {"companyId": api.company_id, "name": name, **fields}, "applicant { id }"
-    )
-    assert payload["errors"] == [], payload
-    applicant_id: str = payload["applicant"]["id"]
-    return applicant_id
 
 
 # --- outcomes -------------------------------------------------------------------------------------
@@ -98,7 +89,7 @@ async def test_a_successful_mutation_is_recorded_with_who_what_and_where(acme, e
 
 
 async def test_a_refused_mutation_is_recorded_and_leaves_only_its_audit_row(acme, engine):
-    ada = await create_applicant(acme)
+    ada = (await create_applicant(acme, "Ada Lovelace"))["id"]
     before = await snapshot(engine)
     payload = await acme.mutate("applicantUpdate", {"id": ada, "emails": ["not an address"]}, "applicant { id }")
     assert [e["code"] for e in payload["errors"]] == ["INVALID"]
@@ -185,10 +176,10 @@ async def test_every_mutation_of_the_schema_is_audited(acme, tenants, engine):
 
 
 async def test_targets_are_the_input_ids_and_the_record_produced(acme, engine):
-    posting = await make_posting(acme)
-    ada = await create_applicant(acme)
-    application = await apply(acme, ada, posting["id"])
-    await move(acme, application["id"], posting["stages"][1]["id"], reason="strong CV")
+    posting = await create_posting(acme, status="OPEN")
+    ada = (await create_applicant(acme, "Ada Lovelace"))["id"]
+    application = await submit_application(acme, ada, posting["id"])
+    await move_application(acme, application["id"], posting["stages"][1]["id"], reason="strong CV")
     note = await acme.mutate("noteCreate", {"applicationId": application["id"], "body": "Call back"}, "note { id }")
     reorder = [s["id"] for s in reversed(posting["stages"])]
     done = await acme.mutate("stageReorder", {"postingId": posting["id"], "stageIds": reorder}, "posting { id }")
@@ -248,8 +239,8 @@ async def test_company_create_belongs_to_the_new_company(acme, engine):
 
 async def test_a_key_of_several_companies_files_each_call_under_the_company_it_concerned(acme, globex, tenants, engine):
     both = await tenants.key([acme, globex], ALL_SCOPES)
-    ada = await create_applicant(acme)
-    bob = await create_applicant(globex, "Bob")
+    ada = (await create_applicant(acme, "Ada Lovelace"))["id"]
+    bob = (await create_applicant(globex, "Bob"))["id"]
     for applicant in (ada, bob):
         payload = await both.mutate("applicantUpdate", {"id": applicant, "emails": ["bad"]}, "applicant { id }")
         assert [e["code"] for e in payload["errors"]] == ["INVALID"]
@@ -278,7 +269,7 @@ async def test_a_key_of_several_companies_files_each_call_under_the_company_it_c
 
 
 async def test_a_probe_of_another_tenants_record_is_filed_under_the_callers_company(acme, globex, engine):
-    ada = await create_applicant(acme)
+    ada = (await create_applicant(acme, "Ada Lovelace"))["id"]
     payload = await globex.mutate("applicantUpdate", {"id": ada, "name": "Eve"}, "applicant { id }")
     assert [e["code"] for e in payload["errors"]] == ["NOT_FOUND"]
     [probe] = (await events(globex))["nodes"]
@@ -290,7 +281,7 @@ async def test_a_probe_of_another_tenants_record_is_filed_under_the_callers_comp
 
 
 async def test_pages_newest_first_in_both_directions(acme, engine, read_path):
-    created = [await create_applicant(acme, f"Applicant {i}") for i in range(5)]
+    created = [(await create_applicant(acme, f"Applicant {i}"))["id"] for i in range(5)]
     newest_first = [[acme.company_id, a] for a in reversed(created)]
 
     first = await events(acme, first=2)
@@ -319,8 +310,8 @@ async def test_pages_newest_first_in_both_directions(acme, engine, read_path):
 
 async def test_filters(acme, tenants, engine):
     reader = await tenants.key([acme], ["applicants:read"])
-    ada = await create_applicant(acme)
-    bob = await create_applicant(acme, "Bob")
+    ada = (await create_applicant(acme, "Ada Lovelace"))["id"]
+    bob = (await create_applicant(acme, "Bob"))["id"]
     await acme.mutate("applicantUpdate", {"id": ada, "emails": ["bad"]}, "applicant { id }")
     await reader.mutate("applicantUpdate", {"id": bob, "name": "Bobby"}, "applicant { id }")
     all_rows = await rows(engine)
@@ -361,7 +352,7 @@ async def test_a_malformed_company_id_in_the_filter_is_an_argument_error(acme):
 
 
 async def test_tenants_see_only_their_own_events(acme, globex, engine):
-    await create_applicant(acme)
+    await create_applicant(acme, "Ada Lovelace")
     await create_applicant(globex, "Bob")
     acme_events = (await events(acme))["nodes"]
     globex_events = (await events(globex))["nodes"]
@@ -374,7 +365,7 @@ async def test_tenants_see_only_their_own_events(acme, globex, engine):
 
 
 async def test_keys_without_admin_may_not_read_the_log(acme, tenants, engine):
-    await create_applicant(acme)
+    await create_applicant(acme, "Ada Lovelace")
     writer = await tenants.key([acme], NOT_ADMIN)
     r = await writer.gql(EVENTS)
     assert r.body["data"] is None

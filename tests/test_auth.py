@@ -8,20 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import Api, snapshot
+from tests.factories import create_posting
+from tests.helpers import rows, snapshot
 
-TABLES = (
-    "companies",
-    "postings",
-    "pipeline_stages",
-    "applicants",
-    "applicant_emails",
-    "applications",
-    "stage_transitions",
-    "notes",
-    "api_keys",
-    "api_key_companies",
-)
 CHALLENGE = 'Bearer realm="hiregraph"'
 QUERY = {"query": "{ companies { nodes { slug } } }"}
 MUTATION = {"query": 'mutation { companyCreate(input: {name: "Evil", slug: "evil"}) { errors { code } } }'}
@@ -33,14 +22,6 @@ AREA_SCOPES = [
     "applications:read",
     "applications:write",
 ]
-
-
-async def rows(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    async with engine.connect() as conn:
-        for table in TABLES:
-            out[table] = [tuple(r) for r in (await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))).all()]
-    return out
 
 
 def unauthenticated(message: str) -> dict[str, Any]:
@@ -143,15 +124,8 @@ async def test_keys_are_stored_hashed(acme, globex, tenants, engine):
 # ---------------------------------------------------------------- scopes
 
 
-async def make_posting(api: Api, title: str = "Engineer") -> str:
-    payload = await api.mutate("postingCreate", {"companyId": api.company_id, "title": title}, "posting { id }")
-    assert payload["errors"] == [], payload
-    posting_id: str = payload["posting"]["id"]
-    return posting_id
-
-
 async def test_postings_read_can_read_postings_but_not_write_them(acme, tenants, engine):
-    posting = await make_posting(acme)
+    posting = (await create_posting(acme))["id"]
     reader = await tenants.key([acme], ["postings:read"])
     data = await reader.ok("{ postings { totalCount nodes { id title stages { name } } } }")
     assert data == {
@@ -193,7 +167,7 @@ async def test_postings_read_can_read_postings_but_not_write_them(acme, tenants,
 
 
 async def test_a_read_of_an_area_without_its_scope_is_a_forbidden_error(acme, tenants):
-    posting = await make_posting(acme)
+    posting = (await create_posting(acme))["id"]
     applicant = (
         await acme.mutate("applicantCreate", {"companyId": acme.company_id, "name": "Ada"}, "applicant { id }")
     )["applicant"]["id"]
@@ -229,7 +203,7 @@ async def test_a_read_of_an_area_without_its_scope_is_a_forbidden_error(acme, te
 
 
 async def test_write_implies_read_of_the_same_area_only(acme, tenants, engine):
-    posting = await make_posting(acme)
+    posting = (await create_posting(acme))["id"]
     writer = await tenants.key([acme], ["postings:write"])
     data = await writer.ok("{ postings { totalCount nodes { id } } }")
     assert data == {"postings": {"totalCount": 1, "nodes": [{"id": posting}]}}

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from service.app import create_app
 from service.ids import to_global_id
 from service.settings import Settings
-from tests.factories import build_board
+from tests.factories import build_board, create_applicant, create_note, create_posting
 from tests.helpers import Api, TenantFactory
 from tests.test_dataloaders import BOARD, DEEP, PARTNER_PAGE
 
@@ -54,41 +54,30 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         board = await build_board(engine, acme.company_pk, 3, title="Platform Engineer")
         await build_board(engine, acme.company_pk, 1, title="analyst")
         other = await build_board(engine, globex.company_pk, 2, title="Globex Engineer")
-        posting = await acme.mutate(
-            "postingCreate",
-            {
-                "companyId": acme.company_id,
-                "title": "Data Engineer",
-                "workplace": "REMOTE",
-                "regions": ["Europe"],
-                "salaryRanges": [
-                    {"currency": "EUR", "min": 1000, "max": 2000.5, "label": "header"},
-                    {"currency": "USD", "period": "HOUR", "max": 80},
-                ],
-                "sections": {"about": "About us", "niceToHave": "Kafka"},
-            },
-            "posting { id }",
+        posting = await create_posting(
+            acme,
+            "Data Engineer",
+            selection="id",
+            workplace="REMOTE",
+            regions=["Europe"],
+            salaryRanges=[
+                {"currency": "EUR", "min": 1000, "max": 2000.5, "label": "header"},
+                {"currency": "USD", "period": "HOUR", "max": 80},
+            ],
+            sections={"about": "About us", "niceToHave": "Kafka"},
         )
-        applicant = await acme.mutate(
-            "applicantCreate",
-            {
-                "companyId": acme.company_id,
-                "name": "Ada Lovelace",
-                "emails": ["ada@example.com"],
-                "links": [{"kind": "GITHUB", "url": "https://github.com/ada"}],
-                "tags": ["python"],
-            },
-            "applicant { id }",
+        applicant = await create_applicant(
+            acme,
+            "Ada Lovelace",
+            emails=["ada@example.com"],
+            links=[{"kind": "GITHUB", "url": "https://github.com/ada"}],
+            tags=["python"],
         )
-        await acme.mutate(
-            "noteCreate",
-            {"applicationId": to_global_id("Application", board.application_pks[0]), "body": "Strong"},
-            "note { id }",
-        )
+        await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {
             "Posting": [
                 to_global_id("Posting", board.posting_pk),
-                posting["posting"]["id"],
+                posting["id"],
                 to_global_id("Posting", other.posting_pk),
                 to_global_id("Posting", 999_999),
             ],
@@ -96,7 +85,7 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
                 to_global_id("Application", pk) for pk in (*board.application_pks[:3], other.application_pks[0])
             ]
             + [to_global_id("Application", 999_999)],
-            "Applicant": [applicant["applicant"]["id"], to_global_id("Applicant", 999_999)],
+            "Applicant": [applicant["id"], to_global_id("Applicant", 999_999)],
             "PipelineStage": [to_global_id("PipelineStage", pk) for pk in (*board.stage_pks[:2], other.stage_pks[0])],
             "Company": [acme.company_id, globex.company_id],
             "malformed": ["nope", "UG9zdGluZzp4", to_global_id("Nothing", 1)],

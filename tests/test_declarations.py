@@ -14,6 +14,7 @@ import service.graphql.schema  # noqa: F401  (builds every type)
 from service.db.fields import declared, personal, undeclared, writable
 from service.graphql.declared import DECLARED
 from service.graphql.entities import ENTITIES
+from tests.factories import create_applicant
 from tests.helpers import Api
 
 
@@ -49,12 +50,7 @@ async def test_erasing_removes_every_declared_personal_field_everywhere(acme: Ap
     }
     assert set(input) == set(personal(model)), "every personal field can be written, so the test writes all"
     camel = {n: "".join(p.title() if i else p for i, p in enumerate(n.split("_"))) for n in input}
-    created = await acme.mutate(
-        "applicantCreate",
-        {"companyId": acme.company_id, **{camel[n]: v for n, v in input.items()}},
-        "applicant { id }",
-    )
-    applicant_id = created["applicant"]["id"]
+    applicant_id = (await create_applicant(acme, **{camel[n]: v for n, v in input.items()}))["id"]
     async with engine.connect() as conn:
         before = str((await conn.execute(text("SELECT a.*, e.payload FROM applicants a, events e"))).all())
     assert marker in before

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import snapshot
-from tests.test_cli import hiregraph
+from tests.helpers import hiregraph, snapshot
 
 
 async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, engine, tmp_path, http):

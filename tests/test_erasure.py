@@ -13,16 +13,27 @@ from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.auth.scopes import ADMIN, ALL_SCOPES
 from service.ids import from_global_id
+from tests.factories import (
+    create_applicant,
+    create_note,
+    create_posting,
+    move_application,
+    mutate_ok,
+    submit_application,
+)
 from tests.helpers import Api, snapshot
-from tests.test_applications import HISTORY, apply, make_posting, move
 
+HISTORY = (
+    "history(first: 100) { totalCount nodes { fromStageName toStageName actor reason "
+    "fromStage { id } toStage { id } } }"
+)
 APPLICANT = "id name emails phones location links { kind url } source tags erasedAt updatedAt"
 READ = f"query($id: ID!) {{ node(id: $id) {{ ... on Applicant {{ {APPLICANT} }} }} }}"
 APPLICATIONS = (
     "query($id: ID!) { node(id: $id) { ... on Applicant { applications(first: 10) { totalCount nodes {"
     f" id status rejectionReason source stage {{ id }} {HISTORY} notes(first: 10) {{ nodes {{ author body }} }} }} }} }} }} }}"
 )
-ADA = {
+ADA: dict[str, Any] = {
     "name": "Ada Lovelace",
     "emails": ["ada@example.com", "countess@analytical.org"],
     "phones": ["+44 20 7946 0000"],
@@ -32,13 +43,6 @@ ADA = {
     "tags": ["mathematician"],
 }
 PERSONAL = ("Ada", "Lovelace", "ada@example.com", "countess", "7946", "London", "github.com/ada", "ball", "mathemat")
-
-
-async def create(api: Api, **fields: Any) -> str:
-    payload = await api.mutate("applicantCreate", {"companyId": api.company_id, **fields}, "applicant { id }")
-    assert payload["errors"] == [], payload
-    applicant_id: str = payload["applicant"]["id"]
-    return applicant_id
 
 
 async def erase(api: Api, applicant_id: str) -> dict[str, Any]:
@@ -82,22 +86,21 @@ async def found(api: Api, **f: Any) -> list[str]:
 @pytest.fixture
 async def story(acme: Api) -> dict[str, Any]:
     """Ada, with two applications carrying history, reasons and notes; Bob, who stays as he is."""
-    first = await make_posting(acme, title="Engineer")
-    second = await make_posting(acme, title="Analyst")
-    ada = await create(acme, **ADA)
-    rejected = await apply(acme, ada, first["id"], source="job board")
-    await move(acme, rejected["id"], first["stages"][1]["id"], reason="Ada's CV mentions the Analytical Engine")
-    await acme.mutate("noteCreate", {"applicationId": rejected["id"], "body": "Ada is brilliant"}, "note { id }")
-    done = await acme.mutate(
-        "applicationReject", {"id": rejected["id"], "reason": "Ada moved to Paris"}, "application { id }"
+    first = await create_posting(acme, "Engineer", status="OPEN")
+    second = await create_posting(acme, "Analyst", status="OPEN")
+    ada = (await create_applicant(acme, **ADA))["id"]
+    rejected = await submit_application(acme, ada, first["id"], source="job board")
+    await move_application(
+        acme, rejected["id"], first["stages"][1]["id"], reason="Ada's CV mentions the Analytical Engine"
     )
-    assert done["errors"] == []
-    active = await apply(acme, ada, second["id"])
-    await acme.mutate("noteCreate", {"applicationId": active["id"], "body": "Call Ada on Monday"}, "note { id }")
-    bob = await create(acme, name="Bob Babbage", emails=["bob@example.com"], tags=["engineer"])
-    bobs = await apply(acme, bob, first["id"])
-    await move(acme, bobs["id"], first["stages"][1]["id"], reason="Bob's CV is fine")
-    await acme.mutate("noteCreate", {"applicationId": bobs["id"], "body": "Bob is fine"}, "note { id }")
+    await create_note(acme, rejected["id"], "Ada is brilliant")
+    await mutate_ok(acme, "applicationReject", {"id": rejected["id"], "reason": "Ada moved to Paris"})
+    active = await submit_application(acme, ada, second["id"])
+    await create_note(acme, active["id"], "Call Ada on Monday")
+    bob = (await create_applicant(acme, "Bob Babbage", emails=["bob@example.com"], tags=["engineer"]))["id"]
+    bobs = await submit_application(acme, bob, first["id"])
+    await move_application(acme, bobs["id"], first["stages"][1]["id"], reason="Bob's CV is fine")
+    await create_note(acme, bobs["id"], "Bob is fine")
     return {
         "ada": ada,
         "bob": bob,
@@ -211,7 +214,7 @@ async def test_the_addresses_of_an_erased_applicant_can_be_used_again(acme, stor
     )
     assert [e["code"] for e in taken["errors"]] == ["DUPLICATE"]
     await erase(acme, story["ada"])
-    again = await create(acme, name="Ada Byron", emails=["ADA@example.com", "countess@analytical.org"])
+    again = (await create_applicant(acme, "Ada Byron", emails=["ADA@example.com", "countess@analytical.org"]))["id"]
     assert await found(acme, email="ada@example.com") == [again]
 
 
@@ -230,7 +233,7 @@ async def test_nothing_about_an_erased_applicant_can_be_added(acme, engine, stor
         ),
         ("applicationReject", {"id": story["active"], "reason": "Ada is in Paris"}, "reason"),
     ]
-    third = await make_posting(acme, title="Designer")
+    third = await create_posting(acme, "Designer", status="OPEN")
     attempts.append(("applicationSubmit", {"applicantId": ada, "postingId": third["id"]}, "applicantId"))
     before = (await snapshot(engine), await database(engine, ada))
     for name, input, field in attempts:

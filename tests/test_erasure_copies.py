@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.integrations import erasure
 from tests import ats
+from tests.factories import connect_integration, create_applicant, create_posting
 from tests.helpers import Api
-from tests.test_integrations import apply_inbox, connect, deliver, inbox
+from tests.test_integrations import apply_inbox, deliver, inbox
 
 ERASE = "applicantErase"
 EVENTS = "query { events(first: 50) { nodes { type data } } }"
@@ -43,7 +44,7 @@ async def bodies(engine: AsyncEngine) -> list[tuple[str, str, str, bool]]:
 async def test_raw_deliveries_about_the_person_are_redacted_and_others_kept(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse")
     await deliver(http, "greenhouse", integration, ats.greenhouse_application("new_candidate_application", 0, "Review"))
     other = ats.greenhouse_application("new_candidate_application", 1, "Review")
     application = other["payload"]["application"]
@@ -75,21 +76,16 @@ async def test_raw_deliveries_about_the_person_are_redacted_and_others_kept(
 
 
 async def test_the_application_source_is_erased_with_its_copies_in_events(acme: Api, engine: AsyncEngine) -> None:
-    posting = await acme.mutate("postingCreate", {"companyId": acme.company_id, "title": "Engineer"}, "posting { id }")
-    await acme.mutate("postingPublish", {"id": posting["posting"]["id"]}, "posting { id }")
-    ada = await acme.mutate(
-        "applicantCreate",
-        {"companyId": acme.company_id, "name": "Ada Quist", "emails": ["ada@example.com"]},
-        "applicant { id }",
-    )
+    posting = await create_posting(acme, status="OPEN")
+    ada = await create_applicant(acme, "Ada Quist", emails=["ada@example.com"])
     source = "referral by Ada Quist's friend Zed"
     submitted = await acme.mutate(
         "applicationSubmit",
-        {"applicantId": ada["applicant"]["id"], "postingId": posting["posting"]["id"], "source": source},
+        {"applicantId": ada["id"], "postingId": posting["id"], "source": source},
         "application { id source }",
     )
     assert submitted["application"]["source"] == source
-    await erase(acme, ada["applicant"]["id"])
+    await erase(acme, ada["id"])
     data = await acme.ok(
         "query($id: ID!) { node(id: $id) { ... on Application { source } } }", {"id": submitted["application"]["id"]}
     )
@@ -131,7 +127,7 @@ async def test_a_delivery_retried_after_the_erasure_attaches_nothing_and_sends_n
 ) -> None:
     """A delivery received before the erasure that failed and waits for its retry: after the
     erasure it is skipped, and the address it carries reaches no applicant and no event."""
-    integration = await connect(acme, "workable")
+    integration = await connect_integration(acme, "workable")
     await deliver(http, "workable", integration, ats.workable_candidate("candidate_created", 0, "Applied"))
     assert await apply_inbox(engine) == 1
     cindy = next(a for a in await applicants(acme) if a["name"] == "Cindy Sawyers")
@@ -179,11 +175,7 @@ async def test_an_address_conflict_names_the_field_not_the_address(acme: Api) ->
 
 
 async def test_persisted_queries_naming_the_person_are_dropped(acme: Api, engine: AsyncEngine) -> None:
-    ada = await acme.mutate(
-        "applicantCreate",
-        {"companyId": acme.company_id, "name": "Ada Quistorp", "emails": ["aq@example.com"]},
-        "applicant { id }",
-    )
+    ada = await create_applicant(acme, "Ada Quistorp", emails=["aq@example.com"])
     inline = '{ applicants(filter: {search: "Ada Quistorp"}) { totalCount } }'
     unrelated = "{ applicants { totalCount } }"
     for document in (inline, unrelated):
@@ -194,7 +186,7 @@ async def test_persisted_queries_naming_the_person_are_dropped(acme: Api, engine
             headers={"Authorization": f"Bearer {acme.secret}"},
         )
         assert r.status_code == 200, r.text
-    await erase(acme, ada["applicant"]["id"])
+    await erase(acme, ada["id"])
     async with engine.connect() as conn:
         kept = (await conn.execute(text("SELECT body FROM persisted_documents"))).scalars().all()
     assert kept == [unrelated]

@@ -35,6 +35,16 @@ from service.integrations.providers import MAPPINGS
 from service.settings import Settings
 from service.webhooks.worker import Worker
 from tests import ats
+from tests.factories import (
+    connect_integration,
+    create_applicant,
+    create_note,
+    create_posting,
+    create_webhook_endpoint,
+    move_application,
+    mutate_ok,
+    submit_application,
+)
 from tests.helpers import Api
 from tests.privacy import (
     Allowed,
@@ -50,7 +60,6 @@ from tests.privacy import (
     scan_log,
     unexpected,
 )
-from tests.test_applications import make_posting
 from tests.webhook_receiver import Receiver, echo
 
 ALLOWED: tuple[Allowed, ...] = ()
@@ -86,14 +95,6 @@ def log() -> Iterator[Any]:
         yield stream
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.start()
-    yield r
-    r.stop()
-
-
 @dataclasses.dataclass
 class World:
     """One company with an admin key, an integration per provider, and an endpoint that echoes."""
@@ -110,11 +111,6 @@ class World:
     @property
     def http(self) -> httpx.AsyncClient:
         return self.api.http
-
-    async def ok(self, name: str, input: dict[str, Any], selection: str = "__typename") -> dict[str, Any]:
-        payload = await self.api.mutate(name, input, selection)
-        assert payload["errors"] == [], (name, payload)
-        return payload
 
     async def deliver(self, provider: str, document: dict[str, Any]) -> None:
         integration = self.integrations[provider]
@@ -157,15 +153,10 @@ async def world(
     path = "echo-" + secrets.token_hex(4)
     receiver.on(path, echo)
     w = World(api, engine, worker, Marker.new(), receiver, path)
-    await w.ok("webhookEndpointCreate", {"companyId": api.company_id, "url": receiver.url(path)})
+    await create_webhook_endpoint(api, receiver.url(path))
     for provider in PROVIDERS:
         secret = {"secret": "lever-signature-token-" + secrets.token_hex(8)} if provider == "lever" else {}
-        payload = await w.ok(
-            "integrationCreate",
-            {"companyId": api.company_id, "provider": provider.upper(), **secret},
-            "integration { id receivePath } secret",
-        )
-        w.integrations[provider] = {**payload["integration"], "secret": payload["secret"]}
+        w.integrations[provider] = await connect_integration(api, provider, **secret)
     yield w
 
 
@@ -200,13 +191,14 @@ WRITTEN |= {
 async def graphql_paths(w: World) -> None:
     """Every mutation that takes personal data, as a recruiter's frontend calls them."""
     m, api = w.marker, w.api
-    created = await w.ok("applicantCreate", {"companyId": api.company_id, **person(m, "create")}, "applicant { id }")
-    w.applicant = created["applicant"]["id"]
-    await w.ok("applicantUpdate", {"id": w.applicant, **person(m, "update", phone=1)})
+    w.applicant = (await create_applicant(api, **person(m, "create")))["id"]
+    await mutate_ok(w.api, "applicantUpdate", {"id": w.applicant, **person(m, "update", phone=1)})
     # The recruiter is one of the company's people, not the applicant: kept by the erasure.
-    await w.ok("userCreate", {"companyId": api.company_id, "name": "Rita Recruiter", "email": "rita@acme.example"})
-    await w.ok("departmentCreate", {"companyId": api.company_id, "name": "Engineering"})
-    await w.ok("officeCreate", {"companyId": api.company_id, "name": "Berlin"})
+    await mutate_ok(
+        api, "userCreate", {"companyId": api.company_id, "name": "Rita Recruiter", "email": "rita@acme.example"}
+    )
+    await mutate_ok(api, "departmentCreate", {"companyId": api.company_id, "name": "Engineering"})
+    await mutate_ok(api, "officeCreate", {"companyId": api.company_id, "name": "Berlin"})
     # A refused write naming the address: the refusal must not keep or log it either.
     refused = await api.mutate(
         "applicantCreate",
@@ -214,23 +206,13 @@ async def graphql_paths(w: World) -> None:
         "__typename",
     )
     assert [e["code"] for e in refused["errors"]] == ["DUPLICATE"], refused
-    posting = await make_posting(api, title="Engineer")
-    submitted = await w.ok(
-        "applicationSubmit",
-        {
-            "applicantId": w.applicant,
-            "postingId": posting["id"],
-            "source": f"referral by {m.tagged('submit')}'s friend",
-        },
-        "application { id }",
-    )
-    application = submitted["application"]["id"]
-    await w.ok(
-        "applicationMove",
-        {"id": application, "stageId": posting["stages"][1]["id"], "reason": f"{m.tagged('move')} asked to go on"},
-    )
-    await w.ok("noteCreate", {"applicationId": application, "body": f"Call {m.tagged('note')} on {m.phone(2)}"})
-    await w.ok("applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
+    posting = await create_posting(api, "Engineer", status="OPEN")
+    source = f"referral by {m.tagged('submit')}'s friend"
+    application = (await submit_application(api, w.applicant, posting["id"], source=source))["id"]
+    reason = f"{m.tagged('move')} asked to go on"
+    await move_application(api, application, posting["stages"][1]["id"], reason=reason)
+    await create_note(api, application, f"Call {m.tagged('note')} on {m.phone(2)}")
+    await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
 
 
 WRITTEN |= {
@@ -244,9 +226,10 @@ async def partner_paths(w: World) -> None:
     """The partner upserts: one partner keyed by its own ids, one keyed by address."""
     m, api = w.marker, w.api
     base = {"companyId": api.company_id, "provider": "my-ats"}
-    await w.ok("applicantUpsert", {**base, "externalId": "c-1", **person(m, "upsert", phone=2)})
-    await w.ok("postingUpsert", {**base, "externalId": "j-1", "title": "Analyst", "status": "OPEN"})
-    await w.ok(
+    await mutate_ok(w.api, "applicantUpsert", {**base, "externalId": "c-1", **person(m, "upsert", phone=2)})
+    await mutate_ok(w.api, "postingUpsert", {**base, "externalId": "j-1", "title": "Analyst", "status": "OPEN"})
+    await mutate_ok(
+        w.api,
         "applicationUpsert",
         {
             **base,
@@ -258,7 +241,8 @@ async def partner_paths(w: World) -> None:
             "rejectionReason": f"{m.tagged('appupsert')} declined",
         },
     )
-    await w.ok(
+    await mutate_ok(
+        w.api,
         "applicantUpsert",
         {**api_base(api, "my-crm"), "externalId": f"email:{m.email.lower()}", **person(m, "addrkey", phone=3)},
     )
@@ -374,9 +358,11 @@ async def lever_presync(w: World) -> None:
     """Lever sends ids only: the partner syncs the person, the posting and the stages by upsert."""
     m, api = w.marker, w.api
     base = api_base(api, "lever")
-    await w.ok("applicantUpsert", {**base, "externalId": ats.LEVER_CONTACT, **person(m, "lever", phone=3)})
-    await w.ok(
-        "postingUpsert", {**base, "externalId": ats.LEVER_POSTING, "title": "Platform Engineer", "status": "OPEN"}
+    await mutate_ok(w.api, "applicantUpsert", {**base, "externalId": ats.LEVER_CONTACT, **person(m, "lever", phone=3)})
+    await mutate_ok(
+        w.api,
+        "postingUpsert",
+        {**base, "externalId": ats.LEVER_POSTING, "title": "Platform Engineer", "status": "OPEN"},
     )
     application = {
         **base,
@@ -385,11 +371,14 @@ async def lever_presync(w: World) -> None:
         "postingExternalId": ats.LEVER_POSTING,
     }
     for stage_id, name in ats.LEVER_STAGES.items():
-        await w.ok(
+        await mutate_ok(
+            w.api,
             "applicationUpsert",
             {**application, "stageName": name, "stageExternalId": stage_id, "sourceUpdatedAt": ats.iso(-10)},
         )
-    await w.ok("applicationUpsert", {**application, "stageExternalId": "lead-new", "sourceUpdatedAt": ats.iso(-5)})
+    await mutate_ok(
+        w.api, "applicationUpsert", {**application, "stageExternalId": "lead-new", "sourceUpdatedAt": ats.iso(-5)}
+    )
 
 
 APPLIED = {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"}
@@ -526,7 +515,7 @@ ERASURES = ["applicantErase", *(name for name in DELETIONS if erases(name))]
 
 async def erase(w: World, how: str) -> None:
     if how == "applicantErase":
-        await w.ok("applicantErase", {"id": w.applicant})
+        await mutate_ok(w.api, "applicantErase", {"id": w.applicant})
     else:
         provider, build = DELETIONS[how]
         await w.deliver(provider, build(w.marker))
@@ -658,8 +647,7 @@ async def test_a_delivery_received_before_the_erasure_brings_nothing_back_after_
     the inbox, or retried with `inboundDeliveryRetry`) attach their data to nobody (not to a new
     applicant, not to someone who took the freed address since) and send it in no event."""
     w, m = world, world.marker
-    created = await w.ok("applicantCreate", {"companyId": w.api.company_id, **person(m, "create")}, "applicant { id }")
-    w.applicant = created["applicant"]["id"]
+    w.applicant = (await create_applicant(w.api, **person(m, "create")))["id"]
     await w.deliver("greenhouse", greenhouse(m, "new_candidate_application", 0))
     await w.deliver("workable", workable(m, "candidate_created", 0, "Applied"))
     await w.drain()
@@ -678,7 +666,7 @@ async def test_a_delivery_received_before_the_erasure_brings_nothing_back_after_
     before = await scan_database(w.engine, m, tables=["inbound_deliveries"])
     assert {tag for h in before for tag in h.tags} >= set(late.values()), "the late deliveries were not stored"
 
-    await w.ok("applicantErase", {"id": w.applicant})
+    await mutate_ok(w.api, "applicantErase", {"id": w.applicant})
     # What the erasure itself left is the other test's concern: here, only what comes back.
     left = set(await scan_database(w.engine, m, tables=RECORDS))
     async with w.engine.connect() as conn:
@@ -687,12 +675,7 @@ async def test_a_delivery_received_before_the_erasure_brings_nothing_back_after_
     requests = len(w.receiver.requests)
     someone = None
     if address_reused:
-        payload = await w.ok(
-            "applicantCreate",
-            {"companyId": w.api.company_id, "name": "Quinn Other", "emails": [m.email.lower()]},
-            "applicant { id }",
-        )
-        someone = payload["applicant"]["id"]
+        someone = (await create_applicant(w.api, "Quinn Other", emails=[m.email.lower()]))["id"]
     await w.drain()
     for d in applied:
         await w.api.mutate("inboundDeliveryRetry", {"id": d["id"]}, "inboundDelivery { status }")
@@ -753,15 +736,10 @@ async def test_persisted_documents_keep_inline_values_that_do_not_name_the_perso
     inline (a note's text) stay, which is why clients should send values as variables, which
     are never stored. Nothing else of the person's survives."""
     w, m = world, world.marker
-    created = await w.ok(
-        "applicantCreate", {"companyId": w.api.company_id, **person(m, "create")}, "applicant { id name }"
-    )
-    w.applicant, name = created["applicant"]["id"], created["applicant"]["name"]
-    posting = await make_posting(w.api, title="Engineer")
-    submitted = await w.ok(
-        "applicationSubmit", {"applicantId": w.applicant, "postingId": posting["id"]}, "application { id }"
-    )
-    application = submitted["application"]["id"]
+    created = await create_applicant(w.api, **person(m, "create"), selection="id name")
+    w.applicant, name = created["id"], created["name"]
+    posting = await create_posting(w.api, "Engineer", status="OPEN")
+    application = (await submit_application(w.api, w.applicant, posting["id"]))["id"]
     inline = {
         "name": f'query {{ applicants(filter: {{search: "{name}"}}) {{ nodes {{ id }} }} }}',
         "address": f'query {{ applicants(filter: {{email: "{m.email}"}}) {{ nodes {{ id }} }} }}',
@@ -783,7 +761,7 @@ async def test_persisted_documents_keep_inline_values_that_do_not_name_the_perso
     stored = [h for h in await scan_database(w.engine, m) if h.location.startswith("persisted_documents.")]
     assert sorted(tag for h in stored for tag in h.tags) == ["", "apqnote", "create"], stored
 
-    await w.ok("applicantErase", {"id": w.applicant})
+    await mutate_ok(w.api, "applicantErase", {"id": w.applicant})
     await w.drain()
     after = await scan_everything(w.engine, w.api, log.getvalue(), m)
     assert after.graphql.unread == [], after.graphql.unread

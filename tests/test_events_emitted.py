@@ -17,9 +17,16 @@ from service.applications import service as applications_service
 from service.db.engine import session_factory
 from service.ids import from_global_id, to_global_id
 from service.postings import service as postings_service
-from tests.factories import build_board
-from tests.helpers import Api
-from tests.test_applications import apply, make_applicant, make_posting, move
+from tests.factories import (
+    build_board,
+    create_applicant,
+    create_application,
+    create_posting,
+    create_stage,
+    move_application,
+    mutate_ok,
+    submit_application,
+)
 
 EVENT_TABLES = "webhook_delivery_attempts, webhook_deliveries, webhook_endpoints, events, event_sequences"
 
@@ -63,20 +70,14 @@ def stage_ref(stage: dict[str, Any], position: int) -> dict[str, Any]:
     return {"id": stage["id"], "name": stage["name"], "kind": stage["kind"], "position": position}
 
 
-async def ok(api: Api, name: str, input: dict[str, Any], selection: str = "__typename") -> dict[str, Any]:
-    payload = await api.mutate(name, input, selection)
-    assert payload["errors"] == [], payload
-    return payload
-
-
 # ---------------------------------------------------------------- envelope columns and sequences
 
 
 async def test_events_carry_company_version_and_sequences_per_company(acme, globex, engine):
-    await make_applicant(acme, "Ada")
-    await make_applicant(globex, "Grace")
-    await make_applicant(acme, "Alan")
-    await make_applicant(globex, "Greta")
+    await create_applicant(acme, "Ada")
+    await create_applicant(globex, "Grace")
+    await create_applicant(acme, "Alan")
+    await create_applicant(globex, "Greta")
     rows = await events(engine)
     assert [(r["company_id"], r["sequence"], r["type"]) for r in rows] == [
         (acme.company_pk, 1, "applicant.created"),
@@ -97,7 +98,7 @@ POSTING = "posting { id status publishedAt closedAt updatedAt }"
 
 
 async def test_posting_lifecycle(acme, engine):
-    created = await ok(
+    created = await mutate_ok(
         acme,
         "postingCreate",
         {"companyId": acme.company_id, "title": "Engineer", "locations": ["Berlin"]},
@@ -114,7 +115,7 @@ async def test_posting_lifecycle(acme, engine):
         "sections": {"niceToHave": "Go"},
         "applyUrl": "https://jobs.example.com/1",
     }
-    updated = await ok(acme, "postingUpdate", {"id": posting_id, **changes}, POSTING)
+    updated = await mutate_ok(acme, "postingUpdate", {"id": posting_id, **changes}, POSTING)
     [(kind, data)] = await new_events(engine, mark)
     assert kind == "posting.updated"
     assert data["changedFields"] == ["applyUrl", "salaryRanges", "sections.niceToHave", "title"]
@@ -128,8 +129,8 @@ async def test_posting_lifecycle(acme, engine):
     assert updated["posting"]["status"] == "DRAFT"
 
     mark = await last_id(engine)
-    await ok(acme, "postingUpdate", {"id": posting_id, **changes}, POSTING)
-    await ok(acme, "postingUpdate", {"id": posting_id}, POSTING)
+    await mutate_ok(acme, "postingUpdate", {"id": posting_id, **changes}, POSTING)
+    await mutate_ok(acme, "postingUpdate", {"id": posting_id}, POSTING)
     assert await new_events(engine, mark) == []  # nothing changed: nothing to tell
 
     steps = [
@@ -140,7 +141,7 @@ async def test_posting_lifecycle(acme, engine):
     ]
     for mutation, kind, status in steps:
         mark = await last_id(engine)
-        done = await ok(acme, mutation, {"id": posting_id}, POSTING)
+        done = await mutate_ok(acme, mutation, {"id": posting_id}, POSTING)
         [(got, data)] = await new_events(engine, mark)
         assert (got, data["posting"]["status"]) == (kind, status), mutation
         assert data["posting"]["publishedAt"] == done["posting"]["publishedAt"] is not None
@@ -150,33 +151,27 @@ async def test_posting_lifecycle(acme, engine):
 
 @pytest.mark.parametrize("start", ["DRAFT", "CLOSED"])
 async def test_archiving_a_posting_that_takes_no_applications_is_an_update_of_its_status(acme, engine, start):
-    posting = await make_posting(acme, status=start)
+    posting = await create_posting(acme, status=start)
     mark = await last_id(engine)
-    await ok(acme, "postingArchive", {"id": posting["id"]})
+    await mutate_ok(acme, "postingArchive", {"id": posting["id"]})
     [(kind, data)] = await new_events(engine, mark)
     assert (kind, data["changedFields"], data["posting"]["status"]) == ("posting.updated", ["status"], "ARCHIVED")
 
 
 async def test_pipeline_edits_update_the_posting(acme, engine):
-    posting = await make_posting(acme, status="DRAFT")
+    posting = await create_posting(acme, status="DRAFT")
     stages = posting["stages"]
     mark = await last_id(engine)
 
-    created = await ok(
-        acme,
-        "stageCreate",
-        {"postingId": posting["id"], "name": "Take-home", "kind": "ASSESSMENT", "position": 2},
-        "stage { id }",
-    )
-    new_stage = created["stage"]["id"]
-    await ok(acme, "stageUpdate", {"id": new_stage, "name": "Take-home task"})
-    await ok(acme, "stageUpdate", {"id": new_stage, "name": "Take-home task", "kind": "ASSESSMENT"})  # no change
-    await ok(acme, "stageUpdate", {"id": new_stage, "kind": "INTERVIEW"})
+    new_stage = (await create_stage(acme, posting["id"], "Take-home", "ASSESSMENT", position=2))["id"]
+    await mutate_ok(acme, "stageUpdate", {"id": new_stage, "name": "Take-home task"})
+    await mutate_ok(acme, "stageUpdate", {"id": new_stage, "name": "Take-home task", "kind": "ASSESSMENT"})  # no change
+    await mutate_ok(acme, "stageUpdate", {"id": new_stage, "kind": "INTERVIEW"})
     order = [s["id"] for s in stages]
     order.insert(2, new_stage)
-    await ok(acme, "stageReorder", {"postingId": posting["id"], "stageIds": order})  # the same order
-    await ok(acme, "stageReorder", {"postingId": posting["id"], "stageIds": list(reversed(order))})
-    await ok(acme, "stageDelete", {"id": new_stage})
+    await mutate_ok(acme, "stageReorder", {"postingId": posting["id"], "stageIds": order})  # the same order
+    await mutate_ok(acme, "stageReorder", {"postingId": posting["id"], "stageIds": list(reversed(order))})
+    await mutate_ok(acme, "stageDelete", {"id": new_stage})
 
     got = await new_events(engine, mark)
     assert [(kind, data["changedFields"]) for kind, data in got] == [("posting.updated", ["stages"])] * 5
@@ -187,7 +182,7 @@ async def test_pipeline_edits_update_the_posting(acme, engine):
 
 
 async def test_applicant_created_and_updated(acme, engine):
-    payload = await ok(
+    payload = await mutate_ok(
         acme,
         "applicantCreate",
         {
@@ -218,7 +213,7 @@ async def test_applicant_created_and_updated(acme, engine):
     assert data["applicant"]["createdAt"] is not None
 
     mark = await last_id(engine)
-    await ok(
+    await mutate_ok(
         acme,
         "applicantUpdate",
         {"id": applicant["id"], "name": "Ada Lovelace", "phones": ["+44 20 7946 0000"], "location": "London"},
@@ -228,8 +223,10 @@ async def test_applicant_created_and_updated(acme, engine):
     assert data["applicant"]["phones"] == ["+44 20 7946 0000"]
 
     mark = await last_id(engine)
-    await ok(acme, "applicantUpdate", {"id": applicant["id"], "name": "Ada Lovelace", "emails": ["Ada@Example.com"]})
-    await ok(acme, "applicantUpdate", {"id": applicant["id"], "tags": ["math"]})
+    await mutate_ok(
+        acme, "applicantUpdate", {"id": applicant["id"], "name": "Ada Lovelace", "emails": ["Ada@Example.com"]}
+    )
+    await mutate_ok(acme, "applicantUpdate", {"id": applicant["id"], "tags": ["math"]})
     assert await new_events(engine, mark) == []
 
 
@@ -237,12 +234,12 @@ async def test_applicant_created_and_updated(acme, engine):
 
 
 async def test_application_created_moved_and_noted(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, screen = posting["stages"][0:2]
-    ada = await make_applicant(acme, "Ada")
+    ada = (await create_applicant(acme, "Ada"))["id"]
 
     mark = await last_id(engine)
-    application = await apply(acme, ada, posting["id"], source="referral")
+    application = await submit_application(acme, ada, posting["id"], source="referral")
     [(kind, data)] = await new_events(engine, mark)
     assert kind == "application.created"
     assert data["application"]["id"] == application["id"]
@@ -258,7 +255,9 @@ async def test_application_created_moved_and_noted(acme, engine):
     assert again["created"] is False
     assert await new_events(engine, mark) == []  # the same application: nothing new
 
-    moved = await move(acme, application["id"], screen["id"], reason="strong CV", actor="rita")
+    moved = await move_application(
+        acme, application["id"], screen["id"], selection="id stage { id }", reason="strong CV", actor="rita"
+    )
     [(kind, data)] = await new_events(engine, mark)
     assert kind == "application.stage_changed"
     assert data["previousStage"] == stage_ref(applied, 0)
@@ -269,10 +268,10 @@ async def test_application_created_moved_and_noted(acme, engine):
     assert moved["stage"]["id"] == screen["id"]
 
     mark = await last_id(engine)
-    await move(acme, application["id"], screen["id"])  # already there: no move, no event
+    await move_application(acme, application["id"], screen["id"])  # already there: no move, no event
     assert await new_events(engine, mark) == []
 
-    note = await ok(
+    note = await mutate_ok(
         acme, "noteCreate", {"applicationId": application["id"], "body": "Call on Monday"}, "note { id createdAt }"
     )
     [(kind, data)] = await new_events(engine, mark)
@@ -289,15 +288,15 @@ async def test_application_created_moved_and_noted(acme, engine):
 
 
 async def test_application_rejected_withdrawn_and_hired(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     applied, screen, interview, _offer, hired = posting["stages"]
-    apps = [await apply(acme, await make_applicant(acme, name), posting["id"]) for name in ("A", "B", "C", "D")]
-    await move(acme, apps[0]["id"], screen["id"])
-    await move(acme, apps[2]["id"], interview["id"])
-    await move(acme, apps[3]["id"], hired["id"])
+    apps = [await create_application(acme, posting["id"], name) for name in ("A", "B", "C", "D")]
+    await move_application(acme, apps[0]["id"], screen["id"])
+    await move_application(acme, apps[2]["id"], interview["id"])
+    await move_application(acme, apps[3]["id"], hired["id"])
 
     mark = await last_id(engine)
-    await ok(acme, "applicationReject", {"id": apps[0]["id"], "reason": "needs more Go"})
+    await mutate_ok(acme, "applicationReject", {"id": apps[0]["id"], "reason": "needs more Go"})
     [(kind, data)] = await new_events(engine, mark)
     assert kind == "application.rejected"
     assert data["application"]["status"] == "REJECTED"
@@ -305,7 +304,7 @@ async def test_application_rejected_withdrawn_and_hired(acme, engine):
     assert data["stage"] == stage_ref(screen, 1)
 
     mark = await last_id(engine)
-    await ok(acme, "applicationWithdraw", {"id": apps[1]["id"]})
+    await mutate_ok(acme, "applicationWithdraw", {"id": apps[1]["id"]})
     [(kind, data)] = await new_events(engine, mark)
     assert (kind, data["application"]["status"], data["stage"]) == (
         "application.withdrawn",
@@ -315,7 +314,7 @@ async def test_application_rejected_withdrawn_and_hired(acme, engine):
 
     # Hiring moves the application to the HIRED stage: a stage change, then the hire.
     mark = await last_id(engine)
-    await ok(acme, "applicationHire", {"id": apps[2]["id"], "actor": "hiring manager"})
+    await mutate_ok(acme, "applicationHire", {"id": apps[2]["id"], "actor": "hiring manager"})
     [(first, change), (second, hire)] = await new_events(engine, mark)
     assert (first, second) == ("application.stage_changed", "application.hired")
     for data in (change, hire):
@@ -327,7 +326,7 @@ async def test_application_rejected_withdrawn_and_hired(acme, engine):
 
     # Already at the HIRED stage: no move, so no previous stage.
     mark = await last_id(engine)
-    await ok(acme, "applicationHire", {"id": apps[3]["id"]})
+    await mutate_ok(acme, "applicationHire", {"id": apps[3]["id"]})
     [(kind, data)] = await new_events(engine, mark)
     assert kind == "application.hired"
     assert (data["previousStage"], data["stage"], data["reason"]) == (None, stage_ref(hired, 4), None)
@@ -337,10 +336,10 @@ async def test_application_rejected_withdrawn_and_hired(acme, engine):
 
 
 async def test_hiring_on_a_pipeline_without_a_hired_stage_moves_nothing(acme, engine):
-    posting = await make_posting(acme, stages=[("Applied", "APPLIED"), ("Interview", "INTERVIEW")])
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, stages=[("Applied", "APPLIED"), ("Interview", "INTERVIEW")], status="OPEN")
+    application = await create_application(acme, posting["id"])
     mark = await last_id(engine)
-    await ok(acme, "applicationHire", {"id": application["id"]})
+    await mutate_ok(acme, "applicationHire", {"id": application["id"]})
     [(kind, data)] = await new_events(engine, mark)
     assert kind == "application.hired"
     assert data["previousStage"] is None and data["stage"]["id"] == posting["stages"][0]["id"]
@@ -350,9 +349,9 @@ async def test_hiring_on_a_pipeline_without_a_hired_stage_moves_nothing(acme, en
 
 
 async def test_refused_mutations_write_no_event(acme, globex, tenants, engine):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
-    await ok(acme, "applicationWithdraw", {"id": application["id"]})
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection="id applicant { id }")
+    await mutate_ok(acme, "applicationWithdraw", {"id": application["id"]})
     reader = await tenants.key([acme], ["applications:read", "postings:read", "applicants:read"])
     mark = await last_id(engine)
     last_sequence = (await events(engine))[-1]["sequence"]
@@ -379,7 +378,7 @@ async def test_refused_mutations_write_no_event(acme, globex, tenants, engine):
     assert await new_events(engine, mark) == []
 
     # The refusals took no sequence numbers either.
-    await ok(acme, "postingClose", {"id": posting["id"]})
+    await mutate_ok(acme, "postingClose", {"id": posting["id"]})
     assert [e["sequence"] for e in await events(engine, mark)] == [last_sequence + 1]
 
 
@@ -395,8 +394,8 @@ def _fail_after(module: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 async def test_a_mutation_failing_after_it_emitted_writes_no_event(acme, engine, monkeypatch):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"])
     before = await events(engine)
 
     _fail_after(applications_service, "move", monkeypatch)
@@ -414,7 +413,7 @@ async def test_a_mutation_failing_after_it_emitted_writes_no_event(acme, engine,
     monkeypatch.undo()
 
     # Nothing was committed, the sequence included: the next event takes the next number.
-    await move(acme, application["id"], posting["stages"][1]["id"])
+    await move_application(acme, application["id"], posting["stages"][1]["id"])
     after = await events(engine)
     assert [e["sequence"] for e in after] == list(range(1, len(before) + 2))
 
@@ -460,7 +459,9 @@ async def test_concurrent_moves_get_gapless_sequences(acme, engine):
         at = i // 4
         moves.append((to_global_id("Application", app_pk), stage_gids[at], stage_gids[(at + 1) % 5]))
 
-    results = await asyncio.gather(*(move(acme, app, to) for app, _, to in moves))
+    results = await asyncio.gather(
+        *(move_application(acme, app, to, selection="id stage { id }") for app, _, to in moves)
+    )
     assert [r["stage"]["id"] for r in results] == [to for _, _, to in moves]
 
     rows = await events(engine)
@@ -473,12 +474,14 @@ async def test_concurrent_moves_get_gapless_sequences(acme, engine):
 
 
 async def test_concurrent_moves_of_one_application_chain_in_sequence_order(acme, engine):
-    posting = await make_posting(acme)
+    posting = await create_posting(acme, status="OPEN")
     a, b = posting["stages"][1:3]
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    application = await create_application(acme, posting["id"])
     mark = await last_id(engine)
     targets = [a if i % 2 == 0 else b for i in range(20)]
-    await asyncio.gather(*(move(acme, application["id"], t["id"], reason=f"move {i}") for i, t in enumerate(targets)))
+    await asyncio.gather(
+        *(move_application(acme, application["id"], t["id"], reason=f"move {i}") for i, t in enumerate(targets))
+    )
 
     rows = sorted(await events(engine, mark), key=lambda r: r["sequence"])
     async with engine.connect() as conn:
@@ -512,7 +515,7 @@ PERSONAL = ("Ada", "ada@", "7946", "London", "github.com/ada", "ball", "mathemat
 
 async def test_erasure_redacts_earlier_events_and_emits_applicant_erased(acme, tenants, engine):
     ada = (
-        await ok(
+        await mutate_ok(
             acme,
             "applicantCreate",
             {
@@ -528,23 +531,26 @@ async def test_erasure_redacts_earlier_events_and_emits_applicant_erased(acme, t
             "applicant { id }",
         )
     )["applicant"]["id"]
-    await ok(acme, "applicantUpdate", {"id": ada, "location": "London, UK"})
-    bob = await make_applicant(acme, "Bob Lovelace")
-    first, second = await make_posting(acme, title="One"), await make_posting(acme, title="Two")
-    one = await apply(acme, ada, first["id"])
-    two = await apply(acme, ada, second["id"])
-    bobs = await apply(acme, bob, first["id"])
-    await move(acme, one["id"], first["stages"][1]["id"], reason="Ada was nervous")
-    await ok(acme, "noteCreate", {"applicationId": one["id"], "body": "Ada Lovelace: great at math"})
-    await ok(acme, "applicationReject", {"id": two["id"], "reason": "Ada lives in London"})
-    await move(acme, bobs["id"], first["stages"][1]["id"], reason="Bob Lovelace was calm")
-    await ok(acme, "noteCreate", {"applicationId": bobs["id"], "body": "Bob Lovelace: fine"})
+    await mutate_ok(acme, "applicantUpdate", {"id": ada, "location": "London, UK"})
+    bob = (await create_applicant(acme, "Bob Lovelace"))["id"]
+    first, second = (
+        await create_posting(acme, title="One", status="OPEN"),
+        await create_posting(acme, title="Two", status="OPEN"),
+    )
+    one = await submit_application(acme, ada, first["id"])
+    two = await submit_application(acme, ada, second["id"])
+    bobs = await submit_application(acme, bob, first["id"])
+    await move_application(acme, one["id"], first["stages"][1]["id"], reason="Ada was nervous")
+    await mutate_ok(acme, "noteCreate", {"applicationId": one["id"], "body": "Ada Lovelace: great at math"})
+    await mutate_ok(acme, "applicationReject", {"id": two["id"], "reason": "Ada lives in London"})
+    await move_application(acme, bobs["id"], first["stages"][1]["id"], reason="Bob Lovelace was calm")
+    await mutate_ok(acme, "noteCreate", {"applicationId": bobs["id"], "body": "Bob Lovelace: fine"})
     before = await events(engine)
     about_ada = [e for e in before if any(p in json.dumps(e["payload"]) for p in PERSONAL)]
     # created, updated, the move's reason, the note, the rejection's reason
     assert len(about_ada) == 5
 
-    payload = await ok(acme, "applicantErase", {"id": ada}, "applicant { erasedAt }")
+    payload = await mutate_ok(acme, "applicantErase", {"id": ada}, "applicant { erasedAt }")
     after = await events(engine)
     assert [e["id"] for e in after[: len(before)]] == [e["id"] for e in before]
     erased = after[len(before) :]
@@ -596,13 +602,13 @@ async def test_erasure_redacts_earlier_events_and_emits_applicant_erased(acme, t
     assert len([e for e in after if "Bob" in json.dumps(e["payload"])]) == 3
 
     # Erasing again (a retried request) changes nothing consumers need to hear about.
-    await ok(acme, "applicantErase", {"id": ada})
+    await mutate_ok(acme, "applicantErase", {"id": ada})
     assert await events(engine) == after
 
 
 async def test_a_failed_erasure_redacts_nothing(acme, engine, monkeypatch):
     ada = (
-        await ok(
+        await mutate_ok(
             acme,
             "applicantCreate",
             {"companyId": acme.company_id, "name": "Ada Lovelace", "emails": ["ada@example.com"]},
@@ -624,27 +630,28 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
     """Walk one story through the API and check it touched the whole catalogue."""
     from service.webhooks.events import EVENT_TYPES
 
-    posting = await make_posting(acme)
-    await ok(acme, "postingUpdate", {"id": posting["id"], "title": "Staff Engineer"})
-    ada = await make_applicant(acme, "Ada")
-    await ok(acme, "applicantUpdate", {"id": ada, "tags": ["x"]})
-    one = await apply(acme, ada, posting["id"])
-    await move(acme, one["id"], posting["stages"][1]["id"])
-    await ok(acme, "noteCreate", {"applicationId": one["id"], "body": "hi"})
-    await ok(acme, "applicationHire", {"id": one["id"]})
+    posting = await create_posting(acme, status="OPEN")
+    await mutate_ok(acme, "postingUpdate", {"id": posting["id"], "title": "Staff Engineer"})
+    ada = (await create_applicant(acme, "Ada"))["id"]
+    await mutate_ok(acme, "applicantUpdate", {"id": ada, "tags": ["x"]})
+    one = await submit_application(acme, ada, posting["id"])
+    await move_application(acme, one["id"], posting["stages"][1]["id"])
+    await mutate_ok(acme, "noteCreate", {"applicationId": one["id"], "body": "hi"})
+    await mutate_ok(acme, "applicationHire", {"id": one["id"]})
     for mutation in ("applicationReject", "applicationWithdraw"):
-        other = await apply(acme, await make_applicant(acme, mutation), posting["id"])
-        await ok(acme, mutation, {"id": other["id"]})
-    await ok(acme, "postingClose", {"id": posting["id"]})
-    await ok(acme, "applicantErase", {"id": ada})
-    rita = await ok(
+        other = await create_application(acme, posting["id"], mutation)
+        await mutate_ok(acme, mutation, {"id": other["id"]})
+    await mutate_ok(acme, "postingClose", {"id": posting["id"]})
+    await mutate_ok(acme, "applicantErase", {"id": ada})
+    rita = await mutate_ok(
         acme,
         "userCreate",
         {"companyId": acme.company_id, "name": "Rita", "email": "rita@acme.example"},
         "user { id }",
     )
-    await ok(acme, "userUpdate", {"id": rita["user"]["id"], "role": "RECRUITER"})
+    await mutate_ok(acme, "userUpdate", {"id": rita["user"]["id"], "role": "RECRUITER"})
     for kind in ("department", "office"):
-        made = await ok(acme, f"{kind}Create", {"companyId": acme.company_id, "name": "Top"}, f"{kind} {{ id }}")
-        await ok(acme, f"{kind}Update", {"id": made[kind]["id"], "name": "Renamed"})
+        input = {"companyId": acme.company_id, "name": "Top"}
+        made = await mutate_ok(acme, f"{kind}Create", input, f"{kind} {{ id }}")
+        await mutate_ok(acme, f"{kind}Update", {"id": made[kind]["id"], "name": "Renamed"})
     assert {e["type"] for e in await events(engine)} == set(EVENT_TYPES)

@@ -24,8 +24,9 @@ from standardwebhooks import Webhook
 from service.db import migrate
 from service.db.engine import plain_url
 from tests import ats
+from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
-from tests.test_integrations import STATE, apply_inbox, connect, inbox, lever_presync
+from tests.test_integrations import STATE, apply_inbox, inbox, lever_presync
 from tests.test_migrations import empty_database  # noqa: F401
 
 TABLES = ("inbound_deliveries", "events", "applicants", "applications", "stage_transitions", "external_refs")
@@ -132,7 +133,7 @@ async def captured(provider: str, integration: dict[str, Any]) -> tuple[ats.Deli
 async def test_a_replay_with_changed_unsigned_ids_is_a_duplicate(
     provider: str, acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, provider)
+    integration = await connect_integration(acme, provider)
     if provider == "lever":
         await lever_presync(acme)
     genuine, event = await captured(provider, integration)
@@ -157,7 +158,7 @@ async def test_a_replay_with_changed_unsigned_ids_is_a_duplicate(
 async def test_the_key_is_the_digest_of_the_signed_material(
     provider: str, acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, provider)
+    integration = await connect_integration(acme, provider)
     genuine, _ = await captured(provider, integration)
     assert (await send(http, integration, genuine.body, genuine.headers)).status_code == 200
     [(key, headers, body)] = await stored_rows(engine)
@@ -181,7 +182,7 @@ async def test_a_standard_webhooks_retry_is_a_duplicate_and_its_signed_id_cannot
 ) -> None:
     """A sender's retry keeps `webhook-id` and the body and signs a new timestamp: a duplicate.
     `webhook-id` is signed: changed or removed, the delivery is refused and nothing stored."""
-    integration = await connect(acme, "standard")
+    integration = await connect_integration(acme, "standard")
     first = ats.signed("standard", integration["secret"], ats.standard_journey()[0], delivery_id="msg_1")
     assert (await send(http, integration, first.body, first.headers)).json()["duplicate"] is False
     earlier = datetime.now(UTC) - timedelta(seconds=30)
@@ -204,15 +205,15 @@ async def test_deliveries_that_differ_in_signed_material_are_kept_apart(
     """Keys are not narrower than what is signed: Workable moves fired in the same second, Ashby
     actions sharing a `webhookActionId`, a Standard Webhooks id signed over another body, and
     Greenhouse deliveries that differ in one byte are each stored."""
-    workable = await connect(acme, "workable")
+    workable = await connect_integration(acme, "workable")
     moved = ats.workable_candidate("candidate_moved", 10, ats.STAGES[0])
     moved_again = ats.workable_candidate("candidate_moved", 10, ats.STAGES[1])  # same id and fired_at
-    ashby = await connect(acme, "ashby")
+    ashby = await connect_integration(acme, "ashby")
     update = ats.ashby_application("applicationUpdate", 10, ats.STAGES[0])
     update_again = ats.ashby_application("applicationUpdate", 20, ats.STAGES[1])
     update_again["webhookActionId"] = update["webhookActionId"]
-    standard = await connect(acme, "standard")
-    greenhouse = await connect(acme, "greenhouse")
+    standard = await connect_integration(acme, "standard")
+    greenhouse = await connect_integration(acme, "greenhouse")
     sent = [
         (workable, ats.signed("workable", workable["secret"], moved)),
         (workable, ats.signed("workable", workable["secret"], moved_again)),

@@ -21,6 +21,7 @@ from service.integrations import erasure, processing
 from service.settings import Settings
 from service.webhooks import fanout
 from tests import ats
+from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
 from tests.live import live_server, live_tenant  # noqa: F401
 
@@ -37,18 +38,6 @@ STATE = """query {
   postings { totalCount nodes { title status stages { name } } }
   applications { totalCount nodes { status rejectionReason stage { name } history { totalCount } } }
 }"""
-LEVER_SECRET = "lever-signature-token-0123456789"
-
-
-async def connect(api: Api, provider: str, **extra: Any) -> dict[str, Any]:
-    secret = {"secret": LEVER_SECRET} if provider == "lever" else {}
-    payload = await api.mutate(
-        "integrationCreate",
-        {"companyId": api.company_id, "provider": provider.upper(), **secret, **extra},
-        f"integration {{ {INTEGRATION} }} secret",
-    )
-    assert payload["errors"] == [], payload
-    return {**payload["integration"], "secret": payload["secret"]}
 
 
 async def post(http: httpx.AsyncClient, integration: dict[str, Any], d: ats.Delivery) -> httpx.Response:
@@ -136,7 +125,7 @@ def fresh_delivery(provider: str, document: dict[str, Any]) -> dict[str, Any]:
 
 
 async def journey_setup(api: Api, provider: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    integration = await connect(api, provider)
+    integration = await connect_integration(api, provider, selection=INTEGRATION)
     if provider == "lever":
         await lever_presync(api)
     return integration, ats.JOURNEYS[provider]()
@@ -159,12 +148,12 @@ def final_state_ok(state: dict[str, Any], provider: str, stage: str = ats.STAGES
 
 
 async def test_create_shows_the_secret_once_and_never_again(acme: Api) -> None:
-    created = await connect(acme, "greenhouse", name="Greenhouse EU")
+    created = await connect_integration(acme, "greenhouse", selection=INTEGRATION, name="Greenhouse EU")
     assert created["provider"] == "GREENHOUSE" and created["status"] == "ACTIVE"
     assert created["name"] == "Greenhouse EU" and created["company"] == {"slug": "acme"}
     assert created["receivePath"] == f"/webhooks/ats/{created['id']}"
     assert len(created["secret"]) >= 40
-    standard = await connect(acme, "standard")
+    standard = await connect_integration(acme, "standard", selection=INTEGRATION)
     assert standard["secret"].startswith("whsec_")
     listed = await acme.ok("query { integrations { totalCount nodes { id name provider } } }")
     assert listed["integrations"]["totalCount"] == 2
@@ -199,7 +188,7 @@ async def test_managing_integrations_needs_admin_and_own_company(
     )
     assert payload["errors"][0]["code"] == "NOT_FOUND"
     assert await count_rows(engine, "integrations") == 0
-    mine = await connect(acme, "ashby")
+    mine = await connect_integration(acme, "ashby", selection=INTEGRATION)
     r = await writer.gql("query { integrations { totalCount } }")
     assert r.errors and r.errors[0]["extensions"]["code"] == "FORBIDDEN"
     foreign = await globex.mutate("integrationDelete", {"id": mine["id"]}, "deletedIntegrationId")
@@ -210,7 +199,7 @@ async def test_managing_integrations_needs_admin_and_own_company(
 async def test_pause_stores_without_applying_and_disable_refuses(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     paused = await acme.mutate(
         "integrationUpdate", {"id": integration["id"], "status": "PAUSED"}, "integration { status }"
     )
@@ -231,7 +220,7 @@ async def test_pause_stores_without_applying_and_disable_refuses(
 async def test_rotation_accepts_the_previous_secret_only_during_the_grace_period(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "ashby")
+    integration = await connect_integration(acme, "ashby", selection=INTEGRATION)
     old = integration["secret"]
     rotated = await acme.mutate(
         "integrationRotateSecret",
@@ -254,7 +243,7 @@ async def test_rotation_accepts_the_previous_secret_only_during_the_grace_period
 
 
 async def test_refusals_store_nothing(acme: Api, http: httpx.AsyncClient, engine: AsyncEngine, app: Any) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     document = ats.greenhouse_journey()[0]
     good = ats.signed("greenhouse", integration["secret"], document)
     path = integration["receivePath"]
@@ -302,7 +291,7 @@ async def test_each_provider_signed_right_is_accepted_and_wrong_is_refused(
 async def test_standard_webhooks_timestamps_outside_the_tolerance_are_refused(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "standard")
+    integration = await connect_integration(acme, "standard", selection=INTEGRATION)
     d = ats.signed("standard", integration["secret"], ats.standard_journey()[0])
     d.headers["webhook-timestamp"] = str(int(d.headers["webhook-timestamp"]) - 600)
     assert (await post(http, integration, d)).status_code == 401
@@ -367,7 +356,7 @@ async def test_stage_order_is_protected_not_only_by_closing(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     """Two moves out of order on an ACTIVE application: the older one does not roll it back."""
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     journey = ats.greenhouse_journey()
     for document in (journey[0], journey[2], journey[1]):
         await deliver(http, "greenhouse", integration, document)
@@ -381,7 +370,7 @@ async def test_stage_order_is_protected_not_only_by_closing(
 
 
 async def test_unknown_types_are_recorded_and_skipped(acme: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> None:
-    integration = await connect(acme, "ashby")
+    integration = await connect_integration(acme, "ashby", selection=INTEGRATION)
     ping = {"webhookActionId": "75395d87", "action": "ping", "data": {"webhookActionType": "ping"}}
     await deliver(http, "ashby", integration, ping)
     await deliver(http, "ashby", integration, {"webhookActionId": "1", "action": "surveySubmit", "data": {}})
@@ -397,7 +386,7 @@ async def test_a_failing_delivery_is_kept_with_its_error_and_retried_on_request(
 ) -> None:
     """A Lever stage change for an opportunity not synced yet fails (ids only), is retried on the
     schedule, then kept FAILED; after the partner's sync a retry through GraphQL applies it."""
-    integration = await connect(acme, "lever")
+    integration = await connect_integration(acme, "lever", selection=INTEGRATION)
     move = ats.lever_journey()[1]
     await deliver(http, "lever", integration, move)
     for _ in range(3):  # the first attempt and the two retries of APPLY's schedule
@@ -424,7 +413,7 @@ async def test_a_failing_delivery_is_kept_with_its_error_and_retried_on_request(
 async def test_candidate_deleted_erases_and_late_updates_stay_skipped(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     journey = ats.greenhouse_journey()
     await deliver(http, "greenhouse", integration, journey[0])
     deleted = {"action": "delete_candidate", "payload": {"person": {"id": 265772, "first_name": "Giuseppe"}}}
@@ -453,7 +442,7 @@ async def test_candidate_deleted_erases_and_late_updates_stay_skipped(
 async def test_candidate_merge_moves_applications_to_the_survivor(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     first = ats.greenhouse_application("new_candidate_application", 0, "Application Review")
     second = ats.greenhouse_application("new_candidate_application", 1, "Application Review")
     app2 = second["payload"]["application"]
@@ -475,7 +464,7 @@ async def test_candidate_merge_moves_applications_to_the_survivor(
 async def test_changes_from_an_integration_are_not_echoed_to_its_own_endpoint(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     own = await acme.mutate(
         "webhookEndpointCreate",
         {
@@ -523,7 +512,7 @@ async def test_changes_from_an_integration_are_not_echoed_to_its_own_endpoint(
 
 
 async def test_endpoint_tied_to_a_foreign_integration_is_refused(acme: Api, globex: Api, engine: AsyncEngine) -> None:
-    theirs = await connect(globex, "lever")
+    theirs = await connect_integration(globex, "lever", selection=INTEGRATION)
     payload = await acme.mutate(
         "webhookEndpointCreate",
         {"companyId": acme.company_id, "url": "https://x.example.com/h", "integrationId": theirs["id"]},
@@ -536,7 +525,7 @@ async def test_endpoint_tied_to_a_foreign_integration_is_refused(acme: Api, glob
 async def test_the_worker_applies_inbound_deliveries(acme: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> None:
     from service.webhooks.worker import Worker
 
-    integration = await connect(acme, "workable")
+    integration = await connect_integration(acme, "workable", selection=INTEGRATION)
     for document in ats.workable_journey():
         await deliver(http, "workable", integration, document)
     async with Worker(engine, dataclasses.replace(APPLY, webhook_allow_loopback=True)) as worker, asyncio.timeout(10):
@@ -681,7 +670,7 @@ async def test_a_lever_signature_cannot_carry_other_data_or_be_replayed_late(
 ) -> None:
     """Lever signs `token` + `triggeredAt` only: a captured delivery reused with other `data` is a
     duplicate of the first (deduplicated on the token), and an old one is refused."""
-    integration = await connect(acme, "lever")
+    integration = await connect_integration(acme, "lever", selection=INTEGRATION)
     await lever_presync(acme)
     genuine = ats.signed("lever", integration["secret"], ats.lever_journey()[2])
     assert (await post(http, integration, genuine)).status_code == 200
@@ -700,7 +689,7 @@ async def test_a_lever_signature_cannot_carry_other_data_or_be_replayed_late(
 async def test_a_job_created_by_an_application_event_still_takes_its_own_older_events(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     await deliver(http, "greenhouse", integration, ats.greenhouse_journey()[0])
     job = {"id": 3485, "name": "Senior Designer", "status": "closed", "opened_at": ats.iso(-600), "closed_at": None}
     await deliver(http, "greenhouse", integration, {"action": "job_updated", "payload": {"job": job}})
@@ -710,7 +699,7 @@ async def test_a_job_created_by_an_application_event_still_takes_its_own_older_e
 
 
 async def test_hires_and_job_events_apply(acme: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> None:
-    integration = await connect(acme, "ashby")
+    integration = await connect_integration(acme, "ashby", selection=INTEGRATION)
     journey = ats.ashby_journey()
     await deliver(http, "ashby", integration, journey[1])
     hired = ats.ashby_application("candidateHire", 40, "Hired", status="Hired")
@@ -779,7 +768,7 @@ async def test_a_merged_away_candidate_gets_no_new_application(acme: Api, engine
 async def test_a_second_candidate_with_a_linked_address_is_skipped_with_the_reason(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     first = ats.greenhouse_application("new_candidate_application", 0, "Application Review")
     second = ats.greenhouse_application("new_candidate_application", 1, "Application Review")
     second["payload"]["application"]["id"] = 4242
@@ -816,7 +805,7 @@ async def test_upserts_refuse_future_times_and_stages_without_postings_write(
 
 
 async def test_an_applied_delivery_is_not_retried(acme: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> None:
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     await deliver(http, "greenhouse", integration, ats.greenhouse_journey()[0])
     await apply_inbox(engine)
     [entry] = await inbox(acme, integration)
@@ -830,7 +819,7 @@ async def test_concurrent_deliveries_add_a_new_stage_once(
 ) -> None:
     """Six applications known here move to a stage the pipeline lacks, applied by six concurrent
     workers: the stage is added once."""
-    integration = await connect(acme, "greenhouse")
+    integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
 
     def application(i: int, minutes: int, stage: str) -> dict[str, Any]:
         action = "new_candidate_application" if minutes == 0 else "candidate_stage_change"
@@ -856,7 +845,7 @@ async def test_concurrent_deliveries_add_a_new_stage_once(
 async def test_an_overlong_external_id_fails_with_a_clear_error(
     acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
-    integration = await connect(acme, "ashby")
+    integration = await connect_integration(acme, "ashby", selection=INTEGRATION)
     document = ats.ashby_application("applicationSubmit", 0, "Application Review")
     document["data"]["application"]["id"] = "x" * 300
     await deliver(http, "ashby", integration, document)

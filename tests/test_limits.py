@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from service.ids import to_global_id
 from service.ratelimit.service import LEASE_SHARE
+from tests.factories import create_applicant, create_posting, submit_application
 from tests.helpers import Api, snapshot
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -22,26 +23,12 @@ async def post(client: httpx.AsyncClient, secret: str, query: str, variables: di
 
 
 async def seed_board(api: Api, stages: int = 3, applicants: int = 4) -> str:
-    posting = await api.mutate(
-        "postingCreate",
-        {
-            "companyId": api.company_id,
-            "title": "Engineer",
-            "stages": [{"name": f"S{i}", "kind": "INTERVIEW"} for i in range(stages)],
-        },
-        "posting { id }",
-    )
-    posting_id: str = posting["posting"]["id"]
-    await api.mutate("postingPublish", {"id": posting_id}, "posting { id }")
+    """An OPEN posting with `stages` stages and `applicants` applications; the posting's ID."""
+    stage_list = [(f"S{i}", "INTERVIEW") for i in range(stages)]
+    posting_id: str = (await create_posting(api, status="OPEN", stages=stage_list, selection="id"))["id"]
     for i in range(applicants):
-        a = await api.mutate(
-            "applicantCreate",
-            {"companyId": api.company_id, "name": f"Person {i}", "emails": [f"p{i}@example.com"]},
-            "applicant { id }",
-        )
-        await api.mutate(
-            "applicationSubmit", {"applicantId": a["applicant"]["id"], "postingId": posting_id}, "application { id }"
-        )
+        applicant = await create_applicant(api, f"Person {i}", emails=[f"p{i}@example.com"])
+        await submit_application(api, applicant["id"], posting_id)
     return posting_id
 
 

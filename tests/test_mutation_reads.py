@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from tests.factories import create_application, create_posting
 from tests.helpers import count_rows
-from tests.test_applications import apply, make_applicant, make_posting
 
 MOVE = """mutation($input: ApplicationMoveInput!) {
   applicationMove(input: $input) { application { id %s } errors { field code message } }
@@ -26,8 +26,8 @@ async def audit_outcomes(engine: Any) -> list[str]:
 
 
 async def test_a_move_selecting_what_the_key_may_not_read_is_refused_before_it_runs(acme, tenants, engine):
-    posting = await make_posting(acme)
-    application = await apply(acme, await make_applicant(acme), posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"])
     mover = await tenants.key([acme], ["applications:write", "postings:read"])
     history = await count_rows(engine, "stage_transitions")
     move = {"id": application["id"], "stageId": posting["stages"][1]["id"]}

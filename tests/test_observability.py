@@ -48,6 +48,7 @@ from service.webhooks.events import emit
 from service.webhooks.service import create_endpoint
 from service.webhooks.worker import Worker, attach_worker
 from tests import ats
+from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
 from tests.webhook_receiver import Receiver, Reply
 
@@ -120,20 +121,6 @@ async def observed(settings: Settings, migrated_url: str, engine: AsyncEngine, a
 async def post(client: httpx.AsyncClient, secret: str | None, body: Any, **headers: str) -> httpx.Response:
     auth = {"Authorization": f"Bearer {secret}"} if secret else {}
     return await client.post("/graphql", json=body, headers={**auth, **headers})
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def hooks(receiver: Receiver) -> Receiver:
-    receiver.reset()
-    return receiver
 
 
 async def until(predicate: Any, within: float = 10.0) -> None:
@@ -337,22 +324,11 @@ async def _drained(worker: Worker, engine: AsyncEngine) -> bool:
 # --- inbound ATS webhooks --------------------------------------------------------------------------
 
 
-async def connect(api: Api, provider: str) -> dict[str, Any]:
-    secret = {"secret": "lever-signature-token-0123456789"} if provider == "lever" else {}
-    payload = await api.mutate(
-        "integrationCreate",
-        {"companyId": api.company_id, "provider": provider.upper(), **secret},
-        "integration { receivePath } secret",
-    )
-    assert payload["errors"] == [], payload
-    return {**payload["integration"], "secret": payload["secret"]}
-
-
 async def test_inbound_webhooks_are_counted_by_provider_and_outcome(observed: Observed, engine: AsyncEngine) -> None:
     acme, http = observed.acme, observed.http
-    greenhouse = await connect(acme, "greenhouse")
-    ashby = await connect(acme, "ashby")
-    lever = await connect(acme, "lever")
+    greenhouse = await connect_integration(acme, "greenhouse")
+    ashby = await connect_integration(acme, "ashby")
+    lever = await connect_integration(acme, "lever")
     created = ats.signed("greenhouse", greenhouse["secret"], ats.greenhouse_journey()[0], delivery_id="gh-1")
     for _ in range(2):
         assert (await http.post(greenhouse["receivePath"], content=created.body, headers=created.headers)).is_success

@@ -29,8 +29,9 @@ from websockets.exceptions import ConnectionClosed
 
 from service.db.engine import Database
 from tests import live
+from tests.factories import connect_integration, create_applicant, create_webhook_endpoint
 from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
-from tests.test_subscriptions import authenticated, mutate, subscribed
+from tests.test_subscriptions import authenticated, subscribed
 from tests.webhook_receiver import Receiver, Reply
 
 _slugs = itertools.count()
@@ -91,12 +92,7 @@ def on(t: LiveTenant, server: LiveServer) -> LiveTenant:
 
 
 async def endpoint(t: LiveTenant, url: str) -> str:
-    created = await mutate(
-        t,
-        "webhookEndpointCreate",
-        {"companyId": t.company_id, "url": url, "eventTypes": ["applicant.created"]},
-        "webhookEndpoint { id } secret",
-    )
+    created = await create_webhook_endpoint(t, url, eventTypes=["applicant.created"])
     secret: str = created["secret"]
     return secret
 
@@ -152,10 +148,7 @@ async def test_two_workers_deliver_each_event_once_and_subscribers_see_changes_f
         created = []
         for i in range(20):
             t = a if i % 2 == 0 else b
-            payload = await mutate(
-                t, "applicantCreate", {"companyId": a.company_id, "name": f"P{i}"}, "applicant { id }"
-            )
-            created.append(payload["applicant"]["id"])
+            created.append((await create_applicant(t, f"P{i}"))["id"])
         path = f"scale-{a.slug}"
         await wait_for(lambda: len(receiver.delivered(path)) >= 20)
         await asyncio.sleep(0.5)  # anything delivered twice would arrive now
@@ -178,7 +171,7 @@ async def test_sigterm_lets_a_worker_finish_in_flight_deliveries_and_nothing_is_
     secret = await endpoint(a, receiver.url(path))
     receiver.on(path, lambda r, n: Reply(200, delay=1.0), secrets=[secret])
     for i in range(10):
-        await mutate(a, "applicantCreate", {"companyId": a.company_id, "name": f"S{i}"}, "applicant { id }")
+        await create_applicant(a, f"S{i}")
     first = start_worker(migrated_url, tmp_path / "first.log", HIREGRAPH_WEBHOOK_TIMEOUT="5")
     try:
         await wait_for(lambda: receiver.in_flight[path] == 4)  # the per-endpoint cap
@@ -218,9 +211,7 @@ async def test_sigterm_lets_the_api_finish_in_flight_requests_and_close_subscrip
         t = await tenant(db, server)
         path = f"ping-{t.slug}"
         receiver.on(path, lambda r, n: Reply(200, delay=1.5))
-        created = await mutate(
-            t, "webhookEndpointCreate", {"companyId": t.company_id, "url": receiver.url(path)}, "webhookEndpoint { id }"
-        )
+        created = await create_webhook_endpoint(t, receiver.url(path))
         socket = await authenticated(server, t.secret)
         await subscribed(socket, "s1")
         query = (
@@ -259,15 +250,10 @@ async def test_a_worker_process_applies_inbound_ats_deliveries(
     from tests import ats
 
     a = await tenant(db, servers[0])
-    created = await mutate(
-        a,
-        "integrationCreate",
-        {"companyId": a.company_id, "provider": "GREENHOUSE"},
-        "integration { id receivePath } secret",
-    )
+    created = await connect_integration(a, "greenhouse")
     d = ats.signed("greenhouse", created["secret"], ats.greenhouse_journey()[0])
     async with httpx.AsyncClient(base_url=servers[1].base_url) as client:
-        r = await client.post(created["integration"]["receivePath"], content=d.body, headers=d.headers)
+        r = await client.post(created["receivePath"], content=d.body, headers=d.headers)
     assert r.status_code == 200, r.text
     worker = start_worker(migrated_url, tmp_path / "inbound-worker.log")
     try:

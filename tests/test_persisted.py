@@ -9,8 +9,7 @@ import orjson
 from sqlalchemy import text
 
 from service.documents.service import document_hash
-from tests.helpers import Api, count_rows
-from tests.test_cli import hiregraph
+from tests.helpers import Api, count_rows, hiregraph
 
 QUERY = "query Slugs { companies(first: 5) { nodes { slug } } }"
 SHA = hashlib.sha256(QUERY.encode()).hexdigest()

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from service.ids import to_global_id
-from tests.helpers import Api, snapshot
+from tests.factories import create_application, create_posting, move_application
+from tests.helpers import Api, codes, snapshot
 
 STAGES = "query($id: ID!) { node(id: $id) { ... on Posting { stages { id name kind position updatedAt } } } }"
 STAGE = "stage { id name kind position posting { id } }"
@@ -20,18 +21,6 @@ DEFAULT = [
 ]
 
 
-async def posting(api: Api, stages: list[tuple[str, str]] | None = None, *, open: bool = False) -> str:
-    input: dict[str, Any] = {"companyId": api.company_id, "title": "Engineer"}
-    if stages is not None:
-        input["stages"] = [{"name": n, "kind": k} for n, k in stages]
-    payload = await api.mutate("postingCreate", input, "posting { id }")
-    assert payload["errors"] == [], payload
-    pid: str = payload["posting"]["id"]
-    if open:
-        assert (await api.mutate("postingPublish", {"id": pid}, "posting { id }"))["errors"] == []
-    return pid
-
-
 async def stages(api: Api, posting_id: str) -> list[dict[str, Any]]:
     data = await api.ok(STAGES, {"id": posting_id})
     found: list[dict[str, Any]] = data["node"]["stages"]
@@ -41,11 +30,6 @@ async def stages(api: Api, posting_id: str) -> list[dict[str, Any]]:
 
 def names(found: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(s["name"], s["kind"]) for s in found]
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    assert all(e["message"] for e in payload["errors"]), payload
-    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 async def refused(
@@ -66,32 +50,11 @@ async def refused(
     return codes(payload)
 
 
-async def applicant(api: Api, name: str = "Ada") -> str:
-    payload = await api.mutate("applicantCreate", {"companyId": api.company_id, "name": name}, "applicant { id }")
-    assert payload["errors"] == [], payload
-    aid: str = payload["applicant"]["id"]
-    return aid
-
-
-async def submit(api: Api, applicant_id: str, posting_id: str) -> str:
-    payload = await api.mutate(
-        "applicationSubmit", {"applicantId": applicant_id, "postingId": posting_id}, "application { id }"
-    )
-    assert payload["errors"] == [], payload
-    app_id: str = payload["application"]["id"]
-    return app_id
-
-
-async def move(api: Api, application_id: str, stage_id: str) -> None:
-    payload = await api.mutate("applicationMove", {"id": application_id, "stageId": stage_id}, "application { id }")
-    assert payload["errors"] == [], payload
-
-
 # --- stageCreate ----------------------------------------------------------------------------------
 
 
 async def test_create_stage_at_the_end(acme, engine):
-    pid = await posting(acme)
+    pid = (await create_posting(acme))["id"]
     before = await snapshot(engine)
     payload = await acme.mutate("stageCreate", {"postingId": pid, "name": " Reference check ", "kind": "SCREEN"}, STAGE)
     assert payload["errors"] == []
@@ -110,7 +73,7 @@ async def test_create_stage_at_the_end(acme, engine):
 
 @pytest.mark.parametrize("position", [0, 2, 5])
 async def test_create_stage_at_a_position_renumbers(acme, position):
-    pid = await posting(acme)
+    pid = (await create_posting(acme))["id"]
     old = await stages(acme, pid)
     payload = await acme.mutate(
         "stageCreate", {"postingId": pid, "name": "Take-home", "kind": "ASSESSMENT", "position": position}, STAGE
@@ -137,14 +100,14 @@ async def test_create_stage_at_a_position_renumbers(acme, position):
     ],
 )
 async def test_create_stage_refuses_bad_input(acme, engine, change, expected):
-    pid = await posting(acme)
+    pid = (await create_posting(acme))["id"]
     input = {"postingId": pid, "name": "Extra", "kind": "SCREEN", **change}
     assert await refused(acme, engine, "stageCreate", input, pid, STAGE) == expected
 
 
 async def test_create_stage_refuses_bad_posting_ids(acme, globex, engine):
-    pid = await posting(acme)
-    theirs = await posting(globex)
+    pid = (await create_posting(acme))["id"]
+    theirs = (await create_posting(globex))["id"]
     stage_id = (await stages(acme, pid))[0]["id"]
     for bad, code in [
         ("not-an-id", "INVALID"),
@@ -158,7 +121,7 @@ async def test_create_stage_refuses_bad_posting_ids(acme, globex, engine):
 
 
 async def test_a_pipeline_holds_at_most_30_stages(acme, engine):
-    pid = await posting(acme, [(f"S{i}", "SCREEN") for i in range(29)])
+    pid = (await create_posting(acme, stages=[(f"S{i}", "SCREEN") for i in range(29)]))["id"]
     ok = await acme.mutate("stageCreate", {"postingId": pid, "name": "S29", "kind": "HIRED"}, STAGE)
     assert ok["errors"] == [] and ok["stage"]["position"] == 29
     input = {"postingId": pid, "name": "S30", "kind": "HIRED"}
@@ -169,7 +132,7 @@ async def test_a_pipeline_holds_at_most_30_stages(acme, engine):
 
 
 async def test_update_stage_name_and_kind(acme, engine):
-    pid = await posting(acme)
+    pid = (await create_posting(acme))["id"]
     old = await stages(acme, pid)
     target = old[1]
     before = await snapshot(engine)
@@ -206,9 +169,9 @@ async def test_update_stage_name_and_kind(acme, engine):
 
 
 async def test_update_stage_refuses_bad_input(acme, globex, engine):
-    pid = await posting(acme)
+    pid = (await create_posting(acme))["id"]
     sid = (await stages(acme, pid))[2]["id"]
-    theirs = await posting(globex)
+    theirs = (await create_posting(globex))["id"]
     their_stage = (await stages(globex, theirs))[0]["id"]
     cases = [
         ({"id": sid, "name": "   "}, [("name", "REQUIRED")]),
@@ -230,7 +193,7 @@ REORDERED = "posting { id stages { id name position } }"
 
 
 async def test_reorder_stages(acme, engine):
-    pid = await posting(acme)
+    pid = (await create_posting(acme))["id"]
     old = await stages(acme, pid)
     before = await snapshot(engine)
     order = [old[i]["id"] for i in (4, 0, 2, 1, 3)]
@@ -249,8 +212,8 @@ async def test_reorder_stages(acme, engine):
 
 
 async def test_reorder_refuses_anything_but_a_permutation(acme, engine):
-    pid = await posting(acme)
-    other = await posting(acme)
+    pid = (await create_posting(acme))["id"]
+    other = (await create_posting(acme))["id"]
     ids = [s["id"] for s in await stages(acme, pid)]
     foreign = (await stages(acme, other))[0]["id"]
     bad_orders = [
@@ -272,7 +235,7 @@ async def test_reorder_refuses_anything_but_a_permutation(acme, engine):
 
 
 async def test_reorder_another_companys_posting_is_not_found(acme, globex, engine):
-    theirs = await posting(globex)
+    theirs = (await create_posting(globex))["id"]
     ids = [s["id"] for s in await stages(globex, theirs)]
     before = await snapshot(engine)
     payload = await acme.mutate("stageReorder", {"postingId": theirs, "stageIds": ids[::-1]}, REORDERED)
@@ -286,7 +249,7 @@ async def test_reorder_another_companys_posting_is_not_found(acme, globex, engin
 
 
 async def test_delete_an_empty_stage_renumbers(acme, engine):
-    pid = await posting(acme)
+    pid = (await create_posting(acme))["id"]
     old = await stages(acme, pid)
     before = await snapshot(engine)
     payload = await acme.mutate("stageDelete", {"id": old[1]["id"]}, REORDERED)
@@ -302,11 +265,11 @@ async def test_delete_an_empty_stage_renumbers(acme, engine):
 
 
 async def test_delete_keeps_history_names(acme, engine):
-    pid = await posting(acme, open=True)
+    pid = (await create_posting(acme, status="OPEN"))["id"]
     old = await stages(acme, pid)
-    app_id = await submit(acme, await applicant(acme), pid)
-    await move(acme, app_id, old[1]["id"])  # Applied -> Phone screen
-    await move(acme, app_id, old[2]["id"])  # Phone screen -> Interview
+    app_id = (await create_application(acme, pid))["id"]
+    await move_application(acme, app_id, old[1]["id"])  # Applied -> Phone screen
+    await move_application(acme, app_id, old[2]["id"])  # Phone screen -> Interview
     before = await snapshot(engine)
 
     payload = await acme.mutate("stageDelete", {"id": old[1]["id"]}, REORDERED)
@@ -341,10 +304,10 @@ async def test_delete_keeps_history_names(acme, engine):
 
 
 async def test_history_keeps_the_name_a_stage_had_when_moved(acme):
-    pid = await posting(acme, open=True)
+    pid = (await create_posting(acme, status="OPEN"))["id"]
     old = await stages(acme, pid)
-    app_id = await submit(acme, await applicant(acme), pid)
-    await move(acme, app_id, old[2]["id"])
+    app_id = (await create_application(acme, pid))["id"]
+    await move_application(acme, app_id, old[2]["id"])
     renamed = await acme.mutate("stageUpdate", {"id": old[2]["id"], "name": "Onsite"}, STAGE)
     assert renamed["errors"] == []
     data = await acme.ok(
@@ -364,11 +327,11 @@ async def test_history_keeps_the_name_a_stage_had_when_moved(acme):
 
 
 async def test_delete_a_stage_holding_applications_is_refused(acme, engine):
-    pid = await posting(acme, open=True)
+    pid = (await create_posting(acme, status="OPEN"))["id"]
     old = await stages(acme, pid)
-    first = await submit(acme, await applicant(acme, "Ada"), pid)
-    second = await submit(acme, await applicant(acme, "Grace"), pid)
-    await move(acme, second, old[3]["id"])
+    first = (await create_application(acme, pid, "Ada"))["id"]
+    second = (await create_application(acme, pid, "Grace"))["id"]
+    await move_application(acme, second, old[3]["id"])
     # an application that ended still sits at its stage
     rejected = await acme.mutate("applicationReject", {"id": first, "reason": "no"}, "application { status }")
     assert rejected["errors"] == []
@@ -381,7 +344,7 @@ async def test_delete_a_stage_holding_applications_is_refused(acme, engine):
 
 
 async def test_delete_the_last_stage_is_refused(acme, engine):
-    pid = await posting(acme, [("Only", "APPLIED"), ("Second", "HIRED")])
+    pid = (await create_posting(acme, stages=[("Only", "APPLIED"), ("Second", "HIRED")]))["id"]
     two = await stages(acme, pid)
     assert (await acme.mutate("stageDelete", {"id": two[0]["id"]}, REORDERED))["errors"] == []
     last = await stages(acme, pid)
@@ -390,8 +353,8 @@ async def test_delete_the_last_stage_is_refused(acme, engine):
 
 
 async def test_delete_refuses_bad_ids(acme, globex, engine):
-    pid = await posting(acme)
-    theirs = await posting(globex)
+    pid = (await create_posting(acme))["id"]
+    theirs = (await create_posting(globex))["id"]
     their_stage = (await stages(globex, theirs))[0]["id"]
     for bad, code in [
         ("not-an-id", "INVALID"),

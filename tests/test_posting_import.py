@@ -4,10 +4,8 @@ postings and postings of other shapes), the `postingImport` mutation over HTTP, 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from service.postings.importing.reader import parse_posting
 from service.postings.importing.salary import figures_in, speaks_of_pay
 from service.postings.importing.text import SourceFormat, detect_format
 from service.postings.models import EmploymentType, SalaryPeriod, SalaryRangeSpec, Workplace
-from tests.helpers import Api, count_rows, snapshot
+from tests.helpers import Api, count_rows, hiregraph, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTINGS = Path(__file__).resolve().parent / "data" / "postings"
@@ -1038,16 +1036,9 @@ async def test_an_import_costs_a_mutation_surcharge(acme: Api) -> None:
 # --- hiregraph import-posting -------------------------------------------------------------------
 
 
-def hiregraph(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url, "COLUMNS": "250"}
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", "import-posting", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+def import_posting(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`hiregraph import-posting` with `args`, its help text in wide columns."""
+    return hiregraph(url, "import-posting", *args, env={"COLUMNS": "250"})
 
 
 async def postings_of(engine: Any) -> list[tuple[str, str, str]]:
@@ -1061,7 +1052,7 @@ async def postings_of(engine: Any) -> list[tuple[str, str, str]]:
 
 
 async def test_cli_imports_one_file_into_the_named_company(migrated_url: str, acme: Api, engine: Any) -> None:
-    done = hiregraph(migrated_url, str(POSTINGS / POSTMARK), "--company", "acme")
+    done = import_posting(migrated_url, str(POSTINGS / POSTMARK), "--company", "acme")
     assert done.returncode == 0, done.stderr
     assert await postings_of(engine) == [("acme", "Senior Backend Engineer", "DRAFT")]
     assert await count_rows(engine, "pipeline_stages") == 6
@@ -1084,7 +1075,7 @@ async def test_cli_imports_a_folder_finding_or_creating_companies(
     shutil.copy(POSTINGS / POSTSCRIPT, folder / "nested")
     shutil.copy(POSTINGS / "kettle-frontend-developer.html", folder)
     (folder / "notes.json").write_text("{}")
-    done = hiregraph(migrated_url, str(folder))
+    done = import_posting(migrated_url, str(folder))
     assert done.returncode == 0, done.stdout + done.stderr
     assert await postings_of(engine) == [
         ("kettle-co", "Frontend Developer (Contract)", "DRAFT"),
@@ -1102,7 +1093,7 @@ async def test_cli_imports_a_folder_finding_or_creating_companies(
 
 async def test_cli_dry_run_writes_nothing(migrated_url: str, acme: Api, engine: Any) -> None:
     before = await snapshot(engine)
-    done = hiregraph(migrated_url, str(POSTINGS / POSTSCRIPT), str(POSTINGS / POSTMARK), "--dry-run")
+    done = import_posting(migrated_url, str(POSTINGS / POSTSCRIPT), str(POSTINGS / POSTMARK), "--dry-run")
     assert done.returncode == 0, done.stdout + done.stderr
     assert await snapshot(engine) == before
     out = done.stdout
@@ -1116,13 +1107,13 @@ async def test_cli_fails_on_an_unknown_file_and_an_unreadable_posting(
     migrated_url: str, acme: Api, engine: Any
 ) -> None:
     before = await snapshot(engine)
-    missing = hiregraph(migrated_url, str(POSTINGS / "no-such-posting.txt"), "--company", "acme")
+    missing = import_posting(migrated_url, str(POSTINGS / "no-such-posting.txt"), "--company", "acme")
     assert missing.returncode == 1
     assert "failed: no such file" in missing.stdout
-    unreadable = hiregraph(migrated_url, str(POSTINGS / "nothing-recognisable.txt"), "--company", "acme")
+    unreadable = import_posting(migrated_url, str(POSTINGS / "nothing-recognisable.txt"), "--company", "acme")
     assert unreadable.returncode == 1
     assert "failed: no job title could be read from the text" in unreadable.stdout
-    unknown_company = hiregraph(migrated_url, str(POSTINGS / POSTMARK), "--company", "nope")
+    unknown_company = import_posting(migrated_url, str(POSTINGS / POSTMARK), "--company", "nope")
     assert unknown_company.returncode == 2
     assert "no company with slug nope" in unknown_company.stderr
     assert await snapshot(engine) == before

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from service.ids import to_global_id
-from tests.helpers import Api, snapshot
+from tests.factories import create_posting
+from tests.helpers import Api, codes, snapshot, without
 
 POSTING = """
     id title status employmentType workplace locations regions
@@ -38,15 +39,6 @@ DEFAULT_STAGES = [
 ]
 
 
-async def create(api: Api, title: str = "Backend Engineer", **fields: Any) -> dict[str, Any]:
-    payload = await api.mutate(
-        "postingCreate", {"companyId": api.company_id, "title": title, **fields}, f"posting {{ {POSTING} }}"
-    )
-    assert payload["errors"] == [], payload
-    posting: dict[str, Any] = payload["posting"]
-    return posting
-
-
 async def read(api: Api, posting_id: str) -> dict[str, Any] | None:
     node: dict[str, Any] | None = (await api.ok(READ, {"id": posting_id}))["node"]
     return node
@@ -57,12 +49,6 @@ async def read_existing(api: Api, posting_id: str) -> dict[str, Any]:
     node = await read(api, posting_id)
     assert node is not None, posting_id
     return node
-
-
-def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
-    """The (field, code) pairs of a payload's errors; every error must carry a message."""
-    assert all(e["message"] for e in payload["errors"]), payload
-    return [(e["field"], e["code"]) for e in payload["errors"]]
 
 
 async def refused_create(api: Api, engine: Any, input: dict[str, Any]) -> list[tuple[str | None, str]]:
@@ -96,9 +82,10 @@ async def refused(
 
 async def test_create_with_every_field(acme, engine):
     before = await snapshot(engine)
-    posting = await create(
+    posting = await create_posting(
         acme,
         "  Staff Platform Engineer  ",
+        selection=POSTING,
         employmentType="CONTRACT",
         workplace="HYBRID",
         locations=[" Berlin ", "Lisbon", "Berlin"],
@@ -119,11 +106,7 @@ async def test_create_with_every_field(acme, engine):
             "interviewProcess": "Two calls",
         },
         applyUrl=" https://acme.example/jobs/1 ",
-        stages=[
-            {"name": " Sourced ", "kind": "APPLIED"},
-            {"name": "Take-home", "kind": "ASSESSMENT"},
-            {"name": "Hired", "kind": "HIRED"},
-        ],
+        stages=[(" Sourced ", "APPLIED"), ("Take-home", "ASSESSMENT"), ("Hired", "HIRED")],
     )
     expected_fields = {
         "title": "Staff Platform Engineer",
@@ -165,7 +148,7 @@ async def test_create_with_every_field(acme, engine):
 
 
 async def test_create_defaults_and_default_pipeline(acme, engine):
-    posting = await create(acme, "Designer")
+    posting = await create_posting(acme, "Designer", selection=POSTING)
     assert {k: v for k, v in posting.items() if k not in ("id", "createdAt", "updatedAt")} == {
         "title": "Designer",
         "status": "DRAFT",
@@ -266,7 +249,7 @@ async def test_create_refuses_bad_company_ids(acme, globex, engine):
 
 
 async def test_publish_close_reopen_archive(acme, engine):
-    posting = await create(acme)
+    posting = await create_posting(acme, "Backend Engineer", selection=POSTING)
     pid = posting["id"]
 
     published = await acme.mutate("postingPublish", {"id": pid}, f"posting {{ {POSTING} }}")
@@ -306,28 +289,15 @@ async def test_publish_close_reopen_archive(acme, engine):
 
 
 async def test_archive_a_draft_and_a_closed_posting(acme):
-    draft = await create(acme, "Draft")
+    draft = await create_posting(acme, "Draft", selection=POSTING)
     payload = await acme.mutate("postingArchive", {"id": draft["id"]}, "posting { status publishedAt closedAt }")
     assert payload == {"posting": {"status": "ARCHIVED", "publishedAt": None, "closedAt": None}, "errors": []}
 
-    other = await create(acme, "Closed")
+    other = await create_posting(acme, "Closed", selection=POSTING)
     await acme.mutate("postingPublish", {"id": other["id"]}, "posting { id }")
     await acme.mutate("postingClose", {"id": other["id"]}, "posting { id }")
     payload = await acme.mutate("postingArchive", {"id": other["id"]}, "posting { status }")
     assert payload == {"posting": {"status": "ARCHIVED"}, "errors": []}
-
-
-async def _in_status(api: Api, status: str) -> str:
-    pid: str = (await create(api, f"In {status}"))["id"]
-    steps = {
-        "DRAFT": [],
-        "OPEN": ["postingPublish"],
-        "CLOSED": ["postingPublish", "postingClose"],
-        "ARCHIVED": ["postingArchive"],
-    }[status]
-    for step in steps:
-        assert (await api.mutate(step, {"id": pid}, "posting { id }"))["errors"] == []
-    return pid
 
 
 @pytest.mark.parametrize(
@@ -342,15 +312,15 @@ async def _in_status(api: Api, status: str) -> str:
     ],
 )
 async def test_illegal_transitions_are_refused(acme, engine, status, mutation):
-    pid = await _in_status(acme, status)
+    pid = (await create_posting(acme, f"In {status}", status=status, selection="id"))["id"]
     assert await refused(acme, engine, mutation, {"id": pid}, pid) == [("id", "INVALID_TRANSITION")]
     assert (await read_existing(acme, pid))["status"] == status
 
 
 @pytest.mark.parametrize("mutation", ["postingPublish", "postingClose", "postingArchive", "postingUpdate"])
 async def test_bad_posting_ids_are_refused(acme, globex, engine, mutation):
-    theirs = (await create(globex, "Theirs"))["id"]
-    ours = (await create(acme, "Ours"))["id"]
+    theirs = (await create_posting(globex, "Theirs"))["id"]
+    ours = (await create_posting(acme, "Ours"))["id"]
     applicant = (
         await acme.mutate("applicantCreate", {"companyId": acme.company_id, "name": "Ada"}, "applicant { id }")
     )["applicant"]["id"]
@@ -368,7 +338,7 @@ async def test_bad_posting_ids_are_refused(acme, globex, engine, mutation):
 # --- updating -------------------------------------------------------------------------------
 
 
-FULL = {
+FULL: dict[str, Any] = {
     "employmentType": "PART_TIME",
     "workplace": "REMOTE",
     "locations": ["Berlin"],
@@ -388,12 +358,8 @@ async def update(api: Api, input: dict[str, Any]) -> dict[str, Any]:
     return posting
 
 
-def without(d: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k not in keys}
-
-
 async def test_update_changes_only_the_given_fields(acme, engine):
-    original = await create(acme, "Original", **FULL)
+    original = await create_posting(acme, "Original", selection=POSTING, **FULL)
     before = await snapshot(engine)
 
     renamed = await update(acme, {"id": original["id"], "title": " Renamed "})
@@ -421,7 +387,7 @@ async def test_update_changes_only_the_given_fields(acme, engine):
 
 
 async def test_update_explicit_null_clears_but_unset_keeps(acme):
-    original = await create(acme, "Original", **FULL)
+    original = await create_posting(acme, "Original", selection=POSTING, **FULL)
     cleared = await update(acme, {"id": original["id"], "description": None})
     assert cleared["description"] is None
     assert without(cleared, "description", "updatedAt") == without(original, "description", "updatedAt")
@@ -448,19 +414,19 @@ async def test_update_explicit_null_clears_but_unset_keeps(acme):
     ],
 )
 async def test_update_refuses_bad_input(acme, engine, change, expected):
-    pid = (await create(acme, "Original", **FULL))["id"]
+    pid = (await create_posting(acme, "Original", **FULL))["id"]
     assert await refused(acme, engine, "postingUpdate", {"id": pid, **change}, pid) == expected
 
 
 async def test_update_null_employment_type_names_the_input_field(acme, engine):
-    pid = (await create(acme, "Original", **FULL))["id"]
+    pid = (await create_posting(acme, "Original", **FULL))["id"]
     assert await refused(acme, engine, "postingUpdate", {"id": pid, "employmentType": None}, pid) == [
         ("employmentType", "REQUIRED")
     ]
 
 
 async def test_update_too_long_section_names_the_input_path(acme, engine):
-    pid = (await create(acme, "Original", **FULL))["id"]
+    pid = (await create_posting(acme, "Original", **FULL))["id"]
     assert await refused(acme, engine, "postingUpdate", {"id": pid, "sections": {"niceToHave": "n" * 50001}}, pid) == [
         ("sections.niceToHave", "TOO_LONG")
     ]
@@ -505,16 +471,7 @@ async def make_board(api: Api) -> dict[str, str]:
     ]
     ids = {}
     for title, fields, status in specs:
-        pid = (await create(api, title, **fields))["id"]
-        steps = {
-            "DRAFT": [],
-            "OPEN": ["postingPublish"],
-            "CLOSED": ["postingPublish", "postingClose"],
-            "ARCHIVED": ["postingArchive"],
-        }[status]
-        for step in steps:
-            assert (await api.mutate(step, {"id": pid}, "posting { id }"))["errors"] == []
-        ids[title] = pid
+        ids[title] = (await create_posting(api, title, status=status, selection="id", **fields))["id"]
     return ids
 
 
@@ -551,8 +508,8 @@ async def test_filters(acme, filter, expected):
 
 
 async def test_company_scope_and_company_ids_filter(acme, globex, tenants):
-    await create(acme, "Acme job")
-    await create(globex, "Globex job")
+    await create_posting(acme, "Acme job")
+    await create_posting(globex, "Globex job")
     assert await titles(acme) == ["Acme job"]
     assert await titles(globex) == ["Globex job"]
     both = await tenants.key([acme, globex], ["postings:read"])
@@ -569,7 +526,7 @@ async def test_company_scope_and_company_ids_filter(acme, globex, tenants):
 async def test_updated_since(acme):
     ids = {}
     for title in ("One", "Two", "Three"):
-        ids[title] = (await create(acme, title))["id"]
+        ids[title] = (await create_posting(acme, title))["id"]
     touched = (await update(acme, {"id": ids["One"], "description": "later"}))["updatedAt"]
     two = (await read_existing(acme, ids["Two"]))["updatedAt"]
     assert await titles(acme, filter={"updatedSince": two}) == ["One", "Two", "Three"]
@@ -644,7 +601,7 @@ TITLES = ["Mango", "Apple", "Kiwi", "Banana", "Apple", "Cherry", "Kiwi", "Date"]
 async def _titled(api: Api) -> list[str]:
     ids = []
     for title in TITLES:
-        ids.append((await create(api, title))["id"])
+        ids.append((await create_posting(api, title))["id"])
     return ids
 
 
@@ -686,7 +643,7 @@ async def test_order_by_title_descending_walks_all_pages(acme):
 async def test_order_by_updated_at(acme):
     ids = {}
     for title in ("P0", "P1", "P2", "P3", "P4", "P5", "P6"):
-        ids[title] = (await create(acme, title))["id"]
+        ids[title] = (await create_posting(acme, title))["id"]
     await update(acme, {"id": ids["P2"], "description": "touched"})
     await update(acme, {"id": ids["P0"], "description": "touched"})
     await acme.mutate("postingPublish", {"id": ids["P4"]}, "posting { id }")
@@ -704,7 +661,7 @@ async def test_order_by_updated_at(acme):
 async def test_default_and_created_at_order_paginate(acme):
     names = [f"T{i}" for i in range(7)]
     for n in names:
-        await create(acme, n)
+        await create_posting(acme, n)
     assert await walk_forward(acme, 3, None) == names
     assert await walk_backward(acme, 3, None) == names
     assert await walk_forward(acme, 2, {"field": "CREATED_AT", "direction": "DESC"}) == names[::-1]
@@ -712,7 +669,7 @@ async def test_default_and_created_at_order_paginate(acme):
 
 async def test_page_info_in_the_middle(acme):
     for n in ("A", "B", "C", "D", "E"):
-        await create(acme, n)
+        await create_posting(acme, n)
     first = (await acme.ok(LIST, {"first": 2}))["postings"]
     assert [n["title"] for n in first["nodes"]] == ["A", "B"]
     assert (first["pageInfo"]["hasNextPage"], first["pageInfo"]["hasPreviousPage"]) == (True, False)
@@ -744,7 +701,7 @@ async def argument_error(api: Api, variables: dict[str, Any]) -> str:
 
 async def test_pagination_argument_errors(acme):
     for n in ("A", "B", "C"):
-        await create(acme, n)
+        await create_posting(acme, n)
     assert await argument_error(acme, {"first": 101}) == "PAGE_SIZE_EXCEEDED"
     assert await argument_error(acme, {"last": 101}) == "PAGE_SIZE_EXCEEDED"
     assert (await acme.ok(LIST, {"first": 100}))["postings"]["totalCount"] == 3
@@ -774,7 +731,7 @@ async def test_create_too_long_section_names_the_input_path(acme, engine):
 
 async def test_order_by_title_is_alphabetical_regardless_of_case(acme):
     for title in ("backend engineer", "Android Developer", "Data Engineer", "cloud architect"):
-        await create(acme, title)
+        await create_posting(acme, title)
     assert await titles(acme, orderBy={"field": "TITLE"}) == [
         "Android Developer",
         "backend engineer",
@@ -784,7 +741,7 @@ async def test_order_by_title_is_alphabetical_regardless_of_case(acme):
 
 
 async def test_other_companies_postings_are_invisible(acme, globex):
-    theirs = (await create(globex, "Secret"))["id"]
+    theirs = (await create_posting(globex, "Secret"))["id"]
     assert await read(acme, theirs) is None
     data = await acme.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [theirs]})
     assert data == {"nodes": [None]}
@@ -792,6 +749,6 @@ async def test_other_companies_postings_are_invisible(acme, globex):
 
 
 async def test_update_workplace_null_means_the_posting_does_not_say(acme, engine):
-    pid = (await create(acme, "Original", **FULL))["id"]
+    pid = (await create_posting(acme, "Original", **FULL))["id"]
     cleared = await update(acme, {"id": pid, "workplace": None})
     assert cleared["workplace"] is None

@@ -22,9 +22,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from service.auth.service import create_api_key
-from service.db.engine import Database, session_factory
+from service.db.engine import Database
 from service.ids import to_global_id
+from tests.factories import (
+    create_applicant,
+    create_application,
+    create_note,
+    create_posting,
+    insert_api_key,
+    move_application,
+    mutate_ok,
+)
 from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
 
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -65,47 +73,6 @@ def no_server_errors(server: LiveServer) -> Iterator[None]:
 
 async def tenant(db: AsyncEngine, server: LiveServer, name: str) -> LiveTenant:
     return await create_tenant(db, server, f"{name}-{next(_slugs)}-{id(server) % 10_000}")
-
-
-async def second_key(db: AsyncEngine, company_pk: int, scopes: list[str]) -> str:
-    async with session_factory(db)() as session, session.begin():
-        _, secret = await create_api_key(session, name="second", company_ids=[company_pk], scopes=scopes)
-    return secret
-
-
-async def mutate(t: LiveTenant, name: str, input: dict[str, Any], selection: str = "__typename") -> dict[str, Any]:
-    type_name = name[0].upper() + name[1:] + "Input"
-    query = f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ {selection} errors {{ message }} }} }}"
-    async with httpx.AsyncClient() as client:
-        r = await client.post(
-            t.server.graphql_url, json={"query": query, "variables": {"input": input}}, headers=t.headers
-        )
-    body = r.json()
-    assert r.status_code == 200 and not body.get("errors"), body
-    payload: dict[str, Any] = body["data"][name]
-    assert payload["errors"] == [], payload
-    return payload
-
-
-async def open_posting(t: LiveTenant, title: str = "Engineer") -> dict[str, Any]:
-    created = await mutate(
-        t, "postingCreate", {"companyId": t.company_id, "title": title}, "posting { id stages { id name } }"
-    )
-    await mutate(t, "postingPublish", {"id": created["posting"]["id"]})
-    posting: dict[str, Any] = created["posting"]
-    return posting
-
-
-async def application(t: LiveTenant, posting_id: str, name: str = "Ada") -> str:
-    applicant = await mutate(t, "applicantCreate", {"companyId": t.company_id, "name": name}, "applicant { id }")
-    applied = await mutate(
-        t,
-        "applicationSubmit",
-        {"applicantId": applicant["applicant"]["id"], "postingId": posting_id},
-        "application { id }",
-    )
-    application_id: str = applied["application"]["id"]
-    return application_id
 
 
 class Socket:
@@ -171,10 +138,10 @@ async def test_a_move_streams_to_the_company_and_to_nobody_else(server, db, no_s
     await subscribed(mine, "1")
     await subscribed(theirs, "g")
 
-    posting = await open_posting(acme)
-    app_id = await application(acme, posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    app_id = (await create_application(acme, posting["id"]))["id"]
     first, second = posting["stages"][0], posting["stages"][1]
-    await mutate(acme, "applicationMove", {"id": app_id, "stageId": second["id"]})
+    await move_application(acme, app_id, second["id"])
 
     got = await mine.events("1", 4)
     assert [e["type"] for e in got] == [
@@ -192,7 +159,7 @@ async def test_a_move_streams_to_the_company_and_to_nobody_else(server, db, no_s
     assert moved["stage"]["name"] == second["name"]
 
     # globex's subscriber saw nothing of acme's: its first message is its own company's event.
-    await mutate(globex, "applicantCreate", {"companyId": globex.company_id, "name": "Grace"})
+    await create_applicant(globex, "Grace")
     [own] = await theirs.events("g", 1)
     assert (own["type"], own["sequence"], own["company"]["id"]) == ("applicant.created", 1, globex.company_id)
     await mine.quiet()
@@ -202,22 +169,24 @@ async def test_a_move_streams_to_the_company_and_to_nobody_else(server, db, no_s
 
 async def test_read_scopes_filter_types_and_posting_id_filters_events(server, db, no_server_errors):
     acme = await tenant(db, server, "acme")
-    board_posting = await open_posting(acme, "Board")
-    other_posting = await open_posting(acme, "Other")
-    app_id = await application(acme, board_posting["id"], "Ada")
+    board_posting = await create_posting(acme, "Board", status="OPEN")
+    other_posting = await create_posting(acme, "Other", status="OPEN")
+    app_id = (await create_application(acme, board_posting["id"], "Ada"))["id"]
 
-    postings_only = await authenticated(server, await second_key(db, acme.company_pk, ["postings:read"]))
+    postings_only = await authenticated(
+        server, await insert_api_key(db, [acme.company_pk], ["postings:read"], "second")
+    )
     board = await authenticated(server, acme.secret)
     await subscribed(postings_only, "p")
     await subscribed(board, "b", {"postingId": board_posting["id"]})
 
-    other_app = await application(acme, other_posting["id"], "Bob")  # another posting: not on the board
-    await mutate(acme, "applicationMove", {"id": other_app, "stageId": other_posting["stages"][1]["id"]})
-    await mutate(acme, "applicationMove", {"id": app_id, "stageId": board_posting["stages"][1]["id"]})
-    await mutate(acme, "noteCreate", {"applicationId": other_app, "body": "elsewhere"})
-    await mutate(acme, "noteCreate", {"applicationId": app_id, "body": "strong"})
-    await mutate(acme, "postingClose", {"id": other_posting["id"]})
-    await mutate(acme, "postingClose", {"id": board_posting["id"]})
+    other_app = (await create_application(acme, other_posting["id"], "Bob"))["id"]  # another posting: not on the board
+    await move_application(acme, other_app, other_posting["stages"][1]["id"])
+    await move_application(acme, app_id, board_posting["stages"][1]["id"])
+    await create_note(acme, other_app, "elsewhere")
+    await create_note(acme, app_id, "strong")
+    await mutate_ok(acme, "postingClose", {"id": other_posting["id"]})
+    await mutate_ok(acme, "postingClose", {"id": board_posting["id"]})
 
     got = await board.events("b", 3)
     assert [e["type"] for e in got] == ["application.stage_changed", "note.created", "posting.closed"]
@@ -248,14 +217,14 @@ async def test_types_argument_and_complete_stop_the_stream(server, db, no_server
     socket = await authenticated(server, acme.secret)
     await subscribed(socket, "all")
     await subscribed(socket, "applicants", {"types": ["applicant.created"]})
-    await mutate(acme, "applicantCreate", {"companyId": acme.company_id, "name": "Ada"})
+    await create_applicant(acme, "Ada")
     one, two = await socket.recv(), await socket.recv()
     assert {one["id"], two["id"]} == {"all", "applicants"}
 
     await socket.send({"id": "all", "type": "complete"})
     await asyncio.sleep(0.2)
-    posting = await open_posting(acme)  # posting.published: `all` would have had it
-    await mutate(acme, "applicantCreate", {"companyId": acme.company_id, "name": "Bob"})
+    posting = await create_posting(acme, status="OPEN")  # posting.published: `all` would have had it
+    await create_applicant(acme, "Bob")
     [event] = await socket.events("applicants", 1)
     assert (event["type"], event["sequence"]) == ("applicant.created", 3)
     await socket.quiet()

@@ -8,36 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from service.ids import to_global_id
-from tests.helpers import Api, snapshot
+from tests.factories import create_applicant, create_note, create_posting, move_application, submit_application
+from tests.helpers import Api, rows, snapshot
 
 MISSING = 999999
-TABLES = (
-    "companies",
-    "postings",
-    "pipeline_stages",
-    "applicants",
-    "applicant_emails",
-    "applications",
-    "stage_transitions",
-    "notes",
-    "api_keys",
-    "api_key_companies",
-)
 
 
 def missing(type_name: str, offset: int = 0) -> str:
     return to_global_id(type_name, MISSING - offset)
-
-
-async def rows(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    async with engine.connect() as conn:
-        for table in TABLES:
-            out[table] = [tuple(r) for r in (await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))).all()]
-    return out
 
 
 @dataclass
@@ -69,38 +49,14 @@ class World:
 
 
 async def build(api: Api) -> World:
-    async def ok(name: str, input: dict[str, Any], selection: str) -> dict[str, Any]:
-        payload = await api.mutate(name, input, selection)
-        assert payload["errors"] == [], payload
-        return payload
-
-    posting = (
-        await ok(
-            "postingCreate",
-            {"companyId": api.company_id, "title": f"{api.slug} engineer"},
-            "posting { id stages { id } }",
-        )
-    )["posting"]
-    await ok("postingPublish", {"id": posting["id"]}, "posting { id }")
-    draft = (await ok("postingCreate", {"companyId": api.company_id, "title": f"{api.slug} draft"}, "posting { id }"))[
-        "posting"
-    ]["id"]
+    posting = await create_posting(api, f"{api.slug} engineer", status="OPEN", selection="id stages { id }")
+    draft = (await create_posting(api, f"{api.slug} draft", selection="id"))["id"]
     stages = [s["id"] for s in posting["stages"]]
-    ada = (
-        await ok(
-            "applicantCreate",
-            {"companyId": api.company_id, "name": "Ada", "emails": ["ada@example.com"]},
-            "applicant { id }",
-        )
-    )["applicant"]["id"]
-    bob = (await ok("applicantCreate", {"companyId": api.company_id, "name": "Bob"}, "applicant { id }"))["applicant"][
-        "id"
-    ]
-    application = (
-        await ok("applicationSubmit", {"applicantId": ada, "postingId": posting["id"]}, "application { id }")
-    )["application"]["id"]
-    await ok("applicationMove", {"id": application, "stageId": stages[1]}, "application { id }")
-    note = (await ok("noteCreate", {"applicationId": application, "body": "Good"}, "note { id }"))["note"]["id"]
+    ada = (await create_applicant(api, "Ada", emails=["ada@example.com"]))["id"]
+    bob = (await create_applicant(api, "Bob"))["id"]
+    application = (await submit_application(api, ada, posting["id"]))["id"]
+    await move_application(api, application, stages[1])
+    note = (await create_note(api, application, "Good"))["id"]
     data = await api.ok(
         "query($id: ID!) { node(id: $id) { ... on Application { history { nodes { id } } } } }", {"id": application}
     )

@@ -23,8 +23,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests import ats
+from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
-from tests.test_integrations import apply_inbox, connect, inbox
+from tests.test_integrations import apply_inbox, inbox
 
 ROOT = Path(__file__).parent / "data" / "vendor_examples"
 EXPECTATIONS: dict[str, dict[str, Any]] = json.loads((ROOT / "expectations.json").read_text())
@@ -188,7 +189,7 @@ def compare(name: str, state: dict[str, Any]) -> tuple[int, list[str]]:
 async def test_example(name: str, acme: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> None:
     vendor = name.split("/")[0]
     expected = EXPECTATIONS[name]
-    integration = await connect(acme, vendor)
+    integration = await connect_integration(acme, vendor)
     for step in expected.get("given", []):
         await given(step, http, acme, engine, integration, vendor)
     before = len(await inbox(acme, integration))
@@ -220,7 +221,7 @@ async def test_broken_example_as_published_stores_nothing(
     name: str, acme: Api, http: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     vendor = name.split("/")[0]
-    integration = await connect(acme, vendor)
+    integration = await connect_integration(acme, vendor)
     r = await send_raw(http, integration, vendor, body_of(name))
     assert r.status_code == EXPECTATIONS[name]["verbatim_http"]
     assert await count_rows(engine, "inbound_deliveries") == 0
@@ -233,7 +234,7 @@ async def test_a_later_sync_names_a_placeholder_stage(acme: Api, http: httpx.Asy
     """Lever's stage id without a name waits as a placeholder; the partner's upsert naming the
     id renames it, and the application is at the named stage."""
     name = "lever/candidateStageChange"
-    integration = await connect(acme, "lever")
+    integration = await connect_integration(acme, "lever")
     for step in EXPECTATIONS[name]["given"]:
         await given(step, http, acme, engine, integration, "lever")
     await send(http, acme, engine, integration, name)

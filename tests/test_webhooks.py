@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,6 @@ from service.applicants import events as applicant_events
 from service.applicants.service import create_applicant
 from service.applications import events as application_events
 from service.applications.service import create_note, move, submit
-from service.companies.service import create_company
 from service.db.engine import Database, plain_url, session_factory
 from service.ids import to_global_id
 from service.pipeline.service import stages_of
@@ -47,9 +46,10 @@ from service.webhooks.models import (
     WebhookEndpoint,
 )
 from service.webhooks.network import check_url, guarded_client, refusal
-from service.webhooks.service import create_endpoint, redeliver, replay, rotate_secret, set_status
+from service.webhooks.service import redeliver, replay, rotate_secret, set_status
 from service.webhooks.worker import Worker
-from tests.webhook_receiver import Received, Receiver, Reply
+from tests.factories import insert_company, insert_events, insert_webhook_endpoint
+from tests.webhook_receiver import Received, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK_TABLES = "webhook_delivery_attempts, webhook_deliveries, webhook_endpoints, events, event_sequences"
@@ -84,52 +84,19 @@ async def clean_webhooks(engine: AsyncEngine) -> None:
         await conn.execute(text(f"TRUNCATE {WEBHOOK_TABLES} RESTART IDENTITY CASCADE"))
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def hooks(receiver: Receiver) -> Receiver:
-    receiver.reset()
-    return receiver
-
-
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> Any:
     return session_factory(engine)
 
 
 @pytest.fixture
-async def company(sessions: Any) -> int:
-    async with sessions() as session, session.begin():
-        c = await create_company(session, name="Acme", slug="acme")
-    return c.id
+async def company(engine: AsyncEngine) -> int:
+    return await insert_company(engine, "acme")
 
 
 @pytest.fixture
-async def other_company(sessions: Any) -> int:
-    async with sessions() as session, session.begin():
-        c = await create_company(session, name="Globex", slug="globex")
-    return c.id
-
-
-async def add_endpoint(
-    sessions: Any, company: int, url: str, settings: Settings = FAST, **kwargs: Any
-) -> tuple[WebhookEndpoint, str]:
-    async with sessions() as session, session.begin():
-        return await create_endpoint(session, company, settings, url=url, **kwargs)
-
-
-async def emit_many(sessions: Any, company: int, n: int, type: str = events.NOTE_CREATED) -> list[Event]:
-    out = []
-    async with sessions() as session, session.begin():
-        for i in range(n):
-            out.append(await emit(session, company, type, {"n": i}))
-    return out
+async def other_company(engine: AsyncEngine) -> int:
+    return await insert_company(engine, "globex")
 
 
 async def deliveries(engine: AsyncEngine, **where: Any) -> list[WebhookDelivery]:
@@ -231,7 +198,7 @@ async def test_concurrent_transactions_get_gapless_sequences_in_commit_order(ses
 async def test_a_rolled_back_transaction_leaves_no_event_and_nothing_is_delivered(
     engine, sessions, company, hooks, migrated_url
 ):
-    await add_endpoint(sessions, company, hooks.url("a"))
+    await insert_webhook_endpoint(engine, company, hooks.url("a"), FAST)
 
     class Boom(Exception):
         pass
@@ -343,10 +310,10 @@ def test_every_catalogued_type_has_a_builder_and_a_documented_example():
 
 
 async def test_a_delivery_is_signed_verified_and_logged(engine, sessions, company, hooks, migrated_url):
-    endpoint, secret = await add_endpoint(sessions, company, hooks.url("a"), description="ATS sync")
+    endpoint, secret = await insert_webhook_endpoint(engine, company, hooks.url("a"), FAST, description="ATS sync")
     assert secret.startswith("whsec_") and endpoint.status is EndpointStatus.ACTIVE
     hooks.on("a", lambda r, n: Reply(200, body="x" * 5000), secrets=[secret])
-    [event] = await emit_many(sessions, company, 1)
+    [event] = await insert_events(engine, company, 1)
     running = start(engine, migrated_url)
     try:
         await hooks.wait_for(lambda: bool(hooks.delivered("a")))
@@ -368,11 +335,11 @@ async def test_a_delivery_is_signed_verified_and_logged(engine, sessions, compan
 
 
 async def test_event_type_filter_and_other_companies(engine, sessions, company, other_company, hooks, migrated_url):
-    await add_endpoint(sessions, company, hooks.url("notes"), event_types=[events.NOTE_CREATED])
-    await add_endpoint(sessions, company, hooks.url("all"))
-    await add_endpoint(sessions, other_company, hooks.url("other"))
-    await emit_many(sessions, company, 2, events.NOTE_CREATED)
-    await emit_many(sessions, company, 3, events.APPLICATION_HIRED)
+    await insert_webhook_endpoint(engine, company, hooks.url("notes"), FAST, event_types=[events.NOTE_CREATED])
+    await insert_webhook_endpoint(engine, company, hooks.url("all"), FAST)
+    await insert_webhook_endpoint(engine, other_company, hooks.url("other"), FAST)
+    await insert_events(engine, company, 2, events.NOTE_CREATED)
+    await insert_events(engine, company, 3, events.APPLICATION_HIRED)
     await drain(engine, migrated_url)
     assert len(hooks.delivered("notes")) == 2
     assert len(hooks.delivered("all")) == 5
@@ -382,7 +349,7 @@ async def test_event_type_filter_and_other_companies(engine, sessions, company, 
 async def test_a_worker_killed_mid_batch_loses_nothing(engine, sessions, company, hooks, migrated_url, tmp_path):
     """A real `hiregraph worker` process is SIGKILLed with requests in flight; another worker
     finishes its batch once the dead worker's leases expire."""
-    _, secret = await add_endpoint(sessions, company, hooks.url("k"))
+    _, secret = await insert_webhook_endpoint(engine, company, hooks.url("k"), FAST)
     killed = asyncio.Event()
 
     async def hang_until_killed(r: Received, n: int) -> Reply:
@@ -391,7 +358,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(engine, sessions, company
         return Reply(200)
 
     hooks.on("k", hang_until_killed, secrets=[secret])
-    emitted = await emit_many(sessions, company, 10)
+    emitted = await insert_events(engine, company, 10)
     env = {
         **os.environ,
         "DATABASE_URL": migrated_url,
@@ -438,8 +405,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing(engine, sessions, company
 
 
 async def test_an_abandoned_claim_is_reclaimed_after_its_lease(engine, sessions, company, hooks, migrated_url):
-    await add_endpoint(sessions, company, hooks.url("a"))
-    await emit_many(sessions, company, 3)
+    await insert_webhook_endpoint(engine, company, hooks.url("a"), FAST)
+    await insert_events(engine, company, 3)
     await fanout.fan_out(engine)
     short = dataclasses.replace(FAST, webhook_timeout=0.2, webhook_lease_seconds=0.6)
     claims = await leases.claim(engine, "ghost", short, limit=10)
@@ -460,11 +427,11 @@ async def test_an_abandoned_claim_is_reclaimed_after_its_lease(engine, sessions,
 async def test_two_workers_deliver_each_event_exactly_once(engine, sessions, company, hooks, migrated_url):
     paths = ["p0", "p1", "p2"]
     for p in paths:
-        await add_endpoint(sessions, company, hooks.url(p))
+        await insert_webhook_endpoint(engine, company, hooks.url(p), FAST)
         hooks.on(p, lambda r, n: Reply(200, delay=0.002))
     emitted = []
     for _ in range(4):
-        emitted += await emit_many(sessions, company, 25)
+        emitted += await insert_events(engine, company, 25)
     one = start(engine, migrated_url, name="one")
     two = start(engine, migrated_url, name="two")
     try:
@@ -483,10 +450,10 @@ async def test_two_workers_deliver_each_event_exactly_once(engine, sessions, com
 async def test_a_receiver_failing_for_a_while_gets_every_event_once_it_recovers(
     engine, sessions, company, hooks, migrated_url
 ):
-    await add_endpoint(sessions, company, hooks.url("flaky"))
+    await insert_webhook_endpoint(engine, company, hooks.url("flaky"), FAST)
     began = time.monotonic()
     hooks.on("flaky", lambda r, n: Reply(500, body="down") if time.monotonic() - began < 1.0 else Reply(200))
-    emitted = await emit_many(sessions, company, 15)
+    emitted = await insert_events(engine, company, 15)
     running = start(engine, migrated_url)
     try:
         await until(lambda: all_settled(engine), within=15)
@@ -503,9 +470,9 @@ async def test_a_receiver_failing_for_a_while_gets_every_event_once_it_recovers(
 
 
 async def test_retries_run_out_after_the_schedule(engine, sessions, company, hooks, migrated_url):
-    await add_endpoint(sessions, company, hooks.url("down"))
+    await insert_webhook_endpoint(engine, company, hooks.url("down"), FAST)
     hooks.on("down", lambda r, n: Reply(503))
-    await emit_many(sessions, company, 1)
+    await insert_events(engine, company, 1)
     short = dataclasses.replace(FAST, webhook_retry_schedule=(0.05, 0.05, 0.05))
     running = start(engine, migrated_url, short)
     try:
@@ -529,9 +496,9 @@ def test_the_default_schedule_spans_about_three_days():
 
 
 async def test_429_with_retry_after_is_honoured(engine, sessions, company, hooks, migrated_url):
-    await add_endpoint(sessions, company, hooks.url("busy"))
+    await insert_webhook_endpoint(engine, company, hooks.url("busy"), FAST)
     hooks.on("busy", lambda r, n: Reply(429, {"retry-after": "1"}) if n == 0 else Reply(200))
-    await emit_many(sessions, company, 1)
+    await insert_events(engine, company, 1)
     running = start(engine, migrated_url)
     try:
         await until(lambda: all_settled(engine), within=10)
@@ -543,14 +510,14 @@ async def test_429_with_retry_after_is_honoured(engine, sessions, company, hooks
 
 
 async def test_410_disables_the_endpoint(engine, sessions, company, hooks, migrated_url):
-    gone, _ = await add_endpoint(sessions, company, hooks.url("gone"))
-    await add_endpoint(sessions, company, hooks.url("fine"))
+    gone, _ = await insert_webhook_endpoint(engine, company, hooks.url("gone"), FAST)
+    await insert_webhook_endpoint(engine, company, hooks.url("fine"), FAST)
     hooks.on("gone", lambda r, n: Reply(410))
-    await emit_many(sessions, company, 5)
+    await insert_events(engine, company, 5)
     running = start(engine, migrated_url)
     try:
         await until(lambda: all_settled(engine), within=10)
-        after = await emit_many(sessions, company, 1)
+        after = await insert_events(engine, company, 1)
         await hooks.wait_for(lambda: len(hooks.delivered("fine")) == 6)
     finally:
         await running.stop()
@@ -564,9 +531,9 @@ async def test_410_disables_the_endpoint(engine, sessions, company, hooks, migra
 
 
 async def test_an_endpoint_failing_continuously_is_disabled(engine, sessions, company, hooks, migrated_url):
-    ep, _ = await add_endpoint(sessions, company, hooks.url("dead"))
+    ep, _ = await insert_webhook_endpoint(engine, company, hooks.url("dead"), FAST)
     hooks.on("dead", lambda r, n: Reply(500))
-    await emit_many(sessions, company, 2)
+    await insert_events(engine, company, 2)
     settings = dataclasses.replace(FAST, webhook_disable_after=0.4, webhook_retry_schedule=(0.1,) * 20)
     running = start(engine, migrated_url, settings)
     try:
@@ -580,10 +547,10 @@ async def test_an_endpoint_failing_continuously_is_disabled(engine, sessions, co
 
 
 async def test_a_slow_endpoint_never_delays_the_others(engine, sessions, company, hooks, migrated_url):
-    await add_endpoint(sessions, company, hooks.url("slow"))
-    await add_endpoint(sessions, company, hooks.url("fast"))
+    await insert_webhook_endpoint(engine, company, hooks.url("slow"), FAST)
+    await insert_webhook_endpoint(engine, company, hooks.url("fast"), FAST)
     hooks.on("slow", lambda r, n: Reply(200, delay=1.5))
-    await emit_many(sessions, company, 12)
+    await insert_events(engine, company, 12)
     running = start(engine, migrated_url)
     began = time.monotonic()
     try:
@@ -598,9 +565,9 @@ async def test_a_slow_endpoint_never_delays_the_others(engine, sessions, company
 async def test_stopping_waits_for_requests_in_flight_and_releases_nothing_late(
     engine, sessions, company, hooks, migrated_url
 ):
-    await add_endpoint(sessions, company, hooks.url("s"))
+    await insert_webhook_endpoint(engine, company, hooks.url("s"), FAST)
     hooks.on("s", lambda r, n: Reply(200, delay=0.5))
-    await emit_many(sessions, company, 3)
+    await insert_events(engine, company, 3)
     running = start(engine, migrated_url)
     await hooks.wait_for(lambda: hooks.in_flight["s"] == 3)
     await running.stop()
@@ -609,9 +576,9 @@ async def test_stopping_waits_for_requests_in_flight_and_releases_nothing_late(
 
 
 async def test_a_stopped_worker_gives_back_the_leases_it_could_not_finish(engine, sessions, company, hooks):
-    await add_endpoint(sessions, company, hooks.url("h"))
+    await insert_webhook_endpoint(engine, company, hooks.url("h"), FAST)
     hooks.on("h", lambda r, n: Reply(200, delay=30))
-    await emit_many(sessions, company, 2)
+    await insert_events(engine, company, 2)
     settings = dataclasses.replace(FAST, webhook_timeout=1.0, webhook_lease_seconds=60.0)
     running = start(engine, None, settings)
     await hooks.wait_for(lambda: hooks.in_flight["h"] == 2)
@@ -629,13 +596,13 @@ async def test_a_stopped_worker_gives_back_the_leases_it_could_not_finish(engine
 async def test_during_rotation_requests_verify_with_the_old_and_the_new_secret(
     engine, sessions, company, hooks, migrated_url
 ):
-    ep, old = await add_endpoint(sessions, company, hooks.url("r"))
+    ep, old = await insert_webhook_endpoint(engine, company, hooks.url("r"), FAST)
     async with sessions() as session, session.begin():
         endpoint = await session.get(WebhookEndpoint, ep.id)
         assert endpoint is not None
         new = await rotate_secret(session, endpoint, grace=timedelta(hours=1))
     hooks.on("r", lambda r, n: Reply(200), secrets=[old, new])
-    await emit_many(sessions, company, 1)
+    await insert_events(engine, company, 1)
     await drain(engine, migrated_url)
     [got] = hooks.received("r")
     assert len(got.headers["webhook-signature"].split(" ")) == 2
@@ -647,7 +614,7 @@ async def test_during_rotation_requests_verify_with_the_old_and_the_new_secret(
             .where(WebhookEndpoint.id == ep.id)
             .values(previous_secret_expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
-    await emit_many(sessions, company, 1)
+    await insert_events(engine, company, 1)
     await drain(engine, migrated_url)
     latest = hooks.received("r")[-1]
     assert len(latest.headers["webhook-signature"].split(" ")) == 1
@@ -731,8 +698,8 @@ async def test_the_guard_refuses_before_connecting(hooks, host):
 async def test_a_worker_records_the_refusal_and_retries(engine, sessions, company, hooks, migrated_url):
     strict = dataclasses.replace(FAST, webhook_allow_loopback=False)
     # The URL was allowed when the endpoint was created (a name); it resolves to loopback now.
-    await add_endpoint(sessions, company, f"http://localhost:{hooks.port}/x", strict)
-    await emit_many(sessions, company, 1)
+    await insert_webhook_endpoint(engine, company, f"http://localhost:{hooks.port}/x", strict)
+    await insert_events(engine, company, 1)
     async with Worker(engine, strict, migrated_url) as worker, asyncio.timeout(10):
         await worker.tick()
         await until(lambda: _has_attempts(engine))
@@ -748,9 +715,9 @@ async def _has_attempts(engine: AsyncEngine) -> bool:
 
 
 async def test_redirects_are_not_followed(engine, sessions, company, hooks, migrated_url):
-    await add_endpoint(sessions, company, hooks.url("moved"))
+    await insert_webhook_endpoint(engine, company, hooks.url("moved"), FAST)
     hooks.on("moved", lambda r, n: Reply(307, {"location": hooks.url("target")}))
-    await emit_many(sessions, company, 1)
+    await insert_events(engine, company, 1)
     async with Worker(engine, FAST, migrated_url) as worker, asyncio.timeout(10):
         await worker.tick()
         await until(lambda: _has_attempts(engine))
@@ -764,10 +731,10 @@ async def test_redirects_are_not_followed(engine, sessions, company, hooks, migr
 
 
 async def test_a_paused_endpoint_queues_and_resumes(engine, sessions, company, hooks, migrated_url):
-    ep, _ = await add_endpoint(sessions, company, hooks.url("p"))
+    ep, _ = await insert_webhook_endpoint(engine, company, hooks.url("p"), FAST)
     async with sessions() as session, session.begin():
         await set_status(session, await _endpoint(session, ep.id), EndpointStatus.PAUSED, "maintenance")
-    await emit_many(sessions, company, 2)
+    await insert_events(engine, company, 2)
     await drain(engine, migrated_url)
     assert hooks.received("p") == []
     assert [d.status for d in await deliveries(engine)] == [DeliveryStatus.PENDING] * 2
@@ -784,9 +751,9 @@ async def _endpoint(session: AsyncSession, pk: int) -> WebhookEndpoint:
 
 
 async def test_redeliver_and_replay(engine, sessions, company, hooks, migrated_url):
-    await emit_many(sessions, company, 3)
+    await insert_events(engine, company, 3)
     await fanout.fan_out(engine)  # to no endpoint: there was none yet
-    ep, _ = await add_endpoint(sessions, company, hooks.url("late"))
+    ep, _ = await insert_webhook_endpoint(engine, company, hooks.url("late"), FAST)
     await drain(engine, migrated_url)
     assert hooks.received("late") == []
     async with sessions() as session, session.begin():
@@ -816,7 +783,7 @@ async def test_serve_with_worker_delivers_and_stops_cleanly(engine, sessions, co
 
     from tests.live import LiveServer, free_port, stop_server
 
-    await add_endpoint(sessions, company, hooks.url("served"))
+    await insert_webhook_endpoint(engine, company, hooks.url("served"), FAST)
     port = free_port()
     env = {
         **os.environ,
@@ -851,7 +818,7 @@ async def test_serve_with_worker_delivers_and_stops_cleanly(engine, sessions, co
                     pass
                 assert time.monotonic() < deadline, server.log_tail()
                 await asyncio.sleep(0.1)
-        emitted = await emit_many(sessions, company, 3)
+        emitted = await insert_events(engine, company, 3)
         await hooks.wait_for(lambda: len(hooks.delivered("served")) == 3, within=15)
     finally:
         stop_server(server)

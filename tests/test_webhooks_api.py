@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -21,10 +20,9 @@ from service.ids import to_global_id
 from service.settings import Settings
 from service.webhooks.events import APPLICANT_CREATED, emit
 from service.webhooks.worker import Worker
+from tests.factories import create_applicant, create_posting, create_webhook_endpoint, submit_application
 from tests.helpers import Api, count_rows, snapshot
-from tests.test_applications import apply, make_posting
-from tests.test_audit import create_applicant
-from tests.webhook_receiver import Receiver, Reply
+from tests.webhook_receiver import Reply
 
 WORKER = Settings(
     webhook_allow_loopback=True,
@@ -58,20 +56,6 @@ FEED = (
 )
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def hooks(receiver: Receiver) -> Receiver:
-    receiver.reset()
-    return receiver
-
-
 @pytest.fixture
 def local(acme: Api, make_client: Any) -> Api:
     """acme through an app that allows loopback endpoints (the receiver is on 127.0.0.1)."""
@@ -90,12 +74,6 @@ async def drain(engine: AsyncEngine) -> None:
             if not pending:
                 return
             await asyncio.sleep(0.05)
-
-
-async def create(api: Api, url: str, **fields: Any) -> dict[str, Any]:
-    payload = await api.mutate("webhookEndpointCreate", {"companyId": api.company_id, "url": url, **fields}, CREATE)
-    assert payload["errors"] == [], payload
-    return payload
 
 
 async def endpoints(api: Api, **filter: Any) -> dict[str, Any]:
@@ -128,8 +106,12 @@ async def webhook_snapshot(engine: AsyncEngine) -> dict[str, int]:
 
 
 async def test_create_shows_the_secret_once_and_never_again(local, hooks):
-    payload = await create(
-        local, hooks.url("a"), eventTypes=["application.created", "posting.published"], description="ATS sync"
+    payload = await create_webhook_endpoint(
+        local,
+        hooks.url("a"),
+        selection=CREATE,
+        eventTypes=["application.created", "posting.published"],
+        description="ATS sync",
     )
     secret = payload["secret"]
     assert secret.startswith("whsec_") and len(secret) > 30
@@ -197,7 +179,7 @@ async def test_refused_inputs_change_nothing(acme, local, tenants, engine, hooks
 
 
 async def test_update_pause_resume_delete(local, hooks, engine):
-    endpoint = (await create(local, hooks.url("a")))["webhookEndpoint"]
+    endpoint = (await create_webhook_endpoint(local, hooks.url("a"), selection=CREATE))["webhookEndpoint"]
     sel = f"webhookEndpoint {{ {ENDPOINT} }}"
 
     payload = await local.mutate(
@@ -236,7 +218,7 @@ async def test_update_pause_resume_delete(local, hooks, engine):
 
 
 async def test_rotation_signs_with_both_secrets_during_the_grace_period(local, hooks, engine):
-    created = await create(local, hooks.url("rot"))
+    created = await create_webhook_endpoint(local, hooks.url("rot"), selection=CREATE)
     endpoint, old = created["webhookEndpoint"], created["secret"]
     payload = await local.mutate(
         "webhookEndpointRotateSecret",
@@ -250,7 +232,7 @@ async def test_rotation_signs_with_both_secrets_during_the_grace_period(local, h
 
     ping = await local.mutate("webhookEndpointPing", {"id": endpoint["id"]}, "ping { succeeded statusCode }")
     assert ping["ping"] == {"succeeded": True, "statusCode": 200}
-    await create_applicant(local)
+    await create_applicant(local, "Ada Lovelace")
     await drain(engine)
     received = hooks.received("rot")
     assert len(received) == 2
@@ -269,7 +251,7 @@ async def test_rotation_signs_with_both_secrets_during_the_grace_period(local, h
 
 
 async def test_ping_sends_a_signed_test_event_and_reports_the_answer(local, hooks, engine):
-    created = await create(local, hooks.url("ping"))
+    created = await create_webhook_endpoint(local, hooks.url("ping"), selection=CREATE)
     hooks.on("ping", lambda r, n: Reply(418, body="I am a teapot"), secrets=[created["secret"]])
     payload = await local.mutate(
         "webhookEndpointPing",
@@ -293,10 +275,10 @@ async def test_ping_sends_a_signed_test_event_and_reports_the_answer(local, hook
 
 
 async def test_deliveries_and_attempts_after_the_worker_delivers(local, hooks, engine, read_path):
-    created = await create(local, hooks.url("log"))
+    created = await create_webhook_endpoint(local, hooks.url("log"), selection=CREATE)
     endpoint = created["webhookEndpoint"]
     hooks.on("log", lambda r, n: Reply(503, body="x" * 5000) if n == 0 else Reply(200, body="thanks"))
-    ada = await create_applicant(local)
+    ada = (await create_applicant(local, "Ada Lovelace"))["id"]
     await drain(engine)
     [delivery] = await deliveries_of(local, endpoint["id"])
     assert delivery["status"] == "SUCCEEDED" and delivery["attemptCount"] == 2
@@ -326,7 +308,9 @@ async def test_deliveries_and_attempts_after_the_worker_delivers(local, hooks, e
 
 
 async def test_redeliver_and_replay_send_the_same_webhook_id_again(local, hooks, engine):
-    endpoint = (await create(local, hooks.url("again"), eventTypes=["applicant.created"]))["webhookEndpoint"]
+    endpoint = (
+        await create_webhook_endpoint(local, hooks.url("again"), selection=CREATE, eventTypes=["applicant.created"])
+    )["webhookEndpoint"]
     for i in range(3):
         await create_applicant(local, f"Applicant {i}")
     await drain(engine)
@@ -368,8 +352,8 @@ async def test_redeliver_and_replay_send_the_same_webhook_id_again(local, hooks,
 
 
 async def test_another_tenant_cannot_see_or_touch_endpoints_deliveries_or_events(local, globex, hooks, engine):
-    endpoint = (await create(local, hooks.url("mine")))["webhookEndpoint"]
-    await create_applicant(local)
+    endpoint = (await create_webhook_endpoint(local, hooks.url("mine"), selection=CREATE))["webhookEndpoint"]
+    await create_applicant(local, "Ada Lovelace")
     await drain(engine)
     [delivery] = await deliveries_of(local, endpoint["id"])
     [event] = (await feed(local))["nodes"]
@@ -404,10 +388,10 @@ async def test_another_tenant_cannot_see_or_touch_endpoints_deliveries_or_events
 
 
 async def test_the_feed_pages_in_order_with_the_envelopes_webhooks_carry(local, hooks, engine):
-    await create(local, hooks.url("all"))
-    posting = await make_posting(local)  # posting.published
-    ada = await create_applicant(local)
-    await apply(local, ada, posting["id"])
+    await create_webhook_endpoint(local, hooks.url("all"), selection=CREATE)
+    posting = await create_posting(local, status="OPEN")  # posting.published
+    ada = (await create_applicant(local, "Ada Lovelace"))["id"]
+    await submit_application(local, ada, posting["id"])
     await local.mutate("applicantUpdate", {"id": ada, "name": "Ada King"}, "applicant { id }")
     await drain(engine)
     bodies = {r.msg_id: r.body for r in hooks.received("all")}
@@ -456,9 +440,9 @@ async def test_the_feed_pages_in_order_with_the_envelopes_webhooks_carry(local, 
 
 
 async def test_the_feed_hides_event_types_the_keys_scopes_do_not_cover(acme, tenants):
-    posting = await make_posting(acme)
-    ada = await create_applicant(acme)
-    await apply(acme, ada, posting["id"])
+    posting = await create_posting(acme, status="OPEN")
+    ada = (await create_applicant(acme, "Ada Lovelace"))["id"]
+    await submit_application(acme, ada, posting["id"])
     postings_reader = await tenants.key([acme], ["postings:read"])
     assert [e["type"] for e in (await feed(postings_reader))["nodes"]] == ["posting.published"]
     people = await tenants.key([acme], ["applicants:write"])
