@@ -33,10 +33,10 @@ from strawberry.types.arguments import convert_arguments
 
 from service.auth.scopes import Principal
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
-from service.graphql.loaders import filter_clauses, tenant_scope
+from service.graphql.loaders import connection_filters, filter_clauses, tenant_scope
 from service.graphql.pagination import SORT_VALUE, PageArgs, SortKey, apply_page
-from service.graphql.prefetch import subfields
-from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, RootLookup, connection_filters
+from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, RootLookup
+from service.graphql.selection import Selecting, Selections
 from service.ids import InvalidId, from_global_id
 
 DIALECT = asyncpg_dialect()
@@ -138,12 +138,13 @@ class Compiler:
         self.principal = principal
         self.max_page_size = max_page_size
         self.sql = Statement(principal.company_ids)
+        self.selections = Selections(schema, fragments, variable_values)
 
     def compile(self, operation: OperationDefinitionNode) -> Compiled:
         if operation.operation is not OperationType.QUERY:
             raise Unsupported("only queries are compiled")
         query_type = self.schema.query_type
-        root = self._fields([_Wrapper(operation.selection_set)], query_type.name)
+        root = self._fields([operation], query_type.name)
         pairs = []
         for key, nodes in root.items():
             name = nodes[0].name.value
@@ -161,8 +162,8 @@ class Compiler:
 
     # -- selections -------------------------------------------------------------------------
 
-    def _fields(self, nodes: Sequence[Any], type_name: str) -> dict[str, list[FieldNode]]:
-        return subfields(nodes, type_name, self)
+    def _fields(self, nodes: Sequence[Selecting], type_name: str) -> dict[str, list[FieldNode]]:
+        return self.selections.fields(nodes, type_name)
 
     def _arguments(self, field: Any, node: FieldNode) -> dict[str, Any]:
         """The field's arguments as its resolver receives them (Python names, input objects)."""
@@ -469,13 +470,6 @@ class Compiler:
         if sort.is_time:
             return _base64(f"'[\"' || {_iso(f'{rows}.{SORT_VALUE}')} || '\",' || {rows}.id || ']'")
         return _base64(f"'[' || to_json({rows}.{SORT_VALUE})::text || ',' || {rows}.id || ']'")
-
-
-class _Wrapper:
-    """Lets the operation's selection set pass where field nodes are expected."""
-
-    def __init__(self, selection_set: Any) -> None:
-        self.selection_set = selection_set
 
 
 def _named(graphql_type: Any) -> Any:

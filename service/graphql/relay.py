@@ -17,7 +17,7 @@ import service.graphql.enums  # noqa: F401  (registers enums before annotations 
 from service.auth.scopes import MissingScope
 from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named
-from service.graphql.loaders import Filters
+from service.graphql.loaders import Filters, connection_filters
 from service.graphql.pagination import (
     Page,
     PageArgs,
@@ -27,7 +27,7 @@ from service.graphql.pagination import (
     cursor_of,
     finish_page,
 )
-from service.graphql.prefetch import connection_node_fields, prefetch, prefetched
+from service.graphql.prefetch import PrefetchedPage, prefetch_items, prefetched
 from service.ids import InvalidId, pk_of
 
 T = TypeVar("T")
@@ -74,9 +74,15 @@ class Connection(Generic[T]):
 
 
 def build_connection(
-    entity: Entity, page: Page, sort: SortKey, total: Callable[[], Awaitable[int]] | int
+    entity: Entity,
+    page: Page,
+    sort: SortKey,
+    total: Callable[[], Awaitable[int]] | int,
+    nodes: list[Any] | None = None,
 ) -> Connection[Any]:
-    nodes = [entity.from_row(row._mapping) for row in page.rows]
+    """The connection of one page; `nodes` are its rows' objects when already built."""
+    if nodes is None:
+        nodes = [entity.from_row(row._mapping) for row in page.rows]
     edges = [Edge(cursor=cursor_of(sort, row), node=node) for row, node in zip(page.rows, nodes, strict=True)]
     info = PageInfo(
         has_next_page=page.has_next,
@@ -145,16 +151,15 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], ma
     )
 
 
-def connection_filters(arguments: dict[str, Any]) -> Filters:
-    """The loader filters of a nested connection's arguments (only `status` today)."""
-    status = arguments.get("status")
-    if not status:
-        return ()
-    return (("status", tuple(getattr(s, "value", s) for s in status)),)
-
-
 def page_connection(
-    loaders: Any, relation: Relation, target: Entity, key: Any, page: Page, filters: Filters, total: int | None
+    loaders: Any,
+    relation: Relation,
+    target: Entity,
+    key: Any,
+    page: Page,
+    filters: Filters,
+    total: int | None,
+    nodes: list[Any] | None = None,
 ) -> Connection[Any]:
     """The connection of one parent's page; `total` when already counted, else counted on demand."""
 
@@ -162,7 +167,8 @@ def page_connection(
         counted: int = await loaders.count(relation.target, relation.remote, filters).load(key)
         return counted
 
-    return build_connection(target, page, SortKey("id", None, target.table.c.id), count if total is None else total)
+    sort = SortKey("id", None, target.table.c.id)
+    return build_connection(target, page, sort, count if total is None else total, nodes)
 
 
 def load_connection(
@@ -180,12 +186,15 @@ def load_connection(
     require_read(info, entity)
     args = PageArgs.parse(first, after, last, before)
     filters = connection_filters({"status": status})
+    key = getattr(parent, relation.local)
     cache = prefetched(parent)
     if cache is not None:
-        found = cache.get((relation, args, filters))
+        found: PrefetchedPage | None = cache.get((relation, args, filters))
         if found is not None:
-            return found
-    return _load_connection(info.context.loaders, relation, entity, getattr(parent, relation.local), args, filters)
+            return page_connection(
+                info.context.loaders, relation, entity, key, found.page, filters, found.total, found.nodes
+            )
+    return _load_connection(info.context.loaders, relation, entity, key, args, filters)
 
 
 async def _load_connection(
@@ -375,10 +384,7 @@ async def root_connection(
         return int(rows[0][0])
 
     connection = build_connection(entity, page, sort, total)
-    raw = info._raw_info
-    await prefetch(
-        raw, entity, connection.nodes, connection_node_fields(raw.field_nodes, f"{entity.name}Connection", raw)
-    )
+    await prefetch_items(info._raw_info, entity, connection.nodes)
     return connection
 
 
