@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -15,6 +14,7 @@ from strawberry import Info
 
 import service.graphql.enums  # noqa: F401  (registers enums before annotations use them)
 from service.auth.scopes import MissingScope
+from service.graphql.arguments import FILTER, ORDER, paging_signature
 from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named
 from service.graphql.loaders import Filters, connection_filters
@@ -208,35 +208,6 @@ def connection_relation(target: str, remote: str) -> Relation:
     return Relation(target=target, local="pk", remote=remote, kind="connection")
 
 
-FILTER = strawberry.argument(description="Conditions every item meets.")
-ORDER = strawberry.argument(description="The order; creation order when omitted.")
-First = Annotated[int | None, strawberry.argument(description="Return the first n items (at most 100).")]
-After = Annotated[str | None, strawberry.argument(description="Return the items after this cursor.")]
-Last = Annotated[int | None, strawberry.argument(description="Return the last n items (at most 100).")]
-Before = Annotated[str | None, strawberry.argument(description="Return the items before this cursor.")]
-
-
-def _paging_signature(resolve: Any, extra: dict[str, Any]) -> None:
-    """Give `resolve(root, info, **arguments)` the signature Strawberry reads its arguments from:
-    `extra` (optional, in order) then `first`/`after`/`last`/`before`, as real objects."""
-    parameters = [
-        inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
-        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[Context, None]),
-        *(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-            for name, annotation in (
-                *extra.items(),
-                ("first", First),
-                ("after", After),
-                ("last", Last),
-                ("before", Before),
-            )
-        ),
-    ]
-    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)
-    resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
-
-
 def to_connection(target: str, module: str, remote: str, *, description: str, status: type | None = None) -> Any:
     """A paginated field over the targets whose `remote` column holds the parent's id, oldest
     first; with `status`, the field takes a `status` filter of that enum."""
@@ -254,52 +225,17 @@ def to_connection(target: str, module: str, remote: str, *, description: str, st
             arguments.get("status"),
         )
 
-    # The signature Strawberry reads the arguments from, with real objects (not strings).
-    parameters = [
-        inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
-        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[Context, None]),
-        *(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-            for name, annotation in (("first", First), ("after", After), ("last", Last), ("before", Before))
-        ),
-    ]
+    trailing = {}
     if status is not None:
         status_type = Annotated[list[status] | None, strawberry.argument(description="Only items in these statuses.")]  # type: ignore[valid-type]
-        parameters.append(
-            inspect.Parameter("status", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=status_type)
-        )
-    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)  # type: ignore[attr-defined]  # read by inspect
-    resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
+        trailing["status"] = status_type
+    paging_signature(resolve, trailing=trailing)
     return strawberry.field(
         resolver=resolve,
         graphql_type=Connection[_lazy(target, module)],  # type: ignore[misc]  # a type made at run time
         description=description,
         metadata={"relation": relation},
     )
-
-
-@dataclass(frozen=True, eq=False)
-class RootLookup:
-    """A top-level field finding one record by a unique column (`company(slug:)`): the field's
-    `metadata={"lookup": ...}` tells the compiler, and `fetch` answers on the dataloader path."""
-
-    entity_name: str
-    column: str
-    argument: str
-
-    @property
-    def entity(self) -> Entity:
-        return entity_named(self.entity_name)
-
-    async def fetch(self, info: Info, value: Any) -> Any:
-        """The record whose column equals `value`, if the key may see it; None otherwise."""
-        entity = self.entity
-        require_read(info, entity)
-        loaders = info.context.loaders
-        rows = await loaders.rows(
-            select(*entity.columns).where(entity.table.c[self.column] == value, loaders.scope(entity))
-        )
-        return entity.from_row(rows[0]._mapping) if rows else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,7 +286,7 @@ class RootConnection:
             extra["filter"] = Annotated[filter_type | None, FILTER]
         if order_type is not None:
             extra["order_by"] = Annotated[order_type | None, ORDER]
-        _paging_signature(resolve, extra)
+        paging_signature(resolve, leading=extra)
         return strawberry.field(
             resolver=resolve,
             graphql_type=Connection[self.entity.type],  # type: ignore[name-defined]  # a type known at run time
