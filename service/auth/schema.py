@@ -25,10 +25,11 @@ from service.auth.scopes import ALL_SCOPES, API_KEYS_AREA, MissingScope, Princip
 from service.auth.types import ApiKey, ApiKeyStatus
 from service.companies.models import Company
 from service.errors import Collector, ErrorCode
+from service.graphql.arguments import After, Before, First, Last
 from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.pagination import PageArgs, SortKey, apply_page, cursor_of, finish_page
-from service.graphql.relay import After, Before, Connection, Edge, First, Last, PageInfo, forbidden
+from service.graphql.relay import Connection, Edge, PageInfo, forbidden
 
 DEFAULT_GRACE_SECONDS = int(service.DEFAULT_ROTATION_GRACE.total_seconds())
 MAX_GRACE_SECONDS = int(service.MAX_ROTATION_GRACE.total_seconds())

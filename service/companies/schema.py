@@ -13,8 +13,9 @@ from service.companies import models, service
 from service.companies.types import COMPANY, Company
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
+from service.graphql.lookups import RootLookup
 from service.graphql.mutations import INPUT, UserError, run
-from service.graphql.relay import RootConnection, RootLookup
+from service.graphql.relay import RootConnection
 
 COMPANIES = RootConnection("Company")
 BY_SLUG = RootLookup("Company", "slug", "slug")

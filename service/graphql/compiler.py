@@ -8,13 +8,13 @@ functions the resolvers call). Anything it does not know raises `Unsupported`, a
 goes to the ordinary Strawberry + dataloader path instead, so the compiler can only be fast,
 never different. Errors are never produced here: an argument the dataloader path would refuse
 (a bad cursor, `first` over the limit, a malformed ID, a missing scope) also means `Unsupported`.
+The SQL text, its parameters and the expressions of JSON values are `service.graphql.statement`'s.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -27,98 +27,27 @@ from graphql import (
 from graphql.execution.values import get_argument_values
 from sqlalchemy import ColumnElement, DateTime, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from service.auth.scopes import Principal
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
-from service.graphql.loaders import filter_clauses, tenant_scope
+from service.graphql.loaders import connection_filters, filter_clauses, tenant_scope
+from service.graphql.lookups import RootLookup
 from service.graphql.pagination import SORT_VALUE, PageArgs, SortKey, apply_page
-from service.graphql.prefetch import subfields
-from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection, RootLookup, connection_filters
+from service.graphql.relay import MAX_LIST_ARGUMENT, RootConnection
+from service.graphql.selection import Selecting, Selections
+from service.graphql.statement import (
+    Compiled,
+    Statement,
+    Unsupported,
+    cursor,
+    global_id,
+    iso_time,
+    json_object,
+    literal,
+)
 from service.ids import InvalidId, from_global_id
-
-DIALECT = asyncpg_dialect()
-PLACEHOLDER = re.compile(r"\$(\d+)")
-MAX_KEYS_PER_OBJECT = 50
-"""json_build_object takes at most 100 arguments: 50 keys with their values."""
-
-
-@dataclass(slots=True)
-class Compiled:
-    """One operation's SQL statement and its positional parameters."""
-
-    sql: str
-    params: list[Any]
-
-
-class Unsupported(Exception):
-    """This operation is answered by the dataloader path."""
-
-
-def _gid(type_name: str, pk: str) -> str:
-    return f"encode(convert_to('{type_name}:' || {pk}, 'UTF8'), 'base64')"
-
-
-def _base64(expr: str) -> str:
-    # PostgreSQL wraps base64 at 76 characters; Python does not.
-    return f"translate(encode(convert_to({expr}, 'UTF8'), 'base64'), E'\\n', '')"
-
-
-def _iso(expr: str) -> str:
-    """A timestamptz formatted as Python's `datetime.isoformat()` in UTC (what DateTime sends):
-    one `to_char`, the fraction dropped when it is zero (the only `.000000` the format can hold)."""
-    return f"(replace(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00')"
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-class Statement:
-    """The SQL text under construction and its positional parameters.
-
-    `$1` is always the caller's company ids: every table read is scoped by it."""
-
-    def __init__(self, company_ids: Sequence[int]) -> None:
-        self.params: list[Any] = [list(company_ids)]
-        self._aliases = 0
-
-    def alias(self) -> str:
-        self._aliases += 1
-        return f"t{self._aliases}"
-
-    def bind(self, value: Any, cast: str) -> str:
-        self.params.append(value)
-        return f"${len(self.params)}::{cast}"
-
-    def clause(self, clause: Any) -> str:
-        """Inline a SQLAlchemy statement or expression, renumbering its parameters after ours.
-
-        Compiled forms are cached by SQLAlchemy's own cache key, as its execution does."""
-        key = clause._generate_cache_key()
-        compiled = COMPILED_CLAUSES.get(key.key) if key is not None else None
-        if compiled is None:
-            compiled = clause.compile(dialect=DIALECT, cache_key=key)
-            if "POSTCOMPILE" in str(compiled):
-                raise Unsupported("expanding parameters")
-            if key is not None:
-                if len(COMPILED_CLAUSES) >= MAX_COMPILED_CLAUSES:
-                    COMPILED_CLAUSES.clear()
-                COMPILED_CLAUSES[key.key] = compiled
-        values = compiled.construct_params(extracted_parameters=key.bindparams if key is not None else None)
-        processors = compiled._bind_processors
-        offset = len(self.params)
-        for name in compiled.positiontup or ():
-            value = values[name]
-            processor = processors.get(name)
-            self.params.append(processor(value) if processor is not None else value)
-        return PLACEHOLDER.sub(lambda m: f"${offset + int(m.group(1))}", compiled.string)
-
-
-COMPILED_CLAUSES: dict[Any, Any] = {}
-MAX_COMPILED_CLAUSES = 4096
 
 
 class Compiler:
@@ -138,31 +67,32 @@ class Compiler:
         self.principal = principal
         self.max_page_size = max_page_size
         self.sql = Statement(principal.company_ids)
+        self.selections = Selections(schema, fragments, variable_values)
 
     def compile(self, operation: OperationDefinitionNode) -> Compiled:
         if operation.operation is not OperationType.QUERY:
             raise Unsupported("only queries are compiled")
         query_type = self.schema.query_type
-        root = self._fields([_Wrapper(operation.selection_set)], query_type.name)
+        root = self._fields([operation], query_type.name)
         pairs = []
         for key, nodes in root.items():
             name = nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, _literal(query_type.name)))
+                pairs.append((key, literal(query_type.name)))
                 continue
             field = query_type.fields.get(name)
             if field is None:
                 raise Unsupported(name)
             pairs.append((key, self._root_field(name, field, nodes)))
-        body = self._object(pairs)
+        body = json_object(pairs)
         # `$1` typed even when no table is read (asyncpg must know every parameter's type).
         sql = f"SELECT json_build_object('data', {body})::text WHERE $1::bigint[] IS NOT NULL"
         return Compiled(sql, self.sql.params)
 
     # -- selections -------------------------------------------------------------------------
 
-    def _fields(self, nodes: Sequence[Any], type_name: str) -> dict[str, list[FieldNode]]:
-        return subfields(nodes, type_name, self)
+    def _fields(self, nodes: Sequence[Selecting], type_name: str) -> dict[str, list[FieldNode]]:
+        return self.selections.fields(nodes, type_name)
 
     def _arguments(self, field: Any, node: FieldNode) -> dict[str, Any]:
         """The field's arguments as its resolver receives them (Python names, input objects)."""
@@ -180,13 +110,6 @@ class Compiler:
             scalar_registry=strawberry_schema.schema_converter.scalar_registry,
             config=strawberry_schema.config,
         )
-
-    def _object(self, pairs: list[tuple[str, str]]) -> str:
-        if len(pairs) > MAX_KEYS_PER_OBJECT:
-            raise Unsupported("too many keys in one object")
-        if not pairs:
-            return "json_build_object()"
-        return "json_build_object(" + ", ".join(f"{_literal(k)}, {v}" for k, v in pairs) + ")"
 
     def _require(self, entity: Entity) -> None:
         if not self.principal.can(entity.area, "read"):
@@ -274,14 +197,14 @@ class Compiler:
         pairs = []
         for key, key_nodes in self._fields(nodes, entity.name).items():
             pairs.append((key, self._entity_field(entity, graphql_type, alias, key_nodes)))
-        return self._object(pairs)
+        return json_object(pairs)
 
     def _entity_field(self, entity: Entity, graphql_type: GraphQLObjectType, alias: str, nodes: list[FieldNode]) -> str:
         name = nodes[0].name.value
         if name == "__typename":
-            return _literal(entity.name)
+            return literal(entity.name)
         if name == "id":
-            return _gid(entity.name, f"{alias}.id")
+            return global_id(entity.name, f"{alias}.id")
         field = graphql_type.fields.get(name)
         definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF) if field is not None else None
         if definition is None:
@@ -300,7 +223,7 @@ class Compiler:
             raise Unsupported(f"{entity.name}.{name} is not a column")
         ref = f"{alias}.{column.name}"
         if isinstance(column.type, DateTime):
-            return _iso(ref)
+            return iso_time(ref)
         if isinstance(column.type, JSONB):
             return self._json_values(ref, field, nodes)
         return ref
@@ -311,13 +234,13 @@ class Compiler:
         for key, key_nodes in self._fields(nodes, graphql_type.name).items():
             name = key_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, _literal(graphql_type.name)))
+                pairs.append((key, literal(graphql_type.name)))
                 continue
             definition = graphql_type.fields[name].extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if definition is None or definition.python_name not in columns:
                 raise Unsupported(name)
             pairs.append((key, f"{alias}.{definition.python_name}"))
-        return self._object(pairs)
+        return json_object(pairs)
 
     def _json_values(self, ref: str, field: Any, nodes: list[FieldNode]) -> str:
         """A JSONB list of plain objects (salary ranges, links), projected to the selection."""
@@ -328,13 +251,13 @@ class Compiler:
         for key, key_nodes in self._fields(nodes, graphql_type.name).items():
             name = key_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, _literal(graphql_type.name)))
+                pairs.append((key, literal(graphql_type.name)))
                 continue
             definition = graphql_type.fields[name].extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if definition is None or definition.base_resolver is not None:
                 raise Unsupported(name)
-            pairs.append((key, f"e.value -> {_literal(definition.python_name)}"))
-        obj = self._object(pairs)
+            pairs.append((key, f"e.value -> {literal(definition.python_name)}"))
+        obj = json_object(pairs)
         return (
             f"(SELECT coalesce(json_agg({obj} ORDER BY e.ordinality), '[]'::json) "
             f"FROM jsonb_array_elements({ref}) WITH ORDINALITY AS e)"
@@ -397,7 +320,7 @@ class Compiler:
         )
         shown = "ASC" if page.forward else "DESC"
         first_shown, last_shown = ("ASC", "DESC") if page.forward else ("DESC", "ASC")
-        cursor = self._cursor(sort, rows)
+        row_cursor = cursor(sort, rows)
         more = f"count(*) > {limit}"
         uses_rows = False
         filter_shown = f"FILTER (WHERE {rows}.rn <= {limit})"
@@ -405,7 +328,7 @@ class Compiler:
         for key, key_nodes in self._fields(nodes, connection_type).items():
             name = key_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, _literal(connection_type)))
+                pairs.append((key, literal(connection_type)))
             elif name == "totalCount":
                 pairs.append((key, f"({self.sql.clause(count)})"))
             elif name == "nodes":
@@ -416,21 +339,21 @@ class Compiler:
                 for edge_key, edge_nodes in self._fields(key_nodes, edge_type).items():
                     edge_name = edge_nodes[0].name.value
                     if edge_name == "__typename":
-                        edge_pairs.append((edge_key, _literal(edge_type)))
+                        edge_pairs.append((edge_key, literal(edge_type)))
                     elif edge_name == "cursor":
-                        edge_pairs.append((edge_key, cursor))
+                        edge_pairs.append((edge_key, row_cursor))
                     elif edge_name == "node":
                         edge_pairs.append((edge_key, self._entity_object(entity, rows, edge_nodes)))
                     else:
                         raise Unsupported(edge_name)
-                edge = self._object(edge_pairs)
+                edge = json_object(edge_pairs)
                 pairs.append((key, f"coalesce(json_agg({edge} ORDER BY {rows}.rn {shown}) {filter_shown}, '[]'::json)"))
             elif name == "pageInfo":
                 info_pairs = []
                 for info_key, info_nodes in self._fields(key_nodes, "PageInfo").items():
                     info_name = info_nodes[0].name.value
                     if info_name == "__typename":
-                        value = _literal("PageInfo")
+                        value = literal("PageInfo")
                     elif info_name == "hasNextPage":
                         value = more if page.forward else ("true" if page.has_cursor_arg else "false")
                         uses_rows = uses_rows or page.forward
@@ -438,16 +361,16 @@ class Compiler:
                         value = ("true" if page.has_cursor_arg else "false") if page.forward else more
                         uses_rows = uses_rows or not page.forward
                     elif info_name == "startCursor":
-                        value = f"(array_agg({cursor} ORDER BY {rows}.rn {first_shown}) {filter_shown})[1]"
+                        value = f"(array_agg({row_cursor} ORDER BY {rows}.rn {first_shown}) {filter_shown})[1]"
                     elif info_name == "endCursor":
-                        value = f"(array_agg({cursor} ORDER BY {rows}.rn {last_shown}) {filter_shown})[1]"
+                        value = f"(array_agg({row_cursor} ORDER BY {rows}.rn {last_shown}) {filter_shown})[1]"
                     else:
                         raise Unsupported(info_name)
                     info_pairs.append((info_key, value))
-                pairs.append((key, self._object(info_pairs)))
+                pairs.append((key, json_object(info_pairs)))
             else:
                 raise Unsupported(name)
-        body = self._object(pairs)
+        body = json_object(pairs)
         if not re.search(rf"\b{rows}\.", body) and not uses_rows:
             # Only `totalCount` (and `__typename`): no page to build.
             return body
@@ -462,20 +385,6 @@ class Compiler:
             # GROUP BY (): one row even over an empty page, whatever the selection.
             f"FROM ({inner_sql}) AS page) AS {rows} GROUP BY ())"
         )
-
-    def _cursor(self, sort: SortKey, rows: str) -> str:
-        if sort.column is None:
-            return _base64(f"'[' || {rows}.id || ']'")
-        if sort.is_time:
-            return _base64(f"'[\"' || {_iso(f'{rows}.{SORT_VALUE}')} || '\",' || {rows}.id || ']'")
-        return _base64(f"'[' || to_json({rows}.{SORT_VALUE})::text || ',' || {rows}.id || ']'")
-
-
-class _Wrapper:
-    """Lets the operation's selection set pass where field nodes are expected."""
-
-    def __init__(self, selection_set: Any) -> None:
-        self.selection_set = selection_set
 
 
 def _named(graphql_type: Any) -> Any:

@@ -22,14 +22,13 @@ longer than any real one, and no NUL character in any string.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLError,
     GraphQLID,
@@ -39,17 +38,16 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
-from graphql.type import GraphQLIncludeDirective, GraphQLSkipDirective, SchemaMetaFieldDef, TypeMetaFieldDef
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.type import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from service.graphql.entities import ENTITIES
 from service.graphql.pagination import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, PageArgs
+from service.graphql.selection import Selecting, Selections
 from service.ids import MAX_ID_LENGTH
 
 RECORD_COST = 1
@@ -146,8 +144,8 @@ class Planner:
         max_page_size: int,
     ) -> None:
         self.schema = schema
-        self.fragments = fragments
         self.variables = variables
+        self.selections = Selections(schema, fragments, variables)
         self.max_depth = max_depth
         self.max_list_items = max_list_items
         self.max_page_size = max_page_size
@@ -160,7 +158,7 @@ class Planner:
         self.mutation = operation.operation == OperationType.MUTATION
         root = self.schema.get_root_type(operation.operation)
         assert root is not None, "validation checked the operation type"
-        fields = self._selection(root, [operation.selection_set], depth=1, page=None)
+        fields = self._selection(root, [operation], depth=1, page=None)
         if operation.operation == OperationType.MUTATION:
             fields = tuple(
                 Planned(f.key, f.weight + MUTATION_COST, f.items, f.children, f.area)
@@ -173,7 +171,7 @@ class Planner:
     # -- walking ----------------------------------------------------------------------------
 
     def _selection(
-        self, parent: GraphQLNamedType, sets: list[SelectionSetNode], depth: int, page: int | None
+        self, parent: GraphQLNamedType, nodes: Sequence[Selecting], depth: int, page: int | None
     ) -> tuple[Planned, ...]:
         if depth > self.max_depth:
             raise LimitExceeded(
@@ -182,11 +180,8 @@ class Planner:
                 maxDepth=self.max_depth,
             )
         self.depth = max(self.depth, depth)
-        grouped = self._collect(parent, sets)
-        out = []
-        for (key, owner), nodes in grouped.items():
-            out.append(self._field(owner, key, nodes, depth, page))
-        return tuple(out)
+        grouped = self.selections.fields_by_type(nodes, parent)
+        return tuple(self._field(owner, key, fields, depth, page) for (key, owner), fields in grouped.items())
 
     def _field(self, parent: Any, key: str, nodes: list[FieldNode], depth: int, page: int | None) -> Planned:
         name = nodes[0].name.value
@@ -201,12 +196,11 @@ class Planner:
         named, is_list = _unwrap(field.type)
         if not isinstance(named, GraphQLObjectType | GraphQLAbstractType):
             return Planned(key, COUNT_COST if name == "totalCount" else 0, None, ())
-        sets = [n.selection_set for n in nodes if n.selection_set is not None]
         if introspection:
             # Answered from memory: a flat cost, but depth and size limits still apply
             # (graphql-core's MaxIntrospectionDepthRule bounds the fan-out).
             weight = RECORD_COST if name in META_FIELDS else 0
-            return Planned(key, weight, None, self._selection(named, sets, depth + 1, None))
+            return Planned(key, weight, None, self._selection(named, nodes, depth + 1, None))
         items = self._items(parent, name, field, args, page) if is_list else None
         weight, child_page, area = 0, None, None
         if self._is_record(named):
@@ -218,59 +212,7 @@ class Planner:
             child_page = self._page_size(args)
             if self.mutation:
                 self._check_page(args, name)
-        return Planned(key, weight, items, self._selection(named, sets, depth + 1, child_page), area)
-
-    def _collect(
-        self, parent: GraphQLNamedType, sets: list[SelectionSetNode]
-    ) -> dict[tuple[str, Any], list[FieldNode]]:
-        """Fields by response key and the type declaring them (fragments on an abstract
-        parent select fields of their own type)."""
-        grouped: dict[tuple[str, Any], list[FieldNode]] = {}
-        seen: set[str] = set()
-
-        def visit(selection_set: SelectionSetNode, owner: Any) -> None:
-            for selection in selection_set.selections:
-                if not self._included(selection):
-                    continue
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    grouped.setdefault((key, owner), []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    if self._applies(selection.type_condition, parent):
-                        visit(selection.selection_set, self._owner(selection.type_condition, owner))
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    fragment = self.fragments.get(name)
-                    if name not in seen and fragment is not None and self._applies(fragment.type_condition, parent):
-                        seen.add(name)
-                        visit(fragment.selection_set, self._owner(fragment.type_condition, owner))
-
-        for selection_set in sets:
-            visit(selection_set, parent)
-        return grouped
-
-    def _owner(self, condition: Any, current: Any) -> Any:
-        if condition is None:
-            return current
-        target = self.schema.get_type(condition.name.value)
-        return target if isinstance(target, GraphQLObjectType | GraphQLInterfaceType) else current
-
-    def _included(self, node: Any) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip and skip.get("if"):
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include and not include.get("if"))
-
-    def _applies(self, condition: Any, parent: GraphQLNamedType) -> bool:
-        """Whether a fragment applies. On an abstract parent every possible type's fragments
-        count: the static cost is an upper bound."""
-        if condition is None or isinstance(parent, GraphQLAbstractType):
-            return True
-        target = self.schema.get_type(condition.name.value)
-        if target is None or target is parent:
-            return target is parent
-        return isinstance(target, GraphQLAbstractType) and self.schema.is_sub_type(target, parent)
+        return Planned(key, weight, items, self._selection(named, nodes, depth + 1, child_page), area)
 
     # -- weights ----------------------------------------------------------------------------
 

@@ -41,8 +41,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.auth.scopes import Principal
 from service.db import stats
 from service.db.availability import unavailable
-from service.graphql.compiler import Compiled, Compiler, Unsupported
+from service.graphql.compiler import Compiler
 from service.graphql.pagination import decode_cursor, encode_cursor
+from service.graphql.statement import Compiled, Unsupported
 from service.ids import InvalidId, from_global_id, to_global_id
 from service.lru import LRU
 

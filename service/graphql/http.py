@@ -7,6 +7,9 @@ size, JSON, batch size) before reading further. Each operation is then admitted 
 same checks the WebSocket endpoint makes) and run, as one compiled SQL statement when it can,
 else through Strawberry and the dataloaders, under the request timeout; the unused part of its
 cost goes back to the bucket. A database that cannot be reached is answered 503.
+
+The request's parameters are read by `service.graphql.params`, its media types negotiated by
+`service.graphql.media`, and a stored document it names found by `service.graphql.persisted`.
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ from starlette.types import Receive, Scope, Send
 from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache
 from service.db.availability import Outage, unavailable
-from service.documents.service import DocumentStore, document_hash
+from service.documents.service import DocumentStore
 from service.graphql.admission import Admission, RequestError, cost_report
 from service.graphql.execution import Admitted, DatabaseUnavailable, Executor, database_unavailable
 from service.graphql.fastpath import CompiledReads
 from service.graphql.ide import graphiql_page
+from service.graphql.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
+from service.graphql.params import Params, params_from_query_string, read_params
+from service.graphql.persisted import document_text
 from service.observability.logs import request_context
 from service.observability.metrics import Metrics
 from service.observability.operations import REFUSAL_OUTCOMES, Seen
@@ -46,24 +52,10 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-JSON = "application/json"
-GRAPHQL_RESPONSE = "application/graphql-response+json"
 SQL_COUNT_HEADER = "x-sql-statements"
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 """A client's own `X-Request-Id` is kept when it is this sane; otherwise one is made up."""
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-@dataclass(slots=True)
-class Params:
-    """The GraphQL-over-HTTP request parameters of one operation."""
-
-    query: str | None
-    operation_name: str | None
-    variables: dict[str, Any]
-    extensions: dict[str, Any]
-    document_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -89,94 +81,6 @@ class Exchange:
 def outcome_of(refusal: RequestError) -> str:
     """The metrics' outcome of an operation refused with `refusal`."""
     return REFUSAL_OUTCOMES.get(refusal.code, "client_error")
-
-
-# -- negotiation ----------------------------------------------------------------------------
-
-
-def negotiate(accept: str | None) -> str | None:
-    """The response media type for an `Accept` header; None when nothing acceptable."""
-    if not accept or not accept.strip():
-        return JSON
-    best: tuple[float, int, str] | None = None
-    for index, part in enumerate(accept.split(",")):
-        media, _, params = part.strip().partition(";")
-        media = media.strip().lower()
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality <= 0:
-            continue
-        if media == GRAPHQL_RESPONSE:
-            chosen = GRAPHQL_RESPONSE
-        elif media in {JSON, "application/*", "*/*"}:
-            chosen = JSON
-        else:
-            continue
-        # Higher quality wins; on a tie, the client's first choice.
-        rank = (quality, -index, chosen)
-        if best is None or rank[:2] > best[:2]:
-            best = rank
-    return best[2] if best else None
-
-
-def _content_type(header: str) -> tuple[str, str | None]:
-    media, _, params = header.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return media.strip().lower(), charset
-
-
-# -- parameters -----------------------------------------------------------------------------
-
-
-def _json_parameter(value: str, name: str) -> Any:
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
-        raise RequestError("BAD_REQUEST", f"`{name}` is not valid JSON", status=400) from None
-
-
-def read_params(raw: Any) -> Params:
-    """Check one request object's parameters (types as the specification gives them)."""
-    if not isinstance(raw, dict):
-        raise RequestError("BAD_REQUEST", "a GraphQL request is a JSON object with a `query`", status=400)
-    query = raw.get("query")
-    name = raw.get("operationName")
-    variables = raw.get("variables")
-    extensions = raw.get("extensions")
-    document_id = raw.get("documentId")
-    if query is not None and not isinstance(query, str):
-        raise RequestError("BAD_REQUEST", "`query` must be a string", status=400)
-    if name is not None and not isinstance(name, str):
-        raise RequestError("BAD_REQUEST", "`operationName` must be a string or null", status=400)
-    if variables is not None and not isinstance(variables, dict):
-        raise RequestError("BAD_REQUEST", "`variables` must be an object or null", status=400)
-    if extensions is not None and not isinstance(extensions, dict):
-        raise RequestError("BAD_REQUEST", "`extensions` must be an object or null", status=400)
-    if document_id is not None and not isinstance(document_id, str):
-        raise RequestError("BAD_REQUEST", "`documentId` must be a string", status=400)
-    extensions = extensions or {}
-    if query is None and document_id is None and "persistedQuery" not in extensions:
-        raise RequestError("BAD_REQUEST", "missing `query`: send the GraphQL document as `query`", status=400)
-    return Params(query, name, variables or {}, extensions, document_id)
-
-
-def params_from_query_string(request: Request) -> Params:
-    q = request.query_params
-    raw: dict[str, Any] = {k: q[k] for k in ("query", "operationName", "documentId") if k in q}
-    for key in ("variables", "extensions"):
-        if q.get(key):
-            raw[key] = _json_parameter(q[key], key)
-    return read_params(raw)
 
 
 # -- the endpoint ---------------------------------------------------------------------------
@@ -329,7 +233,7 @@ class GraphQLEndpoint:
         return principal
 
     async def _json_body(self, request: Request) -> Any:
-        media, charset = _content_type(request.headers.get("content-type", ""))
+        media, charset = content_type(request.headers.get("content-type", ""))
         if media != JSON:
             raise RequestError(
                 "UNSUPPORTED_MEDIA_TYPE",
@@ -419,7 +323,7 @@ class GraphQLEndpoint:
     ) -> Reply:
         admission = self.admission
         admission.check_request(params.operation_name, params.variables)
-        query, persist = await self._document_text(params, principal)
+        query, persist = await document_text(params, principal, self.documents)
         prepared = await admission.prepare(query)
         operation = admission.operation(prepared, params.operation_name)
         seen.name = operation.name.value if operation.name else None
@@ -453,50 +357,3 @@ class GraphQLEndpoint:
             self.buckets.give_back(principal.api_key_id, plan.requested - actual)
         body.cost = cost_report(plan.requested, actual, budget, plan.requested - actual)
         return Reply(body.encode(), statements=body.statements)
-
-    async def _document_text(self, params: Params, principal: Principal) -> tuple[str, str | None]:
-        """The document to run, and the hash to store it under (automatic persisted queries)."""
-        sha256 = None
-        if params.document_id is not None:
-            sha256 = params.document_id.removeprefix("sha256:")
-            if not _SHA256.match(sha256):
-                raise RequestError(
-                    "BAD_REQUEST", "`documentId` must be `sha256:` and 64 lowercase hex digits", status=400
-                )
-        elif "persistedQuery" in params.extensions:
-            persisted = params.extensions["persistedQuery"]
-            sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
-            if not isinstance(persisted, dict) or persisted.get("version") != 1 or not isinstance(sha256, str):
-                raise RequestError(
-                    "BAD_REQUEST", "`extensions.persistedQuery` must be {version: 1, sha256Hash: <hex>}", status=400
-                )
-            if not _SHA256.match(sha256):
-                raise RequestError("BAD_REQUEST", "`sha256Hash` must be 64 lowercase hex digits", status=400)
-        trusted_only = principal.trusted_documents_only
-        if params.query is None:
-            assert sha256 is not None, "read_params requires a query or a document id"
-            stored = await self.documents.get(sha256, need_trusted=trusted_only)
-            if stored is None:
-                raise RequestError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
-            if trusted_only and not stored.trusted:
-                raise _untrusted()
-            return stored.body, None
-        actual = document_hash(params.query)
-        if sha256 is not None and sha256 != actual:
-            raise RequestError(
-                "PERSISTED_QUERY_HASH_MISMATCH", "the document's SHA-256 does not match the hash sent with it"
-            )
-        if trusted_only:
-            stored = await self.documents.get(actual, need_trusted=True)
-            if stored is None or not stored.trusted:
-                raise _untrusted()
-            return params.query, None
-        return params.query, sha256
-
-
-def _untrusted() -> RequestError:
-    return RequestError(
-        "TRUSTED_DOCUMENT_REQUIRED",
-        "this API key runs registered trusted documents only: send a registered document's `documentId`",
-        status=403,
-    )

@@ -30,6 +30,14 @@ def tenant_scope(entity: Entity, company_ids: Sequence[int]) -> ColumnElement[bo
     return entity.tenant_column == any_(int_array("companies", company_ids))
 
 
+def connection_filters(arguments: dict[str, Any]) -> Filters:
+    """The loader filters of a nested connection's arguments (only `status` today)."""
+    status = arguments.get("status")
+    if not status:
+        return ()
+    return (("status", tuple(getattr(s, "value", s) for s in status)),)
+
+
 def filter_clauses(entity: Entity, filters: Filters) -> list[ColumnElement[bool]]:
     return [one_of(entity.table.c[column], values) for column, values in filters]
 

@@ -18,7 +18,7 @@ from service.auth.scopes import Access, MissingScope
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.graphql.context import Context
 from service.graphql.enums import expose
-from service.graphql.prefetch import variables_of
+from service.graphql.selection import variables_of
 from service.ids import InvalidId, pk_of
 
 log = logging.getLogger(__name__)

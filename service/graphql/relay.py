@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
@@ -14,9 +13,10 @@ from sqlalchemy import ColumnElement, func, select
 from strawberry import Info
 
 from service.auth.scopes import MissingScope
+from service.graphql.arguments import FILTER, ORDER, paging_signature
 from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named
-from service.graphql.loaders import Filters
+from service.graphql.loaders import Filters, connection_filters
 from service.graphql.pagination import (
     Page,
     PageArgs,
@@ -26,7 +26,7 @@ from service.graphql.pagination import (
     cursor_of,
     finish_page,
 )
-from service.graphql.prefetch import connection_node_fields, prefetch, prefetched
+from service.graphql.prefetch import PrefetchedPage, prefetch_items, prefetched
 from service.ids import InvalidId, pk_of
 
 T = TypeVar("T")
@@ -73,9 +73,15 @@ class Connection(Generic[T]):
 
 
 def build_connection(
-    entity: Entity, page: Page, sort: SortKey, total: Callable[[], Awaitable[int]] | int
+    entity: Entity,
+    page: Page,
+    sort: SortKey,
+    total: Callable[[], Awaitable[int]] | int,
+    nodes: list[Any] | None = None,
 ) -> Connection[Any]:
-    nodes = [entity.from_row(row._mapping) for row in page.rows]
+    """The connection of one page; `nodes` are its rows' objects when already built."""
+    if nodes is None:
+        nodes = [entity.from_row(row._mapping) for row in page.rows]
     edges = [Edge(cursor=cursor_of(sort, row), node=node) for row, node in zip(page.rows, nodes, strict=True)]
     info = PageInfo(
         has_next_page=page.has_next,
@@ -144,16 +150,15 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], ma
     )
 
 
-def connection_filters(arguments: dict[str, Any]) -> Filters:
-    """The loader filters of a nested connection's arguments (only `status` today)."""
-    status = arguments.get("status")
-    if not status:
-        return ()
-    return (("status", tuple(getattr(s, "value", s) for s in status)),)
-
-
 def page_connection(
-    loaders: Any, relation: Relation, target: Entity, key: Any, page: Page, filters: Filters, total: int | None
+    loaders: Any,
+    relation: Relation,
+    target: Entity,
+    key: Any,
+    page: Page,
+    filters: Filters,
+    total: int | None,
+    nodes: list[Any] | None = None,
 ) -> Connection[Any]:
     """The connection of one parent's page; `total` when already counted, else counted on demand."""
 
@@ -161,7 +166,8 @@ def page_connection(
         counted: int = await loaders.count(relation.target, relation.remote, filters).load(key)
         return counted
 
-    return build_connection(target, page, SortKey("id", None, target.table.c.id), count if total is None else total)
+    sort = SortKey("id", None, target.table.c.id)
+    return build_connection(target, page, sort, count if total is None else total, nodes)
 
 
 def load_connection(
@@ -179,12 +185,15 @@ def load_connection(
     require_read(info, entity)
     args = PageArgs.parse(first, after, last, before)
     filters = connection_filters({"status": status})
+    key = getattr(parent, relation.local)
     cache = prefetched(parent)
     if cache is not None:
-        found = cache.get((relation, args, filters))
+        found: PrefetchedPage | None = cache.get((relation, args, filters))
         if found is not None:
-            return found
-    return _load_connection(info.context.loaders, relation, entity, getattr(parent, relation.local), args, filters)
+            return page_connection(
+                info.context.loaders, relation, entity, key, found.page, filters, found.total, found.nodes
+            )
+    return _load_connection(info.context.loaders, relation, entity, key, args, filters)
 
 
 async def _load_connection(
@@ -196,35 +205,6 @@ async def _load_connection(
 
 def connection_relation(target: str, remote: str) -> Relation:
     return Relation(target=target, local="pk", remote=remote, kind="connection")
-
-
-FILTER = strawberry.argument(description="Conditions every item meets.")
-ORDER = strawberry.argument(description="The order; creation order when omitted.")
-First = Annotated[int | None, strawberry.argument(description="Return the first n items (at most 100).")]
-After = Annotated[str | None, strawberry.argument(description="Return the items after this cursor.")]
-Last = Annotated[int | None, strawberry.argument(description="Return the last n items (at most 100).")]
-Before = Annotated[str | None, strawberry.argument(description="Return the items before this cursor.")]
-
-
-def _paging_signature(resolve: Any, extra: dict[str, Any]) -> None:
-    """Give `resolve(root, info, **arguments)` the signature Strawberry reads its arguments from:
-    `extra` (optional, in order) then `first`/`after`/`last`/`before`, as real objects."""
-    parameters = [
-        inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
-        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[Context, None]),
-        *(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-            for name, annotation in (
-                *extra.items(),
-                ("first", First),
-                ("after", After),
-                ("last", Last),
-                ("before", Before),
-            )
-        ),
-    ]
-    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)
-    resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
 
 
 def to_connection(target: str, module: str, remote: str, *, description: str, status: type | None = None) -> Any:
@@ -244,52 +224,17 @@ def to_connection(target: str, module: str, remote: str, *, description: str, st
             arguments.get("status"),
         )
 
-    # The signature Strawberry reads the arguments from, with real objects (not strings).
-    parameters = [
-        inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
-        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[Context, None]),
-        *(
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-            for name, annotation in (("first", First), ("after", After), ("last", Last), ("before", Before))
-        ),
-    ]
+    trailing = {}
     if status is not None:
         status_type = Annotated[list[status] | None, strawberry.argument(description="Only items in these statuses.")]  # type: ignore[valid-type]
-        parameters.append(
-            inspect.Parameter("status", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=status_type)
-        )
-    resolve.__signature__ = inspect.Signature(parameters, return_annotation=Any)  # type: ignore[attr-defined]  # read by inspect
-    resolve.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": Any}
+        trailing["status"] = status_type
+    paging_signature(resolve, trailing=trailing)
     return strawberry.field(
         resolver=resolve,
         graphql_type=Connection[_lazy(target, module)],  # type: ignore[misc]  # a type made at run time
         description=description,
         metadata={"relation": relation},
     )
-
-
-@dataclass(frozen=True, eq=False)
-class RootLookup:
-    """A top-level field finding one record by a unique column (`company(slug:)`): the field's
-    `metadata={"lookup": ...}` tells the compiler, and `fetch` answers on the dataloader path."""
-
-    entity_name: str
-    column: str
-    argument: str
-
-    @property
-    def entity(self) -> Entity:
-        return entity_named(self.entity_name)
-
-    async def fetch(self, info: Info, value: Any) -> Any:
-        """The record whose column equals `value`, if the key may see it; None otherwise."""
-        entity = self.entity
-        require_read(info, entity)
-        loaders = info.context.loaders
-        rows = await loaders.rows(
-            select(*entity.columns).where(entity.table.c[self.column] == value, loaders.scope(entity))
-        )
-        return entity.from_row(rows[0]._mapping) if rows else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -340,7 +285,7 @@ class RootConnection:
             extra["filter"] = Annotated[filter_type | None, FILTER]
         if order_type is not None:
             extra["order_by"] = Annotated[order_type | None, ORDER]
-        _paging_signature(resolve, extra)
+        paging_signature(resolve, leading=extra)
         return strawberry.field(
             resolver=resolve,
             graphql_type=Connection[self.entity.type],  # type: ignore[name-defined]  # a type known at run time
@@ -374,10 +319,7 @@ async def root_connection(
         return int(rows[0][0])
 
     connection = build_connection(entity, page, sort, total)
-    raw = info._raw_info
-    await prefetch(
-        raw, entity, connection.nodes, connection_node_fields(raw.field_nodes, f"{entity.name}Connection", raw)
-    )
+    await prefetch_items(info._raw_info, entity, connection.nodes)
     return connection
 
 
