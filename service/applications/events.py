@@ -59,8 +59,7 @@ def note_created(note: Note) -> dict[str, Any]:
         "id": to_global_id("Note", note.id),
         "companyId": to_global_id("Company", note.company_id),
         "applicationId": to_global_id("Application", note.application_id),
+        "authorId": to_global_id("User", note.author_user_id) if note.author_user_id is not None else None,
     }
-    payload = fields.payload(Note, note, ids, leave_out=("updated_at",))
-    payload["authorId"] = to_global_id("User", note.author_user_id) if note.author_user_id is not None else None
     # Notes are not edited: the payload has no `updatedAt` (as published since the first version).
-    return {"note": payload}
+    return {"note": fields.payload(Note, note, ids, leave_out=("updated_at",))}
