@@ -292,7 +292,8 @@ async def _organisation(
     office = await organization.create_node(
         session, Office, company.id, {"name": office_name, "location": location}, None
     )
-    for row in (*people.values(), engineering, department, office):
+    dated: list[User | Department | Office] = [*people.values(), engineering, department, office]
+    for row in dated:
         row.created_at = row.updated_at = company.created_at
     return people, {"department_id": department.id, "office_id": office.id}
 
