@@ -12,7 +12,7 @@ from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
-from service.users.models import User
+from service.users.models import HiringTeamMember, User
 from service.webhooks.models import (
     Event,
     EventSequence,
@@ -34,6 +34,7 @@ __all__ = [
     "Event",
     "EventSequence",
     "ExternalRef",
+    "HiringTeamMember",
     "InboundDelivery",
     "Integration",
     "Note",

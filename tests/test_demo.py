@@ -25,6 +25,10 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
                 salaryRanges { min max currency period label }
                 stages { name kind position }
                 sections { interviewProcess }
+                department { name parent { name } }
+                office { name }
+                hiringTeam { role responsible user { name role } }
+                applications(first: 20) { nodes { history { nodes { actor actorUser { name } } } } }
             } } }"""
         },
         headers={"Authorization": f"Bearer {key}"},
@@ -44,6 +48,19 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
         ("Hired", "HIRED"),
     ]
     assert postmark["sections"]["interviewProcess"]
+    assert postmark["department"] == {"name": "Backend", "parent": {"name": "Engineering"}}
+    assert postmark["office"] == {"name": "Remote"}
+    assert [(m["role"], m["responsible"], m["user"]["name"]) for m in postmark["hiringTeam"]] == [
+        ("HIRING_MANAGER", False, "Priya Raman"),
+        ("RECRUITER", True, "Dana Whitfield"),
+        ("COORDINATOR", False, "Marcus Lindqvist"),
+        ("INTERVIEWER", False, "Priya Raman"),
+        ("INTERVIEWER", False, "Tomás Ferreira"),
+    ]
+    # Every move a person made names them; the first placement of an application is the system's.
+    moves = [h for a in postmark["applications"]["nodes"] for h in a["history"]["nodes"][1:]]
+    assert len(moves) >= 10
+    assert all(h["actorUser"] is not None and h["actor"] == h["actorUser"]["name"] for h in moves), moves
     postscript = postings["postscript"]
     assert postscript["title"] == "Backend Engineer, Subscriber Data Platform"
     assert (postscript["employmentType"], postscript["workplace"], postscript["regions"]) == (

@@ -194,8 +194,11 @@ async def graphql_paths(w: World) -> None:
     w.applicant = (await create_applicant(api, **person(m, "create")))["id"]
     await mutate_ok(w.api, "applicantUpdate", {"id": w.applicant, **person(m, "update", phone=1)})
     # The recruiter is one of the company's people, not the applicant: kept by the erasure.
-    await mutate_ok(
-        api, "userCreate", {"companyId": api.company_id, "name": "Rita Recruiter", "email": "rita@acme.example"}
+    rita = await mutate_ok(
+        api,
+        "userCreate",
+        {"companyId": api.company_id, "name": "Rita Recruiter", "email": "rita@acme.example"},
+        "user { id }",
     )
     await mutate_ok(api, "departmentCreate", {"companyId": api.company_id, "name": "Engineering"})
     await mutate_ok(api, "officeCreate", {"companyId": api.company_id, "name": "Berlin"})
@@ -207,6 +210,8 @@ async def graphql_paths(w: World) -> None:
     )
     assert [e["code"] for e in refused["errors"]] == ["DUPLICATE"], refused
     posting = await create_posting(api, "Engineer", status="OPEN")
+    team = [{"userId": rita["user"]["id"], "role": "RECRUITER", "responsible": True}]
+    await mutate_ok(api, "postingHiringTeamSet", {"postingId": posting["id"], "members": team})
     source = f"referral by {m.tagged('submit')}'s friend"
     application = (await submit_application(api, w.applicant, posting["id"], source=source))["id"]
     reason = f"{m.tagged('move')} asked to go on"
@@ -616,6 +621,7 @@ NODE_TYPES = {
     "Company",
     "Department",
     "Event",
+    "HiringTeamMember",
     "InboundDelivery",
     "Integration",
     "Note",

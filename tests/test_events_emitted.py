@@ -280,6 +280,7 @@ async def test_application_created_moved_and_noted(acme, engine):
         "id": note["note"]["id"],
         "companyId": acme.company_id,
         "applicationId": application["id"],
+        "authorId": None,
         "author": "api-key:acme-key",
         "body": "Call on Monday",
         "createdAt": data["note"]["createdAt"],

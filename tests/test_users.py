@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from service.ids import to_global_id
+from tests.factories import create_applicant, create_note, create_posting, move_application, submit_application
 from tests.helpers import Api, snapshot
 
 USER = "id name email title role status createdAt updatedAt company { slug }"
@@ -175,3 +176,52 @@ async def test_filters_and_order(acme, globex):
     assert await names(acme, {"companyIds": [globex.company_id]}) == []
     company = await acme.ok('{ company(slug: "acme") { users { totalCount nodes { name } } } }')
     assert company["company"]["users"] == {"totalCount": 3, "nodes": [{"name": n} for n in ("Rita", "ivan", "Hana")]}
+
+
+async def test_a_person_moves_applications_and_writes_notes_under_the_name_they_had(acme, globex, engine):
+    rita = await create(acme, name="Rita Recruiter")
+    posting = await create_posting(acme, status="OPEN")
+    ada = await create_applicant(acme, "Ada")
+    application = await submit_application(acme, ada["id"], posting["id"], actorId=rita["id"])
+    await move_application(acme, application["id"], posting["stages"][1]["id"], actorId=rita["id"], actor="ignored")
+    await move_application(acme, application["id"], posting["stages"][2]["id"], actor="scheduler-bot")
+    await create_note(acme, application["id"], "Strong", authorId=rita["id"])
+    await acme.mutate("userUpdate", {"id": rita["id"], "name": "Rita Renamed"}, "user { id }")
+    read = await acme.ok(
+        """query($id: ID!) { node(id: $id) { ... on Application {
+            history { nodes { toStageName actor actorUser { name } } }
+            notes { nodes { author authorUser { name } } } } } }""",
+        {"id": application["id"]},
+    )
+    assert read["node"]["history"]["nodes"] == [
+        {"toStageName": "Applied", "actor": "Rita Recruiter", "actorUser": {"name": "Rita Renamed"}},
+        {"toStageName": "Phone screen", "actor": "Rita Recruiter", "actorUser": {"name": "Rita Renamed"}},
+        {"toStageName": "Interview", "actor": "scheduler-bot", "actorUser": None},
+    ]
+    assert read["node"]["notes"]["nodes"] == [{"author": "Rita Recruiter", "authorUser": {"name": "Rita Renamed"}}]
+    async with engine.connect() as conn:
+        moved = (
+            await conn.execute(text("SELECT payload FROM events WHERE type = 'application.stage_changed' ORDER BY id"))
+        ).all()
+        note = (await conn.execute(text("SELECT payload FROM events WHERE type = 'note.created'"))).one()
+    assert [(r.payload["actor"], r.payload["actorId"]) for r in moved] == [
+        ("Rita Recruiter", rita["id"]),
+        ("scheduler-bot", None),
+    ]
+    assert (note.payload["note"]["author"], note.payload["note"]["authorId"]) == ("Rita Recruiter", rita["id"])
+    # Another company's person, or anything not a person, is refused and nothing is written.
+    gina = await create(globex, name="Gina", email="gina@globex.example")
+    before = await snapshot(engine)
+    move = {"id": application["id"], "stageId": posting["stages"][1]["id"]}
+    for name, input, expected in (
+        ("applicationMove", {**move, "actorId": gina["id"]}, ("actorId", "NOT_FOUND")),
+        (
+            "noteCreate",
+            {"applicationId": application["id"], "body": "x", "authorId": gina["id"]},
+            ("authorId", "NOT_FOUND"),
+        ),
+        ("applicationHire", {"id": application["id"], "actorId": posting["id"]}, ("actorId", "INVALID")),
+    ):
+        payload = await acme.mutate(name, input, "__typename")
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == [expected], name
+    assert await snapshot(engine) == before

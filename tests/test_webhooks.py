@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from service.applicants import events as applicant_events
 from service.applicants.service import create_applicant
 from service.applications import events as application_events
+from service.applications.actors import Actor
 from service.applications.service import create_note, move, submit
 from service.db.engine import Database, plain_url, session_factory
 from service.ids import to_global_id
@@ -254,7 +255,7 @@ async def test_payload_builders_use_global_ids_and_stage_changes_carry_both_stag
             company,
             events.APPLICATION_STAGE_CHANGED,
             application_events.application_stage_changed(
-                moved, previous=stages[0], stage=stages[1], actor="rita", reason="x"
+                moved, previous=stages[0], stage=stages[1], actor=Actor("rita"), reason="x"
             ),
         )
         created = await emit(session, company, events.NOTE_CREATED, application_events.note_created(note))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.applications.actors import Actor
 from service.applications.models import Application, Note
 from service.db import fields
 from service.ids import to_global_id
@@ -37,15 +38,18 @@ def application_stage_changed(
     *,
     previous: PipelineStage | None,
     stage: PipelineStage | None,
-    actor: str | None = None,
+    actor: Actor | None = None,
     reason: str | None = None,
 ) -> dict[str, Any]:
-    """`application.stage_changed` (and `application.hired`): where it was and where it is."""
+    """`application.stage_changed` (and `application.hired`): where it was and where it is, and
+    who moved it (`actorId`: the person, when one of the company's people did)."""
+    who = actor or Actor(None)
     return {
         "application": application_ref(application),
         "previousStage": stage_ref(previous),
         "stage": stage_ref(stage),
-        "actor": actor,
+        "actor": who.name,
+        "actorId": to_global_id("User", who.user_id) if who.user_id is not None else None,
         "reason": reason,
     }
 
@@ -55,6 +59,7 @@ def note_created(note: Note) -> dict[str, Any]:
         "id": to_global_id("Note", note.id),
         "companyId": to_global_id("Company", note.company_id),
         "applicationId": to_global_id("Application", note.application_id),
+        "authorId": to_global_id("User", note.author_user_id) if note.author_user_id is not None else None,
     }
     # Notes are not edited: the payload has no `updatedAt` (as published since the first version).
     return {"note": fields.payload(Note, note, ids, leave_out=("updated_at",))}

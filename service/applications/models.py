@@ -67,8 +67,9 @@ class StageTransition(IdMixin, Base):
         String(200), info=declare("The new stage's name when the move happened.")
     )
     actor: Mapped[str | None] = mapped_column(
-        String(200), info=declare("Who made the move: a person, a key or a system.")
+        String(200), info=declare("Who made the move: a person, a key or a system, named as they were then.")
     )
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
     reason: Mapped[str | None] = mapped_column(Text, info=declare("Why, when the actor said.", personal=True))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the move happened."))
 
@@ -81,8 +82,14 @@ class Note(IdMixin, TimestampMixin, Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
     author: Mapped[str | None] = mapped_column(
         String(200),
-        info=declare("Who wrote the note.", write="create", max_length=200, input_note="Default: the API key's name."),
+        info=declare(
+            "Who wrote the note, named as they were then.",
+            write="create",
+            max_length=200,
+            input_note="Default: the person `authorId` names, else the API key's name.",
+        ),
     )
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
     body: Mapped[str] = mapped_column(
         Text,
         info=declare(

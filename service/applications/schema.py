@@ -13,6 +13,7 @@ from strawberry import Info
 
 from service.applicants.service import get_applicant
 from service.applications import models, service
+from service.applications.actors import Actor
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.db.sql import one_of
@@ -26,6 +27,7 @@ from service.graphql.relay import (
 )
 from service.pipeline.service import get_stage
 from service.postings.service import get_posting
+from service.users.service import get_user
 
 
 @strawberry.enum(description="What applications can be sorted by.")
@@ -92,6 +94,9 @@ class ApplicationSubmitInput:
     source: str | None = strawberry.field(default=None, description="Where the application came from.")
     applied_at: datetime | None = strawberry.field(default=None, description="When they applied; default now.")
     actor: str | None = strawberry.field(default=None, description="Who recorded it; default the API key's name.")
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The person of the company who recorded it; their name becomes `actor`."
+    )
 
 
 @strawberry.input(description="Move an application to another stage of its posting.")
@@ -100,6 +105,9 @@ class ApplicationMoveInput:
     stage_id: strawberry.ID = strawberry.field(description="The new stage, of the same posting.")
     reason: str | None = strawberry.field(default=None, description="Why, for the history.")
     actor: str | None = strawberry.field(default=None, description="Who moved it; default the API key's name.")
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The person of the company who moved it; their name becomes `actor`."
+    )
 
 
 @strawberry.input(description="Reject an active application.")
@@ -112,6 +120,9 @@ class ApplicationRejectInput:
 class ApplicationHireInput:
     id: strawberry.ID = strawberry.field(description="The application.")
     actor: str | None = strawberry.field(default=None, description="Who hired; default the API key's name.")
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The person of the company who hired; their name becomes `actor`."
+    )
 
 
 @strawberry.input(description="Withdraw an active application at the applicant's request.")
@@ -122,6 +133,9 @@ class ApplicationWithdrawInput:
 @input_type(models.Note, on="create", description="A note on an application.")
 class NoteCreateInput:
     application_id: strawberry.ID = strawberry.field(description="The application.")
+    author_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The person of the company who wrote it; their name becomes `author`."
+    )
 
 
 @strawberry.type(description="The result of an application mutation.")
@@ -143,8 +157,19 @@ class NotePayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _actor(info: Info[Context, None], given: str | None) -> str:
-    return given.strip()[:200] if given and given.strip() else f"api-key:{info.context.principal.name}"
+async def _actor(
+    session: AsyncSession,
+    info: Info[Context, None],
+    company_id: int,
+    given: str | None,
+    user_id: strawberry.ID | None = None,
+    field: str = "actorId",
+) -> Actor:
+    """The person `user_id` names (one of the company's), else the name given, else the key's."""
+    if user_id is not None:
+        person = await get_user(session, [company_id], decode_id(user_id, "User", field), field)
+        return Actor(person.name, person.id)
+    return Actor(given.strip()[:200] if given and given.strip() else f"api-key:{info.context.principal.name}")
 
 
 def _payload(result: tuple[models.Application | None, list[UserError]]) -> ApplicationPayload:
@@ -183,7 +208,7 @@ class Mutation:
                 posting,
                 source=input.source,
                 applied_at=input.applied_at,
-                actor=_actor(info, input.actor),
+                actor=await _actor(session, info, posting.company_id, input.actor, input.actor_id),
             )
 
         result, errors = await run(info, "applications", work)
@@ -201,7 +226,8 @@ class Mutation:
             stage = await get_stage(
                 session, info.context.company_ids, decode_id(input.stage_id, "PipelineStage", "stageId"), "stageId"
             )
-            return await service.move(session, application, stage, actor=_actor(info, input.actor), reason=input.reason)
+            actor = await _actor(session, info, application.company_id, input.actor, input.actor_id)
+            return await service.move(session, application, stage, actor=actor, reason=input.reason)
 
         return _payload(await run(info, "applications", work))
 
@@ -219,7 +245,9 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[ApplicationHireInput, INPUT]
     ) -> ApplicationPayload:
         async def work(session: AsyncSession) -> models.Application:
-            return await service.hire(session, await _locked(session, info, input.id), actor=_actor(info, input.actor))
+            application = await _locked(session, info, input.id)
+            actor = await _actor(session, info, application.company_id, input.actor, input.actor_id)
+            return await service.hire(session, application, actor=actor)
 
         return _payload(await run(info, "applications", work))
 
@@ -242,9 +270,10 @@ class Mutation:
                 "applicationId",
             )
             note = stated(input, models.Note, on="create")
-            return await service.create_note(
-                session, application, body=note["body"], author=_actor(info, note.get("author"))
+            author = await _actor(
+                session, info, application.company_id, note.get("author"), input.author_id, "authorId"
             )
+            return await service.create_note(session, application, body=note["body"], author=author)
 
         note, errors = await run(info, "applications", work)
         return NotePayload(note=NOTE.from_model(note) if note is not None else None, errors=errors)

@@ -20,6 +20,7 @@ from service import validation
 from service.applicants.models import Applicant
 from service.applicants.service import refuse_if_erased
 from service.applications import events as application_events
+from service.applications.actors import ActorLike, as_actor
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.db import fields
 from service.errors import Collector, DomainError, ErrorCode, not_found
@@ -49,9 +50,10 @@ def _record_move(
     application: Application,
     old: PipelineStage | None,
     new: PipelineStage,
-    actor: str | None,
+    actor: ActorLike,
     reason: str | None,
 ) -> None:
+    who = as_actor(actor)
     session.add(
         StageTransition(
             company_id=application.company_id,
@@ -60,7 +62,8 @@ def _record_move(
             from_stage_name=old.name if old else None,
             to_stage_id=new.id,
             to_stage_name=new.name,
-            actor=actor,
+            actor=who.name,
+            actor_user_id=who.user_id,
             reason=reason,
         )
     )
@@ -73,7 +76,7 @@ async def submit(
     *,
     source: str | None,
     applied_at: datetime | None,
-    actor: str | None,
+    actor: ActorLike,
     origin: str | None = None,
     require_open: bool = True,
 ) -> tuple[Application, bool]:
@@ -167,7 +170,7 @@ async def move(
     application: Application,
     stage: PipelineStage,
     *,
-    actor: str | None,
+    actor: ActorLike,
     reason: str | None,
     origin: str | None = None,
 ) -> Application:
@@ -191,7 +194,7 @@ async def _moved(
     application: Application,
     old: PipelineStage | None,
     new: PipelineStage,
-    actor: str | None,
+    actor: ActorLike,
     reason: str | None,
     origin: str | None,
 ) -> Application:
@@ -205,7 +208,9 @@ async def _moved(
         session,
         application.company_id,
         events.APPLICATION_STAGE_CHANGED,
-        application_events.application_stage_changed(application, previous=old, stage=new, actor=actor, reason=reason),
+        application_events.application_stage_changed(
+            application, previous=old, stage=new, actor=as_actor(actor), reason=reason
+        ),
         origin=origin,
     )
     return application
@@ -243,7 +248,7 @@ async def reject(
 
 
 async def hire(
-    session: AsyncSession, application: Application, *, actor: str | None, origin: str | None = None
+    session: AsyncSession, application: Application, *, actor: ActorLike, origin: str | None = None
 ) -> Application:
     """Mark a locked application hired and move it to the posting's first HIRED stage, if it
     has one. Emits `application.hired`; when hiring moved it, `application.stage_changed`
@@ -274,7 +279,7 @@ async def hire(
             application.company_id,
             events.APPLICATION_STAGE_CHANGED,
             application_events.application_stage_changed(
-                application, previous=old, stage=stage, actor=actor, reason=reason
+                application, previous=old, stage=stage, actor=as_actor(actor), reason=reason
             ),
             origin=origin,
         )
@@ -283,7 +288,7 @@ async def hire(
         application.company_id,
         events.APPLICATION_HIRED,
         application_events.application_stage_changed(
-            application, previous=old, stage=stage, actor=actor, reason=reason
+            application, previous=old, stage=stage, actor=as_actor(actor), reason=reason
         ),
         origin=origin,
     )
@@ -303,15 +308,22 @@ async def withdraw(session: AsyncSession, application: Application, *, origin: s
 
 
 async def create_note(
-    session: AsyncSession, application: Application, *, body: str, author: str | None, origin: str | None = None
+    session: AsyncSession, application: Application, *, body: str, author: ActorLike, origin: str | None = None
 ) -> Note:
     """Write a note on an application; emits `note.created`."""
     problems = Collector()
     clean_body = validation.text(problems, body, "body", max_length=NOTE_LIMITS["body"], required=True)
-    clean_author = validation.text(problems, author, "author", max_length=NOTE_LIMITS["author"])
+    who = as_actor(author)
+    clean_author = validation.text(problems, who.name, "author", max_length=NOTE_LIMITS["author"])
     problems.raise_if_any()
     await refuse_if_erased(session, application.applicant_id, "applicationId")
-    note = Note(company_id=application.company_id, application_id=application.id, body=clean_body, author=clean_author)
+    note = Note(
+        company_id=application.company_id,
+        application_id=application.id,
+        body=clean_body,
+        author=clean_author,
+        author_user_id=who.user_id,
+    )
     session.add(note)
     await session.flush()
     await session.refresh(note)
@@ -332,7 +344,7 @@ async def reopen(
     application: Application,
     stage: PipelineStage | None,
     *,
-    actor: str | None,
+    actor: ActorLike,
     origin: str | None = None,
 ) -> Application:
     """Make a locked REJECTED, HIRED or WITHDRAWN application ACTIVE again (an ATS's unreject or

@@ -26,6 +26,13 @@ expose(
     description="One move of an application from a stage to another. Never changes once written.",
 )
 class StageTransition(Node):
+    actor_user = to_one(
+        "User",
+        "service.users.types",
+        "actor_user_id",
+        optional=True,
+        description="The person who made the move, when one of the company's people did (`actorId`).",
+    )
     from_stage = to_one(
         "PipelineStage",
         "service.pipeline.types",
@@ -46,6 +53,13 @@ class StageTransition(Node):
 class Note(Node):
     application = to_one(
         "Application", "service.applications.types", "application_id", description="The application noted on."
+    )
+    author_user = to_one(
+        "User",
+        "service.users.types",
+        "author_user_id",
+        optional=True,
+        description="The person who wrote the note, when one of the company's people did (`authorId`).",
     )
 
 

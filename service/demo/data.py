@@ -33,6 +33,10 @@ class CompanySeed:
     """Actors for the early stages (applied, screens, assessments)."""
     hiring_managers: tuple[str, ...]
     """Actors for interviews, offers and hires."""
+    department: tuple[str, str]
+    """The department its postings belong to, under its top department: (top, department)."""
+    office: tuple[str, str | None]
+    """The office its postings are at: (name, location)."""
     north_america_only: bool = False
     """Its postings hire in North America only, so its applicants live there."""
 
@@ -123,6 +127,8 @@ POSTMARK = CompanySeed(
     ),
     recruiters=("Dana Whitfield", "Marcus Lindqvist"),
     hiring_managers=("Priya Raman", "Tomás Ferreira"),
+    department=("Engineering", "Backend"),
+    office=("Remote", "Anywhere, working in the team's time zones"),
 )
 
 POSTSCRIPT = CompanySeed(
@@ -136,6 +142,8 @@ POSTSCRIPT = CompanySeed(
     ),
     recruiters=("Hannah Osei", "Kevin Brandt"),
     hiring_managers=("Rachel Kim", "Jordan Alvarez"),
+    department=("Engineering", "Data Platform"),
+    office=("Remote, North America", "United States and Canada"),
     north_america_only=True,
 )
 

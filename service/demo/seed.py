@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.applications import service as applications
+from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.auth import service as auth
 from service.auth.models import ApiKey
@@ -43,11 +44,17 @@ from service.demo.data import (
     PostingSeed,
 )
 from service.errors import DomainError, ErrorCode
+from service.organization import service as organization
+from service.organization.models import Department, Office
 from service.pipeline import service as pipeline
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import service as postings
 from service.postings.models import Posting, PostingStatus
 from service.settings import Settings
+from service.users import service as users
+from service.users import teams
+from service.users.models import HiringRole, User, UserRole
+from service.users.teams import Member
 
 RANDOM_SEED = 20251123
 KEY_NAME = "demo"
@@ -184,9 +191,13 @@ async def _load_company(
     people: Sequence[Person],
 ) -> None:
     """Create one company's postings, applicants, applications and notes, then date them."""
+    staff, placed = await _organisation(session, seed, company)
     seeded: list[SeededPosting] = []
     for posting_seed in (p for p in POSTINGS if p.company == seed.slug):
-        posting = await postings.create_posting(session, company.id, posting_seed.fields(), posting_seed.stages)
+        posting = await postings.create_posting(
+            session, company.id, posting_seed.fields() | placed, posting_seed.stages
+        )
+        await _hiring_team(session, seed, posting, staff)
         if posting_seed.status is not PostingStatus.DRAFT:
             posting = await postings.change_status(session, posting, PostingStatus.OPEN)
         seeded.append(SeededPosting(posting_seed, posting, await pipeline.stages_of(session, posting.id)))
@@ -205,7 +216,7 @@ async def _load_company(
             first_applied.append(now)
         else:
             who = rng.choice([j for j in range(len(held)) if sp.posting.id not in applied_to[j]])
-        story = await _apply(session, rng, now, seed, sp, held[who], people[who].source, reached, outcome)
+        story = await _apply(session, rng, now, seed, sp, held[who], people[who].source, reached, outcome, staff)
         applied_to[who].add(sp.posting.id)
         first_applied[who] = min(first_applied[who], story.times[0])
         stories.append(story)
@@ -224,7 +235,7 @@ async def _load_company(
             continue
         body = bodies.pop(rng.randrange(len(bodies)))
         note = await applications.create_note(
-            session, story.application, body=body, author=_actor(rng, seed, story.reached.kind)
+            session, story.application, body=body, author=_actor(rng, seed, story.reached.kind, staff)
         )
         noted += 1
         story.notes.append((note, story.times[story.transitions - 1] + timedelta(hours=rng.randint(1, 12))))
@@ -255,9 +266,49 @@ async def _create_applicant(
     )
 
 
-def _actor(rng: random.Random, seed: CompanySeed, kind: StageKind) -> str:
+def _actor(rng: random.Random, seed: CompanySeed, kind: StageKind, people: dict[str, User]) -> Actor:
     """Recruiters act on the early stages, hiring managers on the late ones."""
-    return rng.choice(seed.hiring_managers if kind in _LATE_KINDS else seed.recruiters)
+    person = people[rng.choice(seed.hiring_managers if kind in _LATE_KINDS else seed.recruiters)]
+    return Actor(person.name, person.id)
+
+
+async def _organisation(
+    session: AsyncSession, seed: CompanySeed, company: Company
+) -> tuple[dict[str, User], dict[str, int | None]]:
+    """The company's hiring people (by name), and the department and office of its postings."""
+    people: dict[str, User] = {}
+    for names, role in ((seed.recruiters, UserRole.RECRUITER), (seed.hiring_managers, UserRole.HIRING_MANAGER)):
+        for name in names:
+            email = f"{_ascii(name).replace(' ', '.')}@{seed.slug}.example"
+            people[name] = await users.create_user(
+                session,
+                company.id,
+                {"name": name, "email": email, "title": role.value.replace("_", " ").title(), "role": role},
+            )
+    top, name = seed.department
+    engineering = await organization.create_node(session, Department, company.id, {"name": top}, None)
+    department = await organization.create_node(session, Department, company.id, {"name": name}, engineering)
+    office_name, location = seed.office
+    office = await organization.create_node(
+        session, Office, company.id, {"name": office_name, "location": location}, None
+    )
+    dated: list[User | Department | Office] = [*people.values(), engineering, department, office]
+    for row in dated:
+        row.created_at = row.updated_at = company.created_at
+    return people, {"department_id": department.id, "office_id": office.id}
+
+
+async def _hiring_team(session: AsyncSession, seed: CompanySeed, posting: Posting, people: dict[str, User]) -> None:
+    """The first hiring manager decides, the first recruiter leads; the others interview and coordinate."""
+    manager, *other_managers = (people[n] for n in seed.hiring_managers)
+    recruiter, *other_recruiters = (people[n] for n in seed.recruiters)
+    members = [
+        Member(manager.id, HiringRole.HIRING_MANAGER),
+        Member(recruiter.id, HiringRole.RECRUITER, responsible=True),
+        *(Member(p.id, HiringRole.COORDINATOR) for p in other_recruiters),
+        *(Member(p.id, HiringRole.INTERVIEWER) for p in (manager, *other_managers)),
+    ]
+    await teams.set_hiring_team(session, posting, members)
 
 
 async def _apply(
@@ -270,6 +321,7 @@ async def _apply(
     source: str,
     reached_name: str,
     outcome: ApplicationStatus,
+    staff: dict[str, User],
 ) -> Story:
     """Apply, move stage by stage up to `reached_name`, then end as `outcome` says.
 
@@ -294,7 +346,7 @@ async def _apply(
         sp.posting,
         source=source,
         applied_at=applied_at,
-        actor=rng.choice(seed.recruiters) if source == "Sourced" else None,
+        actor=_actor(rng, seed, StageKind.APPLIED, staff) if source == "Sourced" else None,
     )
     for left, stage in zip(sp.stages, path, strict=False):
         reasons = MOVE_REASONS.get(left.kind)
@@ -302,7 +354,7 @@ async def _apply(
             session,
             application,
             stage,
-            actor=_actor(rng, seed, stage.kind),
+            actor=_actor(rng, seed, stage.kind, staff),
             reason=rng.choice(reasons) if reasons else None,
         )
     transitions = 1 + len(path)
@@ -312,7 +364,7 @@ async def _apply(
     elif outcome is ApplicationStatus.WITHDRAWN:
         application = await applications.withdraw(session, application)
     elif outcome is ApplicationStatus.HIRED:
-        application = await applications.hire(session, application, actor=_actor(rng, seed, StageKind.HIRED))
+        application = await applications.hire(session, application, actor=_actor(rng, seed, StageKind.HIRED, staff))
         transitions += 1
     return Story(application, reached, times, transitions)
 

@@ -17,6 +17,7 @@ from service.pipeline.models import MAX_STAGES
 from service.postings import models
 from service.postings.importing.imported import MAX_WARNINGS, ImportWarningCode
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
+from service.users.models import MAX_TEAM
 
 expose(
     PostingStatus,
@@ -97,6 +98,14 @@ class Posting(Node):
         "office_id",
         optional=True,
         description="The office; null if none is set.",
+    )
+    hiring_team = to_list(
+        "HiringTeamMember",
+        "service.users.types",
+        "posting_id",
+        order=("id",),
+        max_items=MAX_TEAM,
+        description=f"Who hires for the posting, in the order the team was set (at most {MAX_TEAM}).",
     )
     stages = to_list(
         "PipelineStage",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
@@ -66,4 +67,42 @@ class User(IdMixin, TimestampMixin, Base):
             write="always",
             default=UserStatus.ACTIVE,
         ),
+    )
+
+
+class HiringRole(enum.Enum):
+    HIRING_MANAGER = "HIRING_MANAGER"
+    RECRUITER = "RECRUITER"
+    COORDINATOR = "COORDINATOR"
+    SOURCER = "SOURCER"
+    INTERVIEWER = "INTERVIEWER"
+
+
+MAX_TEAM = 50
+"""The most members a posting's hiring team has: `Posting.hiringTeam` lists them all."""
+
+
+class HiringTeamMember(IdMixin, Base):
+    """One person in one role on one posting's hiring team."""
+
+    __tablename__ = "hiring_team_members"
+    __table_args__ = (
+        UniqueConstraint("posting_id", "user_id", "role"),
+        Index("ix_hiring_team_members_posting_id_id", "posting_id", "id", postgresql_include=["company_id"]),
+        Index("ix_hiring_team_members_user_id_id", "user_id", "id", postgresql_include=["company_id"]),
+    )
+
+    company_id: Mapped[int] = company_fk()
+    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), info=INTERNAL)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=INTERNAL)
+    role: Mapped[HiringRole] = mapped_column(
+        str_enum(HiringRole, "hiring_role"), info=declare("What the person does for this posting.")
+    )
+    responsible: Mapped[bool] = mapped_column(
+        Boolean,
+        server_default=false(),
+        info=declare("Whether the person leads this role for the posting (the responsible recruiter, say)."),
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(), info=declare("When the person joined the posting's hiring team.")
     )

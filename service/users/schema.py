@@ -18,8 +18,11 @@ from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
-from service.users import models, service
-from service.users.models import UserRole, UserStatus
+from service.postings import service as postings
+from service.postings.models import Posting as PostingModel
+from service.postings.types import POSTING, Posting
+from service.users import models, service, teams
+from service.users.models import MAX_TEAM, HiringRole, UserRole, UserStatus
 from service.users.types import USER, User
 
 
@@ -110,6 +113,27 @@ def _payload(result: tuple[models.User | None, list[UserError]]) -> UserPayload:
     return UserPayload(user=USER.from_model(user) if user is not None else None, errors=errors)
 
 
+@strawberry.input(description="One person in one role on a posting's hiring team.")
+class HiringTeamMemberInput:
+    user_id: strawberry.ID = strawberry.field(description="The person, one of the posting's company.")
+    role: HiringRole = strawberry.field(description="What they do for the posting.")
+    responsible: bool = strawberry.field(default=False, description="Whether they lead this role for the posting.")
+
+
+@strawberry.input(description="A posting's whole hiring team, replacing the one it has.")
+class PostingHiringTeamSetInput:
+    posting_id: strawberry.ID = strawberry.field(description="The posting.")
+    members: list[HiringTeamMemberInput] = strawberry.field(
+        description=f"Every member, in the order to list them (at most {MAX_TEAM}); empty: no team."
+    )
+
+
+@strawberry.type(description="The result of `postingHiringTeamSet`.")
+class PostingHiringTeamSetPayload:
+    posting: Posting | None = strawberry.field(description="The posting with its team as it is now, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add a person to a company; an address another person of it has is refused.")
@@ -133,3 +157,30 @@ class Mutation:
             return await service.update_user(session, user, stated_fields(input))
 
         return _payload(await run(info, "users", work))
+
+    @strawberry.mutation(
+        description=(
+            "Set a posting's hiring team (postings:write): who manages, recruits, coordinates, sources and "
+            "interviews for it. A deactivated person may stay on the team but not join it."
+        )
+    )
+    async def posting_hiring_team_set(
+        self, info: Info[Context, None], input: Annotated[PostingHiringTeamSetInput, INPUT]
+    ) -> PostingHiringTeamSetPayload:
+        scope = info.context.company_ids
+
+        async def work(session: AsyncSession) -> PostingModel:
+            posting = await postings.get_posting(
+                session, scope, decode_id(input.posting_id, "Posting", "postingId"), "postingId", lock=True
+            )
+            members = [
+                teams.Member(
+                    decode_id(m.user_id, "User", f"members.{i}.userId"), HiringRole(m.role.value), m.responsible
+                )
+                for i, m in enumerate(input.members)
+            ]
+            await teams.set_hiring_team(session, posting, members)
+            return posting
+
+        posting, errors = await run(info, "postings", work)
+        return PostingHiringTeamSetPayload(posting=POSTING.from_model(posting) if posting else None, errors=errors)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
-from service.graphql.relay import Node, to_one
+from service.graphql.relay import Node, to_connection, to_one
 from service.users import models
-from service.users.models import UserRole, UserStatus
+from service.users.models import HiringRole, UserRole, UserStatus
 
 expose(
     UserRole,
@@ -29,6 +29,18 @@ expose(
     },
 )
 
+expose(
+    HiringRole,
+    "What a person does for one posting.",
+    {
+        "HIRING_MANAGER": "Owns the hiring decision.",
+        "RECRUITER": "Runs the posting's candidates end to end.",
+        "COORDINATOR": "Schedules the posting's interviews.",
+        "SOURCER": "Finds candidates for the posting.",
+        "INTERVIEWER": "Interviews the posting's candidates.",
+    },
+)
+
 
 @entity_type(
     models.User,
@@ -42,5 +54,19 @@ class User(Node):
         "Company", "service.companies.types", "company_id", description="The company the person works for."
     )
 
+    hiring_teams = to_connection(
+        "HiringTeamMember",
+        "service.users.types",
+        "user_id",
+        description="The person's places on postings' hiring teams, oldest first.",
+    )
+
+
+@entity_type(models.HiringTeamMember, description="One person in one role on a posting's hiring team.")
+class HiringTeamMember(Node):
+    posting = to_one("Posting", "service.postings.types", "posting_id", description="The posting.")
+    user = to_one("User", "service.users.types", "user_id", description="The person.")
+
 
 USER = register(Entity(User, models.User, area="users"))
+HIRING_TEAM_MEMBER = register(Entity(HiringTeamMember, models.HiringTeamMember, area="postings"))

@@ -13,6 +13,7 @@ from typing import Any
 from service.applicants import events as applicants
 from service.applicants.models import Applicant
 from service.applications import events as applications
+from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note
 from service.organization import events as organization
 from service.organization.models import Department, Office
@@ -87,7 +88,8 @@ def _rows() -> dict[str, Any]:
         id=901,
         company_id=COMPANY,
         application_id=789,
-        author="rita@acme.example",
+        author="Rita Recruiter",
+        author_user_id=31,
         body="Strong system design; schedule the onsite.",
         created_at=T0 + timedelta(days=3),
         updated_at=T0 + timedelta(days=3),
@@ -148,11 +150,11 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ev.APPLICANT_ERASED: applicants.applicant_erased(erased),
         ev.APPLICATION_CREATED: applications.application_event(created, r["applied"]),
         ev.APPLICATION_STAGE_CHANGED: applications.application_stage_changed(
-            application, previous=r["screen"], stage=r["onsite"], actor="rita@acme.example", reason=None
+            application, previous=r["screen"], stage=r["onsite"], actor=Actor("Rita Recruiter", 31), reason=None
         ),
         ev.APPLICATION_REJECTED: applications.application_event(rejected, r["onsite"]),
         ev.APPLICATION_HIRED: applications.application_stage_changed(
-            hired, previous=r["onsite"], stage=r["hired"], actor="rita@acme.example", reason="hired"
+            hired, previous=r["onsite"], stage=r["hired"], actor=Actor("Rita Recruiter", 31), reason="hired"
         ),
         ev.APPLICATION_WITHDRAWN: applications.application_event(withdrawn, r["onsite"]),
         ev.NOTE_CREATED: applications.note_created(r["note"]),
