@@ -303,6 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from service.observability.logs import configure_logging
 
     configure_logging(settings)
+    # Every table, so foreign keys between domains resolve whichever services a command uses.
+    import service.tables  # noqa: F401
+
     result: int = args.func(args, settings)
     return result
 
