@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import random
 import tempfile
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.applications import service as applications
-from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.auth import service as auth
 from service.auth.models import ApiKey
@@ -29,6 +27,7 @@ from service.auth.scopes import ADMIN
 from service.companies import service as companies
 from service.companies.models import Company
 from service.db.engine import Database, session_factory
+from service.demo import staff as staff_of
 from service.demo.data import (
     COMPANIES,
     EMAIL_DOMAINS,
@@ -43,18 +42,14 @@ from service.demo.data import (
     CompanySeed,
     PostingSeed,
 )
+from service.demo.staff import ascii_name
 from service.errors import DomainError, ErrorCode
-from service.organization import service as organization
-from service.organization.models import Department, Office
 from service.pipeline import service as pipeline
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import service as postings
 from service.postings.models import Posting, PostingStatus
 from service.settings import Settings
-from service.users import service as users
-from service.users import teams
-from service.users.models import HiringRole, User, UserRole
-from service.users.teams import Member
+from service.users.models import User
 
 RANDOM_SEED = 20251123
 KEY_NAME = "demo"
@@ -65,7 +60,6 @@ APPLICANTS_PER_COMPANY = 20
 SHARED_APPLICANTS = 3
 """People who apply to both companies, as one applicant in each."""
 NOTES_PER_COMPANY = 4
-_LATE_KINDS = frozenset({StageKind.INTERVIEW, StageKind.OFFER, StageKind.HIRED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +140,6 @@ async def _load(session: AsyncSession, rng: random.Random, now: datetime) -> Non
     await session.flush()
 
 
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-
-
 def _people(rng: random.Random, count: int, north_america: set[int]) -> list[Person]:
     """`count` people with distinct names; those whose index is in `north_america` live there."""
     pairs = rng.sample(range(len(FIRST_NAMES) * len(LAST_NAMES)), count)
@@ -157,11 +147,14 @@ def _people(rng: random.Random, count: int, north_america: set[int]) -> list[Per
     for i, pair in enumerate(pairs):
         first, last = FIRST_NAMES[pair // len(LAST_NAMES)], LAST_NAMES[pair % len(LAST_NAMES)]
         place = rng.choice([p for p in PLACES if p.north_america or i not in north_america])
-        handle = f"{_ascii(first)}{_ascii(last)}"
+        handle = f"{ascii_name(first)}{ascii_name(last)}"
         links = []
         if rng.random() < 0.8:
             links.append(
-                ("LINKEDIN", f"https://www.linkedin.com/in/{_ascii(first)}-{_ascii(last)}-{rng.randrange(16**4):04x}")
+                (
+                    "LINKEDIN",
+                    f"https://www.linkedin.com/in/{ascii_name(first)}-{ascii_name(last)}-{rng.randrange(16**4):04x}",
+                )
             )
         if rng.random() < 0.6:
             links.append(("GITHUB", f"https://github.com/{handle}"))
@@ -172,7 +165,7 @@ def _people(rng: random.Random, count: int, north_america: set[int]) -> list[Per
         people.append(
             Person(
                 name=f"{first} {last}",
-                email=f"{_ascii(first)}.{_ascii(last)}@{rng.choice(EMAIL_DOMAINS)}",
+                email=f"{ascii_name(first)}.{ascii_name(last)}@{rng.choice(EMAIL_DOMAINS)}",
                 phones=[place.phone.format(i)] if place.phone and rng.random() < 0.8 else [],
                 location=place.name,
                 links=links,
@@ -191,13 +184,13 @@ async def _load_company(
     people: Sequence[Person],
 ) -> None:
     """Create one company's postings, applicants, applications and notes, then date them."""
-    staff, placed = await _organisation(session, seed, company)
+    staff, placed = await staff_of.organisation(session, seed, company)
     seeded: list[SeededPosting] = []
     for posting_seed in (p for p in POSTINGS if p.company == seed.slug):
         posting = await postings.create_posting(
             session, company.id, posting_seed.fields() | placed, posting_seed.stages
         )
-        await _hiring_team(session, seed, posting, staff)
+        await staff_of.hiring_team(session, seed, posting, staff)
         if posting_seed.status is not PostingStatus.DRAFT:
             posting = await postings.change_status(session, posting, PostingStatus.OPEN)
         seeded.append(SeededPosting(posting_seed, posting, await pipeline.stages_of(session, posting.id)))
@@ -235,7 +228,7 @@ async def _load_company(
             continue
         body = bodies.pop(rng.randrange(len(bodies)))
         note = await applications.create_note(
-            session, story.application, body=body, author=_actor(rng, seed, story.reached.kind, staff)
+            session, story.application, body=body, author=staff_of.actor(rng, seed, story.reached.kind, staff)
         )
         noted += 1
         story.notes.append((note, story.times[story.transitions - 1] + timedelta(hours=rng.randint(1, 12))))
@@ -264,51 +257,6 @@ async def _create_applicant(
             "tags": sorted(tags),
         },
     )
-
-
-def _actor(rng: random.Random, seed: CompanySeed, kind: StageKind, people: dict[str, User]) -> Actor:
-    """Recruiters act on the early stages, hiring managers on the late ones."""
-    person = people[rng.choice(seed.hiring_managers if kind in _LATE_KINDS else seed.recruiters)]
-    return Actor(person.name, person.id)
-
-
-async def _organisation(
-    session: AsyncSession, seed: CompanySeed, company: Company
-) -> tuple[dict[str, User], dict[str, int | None]]:
-    """The company's hiring people (by name), and the department and office of its postings."""
-    people: dict[str, User] = {}
-    for names, role in ((seed.recruiters, UserRole.RECRUITER), (seed.hiring_managers, UserRole.HIRING_MANAGER)):
-        for name in names:
-            email = f"{_ascii(name).replace(' ', '.')}@{seed.slug}.example"
-            people[name] = await users.create_user(
-                session,
-                company.id,
-                {"name": name, "email": email, "title": role.value.replace("_", " ").title(), "role": role},
-            )
-    top, name = seed.department
-    engineering = await organization.create_node(session, Department, company.id, {"name": top}, None)
-    department = await organization.create_node(session, Department, company.id, {"name": name}, engineering)
-    office_name, location = seed.office
-    office = await organization.create_node(
-        session, Office, company.id, {"name": office_name, "location": location}, None
-    )
-    dated: list[User | Department | Office] = [*people.values(), engineering, department, office]
-    for row in dated:
-        row.created_at = row.updated_at = company.created_at
-    return people, {"department_id": department.id, "office_id": office.id}
-
-
-async def _hiring_team(session: AsyncSession, seed: CompanySeed, posting: Posting, people: dict[str, User]) -> None:
-    """The first hiring manager decides, the first recruiter leads; the others interview and coordinate."""
-    manager, *other_managers = (people[n] for n in seed.hiring_managers)
-    recruiter, *other_recruiters = (people[n] for n in seed.recruiters)
-    members = [
-        Member(manager.id, HiringRole.HIRING_MANAGER),
-        Member(recruiter.id, HiringRole.RECRUITER, responsible=True),
-        *(Member(p.id, HiringRole.COORDINATOR) for p in other_recruiters),
-        *(Member(p.id, HiringRole.INTERVIEWER) for p in (manager, *other_managers)),
-    ]
-    await teams.set_hiring_team(session, posting, members)
 
 
 async def _apply(
@@ -346,7 +294,7 @@ async def _apply(
         sp.posting,
         source=source,
         applied_at=applied_at,
-        actor=_actor(rng, seed, StageKind.APPLIED, staff) if source == "Sourced" else None,
+        actor=staff_of.actor(rng, seed, StageKind.APPLIED, staff) if source == "Sourced" else None,
     )
     for left, stage in zip(sp.stages, path, strict=False):
         reasons = MOVE_REASONS.get(left.kind)
@@ -354,7 +302,7 @@ async def _apply(
             session,
             application,
             stage,
-            actor=_actor(rng, seed, stage.kind, staff),
+            actor=staff_of.actor(rng, seed, stage.kind, staff),
             reason=rng.choice(reasons) if reasons else None,
         )
     transitions = 1 + len(path)
@@ -364,7 +312,9 @@ async def _apply(
     elif outcome is ApplicationStatus.WITHDRAWN:
         application = await applications.withdraw(session, application)
     elif outcome is ApplicationStatus.HIRED:
-        application = await applications.hire(session, application, actor=_actor(rng, seed, StageKind.HIRED, staff))
+        application = await applications.hire(
+            session, application, actor=staff_of.actor(rng, seed, StageKind.HIRED, staff)
+        )
         transitions += 1
     return Story(application, reached, times, transitions)
 

@@ -1,0 +1,71 @@
+"""The demo companies' people, departments, offices and hiring teams, and who acts when."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.applications.actors import Actor
+from service.companies.models import Company
+from service.demo.data import CompanySeed
+from service.organization import service as organization
+from service.organization.models import Department, Office
+from service.pipeline.models import StageKind
+from service.postings.models import Posting
+from service.users import service as users
+from service.users import teams
+from service.users.models import HiringRole, User, UserRole
+from service.users.teams import Member
+
+LATE_KINDS = frozenset({StageKind.INTERVIEW, StageKind.OFFER, StageKind.HIRED})
+
+
+def ascii_name(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def actor(rng: random.Random, seed: CompanySeed, kind: StageKind, people: dict[str, User]) -> Actor:
+    """Recruiters act on the early stages, hiring managers on the late ones."""
+    person = people[rng.choice(seed.hiring_managers if kind in LATE_KINDS else seed.recruiters)]
+    return Actor(person.name, person.id)
+
+
+async def organisation(
+    session: AsyncSession, seed: CompanySeed, company: Company
+) -> tuple[dict[str, User], dict[str, int | None]]:
+    """The company's hiring people (by name), and the department and office of its postings."""
+    people: dict[str, User] = {}
+    for names, role in ((seed.recruiters, UserRole.RECRUITER), (seed.hiring_managers, UserRole.HIRING_MANAGER)):
+        for name in names:
+            email = f"{ascii_name(name).replace(' ', '.')}@{seed.slug}.example"
+            people[name] = await users.create_user(
+                session,
+                company.id,
+                {"name": name, "email": email, "title": role.value.replace("_", " ").title(), "role": role},
+            )
+    top, name = seed.department
+    engineering = await organization.create_node(session, Department, company.id, {"name": top}, None)
+    department = await organization.create_node(session, Department, company.id, {"name": name}, engineering)
+    office_name, location = seed.office
+    office = await organization.create_node(
+        session, Office, company.id, {"name": office_name, "location": location}, None
+    )
+    dated: list[User | Department | Office] = [*people.values(), engineering, department, office]
+    for row in dated:
+        row.created_at = row.updated_at = company.created_at
+    return people, {"department_id": department.id, "office_id": office.id}
+
+
+async def hiring_team(session: AsyncSession, seed: CompanySeed, posting: Posting, people: dict[str, User]) -> None:
+    """The first hiring manager decides, the first recruiter leads; the others interview and coordinate."""
+    manager, *other_managers = (people[n] for n in seed.hiring_managers)
+    recruiter, *other_recruiters = (people[n] for n in seed.recruiters)
+    members = [
+        Member(manager.id, HiringRole.HIRING_MANAGER),
+        Member(recruiter.id, HiringRole.RECRUITER, responsible=True),
+        *(Member(p.id, HiringRole.COORDINATOR) for p in other_recruiters),
+        *(Member(p.id, HiringRole.INTERVIEWER) for p in (manager, *other_managers)),
+    ]
+    await teams.set_hiring_team(session, posting, members)
