@@ -8,6 +8,7 @@ from service.companies.models import Company
 from service.db.base import Base
 from service.documents.models import PersistedDocument
 from service.integrations.models import ExternalRef, InboundDelivery, Integration
+from service.interviews.models import Interview, InterviewInterviewer
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
@@ -37,6 +38,8 @@ __all__ = [
     "HiringTeamMember",
     "InboundDelivery",
     "Integration",
+    "Interview",
+    "InterviewInterviewer",
     "Note",
     "Office",
     "PersistedDocument",

@@ -184,6 +184,8 @@ WRITTEN |= {
     "submit": {"database applications.source", "graphql Application.source"},
     "move": {"database stage_transitions.reason", "graphql StageTransition.reason"},
     "note": {"database notes.body", "graphql Note.body"},
+    "interview": {"database events.payload:$.interview.note", "graphql Event.data:$.interview.note"},
+    "interviewupdate": {"database interviews.note", "graphql Interview.note"},
     "reject": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
 }
 
@@ -217,6 +219,21 @@ async def graphql_paths(w: World) -> None:
     reason = f"{m.tagged('move')} asked to go on"
     await move_application(api, application, posting["stages"][1]["id"], reason=reason)
     await create_note(api, application, f"Call {m.tagged('note')} on {m.phone(2)}")
+    scheduled = await mutate_ok(
+        api,
+        "interviewSchedule",
+        {
+            "applicationId": application,
+            "title": "Technical interview",
+            "startAt": "2026-12-10T14:00:00+01:00",
+            "endAt": "2026-12-10T15:00:00+01:00",
+            "note": f"{m.tagged('interview')} prefers mornings",
+            "interviewers": [{"userId": rita["user"]["id"]}],
+        },
+        "interview { id }",
+    )
+    interview = scheduled["interview"]["id"]
+    await mutate_ok(api, "interviewUpdate", {"id": interview, "note": f"Ask {m.tagged('interviewupdate')} about Go"})
     await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
 
 
@@ -624,6 +641,8 @@ NODE_TYPES = {
     "HiringTeamMember",
     "InboundDelivery",
     "Integration",
+    "Interview",
+    "InterviewInterviewer",
     "Note",
     "Office",
     "PipelineStage",
@@ -849,6 +868,8 @@ WRITTEN_INPUTS = {
     "applicationReject": {"reason"},
     "applicationUpsert": {"rejectionReason"},
     "noteCreate": {"body"},
+    "interviewSchedule": {"note"},
+    "interviewUpdate": {"note"},
 }
 """The text inputs the paths above write the marker into (`externalId`: a partner keying a
 person by address)."""
@@ -862,6 +883,11 @@ NOT_ABOUT_THE_PERSON = {
     "applicationUpsert.postingExternalId": "a partner's id for a posting",
     "applicationUpsert.stageExternalId": "a partner's id for a stage",
     "applicationUpsert.stageName": "the company's pipeline",
+    **{
+        f"{mutation}.{name}": "the company's schedule: what, when, where, which calendar"
+        for mutation in ("interviewSchedule", "interviewUpdate")
+        for name in ("title", "timezone", "location", "videoUrl", "calendarEventId")
+    },
 }
 """Text inputs of the applicant, application and note mutations that hold no personal data
 (`*`: of any of them)."""

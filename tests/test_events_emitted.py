@@ -642,6 +642,13 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
     for mutation in ("applicationReject", "applicationWithdraw"):
         other = await create_application(acme, posting["id"], mutation)
         await mutate_ok(acme, mutation, {"id": other["id"]})
+    interviewed = await create_application(acme, posting["id"], "Interviewed")
+    window = {"startAt": "2026-12-10T14:00:00Z", "endAt": "2026-12-10T15:00:00Z"}
+    scheduled = await mutate_ok(
+        acme, "interviewSchedule", {"applicationId": interviewed["id"], "title": "Screen", **window}, "interview { id }"
+    )
+    await mutate_ok(acme, "interviewUpdate", {"id": scheduled["interview"]["id"], "title": "Phone screen"})
+    await mutate_ok(acme, "interviewCancel", {"id": scheduled["interview"]["id"]})
     await mutate_ok(acme, "postingClose", {"id": posting["id"]})
     await mutate_ok(acme, "applicantErase", {"id": ada})
     rita = await mutate_ok(

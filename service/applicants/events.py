@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants.models import Applicant
 from service.applications.models import Application
 from service.db import fields
+from service.db.base import Base
 from service.ids import to_global_id
 from service.webhooks.events import iso_time
 from service.webhooks.models import Event, WebhookDelivery, WebhookDeliveryAttempt
@@ -52,6 +53,21 @@ _PERSONAL_APPLICANT_FIELDS = {fields.camel(name): erased for name, erased in fie
 _PERSONAL_APPLICATION_FIELDS = {fields.camel(name): erased for name, erased in fields.personal(Application).items()}
 
 
+def application_records() -> list[Any]:
+    """Every table of records about an application that holds personal data (by its
+    declarations): notes, stage moves, interviews… A new one is erased without a change here."""
+    return sorted(
+        (m.class_ for m in Base.registry.mappers if "application_id" in m.local_table.c and fields.personal(m.class_)),
+        key=lambda model: model.__tablename__,
+    )
+
+
+def _payload_key(model: Any) -> str:
+    """The key an event's payload holds such a record under: `note`, `interview`."""
+    name: str = model.__name__
+    return name[0].lower() + name[1:]
+
+
 def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozenset[str]) -> dict[str, Any]:
     """`payload` without the personal data of applicant `applicant_gid`: their record's fields,
     and the free text on their applications `application_gids` (reasons, note bodies)."""
@@ -67,9 +83,12 @@ def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozen
         }
         if "reason" in out:
             out["reason"] = None
-    note = out.get("note")
-    if isinstance(note, dict) and note.get("applicationId") in application_gids:
-        out["note"] = {**note, "body": ""}
+    for model in application_records():
+        key = _payload_key(model)
+        record = out.get(key)
+        if isinstance(record, dict) and record.get("applicationId") in application_gids:
+            erased = {fields.camel(name): value for name, value in fields.personal(model).items()}
+            out[key] = {k: erased.get(k, v) for k, v in record.items()}
     return out
 
 
@@ -85,7 +104,11 @@ async def redact_applicant_events(session: AsyncSession, applicant: Applicant) -
     matches = [
         Event.payload.contains({"applicant": {"id": gid}}),
         Event.payload.contains({"application": {"applicantId": gid}}),
-        *(Event.payload.contains({"note": {"applicationId": a}}) for a in application_gids),
+        *(
+            Event.payload.contains({_payload_key(model): {"applicationId": a}})
+            for model in application_records()
+            for a in application_gids
+        ),
     ]
     events = (await session.scalars(select(Event).where(Event.company_id == applicant.company_id, or_(*matches)))).all()
     changed = 0

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import validation
 from service.applicants import events as applicant_events
 from service.applicants.models import Applicant, ApplicantEmail
-from service.applications.models import Application, Note, StageTransition
+from service.applications.models import Application
 from service.db import fields
 from service.documents.service import forget_documents
 from service.errors import Collector, DomainError, ErrorCode, not_found
@@ -185,6 +185,10 @@ async def update_applicant(
     return applicant
 
 
+def _touched(model: Any) -> dict[str, Any]:
+    return {"updated_at": func.now()} if "updated_at" in model.__table__.c else {}
+
+
 async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin: str | None = None) -> Applicant:
     """Remove a locked applicant's personal data, and the free text about them on their
     applications: note bodies, stage-move and rejection reasons, sources; the same from the
@@ -217,15 +221,17 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     applications = select(Application.id).where(Application.applicant_id == applicant.id)
     for stmt in (
         delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),
-        update(StageTransition)
-        .where(StageTransition.application_id.in_(applications), fields.not_erased(StageTransition))
-        .values(**fields.personal(StageTransition)),
         update(Application)
         .where(Application.applicant_id == applicant.id, fields.not_erased(Application))
         .values(**fields.personal(Application), updated_at=func.now()),
-        update(Note)
-        .where(Note.application_id.in_(applications), fields.not_erased(Note))
-        .values(**fields.personal(Note), updated_at=func.now()),
+        *(
+            update(model)
+            .where(model.application_id.in_(applications), fields.not_erased(model))
+            .values(
+                **fields.personal(model), **({"updated_at": func.now()} if "updated_at" in model.__table__.c else {})
+            )
+            for model in applicant_events.application_records()
+        ),
     ):
         await session.execute(stmt, execution_options={"synchronize_session": False})
     applicant_name = applicant.name

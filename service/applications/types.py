@@ -81,6 +81,12 @@ class Application(Node):
     notes = to_connection(
         "Note", "service.applications.types", "application_id", description="Notes on the application, oldest first."
     )
+    interviews = to_connection(
+        "Interview",
+        "service.interviews.types",
+        "application_id",
+        description="The application's interviews, in the order they were scheduled.",
+    )
 
 
 APPLICATION = register(Entity(Application, models.Application, area="applications"))

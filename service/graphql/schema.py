@@ -31,6 +31,8 @@ from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
 from service.ids import InvalidId, from_global_id
 from service.integrations.schema import Mutation as IntegrationMutation
 from service.integrations.schema import Query as IntegrationQuery
+from service.interviews.schema import Mutation as InterviewMutation
+from service.interviews.schema import Query as InterviewQuery
 from service.organization.schema import Mutation as OrganizationMutation
 from service.organization.schema import Query as OrganizationQuery
 from service.pipeline.schema import Mutation as PipelineMutation
@@ -106,6 +108,7 @@ Query = merge_types(
         ApplicantQuery,
         ApplicationQuery,
         UserQuery,
+        InterviewQuery,
         AuditQuery,
         WebhookQuery,
         IntegrationQuery,
@@ -122,6 +125,7 @@ Mutation = merge_types(
         ApplicantMutation,
         ApplicationMutation,
         UserMutation,
+        InterviewMutation,
         WebhookMutation,
         IntegrationMutation,
         ApiKeyMutation,

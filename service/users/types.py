@@ -60,6 +60,12 @@ class User(Node):
         "user_id",
         description="The person's places on postings' hiring teams, oldest first.",
     )
+    interviews = to_connection(
+        "InterviewInterviewer",
+        "service.interviews.types",
+        "user_id",
+        description="The interviews the person was invited to interview at, oldest first.",
+    )
 
 
 @entity_type(models.HiringTeamMember, description="One person in one role on a posting's hiring team.")

@@ -63,6 +63,9 @@ DEPARTMENT_CREATED = "department.created"
 DEPARTMENT_UPDATED = "department.updated"
 OFFICE_CREATED = "office.created"
 OFFICE_UPDATED = "office.updated"
+INTERVIEW_SCHEDULED = "interview.scheduled"
+INTERVIEW_UPDATED = "interview.updated"
+INTERVIEW_CANCELLED = "interview.cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,25 @@ EVENT_TYPES: dict[str, EventType] = {
             "postings",
             "An office changed or moved; `changedFields` names what changed (`parentId` for a move).",
             "service.organization.events.node_updated",
+        ),
+        EventType(
+            INTERVIEW_SCHEDULED,
+            "applications",
+            "An interview was scheduled, with its interviewers.",
+            "service.interviews.events.interview_event",
+        ),
+        EventType(
+            INTERVIEW_UPDATED,
+            "applications",
+            "An interview changed: its time, place, status or interviewers, or an interviewer answered; "
+            "`changedFields` names what changed.",
+            "service.interviews.events.interview_event",
+        ),
+        EventType(
+            INTERVIEW_CANCELLED,
+            "applications",
+            "An interview was cancelled.",
+            "service.interviews.events.interview_event",
         ),
     )
 }

@@ -15,6 +15,8 @@ from service.applicants.models import Applicant
 from service.applications import events as applications
 from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note
+from service.interviews import events as interviews
+from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus, ResponseStatus
 from service.organization import events as organization
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
@@ -110,7 +112,46 @@ def _rows() -> dict[str, Any]:
     berlin = Office(
         id=8, company_id=COMPANY, name="Berlin", location="Berlin, Germany", parent_id=7, created_at=T0, updated_at=T0
     )
+    interview = Interview(
+        id=70,
+        company_id=COMPANY,
+        application_id=789,
+        stage_id=62,
+        organizer_user_id=31,
+        title="Technical interview with the team",
+        status=InterviewStatus.SCHEDULED,
+        start_at=T0 + timedelta(days=5, hours=5),
+        end_at=T0 + timedelta(days=5, hours=6),
+        timezone="Europe/Berlin",
+        location=None,
+        video_url="https://meet.example.com/abc-defg-hij",
+        calendar_event_id="evt_8f2a61",
+        note="Focus on the C# project; leave 10 minutes for questions.",
+        cancelled_at=None,
+        created_at=T0 + timedelta(days=3),
+        updated_at=T0 + timedelta(days=3),
+    )
+    panel = [
+        InterviewInterviewer(
+            id=71,
+            company_id=COMPANY,
+            interview_id=70,
+            user_id=32,
+            response_status=ResponseStatus.ACCEPTED,
+            feedback_required=True,
+        ),
+        InterviewInterviewer(
+            id=72,
+            company_id=COMPANY,
+            interview_id=70,
+            user_id=33,
+            response_status=ResponseStatus.NEEDS_ACTION,
+            feedback_required=True,
+        ),
+    ]
     return {
+        "interview": interview,
+        "panel": panel,
         "user": user,
         "engineering": engineering,
         "backend": backend,
@@ -163,6 +204,15 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ev.DEPARTMENT_CREATED: organization.node_event(r["engineering"]),
         ev.DEPARTMENT_UPDATED: organization.node_updated(r["backend"], ["parentId"]),
         ev.OFFICE_CREATED: organization.node_event(r["berlin"]),
+        ev.INTERVIEW_SCHEDULED: interviews.interview_event(r["interview"], r["panel"]),
+        ev.INTERVIEW_UPDATED: interviews.interview_event(
+            _copy(r["interview"], start_at=T0 + timedelta(days=6, hours=5), end_at=T0 + timedelta(days=6, hours=6)),
+            r["panel"],
+            ["endAt", "startAt"],
+        ),
+        ev.INTERVIEW_CANCELLED: interviews.interview_event(
+            _copy(r["interview"], status=InterviewStatus.CANCELLED, cancelled_at=T0 + timedelta(days=4)), r["panel"]
+        ),
         ev.OFFICE_UPDATED: organization.node_updated(_copy(r["berlin"], location="Berlin-Mitte"), ["location"]),
     }
 

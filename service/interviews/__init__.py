@@ -1,0 +1,1 @@
+"""Interviews: an application's scheduled conversations, their interviewers and how each answered."""

@@ -1,0 +1,40 @@
+"""Payloads of the `interview.*` events (the catalogue is `service.webhooks.events`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from service.db import fields
+from service.ids import to_global_id
+from service.interviews.models import Interview, InterviewInterviewer
+
+
+def _gid(type_name: str, pk: int | None) -> str | None:
+    return to_global_id(type_name, pk) if pk is not None else None
+
+
+def interview_ref(interview: Interview, interviewers: Sequence[InterviewInterviewer]) -> dict[str, Any]:
+    """An interview's declared fields after the ids it links, and its interviewers."""
+    ids = {
+        "id": to_global_id("Interview", interview.id),
+        "companyId": to_global_id("Company", interview.company_id),
+        "applicationId": to_global_id("Application", interview.application_id),
+        "stageId": _gid("PipelineStage", interview.stage_id),
+        "organizerId": _gid("User", interview.organizer_user_id),
+    }
+    out = fields.payload(Interview, interview, ids)
+    out["interviewers"] = [
+        {"userId": to_global_id("User", i.user_id), **fields.payload(InterviewInterviewer, i, {})} for i in interviewers
+    ]
+    return out
+
+
+def interview_event(
+    interview: Interview, interviewers: Sequence[InterviewInterviewer], changed_fields: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """`interview.scheduled`, `interview.cancelled`; with `changed_fields`, `interview.updated`."""
+    out: dict[str, Any] = {"interview": interview_ref(interview, interviewers)}
+    if changed_fields is not None:
+        out["changedFields"] = sorted(changed_fields)
+    return out
