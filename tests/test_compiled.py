@@ -14,13 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import GraphQLEnumType, GraphQLObjectType, get_named_type
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strawberry.types import get_object_definition
 
 from service.app import create_app
+from service.graphql.entities import ENTITIES
+from service.graphql.schema import build_schema
 from service.ids import to_global_id
 from service.settings import Settings
-from tests.factories import build_board, create_applicant, create_note, create_posting
+from tests.factories import build_board, create_applicant, create_note, create_posting, mutate_ok
 from tests.helpers import Api, TenantFactory
 from tests.test_dataloaders import BOARD, DEEP, PARTNER_PAGE
 
@@ -73,6 +77,7 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
             links=[{"kind": "GITHUB", "url": "https://github.com/ada"}],
             tags=["python"],
         )
+        hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0]))
         await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {
             "Posting": [
@@ -88,6 +93,7 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
             "Applicant": [applicant["id"], to_global_id("Applicant", 999_999)],
             "PipelineStage": [to_global_id("PipelineStage", pk) for pk in (*board.stage_pks[:2], other.stage_pks[0])],
             "Company": [acme.company_id, globex.company_id],
+            **hiring,
             "malformed": ["nope", "UG9zdGluZzp4", to_global_id("Nothing", 1)],
         }
         yield World(
@@ -98,6 +104,47 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
     finally:
         for client in clients.values():
             await client.aclose()
+
+
+async def hiring_world(api: Api, posting: str, application: str) -> dict[str, list[str]]:
+    """People, a department tree, an office, a hiring team, moves and notes by a person, and an
+    interview with its panel: the hiring entities, for the generated operations to reach."""
+    users = []
+    for name, role in (("Rita", "RECRUITER"), ("Hana", "HIRING_MANAGER"), ("Ivan", "INTERVIEWER")):
+        person = {"companyId": api.company_id, "name": name, "email": f"{name.lower()}@acme.example", "role": role}
+        users.append((await mutate_ok(api, "userCreate", person, "user { id }"))["user"]["id"])
+    made: dict[str, list[str]] = {"User": users, "Department": [], "Office": []}
+    for kind, names in (("department", ("Engineering", "Platform")), ("office", ("Europe", "Berlin"))):
+        parent: str | None = None
+        for name in names:
+            input: dict[str, Any] = {"companyId": api.company_id, "name": name, "parentId": parent}
+            parent = (await mutate_ok(api, f"{kind}Create", input, f"{kind} {{ id }}"))[kind]["id"]
+            made[kind.title()].append(parent)
+    await mutate_ok(
+        api, "postingUpdate", {"id": posting, "departmentId": made["Department"][1], "officeId": made["Office"][1]}
+    )
+    team = [
+        {"userId": users[1], "role": "HIRING_MANAGER"},
+        {"userId": users[0], "role": "RECRUITER", "responsible": True},
+    ]
+    await mutate_ok(api, "postingHiringTeamSet", {"postingId": posting, "members": team})
+    await mutate_ok(api, "noteCreate", {"applicationId": application, "body": "Met", "authorId": users[0]})
+    interview = await mutate_ok(
+        api,
+        "interviewSchedule",
+        {
+            "applicationId": application,
+            "title": "Panel",
+            "startAt": "2026-12-10T09:00:00Z",
+            "endAt": "2026-12-10T10:30:00Z",
+            "timezone": "Europe/Berlin",
+            "organizerId": users[0],
+            "interviewers": [{"userId": users[2]}, {"userId": users[1], "feedbackRequired": False}],
+        },
+        "interview { id }",
+    )
+    made["Interview"] = [interview["interview"]["id"], to_global_id("Interview", 999_999)]
+    return made
 
 
 async def same_answer(world: World, query: str, variables: dict[str, Any] | None = None) -> Any:
@@ -128,70 +175,73 @@ async def test_known_queries_are_one_statement_and_equal(world, query):
 
 
 async def test_whole_catalogue_of_fields_in_one_statement(world):
-    query = """query($p: ID!, $a: ID!) {
+    query = """query($p: ID!, $a: ID!, $x: ID!) {
       p: node(id: $p) { __typename id ... on Posting { title status employmentType workplace locations regions
         salaryRanges { __typename min max currency period label } description applyUrl publishedAt closedAt
         createdAt updatedAt sections { __typename about responsibilities requirements niceToHave benefits interviewProcess }
-        company { id name slug website description createdAt updatedAt }
+        company { id name slug website description createdAt updatedAt users { totalCount nodes { name role } } }
+        department { name parent { name } children { name } postings { totalCount } }
+        office { name location parent { name } }
+        hiringTeam { role responsible user { name email hiringTeams { totalCount } } posting { id } }
         stages { id name kind position posting { id } applications(last: 2) { totalCount pageInfo {
           hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor node { id } } } } } }
       a: node(id: $a) { ... on Applicant { name emails phones location links { kind url } source tags
         applications { nodes { notes { totalCount nodes { author body application { id } } } history {
           nodes { __typename fromStageName toStageName fromStage { name } toStage { name } actor reason } } } } } }
+      x: node(id: $x) { ... on Application { notes { nodes { author authorUser { name } } }
+        interviews { totalCount nodes { title status startAt endAt timezone organizer { name } stage { name }
+          interviewers { responseStatus feedbackRequired user { name interviews { totalCount } } } } }
+        history { nodes { actor actorUser { name } } } } }
     }"""
     await world.compiled.ok("{ __typename }")
-    compiled = await same_answer(world, query, {"p": world.ids["Posting"][1], "a": world.ids["Applicant"][0]})
+    ids = {"p": world.ids["Posting"][1], "a": world.ids["Applicant"][0], "x": world.ids["Application"][0]}
+    compiled = await same_answer(world, query, ids)
     assert compiled.sql == 1
+    found = compiled.body["data"]
+    assert found["p"]["hiringTeam"][0]["user"]["name"] == "Hana"
+    assert found["x"]["interviews"]["nodes"][0]["interviewers"][0]["user"]["name"] == "Ivan"
+    assert found["x"]["notes"]["nodes"][0]["authorUser"] == {"name": "Rita"}
 
 
 # -- generated operations -----------------------------------------------------------------------
 
-SCALARS = {
-    "Company": ["id", "name", "slug", "website", "description", "createdAt", "updatedAt", "__typename"],
-    "Posting": [
-        "id",
-        "title",
-        "status",
-        "employmentType",
-        "workplace",
-        "locations",
-        "regions",
-        "description",
-        "applyUrl",
-        "publishedAt",
-        "closedAt",
-        "createdAt",
-        "updatedAt",
-        "__typename",
-        "salaryRanges { min max currency period label }",
-        "sections { about niceToHave }",
-    ],
-    "PipelineStage": ["id", "name", "kind", "position", "createdAt", "__typename"],
-    "Applicant": ["id", "name", "emails", "phones", "location", "source", "tags", "links { kind url }", "__typename"],
-    "Application": ["id", "status", "rejectionReason", "source", "appliedAt", "updatedAt", "__typename"],
-    "StageTransition": ["id", "fromStageName", "toStageName", "actor", "reason", "createdAt", "__typename"],
-    "Note": ["id", "author", "body", "createdAt", "__typename"],
-}
-RELATIONS = {
-    "Company": [("postings", "Posting", "connection")],
-    "Posting": [
-        ("company", "Company", "one"),
-        ("stages", "PipelineStage", "list"),
-        ("applications", "Application", "connection"),
-    ],
-    "PipelineStage": [("posting", "Posting", "one"), ("applications", "Application", "connection")],
-    "Applicant": [("company", "Company", "one"), ("applications", "Application", "connection")],
-    "Application": [
-        ("applicant", "Applicant", "one"),
-        ("posting", "Posting", "one"),
-        ("stage", "PipelineStage", "one"),
-        ("history", "StageTransition", "connection"),
-        ("notes", "Note", "connection"),
-    ],
-    "StageTransition": [("fromStage", "PipelineStage", "one"), ("toStage", "PipelineStage", "one")],
-    "Note": [("application", "Application", "one")],
-}
-STATUS_ARGUMENT = {("Posting", "applications"), ("PipelineStage", "applications"), ("Company", "postings")}
+
+def _catalogue() -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str, str]]], dict[tuple[str, str], str]]:
+    """Every entity type's scalar fields (objects that are not entities with their scalars), its
+    relation fields (name, target, kind) and the connections that take a `status` argument:
+    read from the schema and the declarations, so a new entity or field joins the generated
+    operations without a change here."""
+    schema = build_schema()
+    scalars: dict[str, list[str]] = {}
+    relations: dict[str, list[tuple[str, str, str]]] = {}
+    with_status: dict[tuple[str, str], str] = {}
+    for name, entity in ENTITIES.items():
+        gql = schema._schema.type_map[name]
+        assert isinstance(gql, GraphQLObjectType)
+        definition = get_object_definition(entity.type, strict=True)
+        declared = {schema.config.name_converter.get_graphql_name(f): f for f in definition.fields}
+        scalars[name], relations[name] = ["__typename"], []
+        for field_name, field in gql.fields.items():
+            inner = get_named_type(field.type)
+            metadata: dict[str, Any] = dict(declared[field_name].metadata or {}) if field_name in declared else {}
+            relation = metadata.get("relation")
+            if relation is not None:
+                relations[name].append((field_name, relation.target, relation.kind))
+                if "status" in field.args:
+                    enum = get_named_type(field.args["status"].type)
+                    assert isinstance(enum, GraphQLEnumType)
+                    with_status[(name, field_name)] = next(iter(enum.values))
+            elif isinstance(inner, GraphQLObjectType):
+                subfields = [
+                    n for n, f in inner.fields.items() if not isinstance(get_named_type(f.type), GraphQLObjectType)
+                ]
+                scalars[name].append(f"{field_name} {{ {' '.join(subfields)} }}")
+            elif not field.args:
+                scalars[name].append(field_name)
+    return scalars, relations, with_status
+
+
+SCALARS, RELATIONS, STATUS_ARGUMENT = _catalogue()
 
 
 @st.composite
@@ -223,7 +273,7 @@ def selection(draw: Any, type_name: str, depth: int) -> str:
             if kind == "connection":
                 args = draw(page_arguments())
                 if (type_name, name) in STATUS_ARGUMENT and draw(st.booleans()):
-                    status = "ACTIVE" if target == "Application" else "OPEN"
+                    status = STATUS_ARGUMENT[(type_name, name)]
                     args = ", ".join(a for a in (args, f"status: [{status}]") if a)
                 conn = draw(st.sampled_from(["nodes", "edges", "both"]))
                 body = []
@@ -274,12 +324,27 @@ ROOT_FILTERS = {
     ],
     "companies": [""],
 }
-ROOT_TYPES = {"postings": "Posting", "applicants": "Applicant", "applications": "Application", "companies": "Company"}
+ROOT_FILTERS |= {
+    "users": ["", "orderBy: {field: NAME}", "filter: {roles: [RECRUITER]}", 'filter: {search: "an"}'],
+    "departments": ["", "filter: {topLevel: true}", "orderBy: {field: NAME, direction: DESC}"],
+    "offices": ["", "filter: {topLevel: false}"],
+    "interviews": ["", "orderBy: {field: START_AT}", "filter: {status: [SCHEDULED]}"],
+}
+ROOT_TYPES = {
+    "postings": "Posting",
+    "applicants": "Applicant",
+    "applications": "Application",
+    "companies": "Company",
+    "users": "User",
+    "departments": "Department",
+    "offices": "Office",
+    "interviews": "Interview",
+}
 
 
 @st.composite
 def operation(draw: Any, ids: dict[str, list[str]]) -> tuple[str, dict[str, Any]]:
-    root = draw(st.sampled_from(["postings", "applicants", "applications", "companies", "node", "nodes", "company"]))
+    root = draw(st.sampled_from([*ROOT_TYPES, "node", "nodes", "company"]))
     variables: dict[str, Any] = {"flag": draw(st.booleans())}
     definitions = ["$flag: Boolean!"]
     if root in ROOT_TYPES:
@@ -295,7 +360,7 @@ def operation(draw: Any, ids: dict[str, list[str]]) -> tuple[str, dict[str, Any]
         slug = draw(st.sampled_from(["acme", "globex", "nope"]))
         body = f'company(slug: "{slug}") {{ {draw(selection("Company", 2))} }}'
     else:
-        type_name = draw(st.sampled_from(["Posting", "Application", "Applicant", "PipelineStage", "Company"]))
+        type_name = draw(st.sampled_from([t for t in ids if t != "malformed"]))
         pool = ids[type_name] + ids["malformed"]
         fragments = f"... on {type_name} {{ {draw(selection(type_name, 2))} }}"
         if root == "node":
