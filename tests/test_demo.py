@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tests.helpers import hiregraph, snapshot
 
+INTERVIEW_STAGES = ("Technical interview with the team", "Interview with the CEO and CTO")
+
 
 async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, engine, tmp_path, http):
     first = hiregraph(migrated_url, "seed-demo", data_dir=tmp_path)
@@ -19,7 +21,7 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
     r = await http.post(
         "/graphql",
         json={
-            "query": """{ postings(first: 20, filter: {search: "backend"}) { nodes {
+            "query": """{ postings(first: 5, filter: {search: "backend"}) { nodes {
                 title employmentType workplace regions applyUrl status
                 company { slug }
                 salaryRanges { min max currency period label }
@@ -28,11 +30,13 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
                 department { name parent { name } }
                 office { name }
                 hiringTeam { role responsible user { name role } }
-                applications(first: 20) { nodes { history { nodes { actor actorUser { name } } } } }
+                applications(first: 20) { nodes { history(first: 10) { nodes { actor actorUser { name } } }
+                    interviews(first: 5) { nodes { title status interviewers { user { name } } } } } }
             } } }"""
         },
         headers={"Authorization": f"Bearer {key}"},
     )
+    assert "data" in r.json(), r.json()
     postings = {p["company"]["slug"]: p for p in r.json()["data"]["postings"]["nodes"]}
     postmark = postings["postmark"]
     assert postmark["title"] == "Senior Backend Engineer"
@@ -61,6 +65,10 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
     moves = [h for a in postmark["applications"]["nodes"] for h in a["history"]["nodes"][1:]]
     assert len(moves) >= 10
     assert all(h["actorUser"] is not None and h["actor"] == h["actorUser"]["name"] for h in moves), moves
+    held = [i for a in postmark["applications"]["nodes"] for i in a["interviews"]["nodes"]]
+    assert {i["status"] for i in held} == {"SCHEDULED", "COMPLETED"}, held
+    assert all(i["title"] in INTERVIEW_STAGES for i in held)
+    assert all([p["user"]["name"] for p in i["interviewers"]] == ["Priya Raman", "Tomás Ferreira"] for i in held)
     postscript = postings["postscript"]
     assert postscript["title"] == "Backend Engineer, Subscriber Data Platform"
     assert (postscript["employmentType"], postscript["workplace"], postscript["regions"]) == (

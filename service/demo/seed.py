@@ -98,6 +98,8 @@ class Story:
     times: list[datetime]
     transitions: int
     notes: list[tuple[Note, datetime]] = field(default_factory=list)
+    path: list[PipelineStage] = field(default_factory=list)
+    """The stages it went through, the first placement first."""
 
 
 async def seed_demo(url: str, settings: Settings) -> str:
@@ -235,6 +237,8 @@ async def _load_company(
 
     for applicant, at in zip(held, first_applied, strict=True):
         applicant.created_at = applicant.updated_at = at
+    for story in stories:
+        await staff_of.interviews(session, rng, now, seed, story.application, story.path, story.times, staff)
     await _date(session, now, company, seeded, stories)
 
 
@@ -316,7 +320,7 @@ async def _apply(
             session, application, actor=staff_of.actor(rng, seed, StageKind.HIRED, staff)
         )
         transitions += 1
-    return Story(application, reached, times, transitions)
+    return Story(application, reached, times, transitions, path=[sp.stages[0], *path])
 
 
 async def _date(

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applications.actors import Actor
+from service.applications.models import Application, ApplicationStatus
 from service.companies.models import Company
 from service.demo.data import CompanySeed
+from service.interviews import service as scheduling
+from service.interviews.models import InterviewStatus
+from service.interviews.service import Invitee
 from service.organization import service as organization
 from service.organization.models import Department, Office
-from service.pipeline.models import StageKind
+from service.pipeline.models import PipelineStage, StageKind
 from service.postings.models import Posting
 from service.users import service as users
 from service.users import teams
@@ -69,3 +75,43 @@ async def hiring_team(session: AsyncSession, seed: CompanySeed, posting: Posting
         *(Member(p.id, HiringRole.INTERVIEWER) for p in (manager, *other_managers)),
     ]
     await teams.set_hiring_team(session, posting, members)
+
+
+async def interviews(
+    session: AsyncSession,
+    rng: random.Random,
+    now: datetime,
+    seed: CompanySeed,
+    application: Application,
+    path: Sequence[PipelineStage],
+    entered: Sequence[datetime],
+    people: dict[str, User],
+) -> None:
+    """An active application's interviews: held at each interview stage it passed, and the next
+    one scheduled at the interview stage it is at. A recruiter organises, the hiring managers
+    interview."""
+    if application.status is not ApplicationStatus.ACTIVE:
+        return
+    panel = [Invitee(people[name].id) for name in seed.hiring_managers]
+    organizer = people[seed.recruiters[0]]
+    for i, stage in enumerate(path):
+        if stage.kind is not StageKind.INTERVIEW:
+            continue
+        current = i == len(path) - 1
+        day = (
+            now + timedelta(days=rng.randint(1, 6))
+            if current
+            else min(entered[i] + timedelta(days=2), now - timedelta(days=1))
+        )
+        start = day.replace(hour=rng.choice((14, 15, 16)), minute=0, second=0, microsecond=0)
+        details = {
+            "title": stage.name,
+            "start_at": start,
+            "end_at": start + timedelta(minutes=60),
+            "timezone": "UTC",
+            "video_url": f"https://meet.example.com/{seed.slug}-{application.id}-{stage.id}",
+        }
+        interview = await scheduling.schedule_interview(session, application, stage, organizer, details, panel)
+        if not current:
+            await scheduling.update_interview(session, interview, {"status": InterviewStatus.COMPLETED})
+        interview.created_at = interview.updated_at = min(entered[i], now)
