@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", default="1,2", help="worker process counts to measure (default 1,2)")
     args = p.parse_args(argv)
 
-    from bench.run import database
+    from bench.database import database
     from service.db import migrate
 
     logs = ROOT / "bench" / "results" / "inbound"

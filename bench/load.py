@@ -115,6 +115,16 @@ class RssSampler:
         return self.peak
 
 
+def new_runner() -> asyncio.Runner:
+    """The event loop the benchmarks run in (the load, and their database calls): uvloop when installed."""
+    try:
+        import uvloop
+
+        return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+    except ImportError:
+        return asyncio.Runner()
+
+
 async def run_load(
     base_url: str,
     requests: list[Request],

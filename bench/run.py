@@ -14,397 +14,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import contextlib
-import datetime as dt
-import json
-import os
-import platform
-import re
 import signal
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-
-import httpx
-import orjson
 
 from bench import postgraphile
-from bench.dataset import DEFAULT, SMALL, Scale, Workload, counts, create_bench_key, ensure_dataset, workload
-from bench.load import LoadResult, Request, run_load
-
-ROOT = Path(__file__).resolve().parents[1]
-BENCH = ROOT / "bench"
-DATA_DIR = BENCH / ".data"
-RESULTS = BENCH / "results"
-VENV_BIN = Path(sys.executable).parent
-
-SCENARIOS = ("partner", "board", "deep")
-SERVER_ENV = (
-    "DB_POOL_SIZE",
-    "DB_MAX_OVERFLOW",
-    "HIREGRAPH_ENV",
-    "HIREGRAPH_RATE_LIMIT",
-    "FLOOR_POOL_SIZE",
-    "POSTGRAPHILE_POOL_SIZE",
-)
-"""Environment the servers inherit that changes their figures; recorded with the results."""
-SERVERS = ("compiled", "dataloaders", "postgraphile", "floor")
-"""In table order. They run in the order floor, compiled, dataloaders, postgraphile."""
-HIREGRAPH = {"compiled": "1", "dataloaders": "0"}
-"""`hiregraph serve` variants: HIREGRAPH_COMPILED_READS for each."""
-
-# tests/test_dataloaders.py PARTNER_PAGE, with a company filter added so requests rotate over companies.
-PARTNER_PAGE = """
-query Partner($after: String, $filter: ApplicationFilter) {
-  applications(first: 100, after: $after, filter: $filter) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id status appliedAt updatedAt
-      applicant { id name emails phones }
-      posting { id title status }
-      stage { id name kind }
-      history(first: 10) { nodes { fromStageName toStageName actor createdAt } }
-    }
-  }
-}
-"""
-
-# tests/test_dataloaders.py BOARD, verbatim.
-BOARD = """
-query Board($id: ID!) {
-  node(id: $id) {
-    ... on Posting {
-      title
-      stages {
-        name
-        applications(first: 50) {
-          totalCount
-          pageInfo { hasNextPage endCursor }
-          nodes { id status applicant { name emails } }
-        }
-      }
-    }
-  }
-}
-"""
-
-
-# One company's postings, five levels down and back up (tests/test_dataloaders.py DEEP, bounded to one company).
-DEEP = """
-query Deep($slug: String!) {
-  company(slug: $slug) {
-    postings(first: 10) {
-      totalCount
-      nodes {
-        id title
-        stages {
-          name
-          applications(first: 5) {
-            nodes { id applicant { name applications(first: 3) { nodes { id posting { title } } } } }
-          }
-        }
-      }
-    }
-  }
-}
-"""
-
-
-def gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
-def id_cursor(pk: int) -> str:
-    return base64.b64encode(orjson.dumps([pk])).decode()
-
-
-# --------------------------------------------------------------------------------------------- requests
-
-
-def graphql_requests(scenario: str, work: Workload, secret: str) -> list[Request]:
-    headers = (("authorization", f"Bearer {secret}"), ("content-type", "application/json"))
-    out = []
-    if scenario == "partner":
-        for company, after in work.partner_pages:
-            variables = {
-                "filter": {"companyIds": [gid("Company", company)]},
-                "after": id_cursor(after) if after else None,
-            }
-            out.append(
-                Request("POST", "/graphql", orjson.dumps({"query": PARTNER_PAGE, "variables": variables}), headers)
-            )
-    elif scenario == "board":
-        for posting in work.boards:
-            variables = {"id": gid("Posting", posting)}
-            out.append(Request("POST", "/graphql", orjson.dumps({"query": BOARD, "variables": variables}), headers))
-    else:
-        for slug in work.slugs:
-            out.append(Request("POST", "/graphql", orjson.dumps({"query": DEEP, "variables": {"slug": slug}}), headers))
-    return out
-
-
-def floor_requests(scenario: str, work: Workload) -> list[Request]:
-    if scenario == "partner":
-        return [
-            Request("GET", f"/partner?company={company}" + (f"&after={after}" if after else ""))
-            for company, after in work.partner_pages
-        ]
-    if scenario == "board":
-        return [Request("GET", f"/board?posting={posting}") for posting in work.boards]
-    return [Request("GET", "/deep?" + urlencode({"company": slug})) for slug in work.slugs]
-
-
-# ---------------------------------------------------------------------------------------------- servers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """A server subprocess in its own session (Ctrl-C reaches only us; we stop it)."""
-
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int) -> None:
-        self.name = name
-        self.port = port
-        self.base_url = f"http://127.0.0.1:{port}"
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        self.log_path = RESULTS / f"{name}.log"
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            argv,
-            env=env,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(
-                    f"bench: {self.name} exited with {self.proc.returncode}; see {self.log_path}:\n{self.tail()}"
-                )
-            try:
-                if httpx.get(self.base_url + "/healthz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"bench: {self.name} not ready after {timeout:.0f} s; see {self.log_path}:\n{self.tail()}")
-
-    def tail(self, lines: int = 30) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._log.close()
-
-
-def start_hiregraph(url: str, name: str) -> Server:
-    port = free_port()
-    env = {
-        # Rate limiting runs (its statement per request is part of what is measured) with a
-        # bucket the load cannot empty; HIREGRAPH_RATE_LIMIT=off measures without it.
-        "HIREGRAPH_RATE_LIMIT_CAPACITY": "1000000000",
-        "HIREGRAPH_RATE_LIMIT_RESTORE_RATE": "1000000000",
-        **os.environ,
-        "DATABASE_URL": url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-        "HIREGRAPH_COMPILED_READS": HIREGRAPH[name],
-    }
-    return Server(name, [str(VENV_BIN / "hiregraph"), "serve"], env, port)
-
-
-def start_postgraphile(url: str) -> Server:
-    port = free_port()
-    argv, env = postgraphile.argv_env(url, port)
-    return Server("postgraphile", argv, {**os.environ, **env}, port)
-
-
-def start(name: str, url: str, company_ids: list[int]) -> Server:
-    if name == "floor":
-        return start_floor(url, company_ids)
-    if name == "postgraphile":
-        return start_postgraphile(url)
-    return start_hiregraph(url, name)
-
-
-def start_floor(url: str, company_ids: list[int]) -> Server:
-    port = free_port()
-    env = {
-        **os.environ,
-        "FLOOR_DATABASE_URL": url,
-        "FLOOR_COMPANY_IDS": ",".join(map(str, company_ids)),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-    }
-    return Server("floor", [sys.executable, "-m", "bench.floor"], env, port)
-
-
-# ----------------------------------------------------------------------------------------- verification
-
-_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _normalise(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normalise(v) for v in value]
-    if isinstance(value, str) and _TIMESTAMP.match(value):
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value
-
-
-def _first_difference(a: Any, b: Any, path: str = "$") -> str | None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        if list(a) != list(b):
-            return f"{path}: keys {list(a)} != {list(b)}"
-        for k in a:
-            found = _first_difference(a[k], b[k], f"{path}.{k}")
-            if found:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return f"{path}: {len(a)} items != {len(b)} items"
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = _first_difference(x, y, f"{path}[{i}]")
-            if found:
-                return found
-        return None
-    if a != b or type(a) is not type(b):
-        return f"{path}: {a!r} != {b!r}"
-    return None
-
-
-def picks(n: int) -> list[int]:
-    """A spread of request indices: first, middle, last and about every sixth."""
-    return sorted({0, n // 2, n - 1, *range(0, n, max(1, n // 6))})
-
-
-def _fetch_json(client: httpx.Client, server: Server, req: Request, scenario: str) -> Any:
-    r = client.request(req.method, server.base_url + req.path, content=req.body, headers=req.headers)
-    if r.status_code != 200:
-        raise SystemExit(
-            f"bench: {scenario} check: {server.name} answered HTTP {r.status_code} to {req.path}\n{r.text[:500]}"
-        )
-    body = r.json()
-    if "errors" in body:
-        raise SystemExit(f"bench: {scenario}: {server.name} answered GraphQL errors: {body['errors']}")
-    return body
-
-
-def _is_empty(scenario: str, body: Any) -> bool:
-    data = body["data"]
-    if scenario == "partner":
-        return not data["applications"]["nodes"]
-    if scenario == "board":
-        return data.get("node") is None
-    return data.get("company") is None or not data["company"]["postings"]["nodes"]
-
-
-def reference_answers(scenario: str, floor: Server, fl_reqs: list[Request]) -> dict[int, Any]:
-    """The floor's answers to a spread of the scenario's requests: what every server must answer."""
-    out = {}
-    with httpx.Client(timeout=60) as client:
-        for i in picks(len(fl_reqs)):
-            body = _fetch_json(client, floor, fl_reqs[i], scenario)
-            if _is_empty(scenario, body):
-                raise SystemExit(f"bench: {scenario}: {fl_reqs[i].path} returned no data; the dataset looks wrong")
-            out[i] = body
-    return out
-
-
-def verify(scenario: str, server: Server, reqs: list[Request], references: dict[int, Any]) -> int:
-    """`server` answers what the floor answers to the reference requests; returns how many were compared.
-
-    PostGraphile's answers are renamed to the floor's shape first, and cursors (each server's own
-    format) are left out of that comparison."""
-    foreign = server.name == "postgraphile"
-    with httpx.Client(timeout=60) as client:
-        for i, expected in references.items():
-            got = _fetch_json(client, server, reqs[i], scenario)
-            if isinstance(got, dict):
-                got.pop("extensions", None)  # Hiregraph's query cost report
-            if foreign:
-                got = postgraphile.floor_shape(scenario, got)
-                expected = postgraphile.without_cursors(expected)
-            diff = _first_difference(_normalise(got), _normalise(expected))
-            if diff:
-                body = reqs[i].body
-                what = json.dumps(orjson.loads(body)["variables"]) if body is not None else reqs[i].path
-                raise SystemExit(
-                    f"bench: {scenario}: {server.name} and the floor disagree on request {i} ({what}): {diff}\n"
-                    f"(bench/floor.py must answer what the GraphQL query answers)"
-                )
-    return len(references)
-
-
-# ---------------------------------------------------------------------------------------------- report
-
-
-def _fmt(value: float | None, spec: str, suffix: str = "") -> str:
-    return "-" if value is None else format(value, spec) + suffix
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    header = (
-        f"{'scenario':<9} {'server':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL/req':>8} {'RSS MB':>7} "
-        f"{'vs PGL':>7} {'vs floor':>8} {'srv CPU':>8} {'db CPU':>7} {'gen CPU':>8} {'KB/resp':>8} {'conn/req':>8}"
-    )
-    lines = [header, "-" * len(header)]
-    for r in rows:
-        lines.append(
-            f"{r['scenario']:<9} {r['server']:<12} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
-            f"{_fmt(r['sql_per_request'], '.2f'):>8} {r['peak_rss_mb']:>7.0f} "
-            f"{_fmt(r.get('ratio_to_postgraphile'), '.2f', 'x'):>7} {_fmt(r.get('ratio_to_floor'), '.3f', 'x'):>8} "
-            f"{_fmt(r['server_cpu_pct'], '.0f', '%'):>8} {_fmt(r['db_cpu_pct'], '.0f', '%'):>7} "
-            f"{_fmt(r['client_cpu_pct'], '.0f', '%'):>8} {r['bytes_per_response'] / 1024:>8.1f} "
-            f"{_fmt(r.get('db_sessions_per_request'), '.2f'):>8}"
-        )
-    return "\n".join(lines)
-
-
-def reproduce(args: argparse.Namespace, scale: Scale) -> str:
-    flags = (
-        f"--companies {scale.companies} --postings {scale.postings} --applicants {scale.applicants} "
-        f"--applications {scale.applications} --connections {args.connections} --duration {args.duration:g} "
-        f"--warmup {args.warmup:g} --scenarios {','.join(args.scenarios)} --servers {','.join(args.servers)}"
-    )
-    env = " ".join(f"{k}={os.environ[k]}" for k in SERVER_ENV if k in os.environ)
-    return (env + " " if env else "") + f".venv/bin/python -m bench.run {flags}"
-
-
-# ------------------------------------------------------------------------------------------------- main
+from bench.database import database, db_info, db_sessions
+from bench.dataset import Workload, counts, create_bench_key, ensure_dataset, workload
+from bench.load import LoadResult, Request, new_runner, run_load
+from bench.report import fmt, publish
+from bench.scale import DEFAULT, SMALL, Scale
+from bench.scenarios import SCENARIOS, floor_requests, graphql_requests
+from bench.servers import RESULTS, SERVERS, Server, start
+from bench.verify import reference_answers, verify
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -450,51 +75,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-@contextlib.contextmanager
-def database() -> Iterator[tuple[str, Any]]:
-    """(url, embedded server handle or None)."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        yield url, None
-        return
-    from service.db.embedded import start_embedded
-
-    print(f"database: embedded PostgreSQL under {DATA_DIR.relative_to(ROOT)}/")
-    server, url = start_embedded(DATA_DIR)
-    try:
-        yield url, server
-    finally:
-        with contextlib.suppress(Exception):
-            server.cleanup()
-
-
 def _terminate(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
-
-
-def _runner() -> asyncio.Runner:
-    try:
-        import uvloop
-
-        return asyncio.Runner(loop_factory=uvloop.new_event_loop)
-    except ImportError:
-        return asyncio.Runner()
-
-
-async def _db_info(url: str) -> dict[str, str]:
-    import asyncpg
-
-    from service.db.engine import plain_url
-
-    conn = await asyncpg.connect(plain_url(url))
-    try:
-        return {
-            "version": await conn.fetchval("SHOW server_version"),
-            "shared_buffers": await conn.fetchval("SHOW shared_buffers"),
-            "max_connections": await conn.fetchval("SHOW max_connections"),
-        }
-    finally:
-        await conn.close()
 
 
 def measure(
@@ -532,7 +114,7 @@ def measure(
         rows.append(row)
         print(
             f"  {sc:<8} {name:<12} {result.rps:8.1f} req/s  p50 {result.p50_ms:7.1f} ms  "
-            f"p99 {result.p99_ms:7.1f} ms  SQL/req {_fmt(row['sql_per_request'], '.2f')}  "
+            f"p99 {result.p99_ms:7.1f} ms  SQL/req {fmt(row['sql_per_request'], '.2f')}  "
             f"({result.requests} requests, {result.errors} errors)",
             flush=True,
         )
@@ -545,19 +127,6 @@ def measure(
         if result.errors:
             return f"{sc} on {name}: {result.errors} failed requests, e.g.\n  " + "\n  ".join(result.error_samples)
     return None
-
-
-async def db_sessions(url: str) -> int:
-    """PostgreSQL sessions ever opened on the database (pg_stat_database.sessions)."""
-    import asyncpg
-
-    from service.db.engine import plain_url
-
-    conn = await asyncpg.connect(plain_url(url))
-    try:
-        return int(await conn.fetchval("SELECT sessions FROM pg_stat_database WHERE datname = current_database()"))
-    finally:
-        await conn.close()
 
 
 def run_servers(
@@ -619,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"postgraphile: {versions['postgraphile']} on Node {versions['node']} (node-postgres {versions['pg']})"
             )
-        with database() as (url, embedded), _runner() as runner:
+        with database() as (url, embedded), new_runner() as runner:
             from service.db import migrate
 
             migrate.upgrade(url)
@@ -627,11 +196,11 @@ def main(argv: list[str] | None = None) -> int:
             secret, company_ids = runner.run(create_bench_key(url))
             work = runner.run(workload(url, pages_per_company=args.pages_per_company, boards=args.boards))
             loaded = runner.run(counts(url))
-            db_info = runner.run(_db_info(url))
+            postgres = runner.run(db_info(url))
             print(
                 "dataset: "
                 + ", ".join(f"{v} {k}" for k, v in loaded.items())
-                + f"; PostgreSQL {db_info['version']}, shared_buffers {db_info['shared_buffers']}"
+                + f"; PostgreSQL {postgres['version']}, shared_buffers {postgres['shared_buffers']}"
             )
             print(
                 f"workload: {len(work.partner_pages)} partner pages ({len(company_ids)} companies x up to "
@@ -648,54 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
     if rows:
-        rows.sort(key=lambda r: (SCENARIOS.index(r["scenario"]), SERVERS.index(r["server"])))
-        for r in rows:
-            same = {x["server"]: x["rps"] for x in rows if x["scenario"] == r["scenario"]}
-            measured = r["requests"] > 0
-            r["ratio_to_floor"] = r["rps"] / same["floor"] if measured and same.get("floor") else None
-            r["ratio_to_postgraphile"] = (
-                r["rps"] / same["postgraphile"] if measured and same.get("postgraphile") else None
-            )
-        print()
-        print(table(rows))
-        print()
-        print(
-            f"scale: {scale.companies} companies, {scale.postings} postings, {scale.applicants} applicants, "
-            f"{scale.applications} applications ({loaded['stage_transitions']} stage transitions)"
-        )
-        print(
-            f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
-            "the server, PostgreSQL and the load generator share it"
-        )
-        if versions:
-            print(f"postgraphile: {versions['postgraphile']}, Node {versions['node']}, node-postgres {versions['pg']}")
-        print(f"reproduce: {reproduce(args, scale)}" + ("   (defaults: make bench)" if scale == DEFAULT else ""))
-        report = {
-            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "scale": asdict(scale),
-            "rows_loaded": loaded,
-            "settings": {
-                "connections": args.connections,
-                "duration_s": args.duration,
-                "warmup_s": args.warmup,
-                "scenarios": args.scenarios,
-                "servers": args.servers,
-                "partner_pages": len(work.partner_pages),
-                "boards": len(work.boards),
-                "deep_companies": len(work.slugs),
-                "server_env": {k: os.environ[k] for k in SERVER_ENV if k in os.environ},
-            },
-            "database": {**db_info, "embedded": os.environ.get("BENCH_DATABASE_URL") is None},
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-            "postgraphile": versions or None,
-            "reproduce": reproduce(args, scale),
-            "results": rows,
-            "failure": failure,
-        }
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
-        print(f"results: {shown}")
+        publish(args, scale, rows, failure, loaded=loaded, work=work, db_info=postgres, versions=versions)
     if failure:
         print(f"\nbench: FAILED: {failure}", file=sys.stderr)
         return 1

@@ -366,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         run_receiver(args.receiver)
         return 0
 
-    from bench.run import database
+    from bench.database import database
     from service.db import migrate
 
     logs = ROOT / "bench" / "results" / "webhooks"

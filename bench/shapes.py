@@ -1,0 +1,245 @@
+"""The corpus's read shapes: each a query for Hiregraph and one for PostGraphile (aliased to the same
+response shape), the ids it varies over, and the requests sent to either server.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from bench.load import Request
+
+Variables = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    what: str
+    hiregraph: str
+    postgraphile: str
+    pool: str
+    """Which ids vary: a key of `Pools`."""
+    ours: Callable[[Any], Variables]
+    theirs: Callable[[Any], Variables]
+
+
+def gid(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+PARTNER_H = """query Partner($filter: ApplicationFilter) {
+  applications(first: 100, filter: $filter) { pageInfo { hasNextPage }
+    nodes { id status appliedAt updatedAt applicant { id name emails phones } posting { id title status }
+      stage { id name kind } history(first: 10) { nodes { fromStageName toStageName actor createdAt } } } } }"""
+PARTNER_P = """query Partner($posting: BigInt!) {
+  applications: allApplications(first: 100, condition: {postingId: $posting}, orderBy: PRIMARY_KEY_ASC) {
+    pageInfo { hasNextPage }
+    nodes { id: rowId status appliedAt updatedAt applicant: applicantByApplicantId { id: rowId name emails phones }
+      posting: postingByPostingId { id: rowId title status } stage: pipelineStageByStageId { id: rowId name kind }
+      history: stageTransitionsByApplicationId(first: 10, orderBy: PRIMARY_KEY_ASC) {
+        nodes { fromStageName toStageName actor createdAt } } } } }"""
+
+BOARD_H = """query Board($id: ID!) { node(id: $id) { ... on Posting { title stages { name
+  applications(first: 50) { totalCount pageInfo { hasNextPage }
+    nodes { id status applicant { name emails } } } } } } }"""
+BOARD_P = """query Board($id: BigInt!) { node: postingByRowId(rowId: $id) { title
+  stages: pipelineStagesByPostingId(orderBy: [POSITION_ASC, PRIMARY_KEY_ASC]) { nodes { name
+    applications: applicationsByStageId(first: 50, orderBy: PRIMARY_KEY_ASC) { totalCount pageInfo { hasNextPage }
+      nodes { id: rowId status applicant: applicantByApplicantId { name emails } } } } } } }"""
+
+DEEP_H = """query Deep($slug: String!) { company(slug: $slug) { postings(first: 10) { totalCount nodes { id title
+  stages { name applications(first: 5) { nodes { id applicant { name
+    applications(first: 3) { nodes { id posting { title } } } } } } } } } } }"""
+DEEP_P = """query Deep($slug: String!) { company: companyBySlug(slug: $slug) {
+  postings: postingsByCompanyId(first: 10, orderBy: PRIMARY_KEY_ASC) { totalCount nodes { id: rowId title
+    stages: pipelineStagesByPostingId(orderBy: [POSITION_ASC, PRIMARY_KEY_ASC]) { nodes { name
+      applications: applicationsByStageId(first: 5, orderBy: PRIMARY_KEY_ASC) { nodes { id: rowId
+        applicant: applicantByApplicantId { name
+          applications: applicationsByApplicantId(first: 3, orderBy: PRIMARY_KEY_ASC) {
+            nodes { id: rowId posting: postingByPostingId { title } } } } } } } } } } } }"""
+
+STAGES_H = """query Stages($id: ID!) { node(id: $id) { ... on Posting { stages { name applications { totalCount }
+  recent: applications(last: 5) { nodes { id status appliedAt } } } } } }"""
+STAGES_P = """query Stages($id: BigInt!) { node: postingByRowId(rowId: $id) {
+  stages: pipelineStagesByPostingId(orderBy: [POSITION_ASC, PRIMARY_KEY_ASC]) { nodes { name
+    applications: applicationsByStageId { totalCount }
+    recent: applicationsByStageId(last: 5, orderBy: PRIMARY_KEY_ASC) { nodes { id: rowId status appliedAt } } } } } }"""
+
+PROFILE_H = """query Profile($id: ID!) { node(id: $id) { ... on Applicant { id name emails phones location source tags
+  applications(first: 20) { nodes { id status rejectionReason source appliedAt updatedAt
+    posting { title } stage { name }
+    history(first: 20) { nodes { fromStageName toStageName actor reason createdAt } }
+    notes(first: 20) { nodes { author body createdAt } } } } } } }"""
+PROFILE_P = """query Profile($id: BigInt!) { node: applicantByRowId(rowId: $id) { id: rowId name emails phones location
+  source tags applications: applicationsByApplicantId(first: 20, orderBy: PRIMARY_KEY_ASC) { nodes { id: rowId status
+    rejectionReason source appliedAt updatedAt posting: postingByPostingId { title }
+    stage: pipelineStageByStageId { name }
+    history: stageTransitionsByApplicationId(first: 20, orderBy: PRIMARY_KEY_ASC) {
+      nodes { fromStageName toStageName actor reason createdAt } }
+    notes: notesByApplicationId(first: 20, orderBy: PRIMARY_KEY_ASC) { nodes { author body createdAt } } } } } }"""
+
+SYNC_H = """query Sync($filter: ApplicationFilter) { applications(first: 100, filter: $filter,
+  orderBy: {field: UPDATED_AT}) { pageInfo { hasNextPage } nodes { id status updatedAt
+    applicant { name emails } stage { name kind } } } }"""
+SYNC_P = """query Sync($stage: BigInt!) { applications: allApplications(first: 100, condition: {stageId: $stage},
+  orderBy: [UPDATED_AT_ASC, PRIMARY_KEY_ASC]) { pageInfo { hasNextPage } nodes { id: rowId status updatedAt
+    applicant: applicantByApplicantId { name emails } stage: pipelineStageByStageId { name kind } } } }"""
+
+WIDE_H = """query Wide($filter: PostingFilter) { postings(first: 100, filter: $filter) { nodes { id title status
+  employmentType workplace locations regions description applyUrl publishedAt closedAt createdAt updatedAt
+  company { id name slug website } } } }"""
+WIDE_P = """query Wide($company: BigInt!) { postings: allPostings(first: 100, condition: {companyId: $company},
+  orderBy: PRIMARY_KEY_ASC) { nodes { id: rowId title status employmentType workplace locations regions description
+    applyUrl publishedAt closedAt createdAt updatedAt
+    company: companyByCompanyId { id: rowId name slug website } } } }"""
+
+NODE_H = """query One($id: ID!) { node(id: $id) { ... on Application { id status appliedAt
+  applicant { id name } posting { id title } stage { id name } } } }"""
+NODE_P = """query One($id: BigInt!) { node: applicationByRowId(rowId: $id) { id: rowId status appliedAt
+  applicant: applicantByApplicantId { id: rowId name } posting: postingByPostingId { id: rowId title }
+  stage: pipelineStageByStageId { id: rowId name } } }"""
+
+SCAN_H = """query Scan($filter: ApplicationFilter) { applications(first: 100, filter: $filter) {
+  pageInfo { hasNextPage } nodes { id status appliedAt updatedAt } } }"""
+SCAN_P = """query Scan($stage: BigInt!) { applications: allApplications(first: 100, condition: {stageId: $stage},
+  orderBy: PRIMARY_KEY_ASC) { pageInfo { hasNextPage } nodes { id: rowId status appliedAt updatedAt } } }"""
+
+COMPANY_H = """query Company($slug: String!) { company(slug: $slug) { name postings(first: 20) { totalCount
+  nodes { id title status applications { totalCount } } } } }"""
+COMPANY_P = """query Company($slug: String!) { company: companyBySlug(slug: $slug) { name
+  postings: postingsByCompanyId(first: 20, orderBy: PRIMARY_KEY_ASC) { totalCount
+    nodes { id: rowId title status applications: applicationsByPostingId { totalCount } } } } }"""
+
+SHAPES = [
+    Shape(
+        "partner",
+        "a partner page: 100 applications of a posting with applicant, posting, stage, history(10)",
+        PARTNER_H,
+        PARTNER_P,
+        "postings",
+        lambda p: {"filter": {"postingIds": [gid("Posting", p)]}},
+        lambda p: {"posting": str(p)},
+    ),
+    Shape(
+        "board",
+        "a posting's board: stages, 50 applications each with applicants, counts",
+        BOARD_H,
+        BOARD_P,
+        "postings",
+        lambda p: {"id": gid("Posting", p)},
+        lambda p: {"id": str(p)},
+    ),
+    Shape(
+        "deep",
+        "company → postings(10) → stages → applications(5) → applicant → applications(3) → posting",
+        DEEP_H,
+        DEEP_P,
+        "slugs",
+        lambda s: {"slug": s},
+        lambda s: {"slug": s},
+    ),
+    Shape(
+        "stages",
+        "a posting's stages, each with applications { totalCount } and its five newest",
+        STAGES_H,
+        STAGES_P,
+        "postings",
+        lambda p: {"id": gid("Posting", p)},
+        lambda p: {"id": str(p)},
+    ),
+    Shape(
+        "profile",
+        "a candidate profile: node(id:) with its fields, applications, history and notes",
+        PROFILE_H,
+        PROFILE_P,
+        "applicants",
+        lambda a: {"id": gid("Applicant", a)},
+        lambda a: {"id": str(a)},
+    ),
+    Shape(
+        "sync",
+        "a sync page: 100 applications of a stage by updatedAt, with emails and stage",
+        SYNC_H,
+        SYNC_P,
+        "stages",
+        lambda s: {"filter": {"stageIds": [gid("PipelineStage", s)]}},
+        lambda s: {"stage": str(s)},
+    ),
+    Shape(
+        "wide",
+        "a wide list: a company's postings (up to 100) with every scalar field and company",
+        WIDE_H,
+        WIDE_P,
+        "companies",
+        lambda c: {"filter": {"companyIds": [gid("Company", c)]}},
+        lambda c: {"company": str(c)},
+    ),
+    Shape(
+        "node",
+        "a single application by node(id:) with applicant, posting, stage",
+        NODE_H,
+        NODE_P,
+        "applications",
+        lambda a: {"id": gid("Application", a)},
+        lambda a: {"id": str(a)},
+    ),
+    Shape(
+        "scan",
+        "a nightly full-scan page: 100 applications of a stage, four scalars",
+        SCAN_H,
+        SCAN_P,
+        "stages",
+        lambda s: {"filter": {"stageIds": [gid("PipelineStage", s)]}},
+        lambda s: {"stage": str(s)},
+    ),
+    Shape(
+        "company",
+        "a company's postings(20) with totalCount and each posting's application count",
+        COMPANY_H,
+        COMPANY_P,
+        "slugs",
+        lambda s: {"slug": s},
+        lambda s: {"slug": s},
+    ),
+]
+
+
+async def pools(url: str) -> dict[str, list[Any]]:
+    """Every value each shape's variables may take, in a fixed shuffled order."""
+    import asyncpg
+
+    from service.db.engine import plain_url
+
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        out: dict[str, list[Any]] = {}
+        for name, sql in (
+            ("postings", "SELECT id FROM postings ORDER BY hashint8(id)"),
+            ("applicants", "SELECT id FROM applicants ORDER BY hashint8(id)"),
+            ("applications", "SELECT id FROM applications ORDER BY hashint8(id)"),
+            ("stages", "SELECT id FROM pipeline_stages ORDER BY hashint8(id)"),
+            ("companies", "SELECT id FROM companies ORDER BY hashint8(id)"),
+            ("slugs", "SELECT slug FROM companies ORDER BY hashint8(id)"),
+        ):
+            out[name] = [r[0] for r in await conn.fetch(sql)]
+        return out
+    finally:
+        await conn.close()
+
+
+def requests_for(shape: Shape, server: str, values: list[Any], secret: str) -> list[Request]:
+    out = []
+    for value in values:
+        if server == "postgraphile":
+            body = {"query": shape.postgraphile, "variables": shape.theirs(value)}
+            headers: tuple[tuple[str, str], ...] = (("content-type", "application/json"),)
+        else:
+            body = {"query": shape.hiregraph, "variables": shape.ours(value)}
+            headers = (("authorization", f"Bearer {secret}"), ("content-type", "application/json"))
+        out.append(Request("POST", "/graphql", orjson.dumps(body), headers))
+    return out
