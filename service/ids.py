@@ -26,7 +26,7 @@ def from_global_id(value: str) -> tuple[str, int]:
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidId("not a valid ID") from exc
     type_name, sep, number = raw.partition(":")
-    if not sep or not type_name.isidentifier() or not number.isdigit() or len(number) > 18:
+    if not sep or not type_name.isidentifier() or not (number.isascii() and number.isdigit()) or len(number) > 18:
         raise InvalidId("not a valid ID")
     if base64.b64encode(raw.encode()).decode() != value:
         raise InvalidId("not a valid ID")

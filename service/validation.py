@@ -30,7 +30,11 @@ def url(problems: Collector, value: str | None, field: str) -> str | None:
     if value is None or not value.strip():
         return None
     cleaned = value.strip()
-    parts = urlsplit(cleaned)
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        problems.add(ErrorCode.INVALID, f"{field} must be an http(s) URL", field)
+        return cleaned
     if parts.scheme not in {"http", "https"} or not parts.netloc or len(cleaned) > 2000:
         problems.add(ErrorCode.INVALID, f"{field} must be an http(s) URL", field)
     return cleaned

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
@@ -71,7 +71,9 @@ def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
     if f.email is not None:
         e = ApplicantEmail.__table__.c
         out.append(
-            exists(select(e.applicant_id).where(e.applicant_id == c.id, e.normalized == f.email.strip().lower()))
+            exists(
+                select(e.applicant_id).where(e.applicant_id == c.id, e.normalized == func.lower(func.btrim(f.email)))
+            )
         )
     if f.tags:
         out.append(c.tags.contains(f.tags))

@@ -252,7 +252,9 @@ class Shape:
         return _STAND_IN_TIME + dt.timedelta(seconds=len(self.stand_ins) + 1, microseconds=len(self.stand_ins) + 1)
 
     def _text(self) -> str:
-        return f"\ue000{len(self.stand_ins)}\ue000"
+        # Spaces and a capital: a value the compiler strips or lower-cases traces to nothing, so
+        # such a statement is compiled per value instead of templated wrongly.
+        return f" X\ue000{len(self.stand_ins)}\ue000 "
 
     def _id(self, value: str, get: Getter) -> tuple[Any, Any]:
         try:

@@ -44,7 +44,9 @@ async def get_node(
 ) -> Node:
     stmt = select(model).where(model.id == pk, model.company_id.in_(company_ids))
     if lock:
-        stmt = stmt.with_for_update()
+        # NO KEY UPDATE: a child's foreign-key check (KEY SHARE) on this row does not wait on it,
+        # so two moves crossing each other queue on the tree lock instead of deadlocking.
+        stmt = stmt.with_for_update(key_share=True)
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
         raise not_found(field, WHAT[model])

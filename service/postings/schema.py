@@ -129,10 +129,12 @@ async def _organization(session: AsyncSession, company_id: int, data: Any) -> di
     department, office = getattr(data, "department_id", UNSET), getattr(data, "office_id", UNSET)
     if department is not UNSET:
         pk = None if department is None else decode_id(department, "Department", "departmentId")
-        out["department_id"] = pk and (await get_node(session, Department, [company_id], pk, "departmentId")).id
+        out["department_id"] = (
+            None if pk is None else (await get_node(session, Department, [company_id], pk, "departmentId")).id
+        )
     if office is not UNSET:
         pk = None if office is None else decode_id(office, "Office", "officeId")
-        out["office_id"] = pk and (await get_node(session, Office, [company_id], pk, "officeId")).id
+        out["office_id"] = None if pk is None else (await get_node(session, Office, [company_id], pk, "officeId")).id
     return out
 
 

@@ -67,7 +67,7 @@ def _conditions(f: UserFilter | None) -> list[ColumnElement[bool]]:
     if f.status is not None:
         out.append(c.status.in_([s.value for s in f.status]))
     if f.email is not None:
-        out.append(c.email_normalized == f.email.strip().lower())
+        out.append(c.email_normalized == func.lower(func.btrim(f.email)))
     if f.search:
         pattern = "%" + f.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         out.append(or_(func.lower(c.name).like(pattern.lower()), c.email_normalized.like(pattern.lower())))

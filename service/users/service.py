@@ -33,10 +33,11 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any
                 problems.add(ErrorCode.REQUIRED, "an email address is required", "email")
             elif checked is not None:
                 clean["email"], clean["email_normalized"] = checked
-        elif key == "role":
-            clean[key] = UserRole(getattr(value, "value", value))
-        elif key == "status":
-            clean[key] = UserStatus(getattr(value, "value", value))
+        elif key in ("role", "status"):
+            if value is None:
+                problems.add(ErrorCode.REQUIRED, f"{key} must not be null", key)
+                continue
+            clean[key] = (UserRole if key == "role" else UserStatus)(getattr(value, "value", value))
         else:
             raise ValueError(f"not an editable user field: {key}")
     return clean
