@@ -17,7 +17,7 @@ from service.integrations import erasure
 from tests import ats
 from tests.factories import connect_integration, create_applicant, create_posting
 from tests.helpers import Api
-from tests.test_integrations import apply_inbox, deliver, inbox
+from tests.integrations import apply_inbox, deliver, inbox
 
 ERASE = "applicantErase"
 EVENTS = "query { events(first: 50) { nodes { type data } } }"
