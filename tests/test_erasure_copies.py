@@ -1,7 +1,7 @@
 """Erasure reaches the copies outside the applicant's own rows: raw ATS deliveries, the
 application's free-text source, email-keyed external references, deliveries retried after the
 erasure, automatic persisted queries, and the words of errors that reach logs and inboxes.
-(Receivers' echoed answers: `tests/test_erasure_scan.py`.)"""
+(Receivers' echoed answers: `tests/test_erasure_scan_paths.py`.)"""
 
 from __future__ import annotations
 
