@@ -1,7 +1,7 @@
 """Erasure reaches the copies outside the applicant's own rows: raw ATS deliveries, the
 application's free-text source, email-keyed external references, deliveries retried after the
 erasure, automatic persisted queries, and the words of errors that reach logs and inboxes.
-(Receivers' echoed answers: `tests/test_erasure_scan.py`.)"""
+(Receivers' echoed answers: `tests/test_erasure_scan_paths.py`.)"""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from service.integrations import erasure
 from tests import ats
 from tests.factories import connect_integration, create_applicant, create_posting
 from tests.helpers import Api
-from tests.test_integrations import apply_inbox, deliver, inbox
+from tests.integrations import apply_inbox, deliver, inbox
 
 ERASE = "applicantErase"
 EVENTS = "query { events(first: 50) { nodes { type data } } }"

@@ -26,7 +26,7 @@ from service.db.engine import plain_url
 from tests import ats
 from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
-from tests.test_integrations import STATE, apply_inbox, inbox, lever_presync
+from tests.integrations import STATE, apply_inbox, inbox, lever_presync
 from tests.test_migrations import empty_database  # noqa: F401
 
 TABLES = ("inbound_deliveries", "events", "applicants", "applications", "stage_transitions", "external_refs")

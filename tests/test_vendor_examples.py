@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests import ats
 from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
-from tests.test_integrations import apply_inbox, inbox
+from tests.integrations import apply_inbox, inbox
 
 ROOT = Path(__file__).parent / "data" / "vendor_examples"
 EXPECTATIONS: dict[str, dict[str, Any]] = json.loads((ROOT / "expectations.json").read_text())

@@ -1,0 +1,363 @@
+"""Every path that writes a person's data, where each writes it, the ways of erasing them, and what can still find them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from service.integrations.changes import CandidateDeleted, Unreadable, Unsupported
+from service.integrations.models import Provider
+from service.integrations.providers import MAPPINGS
+from tests import ats
+from tests.erasure_world import (
+    ASHBY_CANDIDATE,
+    GREENHOUSE_CANDIDATE,
+    GREENHOUSE_DUPLICATE,
+    STANDARD_APPLICANT,
+    World,
+    api_base,
+    ashby,
+    greenhouse,
+    greenhouse_candidate,
+    lever_presync,
+    person,
+    standard,
+    workable,
+)
+from tests.factories import (
+    create_applicant,
+    create_note,
+    create_posting,
+    move_application,
+    mutate_ok,
+    submit_application,
+)
+from tests.privacy import Hit, Marker
+from tests.privacy_graphql import Scan
+
+WRITTEN: dict[str, set[str]] = {}
+"""Per path (its tag of the marker), where the scan before erasure must find it: filled below."""
+
+
+# --- every path ---------------------------------------------------------------------------------
+
+
+WRITTEN |= {
+    # The applicant's fields are overwritten by each later path; each write's event keeps it.
+    "create": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
+    "update": {"database events.payload:$.applicant.location", "graphql Event.envelope:$.data.applicant.tags[*]"},
+    "submit": {"database applications.source", "graphql Application.source"},
+    "move": {"database stage_transitions.reason", "graphql StageTransition.reason"},
+    "note": {"database notes.body", "graphql Note.body"},
+    "interview": {"database events.payload:$.interview.note", "graphql Event.data:$.interview.note"},
+    "interviewupdate": {"database interviews.note", "graphql Interview.note"},
+    "reject": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
+}
+
+
+async def graphql_paths(w: World) -> None:
+    """Every mutation that takes personal data, as a recruiter's frontend calls them."""
+    m, api = w.marker, w.api
+    w.applicant = (await create_applicant(api, **person(m, "create")))["id"]
+    await mutate_ok(w.api, "applicantUpdate", {"id": w.applicant, **person(m, "update", phone=1)})
+    # The recruiter is one of the company's people, not the applicant: kept by the erasure.
+    rita = await mutate_ok(
+        api,
+        "userCreate",
+        {"companyId": api.company_id, "name": "Rita Recruiter", "email": "rita@acme.example"},
+        "user { id }",
+    )
+    await mutate_ok(api, "departmentCreate", {"companyId": api.company_id, "name": "Engineering"})
+    await mutate_ok(api, "officeCreate", {"companyId": api.company_id, "name": "Berlin"})
+    # A refused write naming the address: the refusal must not keep or log it either.
+    refused = await api.mutate(
+        "applicantCreate",
+        {"companyId": api.company_id, "name": "Someone Else", "emails": [m.email.lower()]},
+        "__typename",
+    )
+    assert [e["code"] for e in refused["errors"]] == ["DUPLICATE"], refused
+    posting = await create_posting(api, "Engineer", status="OPEN")
+    team = [{"userId": rita["user"]["id"], "role": "RECRUITER", "responsible": True}]
+    await mutate_ok(api, "postingHiringTeamSet", {"postingId": posting["id"], "members": team})
+    source = f"referral by {m.tagged('submit')}'s friend"
+    application = (await submit_application(api, w.applicant, posting["id"], source=source))["id"]
+    reason = f"{m.tagged('move')} asked to go on"
+    await move_application(api, application, posting["stages"][1]["id"], reason=reason)
+    await create_note(api, application, f"Call {m.tagged('note')} on {m.phone(2)}")
+    scheduled = await mutate_ok(
+        api,
+        "interviewSchedule",
+        {
+            "applicationId": application,
+            "title": "Technical interview",
+            "startAt": "2026-12-10T14:00:00+01:00",
+            "endAt": "2026-12-10T15:00:00+01:00",
+            "note": f"{m.tagged('interview')} prefers mornings",
+            "interviewers": [{"userId": rita["user"]["id"]}],
+        },
+        "interview { id }",
+    )
+    interview = scheduled["interview"]["id"]
+    await mutate_ok(api, "interviewUpdate", {"id": interview, "note": f"Ask {m.tagged('interviewupdate')} about Go"})
+    await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
+
+
+WRITTEN |= {
+    "upsert": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
+    "addrkey": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
+    "appupsert": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
+}
+
+
+async def partner_paths(w: World) -> None:
+    """The partner upserts: one partner keyed by its own ids, one keyed by address."""
+    m, api = w.marker, w.api
+    base = {"companyId": api.company_id, "provider": "my-ats"}
+    await mutate_ok(w.api, "applicantUpsert", {**base, "externalId": "c-1", **person(m, "upsert", phone=2)})
+    await mutate_ok(w.api, "postingUpsert", {**base, "externalId": "j-1", "title": "Analyst", "status": "OPEN"})
+    await mutate_ok(
+        w.api,
+        "applicationUpsert",
+        {
+            **base,
+            "externalId": "a-1",
+            "applicantExternalId": "c-1",
+            "postingExternalId": "j-1",
+            "stageName": "Onsite",
+            "status": "REJECTED",
+            "rejectionReason": f"{m.tagged('appupsert')} declined",
+        },
+    )
+    await mutate_ok(
+        w.api,
+        "applicantUpsert",
+        {**api_base(api, "my-crm"), "externalId": f"email:{m.email.lower()}", **person(m, "addrkey", phone=3)},
+    )
+
+
+APPLIED = {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"}
+RAW = {"database inbound_deliveries.body", "graphql InboundDelivery.body"}
+REASON = {"database applications.rejection_reason", "graphql Application.rejectionReason"}
+WRITTEN |= {
+    "greenhouse": APPLIED | RAW | REASON | {"database applications.source"},
+    "ashby": APPLIED | RAW | REASON | {"database applications.source"},
+    "lever": APPLIED | RAW | REASON,
+    "workable": APPLIED | RAW | REASON,
+    "standard": APPLIED | RAW | REASON,
+    # Every event reached the receiver, which answered with it.
+    "": {"database webhook_delivery_attempts.response_excerpt", "graphql WebhookDeliveryAttempt.responseExcerpt"},
+    "phone": {
+        "database applicants.phones",
+        "graphql Applicant.phones",
+        "database events.payload:$.applicant.phones[*]",
+    },
+}
+
+
+async def provider_paths(w: World) -> None:
+    """Each provider's signed deliveries about the person, applied by the worker."""
+    m = w.marker
+    await w.deliver("greenhouse", greenhouse(m, "new_candidate_application", 0))
+    await w.deliver("greenhouse", {"action": "update_candidate", "payload": {"candidate": greenhouse_candidate(m)}})
+    await w.deliver("greenhouse", greenhouse(m, "reject_candidate", 30, "rejected"))
+    await w.deliver("ashby", ashby(m, "applicationSubmit", 0, "Application Review"))
+    await w.deliver("ashby", ashby(m, "applicationUpdate", 30, "Archived", "Archived"))
+    await w.deliver("workable", workable(m, "candidate_created", 0, "Applied"))
+    await w.deliver("workable", workable(m, "candidate_moved", 30, ats.STAGES[1], disqualified=True))
+    for document in standard(m, 0):
+        await w.deliver("standard", document)
+    # The same person under a second Greenhouse candidate: giving it their address is refused,
+    # and neither the delivery's error nor the log line may carry the address.
+    other = {"id": GREENHOUSE_DUPLICATE, "first_name": "Rob", "last_name": "Other"}
+    rob = {"value": f"rob-{secrets.token_hex(4)}@example.net", "type": "personal"}
+    await w.deliver(
+        "greenhouse", {"action": "update_candidate", "payload": {"candidate": other | {"email_addresses": [rob]}}}
+    )
+    both = [rob, {"value": m.email, "type": "other"}]
+    await w.deliver(
+        "greenhouse", {"action": "update_candidate", "payload": {"candidate": other | {"email_addresses": both}}}
+    )
+    await lever_presync(w)
+    await w.deliver(
+        "lever", ats.lever_event("candidateStageChange", 10, fromStageId="lead-new", toStageId="phone-screen")
+    )
+    await w.deliver(
+        "lever", ats.lever_event("candidateArchiveChange", 30, archived={"reason": f"{m.tagged('lever')} left"})
+    )
+
+
+async def write_everywhere(w: World) -> None:
+    await graphql_paths(w)
+    await partner_paths(w)
+    await provider_paths(w)
+    await w.drain()
+    inbox = await w.inbox()
+    # All applied; the address conflict may be refused instead (its retries spent, FAILED).
+    assert len(inbox) == 15, inbox
+    assert [(d["eventType"], d["status"]) for d in inbox if d["status"] != "APPLIED"] in (
+        [],
+        [("update_candidate", "FAILED")],
+    ), inbox
+    assert w.receiver.delivered(w.path), "no event reached the receiver"
+
+
+# --- erasing ------------------------------------------------------------------------------------
+
+
+WORKABLE_CANDIDATE = "108d1748"
+"""`ats.workable_candidate`'s id: in Workable, the person's application to one job."""
+
+DELETIONS: dict[str, tuple[str, Callable[[Marker], dict[str, Any]]]] = {
+    "greenhouse delete_candidate": (
+        "greenhouse",
+        lambda m: {"action": "delete_candidate", "payload": {"person": {"id": GREENHOUSE_CANDIDATE}}},
+    ),
+    "greenhouse candidate_anonymized": (
+        "greenhouse",
+        lambda m: {
+            "action": "candidate_anonymized",
+            "payload": {
+                "candidate_id": GREENHOUSE_CANDIDATE,
+                "anonymized_fields": ["first_name", "last_name", "email_addresses", "phone_numbers", "addresses"],
+            },
+        },
+    ),
+    "ashby candidateDelete": (
+        "ashby",
+        lambda m: {
+            "webhookActionId": secrets.token_hex(8),
+            "action": "candidateDelete",
+            "data": {"candidate": {"id": ASHBY_CANDIDATE}},
+        },
+    ),
+    "lever candidateDeleted": ("lever", lambda m: ats.lever_event("candidateDeleted", 40)),
+    "workable candidate_deleted": (
+        "workable",
+        lambda m: {
+            "data": {"id": WORKABLE_CANDIDATE, "email": m.email, "updated_at": ats.iso(40)},
+            "id": WORKABLE_CANDIDATE,
+            "resource_type": "candidate",
+            "event_type": "candidate_deleted",
+            "fired_at": ats.iso(40),
+        },
+    ),
+    "standard applicant.erased": (
+        "standard",
+        lambda m: ats.standard_event(
+            "applicant.erased",
+            40,
+            {"applicant": {"id": STANDARD_APPLICANT, "companyId": "Q29tcGFueTox", "erasedAt": ats.iso(40)}},
+        ),
+    ),
+}
+"""Each provider's own deletion or anonymisation of the candidate, as it would send it."""
+
+
+def erases(name: str) -> bool:
+    """Whether the provider's mapping reads the delivery as the person's deletion: one a mapping
+    does not cover yet is left out rather than failing, and joins when the mapping does."""
+    provider, build = DELETIONS[name]
+    try:
+        translation = MAPPINGS[Provider(provider)].translate(build(Marker.new()), {})
+    except (Unsupported, Unreadable):
+        return False
+    return any(isinstance(change, CandidateDeleted) for change in translation.changes)
+
+
+ERASURES = ["applicantErase", *(name for name in DELETIONS if erases(name))]
+
+
+async def erase(w: World, how: str) -> None:
+    if how == "applicantErase":
+        await mutate_ok(w.api, "applicantErase", {"id": w.applicant})
+    else:
+        provider, build = DELETIONS[how]
+        await w.deliver(provider, build(w.marker))
+    await w.drain()
+    read = await w.api.ok("query($id: ID!) { node(id: $id) { ... on Applicant { erasedAt } } }", {"id": w.applicant})
+    assert read["node"]["erasedAt"] is not None, f"{how} did not erase the applicant"
+
+
+# --- what can still find the person -------------------------------------------------------------
+
+
+async def lookup_filters(w: World) -> list[dict[str, Any]]:
+    """Searches for the person by what they are before the erasure: the token, their name,
+    each address (as given and lowercased) and each tag."""
+    r = await w.api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Applicant { name emails tags } } }", {"id": w.applicant}
+    )
+    me = r["node"]
+    filters: list[dict[str, Any]] = [{"search": w.marker.token}, {"search": me["name"]}]
+    for address in me["emails"]:
+        filters += [{"search": address}, {"email": address}, {"email": address.lower()}]
+    filters += [{"tags": [tag]} for tag in me["tags"]]
+    return filters
+
+
+async def lookups(w: World, filters: list[dict[str, Any]]) -> list[Hit]:
+    """The searches of `filters` that find anyone."""
+    hits = []
+    for f in filters:
+        r = await w.api.ok("query($f: ApplicantFilter) { applicants(filter: $f) { nodes { id } } }", {"f": f})
+        found = [n["id"] for n in r["applicants"]["nodes"]]
+        if found:
+            where = f"applicants(filter: {{{next(iter(f))}}})"
+            hits.append(Hit("lookup", where, orjson.dumps(f).decode(), f"found {found}"))
+    return hits
+
+
+async def oracles(w: World) -> list[Hit]:
+    """An upsert keyed by the erased address must be answered as for an address never seen: any
+    difference says the address was an applicant here."""
+    hits = []
+    for provider in ("workable", "my-crm"):
+        erased = f"email:{w.marker.email.lower()}"
+        never = f"email:never-{secrets.token_hex(4)}@example.com"
+        answers = []
+        for external_id in (erased, never):
+            payload = await w.api.mutate(
+                "applicantUpsert",
+                {**api_base(w.api, provider), "externalId": external_id},
+                "applicant { id } result { created skipped notes }",
+            )
+            answers.append(orjson.dumps(payload).decode().replace(external_id, "<address>"))
+        if answers[0] != answers[1]:
+            hits.append(
+                Hit("oracle", f"applicantUpsert({provider}, email:<address>)", erased, f"{answers[0]} vs {answers[1]}")
+            )
+    return hits
+
+
+def unwritten(before: Scan) -> dict[str, set[str]]:
+    """Per path, the places it writes the marker where the scan did not find it."""
+    return {tag: missing for tag, places in WRITTEN.items() if (missing := places - before.locations(tag))}
+
+
+NODE_TYPES = {
+    "Applicant",
+    "Application",
+    "AuditEvent",
+    "Company",
+    "Department",
+    "Event",
+    "HiringTeamMember",
+    "InboundDelivery",
+    "Integration",
+    "Interview",
+    "InterviewInterviewer",
+    "Note",
+    "Office",
+    "PipelineStage",
+    "Posting",
+    "StageTransition",
+    "User",
+    "WebhookDelivery",
+    "WebhookDeliveryAttempt",
+    "WebhookEndpoint",
+}
+"""Every type the walk must have read objects of: all the schema's `Node` types (checked by
+`test_the_scan_finds_a_marker_wherever_it_is_planted`)."""

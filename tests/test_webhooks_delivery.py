@@ -1,0 +1,249 @@
+"""Webhook delivery by workers: signing, filtering, leases, crashes, concurrency, stopping and secret rotation."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from service.ids import to_global_id
+from service.webhooks import events, fanout, leases, sending
+from service.webhooks.attempts import record
+from service.webhooks.models import DeliveryStatus, EndpointStatus, WebhookEndpoint
+from service.webhooks.service import rotate_secret
+from tests import webhooks
+from tests.factories import insert_events, insert_webhook_endpoint
+from tests.webhook_receiver import Received, Reply
+from tests.webhooks import FAST, ROOT, all_settled, attempts, deliveries, drain, start, until
+
+# The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
+clean_webhooks = webhooks.clean_webhooks
+company = webhooks.company
+engine = webhooks.engine
+other_company = webhooks.other_company
+sessions = webhooks.sessions
+
+
+# --- delivery ----------------------------------------------------------------------------------------
+
+
+async def test_a_delivery_is_signed_verified_and_logged(engine, sessions, company, hooks, migrated_url):
+    endpoint, secret = await insert_webhook_endpoint(engine, company, hooks.url("a"), FAST, description="ATS sync")
+    assert secret.startswith("whsec_") and endpoint.status is EndpointStatus.ACTIVE
+    hooks.on("a", lambda r, n: Reply(200, body="x" * 5000), secrets=[secret])
+    [event] = await insert_events(engine, company, 1)
+    running = start(engine, migrated_url)
+    try:
+        await hooks.wait_for(lambda: bool(hooks.delivered("a")))
+        await until(lambda: all_settled(engine))
+    finally:
+        await running.stop()
+    [got] = hooks.received("a")
+    assert got.verified_with == [secret]
+    assert got.msg_id == to_global_id("Event", event.id)
+    assert got.headers["content-type"] == "application/json"
+    assert got.headers["webhook-signature"].startswith("v1,")
+    assert abs(int(got.headers["webhook-timestamp"]) - time.time()) < 10
+    [d] = await deliveries(engine)
+    assert d.status is DeliveryStatus.SUCCEEDED and d.attempts == 1 and d.last_status_code == 200
+    assert d.delivered_at is not None and d.lease_owner is None
+    [a] = await attempts(engine)
+    assert a.status_code == 200 and a.error is None and a.latency_ms >= 0
+    assert a.response_excerpt == "x" * 1024  # bounded
+
+
+async def test_event_type_filter_and_other_companies(engine, sessions, company, other_company, hooks, migrated_url):
+    await insert_webhook_endpoint(engine, company, hooks.url("notes"), FAST, event_types=[events.NOTE_CREATED])
+    await insert_webhook_endpoint(engine, company, hooks.url("all"), FAST)
+    await insert_webhook_endpoint(engine, other_company, hooks.url("other"), FAST)
+    await insert_events(engine, company, 2, events.NOTE_CREATED)
+    await insert_events(engine, company, 3, events.APPLICATION_HIRED)
+    await drain(engine, migrated_url)
+    assert len(hooks.delivered("notes")) == 2
+    assert len(hooks.delivered("all")) == 5
+    assert hooks.received("other") == []
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing(engine, sessions, company, hooks, migrated_url, tmp_path):
+    """A real `hiregraph worker` process is SIGKILLed with requests in flight; another worker
+    finishes its batch once the dead worker's leases expire."""
+    _, secret = await insert_webhook_endpoint(engine, company, hooks.url("k"), FAST)
+    killed = asyncio.Event()
+
+    async def hang_until_killed(r: Received, n: int) -> Reply:
+        if not killed.is_set():
+            await asyncio.sleep(30)  # never answered: the worker dies first
+        return Reply(200)
+
+    hooks.on("k", hang_until_killed, secrets=[secret])
+    emitted = await insert_events(engine, company, 10)
+    env = {
+        **os.environ,
+        "DATABASE_URL": migrated_url,
+        "HIREGRAPH_DATA_DIR": str(tmp_path),
+        "HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK": "1",
+        "HIREGRAPH_WEBHOOK_TIMEOUT": "2",
+        "HIREGRAPH_WEBHOOK_LEASE": "2.5",
+        "LOG_LEVEL": "warning",
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once; the test then only polls it
+        [sys.executable, "-m", "service.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        # The endpoint's cap lets 4 requests be in flight; once they are, kill the worker.
+        await hooks.wait_for(lambda: hooks.in_flight["k"] == 4, within=20)
+        process.send_signal(signal.SIGKILL)
+        process.wait(5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+    killed.set()
+    leased = await deliveries(engine)
+    assert sum(1 for d in leased if d.lease_owner is not None) == 4
+    assert all(d.status is DeliveryStatus.PENDING for d in leased)
+
+    running = start(engine, migrated_url, name="survivor")
+    try:
+        await until(lambda: all_settled(engine), within=15)
+    finally:
+        await running.stop()
+    rows = await deliveries(engine)
+    assert all(d.status is DeliveryStatus.SUCCEEDED for d in rows)
+    delivered = Counter(r.msg_id for r in hooks.delivered("k"))
+    assert set(delivered) == {to_global_id("Event", e.id) for e in emitted}
+    assert all(n == 1 for n in delivered.values())
+    # The four abandoned requests reached the receiver twice: at least once, never lost.
+    assert len(hooks.received("k")) == 14
+
+
+async def test_an_abandoned_claim_is_reclaimed_after_its_lease(engine, sessions, company, hooks, migrated_url):
+    await insert_webhook_endpoint(engine, company, hooks.url("a"), FAST)
+    await insert_events(engine, company, 3)
+    await fanout.fan_out(engine)
+    short = dataclasses.replace(FAST, webhook_timeout=0.2, webhook_lease_seconds=0.6)
+    claims = await leases.claim(engine, "ghost", short, limit=10)
+    assert len(claims) == 3
+    assert await leases.claim(engine, "other", short, limit=10) == []  # leased: not claimable
+    # The ghost never sends nor records. Once the lease expires another worker takes over.
+    await asyncio.sleep(0.7)
+    await drain(engine, migrated_url)
+    assert len(hooks.delivered("a")) == 3
+    assert all(d.status is DeliveryStatus.SUCCEEDED for d in await deliveries(engine))
+    # The ghost's late record, if it ever came, would not touch a delivery it no longer holds.
+    await record(engine, claims[0], "ghost", sending.Outcome(500, 1), FAST)
+    rows = await deliveries(engine)
+    assert rows[0].status is DeliveryStatus.SUCCEEDED and rows[0].attempts == 1
+    assert len(await attempts(engine)) == 4
+
+
+async def test_two_workers_deliver_each_event_exactly_once(engine, sessions, company, hooks, migrated_url):
+    paths = ["p0", "p1", "p2"]
+    for p in paths:
+        await insert_webhook_endpoint(engine, company, hooks.url(p), FAST)
+        hooks.on(p, lambda r, n: Reply(200, delay=0.002))
+    emitted = []
+    for _ in range(4):
+        emitted += await insert_events(engine, company, 25)
+    one = start(engine, migrated_url, name="one")
+    two = start(engine, migrated_url, name="two")
+    try:
+        await hooks.wait_for(lambda: sum(len(hooks.received(p)) for p in paths) >= 300, within=30)
+        await until(lambda: all_settled(engine))
+    finally:
+        await one.stop()
+        await two.stop()
+    for p in paths:
+        ids = [r.msg_id for r in hooks.received(p)]
+        assert len(ids) == len(set(ids)) == 100, p
+    assert one.worker.delivered + two.worker.delivered == 300
+    assert one.worker.delivered > 0 and two.worker.delivered > 0
+
+
+async def test_a_slow_endpoint_never_delays_the_others(engine, sessions, company, hooks, migrated_url):
+    await insert_webhook_endpoint(engine, company, hooks.url("slow"), FAST)
+    await insert_webhook_endpoint(engine, company, hooks.url("fast"), FAST)
+    hooks.on("slow", lambda r, n: Reply(200, delay=1.5))
+    await insert_events(engine, company, 12)
+    running = start(engine, migrated_url)
+    began = time.monotonic()
+    try:
+        await hooks.wait_for(lambda: len(hooks.delivered("fast")) == 12, within=10)
+        fast_done = time.monotonic() - began
+        assert fast_done < 1.0, fast_done
+        assert hooks.max_in_flight["slow"] == 4  # the per-endpoint cap
+    finally:
+        await running.stop()
+
+
+async def test_stopping_waits_for_requests_in_flight_and_releases_nothing_late(
+    engine, sessions, company, hooks, migrated_url
+):
+    await insert_webhook_endpoint(engine, company, hooks.url("s"), FAST)
+    hooks.on("s", lambda r, n: Reply(200, delay=0.5))
+    await insert_events(engine, company, 3)
+    running = start(engine, migrated_url)
+    await hooks.wait_for(lambda: hooks.in_flight["s"] == 3)
+    await running.stop()
+    rows = await deliveries(engine)
+    assert all(d.status is DeliveryStatus.SUCCEEDED and d.lease_owner is None for d in rows)
+
+
+async def test_a_stopped_worker_gives_back_the_leases_it_could_not_finish(engine, sessions, company, hooks):
+    await insert_webhook_endpoint(engine, company, hooks.url("h"), FAST)
+    hooks.on("h", lambda r, n: Reply(200, delay=30))
+    await insert_events(engine, company, 2)
+    settings = dataclasses.replace(FAST, webhook_timeout=1.0, webhook_lease_seconds=60.0)
+    running = start(engine, None, settings)
+    await hooks.wait_for(lambda: hooks.in_flight["h"] == 2)
+    running.task.cancel()  # cancellation stops gracefully too: in-flight requests get their timeout…
+    with pytest.raises(asyncio.CancelledError):
+        await running.task
+    rows = await deliveries(engine)  # …then the leases are released, not left for 60 s
+    assert all(d.status is DeliveryStatus.PENDING and d.lease_owner is None for d in rows), rows
+    assert [a.error for a in await attempts(engine)] == ["timed out after 1 s"] * 2
+
+
+# --- secrets ---------------------------------------------------------------------------------------------
+
+
+async def test_during_rotation_requests_verify_with_the_old_and_the_new_secret(
+    engine, sessions, company, hooks, migrated_url
+):
+    ep, old = await insert_webhook_endpoint(engine, company, hooks.url("r"), FAST)
+    async with sessions() as session, session.begin():
+        endpoint = await session.get(WebhookEndpoint, ep.id)
+        assert endpoint is not None
+        new = await rotate_secret(session, endpoint, grace=timedelta(hours=1))
+    hooks.on("r", lambda r, n: Reply(200), secrets=[old, new])
+    await insert_events(engine, company, 1)
+    await drain(engine, migrated_url)
+    [got] = hooks.received("r")
+    assert len(got.headers["webhook-signature"].split(" ")) == 2
+    assert got.verified_with == [old, new]  # each secret alone verifies the request
+
+    async with engine.begin() as conn:  # the grace period ends
+        await conn.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == ep.id)
+            .values(previous_secret_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    await insert_events(engine, company, 1)
+    await drain(engine, migrated_url)
+    latest = hooks.received("r")[-1]
+    assert len(latest.headers["webhook-signature"].split(" ")) == 1
+    assert latest.verified_with == [new]
