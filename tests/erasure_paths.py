@@ -53,7 +53,14 @@ WRITTEN |= {
     "move": {"database stage_transitions.reason", "graphql StageTransition.reason"},
     "note": {"database notes.body", "graphql Note.body"},
     "interview": {"database events.payload:$.interview.note", "graphql Event.data:$.interview.note"},
-    "interviewupdate": {"database interviews.note", "graphql Interview.note"},
+    "interviewupdate": {
+        "database interviews.note",
+        "graphql Interview.note",
+        "database interviews.title",
+        "graphql Interview.title",
+        "database interviews.location",
+        "database interviews.calendar_event_id",
+    },
     "reject": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
 }
 
@@ -92,16 +99,25 @@ async def graphql_paths(w: World) -> None:
         "interviewSchedule",
         {
             "applicationId": application,
-            "title": "Technical interview",
+            "title": f"Technical interview with {m.tagged('interview')}",
             "startAt": "2026-12-10T14:00:00+01:00",
             "endAt": "2026-12-10T15:00:00+01:00",
+            "location": f"Call {m.phone(3)}",
+            "calendarEventId": f"{m.tagged('interview')}-evt",
             "note": f"{m.tagged('interview')} prefers mornings",
             "interviewers": [{"userId": rita["user"]["id"]}],
         },
         "interview { id }",
     )
     interview = scheduled["interview"]["id"]
-    await mutate_ok(api, "interviewUpdate", {"id": interview, "note": f"Ask {m.tagged('interviewupdate')} about Go"})
+    update = {
+        "id": interview,
+        "note": f"Ask {m.tagged('interviewupdate')} about Go",
+        "title": f"Second round with {m.tagged('interviewupdate')}",
+        "location": f"{m.tagged('interviewupdate')}'s home office",
+        "calendarEventId": f"{m.tagged('interviewupdate')}-evt",
+    }
+    await mutate_ok(api, "interviewUpdate", update)
     await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
 
 

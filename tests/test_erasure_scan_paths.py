@@ -89,8 +89,8 @@ WRITTEN_INPUTS = {
     "applicationReject": {"reason"},
     "applicationUpsert": {"rejectionReason"},
     "noteCreate": {"body"},
-    "interviewSchedule": {"note"},
-    "interviewUpdate": {"note"},
+    "interviewSchedule": {"note", "title", "location", "calendarEventId"},
+    "interviewUpdate": {"note", "title", "location", "calendarEventId"},
 }
 """The text inputs the paths above write the marker into (`externalId`: a partner keying a
 person by address)."""
@@ -105,9 +105,9 @@ NOT_ABOUT_THE_PERSON = {
     "applicationUpsert.stageExternalId": "a partner's id for a stage",
     "applicationUpsert.stageName": "the company's pipeline",
     **{
-        f"{mutation}.{name}": "the company's schedule: what, when, where, which calendar"
+        f"{mutation}.{name}": "the company's schedule: a time zone, a meeting link"
         for mutation in ("interviewSchedule", "interviewUpdate")
-        for name in ("title", "timezone", "location", "videoUrl", "calendarEventId")
+        for name in ("timezone", "videoUrl")
     },
 }
 """Text inputs of the applicant, application and note mutations that hold no personal data

@@ -50,7 +50,12 @@ class StageTransition(IdMixin, Base):
     """Append-only: one row per move. Stage names are kept so history outlives a stage."""
 
     __tablename__ = "stage_transitions"
-    __table_args__ = (Index("ix_stage_transitions_application_id_id", "application_id", "id"),)
+    __table_args__ = (
+        Index("ix_stage_transitions_application_id_id", "application_id", "id"),
+        Index(
+            "ix_stage_transitions_actor_user_id", "actor_user_id", postgresql_where=text("actor_user_id IS NOT NULL")
+        ),
+    )
 
     company_id: Mapped[int] = company_fk()
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
@@ -76,7 +81,10 @@ class StageTransition(IdMixin, Base):
 
 class Note(IdMixin, TimestampMixin, Base):
     __tablename__ = "notes"
-    __table_args__ = (Index("ix_notes_application_id_id", "application_id", "id"),)
+    __table_args__ = (
+        Index("ix_notes_application_id_id", "application_id", "id"),
+        Index("ix_notes_author_user_id", "author_user_id", postgresql_where=text("author_user_id IS NOT NULL")),
+    )
 
     company_id: Mapped[int] = company_fk()
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)

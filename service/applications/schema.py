@@ -19,7 +19,7 @@ from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
-from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
 from service.graphql.relay import (
     OrderDirection,
     RootConnection,
@@ -167,6 +167,7 @@ async def _actor(
 ) -> Actor:
     """The person `user_id` names (one of the company's), else the name given, else the key's."""
     if user_id is not None:
+        require_readable(info, "users", field)
         person = await get_user(session, [company_id], decode_id(user_id, "User", field), field)
         return Actor(person.name, person.id)
     return Actor(given.strip()[:200] if given and given.strip() else f"api-key:{info.context.principal.name}")

@@ -183,3 +183,10 @@ def decode_id(value: str, expected: str, field: str) -> int:
         return pk_of(value, expected)
     except InvalidId as exc:
         raise DomainError(ErrorCode.INVALID, str(exc), field) from None
+
+
+def require_readable(info: Info[Context, None], area: str, field: str) -> None:
+    """Refuse an input that names records of `area` (a person, say) when the key may not read
+    them: naming one would tell whether it exists, or copy its data where the key can read it."""
+    if not info.context.principal.can(area, "read"):
+        raise DomainError(ErrorCode.FORBIDDEN, f"this API key lacks the '{area}:read' scope", field)

@@ -17,7 +17,8 @@ from service.db.fields import writable
 from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type
-from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
+from service.graphql.pagination import argument_error
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
 from service.interviews import models, service
 from service.interviews.models import InterviewStatus, ResponseStatus
@@ -66,6 +67,11 @@ def _conditions(f: InterviewFilter | None) -> list[ColumnElement[bool]]:
         out.append(one_of(c.application_id, decode_ids(f.application_ids, "Application", "filter.applicationIds")))
     if f.status is not None:
         out.append(one_of(c.status, [s.value for s in f.status]))
+    for bound, name in ((f.starts_after, "startsAfter"), (f.starts_before, "startsBefore")):
+        if bound is not None and not service.EARLIEST <= bound.year <= service.LATEST:
+            raise argument_error(
+                "INVALID_ARGUMENT", f"`{name}` must fall between {service.EARLIEST} and {service.LATEST}", name
+            )
     if f.starts_after is not None:
         out.append(c.start_at >= f.starts_after)
     if f.starts_before is not None:
@@ -141,16 +147,21 @@ def _stated(data: object) -> dict[str, Any]:
     return out
 
 
-def _invitees(given: Sequence[InterviewerInput]) -> list[Invitee]:
+def _invitees(info: Info[Context, None], given: Sequence[InterviewerInput]) -> list[Invitee]:
+    if given:
+        require_readable(info, "users", "interviewers")
     return [
         Invitee(decode_id(g.user_id, "User", f"interviewers.{n}.userId"), g.feedback_required)
         for n, g in enumerate(given)
     ]
 
 
-async def _organizer(session: AsyncSession, company_id: int, value: strawberry.ID | None) -> User | None:
+async def _organizer(
+    session: AsyncSession, info: Info[Context, None], company_id: int, value: strawberry.ID | None
+) -> User | None:
     if value is None:
         return None
+    require_readable(info, "users", "organizerId")
     return await get_user(session, [company_id], decode_id(value, "User", "organizerId"), "organizerId")
 
 
@@ -180,9 +191,9 @@ class Mutation:
                 stage = await get_stage(
                     session, company, decode_id(input.stage_id, "PipelineStage", "stageId"), "stageId"
                 )
-            organizer = await _organizer(session, application.company_id, input.organizer_id)
+            organizer = await _organizer(session, info, application.company_id, input.organizer_id)
             return await service.schedule_interview(
-                session, application, stage, organizer, _stated(input), _invitees(input.interviewers)
+                session, application, stage, organizer, _stated(input), _invitees(info, input.interviewers)
             )
 
         return _payload(await run(info, AREA, work))
@@ -199,8 +210,8 @@ class Mutation:
             )
             organizer: Any = service.KEEP
             if input.organizer_id is not UNSET:
-                organizer = await _organizer(session, interview.company_id, input.organizer_id)
-            invitees = _invitees(input.interviewers) if input.interviewers not in (UNSET, None) else None
+                organizer = await _organizer(session, info, interview.company_id, input.organizer_id)
+            invitees = _invitees(info, input.interviewers) if input.interviewers not in (UNSET, None) else None
             return await service.update_interview(session, interview, _stated(input), invitees, organizer)
 
         return _payload(await run(info, AREA, work))

@@ -105,7 +105,7 @@ class Posting(Node):
         "posting_id",
         order=("id",),
         max_items=MAX_TEAM,
-        description=f"Who hires for the posting, in the order the team was set (at most {MAX_TEAM}).",
+        description=f"Who hires for the posting, longest-serving first (at most {MAX_TEAM}).",
     )
     stages = to_list(
         "PipelineStage",

@@ -16,7 +16,7 @@ from service.db.sql import one_of
 from service.errors import not_found
 from service.graphql.context import Context
 from service.graphql.declared import input_type
-from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
 from service.postings import service as postings
 from service.postings.models import Posting as PostingModel
@@ -173,6 +173,8 @@ class Mutation:
             posting = await postings.get_posting(
                 session, scope, decode_id(input.posting_id, "Posting", "postingId"), "postingId", lock=True
             )
+            if input.members:
+                require_readable(info, "users", "members")
             members = [
                 teams.Member(
                     decode_id(m.user_id, "User", f"members.{i}.userId"), HiringRole(m.role.value), m.responsible

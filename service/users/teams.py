@@ -26,7 +26,7 @@ class Member:
 async def set_hiring_team(
     session: AsyncSession, posting: Posting, members: Sequence[Member], *, origin: str | None = None
 ) -> list[HiringTeamMember]:
-    """Make `members` a locked posting's whole hiring team, in the order given.
+    """Make `members` a locked posting's whole hiring team (listed oldest member first).
 
     Each person is one of the posting's company; a deactivated person may stay on the team but
     not join it; a person holds each role once. Emits `posting.updated` (`hiringTeam`) when the
@@ -61,25 +61,36 @@ async def set_hiring_team(
             problems.add(ErrorCode.DUPLICATE, "the person already has this role on the team", f"members.{i}")
         seen.add((member.user_id, member.role))
     problems.raise_if_any()
-    before = [(m.user_id, m.role, m.responsible) for m in current]
-    after = [(m.user_id, m.role, m.responsible) for m in members]
-    if before == after:
+    kept = {(m.user_id, m.role): m for m in current}
+    wanted_keys = {(m.user_id, m.role): m for m in members}
+    if {k: m.responsible for k, m in kept.items()} == {k: m.responsible for k, m in wanted_keys.items()}:
         return current
-    await session.execute(delete(HiringTeamMember).where(HiringTeamMember.posting_id == posting.id))
-    team = [
-        HiringTeamMember(
-            company_id=posting.company_id,
-            posting_id=posting.id,
-            user_id=m.user_id,
-            role=m.role,
-            responsible=m.responsible,
-        )
-        for m in members
-    ]
-    session.add_all(team)
+    # Members who stay keep their row (id, joining time); only the changes are written.
+    gone = [m.id for key, m in kept.items() if key not in wanted_keys]
+    if gone:
+        await session.execute(delete(HiringTeamMember).where(HiringTeamMember.id.in_(gone)))
+    for key, member in wanted_keys.items():
+        if key in kept:
+            kept[key].responsible = member.responsible
+        else:
+            session.add(
+                HiringTeamMember(
+                    company_id=posting.company_id,
+                    posting_id=posting.id,
+                    user_id=member.user_id,
+                    role=member.role,
+                    responsible=member.responsible,
+                )
+            )
     posting.updated_at = func.now()
     await session.flush()
     await session.refresh(posting)
     payload = posting_events.posting_updated(posting, ["hiringTeam"])
     await emit(session, posting.company_id, events.POSTING_UPDATED, payload, origin=origin)
-    return team
+    return list(
+        (
+            await session.scalars(
+                select(HiringTeamMember).where(HiringTeamMember.posting_id == posting.id).order_by(HiringTeamMember.id)
+            )
+        ).all()
+    )
