@@ -60,7 +60,7 @@ SERVERS = ("compiled", "dataloaders", "postgraphile", "floor")
 HIREGRAPH = {"compiled": "1", "dataloaders": "0"}
 """`hiregraph serve` variants: HIREGRAPH_COMPILED_READS for each."""
 
-# tests/test_dataloaders.py PARTNER_PAGE, with a company filter added so requests rotate over companies.
+# tests/board_queries.py PARTNER_PAGE, with a company filter added so requests rotate over companies.
 PARTNER_PAGE = """
 query Partner($after: String, $filter: ApplicationFilter) {
   applications(first: 100, after: $after, filter: $filter) {
@@ -76,7 +76,7 @@ query Partner($after: String, $filter: ApplicationFilter) {
 }
 """
 
-# tests/test_dataloaders.py BOARD, verbatim.
+# tests/board_queries.py BOARD, verbatim.
 BOARD = """
 query Board($id: ID!) {
   node(id: $id) {
@@ -96,7 +96,7 @@ query Board($id: ID!) {
 """
 
 
-# One company's postings, five levels down and back up (tests/test_dataloaders.py DEEP, bounded to one company).
+# One company's postings, five levels down and back up (tests/board_queries.py DEEP, bounded to one company).
 DEEP = """
 query Deep($slug: String!) {
   company(slug: $slug) {
