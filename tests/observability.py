@@ -29,7 +29,7 @@ WORKER = Settings(
 """One retry 50 ms after a failure, then FAILED; inbound: two immediate retries."""
 
 
-# --- fixtures and helpers -------------------------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass

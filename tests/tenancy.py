@@ -60,6 +60,4 @@ async def build(api: Api) -> World:
     return World(api, api.company_id, posting["id"], draft, stages, ada, bob, application, transitions, note)
 
 
-# ---------------------------------------------------------------- reads
-
 NODE = "query($id: ID!) { node(id: $id) { id __typename } }"
