@@ -16,7 +16,7 @@ from bench.load import Request
 SCENARIOS = ("partner", "board", "deep")
 
 
-# tests/test_dataloaders.py PARTNER_PAGE, with a company filter added so requests rotate over companies.
+# tests/board_queries.py PARTNER_PAGE, with a company filter added so requests rotate over companies.
 PARTNER_PAGE = """
 query Partner($after: String, $filter: ApplicationFilter) {
   applications(first: 100, after: $after, filter: $filter) {
@@ -32,7 +32,7 @@ query Partner($after: String, $filter: ApplicationFilter) {
 }
 """
 
-# tests/test_dataloaders.py BOARD, verbatim.
+# tests/board_queries.py BOARD, verbatim.
 BOARD = """
 query Board($id: ID!) {
   node(id: $id) {
@@ -52,7 +52,7 @@ query Board($id: ID!) {
 """
 
 
-# One company's postings, five levels down and back up (tests/test_dataloaders.py DEEP, bounded to one company).
+# One company's postings, five levels down and back up (tests/board_queries.py DEEP, bounded to one company).
 DEEP = """
 query Deep($slug: String!) {
   company(slug: $slug) {

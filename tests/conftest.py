@@ -20,7 +20,10 @@ from service.app import create_app
 from service.db import migrate
 from service.db.engine import Database
 from service.settings import Settings
+from tests.compiled import world  # noqa: F401
 from tests.helpers import Api, TenantFactory
+from tests.observability import Observed, observe
+from tests.tenancy import World, build
 from tests.webhook_receiver import Receiver
 
 TABLES = (
@@ -165,3 +168,35 @@ def hooks(receiver: Receiver) -> Receiver:
     """`receiver`, emptied of what earlier tests sent it."""
     receiver.reset()
     return receiver
+
+
+# Shared by the observability tests: acme's app, observed through its metrics.
+
+
+@pytest.fixture
+async def observed(settings: Settings, migrated_url: str, engine: AsyncEngine, acme: Api) -> AsyncIterator[Observed]:
+    o = observe(settings, migrated_url, engine, acme)
+    yield o
+    await o.http.aclose()
+
+
+# Shared by the webhook API tests.
+
+
+@pytest.fixture
+def local(acme: Api, make_client: Any) -> Api:
+    """acme through an app that allows loopback endpoints (the receiver is on 127.0.0.1)."""
+    return dataclasses.replace(acme, http=make_client(webhook_allow_loopback=True))
+
+
+# Shared by the tenancy tests: a world of objects for each of two tenants.
+
+
+@pytest.fixture
+async def a(acme) -> World:
+    return await build(acme)
+
+
+@pytest.fixture
+async def g(globex) -> World:
+    return await build(globex)

@@ -158,7 +158,7 @@ BOOKKEEPING = frozenset(
 )
 """Tables left out of `snapshot`: what a refused call may still write (its audit row, its
 rate-limit bucket, the key's last use, an automatic persisted query), and the outbox, whose
-events tests/test_events_emitted.py counts exactly."""
+events tests/test_events_emitted_*.py count exactly."""
 
 
 async def snapshot(engine: AsyncEngine) -> dict[str, int]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.app import create_app
 from service.ids import to_global_id
 from service.settings import Settings
+from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.factories import build_board
 
 
@@ -25,56 +26,6 @@ def app(engine: AsyncEngine, migrated_url: str, tmp_path_factory: pytest.TempPat
     session's app follows the `read_path` of whichever test created it)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("dataloaders"), compiled_reads=False)
     return create_app(settings, migrated_url, engine=engine)
-
-
-BOARD = """
-query Board($id: ID!) {
-  node(id: $id) {
-    ... on Posting {
-      title
-      stages {
-        name
-        applications(first: 50) {
-          totalCount
-          pageInfo { hasNextPage endCursor }
-          nodes { id status applicant { name emails } }
-        }
-      }
-    }
-  }
-}
-"""
-
-PARTNER_PAGE = """
-query Partner($after: String) {
-  applications(first: 100, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id status appliedAt updatedAt
-      applicant { id name emails phones }
-      posting { id title status }
-      stage { id name kind }
-      history(first: 10) { nodes { fromStageName toStageName actor createdAt } }
-    }
-  }
-}
-"""
-
-DEEP = """
-query Deep {
-  companies(first: 2) {
-    nodes {
-      postings(first: 5) {
-        totalCount
-        nodes {
-          company { slug }
-          stages { applications(first: 5) { nodes { applicant { applications(first: 3) { nodes { posting { title } } } } } } }
-        }
-      }
-    }
-  }
-}
-"""
 
 
 async def _warm(api) -> None:

@@ -1,0 +1,150 @@
+"""What the differential tests share: both read paths over one world, and comparing their answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from service.app import create_app
+from service.ids import to_global_id
+from service.settings import Settings
+from tests.factories import build_board, create_applicant, create_note, create_posting, mutate_ok
+from tests.helpers import Api, TenantFactory
+
+
+@pytest.fixture(scope="session")
+def read_path() -> str:
+    return "compiled"
+
+
+@dataclass
+class World:
+    compiled: Api
+    reference: Api
+    ids: dict[str, list[str]]
+
+
+@pytest.fixture
+async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
+    apps = {
+        name: create_app(Settings(data_dir=tmp_path, compiled_reads=name == "compiled"), migrated_url, engine=engine)
+        for name in ("compiled", "reference")
+    }
+    clients = {
+        name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+        for name, app in apps.items()
+    }
+    try:
+        factory = TenantFactory(engine, clients["reference"])
+        acme = await factory.create("acme")
+        globex = await factory.create("globex")
+        board = await build_board(engine, acme.company_pk, 3, title="Platform Engineer")
+        await build_board(engine, acme.company_pk, 1, title="analyst")
+        other = await build_board(engine, globex.company_pk, 2, title="Globex Engineer")
+        posting = await create_posting(
+            acme,
+            "Data Engineer",
+            selection="id",
+            workplace="REMOTE",
+            regions=["Europe"],
+            salaryRanges=[
+                {"currency": "EUR", "min": 1000, "max": 2000.5, "label": "header"},
+                {"currency": "USD", "period": "HOUR", "max": 80},
+            ],
+            sections={"about": "About us", "niceToHave": "Kafka"},
+        )
+        applicant = await create_applicant(
+            acme,
+            "Ada Lovelace",
+            emails=["ada@example.com"],
+            links=[{"kind": "GITHUB", "url": "https://github.com/ada"}],
+            tags=["python"],
+        )
+        hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0]))
+        await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
+        ids = {
+            "Posting": [
+                to_global_id("Posting", board.posting_pk),
+                posting["id"],
+                to_global_id("Posting", other.posting_pk),
+                to_global_id("Posting", 999_999),
+            ],
+            "Application": [
+                to_global_id("Application", pk) for pk in (*board.application_pks[:3], other.application_pks[0])
+            ]
+            + [to_global_id("Application", 999_999)],
+            "Applicant": [applicant["id"], to_global_id("Applicant", 999_999)],
+            "PipelineStage": [to_global_id("PipelineStage", pk) for pk in (*board.stage_pks[:2], other.stage_pks[0])],
+            "Company": [acme.company_id, globex.company_id],
+            **hiring,
+            "malformed": ["nope", "UG9zdGluZzp4", to_global_id("Nothing", 1)],
+        }
+        yield World(
+            compiled=Api(clients["compiled"], acme.secret, acme.company_pk, "acme"),
+            reference=Api(clients["reference"], acme.secret, acme.company_pk, "acme"),
+            ids=ids,
+        )
+    finally:
+        for client in clients.values():
+            await client.aclose()
+
+
+async def hiring_world(api: Api, posting: str, application: str) -> dict[str, list[str]]:
+    """People, a department tree, an office, a hiring team, moves and notes by a person, and an
+    interview with its panel: the hiring entities, for the generated operations to reach."""
+    users = []
+    for name, role in (("Rita", "RECRUITER"), ("Hana", "HIRING_MANAGER"), ("Ivan", "INTERVIEWER")):
+        person = {"companyId": api.company_id, "name": name, "email": f"{name.lower()}@acme.example", "role": role}
+        users.append((await mutate_ok(api, "userCreate", person, "user { id }"))["user"]["id"])
+    made: dict[str, list[str]] = {"User": users, "Department": [], "Office": []}
+    for kind, names in (("department", ("Engineering", "Platform")), ("office", ("Europe", "Berlin"))):
+        parent: str | None = None
+        for name in names:
+            input: dict[str, Any] = {"companyId": api.company_id, "name": name, "parentId": parent}
+            parent = (await mutate_ok(api, f"{kind}Create", input, f"{kind} {{ id }}"))[kind]["id"]
+            made[kind.title()].append(parent)
+    await mutate_ok(
+        api, "postingUpdate", {"id": posting, "departmentId": made["Department"][1], "officeId": made["Office"][1]}
+    )
+    team = [
+        {"userId": users[1], "role": "HIRING_MANAGER"},
+        {"userId": users[0], "role": "RECRUITER", "responsible": True},
+    ]
+    await mutate_ok(api, "postingHiringTeamSet", {"postingId": posting, "members": team})
+    await mutate_ok(api, "noteCreate", {"applicationId": application, "body": "Met", "authorId": users[0]})
+    interview = await mutate_ok(
+        api,
+        "interviewSchedule",
+        {
+            "applicationId": application,
+            "title": "Panel",
+            "startAt": "2026-12-10T09:00:00Z",
+            "endAt": "2026-12-10T10:30:00Z",
+            "timezone": "Europe/Berlin",
+            "organizerId": users[0],
+            "interviewers": [{"userId": users[2]}, {"userId": users[1], "feedbackRequired": False}],
+        },
+        "interview { id }",
+    )
+    made["Interview"] = [interview["interview"]["id"], to_global_id("Interview", 999_999)]
+    return made
+
+
+async def same_answer(world: World, query: str, variables: dict[str, Any] | None = None) -> Any:
+    compiled = await world.compiled.gql(query, variables)
+    reference = await world.reference.gql(query, variables)
+    assert compiled.status == reference.status
+    assert _normal(compiled.body) == _normal(reference.body), query
+    return compiled
+
+
+def _normal(body: dict[str, Any]) -> str:
+    """The JSON text with sorted keys (so `1000` and `1000.0` differ); error ids blanked."""
+    for error in body.get("errors") or []:
+        error.get("extensions", {}).pop("errorId", None)
+    return json.dumps(body, sort_keys=True)

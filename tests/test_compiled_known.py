@@ -1,0 +1,128 @@
+"""The compiled read path answers known operations in one statement, exactly as the dataloader path does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
+from tests.compiled import (
+    read_path,  # noqa: F401
+    same_answer,
+)
+
+# -- the benchmark's queries compile to one statement ------------------------------------------
+
+
+@pytest.mark.parametrize("query", [PARTNER_PAGE, BOARD, DEEP], ids=["partner", "board", "deep"])
+async def test_known_queries_are_one_statement_and_equal(world, query):
+    variables = {"id": world.ids["Posting"][0]} if "$id" in query else {}
+    await world.compiled.ok("{ __typename }")  # authenticate once, so the count is the query's own
+    compiled = await same_answer(world, query, variables)
+    assert compiled.sql == 1
+    assert "errors" not in compiled.body
+
+
+async def test_whole_catalogue_of_fields_in_one_statement(world):
+    query = """query($p: ID!, $a: ID!, $x: ID!) {
+      p: node(id: $p) { __typename id ... on Posting { title status employmentType workplace locations regions
+        salaryRanges { __typename min max currency period label } description applyUrl publishedAt closedAt
+        createdAt updatedAt sections { __typename about responsibilities requirements niceToHave benefits interviewProcess }
+        company { id name slug website description createdAt updatedAt users { totalCount nodes { name role } } }
+        department { name parent { name } children { name } postings { totalCount } }
+        office { name location parent { name } }
+        hiringTeam { role responsible user { name email hiringTeams { totalCount } } posting { id } }
+        stages { id name kind position posting { id } applications(last: 2) { totalCount pageInfo {
+          hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor node { id } } } } } }
+      a: node(id: $a) { ... on Applicant { name emails phones location links { kind url } source tags
+        applications { nodes { notes { totalCount nodes { author body application { id } } } history {
+          nodes { __typename fromStageName toStageName fromStage { name } toStage { name } actor reason } } } } } }
+      x: node(id: $x) { ... on Application { notes { nodes { author authorUser { name } } }
+        interviews { totalCount nodes { title status startAt endAt timezone organizer { name } stage { name }
+          interviewers { responseStatus feedbackRequired user { name interviews { totalCount } } } } }
+        history { nodes { actor actorUser { name } } } } }
+    }"""
+    await world.compiled.ok("{ __typename }")
+    ids = {"p": world.ids["Posting"][1], "a": world.ids["Applicant"][0], "x": world.ids["Application"][0]}
+    compiled = await same_answer(world, query, ids)
+    assert compiled.sql == 1
+    found = compiled.body["data"]
+    assert found["p"]["hiringTeam"][0]["user"]["name"] == "Hana"
+    assert found["x"]["interviews"]["nodes"][0]["interviewers"][0]["user"]["name"] == "Ivan"
+    assert found["x"]["notes"]["nodes"][0]["authorUser"] == {"name": "Rita"}
+
+
+async def test_regression_include_with_a_variable_under_a_prefetched_connection(world):
+    """Found by the generator: the dataloader path's look-ahead read Strawberry's variables
+    as graphql-core's container and failed on `@include(if: $flag)` below a connection."""
+    query = """query($flag: Boolean!) { postings(first: 2) { nodes { title
+        stages { id @include(if: $flag) name } } } }"""
+    for flag in (True, False):
+        compiled = await same_answer(world, query, {"flag": flag})
+        stages = compiled.body["data"]["postings"]["nodes"][0]["stages"]
+        assert ("id" in stages[0]) is flag
+
+
+# -- one statement per document, whatever the variables -----------------------------------------
+
+TEMPLATED = """query Templated($id: ID!, $after: String, $page: String, $first: Int, $since: DateTime, $search: String,
+  $postings: [ID!], $order: ApplicationOrder, $flag: Boolean!) {
+  node(id: $id) { id ... on Posting { title applications(first: 2, after: $after) { totalCount
+    pageInfo { hasNextPage endCursor } nodes { id } } } }
+  applications(first: $first, after: $page, orderBy: $order, filter: {updatedSince: $since, postingIds: $postings}) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id appliedAt } }
+  }
+  postings(filter: {search: $search}) { nodes { id title @include(if: $flag) } }
+}"""
+
+
+async def test_new_variables_reuse_the_compiled_statement(world, monkeypatch):
+    """Another ID, cursor, time, search or list of IDs (of the same length: a list's length
+    is part of the shape) binds new parameters to the statement compiled for the first; each
+    answer is still the dataloader path's, byte for byte."""
+    from service.graphql import compiler
+
+    compiles = 0
+    original = compiler.Compiler.compile
+
+    def counting(self: Any, operation: Any) -> Any:
+        nonlocal compiles
+        compiles += 1
+        return original(self, operation)
+
+    monkeypatch.setattr(compiler.Compiler, "compile", counting)
+    await world.compiled.ok("{ __typename }")
+    first = await world.compiled.gql(TEMPLATED, {"id": world.ids["Posting"][0], "flag": True})
+    cursor = first.body["data"]["applications"]["pageInfo"]["endCursor"]
+    by_date = await world.compiled.gql(
+        TEMPLATED, {"id": world.ids["Posting"][0], "flag": True, "order": {"field": "APPLIED_AT"}, "first": 1}
+    )
+    date_cursor = by_date.body["data"]["applications"]["pageInfo"]["endCursor"]
+    compiles = 0
+    variants = []
+    for index, posting in enumerate(world.ids["Posting"]):
+        for after in (cursor, "WzJd", "WzNd"):
+            variants.append(
+                {
+                    "id": posting,
+                    "after": after,
+                    "page": after,
+                    "since": f"2020-01-0{index + 1}T00:00:00.{index}5+02:00",
+                    "search": ["engineer", "data", "analyst", "platform"][index],
+                    "postings": world.ids["Posting"][index:] + world.ids["Posting"][:index],
+                    "flag": True,
+                }
+            )
+    for variables in variants:
+        compiled = await same_answer(world, TEMPLATED, variables)
+        assert compiled.sql == 1 and "errors" not in compiled.body
+    assert compiles == 2, "one shape: compiled once, and once more with stand-ins to trace its parameters"
+    # Another shape (an ordering, a page size, a flag) is another statement, compiled once.
+    compiles = 0
+    for after in (date_cursor, None):
+        for posting in world.ids["Posting"][:2]:
+            variables = {"id": posting, "page": after, "order": {"field": "APPLIED_AT"}, "first": 1, "flag": False}
+            compiled = await same_answer(world, TEMPLATED, variables)
+            assert compiled.sql == 1 and "errors" not in compiled.body
+    assert compiles == 4
