@@ -7,7 +7,7 @@ event's `data`, with the API's global IDs and field names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -68,7 +68,12 @@ def _payload_key(model: Any) -> str:
     return name[0].lower() + name[1:]
 
 
-def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozenset[str]) -> dict[str, Any]:
+def redact(
+    payload: dict[str, Any],
+    applicant_gid: str,
+    application_gids: frozenset[str],
+    records: Sequence[Any] | None = None,
+) -> dict[str, Any]:
     """`payload` without the personal data of applicant `applicant_gid`: their record's fields,
     and the free text on their applications `application_gids` (reasons, note bodies)."""
     out = dict(payload)
@@ -83,7 +88,7 @@ def redact(payload: dict[str, Any], applicant_gid: str, application_gids: frozen
         }
         if "reason" in out:
             out["reason"] = None
-    for model in application_records():
+    for model in application_records() if records is None else records:
         key = _payload_key(model)
         record = out.get(key)
         if isinstance(record, dict) and record.get("applicationId") in application_gids:
@@ -101,19 +106,20 @@ async def redact_applicant_events(session: AsyncSession, applicant: Applicant) -
         await session.scalars(select(Application.id).where(Application.applicant_id == applicant.id))
     ).all()
     application_gids = frozenset(to_global_id("Application", pk) for pk in application_pks)
+    records = application_records()
     matches = [
         Event.payload.contains({"applicant": {"id": gid}}),
         Event.payload.contains({"application": {"applicantId": gid}}),
         *(
             Event.payload.contains({_payload_key(model): {"applicationId": a}})
-            for model in application_records()
+            for model in records
             for a in application_gids
         ),
     ]
     events = (await session.scalars(select(Event).where(Event.company_id == applicant.company_id, or_(*matches)))).all()
     changed = 0
     for event in events:
-        clean = redact(event.payload, gid, application_gids)
+        clean = redact(event.payload, gid, application_gids, records)
         if clean != event.payload:
             event.payload = clean
             changed += 1

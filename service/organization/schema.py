@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -141,52 +141,47 @@ async def _update(session: AsyncSession, scope: Sequence[int], model: type[servi
     return await service.update_node(session, node, _stated(model, input), parent)
 
 
+async def _apply(
+    info: Info[Context, None],
+    model: type[Any],
+    input: Any,
+    step: Callable[[AsyncSession, Sequence[int], Any, Any], Awaitable[Any]],
+) -> tuple[Any, list[UserError]]:
+    """Run `step` (`_create` or `_update`) for `model` through the mutation gate."""
+    scope = list(info.context.company_ids)
+
+    async def work(session: AsyncSession) -> Any:
+        return await step(session, scope, model, input)
+
+    return await run(info, AREA, work)
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add a department, at the top or under another of the same company.")
     async def department_create(
         self, info: Info[Context, None], input: Annotated[DepartmentCreateInput, INPUT]
     ) -> DepartmentPayload:
-        scope = list(info.context.company_ids)
-
-        async def work(session: AsyncSession) -> models.Department:
-            return await _create(session, scope, models.Department, input)
-
-        found, errors = await run(info, AREA, work)
+        found, errors = await _apply(info, models.Department, input, _create)
         return DepartmentPayload(department=DEPARTMENT.from_model(found) if found else None, errors=errors)
 
     @strawberry.mutation(description="Rename a department or move it under another (never under itself).")
     async def department_update(
         self, info: Info[Context, None], input: Annotated[DepartmentUpdateInput, INPUT]
     ) -> DepartmentPayload:
-        scope = list(info.context.company_ids)
-
-        async def work(session: AsyncSession) -> models.Department:
-            return await _update(session, scope, models.Department, input)
-
-        found, errors = await run(info, AREA, work)
+        found, errors = await _apply(info, models.Department, input, _update)
         return DepartmentPayload(department=DEPARTMENT.from_model(found) if found else None, errors=errors)
 
     @strawberry.mutation(description="Add an office, at the top or under another of the same company.")
     async def office_create(
         self, info: Info[Context, None], input: Annotated[OfficeCreateInput, INPUT]
     ) -> OfficePayload:
-        scope = list(info.context.company_ids)
-
-        async def work(session: AsyncSession) -> models.Office:
-            return await _create(session, scope, models.Office, input)
-
-        found, errors = await run(info, AREA, work)
+        found, errors = await _apply(info, models.Office, input, _create)
         return OfficePayload(office=OFFICE.from_model(found) if found else None, errors=errors)
 
     @strawberry.mutation(description="Change an office or move it under another (never under itself).")
     async def office_update(
         self, info: Info[Context, None], input: Annotated[OfficeUpdateInput, INPUT]
     ) -> OfficePayload:
-        scope = list(info.context.company_ids)
-
-        async def work(session: AsyncSession) -> models.Office:
-            return await _update(session, scope, models.Office, input)
-
-        found, errors = await run(info, AREA, work)
+        found, errors = await _apply(info, models.Office, input, _update)
         return OfficePayload(office=OFFICE.from_model(found) if found else None, errors=errors)
