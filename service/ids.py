@@ -17,6 +17,11 @@ def to_global_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
+def optional_global_id(type_name: str, pk: int | None) -> str | None:
+    """The global ID of `pk`, or null for a reference that is not set."""
+    return to_global_id(type_name, pk) if pk is not None else None
+
+
 def from_global_id(value: str) -> tuple[str, int]:
     """Decode a global ID into (type name, primary key); raise InvalidId when malformed."""
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:

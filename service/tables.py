@@ -13,6 +13,7 @@ from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
+from service.scorecards.models import Scorecard
 from service.users.models import HiringTeamMember, User
 from service.webhooks.models import (
     Event,
@@ -46,6 +47,7 @@ __all__ = [
     "PipelineStage",
     "Posting",
     "RateLimitBucket",
+    "Scorecard",
     "StageTransition",
     "User",
     "WebhookDelivery",

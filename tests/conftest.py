@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.app import create_app
@@ -21,35 +20,28 @@ from service.db import migrate
 from service.db.engine import Database
 from service.settings import Settings
 from tests.compiled import world  # noqa: F401
+from tests.databases import empty_database  # noqa: F401
 from tests.helpers import Api, TenantFactory
 from tests.observability import Observed, observe
 from tests.tenancy import World, build
 from tests.webhook_receiver import Receiver
 
-TABLES = (
-    "erased_subjects",
-    "inbound_deliveries",
-    "integrations",
-    "webhook_delivery_attempts",
-    "webhook_deliveries",
-    "webhook_endpoints",
-    "events",
-    "event_sequences",
-    "audit_events",
-    "rate_limit_buckets",
-    "persisted_documents",
-    "api_key_companies",
-    "api_keys",
-    "notes",
-    "stage_transitions",
-    "applications",
-    "applicant_emails",
-    "applicants",
-    "pipeline_stages",
-    "postings",
-    "external_refs",
-    "companies",
-)
+
+def _emptying_script() -> str:
+    """Delete every row of every table of the models, children first, and restart every
+    sequence: one round trip. Far cheaper than TRUNCATE for the few rows a test writes (TRUNCATE
+    makes new files for every table and index: about 110 ms a test over 30 tables)."""
+    import service.tables  # noqa: F401  (registers every table)
+    from service.db.base import Base
+
+    deletes = "".join(f"DELETE FROM {table.name};" for table in reversed(Base.metadata.sorted_tables))
+    return deletes + (
+        "SELECT setval(c.oid, 1, false) FROM pg_class c "
+        "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace;"
+    )
+
+
+EMPTY_EVERY_TABLE = _emptying_script()
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +96,8 @@ async def clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "engine" in request.fixturenames:
         engine: AsyncEngine = request.getfixturevalue("engine")
         async with engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute(EMPTY_EVERY_TABLE)  # several statements: asyncpg's simple protocol
         if "app" in request.fixturenames:
             # The shared app's caches of rows that were just truncated.
             request.getfixturevalue("app").state.endpoint.documents.cache.clear()

@@ -61,6 +61,20 @@ WRITTEN |= {
         "database interviews.location",
         "database interviews.calendar_event_id",
     },
+    "scorecard": {
+        "database events.payload:$.scorecard.summary",
+        "graphql Event.data:$.scorecard.summary",
+        "database events.payload:$.scorecard.answers[*].answer",
+    },
+    "scorecardupdate": {
+        "database scorecards.summary",
+        "graphql Scorecard.summary",
+        "database scorecards.attributes:$[*].note",
+        "database scorecards.answers:$[*].answer",
+        "database events.payload:$.scorecard.attributes[*].note",
+        "graphql ScorecardAttribute.note",
+        "graphql ScorecardAnswer.answer",
+    },
     "reject": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
 }
 
@@ -118,6 +132,21 @@ async def graphql_paths(w: World) -> None:
         "calendarEventId": f"{m.tagged('interviewupdate')}-evt",
     }
     await mutate_ok(api, "interviewUpdate", update)
+    feedback = {
+        "interviewId": interview,
+        "interviewerId": rita["user"]["id"],
+        "summary": f"{m.tagged('scorecard')} explains clearly",
+        "attributes": [{"name": "Communication", "rating": "YES", "note": f"{m.tagged('scorecard')} listens"}],
+        "answers": [{"question": "Anything else?", "answer": f"{m.tagged('scorecard')} asked about on-call"}],
+    }
+    card = await mutate_ok(api, "scorecardCreate", feedback, "scorecard { id }")
+    later = {
+        "id": card["scorecard"]["id"],
+        "summary": f"{m.tagged('scorecardupdate')} would do well here",
+        "attributes": [{"name": "Go", "note": f"{m.tagged('scorecardupdate')} knows channels"}],
+        "answers": [{"question": "Concerns?", "answer": f"{m.tagged('scorecardupdate')} wants remote"}],
+    }
+    await mutate_ok(api, "scorecardUpdate", later)
     await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
 
 
@@ -369,6 +398,7 @@ NODE_TYPES = {
     "Office",
     "PipelineStage",
     "Posting",
+    "Scorecard",
     "StageTransition",
     "User",
     "WebhookDelivery",

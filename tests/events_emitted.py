@@ -1,4 +1,4 @@
-"""What the outbox tests share: emptying the event tables and reading the events written."""
+"""What the outbox tests share: reading the events written."""
 
 from __future__ import annotations
 
@@ -6,18 +6,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-
-EVENT_TABLES = "webhook_delivery_attempts, webhook_deliveries, webhook_endpoints, events, event_sequences"
-
-
-@pytest.fixture(autouse=True)
-async def clean_events(engine: Any) -> None:
-    """The outbox tables are not in the conftest truncation list (yet)."""
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {EVENT_TABLES} RESTART IDENTITY CASCADE"))
-
-
-# ---------------------------------------------------------------- helpers
 
 
 async def events(engine: Any, after: int = 0) -> list[dict[str, Any]]:

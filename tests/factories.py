@@ -144,6 +144,13 @@ async def create_note(
     return note
 
 
+async def create_user(api: Caller, name: str, **fields: Any) -> str:
+    """A person of the api's company, `<name>@<company slug>.example` unless `email` is given; their ID."""
+    email = f"{name.lower()}@{getattr(api, 'slug', 'company')}.example"
+    input = {"companyId": api.company_id, "name": name, "email": email, **fields}
+    return str((await mutate_ok(api, "userCreate", input, "user { id }"))["user"]["id"])
+
+
 async def create_webhook_endpoint(
     api: Caller, url: str, *, selection: str = "webhookEndpoint { id } secret", **fields: Any
 ) -> dict[str, Any]:

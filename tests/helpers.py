@@ -161,18 +161,48 @@ rate-limit bucket, the key's last use, an automatic persisted query), and the ou
 events tests/test_events_emitted_*.py count exactly."""
 
 
-async def snapshot(engine: AsyncEngine) -> dict[str, int]:
-    """Row counts of every table of the models (found from their metadata, so a new table is
-    counted too) but the bookkeeping ones: a refused mutation must leave them all unchanged."""
+class Snapshot(dict[str, int]):
+    """Row counts per table, plus a digest of each table's contents: two snapshots are equal
+    only when no row was added, removed or changed. Compared with a plain dict (counts worked
+    out by a test), only the counts are compared."""
+
+    def __init__(self, counts: dict[str, int], digests: dict[str, str]) -> None:
+        super().__init__(counts)
+        self.digests = digests
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Snapshot):
+            return dict(self) == dict(other) and self.digests == other.digests
+        return dict(self) == other
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def changed(self, other: Snapshot) -> list[str]:
+        """The tables whose contents differ (for a failing assertion's message)."""
+        return sorted(
+            t for t in self.digests.keys() | other.digests.keys() if self.digests.get(t) != other.digests.get(t)
+        )
+
+
+async def snapshot(engine: AsyncEngine) -> Snapshot:
+    """Row counts and content digests of every table of the models (found from their metadata,
+    so a new table is counted too) but the bookkeeping ones: a refused mutation must leave them
+    all unchanged, row for row."""
     import service.tables  # noqa: F401  (registers every table)
     from service.db.base import Base
 
     tables = sorted(set(Base.metadata.tables) - BOOKKEEPING)
+    digest = "md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), ''))"
     async with engine.connect() as conn:
-        counts = (
-            await conn.execute(text(" UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)))
+        found = (
+            await conn.execute(
+                text(" UNION ALL ".join(f"SELECT '{t}', count(*), {digest} FROM {t} AS x" for t in tables))
+            )
         ).all()
-    return {str(name): int(count) for name, count in counts}
+    return Snapshot({str(r[0]): int(r[1]) for r in found}, {str(r[0]): str(r[2]) for r in found})
 
 
 def hiregraph(

@@ -91,6 +91,8 @@ WRITTEN_INPUTS = {
     "noteCreate": {"body"},
     "interviewSchedule": {"note", "title", "location", "calendarEventId"},
     "interviewUpdate": {"note", "title", "location", "calendarEventId"},
+    "scorecardCreate": {"summary", "attributes.note", "answers.answer"},
+    "scorecardUpdate": {"summary", "attributes.note", "answers.answer"},
 }
 """The text inputs the paths above write the marker into (`externalId`: a partner keying a
 person by address)."""
@@ -108,6 +110,11 @@ NOT_ABOUT_THE_PERSON = {
         f"{mutation}.{name}": "the company's schedule: a time zone, a meeting link"
         for mutation in ("interviewSchedule", "interviewUpdate")
         for name in ("timezone", "videoUrl")
+    },
+    **{
+        f"{mutation}.{name}": "the company's feedback form: what it rates and asks"
+        for mutation in ("scorecardCreate", "scorecardUpdate")
+        for name in ("templateName", "attributes.name", "attributes.category", "answers.question")
     },
 }
 """Text inputs of the applicant, application and note mutations that hold no personal data

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from tests.events_emitted import (
-    clean_events,  # noqa: F401
     events,
     last_id,
     new_events,

@@ -6,7 +6,6 @@ import json
 
 from service.applicants import service as applicants_service
 from tests.events_emitted import (
-    clean_events,  # noqa: F401
     events,
     fail_after,
 )
@@ -160,6 +159,9 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
         acme, "interviewSchedule", {"applicationId": interviewed["id"], "title": "Screen", **window}, "interview { id }"
     )
     await mutate_ok(acme, "interviewUpdate", {"id": scheduled["interview"]["id"], "title": "Phone screen"})
+    card = await mutate_ok(acme, "scorecardCreate", {"applicationId": interviewed["id"]}, "scorecard { id }")
+    await mutate_ok(acme, "scorecardUpdate", {"id": card["scorecard"]["id"], "overallRecommendation": "YES"})
+    await mutate_ok(acme, "scorecardDelete", {"id": card["scorecard"]["id"]})
     await mutate_ok(acme, "interviewCancel", {"id": scheduled["interview"]["id"]})
     await mutate_ok(acme, "postingClose", {"id": posting["id"]})
     await mutate_ok(acme, "applicantErase", {"id": ada})

@@ -6,7 +6,6 @@ import pytest
 
 from service.ids import to_global_id
 from tests.events_emitted import (
-    clean_events,  # noqa: F401
     events,
     last_id,
     new_events,

@@ -14,7 +14,6 @@ from service.db.engine import session_factory
 from service.ids import from_global_id, to_global_id
 from service.postings import service as postings_service
 from tests.events_emitted import (
-    clean_events,  # noqa: F401
     events,
     fail_after,
     last_id,

@@ -7,15 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.factories import create_application, create_posting, mutate_ok
+from tests.factories import create_application, create_posting, create_user, mutate_ok
 from tests.helpers import Api, snapshot
 
 WINDOW = {"startAt": "2026-12-10T14:00:00Z", "endAt": "2026-12-10T15:00:00Z"}
-
-
-async def person(api: Api, name: str, **fields: Any) -> str:
-    input = {"companyId": api.company_id, "name": name, "email": f"{name.lower()}@{api.slug}.example", **fields}
-    return str((await mutate_ok(api, "userCreate", input, "user { id }"))["user"]["id"])
 
 
 async def refused(api: Api, engine: Any, name: str, input: dict[str, Any], result: str) -> list[tuple[Any, str]]:
@@ -72,7 +67,7 @@ async def test_an_erased_applicants_interview_takes_no_new_personal_text(acme, e
 
 @pytest.mark.parametrize("name", ["RITA@acme.example", " rita@acme.example ", "rita@acme.example"])
 async def test_email_filters_normalise_on_both_paths_whatever_came_first(acme, name):
-    await person(acme, "Rita")
+    await create_user(acme, "Rita")
     await mutate_ok(acme, "applicantCreate", {"companyId": acme.company_id, "name": "Ada", "emails": ["ada@x.example"]})
     for first in ("rita@acme.example", name):
         users = await acme.ok("query($e: String!) { users(filter: {email: $e}) { totalCount } }", {"e": first})
@@ -101,7 +96,7 @@ async def test_a_time_zone_is_a_known_name_never_a_file(acme, engine, zone, code
 
 
 async def test_odd_values_are_refused_clearly(acme, engine):
-    rita = await person(acme, "Rita")
+    rita = await create_user(acme, "Rita")
     posting = await create_posting(acme, status="OPEN")
     application = await create_application(acme, posting["id"], "Ada")
     assert await refused(acme, engine, "userUpdate", {"id": rita, "role": None}, "user") == [("role", "REQUIRED")]
@@ -123,7 +118,7 @@ async def test_odd_values_are_refused_clearly(acme, engine):
 
 
 async def test_naming_a_person_takes_users_read(acme, tenants, engine):
-    rita = await person(acme, "Rita")
+    rita = await create_user(acme, "Rita")
     posting = await create_posting(acme, status="OPEN")
     application = await create_application(acme, posting["id"], "Ada")
     writer = await tenants.key([acme], ["applications:write", "postings:write"])
@@ -159,7 +154,7 @@ async def test_naming_a_person_takes_users_read(acme, tenants, engine):
 
 
 async def test_team_members_and_interviewers_who_stay_keep_their_identity(acme):
-    rita, ivan = await person(acme, "Rita"), await person(acme, "Ivan")
+    rita, ivan = await create_user(acme, "Rita"), await create_user(acme, "Ivan")
     posting = await create_posting(acme, status="OPEN")
     team = "posting { hiringTeam { id role responsible createdAt user { name } } }"
     first = await acme.mutate(

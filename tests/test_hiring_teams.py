@@ -8,15 +8,10 @@ from sqlalchemy import text
 
 from service.ids import to_global_id
 from service.users.models import MAX_TEAM
-from tests.factories import create_posting, mutate_ok
+from tests.factories import create_posting, create_user, mutate_ok
 from tests.helpers import Api, snapshot
 
 TEAM = "hiringTeam { role responsible user { name } posting { title } }"
-
-
-async def person(api: Api, name: str, **fields: Any) -> str:
-    input = {"companyId": api.company_id, "name": name, "email": f"{name.lower()}@{api.slug}.example", **fields}
-    return str((await mutate_ok(api, "userCreate", input, "user { id }"))["user"]["id"])
 
 
 async def set_team(api: Api, posting: str, members: list[dict[str, Any]]) -> dict[str, Any]:
@@ -26,7 +21,7 @@ async def set_team(api: Api, posting: str, members: list[dict[str, Any]]) -> dic
 
 
 async def test_a_team_is_set_whole_and_read_from_both_sides(acme, engine):
-    rita, hana, ivan = [await person(acme, n) for n in ("Rita", "Hana", "Ivan")]
+    rita, hana, ivan = [await create_user(acme, n) for n in ("Rita", "Hana", "Ivan")]
     posting = (await create_posting(acme, "Backend Engineer"))["id"]
     members: list[dict[str, Any]] = [
         {"userId": hana, "role": "HIRING_MANAGER"},
@@ -89,10 +84,10 @@ async def refused(api: Api, engine: Any, posting: str, members: list[dict[str, A
 
 
 async def test_refusals_change_nothing(acme, globex, engine, tenants):
-    rita = await person(acme, "Rita")
-    gone = await person(acme, "Gone")
+    rita = await create_user(acme, "Rita")
+    gone = await create_user(acme, "Gone")
     await mutate_ok(acme, "userUpdate", {"id": gone, "status": "DEACTIVATED"})
-    theirs = await person(globex, "Gina")
+    theirs = await create_user(globex, "Gina")
     posting = (await create_posting(acme))["id"]
     their_posting = (await create_posting(globex))["id"]
     assert await refused(acme, engine, posting, [{"userId": theirs, "role": "RECRUITER"}]) == [
@@ -122,7 +117,7 @@ async def test_refusals_change_nothing(acme, globex, engine, tenants):
 
 
 async def test_a_deactivated_member_may_stay(acme):
-    rita = await person(acme, "Rita")
+    rita = await create_user(acme, "Rita")
     posting = (await create_posting(acme))["id"]
     await mutate_ok(
         acme, "postingHiringTeamSet", {"postingId": posting, "members": [{"userId": rita, "role": "RECRUITER"}]}

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.hostile_documents import fragment_bomb, fragment_chain
 from tests.live import LiveServer, LiveTenant, live_server, live_tenant  # noqa: F401
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -26,22 +27,6 @@ HEALTH_LIMIT = 1.0
 REFUSE_LIMIT = 1.0
 """The slowest refusal allowed (the figures printed are what matters; this catches a regression
 by orders of magnitude, on a shared machine)."""
-
-
-def fragment_bomb(levels: int, fan_out: int = 2) -> str:
-    parts = ["query Bomb { ...F0 }"]
-    for i in range(levels):
-        parts.append(f"fragment F{i} on Query {{ {' '.join(f'...F{i + 1}' for _ in range(fan_out))} }}")
-    parts.append(f"fragment F{levels} on Query {{ __typename }}")
-    return "\n".join(parts)
-
-
-def fragment_chain(length: int) -> str:
-    """A chain of fragments each adding an aliased field: deep recursion for a naive walker."""
-    parts = ["query Chain { ...F0 }"]
-    parts += [f"fragment F{i} on Query {{ a{i}: __typename ...F{i + 1} }}" for i in range(length)]
-    parts.append(f"fragment F{length} on Query {{ __typename }}")
-    return "\n".join(parts)
 
 
 def nested(depth: int, field: str = "__typename") -> str:

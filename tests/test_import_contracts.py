@@ -38,3 +38,19 @@ def test_two_separate_cycles_are_both_reported():
 
 def test_modules_outside_the_containers_are_not_followed():
     assert check(graph(("app.a", "other.b"), ("other.b", "app.a"))) == []
+
+
+def test_no_test_module_imports_another():
+    """Shared fixtures and helpers live in `tests/*.py` helper modules or conftest, never in a
+    `test_*.py` module: importing one runs its module fixtures and couples the two files."""
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            offenders += [f"{path.name} imports {n}" for n in names if n.startswith("tests.test_")]
+    assert offenders == []

@@ -27,7 +27,6 @@ from tests import ats
 from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
 from tests.integrations import STATE, apply_inbox, inbox, lever_presync
-from tests.test_migrations import empty_database  # noqa: F401
 
 TABLES = ("inbound_deliveries", "events", "applicants", "applications", "stage_transitions", "external_refs")
 EVENT_FIELD = {
@@ -306,7 +305,7 @@ def _previous_revision(url: str) -> str:
     return revision.down_revision
 
 
-def test_migration_rewrites_stored_keys_to_signed_digests(empty_database: str) -> None:  # noqa: F811
+def test_migration_rewrites_stored_keys_to_signed_digests(empty_database: str) -> None:
     """Deliveries stored under the old keys get the keys the receiver now computes; copies of one
     signed delivery stored twice (a replay under a new Greenhouse-Event-ID, a re-split Lever
     token) keep the first under the plain key and mark the others `#<id>`; a key that is not a

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from service.ids import to_global_id
-from tests.factories import create_application, create_posting, mutate_ok
+from tests.factories import create_application, create_posting, create_user, mutate_ok
 from tests.helpers import Api, snapshot
 
 INTERVIEW = """id title status startAt endAt timezone location videoUrl calendarEventId note cancelledAt
@@ -17,19 +17,14 @@ INTERVIEW = """id title status startAt endAt timezone location videoUrl calendar
 WINDOW = {"startAt": "2026-12-10T14:00:00+01:00", "endAt": "2026-12-10T15:00:00+01:00"}
 
 
-async def person(api: Api, name: str, **fields: Any) -> str:
-    input = {"companyId": api.company_id, "name": name, "email": f"{name.lower()}@{api.slug}.example", **fields}
-    return str((await mutate_ok(api, "userCreate", input, "user { id }"))["user"]["id"])
-
-
 async def world(api: Api) -> dict[str, Any]:
     posting = await create_posting(api, status="OPEN")
     application = await create_application(api, posting["id"], "Ada")
     return {
         "posting": posting,
         "application": application["id"],
-        "rita": await person(api, "Rita"),
-        "ivan": await person(api, "Ivan"),
+        "rita": await create_user(api, "Rita"),
+        "ivan": await create_user(api, "Ivan"),
     }
 
 

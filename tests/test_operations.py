@@ -31,7 +31,7 @@ from service.db.engine import Database
 from tests import live
 from tests.factories import connect_integration, create_applicant, create_webhook_endpoint
 from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
-from tests.test_subscriptions import authenticated, subscribed
+from tests.sockets import authenticated, subscribed
 from tests.webhook_receiver import Receiver, Reply
 
 _slugs = itertools.count()

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
-from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
 
 from service.db.engine import Database
 from service.ids import to_global_id
@@ -33,18 +29,11 @@ from tests.factories import (
     move_application,
     mutate_ok,
 )
+from tests.hostile_documents import fragment_bomb
 from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
+from tests.sockets import EVENTS, authenticated, connected, subscribed
 
-PROTOCOL = Subprotocol("graphql-transport-ws")
-WAIT = 5.0
-QUIET = 0.5
 _slugs = itertools.count()
-
-EVENTS = """
-subscription($types: [String!], $postingId: ID) {
-  events(types: $types, postingId: $postingId) { id type sequence version data company { id } }
-}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -73,58 +62,6 @@ def no_server_errors(server: LiveServer) -> Iterator[None]:
 
 async def tenant(db: AsyncEngine, server: LiveServer, name: str) -> LiveTenant:
     return await create_tenant(db, server, f"{name}-{next(_slugs)}-{id(server) % 10_000}")
-
-
-class Socket:
-    """One graphql-transport-ws connection."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-
-    async def send(self, message: dict[str, Any]) -> None:
-        await self.ws.send(json.dumps(message))
-
-    async def recv(self, wait: float = WAIT) -> dict[str, Any]:
-        message: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
-        return message
-
-    async def subscribe(self, id: str, variables: dict[str, Any] | None = None, query: str = EVENTS) -> None:
-        await self.send({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
-
-    async def events(self, id: str, count: int) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        while len(out) < count:
-            message = await self.recv()
-            assert message.get("id") == id and message["type"] == "next", message
-            assert "errors" not in message["payload"], message
-            out.append(message["payload"]["data"]["events"])
-        return out
-
-    async def quiet(self) -> None:
-        with pytest.raises(TimeoutError):
-            message = await self.recv(QUIET)
-            print("unexpected:", message)
-
-
-async def connected(server: LiveServer, params: dict[str, Any]) -> Socket:
-    ws = await connect(server.graphql_url.replace("http://", "ws://"), subprotocols=[PROTOCOL])
-    assert ws.subprotocol == PROTOCOL
-    socket = Socket(ws)
-    await socket.send({"type": "connection_init", "payload": params})
-    return socket
-
-
-async def authenticated(server: LiveServer, secret: str) -> Socket:
-    socket = await connected(server, {"Authorization": f"Bearer {secret}"})
-    assert await socket.recv() == {"type": "connection_ack"}
-    # The subscription is registered with the hub only when the stream starts: a ping's pong
-    # after `subscribe` does not prove that, so tests wait a moment after subscribing.
-    return socket
-
-
-async def subscribed(socket: Socket, id: str, variables: dict[str, Any] | None = None) -> None:
-    await socket.subscribe(id, variables)
-    await asyncio.sleep(0.3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,8 +214,6 @@ async def test_a_subscription_over_http_is_refused(server, db):
 
 async def test_hostile_subscriptions_are_refused_before_validation(server, db, no_server_errors):
     """The HTTP endpoint's document limits hold over WebSocket too, measured without expansion."""
-    from tests.test_hostile import fragment_bomb
-
     acme = await tenant(db, server, "acme")
     socket = await authenticated(server, acme.secret)
     bomb = fragment_bomb(30).replace("query Bomb { ...F0 }", "subscription Bomb { events { ...F0 } }")

@@ -26,7 +26,6 @@ from tests.webhook_receiver import Received, Reply
 from tests.webhooks import FAST, ROOT, all_settled, attempts, deliveries, drain, start, until
 
 # The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
-clean_webhooks = webhooks.clean_webhooks
 company = webhooks.company
 engine = webhooks.engine
 other_company = webhooks.other_company

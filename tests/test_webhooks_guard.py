@@ -20,7 +20,6 @@ from tests.webhook_receiver import Reply
 from tests.webhooks import FAST, attempts, deliveries, until
 
 # The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
-clean_webhooks = webhooks.clean_webhooks
 company = webhooks.company
 engine = webhooks.engine
 sessions = webhooks.sessions

@@ -19,7 +19,6 @@ from tests.factories import insert_events, insert_webhook_endpoint
 from tests.webhooks import FAST, ROOT, deliveries, drain
 
 # The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
-clean_webhooks = webhooks.clean_webhooks
 company = webhooks.company
 engine = webhooks.engine
 sessions = webhooks.sessions

@@ -30,7 +30,6 @@ from tests.factories import insert_webhook_endpoint
 from tests.webhooks import FAST, drain, until
 
 # The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
-clean_webhooks = webhooks.clean_webhooks
 company = webhooks.company
 engine = webhooks.engine
 other_company = webhooks.other_company

@@ -18,7 +18,6 @@ from tests.webhook_receiver import Reply
 from tests.webhooks import FAST, all_settled, attempts, deliveries, start, until
 
 # The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
-clean_webhooks = webhooks.clean_webhooks
 company = webhooks.company
 engine = webhooks.engine
 sessions = webhooks.sessions

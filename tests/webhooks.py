@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.db.engine import Database, session_factory
@@ -20,7 +20,6 @@ from service.webhooks.worker import Worker
 from tests.factories import insert_company
 
 ROOT = Path(__file__).resolve().parents[1]
-WEBHOOK_TABLES = "webhook_delivery_attempts, webhook_deliveries, webhook_endpoints, events, event_sequences"
 
 FAST = Settings(
     webhook_allow_loopback=True,
@@ -44,12 +43,6 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
     engine = Database(migrated_url).engine(FAST)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-async def clean_webhooks(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {WEBHOOK_TABLES} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 from service.applications.actors import Actor
 from service.applications.models import Application, Note
 from service.db import fields
-from service.ids import to_global_id
+from service.ids import optional_global_id, to_global_id
 from service.pipeline.events import stage_ref
 from service.pipeline.models import PipelineStage
 
@@ -49,7 +49,7 @@ def application_stage_changed(
         "previousStage": stage_ref(previous),
         "stage": stage_ref(stage),
         "actor": who.name,
-        "actorId": to_global_id("User", who.user_id) if who.user_id is not None else None,
+        "actorId": optional_global_id("User", who.user_id),
         "reason": reason,
     }
 
@@ -59,7 +59,7 @@ def note_created(note: Note) -> dict[str, Any]:
         "id": to_global_id("Note", note.id),
         "companyId": to_global_id("Company", note.company_id),
         "applicationId": to_global_id("Application", note.application_id),
-        "authorId": to_global_id("User", note.author_user_id) if note.author_user_id is not None else None,
+        "authorId": optional_global_id("User", note.author_user_id),
     }
     # Notes are not edited: the payload has no `updatedAt` (as published since the first version).
     return {"note": fields.payload(Note, note, ids, leave_out=("updated_at",))}

@@ -87,6 +87,12 @@ class Application(Node):
         "application_id",
         description="The application's interviews, in the order they were scheduled.",
     )
+    scorecards = to_connection(
+        "Scorecard",
+        "service.scorecards.types",
+        "application_id",
+        description="Feedback on the application, drafts included, oldest first.",
+    )
 
 
 APPLICATION = register(Entity(Application, models.Application, area="applications"))

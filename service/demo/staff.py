@@ -14,12 +14,14 @@ from service.applications.models import Application, ApplicationStatus
 from service.companies.models import Company
 from service.demo.data import CompanySeed
 from service.interviews import service as scheduling
-from service.interviews.models import InterviewStatus
+from service.interviews.models import Interview, InterviewStatus
 from service.interviews.service import Invitee
 from service.organization import service as organization
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings.models import Posting
+from service.scorecards import service as scoring
+from service.scorecards.models import Rating, Recommendation
 from service.users import service as users
 from service.users import teams
 from service.users.models import HiringRole, User, UserRole
@@ -93,6 +95,7 @@ async def interviews(
     if application.status is not ApplicationStatus.ACTIVE:
         return
     panel = [Invitee(people[name].id) for name in seed.hiring_managers]
+    people_by_id = {p.id: p for p in people.values()}
     organizer = people[seed.recruiters[0]]
     for i, stage in enumerate(path):
         if stage.kind is not StageKind.INTERVIEW:
@@ -113,5 +116,36 @@ async def interviews(
         }
         interview = await scheduling.schedule_interview(session, application, stage, organizer, details, panel)
         if not current:
-            await scheduling.update_interview(session, interview, {"status": InterviewStatus.COMPLETED})
+            # Each panelist's feedback is in, which completes the interview.
+            for invitee in panel:
+                await feedback(session, rng, application, interview, people_by_id[invitee.user_id])
+            assert interview.status is InterviewStatus.COMPLETED
         interview.created_at = interview.updated_at = min(entered[i], now)
+
+
+ATTRIBUTES = (("Communication", "Skills"), ("Problem solving", "Skills"), ("Ownership", "Values"))
+TAKEAWAYS = (
+    "Explained trade-offs clearly and asked good questions about the team.",
+    "Solid on the fundamentals; would like to see more depth on operations.",
+    "Structured, calm under follow-up questions; a good fit for how we work.",
+)
+
+
+async def feedback(
+    session: AsyncSession, rng: random.Random, application: Application, interview: Interview, person: User
+) -> None:
+    """A submitted scorecard from `person`: they moved the applicant on, so mostly in favour."""
+    verdict = rng.choice((Recommendation.YES, Recommendation.YES, Recommendation.STRONG_YES, Recommendation.NO))
+    ratings = (Rating.YES, Rating.STRONG_YES, Rating.MIXED)
+    details = {
+        "overall_recommendation": verdict,
+        "template_name": interview.title,
+        "summary": rng.choice(TAKEAWAYS),
+        "attributes": [
+            {"name": name, "category": category, "rating": rng.choice(ratings).value, "note": None}
+            for name, category in ATTRIBUTES
+        ],
+    }
+    people = scoring.People(interviewer=person, submitted_by=None)
+    card = await scoring.create_scorecard(session, application, interview, people, details, submit=True)
+    card.created_at = card.updated_at = card.submitted_at = interview.end_at + timedelta(hours=2)

@@ -38,6 +38,8 @@ from service.organization.schema import Query as OrganizationQuery
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
+from service.scorecards.schema import Mutation as ScorecardMutation
+from service.scorecards.schema import Query as ScorecardQuery
 from service.users.schema import Mutation as UserMutation
 from service.users.schema import Query as UserQuery
 from service.webhooks.live import Subscription
@@ -109,6 +111,7 @@ Query = merge_types(
         ApplicationQuery,
         UserQuery,
         InterviewQuery,
+        ScorecardQuery,
         AuditQuery,
         WebhookQuery,
         IntegrationQuery,
@@ -126,6 +129,7 @@ Mutation = merge_types(
         ApplicationMutation,
         UserMutation,
         InterviewMutation,
+        ScorecardMutation,
         WebhookMutation,
         IntegrationMutation,
         ApiKeyMutation,

@@ -6,12 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from service.db import fields
-from service.ids import to_global_id
+from service.ids import optional_global_id, to_global_id
 from service.interviews.models import Interview, InterviewInterviewer
-
-
-def _gid(type_name: str, pk: int | None) -> str | None:
-    return to_global_id(type_name, pk) if pk is not None else None
 
 
 def interview_ref(interview: Interview, interviewers: Sequence[InterviewInterviewer]) -> dict[str, Any]:
@@ -20,8 +16,8 @@ def interview_ref(interview: Interview, interviewers: Sequence[InterviewIntervie
         "id": to_global_id("Interview", interview.id),
         "companyId": to_global_id("Company", interview.company_id),
         "applicationId": to_global_id("Application", interview.application_id),
-        "stageId": _gid("PipelineStage", interview.stage_id),
-        "organizerId": _gid("User", interview.organizer_user_id),
+        "stageId": optional_global_id("PipelineStage", interview.stage_id),
+        "organizerId": optional_global_id("User", interview.organizer_user_id),
     }
     out = fields.payload(Interview, interview, ids)
     out["interviewers"] = [

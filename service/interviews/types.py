@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
-from service.graphql.relay import Node, to_list, to_one
+from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.interviews import models
 from service.interviews.models import MAX_INTERVIEWERS, InterviewStatus, ResponseStatus
 
@@ -54,6 +54,12 @@ class Interview(Node):
         order=("id",),
         max_items=MAX_INTERVIEWERS,
         description=f"Who interviews, in the order they were invited (at most {MAX_INTERVIEWERS}).",
+    )
+    scorecards = to_connection(
+        "Scorecard",
+        "service.scorecards.types",
+        "interview_id",
+        description="Feedback on the interview, drafts included, oldest first.",
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from service.db import fields
-from service.ids import to_global_id
+from service.ids import optional_global_id, to_global_id
 from service.organization.models import Department, Office
 
 KEYS = {Department: "department", Office: "office"}
@@ -18,7 +18,7 @@ def node_ref(node: Department | Office) -> dict[str, Any]:
     ids = {
         "id": to_global_id(name, node.id),
         "companyId": to_global_id("Company", node.company_id),
-        "parentId": to_global_id(name, node.parent_id) if node.parent_id is not None else None,
+        "parentId": optional_global_id(name, node.parent_id),
     }
     return fields.payload(type(node), node, ids)
 

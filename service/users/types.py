@@ -66,6 +66,12 @@ class User(Node):
         "user_id",
         description="The interviews the person was invited to interview at, oldest first.",
     )
+    scorecards = to_connection(
+        "Scorecard",
+        "service.scorecards.types",
+        "interviewer_user_id",
+        description="The person's scorecards, drafts included, oldest first.",
+    )
 
 
 @entity_type(models.HiringTeamMember, description="One person in one role on a posting's hiring team.")

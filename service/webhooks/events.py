@@ -66,6 +66,9 @@ OFFICE_UPDATED = "office.updated"
 INTERVIEW_SCHEDULED = "interview.scheduled"
 INTERVIEW_UPDATED = "interview.updated"
 INTERVIEW_CANCELLED = "interview.cancelled"
+SCORECARD_SUBMITTED = "scorecard.submitted"
+SCORECARD_UPDATED = "scorecard.updated"
+SCORECARD_DELETED = "scorecard.deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,24 @@ EVENT_TYPES: dict[str, EventType] = {
             "applications",
             "An interview was cancelled.",
             "service.interviews.events.interview_event",
+        ),
+        EventType(
+            SCORECARD_SUBMITTED,
+            "applications",
+            "A scorecard was submitted: an interviewer's verdict, ratings and answers (drafts send nothing).",
+            "service.scorecards.events.scorecard_event",
+        ),
+        EventType(
+            SCORECARD_UPDATED,
+            "applications",
+            "A submitted scorecard changed; `changedFields` names what changed.",
+            "service.scorecards.events.scorecard_event",
+        ),
+        EventType(
+            SCORECARD_DELETED,
+            "applications",
+            "A submitted scorecard was deleted; the payload is the scorecard as it was.",
+            "service.scorecards.events.scorecard_event",
         ),
     )
 }

@@ -22,6 +22,8 @@ from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import events as postings
 from service.postings.models import EmploymentType, Posting, PostingStatus, Workplace
+from service.scorecards import events as scorecards
+from service.scorecards.models import Recommendation, Scorecard, ScorecardStatus
 from service.users import events as users
 from service.users.models import User, UserRole, UserStatus
 from service.webhooks import events as ev
@@ -149,7 +151,30 @@ def _rows() -> dict[str, Any]:
             feedback_required=True,
         ),
     ]
+    scorecard = Scorecard(
+        id=80,
+        company_id=COMPANY,
+        application_id=789,
+        interview_id=70,
+        stage_id=62,
+        interviewer_user_id=32,
+        submitted_by_user_id=None,
+        status=ScorecardStatus.SUBMITTED,
+        overall_recommendation=Recommendation.YES,
+        template_name="Technical interview",
+        interviewed_at=T0 + timedelta(days=5, hours=5),
+        submitted_at=T0 + timedelta(days=5, hours=7),
+        summary="Clear about trade-offs; walked through the C# project's design in depth.",
+        attributes=[
+            {"name": "Communication", "category": "Skills", "rating": "STRONG_YES", "note": "Explains simply."},
+            {"name": "Distributed systems", "category": "Skills", "rating": "MIXED", "note": None},
+        ],
+        answers=[{"question": "Would you like to work with them?", "answer": "Yes, on the platform team."}],
+        created_at=T0 + timedelta(days=5, hours=6),
+        updated_at=T0 + timedelta(days=5, hours=7),
+    )
     return {
+        "scorecard": scorecard,
         "interview": interview,
         "panel": panel,
         "user": user,
@@ -213,6 +238,11 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ev.INTERVIEW_CANCELLED: interviews.interview_event(
             _copy(r["interview"], status=InterviewStatus.CANCELLED, cancelled_at=T0 + timedelta(days=4)), r["panel"]
         ),
+        ev.SCORECARD_SUBMITTED: scorecards.scorecard_event(r["scorecard"]),
+        ev.SCORECARD_UPDATED: scorecards.scorecard_event(
+            _copy(r["scorecard"], overall_recommendation=Recommendation.STRONG_YES), ["overallRecommendation"]
+        ),
+        ev.SCORECARD_DELETED: scorecards.scorecard_event(r["scorecard"]),
         ev.OFFICE_UPDATED: organization.node_updated(_copy(r["berlin"], location="Berlin-Mitte"), ["location"]),
     }
 

@@ -1,0 +1,1 @@
+"""Scorecards: interviewers' feedback on applications."""
