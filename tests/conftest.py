@@ -96,10 +96,11 @@ async def clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "engine" in request.fixturenames:
         engine: AsyncEngine = request.getfixturevalue("engine")
         async with engine.begin() as conn:
-            raw = await conn.get_raw_connection()
-            await raw.driver_connection.execute(EMPTY_EVERY_TABLE)  # several statements: asyncpg's simple protocol
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.execute(EMPTY_EVERY_TABLE)  # several statements: asyncpg's simple protocol
         if "app" in request.fixturenames:
-            # The shared app's caches of rows that were just truncated.
+            # The shared app's caches of rows that were just deleted.
             request.getfixturevalue("app").state.endpoint.documents.cache.clear()
     yield
 

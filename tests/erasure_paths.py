@@ -154,6 +154,7 @@ WRITTEN |= {
     "upsert": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
     "addrkey": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
     "appupsert": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
+    "ivupsert": {"database interviews.title", "graphql Interview.location", "database interviews.calendar_event_id"},
 }
 
 
@@ -174,6 +175,20 @@ async def partner_paths(w: World) -> None:
             "stageName": "Onsite",
             "status": "REJECTED",
             "rejectionReason": f"{m.tagged('appupsert')} declined",
+        },
+    )
+    await mutate_ok(
+        w.api,
+        "interviewUpsert",
+        {
+            **base,
+            "externalId": "i-1",
+            "applicationExternalId": "a-1",
+            "title": f"Final round with {m.tagged('ivupsert')}",
+            "startAt": "2026-12-10T14:00:00Z",
+            "endAt": "2026-12-10T15:00:00Z",
+            "location": f"{m.tagged('ivupsert')}'s flat",
+            "calendarEventId": f"{m.tagged('ivupsert')}-evt",
         },
     )
     await mutate_ok(

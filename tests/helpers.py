@@ -178,7 +178,7 @@ class Snapshot(dict[str, int]):
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def changed(self, other: Snapshot) -> list[str]:
         """The tables whose contents differ (for a failing assertion's message)."""

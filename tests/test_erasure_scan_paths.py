@@ -93,6 +93,7 @@ WRITTEN_INPUTS = {
     "interviewUpdate": {"note", "title", "location", "calendarEventId"},
     "scorecardCreate": {"summary", "attributes.note", "answers.answer"},
     "scorecardUpdate": {"summary", "attributes.note", "answers.answer"},
+    "interviewUpsert": {"title", "location", "calendarEventId"},
 }
 """The text inputs the paths above write the marker into (`externalId`: a partner keying a
 person by address)."""
@@ -106,6 +107,15 @@ NOT_ABOUT_THE_PERSON = {
     "applicationUpsert.postingExternalId": "a partner's id for a posting",
     "applicationUpsert.stageExternalId": "a partner's id for a stage",
     "applicationUpsert.stageName": "the company's pipeline",
+    "interviewUpsert.externalId": "a partner's id for the interview",
+    "interviewUpsert.applicationExternalId": "a partner's id for the application",
+    "interviewUpsert.timezone": "the company's schedule: a time zone",
+    "interviewUpsert.videoUrl": "the company's schedule: a meeting link",
+    **{
+        f"interviewUpsert.{who}.{name}": "the company's interviewers, not the applicant"
+        for who in ("organizer", "interviewers")
+        for name in ("externalId", "email", "name")
+    },
     **{
         f"{mutation}.{name}": "the company's schedule: a time zone, a meeting link"
         for mutation in ("interviewSchedule", "interviewUpdate")

@@ -261,7 +261,7 @@ async def test_an_interview_that_has_not_ended_is_not_completed_by_feedback(acme
 async def test_update_refuses_bad_changes_and_writes_nothing(acme, engine):
     w = await world(acme)
     card = await write(acme, {"interviewId": w["interview"], "interviewerId": w["ivan"]})
-    cases = [
+    cases: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
         ({"overallRecommendation": None}, [("overallRecommendation", "REQUIRED")]),
         ({"attributes": [{"name": "Go", "category": "c" * 101}]}, [("attributes.0.category", "TOO_LONG")]),
         ({"interviewerId": w["cora"]}, [("interviewerId", "DUPLICATE")]),

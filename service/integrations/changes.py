@@ -116,6 +116,52 @@ class CandidatesMerged:
     merged: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Person:
+    """One of the company's people as a provider names them: matched by the provider's id, then
+    by address; someone new becomes a user of the company (role INTERVIEWER)."""
+
+    external_id: str | None = None
+    name: str | None = None
+    email: str | None = None
+    feedback_required: bool = True
+    """As an interviewer: whether they owe a scorecard."""
+
+
+@dataclass(slots=True)
+class Interview:
+    external_id: str
+    application_external_id: str
+    title: str | None = None
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    timezone: str | None = None
+    location: str | None = None
+    video_url: str | None = None
+    calendar_event_id: str | None = None
+    status: str | None = None
+    """SCHEDULED, AWAITING_FEEDBACK, COMPLETED, NO_SHOW or CANCELLED."""
+    organizer: Person | None = None
+    interviewers: list[Person] | None = None
+    """None: not stated (kept as they are); a list replaces the interviewers."""
+
+
+@dataclass(slots=True)
+class InterviewSchedule:
+    """A provider's group of interviews of one application (Ashby's interview schedule): it is
+    sent whole, so an interview it no longer lists was cancelled."""
+
+    external_id: str
+    interviews: list[Interview]
+
+
+@dataclass(slots=True)
+class InterviewDeleted:
+    """The provider deleted or cancelled the interview: it is cancelled here (its record stays)."""
+
+    external_id: str
+
+
 Change = (
     Candidate
     | Job
@@ -127,6 +173,9 @@ Change = (
     | JobPost
     | JobPostDeleted
     | StageDeleted
+    | Interview
+    | InterviewSchedule
+    | InterviewDeleted
 )
 
 

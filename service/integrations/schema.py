@@ -29,7 +29,7 @@ from service.auth.scopes import INTEGRATIONS_AREA
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.context import Context
-from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
 from service.graphql.relay import RootConnection, decode_ids
 from service.integrations import changes, service
 from service.integrations import models as integration_models
@@ -39,6 +39,8 @@ from service.integrations.sync.applications import upsert_application
 from service.integrations.sync.candidates import APPLICANT_FIELDS, upsert_applicant
 from service.integrations.sync.context import Context as SyncContext
 from service.integrations.sync.context import Outcome
+from service.integrations.sync.interviews import FIELDS as INTERVIEW_FIELDS
+from service.integrations.sync.interviews import upsert_interview
 from service.integrations.sync.jobs import upsert_posting
 from service.integrations.types import (
     INBOUND_DELIVERY,
@@ -58,10 +60,16 @@ from service.integrations.types import (
     IntegrationRotateSecretInput,
     IntegrationSecretPayload,
     IntegrationUpdateInput,
+    InterviewUpsertInput,
+    InterviewUpsertPayload,
+    PartnerPersonInput,
     PostingUpsertInput,
     PostingUpsertPayload,
     UpsertResult,
 )
+from service.interviews import models as interviews
+from service.interviews.models import MAX_INTERVIEWERS
+from service.interviews.types import INTERVIEW
 from service.postings import models as postings
 from service.postings.types import POSTING
 
@@ -104,7 +112,7 @@ async def _get(session: AsyncSession, info: Info[Context, None], value: str) -> 
     return await service.get_integration(session, info.context.company_ids, pk, "id", lock=True)
 
 
-UpsertInput = ApplicantUpsertInput | PostingUpsertInput | ApplicationUpsertInput
+UpsertInput = ApplicantUpsertInput | PostingUpsertInput | ApplicationUpsertInput | InterviewUpsertInput
 R = TypeVar("R")
 
 
@@ -115,7 +123,7 @@ def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput
     provider = data.provider.strip()
     if not PROVIDER_NAME.match(provider):
         raise DomainError(ErrorCode.INVALID, "provider is 2 to 40 of a-z 0-9 _ -, starting with a letter", "provider")
-    for field in ("external_id", "applicant_external_id", "posting_external_id"):
+    for field in ("external_id", "applicant_external_id", "posting_external_id", "application_external_id"):
         value = getattr(data, field, "x")
         if not value or not value.strip() or len(value) > 200:
             path = re.sub(r"_(\w)", lambda m: m.group(1).upper(), field)
@@ -327,3 +335,45 @@ class Mutation:
         return ApplicationUpsertPayload(
             application=APPLICATION.from_model(record) if record is not None else None, result=result, errors=errors
         )
+
+    @strawberry.mutation(
+        description=(
+            "Create or update the interview a partner system knows as (provider, externalId) "
+            "(applications:write), on an application upserted before; interviewers are matched by their "
+            "partner ID, then by address, and someone new is added to the company's people."
+        )
+    )
+    async def interview_upsert(
+        self, info: Info[Context, None], input: Annotated[InterviewUpsertInput, INPUT]
+    ) -> InterviewUpsertPayload:
+        async def apply(ctx: SyncContext) -> Outcome[interviews.Interview]:
+            if input.interviewers is not None and len(input.interviewers) > MAX_INTERVIEWERS:
+                raise DomainError(ErrorCode.INVALID, f"at most {MAX_INTERVIEWERS} interviewers", "interviewers")
+            if input.organizer is not None or input.interviewers:
+                require_readable(info, "users", "interviewers")
+            data = changes.Interview(
+                external_id=input.external_id.strip(),
+                application_external_id=input.application_external_id.strip(),
+                status=input.status.value if input.status is not None else None,
+                organizer=_partner_person(input.organizer) if input.organizer is not None else None,
+                interviewers=[_partner_person(p) for p in input.interviewers]
+                if input.interviewers is not None
+                else None,
+                **{name: getattr(input, name) for name in INTERVIEW_FIELDS},
+            )
+            return await upsert_interview(ctx, data)
+
+        upserted = await _upsert(info, "applications", input, apply)
+        record, result, errors = upserted
+        return InterviewUpsertPayload(
+            interview=INTERVIEW.from_model(record) if record is not None else None, result=result, errors=errors
+        )
+
+
+def _partner_person(given: PartnerPersonInput) -> changes.Person:
+    return changes.Person(
+        external_id=given.external_id.strip() if given.external_id else None,
+        name=given.name,
+        email=given.email,
+        feedback_required=given.feedback_required,
+    )

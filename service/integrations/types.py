@@ -27,6 +27,8 @@ from service.graphql.mutations import UserError
 from service.graphql.relay import Node, to_connection, to_one
 from service.integrations import models
 from service.integrations.models import InboundStatus, IntegrationStatus, Provider
+from service.interviews.models import InterviewStatus
+from service.interviews.types import Interview
 from service.postings.models import EmploymentType
 from service.postings.types import Posting
 from service.webhooks.types import no_secrets
@@ -292,6 +294,46 @@ class ApplicationUpsertInput:
     applied_at: datetime | None = strawberry.field(default=None, description="When the applicant applied.")
 
 
+@strawberry.input(
+    description="A person at an interview as a partner system names them: matched by its ID, then by address."
+)
+class PartnerPersonInput:
+    external_id: str | None = strawberry.field(default=None, description="The person's ID in the partner system.")
+    email: str | None = strawberry.field(
+        default=None, description="Their work address: someone new is added to the company's people with it."
+    )
+    name: str | None = strawberry.field(default=None, description="Their name, for someone new.")
+    feedback_required: bool = strawberry.field(default=True, description="As an interviewer: owes a scorecard.")
+
+
+@strawberry.input(description="An interview as a partner system holds it, keyed by (provider, externalId).")
+class InterviewUpsertInput:
+    company_id: strawberry.ID = strawberry.field(description="The company.")
+    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
+    external_id: str = strawberry.field(description="The interview's ID in the partner system.")
+    application_external_id: str = strawberry.field(
+        description="The application's ID in the partner system (upsert the application first)."
+    )
+    source_updated_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
+    )
+    title: str | None = strawberry.field(default=None, description="What the interview is; default `Interview`.")
+    start_at: datetime | None = strawberry.field(default=None, description="When it starts; required to create.")
+    end_at: datetime | None = strawberry.field(default=None, description="When it ends; required to create.")
+    timezone: str | None = strawberry.field(default=None, description="Its IANA time zone.")
+    location: str | None = strawberry.field(default=None, description="Where it happens.")
+    video_url: str | None = strawberry.field(default=None, description="The video call's address.")
+    calendar_event_id: str | None = strawberry.field(default=None, description="The calendar event's id.")
+    status: InterviewStatus | None = strawberry.field(
+        default=None, description="Where it stands; CANCELLED cancels it (for good)."
+    )
+    organizer: PartnerPersonInput | None = strawberry.field(default=None, description="Who organised it.")
+    interviewers: list[PartnerPersonInput] | None = strawberry.field(
+        default=None, description="Who interviews, replacing the list (at most 20); omitted: kept as they are."
+    )
+
+
 @strawberry.type(description="What an upsert did.")
 class UpsertResult:
     created: bool = strawberry.field(description="Whether the record was created by this call.")
@@ -311,6 +353,13 @@ class ApplicantUpsertPayload:
 @strawberry.type(description="The result of `postingUpsert`.")
 class PostingUpsertPayload:
     posting: Posting | None = strawberry.field(description="The posting, unless refused.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `interviewUpsert`.")
+class InterviewUpsertPayload:
+    interview: Interview | None = strawberry.field(description="The interview, unless refused or skipped.")
     result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 

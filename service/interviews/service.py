@@ -165,12 +165,14 @@ async def interviewers_of(session: AsyncSession, interview_id: int) -> list[Inte
     )
 
 
-async def _announce(session: AsyncSession, interview: Interview, type: str, changed: Sequence[str] = ()) -> None:
+async def _announce(
+    session: AsyncSession, interview: Interview, type: str, changed: Sequence[str] = (), origin: str | None = None
+) -> None:
     await session.flush()
     await session.refresh(interview)
     team = await interviewers_of(session, interview.id)
     payload = interview_events.interview_event(interview, team, changed if type == events.INTERVIEW_UPDATED else None)
-    await emit(session, interview.company_id, type, payload)
+    await emit(session, interview.company_id, type, payload, origin=origin)
 
 
 async def schedule_interview(
@@ -180,13 +182,17 @@ async def schedule_interview(
     organizer: User | None,
     changes: dict[str, Any],
     invitees: Sequence[Invitee],
+    *,
+    origin: str | None = None,
+    require_active: bool = True,
 ) -> Interview:
-    """Schedule an interview of an active application, at `stage` (default: where the application
-    is), with `invitees` interviewing; emits `interview.scheduled`."""
+    """Schedule an interview of an active application (any, for a partner's mirror with
+    `require_active=False`), at `stage` (default: where the application is), with `invitees`
+    interviewing; emits `interview.scheduled`."""
     problems = Collector()
     clean = _check_fields(problems, {"title": None, "start_at": None, "end_at": None, **changes}, None)
     problems.raise_if_any()
-    if application.status is not ApplicationStatus.ACTIVE:
+    if require_active and application.status is not ApplicationStatus.ACTIVE:
         raise DomainError(ErrorCode.APPLICATION_CLOSED, "the application has ended", "applicationId")
     await refuse_if_erased(session, application.applicant_id, "applicationId")
     if stage is not None and stage.posting_id != application.posting_id:
@@ -201,7 +207,7 @@ async def schedule_interview(
     session.add(interview)
     await session.flush()
     await _invite(session, interview, invitees)
-    await _announce(session, interview, events.INTERVIEW_SCHEDULED)
+    await _announce(session, interview, events.INTERVIEW_SCHEDULED, origin=origin)
     return interview
 
 
@@ -228,6 +234,8 @@ async def update_interview(
     changes: dict[str, Any],
     invitees: Sequence[Invitee] | None = None,
     organizer: User | object | None = KEEP,
+    *,
+    origin: str | None = None,
 ) -> Interview:
     """Change a locked interview that is not cancelled; `invitees` replaces the interviewers.
     Emits `interview.updated` naming what changed (nothing changed: no event)."""
@@ -255,18 +263,18 @@ async def update_interview(
         setattr(interview, key, value)
     if changed:
         interview.updated_at = func.now()
-        await _announce(session, interview, events.INTERVIEW_UPDATED, sorted(changed))
+        await _announce(session, interview, events.INTERVIEW_UPDATED, sorted(changed), origin)
     return interview
 
 
-async def cancel_interview(session: AsyncSession, interview: Interview) -> Interview:
+async def cancel_interview(session: AsyncSession, interview: Interview, *, origin: str | None = None) -> Interview:
     """Cancel a locked interview; cancelling again changes nothing. Emits `interview.cancelled`."""
     if interview.status is InterviewStatus.CANCELLED:
         return interview
     interview.status = InterviewStatus.CANCELLED
     interview.cancelled_at = func.now()
     interview.updated_at = func.now()
-    await _announce(session, interview, events.INTERVIEW_CANCELLED)
+    await _announce(session, interview, events.INTERVIEW_CANCELLED, origin=origin)
     return interview
 
 

@@ -10,9 +10,12 @@ Covered: `applicationSubmit`, `applicationUpdate`, `candidateStageChange`, `cand
 (the application with its candidate and job, at its stage and status: `Archived` is a
 rejection with the archive reason, `Hired` a hire, `Active` for an application closed here
 reopens it; ordered by `application.updatedAt`);
-`candidateMerge`, `candidateDelete`; `jobCreate`, `jobUpdate` (ordered by `job.updatedAt`).
-Ashby sends only the primary email and phone. Leads (`status: Lead`), job postings, offers,
-interviews, openings, surveys and `ping` are recorded and skipped.
+`candidateMerge`, `candidateDelete`; `jobCreate`, `jobUpdate` (ordered by `job.updatedAt`);
+`interviewScheduleCreate` and `interviewScheduleUpdate` (each event of the schedule an interview
+of its application, keyed `<schedule id>/<event id>`, with its interviewers and the scheduler as
+organizer; an event the schedule no longer lists, or a `Cancelled` schedule, is cancelled; ordered
+by the schedule's `updatedAt`). Ashby sends only the primary email and phone. Leads (`status:
+Lead`), job postings, offers, openings, surveys and `ping` are recorded and skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +25,19 @@ from typing import Any
 
 from service.integrations import changes
 from service.integrations.changes import Translation, Unsupported
-from service.integrations.providers.common import clipped, emails, ident, latest, name_of, obj, text, when
+from service.integrations.providers.common import (
+    clipped,
+    emails,
+    ident,
+    items,
+    latest,
+    name_of,
+    obj,
+    person,
+    text,
+    url,
+    when,
+)
 from service.postings.models import EmploymentType
 
 KEPT_HEADERS = ("user-agent",)
@@ -89,6 +104,59 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
     return Translation([change], latest(data.get("updatedAt")), notes)
 
 
+SCHEDULE_STATUSES = {
+    "Scheduled": "SCHEDULED",
+    "WaitingOnFeedback": "AWAITING_FEEDBACK",
+    "Complete": "COMPLETED",
+    "Cancelled": "CANCELLED",
+}
+"""Ashby's schedule statuses that say where its interviews stand; the others (NeedsScheduling,
+WaitingOnCandidateBooking, OnHold, …) leave an interview as it is."""
+
+
+def _user(value: Any, *, feedback_required: bool = True) -> changes.Person | None:
+    if not isinstance(value, dict):
+        return None
+    name = " ".join(n for n in (text(value.get("firstName")), text(value.get("lastName"))) if n)
+    return person(value.get("id"), name, value.get("email"), feedback_required=feedback_required)
+
+
+def _schedule(data: dict[str, Any]) -> Translation:
+    schedule = obj(data.get("interviewSchedule"), "data.interviewSchedule")
+    schedule_id = ident(schedule.get("id"), "interviewSchedule.id")
+    application_id = ident(schedule.get("applicationId"), "interviewSchedule.applicationId")
+    status = SCHEDULE_STATUSES.get(text(schedule.get("status")) or "")
+    organizer = _user(schedule.get("scheduledBy"))
+    interviews = []
+    for n, item in enumerate(items(schedule.get("interviewEvents"))):
+        event = obj(item, f"interviewEvents.{n}")
+        about = event.get("interview")
+        panel = [
+            _user(i, feedback_required=i.get("isFeedbackRequired") is not False)
+            for i in items(event.get("interviewers"))
+            if isinstance(i, dict)
+        ]
+        interviews.append(
+            changes.Interview(
+                external_id=f"{schedule_id}/{ident(event.get('id'), f'interviewEvents.{n}.id')}",
+                application_external_id=application_id,
+                title=clipped(about.get("title"), 200) if isinstance(about, dict) else None,
+                start_at=when(event.get("startTime")),
+                end_at=when(event.get("endTime")),
+                location=clipped(event.get("location"), 300),
+                video_url=url(event.get("meetingLink")),
+                calendar_event_id=clipped(event.get("interviewerCalendarEventId"), 200),
+                status=status,
+                organizer=organizer,
+                interviewers=[p for p in panel if p is not None],
+            )
+        )
+    if status == "CANCELLED":
+        interviews = []  # every interview of the schedule is cancelled
+    change = changes.InterviewSchedule(schedule_id, interviews)
+    return Translation([change], latest(schedule.get("updatedAt")))
+
+
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
     action = identify(document, headers)
     data = obj(obj(document, "the body").get("data"), "data")
@@ -100,6 +168,8 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
         return Translation([changes.CandidatesMerged(into=changes.Candidate(external_id=into), merged=[gone])])
     if action == "candidateDelete":
         return Translation([changes.CandidateDeleted(ident(obj(data.get("candidate"), "candidate").get("id"), "id"))])
+    if action in ("interviewScheduleCreate", "interviewScheduleUpdate"):
+        return _schedule(data)
     if action in ("jobCreate", "jobUpdate"):
         job = obj(data.get("job"), "data.job")
         change = changes.Job(

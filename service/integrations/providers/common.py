@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from service import validation
 from service.errors import Collector
+from service.integrations import changes
 from service.integrations.changes import Unreadable
 
 MAX_LINKS = 20
@@ -202,3 +203,17 @@ def one_line(value: Any, max_length: int = 300) -> str | None:
 def clipped(value: Any, max_length: int) -> str | None:
     raw = text(value)
     return raw[:max_length] if raw else None
+
+
+def person(external_id: Any, name: Any, email: Any, *, feedback_required: bool = True) -> changes.Person:
+    """One of the company's people as a provider names them; an address that is no email address
+    is left out (the person is then matched by id only)."""
+    checked = validation.email(Collector(), email, "email") if isinstance(email, str) and email.strip() else None
+    return changes.Person(
+        external_id=str(external_id).strip()
+        if isinstance(external_id, str | int) and str(external_id).strip()
+        else None,
+        name=clipped(name, 200),
+        email=checked[0] if checked else None,
+        feedback_required=feedback_required,
+    )

@@ -16,9 +16,11 @@ Covered, with the vendor's own times on the records:
 - `job_created`, `job_updated`, `job_approved` (title, offices, open/closed with `opened_at` as
   `publishedAt` and `closed_at` as `closedAt`, the `employment_type` custom field), `job_deleted`
   (archived); `job_post_created`/`job_post_updated` (the post's title, location and text fill in
-  its job's posting), `job_post_deleted`; `job_interview_stage_deleted`.
+  its job's posting), `job_post_deleted`; `job_interview_stage_deleted`;
+- `interview_deleted` (the only interview event Greenhouse sends, with the interview's id alone):
+  cancels the interview a partner synced with `interviewUpsert` under provider `greenhouse`.
 
-Prospects (`new_prospect_application`, applications with `prospect: true`), offers, interviews,
+Prospects (`new_prospect_application`, applications with `prospect: true`), offers,
 scorecards and organisation events are recorded and skipped with the reason.
 """
 
@@ -86,10 +88,9 @@ SKIPPED = {
     "offer_approved": "offers are not mirrored yet (they wait for the hiring-process entities)",
     "offer_updated": "offers are not mirrored yet (they wait for the hiring-process entities)",
     "offer_deleted": "offers are not mirrored yet (they wait for the hiring-process entities)",
-    "interview_deleted": "interviews are not mirrored yet (they wait for the hiring-process entities)",
-    "scorecard_deleted": "scorecards are not mirrored yet (they wait for the hiring-process entities)",
-    "department_deleted": "departments are not modelled in Hiregraph",
-    "office_deleted": "offices are not modelled in Hiregraph (a posting's locations are plain text)",
+    "scorecard_deleted": "Greenhouse sends no scorecard's contents, so none is mirrored to delete",
+    "department_deleted": "Greenhouse's departments are not mirrored (Hiregraph's are the company's own)",
+    "office_deleted": "Greenhouse's offices are not mirrored (Hiregraph's are the company's own)",
 }
 TAG = re.compile(r"<[^>]+>")
 BREAK = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6])\s*/?\s*>", re.I)
@@ -243,6 +244,9 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
         scrubbed = [str(f) for f in items(payload.get("anonymized_fields")) if isinstance(f, str)]
         anonymized = ident(payload.get("candidate_id"), "payload.candidate_id")
         return Translation([changes.CandidateDeleted(anonymized, anonymized=scrubbed)])
+    if action == "interview_deleted":
+        interview = obj(payload.get("interview"), "payload.interview")
+        return Translation([changes.InterviewDeleted(ident(interview.get("id"), "interview.id"))])
     if action == "delete_application":
         application = obj(payload.get("application"), "payload.application")
         return Translation([changes.ApplicationDeleted(ident(application.get("id"), "application.id"))])

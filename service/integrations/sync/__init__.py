@@ -20,6 +20,7 @@ from service.integrations import changes
 from service.integrations.sync.applications import delete_application, upsert_application
 from service.integrations.sync.candidates import delete_candidate, merge_candidates, upsert_applicant
 from service.integrations.sync.context import Context, Outcome
+from service.integrations.sync.interviews import cancel_interview, upsert_interview, upsert_schedule
 from service.integrations.sync.jobs import delete_job, delete_job_post, upsert_job_post, upsert_posting
 from service.integrations.sync.stages import delete_stage
 
@@ -44,4 +45,10 @@ async def apply(ctx: Context, change: changes.Change) -> Outcome[Any]:
         return await delete_job_post(ctx, change)
     if isinstance(change, changes.StageDeleted):
         return await delete_stage(ctx, change)
+    if isinstance(change, changes.Interview):
+        return await upsert_interview(ctx, change)
+    if isinstance(change, changes.InterviewSchedule):
+        return await upsert_schedule(ctx, change)
+    if isinstance(change, changes.InterviewDeleted):
+        return await cancel_interview(ctx, change)
     return await merge_candidates(ctx, change)

@@ -14,6 +14,7 @@ from service.applications.models import Application
 from service.errors import DomainError, ErrorCode
 from service.integrations.models import ExternalRef
 from service.integrations.sync.context import Context
+from service.interviews.models import Interview
 from service.postings.models import Posting
 
 APPLICANT = "applicant"
@@ -21,6 +22,8 @@ POSTING = "posting"
 APPLICATION = "application"
 STAGE = "stage"
 JOB_POST = "job_post"
+INTERVIEW = "interview"
+USER = "user"
 MAX_EXTERNAL_ID = 200
 
 
@@ -34,7 +37,7 @@ async def lock(ctx: Context, entity_type: str, external_id: str) -> None:
     await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
-M = TypeVar("M", Applicant, Posting, Application)
+M = TypeVar("M", Applicant, Posting, Application, Interview)
 
 
 async def locked(session: AsyncSession, model: type[M], pk: int) -> M:
