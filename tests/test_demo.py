@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.applications import stage_entries_disagreeing
 from tests.helpers import hiregraph, snapshot
 
 INTERVIEW_STAGES = ("Technical interview with the team", "Interview with the CEO and CTO")
@@ -17,6 +18,7 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
     assert second.stdout.strip().splitlines()[-1] == key
     assert await snapshot(engine) == after_first
     assert after_first["companies"] == 2 and after_first["applications"] >= 40
+    assert await stage_entries_disagreeing(engine) == []  # days in stage follow the story's dates
 
     r = await http.post(
         "/graphql",

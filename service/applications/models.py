@@ -44,6 +44,10 @@ class Application(IdMixin, TimestampMixin, Base):
         String(200), info=declare("Where the application came from.", personal=True, max_length=200)
     )
     applied_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the applicant applied."))
+    stage_entered_at: Mapped[datetime] = mapped_column(
+        server_default=func.now(),
+        info=declare("When it entered its current stage (its latest move): a board's days in stage."),
+    )
 
 
 class StageTransition(IdMixin, Base):

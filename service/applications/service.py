@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +54,8 @@ def _record_move(
     reason: str | None,
 ) -> None:
     who = as_actor(actor)
+    if old is not None:
+        application.stage_entered_at = func.now()  # the history row's time: both are the transaction's
     session.add(
         StageTransition(
             company_id=application.company_id,
@@ -66,6 +68,24 @@ def _record_move(
             actor_user_id=who.user_id,
             reason=reason,
         )
+    )
+
+
+async def date_stage_entries(session: AsyncSession, application_ids: Sequence[int]) -> None:
+    """Set each application's `stage_entered_at` to the time of its latest history row, after
+    the rows were dated with another time than the transaction's (a provider's, the demo's)."""
+    latest = (
+        select(StageTransition.created_at)
+        .where(StageTransition.application_id == Application.id)
+        .order_by(StageTransition.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Application)
+        .where(Application.id.in_(application_ids))
+        .values(stage_entered_at=latest)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -358,6 +358,7 @@ async def _date(
         for note, at in story.notes:
             note.created_at = note.updated_at = at
     await session.flush()
+    await applications.date_stage_entries(session, list(by_application))
 
 
 async def _demo_key(session: AsyncSession, path: Path) -> str:

@@ -29,6 +29,7 @@ async def _date_moves(ctx: Context, application_id: int, after: int | None) -> N
         .values(created_at=at)
         .execution_options(synchronize_session=False)
     )
+    await applications.date_stage_entries(ctx.session, [application_id])
 
 
 async def _last_move(ctx: Context, application_id: int) -> int | None:
@@ -122,6 +123,7 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
         elif target is ApplicationStatus.WITHDRAWN:
             application = await applications.withdraw(ctx.session, application, origin=ctx.origin)
     await _date_moves(ctx, application.id, before)
+    await ctx.session.refresh(application, ["stage_entered_at"])
     return Outcome(application, created=created)
 
 
