@@ -35,7 +35,7 @@ async def test_update_changes_only_the_given_fields(acme, engine):
     cleared = await update(acme, {"id": ada["id"], "location": None, "source": None, "links": None})
     assert (cleared["location"], cleared["source"], cleared["links"]) == (None, None, [])
     assert cleared["emails"] == ["ada@example.com"]
-    assert await snapshot(engine) == before
+    assert before.changed(await snapshot(engine)) == ["applicants"]  # that row alone
 
 
 async def test_update_replaces_emails_and_frees_the_old_address(acme, engine):

@@ -271,3 +271,35 @@ async def test_update_refuses_bad_changes_and_writes_nothing(acme, engine):
     for change, expected in cases:
         assert await refused(acme, engine, "scorecardUpdate", {"id": card["id"], **change}) == expected, change
     assert await refused(acme, engine, "scorecardDelete", {"id": to_global_id("Scorecard", 0)}) == [("id", "NOT_FOUND")]
+
+
+async def test_each_interviewer_shows_their_scorecard_for_a_board(acme):
+    w = await world(acme)
+    board = """query($id: ID!) { node(id: $id) { ... on Application {
+        interviews(status: [SCHEDULED, AWAITING_FEEDBACK]) { nodes { interviewers {
+            feedbackRequired user { name } scorecard { status } } } }
+        submitted: scorecards(status: [SUBMITTED]) { totalCount } } } }"""
+
+    async def due() -> list[tuple[str, bool, Any]]:
+        node = (await acme.ok(board, {"id": w["application"]}))["node"]
+        return [
+            (i["user"]["name"], i["feedbackRequired"], i["scorecard"] and i["scorecard"]["status"])
+            for interview in node["interviews"]["nodes"]
+            for i in interview["interviewers"]
+        ]
+
+    assert await due() == [("Ivan", True, None), ("Rita", True, None), ("Cora", False, None)]
+    draft = await write(acme, {"interviewId": w["interview"], "interviewerId": w["ivan"], "submit": False})
+    assert await due() == [("Ivan", True, "DRAFT"), ("Rita", True, None), ("Cora", False, None)]
+    # Taken off the panel and invited again, Ivan finds his scorecard.
+    panel = [{"userId": w["rita"]}, {"userId": w["cora"], "feedbackRequired": False}]
+    await mutate_ok(acme, "interviewUpdate", {"id": w["interview"], "interviewers": panel})
+    await mutate_ok(acme, "interviewUpdate", {"id": w["interview"], "interviewers": [*panel, {"userId": w["ivan"]}]})
+    assert await due() == [("Rita", True, None), ("Cora", False, None), ("Ivan", True, "DRAFT")]
+    # Handing the scorecard to Cora moves it to her place on the panel.
+    await mutate_ok(acme, "scorecardUpdate", {"id": draft["id"], "interviewerId": w["cora"]})
+    assert await due() == [("Rita", True, None), ("Cora", False, "DRAFT"), ("Ivan", True, None)]
+    await mutate_ok(acme, "scorecardDelete", {"id": draft["id"]})
+    assert await due() == [("Rita", True, None), ("Cora", False, None), ("Ivan", True, None)]
+    node = (await acme.ok(board, {"id": w["application"]}))["node"]
+    assert node["submitted"]["totalCount"] == 0

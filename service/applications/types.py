@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import service.interviews.types
+import service.scorecards.types  # noqa: F401  (exposes ScorecardStatus likewise)
 from service.applications import models
 from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_one
+from service.interviews.models import InterviewStatus
+from service.scorecards.models import ScorecardStatus
 
 expose(
     ApplicationStatus,
@@ -86,12 +90,14 @@ class Application(Node):
         "service.interviews.types",
         "application_id",
         description="The application's interviews, in the order they were scheduled.",
+        status=InterviewStatus,
     )
     scorecards = to_connection(
         "Scorecard",
         "service.scorecards.types",
         "application_id",
         description="Feedback on the application, drafts included, oldest first.",
+        status=ScorecardStatus,
     )
 
 

@@ -24,6 +24,7 @@ from service.interviews.models import (
     ResponseStatus,
 )
 from service.pipeline.models import PipelineStage
+from service.scorecards.models import Scorecard
 from service.users.models import User, UserStatus
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -138,6 +139,13 @@ async def _invite(session: AsyncSession, interview: Interview, invitees: Sequenc
     gone = [row.id for user_id, row in current.items() if user_id not in wanted]
     if gone:
         await session.execute(delete(InterviewInterviewer).where(InterviewInterviewer.id.in_(gone)))
+    # Someone invited again finds the scorecard they wrote about this interview before.
+    rows = await session.execute(
+        select(Scorecard.interviewer_user_id, Scorecard.id).where(
+            Scorecard.interview_id == interview.id, Scorecard.interviewer_user_id.in_(list(wanted))
+        )
+    )
+    written: dict[int | None, int] = {user_id: pk for user_id, pk in rows.all()}
     for user_id, invitee in wanted.items():
         if user_id in current:
             current[user_id].feedback_required = invitee.feedback_required
@@ -149,6 +157,7 @@ async def _invite(session: AsyncSession, interview: Interview, invitees: Sequenc
                     user_id=user_id,
                     response_status=ResponseStatus.NEEDS_ACTION,
                     feedback_required=invitee.feedback_required,
+                    scorecard_id=written.get(user_id),
                 )
             )
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import service.scorecards.types  # noqa: F401  (exposes ScorecardStatus to GraphQL before the fields below use it)
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.interviews import models
 from service.interviews.models import MAX_INTERVIEWERS, InterviewStatus, ResponseStatus
+from service.scorecards.models import ScorecardStatus
 
 expose(
     InterviewStatus,
@@ -60,6 +62,7 @@ class Interview(Node):
         "service.scorecards.types",
         "interview_id",
         description="Feedback on the interview, drafts included, oldest first.",
+        status=ScorecardStatus,
     )
 
 
@@ -67,6 +70,13 @@ class Interview(Node):
 class InterviewInterviewer(Node):
     interview = to_one("Interview", "service.interviews.types", "interview_id", description="The interview.")
     user = to_one("User", "service.users.types", "user_id", description="The person.")
+    scorecard = to_one(
+        "Scorecard",
+        "service.scorecards.types",
+        "scorecard_id",
+        optional=True,
+        description="Their scorecard about this interview: null until they start one (a board's feedback due).",
+    )
 
 
 INTERVIEW = register(Entity(Interview, models.Interview, area="applications"))

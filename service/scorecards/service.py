@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
@@ -121,6 +121,26 @@ async def _check_interviewer(session: AsyncSession, interview: Interview | None,
         raise DomainError(ErrorCode.DUPLICATE, "the person already has a scorecard for this interview", "interviewerId")
 
 
+async def _link(session: AsyncSession, scorecard: Scorecard) -> None:
+    """Point its interviewer's place on the interview at the scorecard (`InterviewInterviewer.scorecard`)."""
+    await session.execute(
+        update(InterviewInterviewer)
+        .where(InterviewInterviewer.scorecard_id == scorecard.id)
+        .values(scorecard_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    if scorecard.interview_id is not None and scorecard.interviewer_user_id is not None:
+        await session.execute(
+            update(InterviewInterviewer)
+            .where(
+                InterviewInterviewer.interview_id == scorecard.interview_id,
+                InterviewInterviewer.user_id == scorecard.interviewer_user_id,
+            )
+            .values(scorecard_id=scorecard.id)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
 async def _save(session: AsyncSession, scorecard: Scorecard) -> None:
     """Write the changes and read back what the database set (times)."""
     await session.flush()
@@ -205,6 +225,7 @@ async def create_scorecard(
     )
     session.add(scorecard)
     await session.flush()
+    await _link(session, scorecard)
     if submit:
         await _submit(session, scorecard)
     return scorecard
@@ -251,6 +272,9 @@ async def update_scorecard(
                 await _check_interviewer(session, interview, person)
             setattr(scorecard, attribute, pk)
             changed.append(api_name)
+            if attribute == "interviewer_user_id":
+                await session.flush()
+                await _link(session, scorecard)
     for key, value in clean.items():
         setattr(scorecard, key, value)
     if changed:
