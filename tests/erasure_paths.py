@@ -205,6 +205,7 @@ WRITTEN |= {
     "greenhouse": APPLIED | RAW | REASON | {"database applications.source"},
     "ashby": APPLIED | RAW | REASON | {"database applications.source"},
     "lever": APPLIED | RAW | REASON,
+    "ashbyiv": RAW | {"database interviews.location", "graphql Interview.location"},
     "workable": APPLIED | RAW | REASON,
     "standard": APPLIED | RAW | REASON,
     # Every event reached the receiver, which answered with it.
@@ -224,6 +225,25 @@ async def provider_paths(w: World) -> None:
     await w.deliver("greenhouse", {"action": "update_candidate", "payload": {"candidate": greenhouse_candidate(m)}})
     await w.deliver("greenhouse", greenhouse(m, "reject_candidate", 30, "rejected"))
     await w.deliver("ashby", ashby(m, "applicationSubmit", 0, "Application Review"))
+    schedule = {
+        "id": "9d34f544-c150-4d70-91c4-e8b0b4a72846",
+        "status": "Scheduled",
+        "applicationId": ats.ashby_application("applicationSubmit", 0, "x")["data"]["application"]["id"],
+        "interviewStageId": "stage-Application Review",
+        "updatedAt": ats.iso(20),
+        "interviewEvents": [
+            {
+                "id": "3ae2b801-19f6-41ef-ad28-214bd731948f",
+                "startTime": "2026-12-10T15:00:00.000Z",
+                "endTime": "2026-12-10T16:00:00.000Z",
+                "location": f"{m.tagged('ashbyiv')}'s kitchen",
+                "interviewers": [],
+            }
+        ],
+    }
+    await w.deliver(
+        "ashby", {"webhookActionId": "s1", "action": "interviewScheduleCreate", "data": {"interviewSchedule": schedule}}
+    )
     await w.deliver("ashby", ashby(m, "applicationUpdate", 30, "Archived", "Archived"))
     await w.deliver("workable", workable(m, "candidate_created", 0, "Applied"))
     await w.deliver("workable", workable(m, "candidate_moved", 30, ats.STAGES[1], disqualified=True))
@@ -256,7 +276,7 @@ async def write_everywhere(w: World) -> None:
     await w.drain()
     inbox = await w.inbox()
     # All applied; the address conflict may be refused instead (its retries spent, FAILED).
-    assert len(inbox) == 15, inbox
+    assert len(inbox) == 16, inbox
     assert [(d["eventType"], d["status"]) for d in inbox if d["status"] != "APPLIED"] in (
         [],
         [("update_candidate", "FAILED")],

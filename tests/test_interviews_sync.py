@@ -120,6 +120,27 @@ async def test_interview_upserts_refuse_what_they_cannot_place(acme, engine, ten
         payload = await acme.mutate("interviewUpsert", {**base, "externalId": "iv-9", **extra}, UPSERTED)
         assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, extra
         assert payload["interview"] is None and await snapshot(engine) == before
+    # Adding someone to the company's people takes users:write; matching someone known does not.
+    matcher = await tenants.key([acme], ["applications:read", "applications:write", "users:read"])
+    await create_user(acme, "Rita")
+    known = {**base, "externalId": "iv-8", "applicationExternalId": "app-1", **window}
+    newcomer = await matcher.mutate(
+        "interviewUpsert", {**known, "interviewers": [{"email": "new@x.example"}]}, "result { created }"
+    )
+    assert [(e["field"], e["code"]) for e in newcomer["errors"]] == [("interviewers.0", "FORBIDDEN")], newcomer
+    matched = await matcher.mutate(
+        "interviewUpsert", {**known, "interviewers": [{"email": "rita@acme.example"}]}, "result { created }"
+    )
+    assert matched["errors"] == [] and matched["result"]["created"] is True
+    for person, field in (
+        ({"name": " ", "email": "a@x.example"}, "interviewers.0.name"),
+        ({"email": "nope"}, "interviewers.0.email"),
+        ({}, "interviewers.0"),
+    ):
+        wrong = await acme.mutate(
+            "interviewUpsert", {**known, "externalId": "iv-7", "interviewers": [person]}, "result { created }"
+        )
+        assert [e["field"] for e in wrong["errors"]] == [field], (person, wrong)
     # Naming people takes users:read (they may be added to the company's people).
     writer = await tenants.key([acme], ["applications:read", "applications:write"])
     named = {
@@ -226,16 +247,25 @@ async def test_an_ashby_interview_schedule_lands_as_interviews(acme, http, engin
         ("Omar Example", False),
     ]
     # The update moves the first event and no longer lists the second: it was cancelled in Ashby.
+    # Maya has left meanwhile: she is left out with a note, and the rest applies.
+    maya = next(i["user"] for i in found[0]["interviewers"])
+    users = await acme.ok("{ users(first: 10) { nodes { id email } } }")
+    maya_id = next(u["id"] for u in users["users"]["nodes"] if u["email"] == maya["email"])
+    await acme.mutate("userUpdate", {"id": maya_id, "status": "DEACTIVATED"}, "__typename")
     moved = {**first, "startTime": "2026-12-11T15:00:00.000Z", "endTime": "2026-12-11T16:00:00.000Z"}
     await deliver(http, "ashby", integration, ashby_schedule("interviewScheduleUpdate", 10, [moved]))
-    # A delivery of an older state arrives late: skipped.
-    await deliver(http, "ashby", integration, ashby_schedule("interviewScheduleUpdate", 7, [first, second]))
+    # A delivery of an older state arrives late: skipped whole (its extra event is not created).
+    third = ashby_event("7f00c5d1-0d0e-4b7e-8a41-3c2b1d9e6f70", "2026-12-12T10:00:00.000Z", "2026-12-12T11:00:00.000Z")
+    await deliver(http, "ashby", integration, ashby_schedule("interviewScheduleUpdate", 7, [first, second, third]))
     await apply_inbox(engine)
     found = (await acme.ok(READ))["interviews"]["nodes"]
     assert [(i["startAt"], i["status"]) for i in found] == [
         ("2026-12-10T16:00:00+00:00", "CANCELLED"),
         ("2026-12-11T15:00:00+00:00", "SCHEDULED"),
     ]
+    assert found[1]["interviewers"] == []
+    results = " ".join(d["result"] or "" for d in await inbox(acme, integration))
+    assert "is deactivated here; left out" in results and "no longer in schedule" in results, results
     await deliver(http, "ashby", integration, ashby_schedule("interviewScheduleUpdate", 20, [moved], "Cancelled"))
     await apply_inbox(engine)
     assert {i["status"] for i in (await acme.ok(READ))["interviews"]["nodes"]} == {"CANCELLED"}

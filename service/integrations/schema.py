@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
+from service import validation
 from service.applicants import models
 from service.applicants.schema import stated_fields
 from service.applicants.types import APPLICANT
@@ -27,7 +28,7 @@ from service.applications import models as applications
 from service.applications.types import APPLICATION
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.db.sql import one_of
-from service.errors import DomainError, ErrorCode, not_found
+from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
 from service.graphql.relay import RootConnection, decode_ids
@@ -351,6 +352,8 @@ class Mutation:
                 raise DomainError(ErrorCode.INVALID, f"at most {MAX_INTERVIEWERS} interviewers", "interviewers")
             if input.organizer is not None or input.interviewers:
                 require_readable(info, "users", "interviewers")
+            _check_people(input)
+            ctx.may_add_people = info.context.principal.can("users", "write")
             data = changes.Interview(
                 external_id=input.external_id.strip(),
                 application_external_id=input.application_external_id.strip(),
@@ -368,6 +371,23 @@ class Mutation:
         return InterviewUpsertPayload(
             interview=INTERVIEW.from_model(record) if record is not None else None, result=result, errors=errors
         )
+
+
+def _check_people(input: InterviewUpsertInput) -> None:
+    """Each person named is told apart by a partner ID or an address that are valid."""
+    problems = Collector()
+    named = [("organizer", input.organizer)] if input.organizer is not None else []
+    named += [(f"interviewers.{n}", p) for n, p in enumerate(input.interviewers or [])]
+    for at, who in named:
+        if who.external_id is not None and not 0 < len(who.external_id.strip()) <= refs.MAX_EXTERNAL_ID:
+            problems.add(ErrorCode.INVALID, f"externalId is 1 to {refs.MAX_EXTERNAL_ID} characters", f"{at}.externalId")
+        if who.email is not None:
+            validation.email(problems, who.email, f"{at}.email")
+        if who.name is not None:
+            validation.text(problems, who.name, f"{at}.name", max_length=200, required=True)
+        if not who.external_id and not who.email:
+            problems.add(ErrorCode.REQUIRED, "give the person's externalId or email", at)
+    problems.raise_if_any()
 
 
 def _partner_person(given: PartnerPersonInput) -> changes.Person:

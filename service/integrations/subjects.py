@@ -15,7 +15,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from service.integrations.changes import Application, Candidate, CandidateDeleted, CandidatesMerged, Translation
+from service.integrations.changes import (
+    Application,
+    Candidate,
+    CandidateDeleted,
+    CandidatesMerged,
+    Interview,
+    InterviewSchedule,
+    Translation,
+)
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 """Addresses anywhere in a body: events the mappings do not read can still name a person."""
@@ -48,6 +56,9 @@ def of_translation(company_id: int, provider: str, translation: Translation) -> 
         elif isinstance(change, CandidatesMerged):
             candidate(change.into)
             keys.update(key(company_id, f"candidate:{provider}", merged) for merged in change.merged)
+        elif isinstance(change, Interview | InterviewSchedule):
+            interviews = change.interviews if isinstance(change, InterviewSchedule) else [change]
+            keys.update(key(company_id, f"application:{provider}", i.application_external_id) for i in interviews)
     return keys
 
 

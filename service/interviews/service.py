@@ -224,8 +224,8 @@ async def get_interview(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Interview:
     stmt = select(Interview).where(Interview.id == pk, Interview.company_id.in_(company_ids))
-    if lock:
-        stmt = stmt.with_for_update()
+    if lock:  # read afresh: an earlier unlocked read of it in this session may be out of date
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
         raise not_found(field, "interview")

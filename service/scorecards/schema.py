@@ -53,9 +53,6 @@ class ScorecardFilter:
     interview_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Only those about these interviews."
     )
-    interviewer_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only these people's scorecards."
-    )
     status: list[ScorecardStatus] | None = strawberry.field(default=None, description="Only in these statuses.")
     overall_recommendation: list[Recommendation] | None = strawberry.field(
         default=None, description="Only with these verdicts."
@@ -71,7 +68,6 @@ def _conditions(f: ScorecardFilter | None) -> list[ColumnElement[bool]]:
         (f.company_ids, c.company_id, "Company", "companyIds"),
         (f.application_ids, c.application_id, "Application", "applicationIds"),
         (f.interview_ids, c.interview_id, "Interview", "interviewIds"),
-        (f.interviewer_ids, c.interviewer_user_id, "User", "interviewerIds"),
     ):
         if given is not None:
             out.append(one_of(column, decode_ids(given, type_name, f"filter.{name}")))
@@ -214,17 +210,19 @@ class Mutation:
         scope = info.context.company_ids
 
         async def work(session: AsyncSession) -> models.Scorecard:
-            interview = None
+            interview_pk = None
             if input.interview_id is not None:
-                pk = decode_id(input.interview_id, "Interview", "interviewId")
-                interview = await get_interview(session, scope, pk, "interviewId")
+                interview_pk = decode_id(input.interview_id, "Interview", "interviewId")
+                pk = (await get_interview(session, scope, interview_pk, "interviewId")).application_id
             if input.application_id is not None:
                 pk = decode_id(input.application_id, "Application", "applicationId")
-            elif interview is not None:
-                pk = interview.application_id
-            else:
+            elif interview_pk is None:
                 raise DomainError(ErrorCode.REQUIRED, "give applicationId or interviewId", "applicationId")
+            # The application first, then the interview, both locked: the order every writer takes.
             application = await get_application(session, scope, pk, "applicationId", lock=True)
+            interview = None
+            if interview_pk is not None:
+                interview = await get_interview(session, scope, interview_pk, "interviewId", lock=True)
             people = await _people(session, info, application.company_id, input)
             return await service.create_scorecard(
                 session, application, interview, people, _stated(input), submit=input.submit

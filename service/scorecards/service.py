@@ -157,7 +157,12 @@ async def _complete_interview(session: AsyncSession, interview_id: int | None) -
     """An interview that has ended and has every scorecard it needs is COMPLETED (`interview.updated`)."""
     if interview_id is None:
         return
-    interview = await session.scalar(select(Interview).where(Interview.id == interview_id).with_for_update())
+    interview = await session.scalar(
+        select(Interview)
+        .where(Interview.id == interview_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if interview is None or interview.status not in (InterviewStatus.SCHEDULED, InterviewStatus.AWAITING_FEEDBACK):
         return
     ended = await session.scalar(select(Interview.end_at <= func.now()).where(Interview.id == interview_id))
@@ -250,8 +255,12 @@ async def update_scorecard(
     `scorecard.updated` naming what changed (a draft, and a change to nothing, emit nothing)."""
     problems = Collector()
     clean = _check_fields(problems, changes)
-    _check_person(problems, people.interviewer, "interviewerId")
-    _check_person(problems, people.submitted_by, "submittedById")
+    for person, current, field in (
+        (people.interviewer, scorecard.interviewer_user_id, "interviewerId"),
+        (people.submitted_by, scorecard.submitted_by_user_id, "submittedById"),
+    ):
+        if not (isinstance(person, User) and person.id == current):  # someone who stays may have left since
+            _check_person(problems, person, field)
     problems.raise_if_any()
     if any(clean.get(name) for name in fields.personal(Scorecard)):
         applicant_id = (
@@ -275,6 +284,8 @@ async def update_scorecard(
             if attribute == "interviewer_user_id":
                 await session.flush()
                 await _link(session, scorecard)
+                if scorecard.status is ScorecardStatus.SUBMITTED:
+                    await _complete_interview(session, scorecard.interview_id)
     for key, value in clean.items():
         setattr(scorecard, key, value)
     if changed:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from service.integrations import changes
-from service.integrations.changes import Translation, Unsupported
+from service.integrations.changes import Translation, Unreadable, Unsupported
 from service.integrations.providers.common import (
     clipped,
     emails,
@@ -121,9 +121,17 @@ def _user(value: Any, *, feedback_required: bool = True) -> changes.Person | Non
     return person(value.get("id"), name, value.get("email"), feedback_required=feedback_required)
 
 
+def _part(value: Any, what: str) -> str:
+    """An id that is one part of an interview's key `<schedule id>/<event id>`: no slash."""
+    found = ident(value, what)
+    if "/" in found:
+        raise Unreadable(f"{what} holds a slash")
+    return found
+
+
 def _schedule(data: dict[str, Any]) -> Translation:
     schedule = obj(data.get("interviewSchedule"), "data.interviewSchedule")
-    schedule_id = ident(schedule.get("id"), "interviewSchedule.id")
+    schedule_id = _part(schedule.get("id"), "interviewSchedule.id")
     application_id = ident(schedule.get("applicationId"), "interviewSchedule.applicationId")
     status = SCHEDULE_STATUSES.get(text(schedule.get("status")) or "")
     organizer = _user(schedule.get("scheduledBy"))
@@ -138,7 +146,7 @@ def _schedule(data: dict[str, Any]) -> Translation:
         ]
         interviews.append(
             changes.Interview(
-                external_id=f"{schedule_id}/{ident(event.get('id'), f'interviewEvents.{n}.id')}",
+                external_id=f"{schedule_id}/{_part(event.get('id'), f'interviewEvents.{n}.id')}",
                 application_external_id=application_id,
                 title=clipped(about.get("title"), 200) if isinstance(about, dict) else None,
                 start_at=when(event.get("startTime")),

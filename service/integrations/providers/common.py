@@ -80,7 +80,10 @@ def when(value: Any) -> datetime | None:
             parsed = datetime.combine(datetime.strptime(cleaned, "%m/%d/%Y").date(), time())
         except ValueError:
             return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:  # a time at the very edge of the calendar (year 1 with an offset)
+        return None
 
 
 def latest(*values: Any) -> datetime | None:

@@ -57,7 +57,9 @@ def _interview(data: dict[str, Any]) -> changes.Interview:
     details: dict[str, Any] = found if isinstance(found, dict) else {}
     start = when(details.get("date"))
     minutes = details.get("duration")
-    end = start + timedelta(minutes=minutes) if start is not None and isinstance(minutes, int) and minutes > 0 else None
+    end = None
+    if start is not None and isinstance(minutes, int) and not isinstance(minutes, bool) and 0 < minutes <= 24 * 60:
+        end = start + timedelta(minutes=minutes)  # a day at most: also keeps the sum inside the calendar
     interviewers = [
         person(i.get("id"), i.get("name"), i.get("email"))
         for i in items(details.get("interviewers"))

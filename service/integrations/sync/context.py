@@ -37,6 +37,9 @@ class Context:
     lenient: bool = False
     """A webhook rather than a partner's call: a value that cannot be kept (an address another
     applicant holds) is dropped with a note instead of failing the whole change."""
+    may_add_people: bool = True
+    """Someone an interview names who is not one of the company's people may be added (a partner's
+    key without `users:write` may not)."""
     touched: list[str] = field(default_factory=list)
     """Records created or changed as part of a change about another (an application's candidate)."""
 
