@@ -9,6 +9,7 @@ from service.db.base import Base
 from service.documents.models import PersistedDocument
 from service.integrations.models import ExternalRef, InboundDelivery, Integration
 from service.interviews.models import Interview, InterviewInterviewer
+from service.offers.models import Offer, OfferApproval
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
@@ -42,6 +43,8 @@ __all__ = [
     "Interview",
     "InterviewInterviewer",
     "Note",
+    "Offer",
+    "OfferApproval",
     "Office",
     "PersistedDocument",
     "PipelineStage",

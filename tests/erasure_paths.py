@@ -75,6 +75,8 @@ WRITTEN |= {
         "graphql ScorecardAttribute.note",
         "graphql ScorecardAnswer.answer",
     },
+    "offer": {"database events.payload:$.offer.notes", "graphql Event.data:$.offer.notes"},
+    "offerupdate": {"database offers.notes", "graphql Offer.notes"},
     "reject": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
 }
 
@@ -147,6 +149,19 @@ async def graphql_paths(w: World) -> None:
         "answers": [{"question": "Concerns?", "answer": f"{m.tagged('scorecardupdate')} wants remote"}],
     }
     await mutate_ok(api, "scorecardUpdate", later)
+    terms = [{"type": "BASE", "amount": 91000, "currency": "EUR", "period": "YEAR"}]
+    offer = await mutate_ok(
+        api,
+        "offerCreate",
+        {
+            "applicationId": application,
+            "notes": f"{m.tagged('offer')} asked for Fridays off",
+            "compensation": terms,
+            "approverIds": [rita["user"]["id"]],
+        },
+        "offer { id }",
+    )
+    await mutate_ok(api, "offerUpdate", {"id": offer["offer"]["id"], "notes": f"{m.tagged('offerupdate')} agreed"})
     await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
 
 
@@ -430,6 +445,8 @@ NODE_TYPES = {
     "Interview",
     "InterviewInterviewer",
     "Note",
+    "Offer",
+    "OfferApproval",
     "Office",
     "PipelineStage",
     "Posting",

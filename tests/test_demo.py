@@ -83,3 +83,14 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
         {"min": 143000.0, "max": 167000.0, "currency": "USD", "period": "YEAR", "label": "benefits section"},
     ]
     assert "â€" not in r.text and "ðŸ" not in r.text
+    offered = await http.post(
+        "/graphql",
+        json={
+            "query": """{ offers(filter: {status: [SENT]}) { nodes { status compensation { amount currency }
+                approvals { decision } application { posting { company { slug } } } } } }"""
+        },
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    sent = offered.json()["data"]["offers"]["nodes"]
+    assert any(o["application"]["posting"]["company"]["slug"] == "postscript" for o in sent), sent
+    assert all(o["approvals"] == [{"decision": "APPROVED"}] for o in sent), sent

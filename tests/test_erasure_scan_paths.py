@@ -94,6 +94,8 @@ WRITTEN_INPUTS = {
     "scorecardCreate": {"summary", "attributes.note", "answers.answer"},
     "scorecardUpdate": {"summary", "attributes.note", "answers.answer"},
     "interviewUpsert": {"title", "location", "calendarEventId"},
+    "offerCreate": {"notes"},
+    "offerUpdate": {"notes"},
 }
 """The text inputs the paths above write the marker into (`externalId`: a partner keying a
 person by address)."""
@@ -108,6 +110,7 @@ NOT_ABOUT_THE_PERSON = {
     "applicationUpsert.stageExternalId": "a partner's id for a stage",
     "applicationUpsert.stageName": "the company's pipeline",
     "interviewUpsert.externalId": "a partner's id for the interview",
+    **{f"{m}.compensation.currency": "a currency code" for m in ("offerCreate", "offerUpdate")},
     "interviewUpsert.applicationExternalId": "a partner's id for the application",
     "interviewUpsert.timezone": "the company's schedule: a time zone",
     "interviewUpsert.videoUrl": "the company's schedule: a meeting link",

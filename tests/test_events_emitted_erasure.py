@@ -162,6 +162,8 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
     card = await mutate_ok(acme, "scorecardCreate", {"applicationId": interviewed["id"]}, "scorecard { id }")
     await mutate_ok(acme, "scorecardUpdate", {"id": card["scorecard"]["id"], "overallRecommendation": "YES"})
     await mutate_ok(acme, "scorecardDelete", {"id": card["scorecard"]["id"]})
+    offer = await mutate_ok(acme, "offerCreate", {"applicationId": interviewed["id"]}, "offer { id }")
+    await mutate_ok(acme, "offerSend", {"id": offer["offer"]["id"]})
     await mutate_ok(acme, "interviewCancel", {"id": scheduled["interview"]["id"]})
     await mutate_ok(acme, "postingClose", {"id": posting["id"]})
     await mutate_ok(acme, "applicantErase", {"id": ada})

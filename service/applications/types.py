@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import service.interviews.types
+import service.offers.types
 import service.scorecards.types  # noqa: F401  (exposes ScorecardStatus likewise)
 from service.applications import models
 from service.applications.models import ApplicationStatus
@@ -11,6 +12,7 @@ from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_one
 from service.interviews.models import InterviewStatus
+from service.offers.models import OfferStatus
 from service.scorecards.models import ScorecardStatus
 
 expose(
@@ -98,6 +100,13 @@ class Application(Node):
         "application_id",
         description="Feedback on the application, drafts included, oldest first.",
         status=ScorecardStatus,
+    )
+    offers = to_connection(
+        "Offer",
+        "service.offers.types",
+        "application_id",
+        description="The offer's versions, oldest first (`offers:read`).",
+        status=OfferStatus,
     )
 
 

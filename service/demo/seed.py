@@ -239,6 +239,7 @@ async def _load_company(
         applicant.created_at = applicant.updated_at = at
     for story in stories:
         await staff_of.interviews(session, rng, now, seed, story.application, story.path, story.times, staff)
+        await staff_of.offer(session, seed, story.application, story.path, staff)
     await _date(session, now, company, seeded, stories)
 
 

@@ -16,6 +16,7 @@ from service.demo.data import CompanySeed
 from service.interviews import service as scheduling
 from service.interviews.models import Interview, InterviewStatus
 from service.interviews.service import Invitee
+from service.offers import service as offers
 from service.organization import service as organization
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
@@ -149,3 +150,34 @@ async def feedback(
     people = scoring.People(interviewer=person, submitted_by=None)
     card = await scoring.create_scorecard(session, application, interview, people, details, submit=True)
     card.created_at = card.updated_at = card.submitted_at = interview.end_at + timedelta(hours=2)
+
+
+async def offer(
+    session: AsyncSession,
+    seed: CompanySeed,
+    application: Application,
+    path: Sequence[PipelineStage],
+    people: dict[str, User],
+) -> None:
+    """An active application at the offer stage has an offer: at the middle of the posting's
+    first salary range, approved by the hiring manager and sent by the recruiter."""
+    if application.status is not ApplicationStatus.ACTIVE or path[-1].kind is not StageKind.OFFER:
+        return
+    posting = await session.get(Posting, application.posting_id)
+    salary = next(iter(posting.salary_ranges), None) if posting is not None else None
+    amount = round((salary["min"] + salary["max"]) / 2, -3) if salary else 100000
+    terms = {
+        "compensation": [
+            {
+                "type": "BASE",
+                "amount": amount,
+                "currency": salary["currency"] if salary else "USD",
+                "period": salary.get("period", "YEAR") if salary else "YEAR",
+            }
+        ],
+        "notes": "Within the posted range; start date flexible.",
+    }
+    manager = people[seed.hiring_managers[0]]
+    made = await offers.create_offer(session, application, people[seed.recruiters[0]], terms, [manager.id])
+    await offers.decide(session, made, manager.id, True)
+    await offers.send(session, made)

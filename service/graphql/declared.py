@@ -22,11 +22,11 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 import strawberry
-from sqlalchemy import ARRAY, Boolean, DateTime, Enum, Float, Integer, Numeric, String, Text
+from sqlalchemy import ARRAY, Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, Text
 from sqlalchemy import Column as SqlColumn
 from strawberry import UNSET
 
@@ -59,6 +59,8 @@ def _graphql_type(column: SqlColumn[Any], override: Any) -> Any:
         base = float
     elif isinstance(kind, DateTime):
         base = datetime
+    elif isinstance(kind, Date):
+        base = date
     elif column.foreign_keys:
         base = int  # a key shown as a number, typed from the column it refers to once tables are known
     else:

@@ -33,6 +33,8 @@ from service.integrations.schema import Mutation as IntegrationMutation
 from service.integrations.schema import Query as IntegrationQuery
 from service.interviews.schema import Mutation as InterviewMutation
 from service.interviews.schema import Query as InterviewQuery
+from service.offers.schema import Mutation as OfferMutation
+from service.offers.schema import Query as OfferQuery
 from service.organization.schema import Mutation as OrganizationMutation
 from service.organization.schema import Query as OrganizationQuery
 from service.pipeline.schema import Mutation as PipelineMutation
@@ -112,6 +114,7 @@ Query = merge_types(
         UserQuery,
         InterviewQuery,
         ScorecardQuery,
+        OfferQuery,
         AuditQuery,
         WebhookQuery,
         IntegrationQuery,
@@ -130,6 +133,7 @@ Mutation = merge_types(
         UserMutation,
         InterviewMutation,
         ScorecardMutation,
+        OfferMutation,
         WebhookMutation,
         IntegrationMutation,
         ApiKeyMutation,

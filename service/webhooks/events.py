@@ -69,6 +69,8 @@ INTERVIEW_CANCELLED = "interview.cancelled"
 SCORECARD_SUBMITTED = "scorecard.submitted"
 SCORECARD_UPDATED = "scorecard.updated"
 SCORECARD_DELETED = "scorecard.deleted"
+OFFER_CREATED = "offer.created"
+OFFER_UPDATED = "offer.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,19 @@ EVENT_TYPES: dict[str, EventType] = {
             "applications",
             "A submitted scorecard was deleted; the payload is the scorecard as it was.",
             "service.scorecards.events.scorecard_event",
+        ),
+        EventType(
+            OFFER_CREATED,
+            "offers",
+            "A version of an offer was created, with its approvers (the version before it, if live, is deprecated).",
+            "service.offers.events.offer_event",
+        ),
+        EventType(
+            OFFER_UPDATED,
+            "offers",
+            "An offer changed: its terms, an approver's decision, sent, accepted, declined, cancelled or "
+            "deprecated; `changedFields` names what changed.",
+            "service.offers.events.offer_event",
         ),
     )
 }

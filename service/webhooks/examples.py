@@ -7,7 +7,7 @@ and available to the API (an event-type catalogue with examples).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from service.applicants import events as applicants
@@ -17,6 +17,8 @@ from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note
 from service.interviews import events as interviews
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus, ResponseStatus
+from service.offers import events as offers
+from service.offers.models import ApprovalDecision, Offer, OfferApproval, OfferStatus
 from service.organization import events as organization
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
@@ -173,7 +175,30 @@ def _rows() -> dict[str, Any]:
         created_at=T0 + timedelta(days=5, hours=6),
         updated_at=T0 + timedelta(days=5, hours=7),
     )
+    offer = Offer(
+        id=90,
+        company_id=COMPANY,
+        application_id=789,
+        created_by_user_id=31,
+        version=1,
+        status=OfferStatus.APPROVAL_PENDING,
+        start_date=date(2027, 1, 15),
+        compensation=[
+            {"type": "BASE", "amount": 98000, "currency": "USD", "period": "YEAR"},
+            {"type": "EQUITY", "amount": 4000, "currency": None, "period": "ONE_TIME"},
+        ],
+        notes="Top of the band; start date flexible by two weeks.",
+        sent_at=None,
+        resolved_at=None,
+        created_at=T0 + timedelta(days=9),
+        updated_at=T0 + timedelta(days=9),
+    )
+    approval = OfferApproval(
+        id=91, company_id=COMPANY, offer_id=90, user_id=33, decision=ApprovalDecision.WAITING, decided_at=None
+    )
     return {
+        "offer": offer,
+        "approvals": [approval],
         "scorecard": scorecard,
         "interview": interview,
         "panel": panel,
@@ -243,6 +268,12 @@ def example_payloads() -> dict[str, dict[str, Any]]:
             _copy(r["scorecard"], overall_recommendation=Recommendation.STRONG_YES), ["overallRecommendation"]
         ),
         ev.SCORECARD_DELETED: scorecards.scorecard_event(r["scorecard"]),
+        ev.OFFER_CREATED: offers.offer_event(r["offer"], r["approvals"]),
+        ev.OFFER_UPDATED: offers.offer_event(
+            _copy(r["offer"], status=OfferStatus.APPROVED, updated_at=T0 + timedelta(days=10)),
+            [_copy(r["approvals"][0], decision=ApprovalDecision.APPROVED, decided_at=T0 + timedelta(days=10))],
+            ["approvals", "status"],
+        ),
         ev.OFFICE_UPDATED: organization.node_updated(_copy(r["berlin"], location="Berlin-Mitte"), ["location"]),
     }
 

@@ -1,0 +1,1 @@
+"""Offers: what an applicant is offered, version by version, with its approvals."""

@@ -1,0 +1,208 @@
+"""Offers: versions that deprecate the one before, approvals, sending and the applicant's answer;
+their own scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from service.ids import to_global_id
+from tests.factories import create_application, create_posting, create_user, mutate_ok
+from tests.helpers import Api, snapshot
+
+OFFER = """id version status startDate notes sentAt resolvedAt
+    compensation { type amount currency period }
+    approvals { decision decidedAt user { name } } createdBy { name } application { id }"""
+BASE = {"type": "BASE", "amount": 85000, "currency": "eur", "period": "YEAR"}
+
+
+async def world(api: Api) -> dict[str, Any]:
+    posting = await create_posting(api, status="OPEN")
+    application = (await create_application(api, posting["id"], "Ada"))["id"]
+    return {
+        "posting": posting,
+        "application": application,
+        "priya": await create_user(api, "Priya"),
+        "dana": await create_user(api, "Dana"),
+    }
+
+
+async def make(api: Api, input: dict[str, Any]) -> dict[str, Any]:
+    payload = await api.mutate("offerCreate", input, f"offer {{ {OFFER} }}")
+    assert payload["errors"] == [], payload
+    offer: dict[str, Any] = payload["offer"]
+    return offer
+
+
+async def test_approve_send_and_accept_then_a_new_version_deprecates_the_last(acme, engine):
+    w = await world(acme)
+    offer = await make(
+        acme,
+        {
+            "applicationId": w["application"],
+            "startDate": "2027-01-15",
+            "compensation": [BASE, {"type": "EQUITY", "amount": 1200, "period": "ONE_TIME"}],
+            "notes": "Top of band",
+            "createdById": w["dana"],
+            "approverIds": [w["priya"], w["dana"]],
+        },
+    )
+    assert {k: offer[k] for k in ("version", "status", "startDate", "notes", "sentAt", "createdBy")} == {
+        "version": 1,
+        "status": "APPROVAL_PENDING",
+        "startDate": "2027-01-15",
+        "notes": "Top of band",
+        "sentAt": None,
+        "createdBy": {"name": "Dana"},
+    }
+    assert offer["compensation"] == [
+        {**BASE, "amount": 85000.0, "currency": "EUR"},
+        {"type": "EQUITY", "amount": 1200.0, "currency": None, "period": "ONE_TIME"},
+    ]
+    assert [(a["decision"], a["user"]["name"]) for a in offer["approvals"]] == [
+        ("WAITING", "Priya"),
+        ("WAITING", "Dana"),
+    ]
+    refused = await acme.mutate("offerSend", {"id": offer["id"]}, "offer { id }")
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("id", "INVALID_TRANSITION")]
+    half = await mutate_ok(
+        acme, "offerApprove", {"id": offer["id"], "userId": w["priya"], "approve": True}, f"offer {{ {OFFER} }}"
+    )
+    assert half["offer"]["status"] == "APPROVAL_PENDING"
+    done = await mutate_ok(
+        acme, "offerApprove", {"id": offer["id"], "userId": w["dana"], "approve": True}, f"offer {{ {OFFER} }}"
+    )
+    assert done["offer"]["status"] == "APPROVED" and all(a["decidedAt"] for a in done["offer"]["approvals"])
+    sent = await mutate_ok(acme, "offerSend", {"id": offer["id"]}, "offer { status sentAt }")
+    assert sent["offer"]["status"] == "SENT" and sent["offer"]["sentAt"]
+    # The applicant asks for more: a second version supersedes the first.
+    second = await make(acme, {"applicationId": w["application"], "compensation": [{**BASE, "amount": 90000}]})
+    assert (second["version"], second["status"], second["approvals"]) == (2, "DRAFT", [])
+    listed = await acme.ok(
+        "query($id: ID!) { node(id: $id) { ... on Application { offers { nodes { version status resolvedAt } } } } }",
+        {"id": w["application"]},
+    )
+    first, latest = listed["node"]["offers"]["nodes"]
+    assert (first["status"], latest["status"]) == ("DEPRECATED", "DRAFT") and first["resolvedAt"]
+    await mutate_ok(acme, "offerSend", {"id": second["id"]})
+    accepted = await mutate_ok(
+        acme, "offerResolve", {"id": second["id"], "outcome": "ACCEPTED"}, "offer { status resolvedAt }"
+    )
+    assert accepted["offer"]["status"] == "ACCEPTED" and accepted["offer"]["resolvedAt"]
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(text("SELECT type, payload FROM events WHERE type LIKE 'offer.%' ORDER BY id"))
+        ).all()
+    assert [(r.type, r.payload.get("changedFields"), r.payload["offer"]["version"]) for r in rows] == [
+        ("offer.created", None, 1),
+        ("offer.updated", ["approvals"], 1),
+        ("offer.updated", ["approvals", "status"], 1),
+        ("offer.updated", ["sentAt", "status"], 1),
+        ("offer.updated", ["status"], 1),
+        ("offer.created", None, 2),
+        ("offer.updated", ["sentAt", "status"], 2),
+        ("offer.updated", ["resolvedAt", "status"], 2),
+    ]
+    assert rows[0].payload["offer"]["compensation"][0] == {
+        "type": "BASE",
+        "amount": 85000,
+        "currency": "EUR",
+        "period": "YEAR",
+    }
+    assert rows[0].payload["offer"]["approvals"][0]["userId"] == w["priya"]
+
+
+async def test_a_rejection_sends_it_back_and_a_change_asks_again(acme):
+    w = await world(acme)
+    offer = await make(acme, {"applicationId": w["application"], "compensation": [BASE], "approverIds": [w["priya"]]})
+    rejected = await mutate_ok(
+        acme, "offerApprove", {"id": offer["id"], "userId": w["priya"], "approve": False}, "offer { status }"
+    )
+    assert rejected["offer"]["status"] == "DRAFT"
+    refused = await acme.mutate("offerSend", {"id": offer["id"]}, "offer { id }")
+    assert [e["code"] for e in refused["errors"]] == ["INVALID_TRANSITION"]
+    changed = await mutate_ok(
+        acme, "offerUpdate", {"id": offer["id"], "compensation": [{**BASE, "amount": 80000}]}, f"offer {{ {OFFER} }}"
+    )
+    assert changed["offer"]["status"] == "APPROVAL_PENDING"
+    assert [a["decision"] for a in changed["offer"]["approvals"]] == ["WAITING"]
+    no_one = await mutate_ok(
+        acme, "offerUpdate", {"id": offer["id"], "approverIds": []}, "offer { status approvals { decision } }"
+    )
+    assert no_one["offer"] == {"status": "DRAFT", "approvals": []}
+    cancelled = await mutate_ok(acme, "offerResolve", {"id": offer["id"], "outcome": "CANCELLED"}, "offer { status }")
+    assert cancelled["offer"]["status"] == "CANCELLED"
+
+
+async def refused(api: Api, engine: Any, name: str, input: dict[str, Any]) -> list[tuple[Any, str]]:
+    before = await snapshot(engine)
+    payload = await api.mutate(name, input, "__typename")
+    assert all(e["message"] for e in payload["errors"])
+    after = await snapshot(engine)
+    assert after == before, before.changed(after)
+    return [(e["field"], e["code"]) for e in payload["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"compensation": [{**BASE, "currency": "EURO"}]}, [("compensation.0.currency", "INVALID")]),
+        ({"compensation": [{**BASE, "currency": None}]}, [("compensation.0.currency", "REQUIRED")]),
+        ({"compensation": [{**BASE, "amount": -1}]}, [("compensation.0.amount", "INVALID")]),
+        ({"compensation": [{**BASE, "amount": 1e13}]}, [("compensation.0.amount", "INVALID")]),
+        ({"compensation": [BASE] * 11}, [("compensation", "INVALID")]),
+        ({"notes": "n" * 5001}, [("notes", "TOO_LONG")]),
+        ({"startDate": "1900-01-01"}, [("startDate", "INVALID")]),
+    ],
+)
+async def test_create_refuses_bad_terms_and_writes_nothing(acme, engine, change, expected):
+    w = await world(acme)
+    assert await refused(acme, engine, "offerCreate", {"applicationId": w["application"], **change}) == expected
+
+
+async def test_refuses_foreign_people_closed_applications_and_wrong_moves(acme, globex, engine, tenants):
+    w = await world(acme)
+    theirs = await world(globex)
+    base = {"applicationId": w["application"]}
+    cases = [
+        ({"applicationId": theirs["application"]}, [("applicationId", "NOT_FOUND")]),
+        ({**base, "approverIds": [theirs["priya"]]}, [("approverIds.0", "NOT_FOUND")]),
+        ({**base, "approverIds": [w["priya"], w["priya"]]}, [("approverIds.1", "DUPLICATE")]),
+        ({**base, "createdById": theirs["dana"]}, [("createdById", "NOT_FOUND")]),
+        ({**base, "approverIds": [to_global_id("Posting", 1)]}, [("approverIds.0", "INVALID")]),
+    ]
+    for input, expected in cases:
+        assert await refused(acme, engine, "offerCreate", input) == expected, input
+    offer = await make(acme, {**base, "approverIds": [w["priya"]]})
+    wrong_moves = [
+        ("offerResolve", {"id": offer["id"], "outcome": "ACCEPTED"}, [("id", "INVALID_TRANSITION")]),
+        ("offerApprove", {"id": offer["id"], "userId": w["dana"], "approve": True}, [("userId", "NOT_FOUND")]),
+        ("offerApprove", {"id": to_global_id("Offer", 0), "userId": w["dana"], "approve": True}, [("id", "NOT_FOUND")]),
+    ]
+    for name, input, expected in wrong_moves:
+        assert await refused(acme, engine, name, input) == expected, (name, input)
+    await mutate_ok(acme, "offerApprove", {"id": offer["id"], "userId": w["priya"], "approve": True})
+    assert await refused(acme, engine, "offerApprove", {"id": offer["id"], "userId": w["priya"], "approve": True}) == [
+        ("id", "INVALID_TRANSITION")
+    ]
+    assert await refused(acme, engine, "offerUpdate", {"id": offer["id"], "notes": "x"}) == [
+        ("id", "INVALID_TRANSITION")
+    ]
+    await mutate_ok(acme, "applicationReject", {"id": w["application"]})
+    assert await refused(acme, engine, "offerCreate", base) == [("applicationId", "APPLICATION_CLOSED")]
+
+
+async def test_offers_have_their_own_scope(acme, engine, tenants):
+    w = await world(acme)
+    await make(acme, {"applicationId": w["application"], "compensation": [BASE]})
+    recruiter = await tenants.key([acme], ["applications:read", "applications:write", "users:read"])
+    read = await recruiter.gql(
+        "query($id: ID!) { node(id: $id) { ... on Application { offers { totalCount } } } }", {"id": w["application"]}
+    )
+    assert "offers:read" in str(read.body), read.body
+    assert await refused(recruiter, engine, "offerCreate", {"applicationId": w["application"]}) == [(None, "FORBIDDEN")]
+    reader = await tenants.key([acme], ["offers:read"])
+    listed = await reader.ok("{ offers { totalCount nodes { version compensation { amount } } } }")
+    assert listed["offers"] == {"totalCount": 1, "nodes": [{"version": 1, "compensation": [{"amount": 85000.0}]}]}
