@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from service.ids import to_global_id
-from tests.factories import create_application, create_posting, create_user, mutate_ok
+from tests import ats
+from tests.factories import connect_integration, create_application, create_posting, create_user, mutate_ok
 from tests.helpers import Api, snapshot
+from tests.integrations import INTEGRATION, apply_inbox, deliver, inbox
 
 OFFER = """id version status startDate notes sentAt resolvedAt
     compensation { type amount currency period }
@@ -206,3 +208,61 @@ async def test_offers_have_their_own_scope(acme, engine, tenants):
     reader = await tenants.key([acme], ["offers:read"])
     listed = await reader.ok("{ offers { totalCount nodes { version compensation { amount } } } }")
     assert listed["offers"] == {"totalCount": 1, "nodes": [{"version": 1, "compensation": [{"amount": 85000.0}]}]}
+
+
+def ashby_offer(action: str, minutes: int, status: str, offer_id: str = "off-1") -> dict[str, Any]:
+    """An `offerCreate`/`offerUpdate` delivery with the fields Ashby's webhook reference lists for
+    `data.offer` (id, decidedAt, applicationId, acceptanceStatus, offerStatus, latestVersion)."""
+    return {
+        "webhookActionId": f"{action}-{minutes}",
+        "action": action,
+        "data": {
+            "offer": {
+                "id": offer_id,
+                "decidedAt": ats.iso(minutes) if status.startswith("Candidate") else None,
+                "applicationId": "f6c0aebb-db86-4fcc-8815-18a701744522",
+                "acceptanceStatus": "Accepted" if status == "CandidateAccepted" else "Pending",
+                "offerStatus": status,
+                "latestVersion": {
+                    "id": "ver-1",
+                    "startDate": "2027-02-01",
+                    "salary": {"currencyCode": "USD", "value": 142000},
+                    "createdAt": ats.iso(minutes),
+                    "openingId": None,
+                    "customFields": [],
+                    "fileHandles": [],
+                    "author": None,
+                    "approvalStatus": "Approved",
+                },
+            }
+        },
+    }
+
+
+async def test_ashby_offers_land_as_records(acme, http, engine):
+    integration = await connect_integration(acme, "ashby", selection=INTEGRATION)
+    await deliver(http, "ashby", integration, ats.ashby_application("applicationSubmit", 0, "Offer"))
+    await deliver(http, "ashby", integration, ashby_offer("offerCreate", 5, "WaitingOnCandidateResponse"))
+    await apply_inbox(engine)
+    read = "{ offers { nodes { version status startDate resolvedAt compensation { type amount currency period } } } }"
+    assert (await acme.ok(read))["offers"]["nodes"] == [
+        {
+            "version": 1,
+            "status": "SENT",
+            "startDate": "2027-02-01",
+            "resolvedAt": None,
+            "compensation": [{"type": "BASE", "amount": 142000.0, "currency": "USD", "period": "YEAR"}],
+        }
+    ]
+    await deliver(http, "ashby", integration, ashby_offer("offerUpdate", 10, "CandidateAccepted"))
+    # A late, older update changes nothing.
+    await deliver(http, "ashby", integration, ashby_offer("offerUpdate", 7, "WaitingOnCandidateResponse"))
+    await apply_inbox(engine)
+    accepted = (await acme.ok(read))["offers"]["nodes"][0]
+    assert accepted["status"] == "ACCEPTED" and accepted["resolvedAt"]
+    deleted = {"webhookActionId": "del", "action": "offerDelete", "data": {"offer": {"id": "off-1"}}}
+    await deliver(http, "ashby", integration, deleted)
+    await apply_inbox(engine)
+    assert (await acme.ok(read))["offers"]["nodes"][0]["status"] == "ACCEPTED"  # an ended offer stays as it ended
+    statuses = [(d["eventType"], d["status"]) for d in await inbox(acme, integration)]
+    assert ("offerUpdate", "SKIPPED") in statuses and "FAILED" not in {s for _, s in statuses}, statuses

@@ -35,8 +35,9 @@ STATE = """query {
   postings { nodes { title status locations employmentType publishedAt closedAt description stages { name } } }
   applications { nodes { status rejectionReason source appliedAt stage { name }
     history(last: 1) { nodes { reason createdAt } } } }
+  offers { nodes { version status startDate notes sentAt resolvedAt } }
 }"""
-RECORD_KINDS = ("applicants", "postings", "applications")
+RECORD_KINDS = ("applicants", "postings", "applications", "offers")
 
 ONE_READ_PATH = pytest.mark.parametrize("read_path", ["dataloaders"], indirect=True)
 """The examples exercise the sync, not the read paths: one read path is enough."""
@@ -150,11 +151,13 @@ def flatten(kind: str, node: dict[str, Any]) -> dict[str, Any]:
         return {**node, "erased": node["erasedAt"] is not None}
     if kind == "postings":
         return {**node, "stages": [s["name"] for s in node["stages"]]}
+    if kind == "offers":
+        return node
     last = node["history"]["nodes"][-1] if node["history"]["nodes"] else {}
     return {**node, "stage": node["stage"]["name"], "lastReason": last.get("reason"), "movedAt": last.get("createdAt")}
 
 
-TIMES = {"publishedAt", "closedAt", "appliedAt", "movedAt"}
+TIMES = {"publishedAt", "closedAt", "appliedAt", "movedAt", "sentAt", "resolvedAt"}
 
 
 def compare(name: str, state: dict[str, Any]) -> tuple[int, list[str]]:

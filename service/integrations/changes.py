@@ -8,7 +8,7 @@ delta, so applying it twice changes nothing and an older one can be recognised a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from service.postings.models import EmploymentType
@@ -162,6 +162,28 @@ class InterviewDeleted:
     external_id: str
 
 
+@dataclass(slots=True)
+class Offer:
+    """One offer (a version, in Greenhouse) as the provider holds it: mirrored as it is, its
+    status included (a provider's offer is not re-approved here)."""
+
+    external_id: str
+    application_external_id: str
+    version: int | None = None
+    status: str | None = None
+    """An `OfferStatus` name."""
+    start_date: date | None = None
+    sent_at: datetime | None = None
+    resolved_at: datetime | None = None
+    notes: str | None = None
+    compensation: list[dict[str, Any]] | None = None
+
+
+@dataclass(slots=True)
+class OfferDeleted:
+    external_id: str
+
+
 Change = (
     Candidate
     | Job
@@ -176,6 +198,8 @@ Change = (
     | Interview
     | InterviewSchedule
     | InterviewDeleted
+    | Offer
+    | OfferDeleted
 )
 
 

@@ -22,6 +22,7 @@ from service.integrations.changes import (
     CandidatesMerged,
     Interview,
     InterviewSchedule,
+    Offer,
     Translation,
 )
 
@@ -59,6 +60,8 @@ def of_translation(company_id: int, provider: str, translation: Translation) -> 
         elif isinstance(change, Interview | InterviewSchedule):
             interviews = change.interviews if isinstance(change, InterviewSchedule) else [change]
             keys.update(key(company_id, f"application:{provider}", i.application_external_id) for i in interviews)
+        elif isinstance(change, Offer):
+            keys.add(key(company_id, f"application:{provider}", change.application_external_id))
     return keys
 
 

@@ -122,12 +122,14 @@ async def _ask(session: AsyncSession, offer: Offer, user_ids: Sequence[int]) -> 
     offer.status = OfferStatus.APPROVAL_PENDING if user_ids else OfferStatus.DRAFT
 
 
-async def _announce(session: AsyncSession, offer: Offer, type: str, changed: Sequence[str] = ()) -> None:
+async def _announce(
+    session: AsyncSession, offer: Offer, type: str, changed: Sequence[str] = (), *, origin: str | None = None
+) -> None:
     await session.flush()
     await session.refresh(offer)
     approvals = await approvals_of(session, offer.id)
-    payload = offer_events.offer_event(offer, approvals, changed if type == events.OFFER_UPDATED else None)
-    await emit(session, offer.company_id, type, payload)
+    payload = offer_events.offer_event(offer, approvals, sorted(changed) if type == events.OFFER_UPDATED else None)
+    await emit(session, offer.company_id, type, payload, origin=origin)
 
 
 async def create_offer(
@@ -264,4 +266,36 @@ async def resolve(session: AsyncSession, offer: Offer, outcome: OfferStatus) -> 
     offer.status = outcome
     offer.resolved_at = offer.updated_at = func.now()
     await _announce(session, offer, events.OFFER_UPDATED, ["resolvedAt", "status"])
+    return offer
+
+
+async def mirror_offer(
+    session: AsyncSession,
+    application: Application,
+    offer: Offer | None,
+    values: dict[str, Any],
+    *,
+    origin: str,
+) -> Offer:
+    """Create (`offer` None) or update a provider's offer as the provider states it, status
+    included: its approvals and versions are the provider's business. Emits `offer.created` or
+    `offer.updated` naming what changed."""
+    problems = Collector()
+    clean = _check_fields(problems, {k: v for k, v in values.items() if k in ("start_date", "notes", "compensation")})
+    problems.raise_if_any()
+    clean |= {k: values[k] for k in ("status", "sent_at", "resolved_at") if k in values}
+    if offer is None:
+        taken = await session.scalar(select(func.max(Offer.version)).where(Offer.application_id == application.id))
+        wanted = values.get("version")
+        version = wanted if isinstance(wanted, int) and wanted > (taken or 0) else (taken or 0) + 1
+        offer = Offer(company_id=application.company_id, application_id=application.id, version=version, **clean)
+        session.add(offer)
+        await _announce(session, offer, events.OFFER_CREATED, origin=origin)
+        return offer
+    changed = [fields.camel(k) for k, v in clean.items() if getattr(offer, k) != v]
+    for key, value in clean.items():
+        setattr(offer, key, value)
+    if changed:
+        offer.updated_at = func.now()
+        await _announce(session, offer, events.OFFER_UPDATED, changed, origin=origin)
     return offer

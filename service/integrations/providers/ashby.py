@@ -14,8 +14,11 @@ reopens it; ordered by `application.updatedAt`);
 `interviewScheduleCreate` and `interviewScheduleUpdate` (each event of the schedule an interview
 of its application, keyed `<schedule id>/<event id>`, with its interviewers and the scheduler as
 organizer; an event the schedule no longer lists, or a `Cancelled` schedule, is cancelled; ordered
-by the schedule's `updatedAt`). Ashby sends only the primary email and phone. Leads (`status:
-Lead`), job postings, offers, openings, surveys and `ping` are recorded and skipped.
+by the schedule's `updatedAt`); `offerCreate`, `offerUpdate` (the offer with its latest version:
+status from `offerStatus`, start date, the salary as yearly base pay **[inference: Ashby does
+not say the salary's period]**, decided at), `offerDelete` (cancelled). Ashby sends only the
+primary email and phone. Leads (`status: Lead`), job postings, openings, surveys and `ping` are
+recorded and skipped.
 """
 
 from __future__ import annotations
@@ -165,6 +168,44 @@ def _schedule(data: dict[str, Any]) -> Translation:
     return Translation([change], latest(schedule.get("updatedAt")))
 
 
+OFFER_STATUSES = {
+    "WaitingOnApprovalStart": "DRAFT",
+    "WaitingOnApprovalDefinition": "DRAFT",
+    "WaitingOnOfferApproval": "APPROVAL_PENDING",
+    "WaitingOnCandidateResponse": "SENT",
+    "CandidateAccepted": "ACCEPTED",
+    "CandidateRejected": "DECLINED",
+    "OfferCancelled": "CANCELLED",
+}
+
+
+def _offer(data: dict[str, Any]) -> Translation:
+    offer = obj(data.get("offer"), "data.offer")
+    latest_version = offer.get("latestVersion")
+    version: dict[str, Any] = latest_version if isinstance(latest_version, dict) else {}
+    salary = version.get("salary")
+    compensation = None
+    if (
+        isinstance(salary, dict)
+        and isinstance(salary.get("value"), int | float)
+        and not isinstance(salary.get("value"), bool)
+    ):
+        compensation = [
+            {"type": "BASE", "amount": salary["value"], "currency": text(salary.get("currencyCode")), "period": "YEAR"}
+        ]
+    start = when(version.get("startDate"))
+    status = OFFER_STATUSES.get(text(offer.get("offerStatus")) or "")
+    change = changes.Offer(
+        external_id=ident(offer.get("id"), "offer.id"),
+        application_external_id=ident(offer.get("applicationId"), "offer.applicationId"),
+        status=status,
+        start_date=start.date() if start else None,
+        resolved_at=when(offer.get("decidedAt")) if status in ("ACCEPTED", "DECLINED", "CANCELLED") else None,
+        compensation=compensation,
+    )
+    return Translation([change], latest(version.get("createdAt"), offer.get("decidedAt")))
+
+
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
     action = identify(document, headers)
     data = obj(obj(document, "the body").get("data"), "data")
@@ -178,6 +219,10 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
         return Translation([changes.CandidateDeleted(ident(obj(data.get("candidate"), "candidate").get("id"), "id"))])
     if action in ("interviewScheduleCreate", "interviewScheduleUpdate"):
         return _schedule(data)
+    if action in ("offerCreate", "offerUpdate"):
+        return _offer(data)
+    if action == "offerDelete":
+        return Translation([changes.OfferDeleted(ident(obj(data.get("offer"), "data.offer").get("id"), "offer.id"))])
     if action in ("jobCreate", "jobUpdate"):
         job = obj(data.get("job"), "data.job")
         change = changes.Job(

@@ -18,9 +18,11 @@ Covered, with the vendor's own times on the records:
   (archived); `job_post_created`/`job_post_updated` (the post's title, location and text fill in
   its job's posting), `job_post_deleted`; `job_interview_stage_deleted`;
 - `interview_deleted` (the only interview event Greenhouse sends, with the interview's id alone):
-  cancels the interview a partner synced with `interviewUpsert` under provider `greenhouse`.
+  cancels the interview a partner synced with `interviewUpsert` under provider `greenhouse`;
+- `offer_created`, `offer_approved`, `offer_updated` (each Greenhouse offer id is one version:
+  its version, status, start date, sent and resolved times, notes), `offer_deleted` (cancelled).
 
-Prospects (`new_prospect_application`, applications with `prospect: true`), offers,
+Prospects (`new_prospect_application`, applications with `prospect: true`),
 scorecards and organisation events are recorded and skipped with the reason.
 """
 
@@ -84,10 +86,6 @@ EMPLOYMENT = {
     "temp": EmploymentType.TEMPORARY,
 }
 SKIPPED = {
-    "offer_created": "offers are not mirrored yet (they wait for the hiring-process entities)",
-    "offer_approved": "offers are not mirrored yet (they wait for the hiring-process entities)",
-    "offer_updated": "offers are not mirrored yet (they wait for the hiring-process entities)",
-    "offer_deleted": "offers are not mirrored yet (they wait for the hiring-process entities)",
     "scorecard_deleted": "Greenhouse sends no scorecard's contents, so none is mirrored to delete",
     "department_deleted": "Greenhouse's departments are not mirrored (Hiregraph's are the company's own)",
     "office_deleted": "Greenhouse's offices are not mirrored (Hiregraph's are the company's own)",
@@ -223,6 +221,31 @@ def _job_post(payload: dict[str, Any]) -> changes.JobPost:
     )
 
 
+OFFER_ACTIONS = frozenset({"offer_created", "offer_approved", "offer_updated"})
+OFFER_STATUSES = {"Accepted": "ACCEPTED", "Rejected": "DECLINED", "Deprecated": "DEPRECATED"}
+"""Greenhouse's `offer_status` values that end an offer; `Created` (unresolved) is SENT once it
+has a `sent_on`, else DRAFT, or APPROVED on `offer_approved`."""
+
+
+def _offer(action: str, offer: dict[str, Any]) -> changes.Offer:
+    sent = when(offer.get("sent_on"))
+    status = OFFER_STATUSES.get(text(offer.get("offer_status")) or "")
+    if status is None:
+        status = "SENT" if sent else "APPROVED" if action == "offer_approved" else "DRAFT"
+    start = when(offer.get("start_date"))
+    version = offer.get("version")
+    return changes.Offer(
+        external_id=ident(offer.get("id"), "offer.id"),
+        application_external_id=ident(offer.get("application_id"), "offer.application_id"),
+        version=version if isinstance(version, int) and not isinstance(version, bool) else None,
+        status=status,
+        start_date=start.date() if start else None,
+        sent_at=sent,
+        resolved_at=when(offer.get("resolved_at")),
+        notes=clipped(offer.get("notes"), 5000),
+    )
+
+
 def translate(document: Any, headers: Mapping[str, str]) -> Translation:
     action = identify(document, headers)
     payload = obj(obj(document, "the body").get("payload"), "payload")
@@ -244,6 +267,11 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
         scrubbed = [str(f) for f in items(payload.get("anonymized_fields")) if isinstance(f, str)]
         anonymized = ident(payload.get("candidate_id"), "payload.candidate_id")
         return Translation([changes.CandidateDeleted(anonymized, anonymized=scrubbed)])
+    if action in OFFER_ACTIONS:
+        return Translation([_offer(action, payload)])
+    if action == "offer_deleted":
+        offer = obj(payload.get("offer"), "payload.offer")
+        return Translation([changes.OfferDeleted(ident(offer.get("id"), "offer.id"))])
     if action == "interview_deleted":
         interview = obj(payload.get("interview"), "payload.interview")
         return Translation([changes.InterviewDeleted(ident(interview.get("id"), "interview.id"))])

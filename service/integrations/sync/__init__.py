@@ -22,6 +22,7 @@ from service.integrations.sync.candidates import delete_candidate, merge_candida
 from service.integrations.sync.context import Context, Outcome
 from service.integrations.sync.interviews import cancel_interview, upsert_interview, upsert_schedule
 from service.integrations.sync.jobs import delete_job, delete_job_post, upsert_job_post, upsert_posting
+from service.integrations.sync.offers import delete_offer, upsert_offer
 from service.integrations.sync.stages import delete_stage
 
 
@@ -51,4 +52,8 @@ async def apply(ctx: Context, change: changes.Change) -> Outcome[Any]:
         return await upsert_schedule(ctx, change)
     if isinstance(change, changes.InterviewDeleted):
         return await cancel_interview(ctx, change)
+    if isinstance(change, changes.Offer):
+        return await upsert_offer(ctx, change)
+    if isinstance(change, changes.OfferDeleted):
+        return await delete_offer(ctx, change)
     return await merge_candidates(ctx, change)

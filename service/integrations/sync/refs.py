@@ -15,6 +15,7 @@ from service.errors import DomainError, ErrorCode
 from service.integrations.models import ExternalRef
 from service.integrations.sync.context import Context
 from service.interviews.models import Interview
+from service.offers.models import Offer
 from service.postings.models import Posting
 
 APPLICANT = "applicant"
@@ -23,6 +24,7 @@ APPLICATION = "application"
 STAGE = "stage"
 JOB_POST = "job_post"
 INTERVIEW = "interview"
+OFFER = "offer"
 USER = "user"
 MAX_EXTERNAL_ID = 200
 
@@ -37,7 +39,7 @@ async def lock(ctx: Context, entity_type: str, external_id: str) -> None:
     await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
-M = TypeVar("M", Applicant, Posting, Application, Interview)
+M = TypeVar("M", Applicant, Posting, Application, Interview, Offer)
 
 
 async def locked(session: AsyncSession, model: type[M], pk: int) -> M:
