@@ -169,6 +169,7 @@ WRITTEN |= {
     "upsert": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
     "addrkey": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
     "appupsert": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
+    "ofupsert": {"database offers.notes", "graphql Offer.notes"},
     "ivupsert": {"database interviews.title", "graphql Interview.location", "database interviews.calendar_event_id"},
 }
 
@@ -205,6 +206,11 @@ async def partner_paths(w: World) -> None:
             "location": f"{m.tagged('ivupsert')}'s flat",
             "calendarEventId": f"{m.tagged('ivupsert')}-evt",
         },
+    )
+    await mutate_ok(
+        w.api,
+        "offerUpsert",
+        {**base, "externalId": "o-1", "applicationExternalId": "a-1", "notes": f"{m.tagged('ofupsert')} wants remote"},
     )
     await mutate_ok(
         w.api,

@@ -96,6 +96,7 @@ WRITTEN_INPUTS = {
     "interviewUpsert": {"title", "location", "calendarEventId"},
     "offerCreate": {"notes"},
     "offerUpdate": {"notes"},
+    "offerUpsert": {"notes"},
 }
 """The text inputs the paths above write the marker into (`externalId`: a partner keying a
 person by address)."""
@@ -110,7 +111,9 @@ NOT_ABOUT_THE_PERSON = {
     "applicationUpsert.stageExternalId": "a partner's id for a stage",
     "applicationUpsert.stageName": "the company's pipeline",
     "interviewUpsert.externalId": "a partner's id for the interview",
-    **{f"{m}.compensation.currency": "a currency code" for m in ("offerCreate", "offerUpdate")},
+    **{f"{m}.compensation.currency": "a currency code" for m in ("offerCreate", "offerUpdate", "offerUpsert")},
+    "offerUpsert.externalId": "a partner's id for the offer",
+    "offerUpsert.applicationExternalId": "a partner's id for the application",
     "interviewUpsert.applicationExternalId": "a partner's id for the application",
     "interviewUpsert.timezone": "the company's schedule: a time zone",
     "interviewUpsert.videoUrl": "the company's schedule: a meeting link",

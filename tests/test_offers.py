@@ -266,3 +266,46 @@ async def test_ashby_offers_land_as_records(acme, http, engine):
     assert (await acme.ok(read))["offers"]["nodes"][0]["status"] == "ACCEPTED"  # an ended offer stays as it ended
     statuses = [(d["eventType"], d["status"]) for d in await inbox(acme, integration)]
     assert ("offerUpdate", "SKIPPED") in statuses and "FAILED" not in {s for _, s in statuses}, statuses
+
+
+async def test_a_partner_upserts_offers_as_they_stand_in_its_system(acme, engine, tenants):
+    base = {"companyId": acme.company_id, "provider": "my-ats"}
+    await mutate_ok(acme, "applicantUpsert", {**base, "externalId": "c-1", "name": "Ada"})
+    await mutate_ok(acme, "postingUpsert", {**base, "externalId": "j-1", "title": "Engineer", "status": "OPEN"})
+    await mutate_ok(
+        acme,
+        "applicationUpsert",
+        {**base, "externalId": "a-1", "applicantExternalId": "c-1", "postingExternalId": "j-1"},
+    )
+    offer = {
+        **base,
+        "externalId": "o-1",
+        "applicationExternalId": "a-1",
+        "version": 3,
+        "status": "SENT",
+        "sentAt": "2026-12-01T10:00:00Z",
+        "sourceUpdatedAt": "2026-12-01T10:00:00Z",
+        "compensation": [BASE],
+    }
+    selection = "offer { version status sentAt compensation { currency } } result { created skipped }"
+    made = await mutate_ok(acme, "offerUpsert", offer, selection)
+    assert made["offer"] == {
+        "version": 3,
+        "status": "SENT",
+        "sentAt": "2026-12-01T10:00:00+00:00",
+        "compensation": [{"currency": "EUR"}],
+    }
+    assert made["result"] == {"created": True, "skipped": None}
+    older = await mutate_ok(
+        acme, "offerUpsert", {**offer, "status": "DRAFT", "sourceUpdatedAt": "2026-11-01T00:00:00Z"}, selection
+    )
+    assert older["result"]["skipped"] and older["offer"]["status"] == "SENT"
+    accepted = await mutate_ok(
+        acme, "offerUpsert", {**offer, "status": "ACCEPTED", "sourceUpdatedAt": "2026-12-02T00:00:00Z"}, selection
+    )
+    assert accepted["offer"]["status"] == "ACCEPTED" and accepted["result"]["created"] is False
+    writer = await tenants.key([acme], ["applications:read", "applications:write"])
+    assert await refused(writer, engine, "offerUpsert", {**offer, "externalId": "o-2"}) == [(None, "FORBIDDEN")]
+    assert await refused(
+        acme, engine, "offerUpsert", {**offer, "externalId": "o-3", "applicationExternalId": "zz"}
+    ) == [("applicationExternalId", "NOT_FOUND")]

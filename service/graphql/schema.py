@@ -37,6 +37,7 @@ from service.offers.schema import Mutation as OfferMutation
 from service.offers.schema import Query as OfferQuery
 from service.organization.schema import Mutation as OrganizationMutation
 from service.organization.schema import Query as OrganizationQuery
+from service.partners.schema import Mutation as PartnerMutation
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
@@ -136,6 +137,7 @@ Mutation = merge_types(
         OfferMutation,
         WebhookMutation,
         IntegrationMutation,
+        PartnerMutation,
         ApiKeyMutation,
     ),
 )

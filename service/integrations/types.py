@@ -7,30 +7,20 @@ integration's inbox holds every kind of record the ATS sends.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import strawberry
 from strawberry import Info
 
-from service.applicants import models as applicant_models
-from service.applicants.schema import LINK_INPUTS
-from service.applicants.types import Applicant
-from service.applications.models import ApplicationStatus
-from service.applications.types import Application
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.graphql.context import Context
-from service.graphql.declared import entity_type, input_type
+from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
 from service.graphql.mutations import UserError
 from service.graphql.relay import Node, to_connection, to_one
 from service.integrations import models
 from service.integrations.models import InboundStatus, IntegrationStatus, Provider
-from service.interviews.models import InterviewStatus
-from service.interviews.types import Interview
-from service.postings.models import EmploymentType
-from service.postings.types import Posting
 from service.webhooks.types import no_secrets
 
 expose(
@@ -214,158 +204,4 @@ class InboundDeliveryPayload:
     inbound_delivery: InboundDelivery | None = strawberry.field(
         description="The delivery, PENDING again and due now, unless refused."
     )
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@input_type(
-    applicant_models.Applicant,
-    on="upsert",
-    description=(
-        "An applicant as a partner system holds it, keyed by (provider, externalId); `name` is required to create."
-    ),
-    types=LINK_INPUTS,
-)
-class ApplicantUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(
-        description="The partner's key space, lower case (`greenhouse`, `lever`, `my-ats`): 2 to 40 of a-z 0-9 _ -."
-    )
-    external_id: str = strawberry.field(description="The applicant's ID in the partner system.")
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-
-
-@strawberry.enum(description="A posting's status as a partner system states it.")
-class ExternalPostingStatus(enum.Enum):
-    OPEN = strawberry.enum_value("OPEN", description="Taking applications: the posting is published.")
-    CLOSED = strawberry.enum_value("CLOSED", description="Not taking applications.")
-    DRAFT = strawberry.enum_value("DRAFT", description="Not published yet (a new posting stays DRAFT).")
-
-
-@strawberry.input(description="A posting (job) as a partner system holds it, keyed by (provider, externalId).")
-class PostingUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
-    external_id: str = strawberry.field(description="The job's ID in the partner system.")
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-    title: str | None = strawberry.field(default=None, description="The title; required to create.")
-    status: ExternalPostingStatus | None = strawberry.field(
-        default=None, description="Brings the posting to this status (publishing or closing it)."
-    )
-    locations: list[str] | None = strawberry.field(default=None, description="Where the job is.")
-    employment_type: EmploymentType | None = strawberry.field(default=None, description="The kind of employment.")
-
-
-@strawberry.input(description="An application as a partner system holds it, keyed by (provider, externalId).")
-class ApplicationUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
-    external_id: str = strawberry.field(description="The application's ID in the partner system.")
-    applicant_external_id: str = strawberry.field(
-        description="The applicant's ID in the partner system (upsert the applicant first)."
-    )
-    posting_external_id: str = strawberry.field(
-        description="The job's ID in the partner system (upsert the posting first)."
-    )
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-    stage_name: str | None = strawberry.field(
-        default=None,
-        description="The current stage, matched by name (case-insensitive); added to the pipeline when missing.",
-    )
-    stage_external_id: str | None = strawberry.field(
-        default=None,
-        description=(
-            "The partner's ID of the current stage. Given with `stageName` it is linked to that stage; given "
-            "alone it names a stage linked before (for senders of stage IDs only, like Lever's webhooks)."
-        ),
-    )
-    status: ApplicationStatus | None = strawberry.field(
-        default=None, description="Rejects, hires or withdraws it; closed applications are not reopened."
-    )
-    rejection_reason: str | None = strawberry.field(default=None, description="Why it was rejected.")
-    applied_at: datetime | None = strawberry.field(default=None, description="When the applicant applied.")
-
-
-@strawberry.input(
-    description="A person at an interview as a partner system names them: matched by its ID, then by address."
-)
-class PartnerPersonInput:
-    external_id: str | None = strawberry.field(default=None, description="The person's ID in the partner system.")
-    email: str | None = strawberry.field(
-        default=None, description="Their work address: someone new is added to the company's people with it."
-    )
-    name: str | None = strawberry.field(default=None, description="Their name, for someone new.")
-    feedback_required: bool = strawberry.field(default=True, description="As an interviewer: owes a scorecard.")
-
-
-@strawberry.input(description="An interview as a partner system holds it, keyed by (provider, externalId).")
-class InterviewUpsertInput:
-    company_id: strawberry.ID = strawberry.field(description="The company.")
-    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
-    external_id: str = strawberry.field(description="The interview's ID in the partner system.")
-    application_external_id: str = strawberry.field(
-        description="The application's ID in the partner system (upsert the application first)."
-    )
-    source_updated_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
-    )
-    title: str | None = strawberry.field(default=None, description="What the interview is; default `Interview`.")
-    start_at: datetime | None = strawberry.field(default=None, description="When it starts; required to create.")
-    end_at: datetime | None = strawberry.field(default=None, description="When it ends; required to create.")
-    timezone: str | None = strawberry.field(default=None, description="Its IANA time zone.")
-    location: str | None = strawberry.field(default=None, description="Where it happens.")
-    video_url: str | None = strawberry.field(default=None, description="The video call's address.")
-    calendar_event_id: str | None = strawberry.field(default=None, description="The calendar event's id.")
-    status: InterviewStatus | None = strawberry.field(
-        default=None, description="Where it stands; CANCELLED cancels it (for good)."
-    )
-    organizer: PartnerPersonInput | None = strawberry.field(default=None, description="Who organised it.")
-    interviewers: list[PartnerPersonInput] | None = strawberry.field(
-        default=None, description="Who interviews, replacing the list (at most 20); omitted: kept as they are."
-    )
-
-
-@strawberry.type(description="What an upsert did.")
-class UpsertResult:
-    created: bool = strawberry.field(description="Whether the record was created by this call.")
-    skipped: str | None = strawberry.field(
-        description="Why nothing was changed, when so: e.g. older than the stored state, or deleted at the source."
-    )
-    notes: list[str] = strawberry.field(description="What else happened: stages added, records linked.")
-
-
-@strawberry.type(description="The result of `applicantUpsert`.")
-class ApplicantUpsertPayload:
-    applicant: Applicant | None = strawberry.field(description="The applicant, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of `postingUpsert`.")
-class PostingUpsertPayload:
-    posting: Posting | None = strawberry.field(description="The posting, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of `interviewUpsert`.")
-class InterviewUpsertPayload:
-    interview: Interview | None = strawberry.field(description="The interview, unless refused or skipped.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
-    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
-
-
-@strawberry.type(description="The result of `applicationUpsert`.")
-class ApplicationUpsertPayload:
-    application: Application | None = strawberry.field(description="The application, unless refused.")
-    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
