@@ -82,12 +82,13 @@ async def count(engine: Any, sql: str, **params: Any) -> int:
 
 
 async def stage_entries_disagreeing(engine: Any) -> list[Any]:
-    """Applications whose `stage_entered_at` is not the time of their latest history row."""
+    """Applications whose `stage_entered_at` is not the time of their latest move into a stage."""
     async with engine.connect() as conn:
         found = await conn.execute(
             text(
                 "SELECT a.id, a.stage_entered_at, t.created_at FROM applications a "
                 "LEFT JOIN LATERAL (SELECT created_at FROM stage_transitions WHERE application_id = a.id "
+                "AND from_stage_id IS DISTINCT FROM to_stage_id "
                 "ORDER BY id DESC LIMIT 1) t ON true WHERE a.stage_entered_at IS DISTINCT FROM t.created_at"
             )
         )

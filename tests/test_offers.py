@@ -102,7 +102,7 @@ async def test_approve_send_and_accept_then_a_new_version_deprecates_the_last(ac
         ("offer.updated", ["approvals"], 1),
         ("offer.updated", ["approvals", "status"], 1),
         ("offer.updated", ["sentAt", "status"], 1),
-        ("offer.updated", ["status"], 1),
+        ("offer.updated", ["resolvedAt", "status"], 1),
         ("offer.created", None, 2),
         ("offer.updated", ["sentAt", "status"], 2),
         ("offer.updated", ["resolvedAt", "status"], 2),
@@ -130,10 +130,15 @@ async def test_a_rejection_sends_it_back_and_a_change_asks_again(acme):
     )
     assert changed["offer"]["status"] == "APPROVAL_PENDING"
     assert [a["decision"] for a in changed["offer"]["approvals"]] == ["WAITING"]
-    no_one = await mutate_ok(
-        acme, "offerUpdate", {"id": offer["id"], "approverIds": []}, "offer { status approvals { decision } }"
+    # Once asked, an offer keeps an approver; the same approvers may be asked again after a rejection.
+    no_one = await acme.mutate("offerUpdate", {"id": offer["id"], "approverIds": []}, "offer { status }")
+    assert [(e["field"], e["code"]) for e in no_one["errors"]] == [("approverIds", "INVALID_TRANSITION")]
+    await mutate_ok(acme, "offerApprove", {"id": offer["id"], "userId": w["priya"], "approve": False})
+    again = await mutate_ok(
+        acme, "offerUpdate", {"id": offer["id"], "approverIds": [w["priya"]]}, f"offer {{ {OFFER} }}"
     )
-    assert no_one["offer"] == {"status": "DRAFT", "approvals": []}
+    assert again["offer"]["status"] == "APPROVAL_PENDING"
+    assert [a["decision"] for a in again["offer"]["approvals"]] == ["WAITING"]
     cancelled = await mutate_ok(acme, "offerResolve", {"id": offer["id"], "outcome": "CANCELLED"}, "offer { status }")
     assert cancelled["offer"]["status"] == "CANCELLED"
 
@@ -309,3 +314,35 @@ async def test_a_partner_upserts_offers_as_they_stand_in_its_system(acme, engine
     assert await refused(
         acme, engine, "offerUpsert", {**offer, "externalId": "o-3", "applicationExternalId": "zz"}
     ) == [("applicationExternalId", "NOT_FOUND")]
+
+
+async def test_an_offer_follows_its_application_and_an_accepted_one_ends_the_story(acme, engine, tenants):
+    w = await world(acme)
+    first = await make(acme, {"applicationId": w["application"], "approverIds": [w["priya"], w["dana"]]})
+    await mutate_ok(acme, "offerApprove", {"id": first["id"], "userId": w["priya"], "approve": True})
+    # The same approvers in another order: the decision made stands, nobody is asked again.
+    same = await mutate_ok(
+        acme, "offerUpdate", {"id": first["id"], "approverIds": [w["dana"], w["priya"]]}, f"offer {{ {OFFER} }}"
+    )
+    assert sorted((a["user"]["name"], a["decision"]) for a in same["offer"]["approvals"]) == [
+        ("Dana", "WAITING"),
+        ("Priya", "APPROVED"),
+    ]
+    # Naming the approver takes users:read.
+    blind = await tenants.key([acme], ["offers:read", "offers:write", "applications:read"])
+    assert await refused(blind, engine, "offerApprove", {"id": first["id"], "userId": w["dana"], "approve": True}) == [
+        ("userId", "FORBIDDEN")
+    ]
+    await mutate_ok(acme, "offerApprove", {"id": first["id"], "userId": w["dana"], "approve": True})
+    await mutate_ok(acme, "offerSend", {"id": first["id"]})
+    await mutate_ok(acme, "offerResolve", {"id": first["id"], "outcome": "ACCEPTED"})
+    assert await refused(acme, engine, "offerCreate", {"applicationId": w["application"]}) == [
+        ("applicationId", "INVALID_TRANSITION")
+    ]
+    # Rejecting an application cancels its live offer; nothing more happens to it.
+    other = (await create_application(acme, w["posting"]["id"], "Bob"))["id"]
+    live = await make(acme, {"applicationId": other})
+    await mutate_ok(acme, "applicationReject", {"id": other})
+    read = "query($id: ID!) { node(id: $id) { ... on Offer { status resolvedAt } } }"
+    assert (await acme.ok(read, {"id": live["id"]}))["node"]["status"] == "CANCELLED"
+    assert await refused(acme, engine, "offerSend", {"id": live["id"]}) == [("id", "APPLICATION_CLOSED")]

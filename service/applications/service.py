@@ -24,6 +24,7 @@ from service.applications.actors import ActorLike, as_actor
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.db import fields
 from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.offers import service as offers
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings.models import Posting, PostingStatus
 from service.webhooks import events
@@ -54,7 +55,7 @@ def _record_move(
     reason: str | None,
 ) -> None:
     who = as_actor(actor)
-    if old is not None:
+    if old is not None and old.id != new.id:
         application.stage_entered_at = func.now()  # the history row's time: both are the transaction's
     session.add(
         StageTransition(
@@ -72,11 +73,15 @@ def _record_move(
 
 
 async def date_stage_entries(session: AsyncSession, application_ids: Sequence[int]) -> None:
-    """Set each application's `stage_entered_at` to the time of its latest history row, after
+    """Set each application's `stage_entered_at` to the time of its latest move into a stage, after
     the rows were dated with another time than the transaction's (a provider's, the demo's)."""
     latest = (
         select(StageTransition.created_at)
-        .where(StageTransition.application_id == Application.id)
+        .where(
+            StageTransition.application_id == Application.id,
+            # A reopening at the stage it stopped at is no move into a stage.
+            StageTransition.from_stage_id.is_distinct_from(StageTransition.to_stage_id),
+        )
         .order_by(StageTransition.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -237,7 +242,9 @@ async def _moved(
 
 
 async def _emit_closed(session: AsyncSession, application: Application, event_type: str, origin: str | None) -> None:
-    """`application.rejected` or `.withdrawn`, with the stage it stopped at."""
+    """`application.rejected` or `.withdrawn`, with the stage it stopped at; its live offer is
+    cancelled first."""
+    await offers.cancel_live_offers(session, application, origin=origin)
     stage = await _stage(session, application.stage_id)
     await emit(
         session,

@@ -165,7 +165,9 @@ async def offer(
         return
     posting = await session.get(Posting, application.posting_id)
     salary = next(iter(posting.salary_ranges), None) if posting is not None else None
-    amount = round((salary["min"] + salary["max"]) / 2, -3) if salary else 100000
+    bounds = [b for b in (salary.get("min"), salary.get("max")) if b is not None] if salary else []
+    middle = sum(bounds) / len(bounds) if bounds else 100000
+    amount = round(middle, -3) if (salary or {}).get("period", "YEAR") == "YEAR" else round(middle, 2)
     terms = {
         "compensation": [
             {

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from graphql.execution.values import get_argument_values
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
@@ -22,6 +22,9 @@ from service.graphql.selection import variables_of
 from service.ids import InvalidId, pk_of
 
 log = logging.getLogger(__name__)
+RETRIED = frozenset({"40P01", "40001"})
+"""SQLSTATEs after which a mutation's transaction runs again: deadlock detected, serialization failure."""
+ATTEMPTS = 3
 T = TypeVar("T")
 INPUT = strawberry.argument(description="What to change; see the input type.")
 
@@ -89,30 +92,41 @@ async def run(
             context.principal.require(read, "read")
     except MissingScope as exc:
         return None, await _forbidden(info, call, _unreadable(exc))
-    try:
-        async with context.sessions() as session, session.begin():
-            result = await work(session)
-            await call.record(session, AuditOutcome.SUCCEEDED, result=result)
-            return result, []
-    except (DomainError, DomainErrors) as exc:
-        errors = user_errors(exc)
-        await _record_apart(info, call, AuditOutcome.REFUSED, errors)
-        return None, errors
-    except IntegrityError as exc:
-        # A constraint the service did not check first (a race, or a missing validation): the
-        # client gets a user error, the log the constraint's name and never the row's values.
-        error = _integrity_error(exc)
-        log.warning(
-            "%s refused by the database: %s on %s",
-            info.field_name,
-            getattr(_pg_error(exc), "sqlstate", "?"),
-            getattr(_pg_error(exc), "constraint_name", None) or getattr(_pg_error(exc), "column_name", None),
-        )
-        await _record_apart(info, call, AuditOutcome.REFUSED, [error])
-        return None, [error]
-    except Exception:
-        await _record_apart(info, call, AuditOutcome.FAILED)
-        raise
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            async with context.sessions() as session, session.begin():
+                result = await work(session)
+                await call.record(session, AuditOutcome.SUCCEEDED, result=result)
+                return result, []
+        except (DomainError, DomainErrors) as exc:
+            errors = user_errors(exc)
+            await _record_apart(info, call, AuditOutcome.REFUSED, errors)
+            return None, errors
+        except IntegrityError as exc:
+            # A constraint the service did not check first (a race, or a missing validation): the
+            # client gets a user error, the log the constraint's name and never the row's values.
+            error = _integrity_error(exc)
+            log.warning(
+                "%s refused by the database: %s on %s",
+                info.field_name,
+                getattr(_pg_error(exc), "sqlstate", "?"),
+                getattr(_pg_error(exc), "constraint_name", None) or getattr(_pg_error(exc), "column_name", None),
+            )
+            await _record_apart(info, call, AuditOutcome.REFUSED, [error])
+            return None, [error]
+        except DBAPIError as exc:
+            state = getattr(_pg_error(exc), "sqlstate", None)
+            if state in RETRIED and attempt < ATTEMPTS:
+                # PostgreSQL chose this transaction to break a deadlock (or a serialization
+                # conflict): it was rolled back whole, so it runs again from the start.
+                log.info("%s retried after %s (attempt %d of %d)", info.field_name, state, attempt, ATTEMPTS)
+                continue
+            await _record_apart(info, call, AuditOutcome.FAILED)
+            raise
+        except Exception:
+            await _record_apart(info, call, AuditOutcome.FAILED)
+            raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _reads(info: Info[Context, None]) -> list[str]:
@@ -144,7 +158,7 @@ _INTEGRITY_CODES = {
 }
 
 
-def _pg_error(exc: IntegrityError) -> Any:
+def _pg_error(exc: DBAPIError) -> Any:
     """asyncpg's error under SQLAlchemy's wrapper (it carries the SQLSTATE and names)."""
     orig = exc.orig
     return getattr(orig, "__cause__", None) or orig

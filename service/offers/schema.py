@@ -10,9 +10,11 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
+from service.applications.models import ApplicationStatus
 from service.applications.service import get_application
 from service.db.fields import writable
 from service.db.sql import one_of
+from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
@@ -82,7 +84,8 @@ class OfferCreateInput:
     application_id: strawberry.ID = strawberry.field(description="The application, ACTIVE.")
     created_by_id: strawberry.ID | None = strawberry.field(default=None, description="Who prepares it.")
     approver_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Who must approve it before it is sent (at most 10); none: send at once."
+        default_factory=list,
+        description="Who must approve it before it is sent (at most 10); none: it may be sent without approval.",
     )
 
 
@@ -95,7 +98,11 @@ class OfferCreateInput:
 class OfferUpdateInput:
     id: strawberry.ID = strawberry.field(description="The offer, DRAFT or APPROVAL_PENDING.")
     approver_ids: list[strawberry.ID] | None = strawberry.field(
-        default=UNSET, description="Who must approve it, replacing the list."
+        default=UNSET,
+        description=(
+            "Who must approve it, replacing the list and asking them again (after a rejection too); "
+            "omitted or null: kept. Once asked, an offer keeps an approver: a new version does without."
+        ),
     )
 
 
@@ -151,8 +158,18 @@ def _approvers(info: Info[Context, None], given: list[strawberry.ID]) -> list[in
     return [decode_id(value, "User", f"approverIds.{n}") for n, value in enumerate(given)]
 
 
-async def _locked(session: AsyncSession, info: Info[Context, None], value: strawberry.ID) -> models.Offer:
-    return await service.get_offer(session, info.context.company_ids, decode_id(value, "Offer", "id"), "id", lock=True)
+async def _locked(
+    session: AsyncSession, info: Info[Context, None], value: strawberry.ID, *, active: bool = True
+) -> models.Offer:
+    """The offer, locked after its application (the order every writer takes); with `active`,
+    only while the application is ACTIVE."""
+    scope = info.context.company_ids
+    pk = decode_id(value, "Offer", "id")
+    found = await service.get_offer(session, scope, pk, "id")
+    application = await get_application(session, scope, found.application_id, "id", lock=True)
+    if active and application.status is not ApplicationStatus.ACTIVE:
+        raise DomainError(ErrorCode.APPLICATION_CLOSED, "the application has ended", "id")
+    return await service.get_offer(session, scope, pk, "id", lock=True)
 
 
 def _payload(result: tuple[models.Offer | None, list[UserError]]) -> OfferPayload:
@@ -165,6 +182,7 @@ class Mutation:
     @strawberry.mutation(description="Create a new version of an application's offer, asking its approvers.")
     async def offer_create(self, info: Info[Context, None], input: Annotated[OfferCreateInput, INPUT]) -> OfferPayload:
         async def work(session: AsyncSession) -> models.Offer:
+            require_readable(info, "applications", "applicationId")
             pk = decode_id(input.application_id, "Application", "applicationId")
             application = await get_application(session, info.context.company_ids, pk, "applicationId", lock=True)
             creator = None
@@ -191,6 +209,7 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[OfferApproveInput, INPUT]
     ) -> OfferPayload:
         async def work(session: AsyncSession) -> models.Offer:
+            require_readable(info, "users", "userId")
             offer = await _locked(session, info, input.id)
             user_id = decode_id(input.user_id, "User", "userId")
             return await service.decide(session, offer, user_id, input.approve)
@@ -209,7 +228,8 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[OfferResolveInput, INPUT]
     ) -> OfferPayload:
         async def work(session: AsyncSession) -> models.Offer:
-            offer = await _locked(session, info, input.id)
-            return await service.resolve(session, offer, OfferStatus(input.outcome.value))
+            outcome = OfferStatus(input.outcome.value)
+            offer = await _locked(session, info, input.id, active=outcome is not OfferStatus.CANCELLED)
+            return await service.resolve(session, offer, outcome)
 
         return _payload(await run(info, AREA, work))

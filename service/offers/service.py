@@ -53,7 +53,7 @@ def _compensation(problems: Collector, value: Sequence[dict[str, Any]] | None) -
         if not isinstance(amount, int | float) or isinstance(amount, bool) or not 0 <= amount < 10**12:
             problems.add(ErrorCode.INVALID, "an amount from 0 to under a trillion", f"{at}.amount")
         if currency is not None:
-            currency = currency.strip().upper()
+            currency = currency.strip()
             if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
                 problems.add(ErrorCode.INVALID, "an ISO 4217 code such as EUR", f"{at}.currency")
         elif part.get("type") != "EQUITY":
@@ -62,7 +62,8 @@ def _compensation(problems: Collector, value: Sequence[dict[str, Any]] | None) -
             problems.add(ErrorCode.INVALID, "not a compensation type", f"{at}.type")
         if part.get("period") not in PERIODS:
             problems.add(ErrorCode.INVALID, "not a period", f"{at}.period")
-        out.append({"type": part.get("type"), "amount": amount, "currency": currency, "period": part.get("period")})
+        code = currency.upper() if currency is not None else None
+        out.append({"type": part.get("type"), "amount": amount, "currency": code, "period": part.get("period")})
     return out
 
 
@@ -115,10 +116,17 @@ async def approvals_of(session: AsyncSession, offer_id: int) -> list[OfferApprov
 
 
 async def _ask(session: AsyncSession, offer: Offer, user_ids: Sequence[int]) -> None:
-    """Make `user_ids` the approvers, every decision waiting again (the terms changed)."""
-    await session.execute(delete(OfferApproval).where(OfferApproval.offer_id == offer.id))
+    """Make `user_ids` the approvers, every decision waiting again (the terms changed, or they
+    are asked again): those who stay keep their row, the others are added or removed."""
+    current = {a.user_id: a for a in await approvals_of(session, offer.id)}
+    gone = [a.id for user_id, a in current.items() if user_id not in user_ids]
+    if gone:
+        await session.execute(delete(OfferApproval).where(OfferApproval.id.in_(gone)))
     for user_id in user_ids:
-        session.add(OfferApproval(company_id=offer.company_id, offer_id=offer.id, user_id=user_id))
+        if user_id in current:
+            current[user_id].decision, current[user_id].decided_at = ApprovalDecision.WAITING, None
+        else:
+            session.add(OfferApproval(company_id=offer.company_id, offer_id=offer.id, user_id=user_id))
     offer.status = OfferStatus.APPROVAL_PENDING if user_ids else OfferStatus.DRAFT
 
 
@@ -154,11 +162,12 @@ async def create_offer(
             select(Offer).where(Offer.application_id == application.id).order_by(Offer.version).with_for_update()
         )
     ).all()
-    for old in earlier:
-        if old.status in LIVE:
-            old.status = OfferStatus.DEPRECATED
-            old.resolved_at = old.updated_at = func.now()
-            await _announce(session, old, events.OFFER_UPDATED, ["status"])
+    if any(o.status is OfferStatus.ACCEPTED for o in earlier):
+        raise DomainError(ErrorCode.INVALID_TRANSITION, "the applicant accepted an offer already", "applicationId")
+    superseded = [o for o in earlier if o.status in LIVE]
+    for old in superseded:
+        old.status = OfferStatus.DEPRECATED
+        old.resolved_at = old.updated_at = func.now()
     offer = Offer(
         company_id=application.company_id,
         application_id=application.id,
@@ -169,6 +178,9 @@ async def create_offer(
     session.add(offer)
     await session.flush()
     await _ask(session, offer, approver_ids)
+    # Events last, after every row lock the change takes (`emit` locks the company's sequence).
+    for old in superseded:
+        await _announce(session, old, events.OFFER_UPDATED, ["resolvedAt", "status"])
     await _announce(session, offer, events.OFFER_CREATED)
     return offer
 
@@ -207,14 +219,23 @@ async def update_offer(
     changed = [fields.camel(k) for k, v in clean.items() if getattr(offer, k) != v]
     for key, value in clean.items():
         setattr(offer, key, value)
-    current = [a.user_id for a in await approvals_of(session, offer.id)]
-    wanted = current if approver_ids is None else list(approver_ids)
+    asked = await approvals_of(session, offer.id)
+    current = [a.user_id for a in asked]
+    wanted = current if approver_ids is None else list(dict.fromkeys(approver_ids))
     if approver_ids is not None:
         await _check_approvers(session, offer.company_id, wanted)
-    if changed or wanted != current:
+        if asked and not wanted:
+            raise DomainError(
+                ErrorCode.INVALID_TRANSITION,
+                "its approval was asked: create a new version to do without",
+                "approverIds",
+            )
+    rejected = any(a.decision is ApprovalDecision.REJECTED for a in asked)
+    ask_again = approver_ids is not None and (set(wanted) != set(current) or rejected)
+    if changed or ask_again:
         before = offer.status
         await _ask(session, offer, wanted)
-        changed += ["approvals"] if wanted or current else []
+        changed += ["approvals"] if wanted else []
         changed += ["status"] if offer.status is not before else []
         offer.updated_at = func.now()
         await _announce(session, offer, events.OFFER_UPDATED, sorted(set(changed)))
@@ -299,3 +320,20 @@ async def mirror_offer(
         offer.updated_at = func.now()
         await _announce(session, offer, events.OFFER_UPDATED, changed, origin=origin)
     return offer
+
+
+async def cancel_live_offers(session: AsyncSession, application: Application, *, origin: str | None = None) -> None:
+    """The application ended (rejected, withdrawn): its live offer is cancelled (`offer.updated`).
+    Call it before the application's own event, after its row lock."""
+    live = (
+        await session.scalars(
+            select(Offer)
+            .where(Offer.application_id == application.id, Offer.status.in_([s.value for s in LIVE]))
+            .with_for_update()
+        )
+    ).all()
+    for offer in live:
+        offer.status = OfferStatus.CANCELLED
+        offer.resolved_at = offer.updated_at = func.now()
+    for offer in live:
+        await _announce(session, offer, events.OFFER_UPDATED, ["resolvedAt", "status"], origin=origin)

@@ -1,11 +1,13 @@
 """The changes feed (`Query.events`): a company's events in order, for any key.
 
 It shows the events of the key's companies whose types the key's read scopes cover
-(`posting.*`: postings:read, `applicant.*`: applicants:read, `application.*` and `note.*`:
-applications:read; `admin`: all). It is ordered by event id; its cursor holds, per company, the
-last sequence number the consumer has seen, and a page holds the events past those numbers. A
-company's events commit in sequence order, so a consumer following `endCursor` sees every event
-once, in each company's order, even when events of several companies commit concurrently.
+(each type's `area` in the catalogue: `posting.*`, `department.*`, `office.*`: postings:read;
+`applicant.*`: applicants:read; `application.*`, `note.*`, `interview.*`, `scorecard.*`:
+applications:read; `user.*`: users:read; `offer.*`: offers:read; `admin`: all). It is ordered by
+event id; its cursor holds, per company, the last sequence number the consumer has seen, and a
+page holds the events past those numbers. A company's events commit in sequence order, so a
+consumer following `endCursor` sees every event once, in each company's order, even when events
+of several companies commit concurrently.
 """
 
 from __future__ import annotations
