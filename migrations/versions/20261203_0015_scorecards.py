@@ -1,4 +1,4 @@
-"""Scorecards: interviewers' feedback on applications, and each interviewer's scorecard
+"""Scorecards: interviewers' feedback on applications
 
 Revision ID: 0015
 Revises: 0014
@@ -100,24 +100,5 @@ def upgrade() -> None:
     )
 
 
-    op.add_column("interview_interviewers", sa.Column("scorecard_id", sa.BigInteger(), nullable=True))
-    op.create_foreign_key(
-        op.f("fk_interview_interviewers_scorecard_id_scorecards"),
-        "interview_interviewers",
-        "scorecards",
-        ["scorecard_id"],
-        ["id"],
-        ondelete="SET NULL",
-    )
-    op.create_index(
-        "ix_interview_interviewers_scorecard_id",
-        "interview_interviewers",
-        ["scorecard_id"],
-        postgresql_where=sa.text("scorecard_id IS NOT NULL"),
-    )
-
-
 def downgrade() -> None:
-    op.drop_index("ix_interview_interviewers_scorecard_id", table_name="interview_interviewers")
-    op.drop_column("interview_interviewers", "scorecard_id")
     op.drop_table("scorecards")
