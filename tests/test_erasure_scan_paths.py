@@ -9,16 +9,8 @@ import pytest
 from graphql import GraphQLInputObjectType, build_schema, get_named_type
 
 from tests import erasure_world
-from tests.erasure_paths import (
-    ERASURES,
-    NODE_TYPES,
-    erase,
-    lookup_filters,
-    lookups,
-    oracles,
-    unwritten,
-    write_everywhere,
-)
+from tests.erasure_checks import ERASURES, erase, lookup_filters, lookups, oracles
+from tests.erasure_paths import NODE_TYPES, unwritten, write_everywhere
 from tests.erasure_world import ROOT, World
 from tests.privacy import Allowed, report, unexpected
 from tests.privacy_graphql import scan_everything
