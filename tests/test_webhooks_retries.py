@@ -14,7 +14,7 @@ from service.webhooks import retries
 from service.webhooks.models import DeliveryStatus, EndpointStatus, WebhookEndpoint
 from tests import webhooks
 from tests.factories import insert_events, insert_webhook_endpoint
-from tests.webhook_receiver import Reply
+from tests.webhook_receiver import Received, Reply
 from tests.webhooks import FAST, all_settled, attempts, deliveries, start, until
 
 # The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
@@ -34,8 +34,15 @@ async def test_a_receiver_failing_for_a_while_gets_every_event_once_it_recovers(
     engine, sessions, company, hooks, migrated_url
 ):
     await insert_webhook_endpoint(engine, company, hooks.url("flaky"), FAST)
-    began = time.monotonic()
-    hooks.on("flaky", lambda r, n: Reply(500, body="down") if time.monotonic() - began < 1.0 else Reply(200))
+    first: list[float] = []
+
+    def flaky(r: Received, n: int) -> Reply:
+        """Down for the first second after the first request reaches it (whenever the worker starts)."""
+        now = time.monotonic()
+        first[:] = first or [now]
+        return Reply(500, body="down") if now - first[0] < 1.0 else Reply(200)
+
+    hooks.on("flaky", flaky)
     emitted = await insert_events(engine, company, 15)
     running = start(engine, migrated_url)
     try:
