@@ -19,7 +19,8 @@ from tests.helpers import Api
 
 async def usage(engine: AsyncEngine) -> list[tuple[Any, ...]]:
     async with engine.connect() as conn:
-        return [tuple(r) for r in (await conn.execute(text("SELECT * FROM api_key_usage ORDER BY 1"))).all()]
+        found = await conn.execute(text("SELECT x.* FROM api_key_usage AS x ORDER BY x::text"))
+        return [tuple(r) for r in found.all()]
 
 
 # --- create, list ---------------------------------------------------------------------------
