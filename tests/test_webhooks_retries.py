@@ -52,8 +52,11 @@ async def test_a_receiver_failing_for_a_while_gets_every_event_once_it_recovers(
     rows = await deliveries(engine)
     assert all(d.status is DeliveryStatus.SUCCEEDED for d in rows)
     assert {r.msg_id for r in hooks.delivered("flaky")} == {to_global_id("Event", e.id) for e in emitted}
-    assert len(hooks.delivered("flaky")) == 15
     logged = await attempts(engine)
+    # Once each, but at least once: an attempt the worker saw no answer to (a timeout on a loaded
+    # machine) may have reached the receiver, and is sent again.
+    unanswered = sum(1 for a in logged if a.status_code is None)
+    assert 15 <= len(hooks.delivered("flaky")) <= 15 + unanswered, [(a.status_code, a.error) for a in logged]
     failed = [a for a in logged if a.status_code == 500]
     assert failed and all(a.response_excerpt == "down" for a in failed)
     assert (await endpoint_row(engine, rows[0].endpoint_id)).failing_since is None  # healthy again
