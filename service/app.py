@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
 from service.auth.service import PrincipalCache
 from service.db import stats
@@ -33,6 +35,23 @@ from service.settings import Settings
 from service.webhooks.hub import EventHub
 
 log = logging.getLogger(__name__)
+
+
+class App(Starlette):
+    """The Starlette app, with GraphQL over HTTP taken straight to its endpoint: the endpoint
+    answers every error itself, so routing and Starlette's two exception middlewares would
+    only add to the time of every request (a twentieth of a light one's)."""
+
+    def __init__(self, graphql: GraphQLEndpoint, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.graphql = graphql
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql":
+            scope["app"] = self
+            await self.graphql(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -94,7 +113,8 @@ def create_app(
             if own_tracing and tracing is not None:
                 tracing.shutdown()
 
-    app = Starlette(
+    app = App(
+        endpoint,
         routes=[
             Route("/graphql", endpoint, methods=None),
             WebSocketRoute("/graphql", subscriptions),

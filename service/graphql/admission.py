@@ -202,7 +202,8 @@ class Admission:
 
     def plan(self, key: Any, prepared: Prepared, operation: OperationDefinitionNode, variables: VariableValues) -> Plan:
         """The operation's plan under its variables, or the cached refusal; `key` names the
-        document, operation and variables."""
+        document, the operation and the variables' shape (`service.graphql.variable_shape`: all
+        of the variables that the plan depends on, so one plan serves every page, ID or search)."""
         cached = self.plans.recall(key)
         if isinstance(cached, RequestError):
             raise cached

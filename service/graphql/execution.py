@@ -20,6 +20,7 @@ from service.graphql.context import Context
 from service.graphql.cost import Plan
 from service.graphql.errors import DATABASE_UNAVAILABLE
 from service.graphql.fastpath import CompiledReads
+from service.graphql.variable_shape import Shape
 from service.settings import Settings
 
 
@@ -36,6 +37,7 @@ class Admitted:
     """As the client sent it (`operationName`)."""
     raw_variables: dict[str, Any]
     variables: VariableValues
+    shape: Shape
     plan: Plan
 
     @property
@@ -110,6 +112,7 @@ class Executor:
                 admitted.prepared.document,
                 operation,
                 admitted.variables,
+                admitted.shape,
                 principal,
                 statement_timeout=self.settings.request_timeout,
             )

@@ -15,6 +15,7 @@ The request's parameters are read by `service.graphql.params`, its media types n
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import uuid
@@ -43,6 +44,7 @@ from service.graphql.ide import graphiql_page
 from service.graphql.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from service.graphql.params import Params, params_from_query_string, read_params
 from service.graphql.persisted import document_text
+from service.graphql.variable_shape import Shape
 from service.observability.logs import request_context
 from service.observability.metrics import Metrics
 from service.observability.operations import REFUSAL_OUTCOMES, Seen
@@ -121,7 +123,7 @@ class GraphQLEndpoint:
         request = Request(scope, receive)
         request_id = request.headers.get(REQUEST_ID_HEADER, "")
         if not _REQUEST_ID.match(request_id):
-            request_id = uuid.uuid4().hex
+            request_id = os.urandom(16).hex()  # as random as uuid4().hex, at a fifth of its cost
         exchange = Exchange(request_id, time.perf_counter())
         with request_context(request_id), self._server_span(request, request_id) as span:
             await self._answer(request, exchange, span, scope, receive, send)
@@ -335,9 +337,12 @@ class GraphQLEndpoint:
         if operation.operation is OperationType.SUBSCRIPTION:
             raise RequestError("BAD_REQUEST", "subscriptions are served over WebSocket (graphql-transport-ws)")
         variables = admission.variables(operation, params.variables)
+        shape = Shape(self.core, operation, variables)
+        plan = admission.plan((query, params.operation_name, shape.signature), prepared, operation, variables)
         key = (query, params.operation_name, orjson.dumps(params.variables, option=orjson.OPT_SORT_KEYS))
-        plan = admission.plan(key, prepared, operation, variables)
-        admitted = Admitted(key, query, prepared, operation, params.operation_name, params.variables, variables, plan)
+        admitted = Admitted(
+            key, query, prepared, operation, params.operation_name, params.variables, variables, shape, plan
+        )
         seen.requested = plan.requested
         if persist is not None:
             await self.documents.remember(persist, query)

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 from graphql import GraphQLFormattedError, OperationType
 from starlette.requests import Request
 from starlette.websockets import WebSocket
@@ -44,6 +43,7 @@ from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache, principal_for_secret
 from service.graphql.admission import Admission, RequestError
 from service.graphql.context import Context
+from service.graphql.variable_shape import Shape
 from service.settings import Settings
 from service.webhooks.hub import EventHub
 
@@ -253,8 +253,8 @@ class SubscriptionApp(GraphQL[Any, Any]):
                     "BAD_REQUEST", "only subscriptions are served over WebSocket: send queries and mutations over HTTP"
                 )
             coerced = admission.variables(operation, variables or {})
-            key = (query, name, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
-            admission.plan(key, prepared, operation, coerced)
+            shape = Shape(admission.core, operation, coerced)
+            admission.plan((query, name, shape.signature), prepared, operation, coerced)
         except RequestError as exc:
             return exc.error()  # type: ignore[return-value]  # the same keys, in a plain dict
         return None
