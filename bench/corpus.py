@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.run(ensure_dataset(url, DEFAULT))
         runner.run(workload(url, pages_per_company=1, boards=1))
         secret, _ = runner.run(create_bench_key(url))
+        runner.run(postgraphile.ensure_search_function(url))
         pool = runner.run(pools(url))
         db_pid = embedded.get_pid() if embedded is not None else None
         servers = {"compiled": start_hiregraph(url, "compiled"), "postgraphile": start_postgraphile(url)}

@@ -36,6 +36,28 @@ NODE = DIR / "node_modules" / "node" / "bin" / "node"
 PINS = {"postgraphile": "5.1.5", "pg": "8.23.1", "node": "22.23.3"}
 """npm packages installed (exact versions; their own dependencies resolve by their ranges)."""
 
+SEARCH_FUNCTION = """
+CREATE OR REPLACE FUNCTION bench_search_applicants(q text) RETURNS SETOF applicants
+LANGUAGE sql STABLE AS $$
+  SELECT * FROM applicants WHERE search_vector @@ websearch_to_tsquery('simple', q) ORDER BY id
+$$"""
+"""Full-text search the way PostGraphile's documentation has it (a STABLE set-returning function,
+exposed as the root field `benchSearchApplicants`): the amber preset has no text search of its
+own. Created in the bench database before PostGraphile starts; Hiregraph ignores it."""
+
+
+async def ensure_search_function(url: str) -> None:
+    import asyncpg
+
+    from service.db.engine import plain_url
+
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        await conn.execute(SEARCH_FUNCTION)
+    finally:
+        await conn.close()
+
+
 # ------------------------------------------------------------------------------------------- install
 
 

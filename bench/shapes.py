@@ -115,6 +115,11 @@ COMPANY_P = """query Company($slug: String!) { company: companyBySlug(slug: $slu
   postings: postingsByCompanyId(first: 20, orderBy: PRIMARY_KEY_ASC) { totalCount
     nodes { id: rowId title status applications: applicationsByPostingId { totalCount } } } } }"""
 
+SEARCH_H = """query Search($filter: ApplicantFilter) { applicants(first: 20, filter: $filter) {
+  nodes { id name emails location } } }"""
+SEARCH_P = """query Search($q: String!) { applicants: benchSearchApplicants(q: $q, first: 20) {
+  nodes { id: rowId name emails location } } }"""
+
 SHAPES = [
     Shape(
         "partner",
@@ -206,6 +211,15 @@ SHAPES = [
         lambda s: {"slug": s},
         lambda s: {"slug": s},
     ),
+    Shape(
+        "search",
+        "a full-text search of applicants by a name (web-search syntax), the first 20",
+        SEARCH_H,
+        SEARCH_P,
+        "names",
+        lambda q: {"filter": {"search": q}},
+        lambda q: {"q": q},
+    ),
 ]
 
 
@@ -225,6 +239,7 @@ async def pools(url: str) -> dict[str, list[Any]]:
             ("stages", "SELECT id FROM pipeline_stages ORDER BY hashint8(id)"),
             ("companies", "SELECT id FROM companies ORDER BY hashint8(id)"),
             ("slugs", "SELECT slug FROM companies ORDER BY hashint8(id)"),
+            ("names", "SELECT name FROM applicants GROUP BY name ORDER BY hashint8(min(id))"),
         ):
             out[name] = [r[0] for r in await conn.fetch(sql)]
         return out

@@ -126,3 +126,64 @@ async def test_new_variables_reuse_the_compiled_statement(world, monkeypatch):
             compiled = await same_answer(world, TEMPLATED, variables)
             assert compiled.sql == 1 and "errors" not in compiled.body
     assert compiles == 4
+
+
+# -- DateTime: PostgreSQL's text on one path, Python's on the other, the same bytes ----------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent"),
+    [
+        ("2026-03-01 09:30:12.25+00", "2026-03-01T09:30:12.25+00:00"),
+        ("2026-03-01 09:30:12.120000+00", "2026-03-01T09:30:12.12+00:00"),
+        ("2026-03-01 09:30:12.000001+00", "2026-03-01T09:30:12.000001+00:00"),
+        ("2026-03-01 09:30:12+00", "2026-03-01T09:30:12+00:00"),
+        ("2026-03-01 11:30:12.5+02", "2026-03-01T09:30:12.5+00:00"),
+    ],
+    ids=["quarter", "trailing-zeros", "micro", "whole", "other-offset"],
+)
+async def test_datetime_text_is_the_same_on_both_paths(world, engine, stored, sent):
+    """`DateTime` is RFC 3339 in UTC with the fraction trimmed of trailing zeros: PostgreSQL's JSON
+    text of a timestamptz in a UTC session (the compiled path passes it through) and
+    `service.graphql.scalars.datetime_text` (the resolver path) write the same."""
+    from sqlalchemy import text
+
+    from service.ids import from_global_id
+
+    application = world.ids["Application"][0]
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE applications SET applied_at = CAST(CAST(:at AS text) AS timestamptz) WHERE id = :id"),
+            {"at": stored, "id": from_global_id(application)[1]},
+        )
+    query = "query($id: ID!) { node(id: $id) { ... on Application { appliedAt } } }"
+    compiled = await same_answer(world, query, {"id": application})
+    assert compiled.sql == 1
+    assert compiled.body["data"]["node"]["appliedAt"] == sent
+
+
+async def test_a_new_variable_set_reuses_the_plan(world, monkeypatch):
+    """Admission plans once per document and shape of the variables: another ID is no new plan
+    (a cold client, every request another record, costs what a warm one does)."""
+    from service.graphql import cost
+
+    plans = 0
+    original = cost.Planner.plan
+
+    def counting(self: Any, operation: Any) -> Any:
+        nonlocal plans
+        plans += 1
+        return original(self, operation)
+
+    monkeypatch.setattr(cost.Planner, "plan", counting)
+    query = "query($id: ID!) { node(id: $id) { id ... on Application { status } } }"
+    for application in world.ids["Application"]:
+        response = await world.compiled.gql(query, {"id": application})
+        assert "errors" not in response.body
+    assert plans == 1
+    # A value the plan must see (a NUL in a string is refused by it) is its own shape.
+    refused = await world.compiled.gql(
+        "query($q: String) { postings(filter: {search: $q}) { nodes { id } } }", {"q": "a\u0000b"}
+    )
+    assert refused.body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert plans == 2

@@ -52,6 +52,9 @@ class Database:
             "pool_pre_ping": False,
             # Bound values (secrets among them) stay out of exception messages, hence logs.
             "hide_parameters": True,
+            # Every session in UTC: the compiled path's timestamps are PostgreSQL's JSON text of
+            # them, which is `DateTime`'s (`service.graphql.scalars`) in UTC only.
+            "connect_args": {"server_settings": {"timezone": "UTC"}},
         }
         options.update(kwargs)
         return create_async_engine(async_url(self.url), **options)

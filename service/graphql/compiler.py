@@ -25,7 +25,7 @@ from graphql import (
     OperationType,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import ColumnElement, DateTime, func, literal_column, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
@@ -43,7 +43,6 @@ from service.graphql.statement import (
     Unsupported,
     cursor,
     global_id,
-    iso_time,
     json_object,
     literal,
 )
@@ -228,8 +227,8 @@ class Compiler:
         if column is None:
             raise Unsupported(f"{entity.name}.{name} is not a column")
         ref = f"{alias}.{column.name}"
-        if isinstance(column.type, DateTime):
-            return iso_time(ref)
+        # A timestamptz as is: PostgreSQL's JSON text of it, in the UTC session every connection
+        # has (`service.db.engine`), is `DateTime`'s own (`service.graphql.scalars`).
         if isinstance(column.type, JSONB):
             return self._json_values(ref, field, nodes)
         return ref
@@ -281,8 +280,7 @@ class Compiler:
         if relation.kind == "one":
             obj = self._entity_object(target, inner, nodes)
             return (
-                f"(SELECT {obj} FROM {table} AS {inner} "
-                f"WHERE {inner}.{relation.remote} = {alias}.{local} AND {scope})"
+                f"(SELECT {obj} FROM {table} AS {inner} WHERE {inner}.{relation.remote} = {alias}.{local} AND {scope})"
             )
         if relation.kind == "list":
             obj = self._entity_object(target, inner, nodes)

@@ -28,6 +28,7 @@ from service.graphql.entities import ENTITIES
 from service.graphql.errors import MaskUnexpectedErrors
 from service.graphql.prefetch import prefetch_nodes
 from service.graphql.relay import MAX_LIST_ARGUMENT, Node, require_read
+from service.graphql.scalars import SCALARS
 from service.ids import InvalidId, from_global_id
 from service.integrations.schema import Mutation as IntegrationMutation
 from service.integrations.schema import Query as IntegrationQuery
@@ -160,6 +161,6 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[MaskUnexpectedErrors, lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
     )

@@ -88,8 +88,9 @@ def base64_text(expr: str) -> str:
 
 
 def iso_time(expr: str) -> str:
-    """A timestamptz formatted as Python's `datetime.isoformat()` in UTC (what DateTime sends):
-    one `to_char`, the fraction dropped when it is zero (the only `.000000` the format can hold)."""
+    """A timestamptz formatted as Python's `datetime.isoformat()` in UTC, as a cursor holds it
+    (`pagination.cursor_of`): one `to_char`, the fraction dropped when it is zero (the only
+    `.000000` the format can hold). Values in answers need nothing: see `service.graphql.scalars`."""
     return f"(replace(to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00')"
 
 
