@@ -120,6 +120,15 @@ SEARCH_H = """query Search($filter: ApplicantFilter) { applicants(first: 20, fil
 SEARCH_P = """query Search($q: String!) { applicants: benchSearchApplicants(q: $q, first: 20) {
   nodes { id: rowId name emails location } } }"""
 
+WRITE_H = """mutation Write($input: ApplicantUpdateInput!) { w: applicantUpdate(input: $input) {
+  applicant { id name location updatedAt applications(first: 5) { nodes { id status } } } } }"""
+WRITE_P = """mutation Write($id: BigInt!, $location: String!) {
+  w: updateApplicantByRowId(input: {rowId: $id, applicantPatch: {location: $location}}) {
+    applicant { id: rowId name location updatedAt applications: applicationsByApplicantId(first: 5,
+      orderBy: PRIMARY_KEY_ASC) { nodes { id: rowId status } } } } }"""
+LOCATIONS = ("Lisbon", "Porto")
+"""A write's two values: an applicant's two variable sets alternate between them, so every write changes it."""
+
 SHAPES = [
     Shape(
         "partner",
@@ -220,6 +229,15 @@ SHAPES = [
         lambda q: {"filter": {"search": q}},
         lambda q: {"q": q},
     ),
+    Shape(
+        "write",
+        "a write and the read right after it: an applicant's location changed, the applicant read back",
+        WRITE_H,
+        WRITE_P,
+        "writes",
+        lambda w: {"input": {"id": gid("Applicant", w[0]), "location": LOCATIONS[w[1]]}},
+        lambda w: {"id": str(w[0]), "location": LOCATIONS[w[1]]},
+    ),
 ]
 
 
@@ -242,6 +260,7 @@ async def pools(url: str) -> dict[str, list[Any]]:
             ("names", "SELECT name FROM applicants GROUP BY name ORDER BY hashint8(min(id))"),
         ):
             out[name] = [r[0] for r in await conn.fetch(sql)]
+        out["writes"] = [(a, which) for a in out["applicants"] for which in (0, 1)]
         return out
     finally:
         await conn.close()
