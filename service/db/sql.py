@@ -17,9 +17,16 @@ def int_array(name: str, values: Sequence[int]) -> Any:
 
 def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     """`column = ANY($n)`: one array parameter, so the statement's text is the same for any
-    number of values (cacheable, unlike an expanding IN list)."""
+    number of values (cacheable, unlike an expanding IN list). One value is `column = $n`: an
+    index on (column, id) then hands over its rows in order, and a page stops after its last
+    row instead of sorting them all (a stage's applications, a posting's)."""
     element = BigInteger() if isinstance(column.type, BigInteger) else Text()
-    condition: ColumnElement[bool] = column == any_(bindparam(None, list(values), type_=ARRAY(element)))
+    values = list(values)
+    condition: ColumnElement[bool]
+    if len(values) == 1:
+        condition = column == bindparam(None, values[0], type_=element)
+    else:
+        condition = column == any_(bindparam(None, values, type_=ARRAY(element)))
     return condition
 
 
