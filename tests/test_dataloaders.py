@@ -82,3 +82,30 @@ async def test_counts_do_not_grow_with_the_number_of_parents(acme, engine):
         query, {"ids": [to_global_id("Posting", one.posting_pk), to_global_id("Posting", two.posting_pk)]}
     )
     assert single.sql == double.sql == 4
+
+
+async def test_kept_statements_bind_each_callers_companies(acme, globex, engine):
+    """Each loader's statement is built once and kept for every request (`loaders.STATEMENTS`):
+    the companies are bound per batch, so the tenant reading second through a kept statement
+    sees its own rows and never the first one's."""
+    from service.graphql import loaders
+
+    loaders.STATEMENTS.clear()
+    ours = await build_board(engine, acme.company_pk, 2)
+    theirs = await build_board(engine, globex.company_pk, 3)
+    query = """query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Posting { stages { name
+      applications(first: 10) { totalCount nodes { id applicant { name } } } } } }
+      b: node(id: $b) { ... on Posting { stages { name } } } }"""
+    ids = {"a": to_global_id("Posting", ours.posting_pk), "b": to_global_id("Posting", theirs.posting_pk)}
+    first = await acme.gql(query, ids)
+    assert first.data["b"] is None  # the other company's posting reads as missing
+    kept = len(loaders.STATEMENTS)
+    assert kept > 0
+    swapped = {"a": ids["b"], "b": ids["a"]}
+    second = await globex.gql(query, swapped)
+    assert len(loaders.STATEMENTS) == kept, "the second tenant ran the kept statements"
+    assert second.data["b"] is None
+    stages = second.data["a"]["stages"]
+    assert [s["applications"]["totalCount"] for s in stages] == [3] * 5
+    globex_pks = {to_global_id("Application", pk) for pk in theirs.application_pks}
+    assert {n["id"] for s in stages for n in s["applications"]["nodes"]} == globex_pks
