@@ -187,3 +187,30 @@ async def test_a_new_variable_set_reuses_the_plan(world, monkeypatch):
     )
     assert refused.body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert plans == 2
+
+
+async def test_timestamp_text_is_postgresqls_json_text(engine):
+    """`service.timestamps.timestamp_text` (the `DateTime` scalar, event payloads) writes what
+    PostgreSQL's JSON writes for the same timestamptz in the sessions the engine opens (UTC),
+    over every number of trailing zeros, whole seconds, and other offsets."""
+    import datetime as dt
+    import random
+
+    from sqlalchemy import text
+
+    from service.timestamps import timestamp_text
+
+    rng = random.Random(7)
+    base = dt.datetime(2026, 3, 1, 9, 30, 12, tzinfo=dt.UTC)
+    moments = [base, base.replace(microsecond=100000), base.replace(microsecond=1)]
+    moments += [base.replace(microsecond=rng.randrange(10**6) // 10**k * 10**k) for k in range(6) for _ in range(20)]
+    moments += [m.astimezone(dt.timezone(dt.timedelta(hours=-5, minutes=-30))) for m in moments[:20]]
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT to_json(m)::text FROM unnest(CAST(:moments AS timestamptz[])) WITH ORDINALITY AS u(m, n) ORDER BY n"
+            ),
+            {"moments": moments},
+        )
+        theirs = [r[0].strip('"') for r in rows]
+    assert theirs == [timestamp_text(m) for m in moments]

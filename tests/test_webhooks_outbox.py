@@ -22,6 +22,7 @@ from service.pipeline.service import stages_of
 from service.postings import events as posting_events
 from service.postings.models import PostingStatus
 from service.postings.service import change_status, create_posting
+from service.timestamps import timestamp_text
 from service.webhooks import events
 from service.webhooks.events import emit, envelope
 from service.webhooks.models import Event
@@ -51,7 +52,7 @@ async def test_emit_numbers_events_per_company_and_builds_the_envelope(sessions,
         "id": to_global_id("Event", first.id),
         "type": "note.created",
         "version": 1,
-        "occurredAt": first.occurred_at.isoformat(),
+        "occurredAt": timestamp_text(first.occurred_at),
         "companyId": to_global_id("Company", company),
         "sequence": 1,
         "data": {"note": {"id": "x"}},

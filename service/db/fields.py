@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Column, or_
 
+from service.timestamps import timestamp_text
+
 Write = Literal["never", "create", "always"]
 
 
@@ -141,7 +143,9 @@ def payload(
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return timestamp_text(value)
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value

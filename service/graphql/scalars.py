@@ -1,9 +1,8 @@
 """Scalars whose text Hiregraph defines itself.
 
-`DateTime` is RFC 3339 in UTC: `+00:00`, and the fraction of a second without its trailing zeros
-(none when the time is whole), e.g. `2026-03-01T09:30:12.25+00:00`. That is the text PostgreSQL's
-JSON gives a `timestamptz` in a UTC session, so the compiled path passes PostgreSQL's own output
-through and the resolver path writes the same, byte for byte.
+`DateTime` is `service.timestamps`' text: RFC 3339 in UTC, the fraction of a second trimmed of
+trailing zeros, PostgreSQL's own JSON text of a `timestamptz` in a UTC session, so the compiled
+path passes PostgreSQL's output through and the resolver path writes the same, byte for byte.
 """
 
 from __future__ import annotations
@@ -14,18 +13,7 @@ import strawberry
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 from strawberry.types.scalar import ScalarDefinition
 
-UTC = dt.UTC
-
-
-def datetime_text(value: dt.datetime) -> str:
-    """`value` as `DateTime` sends it (a naive value is taken to be UTC)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    text = value.isoformat()
-    if value.microsecond:
-        text = text.rstrip("0")
-    return text + "+00:00"
-
+from service.timestamps import timestamp_text
 
 DATETIME = strawberry.scalar(
     name="DateTime",
@@ -34,7 +22,7 @@ DATETIME = strawberry.scalar(
         "trimmed of trailing zeros: `2026-03-01T09:30:12.25+00:00`. Accepted with any offset."
     ),
     specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
-    serialize=datetime_text,
+    serialize=timestamp_text,
     parse_value=DateTimeDefinition.parse_value,
 )
 

@@ -37,6 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.ids import to_global_id
+from service.timestamps import timestamp_text
 from service.webhooks.models import Event
 
 EVENTS_CHANNEL = "hiregraph_events"
@@ -339,5 +340,5 @@ def iso_time(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.isoformat()
+        return timestamp_text(value)
     raise TypeError(f"expected a datetime, got {type(value).__name__}: refresh the object after flushing")

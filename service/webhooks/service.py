@@ -18,6 +18,7 @@ from service import validation
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.ids import to_global_id
 from service.settings import Settings
+from service.timestamps import timestamp_text
 from service.webhooks import sending
 from service.webhooks.events import EVENT_TYPES, EVENTS_CHANNEL, envelope_bytes
 from service.webhooks.models import (
@@ -268,7 +269,7 @@ async def send_ping(
             "id": msg_id,
             "type": PING,
             "version": 1,
-            "occurredAt": now.isoformat(),
+            "occurredAt": timestamp_text(now),
             "companyId": to_global_id("Company", endpoint.company_id),
             "sequence": None,
             "data": {"endpointId": to_global_id("WebhookEndpoint", endpoint.id)},
