@@ -14,6 +14,7 @@ from service.applicants import events as applicant_events
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application
 from service.db import fields
+from service.db.sql import one_of
 from service.documents.service import forget_documents
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.integrations import erasure
@@ -129,7 +130,7 @@ async def create_applicant(
 async def get_applicant(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Applicant:
-    stmt = select(Applicant).where(Applicant.id == pk, Applicant.company_id.in_(company_ids))
+    stmt = select(Applicant).where(Applicant.id == pk, one_of(Applicant.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update()
     applicant = (await session.execute(stmt)).scalar_one_or_none()

@@ -23,6 +23,7 @@ from service.applications import events as application_events
 from service.applications.actors import ActorLike, as_actor
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.db import fields
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.offers import service as offers
 from service.pipeline.models import PipelineStage, StageKind
@@ -37,7 +38,7 @@ HIRED_REASON = "hired"
 async def get_application(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Application:
-    stmt = select(Application).where(Application.id == pk, Application.company_id.in_(company_ids))
+    stmt = select(Application).where(Application.id == pk, one_of(Application.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update()
     application = (await session.execute(stmt)).scalar_one_or_none()

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.integrations.models import (
     InboundDelivery,
@@ -87,7 +88,7 @@ async def create_integration(
 async def get_integration(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Integration:
-    stmt = select(Integration).where(Integration.id == pk, Integration.company_id.in_(company_ids))
+    stmt = select(Integration).where(Integration.id == pk, one_of(Integration.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update()
     integration = (await session.execute(stmt)).scalar_one_or_none()
@@ -194,7 +195,7 @@ async def get_delivery(session: AsyncSession, company_ids: Sequence[int], pk: in
     found = (
         await session.execute(
             select(InboundDelivery)
-            .where(InboundDelivery.id == pk, InboundDelivery.company_id.in_(company_ids))
+            .where(InboundDelivery.id == pk, one_of(InboundDelivery.company_id, company_ids))
             .with_for_update()
         )
     ).scalar_one_or_none()

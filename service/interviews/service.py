@@ -14,6 +14,7 @@ from service import validation
 from service.applicants.service import refuse_if_erased
 from service.applications.models import Application, ApplicationStatus
 from service.db import fields
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.interviews import events as interview_events
 from service.interviews.models import (
@@ -223,7 +224,7 @@ async def schedule_interview(
 async def get_interview(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Interview:
-    stmt = select(Interview).where(Interview.id == pk, Interview.company_id.in_(company_ids))
+    stmt = select(Interview).where(Interview.id == pk, one_of(Interview.company_id, company_ids))
     if lock:  # read afresh: an earlier unlocked read of it in this session may be out of date
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     found = (await session.execute(stmt)).scalar_one_or_none()

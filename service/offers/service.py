@@ -13,6 +13,7 @@ from service import validation
 from service.applicants.service import refuse_if_erased
 from service.applications.models import Application, ApplicationStatus
 from service.db import fields
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.offers import events as offer_events
 from service.offers.models import (
@@ -188,7 +189,7 @@ async def create_offer(
 async def get_offer(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Offer:
-    stmt = select(Offer).where(Offer.id == pk, Offer.company_id.in_(company_ids))
+    stmt = select(Offer).where(Offer.id == pk, one_of(Offer.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     found = (await session.execute(stmt)).scalar_one_or_none()

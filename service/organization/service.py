@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.db import fields
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.organization import events as organization_events
 from service.organization.models import MAX_CHILDREN, MAX_DEPTH, Department, Office
@@ -42,7 +43,7 @@ def _check_fields(problems: Collector, model: type[Node], changes: dict[str, Any
 async def get_node(
     session: AsyncSession, model: type[Node], company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Node:
-    stmt = select(model).where(model.id == pk, model.company_id.in_(company_ids))
+    stmt = select(model).where(model.id == pk, one_of(model.company_id, company_ids))
     if lock:
         # NO KEY UPDATE: a child's foreign-key check (KEY SHARE) on this row does not wait on it,
         # so two moves crossing each other queue on the tree lock instead of deadlocking.

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.applications.models import Application
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.pipeline.models import MAX_STAGES, PipelineStage, StageKind
 from service.postings import events as posting_events
@@ -66,7 +67,7 @@ async def get_stage(
 ) -> PipelineStage:
     stage = (
         await session.execute(
-            select(PipelineStage).where(PipelineStage.id == pk, PipelineStage.company_id.in_(company_ids))
+            select(PipelineStage).where(PipelineStage.id == pk, one_of(PipelineStage.company_id, company_ids))
         )
     ).scalar_one_or_none()
     if stage is None:

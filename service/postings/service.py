@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.db import fields
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, DomainErrors, ErrorCode, not_found
 from service.pipeline import service as pipeline
 from service.pipeline.models import StageKind
@@ -136,7 +137,7 @@ async def create_posting(
 async def get_posting(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Posting:
-    stmt = select(Posting).where(Posting.id == pk, Posting.company_id.in_(company_ids))
+    stmt = select(Posting).where(Posting.id == pk, one_of(Posting.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update()
     posting = (await session.execute(stmt)).scalar_one_or_none()

@@ -13,6 +13,7 @@ from service import validation
 from service.applicants.service import refuse_if_erased
 from service.applications.models import Application
 from service.db import fields
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.interviews import service as interviews
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus
@@ -239,7 +240,7 @@ async def create_scorecard(
 async def get_scorecard(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> Scorecard:
-    stmt = select(Scorecard).where(Scorecard.id == pk, Scorecard.company_id.in_(company_ids))
+    stmt = select(Scorecard).where(Scorecard.id == pk, one_of(Scorecard.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update()
     found = (await session.execute(stmt)).scalar_one_or_none()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
 from service.db import fields
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.users import events as user_events
 from service.users.models import User, UserRole, UserStatus
@@ -72,7 +73,7 @@ async def create_user(
 async def get_user(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> User:
-    stmt = select(User).where(User.id == pk, User.company_id.in_(company_ids))
+    stmt = select(User).where(User.id == pk, one_of(User.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update()
     user = (await session.execute(stmt)).scalar_one_or_none()

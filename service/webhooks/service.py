@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
+from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.ids import to_global_id
 from service.settings import Settings
@@ -89,7 +90,7 @@ async def create_endpoint(
 async def get_endpoint(
     session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
 ) -> WebhookEndpoint:
-    stmt = select(WebhookEndpoint).where(WebhookEndpoint.id == pk, WebhookEndpoint.company_id.in_(company_ids))
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.id == pk, one_of(WebhookEndpoint.company_id, company_ids))
     if lock:
         stmt = stmt.with_for_update()
     endpoint = (await session.execute(stmt)).scalar_one_or_none()
@@ -180,7 +181,7 @@ async def delete_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> N
 async def get_delivery(session: AsyncSession, company_ids: Sequence[int], pk: int, field: str) -> WebhookDelivery:
     found = (
         await session.execute(
-            select(WebhookDelivery).where(WebhookDelivery.id == pk, WebhookDelivery.company_id.in_(company_ids))
+            select(WebhookDelivery).where(WebhookDelivery.id == pk, one_of(WebhookDelivery.company_id, company_ids))
         )
     ).scalar_one_or_none()
     if found is None:
