@@ -22,6 +22,26 @@ def read_path() -> str:
     return "compiled"
 
 
+class Calls:
+    """Counts the calls of one method, patched for the test by `counting`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> Calls:
+    """Patch `owner.name` to count its calls (it still runs); the count is the returned `Calls`."""
+    calls = Calls()
+    original = getattr(owner, name)
+
+    def counted(self: Any, *args: Any) -> Any:
+        calls.count += 1
+        return original(self, *args)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
 @dataclass
 class World:
     compiled: Api

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.compiled import (
+    counting,
     read_path,  # noqa: F401
     same_answer,
 )
@@ -83,15 +82,7 @@ async def test_new_variables_reuse_the_compiled_statement(world, monkeypatch):
     answer is still the dataloader path's, byte for byte."""
     from service.graphql import compiler
 
-    compiles = 0
-    original = compiler.Compiler.compile
-
-    def counting(self: Any, operation: Any) -> Any:
-        nonlocal compiles
-        compiles += 1
-        return original(self, operation)
-
-    monkeypatch.setattr(compiler.Compiler, "compile", counting)
+    compiles = counting(monkeypatch, compiler.Compiler, "compile")
     await world.compiled.ok("{ __typename }")
     first = await world.compiled.gql(TEMPLATED, {"id": world.ids["Posting"][0], "flag": True})
     cursor = first.body["data"]["applications"]["pageInfo"]["endCursor"]
@@ -99,7 +90,7 @@ async def test_new_variables_reuse_the_compiled_statement(world, monkeypatch):
         TEMPLATED, {"id": world.ids["Posting"][0], "flag": True, "order": {"field": "APPLIED_AT"}, "first": 1}
     )
     date_cursor = by_date.body["data"]["applications"]["pageInfo"]["endCursor"]
-    compiles = 0
+    compiles.count = 0
     variants = []
     for index, posting in enumerate(world.ids["Posting"]):
         for after in (cursor, "WzJd", "WzNd"):
@@ -117,15 +108,15 @@ async def test_new_variables_reuse_the_compiled_statement(world, monkeypatch):
     for variables in variants:
         compiled = await same_answer(world, TEMPLATED, variables)
         assert compiled.sql == 1 and "errors" not in compiled.body
-    assert compiles == 2, "one shape: compiled once, and once more with stand-ins to trace its parameters"
+    assert compiles.count == 2, "one shape: compiled once, and once more with stand-ins to trace its parameters"
     # Another shape (an ordering, a page size, a flag) is another statement, compiled once.
-    compiles = 0
+    compiles.count = 0
     for after in (date_cursor, None):
         for posting in world.ids["Posting"][:2]:
             variables = {"id": posting, "page": after, "order": {"field": "APPLIED_AT"}, "first": 1, "flag": False}
             compiled = await same_answer(world, TEMPLATED, variables)
             assert compiled.sql == 1 and "errors" not in compiled.body
-    assert compiles == 4
+    assert compiles.count == 4
 
 
 # -- DateTime: PostgreSQL's text on one path, Python's on the other, the same bytes ----------------
@@ -167,26 +158,18 @@ async def test_a_new_variable_set_reuses_the_plan(world, monkeypatch):
     (a cold client, every request another record, costs what a warm one does)."""
     from service.graphql import cost
 
-    plans = 0
-    original = cost.Planner.plan
-
-    def counting(self: Any, operation: Any) -> Any:
-        nonlocal plans
-        plans += 1
-        return original(self, operation)
-
-    monkeypatch.setattr(cost.Planner, "plan", counting)
+    plans = counting(monkeypatch, cost.Planner, "plan")
     query = "query($id: ID!) { node(id: $id) { id ... on Application { status } } }"
     for application in world.ids["Application"]:
         response = await world.compiled.gql(query, {"id": application})
         assert "errors" not in response.body
-    assert plans == 1
+    assert plans.count == 1
     # A value the plan must see (a NUL in a string is refused by it) is its own shape.
     refused = await world.compiled.gql(
         "query($q: String) { postings(filter: {search: $q}) { nodes { id } } }", {"q": "a\u0000b"}
     )
     assert refused.body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert plans == 2
+    assert plans.count == 2
 
 
 async def test_timestamp_text_is_postgresqls_json_text(engine):
