@@ -24,8 +24,11 @@ $(CHROMIUM):
 run: $(STAMP)
 	HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK=1 $(BIN)/hiregraph serve --migrate --seed-demo --with-worker
 
+# One pytest-xdist worker per core, each with its own embedded cluster (or its own database on
+# TEST_DATABASE_URL's server); `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= auto
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

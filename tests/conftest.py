@@ -3,6 +3,7 @@ real migrations, and the real ASGI app reached over HTTP through httpx."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -10,6 +11,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.app import create_app
 from service.db import migrate
-from service.db.engine import Database
+from service.db.engine import Database, plain_url
 from service.settings import Settings
 from tests.compiled import world  # noqa: F401
-from tests.databases import empty_database  # noqa: F401
+from tests.databases import empty_database, execute, with_database  # noqa: F401
 from tests.helpers import Api, TenantFactory
 from tests.observability import Observed, observe
 from tests.tenancy import World, build
@@ -47,6 +49,18 @@ EMPTY_EVERY_TABLE = _emptying_script()
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # `make test` runs one pytest-xdist worker per core
+    if url and worker:
+        # Each worker its own database on that server: every test empties the tables it uses.
+        name = f"{urlsplit(plain_url(url)).path.lstrip('/') or 'hiregraph'}_{worker}"
+        admin = with_database(url, "postgres")
+        asyncio.run(execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(execute(admin, f'CREATE DATABASE "{name}"'))
+        try:
+            yield with_database(url, name)
+        finally:
+            asyncio.run(execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        return
     if url:
         yield url
         return

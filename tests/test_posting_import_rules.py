@@ -107,9 +107,10 @@ def test_a_stated_format_overrides_detection() -> None:
     ],
 )
 def test_a_hostile_text_of_the_longest_length_is_read_quickly(source: str) -> None:
-    started = time.perf_counter()
+    # The reading thread's CPU time: what the text costs, whatever else runs on the machine.
+    started = time.thread_time()
     imported = parse_posting(source)
-    assert time.perf_counter() - started < 10
+    assert time.thread_time() - started < 10
     assert len(imported.warnings) <= 50
 
 

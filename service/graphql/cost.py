@@ -12,7 +12,10 @@ The model, in the spirit of Shopify's and GitHub's GraphQL limits:
   `Posting.stages` by the most stages a pipeline may have, any other by the list limit.
 
 The requested cost is an upper bound. The actual cost applies the same weights to what the
-response holds, so it is never more; the difference is given back to the key's bucket.
+response holds, so it is never more; the difference is given back to the key's bucket. For a
+response PostgreSQL wrote (the compiled path), the plan's `Counter` reads the JSON text with a
+decoder typed from the plan: only the keys that weigh something are decoded, everything else
+(every string, number and unweighted object) is skipped unparsed.
 
 The plan walks the operation with its fragments expanded, so it runs only on documents that
 `service.graphql.shape` measured (without expanding anything) to be within the limits. It also
@@ -23,9 +26,10 @@ longer than any real one, and no NUL character in any string.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -99,9 +103,18 @@ class Plan:
             stack.extend(planned.children)
         return areas
 
+    counter: Counter | None = field(default=None, compare=False)
+    """Counts a response's JSON text (queries only; None where a key repeats at one level)."""
+
     def actual(self, data: Any) -> int:
         """The cost of a response's `data` under the same weights."""
         return _actual(self.fields, data)
+
+    def actual_of(self, response: bytes) -> int:
+        """The cost of a whole `{"data": …}` response text under the same weights."""
+        if self.counter is not None:
+            return self.counter.count(response)
+        return _actual(self.fields, msgspec.json.decode(response)["data"])
 
 
 def _actual(fields: tuple[Planned, ...], data: Any) -> int:
@@ -116,6 +129,85 @@ def _actual(fields: tuple[Planned, ...], data: Any) -> int:
             if item is not None:
                 total += f.weight + (_actual(f.children, item) if f.children else 0)
     return total
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    """One weighed response key of a decoded level: its attribute, weight, list or single, and
+    the weighed keys below it (None: nothing below weighs, the value is left undecoded)."""
+
+    attribute: str
+    weight: int
+    many: bool
+    children: tuple[_Counted, ...] | None
+
+
+class Counter:
+    """Counts the actual cost of a response text: a msgspec decoder typed from the plan."""
+
+    def __init__(self, fields: tuple[Planned, ...]) -> None:
+        level = _level(fields, "Data")
+        if level is None:
+            self.decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(msgspec.defstruct("Empty", []))
+            self.counted: tuple[_Counted, ...] = ()
+        else:
+            data, self.counted = level
+            self.decoder = msgspec.json.Decoder(msgspec.defstruct("Response", [("data", data | None, None)]))
+
+    def count(self, response: bytes) -> int:
+        data = getattr(self.decoder.decode(response), "data", None)
+        return 0 if data is None else _count(data, self.counted)
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def counter(fields: tuple[Planned, ...]) -> Counter | None:
+    """The plan's counter, or None when one level holds a key twice (an abstract type's
+    fragments selecting one key from several types): those responses are walked instead."""
+    try:
+        return Counter(fields)
+    except _RepeatedKey:
+        return None
+
+
+def _level(fields: tuple[Planned, ...], name: str) -> tuple[Any, tuple[_Counted, ...]] | None:
+    """A struct type decoding the weighed keys of one level, or None if nothing there weighs."""
+    members: list[tuple[str, Any, None]] = []
+    rename: dict[str, str] = {}
+    counted: list[_Counted] = []
+    for f in fields:
+        below = _level(f.children, f"{name}_{f.key}") if f.children else None
+        if f.weight == 0 and below is None:
+            continue
+        if f.key in rename.values():
+            raise _RepeatedKey(f.key)
+        attribute = f"f{len(members)}"
+        # Undecoded values stay `Raw` (a null one is the text `null`: Raw takes no union).
+        item: Any = msgspec.Raw if below is None else below[0] | None
+        many = f.items is not None
+        members.append((attribute, list[item] | None if many else item, None))
+        rename[attribute] = f.key
+        counted.append(_Counted(attribute, f.weight, many, None if below is None else below[1]))
+    if not members:
+        return None
+    return msgspec.defstruct(name, members, rename=rename), tuple(counted)
+
+
+def _count(value: Any, counted: tuple[_Counted, ...]) -> int:
+    total = 0
+    for c in counted:
+        held = getattr(value, c.attribute)
+        if held is None:
+            continue
+        for item in held if c.many else (held,):
+            if item is not None and item != _NULL:
+                total += c.weight + (_count(item, c.children) if c.children else 0)
+    return total
+
+
+_NULL = msgspec.Raw(b"null")
 
 
 def _static(fields: Iterable[Planned]) -> int:
@@ -166,7 +258,8 @@ class Planner:
                 else f
                 for f in fields
             )
-        return Plan(fields=fields, requested=_static(fields), depth=self.depth)
+        counting = counter(fields) if operation.operation == OperationType.QUERY else None
+        return Plan(fields=fields, requested=_static(fields), depth=self.depth, counter=counting)
 
     # -- walking ----------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ class Body:
     """One operation's result, on its way to JSON."""
 
     data: Any
+    """None on the compiled path, whose answer is `raw`."""
     errors: list[Any] | None = None
     raw: bytes | None = None
     """The compiled path's `{"data": …}` exactly as PostgreSQL wrote it."""
@@ -117,7 +118,7 @@ class Executor:
                 statement_timeout=self.settings.request_timeout,
             )
             if text is not None:
-                return Body(data=orjson.loads(text)["data"], raw=text.encode())
+                return Body(data=None, raw=text.encode())
         context = Context(
             engine=self.engine,
             sessions=self.sessions,

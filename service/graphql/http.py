@@ -356,7 +356,7 @@ class GraphQLEndpoint:
         except DatabaseUnavailable:
             self.outage.failed("a resolver's query")
             raise database_unavailable() from None
-        actual = plan.actual(body.data)
+        actual = plan.actual_of(body.raw) if body.raw is not None else plan.actual(body.data)
         seen.actual, seen.statements, seen.errors = actual, body.statements, body.errors
         if self.buckets is not None and budget is not None:
             self.buckets.give_back(principal.api_key_id, plan.requested - actual)
