@@ -10,6 +10,7 @@ from service.documents.models import PersistedDocument
 from service.integrations.models import ExternalRef, InboundDelivery, Integration
 from service.interviews.models import Interview, InterviewInterviewer
 from service.offers.models import Offer, OfferApproval
+from service.openings.models import Opening
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
@@ -46,6 +47,7 @@ __all__ = [
     "Offer",
     "OfferApproval",
     "Office",
+    "Opening",
     "PersistedDocument",
     "PipelineStage",
     "Posting",

@@ -13,7 +13,14 @@ import pytest
 from service.app import create_app
 from service.ids import to_global_id
 from service.settings import Settings
-from tests.factories import build_board, create_applicant, create_note, create_posting, mutate_ok
+from tests.factories import (
+    build_board,
+    create_applicant,
+    create_application,
+    create_note,
+    create_posting,
+    mutate_ok,
+)
 from tests.helpers import Api, TenantFactory
 
 
@@ -86,6 +93,7 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
             tags=["python"],
         )
         hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0]))
+        hiring["Opening"] = await openings_world(acme, posting["id"], to_global_id("Posting", board.posting_pk))
         await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {
             "Posting": [
@@ -153,6 +161,23 @@ async def hiring_world(api: Api, posting: str, application: str) -> dict[str, li
     )
     made["Interview"] = [interview["interview"]["id"], to_global_id("Interview", 999_999)]
     return made
+
+
+async def openings_world(api: Api, posting: str, board_posting: str) -> list[str]:
+    """An open opening with its reference and date, a closed one, and one filled by a hire."""
+    made = []
+    for target, input in (
+        (posting, {"reference": "REQ-1", "targetStartDate": "2027-03-01"}),
+        (posting, {}),
+        (board_posting, {"reference": "REQ-2"}),
+    ):
+        opening = await mutate_ok(api, "openingCreate", {"postingId": target, **input}, "opening { id }")
+        made.append(opening["opening"]["id"])
+    await mutate_ok(api, "openingClose", {"id": made[1], "reason": "Budget cut"})
+    hire = (await create_application(api, board_posting, "Grace"))["id"]
+    await mutate_ok(api, "applicationHire", {"id": hire})
+    await mutate_ok(api, "openingFill", {"id": made[2], "applicationId": hire})
+    return [*made, to_global_id("Opening", 999_999)]
 
 
 async def same_answer(world: World, query: str, variables: dict[str, Any] | None = None) -> Any:

@@ -145,6 +145,12 @@ ROOT_FILTERS |= {
     "departments": ["", "filter: {topLevel: true}", "orderBy: {field: NAME, direction: DESC}"],
     "offices": ["", "filter: {topLevel: false}"],
     "interviews": ["", "orderBy: {field: START_AT}", "filter: {status: [SCHEDULED]}"],
+    "openings": [
+        "",
+        "filter: {status: [OPEN]}",
+        "orderBy: {field: TARGET_START_DATE, direction: DESC}",
+        "filter: {postingIds: $postings}",
+    ],
 }
 
 ROOT_TYPES = {
@@ -156,6 +162,7 @@ ROOT_TYPES = {
     "departments": "Department",
     "offices": "Office",
     "interviews": "Interview",
+    "openings": "Opening",
 }
 
 

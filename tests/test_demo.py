@@ -94,3 +94,23 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
     sent = offered.json()["data"]["offers"]["nodes"]
     assert any(o["application"]["posting"]["company"]["slug"] == "postscript" for o in sent), sent
     assert all(o["approvals"] == [{"decision": "APPROVED"}] for o in sent), sent
+    slots = await http.post(
+        "/graphql",
+        json={
+            "query": """{ postings(first: 50) { nodes { status applications(first: 100, status: [HIRED]) { totalCount }
+                openings(first: 100) { nodes { status reference application { status } } } } } }"""
+        },
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    seeded = slots.json()["data"]["postings"]["nodes"]
+    assert any(o["status"] == "FILLED" for p in seeded for o in p["openings"]["nodes"]), seeded
+    for posting in seeded:
+        statuses = sorted(o["status"] for o in posting["openings"]["nodes"])
+        if posting["status"] == "DRAFT":
+            assert statuses == [], posting
+            continue
+        hired = posting["applications"]["totalCount"]
+        spare = "CLOSED" if posting["status"] == "CLOSED" else "OPEN"
+        assert statuses == sorted(["FILLED"] * hired + [spare]), posting
+        filled = [o for o in posting["openings"]["nodes"] if o["status"] == "FILLED"]
+        assert all(o["application"] == {"status": "HIRED"} and o["reference"] for o in filled), posting

@@ -44,6 +44,7 @@ from service.demo.data import (
 )
 from service.demo.staff import ascii_name
 from service.errors import DomainError, ErrorCode
+from service.openings import service as openings
 from service.pipeline import service as pipeline
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import service as postings
@@ -241,6 +242,32 @@ async def _load_company(
         await staff_of.interviews(session, rng, now, seed, story.application, story.path, story.times, staff)
         await staff_of.offer(session, seed, story.application, story.path, staff)
     await _date(session, now, company, seeded, stories)
+    await _openings(session, seeded, stories)
+
+
+async def _openings(session: AsyncSession, seeded: Sequence[SeededPosting], stories: Sequence[Story]) -> None:
+    """A published posting has an opening per hire, filled by it, and one more: still open while
+    the posting is, closed with it otherwise. Dated like the rest (after `_date`): opened with
+    the posting, filled when the hire was made, closed with the posting."""
+    for sp in seeded:
+        if sp.seed.status is PostingStatus.DRAFT:
+            continue
+        hires = [
+            s
+            for s in stories
+            if s.application.posting_id == sp.posting.id and s.application.status is ApplicationStatus.HIRED
+        ]
+        slots = []
+        for number in range(1, len(hires) + 2):
+            slot = await openings.create_opening(session, sp.posting, {"reference": f"REQ-{sp.posting.id}-{number}"})
+            slot.created_at = slot.updated_at = sp.posting.created_at
+            slots.append(slot)
+        for slot, hire in zip(slots, hires, strict=False):
+            await openings.fill_opening(session, slot, hire.application)
+            slot.closed_at = slot.updated_at = hire.times[-1]
+        if sp.seed.status is PostingStatus.CLOSED and sp.posting.closed_at is not None:
+            await openings.close_opening(session, slots[-1], "Posting closed")
+            slots[-1].closed_at = slots[-1].updated_at = sp.posting.closed_at
 
 
 async def _create_applicant(

@@ -36,6 +36,8 @@ from service.interviews.schema import Mutation as InterviewMutation
 from service.interviews.schema import Query as InterviewQuery
 from service.offers.schema import Mutation as OfferMutation
 from service.offers.schema import Query as OfferQuery
+from service.openings.schema import Mutation as OpeningMutation
+from service.openings.schema import Query as OpeningQuery
 from service.organization.schema import Mutation as OrganizationMutation
 from service.organization.schema import Query as OrganizationQuery
 from service.partners.schema import Mutation as PartnerMutation
@@ -110,6 +112,7 @@ Query = merge_types(
         NodeQuery,
         CompanyQuery,
         PostingQuery,
+        OpeningQuery,
         OrganizationQuery,
         ApplicantQuery,
         ApplicationQuery,
@@ -128,6 +131,7 @@ Mutation = merge_types(
     (
         CompanyMutation,
         PostingMutation,
+        OpeningMutation,
         OrganizationMutation,
         PipelineMutation,
         ApplicantMutation,

@@ -7,12 +7,14 @@ from typing import Any
 
 import strawberry
 
-import service.applications.types  # noqa: F401  (exposes ApplicationStatus to GraphQL before the fields below use it)
+import service.applications.types
+import service.openings.types  # noqa: F401  (exposes OpeningStatus)
 from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type, group_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_list, to_one
+from service.openings.models import OpeningStatus
 from service.pipeline.models import MAX_STAGES
 from service.postings import models
 from service.postings.importing.imported import MAX_WARNINGS, ImportWarningCode
@@ -121,6 +123,13 @@ class Posting(Node):
         "posting_id",
         description="Applications to this posting, oldest first.",
         status=ApplicationStatus,
+    )
+    openings = to_connection(
+        "Opening",
+        "service.openings.types",
+        "posting_id",
+        description="The posting's headcount slots, oldest first.",
+        status=OpeningStatus,
     )
 
 

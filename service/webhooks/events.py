@@ -64,6 +64,8 @@ DEPARTMENT_CREATED = "department.created"
 DEPARTMENT_UPDATED = "department.updated"
 OFFICE_CREATED = "office.created"
 OFFICE_UPDATED = "office.updated"
+OPENING_CREATED = "opening.created"
+OPENING_UPDATED = "opening.updated"
 INTERVIEW_SCHEDULED = "interview.scheduled"
 INTERVIEW_UPDATED = "interview.updated"
 INTERVIEW_CANCELLED = "interview.cancelled"
@@ -171,6 +173,14 @@ EVENT_TYPES: dict[str, EventType] = {
             "postings",
             "An office changed or moved; `changedFields` names what changed (`parentId` for a move).",
             "service.organization.events.node_updated",
+        ),
+        EventType(OPENING_CREATED, "postings", "A posting gained an opening.", "service.openings.events.opening_event"),
+        EventType(
+            OPENING_UPDATED,
+            "postings",
+            "An opening changed, was filled, closed or reopened; `changedFields` names what changed "
+            "(`status` for the last three).",
+            "service.openings.events.opening_updated",
         ),
         EventType(
             INTERVIEW_SCHEDULED,

@@ -19,6 +19,8 @@ from service.interviews import events as interviews
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus, ResponseStatus
 from service.offers import events as offers
 from service.offers.models import ApprovalDecision, Offer, OfferApproval, OfferStatus
+from service.openings import events as openings
+from service.openings.models import Opening, OpeningStatus
 from service.organization import events as organization
 from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
@@ -196,7 +198,21 @@ def _rows() -> dict[str, Any]:
     approval = OfferApproval(
         id=91, company_id=COMPANY, offer_id=90, user_id=33, decision=ApprovalDecision.WAITING, decided_at=None
     )
+    opening = Opening(
+        id=95,
+        company_id=COMPANY,
+        posting_id=12,
+        application_id=None,
+        reference="REQ-2041",
+        status=OpeningStatus.OPEN,
+        target_start_date=date(2027, 2, 1),
+        closed_at=None,
+        close_reason=None,
+        created_at=T0,
+        updated_at=T0,
+    )
     return {
+        "opening": opening,
         "offer": offer,
         "approvals": [approval],
         "scorecard": scorecard,
@@ -275,6 +291,17 @@ def example_payloads() -> dict[str, dict[str, Any]]:
             ["approvals", "status"],
         ),
         ev.OFFICE_UPDATED: organization.node_updated(_copy(r["berlin"], location="Berlin-Mitte"), ["location"]),
+        ev.OPENING_CREATED: openings.opening_event(r["opening"]),
+        ev.OPENING_UPDATED: openings.opening_updated(
+            _copy(
+                r["opening"],
+                status=OpeningStatus.FILLED,
+                application_id=789,
+                closed_at=T0 + timedelta(days=30),
+                updated_at=T0 + timedelta(days=30),
+            ),
+            ["status", "applicationId", "closedAt"],
+        ),
     }
 
 

@@ -1,0 +1,1 @@
+"""Openings: the headcount slots of a posting."""

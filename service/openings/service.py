@@ -1,0 +1,153 @@
+"""Openings of a posting: created open, filled by a hired application of the same posting,
+closed without a hire, reopened (a hire that fell through).
+
+Every change locks the opening; creating one locks its posting, so two at once cannot pass the
+`MAX_OPENINGS` count together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service import validation
+from service.applications.models import Application, ApplicationStatus
+from service.db import fields
+from service.db.sql import one_of
+from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.openings import events as opening_events
+from service.openings.models import MAX_OPENINGS, Opening, OpeningStatus
+from service.postings.models import Posting
+from service.webhooks import events
+from service.webhooks.events import emit
+
+TEXT_LIMITS = fields.text_limits(Opening)
+CLOSE_REASON_LENGTH = 200
+
+
+def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in TEXT_LIMITS:
+            clean[key] = validation.text(problems, value, fields.camel(key), max_length=TEXT_LIMITS[key])
+        elif key == "target_start_date":
+            if value is not None and not 1970 <= value.year <= 2200:
+                problems.add(ErrorCode.INVALID, "a date between 1970 and 2200", "targetStartDate")
+            clean[key] = value
+        else:
+            raise ValueError(f"not an editable opening field: {key}")
+    return clean
+
+
+async def get_opening(
+    session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
+) -> Opening:
+    stmt = select(Opening).where(Opening.id == pk, one_of(Opening.company_id, company_ids))
+    if lock:
+        stmt = stmt.with_for_update()
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise not_found(field, "opening")
+    return found
+
+
+async def create_opening(
+    session: AsyncSession, posting: Posting, changes: dict[str, Any], *, origin: str | None = None
+) -> Opening:
+    """A new open slot of a locked posting."""
+    problems = Collector()
+    clean = _check_fields(problems, changes)
+    problems.raise_if_any()
+    count = await session.scalar(select(func.count()).select_from(Opening).where(Opening.posting_id == posting.id))
+    if (count or 0) >= MAX_OPENINGS:
+        raise DomainError(ErrorCode.INVALID, f"a posting has at most {MAX_OPENINGS} openings", "postingId")
+    opening = Opening(company_id=posting.company_id, posting_id=posting.id, **clean)
+    session.add(opening)
+    await session.flush()
+    await session.refresh(opening)
+    await emit(
+        session, opening.company_id, events.OPENING_CREATED, opening_events.opening_event(opening), origin=origin
+    )
+    return opening
+
+
+async def _changed(session: AsyncSession, opening: Opening, changed: list[str], origin: str | None) -> Opening:
+    opening.updated_at = func.now()
+    await session.flush()
+    await session.refresh(opening)
+    if changed:
+        payload = opening_events.opening_updated(opening, changed)
+        await emit(session, opening.company_id, events.OPENING_UPDATED, payload, origin=origin)
+    return opening
+
+
+async def update_opening(
+    session: AsyncSession, opening: Opening, changes: dict[str, Any], *, origin: str | None = None
+) -> Opening:
+    """Apply `changes` to a locked opening; `opening.updated` names what changed (nothing: no event)."""
+    problems = Collector()
+    clean = _check_fields(problems, changes)
+    problems.raise_if_any()
+    changed = [fields.camel(key) for key, value in clean.items() if getattr(opening, key) != value]
+    for key, value in clean.items():
+        setattr(opening, key, value)
+    return await _changed(session, opening, changed, origin)
+
+
+def _must_be_open(opening: Opening, what: str) -> None:
+    if opening.status is not OpeningStatus.OPEN:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"only an open opening can be {what}; this one is {opening.status.value}",
+            "id",
+        )
+
+
+async def close_opening(
+    session: AsyncSession, opening: Opening, reason: str | None, *, origin: str | None = None
+) -> Opening:
+    """Close a locked open opening without a hire."""
+    _must_be_open(opening, "closed")
+    problems = Collector()
+    clean = validation.text(problems, reason, "reason", max_length=CLOSE_REASON_LENGTH)
+    problems.raise_if_any()
+    opening.status, opening.close_reason, opening.closed_at = OpeningStatus.CLOSED, clean, func.now()
+    return await _changed(session, opening, ["status", "closeReason", "closedAt"], origin)
+
+
+async def fill_opening(
+    session: AsyncSession, opening: Opening, application: Application, *, origin: str | None = None
+) -> Opening:
+    """Fill a locked open opening with a locked hired application of the same posting, which
+    fills no other opening."""
+    _must_be_open(opening, "filled")
+    if application.posting_id != opening.posting_id:
+        raise DomainError(ErrorCode.INVALID, "the application is to another posting", "applicationId")
+    if application.status is not ApplicationStatus.HIRED:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"only a hired application fills an opening; this one is {application.status.value}",
+            "applicationId",
+        )
+    other = await session.scalar(select(Opening.id).where(Opening.application_id == application.id))
+    if other is not None:
+        raise DomainError(ErrorCode.DUPLICATE, "the application already fills another opening", "applicationId")
+    opening.status, opening.application_id, opening.closed_at = OpeningStatus.FILLED, application.id, func.now()
+    return await _changed(session, opening, ["status", "applicationId", "closedAt"], origin)
+
+
+async def reopen_opening(session: AsyncSession, opening: Opening, *, origin: str | None = None) -> Opening:
+    """Open a locked closed or filled opening again (a hire that fell through frees its slot)."""
+    if opening.status is OpeningStatus.OPEN:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, "the opening is already open", "id")
+    changed = ["status", "closedAt", "closeReason" if opening.close_reason is not None else "applicationId"]
+    opening.status, opening.application_id, opening.close_reason, opening.closed_at = (
+        OpeningStatus.OPEN,
+        None,
+        None,
+        None,
+    )
+    return await _changed(session, opening, changed, origin)
