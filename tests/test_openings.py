@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from service.applications import service as applications
+from service.applications.models import Application
+from service.db.engine import session_factory
 from service.ids import from_global_id
 from service.openings.models import MAX_OPENINGS
 from tests.events_emitted import last_id, new_events
@@ -168,3 +171,27 @@ async def test_openings_need_the_postings_scope(acme, tenants):
     response = await reader.gql("{ openings(first: 5) { nodes { id } } }")
     assert response.body["data"] is None or response.body["data"]["openings"] is None
     assert response.body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_undoing_a_hire_frees_its_opening(acme, engine):
+    """As an ATS's `unhire_candidate` does, through the service its webhooks call."""
+    posting = await create_posting(acme, status="OPEN")
+    opening = await open_one(acme, posting["id"])
+    hire = await hired(acme, posting["id"], "Ada")
+    await mutate_ok(acme, "openingFill", {"id": opening["id"], "applicationId": hire})
+    mark = await last_id(engine)
+    async with engine.connect() as conn:
+        application_pk = from_global_id(hire)[1]
+        company_pk = (
+            await conn.execute(text("SELECT company_id FROM applications WHERE id = :id"), {"id": application_pk})
+        ).scalar_one()
+    async with session_factory(engine)() as session, session.begin():
+        application = await applications.get_application(session, [company_pk], application_pk, "id", lock=True)
+        assert isinstance(application, Application)
+        await applications.reopen(session, application, None, actor="Greenhouse")
+    node = await acme.ok(
+        "query($id: ID!) { node(id: $id) { ... on Opening { status application { id } } } }", {"id": opening["id"]}
+    )
+    assert node["node"] == {"status": "OPEN", "application": None}
+    types = [t for t, _ in await new_events(engine, mark)]
+    assert types == ["opening.updated", "application.stage_changed"]

@@ -26,6 +26,7 @@ from service.db import fields
 from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.offers import service as offers
+from service.openings import service as openings
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings.models import Posting, PostingStatus
 from service.webhooks import events
@@ -388,6 +389,8 @@ async def reopen(
     await refuse_if_erased(session, application.applicant_id, "id")
     old = await _stage(session, application.stage_id)
     new = stage or old
+    if application.status is ApplicationStatus.HIRED:
+        await openings.release(session, application, origin=origin)
     application.status = ApplicationStatus.ACTIVE
     application.rejection_reason = None
     application.stage_id = new.id

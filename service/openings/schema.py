@@ -165,9 +165,12 @@ class Mutation:
     ) -> OpeningPayload:
         async def step(session: AsyncSession, scope: list[int]) -> models.Opening:
             require_readable(info, "applications", "applicationId")
-            opening = await _locked(session, scope, input.id)
+            opening_pk = decode_id(input.id, "Opening", "id")
+            opening = await service.get_opening(session, scope, opening_pk, "id")
             pk = decode_id(input.application_id, "Application", "applicationId")
+            # The application first, then the opening: the order reopening an application takes.
             application = await get_application(session, [opening.company_id], pk, "applicationId", lock=True)
+            opening = await service.get_opening(session, scope, opening_pk, "id", lock=True)
             return await service.fill_opening(session, opening, application)
 
         return await _apply(info, step)

@@ -1,8 +1,10 @@
 """Openings of a posting: created open, filled by a hired application of the same posting,
-closed without a hire, reopened (a hire that fell through).
+closed without a hire, reopened (a hire that fell through, or undone: reopening a hired
+application frees its opening).
 
-Every change locks the opening; creating one locks its posting, so two at once cannot pass the
-`MAX_OPENINGS` count together.
+Every change locks the opening, after the application when one is involved (filling, and a
+reopened application releasing it: one order, no deadlock); creating one locks its posting, so
+two at once cannot pass the `MAX_OPENINGS` count together.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ async def get_opening(
 ) -> Opening:
     stmt = select(Opening).where(Opening.id == pk, one_of(Opening.company_id, company_ids))
     if lock:
-        stmt = stmt.with_for_update()
+        # Read afresh under the lock, even when this session read the row before it.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     found = (await session.execute(stmt)).scalar_one_or_none()
     if found is None:
         raise not_found(field, "opening")
@@ -137,6 +140,14 @@ async def fill_opening(
         raise DomainError(ErrorCode.DUPLICATE, "the application already fills another opening", "applicationId")
     opening.status, opening.application_id, opening.closed_at = OpeningStatus.FILLED, application.id, func.now()
     return await _changed(session, opening, ["status", "applicationId", "closedAt"], origin)
+
+
+async def release(session: AsyncSession, application: Application, *, origin: str | None = None) -> None:
+    """A hire undone (its locked application reopened): the opening it filled is open again."""
+    stmt = select(Opening).where(Opening.application_id == application.id).with_for_update()
+    opening = (await session.execute(stmt)).scalar_one_or_none()
+    if opening is not None:
+        await reopen_opening(session, opening, origin=origin)
 
 
 async def reopen_opening(session: AsyncSession, opening: Opening, *, origin: str | None = None) -> Opening:
