@@ -92,6 +92,7 @@ async def graphql_paths(w: World) -> None:
     )
     assert [e["code"] for e in refused["errors"]] == ["DUPLICATE"], refused
     posting = await create_posting(api, "Engineer", status="OPEN")
+    await mutate_ok(api, "openingCreate", {"postingId": posting["id"], "reference": "REQ-1"})
     team = [{"userId": rita["user"]["id"], "role": "RECRUITER", "responsible": True}]
     await mutate_ok(api, "postingHiringTeamSet", {"postingId": posting["id"], "members": team})
     source = f"referral by {m.tagged('submit')}'s friend"
@@ -315,6 +316,7 @@ NODE_TYPES = {
     "Offer",
     "OfferApproval",
     "Office",
+    "Opening",
     "PipelineStage",
     "Posting",
     "Scorecard",

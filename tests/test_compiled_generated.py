@@ -148,7 +148,7 @@ ROOT_FILTERS |= {
     "openings": [
         "",
         "filter: {status: [OPEN]}",
-        "orderBy: {field: TARGET_START_DATE, direction: DESC}",
+        "orderBy: {field: UPDATED_AT, direction: DESC}",
         "filter: {postingIds: $postings}",
     ],
 }

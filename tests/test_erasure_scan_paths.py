@@ -139,6 +139,7 @@ COMPANY_MUTATIONS = (
     "user",
     "department",
     "office",
+    "opening",
 )
 """Mutations of the company's own records, people and configuration: no applicant's data."""
 

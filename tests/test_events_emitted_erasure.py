@@ -165,6 +165,8 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
     offer = await mutate_ok(acme, "offerCreate", {"applicationId": interviewed["id"]}, "offer { id }")
     await mutate_ok(acme, "offerSend", {"id": offer["offer"]["id"]})
     await mutate_ok(acme, "interviewCancel", {"id": scheduled["interview"]["id"]})
+    opening = await mutate_ok(acme, "openingCreate", {"postingId": posting["id"]}, "opening { id }")
+    await mutate_ok(acme, "openingClose", {"id": opening["opening"]["id"]})
     await mutate_ok(acme, "postingClose", {"id": posting["id"]})
     await mutate_ok(acme, "applicantErase", {"id": ada})
     rita = await mutate_ok(

@@ -28,7 +28,6 @@ from service.postings.service import get_posting
 class OpeningOrderField(enum.Enum):
     CREATED_AT = strawberry.enum_value("created_at", description="When it was added.")
     UPDATED_AT = strawberry.enum_value("updated_at", description="When it last changed.")
-    TARGET_START_DATE = strawberry.enum_value("target_start_date", description="Its target start date.")
 
 
 @strawberry.input(description="How to sort openings; ties break on creation order.")
