@@ -27,7 +27,7 @@ async def open_one(api: Api, posting_id: str, **fields: Any) -> dict[str, Any]:
 
 
 async def hired(api: Api, posting_id: str, name: str) -> str:
-    application = (await create_application(api, posting_id, name))["id"]
+    application: str = (await create_application(api, posting_id, name))["id"]
     await mutate_ok(api, "applicationHire", {"id": application})
     return application
 
