@@ -195,3 +195,65 @@ async def test_undoing_a_hire_frees_its_opening(acme, engine):
     assert node["node"] == {"status": "OPEN", "application": None}
     types = [t for t, _ in await new_events(engine, mark)]
     assert types == ["opening.updated", "application.stage_changed"]
+
+
+async def refused(api: Api, engine: Any, name: str, input: dict[str, Any]) -> list[tuple[Any, str]]:
+    before = await snapshot(engine)
+    payload = await api.mutate(name, input, "__typename")
+    assert await snapshot(engine) == before
+    return [(e["field"], e["code"]) for e in payload["errors"]]
+
+
+async def test_a_partner_upserts_openings_as_they_stand_in_its_system(acme, engine, tenants):
+    base = {"companyId": acme.company_id, "provider": "my-ats"}
+    await mutate_ok(acme, "postingUpsert", {**base, "externalId": "j-1", "title": "Engineer", "status": "OPEN"})
+    await mutate_ok(acme, "postingUpsert", {**base, "externalId": "j-2", "title": "Designer", "status": "OPEN"})
+    await mutate_ok(acme, "applicantUpsert", {**base, "externalId": "c-1", "name": "Ada"})
+    for application, job in (("a-1", "j-1"), ("a-2", "j-2")):
+        input = {**base, "externalId": application, "applicantExternalId": "c-1", "postingExternalId": job}
+        await mutate_ok(acme, "applicationUpsert", input)
+    slot = {
+        **base,
+        "externalId": "op-1",
+        "postingExternalId": "j-1",
+        "reference": "abc-1",
+        "status": "OPEN",
+        "sourceUpdatedAt": "2026-12-01T10:00:00Z",
+    }
+    selection = f"opening {{ {OPENING} }} result {{ created skipped }}"
+    made = await mutate_ok(acme, "openingUpsert", slot, selection)
+    assert (made["opening"]["reference"], made["opening"]["status"]) == ("abc-1", "OPEN")
+    assert made["result"] == {"created": True, "skipped": None}
+    again = await mutate_ok(acme, "openingUpsert", slot, selection)
+    assert again["opening"]["id"] == made["opening"]["id"] and again["result"]["created"] is False
+    filled = await mutate_ok(
+        acme,
+        "openingUpsert",
+        {
+            **slot,
+            "status": "FILLED",
+            "applicationExternalId": "a-1",
+            "closedAt": "2026-12-02T09:00:00Z",
+            "sourceUpdatedAt": "2026-12-02T09:00:00Z",
+        },
+        selection,
+    )
+    assert filled["opening"]["status"] == "FILLED" and filled["opening"]["application"] is not None
+    assert filled["opening"]["closedAt"] == "2026-12-02T09:00:00+00:00"
+    older = await mutate_ok(
+        acme, "openingUpsert", {**slot, "status": "CLOSED", "sourceUpdatedAt": "2026-11-01T00:00:00Z"}, selection
+    )
+    assert older["result"]["skipped"] and older["opening"]["status"] == "FILLED"
+    assert await refused(acme, engine, "openingUpsert", {**slot, "externalId": "op-2", "postingExternalId": "zz"}) == [
+        ("postingExternalId", "NOT_FOUND")
+    ]
+    other_job = {**slot, "externalId": "op-3", "applicationExternalId": "a-2"}
+    assert await refused(acme, engine, "openingUpsert", other_job) == [("applicationExternalId", "INVALID")]
+    taken = {**slot, "externalId": "op-4", "applicationExternalId": "a-1"}
+    assert await refused(acme, engine, "openingUpsert", taken) == [("applicationExternalId", "DUPLICATE")]
+    reader = await tenants.key([acme], ["postings:read", "postings:write"])
+    assert await refused(reader, engine, "openingUpsert", {**taken, "externalId": "op-5"}) == [
+        ("applicationExternalId", "FORBIDDEN")
+    ]
+    writer = await tenants.key([acme], ["applications:read", "applications:write"])
+    assert await refused(writer, engine, "openingUpsert", {**slot, "externalId": "op-6"}) == [(None, "FORBIDDEN")]

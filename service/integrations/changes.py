@@ -163,6 +163,23 @@ class InterviewDeleted:
 
 
 @dataclass(slots=True)
+class Opening:
+    """One headcount slot of a job as the provider holds it: mirrored as stated, its status and
+    the application that filled it included."""
+
+    external_id: str
+    posting_external_id: str
+    reference: str | None = None
+    status: str | None = None
+    """An `OpeningStatus` name."""
+    target_start_date: date | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    application_external_id: str | None = None
+    """The application that filled it (upserted before)."""
+
+
+@dataclass(slots=True)
 class Offer:
     """One offer (a version, in Greenhouse) as the provider holds it: mirrored as it is, its
     status included (a provider's offer is not re-approved here)."""

@@ -162,3 +162,47 @@ async def reopen_opening(session: AsyncSession, opening: Opening, *, origin: str
         None,
     )
     return await _changed(session, opening, changed, origin)
+
+
+async def mirror_opening(
+    session: AsyncSession,
+    posting: Posting,
+    opening: Opening | None,
+    values: dict[str, Any],
+    application: Application | None,
+    *,
+    origin: str,
+) -> Opening:
+    """Create (`opening` None) or update a provider's opening as the provider states it: its
+    status, times and the application that filled it (of the same posting, filling no other
+    opening) are the provider's. Emits `opening.created` or `opening.updated` naming what changed."""
+    problems = Collector()
+    clean = _check_fields(problems, {k: v for k, v in values.items() if k in ("reference", "target_start_date")})
+    if "close_reason" in values:
+        clean["close_reason"] = validation.text(
+            problems, values["close_reason"], "closeReason", max_length=CLOSE_REASON_LENGTH
+        )
+    problems.raise_if_any()
+    clean |= {k: values[k] for k in ("status", "closed_at") if k in values}
+    if application is not None:
+        if application.posting_id != posting.id:
+            raise DomainError(ErrorCode.INVALID, "the application is to another job", "applicationExternalId")
+        holder = await session.scalar(select(Opening.id).where(Opening.application_id == application.id))
+        if holder is not None and (opening is None or holder != opening.id):
+            raise DomainError(
+                ErrorCode.DUPLICATE, "the application already fills another opening", "applicationExternalId"
+            )
+        clean["application_id"] = application.id
+    if opening is None:
+        opening = Opening(company_id=posting.company_id, posting_id=posting.id, **clean)
+        session.add(opening)
+        await session.flush()
+        await session.refresh(opening)
+        await emit(
+            session, opening.company_id, events.OPENING_CREATED, opening_events.opening_event(opening), origin=origin
+        )
+        return opening
+    changed = [fields.camel(k) for k, v in clean.items() if getattr(opening, k) != v]
+    for key, value in clean.items():
+        setattr(opening, key, value)
+    return await _changed(session, opening, changed, origin)

@@ -39,11 +39,14 @@ from service.integrations.sync.interviews import FIELDS as INTERVIEW_FIELDS
 from service.integrations.sync.interviews import upsert_interview
 from service.integrations.sync.jobs import upsert_posting
 from service.integrations.sync.offers import upsert_offer
+from service.integrations.sync.openings import upsert_opening
 from service.interviews import models as interviews
 from service.interviews.models import MAX_INTERVIEWERS
 from service.interviews.types import INTERVIEW
 from service.offers import models as offers
 from service.offers.types import OFFER
+from service.openings import models as openings
+from service.openings.types import OPENING
 from service.partners.types import (
     ApplicantUpsertInput,
     ApplicantUpsertPayload,
@@ -53,6 +56,8 @@ from service.partners.types import (
     InterviewUpsertPayload,
     OfferUpsertInput,
     OfferUpsertPayload,
+    OpeningUpsertInput,
+    OpeningUpsertPayload,
     PartnerPersonInput,
     PostingUpsertInput,
     PostingUpsertPayload,
@@ -66,7 +71,12 @@ PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 
 
 UpsertInput = (
-    ApplicantUpsertInput | PostingUpsertInput | ApplicationUpsertInput | InterviewUpsertInput | OfferUpsertInput
+    ApplicantUpsertInput
+    | PostingUpsertInput
+    | ApplicationUpsertInput
+    | InterviewUpsertInput
+    | OfferUpsertInput
+    | OpeningUpsertInput
 )
 R = TypeVar("R")
 
@@ -80,7 +90,9 @@ def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput
         raise DomainError(ErrorCode.INVALID, "provider is 2 to 40 of a-z 0-9 _ -, starting with a letter", "provider")
     for field in ("external_id", "applicant_external_id", "posting_external_id", "application_external_id"):
         value = getattr(data, field, "x")
-        if not value or not value.strip() or len(value) > 200:
+        if value is None:  # an optional reference left out (an opening's filling application)
+            continue
+        if not value.strip() or len(value) > 200:
             path = re.sub(r"_(\w)", lambda m: m.group(1).upper(), field)
             raise DomainError(ErrorCode.INVALID, f"{path} is 1 to 200 characters", path)
     stamp = data.source_updated_at
@@ -273,6 +285,39 @@ class Mutation:
         record, result, errors = upserted
         return OfferUpsertPayload(
             offer=OFFER.from_model(record) if record is not None else None, result=result, errors=errors
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Create or update the opening (headcount slot) a partner system knows as (provider, externalId) "
+            "(postings:write), on a job upserted before, mirrored as stated: its status, times and the application "
+            "that filled it (applications:read) are the partner's."
+        )
+    )
+    async def opening_upsert(
+        self, info: Info[Context, None], input: Annotated[OpeningUpsertInput, INPUT]
+    ) -> OpeningUpsertPayload:
+        async def apply(ctx: SyncContext) -> Outcome[openings.Opening]:
+            if input.application_external_id is not None:
+                require_readable(info, "applications", "applicationExternalId")
+            data = changes.Opening(
+                external_id=input.external_id.strip(),
+                posting_external_id=input.posting_external_id.strip(),
+                reference=input.reference,
+                status=input.status.value if input.status is not None else None,
+                target_start_date=input.target_start_date,
+                closed_at=input.closed_at,
+                close_reason=input.close_reason,
+                application_external_id=input.application_external_id.strip()
+                if input.application_external_id is not None
+                else None,
+            )
+            return await upsert_opening(ctx, data)
+
+        upserted = await _upsert(info, "postings", input, apply)
+        record, result, errors = upserted
+        return OpeningUpsertPayload(
+            opening=OPENING.from_model(record) if record is not None else None, result=result, errors=errors
         )
 
 

@@ -20,6 +20,8 @@ from service.interviews.types import Interview
 from service.offers.models import OfferStatus
 from service.offers.schema import CompensationInput
 from service.offers.types import Offer
+from service.openings.models import OpeningStatus
+from service.openings.types import Opening
 from service.postings.models import EmploymentType
 from service.postings.types import Posting
 
@@ -168,6 +170,33 @@ class OfferUpsertInput:
     )
 
 
+@strawberry.input(
+    description="A job's opening (headcount slot) as a partner system holds it, keyed by (provider, externalId)."
+)
+class OpeningUpsertInput:
+    company_id: strawberry.ID = strawberry.field(description="The company.")
+    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
+    external_id: str = strawberry.field(description="The opening's ID in the partner system.")
+    posting_external_id: str = strawberry.field(
+        description="The job's ID in the partner system (upsert the posting first); used to create only."
+    )
+    source_updated_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
+    )
+    reference: str | None = strawberry.field(
+        default=None, description="The partner's human code for it (Greenhouse `opening_id`, Lever `requisitionCode`)."
+    )
+    status: OpeningStatus | None = strawberry.field(default=None, description="Its state in the partner system.")
+    target_start_date: date | None = strawberry.field(default=None, description="When the hire should start.")
+    closed_at: datetime | None = strawberry.field(default=None, description="When it was closed or filled.")
+    close_reason: str | None = strawberry.field(default=None, description="Why it was closed without a hire.")
+    application_external_id: str | None = strawberry.field(
+        default=None,
+        description="The application that filled it, by its ID in the partner system (upserted before; same job).",
+    )
+
+
 @strawberry.type(description="What an upsert did.")
 class UpsertResult:
     created: bool = strawberry.field(description="Whether the record was created by this call.")
@@ -201,6 +230,13 @@ class InterviewUpsertPayload:
 @strawberry.type(description="The result of `offerUpsert`.")
 class OfferUpsertPayload:
     offer: Offer | None = strawberry.field(description="The offer, unless refused or skipped.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `openingUpsert`.")
+class OpeningUpsertPayload:
+    opening: Opening | None = strawberry.field(description="The opening, unless refused or skipped.")
     result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 

@@ -16,6 +16,7 @@ from service.integrations.models import ExternalRef
 from service.integrations.sync.context import Context
 from service.interviews.models import Interview
 from service.offers.models import Offer
+from service.openings.models import Opening
 from service.postings.models import Posting
 
 APPLICANT = "applicant"
@@ -25,6 +26,7 @@ STAGE = "stage"
 JOB_POST = "job_post"
 INTERVIEW = "interview"
 OFFER = "offer"
+OPENING = "opening"
 USER = "user"
 MAX_EXTERNAL_ID = 200
 
@@ -39,7 +41,7 @@ async def lock(ctx: Context, entity_type: str, external_id: str) -> None:
     await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
-M = TypeVar("M", Applicant, Posting, Application, Interview, Offer)
+M = TypeVar("M", Applicant, Posting, Application, Interview, Offer, Opening)
 
 
 async def locked(session: AsyncSession, model: type[M], pk: int) -> M:
