@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
@@ -64,9 +64,7 @@ async def create_opening(
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
-    count = await session.scalar(select(func.count()).select_from(Opening).where(Opening.posting_id == posting.id))
-    if (count or 0) >= MAX_OPENINGS:
-        raise DomainError(ErrorCode.INVALID, f"a posting has at most {MAX_OPENINGS} openings", "postingId")
+    await _count_room(session, posting)
     opening = Opening(company_id=posting.company_id, posting_id=posting.id, **clean)
     session.add(opening)
     await session.flush()
@@ -77,14 +75,28 @@ async def create_opening(
     return opening
 
 
-async def _changed(session: AsyncSession, opening: Opening, changed: list[str], origin: str | None) -> Opening:
-    opening.updated_at = func.now()
-    await session.flush()
-    await session.refresh(opening)
+async def _set(session: AsyncSession, opening: Opening, values: dict[str, Any], origin: str | None) -> Opening:
+    """Apply `values` (attribute names) to a locked opening; when any of them differs (a `now()`
+    always does), its `updatedAt` moves and `opening.updated` names what changed."""
+    changed = []
+    for key, value in values.items():
+        if isinstance(value, ColumnElement) or getattr(opening, key) != value:
+            changed.append(fields.camel(key))
+            setattr(opening, key, value)
     if changed:
+        opening.updated_at = func.now()
+        await session.flush()
+        await session.refresh(opening)
         payload = opening_events.opening_updated(opening, changed)
         await emit(session, opening.company_id, events.OPENING_UPDATED, payload, origin=origin)
     return opening
+
+
+async def _count_room(session: AsyncSession, posting: Posting) -> None:
+    """Refuse an opening past `MAX_OPENINGS` on a locked posting."""
+    count = await session.scalar(select(func.count()).select_from(Opening).where(Opening.posting_id == posting.id))
+    if (count or 0) >= MAX_OPENINGS:
+        raise DomainError(ErrorCode.INVALID, f"a posting has at most {MAX_OPENINGS} openings", "postingId")
 
 
 async def update_opening(
@@ -94,10 +106,7 @@ async def update_opening(
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
-    changed = [fields.camel(key) for key, value in clean.items() if getattr(opening, key) != value]
-    for key, value in clean.items():
-        setattr(opening, key, value)
-    return await _changed(session, opening, changed, origin)
+    return await _set(session, opening, clean, origin)
 
 
 def _must_be_open(opening: Opening, what: str) -> None:
@@ -117,8 +126,8 @@ async def close_opening(
     problems = Collector()
     clean = validation.text(problems, reason, "reason", max_length=CLOSE_REASON_LENGTH)
     problems.raise_if_any()
-    opening.status, opening.close_reason, opening.closed_at = OpeningStatus.CLOSED, clean, func.now()
-    return await _changed(session, opening, ["status", "closeReason", "closedAt"], origin)
+    values = {"status": OpeningStatus.CLOSED, "close_reason": clean, "closed_at": func.now()}
+    return await _set(session, opening, values, origin)
 
 
 async def fill_opening(
@@ -138,30 +147,37 @@ async def fill_opening(
     other = await session.scalar(select(Opening.id).where(Opening.application_id == application.id))
     if other is not None:
         raise DomainError(ErrorCode.DUPLICATE, "the application already fills another opening", "applicationId")
-    opening.status, opening.application_id, opening.closed_at = OpeningStatus.FILLED, application.id, func.now()
-    return await _changed(session, opening, ["status", "applicationId", "closedAt"], origin)
+    values = {"status": OpeningStatus.FILLED, "application_id": application.id, "closed_at": func.now()}
+    return await _set(session, opening, values, origin)
 
 
 async def release(session: AsyncSession, application: Application, *, origin: str | None = None) -> None:
     """A hire undone (its locked application reopened): the opening it filled is open again."""
-    stmt = select(Opening).where(Opening.application_id == application.id).with_for_update()
+    stmt = (
+        select(Opening)
+        .where(Opening.application_id == application.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     opening = (await session.execute(stmt)).scalar_one_or_none()
     if opening is not None:
-        await reopen_opening(session, opening, origin=origin)
+        await _set(session, opening, OPEN_AGAIN, origin)
+
+
+OPEN_AGAIN: dict[str, Any] = {
+    "status": OpeningStatus.OPEN,
+    "application_id": None,
+    "close_reason": None,
+    "closed_at": None,
+}
+"""An opening open again: no application, reason or close time."""
 
 
 async def reopen_opening(session: AsyncSession, opening: Opening, *, origin: str | None = None) -> Opening:
     """Open a locked closed or filled opening again (a hire that fell through frees its slot)."""
     if opening.status is OpeningStatus.OPEN:
         raise DomainError(ErrorCode.INVALID_TRANSITION, "the opening is already open", "id")
-    changed = ["status", "closedAt", "closeReason" if opening.close_reason is not None else "applicationId"]
-    opening.status, opening.application_id, opening.close_reason, opening.closed_at = (
-        OpeningStatus.OPEN,
-        None,
-        None,
-        None,
-    )
-    return await _changed(session, opening, changed, origin)
+    return await _set(session, opening, OPEN_AGAIN, origin)
 
 
 async def mirror_opening(
@@ -173,18 +189,26 @@ async def mirror_opening(
     *,
     origin: str,
 ) -> Opening:
-    """Create (`opening` None) or update a provider's opening as the provider states it: its
-    status, times and the application that filled it (of the same posting, filling no other
-    opening) are the provider's. Emits `opening.created` or `opening.updated` naming what changed."""
+    """Create (`opening` None, on a locked posting) or update a locked provider's opening as the
+    provider states it: status, times, reason and the application that filled it (of the same
+    posting, filling no other opening) are the provider's, kept consistent: only a FILLED one
+    has an application (naming one without a status fills it), only a CLOSED one a reason, and
+    an OPEN one no close time. Emits `opening.created` or `opening.updated` naming what changed."""
     problems = Collector()
     clean = _check_fields(problems, {k: v for k, v in values.items() if k in ("reference", "target_start_date")})
+    reason = opening.close_reason if opening is not None else None
     if "close_reason" in values:
-        clean["close_reason"] = validation.text(
-            problems, values["close_reason"], "closeReason", max_length=CLOSE_REASON_LENGTH
-        )
+        reason = validation.text(problems, values["close_reason"], "closeReason", max_length=CLOSE_REASON_LENGTH)
     problems.raise_if_any()
-    clean |= {k: values[k] for k in ("status", "closed_at") if k in values}
+    status = values.get("status") or (
+        OpeningStatus.FILLED if application is not None else (opening.status if opening else OpeningStatus.OPEN)
+    )
+    filled_by = opening.application_id if opening is not None else None
     if application is not None:
+        if status is not OpeningStatus.FILLED:
+            raise DomainError(
+                ErrorCode.INVALID, f"an opening {status.value} is filled by no application", "applicationExternalId"
+            )
         if application.posting_id != posting.id:
             raise DomainError(ErrorCode.INVALID, "the application is to another job", "applicationExternalId")
         holder = await session.scalar(select(Opening.id).where(Opening.application_id == application.id))
@@ -192,17 +216,24 @@ async def mirror_opening(
             raise DomainError(
                 ErrorCode.DUPLICATE, "the application already fills another opening", "applicationExternalId"
             )
-        clean["application_id"] = application.id
-    if opening is None:
-        opening = Opening(company_id=posting.company_id, posting_id=posting.id, **clean)
-        session.add(opening)
-        await session.flush()
-        await session.refresh(opening)
-        await emit(
-            session, opening.company_id, events.OPENING_CREATED, opening_events.opening_event(opening), origin=origin
+        filled_by = application.id
+    if status is OpeningStatus.FILLED and filled_by is None:
+        raise DomainError(
+            ErrorCode.REQUIRED, "a filled opening names the application that filled it", "applicationExternalId"
         )
-        return opening
-    changed = [fields.camel(k) for k, v in clean.items() if getattr(opening, k) != v]
-    for key, value in clean.items():
-        setattr(opening, key, value)
-    return await _changed(session, opening, changed, origin)
+    closed_at = values.get("closed_at") or (opening.closed_at if opening is not None else None) or func.now()
+    clean |= {
+        "status": status,
+        "application_id": filled_by if status is OpeningStatus.FILLED else None,
+        "close_reason": reason if status is OpeningStatus.CLOSED else None,
+        "closed_at": None if status is OpeningStatus.OPEN else closed_at,
+    }
+    if opening is not None:
+        return await _set(session, opening, clean, origin)
+    await _count_room(session, posting)
+    made = Opening(company_id=posting.company_id, posting_id=posting.id, **clean)
+    session.add(made)
+    await session.flush()
+    await session.refresh(made)
+    await emit(session, made.company_id, events.OPENING_CREATED, opening_events.opening_event(made), origin=origin)
+    return made

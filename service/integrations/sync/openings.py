@@ -17,30 +17,34 @@ FIELDS = ("reference", "status", "target_start_date", "closed_at", "close_reason
 
 
 async def upsert_opening(ctx: Context, data: changes.Opening) -> Outcome[Opening]:
-    """Create or update the opening linked to `data.external_id`."""
+    """Create or update the opening linked to `data.external_id`. Rows are locked application
+    first, then opening and posting: the order filling an opening and reopening a hire take."""
     await lock(ctx, OPENING, data.external_id)
     ref = await find_ref(ctx, OPENING, data.external_id)
     values: dict[str, Any] = {name: getattr(data, name) for name in FIELDS if getattr(data, name) is not None}
     if "status" in values:
         values["status"] = OpeningStatus(values["status"])
-    opening = None
+    job = None
     if ref is None:
-        known = await find_ref(ctx, POSTING, data.posting_external_id)
-        if known is None:
+        job = await find_ref(ctx, POSTING, data.posting_external_id)
+        if job is None:
             raise DomainError(
                 ErrorCode.NOT_FOUND,
                 f"job {data.posting_external_id} is unknown here: sync it first",
                 "postingExternalId",
             )
-        posting = await locked(ctx.session, Posting, known.entity_id)
-    else:
-        opening = await locked(ctx.session, Opening, ref.entity_id)
-        if ref.deleted_at is not None:
-            return Outcome(opening, skipped=f"opening {data.external_id} was deleted in {ctx.provider}")
-        if stale(ref, ctx.occurred_at):
-            return Outcome(opening, skipped=f"opening {data.external_id}: older than the stored state")
-        advance(ref, ctx.occurred_at)
-        posting = await locked(ctx.session, Posting, opening.posting_id)
+        if job.deleted_at is not None:
+            return Outcome(None, skipped=f"opening {data.external_id}: its job was deleted")
+    elif ref.deleted_at is not None:
+        return Outcome(
+            await ctx.session.get(Opening, ref.entity_id),
+            skipped=f"opening {data.external_id} was deleted in {ctx.provider}",
+        )
+    elif stale(ref, ctx.occurred_at):
+        return Outcome(
+            await ctx.session.get(Opening, ref.entity_id),
+            skipped=f"opening {data.external_id}: older than the stored state",
+        )
     application = None
     if data.application_external_id is not None:
         filled_by = await find_ref(ctx, APPLICATION, data.application_external_id)
@@ -51,9 +55,14 @@ async def upsert_opening(ctx: Context, data: changes.Opening) -> Outcome[Opening
                 "applicationExternalId",
             )
         application = await locked(ctx.session, Application, filled_by.entity_id)
-    if opening is None:
+    if ref is None:
+        assert job is not None
+        posting = await locked(ctx.session, Posting, job.entity_id)
         made = await openings.mirror_opening(ctx.session, posting, None, values, application, origin=ctx.origin)
         await link(ctx, OPENING, data.external_id, made.id)
         return Outcome(made, created=True)
+    advance(ref, ctx.occurred_at)
+    opening = await locked(ctx.session, Opening, ref.entity_id)
+    posting = await locked(ctx.session, Posting, opening.posting_id)
     mirrored = await openings.mirror_opening(ctx.session, posting, opening, values, application, origin=ctx.origin)
     return Outcome(mirrored)
