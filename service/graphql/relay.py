@@ -326,7 +326,8 @@ async def root_connection(
 def sort_key(entity: Entity, order: Any, text_fields: tuple[str, ...] = (), *, newest_first: bool = False) -> SortKey:
     """The keyset ordering of an `…Order` input (`field`, `direction`); by id when omitted.
 
-    Fields named in `text_fields` sort case-insensitively; the others are timestamps.
+    Fields named in `text_fields` sort case-insensitively; the others are timestamps that are
+    never null (`tests/test_order_fields.py` holds every `…OrderField` to that).
     """
     table = entity.table
     if order is None:
