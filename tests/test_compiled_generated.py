@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,6 +58,10 @@ def _catalogue() -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str, s
 
 
 SCALARS, RELATIONS, STATUS_ARGUMENT = _catalogue()
+
+
+REFUSED = re.compile(r'first: \d+, last:|after: "bm9wZQ=="|first: -1|first: 101(?!, last)')
+"""The page arguments below that the API refuses."""
 
 
 @st.composite
@@ -202,7 +207,7 @@ def operation(draw: Any, ids: dict[str, list[str]]) -> tuple[str, dict[str, Any]
 @given(data=st.data())
 async def test_generated_operations_answer_the_same(world, data):
     query, variables = data.draw(operation(world.ids))
-    compiled = await same_answer(world, query, variables)
+    compiled = await same_answer(world, query, variables, refusals=len(REFUSED.findall(query)))
     COMPILED_SHARE.append(compiled.sql == 1 and "errors" not in compiled.body)
 
 
