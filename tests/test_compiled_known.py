@@ -197,3 +197,21 @@ async def test_timestamp_text_is_postgresqls_json_text(engine):
         )
         theirs = [r[0].strip('"') for r in rows]
     assert theirs == [timestamp_text(m) for m in moments]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ openings(first: 5, filter: {status: [FILLED, CLOSED]}) { nodes { reference application { id } } } }",
+        "{ openings(first: 5, filter: {status: [OPEN]}) { totalCount nodes { reference } } }",
+        "{ users(first: 5, filter: {roles: [RECRUITER, INTERVIEWER], status: [ACTIVE]}) { nodes { name } } }",
+        "{ interviews(first: 5, filter: {status: [SCHEDULED]}) { nodes { title } } }",
+    ],
+    ids=["openings-statuses", "openings-open", "users-roles", "interviews-status"],
+)
+async def test_enum_list_filters_are_compiled(world, query):
+    """A filter on a list of enum values is one array parameter (`one_of`), not an expanding IN
+    list, which the compiler refuses (the query would fall back to the dataloaders)."""
+    await world.compiled.ok("{ __typename }")
+    compiled = await same_answer(world, query)
+    assert compiled.sql == 1 and "errors" not in compiled.body, compiled.body

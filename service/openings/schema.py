@@ -53,7 +53,7 @@ def _conditions(f: OpeningFilter | None) -> list[ColumnElement[bool]]:
     if f.posting_ids is not None:
         out.append(one_of(table.c.posting_id, decode_ids(f.posting_ids, "Posting", "filter.postingIds")))
     if f.status is not None:
-        out.append(table.c.status.in_([s.value for s in f.status]))
+        out.append(one_of(table.c.status, [s.value for s in f.status]))
     return out
 
 

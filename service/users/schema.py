@@ -63,9 +63,9 @@ def _conditions(f: UserFilter | None) -> list[ColumnElement[bool]]:
     if f.company_ids is not None:
         out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
     if f.roles is not None:
-        out.append(c.role.in_([r.value for r in f.roles]))
+        out.append(one_of(c.role, [r.value for r in f.roles]))
     if f.status is not None:
-        out.append(c.status.in_([s.value for s in f.status]))
+        out.append(one_of(c.status, [s.value for s in f.status]))
     if f.email is not None:
         out.append(c.email_normalized == func.lower(func.btrim(f.email)))
     if f.search:
