@@ -38,13 +38,18 @@ async def upsert_offer(ctx: Context, data: changes.Offer) -> Outcome[Offer]:
             return Outcome(None, skipped=f"offer {data.external_id}: its application was deleted")
         application = await locked(ctx.session, Application, known.entity_id)
     else:
-        offer = await locked(ctx.session, Offer, ref.entity_id)
         if ref.deleted_at is not None:
-            return Outcome(offer, skipped=f"offer {data.external_id} was deleted in {ctx.provider}")
+            return Outcome(
+                await ctx.session.get(Offer, ref.entity_id),
+                skipped=f"offer {data.external_id} was deleted in {ctx.provider}",
+            )
         if stale(ref, ctx.occurred_at):
-            return Outcome(offer, skipped=f"offer {data.external_id}: older than the stored state")
+            return Outcome(
+                await ctx.session.get(Offer, ref.entity_id),
+                skipped=f"offer {data.external_id}: older than the stored state",
+            )
         advance(ref, ctx.occurred_at)
-        application = await locked(ctx.session, Application, offer.application_id)
+        application, offer = await _locked_pair(ctx, ref.entity_id)
     erased = await ctx.session.scalar(select(Applicant.erased_at).where(Applicant.id == application.applicant_id))
     if erased is not None:
         return Outcome(None, skipped=f"offer {data.external_id}: the applicant was erased here")
@@ -61,13 +66,23 @@ async def delete_offer(ctx: Context, data: changes.OfferDeleted) -> Outcome[Offe
     ref = await find_ref(ctx, OFFER, data.external_id)
     if ref is None:
         return Outcome(None, skipped=f"offer {data.external_id} (deleted in {ctx.provider}) is unknown here")
-    offer = await locked(ctx.session, Offer, ref.entity_id)
     if ref.deleted_at is not None:
-        return Outcome(offer, skipped=f"offer {data.external_id} was already deleted")
+        return Outcome(
+            await ctx.session.get(Offer, ref.entity_id), skipped=f"offer {data.external_id} was already deleted"
+        )
     ref.deleted_at = func.now()
     advance(ref, ctx.occurred_at)
+    application, offer = await _locked_pair(ctx, ref.entity_id)
     if offer.status in LIVE:
-        application = await locked(ctx.session, Application, offer.application_id)
         values = {"status": OfferStatus.CANCELLED, "resolved_at": func.now()}
         offer = await offers.mirror_offer(ctx.session, application, offer, values, origin=ctx.origin)
     return Outcome(offer)
+
+
+async def _locked_pair(ctx: Context, offer_id: int) -> tuple[Application, Offer]:
+    """An offer and its application, locked in the order every offer mutation takes: the
+    application first (an offer never changes application, so reading it unlocked is safe)."""
+    application_id = await ctx.session.scalar(select(Offer.application_id).where(Offer.id == offer_id))
+    assert application_id is not None, "an offer referenced here exists"
+    application = await locked(ctx.session, Application, application_id)
+    return application, await locked(ctx.session, Offer, offer_id)
