@@ -64,8 +64,13 @@ async def create_opening(
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
+    return await _insert(session, posting, clean, origin)
+
+
+async def _insert(session: AsyncSession, posting: Posting, values: dict[str, Any], origin: str | None) -> Opening:
+    """A new opening of a locked posting, within `MAX_OPENINGS`; emits `opening.created`."""
     await _count_room(session, posting)
-    opening = Opening(company_id=posting.company_id, posting_id=posting.id, **clean)
+    opening = Opening(company_id=posting.company_id, posting_id=posting.id, **values)
     session.add(opening)
     await session.flush()
     await session.refresh(opening)
@@ -230,10 +235,4 @@ async def mirror_opening(
     }
     if opening is not None:
         return await _set(session, opening, clean, origin)
-    await _count_room(session, posting)
-    made = Opening(company_id=posting.company_id, posting_id=posting.id, **clean)
-    session.add(made)
-    await session.flush()
-    await session.refresh(made)
-    await emit(session, made.company_id, events.OPENING_CREATED, opening_events.opening_event(made), origin=origin)
-    return made
+    return await _insert(session, posting, clean, origin)
