@@ -208,7 +208,8 @@ def operation(draw: Any, ids: dict[str, list[str]]) -> tuple[str, dict[str, Any]
 async def test_generated_operations_answer_the_same(world, data):
     query, variables = data.draw(operation(world.ids))
     compiled = await same_answer(world, query, variables, refusals=len(REFUSED.findall(query)))
-    COMPILED_SHARE.append(compiled.sql == 1 and "errors" not in compiled.body)
+    if "errors" not in compiled.body:
+        COMPILED_SHARE.append(compiled.sql == 1)
 
 
 COMPILED_SHARE: list[bool] = []
@@ -216,12 +217,13 @@ COMPILED_SHARE: list[bool] = []
 
 @pytest.fixture(scope="module", autouse=True)
 def most_generated_operations_took_the_compiled_path() -> Iterator[None]:
-    """The generator is not just exercising the fallback: most operations compile. Checked once
-    the module's tests have run, in whatever order they ran (unless the generated test was
-    deselected)."""
+    """The generator is not just exercising the fallback: of the operations answered without
+    errors (about half are refused arguments, which no path compiles), nearly all compiled.
+    Checked once the module's tests have run, in whatever order they ran (unless the generated
+    test was deselected)."""
     yield
     if COMPILED_SHARE:
-        assert len(COMPILED_SHARE) >= 1000
+        assert len(COMPILED_SHARE) >= 500
         share = sum(COMPILED_SHARE) / len(COMPILED_SHARE)
-        print(f"compiled share: {share:.2f} of {len(COMPILED_SHARE)}")
-        assert share >= 0.4
+        print(f"compiled share of the answered operations: {share:.2f} of {len(COMPILED_SHARE)}")
+        assert share >= 0.9
