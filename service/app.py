@@ -16,6 +16,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 
+from service.attachments.http import FileEndpoints
+from service.attachments.storage import storage_for
 from service.auth.service import PrincipalCache
 from service.db import stats
 from service.db.engine import session_factory
@@ -88,6 +90,8 @@ def create_app(
         tracing,
     )
     hub = EventHub(engine)
+    storage = storage_for(settings)
+    files = FileEndpoints(engine, storage)
     subscriptions = SubscriptionApp(schema, settings, engine, principals, hub)
 
     async def healthz(_: Request) -> Response:
@@ -108,6 +112,7 @@ def create_app(
             yield
         finally:
             await hub.close()
+            await storage.close()
             if own_engine:
                 await engine.dispose()
             if own_tracing and tracing is not None:
@@ -123,6 +128,8 @@ def create_app(
                 InboundReceiver(settings, session_factory(engine), metrics).handle,
                 methods=["POST"],
             ),
+            Route("/uploads/{ticket}", files.upload, methods=["PUT"]),
+            Route("/files/{token}", files.download, methods=["GET", "HEAD"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", MetricsEndpoint(metrics, engine).handle, methods=["GET"]),
@@ -135,5 +142,6 @@ def create_app(
     app.state.endpoint = endpoint
     app.state.event_hub = hub
     app.state.metrics = metrics
+    app.state.storage = storage
     app.state.tracing = tracing
     return app

@@ -117,6 +117,23 @@ class Settings:
     """Seconds to wait after each failed attempt to apply an inbound delivery; after the last
     it is FAILED, kept with its error, until retried through GraphQL."""
 
+    # Attachments (see docs/attachments.md).
+    files_dir: Path | None = None
+    """Where attachment content is kept on disk; None: `files` under `data_dir`. Unused when
+    `s3_bucket` is set."""
+    s3_bucket: str | None = None
+    """Keep attachment content in this S3-compatible bucket instead of on disk. Credentials come
+    from the usual `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (or the instance's role)."""
+    s3_endpoint: str | None = None
+    """The object store's URL when not AWS itself (`http://127.0.0.1:9000`)."""
+    s3_region: str = "us-east-1"
+    s3_prefix: str = "attachments/"
+    """Prepended to every object key, so a bucket can be shared."""
+    max_attachment_bytes: int = 20_000_000
+    """The largest attachment accepted, in bytes (413 above, before any of it is read)."""
+    upload_url_seconds: float = 900.0
+    """How long an upload URL stays usable."""
+
     @property
     def production(self) -> bool:
         return self.environment == "production"
@@ -125,6 +142,11 @@ class Settings:
     def json_logs(self) -> bool:
         """Log lines are JSON objects (`log_format`, by default in production only)."""
         return self.log_format == "json" if self.log_format is not None else self.production
+
+    @property
+    def files_path(self) -> Path:
+        """Where attachment content is kept on disk (`files_dir`, else under `data_dir`)."""
+        return self.files_dir if self.files_dir is not None else self.data_dir / "files"
 
     @property
     def graphiql(self) -> bool:
@@ -147,6 +169,8 @@ class Settings:
             raise ValueError("webhook concurrency settings must be at least 1")
         if self.log_format not in {None, "json", "text"}:
             raise ValueError(f"HIREGRAPH_LOG_FORMAT must be json or text, not {self.log_format!r}")
+        if self.max_attachment_bytes < 1 or self.upload_url_seconds <= 0:
+            raise ValueError("HIREGRAPH_MAX_ATTACHMENT_BYTES and HIREGRAPH_UPLOAD_URL_SECONDS must be positive")
         if not 0.0 <= self.trace_resolver_rate <= 1.0:
             raise ValueError("HIREGRAPH_TRACE_RESOLVER_RATE must be between 0 and 1")
 
@@ -199,4 +223,11 @@ class Settings:
             webhook_secret_grace=float(e.get("HIREGRAPH_WEBHOOK_SECRET_GRACE", d.webhook_secret_grace)),
             inbound_max_body=int(e.get("HIREGRAPH_INBOUND_MAX_BODY", d.inbound_max_body)),
             inbound_retry_schedule=_seconds(e.get("HIREGRAPH_INBOUND_RETRY_SCHEDULE")) or d.inbound_retry_schedule,
+            files_dir=Path(v) if (v := _text(e.get("HIREGRAPH_FILES_DIR"))) else None,
+            s3_bucket=_text(e.get("HIREGRAPH_S3_BUCKET")),
+            s3_endpoint=_text(e.get("HIREGRAPH_S3_ENDPOINT")),
+            s3_region=_text(e.get("HIREGRAPH_S3_REGION")) or d.s3_region,
+            s3_prefix=e.get("HIREGRAPH_S3_PREFIX", d.s3_prefix),
+            max_attachment_bytes=int(e.get("HIREGRAPH_MAX_ATTACHMENT_BYTES", d.max_attachment_bytes)),
+            upload_url_seconds=float(e.get("HIREGRAPH_UPLOAD_URL_SECONDS", d.upload_url_seconds)),
         )

@@ -2,6 +2,7 @@
 
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application, Note, StageTransition
+from service.attachments.models import Attachment, SigningKey, StorageSweep
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, ApiKeyCompany
 from service.companies.models import Company
@@ -31,6 +32,7 @@ __all__ = [
     "Applicant",
     "ApplicantEmail",
     "Application",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Company",
@@ -53,7 +55,9 @@ __all__ = [
     "Posting",
     "RateLimitBucket",
     "Scorecard",
+    "SigningKey",
     "StageTransition",
+    "StorageSweep",
     "User",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",

@@ -36,13 +36,17 @@ def _emptying_script() -> str:
     import service.tables  # noqa: F401  (registers every table)
     from service.db.base import Base
 
-    deletes = "".join(f"DELETE FROM {table.name};" for table in reversed(Base.metadata.sorted_tables))
+    deletes = "".join(
+        f"DELETE FROM {table.name};" for table in reversed(Base.metadata.sorted_tables) if table.name not in KEPT
+    )
     return deletes + (
         "SELECT setval(c.oid, 1, false) FROM pg_class c "
         "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace;"
     )
 
 
+KEPT = {"signing_keys"}
+"""Written by the migrations, as configuration: kept between tests."""
 EMPTY_EVERY_TABLE = _emptying_script()
 
 

@@ -91,7 +91,9 @@ def redact(
     for model in application_records() if records is None else records:
         key = _payload_key(model)
         record = out.get(key)
-        if isinstance(record, dict) and record.get("applicationId") in application_gids:
+        if isinstance(record, dict) and (
+            record.get("applicationId") in application_gids or record.get("applicantId") == applicant_gid
+        ):
             erased = {fields.camel(name): value for name, value in fields.personal(model).items()}
             out[key] = {k: erased.get(k, v) for k, v in record.items()}
     return out
@@ -115,6 +117,7 @@ async def redact_applicant_events(session: AsyncSession, applicant: Applicant) -
             for model in records
             for a in application_gids
         ),
+        *(Event.payload.contains({_payload_key(model): {"applicantId": gid}}) for model in records),
     ]
     events = (await session.scalars(select(Event).where(Event.company_id == applicant.company_id, or_(*matches)))).all()
     changed = 0

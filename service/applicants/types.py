@@ -42,6 +42,12 @@ class Applicant(Node):
         "applicant_id",
         description="The applicant's applications, oldest first.",
     )
+    attachments = to_connection(
+        "Attachment",
+        "service.attachments.types",
+        "applicant_id",
+        description="Files about the applicant (on them or on any of their applications), oldest first.",
+    )
 
 
 def _convert(values: dict[str, Any]) -> None:

@@ -83,6 +83,12 @@ class Application(Node):
         "application_id",
         description="Every stage move, oldest first: the full stage history.",
     )
+    attachments = to_connection(
+        "Attachment",
+        "service.attachments.types",
+        "application_id",
+        description="Files given with this application, oldest first.",
+    )
 
     notes = to_connection(
         "Note", "service.applications.types", "application_id", description="Notes on the application, oldest first."

@@ -86,7 +86,7 @@ class Compiler:
         body = json_object(pairs)
         # `$1` typed even when no table is read (asyncpg must know every parameter's type).
         sql = f"SELECT json_build_object('data', {body})::text WHERE $1::bigint[] IS NOT NULL"
-        return Compiled(sql, self.sql.params)
+        return Compiled(sql, self.sql.params, self.sql.late)
 
     # -- selections -------------------------------------------------------------------------
 
@@ -221,6 +221,10 @@ class Compiler:
         embedded = metadata.get("embedded")
         if embedded is not None:
             return self._embedded(alias, field, nodes, embedded)
+        computed = metadata.get("sql")
+        if computed is not None:
+            # A field with a resolver that also says how to write it in SQL (`downloadUrl`).
+            return str(computed(alias, self.sql))
         if definition.base_resolver is not None:
             raise Unsupported(f"{entity.name}.{name} has a resolver")
         column = entity.table.c.get(definition.python_name)

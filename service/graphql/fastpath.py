@@ -34,7 +34,7 @@ from service.auth.scopes import Principal
 from service.db import stats
 from service.db.availability import unavailable
 from service.graphql.compiler import Compiler
-from service.graphql.statement import Compiled, Unsupported
+from service.graphql.statement import Compiled, Unsupported, resolved
 from service.graphql.variable_shape import Getter, Shape
 from service.lru import LRU
 
@@ -48,11 +48,12 @@ PER_VALUES = object()
 class Template:
     """One statement and how to compute its parameters from a request's variables."""
 
-    __slots__ = ("params", "sql")
+    __slots__ = ("late", "params", "sql")
 
-    def __init__(self, sql: str, params: list[Getter | tuple[Any]]) -> None:
+    def __init__(self, sql: str, params: list[Getter | tuple[Any]], late: bool) -> None:
         self.sql = sql
         self.params = params
+        self.late = late
 
     def bind(self, variables: Any) -> list[Any]:
         return [p[0] if isinstance(p, tuple) else p(variables) for p in self.params]
@@ -84,7 +85,7 @@ class CompiledReads:
         cache_key = (key[0], key[1], principal.company_ids, principal.scopes, shape.signature)
         cached = self.statements.recall(cache_key)
         if isinstance(cached, Template):
-            return Compiled(cached.sql, cached.bind(variables.coerced))
+            return Compiled(cached.sql, cached.bind(variables.coerced), cached.late)
         if cached is NOT_COMPILABLE:
             return None
         if cached is PER_VALUES:
@@ -133,12 +134,12 @@ class CompiledReads:
     ) -> Template | None:
         """The statement with its parameters traced to the variables, or None when they cannot be."""
         if not shape.stand_ins:
-            return Template(compiled.sql, [(p,) for p in compiled.params])
+            return Template(compiled.sql, [(p,) for p in compiled.params], compiled.late)
         traced = self._compile(document, operation, shape.stand_in_variables, principal)
         if traced is None or traced.sql != compiled.sql or len(traced.params) != len(compiled.params):
             return None
         getters = [_trace(value, shape.stand_ins) for value in traced.params]
-        template = Template(compiled.sql, getters)
+        template = Template(compiled.sql, getters, compiled.late)
         if not _same(template.bind(variables.coerced), compiled.params):
             return None
         return template
@@ -165,8 +166,9 @@ class CompiledReads:
                 counter = stats.current()
                 if counter is not None:
                     counter.count += 1
+                params = resolved(compiled.params) if compiled.late else compiled.params
                 text: str = await pooled.driver_connection.fetchval(  # type: ignore[union-attr]  # asyncpg's, open
-                    compiled.sql, *compiled.params, timeout=statement_timeout
+                    compiled.sql, *params, timeout=statement_timeout
                 )
             finally:
                 await asyncio.shield(greenlet_spawn(pooled.close))

@@ -18,6 +18,8 @@ from service.applicants.schema import Mutation as ApplicantMutation
 from service.applicants.schema import Query as ApplicantQuery
 from service.applications.schema import Mutation as ApplicationMutation
 from service.applications.schema import Query as ApplicationQuery
+from service.attachments.schema import Mutation as AttachmentMutation
+from service.attachments.schema import Query as AttachmentQuery
 from service.audit.schema import Query as AuditQuery
 from service.auth.schema import Mutation as ApiKeyMutation
 from service.auth.schema import Query as ApiKeyQuery
@@ -116,6 +118,7 @@ Query = merge_types(
         OrganizationQuery,
         ApplicantQuery,
         ApplicationQuery,
+        AttachmentQuery,
         UserQuery,
         InterviewQuery,
         ScorecardQuery,
@@ -136,6 +139,7 @@ Mutation = merge_types(
         PipelineMutation,
         ApplicantMutation,
         ApplicationMutation,
+        AttachmentMutation,
         UserMutation,
         InterviewMutation,
         ScorecardMutation,

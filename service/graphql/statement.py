@@ -31,6 +31,23 @@ class Compiled:
 
     sql: str
     params: list[Any]
+    late: bool = False
+    """Some parameter is `Late`: compute them (`resolved`) before running it."""
+
+
+class Late:
+    """A parameter computed when the statement runs, not when it is compiled (a statement is
+    kept and reused): the current download window, say. `service.graphql.fastpath` calls it."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Any) -> None:
+        self.compute = compute
+
+
+def resolved(params: list[Any]) -> list[Any]:
+    """The parameters with every `Late` one computed."""
+    return [p.compute() if type(p) is Late else p for p in params]
 
 
 class Unsupported(Exception):
@@ -45,6 +62,8 @@ class Statement:
     def __init__(self, company_ids: Sequence[int]) -> None:
         self.params: list[Any] = [list(company_ids)]
         self._aliases = 0
+        self.late = False
+        """Some parameter is `Late`."""
 
     def alias(self) -> str:
         self._aliases += 1
@@ -52,6 +71,12 @@ class Statement:
 
     def bind(self, value: Any, cast: str) -> str:
         self.params.append(value)
+        return f"${len(self.params)}::{cast}"
+
+    def bind_late(self, compute: Any, cast: str) -> str:
+        """A parameter `compute()` gives each time the statement runs."""
+        self.params.append(Late(compute))
+        self.late = True
         return f"${len(self.params)}::{cast}"
 
     def clause(self, clause: Any) -> str:

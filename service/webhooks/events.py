@@ -74,6 +74,8 @@ SCORECARD_UPDATED = "scorecard.updated"
 SCORECARD_DELETED = "scorecard.deleted"
 OFFER_CREATED = "offer.created"
 OFFER_UPDATED = "offer.updated"
+ATTACHMENT_CREATED = "attachment.created"
+ATTACHMENT_DELETED = "attachment.deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,19 @@ EVENT_TYPES: dict[str, EventType] = {
             "An offer changed: its terms, an approver's decision, sent, accepted, declined, cancelled or "
             "deprecated; `changedFields` names what changed.",
             "service.offers.events.offer_event",
+        ),
+        EventType(
+            ATTACHMENT_CREATED,
+            "applicants",
+            "A file about an applicant was uploaded: its kind, name, sniffed type, size and SHA-256 (never "
+            "its content or a link to it).",
+            "service.attachments.events.attachment_event",
+        ),
+        EventType(
+            ATTACHMENT_DELETED,
+            "applicants",
+            "A file about an applicant was deleted (its content goes from the store too).",
+            "service.attachments.events.attachment_event",
         ),
     )
 }

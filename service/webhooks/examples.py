@@ -15,6 +15,8 @@ from service.applicants.models import Applicant
 from service.applications import events as applications
 from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note
+from service.attachments import events as attachments
+from service.attachments.models import Attachment, AttachmentKind
 from service.interviews import events as interviews
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus, ResponseStatus
 from service.offers import events as offers
@@ -211,7 +213,23 @@ def _rows() -> dict[str, Any]:
         created_at=T0,
         updated_at=T0,
     )
+    resume = Attachment(
+        id=97,
+        company_id=COMPANY,
+        applicant_id=applicant.id,
+        application_id=application.id,
+        kind=AttachmentKind.RESUME,
+        filename="ada-lovelace-cv.pdf",
+        content_type="application/pdf",
+        size=48213,
+        sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        storage_key="1/5f0c2d9e8a7b4c3d2e1f0a9b8c7d6e5f",
+        upload_id="5f0c2d9e-8a7b-4c3d-2e1f-0a9b8c7d6e5f",
+        created_at=T0 + timedelta(days=1),
+        updated_at=T0 + timedelta(days=1),
+    )
     return {
+        "resume": resume,
         "opening": opening,
         "offer": offer,
         "approvals": [approval],
@@ -302,6 +320,8 @@ def example_payloads() -> dict[str, dict[str, Any]]:
             ),
             ["status", "applicationId", "closedAt"],
         ),
+        ev.ATTACHMENT_CREATED: attachments.attachment_event(r["resume"]),
+        ev.ATTACHMENT_DELETED: attachments.attachment_event(r["resume"]),
     }
 
 

@@ -44,6 +44,8 @@ import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.attachments import service as attachments
+from service.attachments.storage import Storage, storage_for
 from service.db.engine import Database, plain_url
 from service.integrations import processing
 from service.integrations.service import INBOUND_CHANNEL
@@ -69,6 +71,10 @@ INBOUND_BATCH = 50
 
 CONTENDED_RETRY = 0.01
 """Seconds before claiming again for endpoints another worker was claiming for."""
+
+
+SWEEP_INTERVAL = 5.0
+"""Seconds between two sweeps of the object store."""
 
 
 def worker_name() -> str:
@@ -112,6 +118,9 @@ class Worker:
         """Attempts recorded by this worker (any outcome)."""
         self.heartbeat = Heartbeat(stall_after(settings))
         """Beaten each time the loop goes round; read by `/healthz` and `/readyz`."""
+        self._storage: Storage | None = None
+        self._sweep_at = 0.0
+        """When (loop time) to next delete the stored objects that are due to go."""
 
     # --- control -----------------------------------------------------------------------------
 
@@ -171,6 +180,7 @@ class Worker:
         started = 0
         first = True
         contended: set[int] = set()
+        await self._sweep()
         if self._inbound_due:
             self._inbound_due = False
             applied = await processing.process_due(
@@ -212,6 +222,7 @@ class Worker:
         deadline = loop.time() + limit
         while loop.time() < deadline:
             self._fan_out_due = self._inbound_due = True
+            self._sweep_at = 0.0
             started = await self.tick()
             if self._tasks:
                 await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
@@ -220,6 +231,23 @@ class Worker:
         raise TimeoutError("deliveries still due or in flight")
 
     # --- internals ---------------------------------------------------------------------------
+
+    async def _sweep(self) -> None:
+        """Delete the stored objects due to go (deleted and erased attachments' content, uploads
+        that never got their row), every `SWEEP_INTERVAL` seconds; a store that fails is retried then."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._sweep_at:
+            return
+        self._sweep_at = loop.time() + SWEEP_INTERVAL
+        if self._storage is None:
+            self._storage = storage_for(self.settings)
+        try:
+            while await attachments.sweep(self.engine, self._storage) >= attachments.SWEEP_BATCH:
+                self.heartbeat.beat()
+        except _UNAVAILABLE:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the object store is down: deliveries go on
+            log.warning("webhook worker %s could not sweep the object store (%s)", self.name, type(exc).__name__)
 
     def _done(self, delivery_id: int) -> Callable[[asyncio.Task[None]], None]:
         def callback(task: asyncio.Task[None]) -> None:
@@ -335,6 +363,9 @@ class Worker:
         if self._own_client and self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._storage is not None:
+            await self._storage.close()
+            self._storage = None
 
 
 def worker_engine(database_url: str, settings: Settings) -> AsyncEngine:

@@ -1,0 +1,70 @@
+"""What a file is, judged from its first bytes, never from its name or the uploader's claim.
+
+`puremagic` reads the signatures; what it cannot tell apart (a Word document from a spreadsheet,
+both zip files) or cannot name (plain text, which has no signature) is decided here. Only the
+types below are accepted: documents a résumé or letter comes as, and pictures of one.
+"""
+
+from __future__ import annotations
+
+import puremagic
+
+HEAD = 64 * 1024
+"""Bytes read before deciding: enough for a zip's first entries and for text to show itself."""
+
+PDF = "application/pdf"
+DOC = "application/msword"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
+RTF = "application/rtf"
+TEXT = "text/plain"
+PNG = "image/png"
+JPEG = "image/jpeg"
+
+ACCEPTED = (PDF, DOC, DOCX, ODT, RTF, TEXT, PNG, JPEG)
+"""What may be uploaded (`UNSUPPORTED_TYPE` otherwise)."""
+
+_SIGNED = {PDF, DOC, RTF, PNG, JPEG}
+"""Types puremagic's signatures identify on their own."""
+
+
+def sniff(head: bytes) -> str | None:
+    """The accepted media type of content starting with `head` (up to `HEAD` bytes, all of it
+    when shorter), or None when it is none of them (or empty)."""
+    if not head:
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        return _zipped(head)
+    try:
+        found = puremagic.magic_string(head)
+    except puremagic.PureError:
+        found = []
+    for match in found:
+        if match.mime_type in _SIGNED:
+            return str(match.mime_type)
+    if found and max(m.confidence for m in found) >= 0.5:
+        return None  # something else with a strong signature: HTML, an executable, an archive
+    return TEXT if _text(head) else None
+
+
+def _zipped(head: bytes) -> str | None:
+    # An Office Open XML document names its parts in the zip's local headers; a Word file's
+    # main part is under `word/`. OpenDocument stores its type first, uncompressed.
+    if b"mimetypeapplication/vnd.oasis.opendocument.text" in head[:200]:
+        return ODT
+    if b"[Content_Types].xml" in head and b"word/" in head:
+        return DOCX
+    return None
+
+
+def _text(head: bytes) -> bool:
+    if b"\0" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the end of the head is still text.
+        if exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
+            return False
+    lowered = head[:512].lstrip().lower()
+    return not lowered.startswith((b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml"))

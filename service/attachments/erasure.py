@@ -1,0 +1,32 @@
+"""An erased applicant's files: their rows go, their content is queued for deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.attachments.models import Attachment, StorageSweep
+
+
+async def forget_attachments(session: AsyncSession, applicant_id: int) -> int:
+    """Delete an applicant's attachments in the caller's transaction and queue their content
+    for the worker to delete from the store (due at once). Returns how many there were."""
+    keys = (
+        await session.scalars(
+            delete(Attachment).where(Attachment.applicant_id == applicant_id).returning(Attachment.storage_key),
+            execution_options={"synchronize_session": False},
+        )
+    ).all()
+    await queue_deletion(session, keys)
+    return len(keys)
+
+
+async def queue_deletion(session: AsyncSession, keys: Sequence[str]) -> None:
+    """Queue objects for deletion by the worker, due now."""
+    rows = [{"storage_key": k, "due_at": func.now()} for k in keys]
+    if rows:
+        stmt = insert(StorageSweep).values(rows)
+        await session.execute(stmt.on_conflict_do_update(index_elements=["storage_key"], set_={"due_at": func.now()}))

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Uuid, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.fields import INTERNAL, declare
+
+MAX_ATTACHMENTS = 200
+"""The most attachments one applicant may have."""
+FILENAME_LENGTH = 255
+
+
+class AttachmentKind(enum.Enum):
+    RESUME = "RESUME"
+    COVER_LETTER = "COVER_LETTER"
+    OFFER_LETTER = "OFFER_LETTER"
+    OTHER = "OTHER"
+
+
+class Attachment(IdMixin, TimestampMixin, Base):
+    """A file about an applicant (a résumé, a cover letter, an offer letter), on the applicant or
+    one of their applications. The row holds what is known of the content; the content itself is
+    in the object store under `storage_key` (`service.attachments.storage`)."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        Index("ix_attachments_company_id_updated_at", "company_id", "updated_at", "id"),
+        Index("ix_attachments_applicant_id_id", "applicant_id", "id", postgresql_include=["company_id"]),
+        Index(
+            "ix_attachments_application_id_id",
+            "application_id",
+            "id",
+            postgresql_include=["company_id"],
+            postgresql_where=text("application_id IS NOT NULL"),
+        ),
+    )
+
+    company_id: Mapped[int] = company_fk(index=False)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), info=INTERNAL)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="SET NULL"), info=INTERNAL
+    )
+    kind: Mapped[AttachmentKind] = mapped_column(
+        str_enum(AttachmentKind, "attachment_kind"), info=declare("What the file is.")
+    )
+    filename: Mapped[str] = mapped_column(
+        String(FILENAME_LENGTH),
+        info=declare(
+            "The file's name as the uploader gave it (no directories), e.g. `jane-doe-resume.pdf`.",
+            personal=True,
+            erased="",
+        ),
+    )
+    content_type: Mapped[str] = mapped_column(
+        String(100),
+        info=declare("The media type Hiregraph found in the content itself (the uploader's claim is not trusted)."),
+    )
+    size: Mapped[int] = mapped_column(BigInteger, info=declare("The content's size in bytes."))
+    sha256: Mapped[str] = mapped_column(String(64), info=declare("The SHA-256 of the content, in hex."))
+    storage_key: Mapped[str] = mapped_column(String(200), info=INTERNAL)
+    """Where the content is in the object store: never shown (downloads go through signed URLs)."""
+    upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), unique=True, info=INTERNAL)
+    """The upload URL's nonce: an upload URL makes one attachment, once."""
+
+
+class StorageSweep(Base):
+    """An object that may have to go: written by an upload still in progress (removed when its
+    attachment commits) or left by a deleted attachment. The worker deletes objects whose
+    `due_at` has passed, so a crash between the store and the database leaves nothing behind."""
+
+    __tablename__ = "storage_sweeps"
+
+    storage_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SigningKey(Base):
+    """A server secret for signing URLs, kept in the database so every process, and the compiled
+    read path's SQL, sign alike; HMAC's padded keys are stored ready for SQL (`service.attachments.links`)."""
+
+    __tablename__ = "signing_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    inner_pad: Mapped[bytes] = mapped_column(LargeBinary)
+    outer_pad: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

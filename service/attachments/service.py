@@ -1,0 +1,328 @@
+"""Attachments: files about an applicant, uploaded through signed upload URLs and read through
+signed download URLs (`service.attachments.links`), their content in the object store
+(`service.attachments.storage`).
+
+An upload is checked before its body is read (the URL's signature and expiry, the declared
+length against the limit, the URL not used before, the applicant still there), then streamed to
+the store while its SHA-256 is computed and its type sniffed from the first bytes: a type that
+is not accepted stops it there. Only then is the row written, with `attachment.created`, in one
+transaction. The object is registered for sweeping before it is written and unregistered in
+that transaction, so whatever fails (the client, the store, the database, the process) nothing
+stays behind: no row without content, no content without a row for long.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from service.applicants.models import Applicant
+from service.applicants.service import erased
+from service.applications.models import Application
+from service.attachments import content, links
+from service.attachments import events as attachment_events
+from service.attachments.erasure import queue_deletion
+from service.attachments.models import FILENAME_LENGTH, MAX_ATTACHMENTS, Attachment, AttachmentKind, StorageSweep
+from service.attachments.storage import Storage, new_key
+from service.db.sql import one_of
+from service.errors import DomainError, ErrorCode, not_found
+from service.webhooks import events
+from service.webhooks.events import emit
+
+log = logging.getLogger(__name__)
+
+PENDING_FOR = timedelta(hours=1)
+"""How long an object being uploaded may wait for its row before the worker sweeps it."""
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+class Refused(Exception):
+    """An upload refused, with the HTTP status, a code and a message for the client."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def clean_filename(name: str) -> str:
+    """A file name as kept: its last path part, NFC, without control characters, at most 255."""
+    base = re.split(r"[/\\]", name)[-1]
+    base = _UNSAFE.sub("", unicodedata.normalize("NFC", base)).strip().strip(".")
+    if not base:
+        raise DomainError(ErrorCode.INVALID, "a file name, e.g. `resume.pdf`", "filename")
+    if len(base) > FILENAME_LENGTH:
+        raise DomainError(ErrorCode.TOO_LONG, f"at most {FILENAME_LENGTH} characters", "filename")
+    return base
+
+
+async def get_attachment(
+    session: AsyncSession, company_ids: Sequence[int], pk: int, field: str, *, lock: bool = False
+) -> Attachment:
+    stmt = select(Attachment).where(Attachment.id == pk, one_of(Attachment.company_id, company_ids))
+    if lock:
+        stmt = stmt.with_for_update()
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise not_found(field, "attachment")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class UploadUrl:
+    url: str
+    expires_at: datetime
+    max_bytes: int
+
+
+async def upload_url(
+    session: AsyncSession,
+    applicant: Applicant,
+    application: Application | None,
+    kind: AttachmentKind,
+    filename: str,
+    *,
+    valid_for: float,
+    max_bytes: int,
+    origin: str | None = None,
+) -> UploadUrl:
+    """A URL to PUT one file about `applicant` (and `application`, theirs) to, once."""
+    if applicant.erased_at is not None:
+        raise erased("applicantId")
+    if application is not None and application.applicant_id != applicant.id:
+        raise DomainError(ErrorCode.INVALID, "an application of this applicant", "applicationId")
+    name = clean_filename(filename)
+    await _count_room(session, applicant.id)
+    key = await links.signing_key(session)
+    expires = links.clock() + valid_for
+    ticket = links.Ticket(
+        nonce=uuid.uuid4().hex,
+        company_id=applicant.company_id,
+        applicant_id=applicant.id,
+        application_id=application.id if application is not None else None,
+        kind=kind.value,
+        filename=name,
+        expires=expires,
+        max_bytes=max_bytes,
+        origin=origin,
+    )
+    return UploadUrl(f"/uploads/{links.ticket_token(key, ticket)}", datetime.fromtimestamp(expires, UTC), max_bytes)
+
+
+async def _count_room(session: AsyncSession, applicant_id: int) -> None:
+    count = await session.scalar(select(func.count()).where(Attachment.applicant_id == applicant_id))
+    if (count or 0) >= MAX_ATTACHMENTS:
+        raise DomainError(ErrorCode.INVALID, f"an applicant has at most {MAX_ATTACHMENTS} attachments", "applicantId")
+
+
+async def preflight(sessions: async_sessionmaker[AsyncSession], ticket: links.Ticket, length: int | None) -> None:
+    """What can be refused before the body is read."""
+    if length is None:
+        raise Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
+    if length > ticket.max_bytes:
+        raise Refused(413, "TOO_LARGE", f"at most {ticket.max_bytes} bytes")
+    if length == 0:
+        raise Refused(400, "EMPTY", "the file is empty")
+    async with sessions() as session:
+        used = await session.scalar(select(Attachment.id).where(Attachment.upload_id == _nonce(ticket)))
+        if used is not None:
+            raise Refused(409, "USED", "this upload URL was used already; ask for a new one")
+        found = (
+            await session.execute(select(Applicant.id, Applicant.erased_at).where(Applicant.id == ticket.applicant_id))
+        ).first()
+        if found is None:
+            raise Refused(404, "NOT_FOUND", "the applicant no longer exists")
+        if found.erased_at is not None:
+            raise Refused(409, "ERASED", "the applicant's personal data was erased")
+
+
+def _nonce(ticket: links.Ticket) -> str:
+    return str(uuid.UUID(hex=ticket.nonce))
+
+
+@dataclass(slots=True)
+class _Reading:
+    """An upload body on its way to the store: counted, hashed, its type decided early."""
+
+    declared: int
+    digest: hashlib._Hash
+    size: int = 0
+    content_type: str | None = None
+
+    async def chunks(self, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        head = bytearray()
+        async for chunk in body:
+            if not chunk:
+                continue
+            self.size += len(chunk)
+            if self.size > self.declared:
+                raise Refused(400, "LENGTH_MISMATCH", "the body is longer than its Content-Length")
+            self.digest.update(chunk)
+            if self.content_type is None:
+                head += chunk
+                if len(head) < content.HEAD:
+                    continue
+                self._decide(bytes(head))
+                yield bytes(head)
+                head = bytearray()
+                continue
+            yield chunk
+        if self.size != self.declared:
+            raise Refused(400, "LENGTH_MISMATCH", "the body is shorter than its Content-Length")
+        if self.content_type is None:
+            self._decide(bytes(head))
+            yield bytes(head)
+
+    def _decide(self, head: bytes) -> None:
+        found = content.sniff(head)
+        if found is None:
+            raise Refused(
+                415,
+                "UNSUPPORTED_TYPE",
+                "not a file type accepted here (PDF, Word, OpenDocument text, RTF, plain text, PNG, JPEG)",
+            )
+        self.content_type = found
+
+
+async def receive(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: Storage,
+    ticket: links.Ticket,
+    length: int,
+    body: AsyncIterator[bytes],
+) -> Attachment:
+    """Store an upload's body and record it (`preflight` first)."""
+    key = new_key(ticket.company_id)
+    async with sessions() as session, session.begin():
+        await session.execute(insert(StorageSweep).values(storage_key=key, due_at=func.now() + PENDING_FOR))
+    reading = _Reading(length, hashlib.sha256())
+    try:
+        await storage.put(key, reading.chunks(body))
+    except BaseException:
+        # The store kept nothing (its `put` is whole or nothing): the sweep row can go.
+        await _unregister(sessions, key)
+        raise
+    try:
+        return await _record(sessions, ticket, key, reading)
+    except BaseException:
+        await _discard(sessions, storage, key)
+        raise
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession], ticket: links.Ticket, key: str, reading: _Reading
+) -> Attachment:
+    async with sessions() as session, session.begin():
+        applicant = await session.scalar(select(Applicant).where(Applicant.id == ticket.applicant_id).with_for_update())
+        if applicant is None:
+            raise Refused(404, "NOT_FOUND", "the applicant no longer exists")
+        if applicant.erased_at is not None:
+            raise Refused(409, "ERASED", "the applicant's personal data was erased")
+        if ticket.application_id is not None:
+            owner = await session.scalar(
+                select(Application.applicant_id).where(Application.id == ticket.application_id)
+            )
+            if owner != applicant.id:
+                raise Refused(404, "NOT_FOUND", "the application no longer exists")
+        try:
+            await _count_room(session, applicant.id)
+        except DomainError as exc:
+            raise Refused(409, "LIMIT", exc.message) from exc
+        used = await session.scalar(select(Attachment.id).where(Attachment.upload_id == _nonce(ticket)))
+        if used is not None:
+            raise Refused(409, "USED", "this upload URL was used already; ask for a new one")
+        assert reading.content_type is not None
+        attachment = Attachment(
+            company_id=applicant.company_id,
+            applicant_id=applicant.id,
+            application_id=ticket.application_id,
+            kind=AttachmentKind(ticket.kind),
+            filename=ticket.filename,
+            content_type=reading.content_type,
+            size=reading.size,
+            sha256=reading.digest.hexdigest(),
+            storage_key=key,
+            upload_id=_nonce(ticket),
+        )
+        session.add(attachment)
+        await session.flush()
+        await session.refresh(attachment)
+        await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
+        await emit(
+            session,
+            attachment.company_id,
+            events.ATTACHMENT_CREATED,
+            attachment_events.attachment_event(attachment),
+            origin=ticket.origin,
+        )
+    return attachment
+
+
+async def _unregister(sessions: async_sessionmaker[AsyncSession], key: str) -> None:
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
+    except Exception:  # noqa: BLE001 - the worker sweeps it when due
+        log.warning("could not unregister a failed upload's object; the worker will sweep it")
+
+
+async def _discard(sessions: async_sessionmaker[AsyncSession], storage: Storage, key: str) -> None:
+    """Delete content whose row was not written; on failure the sweep row stays for the worker."""
+    try:
+        await storage.delete(key)
+    except Exception:  # noqa: BLE001
+        log.warning("could not delete an unrecorded upload's object; the worker will sweep it")
+        return
+    await _unregister(sessions, key)
+
+
+async def delete_attachment(session: AsyncSession, attachment: Attachment, *, origin: str | None = None) -> None:
+    """Delete a locked attachment; its content goes from the store when the worker next sweeps."""
+    payload = attachment_events.attachment_event(attachment)
+    await session.delete(attachment)
+    await queue_deletion(session, [attachment.storage_key])
+    await session.flush()
+    await emit(session, attachment.company_id, events.ATTACHMENT_DELETED, payload, origin=origin)
+
+
+SWEEP_BATCH = 100
+
+
+async def sweep(engine: AsyncEngine, storage: Storage) -> int:
+    """Delete from the store the objects whose sweep is due: deleted attachments' content and
+    uploads that never got their row. Returns how many went. Safe to run from every worker."""
+    done = 0
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session, session.begin():
+        keys = (
+            await session.scalars(
+                select(StorageSweep.storage_key)
+                .where(StorageSweep.due_at <= func.now())
+                .order_by(StorageSweep.due_at)
+                .limit(SWEEP_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        gone: list[str] = []
+        for key in keys:
+            try:
+                await storage.delete(key)
+            except Exception as exc:  # noqa: BLE001 - retried on the next sweep
+                log.warning("could not delete a stored object: %s", type(exc).__name__)
+                continue
+            gone.append(key)
+        if gone:
+            await session.execute(delete(StorageSweep).where(StorageSweep.storage_key.in_(gone)))
+            done = len(gone)
+    return done

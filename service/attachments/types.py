@@ -1,0 +1,67 @@
+"""GraphQL types of the attachments domain."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import Info
+
+from service.attachments import links, models
+from service.attachments.models import AttachmentKind
+from service.graphql.context import Context
+from service.graphql.declared import entity_type
+from service.graphql.entities import Entity, register
+from service.graphql.enums import expose
+from service.graphql.relay import Node, to_one
+from service.graphql.statement import Statement
+
+AREA = "applicants"
+"""Files about an applicant: reading them takes `applicants:read`, adding or deleting them `applicants:write`."""
+
+expose(
+    AttachmentKind,
+    "What a file about an applicant is.",
+    {
+        "RESUME": "A résumé or CV.",
+        "COVER_LETTER": "A cover letter.",
+        "OFFER_LETTER": "An offer letter (sent or signed).",
+        "OTHER": "Anything else: a portfolio, a work sample, a reference.",
+    },
+)
+
+
+def _download_url_sql(alias: str, sql: Statement) -> str:
+    return links.sql_download_url(links.sql_file_token(f"{alias}.id"), sql.bind_late(links.window, "bigint"))
+
+
+@entity_type(
+    models.Attachment,
+    description=(
+        "A file about an applicant (a résumé, a cover letter, an offer letter), on the applicant or one of "
+        "their applications. Its content is read through `downloadUrl`."
+    ),
+)
+class Attachment(Node):
+    company = to_one("Company", "service.companies.types", "company_id", description="The company.")
+    applicant = to_one("Applicant", "service.applicants.types", "applicant_id", description="Whom it is about.")
+    application = to_one(
+        "Application",
+        "service.applications.types",
+        "application_id",
+        optional=True,
+        description="The application it was given with; null when it is the applicant's own.",
+    )
+
+    @strawberry.field(
+        description=(
+            "A URL (a path on this server) that serves the content for 15 to 30 minutes, to whoever holds it, "
+            "with no API key: hand it to a browser. Ask again for a fresh one."
+        ),
+        metadata={"sql": _download_url_sql},
+    )
+    async def download_url(self, info: Info[Context, None]) -> str:
+        key = await links.signing_key(info.context.engine)
+        return key.download_url(self.pk)  # type: ignore[attr-defined]  # set by Entity.from_row
+
+
+ATTACHMENT = register(Entity(Attachment, models.Attachment, area=AREA))
+"""Attachments: files about an applicant, their content in the object store."""
