@@ -2,7 +2,7 @@
 
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application, Note, StageTransition
-from service.attachments.models import Attachment, SigningKey, StorageSweep
+from service.attachments.models import Attachment, AttachmentUpload, SigningKey, StorageSweep
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, ApiKeyCompany
 from service.companies.models import Company
@@ -33,6 +33,7 @@ __all__ = [
     "ApplicantEmail",
     "Application",
     "Attachment",
+    "AttachmentUpload",
     "AuditEvent",
     "Base",
     "Company",

@@ -67,6 +67,13 @@ WRITTEN |= {
     "offer": {"database events.payload:$.offer.notes", "graphql Event.data:$.offer.notes"},
     "offerupdate": {"database offers.notes", "graphql Offer.notes"},
     "reject": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
+    "attachment": {
+        "database attachments.filename",
+        "graphql Attachment.filename",
+        "database events.payload:$.attachment.filename",
+        "storage attachments",
+    },
+    "pending": {"database attachment_uploads.filename"},
 }
 
 
@@ -153,6 +160,22 @@ async def graphql_paths(w: World) -> None:
     )
     await mutate_ok(api, "offerUpdate", {"id": offer["offer"]["id"], "notes": f"{m.tagged('offerupdate')} agreed"})
     await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
+    upload = await mutate_ok(
+        api,
+        "attachmentUploadUrlCreate",
+        {
+            "applicantId": w.applicant,
+            "applicationId": application,
+            "kind": "RESUME",
+            "filename": f"{m.tagged('attachment')} CV.txt",
+        },
+        "upload { url }",
+    )
+    resume = f"{m.tagged('attachment')}\n{m.email}\n{m.phone(4)}\n".encode()
+    stored = await api.http.put(upload["upload"]["url"], content=resume)
+    assert stored.status_code == 201, stored.text
+    pending = {"applicantId": w.applicant, "kind": "OTHER", "filename": f"{m.tagged('pending')} portfolio.pdf"}
+    await mutate_ok(api, "attachmentUploadUrlCreate", pending)  # never used
 
 
 WRITTEN |= {
@@ -303,6 +326,7 @@ def unwritten(before: Scan) -> dict[str, set[str]]:
 NODE_TYPES = {
     "Applicant",
     "Application",
+    "Attachment",
     "AuditEvent",
     "Company",
     "Department",

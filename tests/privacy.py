@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -269,6 +270,20 @@ def scan_log(log: str, marker: Marker) -> list[Hit]:
         for n, line in enumerate(log.splitlines(), 1)
         if regex.search(line)
     ]
+
+
+def scan_storage(root: Path, marker: Marker) -> list[Hit]:
+    """Every file of a disk store (attachment content) holding the marker."""
+    regex = marker.regex()
+    hits = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        content = path.read_bytes().decode("utf-8", "replace")
+        if regex.search(content):
+            key = str(path.relative_to(root))
+            hits.append(
+                Hit("storage", "attachments", key, excerpt(content, regex, 120), frozenset(marker.tags(content)))
+            )
+    return hits
 
 
 @dataclass(frozen=True)

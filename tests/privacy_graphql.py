@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.helpers import Api
-from tests.privacy import Hit, Marker, _decoded, _json_hits, excerpt, scan_database, scan_log
+from tests.privacy import Hit, Marker, _decoded, _json_hits, excerpt, scan_database, scan_log, scan_storage
 
 # --- GraphQL --------------------------------------------------------------------------------
 
@@ -335,4 +335,7 @@ class Scan:
 async def scan_everything(engine: AsyncEngine, api: Api, log: str, marker: Marker) -> Scan:
     graphql = await scan_graphql(api, marker)
     hits = await scan_database(engine, marker) + graphql.hits + scan_log(log, marker)
+    store = api.http._transport.app.state.storage  # type: ignore[attr-defined]  # the app's own
+    if hasattr(store, "root"):
+        hits += scan_storage(store.root, marker)
     return Scan(hits, graphql)

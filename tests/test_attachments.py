@@ -259,6 +259,22 @@ async def test_the_worker_sweeps_what_a_crash_left(acme, engine, app):
     assert not await storage.exists(key) and await sweeps(engine) == 0
 
 
+async def test_an_upload_url_names_nothing_and_its_row_goes_when_it_expires(acme, engine, app):
+    applicant = (await create_applicant(acme))["id"]
+    upload = await upload_url(acme, applicant, "Ada Lovelace CV.pdf")
+    token = upload["url"].removeprefix("/uploads/")
+    assert "Ada" not in token and "QWRh" not in token  # no name, not even in base64: URLs get logged
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT filename FROM attachment_uploads"))).scalar_one() == (
+            "Ada Lovelace CV.pdf"
+        )
+        await conn.execute(text("UPDATE attachment_uploads SET expires_at = now() - interval '1 second'"))
+        await conn.commit()
+    await attachments.sweep(engine, app.state.storage)
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM attachment_uploads"))).scalar_one() == 0
+
+
 async def test_delete_takes_the_content_from_the_store(acme, engine, app):
     applicant = (await create_applicant(acme))["id"]
     upload = await upload_url(acme, applicant)
@@ -371,7 +387,7 @@ async def test_an_upload_url_issued_before_erasure_is_refused_after(acme, engine
     await mutate_ok(acme, "applicantErase", {"id": applicant})
     before = await snapshot(engine)
     r = await put(acme, upload["url"], PDF)
-    assert (r.status_code, r.json()["error"]["code"]) == (409, "ERASED")
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "NOT_FOUND")  # erasure withdrew it
     assert await snapshot(engine) == before and await stored_objects(app) == []
 
 

@@ -81,6 +81,7 @@ WRITTEN_INPUTS = {
     "applicationReject": {"reason"},
     "applicationUpsert": {"rejectionReason"},
     "noteCreate": {"body"},
+    "attachmentUploadUrlCreate": {"filename"},
     "interviewSchedule": {"note", "title", "location", "calendarEventId"},
     "interviewUpdate": {"note", "title", "location", "calendarEventId"},
     "scorecardCreate": {"summary", "attributes.note", "answers.answer"},

@@ -167,6 +167,14 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
     await mutate_ok(acme, "interviewCancel", {"id": scheduled["interview"]["id"]})
     opening = await mutate_ok(acme, "openingCreate", {"postingId": posting["id"]}, "opening { id }")
     await mutate_ok(acme, "openingClose", {"id": opening["opening"]["id"]})
+    upload = await mutate_ok(
+        acme,
+        "attachmentUploadUrlCreate",
+        {"applicantId": ada, "kind": "RESUME", "filename": "cv.txt"},
+        "upload { url }",
+    )
+    made = await acme.http.put(upload["upload"]["url"], content=b"Ada Lovelace\n")
+    await mutate_ok(acme, "attachmentDelete", {"id": made.json()["attachment"]["id"]})
     await mutate_ok(acme, "postingClose", {"id": posting["id"]})
     await mutate_ok(acme, "applicantErase", {"id": ada})
     rita = await mutate_ok(

@@ -64,6 +64,41 @@ def upgrade() -> None:
         postgresql_where=sa.text("application_id IS NOT NULL"),
     )
     op.create_table(
+        "attachment_uploads",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("company_id", sa.BigInteger(), nullable=False),
+        sa.Column("applicant_id", sa.BigInteger(), nullable=False),
+        sa.Column("application_id", sa.BigInteger(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum(*KINDS, name="attachment_upload_kind", native_enum=False, create_constraint=True, length=24),
+            nullable=False,
+        ),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("max_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("origin", sa.String(length=100), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_attachment_uploads_company_id_companies"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["applicant_id"],
+            ["applicants.id"],
+            name=op.f("fk_attachment_uploads_applicant_id_applicants"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_attachment_uploads_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment_uploads")),
+    )
+    op.create_index(op.f("ix_attachment_uploads_company_id"), "attachment_uploads", ["company_id"])
+    op.create_index(op.f("ix_attachment_uploads_applicant_id"), "attachment_uploads", ["applicant_id"])
+    op.create_index(op.f("ix_attachment_uploads_expires_at"), "attachment_uploads", ["expires_at"])
+    op.create_table(
         "storage_sweeps",
         sa.Column("storage_key", sa.String(length=200), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
@@ -99,4 +134,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("signing_keys")
     op.drop_table("storage_sweeps")
+    op.drop_table("attachment_uploads")
     op.drop_table("attachments")

@@ -8,12 +8,13 @@ from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.attachments.models import Attachment, StorageSweep
+from service.attachments.models import Attachment, AttachmentUpload, StorageSweep
 
 
 async def forget_attachments(session: AsyncSession, applicant_id: int) -> int:
-    """Delete an applicant's attachments in the caller's transaction and queue their content
-    for the worker to delete from the store (due at once). Returns how many there were."""
+    """Delete an applicant's attachments and unused upload URLs in the caller's transaction, and
+    queue the content for the worker to delete from the store (due at once). Returns how many
+    attachments there were."""
     keys = (
         await session.scalars(
             delete(Attachment).where(Attachment.applicant_id == applicant_id).returning(Attachment.storage_key),
@@ -21,6 +22,7 @@ async def forget_attachments(session: AsyncSession, applicant_id: int) -> int:
         )
     ).all()
     await queue_deletion(session, keys)
+    await session.execute(delete(AttachmentUpload).where(AttachmentUpload.applicant_id == applicant_id))
     return len(keys)
 
 

@@ -50,17 +50,17 @@ class FileEndpoints:
 
     async def upload(self, request: Request) -> Response:
         key = await links.signing_key(self.engine)
-        ticket = links.read_ticket(key, request.path_params["ticket"])
-        if ticket is None:
+        upload_id = links.upload_of(key, request.path_params["ticket"])
+        if upload_id is None:
             return _error(403, "INVALID_URL", "this upload URL is not valid or has expired; ask for a new one")
         header = request.headers.get("content-length")
         if header is not None and not _LENGTH.match(header):
             return _error(400, "INVALID_LENGTH", "Content-Length must be a number of bytes")
         length = int(header) if header is not None else None
         try:
-            await service.preflight(self.sessions, ticket, length)
+            upload = await service.preflight(self.sessions, upload_id, length)
             assert length is not None
-            attachment = await service.receive(self.sessions, self.storage, ticket, length, request.stream())
+            attachment = await service.receive(self.sessions, self.storage, upload, length, request.stream())
         except service.Refused as exc:
             return _error(exc.status, exc.code, exc.message)
         except ClientDisconnect:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -107,44 +108,23 @@ def sql_file_token(pk: str) -> str:
     return f"translate(encode(('Attachment:' || {pk})::bytea, 'base64'), '+/=', '-_')"
 
 
-# -- upload tickets ---------------------------------------------------------------------------
+# -- upload URLs ------------------------------------------------------------------------------
+
+_UPLOAD = re.compile(r"^([0-9a-f]{32})\.([0-9]{1,12})\.([0-9a-f]{64})$")
 
 
-class Ticket(msgspec.Struct, frozen=True):
-    """What an upload URL allows: one file about one applicant, until `expires`."""
-
-    nonce: str
-    company_id: int
-    applicant_id: int
-    application_id: int | None
-    kind: str
-    filename: str
-    expires: float
-    max_bytes: int
-    origin: str | None = None
+def upload_token(key: Key, upload_id: str, expires: int) -> str:
+    """The path part of an upload URL: the pending upload's id, its expiry, their signature."""
+    nonce = upload_id.replace("-", "")
+    return f"{nonce}.{expires}.{key.sign(f'upload:{nonce}:{expires}')}"
 
 
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(Ticket)
-
-
-def ticket_token(key: Key, ticket: Ticket) -> str:
-    body = base64.urlsafe_b64encode(_encoder.encode(ticket)).decode().rstrip("=")
-    return f"{body}.{key.sign('upload:' + body)}"
-
-
-MAX_TICKET = 2048
-
-
-def read_ticket(key: Key, token: str) -> Ticket | None:
-    """The ticket of a well-signed, unexpired upload token, else None."""
-    if len(token) > MAX_TICKET:
+def upload_of(key: Key, token: str) -> str | None:
+    """The pending upload's id of a well-signed, unexpired upload token, else None."""
+    found = _UPLOAD.match(token) if len(token) < 128 else None
+    if found is None:
         return None
-    body, _, signature = token.partition(".")
-    if not hmac.compare_digest(key.sign("upload:" + body), signature):
+    nonce, expires, signature = found.groups()
+    if not hmac.compare_digest(key.sign(f"upload:{nonce}:{expires}"), signature) or int(expires) <= clock():
         return None
-    try:
-        ticket = _decoder.decode(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (ValueError, msgspec.DecodeError):
-        return None
-    return ticket if ticket.expires > clock() else None
+    return str(uuid.UUID(hex=nonce))

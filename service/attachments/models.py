@@ -67,6 +67,24 @@ class Attachment(IdMixin, TimestampMixin, Base):
     """The upload URL's nonce: an upload URL makes one attachment, once."""
 
 
+class AttachmentUpload(Base):
+    """An upload URL not used yet: what the file will be (the URL itself carries only this
+    row's id, its expiry and a signature, never a name). Used, it becomes an `Attachment` in
+    the same transaction; expired, the worker deletes it; erasing the applicant deletes it."""
+
+    __tablename__ = "attachment_uploads"
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    company_id: Mapped[int] = company_fk()
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind, "attachment_upload_kind"))
+    filename: Mapped[str] = mapped_column(String(FILENAME_LENGTH))
+    max_bytes: Mapped[int] = mapped_column(BigInteger)
+    origin: Mapped[str | None] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class StorageSweep(Base):
     """An object that may have to go: written by an upload still in progress (removed when its
     attachment commits) or left by a deleted attachment. The worker deletes objects whose

@@ -32,7 +32,14 @@ from service.applications.models import Application
 from service.attachments import content, links
 from service.attachments import events as attachment_events
 from service.attachments.erasure import queue_deletion
-from service.attachments.models import FILENAME_LENGTH, MAX_ATTACHMENTS, Attachment, AttachmentKind, StorageSweep
+from service.attachments.models import (
+    FILENAME_LENGTH,
+    MAX_ATTACHMENTS,
+    Attachment,
+    AttachmentKind,
+    AttachmentUpload,
+    StorageSweep,
+)
 from service.attachments.storage import Storage, new_key
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
@@ -97,7 +104,8 @@ async def upload_url(
     max_bytes: int,
     origin: str | None = None,
 ) -> UploadUrl:
-    """A URL to PUT one file about `applicant` (and `application`, theirs) to, once."""
+    """A URL to PUT one file about `applicant` (and `application`, theirs) to, once: a pending
+    `AttachmentUpload` holds what the file will be, the URL only its id."""
     if applicant.erased_at is not None:
         raise erased("applicantId")
     if application is not None and application.applicant_id != applicant.id:
@@ -105,19 +113,21 @@ async def upload_url(
     name = clean_filename(filename)
     await _count_room(session, applicant.id)
     key = await links.signing_key(session)
-    expires = links.clock() + valid_for
-    ticket = links.Ticket(
-        nonce=uuid.uuid4().hex,
+    expires = int(links.clock() + valid_for)
+    upload = AttachmentUpload(
+        id=str(uuid.uuid4()),
         company_id=applicant.company_id,
         applicant_id=applicant.id,
         application_id=application.id if application is not None else None,
-        kind=kind.value,
+        kind=kind,
         filename=name,
-        expires=expires,
         max_bytes=max_bytes,
         origin=origin,
+        expires_at=datetime.fromtimestamp(expires, UTC),
     )
-    return UploadUrl(f"/uploads/{links.ticket_token(key, ticket)}", datetime.fromtimestamp(expires, UTC), max_bytes)
+    session.add(upload)
+    await session.flush()
+    return UploadUrl(f"/uploads/{links.upload_token(key, upload.id, expires)}", upload.expires_at, max_bytes)
 
 
 async def _count_room(session: AsyncSession, applicant_id: int) -> None:
@@ -126,29 +136,30 @@ async def _count_room(session: AsyncSession, applicant_id: int) -> None:
         raise DomainError(ErrorCode.INVALID, f"an applicant has at most {MAX_ATTACHMENTS} attachments", "applicantId")
 
 
-async def preflight(sessions: async_sessionmaker[AsyncSession], ticket: links.Ticket, length: int | None) -> None:
-    """What can be refused before the body is read."""
-    if length is None:
-        raise Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
-    if length > ticket.max_bytes:
-        raise Refused(413, "TOO_LARGE", f"at most {ticket.max_bytes} bytes")
-    if length == 0:
-        raise Refused(400, "EMPTY", "the file is empty")
+async def _gone(session: AsyncSession, upload_id: str) -> Refused:
+    """Why a pending upload is not there: it made its attachment, or it was withdrawn."""
+    used = await session.scalar(select(Attachment.id).where(Attachment.upload_id == upload_id))
+    if used is not None:
+        return Refused(409, "USED", "this upload URL was used already; ask for a new one")
+    return Refused(404, "NOT_FOUND", "no such upload: the applicant was erased or deleted, or the URL expired")
+
+
+async def preflight(sessions: async_sessionmaker[AsyncSession], upload_id: str, length: int | None) -> AttachmentUpload:
+    """The pending upload, once everything that can be refused before the body is read was checked."""
     async with sessions() as session:
-        used = await session.scalar(select(Attachment.id).where(Attachment.upload_id == _nonce(ticket)))
-        if used is not None:
-            raise Refused(409, "USED", "this upload URL was used already; ask for a new one")
-        found = (
-            await session.execute(select(Applicant.id, Applicant.erased_at).where(Applicant.id == ticket.applicant_id))
-        ).first()
-        if found is None:
-            raise Refused(404, "NOT_FOUND", "the applicant no longer exists")
-        if found.erased_at is not None:
+        upload = await session.get(AttachmentUpload, upload_id)
+        if upload is None:
+            raise await _gone(session, upload_id)
+        if length is None:
+            raise Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
+        if length > upload.max_bytes:
+            raise Refused(413, "TOO_LARGE", f"at most {upload.max_bytes} bytes")
+        if length == 0:
+            raise Refused(400, "EMPTY", "the file is empty")
+        erased_at = await session.scalar(select(Applicant.erased_at).where(Applicant.id == upload.applicant_id))
+        if erased_at is not None:
             raise Refused(409, "ERASED", "the applicant's personal data was erased")
-
-
-def _nonce(ticket: links.Ticket) -> str:
-    return str(uuid.UUID(hex=ticket.nonce))
+        return upload
 
 
 @dataclass(slots=True)
@@ -198,12 +209,12 @@ class _Reading:
 async def receive(
     sessions: async_sessionmaker[AsyncSession],
     storage: Storage,
-    ticket: links.Ticket,
+    upload: AttachmentUpload,
     length: int,
     body: AsyncIterator[bytes],
 ) -> Attachment:
     """Store an upload's body and record it (`preflight` first)."""
-    key = new_key(ticket.company_id)
+    key = new_key(upload.company_id)
     async with sessions() as session, session.begin():
         await session.execute(insert(StorageSweep).values(storage_key=key, due_at=func.now() + PENDING_FOR))
     reading = _Reading(length, hashlib.sha256())
@@ -214,46 +225,46 @@ async def receive(
         await _unregister(sessions, key)
         raise
     try:
-        return await _record(sessions, ticket, key, reading)
+        return await _record(sessions, upload.id, key, reading)
     except BaseException:
         await _discard(sessions, storage, key)
         raise
 
 
 async def _record(
-    sessions: async_sessionmaker[AsyncSession], ticket: links.Ticket, key: str, reading: _Reading
+    sessions: async_sessionmaker[AsyncSession], upload_id: str, key: str, reading: _Reading
 ) -> Attachment:
     async with sessions() as session, session.begin():
-        applicant = await session.scalar(select(Applicant).where(Applicant.id == ticket.applicant_id).with_for_update())
-        if applicant is None:
-            raise Refused(404, "NOT_FOUND", "the applicant no longer exists")
+        applicant_id = await session.scalar(
+            select(AttachmentUpload.applicant_id).where(AttachmentUpload.id == upload_id)
+        )
+        # The applicant first, as erasure locks it: an erasure waits for this, or this for it.
+        applicant = await session.scalar(select(Applicant).where(Applicant.id == applicant_id).with_for_update())
+        upload = (
+            await session.execute(
+                delete(AttachmentUpload).where(AttachmentUpload.id == upload_id).returning(AttachmentUpload)
+            )
+        ).scalar_one_or_none()
+        if upload is None or applicant is None:
+            raise await _gone(session, upload_id)
         if applicant.erased_at is not None:
             raise Refused(409, "ERASED", "the applicant's personal data was erased")
-        if ticket.application_id is not None:
-            owner = await session.scalar(
-                select(Application.applicant_id).where(Application.id == ticket.application_id)
-            )
-            if owner != applicant.id:
-                raise Refused(404, "NOT_FOUND", "the application no longer exists")
         try:
             await _count_room(session, applicant.id)
         except DomainError as exc:
             raise Refused(409, "LIMIT", exc.message) from exc
-        used = await session.scalar(select(Attachment.id).where(Attachment.upload_id == _nonce(ticket)))
-        if used is not None:
-            raise Refused(409, "USED", "this upload URL was used already; ask for a new one")
         assert reading.content_type is not None
         attachment = Attachment(
             company_id=applicant.company_id,
             applicant_id=applicant.id,
-            application_id=ticket.application_id,
-            kind=AttachmentKind(ticket.kind),
-            filename=ticket.filename,
+            application_id=upload.application_id,
+            kind=upload.kind,
+            filename=upload.filename,
             content_type=reading.content_type,
             size=reading.size,
             sha256=reading.digest.hexdigest(),
             storage_key=key,
-            upload_id=_nonce(ticket),
+            upload_id=upload_id,
         )
         session.add(attachment)
         await session.flush()
@@ -264,7 +275,7 @@ async def _record(
             attachment.company_id,
             events.ATTACHMENT_CREATED,
             attachment_events.attachment_event(attachment),
-            origin=ticket.origin,
+            origin=upload.origin,
         )
     return attachment
 
@@ -325,4 +336,6 @@ async def sweep(engine: AsyncEngine, storage: Storage) -> int:
         if gone:
             await session.execute(delete(StorageSweep).where(StorageSweep.storage_key.in_(gone)))
             done = len(gone)
+        # Upload URLs past their time: their row is all there is of them.
+        await session.execute(delete(AttachmentUpload).where(AttachmentUpload.expires_at < func.now()))
     return done
