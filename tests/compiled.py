@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from service.app import create_app
+from service.attachments import links
 from service.ids import to_global_id
 from service.settings import Settings
 from tests.factories import (
@@ -66,6 +67,9 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
         for name, app in apps.items()
     }
+    # Both paths sign download URLs for the window of the moment: one moment for the whole test.
+    clock, moment = links.clock, links.clock()
+    links.clock = lambda: moment
     try:
         factory = TenantFactory(engine, clients["reference"])
         acme = await factory.create("acme")
@@ -94,6 +98,9 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         )
         hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0]))
         hiring["Opening"] = await openings_world(acme, posting["id"], to_global_id("Posting", board.posting_pk))
+        hiring["Attachment"] = await attachments_world(
+            acme, applicant["id"], to_global_id("Application", board.application_pks[0])
+        )
         await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {
             "Posting": [
@@ -118,6 +125,7 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
             ids=ids,
         )
     finally:
+        links.clock = clock
         for client in clients.values():
             await client.aclose()
 
@@ -178,6 +186,24 @@ async def openings_world(api: Api, posting: str, board_posting: str) -> list[str
     await mutate_ok(api, "applicationHire", {"id": hire})
     await mutate_ok(api, "openingFill", {"id": made[2], "applicationId": hire})
     return [*made, to_global_id("Opening", 999_999)]
+
+
+async def attachments_world(api: Api, applicant: str, application: str) -> list[str]:
+    """A résumé on an applicant, a cover letter given with an application."""
+    found = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Application { applicant { id } } } }", {"id": application}
+    )
+    made = []
+    for who, extra, kind, body in (
+        (applicant, {}, "RESUME", b"%PDF-1.4\n%%EOF\n"),
+        (found["node"]["applicant"]["id"], {"applicationId": application}, "COVER_LETTER", b"Dear team,\n"),
+    ):
+        input = {"applicantId": who, "kind": kind, "filename": f"{kind.lower()}.txt", **extra}
+        upload = await mutate_ok(api, "attachmentUploadUrlCreate", input, "upload { url }")
+        r = await api.http.put(upload["upload"]["url"], content=body)
+        assert r.status_code == 201, r.text
+        made.append(r.json()["attachment"]["id"])
+    return [*made, to_global_id("Attachment", 999_999)]
 
 
 async def same_answer(world: World, query: str, variables: dict[str, Any] | None = None, *, refusals: int = 0) -> Any:

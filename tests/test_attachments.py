@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
@@ -399,3 +400,21 @@ async def test_a_key_without_write_access_gets_no_upload_url(tenants, engine):
         "upload { url }",
     )
     assert [e["code"] for e in payload["errors"]] == ["FORBIDDEN"] and payload["upload"] is None
+
+
+async def test_no_url_key_or_file_name_reaches_the_server_log(acme, engine, app, caplog):
+    caplog.set_level(logging.DEBUG)
+    applicant = (await create_applicant(acme))["id"]
+    upload = await upload_url(acme, applicant, "Ada Lovelace secret-name.pdf")
+    bad = await put(acme, upload["url"], b"MZ\x90\x00" + bytes(100))  # refused
+    assert bad.status_code == 415
+    upload = await upload_url(acme, applicant, "Ada Lovelace secret-name.pdf")
+    made = (await put(acme, upload["url"], PDF)).json()["attachment"]
+    assert (await acme.http.get(made["downloadUrl"])).status_code == 200
+    assert (await acme.http.get(made["downloadUrl"][:-4] + "0000")).status_code == 403
+    key = await links.signing_key(engine)
+    server = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpcore")))
+    assert server  # the requests were logged
+    signature = made["downloadUrl"].rsplit("=", 1)[1]
+    for secret in (key.secret.hex(), signature, upload["url"].rsplit(".", 1)[1], "secret-name", PDF.decode()[:20]):
+        assert secret not in server

@@ -150,6 +150,7 @@ ROOT_FILTERS |= {
     "departments": ["", "filter: {topLevel: true}", "orderBy: {field: NAME, direction: DESC}"],
     "offices": ["", "filter: {topLevel: false}"],
     "interviews": ["", "orderBy: {field: START_AT}", "filter: {status: [SCHEDULED]}"],
+    "attachments": ["", "filter: {kinds: [RESUME, OTHER]}", "orderBy: {field: CREATED_AT, direction: DESC}"],
     "openings": [
         "",
         "filter: {status: [OPEN]}",
@@ -168,6 +169,7 @@ ROOT_TYPES = {
     "offices": "Office",
     "interviews": "Interview",
     "openings": "Opening",
+    "attachments": "Attachment",
 }
 
 

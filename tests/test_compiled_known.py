@@ -35,9 +35,12 @@ async def test_whole_catalogue_of_fields_in_one_statement(world):
         stages { id name kind position posting { id } applications(last: 2) { totalCount pageInfo {
           hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor node { id } } } } } }
       a: node(id: $a) { ... on Applicant { name emails phones location links { kind url } source tags
+        attachments { totalCount nodes { id kind filename contentType size sha256 downloadUrl createdAt updatedAt
+          applicant { name } application { id } company { slug } } }
         applications { nodes { notes { totalCount nodes { author body application { id } } } history {
           nodes { __typename fromStageName toStageName fromStage { name } toStage { name } actor reason } } } } } }
-      x: node(id: $x) { ... on Application { notes { nodes { author authorUser { name } } }
+      x: node(id: $x) { ... on Application { attachments { nodes { kind downloadUrl applicant { name } } }
+        notes { nodes { author authorUser { name } } }
         interviews { totalCount nodes { title status startAt endAt timezone organizer { name } stage { name }
           interviewers { responseStatus feedbackRequired user { name interviews { totalCount } } } } }
         history { nodes { actor actorUser { name } } } } }
@@ -50,6 +53,18 @@ async def test_whole_catalogue_of_fields_in_one_statement(world):
     assert found["p"]["hiringTeam"][0]["user"]["name"] == "Hana"
     assert found["x"]["interviews"]["nodes"][0]["interviewers"][0]["user"]["name"] == "Ivan"
     assert found["x"]["notes"]["nodes"][0]["authorUser"] == {"name": "Rita"}
+    [resume] = found["a"]["attachments"]["nodes"]
+    assert (resume["kind"], resume["contentType"], resume["applicant"]) == (
+        "RESUME",
+        "application/pdf",
+        {"name": "Ada Lovelace"},
+    )
+    assert resume["downloadUrl"].startswith("/files/") and found["x"]["attachments"]["nodes"][0]["kind"] == (
+        "COVER_LETTER"
+    )
+    # The URL the statement signed is one the server honours.
+    got = await world.compiled.http.get(resume["downloadUrl"])
+    assert got.status_code == 200 and got.content == b"%PDF-1.4\n%%EOF\n"
 
 
 async def test_regression_include_with_a_variable_under_a_prefetched_connection(world):

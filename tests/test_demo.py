@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from tests.applications import stage_entries_disagreeing
 from tests.helpers import hiregraph, snapshot
 
@@ -114,3 +116,22 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
         assert statuses == sorted(["FILLED"] * hired + [spare]), posting
         filled = [o for o in posting["openings"]["nodes"] if o["status"] == "FILLED"]
         assert all(o["application"] == {"status": "HIRED"} and o["reference"] for o in filled), posting
+    files = await http.post(
+        "/graphql",
+        json={
+            "query": """{ attachments(first: 100) { totalCount nodes { kind filename contentType size sha256
+                applicant { id } application { offers { totalCount } } } } }"""
+        },
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    attached = files.json()["data"]["attachments"]
+    resumes = [a for a in attached["nodes"] if a["kind"] == "RESUME"]
+    letters = [a for a in attached["nodes"] if a["kind"] == "OFFER_LETTER"]
+    assert len({a["applicant"]["id"] for a in resumes}) == len(resumes) >= 30  # one résumé each
+    assert {a["contentType"] for a in resumes} == {"text/plain"}
+    assert letters and all(
+        a["contentType"] == "application/pdf" and a["application"]["offers"]["totalCount"] > 0 for a in letters
+    )
+    # The content is in the store under the data folder, each file's digest its row's.
+    stored = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "files").rglob("*") if p.is_file()}
+    assert stored == {a["sha256"] for a in attached["nodes"]} and attached["totalCount"] == len(attached["nodes"])

@@ -280,6 +280,54 @@ async def _record(
     return attachment
 
 
+async def attach(
+    session: AsyncSession,
+    storage: Storage,
+    applicant: Applicant,
+    application: Application | None,
+    kind: AttachmentKind,
+    filename: str,
+    data: bytes,
+    *,
+    origin: str | None = None,
+) -> Attachment:
+    """Attach content already in hand (the demo's files, say) within the caller's transaction.
+    The object is written first; should the transaction then roll back, it is left over
+    (uploads from clients go through `receive`, which leaves nothing)."""
+    found = content.sniff(data[: content.HEAD])
+    if found is None or not data:
+        raise DomainError(ErrorCode.INVALID, "not a file type accepted here", "data")
+    key = new_key(applicant.company_id)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield data
+
+    await storage.put(key, chunks())
+    attachment = Attachment(
+        company_id=applicant.company_id,
+        applicant_id=applicant.id,
+        application_id=application.id if application is not None else None,
+        kind=kind,
+        filename=clean_filename(filename),
+        content_type=found,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        upload_id=str(uuid.uuid4()),
+    )
+    session.add(attachment)
+    await session.flush()
+    await session.refresh(attachment)
+    await emit(
+        session,
+        attachment.company_id,
+        events.ATTACHMENT_CREATED,
+        attachment_events.attachment_event(attachment),
+        origin=origin,
+    )
+    return attachment
+
+
 async def _unregister(sessions: async_sessionmaker[AsyncSession], key: str) -> None:
     try:
         async with sessions() as session, session.begin():

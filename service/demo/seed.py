@@ -21,6 +21,9 @@ from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.applications import service as applications
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
+from service.attachments import service as attachments
+from service.attachments.models import AttachmentKind
+from service.attachments.storage import Storage, storage_for
 from service.auth import service as auth
 from service.auth.models import ApiKey
 from service.auth.scopes import ADMIN
@@ -44,6 +47,7 @@ from service.demo.data import (
 )
 from service.demo.staff import ascii_name
 from service.errors import DomainError, ErrorCode
+from service.offers.models import Offer
 from service.openings import service as openings
 from service.pipeline import service as pipeline
 from service.pipeline.models import PipelineStage, StageKind
@@ -108,15 +112,20 @@ async def seed_demo(url: str, settings: Settings) -> str:
     engine = Database(url).engine(pool_size=2, max_overflow=0)
     try:
         make_session = session_factory(engine)
-        async with make_session() as session, session.begin():
-            await _load(session, random.Random(RANDOM_SEED), datetime.now(UTC).replace(second=0, microsecond=0))
+        storage = storage_for(settings)
+        try:
+            async with make_session() as session, session.begin():
+                now = datetime.now(UTC).replace(second=0, microsecond=0)
+                await _load(session, storage, random.Random(RANDOM_SEED), now)
+        finally:
+            await storage.close()
         async with make_session() as session, session.begin():
             return await _demo_key(session, settings.data_dir / KEY_FILE)
     finally:
         await engine.dispose()
 
 
-async def _load(session: AsyncSession, rng: random.Random, now: datetime) -> None:
+async def _load(session: AsyncSession, storage: Storage, rng: random.Random, now: datetime) -> None:
     """Create the demo companies and everything in them, unless the first one exists."""
     created: list[tuple[CompanySeed, Company]] = []
     for seed in COMPANIES:
@@ -139,7 +148,9 @@ async def _load(session: AsyncSession, rng: random.Random, now: datetime) -> Non
     people = _people(rng, stride * (len(created) - 1) + APPLICANTS_PER_COMPANY, north_america)
     for n, (seed, company) in enumerate(created):
         company.created_at = company.updated_at = now - timedelta(days=90)
-        await _load_company(session, rng, now, seed, company, people[n * stride : n * stride + APPLICANTS_PER_COMPANY])
+        await _load_company(
+            session, storage, rng, now, seed, company, people[n * stride : n * stride + APPLICANTS_PER_COMPANY]
+        )
     await session.flush()
 
 
@@ -180,6 +191,7 @@ def _people(rng: random.Random, count: int, north_america: set[int]) -> list[Per
 
 async def _load_company(
     session: AsyncSession,
+    storage: Storage,
     rng: random.Random,
     now: datetime,
     seed: CompanySeed,
@@ -243,6 +255,77 @@ async def _load_company(
         await staff_of.offer(session, seed, story.application, story.path, staff)
     await _date(session, now, company, seeded, stories)
     await _openings(session, seeded, stories)
+    await _attachments(session, storage, company, stories, {id(a): p for a, p in zip(held, people, strict=False)})
+
+
+async def _attachments(
+    session: AsyncSession,
+    storage: Storage,
+    company: Company,
+    stories: Sequence[Story],
+    people: dict[int, Person],
+) -> None:
+    """Each applicant's résumé (plain text made from their details), given with their first
+    application and dated with it; each offer's letter (a one-page PDF) on its application."""
+    seen: set[int] = set()
+    for story in sorted(stories, key=lambda s: s.times[0]):
+        applicant = await session.get(Applicant, story.application.applicant_id)
+        if applicant is None or applicant.id in seen:
+            continue
+        seen.add(applicant.id)
+        person = people.get(id(applicant))
+        resume = f"{applicant.name}\n{applicant.location or ''}\n{person.email if person else ''}\n\nExperience\n"
+        made = await attachments.attach(
+            session,
+            storage,
+            applicant,
+            story.application,
+            AttachmentKind.RESUME,
+            f"{ascii_name(applicant.name).replace(' ', '-')}-resume.txt",
+            resume.encode(),
+        )
+        made.created_at = made.updated_at = story.times[0]
+    for offer in (await session.scalars(select(Offer).where(Offer.company_id == company.id))).all():
+        application = await session.get(Application, offer.application_id)
+        applicant = await session.get(Applicant, application.applicant_id) if application else None
+        if application is None or applicant is None:
+            continue
+        letter = await attachments.attach(
+            session,
+            storage,
+            applicant,
+            application,
+            AttachmentKind.OFFER_LETTER,
+            f"offer-{ascii_name(applicant.name).replace(' ', '-')}.pdf",
+            _letter(company.name, applicant.name),
+        )
+        letter.created_at = letter.updated_at = offer.created_at
+
+
+def _letter(company: str, name: str) -> bytes:
+    """A minimal one-page PDF saying who offers what to whom."""
+    words = (
+        f"{company}: offer of employment to {name}".encode("latin-1", "replace").replace(b"(", b"[").replace(b")", b"]")
+    )
+    stream = b"BT /F1 14 Tf 72 720 Td (" + words + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
 
 
 async def _openings(session: AsyncSession, seeded: Sequence[SeededPosting], stories: Sequence[Story]) -> None:
