@@ -22,6 +22,8 @@ class ErrorCode(enum.Enum):
     STAGE_NOT_EMPTY = "STAGE_NOT_EMPTY"
     LAST_STAGE = "LAST_STAGE"
     ERASED = "ERASED"
+    TOO_LARGE = "TOO_LARGE"
+    UNSUPPORTED_TYPE = "UNSUPPORTED_TYPE"
 
 
 class DomainError(Exception):

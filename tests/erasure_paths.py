@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from tests import ats
@@ -74,6 +75,7 @@ WRITTEN |= {
         "storage attachments",
     },
     "pending": {"database attachment_uploads.filename"},
+    "multipart": {"database attachments.filename", "graphql Attachment.filename", "storage attachments"},
 }
 
 
@@ -174,6 +176,23 @@ async def graphql_paths(w: World) -> None:
     resume = f"{m.tagged('attachment')}\n{m.email}\n{m.phone(4)}\n".encode()
     stored = await api.http.put(upload["upload"]["url"], content=resume)
     assert stored.status_code == 201, stored.text
+    sent = {
+        "applicantId": w.applicant,
+        "kind": "COVER_LETTER",
+        "file": None,
+        "filename": f"{m.tagged('multipart')}.txt",
+    }
+    operations = {
+        "query": "mutation($input: AttachmentUploadInput!) { attachmentUpload(input: $input) { errors { code } } }",
+        "variables": {"input": sent},
+    }
+    letter = await api.http.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
+        files={"0": ("letter.txt", f"Dear team, {m.tagged('multipart')} here".encode(), "text/plain")},
+        headers={"Authorization": f"Bearer {api.secret}"},
+    )
+    assert letter.json()["data"]["attachmentUpload"]["errors"] == [], letter.text
     pending = {"applicantId": w.applicant, "kind": "OTHER", "filename": f"{m.tagged('pending')} portfolio.pdf"}
     await mutate_ok(api, "attachmentUploadUrlCreate", pending)  # never used
 

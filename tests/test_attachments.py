@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import zipfile
 from collections.abc import AsyncIterator
@@ -418,3 +419,118 @@ async def test_no_url_key_or_file_name_reaches_the_server_log(acme, engine, app,
     signature = made["downloadUrl"].rsplit("=", 1)[1]
     for secret in (key.secret.hex(), signature, upload["url"].rsplit(".", 1)[1], "secret-name", PDF.decode()[:20]):
         assert secret not in server
+
+
+MULTIPART_UPLOAD = """mutation($input: AttachmentUploadInput!) { attachmentUpload(input: $input) {
+  attachment { id kind filename contentType size sha256 applicant { id } } errors { field code message } } }"""
+
+
+async def multipart(api: Api, operations: dict[str, Any], mapping: dict[str, Any], files: dict[str, Any]) -> Any:
+    return await api.http.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+        files=files,
+        headers={"Authorization": f"Bearer {api.secret}"},
+    )
+
+
+def upload_operation(applicant: str, **more: Any) -> dict[str, Any]:
+    input = {"applicantId": applicant, "kind": "COVER_LETTER", "file": None, **more}
+    return {"query": MULTIPART_UPLOAD, "variables": {"input": input}}
+
+
+async def test_a_graphql_multipart_request_attaches_its_file(acme, engine, app):
+    applicant = (await create_applicant(acme))["id"]
+    mark = await last_id(engine)
+    r = await multipart(
+        acme, upload_operation(applicant), {"0": ["variables.input.file"]}, {"0": ("letter.pdf", PDF, "text/html")}
+    )
+    assert r.status_code == 200, r.text
+    payload = r.json()["data"]["attachmentUpload"]
+    assert payload["errors"] == []
+    made = payload["attachment"]
+    assert (made["kind"], made["filename"], made["contentType"], made["size"]) == (
+        "COVER_LETTER",
+        "letter.pdf",
+        "application/pdf",  # the part said text/html: the content says otherwise
+        len(PDF),
+    )
+    assert made["applicant"] == {"id": applicant} and made["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert [t for t, _ in await new_events(engine, mark)] == ["attachment.created"]
+    assert len(await stored_objects(app)) == 1 and await sweeps(engine) == 0
+    async with engine.connect() as conn:
+        audited = (
+            await conn.execute(text("SELECT outcome FROM audit_events WHERE operation = 'attachmentUpload'"))
+        ).scalar_one()
+    assert audited == "SUCCEEDED"
+    named = await multipart(
+        acme,
+        upload_operation(applicant, filename="Cover letter.pdf"),
+        {"0": ["variables.input.file"]},
+        {"0": ("x.pdf", PDF, "application/pdf")},
+    )
+    assert named.json()["data"]["attachmentUpload"]["attachment"]["filename"] == "Cover letter.pdf"
+
+
+async def test_a_multipart_file_of_a_refused_type_changes_nothing(acme, engine, app):
+    applicant = (await create_applicant(acme))["id"]
+    before = await snapshot(engine)
+    r = await multipart(
+        acme,
+        upload_operation(applicant),
+        {"0": ["variables.input.file"]},
+        {"0": ("cv.pdf", b"<html><script>alert(1)</script></html>", "application/pdf")},
+    )
+    payload = r.json()["data"]["attachmentUpload"]
+    assert payload["attachment"] is None
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("file", "UNSUPPORTED_TYPE")]
+    assert await snapshot(engine) == before and await stored_objects(app) == [] and await sweeps(engine) == 0
+
+
+async def test_malformed_multipart_requests_are_refused(acme, engine, app, settings):
+    applicant = (await create_applicant(acme))["id"]
+    before = await snapshot(engine)
+    part = {"0": ("cv.pdf", PDF, "application/pdf")}
+    cases = [
+        (upload_operation(applicant), {"1": ["variables.input.file"]}, part),  # no part 1
+        (upload_operation(applicant), {"0": ["variables.input.kind"]}, part),  # not a null variable
+        (upload_operation(applicant), {"0": ["query"]}, part),  # not into the variables
+        (upload_operation(applicant), {"0": "variables.input.file"}, part),  # not a list of paths
+        (
+            upload_operation(applicant),
+            {str(n): [f"variables.input.file{n}"] for n in range(6)},
+            {str(n): (f"{n}.pdf", PDF, "application/pdf") for n in range(6)},
+        ),  # more files than allowed
+    ]
+    for operations, mapping, files in cases:
+        r = await multipart(acme, operations, mapping, files)
+        assert (r.status_code, r.json()["errors"][0]["extensions"]["code"]) == (400, "BAD_REQUEST"), mapping
+    no_map = await acme.http.post(
+        "/graphql",
+        data={"operations": json.dumps(upload_operation(applicant))},
+        files=part,
+        headers={"Authorization": f"Bearer {acme.secret}"},
+    )
+    assert no_map.status_code == 400
+    too_large = await acme.http.post(
+        "/graphql",
+        content=b"--x\r\n",
+        headers={
+            "Authorization": f"Bearer {acme.secret}",
+            "content-type": "multipart/form-data; boundary=x",
+            "content-length": str(settings.max_attachment_bytes + settings.max_body_bytes + 1),
+        },
+    )
+    assert (too_large.status_code, too_large.json()["errors"][0]["extensions"]["code"]) == (413, "PAYLOAD_TOO_LARGE")
+    unauthenticated = await acme.http.post("/graphql", data={"operations": "{}", "map": "{}"}, files=part)
+    assert unauthenticated.status_code == 401
+    # A JSON request naming a part it cannot carry.
+    plain = await acme.gql(
+        MULTIPART_UPLOAD, {"input": {**upload_operation(applicant)["variables"]["input"], "file": "multipart:0"}}
+    )
+    assert [(e["field"], e["code"]) for e in plain.data["attachmentUpload"]["errors"]] == [("file", "REQUIRED")]
+    wrong = await acme.gql(
+        MULTIPART_UPLOAD, {"input": {**upload_operation(applicant)["variables"]["input"], "file": "x"}}
+    )
+    assert wrong.errors and wrong.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await snapshot(engine) == before and await stored_objects(app) == []

@@ -82,6 +82,7 @@ WRITTEN_INPUTS = {
     "applicationUpsert": {"rejectionReason"},
     "noteCreate": {"body"},
     "attachmentUploadUrlCreate": {"filename"},
+    "attachmentUpload": {"filename"},
     "interviewSchedule": {"note", "title", "location", "calendarEventId"},
     "interviewUpdate": {"note", "title", "location", "calendarEventId"},
     "scorecardCreate": {"summary", "attributes.note", "answers.answer"},

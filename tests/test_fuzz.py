@@ -216,6 +216,8 @@ def scalars(seed: Seed) -> Iterator[None]:
             st.sampled_from(EDGE_STRINGS).map(nodes.String),
             st.text().map(nodes.String),
         ),
+        # A JSON request cannot carry a file part: a reference to one, or anything else.
+        "Upload": st.sampled_from(["multipart:0", "x"]).map(nodes.String),
     }
     previous = {name: CUSTOM_SCALARS.get(name) for name in overrides}
     CUSTOM_SCALARS.update(overrides)

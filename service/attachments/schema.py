@@ -4,23 +4,28 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 from strawberry import Info
 
 from service.applicants.service import get_applicant
 from service.applications.service import get_application
-from service.attachments import service
+from service.attachments import models, service
 from service.attachments.models import AttachmentKind
-from service.attachments.types import AREA, ATTACHMENT
+from service.attachments.storage import CHUNK
+from service.attachments.types import AREA, ATTACHMENT, Attachment
 from service.db.sql import one_of
+from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
+from service.graphql.uploads import Upload, uploaded
 from service.ids import to_global_id
 
 
@@ -106,6 +111,41 @@ class AttachmentUploadUrlPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
+@strawberry.input(description="A file about an applicant, sent beside the operation in a GraphQL multipart request.")
+class AttachmentUploadInput:
+    applicant_id: strawberry.ID = strawberry.field(description="Whom the file is about.")
+    application_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of their applications, when the file came with it."
+    )
+    kind: AttachmentKind = strawberry.field(description="What the file is.")
+    file: Upload = strawberry.field(description="The file: `null` in `operations`, filled by `map`.")
+    filename: str | None = strawberry.field(
+        default=None, description="The name to keep; by default the file part's own (directories are dropped)."
+    )
+
+
+@strawberry.type(description="The result of `attachmentUpload`.")
+class AttachmentPayload:
+    attachment: Attachment | None = strawberry.field(description="The attachment made; null when refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+_REFUSALS = {
+    "TOO_LARGE": ErrorCode.TOO_LARGE,
+    "UNSUPPORTED_TYPE": ErrorCode.UNSUPPORTED_TYPE,
+    "EMPTY": ErrorCode.REQUIRED,
+    "ERASED": ErrorCode.ERASED,
+    "NOT_FOUND": ErrorCode.NOT_FOUND,
+}
+"""The mutation error code of each refusal of the content (`service.Refused`); others are INVALID."""
+
+
+async def _chunks(part: UploadFile) -> AsyncIterator[bytes]:
+    await part.seek(0)
+    while chunk := await part.read(CHUNK):
+        yield chunk
+
+
 @strawberry.input(description="An attachment to delete.")
 class AttachmentDeleteInput:
     id: strawberry.ID = strawberry.field(description="The attachment.")
@@ -141,7 +181,7 @@ class Mutation:
             if input.application_id is not None:
                 pk = decode_id(input.application_id, "Application", "applicationId")
                 application = await get_application(session, [applicant.company_id], pk, "applicationId")
-            return await service.upload_url(
+            upload = await service.planned(
                 session,
                 applicant,
                 application,
@@ -150,10 +190,51 @@ class Mutation:
                 valid_for=settings.upload_url_seconds,
                 max_bytes=settings.max_attachment_bytes,
             )
+            return await service.upload_url(session, upload)
 
         made, errors = await run(info, AREA, work)
         upload = AttachmentUpload(url=made.url, expires_at=made.expires_at, max_bytes=made.max_bytes) if made else None
         return AttachmentUploadUrlPayload(upload=upload, errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "Attach a file sent in a GraphQL multipart request (at most `maxBytes` of "
+            "`attachmentUploadUrlCreate`); its type is read from the content. Emits `attachment.created`."
+        )
+    )
+    async def attachment_upload(
+        self, info: Info[Context, None], input: Annotated[AttachmentUploadInput, INPUT]
+    ) -> AttachmentPayload:
+        scope = list(info.context.company_ids)
+        settings = info.context.settings
+        part = uploaded(info.context.request, input.file)
+        request = info.context.request
+        storage = request.app.state.storage if request is not None else None
+
+        async def work(session: AsyncSession) -> models.Attachment:
+            if part is None or storage is None:
+                raise DomainError(ErrorCode.REQUIRED, "send the file as a part of a multipart request", "file")
+            applicant = await get_applicant(
+                session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId"
+            )
+            application = None
+            if input.application_id is not None:
+                pk = decode_id(input.application_id, "Application", "applicationId")
+                application = await get_application(session, [applicant.company_id], pk, "applicationId")
+            name = input.filename if input.filename is not None else part.filename or ""
+            upload = await service.planned(
+                session, applicant, application, input.kind, name, valid_for=0, max_bytes=settings.max_attachment_bytes
+            )
+            size = part.size or 0
+            if size > settings.max_attachment_bytes:
+                raise DomainError(ErrorCode.TOO_LARGE, f"at most {settings.max_attachment_bytes} bytes", "file")
+            try:
+                return await service.receive(info.context.sessions, storage, upload, size, _chunks(part), into=session)
+            except service.Refused as exc:
+                raise DomainError(_REFUSALS.get(exc.code, ErrorCode.INVALID), exc.message, "file") from exc
+
+        made, errors = await run(info, AREA, work)
+        return AttachmentPayload(attachment=ATTACHMENT.from_model(made) if made else None, errors=errors)
 
     @strawberry.mutation(
         description="Delete an attachment and its content (`attachment.deleted`). Download URLs stop working."

@@ -93,7 +93,7 @@ class UploadUrl:
     max_bytes: int
 
 
-async def upload_url(
+async def planned(
     session: AsyncSession,
     applicant: Applicant,
     application: Application | None,
@@ -103,18 +103,15 @@ async def upload_url(
     valid_for: float,
     max_bytes: int,
     origin: str | None = None,
-) -> UploadUrl:
-    """A URL to PUT one file about `applicant` (and `application`, theirs) to, once: a pending
-    `AttachmentUpload` holds what the file will be, the URL only its id."""
+) -> AttachmentUpload:
+    """What a file about `applicant` (and `application`, theirs) will be, checked; not added."""
     if applicant.erased_at is not None:
         raise erased("applicantId")
     if application is not None and application.applicant_id != applicant.id:
         raise DomainError(ErrorCode.INVALID, "an application of this applicant", "applicationId")
     name = clean_filename(filename)
     await _count_room(session, applicant.id)
-    key = await links.signing_key(session)
-    expires = int(links.clock() + valid_for)
-    upload = AttachmentUpload(
+    return AttachmentUpload(
         id=str(uuid.uuid4()),
         company_id=applicant.company_id,
         applicant_id=applicant.id,
@@ -123,11 +120,18 @@ async def upload_url(
         filename=name,
         max_bytes=max_bytes,
         origin=origin,
-        expires_at=datetime.fromtimestamp(expires, UTC),
+        expires_at=datetime.fromtimestamp(int(links.clock() + valid_for), UTC),
     )
+
+
+async def upload_url(session: AsyncSession, upload: AttachmentUpload) -> UploadUrl:
+    """A URL to PUT the `planned` file to, once: the pending upload is kept, the URL carries
+    only its id, expiry and signature."""
+    key = await links.signing_key(session)
     session.add(upload)
     await session.flush()
-    return UploadUrl(f"/uploads/{links.upload_token(key, upload.id, expires)}", upload.expires_at, max_bytes)
+    expires = int(upload.expires_at.timestamp())
+    return UploadUrl(f"/uploads/{links.upload_token(key, upload.id, expires)}", upload.expires_at, upload.max_bytes)
 
 
 async def _count_room(session: AsyncSession, applicant_id: int) -> None:
@@ -212,8 +216,12 @@ async def receive(
     upload: AttachmentUpload,
     length: int,
     body: AsyncIterator[bytes],
+    *,
+    into: AsyncSession | None = None,
 ) -> Attachment:
-    """Store an upload's body and record it (`preflight` first)."""
+    """Store an upload's body and record it. `upload` is a pending upload (checked by
+    `preflight`, consumed here), or, with `into`, one planned within the caller's transaction
+    (`planned`: a GraphQL multipart request), where the row is then written."""
     key = new_key(upload.company_id)
     async with sessions() as session, session.begin():
         await session.execute(insert(StorageSweep).values(storage_key=key, due_at=func.now() + PENDING_FOR))
@@ -225,58 +233,69 @@ async def receive(
         await _unregister(sessions, key)
         raise
     try:
-        return await _record(sessions, upload.id, key, reading)
+        if into is not None:
+            return await _record(into, upload, key, reading)
+        async with sessions() as session, session.begin():
+            return await _record(session, await _consumed(session, upload.id), key, reading)
     except BaseException:
         await _discard(sessions, storage, key)
         raise
 
 
-async def _record(
-    sessions: async_sessionmaker[AsyncSession], upload_id: str, key: str, reading: _Reading
-) -> Attachment:
-    async with sessions() as session, session.begin():
-        applicant_id = await session.scalar(
-            select(AttachmentUpload.applicant_id).where(AttachmentUpload.id == upload_id)
+async def _consumed(session: AsyncSession, upload_id: str) -> AttachmentUpload:
+    """The pending upload, deleted (it makes one attachment), its applicant locked first: the
+    order erasure takes, so an erasure waits for this or this for it."""
+    applicant_id = await session.scalar(select(AttachmentUpload.applicant_id).where(AttachmentUpload.id == upload_id))
+    await session.execute(select(Applicant.id).where(Applicant.id == applicant_id).with_for_update())
+    upload = (
+        await session.execute(
+            delete(AttachmentUpload).where(AttachmentUpload.id == upload_id).returning(AttachmentUpload)
         )
-        # The applicant first, as erasure locks it: an erasure waits for this, or this for it.
-        applicant = await session.scalar(select(Applicant).where(Applicant.id == applicant_id).with_for_update())
-        upload = (
-            await session.execute(
-                delete(AttachmentUpload).where(AttachmentUpload.id == upload_id).returning(AttachmentUpload)
-            )
-        ).scalar_one_or_none()
-        if upload is None or applicant is None:
-            raise await _gone(session, upload_id)
-        if applicant.erased_at is not None:
-            raise Refused(409, "ERASED", "the applicant's personal data was erased")
-        try:
-            await _count_room(session, applicant.id)
-        except DomainError as exc:
-            raise Refused(409, "LIMIT", exc.message) from exc
-        assert reading.content_type is not None
-        attachment = Attachment(
-            company_id=applicant.company_id,
-            applicant_id=applicant.id,
-            application_id=upload.application_id,
-            kind=upload.kind,
-            filename=upload.filename,
-            content_type=reading.content_type,
-            size=reading.size,
-            sha256=reading.digest.hexdigest(),
-            storage_key=key,
-            upload_id=upload_id,
-        )
-        session.add(attachment)
-        await session.flush()
-        await session.refresh(attachment)
-        await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
-        await emit(
-            session,
-            attachment.company_id,
-            events.ATTACHMENT_CREATED,
-            attachment_events.attachment_event(attachment),
-            origin=upload.origin,
-        )
+    ).scalar_one_or_none()
+    if upload is None:
+        raise await _gone(session, upload_id)
+    return upload
+
+
+async def _record(session: AsyncSession, upload: AttachmentUpload, key: str, reading: _Reading) -> Attachment:
+    applicant = await session.scalar(
+        select(Applicant)
+        .where(Applicant.id == upload.applicant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if applicant is None:
+        raise Refused(404, "NOT_FOUND", "the applicant no longer exists")
+    if applicant.erased_at is not None:
+        raise Refused(409, "ERASED", "the applicant's personal data was erased")
+    try:
+        await _count_room(session, applicant.id)
+    except DomainError as exc:
+        raise Refused(409, "LIMIT", exc.message) from exc
+    assert reading.content_type is not None
+    attachment = Attachment(
+        company_id=applicant.company_id,
+        applicant_id=applicant.id,
+        application_id=upload.application_id,
+        kind=upload.kind,
+        filename=upload.filename,
+        content_type=reading.content_type,
+        size=reading.size,
+        sha256=reading.digest.hexdigest(),
+        storage_key=key,
+        upload_id=upload.id,
+    )
+    session.add(attachment)
+    await session.flush()
+    await session.refresh(attachment)
+    await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
+    await emit(
+        session,
+        attachment.company_id,
+        events.ATTACHMENT_CREATED,
+        attachment_events.attachment_event(attachment),
+        origin=upload.origin,
+    )
     return attachment
 
 

@@ -44,6 +44,7 @@ from service.graphql.ide import graphiql_page
 from service.graphql.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from service.graphql.params import Params, params_from_query_string, read_params
 from service.graphql.persisted import document_text
+from service.graphql.uploads import MULTIPART, close_uploads, read_multipart
 from service.graphql.variable_shape import Shape
 from service.observability.logs import request_context
 from service.observability.metrics import Metrics
@@ -196,6 +197,13 @@ class GraphQLEndpoint:
         log.debug("request %s by key %s (%r)", exchange.request_id, principal.api_key_id, principal.name)
         if request.method == "GET":
             return await self._measured(request, params_from_query_string(request), principal, media, exchange)
+        if content_type(request.headers.get("content-type", ""))[0] == MULTIPART:
+            try:
+                return await self._measured(
+                    request, await read_multipart(request, self.settings), principal, media, exchange
+                )
+            finally:
+                await close_uploads(request)
         payload = await self._json_body(request)
         if isinstance(payload, list):
             return await self._batch(request, payload, principal, media, exchange)
@@ -239,7 +247,7 @@ class GraphQLEndpoint:
         if media != JSON:
             raise RequestError(
                 "UNSUPPORTED_MEDIA_TYPE",
-                "send the request as `Content-Type: application/json`",
+                "send the request as `Content-Type: application/json` (or `multipart/form-data` with files)",
                 status=415,
             )
         if charset not in {None, "utf-8", "utf8"}:

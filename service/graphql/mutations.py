@@ -47,6 +47,8 @@ expose(
         "STAGE_NOT_EMPTY": "Applications are still at this stage.",
         "LAST_STAGE": "A posting keeps at least one stage.",
         "ERASED": "The applicant's personal data was erased; nothing about them can be added.",
+        "TOO_LARGE": "The file is larger than allowed.",
+        "UNSUPPORTED_TYPE": "The file's content is none of the types accepted (judged from its bytes, not its name).",
     },
 )
 

@@ -8,6 +8,7 @@ path passes PostgreSQL's output through and the resolver path writes the same, b
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, NewType
 
 import strawberry
 from strawberry.schema.types.base_scalars import DateTimeDefinition
@@ -26,5 +27,28 @@ DATETIME = strawberry.scalar(
     parse_value=DateTimeDefinition.parse_value,
 )
 
-SCALARS: dict[object, ScalarDefinition] = {dt.datetime: DATETIME}
-"""The schema's `scalar_map`: every `datetime` field and argument is this `DateTime`."""
+Upload = NewType("Upload", str)
+"""A file part of a GraphQL multipart request, as its variable holds it: `multipart:<part name>`
+(`service.graphql.uploads` puts it there and finds the part)."""
+UPLOAD_PREFIX = "multipart:"
+
+
+def _upload(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith(UPLOAD_PREFIX):
+        raise ValueError("send the file as a part of a multipart request, mapped to this variable")
+    return value
+
+
+UPLOAD = strawberry.scalar(
+    name="Upload",
+    description=(
+        "A file sent beside the operation in a GraphQL multipart request (`multipart/form-data` with "
+        "`operations`, `map` and the file parts). Send `null` for it in `operations`; `map` puts the file here."
+    ),
+    specified_by_url="https://github.com/jaydenseric/graphql-multipart-request-spec",
+    serialize=str,
+    parse_value=_upload,
+)
+
+SCALARS: dict[object, ScalarDefinition] = {dt.datetime: DATETIME, Upload: UPLOAD}
+"""The schema's `scalar_map`: every `datetime` field and argument is this `DateTime`; `Upload` a file part."""
