@@ -491,7 +491,7 @@ async def test_malformed_multipart_requests_are_refused(acme, engine, app, setti
     applicant = (await create_applicant(acme))["id"]
     before = await snapshot(engine)
     part = {"0": ("cv.pdf", PDF, "application/pdf")}
-    cases = [
+    cases: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = [
         (upload_operation(applicant), {"1": ["variables.input.file"]}, part),  # no part 1
         (upload_operation(applicant), {"0": ["variables.input.kind"]}, part),  # not a null variable
         (upload_operation(applicant), {"0": ["query"]}, part),  # not into the variables
