@@ -156,9 +156,13 @@ def _placeholder(graphql_type: Any) -> Any:
             name: _placeholder(f.type) for name, f in graphql_type.fields.items() if isinstance(f.type, GraphQLNonNull)
         }
     assert isinstance(graphql_type, GraphQLScalarType)
-    return {"Int": 1, "Float": 1.0, "Boolean": True, "DateTime": "2026-01-01T00:00:00+00:00"}.get(
-        graphql_type.name, to_global_id("Company", 1)
-    )
+    return {
+        "Int": 1,
+        "Float": 1.0,
+        "Boolean": True,
+        "DateTime": "2026-01-01T00:00:00+00:00",
+        "Upload": "multipart:0",
+    }.get(graphql_type.name, to_global_id("Company", 1))
 
 
 async def test_every_mutation_of_the_schema_is_audited(acme, tenants, engine):
