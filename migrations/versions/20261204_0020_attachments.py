@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("storage_key", sa.String(length=200), nullable=False),
         sa.Column("upload_id", sa.Uuid(), nullable=False),
+        sa.Column("source_ref", sa.String(length=300), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         _fk("company_id", "companies", "CASCADE"),
@@ -78,6 +79,10 @@ def upgrade() -> None:
         sa.Column("max_bytes", sa.BigInteger(), nullable=False),
         sa.Column("origin", sa.String(length=100), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("source_url", sa.Text(), nullable=True),
+        sa.Column("source_ref", sa.String(length=300), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("next_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_attachment_uploads_company_id_companies"), ondelete="CASCADE"
         ),
@@ -98,6 +103,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_attachment_uploads_company_id"), "attachment_uploads", ["company_id"])
     op.create_index(op.f("ix_attachment_uploads_applicant_id"), "attachment_uploads", ["applicant_id"])
     op.create_index(op.f("ix_attachment_uploads_expires_at"), "attachment_uploads", ["expires_at"])
+    op.create_index(
+        "ix_attachment_uploads_next_at",
+        "attachment_uploads",
+        ["next_at"],
+        postgresql_where=sa.text("source_url IS NOT NULL"),
+    )
     op.create_table(
         "storage_sweeps",
         sa.Column("storage_key", sa.String(length=200), nullable=False),

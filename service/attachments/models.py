@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Uuid, func, text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
@@ -65,14 +65,20 @@ class Attachment(IdMixin, TimestampMixin, Base):
     """Where the content is in the object store: never shown (downloads go through signed URLs)."""
     upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), unique=True, info=INTERNAL)
     """The upload URL's nonce: an upload URL makes one attachment, once."""
+    source_ref: Mapped[str | None] = mapped_column(String(300), info=INTERNAL)
+    """For a file an ATS sent (`<provider>:<kind>:<name>`): the same file sent again is not fetched again."""
 
 
 class AttachmentUpload(Base):
-    """An upload URL not used yet: what the file will be (the URL itself carries only this
-    row's id, its expiry and a signature, never a name). Used, it becomes an `Attachment` in
-    the same transaction; expired, the worker deletes it; erasing the applicant deletes it."""
+    """A file on its way: an upload URL not used yet (the URL itself carries only this row's id,
+    its expiry and a signature, never a name), or a file an ATS sent a link to, for the worker
+    to fetch (`source_url`). Stored, it becomes an `Attachment` in the same transaction; expired,
+    the worker deletes it; erasing the applicant deletes it."""
 
     __tablename__ = "attachment_uploads"
+    __table_args__ = (
+        Index("ix_attachment_uploads_next_at", "next_at", postgresql_where=text("source_url IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
     company_id: Mapped[int] = company_fk()
@@ -83,6 +89,12 @@ class AttachmentUpload(Base):
     max_bytes: Mapped[int] = mapped_column(BigInteger)
     origin: Mapped[str | None] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    """For a file an ATS sent: where the worker fetches it from (instead of waiting for a PUT)."""
+    source_ref: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    next_at: Mapped[datetime | None] = mapped_column()
+    """When the worker may next try to fetch `source_url` (a lease while it does)."""
 
 
 class StorageSweep(Base):

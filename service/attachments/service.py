@@ -22,7 +22,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+import httpx
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -284,6 +285,7 @@ async def _record(session: AsyncSession, upload: AttachmentUpload, key: str, rea
         sha256=reading.digest.hexdigest(),
         storage_key=key,
         upload_id=upload.id,
+        source_ref=upload.source_ref,
     )
     session.add(attachment)
     await session.flush()
@@ -363,6 +365,127 @@ async def _discard(sessions: async_sessionmaker[AsyncSession], storage: Storage,
         log.warning("could not delete an unrecorded upload's object; the worker will sweep it")
         return
     await _unregister(sessions, key)
+
+
+FETCH_FOR = timedelta(days=1)
+"""How long the worker keeps trying to fetch a file an ATS linked to."""
+FETCH_ATTEMPTS = 5
+FETCH_LEASE = timedelta(minutes=5)
+FETCH_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+async def request_fetches(
+    session: AsyncSession,
+    applicant: Applicant,
+    files: Sequence[tuple[str, str, str]],
+    provider: str,
+    *,
+    origin: str | None = None,
+) -> int:
+    """Queue for the worker the files (kind, name, URL) an ATS linked to about a locked
+    applicant, each unless it was fetched or queued before (by provider, kind and name: an ATS
+    sends the same files with every change, under new signed URLs). Returns how many were queued."""
+    if not files or applicant.erased_at is not None:
+        return 0
+    refs = {f"{provider}:{kind}:{name}"[:300]: (kind, name, url) for kind, name, url in files}
+    known = set(
+        await session.scalars(
+            select(Attachment.source_ref).where(
+                Attachment.applicant_id == applicant.id, Attachment.source_ref.in_(refs)
+            )
+        )
+    ) | set(
+        await session.scalars(
+            select(AttachmentUpload.source_ref).where(
+                AttachmentUpload.applicant_id == applicant.id, AttachmentUpload.source_ref.in_(refs)
+            )
+        )
+    )
+    queued = 0
+    for ref, (kind, name, url) in refs.items():
+        if ref in known:
+            continue
+        session.add(
+            AttachmentUpload(
+                id=str(uuid.uuid4()),
+                company_id=applicant.company_id,
+                applicant_id=applicant.id,
+                application_id=None,
+                kind=AttachmentKind(kind),
+                filename=clean_filename(name),
+                max_bytes=DEFAULT_MAX_BYTES,
+                origin=origin,
+                expires_at=func.now() + FETCH_FOR,
+                source_url=url,
+                source_ref=ref,
+                next_at=func.now(),
+            )
+        )
+        queued += 1
+    await session.flush()
+    return queued
+
+
+async def fetch_due(engine: AsyncEngine, storage: Storage, client: httpx.AsyncClient, max_bytes: int) -> int:
+    """Fetch one file an ATS linked to whose turn has come, and store it as an attachment.
+    Returns 1 when one was tried (stored, or to retry later, or given up), else 0.
+
+    The row is leased (`next_at` moved on) in a transaction of its own before the request, so
+    another worker skips it; the request goes through the SSRF-guarded client. A link that
+    answers with the file is stored by `receive`, the checks of an upload included; one whose
+    file is refused (type, size) is given up at once; a failing one is retried with backoff up
+    to `FETCH_ATTEMPTS` times. The URL is never logged: a signed URL is a credential."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session, session.begin():
+        upload = await session.scalar(
+            select(AttachmentUpload)
+            .where(AttachmentUpload.source_url.is_not(None), AttachmentUpload.next_at <= func.now())
+            .order_by(AttachmentUpload.next_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if upload is None:
+            return 0
+        upload.attempts += 1
+        upload.next_at = func.now() + FETCH_LEASE
+    assert upload.source_url is not None
+    limit = min(upload.max_bytes, max_bytes)
+    why: str | None = None
+    try:
+        async with client.stream("GET", upload.source_url, timeout=FETCH_TIMEOUT) as r:
+            declared = r.headers.get("content-length", "")
+            if r.status_code != 200:
+                why = f"answered {r.status_code}"
+            elif not declared.isdigit():
+                why = "sent no Content-Length"
+            elif int(declared) > limit:
+                return await _give_up(sessions, upload, f"the file is larger than {limit} bytes")
+            else:
+                await receive(sessions, storage, upload, int(declared), r.aiter_bytes())
+                return 1
+    except Refused as exc:
+        if exc.status in (413, 415, 400):
+            return await _give_up(sessions, upload, exc.code)
+        return 1  # gone (used, erased): nothing more to do
+    except httpx.HTTPError as exc:
+        why = type(exc).__name__
+    if upload.attempts >= FETCH_ATTEMPTS:
+        return await _give_up(sessions, upload, why or "failed")
+    async with sessions() as session, session.begin():
+        delay = timedelta(seconds=30 * 4 ** (upload.attempts - 1))
+        await session.execute(
+            update(AttachmentUpload).where(AttachmentUpload.id == upload.id).values(next_at=func.now() + delay)
+        )
+    log.info("fetching attachment upload %s failed (%s); retrying", upload.id, why)
+    return 1
+
+
+async def _give_up(sessions: async_sessionmaker[AsyncSession], upload: AttachmentUpload, why: str) -> int:
+    async with sessions() as session, session.begin():
+        await session.execute(delete(AttachmentUpload).where(AttachmentUpload.id == upload.id))
+    log.warning("gave up fetching attachment upload %s for company %s: %s", upload.id, upload.company_id, why)
+    return 1
 
 
 async def delete_attachment(session: AsyncSession, attachment: Attachment, *, origin: str | None = None) -> None:

@@ -27,6 +27,17 @@ class Candidate:
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     """Other declared applicant fields a partner's upsert states (`service.db.fields`)."""
+    files: list[RemoteFile] = field(default_factory=list)
+    """Files the ATS links to (Greenhouse's `attachments`): fetched by the worker, once each."""
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """A file an ATS sent a link to: `kind` an `AttachmentKind` value."""
+
+    kind: str
+    filename: str
+    url: str
 
 
 @dataclass(slots=True)

@@ -75,6 +75,8 @@ CONTENDED_RETRY = 0.01
 
 SWEEP_INTERVAL = 5.0
 """Seconds between two sweeps of the object store."""
+FETCH_BATCH = 10
+"""Files linked from ATS webhooks fetched per sweep at most."""
 
 
 def worker_name() -> str:
@@ -119,6 +121,7 @@ class Worker:
         self.heartbeat = Heartbeat(stall_after(settings))
         """Beaten each time the loop goes round; read by `/healthz` and `/readyz`."""
         self._storage: Storage | None = None
+        self._files: asyncio.Task[int] | None = None
         self._sweep_at = 0.0
         """When (loop time) to next delete the stored objects that are due to go."""
 
@@ -224,6 +227,9 @@ class Worker:
             self._fan_out_due = self._inbound_due = True
             self._sweep_at = 0.0
             started = await self.tick()
+            if self._files is not None:
+                started += await self._files
+                self._files = None
             if self._tasks:
                 await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
             elif not started:
@@ -233,21 +239,31 @@ class Worker:
     # --- internals ---------------------------------------------------------------------------
 
     async def _sweep(self) -> None:
-        """Delete the stored objects due to go (deleted and erased attachments' content, uploads
-        that never got their row), every `SWEEP_INTERVAL` seconds; a store that fails is retried then."""
+        """Every `SWEEP_INTERVAL` seconds, start tending the object store in a task of its own
+        (`_tend_files`), so a slow store or a slow file never holds up deliveries."""
         loop = asyncio.get_running_loop()
-        if loop.time() < self._sweep_at:
+        if loop.time() < self._sweep_at or (self._files is not None and not self._files.done()):
             return
         self._sweep_at = loop.time() + SWEEP_INTERVAL
+        self._files = asyncio.create_task(self._tend_files(), name="attachment-files")
+
+    async def _tend_files(self) -> int:
+        """Delete the stored objects due to go (deleted and erased attachments' content, uploads
+        that never got their row), then fetch up to `FETCH_BATCH` files ATS webhooks linked to.
+        What fails is tried again at the next sweep. Returns how many files were fetched (or tried)."""
         if self._storage is None:
             self._storage = storage_for(self.settings)
+        fetched = 0
         try:
             while await attachments.sweep(self.engine, self._storage) >= attachments.SWEEP_BATCH:
                 self.heartbeat.beat()
-        except _UNAVAILABLE:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the object store is down: deliveries go on
-            log.warning("webhook worker %s could not sweep the object store (%s)", self.name, type(exc).__name__)
+            while fetched < FETCH_BATCH and await attachments.fetch_due(
+                self.engine, self._storage, self._http(), self.settings.max_attachment_bytes
+            ):
+                fetched += 1
+        except Exception as exc:  # noqa: BLE001 - the store or the database is down: deliveries go on
+            log.warning("webhook worker %s could not tend the object store (%s)", self.name, type(exc).__name__)
+        return fetched
 
     def _done(self, delivery_id: int) -> Callable[[asyncio.Task[None]], None]:
         def callback(task: asyncio.Task[None]) -> None:
@@ -350,6 +366,9 @@ class Worker:
                 await asyncio.wait(pending)
         if self._flushing is not None:
             await asyncio.wait([self._flushing])
+        if self._files is not None:
+            self._files.cancel()
+            await asyncio.wait([self._files])
         try:
             released = await leases.release(self.engine, self.name)
             if released:

@@ -136,7 +136,35 @@ def candidate(data: dict[str, Any], notes: list[str], source: str | None = None)
             else None
         ),
         source=source,
+        files=_files(data.get("attachments"), notes, whose),
     )
+
+
+ATTACHMENT_KINDS = {
+    "resume": "RESUME",
+    "cover_letter": "COVER_LETTER",
+    "offer_letter": "OFFER_LETTER",
+    "signed_offer_letter": "OFFER_LETTER",
+    "offer_packet": "OFFER_LETTER",
+}
+"""Greenhouse's attachment `type`s with a kind of their own here; the others (`admin_only`,
+`take_home_test`, `other`…) are `OTHER`."""
+MAX_FILES = 20
+
+
+def _files(value: Any, notes: list[str], whose: str) -> list[changes.RemoteFile]:
+    """A candidate's `attachments` ({filename, url, type}): links to files Greenhouse keeps, for
+    the worker to fetch. One without a name or an http(s) URL is noted and left."""
+    out = []
+    for item in items(value)[:MAX_FILES]:
+        name = text(item.get("filename")) if isinstance(item, dict) else None
+        url = text(item.get("url")) if isinstance(item, dict) else None
+        if not name or not url or not url.lower().startswith(("https://", "http://")) or len(url) > 4000:
+            notes.append(f"{whose}: an attachment without a name or a link was left out")
+            continue
+        kind = ATTACHMENT_KINDS.get(str(text(item.get("type")) or "").lower(), "OTHER")
+        out.append(changes.RemoteFile(kind, name[:255], url))
+    return out
 
 
 def _employment(data: dict[str, Any]) -> EmploymentType | None:

@@ -9,6 +9,7 @@ from service.applicants import service as applicants
 from service.applicants.models import Applicant
 from service.applications import service as applications
 from service.applications.models import Application, ApplicationStatus
+from service.attachments import service as attachments
 from service.errors import DomainError, ErrorCode
 from service.integrations import changes
 from service.integrations.sync.context import Context, Outcome, stated
@@ -39,6 +40,7 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
             created = await applicants.create_applicant(ctx.session, ctx.company_id, fields, origin=ctx.origin)
             await link(ctx, APPLICANT, data.external_id, created.id)
             ctx.touch(f"applicant {created.id} created")
+            await _fetch_files(ctx, created, data.files)
             return Outcome(created, created=True)
         applicant = await locked(ctx.session, Applicant, existing.id)
         other = await linked_to(ctx, APPLICANT, applicant.id)
@@ -70,7 +72,17 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
         applicant = await applicants.update_applicant(ctx.session, applicant, fields, origin=ctx.origin)
         if applicant.updated_at != before:
             ctx.touch(f"applicant {applicant.id} updated")
+    await _fetch_files(ctx, applicant, data.files)
     return Outcome(applicant)
+
+
+async def _fetch_files(ctx: Context, applicant: Applicant, files: list[changes.RemoteFile]) -> None:
+    """Ask the worker to fetch the files the ATS links to, those not fetched or asked for before."""
+    asked = await attachments.request_fetches(
+        ctx.session, applicant, [(f.kind, f.filename, f.url) for f in files], ctx.provider, origin=ctx.origin
+    )
+    if asked:
+        ctx.touch(f"{asked} file(s) of applicant {applicant.id} to fetch")
 
 
 async def _own_addresses(ctx: Context, applicant_id: int, external_id: str, addresses: list[str]) -> list[str]:
