@@ -8,6 +8,7 @@ from service.auth.models import ApiKey, ApiKeyCompany
 from service.companies.models import Company
 from service.db.base import Base
 from service.documents.models import PersistedDocument
+from service.eeoc.models import EeocResponse
 from service.integrations.models import ExternalRef, InboundDelivery, Integration
 from service.interviews.models import Interview, InterviewInterviewer
 from service.offers.models import Offer, OfferApproval
@@ -38,6 +39,7 @@ __all__ = [
     "Base",
     "Company",
     "Department",
+    "EeocResponse",
     "Event",
     "EventSequence",
     "ExternalRef",

@@ -101,6 +101,9 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         hiring["Attachment"] = await attachments_world(
             acme, applicant["id"], to_global_id("Application", board.application_pks[0])
         )
+        answers = {"applicationId": to_global_id("Application", board.application_pks[1]), "gender": "FEMALE"}
+        made = await mutate_ok(acme, "eeocResponseSubmit", answers, "eeocResponse { id }")
+        hiring["EeocResponse"] = [made["eeocResponse"]["id"], to_global_id("EeocResponse", 999_999)]
         await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {
             "Posting": [

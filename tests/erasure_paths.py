@@ -193,6 +193,7 @@ async def graphql_paths(w: World) -> None:
         headers={"Authorization": f"Bearer {api.secret}"},
     )
     assert letter.json()["data"]["attachmentUpload"]["errors"] == [], letter.text
+    await mutate_ok(api, "eeocResponseSubmit", {"applicationId": application, "gender": "FEMALE", "race": "ASIAN"})
     pending = {"applicantId": w.applicant, "kind": "OTHER", "filename": f"{m.tagged('pending')} portfolio.pdf"}
     await mutate_ok(api, "attachmentUploadUrlCreate", pending)  # never used
 
@@ -347,6 +348,7 @@ NODE_TYPES = {
     "Application",
     "Attachment",
     "AuditEvent",
+    "EeocResponse",
     "Company",
     "Department",
     "Event",

@@ -151,6 +151,7 @@ ROOT_FILTERS |= {
     "offices": ["", "filter: {topLevel: false}"],
     "interviews": ["", "orderBy: {field: START_AT}", "filter: {status: [SCHEDULED]}"],
     "attachments": ["", "filter: {kinds: [RESUME, OTHER]}", "orderBy: {field: CREATED_AT, direction: DESC}"],
+    "eeocResponses": ["", "filter: {applicationIds: $postings}"],
     "openings": [
         "",
         "filter: {status: [OPEN]}",
@@ -170,6 +171,7 @@ ROOT_TYPES = {
     "interviews": "Interview",
     "openings": "Opening",
     "attachments": "Attachment",
+    "eeocResponses": "EeocResponse",
 }
 
 

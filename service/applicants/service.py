@@ -17,6 +17,7 @@ from service.attachments.erasure import forget_attachments
 from service.db import fields
 from service.db.sql import one_of
 from service.documents.service import forget_documents
+from service.eeoc.models import EeocResponse
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.integrations import erasure
 from service.webhooks import events
@@ -200,7 +201,8 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     (`service.integrations.erasure.forget`); and automatic persisted queries holding their name
     or address inline. docs/privacy.md lists what is kept.
 
-    Their attachments go, rows and content (the worker deletes the content from the store).
+    Their attachments go, rows and content (the worker deletes the content from the store), and
+    their EEOC answers.
     The rows stay (the applicant, applications, stage history, note authors and dates), so
     pipeline reports still count them, anonymously. Their addresses are released for reuse.
     The first erasure emits `applicant.erased` (no personal data in it). Erasing again scrubs
@@ -222,6 +224,7 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     )
     words = [applicant.name, *(str(p) for p in applicant.phones or ()), applicant.location or ""]
     await forget_attachments(session, applicant.id)
+    await session.execute(delete(EeocResponse).where(EeocResponse.applicant_id == applicant.id))
     applications = select(Application.id).where(Application.applicant_id == applicant.id)
     for stmt in (
         delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),

@@ -42,6 +42,12 @@ class Applicant(Node):
         "applicant_id",
         description="The applicant's applications, oldest first.",
     )
+    eeoc_responses = to_connection(
+        "EeocResponse",
+        "service.eeoc.types",
+        "applicant_id",
+        description="The applicant's EEOC answers, one set per application they gave them with (`eeoc:read`).",
+    )
     attachments = to_connection(
         "Attachment",
         "service.attachments.types",

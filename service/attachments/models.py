@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, Uuid, func, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
@@ -92,7 +92,7 @@ class AttachmentUpload(Base):
     source_url: Mapped[str | None] = mapped_column(Text)
     """For a file an ATS sent: where the worker fetches it from (instead of waiting for a PUT)."""
     source_ref: Mapped[str | None] = mapped_column(String(300))
-    attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     next_at: Mapped[datetime | None] = mapped_column()
     """When the worker may next try to fetch `source_url` (a lease while it does)."""
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from typing_extensions import TypeIs
 
-AREAS = ("postings", "applicants", "applications", "users", "offers")
+AREAS = ("postings", "applicants", "applications", "users", "offers", "eeoc")
 PUBLIC_AREA = "companies"
 """Every key may read the companies it is bound to; changing them takes `admin`."""
 AUDIT_AREA = "audit"

@@ -49,14 +49,14 @@ def company_fk(*, index: bool = True) -> Mapped[int]:
     return mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=index, info=INTERNAL)
 
 
-def str_enum(cls: type[enum.Enum], name: str) -> Any:
+def str_enum(cls: type[enum.Enum], name: str, *, length: int = 24) -> Any:
     """A VARCHAR column with a CHECK constraint, so new values need no type migration."""
     return Enum(
         cls,
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=24,
+        length=length,
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )

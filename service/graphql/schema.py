@@ -25,6 +25,8 @@ from service.auth.schema import Mutation as ApiKeyMutation
 from service.auth.schema import Query as ApiKeyQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
+from service.eeoc.schema import Mutation as EeocMutation
+from service.eeoc.schema import Query as EeocQuery
 from service.graphql.context import Context
 from service.graphql.entities import ENTITIES
 from service.graphql.errors import MaskUnexpectedErrors
@@ -123,6 +125,7 @@ Query = merge_types(
         InterviewQuery,
         ScorecardQuery,
         OfferQuery,
+        EeocQuery,
         AuditQuery,
         WebhookQuery,
         IntegrationQuery,
@@ -144,6 +147,7 @@ Mutation = merge_types(
         InterviewMutation,
         ScorecardMutation,
         OfferMutation,
+        EeocMutation,
         WebhookMutation,
         IntegrationMutation,
         PartnerMutation,
