@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import secrets
 import signal
@@ -223,17 +224,17 @@ class Worker:
         use the worker as an async context manager to close it after)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
-        while loop.time() < deadline:
-            self._fan_out_due = self._inbound_due = True
+        self._sweep_at = math.inf  # the files are tended below, once deliveries are idle
+        try:
+            while loop.time() < deadline:
+                self._fan_out_due = self._inbound_due = True
+                started = await self.tick()
+                if self._tasks:
+                    await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+                elif not started and not await self._tend_files():
+                    return
+        finally:
             self._sweep_at = 0.0
-            started = await self.tick()
-            if self._files is not None:
-                started += await self._files
-                self._files = None
-            if self._tasks:
-                await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
-            elif not started:
-                return
         raise TimeoutError("deliveries still due or in flight")
 
     # --- internals ---------------------------------------------------------------------------
