@@ -10,7 +10,6 @@ to the database is swept by the worker (`StorageSweep`).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -195,5 +194,4 @@ def storage_for(settings: Settings) -> Storage:
         return S3Storage(
             settings.s3_bucket, endpoint=settings.s3_endpoint, region=settings.s3_region, prefix=settings.s3_prefix
         )
-    os.makedirs(settings.files_path, exist_ok=True)
-    return DiskStorage(settings.files_path)
+    return DiskStorage(settings.files_path)  # its folders are made by the first file stored

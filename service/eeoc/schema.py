@@ -86,11 +86,7 @@ class EeocResponseDeletePayload:
 
 
 def _stated(data: object) -> dict[str, Any]:
-    return {
-        name: value
-        for name in writable(models.EeocResponse)
-        if (value := getattr(data, name, UNSET)) is not UNSET
-    }
+    return {name: value for name in writable(models.EeocResponse) if (value := getattr(data, name, UNSET)) is not UNSET}
 
 
 @strawberry.type
