@@ -24,7 +24,7 @@ from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, run
-from service.graphql.relay import OrderDirection, RootConnection, decode_ids
+from service.graphql.relay import OrderDirection, RootConnection, id_conditions
 from service.graphql.uploads import Upload, uploaded
 from service.ids import to_global_id
 
@@ -57,15 +57,7 @@ def _conditions(f: AttachmentFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     table = ATTACHMENT.table
-    out: list[ColumnElement[bool]] = []
-    if f.company_ids is not None:
-        out.append(one_of(table.c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
-    if f.applicant_ids is not None:
-        out.append(one_of(table.c.applicant_id, decode_ids(f.applicant_ids, "Applicant", "filter.applicantIds")))
-    if f.application_ids is not None:
-        out.append(
-            one_of(table.c.application_id, decode_ids(f.application_ids, "Application", "filter.applicationIds"))
-        )
+    out = id_conditions(table, f)
     if f.kinds is not None:
         out.append(one_of(table.c.kind, [k.value for k in f.kinds]))
     return out

@@ -11,13 +11,12 @@ from strawberry import UNSET, Info
 
 from service.applications.service import get_application
 from service.db.fields import writable
-from service.db.sql import one_of
 from service.eeoc import models, service
 from service.eeoc.types import AREA, EEOC_RESPONSE, EeocResponse
 from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, run
-from service.graphql.relay import RootConnection, decode_ids
+from service.graphql.relay import RootConnection, id_conditions
 from service.ids import to_global_id
 
 
@@ -31,19 +30,7 @@ class EeocResponseFilter:
 
 
 def _conditions(f: EeocResponseFilter | None) -> list[ColumnElement[bool]]:
-    if f is None:
-        return []
-    table = EEOC_RESPONSE.table
-    out: list[ColumnElement[bool]] = []
-    if f.company_ids is not None:
-        out.append(one_of(table.c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
-    if f.applicant_ids is not None:
-        out.append(one_of(table.c.applicant_id, decode_ids(f.applicant_ids, "Applicant", "filter.applicantIds")))
-    if f.application_ids is not None:
-        out.append(
-            one_of(table.c.application_id, decode_ids(f.application_ids, "Application", "filter.applicationIds"))
-        )
-    return out
+    return [] if f is None else id_conditions(EEOC_RESPONSE.table, f)
 
 
 EEOC_RESPONSES = RootConnection("EeocResponse", _conditions)

@@ -13,6 +13,8 @@ from sqlalchemy import ColumnElement, func, select
 from strawberry import Info
 
 from service.auth.scopes import MissingScope
+from service.db.fields import camel
+from service.db.sql import one_of
 from service.graphql.arguments import FILTER, ORDER, paging_signature
 from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named
@@ -345,6 +347,26 @@ class OrderDirection(enum.Enum):
 
 
 MAX_LIST_ARGUMENT = 100
+
+
+ID_FILTERS = {
+    "company_ids": ("company_id", "Company"),
+    "applicant_ids": ("applicant_id", "Applicant"),
+    "application_ids": ("application_id", "Application"),
+    "posting_ids": ("posting_id", "Posting"),
+}
+"""A filter's ID-list fields: the column each one matches and the type its IDs name."""
+
+
+def id_conditions(table: Any, f: object) -> list[ColumnElement[bool]]:
+    """The conditions of a filter's ID-list fields (`ID_FILTERS`) that are set: `companyIds`
+    matches `company_id` among the companies named, and so on."""
+    out: list[ColumnElement[bool]] = []
+    for name, (column, type_name) in ID_FILTERS.items():
+        values = getattr(f, name, None)
+        if values is not None:
+            out.append(one_of(table.c[column], decode_ids(values, type_name, f"filter.{camel(name)}")))
+    return out
 
 
 def decode_ids(values: list[strawberry.ID], expected: str, argument: str) -> list[int]:

@@ -19,7 +19,7 @@ from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
 from service.graphql.pagination import argument_error
-from service.graphql.relay import OrderDirection, RootConnection, decode_ids
+from service.graphql.relay import OrderDirection, RootConnection, id_conditions
 from service.interviews import models, service
 from service.interviews.models import InterviewStatus, ResponseStatus
 from service.interviews.service import Invitee
@@ -60,11 +60,7 @@ def _conditions(f: InterviewFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = INTERVIEW.table.c
-    out: list[ColumnElement[bool]] = []
-    if f.company_ids is not None:
-        out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
-    if f.application_ids is not None:
-        out.append(one_of(c.application_id, decode_ids(f.application_ids, "Application", "filter.applicationIds")))
+    out = id_conditions(INTERVIEW.table, f)
     if f.status is not None:
         out.append(one_of(c.status, [s.value for s in f.status]))
     for bound, name in ((f.starts_after, "startsAfter"), (f.starts_before, "startsBefore")):

@@ -18,7 +18,7 @@ from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
-from service.graphql.relay import OrderDirection, RootConnection, decode_ids
+from service.graphql.relay import OrderDirection, RootConnection, id_conditions
 from service.offers import models, service
 from service.offers.models import OfferStatus
 from service.offers.types import AREA, OFFER, CompensationPeriod, CompensationType, Offer
@@ -50,11 +50,7 @@ def _conditions(f: OfferFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     c = OFFER.table.c
-    out: list[ColumnElement[bool]] = []
-    if f.company_ids is not None:
-        out.append(one_of(c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
-    if f.application_ids is not None:
-        out.append(one_of(c.application_id, decode_ids(f.application_ids, "Application", "filter.applicationIds")))
+    out = id_conditions(OFFER.table, f)
     if f.status is not None:
         out.append(one_of(c.status, [s.value for s in f.status]))
     return out

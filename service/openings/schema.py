@@ -17,7 +17,7 @@ from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
-from service.graphql.relay import OrderDirection, RootConnection, decode_ids
+from service.graphql.relay import OrderDirection, RootConnection, id_conditions
 from service.openings import models, service
 from service.openings.models import OpeningStatus
 from service.openings.types import AREA, OPENING, Opening
@@ -47,11 +47,7 @@ def _conditions(f: OpeningFilter | None) -> list[ColumnElement[bool]]:
     if f is None:
         return []
     table = OPENING.table
-    out: list[ColumnElement[bool]] = []
-    if f.company_ids is not None:
-        out.append(one_of(table.c.company_id, decode_ids(f.company_ids, "Company", "filter.companyIds")))
-    if f.posting_ids is not None:
-        out.append(one_of(table.c.posting_id, decode_ids(f.posting_ids, "Posting", "filter.postingIds")))
+    out = id_conditions(table, f)
     if f.status is not None:
         out.append(one_of(table.c.status, [s.value for s in f.status]))
     return out
