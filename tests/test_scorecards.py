@@ -315,3 +315,48 @@ async def test_a_scorecard_of_someone_who_left_can_still_be_edited(acme):
     assert fixed["errors"] == []
     refused = await acme.mutate("scorecardUpdate", {"id": card["id"], "submittedById": w["ivan"]}, "__typename")
     assert [(e["field"], e["code"]) for e in refused["errors"]] == [("submittedById", "INVALID")]
+
+
+async def test_board_reads_the_next_interview_and_the_scorecards_due(acme, read_path):
+    """`nextInterviewAt` and `scorecardsDue`, for pipeline boards: on both read paths, computed by
+    one statement on the compiled path and one per batch of applications on the other."""
+    w = await world(acme)  # ended: Ivan's and Rita's scorecards are due, Cora's is not required
+    later = {"startAt": "2027-03-01T09:00:00Z", "endAt": "2027-03-01T10:00:00Z"}
+    sooner = {"startAt": "2027-02-01T09:00:00Z", "endAt": "2027-02-01T10:00:00Z"}
+    for window in (later, sooner):
+        await mutate_ok(
+            acme,
+            "interviewSchedule",
+            {"applicationId": w["application"], "title": "Next", **window, "interviewers": [{"userId": w["ivan"]}]},
+        )
+    cancelled = await mutate_ok(
+        acme,
+        "interviewSchedule",
+        {
+            "applicationId": w["application"],
+            "title": "Called off",
+            "startAt": "2027-01-05T09:00:00Z",
+            "endAt": "2027-01-05T10:00:00Z",
+        },
+        "interview { id }",
+    )
+    await mutate_ok(acme, "interviewCancel", {"id": cancelled["interview"]["id"]})
+    other = (await create_application(acme, w["posting"]["id"], "Grace"))["id"]
+    board = """query($p: ID!) { node(id: $p) { ... on Posting { stages { applications(first: 10) {
+        nodes { id nextInterviewAt scorecardsDue } } } } } }"""
+    r = await acme.gql(board, {"p": w["posting"]["id"]})
+    found = {a["id"]: a for s in r.data["node"]["stages"] for a in s["applications"]["nodes"]}
+    assert found[w["application"]] == {
+        "id": w["application"],
+        "nextInterviewAt": "2027-02-01T09:00:00+00:00",  # the sooner one; the cancelled one does not count
+        "scorecardsDue": 2,
+    }
+    assert found[other] == {"id": other, "nextInterviewAt": None, "scorecardsDue": 0}
+    await write(acme, {"interviewId": w["interview"], "interviewerId": w["ivan"], "overallRecommendation": "YES"})
+    await write(acme, {"interviewId": w["interview"], "interviewerId": w["rita"], "submit": False})
+    r = await acme.gql(board, {"p": w["posting"]["id"]})
+    found = {a["id"]: a for s in r.data["node"]["stages"] for a in s["applications"]["nodes"]}
+    assert found[w["application"]]["scorecardsDue"] == 1  # Rita's is a draft: still due
+    # The posting, its stages, their pages of applications, then one statement per computed
+    # field for every application at once; or all of it in one statement.
+    assert r.sql == (1 if read_path == "compiled" else 5)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+
 import service.interviews.types
 import service.offers.types
 import service.scorecards.types  # noqa: F401  (exposes ScorecardStatus likewise)
@@ -10,10 +15,10 @@ from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
-from service.graphql.relay import Node, to_connection, to_one
-from service.interviews.models import InterviewStatus
+from service.graphql.relay import Node, computed, to_connection, to_one
+from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus
 from service.offers.models import OfferStatus
-from service.scorecards.models import ScorecardStatus
+from service.scorecards.models import Scorecard, ScorecardStatus
 
 expose(
     ApplicationStatus,
@@ -69,8 +74,54 @@ class Note(Node):
     )
 
 
+def _next_interview_at(application_id: Any) -> ColumnElement[Any]:
+    return (
+        select(func.min(Interview.start_at))
+        .where(
+            Interview.application_id == application_id,
+            Interview.status == InterviewStatus.SCHEDULED,
+            Interview.start_at > func.now(),
+        )
+        .scalar_subquery()
+    )
+
+
+def _scorecards_due(application_id: Any) -> ColumnElement[Any]:
+    panel, held, card = InterviewInterviewer.__table__, Interview.__table__, Scorecard.__table__
+    return (
+        select(func.count())
+        .select_from(
+            panel.join(held, held.c.id == panel.c.interview_id).outerjoin(card, card.c.id == panel.c.scorecard_id)
+        )
+        .where(
+            held.c.application_id == application_id,
+            panel.c.feedback_required.is_(True),
+            held.c.status != InterviewStatus.CANCELLED.value,
+            held.c.status != InterviewStatus.NO_SHOW.value,
+            held.c.end_at <= func.now(),
+            or_(card.c.id.is_(None), card.c.status != ScorecardStatus.SUBMITTED.value),
+        )
+        .scalar_subquery()
+    )
+
+
 @entity_type(models.Application, description="An applicant's candidacy for one posting, moving through its pipeline.")
 class Application(Node):
+    next_interview_at = computed(
+        "Application.nextInterviewAt",
+        _next_interview_at,
+        graphql_type=datetime | None,
+        description="When its next scheduled interview starts; null when none is ahead (for pipeline boards).",
+    )
+    scorecards_due = computed(
+        "Application.scorecardsDue",
+        _scorecards_due,
+        graphql_type=int,
+        description=(
+            "How many scorecards interviewers still owe for its interviews that have ended (not cancelled, "
+            "not a no-show): feedback required and none submitted yet (for pipeline boards)."
+        ),
+    )
     applicant = to_one("Applicant", "service.applicants.types", "applicant_id", description="Who applied.")
     posting = to_one("Posting", "service.postings.types", "posting_id", description="The posting applied to.")
     stage = to_one(

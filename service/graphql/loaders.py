@@ -166,6 +166,21 @@ class Loaders:
 
         return self._get(("page", target, column, args, filters), batch)
 
+    def computed(self, name: str, expression: Callable[[Any], Any]) -> DataLoader[Any, Any]:
+        """parent id -> the value of `expression` for it (`relay.computed`): one statement a batch,
+        the expression applied to each unnested key."""
+
+        def build() -> Select[Any]:
+            parents = func.unnest(int_array("keys", [])).table_valued("key").render_derived(name="parent")
+            return select(parents.c.key, expression(parents.c.key).label("value")).select_from(parents)
+
+        async def batch(keys: list[Any]) -> list[Any]:
+            rows = await self.batch_rows(("computed", name), build, keys)
+            found = {row[0]: row[1] for row in rows}
+            return [found.get(k) for k in keys]
+
+        return self._get(("computed", name), batch)
+
     def count(self, target: str, column: str, filters: Filters = ()) -> DataLoader[Any, int]:
         """key -> how many objects have `column` equal to key."""
         entity = entity_named(target)

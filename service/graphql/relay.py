@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from strawberry import Info
 
 from service.auth.scopes import MissingScope
@@ -150,6 +150,21 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], ma
         description=description,
         metadata={"relation": relation, "max_items": max_items},
     )
+
+
+def computed(name: str, expression: Callable[[Any], ColumnElement[Any]], *, graphql_type: Any, description: str) -> Any:
+    """A field whose value one SQL expression computes from the parent's id (a correlated
+    subquery: the next interview's time, how many scorecards are due). The compiled path writes
+    the expression into its statement; the dataloader path runs it for a batch of parents at
+    once (`Loaders.computed`). `name` keys the loader: one per field."""
+
+    def resolve(root: Any, info: Info[Context, None]) -> Any:
+        return info.context.loaders.computed(name, expression).load(root.pk)
+
+    def sql(alias: str, statement: Any) -> str:
+        return str(statement.clause(expression(literal_column(f"{alias}.id"))))
+
+    return strawberry.field(resolver=resolve, graphql_type=graphql_type, description=description, metadata={"sql": sql})
 
 
 def page_connection(
