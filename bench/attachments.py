@@ -5,13 +5,15 @@ stays free while large files stream.
     .venv/bin/python -m bench.attachments --rounds 5 --concurrency 8
 
 Everything is real and local: PostgreSQL (BENCH_DATABASE_URL, or the embedded one under
-bench/.data/, migrated first), one `hiregraph serve` process storing content on disk under a
-temporary folder, and this process as the client (httpx, HTTP/1.1). Per round and file size:
-`--files` uploads (each: `attachmentUploadUrlCreate`, then `PUT` of the bytes), `--concurrency`
-at a time; then every file downloaded through its `downloadUrl`. Meanwhile a probe sends
-`{ __typename }` every 20 ms; its latency while files stream, against its latency idle, says
-whether anything blocks the server's event loop. Figures are medians over the rounds, with the
-load average and this client's CPU share (a client near 100 % of a core would be the limit).
+bench/.data/, migrated first), the demo companies (`seed-demo`) and their key, one
+`hiregraph serve` process storing content on disk under a temporary folder, and this process
+as the client (httpx, HTTP/1.1). Per round and file size, about a new applicant (one holds at
+most 200 files): `--files` uploads (each: `attachmentUploadUrlCreate`, then `PUT` of the bytes),
+`--concurrency` at a time; then every file downloaded through its `downloadUrl`. Meanwhile a
+probe sends `{ __typename }` every 20 ms; its latency while files stream, against its latency
+idle, says whether anything blocks the server's event loop. Figures are medians over the rounds,
+with the load average and this client's CPU share (a client near 100 % of a core would be the
+limit).
 """
 
 from __future__ import annotations
@@ -73,7 +75,9 @@ async def one_size(
                     "variables": {"input": {"applicantId": applicant, "kind": "RESUME", "filename": "cv.txt"}},
                 },
             )
-            url = r.json()["data"]["attachmentUploadUrlCreate"]["upload"]["url"]
+            made = r.json()["data"]["attachmentUploadUrlCreate"]
+            assert made["upload"] is not None, made["errors"]
+            url = made["upload"]["url"]
             put = await client.put(url, content=body)
             assert put.status_code == 201, put.text
             uploads.append(time.perf_counter() - started)
@@ -113,14 +117,18 @@ async def measure(base_url: str, key: str, rounds: int, files: int, concurrency:
     limits = httpx.Limits(max_connections=concurrency + 2)
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=limits) as client:
         company = (await client.post("/graphql", json={"query": "{ companies(first: 1) { nodes { id } } }"})).json()
-        made = await client.post(
-            "/graphql",
-            json={
-                "query": "mutation($i: ApplicantCreateInput!) { applicantCreate(input: $i) { applicant { id } } }",
-                "variables": {"i": {"companyId": company["data"]["companies"]["nodes"][0]["id"], "name": "Bench"}},
-            },
-        )
-        applicant = made.json()["data"]["applicantCreate"]["applicant"]["id"]
+        company_id = company["data"]["companies"]["nodes"][0]["id"]
+
+        async def new_applicant() -> str:
+            made = await client.post(
+                "/graphql",
+                json={
+                    "query": "mutation($i: ApplicantCreateInput!) { applicantCreate(input: $i) { applicant { id } } }",
+                    "variables": {"i": {"companyId": company_id, "name": "Bench"}},
+                },
+            )
+            return str(made.json()["data"]["applicantCreate"]["applicant"]["id"])
+
         stop, idle = asyncio.Event(), []
         prober = asyncio.create_task(probe(client, stop, idle))
         await asyncio.sleep(2)
@@ -132,7 +140,7 @@ async def measure(base_url: str, key: str, rounds: int, files: int, concurrency:
         for n in range(rounds):
             for name, size in SIZES.items():  # interleaved: every size in every round
                 count = max(2, files * 1_000_000 // max(size, 1_000_000)) if size >= 1_000_000 else files
-                results[name].append(await one_size(client, applicant, size, count, concurrency))
+                results[name].append(await one_size(client, await new_applicant(), size, count, concurrency))
             print(f"round {n + 1} of {rounds} done")
         cpu = me.cpu_times()
         client_cpu = (cpu.user + cpu.system - cpu_before.user - cpu_before.system) / (time.perf_counter() - wall_before)
@@ -156,27 +164,15 @@ def main() -> None:
     with database() as (url, _), tempfile.TemporaryDirectory() as files_dir:
         env = {**os.environ, "DATABASE_URL": url}
         subprocess.run([str(VENV_BIN / "hiregraph"), "migrate"], env=env, check=True, capture_output=True)
-        slug = subprocess.run(
-            [str(VENV_BIN / "python"), "-c", SLUG], env=env, check=True, capture_output=True, text=True
-        ).stdout.strip()
-        created = subprocess.run(
-            [
-                str(VENV_BIN / "hiregraph"),
-                "api-key",
-                "create",
-                "--company",
-                slug,
-                "--scope",
-                "admin",
-                "--name",
-                "bench",
-            ],
-            env=env,
+        # The demo companies (loaded once, idempotently) and their key, which may do everything.
+        seeded = subprocess.run(
+            [str(VENV_BIN / "hiregraph"), "seed-demo"],
+            env={**env, "HIREGRAPH_DATA_DIR": files_dir},
             check=True,
             capture_output=True,
             text=True,
         )
-        key = created.stdout.strip().splitlines()[-1]
+        key = seeded.stdout.strip().splitlines()[-1]
         os.environ["HIREGRAPH_FILES_DIR"] = files_dir
         os.environ["HIREGRAPH_RATE_LIMIT"] = "off"
         server = start_hiregraph(url, "compiled")
@@ -187,16 +183,6 @@ def main() -> None:
         finally:
             server.stop()
 
-
-SLUG = """
-import asyncio, asyncpg, os
-from service.db.engine import plain_url
-async def main():
-    conn = await asyncpg.connect(plain_url(os.environ["DATABASE_URL"]))
-    print(await conn.fetchval("SELECT slug FROM companies ORDER BY id LIMIT 1"))
-    await conn.close()
-asyncio.run(main())
-"""
 
 if __name__ == "__main__":
     main()
