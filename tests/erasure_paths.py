@@ -27,6 +27,7 @@ from tests.factories import (
     submit_application,
 )
 from tests.privacy_graphql import Scan
+from tests.webhook_receiver import Reply
 
 WRITTEN: dict[str, set[str]] = {}
 """Per path (its tag of the marker), where the scan before erasure must find it: filled below."""
@@ -204,6 +205,7 @@ WRITTEN |= {
     "appupsert": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
     "ofupsert": {"database offers.notes", "graphql Offer.notes"},
     "ivupsert": {"database interviews.title", "graphql Interview.location", "database interviews.calendar_event_id"},
+    "upsertfile": {"database attachments.filename", "graphql Attachment.filename", "storage attachments"},
 }
 
 
@@ -211,7 +213,12 @@ async def partner_paths(w: World) -> None:
     """The partner upserts: one partner keyed by its own ids, one keyed by address."""
     m, api = w.marker, w.api
     base = {"companyId": api.company_id, "provider": "my-ats"}
-    await mutate_ok(w.api, "applicantUpsert", {**base, "externalId": "c-1", **person(m, "upsert", phone=2)})
+    resume = f"{m.tagged('upsertfile')}.txt"
+    w.receiver.on(resume, lambda r, n: Reply(200, body=f"{m.tagged('upsertfile')}\n{m.email}\n"))
+    files = [{"kind": "RESUME", "filename": f"{m.tagged('upsertfile')} CV.txt", "url": w.receiver.url(resume)}]
+    await mutate_ok(
+        w.api, "applicantUpsert", {**base, "externalId": "c-1", **person(m, "upsert", phone=2), "files": files}
+    )
     await mutate_ok(w.api, "postingUpsert", {**base, "externalId": "j-1", "title": "Analyst", "status": "OPEN"})
     await mutate_ok(
         w.api,

@@ -16,8 +16,8 @@ from sqlalchemy import text
 
 from service.webhooks.worker import Worker
 from tests import ats
-from tests.factories import connect_integration
-from tests.helpers import Api
+from tests.factories import connect_integration, mutate_ok
+from tests.helpers import Api, snapshot
 from tests.integrations import apply_inbox
 from tests.webhook_receiver import Reply
 
@@ -156,3 +156,30 @@ async def test_greenhouses_published_example_queues_its_two_files(acme, engine):
         ("Test Cover Letter.docx", "COVER_LETTER", "greenhouse:COVER_LETTER:Test Cover Letter.docx", 0),
         ("Test Resume.docx", "RESUME", "greenhouse:RESUME:Test Resume.docx", 0),
     ]
+
+
+async def test_a_partner_upsert_brings_files_fetched_once(acme, engine, receiver, settings):
+    receiver.reset()
+    receiver.on("cv.pdf", lambda r, n: Reply(200, body=RESUME))
+    base = {"companyId": acme.company_id, "provider": "my-ats", "externalId": "c-1", "name": "Ada"}
+    files = [{"kind": "RESUME", "filename": "Ada CV.pdf", "url": f"{receiver.url('cv.pdf')}?{SIGNED}"}]
+    made = await acme.mutate("applicantUpsert", {**base, "files": files}, "applicant { id } result { created }")
+    assert made["errors"] == [] and made["result"] == {"created": True}
+    await work(engine, settings)
+    again = [{**files[0], "url": receiver.url("cv.pdf") + "?fresh"}]
+    await mutate_ok(acme, "applicantUpsert", {**base, "files": again})
+    await work(engine, settings)
+    assert [(f["kind"], f["filename"]) for f in await fetched(acme)] == [("RESUME", "Ada CV.pdf")]
+    assert len(receiver.received("cv.pdf")) == 1 and await pending(engine) == []
+
+    before = await snapshot(engine)
+    for bad, field in [
+        ({"kind": "RESUME", "filename": "cv.pdf", "url": "file:///etc/passwd"}, "files.0.url"),
+        ({"kind": "RESUME", "filename": "../", "url": receiver.url("cv.pdf")}, "files.0.filename"),
+    ]:
+        refused = await acme.mutate("applicantUpsert", {**base, "files": [bad]}, "applicant { id }")
+        assert [(e["field"], e["code"]) for e in refused["errors"]] == [(field, "INVALID")], bad
+    too_many = [{**files[0], "filename": f"{n}.pdf"} for n in range(21)]
+    refused = await acme.mutate("applicantUpsert", {**base, "files": too_many}, "applicant { id }")
+    assert [e["field"] for e in refused["errors"]] == ["files"]
+    assert await snapshot(engine) == before

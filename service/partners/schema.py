@@ -26,6 +26,7 @@ from service.applicants.schema import stated_fields
 from service.applicants.types import APPLICANT
 from service.applications import models as applications
 from service.applications.types import APPLICATION
+from service.attachments.service import clean_filename
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
@@ -48,10 +49,12 @@ from service.offers.types import OFFER
 from service.openings import models as openings
 from service.openings.types import OPENING
 from service.partners.types import (
+    MAX_FILES,
     ApplicantUpsertInput,
     ApplicantUpsertPayload,
     ApplicationUpsertInput,
     ApplicationUpsertPayload,
+    ExternalFileInput,
     InterviewUpsertInput,
     InterviewUpsertPayload,
     OfferUpsertInput,
@@ -144,7 +147,9 @@ class Mutation:
         def apply(ctx: SyncContext) -> Awaitable[Outcome[models.Applicant]]:
             stated = {name: value for name, value in stated_fields(input).items() if value is not None}
             named = {k: stated.pop(k) for k in APPLICANT_FIELDS if k in stated}
-            data = changes.Candidate(external_id=input.external_id.strip(), **named, extra=stated)
+            data = changes.Candidate(
+                external_id=input.external_id.strip(), **named, extra=stated, files=_files(input.files or [])
+            )
             return upsert_applicant(ctx, data)
 
         upserted = await _upsert(info, "applicants", input, apply)
@@ -319,6 +324,29 @@ class Mutation:
         return OpeningUpsertPayload(
             opening=OPENING.from_model(record) if record is not None else None, result=result, errors=errors
         )
+
+
+def _files(files: list[ExternalFileInput]) -> list[changes.RemoteFile]:
+    """The files of an applicant upsert, refused whole when one is malformed."""
+    problems = Collector()
+    if len(files) > MAX_FILES:
+        problems.add(ErrorCode.INVALID, f"at most {MAX_FILES} files", "files")
+    out = []
+    for n, f in enumerate(files[:MAX_FILES]):
+        url = f.url.strip()
+        if not url.lower().startswith(("https://", "http://")) or len(url) > MAX_URL:
+            problems.add(ErrorCode.INVALID, f"an http(s) URL of at most {MAX_URL} characters", f"files.{n}.url")
+        try:
+            name = clean_filename(f.filename)
+        except DomainError as exc:
+            problems.add(exc.code, exc.message, f"files.{n}.filename")
+            continue
+        out.append(changes.RemoteFile(f.kind.value, name, url))
+    problems.raise_if_any()
+    return out
+
+
+MAX_URL = 4000
 
 
 def _check_people(input: InterviewUpsertInput) -> None:

@@ -13,6 +13,7 @@ from service.applicants.schema import LINK_INPUTS
 from service.applicants.types import Applicant
 from service.applications.models import ApplicationStatus
 from service.applications.types import Application
+from service.attachments.models import AttachmentKind
 from service.graphql.declared import input_type
 from service.graphql.mutations import UserError
 from service.interviews.models import InterviewStatus
@@ -24,6 +25,22 @@ from service.openings.models import OpeningStatus
 from service.openings.types import Opening
 from service.postings.models import EmploymentType
 from service.postings.types import Posting
+
+MAX_FILES = 20
+"""Files one applicant upsert may name."""
+
+
+@strawberry.input(description="A file a partner system holds about an applicant, for Hiregraph to fetch and keep.")
+class ExternalFileInput:
+    kind: AttachmentKind = strawberry.field(description="What the file is.")
+    filename: str = strawberry.field(
+        description="Its name, e.g. `jane-doe-resume.pdf`: with the kind, what tells it apart (the same kind and "
+        "name again is the same file, not fetched twice)."
+    )
+    url: str = strawberry.field(
+        description="Where the worker fetches it from: an https (or http) URL answering 200 with the file and its "
+        "Content-Length for a day at least (a signed URL will do). Fetched through the SSRF guard; never logged."
+    )
 
 
 @input_type(
@@ -43,6 +60,11 @@ class ApplicantUpsertInput:
     source_updated_at: datetime | None = strawberry.field(
         default=None,
         description="When the partner's record last changed: an upsert older than the last applied is skipped.",
+    )
+    files: list[ExternalFileInput] | None = strawberry.field(
+        default=None,
+        description=f"Files about the applicant (at most {MAX_FILES}) for the worker to fetch and attach "
+        "(`Applicant.attachments`), each once.",
     )
 
 

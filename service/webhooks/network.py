@@ -20,6 +20,7 @@ localhost. The guard:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Iterable
 from typing import Any
@@ -32,6 +33,11 @@ import httpx
 from service.settings import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# httpx logs every request's full URL at INFO. The URLs Hiregraph calls can carry credentials
+# (a vendor's signed link to a file, a token in a webhook URL) and personal data (a file's name),
+# so its logger stays at WARNING whatever the root level: our own log lines name ids instead.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)
