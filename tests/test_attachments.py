@@ -145,6 +145,10 @@ async def test_content_is_sniffed_not_trusted(acme, engine, app):
         b"PK\x03\x04" + bytes(100),  # a zip that is no document
         b"\x00\x01binary\x00",
         b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+        b"<!-- a comment -->\n<svg onload='alert(1)'/>",  # markup after a comment
+        "\ufeff<html><body>hi</body></html>".encode(),  # after a byte-order mark
+        bytes.fromhex("D0CF11E0A1B11AE1") + bytes(600),  # an OLE2 file that is no Word document (an .msi…)
+        b"PK\x03\x04[Content_Types].xml word/document.xml word/vbaProject.bin",  # a .docm: macros
     ],
 )
 async def test_a_type_not_accepted_is_refused_and_nothing_is_kept(acme, engine, app, body):
@@ -300,6 +304,7 @@ async def test_download_urls_expire_and_cannot_be_forged(acme, engine, app):
     path, _, query = url.partition("?")
     other = links.file_token(from_global_id(made["id"])[1] + 1)
     for forged in [
+        "/files/QXR0YWNobWVudDrCsg?w=1&s=" + "0" * 64,  # `Attachment:²`: digits Python can't read
         url[:-2] + ("00" if not url.endswith("00") else "11"),
         f"/files/{other}?{query}",
         f"{path}?w=1&s=" + "0" * 64,
@@ -491,7 +496,10 @@ async def test_malformed_multipart_requests_are_refused(acme, engine, app, setti
     applicant = (await create_applicant(acme))["id"]
     before = await snapshot(engine)
     part = {"0": ("cv.pdf", PDF, "application/pdf")}
+    listed = {"query": MULTIPART_UPLOAD, "variables": {"a": [None], "input": {"applicantId": applicant}}}
     cases: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = [
+        (listed, {"0": ["variables.a.7.b"]}, part),  # past the end of a list
+        (listed, {"0": ["variables.input.applicantId"]}, part),  # not null
         (upload_operation(applicant), {"1": ["variables.input.file"]}, part),  # no part 1
         (upload_operation(applicant), {"0": ["variables.input.kind"]}, part),  # not a null variable
         (upload_operation(applicant), {"0": ["query"]}, part),  # not into the variables
@@ -534,3 +542,23 @@ async def test_malformed_multipart_requests_are_refused(acme, engine, app, setti
     )
     assert wrong.errors and wrong.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert await snapshot(engine) == before and await stored_objects(app) == []
+
+
+async def test_a_file_downloads_under_the_extension_of_what_it_is(acme, engine, app):
+    applicant = (await create_applicant(acme))["id"]
+    upload = await upload_url(acme, applicant, "cv\u202efdp.exe")  # a right-to-left override, dropped
+    made = (await put(acme, upload["url"], b"Ada Lovelace\n")).json()["attachment"]
+    assert made["filename"] == "cvfdp.exe"
+    got = await acme.http.get(made["downloadUrl"])
+    assert got.headers["content-disposition"] == (
+        "attachment; filename=\"cvfdp.exe.txt\"; filename*=UTF-8''cvfdp.exe.txt"
+    )
+
+
+async def test_an_empty_multipart_file_is_required(acme, engine, app):
+    applicant = (await create_applicant(acme))["id"]
+    r = await multipart(
+        acme, upload_operation(applicant), {"0": ["variables.input.file"]}, {"0": ("cv.pdf", b"", "application/pdf")}
+    )
+    errors = r.json()["data"]["attachmentUpload"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("file", "REQUIRED")]

@@ -183,3 +183,12 @@ async def test_a_partner_upsert_brings_files_fetched_once(acme, engine, receiver
     refused = await acme.mutate("applicantUpsert", {**base, "files": too_many}, "applicant { id }")
     assert [e["field"] for e in refused["errors"]] == ["files"]
     assert await snapshot(engine) == before
+
+
+async def test_a_linked_file_without_a_usable_name_is_left_out_and_the_rest_applies(acme, engine, receiver):
+    integration = await connect_integration(acme, "greenhouse")
+    links = [("..", receiver.url("x.pdf"), "resume"), ("cv.pdf", receiver.url("cv.pdf"), "resume")]
+    await deliver(acme, integration, with_attachments(links))
+    assert await apply_inbox(engine) == 1
+    assert await pending(engine) == [("cv.pdf", 0)]
+    assert (await acme.ok("{ applicants { totalCount } }"))["applicants"]["totalCount"] == 1

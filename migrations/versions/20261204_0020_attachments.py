@@ -52,6 +52,7 @@ def upgrade() -> None:
         _fk("application_id", "applications", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
         sa.UniqueConstraint("upload_id", name=op.f("uq_attachments_upload_id")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_attachments_storage_key")),
     )
     op.create_index("ix_attachments_company_id_updated_at", "attachments", ["company_id", "updated_at", "id"])
     op.create_index(

@@ -40,6 +40,10 @@ def sniff(head: bytes) -> str | None:
     except puremagic.PureError:
         found = []
     for match in found:
+        if match.mime_type == DOC:
+            # Any OLE2 compound file (an installer, a spreadsheet with macros) starts like a .doc:
+            # a Word document names its `WordDocument` stream in its directory.
+            return DOC if "WordDocument".encode("utf-16-le") in head else None
         if match.mime_type in _SIGNED:
             return str(match.mime_type)
     if found and max(m.confidence for m in found) >= 0.5:
@@ -52,7 +56,8 @@ def _zipped(head: bytes) -> str | None:
     # main part is under `word/`. OpenDocument stores its type first, uncompressed.
     if b"mimetypeapplication/vnd.oasis.opendocument.text" in head[:200]:
         return ODT
-    if b"[Content_Types].xml" in head and b"word/" in head:
+    # A .docm (macros) or another package carrying a Word part is not taken for a document.
+    if b"[Content_Types].xml" in head and b"word/document.xml" in head and b"vbaProject" not in head:
         return DOCX
     return None
 
@@ -66,5 +71,26 @@ def _text(head: bytes) -> bool:
         # A multi-byte character cut by the end of the head is still text.
         if exc.start < len(head) - 3 or exc.reason != "unexpected end of data":
             return False
-    lowered = head[:512].lstrip().lower()
-    return not lowered.startswith((b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml"))
+    # Markup a browser would run, anywhere near the start (after a byte-order mark, a comment…).
+    lowered = head[:4096].lower()
+    return not any(tag in lowered for tag in _MARKUP)
+
+
+_MARKUP = (b"<html", b"<script", b"<svg", b"<!doctype", b"<?xml", b"<body", b"<iframe", b"<object", b"<embed", b"<meta")
+EXTENSIONS = {
+    PDF: (".pdf",),
+    DOC: (".doc",),
+    DOCX: (".docx",),
+    ODT: (".odt",),
+    RTF: (".rtf",),
+    TEXT: (".txt", ".text", ".md"),
+    PNG: (".png",),
+    JPEG: (".jpg", ".jpeg"),
+}
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The name a file is downloaded under: its own, with the extension of the type found in
+    it added when the name claims another (`cv.exe` that is text downloads as `cv.exe.txt`)."""
+    allowed = EXTENSIONS.get(content_type, ())
+    return filename if not allowed or filename.lower().endswith(allowed) else filename + allowed[0]

@@ -6,6 +6,7 @@ no body (signature, expiry, length, the URL's first use) is made before the body
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
@@ -19,12 +20,15 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
 from service.attachments import links, service
+from service.attachments.content import download_name
 from service.attachments.events import attachment_ref
 from service.attachments.models import Attachment
 from service.attachments.storage import Missing, Storage
 
 log = logging.getLogger(__name__)
 
+UPLOAD_DEADLINE = 600.0
+"""Seconds a whole upload may take (a body trickling in is cut off), well within its sweep's hour."""
 _LENGTH = re.compile(r"^[0-9]{1,15}$")
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
 _WINDOW = re.compile(r"^[0-9]{1,12}$")
@@ -60,11 +64,14 @@ class FileEndpoints:
         try:
             upload = await service.preflight(self.sessions, upload_id, length)
             assert length is not None
-            attachment = await service.receive(self.sessions, self.storage, upload, length, request.stream())
+            async with asyncio.timeout(UPLOAD_DEADLINE):
+                attachment = await service.receive(self.sessions, self.storage, upload, length, request.stream())
         except service.Refused as exc:
             return _error(exc.status, exc.code, exc.message)
         except ClientDisconnect:
             return _error(400, "INCOMPLETE", "the upload was interrupted; nothing was kept")
+        except TimeoutError:
+            return _error(408, "TOO_SLOW", f"the upload took longer than {UPLOAD_DEADLINE:g} s; nothing was kept")
         body = {"attachment": {**attachment_ref(attachment), "downloadUrl": key.download_url(attachment.id)}}
         return Response(orjson.dumps(body), status_code=201, media_type="application/json")
 
@@ -93,7 +100,7 @@ class FileEndpoints:
             return _error(404, "NOT_FOUND", "no such file (it may have been deleted)")
         headers = {
             "content-length": str(found.size),
-            "content-disposition": content_disposition(found.filename),
+            "content-disposition": content_disposition(download_name(found.filename, found.content_type)),
             "x-content-type-options": "nosniff",
             "content-security-policy": "default-src 'none'; sandbox",
             "cache-control": "private, max-age=900",

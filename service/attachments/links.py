@@ -54,7 +54,8 @@ def attachment_of(token: str) -> int | None:
     except (ValueError, UnicodeDecodeError):
         return None
     kind, _, digits = text.partition(":")
-    return int(digits) if kind == "Attachment" and digits.isdigit() and len(digits) < 19 else None
+    ok = kind == "Attachment" and digits.isascii() and digits.isdigit() and len(digits) < 19
+    return int(digits) if ok else None
 
 
 @dataclass(frozen=True, slots=True)

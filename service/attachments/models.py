@@ -61,7 +61,7 @@ class Attachment(IdMixin, TimestampMixin, Base):
     )
     size: Mapped[int] = mapped_column(BigInteger, info=declare("The content's size in bytes."))
     sha256: Mapped[str] = mapped_column(String(64), info=declare("The SHA-256 of the content, in hex."))
-    storage_key: Mapped[str] = mapped_column(String(200), info=INTERNAL)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True, info=INTERNAL)
     """Where the content is in the object store: never shown (downloads go through signed URLs)."""
     upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), unique=True, info=INTERNAL)
     """The upload URL's nonce: an upload URL makes one attachment, once."""

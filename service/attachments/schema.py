@@ -166,8 +166,9 @@ class Mutation:
         settings = info.context.settings
 
         async def work(session: AsyncSession) -> service.UploadUrl:
+            # Locked, as erasure locks it: an upload planned now is erased with it, or refused after.
             applicant = await get_applicant(
-                session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId"
+                session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId", lock=True
             )
             application = None
             if input.application_id is not None:
@@ -206,8 +207,9 @@ class Mutation:
         async def work(session: AsyncSession) -> models.Attachment:
             if part is None or storage is None:
                 raise DomainError(ErrorCode.REQUIRED, "send the file as a part of a multipart request", "file")
+            # Locked, as erasure locks it: an upload planned now is erased with it, or refused after.
             applicant = await get_applicant(
-                session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId"
+                session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId", lock=True
             )
             application = None
             if input.application_id is not None:
@@ -218,6 +220,8 @@ class Mutation:
                 session, applicant, application, input.kind, name, valid_for=0, max_bytes=settings.max_attachment_bytes
             )
             size = part.size or 0
+            if size == 0:
+                raise DomainError(ErrorCode.REQUIRED, "the file is empty", "file")
             if size > settings.max_attachment_bytes:
                 raise DomainError(ErrorCode.TOO_LARGE, f"at most {settings.max_attachment_bytes} bytes", "file")
             try:

@@ -13,6 +13,7 @@ stays behind: no row without content, no content without a row for long.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -67,7 +68,9 @@ class Refused(Exception):
 def clean_filename(name: str) -> str:
     """A file name as kept: its last path part, NFC, without control characters, at most 255."""
     base = re.split(r"[/\\]", name)[-1]
-    base = _UNSAFE.sub("", unicodedata.normalize("NFC", base)).strip().strip(".")
+    base = _UNSAFE.sub("", unicodedata.normalize("NFC", base))
+    # Format characters (a right-to-left override turning `cv‮fdp.exe` into `cvexe.pdf`) go too.
+    base = "".join(c for c in base if unicodedata.category(c) != "Cf").strip().strip(".")
     if not base:
         raise DomainError(ErrorCode.INVALID, "a file name, e.g. `resume.pdf`", "filename")
     if len(base) > FILENAME_LENGTH:
@@ -225,6 +228,8 @@ async def receive(
     (`planned`: a GraphQL multipart request), where the row is then written."""
     key = new_key(upload.company_id)
     async with sessions() as session, session.begin():
+        # Durable before the first byte is stored, even from the worker's asynchronous commits.
+        await session.execute(text("SET LOCAL synchronous_commit = on"))
         await session.execute(insert(StorageSweep).values(storage_key=key, due_at=func.now() + PENDING_FOR))
     reading = _Reading(length, hashlib.sha256())
     try:
@@ -358,7 +363,16 @@ async def _unregister(sessions: async_sessionmaker[AsyncSession], key: str) -> N
 
 
 async def _discard(sessions: async_sessionmaker[AsyncSession], storage: Storage, key: str) -> None:
-    """Delete content whose row was not written; on failure the sweep row stays for the worker."""
+    """Delete content whose row was not written; on failure the sweep row stays for the worker.
+    A commit that failed on the way back may have committed: content a row holds stays."""
+    try:
+        async with sessions() as session:
+            if await session.scalar(select(Attachment.id).where(Attachment.storage_key == key)) is not None:
+                await _unregister(sessions, key)
+                return
+    except Exception:  # noqa: BLE001 - the sweep decides later
+        log.warning("could not check an unrecorded upload's object; the worker will sweep it")
+        return
     try:
         await storage.delete(key)
     except Exception:  # noqa: BLE001
@@ -372,6 +386,9 @@ FETCH_FOR = timedelta(days=1)
 FETCH_ATTEMPTS = 5
 FETCH_LEASE = timedelta(minutes=5)
 FETCH_TIMEOUT = 30.0
+"""Seconds one read of a fetched file may wait."""
+FETCH_DEADLINE = 240.0
+"""Seconds a whole fetch may take (a link trickling bytes is cut off), within `FETCH_LEASE`."""
 DEFAULT_MAX_BYTES = 20_000_000
 
 
@@ -406,6 +423,11 @@ async def request_fetches(
     for ref, (kind, name, url) in refs.items():
         if ref in known:
             continue
+        try:
+            filename = clean_filename(name)
+        except DomainError:
+            log.info("a linked file without a usable name was left out (applicant %s)", applicant.id)
+            continue
         session.add(
             AttachmentUpload(
                 id=str(uuid.uuid4()),
@@ -413,7 +435,7 @@ async def request_fetches(
                 applicant_id=applicant.id,
                 application_id=None,
                 kind=AttachmentKind(kind),
-                filename=clean_filename(name),
+                filename=filename,
                 max_bytes=DEFAULT_MAX_BYTES,
                 origin=origin,
                 expires_at=func.now() + FETCH_FOR,
@@ -453,22 +475,24 @@ async def fetch_due(engine: AsyncEngine, storage: Storage, client: httpx.AsyncCl
     limit = min(upload.max_bytes, max_bytes)
     why: str | None = None
     try:
-        async with client.stream("GET", upload.source_url, timeout=FETCH_TIMEOUT) as r:
-            declared = r.headers.get("content-length", "")
-            if r.status_code != 200:
-                why = f"answered {r.status_code}"
-            elif not declared.isdigit():
-                why = "sent no Content-Length"
-            elif int(declared) > limit:
-                return await _give_up(sessions, upload, f"the file is larger than {limit} bytes")
-            else:
-                await receive(sessions, storage, upload, int(declared), r.aiter_bytes())
-                return 1
+        async with asyncio.timeout(FETCH_DEADLINE):
+            headers = {"accept-encoding": "identity"}  # the bytes as stored: counted and hashed as sent
+            async with client.stream("GET", upload.source_url, timeout=FETCH_TIMEOUT, headers=headers) as r:
+                declared = r.headers.get("content-length", "")
+                if r.status_code != 200:
+                    why = f"answered {r.status_code}"
+                elif not (declared.isascii() and declared.isdigit()):
+                    why = "sent no Content-Length"
+                elif int(declared) > limit:
+                    return await _give_up(sessions, upload, f"the file is larger than {limit} bytes")
+                else:
+                    await receive(sessions, storage, upload, int(declared), r.aiter_raw())
+                    return 1
     except Refused as exc:
-        if exc.status in (413, 415, 400):
-            return await _give_up(sessions, upload, exc.code)
-        return 1  # gone (used, erased): nothing more to do
-    except httpx.HTTPError as exc:
+        # Refused for what it is (type, size, length), or gone (used, erased), or over the
+        # applicant's limit: fetching it again would change nothing.
+        return await _give_up(sessions, upload, exc.code)
+    except (httpx.HTTPError, TimeoutError) as exc:
         why = type(exc).__name__
     if upload.attempts >= FETCH_ATTEMPTS:
         return await _give_up(sessions, upload, why or "failed")
@@ -506,10 +530,11 @@ async def sweep(engine: AsyncEngine, storage: Storage) -> int:
     done = 0
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session, session.begin():
+        held = select(Attachment.id).where(Attachment.storage_key == StorageSweep.storage_key).exists()
         keys = (
             await session.scalars(
                 select(StorageSweep.storage_key)
-                .where(StorageSweep.due_at <= func.now())
+                .where(StorageSweep.due_at <= func.now(), ~held)
                 .order_by(StorageSweep.due_at)
                 .limit(SWEEP_BATCH)
                 .with_for_update(skip_locked=True)
@@ -526,6 +551,8 @@ async def sweep(engine: AsyncEngine, storage: Storage) -> int:
         if gone:
             await session.execute(delete(StorageSweep).where(StorageSweep.storage_key.in_(gone)))
             done = len(gone)
+        # Entries whose object a committed row holds (a commit reported failed that was not).
+        await session.execute(delete(StorageSweep).where(StorageSweep.due_at <= func.now(), held))
         # Upload URLs past their time: their row is all there is of them.
         await session.execute(delete(AttachmentUpload).where(AttachmentUpload.expires_at < func.now()))
     return done

@@ -23,7 +23,7 @@ from service.settings import Settings
 CHUNK = 64 * 1024
 PART = 8 * 1024 * 1024
 """Bytes buffered per part of an S3 multipart upload (S3's smallest part is 5 MiB)."""
-_KEY = re.compile(r"^[0-9]+/[0-9a-f]{32}$")
+_KEY = re.compile(r"[0-9]+/[0-9a-f]{32}")
 
 
 class Missing(Exception):
@@ -36,7 +36,7 @@ def new_key(company_id: int) -> str:
 
 
 def _checked(key: str) -> str:
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise ValueError("not an object key this service made")
     return key
 
@@ -89,7 +89,10 @@ class DiskStorage:
                 yield chunk
 
     async def delete(self, key: str) -> None:
-        await self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        await path.unlink(missing_ok=True)
+        # What a process that died mid-write left beside it.
+        await path.with_name(f".{path.name}.partial").unlink(missing_ok=True)
 
     async def exists(self, key: str) -> bool:
         return await self._path(key).is_file()
@@ -172,7 +175,13 @@ class S3Storage:
 
     async def delete(self, key: str) -> None:
         s3 = await self.client()
-        await s3.delete_object(Bucket=self.bucket, Key=self._key(key))
+        name = self._key(key)
+        await s3.delete_object(Bucket=self.bucket, Key=name)
+        # A multipart upload a process that died mid-write left open (its parts cost storage).
+        listed = await s3.list_multipart_uploads(Bucket=self.bucket, Prefix=name)
+        for pending in listed.get("Uploads", []):
+            if pending.get("Key") == name:
+                await s3.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=pending["UploadId"])
 
     async def exists(self, key: str) -> bool:
         s3 = await self.client()

@@ -81,18 +81,20 @@ def _place(payload: dict[str, Any], path: str, value: str) -> None:
     keys = path.split(".")
     target: Any = payload
     for key in keys[:-1]:
-        target = target[int(key)] if isinstance(target, list) and key.isdigit() else _child(target, key)
+        target = _child(target, key)
+        if not isinstance(target, dict | list):
+            raise RequestError("BAD_REQUEST", f"`{path}` is not a null variable of `operations`", status=400)
     last = keys[-1]
-    if isinstance(target, list) and last.isdigit() and int(last) < len(target):
-        target[int(last)] = value
-    elif isinstance(target, dict) and last in target and target[last] is None:
-        target[last] = value
-    else:
+    if _child(target, last) is not None:
         raise RequestError("BAD_REQUEST", f"`{path}` is not a null variable of `operations`", status=400)
+    target[int(last) if isinstance(target, list) else last] = value
 
 
 def _child(target: Any, key: str) -> Any:
-    if isinstance(target, dict) and isinstance(target.get(key), dict | list):
+    """`target[key]` (a list's item by its digits), or an error naming what is not there."""
+    if isinstance(target, list) and key.isdigit() and int(key) < len(target):
+        return target[int(key)]
+    if isinstance(target, dict) and key in target:
         return target[key]
     raise RequestError("BAD_REQUEST", f"`{key}` is not in `operations`", status=400)
 
