@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import ColumnElement
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import UploadFile
 from strawberry import Info
 
+from service.applicants.models import Applicant
 from service.applicants.service import get_applicant
 from service.applications.service import get_application
 from service.attachments import models, service
@@ -132,6 +133,21 @@ _REFUSALS = {
 """The mutation error code of each refusal of the content (`service.Refused`); others are INVALID."""
 
 
+async def _company_of(
+    sessions: async_sessionmaker[AsyncSession], scope: list[int], applicant_id: strawberry.ID
+) -> int | None:
+    """The company of an applicant the key may see, or None (the mutation then says why)."""
+    try:
+        pk = decode_id(applicant_id, "Applicant", "applicantId")
+    except DomainError:
+        return None
+    async with sessions() as session:
+        found: int | None = await session.scalar(
+            select(Applicant.company_id).where(Applicant.id == pk, one_of(Applicant.company_id, scope))
+        )
+    return found
+
+
 async def _chunks(part: UploadFile) -> AsyncIterator[bytes]:
     await part.seek(0)
     while chunk := await part.read(CHUNK):
@@ -199,15 +215,33 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[AttachmentUploadInput, INPUT]
     ) -> AttachmentPayload:
         scope = list(info.context.company_ids)
-        settings = info.context.settings
+        settings, sessions = info.context.settings, info.context.sessions
         part = uploaded(info.context.request, input.file)
         request = info.context.request
         storage = request.app.state.storage if request is not None else None
+        # The file goes to the store first, holding no connection while it streams; the mutation's
+        # transaction then only writes its row (or refuses it, and the staged content goes).
+        staged: service.Staged | None = None
+        refused: DomainError | None = None
+        if part is not None and storage is not None and 0 < (part.size or 0) <= settings.max_attachment_bytes:
+            company_id = await _company_of(sessions, scope, input.applicant_id)
+            if company_id is not None and info.context.principal.can(AREA, "write"):
+                try:
+                    staged = await service.stage(sessions, storage, company_id, part.size or 0, _chunks(part))
+                except service.Refused as exc:
+                    refused = DomainError(_REFUSALS.get(exc.code, ErrorCode.INVALID), exc.message, "file")
 
         async def work(session: AsyncSession) -> models.Attachment:
+            if refused is not None:
+                raise refused
             if part is None or storage is None:
                 raise DomainError(ErrorCode.REQUIRED, "send the file as a part of a multipart request", "file")
-            # Locked, as erasure locks it: an upload planned now is erased with it, or refused after.
+            size = part.size or 0
+            if size == 0:
+                raise DomainError(ErrorCode.REQUIRED, "the file is empty", "file")
+            if size > settings.max_attachment_bytes:
+                raise DomainError(ErrorCode.TOO_LARGE, f"at most {settings.max_attachment_bytes} bytes", "file")
+            # Locked, as erasure locks it: the file is erased with the applicant, or refused after.
             applicant = await get_applicant(
                 session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId", lock=True
             )
@@ -219,17 +253,21 @@ class Mutation:
             upload = await service.planned(
                 session, applicant, application, input.kind, name, valid_for=0, max_bytes=settings.max_attachment_bytes
             )
-            size = part.size or 0
-            if size == 0:
-                raise DomainError(ErrorCode.REQUIRED, "the file is empty", "file")
-            if size > settings.max_attachment_bytes:
-                raise DomainError(ErrorCode.TOO_LARGE, f"at most {settings.max_attachment_bytes} bytes", "file")
+            if staged is None:  # the company changed hands between the two reads: refused as not found
+                raise DomainError(ErrorCode.NOT_FOUND, "applicant not found", "applicantId")
             try:
-                return await service.receive(info.context.sessions, storage, upload, size, _chunks(part), into=session)
+                return await service.record(session, upload, staged)
             except service.Refused as exc:
                 raise DomainError(_REFUSALS.get(exc.code, ErrorCode.INVALID), exc.message, "file") from exc
 
-        made, errors = await run(info, AREA, work)
+        try:
+            made, errors = await run(info, AREA, work)
+        except BaseException:
+            if staged is not None and storage is not None:
+                await service.discard(sessions, storage, staged)
+            raise
+        if made is None and staged is not None and storage is not None:
+            await service.discard(sessions, storage, staged)
         return AttachmentPayload(attachment=ATTACHMENT.from_model(made) if made else None, errors=errors)
 
     @strawberry.mutation(

@@ -214,19 +214,24 @@ class _Reading:
         self.content_type = found
 
 
-async def receive(
+@dataclass(slots=True)
+class Staged:
+    """Content in the store, registered for sweeping, waiting for its row (`record`)."""
+
+    key: str
+    reading: _Reading
+
+
+async def stage(
     sessions: async_sessionmaker[AsyncSession],
     storage: Storage,
-    upload: AttachmentUpload,
+    company_id: int,
     length: int,
     body: AsyncIterator[bytes],
-    *,
-    into: AsyncSession | None = None,
-) -> Attachment:
-    """Store an upload's body and record it. `upload` is a pending upload (checked by
-    `preflight`, consumed here), or, with `into`, one planned within the caller's transaction
-    (`planned`: a GraphQL multipart request), where the row is then written."""
-    key = new_key(upload.company_id)
+) -> Staged:
+    """Store a body, checked as it streams (length, type), under a new key registered for
+    sweeping first: whole or not at all, and swept unless a row comes to hold it."""
+    key = new_key(company_id)
     async with sessions() as session, session.begin():
         # Durable before the first byte is stored, even from the worker's asynchronous commits.
         await session.execute(text("SET LOCAL synchronous_commit = on"))
@@ -238,13 +243,34 @@ async def receive(
         # The store kept nothing (its `put` is whole or nothing): the sweep row can go.
         await _unregister(sessions, key)
         raise
+    return Staged(key, reading)
+
+
+async def record(session: AsyncSession, upload: AttachmentUpload, staged: Staged) -> Attachment:
+    """The row of staged content, in the caller's transaction (`discard` it if that fails)."""
+    return await _record(session, upload, staged.key, staged.reading)
+
+
+async def discard(sessions: async_sessionmaker[AsyncSession], storage: Storage, staged: Staged) -> None:
+    """Delete staged content no row came to hold."""
+    await _discard(sessions, storage, staged.key)
+
+
+async def receive(
+    sessions: async_sessionmaker[AsyncSession],
+    storage: Storage,
+    upload: AttachmentUpload,
+    length: int,
+    body: AsyncIterator[bytes],
+) -> Attachment:
+    """Store a pending upload's body (checked by `preflight`) and record it, consuming the
+    pending upload, in a transaction of its own."""
+    staged = await stage(sessions, storage, upload.company_id, length, body)
     try:
-        if into is not None:
-            return await _record(into, upload, key, reading)
         async with sessions() as session, session.begin():
-            return await _record(session, await _consumed(session, upload.id), key, reading)
+            return await _record(session, await _consumed(session, upload.id), staged.key, staged.reading)
     except BaseException:
-        await _discard(sessions, storage, key)
+        await discard(sessions, storage, staged)
         raise
 
 

@@ -9,6 +9,7 @@ to the database is swept by the worker (`StorageSweep`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import uuid
@@ -23,6 +24,8 @@ from service.settings import Settings
 CHUNK = 64 * 1024
 PART = 8 * 1024 * 1024
 """Bytes buffered per part of an S3 multipart upload (S3's smallest part is 5 MiB)."""
+MAX_PUTS = 8
+"""Uploads to a bucket at once, per process; more wait their turn."""
 _KEY = re.compile(r"[0-9]+/[0-9a-f]{32}")
 
 
@@ -112,6 +115,8 @@ class S3Storage:
         self._client: Any = None
         self._stack = contextlib.AsyncExitStack()
         self._lock = anyio.Lock()
+        self._puts = asyncio.Semaphore(MAX_PUTS)
+        """At most `MAX_PUTS` uploads buffer a part at once (memory: MAX_PUTS x PART)."""
 
     async def client(self) -> Any:
         async with self._lock:
@@ -128,6 +133,10 @@ class S3Storage:
         return self.prefix + _checked(key)
 
     async def put(self, key: str, chunks: AsyncIterator[bytes]) -> None:
+        async with self._puts:
+            await self._put(key, chunks)
+
+    async def _put(self, key: str, chunks: AsyncIterator[bytes]) -> None:
         s3 = await self.client()
         name = self._key(key)
         buffer = bytearray()
