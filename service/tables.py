@@ -17,6 +17,7 @@ from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage
 from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
+from service.reasons.models import RejectionReason
 from service.scorecards.models import Scorecard
 from service.users.models import HiringTeamMember, User
 from service.webhooks.models import (
@@ -57,6 +58,7 @@ __all__ = [
     "PipelineStage",
     "Posting",
     "RateLimitBucket",
+    "RejectionReason",
     "Scorecard",
     "SigningKey",
     "StageTransition",

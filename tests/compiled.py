@@ -104,6 +104,9 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         answers = {"applicationId": to_global_id("Application", board.application_pks[1]), "gender": "FEMALE"}
         made = await mutate_ok(acme, "eeocResponseSubmit", answers, "eeocResponse { id }")
         hiring["EeocResponse"] = [made["eeocResponse"]["id"], to_global_id("EeocResponse", 999_999)]
+        reason = {"companyId": acme.company_id, "name": "Lacks experience"}
+        made = await mutate_ok(acme, "rejectionReasonCreate", reason, "rejectionReason { id }")
+        hiring["RejectionReason"] = [made["rejectionReason"]["id"], to_global_id("RejectionReason", 999_999)]
         await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {
             "Posting": [

@@ -162,7 +162,21 @@ async def graphql_paths(w: World) -> None:
         "offer { id }",
     )
     await mutate_ok(api, "offerUpdate", {"id": offer["offer"]["id"], "notes": f"{m.tagged('offerupdate')} agreed"})
-    await mutate_ok(w.api, "applicationReject", {"id": application, "reason": f"{m.tagged('reject')} moved to Paris"})
+    moved = await mutate_ok(
+        api,
+        "rejectionReasonCreate",
+        {"companyId": api.company_id, "name": "Moved away", "type": "WITHDRAWN_BY_CANDIDATE"},
+        "rejectionReason { id }",
+    )
+    await mutate_ok(
+        w.api,
+        "applicationReject",
+        {
+            "id": application,
+            "reason": f"{m.tagged('reject')} moved to Paris",
+            "reasonId": moved["rejectionReason"]["id"],
+        },
+    )
     upload = await mutate_ok(
         api,
         "attachmentUploadUrlCreate",
@@ -371,6 +385,7 @@ NODE_TYPES = {
     "Opening",
     "PipelineStage",
     "Posting",
+    "RejectionReason",
     "Scorecard",
     "StageTransition",
     "User",

@@ -152,6 +152,7 @@ ROOT_FILTERS |= {
     "interviews": ["", "orderBy: {field: START_AT}", "filter: {status: [SCHEDULED]}"],
     "attachments": ["", "filter: {kinds: [RESUME, OTHER]}", "orderBy: {field: CREATED_AT, direction: DESC}"],
     "eeocResponses": ["", "filter: {applicationIds: $postings}"],
+    "rejectionReasons": ["", "filter: {types: [REJECTED_BY_US], archived: false}"],
     "openings": [
         "",
         "filter: {status: [OPEN]}",
@@ -172,6 +173,7 @@ ROOT_TYPES = {
     "openings": "Opening",
     "attachments": "Attachment",
     "eeocResponses": "EeocResponse",
+    "rejectionReasons": "RejectionReason",
 }
 
 

@@ -39,7 +39,7 @@ async def test_whole_catalogue_of_fields_in_one_statement(world):
           applicant { name } application { id } company { slug } } }
         applications { nodes { notes { totalCount nodes { author body application { id } } } history {
           nodes { __typename fromStageName toStageName fromStage { name } toStage { name } actor reason } } } } } }
-      x: node(id: $x) { ... on Application { stageEnteredAt nextInterviewAt scorecardsDue
+      x: node(id: $x) { ... on Application { stageEnteredAt nextInterviewAt scorecardsDue rejectReason { name }
         attachments { nodes { kind downloadUrl applicant { name } } }
         notes { nodes { author authorUser { name } } }
         interviews { totalCount nodes { title status startAt endAt timezone organizer { name } stage { name }

@@ -153,6 +153,7 @@ COMPANY_MUTATIONS = (
     "department",
     "office",
     "opening",
+    "rejectionReason",
 )
 """Mutations of the company's own records, people and configuration: no applicant's data."""
 

@@ -40,6 +40,10 @@ class Application(IdMixin, TimestampMixin, Base):
     rejection_reason: Mapped[str | None] = mapped_column(
         Text, info=declare("Why the application was rejected.", personal=True)
     )
+    rejection_reason_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rejection_reasons.id", ondelete="SET NULL"), info=INTERNAL
+    )
+    """The company's reason it was closed for (`RejectionReason`), beside the free text."""
     source: Mapped[str | None] = mapped_column(
         String(200), info=declare("Where the application came from.", personal=True, max_length=200)
     )

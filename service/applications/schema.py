@@ -27,6 +27,7 @@ from service.graphql.relay import (
 )
 from service.pipeline.service import get_stage
 from service.postings.service import get_posting
+from service.reasons.service import reason_to_close
 from service.users.service import get_user
 
 
@@ -113,7 +114,10 @@ class ApplicationMoveInput:
 @strawberry.input(description="Reject an active application.")
 class ApplicationRejectInput:
     id: strawberry.ID = strawberry.field(description="The application.")
-    reason: str | None = strawberry.field(default=None, description="Why it was rejected.")
+    reason: str | None = strawberry.field(default=None, description="Why it was rejected, in words.")
+    reason_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of the company's rejection reasons (not archived) it was closed for."
+    )
 
 
 @strawberry.input(description="Hire the applicant of an active application.")
@@ -237,7 +241,12 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[ApplicationRejectInput, INPUT]
     ) -> ApplicationPayload:
         async def work(session: AsyncSession) -> models.Application:
-            return await service.reject(session, await _locked(session, info, input.id), reason=input.reason)
+            application = await _locked(session, info, input.id)
+            because = None
+            if input.reason_id is not None:
+                pk = decode_id(input.reason_id, "RejectionReason", "reasonId")
+                because = await reason_to_close(session, application.company_id, pk, "reasonId")
+            return await service.reject(session, application, reason=input.reason, because=because)
 
         return _payload(await run(info, "applications", work))
 

@@ -29,6 +29,7 @@ from service.offers import service as offers
 from service.openings import service as openings
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings.models import Posting, PostingStatus
+from service.reasons.models import RejectionReason
 from service.webhooks import events
 from service.webhooks.events import emit
 
@@ -258,9 +259,15 @@ async def _emit_closed(session: AsyncSession, application: Application, event_ty
 
 
 async def reject(
-    session: AsyncSession, application: Application, *, reason: str | None, origin: str | None = None
+    session: AsyncSession,
+    application: Application,
+    *,
+    reason: str | None,
+    because: RejectionReason | None = None,
+    origin: str | None = None,
 ) -> Application:
-    """Reject a locked application; emits `application.rejected`."""
+    """Reject a locked application, in words (`reason`) and by one of the company's reasons
+    (`because`); emits `application.rejected`."""
     _require_active(application)
     problems = Collector()
     clean = validation.text(problems, reason, "reason", max_length=5000)
@@ -269,6 +276,7 @@ async def reject(
         await refuse_if_erased(session, application.applicant_id, "reason")
     application.status = ApplicationStatus.REJECTED
     application.rejection_reason = clean
+    application.rejection_reason_id = because.id if because is not None else None
     application.updated_at = func.now()
     await session.flush()
     await session.refresh(application)
@@ -329,6 +337,7 @@ async def withdraw(session: AsyncSession, application: Application, *, origin: s
     _require_active(application)
     application.status = ApplicationStatus.WITHDRAWN
     application.rejection_reason = None
+    application.rejection_reason_id = None
     application.updated_at = func.now()
     await session.flush()
     await session.refresh(application)
@@ -393,5 +402,6 @@ async def reopen(
         await openings.release(session, application, origin=origin)
     application.status = ApplicationStatus.ACTIVE
     application.rejection_reason = None
+    application.rejection_reason_id = None
     application.stage_id = new.id
     return await _moved(session, application, old, new, actor, REOPENED_REASON, origin)

@@ -123,6 +123,13 @@ class Application(Node):
         ),
     )
     applicant = to_one("Applicant", "service.applicants.types", "applicant_id", description="Who applied.")
+    reject_reason = to_one(
+        "RejectionReason",
+        "service.reasons.types",
+        "rejection_reason_id",
+        optional=True,
+        description="The company's reason it was closed for, when one was picked (`rejectionReason` is the words).",
+    )
     posting = to_one("Posting", "service.postings.types", "posting_id", description="The posting applied to.")
     stage = to_one(
         "PipelineStage", "service.pipeline.types", "stage_id", description="The stage the application is at."

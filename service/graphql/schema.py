@@ -48,6 +48,8 @@ from service.partners.schema import Mutation as PartnerMutation
 from service.pipeline.schema import Mutation as PipelineMutation
 from service.postings.schema import Mutation as PostingMutation
 from service.postings.schema import Query as PostingQuery
+from service.reasons.schema import Mutation as ReasonMutation
+from service.reasons.schema import Query as ReasonQuery
 from service.scorecards.schema import Mutation as ScorecardMutation
 from service.scorecards.schema import Query as ScorecardQuery
 from service.users.schema import Mutation as UserMutation
@@ -120,6 +122,7 @@ Query = merge_types(
         OrganizationQuery,
         ApplicantQuery,
         ApplicationQuery,
+        ReasonQuery,
         AttachmentQuery,
         UserQuery,
         InterviewQuery,
@@ -142,6 +145,7 @@ Mutation = merge_types(
         PipelineMutation,
         ApplicantMutation,
         ApplicationMutation,
+        ReasonMutation,
         AttachmentMutation,
         UserMutation,
         InterviewMutation,

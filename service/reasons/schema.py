@@ -1,0 +1,107 @@
+"""Query and mutation fields of the rejection reasons."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import UNSET, Info
+
+from service.db.fields import writable
+from service.db.sql import one_of
+from service.errors import not_found
+from service.graphql.context import Context
+from service.graphql.declared import input_type
+from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.relay import RootConnection, id_conditions
+from service.reasons import models, service
+from service.reasons.models import RejectionType
+from service.reasons.types import AREA, REJECTION_REASON, RejectionReason
+
+
+@strawberry.input(description="Conditions rejection reasons must all meet.")
+class RejectionReasonFilter:
+    company_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these companies'.")
+    types: list[RejectionType] | None = strawberry.field(default=None, description="Only of these types.")
+    archived: bool | None = strawberry.field(default=None, description="Only archived ones, or only offered ones.")
+
+
+def _conditions(f: RejectionReasonFilter | None) -> list[ColumnElement[bool]]:
+    if f is None:
+        return []
+    table = REJECTION_REASON.table
+    out = id_conditions(table, f)
+    if f.types is not None:
+        out.append(one_of(table.c.type, [t.value for t in f.types]))
+    if f.archived is not None:
+        out.append(table.c.archived.is_(f.archived))
+    return out
+
+
+REJECTION_REASONS = RootConnection("RejectionReason", _conditions)
+
+
+@strawberry.type
+class Query:
+    rejection_reasons = REJECTION_REASONS.field(
+        "The rejection reasons of the companies this key may see.", RejectionReasonFilter, None
+    )
+
+
+@input_type(models.RejectionReason, on="create", description="A new rejection reason of a company.")
+class RejectionReasonCreateInput:
+    company_id: strawberry.ID = strawberry.field(description="The company.")
+
+
+@input_type(models.RejectionReason, on="update", description="Changes to a rejection reason; omitted fields stay.")
+class RejectionReasonUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The reason.")
+
+
+@strawberry.type(description="The result of a rejection reason mutation.")
+class RejectionReasonPayload:
+    rejection_reason: RejectionReason | None = strawberry.field(description="The reason as it is now, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+def _stated(data: object, on: str) -> dict[str, Any]:
+    names = writable(models.RejectionReason, on="create" if on == "create" else "update")
+    return {name: value for name in names if (value := getattr(data, name, UNSET)) is not UNSET}
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a reason to a company's list of rejection reasons.")
+    async def rejection_reason_create(
+        self, info: Info[Context, None], input: Annotated[RejectionReasonCreateInput, INPUT]
+    ) -> RejectionReasonPayload:
+        scope = list(info.context.company_ids)
+
+        async def work(session: AsyncSession) -> models.RejectionReason:
+            company = decode_id(input.company_id, "Company", "companyId")
+            if company not in scope:
+                raise not_found("companyId", "company")
+            return await service.create_reason(session, company, _stated(input, "create"))
+
+        found, errors = await run(info, AREA, work)
+        return RejectionReasonPayload(
+            rejection_reason=REJECTION_REASON.from_model(found) if found else None, errors=errors
+        )
+
+    @strawberry.mutation(description="Rename, retype, archive or restore a rejection reason.")
+    async def rejection_reason_update(
+        self, info: Info[Context, None], input: Annotated[RejectionReasonUpdateInput, INPUT]
+    ) -> RejectionReasonPayload:
+        scope = list(info.context.company_ids)
+
+        async def work(session: AsyncSession) -> models.RejectionReason:
+            pk = decode_id(input.id, "RejectionReason", "id")
+            reason = await service.get_reason(session, scope, pk, "id", lock=True)
+            return await service.update_reason(session, reason, _stated(input, "update"))
+
+        found, errors = await run(info, AREA, work)
+        return RejectionReasonPayload(
+            rejection_reason=REJECTION_REASON.from_model(found) if found else None, errors=errors
+        )

@@ -1,0 +1,99 @@
+"""Rejection reasons: a company's list, unique by name whatever the case, archived rather than
+deleted; an application is rejected by one (and in words); refusals change nothing; read on
+both paths."""
+
+from __future__ import annotations
+
+from tests.factories import create_application, create_posting, mutate_ok
+from tests.helpers import snapshot
+
+REASON = "id name type archived company { slug }"
+
+
+async def test_reasons_are_kept_picked_and_archived(acme, globex, engine):
+    made = await mutate_ok(
+        acme,
+        "rejectionReasonCreate",
+        {"companyId": acme.company_id, "name": "Lacks experience"},
+        f"rejectionReason {{ {REASON} }}",
+    )
+    lacks = made["rejectionReason"]
+    assert (lacks["name"], lacks["type"], lacks["archived"]) == ("Lacks experience", "REJECTED_BY_US", False)
+    declined = (
+        await mutate_ok(
+            acme,
+            "rejectionReasonCreate",
+            {"companyId": acme.company_id, "name": "Declined our offer", "type": "WITHDRAWN_BY_CANDIDATE"},
+            "rejectionReason { id }",
+        )
+    )["rejectionReason"]
+    posting = await create_posting(acme, status="OPEN")
+    application = (await create_application(acme, posting["id"], "Ada"))["id"]
+    rejected = await mutate_ok(
+        acme,
+        "applicationReject",
+        {"id": application, "reasonId": lacks["id"], "reason": "No Go yet"},
+        "application { status rejectionReason rejectReason { name type } }",
+    )
+    assert rejected["application"] == {
+        "status": "REJECTED",
+        "rejectionReason": "No Go yet",
+        "rejectReason": {"name": "Lacks experience", "type": "REJECTED_BY_US"},
+    }
+    query = "query($id: ID!) { node(id: $id) { ... on Application { rejectReason { id name } } } }"
+    assert (await acme.ok(query, {"id": application}))["node"]["rejectReason"] == {
+        "id": lacks["id"],
+        "name": "Lacks experience",
+    }
+    listed = await acme.ok("{ rejectionReasons(filter: {types: [WITHDRAWN_BY_CANDIDATE]}) { nodes { id } } }")
+    assert listed["rejectionReasons"]["nodes"] == [{"id": declined["id"]}]
+
+    archived = await mutate_ok(
+        acme, "rejectionReasonUpdate", {"id": lacks["id"], "archived": True}, "rejectionReason { archived name }"
+    )
+    assert archived["rejectionReason"] == {"archived": True, "name": "Lacks experience"}
+    assert (await acme.ok(query, {"id": application}))["node"]["rejectReason"]["name"] == "Lacks experience"
+    assert (await globex.ok("{ rejectionReasons { totalCount } }"))["rejectionReasons"]["totalCount"] == 0
+
+
+async def test_refusals_change_nothing(acme, globex, engine):
+    lacks = (
+        await mutate_ok(
+            acme,
+            "rejectionReasonCreate",
+            {"companyId": acme.company_id, "name": "Lacks experience"},
+            "rejectionReason { id }",
+        )
+    )["rejectionReason"]["id"]
+    old = (
+        await mutate_ok(
+            acme,
+            "rejectionReasonCreate",
+            {"companyId": acme.company_id, "name": "Old", "archived": True},
+            "rejectionReason { id }",
+        )
+    )["rejectionReason"]["id"]
+    theirs = (
+        await mutate_ok(
+            globex,
+            "rejectionReasonCreate",
+            {"companyId": globex.company_id, "name": "Theirs"},
+            "rejectionReason { id }",
+        )
+    )["rejectionReason"]["id"]
+    posting = await create_posting(acme, status="OPEN")
+    application = (await create_application(acme, posting["id"], "Ada"))["id"]
+    before = await snapshot(engine)
+    for name, input, expected in [
+        ("rejectionReasonCreate", {"companyId": acme.company_id, "name": "LACKS EXPERIENCE"}, [("name", "DUPLICATE")]),
+        ("rejectionReasonCreate", {"companyId": acme.company_id, "name": "  "}, [("name", "REQUIRED")]),
+        ("rejectionReasonCreate", {"companyId": globex.company_id, "name": "X"}, [("companyId", "NOT_FOUND")]),
+        ("rejectionReasonUpdate", {"id": old, "name": "lacks experience"}, [("name", "DUPLICATE")]),
+        ("applicationReject", {"id": application, "reasonId": old}, [("reasonId", "INVALID")]),
+        ("applicationReject", {"id": application, "reasonId": theirs}, [("reasonId", "NOT_FOUND")]),
+        ("applicationReject", {"id": application, "reasonId": application}, [("reasonId", "INVALID")]),
+    ]:
+        payload = await acme.mutate(name, input, "__typename")
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, (name, input)
+    assert await snapshot(engine) == before
+    assert lacks
