@@ -4,8 +4,15 @@ both paths."""
 
 from __future__ import annotations
 
-from tests.factories import create_application, create_posting, mutate_ok
+import json
+from pathlib import Path
+
+from tests import ats
+from tests.factories import connect_integration, create_application, create_posting, mutate_ok
 from tests.helpers import snapshot
+from tests.integrations import apply_inbox
+
+EXAMPLES = Path(__file__).parent / "data" / "vendor_examples"
 
 REASON = "id name type archived company { slug }"
 
@@ -97,3 +104,25 @@ async def test_refusals_change_nothing(acme, globex, engine):
         assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, (name, input)
     assert await snapshot(engine) == before
     assert lacks
+
+
+async def test_greenhouses_reason_is_linked_to_the_companys_of_that_name(acme, globex, engine):
+    """Greenhouse's published `reject_candidate` ("Too Junior"): linked to the company's reason of
+    that name, whatever its case; where the company has none, only the words are kept (a reason
+    is never made from what an ATS sends: its name would outlive an erasure)."""
+    await mutate_ok(acme, "rejectionReasonCreate", {"companyId": acme.company_id, "name": "too junior"})
+    document = json.loads((EXAMPLES / "greenhouse" / "reject_candidate.json").read_text())
+    found = []
+    for api in (acme, globex):
+        integration = await connect_integration(api, "greenhouse")
+        d = ats.signed("greenhouse", integration["secret"], document)
+        r = await api.http.post(integration["receivePath"], content=d.body, headers=d.headers)
+        assert r.status_code == 200, r.text
+        await apply_inbox(engine)
+        data = await api.ok("{ applications { nodes { status rejectionReason rejectReason { name } } } }")
+        found.append(data["applications"]["nodes"])
+    assert found == [
+        [{"status": "REJECTED", "rejectionReason": "Too Junior", "rejectReason": {"name": "too junior"}}],
+        [{"status": "REJECTED", "rejectionReason": "Too Junior", "rejectReason": None}],
+    ]
+    assert (await globex.ok("{ rejectionReasons { totalCount } }"))["rejectionReasons"]["totalCount"] == 0

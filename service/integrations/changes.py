@@ -68,6 +68,10 @@ class Application:
     status: str | None = None
     """ACTIVE, REJECTED, HIRED or WITHDRAWN."""
     rejection_reason: str | None = None
+    rejection_type: str | None = None
+    """A `RejectionType` value, when the provider names a reason from the company's own list
+    (Greenhouse, Ashby): the application is then linked to the company's `RejectionReason` of
+    that name, when there is one."""
     applied_at: datetime | None = None
     reopen: bool = False
     """The provider reopened a closed application (unhired, unrejected): it becomes ACTIVE again."""

@@ -70,6 +70,17 @@ async def update_reason(session: AsyncSession, reason: RejectionReason, changes:
     return reason
 
 
+async def matching(session: AsyncSession, company_id: int, name: str) -> RejectionReason | None:
+    """The company's reason of this name, whatever its case and archived or not (an ATS picked
+    it), or None. Reasons are never made from what an ATS sends: a reason's name outlives an
+    erasure, and an ATS's reason may be free text about the person."""
+    return await session.scalar(
+        select(RejectionReason).where(
+            RejectionReason.company_id == company_id, func.lower(RejectionReason.name) == name.strip().lower()
+        )
+    )
+
+
 async def reason_to_close(session: AsyncSession, company_id: int, pk: int, field: str) -> RejectionReason:
     """A reason an application of `company_id` may be closed for now: the company's, not archived."""
     reason = await get_reason(session, [company_id], pk, field)

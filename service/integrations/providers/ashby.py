@@ -101,11 +101,19 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
         ),
         status=target,
         rejection_reason=text(reason.get("text")) if isinstance(reason, dict) else None,
+        rejection_type=(
+            ARCHIVE_TYPES.get(str(reason.get("reasonType")), "OTHER")
+            if isinstance(reason, dict) and text(reason.get("text"))
+            else None
+        ),
         applied_at=latest(data.get("createdAt")),
         reopen=target == "ACTIVE",
     )
     return Translation([change], latest(data.get("updatedAt")), notes)
 
+
+ARCHIVE_TYPES = {"RejectedByOrg": "REJECTED_BY_US", "RejectedByCandidate": "WITHDRAWN_BY_CANDIDATE"}
+"""Ashby's archive reason types (`reasonType`); `Other` and anything else are OTHER."""
 
 SCHEDULE_STATUSES = {
     "Scheduled": "SCHEDULED",

@@ -167,6 +167,19 @@ def _files(value: Any, notes: list[str], whose: str) -> list[changes.RemoteFile]
     return out
 
 
+REJECTION_TYPES = {"we rejected them": "REJECTED_BY_US", "they rejected us": "WITHDRAWN_BY_CANDIDATE"}
+"""Greenhouse's rejection reason types by name; any other (`None specified`) is OTHER."""
+
+
+def _rejection_type(reason: Any) -> str | None:
+    """The type of a rejection reason from the company's list, or None when none is named."""
+    if not isinstance(reason, dict) or not text(reason.get("name")):
+        return None
+    kind = reason.get("type")
+    name = text(kind.get("name")) if isinstance(kind, dict) else None
+    return REJECTION_TYPES.get((name or "").lower(), "OTHER")
+
+
 def _employment(data: dict[str, Any]) -> EmploymentType | None:
     fields = data.get("custom_fields")
     field = fields.get("employment_type") if isinstance(fields, dict) else None
@@ -229,6 +242,7 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
         stage_external_id=None,
         status=status,
         rejection_reason=clipped(reason.get("name"), 5000) if isinstance(reason, dict) else None,
+        rejection_type=_rejection_type(reason),
         applied_at=when(data.get("applied_at")),
         reopen=action in REOPENING,
     )

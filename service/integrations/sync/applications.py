@@ -15,6 +15,7 @@ from service.integrations.sync.context import Context, Outcome, believed
 from service.integrations.sync.jobs import upsert_posting
 from service.integrations.sync.refs import APPLICATION, advance, find_ref, link, lock, locked, stale
 from service.integrations.sync.stages import stage_for
+from service.reasons import service as reasons
 
 
 async def _date_moves(ctx: Context, application_id: int, after: int | None) -> None:
@@ -115,8 +116,11 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
                 "provider's unreject or unhire)"
             )
         elif target is ApplicationStatus.REJECTED:
+            because = None
+            if data.rejection_type is not None and data.rejection_reason:
+                because = await reasons.matching(ctx.session, application.company_id, data.rejection_reason)
             application = await applications.reject(
-                ctx.session, application, reason=data.rejection_reason, origin=ctx.origin
+                ctx.session, application, reason=data.rejection_reason, because=because, origin=ctx.origin
             )
         elif target is ApplicationStatus.HIRED:
             application = await applications.hire(ctx.session, application, actor=ctx.provider, origin=ctx.origin)
