@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import UNSET, Info
+from strawberry import Info
 
 from service.applications.service import get_application
-from service.db.fields import writable
 from service.eeoc import models, service
 from service.eeoc.types import AREA, EEOC_RESPONSE, EeocResponse
 from service.graphql.context import Context
-from service.graphql.declared import input_type
+from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, id_conditions
 from service.ids import to_global_id
@@ -72,10 +71,6 @@ class EeocResponseDeletePayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _stated(data: object) -> dict[str, Any]:
-    return {name: value for name in writable(models.EeocResponse) if (value := getattr(data, name, UNSET)) is not UNSET}
-
-
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
@@ -89,7 +84,7 @@ class Mutation:
         async def work(session: AsyncSession) -> models.EeocResponse:
             pk = decode_id(input.application_id, "Application", "applicationId")
             application = await get_application(session, scope, pk, "applicationId", lock=True)
-            return await service.submit(session, application, _stated(input))
+            return await service.submit(session, application, stated(input, models.EeocResponse, on="update"))
 
         found, errors = await run(info, AREA, work)
         return EeocResponsePayload(eeoc_response=EEOC_RESPONSE.from_model(found) if found else None, errors=errors)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import UNSET, Info
+from strawberry import Info
 
 from service.applications.service import get_application
-from service.db.fields import writable
 from service.db.sql import one_of
 from service.graphql.context import Context
-from service.graphql.declared import input_type
+from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
 from service.graphql.relay import OrderDirection, RootConnection, id_conditions
 from service.openings import models, service
@@ -100,10 +99,6 @@ class OpeningPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _stated(data: object) -> dict[str, Any]:
-    return {name: value for name in writable(models.Opening) if (value := getattr(data, name, UNSET)) is not UNSET}
-
-
 async def _apply(
     info: Info[Context, None], step: Callable[[AsyncSession, list[int]], Awaitable[models.Opening]]
 ) -> OpeningPayload:
@@ -130,7 +125,7 @@ class Mutation:
             posting = await get_posting(
                 session, scope, decode_id(input.posting_id, "Posting", "postingId"), "postingId", lock=True
             )
-            return await service.create_opening(session, posting, _stated(input))
+            return await service.create_opening(session, posting, stated(input, models.Opening, on="update"))
 
         return await _apply(info, step)
 
@@ -139,7 +134,9 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[OpeningUpdateInput, INPUT]
     ) -> OpeningPayload:
         async def step(session: AsyncSession, scope: list[int]) -> models.Opening:
-            return await service.update_opening(session, await _locked(session, scope, input.id), _stated(input))
+            return await service.update_opening(
+                session, await _locked(session, scope, input.id), stated(input, models.Opening, on="update")
+            )
 
         return await _apply(info, step)
 

@@ -11,11 +11,10 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
-from service.db.fields import writable
 from service.db.sql import one_of
 from service.errors import not_found
 from service.graphql.context import Context
-from service.graphql.declared import input_type
+from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
 from service.organization import models, service
@@ -114,10 +113,6 @@ class OfficePayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _stated(model: type[models.Department | models.Office], data: object) -> dict[str, Any]:
-    return {name: value for name in writable(model) if (value := getattr(data, name, UNSET)) is not UNSET}
-
-
 async def _create(session: AsyncSession, scope: Sequence[int], model: type[service.Node], input: Any) -> service.Node:
     company_id = decode_id(input.company_id, "Company", "companyId")
     if company_id not in scope:
@@ -127,7 +122,7 @@ async def _create(session: AsyncSession, scope: Sequence[int], model: type[servi
         parent = await service.get_node(
             session, model, [company_id], decode_id(input.parent_id, model.__name__, "parentId"), "parentId"
         )
-    return await service.create_node(session, model, company_id, _stated(model, input), parent)
+    return await service.create_node(session, model, company_id, stated(input, model, on="update"), parent)
 
 
 async def _update(session: AsyncSession, scope: Sequence[int], model: type[service.Node], input: Any) -> service.Node:
@@ -138,7 +133,7 @@ async def _update(session: AsyncSession, scope: Sequence[int], model: type[servi
     elif input.parent_id is not UNSET:
         pk = decode_id(input.parent_id, model.__name__, "parentId")
         parent = await service.get_node(session, model, [node.company_id], pk, "parentId")
-    return await service.update_node(session, node, _stated(model, input), parent)
+    return await service.update_node(session, node, stated(input, model, on="update"), parent)
 
 
 async def _apply(

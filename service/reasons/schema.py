@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import UNSET, Info
+from strawberry import Info
 
-from service.db.fields import writable
 from service.db.sql import one_of
 from service.errors import not_found
 from service.graphql.context import Context
-from service.graphql.declared import input_type
+from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, run
 from service.graphql.relay import RootConnection, id_conditions
 from service.reasons import models, service
@@ -66,11 +65,6 @@ class RejectionReasonPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 
 
-def _stated(data: object, on: str) -> dict[str, Any]:
-    names = writable(models.RejectionReason, on="create" if on == "create" else "update")
-    return {name: value for name in names if (value := getattr(data, name, UNSET)) is not UNSET}
-
-
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Add a reason to a company's list of rejection reasons.")
@@ -83,7 +77,7 @@ class Mutation:
             company = decode_id(input.company_id, "Company", "companyId")
             if company not in scope:
                 raise not_found("companyId", "company")
-            return await service.create_reason(session, company, _stated(input, "create"))
+            return await service.create_reason(session, company, stated(input, models.RejectionReason, on="create"))
 
         found, errors = await run(info, AREA, work)
         return RejectionReasonPayload(
@@ -99,7 +93,7 @@ class Mutation:
         async def work(session: AsyncSession) -> models.RejectionReason:
             pk = decode_id(input.id, "RejectionReason", "id")
             reason = await service.get_reason(session, scope, pk, "id", lock=True)
-            return await service.update_reason(session, reason, _stated(input, "update"))
+            return await service.update_reason(session, reason, stated(input, models.RejectionReason, on="update"))
 
         found, errors = await run(info, AREA, work)
         return RejectionReasonPayload(
