@@ -304,10 +304,17 @@ async def _record(session: AsyncSession, upload: AttachmentUpload, key: str, rea
         await _count_room(session, applicant.id)
     except DomainError as exc:
         raise Refused(409, "LIMIT", exc.message) from exc
+    attachment = await _insert(session, upload, key, reading)
+    await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
+    return attachment
+
+
+async def _insert(session: AsyncSession, upload: AttachmentUpload, key: str, reading: _Reading) -> Attachment:
+    """The row of stored content, as `upload` planned it; emits `attachment.created`."""
     assert reading.content_type is not None
     attachment = Attachment(
-        company_id=applicant.company_id,
-        applicant_id=applicant.id,
+        company_id=upload.company_id,
+        applicant_id=upload.applicant_id,
         application_id=upload.application_id,
         kind=upload.kind,
         filename=upload.filename,
@@ -321,7 +328,6 @@ async def _record(session: AsyncSession, upload: AttachmentUpload, key: str, rea
     session.add(attachment)
     await session.flush()
     await session.refresh(attachment)
-    await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
     await emit(
         session,
         attachment.company_id,
@@ -346,38 +352,19 @@ async def attach(
     """Attach content already in hand (the demo's files, say) within the caller's transaction.
     The object is written first; should the transaction then roll back, it is left over
     (uploads from clients go through `receive`, which leaves nothing)."""
-    found = content.sniff(data[: content.HEAD])
-    if found is None or not data:
-        raise DomainError(ErrorCode.INVALID, "not a file type accepted here", "data")
-    key = new_key(applicant.company_id)
+    upload = await planned(
+        session, applicant, application, kind, filename, valid_for=0, max_bytes=len(data), origin=origin
+    )
+    key, reading = new_key(applicant.company_id), _Reading(len(data), hashlib.sha256())
 
     async def chunks() -> AsyncIterator[bytes]:
         yield data
 
-    await storage.put(key, chunks())
-    attachment = Attachment(
-        company_id=applicant.company_id,
-        applicant_id=applicant.id,
-        application_id=application.id if application is not None else None,
-        kind=kind,
-        filename=clean_filename(filename),
-        content_type=found,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        storage_key=key,
-        upload_id=str(uuid.uuid4()),
-    )
-    session.add(attachment)
-    await session.flush()
-    await session.refresh(attachment)
-    await emit(
-        session,
-        attachment.company_id,
-        events.ATTACHMENT_CREATED,
-        attachment_events.attachment_event(attachment),
-        origin=origin,
-    )
-    return attachment
+    try:
+        await storage.put(key, reading.chunks(chunks()))
+    except Refused as exc:
+        raise DomainError(ErrorCode.INVALID, "not a file type accepted here", "data") from exc
+    return await _insert(session, upload, key, reading)
 
 
 async def _unregister(sessions: async_sessionmaker[AsyncSession], key: str) -> None:
