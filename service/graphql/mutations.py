@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import strawberry
@@ -15,7 +15,7 @@ from strawberry import Info
 from service.audit import service as audit
 from service.audit.models import AuditOutcome
 from service.auth.scopes import Access, MissingScope
-from service.errors import DomainError, DomainErrors, ErrorCode
+from service.errors import DomainError, DomainErrors, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.enums import expose
 from service.graphql.selection import variables_of
@@ -199,6 +199,15 @@ def decode_id(value: str, expected: str, field: str) -> int:
         return pk_of(value, expected)
     except InvalidId as exc:
         raise DomainError(ErrorCode.INVALID, str(exc), field) from None
+
+
+def company_in_scope(value: str, scope: Sequence[int], field: str = "companyId") -> int:
+    """The company a mutation's `companyId` names, when the key may see it: another company's ID
+    is NOT_FOUND, exactly as one that does not exist."""
+    company_id = decode_id(value, "Company", field)
+    if company_id not in scope:
+        raise not_found(field, "company")
+    return company_id
 
 
 def require_readable(info: Info[Context, None], area: str, field: str) -> None:

@@ -14,9 +14,9 @@ from strawberry import Info
 
 from service.auth.scopes import INTEGRATIONS_AREA
 from service.db.sql import one_of
-from service.errors import DomainError, ErrorCode, not_found
+from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
-from service.graphql.mutations import INPUT, decode_id, run
+from service.graphql.mutations import INPUT, company_in_scope, decode_id, run
 from service.graphql.relay import RootConnection, decode_ids
 from service.integrations import models as integration_models
 from service.integrations import service
@@ -90,9 +90,7 @@ class Mutation:
         scope = info.context.company_ids
 
         async def work(session: AsyncSession) -> tuple[integration_models.Integration, str]:
-            company_id = decode_id(input.company_id, "Company", "companyId")
-            if company_id not in scope:
-                raise not_found("companyId", "company")
+            company_id = company_in_scope(input.company_id, scope)
             if input.provider is Provider.LEVER and not input.secret:
                 raise DomainError(ErrorCode.REQUIRED, "Lever signs with its own token: give it as `secret`", "secret")
             return await service.create_integration(

@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
 from service.db.sql import one_of
-from service.errors import not_found
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
-from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
 from service.organization import models, service
 from service.organization.service import KEEP
@@ -114,9 +113,7 @@ class OfficePayload:
 
 
 async def _create(session: AsyncSession, scope: Sequence[int], model: type[service.Node], input: Any) -> service.Node:
-    company_id = decode_id(input.company_id, "Company", "companyId")
-    if company_id not in scope:
-        raise not_found("companyId", "company")
+    company_id = company_in_scope(input.company_id, scope)
     parent = None
     if input.parent_id is not None:
         parent = await service.get_node(

@@ -14,10 +14,10 @@ from strawberry import UNSET, Info
 
 from service.db.fields import writable
 from service.db.sql import one_of, subtree
-from service.errors import DomainError, ErrorCode, not_found
+from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type
-from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
 from service.graphql.pagination import argument_error
 from service.graphql.relay import (
     OrderDirection,
@@ -319,9 +319,7 @@ class Mutation:
         scope = info.context.company_ids
 
         async def work(session: AsyncSession) -> PostingModel:
-            company_id = decode_id(input.company_id, "Company", "companyId")
-            if company_id not in scope:
-                raise not_found("companyId", "company")
+            company_id = company_in_scope(input.company_id, scope)
             stages = [(s.name, s.kind) for s in input.stages] if input.stages is not None else None
             changes = _fields(input, EDITABLE) | await _organization(session, company_id, input)
             return await service.create_posting(session, company_id, changes, stages)
@@ -371,9 +369,7 @@ class Mutation:
         read: list[ImportedPosting] = []
 
         async def work(session: AsyncSession) -> PostingModel:
-            company_id = decode_id(input.company_id, "Company", "companyId")
-            if company_id not in scope:
-                raise not_found("companyId", "company")
+            company_id = company_in_scope(input.company_id, scope)
             if len(input.text) > MAX_TEXT_LENGTH:
                 raise DomainError(ErrorCode.TOO_LONG, f"text is longer than {MAX_TEXT_LENGTH} characters", "text")
             if not input.text.strip():

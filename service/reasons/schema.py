@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.db.sql import one_of
-from service.errors import not_found
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
-from service.graphql.mutations import INPUT, UserError, decode_id, run
+from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
 from service.graphql.relay import RootConnection, id_conditions
 from service.reasons import models, service
 from service.reasons.models import RejectionType
@@ -74,9 +73,7 @@ class Mutation:
         scope = list(info.context.company_ids)
 
         async def work(session: AsyncSession) -> models.RejectionReason:
-            company = decode_id(input.company_id, "Company", "companyId")
-            if company not in scope:
-                raise not_found("companyId", "company")
+            company = company_in_scope(input.company_id, scope)
             return await service.create_reason(session, company, stated(input, models.RejectionReason, on="create"))
 
         found, errors = await run(info, AREA, work)

@@ -13,10 +13,9 @@ from strawberry import UNSET, Info
 
 from service.db.fields import writable
 from service.db.sql import one_of
-from service.errors import not_found
 from service.graphql.context import Context
 from service.graphql.declared import input_type
-from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
+from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, require_readable, run
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
 from service.postings import service as postings
 from service.postings.models import Posting as PostingModel
@@ -141,9 +140,7 @@ class Mutation:
         scope = info.context.company_ids
 
         async def work(session: AsyncSession) -> models.User:
-            company_id = decode_id(input.company_id, "Company", "companyId")
-            if company_id not in scope:
-                raise not_found("companyId", "company")
+            company_id = company_in_scope(input.company_id, scope)
             return await service.create_user(session, company_id, stated_fields(input))
 
         return _payload(await run(info, "users", work))

@@ -19,7 +19,7 @@ from strawberry import UNSET, Info
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.context import Context
-from service.graphql.mutations import INPUT, decode_id, run
+from service.graphql.mutations import INPUT, company_in_scope, decode_id, run
 from service.graphql.relay import Connection, RootConnection, decode_ids
 from service.integrations import service as integrations
 from service.integrations.sync.context import origin_of
@@ -156,9 +156,7 @@ class Mutation:
         settings = info.context.settings
 
         async def work(session: AsyncSession) -> tuple[models.WebhookEndpoint, str]:
-            company_id = decode_id(input.company_id, "Company", "companyId")
-            if company_id not in scope:
-                raise not_found("companyId", "company")
+            company_id = company_in_scope(input.company_id, scope)
             suppress_origin = None
             if input.integration_id is not None:
                 integration = await integrations.get_integration(
