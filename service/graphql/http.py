@@ -197,14 +197,15 @@ class GraphQLEndpoint:
         log.debug("request %s by key %s (%r)", exchange.request_id, principal.api_key_id, principal.name)
         if request.method == "GET":
             return await self._measured(request, params_from_query_string(request), principal, media, exchange)
-        if content_type(request.headers.get("content-type", ""))[0] == MULTIPART:
+        body_type, charset = content_type(request.headers.get("content-type", ""))
+        if body_type == MULTIPART:
             try:
                 return await self._measured(
                     request, await read_multipart(request, self.settings), principal, media, exchange
                 )
             finally:
                 await close_uploads(request)
-        payload = await self._json_body(request)
+        payload = await self._json_body(request, body_type, charset)
         if isinstance(payload, list):
             return await self._batch(request, payload, principal, media, exchange)
         return await self._measured(request, payload, principal, media, exchange)
@@ -242,8 +243,7 @@ class GraphQLEndpoint:
             raise RequestError("UNAUTHENTICATED", "invalid or revoked API key", status=401, headers=challenge)
         return principal
 
-    async def _json_body(self, request: Request) -> Any:
-        media, charset = content_type(request.headers.get("content-type", ""))
+    async def _json_body(self, request: Request, media: str, charset: str | None) -> Any:
         if media != JSON:
             raise RequestError(
                 "UNSUPPORTED_MEDIA_TYPE",
