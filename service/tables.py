@@ -5,6 +5,7 @@ from service.applications.models import Application, Note, StageTransition
 from service.attachments.models import Attachment, AttachmentUpload, SigningKey, StorageSweep
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, ApiKeyCompany
+from service.catalogues.models import Source, Tag
 from service.companies.models import Company
 from service.db.base import Base
 from service.documents.models import PersistedDocument
@@ -61,8 +62,10 @@ __all__ = [
     "RejectionReason",
     "Scorecard",
     "SigningKey",
+    "Source",
     "StageTransition",
     "StorageSweep",
+    "Tag",
     "User",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",

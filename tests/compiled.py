@@ -89,12 +89,16 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
             ],
             sections={"about": "About us", "niceToHave": "Kafka"},
         )
+        referral = {"companyId": acme.company_id, "name": "Referral", "type": "REFERRAL"}
+        source = (await mutate_ok(acme, "sourceCreate", referral, "source { id }"))["source"]["id"]
+        tag = await mutate_ok(acme, "tagCreate", {"companyId": acme.company_id, "name": "Python"}, "tag { id }")
         applicant = await create_applicant(
             acme,
             "Ada Lovelace",
             emails=["ada@example.com"],
             links=[{"kind": "GITHUB", "url": "https://github.com/ada"}],
             tags=["python"],
+            source="referral",
         )
         hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0]))
         hiring["Opening"] = await openings_world(acme, posting["id"], to_global_id("Posting", board.posting_pk))
@@ -107,6 +111,8 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         reason = {"companyId": acme.company_id, "name": "Lacks experience"}
         made = await mutate_ok(acme, "rejectionReasonCreate", reason, "rejectionReason { id }")
         hiring["RejectionReason"] = [made["rejectionReason"]["id"], to_global_id("RejectionReason", 999_999)]
+        hiring["Source"] = [source, to_global_id("Source", 999_999)]
+        hiring["Tag"] = [tag["tag"]["id"], to_global_id("Tag", 999_999)]
         await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {
             "Posting": [

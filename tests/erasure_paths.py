@@ -168,6 +168,8 @@ async def graphql_paths(w: World) -> None:
         {"companyId": api.company_id, "name": "Moved away", "type": "WITHDRAWN_BY_CANDIDATE"},
         "rejectionReason { id }",
     )
+    for kind in ("source", "tag"):  # the company's lists: kept, and never holding the person's words
+        await mutate_ok(api, f"{kind}Create", {"companyId": api.company_id, "name": "Referral"})
     await mutate_ok(
         w.api,
         "applicationReject",
@@ -387,7 +389,9 @@ NODE_TYPES = {
     "Posting",
     "RejectionReason",
     "Scorecard",
+    "Source",
     "StageTransition",
+    "Tag",
     "User",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",

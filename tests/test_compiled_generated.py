@@ -135,12 +135,15 @@ ROOT_FILTERS = {
         'filter: {email: "ADA@example.com"}',
         "orderBy: {field: NAME}",
         'filter: {tags: ["python"]}',
+        "filter: {sourceIds: $sources}",
+        "filter: {tagIds: $tags}",
     ],
     "applications": [
         "",
         "filter: {status: [ACTIVE]}",
         "orderBy: {field: APPLIED_AT, direction: DESC}",
         "filter: {postingIds: $postings}",
+        "filter: {sourceIds: $sources}",
     ],
     "companies": [""],
 }
@@ -153,6 +156,8 @@ ROOT_FILTERS |= {
     "attachments": ["", "filter: {kinds: [RESUME, OTHER]}", "orderBy: {field: CREATED_AT, direction: DESC}"],
     "eeocResponses": ["", "filter: {applicationIds: $postings}"],
     "rejectionReasons": ["", "filter: {types: [REJECTED_BY_US], archived: false}"],
+    "sources": ["", "filter: {types: [REFERRAL, APPLIED]}", "filter: {archived: false}"],
+    "tags": ["", "filter: {archived: true}"],
     "openings": [
         "",
         "filter: {status: [OPEN]}",
@@ -174,6 +179,8 @@ ROOT_TYPES = {
     "attachments": "Attachment",
     "eeocResponses": "EeocResponse",
     "rejectionReasons": "RejectionReason",
+    "sources": "Source",
+    "tags": "Tag",
 }
 
 
@@ -188,6 +195,10 @@ def operation(draw: Any, ids: dict[str, list[str]]) -> tuple[str, dict[str, Any]
         if any("$postings" in a for a in args):
             definitions.append("$postings: [ID!]")
             variables["postings"] = draw(st.lists(st.sampled_from(ids["Posting"] + ids["malformed"]), max_size=3))
+        for name, listed in (("sources", "Source"), ("tags", "Tag")):
+            if any(f"${name}" in a for a in args):
+                definitions.append(f"${name}: [ID!]")
+                variables[name] = draw(st.lists(st.sampled_from(ids[listed] + ids["malformed"]), max_size=2))
         inner = draw(selection(type_name, 2))
         arguments = f"({', '.join(args)})" if args else ""
         body = f"{root}{arguments} {{ totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {inner} }} }}"

@@ -154,6 +154,8 @@ COMPANY_MUTATIONS = (
     "office",
     "opening",
     "rejectionReason",
+    "source",
+    "tag",
 )
 """Mutations of the company's own records, people and configuration: no applicant's data."""
 

@@ -45,6 +45,7 @@ async def test_applicant_created_and_updated(acme, engine):
     assert data["applicant"] == {
         "id": applicant["id"],
         "companyId": acme.company_id,
+        "knownSourceId": None,
         "name": "Ada Lovelace",
         "emails": ["Ada@example.com"],  # as stored: the domain is case-insensitive
         "phones": [],

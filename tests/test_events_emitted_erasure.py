@@ -184,7 +184,7 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
         "user { id }",
     )
     await mutate_ok(acme, "userUpdate", {"id": rita["user"]["id"], "role": "RECRUITER"})
-    for kind in ("department", "office"):
+    for kind in ("department", "office", "rejectionReason", "source", "tag"):
         input = {"companyId": acme.company_id, "name": "Top"}
         made = await mutate_ok(acme, f"{kind}Create", input, f"{kind} {{ id }}")
         await mutate_ok(acme, f"{kind}Update", {"id": made[kind]["id"], "name": "Renamed"})

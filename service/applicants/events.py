@@ -17,14 +17,18 @@ from service.applicants.models import Applicant
 from service.applications.models import Application
 from service.db import fields
 from service.db.base import Base
-from service.ids import to_global_id
+from service.ids import optional_global_id, to_global_id
 from service.webhooks.events import iso_time
 from service.webhooks.models import Event, WebhookDelivery, WebhookDeliveryAttempt
 
 
 def applicant_ref(applicant: Applicant) -> dict[str, Any]:
     """The applicant's declared fields (`models.Applicant`)."""
-    ids = {"id": to_global_id("Applicant", applicant.id), "companyId": to_global_id("Company", applicant.company_id)}
+    ids = {
+        "id": to_global_id("Applicant", applicant.id),
+        "companyId": to_global_id("Company", applicant.company_id),
+        "knownSourceId": optional_global_id("Source", applicant.source_id),
+    }
     return fields.payload(Applicant, applicant, ids)
 
 

@@ -65,6 +65,8 @@ class Applicant(IdMixin, TimestampMixin, Base):
         String(200),
         info=declare("How the applicant found the company.", write="always", personal=True, max_length=200),
     )
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), info=INTERNAL)
+    """The company's `Source` that `source` names (matched whatever the case), kept after an erasure."""
     tags: Mapped[list[str]] = mapped_column(
         ARRAY(Text),
         server_default=text("'{}'"),

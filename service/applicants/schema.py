@@ -15,6 +15,7 @@ from service.applicants import models, service
 from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.auth.scopes import ERASURE_AREA
+from service.catalogues.types import TAG
 from service.db.fields import writable
 from service.db.sql import one_of
 from service.graphql.context import Context
@@ -53,7 +54,15 @@ class ApplicantFilter:
         default=None, description="Full-text search over name, emails, location, source and tags."
     )
     email: str | None = strawberry.field(default=None, description="Only the applicant with this address (normalised).")
-    tags: list[str] | None = strawberry.field(default=None, description="Only applicants carrying all these tags.")
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Only applicants carrying all these tags (exactly as written)."
+    )
+    tag_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only applicants carrying all these tags of the company's list."
+    )
+    source_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only applicants linked to these sources (`knownSource`)."
+    )
 
 
 def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
@@ -76,7 +85,20 @@ def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
         )
     if f.tags:
         out.append(c.tags.contains(f.tags))
+    if f.tag_ids is not None:
+        out.append(_carries_tags(c, decode_ids(f.tag_ids, "Tag", "filter.tagIds")))
+    if f.source_ids is not None:
+        out.append(one_of(c.source_id, decode_ids(f.source_ids, "Source", "filter.sourceIds")))
     return out
+
+
+def _carries_tags(c: Any, tag_ids: list[int]) -> ColumnElement[bool]:
+    """Every tag of `tag_ids` is on the applicant: its name, as the list spells it (a tag of
+    another company matches nothing)."""
+    t = TAG.table.c
+    wanted = select(func.count()).where(one_of(t.id, tag_ids), t.company_id == c.company_id)
+    carried = wanted.where(t.name == func.any(c.tags))
+    return carried.scalar_subquery() == len(set(tag_ids))
 
 
 APPLICANTS = RootConnection("Applicant", _conditions, text_sort=("name",))

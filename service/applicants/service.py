@@ -14,6 +14,7 @@ from service.applicants import events as applicant_events
 from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application
 from service.attachments.erasure import forget_attachments
+from service.catalogues import service as catalogues
 from service.db import fields
 from service.db.sql import one_of
 from service.documents.service import forget_documents
@@ -97,6 +98,15 @@ async def _claim_emails(session: AsyncSession, applicant: Applicant, normalized:
         raise DomainError(ErrorCode.DUPLICATE, "another applicant of this company has this address", f"emails.{i}")
 
 
+async def _as_listed(session: AsyncSession, company_id: int, clean: dict[str, Any]) -> dict[str, Any]:
+    """The source and tags in the spelling of the company's lists, and the source's link."""
+    if "source" in clean:
+        clean["source"], clean["source_id"] = await catalogues.source_link(session, company_id, clean["source"])
+    if "tags" in clean:
+        clean["tags"] = await catalogues.tag_spelling(session, company_id, clean["tags"])
+    return clean
+
+
 async def find_by_email(session: AsyncSession, company_id: int, address: str) -> Applicant | None:
     problems = Collector()
     checked = validation.email(problems, address, "email")
@@ -118,7 +128,7 @@ async def create_applicant(
     fields.setdefault("name", None)
     clean, normalized = _check_fields(problems, fields)
     problems.raise_if_any()
-    applicant = Applicant(company_id=company_id, **clean)
+    applicant = Applicant(company_id=company_id, **await _as_listed(session, company_id, clean))
     session.add(applicant)
     await session.flush()
     await _claim_emails(session, applicant, normalized)
@@ -169,7 +179,8 @@ async def update_applicant(
     problems = Collector()
     clean, normalized = _check_fields(problems, changes)
     problems.raise_if_any()
-    changed = [key for key, value in clean.items() if getattr(applicant, key) != value]
+    clean = await _as_listed(session, applicant.company_id, clean)
+    changed = [key for key, value in clean.items() if key != "source_id" and getattr(applicant, key) != value]
     for key, value in clean.items():
         setattr(applicant, key, value)
     applicant.updated_at = func.now()

@@ -35,6 +35,16 @@ class Applicant(Node):
     company = to_one(
         "Company", "service.companies.types", "company_id", description="The company the applicant applied to."
     )
+    known_source = to_one(
+        "Source",
+        "service.catalogues.types",
+        "source_id",
+        optional=True,
+        description=(
+            "The company's source that `source` names, whatever the case; null when it lists none. Kept "
+            "when the applicant is erased (a source is the company's, not the person's)."
+        ),
+    )
 
     applications = to_connection(
         "Application",

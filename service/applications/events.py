@@ -24,6 +24,8 @@ def application_ref(application: Application) -> dict[str, Any]:
         "applicantId": to_global_id("Applicant", application.applicant_id),
         "postingId": to_global_id("Posting", application.posting_id),
         "stageId": to_global_id("PipelineStage", application.stage_id),
+        "knownSourceId": optional_global_id("Source", application.source_id),
+        "rejectReasonId": optional_global_id("RejectionReason", application.rejection_reason_id),
     }
     return fields.payload(Application, application, ids)
 

@@ -47,6 +47,8 @@ class Application(IdMixin, TimestampMixin, Base):
     source: Mapped[str | None] = mapped_column(
         String(200), info=declare("Where the application came from.", personal=True, max_length=200)
     )
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), info=INTERNAL)
+    """The company's `Source` that `source` names (matched whatever the case), kept after an erasure."""
     applied_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the applicant applied."))
     stage_entered_at: Mapped[datetime] = mapped_column(
         server_default=func.now(),

@@ -16,6 +16,7 @@ from service.applications import models, service
 from service.applications.actors import Actor
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
+from service.catalogues.service import entry_to_use
 from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
@@ -27,7 +28,7 @@ from service.graphql.relay import (
 )
 from service.pipeline.service import get_stage
 from service.postings.service import get_posting
-from service.reasons.service import reason_to_close
+from service.reasons.models import RejectionReason
 from service.users.service import get_user
 
 
@@ -52,6 +53,9 @@ class ApplicationFilter:
         default=None, description="Only applications at these stages."
     )
     applicant_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Only these applicants.")
+    source_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only applications linked to these sources (`knownSource`)."
+    )
     status: list[ApplicationStatus] | None = strawberry.field(default=None, description="Only these statuses.")
     updated_since: datetime | None = strawberry.field(
         default=None, description="Only applications changed at or after this time."
@@ -68,6 +72,7 @@ def _conditions(f: ApplicationFilter | None) -> list[ColumnElement[bool]]:
         (f.posting_ids, "Posting", c.posting_id, "filter.postingIds"),
         (f.stage_ids, "PipelineStage", c.stage_id, "filter.stageIds"),
         (f.applicant_ids, "Applicant", c.applicant_id, "filter.applicantIds"),
+        (f.source_ids, "Source", c.source_id, "filter.sourceIds"),
     ):
         if ids is not None:
             out.append(one_of(column, decode_ids(ids, type_name, argument)))
@@ -245,7 +250,7 @@ class Mutation:
             because = None
             if input.reason_id is not None:
                 pk = decode_id(input.reason_id, "RejectionReason", "reasonId")
-                because = await reason_to_close(session, application.company_id, pk, "reasonId")
+                because = await entry_to_use(session, RejectionReason, application.company_id, pk, "reasonId")
             return await service.reject(session, application, reason=input.reason, because=because)
 
         return _payload(await run(info, "applications", work))

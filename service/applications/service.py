@@ -22,6 +22,7 @@ from service.applicants.service import refuse_if_erased
 from service.applications import events as application_events
 from service.applications.actors import ActorLike, as_actor
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
+from service.catalogues import service as catalogues
 from service.db import fields
 from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
@@ -125,6 +126,7 @@ async def submit(
     problems = Collector()
     clean_source = validation.text(problems, source, "source", max_length=200)
     problems.raise_if_any()
+    clean_source, source_id = await catalogues.source_link(session, posting.company_id, clean_source)
     if require_open and posting.status is not PostingStatus.OPEN:
         raise DomainError(ErrorCode.POSTING_NOT_OPEN, f"the posting is {posting.status.value}, not OPEN", "postingId")
     first = (
@@ -141,6 +143,7 @@ async def submit(
         "posting_id": posting.id,
         "stage_id": first.id,
         "source": clean_source,
+        "source_id": source_id,
     }
     if applied_at is not None:
         values["applied_at"] = applied_at

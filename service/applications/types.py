@@ -130,6 +130,13 @@ class Application(Node):
         optional=True,
         description="The company's reason it was closed for, when one was picked (`rejectionReason` is the words).",
     )
+    known_source = to_one(
+        "Source",
+        "service.catalogues.types",
+        "source_id",
+        optional=True,
+        description="The company's source that `source` names, whatever the case; null when it lists none.",
+    )
     posting = to_one("Posting", "service.postings.types", "posting_id", description="The posting applied to.")
     stage = to_one(
         "PipelineStage", "service.pipeline.types", "stage_id", description="The stage the application is at."

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.applications.models import ApplicationStatus
+from service.catalogues.models import SourceType
 from service.pipeline.models import StageKind
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, SalaryRangeSpec, Workplace
 
@@ -566,6 +567,17 @@ SOURCES = (
     "Sourced",
 )
 """Where applicants come from; repeats make a source more likely."""
+
+SOURCE_TYPES = {
+    "LinkedIn": SourceType.APPLIED,
+    "Careers page": SourceType.APPLIED,
+    "Referral": SourceType.REFERRAL,
+    "We Work Remotely": SourceType.APPLIED,
+    "Hacker News": SourceType.APPLIED,
+    "Remote WLB": SourceType.APPLIED,
+    "Sourced": SourceType.SOURCED,
+}
+"""Each company's list of sources (every one of `SOURCES`), with how each brings candidates."""
 
 MOVE_REASONS: dict[StageKind, tuple[str, ...]] = {
     StageKind.APPLIED: (

@@ -27,6 +27,8 @@ from service.attachments.storage import Storage, storage_for
 from service.auth import service as auth
 from service.auth.models import ApiKey
 from service.auth.scopes import ADMIN
+from service.catalogues import service as catalogues
+from service.catalogues.models import Source, Tag
 from service.companies import service as companies
 from service.companies.models import Company
 from service.db.engine import Database, session_factory
@@ -41,6 +43,7 @@ from service.demo.data import (
     PLACES,
     POSTINGS,
     REJECTION_REASONS,
+    SOURCE_TYPES,
     SOURCES,
     CompanySeed,
     PostingSeed,
@@ -154,6 +157,15 @@ async def _load(session: AsyncSession, storage: Storage, rng: random.Random, now
     await session.flush()
 
 
+async def _lists(session: AsyncSession, seed: CompanySeed, company: Company) -> None:
+    """The company's sources and tags, before the applicants that name them."""
+    for name, kind in SOURCE_TYPES.items():
+        await catalogues.create_entry(session, Source, company.id, {"name": name, "type": kind})
+    tags = {tag for p in POSTINGS if p.company == seed.slug for tag in p.tags} | {"referral"}
+    for name in sorted(tags):
+        await catalogues.create_entry(session, Tag, company.id, {"name": name})
+
+
 def _people(rng: random.Random, count: int, north_america: set[int]) -> list[Person]:
     """`count` people with distinct names; those whose index is in `north_america` live there."""
     pairs = rng.sample(range(len(FIRST_NAMES) * len(LAST_NAMES)), count)
@@ -200,6 +212,7 @@ async def _load_company(
 ) -> None:
     """Create one company's postings, applicants, applications and notes, then date them."""
     staff, placed = await staff_of.organisation(session, seed, company)
+    await _lists(session, seed, company)
     seeded: list[SeededPosting] = []
     for posting_seed in (p for p in POSTINGS if p.company == seed.slug):
         posting = await postings.create_posting(

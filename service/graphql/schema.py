@@ -23,6 +23,8 @@ from service.attachments.schema import Query as AttachmentQuery
 from service.audit.schema import Query as AuditQuery
 from service.auth.schema import Mutation as ApiKeyMutation
 from service.auth.schema import Query as ApiKeyQuery
+from service.catalogues.schema import Mutation as CatalogueMutation
+from service.catalogues.schema import Query as CatalogueQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
 from service.eeoc.schema import Mutation as EeocMutation
@@ -123,6 +125,7 @@ Query = merge_types(
         ApplicantQuery,
         ApplicationQuery,
         ReasonQuery,
+        CatalogueQuery,
         AttachmentQuery,
         UserQuery,
         InterviewQuery,
@@ -146,6 +149,7 @@ Mutation = merge_types(
         ApplicantMutation,
         ApplicationMutation,
         ReasonMutation,
+        CatalogueMutation,
         AttachmentMutation,
         UserMutation,
         InterviewMutation,

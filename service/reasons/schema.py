@@ -9,12 +9,13 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
+from service.catalogues import service
 from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
 from service.graphql.relay import RootConnection, id_conditions
-from service.reasons import models, service
+from service.reasons import models
 from service.reasons.models import RejectionType
 from service.reasons.types import AREA, REJECTION_REASON, RejectionReason
 
@@ -74,7 +75,8 @@ class Mutation:
 
         async def work(session: AsyncSession) -> models.RejectionReason:
             company = company_in_scope(input.company_id, scope)
-            return await service.create_reason(session, company, stated(input, models.RejectionReason, on="create"))
+            changes = stated(input, models.RejectionReason, on="create")
+            return await service.create_entry(session, models.RejectionReason, company, changes)
 
         found, errors = await run(info, AREA, work)
         return RejectionReasonPayload(
@@ -89,8 +91,8 @@ class Mutation:
 
         async def work(session: AsyncSession) -> models.RejectionReason:
             pk = decode_id(input.id, "RejectionReason", "id")
-            reason = await service.get_reason(session, scope, pk, "id", lock=True)
-            return await service.update_reason(session, reason, stated(input, models.RejectionReason, on="update"))
+            reason = await service.get_entry(session, models.RejectionReason, scope, pk, "id", lock=True)
+            return await service.update_entry(session, reason, stated(input, models.RejectionReason, on="update"))
 
         found, errors = await run(info, AREA, work)
         return RejectionReasonPayload(

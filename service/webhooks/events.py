@@ -76,6 +76,12 @@ OFFER_CREATED = "offer.created"
 OFFER_UPDATED = "offer.updated"
 ATTACHMENT_CREATED = "attachment.created"
 ATTACHMENT_DELETED = "attachment.deleted"
+REJECTION_REASON_CREATED = "rejection_reason.created"
+REJECTION_REASON_UPDATED = "rejection_reason.updated"
+SOURCE_CREATED = "source.created"
+SOURCE_UPDATED = "source.updated"
+TAG_CREATED = "tag.created"
+TAG_UPDATED = "tag.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +252,40 @@ EVENT_TYPES: dict[str, EventType] = {
             "applicants",
             "A file about an applicant was deleted (its content goes from the store too).",
             "service.attachments.events.attachment_event",
+        ),
+        EventType(
+            REJECTION_REASON_CREATED,
+            "applications",
+            "A rejection reason was added to the company's list.",
+            "service.catalogues.events.entry_event",
+        ),
+        EventType(
+            REJECTION_REASON_UPDATED,
+            "applications",
+            "A rejection reason was renamed, retyped, archived or restored; `changedFields` names what changed.",
+            "service.catalogues.events.entry_updated",
+        ),
+        EventType(
+            SOURCE_CREATED,
+            "applicants",
+            "A source of candidates was added to the company's list.",
+            "service.catalogues.events.entry_event",
+        ),
+        EventType(
+            SOURCE_UPDATED,
+            "applicants",
+            "A source was renamed, retyped, archived or restored; `changedFields` names what changed.",
+            "service.catalogues.events.entry_updated",
+        ),
+        EventType(
+            TAG_CREATED, "applicants", "A tag was added to the company's list.", "service.catalogues.events.entry_event"
+        ),
+        EventType(
+            TAG_UPDATED,
+            "applicants",
+            "A tag was renamed (and so renamed on its applicants), archived or restored; `changedFields` names "
+            "what changed.",
+            "service.catalogues.events.entry_updated",
         ),
     )
 }

@@ -17,6 +17,8 @@ from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note
 from service.attachments import events as attachments
 from service.attachments.models import Attachment, AttachmentKind
+from service.catalogues import events as catalogues
+from service.catalogues.models import Source, SourceType, Tag
 from service.interviews import events as interviews
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus, ResponseStatus
 from service.offers import events as offers
@@ -28,6 +30,7 @@ from service.organization.models import Department, Office
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import events as postings
 from service.postings.models import EmploymentType, Posting, PostingStatus, Workplace
+from service.reasons.models import RejectionReason, RejectionType
 from service.scorecards import events as scorecards
 from service.scorecards.models import Recommendation, Scorecard, ScorecardStatus
 from service.users import events as users
@@ -75,8 +78,9 @@ def _rows() -> dict[str, Any]:
         phones=["+44 20 7946 0000"],
         location="London",
         links=[{"label": "GitHub", "url": "https://github.com/ada"}],
-        source="referral",
-        tags=["backend"],
+        source="Referral",
+        source_id=98,
+        tags=["Backend"],
         erased_at=None,
         created_at=T0,
         updated_at=T0,
@@ -89,7 +93,8 @@ def _rows() -> dict[str, Any]:
         stage_id=62,
         status=ApplicationStatus.ACTIVE,
         rejection_reason=None,
-        source="referral",
+        source="Referral",
+        source_id=98,
         applied_at=T0,
         created_at=T0,
         updated_at=T0 + timedelta(days=3),
@@ -228,7 +233,17 @@ def _rows() -> dict[str, Any]:
         created_at=T0 + timedelta(days=1),
         updated_at=T0 + timedelta(days=1),
     )
+    reason = RejectionReason(
+        id=99, company_id=COMPANY, name="Lacks experience", type=RejectionType.REJECTED_BY_US, archived=False
+    )
+    source = Source(id=98, company_id=COMPANY, name="Referral", type=SourceType.OTHER, archived=False)
+    tag = Tag(id=96, company_id=COMPANY, name="Boomerang", archived=False)
+    for entry in (reason, source, tag):
+        entry.created_at = entry.updated_at = T0 - timedelta(days=300)
     return {
+        "reason": reason,
+        "source": source,
+        "tag": tag,
         "resume": resume,
         "opening": opening,
         "offer": offer,
@@ -262,7 +277,12 @@ def example_payloads() -> dict[str, dict[str, Any]]:
     posting, applicant, application = r["posting"], r["applicant"], r["application"]
     closed = _copy(posting, status=PostingStatus.CLOSED, closed_at=T0 + timedelta(days=30))
     created = _copy(application, stage_id=60, updated_at=T0)
-    rejected = _copy(application, status=ApplicationStatus.REJECTED, rejection_reason="Looking for more Go experience")
+    rejected = _copy(
+        application,
+        status=ApplicationStatus.REJECTED,
+        rejection_reason="Looking for more Go experience",
+        rejection_reason_id=99,
+    )
     withdrawn = _copy(application, status=ApplicationStatus.WITHDRAWN)
     hired = _copy(application, status=ApplicationStatus.HIRED, stage_id=64)
     erased = _copy(applicant, erased_at=T0 + timedelta(days=40))
@@ -322,6 +342,12 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ),
         ev.ATTACHMENT_CREATED: attachments.attachment_event(r["resume"]),
         ev.ATTACHMENT_DELETED: attachments.attachment_event(r["resume"]),
+        ev.REJECTION_REASON_CREATED: catalogues.entry_event(r["reason"]),
+        ev.REJECTION_REASON_UPDATED: catalogues.entry_updated(_copy(r["reason"], archived=True), ["archived"]),
+        ev.SOURCE_CREATED: catalogues.entry_event(r["source"]),
+        ev.SOURCE_UPDATED: catalogues.entry_updated(_copy(r["source"], type=SourceType.REFERRAL), ["type"]),
+        ev.TAG_CREATED: catalogues.entry_event(r["tag"]),
+        ev.TAG_UPDATED: catalogues.entry_updated(_copy(r["tag"], name="Boomerang (rehire)"), ["name"]),
     }
 
 

@@ -2,7 +2,8 @@
 
 It shows the events of the key's companies whose types the key's read scopes cover
 (each type's `area` in the catalogue: `posting.*`, `department.*`, `office.*`, `opening.*`: postings:read;
-`applicant.*`, `attachment.*`: applicants:read; `application.*`, `note.*`, `interview.*`, `scorecard.*`:
+`applicant.*`, `attachment.*`, `source.*`, `tag.*`: applicants:read; `application.*`, `note.*`,
+`rejection_reason.*`, `interview.*`, `scorecard.*`:
 applications:read; `user.*`: users:read; `offer.*`: offers:read; `admin`: all). It is ordered by
 event id; its cursor holds, per company, the last sequence number the consumer has seen, and a
 page holds the events past those numbers. A company's events commit in sequence order, so a

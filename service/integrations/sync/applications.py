@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from service.applications import service as applications
 from service.applications.models import Application, ApplicationStatus, StageTransition
+from service.catalogues import service as catalogues
 from service.errors import DomainError, ErrorCode
 from service.integrations import changes
 from service.integrations.sync.candidates import upsert_applicant
@@ -15,7 +16,7 @@ from service.integrations.sync.context import Context, Outcome, believed
 from service.integrations.sync.jobs import upsert_posting
 from service.integrations.sync.refs import APPLICATION, advance, find_ref, link, lock, locked, stale
 from service.integrations.sync.stages import stage_for
-from service.reasons import service as reasons
+from service.reasons.models import RejectionReason
 
 
 async def _date_moves(ctx: Context, application_id: int, after: int | None) -> None:
@@ -118,7 +119,9 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
         elif target is ApplicationStatus.REJECTED:
             because = None
             if data.rejection_type is not None and data.rejection_reason:
-                because = await reasons.matching(ctx.session, application.company_id, data.rejection_reason)
+                because = await catalogues.matching(
+                    ctx.session, RejectionReason, application.company_id, data.rejection_reason
+                )
             application = await applications.reject(
                 ctx.session, application, reason=data.rejection_reason, because=because, origin=ctx.origin
             )

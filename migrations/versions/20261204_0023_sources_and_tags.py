@@ -1,0 +1,56 @@
+"""Sources and tags: a company's lists of where candidates come from and of labels for applicants
+
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-04 18:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0023"
+down_revision: str | None = "0022"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SOURCE_TYPES = ("APPLIED", "SOURCED", "REFERRAL", "AGENCY", "EVENT", "INTERNAL", "UNIVERSITY", "OTHER")
+
+
+def _list(table: str, name_length: int, *extra: sa.Column) -> None:  # type: ignore[type-arg]
+    op.create_table(
+        table,
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("company_id", sa.BigInteger(), nullable=False),
+        sa.Column("name", sa.String(length=name_length), nullable=False),
+        *extra,
+        sa.Column("archived", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f(f"fk_{table}_company_id_companies"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+    )
+    op.create_index(f"ix_{table}_company_id_updated_at", table, ["company_id", "updated_at", "id"])
+    op.create_index(f"uq_{table}_company_id_name", table, ["company_id", sa.text("lower(name)")], unique=True)
+
+
+def upgrade() -> None:
+    source_type = sa.Enum(*SOURCE_TYPES, name="source_type", native_enum=False, create_constraint=True, length=24)
+    _list("sources", 200, sa.Column("type", source_type, server_default=sa.text("'OTHER'"), nullable=False))
+    _list("tags", 100)
+    for table in ("applicants", "applications"):
+        op.add_column(table, sa.Column("source_id", sa.BigInteger(), nullable=True))
+        op.create_foreign_key(
+            op.f(f"fk_{table}_source_id_sources"), table, "sources", ["source_id"], ["id"], ondelete="SET NULL"
+        )
+
+
+def downgrade() -> None:
+    for table in ("applicants", "applications"):
+        op.drop_constraint(op.f(f"fk_{table}_source_id_sources"), table)
+        op.drop_column(table, "source_id")
+    op.drop_table("tags")
+    op.drop_table("sources")
