@@ -7,6 +7,7 @@ from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, ApiKeyCompany
 from service.catalogues.models import Source, Tag
 from service.companies.models import Company
+from service.customfields.models import CustomField
 from service.db.base import Base
 from service.documents.models import PersistedDocument
 from service.eeoc.models import EeocResponse
@@ -40,6 +41,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Company",
+    "CustomField",
     "Department",
     "EeocResponse",
     "Event",

@@ -92,6 +92,13 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         referral = {"companyId": acme.company_id, "name": "Referral", "type": "REFERRAL"}
         source = (await mutate_ok(acme, "sourceCreate", referral, "source { id }"))["source"]["id"]
         tag = await mutate_ok(acme, "tagCreate", {"companyId": acme.company_id, "name": "Python"}, "tag { id }")
+        for kind, key, value_type, options in (
+            ("APPLICANT", "languages", "MULTI_SELECT", ["English", "German"]),
+            ("APPLICATION", "visa", "SINGLE_SELECT", ["Citizen", "Needs sponsorship"]),
+            ("APPLICATION", "expected", "CURRENCY", []),
+        ):
+            field = {"objectType": kind, "key": key, "name": key, "valueType": value_type, "options": options}
+            await mutate_ok(acme, "customFieldCreate", {"companyId": acme.company_id, **field})
         applicant = await create_applicant(
             acme,
             "Ada Lovelace",
@@ -99,6 +106,7 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
             links=[{"kind": "GITHUB", "url": "https://github.com/ada"}],
             tags=["python"],
             source="referral",
+            customFields={"languages": ["German", "English"]},
         )
         hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0]))
         hiring["Opening"] = await openings_world(acme, posting["id"], to_global_id("Posting", board.posting_pk))
@@ -112,6 +120,9 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         made = await mutate_ok(acme, "rejectionReasonCreate", reason, "rejectionReason { id }")
         hiring["RejectionReason"] = [made["rejectionReason"]["id"], to_global_id("RejectionReason", 999_999)]
         hiring["Source"] = [source, to_global_id("Source", 999_999)]
+        values = {"visa": "Citizen", "expected": {"amount": 91000.5, "currency": "EUR"}}
+        first = to_global_id("Application", board.application_pks[0])
+        await mutate_ok(acme, "customFieldValuesSet", {"id": first, "customFields": values})
         hiring["Tag"] = [tag["tag"]["id"], to_global_id("Tag", 999_999)]
         await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
         ids = {

@@ -76,6 +76,13 @@ WRITTEN |= {
         "storage attachments",
     },
     "pending": {"database attachment_uploads.filename"},
+    "cfoffer": {"database events.payload:$.offer.customFields.note", "graphql Event.data:$.offer.customFields.note"},
+    "cfofferupdate": {"database offers.custom_fields:$.note", "graphql Offer.customFields:$.note"},
+    "cfvalues": {
+        "database applications.custom_fields:$.note",
+        "graphql Application.customFields:$.note",
+        "database events.payload:$.application.customFields.note",
+    },
     "multipart": {"database attachments.filename", "graphql Attachment.filename", "storage attachments"},
 }
 
@@ -83,6 +90,9 @@ WRITTEN |= {
 async def graphql_paths(w: World) -> None:
     """Every mutation that takes personal data, as a recruiter's frontend calls them."""
     m, api = w.marker, w.api
+    for kind in ("APPLICANT", "APPLICATION", "OFFER"):  # the company's fields; the values are the person's
+        field = {"companyId": api.company_id, "objectType": kind, "key": "note", "name": "Note", "valueType": "TEXT"}
+        await mutate_ok(api, "customFieldCreate", field)
     w.applicant = (await create_applicant(api, **person(m, "create")))["id"]
     await mutate_ok(w.api, "applicantUpdate", {"id": w.applicant, **person(m, "update", phone=1)})
     # The recruiter is one of the company's people, not the applicant: kept by the erasure.
@@ -156,12 +166,24 @@ async def graphql_paths(w: World) -> None:
         {
             "applicationId": application,
             "notes": f"{m.tagged('offer')} asked for Fridays off",
+            "customFields": {"note": f"{m.tagged('cfoffer')} relocates"},
             "compensation": terms,
             "approverIds": [rita["user"]["id"]],
         },
         "offer { id }",
     )
-    await mutate_ok(api, "offerUpdate", {"id": offer["offer"]["id"], "notes": f"{m.tagged('offerupdate')} agreed"})
+    await mutate_ok(
+        api,
+        "offerUpdate",
+        {
+            "id": offer["offer"]["id"],
+            "notes": f"{m.tagged('offerupdate')} agreed",
+            "customFields": {"note": f"{m.tagged('cfofferupdate')} relocates"},
+        },
+    )
+    await mutate_ok(
+        api, "customFieldValuesSet", {"id": application, "customFields": {"note": f"{m.tagged('cfvalues')} is Go"}}
+    )
     moved = await mutate_ok(
         api,
         "rejectionReasonCreate",
@@ -220,6 +242,8 @@ WRITTEN |= {
     "addrkey": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
     "appupsert": {"database applications.rejection_reason", "graphql Application.rejectionReason"},
     "ofupsert": {"database offers.notes", "graphql Offer.notes"},
+    "cfappupsert": {"database applications.custom_fields:$.note", "graphql Application.customFields:$.note"},
+    "cfofupsert": {"database offers.custom_fields:$.note"},
     "ivupsert": {"database interviews.title", "graphql Interview.location", "database interviews.calendar_event_id"},
     "upsertfile": {"database attachments.filename", "graphql Attachment.filename", "storage attachments"},
 }
@@ -247,6 +271,7 @@ async def partner_paths(w: World) -> None:
             "stageName": "Onsite",
             "status": "REJECTED",
             "rejectionReason": f"{m.tagged('appupsert')} declined",
+            "customFields": {"note": f"{m.tagged('cfappupsert')} declined"},
         },
     )
     await mutate_ok(
@@ -266,7 +291,13 @@ async def partner_paths(w: World) -> None:
     await mutate_ok(
         w.api,
         "offerUpsert",
-        {**base, "externalId": "o-1", "applicationExternalId": "a-1", "notes": f"{m.tagged('ofupsert')} wants remote"},
+        {
+            **base,
+            "externalId": "o-1",
+            "applicationExternalId": "a-1",
+            "notes": f"{m.tagged('ofupsert')} wants remote",
+            "customFields": {"note": f"{m.tagged('cfofupsert')} wants remote"},
+        },
     )
     await mutate_ok(
         w.api,

@@ -117,6 +117,7 @@ def person(m: Marker, tag: str, phone: int = 0) -> dict[str, Any]:
         "links": [{"kind": "GITHUB", "url": f"https://github.com/{t}"}],
         "source": f"referral by {t}'s friend",
         "tags": [t],
+        "customFields": {"note": f"{t} likes Go"},  # defined by `graphql_paths`
     }
 
 

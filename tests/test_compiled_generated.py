@@ -137,6 +137,7 @@ ROOT_FILTERS = {
         'filter: {tags: ["python"]}',
         "filter: {sourceIds: $sources}",
         "filter: {tagIds: $tags}",
+        'filter: {customFields: [{key: "languages", equals: ["English"]}]}',
     ],
     "applications": [
         "",
@@ -144,6 +145,7 @@ ROOT_FILTERS = {
         "orderBy: {field: APPLIED_AT, direction: DESC}",
         "filter: {postingIds: $postings}",
         "filter: {sourceIds: $sources}",
+        'filter: {customFields: [{key: "visa", isSet: true}]}',
     ],
     "companies": [""],
 }

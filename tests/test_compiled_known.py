@@ -35,13 +35,13 @@ async def test_whole_catalogue_of_fields_in_one_statement(world):
         stages { id name kind position posting { id } applications(last: 2) { totalCount pageInfo {
           hasNextPage hasPreviousPage startCursor endCursor } edges { __typename cursor node { id } } } } } }
       a: node(id: $a) { ... on Applicant { name emails phones location links { kind url } source tags
-        knownSource { name type archived company { slug } }
+        knownSource { name type archived company { slug } } customFields
         attachments { totalCount nodes { id kind filename contentType size sha256 downloadUrl createdAt updatedAt
           applicant { name } application { id } company { slug } } }
         applications { nodes { notes { totalCount nodes { author body application { id } } } history {
           nodes { __typename fromStageName toStageName fromStage { name } toStage { name } actor reason } } } } } }
       x: node(id: $x) { ... on Application { stageEnteredAt nextInterviewAt scorecardsDue rejectReason { name }
-        source knownSource { name }
+        source knownSource { name } customFields
         attachments { nodes { kind downloadUrl applicant { name } } }
         notes { nodes { author authorUser { name } } }
         interviews { totalCount nodes { title status startAt endAt timezone organizer { name } stage { name }
@@ -57,6 +57,8 @@ async def test_whole_catalogue_of_fields_in_one_statement(world):
     assert found["x"]["interviews"]["nodes"][0]["interviewers"][0]["user"]["name"] == "Ivan"
     assert found["x"]["notes"]["nodes"][0]["authorUser"] == {"name": "Rita"}
     assert (found["a"]["source"], found["a"]["tags"]) == ("Referral", ["Python"])
+    assert found["a"]["customFields"] == {"languages": ["German", "English"]}
+    assert found["x"]["customFields"] == {"visa": "Citizen", "expected": {"amount": 91000.5, "currency": "EUR"}}
     assert found["a"]["knownSource"] == {
         "name": "Referral",
         "type": "REFERRAL",

@@ -14,7 +14,7 @@ import service.graphql.schema  # noqa: F401  (builds every type)
 from service.db.fields import declared, personal, undeclared, writable
 from service.graphql.declared import DECLARED
 from service.graphql.entities import ENTITIES
-from tests.factories import create_applicant
+from tests.factories import create_applicant, mutate_ok
 from tests.helpers import Api
 
 
@@ -32,6 +32,8 @@ def sample(name: str, column: Any, marker: str) -> Any:
     """A valid value for a declared column, carrying `marker`."""
     if name == "emails":
         return [f"{marker}@example.com"]
+    if name == "custom_fields":
+        return {"note": f"{marker} {name}"}  # the field `note` is defined by the test
     if isinstance(column.type, JSON | JSONB):
         return [{"kind": "WEBSITE", "url": f"https://{marker}.example.com/"}]
     if isinstance(column.type, ARRAY):
@@ -50,6 +52,8 @@ async def test_erasing_removes_every_declared_personal_field_everywhere(acme: Ap
     }
     assert set(input) == set(personal(model)), "every personal field can be written, so the test writes all"
     camel = {n: "".join(p.title() if i else p for i, p in enumerate(n.split("_"))) for n in input}
+    note = {"companyId": acme.company_id, "objectType": "APPLICANT", "key": "note", "name": "Note", "valueType": "TEXT"}
+    await mutate_ok(acme, "customFieldCreate", note)
     applicant_id = (await create_applicant(acme, **{camel[n]: v for n, v in input.items()}))["id"]
     async with engine.connect() as conn:
         before = str((await conn.execute(text("SELECT a.*, e.payload FROM applicants a, events e"))).all())

@@ -73,8 +73,8 @@ async def test_erasure_leaves_no_copy_of_the_person(world: World, log: Any, how:
 
 
 WRITTEN_INPUTS = {
-    "applicantCreate": {"name", "emails", "phones", "location", "links.url", "source", "tags"},
-    "applicantUpdate": {"name", "emails", "phones", "location", "links.url", "source", "tags"},
+    "applicantCreate": {"name", "emails", "phones", "location", "links.url", "source", "tags", "customFields"},
+    "applicantUpdate": {"name", "emails", "phones", "location", "links.url", "source", "tags", "customFields"},
     "applicantUpsert": {
         "name",
         "emails",
@@ -86,11 +86,13 @@ WRITTEN_INPUTS = {
         "externalId",
         "files.filename",
         "files.url",
+        "customFields",
     },
     "applicationSubmit": {"source"},
     "applicationMove": {"reason"},
     "applicationReject": {"reason"},
-    "applicationUpsert": {"rejectionReason"},
+    "applicationUpsert": {"rejectionReason", "customFields"},
+    "customFieldValuesSet": {"customFields"},
     "noteCreate": {"body"},
     "attachmentUploadUrlCreate": {"filename"},
     "attachmentUpload": {"filename"},
@@ -99,9 +101,9 @@ WRITTEN_INPUTS = {
     "scorecardCreate": {"summary", "attributes.note", "answers.answer"},
     "scorecardUpdate": {"summary", "attributes.note", "answers.answer"},
     "interviewUpsert": {"title", "location", "calendarEventId"},
-    "offerCreate": {"notes"},
-    "offerUpdate": {"notes"},
-    "offerUpsert": {"notes"},
+    "offerCreate": {"notes", "customFields"},
+    "offerUpdate": {"notes", "customFields"},
+    "offerUpsert": {"notes", "customFields"},
 }
 """The text inputs the paths above write the marker into (`externalId`: a partner keying a
 person by address)."""
@@ -118,6 +120,10 @@ NOT_ABOUT_THE_PERSON = {
     "interviewUpsert.externalId": "a partner's id for the interview",
     **{f"{m}.compensation.currency": "a currency code" for m in ("offerCreate", "offerUpdate", "offerUpsert")},
     "offerUpsert.externalId": "a partner's id for the offer",
+    **{
+        f"{m}.customFields": "a posting's values: the company's"
+        for m in ("postingCreate", "postingUpdate", "postingUpsert")
+    },
     "offerUpsert.applicationExternalId": "a partner's id for the application",
     "interviewUpsert.applicationExternalId": "a partner's id for the application",
     "interviewUpsert.timezone": "the company's schedule: a time zone",
@@ -156,6 +162,8 @@ COMPANY_MUTATIONS = (
     "rejectionReason",
     "source",
     "tag",
+    "customFieldCreate",
+    "customFieldUpdate",
 )
 """Mutations of the company's own records, people and configuration: no applicant's data."""
 
@@ -175,7 +183,7 @@ def test_every_text_a_mutation_takes_about_a_person_is_written_by_a_path() -> No
                 inner = get_named_type(input_field.type)
                 if isinstance(inner, GraphQLInputObjectType):
                     yield from texts(inner, f"{prefix}{input_name}.")
-                elif inner.name == "String":
+                elif inner.name in ("String", "JSON"):
                     yield f"{prefix}{input_name}"
 
         for arg in field.args.values():

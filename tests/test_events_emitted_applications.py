@@ -53,6 +53,7 @@ async def test_applicant_created_and_updated(acme, engine):
         "links": [{"kind": "GITHUB", "url": "https://github.com/ada"}],
         "source": None,
         "tags": ["math"],
+        "customFields": {},
         "createdAt": data["applicant"]["createdAt"],
         "updatedAt": data["applicant"]["updatedAt"],
     }

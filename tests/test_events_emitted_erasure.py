@@ -184,8 +184,11 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
         "user { id }",
     )
     await mutate_ok(acme, "userUpdate", {"id": rita["user"]["id"], "role": "RECRUITER"})
-    for kind in ("department", "office", "rejectionReason", "source", "tag"):
+    for kind in ("department", "office", "rejectionReason", "source", "tag", "customField"):
         input = {"companyId": acme.company_id, "name": "Top"}
+        if kind == "customField":
+            input |= {"objectType": "APPLICATION", "key": "top", "valueType": "TEXT"}
         made = await mutate_ok(acme, f"{kind}Create", input, f"{kind} {{ id }}")
         await mutate_ok(acme, f"{kind}Update", {"id": made[kind]["id"], "name": "Renamed"})
+    await mutate_ok(acme, "customFieldValuesSet", {"id": interviewed["id"], "customFields": {"top": "x"}})
     assert {e["type"] for e in await events(engine)} == set(EVENT_TYPES)

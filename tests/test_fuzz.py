@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import graphql
 import httpx
 import pytest
 import requests
@@ -200,6 +201,27 @@ EDGE_STRINGS = (
 syntax, quotes, control and combining characters, a long one."""
 
 
+def scalar_values() -> Any:
+    return st.one_of(
+        st.sampled_from(EDGE_STRINGS).map(nodes.String),
+        st.integers(-(2**63), 2**63).map(nodes.Int),
+        st.floats(allow_nan=False, allow_infinity=False).map(nodes.Float),
+        st.booleans().map(nodes.Boolean),
+        st.just(nodes.Null),
+    )
+
+
+def json_values() -> Any:
+    """The fields of a JSON object literal: keys a company may define, and others."""
+    names = st.from_regex(r"[_A-Za-z][_0-9A-Za-z]{0,8}", fullmatch=True)  # a literal's keys are GraphQL names
+    keys = st.one_of(st.sampled_from(["note", "visa", "years", "BadKey", "x" * 70]), names)
+    values = st.one_of(scalar_values(), st.lists(scalar_values(), max_size=3).map(nodes.List))
+    field = st.tuples(keys, values).map(
+        lambda kv: graphql.ObjectFieldNode(name=graphql.NameNode(value=kv[0]), value=kv[1])
+    )
+    return st.lists(field, max_size=4, unique_by=lambda f: f.name.value)
+
+
 @pytest.fixture
 def scalars(seed: Seed) -> Iterator[None]:
     """Steer generated scalars to real data and to edge cases: `ID` mostly from real rows,
@@ -218,6 +240,8 @@ def scalars(seed: Seed) -> Iterator[None]:
         ),
         # A JSON request cannot carry a file part: a reference to one, or anything else.
         "Upload": st.sampled_from(["multipart:0", "x"]).map(nodes.String),
+        # Custom field values and conditions: objects keyed like fields, and anything else.
+        "JSON": st.one_of(json_values().map(lambda fields: nodes.Object(fields)), scalar_values()),
     }
     previous = {name: CUSTOM_SCALARS.get(name) for name in overrides}
     CUSTOM_SCALARS.update(overrides)

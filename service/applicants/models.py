@@ -7,6 +7,7 @@ from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.customfields.models import custom_fields_column
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk
 from service.db.fields import INTERNAL, declare
 
@@ -27,6 +28,7 @@ class Applicant(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_applicants_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_applicants_search", "search_vector", postgresql_using="gin"),
+        Index("ix_applicants_custom_fields", "custom_fields", postgresql_using="gin"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
@@ -72,6 +74,7 @@ class Applicant(IdMixin, TimestampMixin, Base):
         server_default=text("'{}'"),
         info=declare("Free-form labels recruiters attach.", write="always", personal=True, erased=[]),
     )
+    custom_fields: Mapped[dict[str, Any]] = custom_fields_column(personal=True)
     erased_at: Mapped[datetime | None] = mapped_column(
         info=declare(
             "When the applicant's personal data was erased (`applicantErase`); null if it never was.", event=False

@@ -16,6 +16,8 @@ from service.applicants.models import ApplicantEmail
 from service.applicants.types import APPLICANT, Applicant, LinkKind
 from service.auth.scopes import ERASURE_AREA
 from service.catalogues.types import TAG
+from service.customfields.filters import CustomFieldCondition
+from service.customfields.filters import conditions as custom_conditions
 from service.db.fields import writable
 from service.db.sql import one_of
 from service.graphql.context import Context
@@ -63,6 +65,9 @@ class ApplicantFilter:
     source_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Only applicants linked to these sources (`knownSource`)."
     )
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Only applicants whose custom field values meet all these conditions."
+    )
 
 
 def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
@@ -89,6 +94,7 @@ def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
         out.append(_carries_tags(c, decode_ids(f.tag_ids, "Tag", "filter.tagIds")))
     if f.source_ids is not None:
         out.append(one_of(c.source_id, decode_ids(f.source_ids, "Source", "filter.sourceIds")))
+    out.extend(custom_conditions(c.custom_fields, f.custom_fields))
     return out
 
 

@@ -15,6 +15,8 @@ from service.applicants.models import Applicant, ApplicantEmail
 from service.applications.models import Application
 from service.attachments.erasure import forget_attachments
 from service.catalogues import service as catalogues
+from service.customfields import service as customfields
+from service.customfields.models import CustomFieldObject
 from service.db import fields
 from service.db.sql import one_of
 from service.documents.service import forget_documents
@@ -50,6 +52,8 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[st
             clean[key] = given
         elif key == "phones":
             clean[key] = validation.string_list(problems, value, "phones", max_items=10, max_length=40)
+        elif key == "custom_fields":
+            clean[key] = value  # checked against the definitions by `_as_listed`
         elif key == "tags":
             clean[key] = validation.string_list(problems, value, "tags", max_items=50, max_length=100)
         elif key == "links":
@@ -98,8 +102,14 @@ async def _claim_emails(session: AsyncSession, applicant: Applicant, normalized:
         raise DomainError(ErrorCode.DUPLICATE, "another applicant of this company has this address", f"emails.{i}")
 
 
-async def _as_listed(session: AsyncSession, company_id: int, clean: dict[str, Any]) -> dict[str, Any]:
-    """The source and tags in the spelling of the company's lists, and the source's link."""
+async def _as_listed(
+    session: AsyncSession, company_id: int, clean: dict[str, Any], current: Applicant | None = None
+) -> dict[str, Any]:
+    """The source and tags in the spelling of the company's lists, the source's link, and the
+    custom field values checked against the company's definitions (merged onto `current`'s)."""
+    await customfields.check_stated(
+        session, company_id, CustomFieldObject.APPLICANT, clean, current.custom_fields if current else None
+    )
     if "source" in clean:
         clean["source"], clean["source_id"] = await catalogues.source_link(session, company_id, clean["source"])
     if "tags" in clean:
@@ -179,7 +189,7 @@ async def update_applicant(
     problems = Collector()
     clean, normalized = _check_fields(problems, changes)
     problems.raise_if_any()
-    clean = await _as_listed(session, applicant.company_id, clean)
+    clean = await _as_listed(session, applicant.company_id, clean, applicant)
     changed = [key for key, value in clean.items() if key != "source_id" and getattr(applicant, key) != value]
     for key, value in clean.items():
         setattr(applicant, key, value)

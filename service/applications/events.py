@@ -35,6 +35,13 @@ def application_event(application: Application, stage: PipelineStage | None = No
     return {"application": application_ref(application), "stage": stage_ref(stage)}
 
 
+def application_updated(
+    application: Application, stage: PipelineStage | None, changed_fields: list[str]
+) -> dict[str, Any]:
+    """`application.updated`: `changed_fields` in API (camelCase) names."""
+    return {**application_event(application, stage), "changedFields": sorted(changed_fields)}
+
+
 def application_stage_changed(
     application: Application,
     *,

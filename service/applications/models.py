@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.customfields.models import custom_fields_column
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
@@ -26,6 +28,7 @@ class Application(IdMixin, TimestampMixin, Base):
         Index("ix_applications_posting_id_id", "posting_id", "id", postgresql_include=["company_id"]),
         Index("ix_applications_stage_id_id", "stage_id", "id", postgresql_include=["company_id"]),
         Index("ix_applications_applicant_id_id", "applicant_id", "id", postgresql_include=["company_id"]),
+        Index("ix_applications_custom_fields", "custom_fields", postgresql_using="gin"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
@@ -54,6 +57,7 @@ class Application(IdMixin, TimestampMixin, Base):
         server_default=func.now(),
         info=declare("When it entered its current stage (its latest move): a board's days in stage."),
     )
+    custom_fields: Mapped[dict[str, Any]] = custom_fields_column(personal=True)
 
 
 class StageTransition(IdMixin, Base):

@@ -17,6 +17,8 @@ from service.applications.actors import Actor
 from service.applications.models import ApplicationStatus
 from service.applications.types import APPLICATION, NOTE, Application, Note
 from service.catalogues.service import entry_to_use
+from service.customfields.filters import CustomFieldCondition
+from service.customfields.filters import conditions as custom_conditions
 from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
@@ -60,6 +62,9 @@ class ApplicationFilter:
     updated_since: datetime | None = strawberry.field(
         default=None, description="Only applications changed at or after this time."
     )
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Only applications whose custom field values meet all these conditions."
+    )
 
 
 def _conditions(f: ApplicationFilter | None) -> list[ColumnElement[bool]]:
@@ -80,6 +85,7 @@ def _conditions(f: ApplicationFilter | None) -> list[ColumnElement[bool]]:
         out.append(one_of(c.status, [s.value for s in f.status]))
     if f.updated_since is not None:
         out.append(c.updated_at >= f.updated_since)
+    out.extend(custom_conditions(c.custom_fields, f.custom_fields))
     return out
 
 

@@ -23,6 +23,8 @@ from service.applications import events as application_events
 from service.applications.actors import ActorLike, as_actor
 from service.applications.models import Application, ApplicationStatus, Note, StageTransition
 from service.catalogues import service as catalogues
+from service.customfields import service as customfields
+from service.customfields.models import CustomFieldObject
 from service.db import fields
 from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
@@ -244,6 +246,29 @@ async def _moved(
         ),
         origin=origin,
     )
+    return application
+
+
+async def set_custom_fields(
+    session: AsyncSession, application: Application, given: Any, *, origin: str | None = None
+) -> Application:
+    """Set a locked application's custom field values (keys given null are removed, the others
+    stay); emits `application.updated` when they changed."""
+    if given is None:
+        return application
+    await refuse_if_erased(session, application.applicant_id, "id")
+    values = await customfields.merged(
+        session, application.company_id, CustomFieldObject.APPLICATION, application.custom_fields, given
+    )
+    if values == application.custom_fields:
+        return application
+    application.custom_fields = values
+    application.updated_at = func.now()
+    await session.flush()
+    await session.refresh(application)
+    stage = await _stage(session, application.stage_id)
+    payload = application_events.application_updated(application, stage, ["customFields"])
+    await emit(session, application.company_id, events.APPLICATION_UPDATED, payload, origin=origin)
     return application
 
 

@@ -252,8 +252,11 @@ class Compiler:
         return json_object(pairs)
 
     def _json_values(self, ref: str, field: Any, nodes: list[FieldNode]) -> str:
-        """A JSONB list of plain objects (salary ranges, links), projected to the selection."""
+        """A JSONB list of plain objects (salary ranges, links), projected to the selection; or,
+        typed as the `JSON` scalar (custom field values, an event's data), the value as stored."""
         graphql_type = _named(field.type)
+        if graphql_type.name == "JSON":
+            return ref
         if not isinstance(graphql_type, GraphQLObjectType):
             raise Unsupported("json scalar")
         pairs = []

@@ -10,7 +10,8 @@
 
 Each declared field becomes a field of the type, after those written in the class body, in
 table order, with the declaration's description. A field's GraphQL type follows from its column
-(text, numbers, booleans, times, lists of text, enums) unless `types` gives one (JSON columns).
+(text, numbers, booleans, times, lists of text, enums; JSON columns are the `JSON` scalar) unless
+`types` gives one.
 On inputs: `create` takes the fields written on create, required ones without a default;
 `update` takes the fields written on update, every one optional (`UNSET`: left as it is);
 `upsert` (a partner's copy of the record) takes every writable field, optional (null: not
@@ -26,9 +27,10 @@ from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 import strawberry
-from sqlalchemy import ARRAY, Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, Text
+from sqlalchemy import ARRAY, JSON, Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, Text
 from sqlalchemy import Column as SqlColumn
 from strawberry import UNSET
+from strawberry.scalars import JSON as JSONScalar
 
 from service.db.fields import declared, writable
 
@@ -61,6 +63,8 @@ def _graphql_type(column: SqlColumn[Any], override: Any) -> Any:
         base = datetime
     elif isinstance(kind, Date):
         base = date
+    elif isinstance(kind, JSON):
+        base = JSONScalar  # an object as it is stored (custom field values)
     elif column.foreign_keys:
         base = int  # a key shown as a number, typed from the column it refers to once tables are known
     else:

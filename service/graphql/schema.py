@@ -27,6 +27,8 @@ from service.catalogues.schema import Mutation as CatalogueMutation
 from service.catalogues.schema import Query as CatalogueQuery
 from service.companies.schema import Mutation as CompanyMutation
 from service.companies.schema import Query as CompanyQuery
+from service.customfields.schema import Mutation as CustomFieldMutation
+from service.customfields.schema import Query as CustomFieldQuery
 from service.eeoc.schema import Mutation as EeocMutation
 from service.eeoc.schema import Query as EeocQuery
 from service.graphql.context import Context
@@ -126,6 +128,7 @@ Query = merge_types(
         ApplicationQuery,
         ReasonQuery,
         CatalogueQuery,
+        CustomFieldQuery,
         AttachmentQuery,
         UserQuery,
         InterviewQuery,
@@ -150,6 +153,7 @@ Mutation = merge_types(
         ApplicationMutation,
         ReasonMutation,
         CatalogueMutation,
+        CustomFieldMutation,
         AttachmentMutation,
         UserMutation,
         InterviewMutation,

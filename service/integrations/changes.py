@@ -53,6 +53,8 @@ class Job:
     """When the provider opened the job (the posting's `publishedAt` when it is opened here)."""
     closed_at: datetime | None = None
     """When the provider closed the job (the posting's `closedAt` when it is closed here)."""
+    custom_fields: dict[str, Any] | None = None
+    """Custom field values to set (`service.customfields`): keys given null are removed."""
 
 
 @dataclass(slots=True)
@@ -75,6 +77,8 @@ class Application:
     applied_at: datetime | None = None
     reopen: bool = False
     """The provider reopened a closed application (unhired, unrejected): it becomes ACTIVE again."""
+    custom_fields: dict[str, Any] | None = None
+    """Custom field values to set (`service.customfields`): keys given null are removed."""
 
 
 @dataclass(slots=True)
@@ -209,6 +213,8 @@ class Offer:
     resolved_at: datetime | None = None
     notes: str | None = None
     compensation: list[dict[str, Any]] | None = None
+    custom_fields: dict[str, Any] | None = None
+    """Custom field values to set (`service.customfields`): keys given null are removed."""
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, Text, UniqueConstraint,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.customfields.models import custom_fields_column
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
@@ -48,6 +49,7 @@ class Offer(IdMixin, TimestampMixin, Base):
         UniqueConstraint("application_id", "version"),
         Index("ix_offers_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_offers_application_id_id", "application_id", "id", postgresql_include=["company_id"]),
+        Index("ix_offers_custom_fields", "custom_fields", postgresql_using="gin"),
         # Deleting a person sets this to null: an index spares the scan of every offer.
         Index(
             "ix_offers_created_by_user_id",
@@ -83,6 +85,7 @@ class Offer(IdMixin, TimestampMixin, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(
         info=declare("When it was accepted, declined, cancelled or superseded.")
     )
+    custom_fields: Mapped[dict[str, Any]] = custom_fields_column(personal=True)
 
 
 class OfferApproval(IdMixin, Base):

@@ -12,6 +12,8 @@ from strawberry import UNSET, Info
 
 from service.applications.models import ApplicationStatus
 from service.applications.service import get_application
+from service.customfields.filters import CustomFieldCondition
+from service.customfields.filters import conditions as custom_conditions
 from service.db.fields import writable
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
@@ -44,6 +46,9 @@ class OfferFilter:
         default=None, description="Only these applications' offers."
     )
     status: list[OfferStatus] | None = strawberry.field(default=None, description="Only in these statuses.")
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Only offers whose custom field values meet all these conditions."
+    )
 
 
 def _conditions(f: OfferFilter | None) -> list[ColumnElement[bool]]:
@@ -53,6 +58,7 @@ def _conditions(f: OfferFilter | None) -> list[ColumnElement[bool]]:
     out = id_conditions(OFFER.table, f)
     if f.status is not None:
         out.append(one_of(c.status, [s.value for s in f.status]))
+    out.extend(custom_conditions(c.custom_fields, f.custom_fields))
     return out
 
 

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service import validation
 from service.applicants.service import refuse_if_erased
 from service.applications.models import Application, ApplicationStatus
+from service.customfields import service as customfields
+from service.customfields.models import CustomFieldObject
 from service.db import fields
 from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
@@ -75,6 +77,8 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any
             clean[key] = validation.text(problems, value, fields.camel(key), max_length=TEXT_LIMITS[key])
         elif key == "compensation":
             clean[key] = _compensation(problems, value)
+        elif key == "custom_fields":
+            clean[key] = value  # checked against the definitions by `customfields.check_stated`
         elif key == "start_date":
             if value is not None and not 1970 <= value.year <= 2200:
                 problems.add(ErrorCode.INVALID, "a date between 1970 and 2200", "startDate")
@@ -154,6 +158,7 @@ async def create_offer(
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
+    await customfields.check_stated(session, application.company_id, CustomFieldObject.OFFER, clean)
     if application.status is not ApplicationStatus.ACTIVE:
         raise DomainError(ErrorCode.APPLICATION_CLOSED, "the application has ended", "applicationId")
     await refuse_if_erased(session, application.applicant_id, "applicationId")
@@ -212,6 +217,7 @@ async def update_offer(
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
+    await customfields.check_stated(session, offer.company_id, CustomFieldObject.OFFER, clean, offer.custom_fields)
     if any(clean.get(name) for name in fields.personal(Offer)):
         applicant_id = (
             await session.execute(select(Application.applicant_id).where(Application.id == offer.application_id))
@@ -303,8 +309,11 @@ async def mirror_offer(
     included: its approvals and versions are the provider's business. Emits `offer.created` or
     `offer.updated` naming what changed."""
     problems = Collector()
-    clean = _check_fields(problems, {k: v for k, v in values.items() if k in ("start_date", "notes", "compensation")})
+    terms = ("start_date", "notes", "compensation", "custom_fields")
+    clean = _check_fields(problems, {k: v for k, v in values.items() if k in terms})
     problems.raise_if_any()
+    current = offer.custom_fields if offer is not None else None
+    await customfields.check_stated(session, application.company_id, CustomFieldObject.OFFER, clean, current)
     clean |= {k: values[k] for k in ("status", "sent_at", "resolved_at") if k in values}
     if offer is None:
         taken = await session.scalar(select(func.max(Offer.version)).where(Offer.application_id == application.id))

@@ -174,6 +174,7 @@ class Mutation:
                 status=str(input.status.value) if input.status is not None else None,
                 locations=input.locations,
                 employment_type=input.employment_type,
+                custom_fields=input.custom_fields,
             )
             return upsert_posting(ctx, data)
 
@@ -213,6 +214,7 @@ class Mutation:
                 status=input.status.value if input.status is not None else None,
                 rejection_reason=input.rejection_reason,
                 applied_at=input.applied_at,
+                custom_fields=input.custom_fields,
             )
             return await upsert_application(ctx, data)
 
@@ -283,6 +285,7 @@ class Mutation:
                 resolved_at=input.resolved_at,
                 notes=input.notes,
                 compensation=compensation,
+                custom_fields=input.custom_fields,
             )
             return await upsert_offer(ctx, data)
 

@@ -7,6 +7,7 @@ import enum
 from datetime import date, datetime
 
 import strawberry
+from strawberry.scalars import JSON
 
 from service.applicants import models as applicant_models
 from service.applicants.schema import LINK_INPUTS
@@ -90,6 +91,10 @@ class PostingUpsertInput:
     )
     locations: list[str] | None = strawberry.field(default=None, description="Where the job is.")
     employment_type: EmploymentType | None = strawberry.field(default=None, description="The kind of employment.")
+    custom_fields: JSON | None = strawberry.field(
+        default=None,
+        description="Custom field values to set (see `CustomField`): keys given null are removed, others stay.",
+    )
 
 
 @strawberry.input(description="An application as a partner system holds it, keyed by (provider, externalId).")
@@ -123,6 +128,10 @@ class ApplicationUpsertInput:
     )
     rejection_reason: str | None = strawberry.field(default=None, description="Why it was rejected.")
     applied_at: datetime | None = strawberry.field(default=None, description="When the applicant applied.")
+    custom_fields: JSON | None = strawberry.field(
+        default=None,
+        description="Custom field values to set (see `CustomField`): keys given null are removed, others stay.",
+    )
 
 
 @strawberry.input(
@@ -189,6 +198,10 @@ class OfferUpsertInput:
     notes: str | None = strawberry.field(default=None, description="Notes on the offer.")
     compensation: list[CompensationInput] | None = strawberry.field(
         default=None, description="What is offered, replacing the parts (at most 10)."
+    )
+    custom_fields: JSON | None = strawberry.field(
+        default=None,
+        description="Custom field values to set (see `CustomField`): keys given null are removed, others stay.",
     )
 
 

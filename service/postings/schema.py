@@ -12,6 +12,8 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
+from service.customfields.filters import CustomFieldCondition
+from service.customfields.filters import conditions as custom_conditions
 from service.db.fields import writable
 from service.db.sql import one_of, subtree
 from service.errors import DomainError, ErrorCode
@@ -88,6 +90,9 @@ class PostingFilter:
     office_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Only postings of these offices or of offices under them."
     )
+    custom_fields: list[CustomFieldCondition] | None = strawberry.field(
+        default=None, description="Only postings whose custom field values meet all these conditions."
+    )
 
 
 def search_condition(vector: Any, text: str, config: str) -> Any:
@@ -119,6 +124,7 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
     if f.office_ids is not None:
         ids = decode_ids(f.office_ids, "Office", "filter.officeIds")
         out.append(c.office_id.in_(subtree(OFFICE.table, ids, "offices_under")))
+    out.extend(custom_conditions(c.custom_fields, f.custom_fields))
     return out
 
 

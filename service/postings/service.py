@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
+from service.customfields import service as customfields
+from service.customfields.models import CustomFieldObject
 from service.db import fields
 from service.db.sql import one_of
 from service.errors import Collector, DomainError, DomainErrors, ErrorCode, not_found
@@ -104,6 +106,8 @@ def _check_fields(problems: Collector, changes: dict[str, Any]) -> dict[str, Any
             clean[key] = validation.url(problems, value, "applyUrl")
         elif key in ("department_id", "office_id"):
             clean[key] = value  # the caller found it among the posting's company's
+        elif key == "custom_fields":
+            clean[key] = value  # checked against the definitions by `customfields.check_stated`
         else:
             raise ValueError(f"not an editable posting field: {key}")
     return clean
@@ -125,6 +129,7 @@ async def create_posting(
         else list(pipeline.DEFAULT_PIPELINE)
     )
     problems.raise_if_any()
+    await customfields.check_stated(session, company_id, CustomFieldObject.POSTING, clean)
     clean.setdefault("employment_type", EmploymentType.FULL_TIME)
     posting = Posting(company_id=company_id, status=PostingStatus.DRAFT, **clean)
     session.add(posting)
@@ -154,6 +159,9 @@ async def update_posting(
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
+    await customfields.check_stated(
+        session, posting.company_id, CustomFieldObject.POSTING, clean, posting.custom_fields
+    )
     changed = [api_name(key) for key, value in clean.items() if getattr(posting, key) != value]
     for key, value in clean.items():
         setattr(posting, key, value)

@@ -57,6 +57,7 @@ APPLICATION_STAGE_CHANGED = "application.stage_changed"
 APPLICATION_REJECTED = "application.rejected"
 APPLICATION_HIRED = "application.hired"
 APPLICATION_WITHDRAWN = "application.withdrawn"
+APPLICATION_UPDATED = "application.updated"
 NOTE_CREATED = "note.created"
 USER_CREATED = "user.created"
 USER_UPDATED = "user.updated"
@@ -82,6 +83,8 @@ SOURCE_CREATED = "source.created"
 SOURCE_UPDATED = "source.updated"
 TAG_CREATED = "tag.created"
 TAG_UPDATED = "tag.updated"
+CUSTOM_FIELD_CREATED = "custom_field.created"
+CUSTOM_FIELD_UPDATED = "custom_field.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,13 @@ EVENT_TYPES: dict[str, EventType] = {
             "applications",
             "An applicant applied to a posting.",
             "service.applications.events.application_event",
+        ),
+        EventType(
+            APPLICATION_UPDATED,
+            "applications",
+            "An application's own fields changed (today its `customFields`; moves and decisions have their own "
+            "events); `changedFields` names them.",
+            "service.applications.events.application_updated",
         ),
         EventType(
             APPLICATION_STAGE_CHANGED,
@@ -286,6 +296,19 @@ EVENT_TYPES: dict[str, EventType] = {
             "A tag was renamed (and so renamed on its applicants), archived or restored; `changedFields` names "
             "what changed.",
             "service.catalogues.events.entry_updated",
+        ),
+        EventType(
+            CUSTOM_FIELD_CREATED,
+            "postings",
+            "A custom field was added to the company's applicants, applications, postings or offers.",
+            "service.customfields.events.field_event",
+        ),
+        EventType(
+            CUSTOM_FIELD_UPDATED,
+            "postings",
+            "A custom field was renamed, described, gained options, was archived or restored; `changedFields` "
+            "names what changed.",
+            "service.customfields.events.field_updated",
         ),
     )
 }

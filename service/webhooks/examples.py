@@ -19,6 +19,8 @@ from service.attachments import events as attachments
 from service.attachments.models import Attachment, AttachmentKind
 from service.catalogues import events as catalogues
 from service.catalogues.models import Source, SourceType, Tag
+from service.customfields import events as custom_fields
+from service.customfields.models import CustomField, CustomFieldObject, CustomFieldType
 from service.interviews import events as interviews
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus, ResponseStatus
 from service.offers import events as offers
@@ -45,6 +47,7 @@ def _rows() -> dict[str, Any]:
     posting = Posting(
         id=12,
         company_id=COMPANY,
+        custom_fields={"cost_center": "ENG-204"},
         department_id=6,
         office_id=8,
         title="Senior Backend Engineer",
@@ -81,6 +84,7 @@ def _rows() -> dict[str, Any]:
         source="Referral",
         source_id=98,
         tags=["Backend"],
+        custom_fields={"github_stars": 1200},
         erased_at=None,
         created_at=T0,
         updated_at=T0,
@@ -95,6 +99,7 @@ def _rows() -> dict[str, Any]:
         rejection_reason=None,
         source="Referral",
         source_id=98,
+        custom_fields={"visa_status": "Needs sponsorship"},
         applied_at=T0,
         created_at=T0,
         updated_at=T0 + timedelta(days=3),
@@ -187,6 +192,7 @@ def _rows() -> dict[str, Any]:
     offer = Offer(
         id=90,
         company_id=COMPANY,
+        custom_fields={"relocation_budget": {"amount": 5000, "currency": "EUR"}},
         application_id=789,
         created_by_user_id=31,
         version=1,
@@ -238,10 +244,22 @@ def _rows() -> dict[str, Any]:
     )
     source = Source(id=98, company_id=COMPANY, name="Referral", type=SourceType.OTHER, archived=False)
     tag = Tag(id=96, company_id=COMPANY, name="Boomerang", archived=False)
-    for entry in (reason, source, tag):
+    visa = CustomField(
+        id=94,
+        company_id=COMPANY,
+        object_type=CustomFieldObject.APPLICATION,
+        key="visa_status",
+        name="Visa status",
+        description="Whether the hire needs sponsorship.",
+        value_type=CustomFieldType.SINGLE_SELECT,
+        options=["Citizen", "Needs sponsorship", "Has a work permit"],
+        archived=False,
+    )
+    for entry in (reason, source, tag, visa):
         entry.created_at = entry.updated_at = T0 - timedelta(days=300)
     return {
         "reason": reason,
+        "visa": visa,
         "source": source,
         "tag": tag,
         "resume": resume,
@@ -347,6 +365,11 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ev.SOURCE_CREATED: catalogues.entry_event(r["source"]),
         ev.SOURCE_UPDATED: catalogues.entry_updated(_copy(r["source"], type=SourceType.REFERRAL), ["type"]),
         ev.TAG_CREATED: catalogues.entry_event(r["tag"]),
+        ev.CUSTOM_FIELD_CREATED: custom_fields.field_event(r["visa"]),
+        ev.CUSTOM_FIELD_UPDATED: custom_fields.field_updated(
+            _copy(r["visa"], options=[*r["visa"].options, "Blue Card"]), ["options"]
+        ),
+        ev.APPLICATION_UPDATED: applications.application_updated(application, r["onsite"], ["customFields"]),
         ev.TAG_UPDATED: catalogues.entry_updated(_copy(r["tag"], name="Boomerang (rehire)"), ["name"]),
     }
 

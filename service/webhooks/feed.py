@@ -1,7 +1,8 @@
 """The changes feed (`Query.events`): a company's events in order, for any key.
 
 It shows the events of the key's companies whose types the key's read scopes cover
-(each type's `area` in the catalogue: `posting.*`, `department.*`, `office.*`, `opening.*`: postings:read;
+(each type's `area` in the catalogue: `posting.*`, `department.*`, `office.*`, `opening.*`,
+`custom_field.*`: postings:read;
 `applicant.*`, `attachment.*`, `source.*`, `tag.*`: applicants:read; `application.*`, `note.*`,
 `rejection_reason.*`, `interview.*`, `scorecard.*`:
 applications:read; `user.*`: users:read; `offer.*`: offers:read; `admin`: all). It is ordered by

@@ -165,10 +165,10 @@ class Subscription:
         description=(
             "Events of the companies this key may see as they commit, with the envelopes webhooks send. "
             "Starts with the next event committed (catch up on earlier ones with `Query.events`). Only event "
-            "types the key's read scopes cover (each type's area: `posting.*`, `department.*`, `office.*`, `opening.*` "
-            "postings:read; `applicant.*`, `attachment.*`, `source.*`, `tag.*` applicants:read; `application.*`, "
-            "`note.*`, `interview.*`, `scorecard.*`, `rejection_reason.*` applications:read; `user.*` users:read; "
-            "`offer.*` offers:read)."
+            "types the key's read scopes cover (each type's area: `posting.*`, `department.*`, `office.*`, "
+            "`opening.*`, `custom_field.*` postings:read; `applicant.*`, `attachment.*`, `source.*`, `tag.*` "
+            "applicants:read; `application.*`, `note.*`, `interview.*`, `scorecard.*`, `rejection_reason.*` "
+            "applications:read; `user.*` users:read; `offer.*` offers:read)."
         )
     )
     async def events(

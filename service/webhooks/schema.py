@@ -89,10 +89,9 @@ class Query:
             "The changes feed: events of the companies this key may see, in order, with the envelopes webhooks "
             "send, so a consumer that missed webhooks catches up. Follow `pageInfo.endCursor` (keep the last "
             "cursor when a page is empty). Shows only event types the key's read scopes cover (each type's area: "
-            "`posting.*`, `department.*`, `office.*`, `opening.*` postings:read; `applicant.*`, `attachment.*`, "
-            "`source.*`, `tag.*` applicants:read; `application.*`, `note.*`, `interview.*`, `scorecard.*`, "
-            "`rejection_reason.*` applications:read; "
-            "`user.*` users:read; `offer.*` offers:read)."
+            "`posting.*`, `department.*`, `office.*`, `opening.*`, `custom_field.*` postings:read; `applicant.*`, "
+            "`attachment.*`, `source.*`, `tag.*` applicants:read; `application.*`, `note.*`, `interview.*`, "
+            "`scorecard.*`, `rejection_reason.*` applications:read; `user.*` users:read; `offer.*` offers:read)."
         )
     )
     async def events(

@@ -129,6 +129,10 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
             application = await applications.hire(ctx.session, application, actor=ctx.provider, origin=ctx.origin)
         elif target is ApplicationStatus.WITHDRAWN:
             application = await applications.withdraw(ctx.session, application, origin=ctx.origin)
+    if data.custom_fields is not None:
+        application = await applications.set_custom_fields(
+            ctx.session, application, data.custom_fields, origin=ctx.origin
+        )
     await _date_moves(ctx, application.id, before)
     await ctx.session.refresh(application, ["stage_entered_at"])
     return Outcome(application, created=created)

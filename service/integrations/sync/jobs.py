@@ -14,7 +14,7 @@ from service.integrations.sync.refs import JOB_POST, POSTING, advance, find_ref,
 from service.postings import service as postings
 from service.postings.models import Posting, PostingStatus
 
-POSTING_FIELDS = ("title", "locations", "employment_type", "description")
+POSTING_FIELDS = ("title", "locations", "employment_type", "description", "custom_fields")
 STATUS_PATHS: dict[tuple[PostingStatus, str], tuple[PostingStatus, ...]] = {
     (PostingStatus.DRAFT, "OPEN"): (PostingStatus.OPEN,),
     (PostingStatus.CLOSED, "OPEN"): (PostingStatus.OPEN,),

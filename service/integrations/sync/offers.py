@@ -16,7 +16,7 @@ from service.integrations.sync.refs import APPLICATION, OFFER, advance, find_ref
 from service.offers import service as offers
 from service.offers.models import LIVE, Offer, OfferStatus
 
-FIELDS = ("version", "status", "start_date", "sent_at", "resolved_at", "notes", "compensation")
+FIELDS = ("version", "status", "start_date", "sent_at", "resolved_at", "notes", "compensation", "custom_fields")
 
 
 async def upsert_offer(ctx: Context, data: changes.Offer) -> Outcome[Offer]:

@@ -1,0 +1,358 @@
+"""Custom fields: a company's typed definitions; values on applicants, applications, postings
+and offers, checked against them on every write path (create, update, the values mutation,
+partner upserts), filtered on both read paths, carried in events, erased with the person.
+Refusals change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.events_emitted import last_id, new_events
+from tests.factories import create_applicant, create_application, create_posting, create_user, mutate_ok
+from tests.helpers import snapshot
+from tests.integrations import UPSERTED
+
+FIELD = "id key name description valueType objectType options archived company { slug }"
+
+
+async def define(api: Any, object_type: str, key: str, value_type: str, **more: Any) -> dict[str, Any]:
+    input = {
+        "companyId": api.company_id,
+        "objectType": object_type,
+        "key": key,
+        "name": key.title(),
+        "valueType": value_type,
+        **more,
+    }
+    made: dict[str, Any] = (await mutate_ok(api, "customFieldCreate", input, f"customField {{ {FIELD} }}"))[
+        "customField"
+    ]
+    return made
+
+
+async def values_set(api: Any, record: str, values: dict[str, Any], selection: str = "id") -> dict[str, Any]:
+    payload = await api.mutate(
+        "customFieldValuesSet", {"id": record, "customFields": values}, f"node {{ ... on Node {{ {selection} }} }}"
+    )
+    return payload
+
+
+async def test_every_type_is_checked_and_stored_as_given(acme, engine):
+    rita = await create_user(acme, "Rita", email="rita@acme.example")
+    fields = {
+        "nickname": ("TEXT", {}),
+        "cover_note": ("LONG_TEXT", {}),
+        "years": ("NUMBER", {}),
+        "available_from": ("DATE", {}),
+        "relocates": ("BOOLEAN", {}),
+        "visa": ("SINGLE_SELECT", {"options": ["Citizen", "Needs sponsorship"]}),
+        "languages": ("MULTI_SELECT", {"options": ["English", "German", "French"]}),
+        "expected_salary": ("CURRENCY", {}),
+        "referrer": ("USER", {}),
+        "portfolio": ("URL", {}),
+    }
+    for key, (kind, more) in fields.items():
+        await define(acme, "APPLICANT", key, kind, **more)
+    good = {
+        "nickname": "  Ada ",
+        "cover_note": "x" * 5000,
+        "years": 7.5,
+        "available_from": "2027-02-01",
+        "relocates": True,
+        "visa": "Citizen",
+        "languages": ["English", "French"],
+        "expected_salary": {"amount": 90000, "currency": "EUR"},
+        "referrer": rita,
+        "portfolio": "https://ada.example.net",
+    }
+    ada = await create_applicant(acme, "Ada", customFields=good, selection="id customFields")
+    assert ada["customFields"] == {**good, "nickname": "Ada"}
+
+    bad = {
+        "nickname": 12,
+        "cover_note": "x" * 10_001,
+        "years": "7",
+        "available_from": "2027-02-30",
+        "relocates": "yes",
+        "visa": "citizen",
+        "languages": ["English", "English"],
+        "expected_salary": {"amount": 1, "currency": "euro"},
+        "referrer": acme.company_id,
+        "portfolio": "javascript:alert(1)",
+    }
+    before = await snapshot(engine)
+    payload = await values_set(acme, ada["id"], bad)
+    assert sorted((e["field"], e["code"]) for e in payload["errors"]) == sorted(
+        [(f"customFields.{k}", "TOO_LONG" if k == "cover_note" else "INVALID") for k in bad]
+    )
+    for extra, expected in [
+        ({"years": 1e16}, [("customFields.years", "INVALID")]),
+        ({"years": True}, [("customFields.years", "INVALID")]),
+        ({"unknown": 1}, [("customFields.unknown", "NOT_FOUND")]),
+        ({"Bad Key": 1}, [("customFields", "INVALID")]),
+        ({"referrer": "VXNlcjo5OTk5OTk="}, [("customFields.referrer", "NOT_FOUND")]),  # User:999999
+        ([1, 2], [("customFields", "INVALID")]),
+    ]:
+        payload = await values_set(acme, ada["id"], extra)
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, extra
+    assert await snapshot(engine) == before
+
+    # Null removes a key; keys not given stay.
+    payload = await values_set(acme, ada["id"], {"nickname": None, "years": 8}, "... on Applicant { customFields }")
+    assert payload["errors"] == []
+    stored = payload["node"]["customFields"]
+    assert "nickname" not in stored and stored["years"] == 8 and stored["visa"] == "Citizen"
+
+
+async def test_values_on_each_record_filter_and_send_events(acme, globex, engine):
+    await define(acme, "POSTING", "cost_center", "TEXT")
+    await define(acme, "APPLICATION", "visa", "SINGLE_SELECT", options=["Citizen", "Needs sponsorship"])
+    await define(acme, "APPLICANT", "languages", "MULTI_SELECT", options=["English", "German"])
+    await define(acme, "OFFER", "relocation", "CURRENCY")
+    posting = await create_posting(acme, status="OPEN", customFields={"cost_center": "ENG-1"})
+    other = await create_posting(acme, status="OPEN")
+    ada = await create_application(acme, posting["id"], "Ada")
+    bob = await create_application(acme, other["id"], "Bob")
+    mark = await last_id(engine)
+    payload = await values_set(acme, ada["id"], {"visa": "Needs sponsorship"}, "... on Application { customFields }")
+    assert payload["errors"] == [] and payload["node"]["customFields"] == {"visa": "Needs sponsorship"}
+    [(kind, data)] = await new_events(engine, mark)
+    assert kind == "application.updated" and data["changedFields"] == ["customFields"]
+    assert data["application"]["customFields"] == {"visa": "Needs sponsorship"}
+    # Setting the same values again changes nothing and sends nothing.
+    mark = await last_id(engine)
+    await values_set(acme, ada["id"], {"visa": "Needs sponsorship"})
+    assert await new_events(engine, mark) == []
+
+    applicant = (
+        await acme.ok(
+            "query($id: ID!) { node(id: $id) { ... on Application { applicant { id } } } }", {"id": ada["id"]}
+        )
+    )["node"]["applicant"]["id"]
+    mark = await last_id(engine)
+    await mutate_ok(acme, "applicantUpdate", {"id": applicant, "customFields": {"languages": ["German", "English"]}})
+    [(kind, data)] = await new_events(engine, mark)
+    assert kind == "applicant.updated" and data["changedFields"] == ["customFields"]
+
+    offer = (
+        await mutate_ok(
+            acme,
+            "offerCreate",
+            {"applicationId": ada["id"], "customFields": {"relocation": {"amount": 5000, "currency": "EUR"}}},
+            "offer { id customFields }",
+        )
+    )["offer"]
+    assert offer["customFields"] == {"relocation": {"amount": 5000, "currency": "EUR"}}
+
+    queries = {
+        "postings": (
+            '{ postings(filter: {customFields: [{key: "cost_center", equals: "ENG-1"}]}) { nodes { id } } }',
+            [posting["id"]],
+        ),
+        "applications": (
+            '{ applications(filter: {customFields: [{key: "visa", isSet: true}]}) { nodes { id } } }',
+            [ada["id"]],
+        ),
+        "not set": (
+            '{ applications(filter: {customFields: [{key: "visa", isSet: false}]}) { nodes { id } } }',
+            [bob["id"]],
+        ),
+        "applicants": (
+            '{ applicants(filter: {customFields: [{key: "languages", equals: ["English"]}]}) { nodes { id } } }',
+            [applicant],
+        ),
+        "offers": (
+            '{ offers(filter: {customFields: [{key: "relocation", equals: {amount: 5000, currency: "EUR"}}]}) { nodes { id } } }',
+            [offer["id"]],
+        ),
+        "no match": (
+            '{ applicants(filter: {customFields: [{key: "languages", equals: ["French"]}]}) { nodes { id } } }',
+            [],
+        ),
+    }
+    for name, (query, expected) in queries.items():
+        found = await acme.ok(query)
+        [connection] = found.values()
+        assert [n["id"] for n in connection["nodes"]] == expected, name
+        assert (await globex.ok(query)) == {next(iter(found)): {"nodes": []}}, name
+
+    listed = await acme.ok("{ customFields(filter: {objectTypes: [APPLICATION, OFFER]}) { nodes { key valueType } } }")
+    assert listed["customFields"]["nodes"] == [
+        {"key": "visa", "valueType": "SINGLE_SELECT"},
+        {"key": "relocation", "valueType": "CURRENCY"},
+    ]
+    assert (await globex.ok("{ customFields { totalCount } }"))["customFields"]["totalCount"] == 0
+
+
+async def test_hostile_filters_are_refused_before_sql(acme):
+    many = ", ".join('{key: "a", isSet: true}' for _ in range(11))
+    for condition, code in [
+        (many, "INVALID_ARGUMENT"),
+        ('{key: "Robert\'); DROP", isSet: true}', "INVALID_ARGUMENT"),
+        (f'{{key: "a", equals: "{"x" * 2000}"}}', "INVALID_ARGUMENT"),
+    ]:
+        r = await acme.gql(f"{{ applicants(filter: {{customFields: [{condition}]}}) {{ totalCount }} }}")
+        assert r.errors and r.errors[0]["extensions"]["code"] == code, r.body
+
+
+async def test_definitions_keep_their_key_type_and_options(acme, globex, engine):
+    visa = await define(acme, "APPLICATION", "visa", "SINGLE_SELECT", options=["Citizen", "Needs sponsorship"])
+    assert (visa["key"], visa["valueType"], visa["objectType"], visa["archived"]) == (
+        "visa",
+        "SINGLE_SELECT",
+        "APPLICATION",
+        False,
+    )
+    grown = await mutate_ok(
+        acme,
+        "customFieldUpdate",
+        {"id": visa["id"], "name": "Visa status", "options": ["Citizen", "Needs sponsorship", "Blue Card"]},
+        f"customField {{ {FIELD} }}",
+    )
+    assert grown["customField"]["options"] == ["Citizen", "Needs sponsorship", "Blue Card"]
+    theirs = await define(globex, "APPLICANT", "theirs", "TEXT")
+    posting = await create_posting(acme, status="OPEN")
+    ada = await create_application(acme, posting["id"], "Ada")
+    archived = await mutate_ok(
+        acme, "customFieldUpdate", {"id": visa["id"], "archived": True}, "customField { archived }"
+    )
+    assert archived["customField"] == {"archived": True}
+    before = await snapshot(engine)
+    for name, input, expected in [
+        (
+            "customFieldCreate",
+            {
+                "companyId": acme.company_id,
+                "objectType": "APPLICATION",
+                "key": "visa",
+                "name": "V",
+                "valueType": "TEXT",
+            },
+            [("key", "DUPLICATE")],
+        ),
+        (
+            "customFieldCreate",
+            {
+                "companyId": acme.company_id,
+                "objectType": "APPLICANT",
+                "key": "Visa-Status",
+                "name": "V",
+                "valueType": "TEXT",
+            },
+            [("key", "INVALID")],
+        ),
+        (
+            "customFieldCreate",
+            {
+                "companyId": acme.company_id,
+                "objectType": "APPLICANT",
+                "key": "k",
+                "name": "K",
+                "valueType": "SINGLE_SELECT",
+            },
+            [("options", "REQUIRED")],
+        ),
+        (
+            "customFieldCreate",
+            {
+                "companyId": acme.company_id,
+                "objectType": "APPLICANT",
+                "key": "k",
+                "name": "K",
+                "valueType": "TEXT",
+                "options": ["a"],
+            },
+            [("options", "INVALID")],
+        ),
+        (
+            "customFieldCreate",
+            {
+                "companyId": acme.company_id,
+                "objectType": "APPLICANT",
+                "key": "k",
+                "name": "K",
+                "valueType": "MULTI_SELECT",
+                "options": ["a", "a"],
+            },
+            [("options.1", "DUPLICATE")],
+        ),
+        (
+            "customFieldCreate",
+            {"companyId": globex.company_id, "objectType": "APPLICANT", "key": "k", "name": "K", "valueType": "TEXT"},
+            [("companyId", "NOT_FOUND")],
+        ),
+        ("customFieldUpdate", {"id": visa["id"], "options": ["Citizen"]}, [("options", "INVALID")]),
+        ("customFieldUpdate", {"id": theirs["id"], "name": "Mine"}, [("id", "NOT_FOUND")]),
+        (
+            "customFieldValuesSet",
+            {"id": ada["id"], "customFields": {"visa": "Citizen"}},
+            [("customFields.visa", "INVALID")],
+        ),
+        ("customFieldValuesSet", {"id": theirs["id"], "customFields": {}}, [("id", "INVALID")]),
+        ("customFieldValuesSet", {"id": "nope", "customFields": {}}, [("id", "INVALID")]),
+    ]:
+        payload = await acme.mutate(name, input, "__typename")
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, (name, input)
+    assert await snapshot(engine) == before
+    # Nothing in the schema lets a key, object type or value type change.
+    update = await acme.gql('{ __type(name: "CustomFieldUpdateInput") { inputFields { name } } }')
+    assert {f["name"] for f in update.data["__type"]["inputFields"]} == {
+        "id",
+        "name",
+        "description",
+        "options",
+        "archived",
+    }
+
+
+async def test_partner_upserts_carry_values(acme, engine):
+    await define(acme, "APPLICANT", "github_stars", "NUMBER")
+    await define(acme, "POSTING", "cost_center", "TEXT")
+    await define(acme, "APPLICATION", "visa", "BOOLEAN")
+    base = {"companyId": acme.company_id, "provider": "my-ats"}
+    person = await acme.mutate(
+        "applicantUpsert",
+        {**base, "externalId": "c-1", "name": "Grace", "customFields": {"github_stars": 3}},
+        f"applicant {{ customFields }} {UPSERTED}",
+    )
+    assert person["errors"] == [] and person["applicant"]["customFields"] == {"github_stars": 3}
+    job = await acme.mutate(
+        "postingUpsert",
+        {**base, "externalId": "j-1", "title": "Engineer", "customFields": {"cost_center": "R&D"}},
+        f"posting {{ customFields }} {UPSERTED}",
+    )
+    assert job["errors"] == [] and job["posting"]["customFields"] == {"cost_center": "R&D"}
+    app = {**base, "externalId": "a-1", "applicantExternalId": "c-1", "postingExternalId": "j-1"}
+    made = await acme.mutate(
+        "applicationUpsert", {**app, "customFields": {"visa": True}}, f"application {{ customFields }} {UPSERTED}"
+    )
+    assert made["errors"] == [] and made["application"]["customFields"] == {"visa": True}
+    before = await snapshot(engine)
+    refused = await acme.mutate("applicationUpsert", {**app, "customFields": {"visa": "yes"}}, UPSERTED)
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("customFields.visa", "INVALID")]
+    assert await snapshot(engine) == before
+
+
+@pytest.mark.parametrize("kind", ["APPLICANT", "APPLICATION", "OFFER"])
+async def test_erasure_empties_the_persons_values(acme, engine, kind):
+    await define(acme, kind, "note", "TEXT")
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], "Ada")
+    applicant = (
+        await acme.ok(
+            "query($id: ID!) { node(id: $id) { ... on Application { applicant { id } } } }", {"id": application["id"]}
+        )
+    )["node"]["applicant"]["id"]
+    record = {"APPLICANT": applicant, "APPLICATION": application["id"]}.get(kind)
+    if kind == "OFFER":
+        record = (await mutate_ok(acme, "offerCreate", {"applicationId": application["id"]}, "offer { id }"))["offer"][
+            "id"
+        ]
+    assert (await values_set(acme, record, {"note": "Ada's secret"}))["errors"] == []
+    await mutate_ok(acme, "applicantErase", {"id": applicant})
+    query = "query($id: ID!) { node(id: $id) { ... on Node { id } ... on Applicant { customFields } ... on Application { customFields } ... on Offer { customFields } } }"
+    assert (await acme.ok(query, {"id": record}))["node"]["customFields"] == {}
+    refused = await values_set(acme, record, {"note": "again"})
+    assert refused["errors"] and refused["errors"][0]["code"] in {"ERASED", "INVALID_TRANSITION"}
