@@ -100,6 +100,9 @@ async def world(
     receiver.on(path, echo)
     w = World(api, engine, worker, Marker.new(), receiver, path)
     await create_webhook_endpoint(api, receiver.url(path))
+    for kind in ("APPLICANT", "APPLICATION", "OFFER"):  # the company's fields (`note`); the values are the person's
+        field = {"companyId": api.company_id, "objectType": kind, "key": "note", "name": "Note", "valueType": "TEXT"}
+        await mutate_ok(api, "customFieldCreate", field)
     for provider in PROVIDERS:
         secret = {"secret": "lever-signature-token-" + secrets.token_hex(8)} if provider == "lever" else {}
         w.integrations[provider] = await connect_integration(api, provider, **secret)
@@ -117,7 +120,7 @@ def person(m: Marker, tag: str, phone: int = 0) -> dict[str, Any]:
         "links": [{"kind": "GITHUB", "url": f"https://github.com/{t}"}],
         "source": f"referral by {t}'s friend",
         "tags": [t],
-        "customFields": {"note": f"{t} likes Go"},  # defined by `graphql_paths`
+        "customFields": {"note": f"{t} likes Go"},  # the field the `world` fixture defines
     }
 
 

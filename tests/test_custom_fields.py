@@ -5,14 +5,26 @@ Refusals change nothing."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import ats
 from tests.events_emitted import last_id, new_events
-from tests.factories import create_applicant, create_application, create_posting, create_user, mutate_ok
+from tests.factories import (
+    connect_integration,
+    create_applicant,
+    create_application,
+    create_posting,
+    create_user,
+    mutate_ok,
+)
 from tests.helpers import snapshot
-from tests.integrations import UPSERTED
+from tests.integrations import UPSERTED, apply_inbox, inbox
+
+EXAMPLES = Path(__file__).parent / "data" / "vendor_examples"
 
 FIELD = "id key name description valueType objectType options archived company { slug }"
 
@@ -32,8 +44,8 @@ async def define(api: Any, object_type: str, key: str, value_type: str, **more: 
     return made
 
 
-async def values_set(api: Any, record: str, values: dict[str, Any], selection: str = "id") -> dict[str, Any]:
-    payload = await api.mutate(
+async def values_set(api: Any, record: Any, values: Any, selection: str = "id") -> dict[str, Any]:
+    payload: dict[str, Any] = await api.mutate(
         "customFieldValuesSet", {"id": record, "customFields": values}, f"node {{ ... on Node {{ {selection} }} }}"
     )
     return payload
@@ -356,3 +368,38 @@ async def test_erasure_empties_the_persons_values(acme, engine, kind):
     assert (await acme.ok(query, {"id": record}))["node"]["customFields"] == {}
     refused = await values_set(acme, record, {"note": "again"})
     assert refused["errors"] and refused["errors"][0]["code"] in {"ERASED", "INVALID_TRANSITION"}
+
+
+async def test_greenhouses_values_land_where_the_company_has_the_field(acme, engine):
+    """Greenhouse's published bodies: `candidate_stage_change` (the application's
+    `custom_application_field`), `offer_created` (the same key on the offer) and `job_created`
+    (`approved`, `employment_type`). A value lands where the company defined that key and it
+    fits; one that does not fit is noted and the rest applies; other keys are not mirrored."""
+    await define(acme, "APPLICATION", "custom_application_field", "TEXT")
+    await define(acme, "OFFER", "custom_application_field", "NUMBER")
+    await define(acme, "POSTING", "approved", "BOOLEAN")
+    integration = await connect_integration(acme, "greenhouse")
+    base = {"companyId": acme.company_id, "provider": "greenhouse"}  # the offer's application, synced before
+    await mutate_ok(acme, "applicantUpsert", {**base, "externalId": "c-1", "name": "Ada"})
+    await mutate_ok(acme, "postingUpsert", {**base, "externalId": "j-1", "title": "Engineer"})
+    application = {**base, "externalId": "234556", "applicantExternalId": "c-1", "postingExternalId": "j-1"}
+    await mutate_ok(acme, "applicationUpsert", application)
+    for name in ("job_created", "candidate_stage_change", "offer_created"):
+        document = json.loads((EXAMPLES / "greenhouse" / f"{name}.json").read_text())
+        d = ats.signed("greenhouse", integration["secret"], document)
+        r = await acme.http.post(integration["receivePath"], content=d.body, headers=d.headers)
+        assert r.status_code == 200, r.text
+        await apply_inbox(engine)
+    found = await acme.ok(
+        "{ postings { nodes { title customFields } } applications { nodes { customFields offers { nodes { customFields } } } } }"
+    )
+    # job_created's job; the one of candidate_stage_change and the one synced for the offer have none.
+    assert sorted(p["customFields"] == {"approved": True} for p in found["postings"]["nodes"]) == [False, False, True]
+    [application] = [a for a in found["applications"]["nodes"] if a["customFields"]]
+    assert application["customFields"] == {"custom_application_field": "Example"}
+    deliveries = await inbox(acme, integration)
+    assert [(d["eventType"], d["status"], d["error"]) for d in deliveries if d["status"] != "APPLIED"] == []
+    offers = [o for a in found["applications"]["nodes"] for o in a["offers"]["nodes"]]
+    assert all(o["customFields"] == {} for o in offers)
+    [offer] = [d for d in deliveries if d["eventType"] == "offer_created"]
+    assert "custom field custom_application_field not mirrored" in json.dumps(offer["result"]), offer["result"]

@@ -313,3 +313,39 @@ async def check_stated(
     given = clean.pop("custom_fields")
     if given is not None:
         clean["custom_fields"] = await merged(session, company_id, object_type, current, given)
+
+
+async def acceptable(
+    session: AsyncSession, company_id: int, object_type: CustomFieldObject, given: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Of the values an ATS sent by key (Greenhouse's `name_key`): those the company has a field
+    of that key for and that fit it (null: remove the value), and a note for each that does not
+    fit. Keys the company has no field for are not mirrored; a USER value (a person in the ATS)
+    is not matched to the company's people. One bad value never refuses the rest."""
+    keys = [k for k in given if isinstance(k, str) and KEY.match(k)]
+    if not keys:
+        return {}, []
+    found = await session.execute(
+        select(CustomField).where(
+            CustomField.company_id == company_id,
+            CustomField.object_type == object_type,
+            CustomField.archived.is_(False),
+            one_of(CustomField.key, keys),
+        )
+    )
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    for definition in found.scalars():
+        value = given[definition.key]
+        if value is None:
+            out[definition.key] = None
+            continue
+        if definition.value_type is CustomFieldType.USER:
+            continue
+        problems = Collector()
+        clean = _value(problems, definition, value, definition.key)
+        if problems.errors:
+            notes.append(f"custom field {definition.key} not mirrored: {problems.errors[0].message}")
+        else:
+            out[definition.key] = clean
+    return out, notes

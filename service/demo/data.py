@@ -13,6 +13,7 @@ from typing import Any
 
 from service.applications.models import ApplicationStatus
 from service.catalogues.models import SourceType
+from service.customfields.models import CustomFieldObject, CustomFieldType
 from service.pipeline.models import StageKind
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, SalaryRangeSpec, Workplace
 
@@ -578,6 +579,21 @@ SOURCE_TYPES = {
     "Sourced": SourceType.SOURCED,
 }
 """Each company's list of sources (every one of `SOURCES`), with how each brings candidates."""
+
+VISA_STATUSES = ("Citizen or resident", "Citizen or resident", "Has a work permit", "Needs sponsorship")
+CUSTOM_FIELDS = (
+    (CustomFieldObject.POSTING, "cost_center", "Cost center", CustomFieldType.TEXT, []),
+    (
+        CustomFieldObject.APPLICATION,
+        "visa_status",
+        "Visa status",
+        CustomFieldType.SINGLE_SELECT,
+        sorted(set(VISA_STATUSES)),
+    ),
+    (CustomFieldObject.APPLICANT, "notice_period_weeks", "Notice period (weeks)", CustomFieldType.NUMBER, []),
+    (CustomFieldObject.OFFER, "relocation_budget", "Relocation budget", CustomFieldType.CURRENCY, []),
+)
+"""Each company's custom fields: (object type, key, name, value type, options)."""
 
 MOVE_REASONS: dict[StageKind, tuple[str, ...]] = {
     StageKind.APPLIED: (

@@ -31,10 +31,12 @@ from service.catalogues import service as catalogues
 from service.catalogues.models import Source, Tag
 from service.companies import service as companies
 from service.companies.models import Company
+from service.customfields import service as customfields
 from service.db.engine import Database, session_factory
 from service.demo import staff as staff_of
 from service.demo.data import (
     COMPANIES,
+    CUSTOM_FIELDS,
     EMAIL_DOMAINS,
     FIRST_NAMES,
     LAST_NAMES,
@@ -45,10 +47,13 @@ from service.demo.data import (
     REJECTION_REASONS,
     SOURCE_TYPES,
     SOURCES,
+    VISA_STATUSES,
     CompanySeed,
     PostingSeed,
 )
 from service.demo.staff import ascii_name
+from service.eeoc import service as eeoc
+from service.eeoc.models import DisabilityStatus, Gender, Race, VeteranStatus
 from service.errors import DomainError, ErrorCode
 from service.offers.models import Offer
 from service.openings import service as openings
@@ -266,9 +271,41 @@ async def _load_company(
     for story in stories:
         await staff_of.interviews(session, rng, now, seed, story.application, story.path, story.times, staff)
         await staff_of.offer(session, seed, story.application, story.path, staff)
+    await _custom_fields(session, rng, company, seeded, stories)
     await _date(session, now, company, seeded, stories)
     await _openings(session, seeded, stories)
     await _attachments(session, storage, company, stories, {id(a): p for a, p in zip(held, people, strict=False)})
+
+
+async def _custom_fields(
+    session: AsyncSession,
+    rng: random.Random,
+    company: Company,
+    seeded: Sequence[SeededPosting],
+    stories: Sequence[Story],
+) -> None:
+    """The company's custom fields; a cost center on each posting, a visa status on the
+    applications past the screen, and EEOC answers (the voluntary survey) on about a third."""
+    for object_type, key, name, value_type, options in CUSTOM_FIELDS:
+        values = {"object_type": object_type, "key": key, "name": name, "value_type": value_type, "options": options}
+        await customfields.create_field(session, company.id, values)
+    for n, sp in enumerate(seeded):
+        sp.posting = await postings.update_posting(
+            session, sp.posting, {"custom_fields": {"cost_center": f"ENG-{201 + n}"}}
+        )
+    for story in stories:
+        if len(story.path) > 2:
+            visa = {"visa_status": rng.choice(VISA_STATUSES)}
+            story.application = await applications.set_custom_fields(session, story.application, visa)
+        if rng.random() < 0.35:
+            answers = {
+                "gender": rng.choice(list(Gender)),
+                "race": rng.choice(list(Race)),
+                "veteran_status": rng.choice(list(VeteranStatus)),
+                "disability_status": rng.choice(list(DisabilityStatus)),
+                "submitted_at": story.times[0],
+            }
+            await eeoc.submit(session, story.application, answers)
 
 
 async def _attachments(

@@ -29,6 +29,9 @@ class Candidate:
     """Other declared applicant fields a partner's upsert states (`service.db.fields`)."""
     files: list[RemoteFile] = field(default_factory=list)
     """Files the ATS links to (Greenhouse's `attachments`): fetched by the worker, once each."""
+    vendor_fields: dict[str, Any] | None = None
+    """The ATS's own custom field values by key, mirrored where the company has a field of that
+    key and the value fits it (`service.customfields.service.acceptable`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +56,12 @@ class Job:
     """When the provider opened the job (the posting's `publishedAt` when it is opened here)."""
     closed_at: datetime | None = None
     """When the provider closed the job (the posting's `closedAt` when it is closed here)."""
-    custom_fields: dict[str, Any] | None = None
-    """Custom field values to set (`service.customfields`): keys given null are removed."""
+    custom_fields: Any = None
+    """Custom field values to set, as given (checked by `service.customfields`): keys given null
+    are removed."""
+    vendor_fields: dict[str, Any] | None = None
+    """The ATS's own custom field values by key, mirrored where the company has a field of that
+    key and the value fits it (`service.customfields.service.acceptable`)."""
 
 
 @dataclass(slots=True)
@@ -77,8 +84,12 @@ class Application:
     applied_at: datetime | None = None
     reopen: bool = False
     """The provider reopened a closed application (unhired, unrejected): it becomes ACTIVE again."""
-    custom_fields: dict[str, Any] | None = None
-    """Custom field values to set (`service.customfields`): keys given null are removed."""
+    custom_fields: Any = None
+    """Custom field values to set, as given (checked by `service.customfields`): keys given null
+    are removed."""
+    vendor_fields: dict[str, Any] | None = None
+    """The ATS's own custom field values by key, mirrored where the company has a field of that
+    key and the value fits it (`service.customfields.service.acceptable`)."""
 
 
 @dataclass(slots=True)
@@ -213,8 +224,12 @@ class Offer:
     resolved_at: datetime | None = None
     notes: str | None = None
     compensation: list[dict[str, Any]] | None = None
-    custom_fields: dict[str, Any] | None = None
-    """Custom field values to set (`service.customfields`): keys given null are removed."""
+    custom_fields: Any = None
+    """Custom field values to set, as given (checked by `service.customfields`): keys given null
+    are removed."""
+    vendor_fields: dict[str, Any] | None = None
+    """The ATS's own custom field values by key, mirrored where the company has a field of that
+    key and the value fits it (`service.customfields.service.acceptable`)."""
 
 
 @dataclass(slots=True)

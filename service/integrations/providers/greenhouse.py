@@ -108,6 +108,54 @@ def plain(value: Any) -> str | None:
     return re.sub(r"\n{3,}", "\n\n", out).strip()[:50000] or None
 
 
+CUSTOM_VALUE_TYPES = frozenset(
+    {
+        "short_text",
+        "long_text",
+        "url",
+        "single_select",
+        "multi_select",
+        "boolean",
+        "yes_no",
+        "number",
+        "date",
+        "currency",
+    }
+)
+"""Greenhouse's custom field types with a Hiregraph counterpart (ranges and users have none)."""
+
+
+def custom_fields(value: Any) -> dict[str, Any] | None:
+    """Greenhouse's `custom_fields` (`{name_key: {name, type, value}}`) as values by key, in
+    Hiregraph's shapes: numbers as numbers, a currency as `{amount, currency}`, an empty value as
+    null (it removes the value). Matched to the company's fields by key when applied."""
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, field in value.items():
+        if not isinstance(key, str) or not isinstance(field, dict) or field.get("type") not in CUSTOM_VALUE_TYPES:
+            continue
+        raw = field.get("value")
+        if raw is None or raw == "" or raw == []:
+            out[key] = None
+        elif field["type"] == "number" and isinstance(raw, str):
+            try:
+                number = float(raw)
+            except ValueError:
+                continue
+            out[key] = int(number) if number.is_integer() else number
+        elif field["type"] == "currency" and isinstance(raw, dict):
+            try:
+                out[key] = {"amount": float(raw.get("amount")), "currency": str(raw.get("unit"))}
+            except (TypeError, ValueError):
+                continue
+        elif field["type"] == "date" and isinstance(raw, str):
+            out[key] = raw[:10]
+        else:
+            out[key] = raw
+    return out or None
+
+
 def candidate(data: dict[str, Any], notes: list[str], source: str | None = None) -> changes.Candidate:
     """A candidate as Greenhouse sends it, in applications and `update_candidate`. A key that is
     present states the field (an empty list clears it); an absent key leaves it alone."""
@@ -137,6 +185,7 @@ def candidate(data: dict[str, Any], notes: list[str], source: str | None = None)
         ),
         source=source,
         files=_files(data.get("attachments"), notes, whose),
+        vendor_fields=custom_fields(data.get("custom_fields")),
     )
 
 
@@ -206,6 +255,7 @@ def job(data: dict[str, Any]) -> changes.Job:
         employment_type=_employment(data),
         opened_at=opened,
         closed_at=closed,
+        vendor_fields=custom_fields(data.get("custom_fields")),
     )
 
 
@@ -245,6 +295,7 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
         rejection_type=_rejection_type(reason),
         applied_at=when(data.get("applied_at")),
         reopen=action in REOPENING,
+        vendor_fields=custom_fields(data.get("custom_fields")),
     )
     occurred = latest(data.get("last_activity_at"), data.get("rejected_at"), resolved)
     return Translation([change], occurred, notes)
@@ -285,6 +336,7 @@ def _offer(action: str, offer: dict[str, Any]) -> changes.Offer:
         sent_at=sent,
         resolved_at=when(offer.get("resolved_at")),
         notes=clipped(offer.get("notes"), 5000),
+        vendor_fields=custom_fields(offer.get("custom_fields")),
     )
 
 

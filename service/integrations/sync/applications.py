@@ -9,10 +9,11 @@ from sqlalchemy import func, select, update
 from service.applications import service as applications
 from service.applications.models import Application, ApplicationStatus, StageTransition
 from service.catalogues import service as catalogues
+from service.customfields.models import CustomFieldObject
 from service.errors import DomainError, ErrorCode
 from service.integrations import changes
 from service.integrations.sync.candidates import upsert_applicant
-from service.integrations.sync.context import Context, Outcome, believed
+from service.integrations.sync.context import Context, Outcome, believed, custom_values
 from service.integrations.sync.jobs import upsert_posting
 from service.integrations.sync.refs import APPLICATION, advance, find_ref, link, lock, locked, stale
 from service.integrations.sync.stages import stage_for
@@ -129,10 +130,9 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
             application = await applications.hire(ctx.session, application, actor=ctx.provider, origin=ctx.origin)
         elif target is ApplicationStatus.WITHDRAWN:
             application = await applications.withdraw(ctx.session, application, origin=ctx.origin)
-    if data.custom_fields is not None:
-        application = await applications.set_custom_fields(
-            ctx.session, application, data.custom_fields, origin=ctx.origin
-        )
+    values = await custom_values(ctx, CustomFieldObject.APPLICATION, data, data.custom_fields)
+    if values is not None:
+        application = await applications.set_custom_fields(ctx.session, application, values, origin=ctx.origin)
     await _date_moves(ctx, application.id, before)
     await ctx.session.refresh(application, ["stage_entered_at"])
     return Outcome(application, created=created)

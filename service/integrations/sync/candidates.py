@@ -10,9 +10,10 @@ from service.applicants.models import Applicant
 from service.applications import service as applications
 from service.applications.models import Application, ApplicationStatus
 from service.attachments import service as attachments
+from service.customfields.models import CustomFieldObject
 from service.errors import DomainError, ErrorCode
 from service.integrations import changes
-from service.integrations.sync.context import Context, Outcome, stated
+from service.integrations.sync.context import Context, Outcome, custom_values, stated
 from service.integrations.sync.refs import APPLICANT, advance, find_ref, link, linked_to, lock, locked, stale
 
 APPLICANT_FIELDS = ("name", "emails", "phones", "location", "links", "tags", "source")
@@ -25,6 +26,9 @@ async def upsert_applicant(ctx: Context, data: changes.Candidate) -> Outcome[App
     (the same person applied directly and through the ATS) rather than refused as a duplicate."""
     await lock(ctx, APPLICANT, data.external_id)
     fields = {**stated(data, APPLICANT_FIELDS), **{k: v for k, v in data.extra.items() if v is not None}}
+    values = await custom_values(ctx, CustomFieldObject.APPLICANT, data, fields.get("custom_fields"))
+    if values is not None:
+        fields["custom_fields"] = values
     ref = await find_ref(ctx, APPLICANT, data.external_id)
     if ref is None:
         existing = None

@@ -9,6 +9,9 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.customfields.models import CustomFieldObject
+from service.customfields.service import acceptable
+
 T = TypeVar("T")
 
 
@@ -69,3 +72,19 @@ def believed(at: datetime | None) -> datetime | None:
 def stated(data: Any, names: tuple[str, ...]) -> dict[str, Any]:
     """The fields among `names` that a change states (not None)."""
     return {name: getattr(data, name) for name in names if getattr(data, name) is not None}
+
+
+async def custom_values(ctx: Context, object_type: CustomFieldObject, data: Any, given: Any) -> Any:
+    """The custom field values a change sets: a partner's `custom_fields` as given (checked, and
+    refused when wrong, by the record's service), over the ATS's own values that fit the
+    company's fields (each misfit noted, never refusing the change). None: it sets none."""
+    vendor: dict[str, Any] = {}
+    if data.vendor_fields:
+        vendor, notes = await acceptable(ctx.session, ctx.company_id, object_type, data.vendor_fields)
+        for message in notes:
+            ctx.note(f"{data.external_id}: {message}")
+    if given is None:
+        return vendor or None
+    if not vendor or not isinstance(given, dict):
+        return given
+    return {**vendor, **given}

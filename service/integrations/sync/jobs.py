@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import func
 
+from service.customfields.models import CustomFieldObject
 from service.errors import DomainError, ErrorCode
 from service.integrations import changes
-from service.integrations.sync.context import Context, Outcome, believed, stated
+from service.integrations.sync.context import Context, Outcome, believed, custom_values, stated
 from service.integrations.sync.refs import JOB_POST, POSTING, advance, find_ref, link, linked_to, lock, locked, stale
 from service.postings import service as postings
 from service.postings.models import Posting, PostingStatus
 
-POSTING_FIELDS = ("title", "locations", "employment_type", "description", "custom_fields")
+POSTING_FIELDS = ("title", "locations", "employment_type", "description")
 STATUS_PATHS: dict[tuple[PostingStatus, str], tuple[PostingStatus, ...]] = {
     (PostingStatus.DRAFT, "OPEN"): (PostingStatus.OPEN,),
     (PostingStatus.CLOSED, "OPEN"): (PostingStatus.OPEN,),
@@ -39,6 +40,9 @@ async def upsert_posting(ctx: Context, data: changes.Job, *, create_only: bool =
             return Outcome(existing)
     await lock(ctx, POSTING, data.external_id)
     fields = stated(data, POSTING_FIELDS)
+    values = await custom_values(ctx, CustomFieldObject.POSTING, data, data.custom_fields)
+    if values is not None:
+        fields["custom_fields"] = values
     ref = await find_ref(ctx, POSTING, data.external_id)
     created = False
     if ref is None:

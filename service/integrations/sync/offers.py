@@ -9,14 +9,15 @@ from sqlalchemy import func, select
 
 from service.applicants.models import Applicant
 from service.applications.models import Application
+from service.customfields.models import CustomFieldObject
 from service.errors import DomainError, ErrorCode
 from service.integrations import changes
-from service.integrations.sync.context import Context, Outcome
+from service.integrations.sync.context import Context, Outcome, custom_values
 from service.integrations.sync.refs import APPLICATION, OFFER, advance, find_ref, link, lock, locked, stale
 from service.offers import service as offers
 from service.offers.models import LIVE, Offer, OfferStatus
 
-FIELDS = ("version", "status", "start_date", "sent_at", "resolved_at", "notes", "compensation", "custom_fields")
+FIELDS = ("version", "status", "start_date", "sent_at", "resolved_at", "notes", "compensation")
 
 
 async def upsert_offer(ctx: Context, data: changes.Offer) -> Outcome[Offer]:
@@ -26,6 +27,9 @@ async def upsert_offer(ctx: Context, data: changes.Offer) -> Outcome[Offer]:
     values: dict[str, Any] = {name: getattr(data, name) for name in FIELDS if getattr(data, name) is not None}
     if "status" in values:
         values["status"] = OfferStatus(values["status"])
+    custom = await custom_values(ctx, CustomFieldObject.OFFER, data, data.custom_fields)
+    if custom is not None:
+        values["custom_fields"] = custom
     if ref is None:
         known = await find_ref(ctx, APPLICATION, data.application_external_id)
         if known is None:
