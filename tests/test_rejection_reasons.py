@@ -10,7 +10,7 @@ from pathlib import Path
 from tests import ats
 from tests.factories import connect_integration, create_application, create_posting, mutate_ok
 from tests.helpers import snapshot
-from tests.integrations import apply_inbox
+from tests.integrations import apply_inbox, lever_presync
 
 EXAMPLES = Path(__file__).parent / "data" / "vendor_examples"
 
@@ -126,3 +126,29 @@ async def test_greenhouses_reason_is_linked_to_the_companys_of_that_name(acme, g
         [{"status": "REJECTED", "rejectionReason": "Too Junior", "rejectReason": None}],
     ]
     assert (await globex.ok("{ rejectionReasons { totalCount } }"))["rejectionReasons"]["totalCount"] == 0
+
+
+async def test_levers_archive_reason_id_links_the_reason_a_partner_upserted(acme, engine):
+    """Lever sends its archive reason as an id: the partner syncs Lever's reasons once
+    (`rejectionReasonUpsert` under provider `lever`) and each archive links the application to
+    the company's reason of that id."""
+    await lever_presync(acme)
+    reason_id = "2ab8b6ae-0e2c-4a0e-9d2b-5bd1f0b5f4c1"
+    base = {"companyId": acme.company_id, "provider": "lever"}
+    upserted = await mutate_ok(
+        acme,
+        "rejectionReasonUpsert",
+        {**base, "externalId": reason_id, "name": "Underqualified"},
+        "rejectionReason { id }",
+    )
+    integration = await connect_integration(acme, "lever", secret="lever-signature-token-" + "a" * 16)
+    d = ats.signed(
+        "lever", integration["secret"], ats.lever_event("candidateArchiveChange", 30, archived={"reason": reason_id})
+    )
+    r = await acme.http.post(integration["receivePath"], content=d.body, headers=d.headers)
+    assert r.status_code == 200, r.text
+    await apply_inbox(engine)
+    data = await acme.ok("{ applications { nodes { status rejectReason { id name } } } }")
+    assert data["applications"]["nodes"] == [
+        {"status": "REJECTED", "rejectReason": {"id": upserted["rejectionReason"]["id"], "name": "Underqualified"}}
+    ]

@@ -160,3 +160,56 @@ async def test_refusals_change_nothing(acme, globex, engine):
     r = await acme.gql('{ applicants(filter: {tagIds: ["nope"]}) { totalCount } }')
     assert r.body.get("data") is None and r.errors[0]["extensions"]["code"] == "INVALID_ID", r.body
     assert await snapshot(engine) == before
+
+
+async def test_partners_upsert_the_lists_by_their_ids(acme, engine):
+    base = {"companyId": acme.company_id, "provider": "greenhouse"}
+    upserted = "result { created skipped notes }"
+    made = await acme.mutate(
+        "sourceUpsert",
+        {**base, "externalId": "25", "name": "Monster", "type": "APPLIED"},
+        f"source {{ id name type }} {upserted}",
+    )
+    assert made["errors"] == [] and made["result"]["created"] is True
+    again = await acme.mutate(
+        "sourceUpsert", {**base, "externalId": "25", "name": "Monster.com"}, f"source {{ id name type }} {upserted}"
+    )
+    assert again["source"] == {"id": made["source"]["id"], "name": "Monster.com", "type": "APPLIED"}
+    assert again["result"]["created"] is False
+
+    # The company's own tag of that name is linked, not duplicated; a rename reaches its applicants.
+    python = (await mutate_ok(acme, "tagCreate", {"companyId": acme.company_id, "name": "Python"}, "tag { id }"))["tag"]
+    ada = await create_applicant(acme, "Ada", tags=["python"], selection="id")
+    linked = await acme.mutate(
+        "tagUpsert", {**base, "externalId": "t-1", "name": "PYTHON"}, f"tag {{ id name }} {upserted}"
+    )
+    assert linked["tag"] == {"id": python["id"], "name": "PYTHON"}
+    assert linked["result"]["created"] is False and linked["result"]["notes"] == [
+        "tag t-1 linked to the company's tag of that name"
+    ]
+    node = "query($id: ID!) { node(id: $id) { ... on Applicant { tags } } }"
+    assert (await acme.ok(node, {"id": ada["id"]}))["node"]["tags"] == ["PYTHON"]
+
+    newer = {**base, "externalId": "r-1", "name": "Too junior", "sourceUpdatedAt": "2026-12-01T10:00:00Z"}
+    reason = await acme.mutate("rejectionReasonUpsert", newer, f"rejectionReason {{ id name type }} {upserted}")
+    assert reason["rejectionReason"]["name"] == "Too junior" and reason["result"]["created"] is True
+    older = {**newer, "name": "Junior", "sourceUpdatedAt": "2026-11-01T10:00:00Z"}
+    skipped = await acme.mutate("rejectionReasonUpsert", older, f"rejectionReason {{ name }} {upserted}")
+    assert skipped["rejectionReason"] == {"name": "Too junior"}
+    assert skipped["result"]["skipped"] == "rejection_reason r-1: older than the stored state"
+
+    before = await snapshot(engine)
+    for name, input, expected in [
+        ("sourceUpsert", {**base, "externalId": "26"}, [("name", "REQUIRED")]),
+        ("sourceUpsert", {**base, "externalId": "26", "name": " "}, [("name", "REQUIRED")]),
+        ("tagUpsert", {**base, "externalId": "t-2", "name": "x" * 101}, [("name", "TOO_LONG")]),
+        ("sourceUpsert", {**base, "externalId": "x" * 201, "name": "X"}, [("externalId", "INVALID")]),
+    ]:
+        payload = await acme.mutate(name, input, "__typename")
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, (name, input)
+    assert await snapshot(engine) == before
+    await mutate_ok(acme, "sourceCreate", {"companyId": acme.company_id, "name": "Indeed"})
+    before = await snapshot(engine)
+    taken = await acme.mutate("sourceUpsert", {**base, "externalId": "25", "name": "indeed"}, "__typename")
+    assert [(e["field"], e["code"]) for e in taken["errors"]] == [("name", "DUPLICATE")]
+    assert await snapshot(engine) == before

@@ -81,6 +81,9 @@ class Application:
     """A `RejectionType` value, when the provider names a reason from the company's own list
     (Greenhouse, Ashby): the application is then linked to the company's `RejectionReason` of
     that name, when there is one."""
+    rejection_reason_external_id: str | None = None
+    """The provider's id of the reason (Lever's and Ashby's archive reasons): the application is
+    linked to the company's `RejectionReason` a partner upserted under that id."""
     applied_at: datetime | None = None
     reopen: bool = False
     """The provider reopened a closed application (unhired, unrejected): it becomes ACTIVE again."""
@@ -230,6 +233,15 @@ class Offer:
     vendor_fields: dict[str, Any] | None = None
     """The ATS's own custom field values by key, mirrored where the company has a field of that
     key and the value fits it (`service.customfields.service.acceptable`)."""
+
+
+@dataclass(slots=True)
+class ListEntry:
+    """An entry of one of the company's lists (a rejection reason, a source, a tag) as a partner
+    holds it: `values` are the entry's declared fields it states (name, type, archived)."""
+
+    external_id: str
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

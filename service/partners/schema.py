@@ -27,13 +27,18 @@ from service.applicants.types import APPLICANT
 from service.applications import models as applications
 from service.applications.types import APPLICATION
 from service.attachments.service import clean_filename
+from service.catalogues.models import Source as SourceModel
+from service.catalogues.models import Tag as TagModel
+from service.catalogues.types import SOURCE, TAG
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.graphql.context import Context
+from service.graphql.declared import stated
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
 from service.integrations import changes
 from service.integrations.sync import refs
 from service.integrations.sync.applications import upsert_application
 from service.integrations.sync.candidates import APPLICANT_FIELDS, upsert_applicant
+from service.integrations.sync.catalogues import Entry, upsert_entry
 from service.integrations.sync.context import Context as SyncContext
 from service.integrations.sync.context import Outcome
 from service.integrations.sync.interviews import FIELDS as INTERVIEW_FIELDS
@@ -57,6 +62,7 @@ from service.partners.types import (
     ExternalFileInput,
     InterviewUpsertInput,
     InterviewUpsertPayload,
+    ListEntryKeys,
     OfferUpsertInput,
     OfferUpsertPayload,
     OpeningUpsertInput,
@@ -64,10 +70,18 @@ from service.partners.types import (
     PartnerPersonInput,
     PostingUpsertInput,
     PostingUpsertPayload,
+    RejectionReasonUpsertInput,
+    RejectionReasonUpsertPayload,
+    SourceUpsertInput,
+    SourceUpsertPayload,
+    TagUpsertInput,
+    TagUpsertPayload,
     UpsertResult,
 )
 from service.postings import models as postings
 from service.postings.types import POSTING
+from service.reasons.models import RejectionReason as RejectionReasonModel
+from service.reasons.types import REJECTION_REASON
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
@@ -80,6 +94,7 @@ UpsertInput = (
     | InterviewUpsertInput
     | OfferUpsertInput
     | OpeningUpsertInput
+    | ListEntryKeys
 )
 R = TypeVar("R")
 
@@ -327,6 +342,61 @@ class Mutation:
         return OpeningUpsertPayload(
             opening=OPENING.from_model(record) if record is not None else None, result=result, errors=errors
         )
+
+    @strawberry.mutation(
+        description=(
+            "Create or update the rejection reason a partner system knows as (provider, externalId) "
+            "(applications:write); a new one is linked to the company's reason of the same name, whatever its case."
+        )
+    )
+    async def rejection_reason_upsert(
+        self, info: Info[Context, None], input: Annotated[RejectionReasonUpsertInput, INPUT]
+    ) -> RejectionReasonUpsertPayload:
+        record, result, errors = await _entry_upsert(info, RejectionReasonModel, "applications", input)
+        return RejectionReasonUpsertPayload(
+            rejection_reason=REJECTION_REASON.from_model(record) if record is not None else None,
+            result=result,
+            errors=errors,
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Create or update the source a partner system knows as (provider, externalId) (applicants:write); "
+            "a new one is linked to the company's source of the same name, whatever its case."
+        )
+    )
+    async def source_upsert(
+        self, info: Info[Context, None], input: Annotated[SourceUpsertInput, INPUT]
+    ) -> SourceUpsertPayload:
+        record, result, errors = await _entry_upsert(info, SourceModel, "applicants", input)
+        return SourceUpsertPayload(
+            source=SOURCE.from_model(record) if record is not None else None, result=result, errors=errors
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Create or update the tag a partner system knows as (provider, externalId) (applicants:write); a new "
+            "one is linked to the company's tag of the same name, whatever its case; a rename renames it on its "
+            "applicants."
+        )
+    )
+    async def tag_upsert(self, info: Info[Context, None], input: Annotated[TagUpsertInput, INPUT]) -> TagUpsertPayload:
+        record, result, errors = await _entry_upsert(info, TagModel, "applicants", input)
+        return TagUpsertPayload(
+            tag=TAG.from_model(record) if record is not None else None, result=result, errors=errors
+        )
+
+
+async def _entry_upsert(
+    info: Info[Context, None], model: type[Entry], area: str, input: ListEntryKeys
+) -> tuple[Entry | None, UpsertResult | None, list[UserError]]:
+    """One of the three list upserts: the entry's declared fields the input states."""
+
+    def apply(ctx: SyncContext) -> Awaitable[Outcome[Entry]]:
+        values = {k: v for k, v in stated(input, model, on="upsert").items() if v is not None}
+        return upsert_entry(ctx, model, changes.ListEntry(external_id=input.external_id.strip(), values=values))
+
+    return await _upsert(info, area, input, apply)
 
 
 def _files(files: list[ExternalFileInput]) -> list[changes.RemoteFile]:

@@ -15,6 +15,9 @@ from service.applicants.types import Applicant
 from service.applications.models import ApplicationStatus
 from service.applications.types import Application
 from service.attachments.models import AttachmentKind
+from service.catalogues.models import Source as SourceModel
+from service.catalogues.models import Tag as TagModel
+from service.catalogues.types import Source, Tag
 from service.graphql.declared import input_type
 from service.graphql.mutations import UserError
 from service.interviews.models import InterviewStatus
@@ -26,6 +29,8 @@ from service.openings.models import OpeningStatus
 from service.openings.types import Opening
 from service.postings.models import EmploymentType
 from service.postings.types import Posting
+from service.reasons.models import RejectionReason as RejectionReasonModel
+from service.reasons.types import RejectionReason
 
 MAX_FILES = 20
 """Files one applicant upsert may name."""
@@ -232,6 +237,54 @@ class OpeningUpsertInput:
     )
 
 
+@strawberry.input(description="The keys of an entry of the company's lists as a partner system holds it.")
+class ListEntryKeys:
+    company_id: strawberry.ID = strawberry.field(description="The company.")
+    provider: str = strawberry.field(description="The partner's key space (see `ApplicantUpsertInput.provider`).")
+    external_id: str = strawberry.field(description="The entry's ID in the partner system.")
+    source_updated_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the partner's record last changed: an upsert older than the last applied is skipped.",
+    )
+
+
+@input_type(
+    RejectionReasonModel,
+    on="upsert",
+    description=(
+        "A rejection reason as a partner system holds it (Greenhouse's rejection reasons, Lever's and Ashby's "
+        "archive reasons), keyed by (provider, externalId); a new one is linked to the company's reason of the "
+        "same name when there is one."
+    ),
+)
+class RejectionReasonUpsertInput(ListEntryKeys):
+    pass
+
+
+@input_type(
+    SourceModel,
+    on="upsert",
+    description=(
+        "A source as a partner system holds it (Greenhouse's and Ashby's sources), keyed by (provider, "
+        "externalId); a new one is linked to the company's source of the same name when there is one."
+    ),
+)
+class SourceUpsertInput(ListEntryKeys):
+    pass
+
+
+@input_type(
+    TagModel,
+    on="upsert",
+    description=(
+        "A tag as a partner system holds it (Greenhouse's candidate tags, Ashby's candidate tags), keyed by "
+        "(provider, externalId); a new one is linked to the company's tag of the same name when there is one."
+    ),
+)
+class TagUpsertInput(ListEntryKeys):
+    pass
+
+
 @strawberry.type(description="What an upsert did.")
 class UpsertResult:
     created: bool = strawberry.field(description="Whether the record was created by this call.")
@@ -272,6 +325,27 @@ class OfferUpsertPayload:
 @strawberry.type(description="The result of `openingUpsert`.")
 class OpeningUpsertPayload:
     opening: Opening | None = strawberry.field(description="The opening, unless refused or skipped.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `rejectionReasonUpsert`.")
+class RejectionReasonUpsertPayload:
+    rejection_reason: RejectionReason | None = strawberry.field(description="The reason, unless refused.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `sourceUpsert`.")
+class SourceUpsertPayload:
+    source: Source | None = strawberry.field(description="The source, unless refused.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `tagUpsert`.")
+class TagUpsertPayload:
+    tag: Tag | None = strawberry.field(description="The tag, unless refused.")
     result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 

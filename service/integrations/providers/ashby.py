@@ -106,6 +106,7 @@ def _application(action: str, data: dict[str, Any]) -> Translation:
             if isinstance(reason, dict) and text(reason.get("text"))
             else None
         ),
+        rejection_reason_external_id=text(reason.get("id")) if isinstance(reason, dict) else None,
         applied_at=latest(data.get("createdAt")),
         reopen=target == "ACTIVE",
     )

@@ -102,7 +102,12 @@ def translate(document: Any, headers: Mapping[str, str]) -> Translation:
             change = changes.Application(external_id=_opportunity(data), status="ACTIVE", reopen=True)
         else:
             reason = text(archived.get("reason")) if isinstance(archived, dict) else None
-            change = changes.Application(external_id=_opportunity(data), status="REJECTED", rejection_reason=reason)
+            change = changes.Application(
+                external_id=_opportunity(data),
+                status="REJECTED",
+                rejection_reason=reason,
+                rejection_reason_external_id=reason,  # Lever's archive reason id
+            )
     elif event in ("interviewCreated", "interviewUpdated"):
         change = _interview(data)
     elif event == "interviewDeleted":

@@ -15,7 +15,16 @@ from service.integrations import changes
 from service.integrations.sync.candidates import upsert_applicant
 from service.integrations.sync.context import Context, Outcome, believed, custom_values
 from service.integrations.sync.jobs import upsert_posting
-from service.integrations.sync.refs import APPLICATION, advance, find_ref, link, lock, locked, stale
+from service.integrations.sync.refs import (
+    APPLICATION,
+    REJECTION_REASON,
+    advance,
+    find_ref,
+    link,
+    lock,
+    locked,
+    stale,
+)
 from service.integrations.sync.stages import stage_for
 from service.reasons.models import RejectionReason
 
@@ -118,8 +127,8 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
                 "provider's unreject or unhire)"
             )
         elif target is ApplicationStatus.REJECTED:
-            because = None
-            if data.rejection_type is not None and data.rejection_reason:
+            because = await _reason_linked(ctx, data.rejection_reason_external_id)
+            if because is None and data.rejection_type is not None and data.rejection_reason:
                 because = await catalogues.matching(
                     ctx.session, RejectionReason, application.company_id, data.rejection_reason
                 )
@@ -136,6 +145,16 @@ async def upsert_application(ctx: Context, data: changes.Application) -> Outcome
     await _date_moves(ctx, application.id, before)
     await ctx.session.refresh(application, ["stage_entered_at"])
     return Outcome(application, created=created)
+
+
+async def _reason_linked(ctx: Context, external_id: str | None) -> RejectionReason | None:
+    """The company's reason a partner upserted under the provider's reason id, if any."""
+    if not external_id:
+        return None
+    ref = await find_ref(ctx, REJECTION_REASON, external_id)
+    if ref is None or ref.deleted_at is not None:
+        return None
+    return await ctx.session.get(RejectionReason, ref.entity_id)
 
 
 async def delete_application(ctx: Context, data: changes.ApplicationDeleted) -> Outcome[Application]:

@@ -28,6 +28,9 @@ INTERVIEW = "interview"
 OFFER = "offer"
 OPENING = "opening"
 USER = "user"
+REJECTION_REASON = "rejection_reason"
+SOURCE = "source"
+TAG = "tag"
 MAX_EXTERNAL_ID = 200
 
 
