@@ -92,13 +92,17 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         referral = {"companyId": acme.company_id, "name": "Referral", "type": "REFERRAL"}
         source = (await mutate_ok(acme, "sourceCreate", referral, "source { id }"))["source"]["id"]
         tag = await mutate_ok(acme, "tagCreate", {"companyId": acme.company_id, "name": "Python"}, "tag { id }")
+        custom_fields: list[str] = []
         for kind, key, value_type, options in (
             ("APPLICANT", "languages", "MULTI_SELECT", ["English", "German"]),
             ("APPLICATION", "visa", "SINGLE_SELECT", ["Citizen", "Needs sponsorship"]),
             ("APPLICATION", "expected", "CURRENCY", []),
         ):
             field = {"objectType": kind, "key": key, "name": key, "valueType": value_type, "options": options}
-            await mutate_ok(acme, "customFieldCreate", {"companyId": acme.company_id, **field})
+            made = await mutate_ok(
+                acme, "customFieldCreate", {"companyId": acme.company_id, **field}, "customField { id }"
+            )
+            custom_fields.append(made["customField"]["id"])
         applicant = await create_applicant(
             acme,
             "Ada Lovelace",
@@ -120,6 +124,7 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
         made = await mutate_ok(acme, "rejectionReasonCreate", reason, "rejectionReason { id }")
         hiring["RejectionReason"] = [made["rejectionReason"]["id"], to_global_id("RejectionReason", 999_999)]
         hiring["Source"] = [source, to_global_id("Source", 999_999)]
+        hiring["CustomField"] = [*custom_fields[:2], to_global_id("CustomField", 999_999)]
         values = {"visa": "Citizen", "expected": {"amount": 91000.5, "currency": "EUR"}}
         first = to_global_id("Application", board.application_pks[0])
         await mutate_ok(acme, "customFieldValuesSet", {"id": first, "customFields": values})

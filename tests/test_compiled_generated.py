@@ -160,6 +160,7 @@ ROOT_FILTERS |= {
     "rejectionReasons": ["", "filter: {types: [REJECTED_BY_US], archived: false}"],
     "sources": ["", "filter: {types: [REFERRAL, APPLIED]}", "filter: {archived: false}"],
     "tags": ["", "filter: {archived: true}"],
+    "customFields": ["", "filter: {objectTypes: [APPLICATION, OFFER], archived: false}"],
     "openings": [
         "",
         "filter: {status: [OPEN]}",
@@ -183,6 +184,7 @@ ROOT_TYPES = {
     "rejectionReasons": "RejectionReason",
     "sources": "Source",
     "tags": "Tag",
+    "customFields": "CustomField",
 }
 
 

@@ -403,3 +403,56 @@ async def test_greenhouses_values_land_where_the_company_has_the_field(acme, eng
     assert all(o["customFields"] == {} for o in offers)
     [offer] = [d for d in deliveries if d["eventType"] == "offer_created"]
     assert "custom field custom_application_field not mirrored" in json.dumps(offer["result"]), offer["result"]
+
+
+async def test_partners_upsert_definitions_by_their_ids(acme, engine):
+    base = {"companyId": acme.company_id, "provider": "greenhouse"}
+    upserted = "result { created skipped notes }"
+    field = {**base, "externalId": "123", "objectType": "APPLICATION", "key": "visa", "valueType": "SINGLE_SELECT"}
+    made = await acme.mutate(
+        "customFieldUpsert",
+        {**field, "name": "Visa", "options": ["Yes", "No"]},
+        f"customField {{ id name options }} {upserted}",
+    )
+    assert made["errors"] == [] and made["result"]["created"] is True
+    grown = await acme.mutate(
+        "customFieldUpsert",
+        {**base, "externalId": "123", "options": ["Yes", "No", "Pending"]},
+        f"customField {{ id options }} {upserted}",
+    )
+    assert grown["customField"] == {"id": made["customField"]["id"], "options": ["Yes", "No", "Pending"]}
+    mine = await define(acme, "POSTING", "cost_center", "TEXT")
+    linked = await acme.mutate(
+        "customFieldUpsert",
+        {
+            **base,
+            "externalId": "124",
+            "objectType": "POSTING",
+            "key": "cost_center",
+            "valueType": "TEXT",
+            "name": "Cost centre",
+        },
+        f"customField {{ id name }} {upserted}",
+    )
+    assert linked["customField"] == {"id": mine["id"], "name": "Cost centre"}
+    assert linked["result"]["notes"] == ["custom field 124 linked to the company's field of that key"]
+    before = await snapshot(engine)
+    for input, expected in [
+        ({**base, "externalId": "125", "name": "X"}, [("objectType", "REQUIRED")]),
+        ({**base, "externalId": "123", "valueType": "TEXT"}, [("valueType", "INVALID")]),
+        ({**base, "externalId": "123", "options": ["Yes"]}, [("options", "INVALID")]),
+        (
+            {
+                **base,
+                "externalId": "126",
+                "objectType": "POSTING",
+                "key": "cost_center",
+                "valueType": "NUMBER",
+                "name": "C",
+            },
+            [("valueType", "INVALID")],
+        ),
+    ]:
+        payload = await acme.mutate("customFieldUpsert", input, "__typename")
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, input
+    assert await snapshot(engine) == before

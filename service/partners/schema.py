@@ -30,6 +30,8 @@ from service.attachments.service import clean_filename
 from service.catalogues.models import Source as SourceModel
 from service.catalogues.models import Tag as TagModel
 from service.catalogues.types import SOURCE, TAG
+from service.customfields.models import CustomField as CustomFieldModel
+from service.customfields.types import CUSTOM_FIELD
 from service.errors import Collector, DomainError, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.declared import stated
@@ -38,7 +40,7 @@ from service.integrations import changes
 from service.integrations.sync import refs
 from service.integrations.sync.applications import upsert_application
 from service.integrations.sync.candidates import APPLICANT_FIELDS, upsert_applicant
-from service.integrations.sync.catalogues import Entry, upsert_entry
+from service.integrations.sync.catalogues import Entry, upsert_entry, upsert_field
 from service.integrations.sync.context import Context as SyncContext
 from service.integrations.sync.context import Outcome
 from service.integrations.sync.interviews import FIELDS as INTERVIEW_FIELDS
@@ -59,6 +61,8 @@ from service.partners.types import (
     ApplicantUpsertPayload,
     ApplicationUpsertInput,
     ApplicationUpsertPayload,
+    CustomFieldUpsertInput,
+    CustomFieldUpsertPayload,
     ExternalFileInput,
     InterviewUpsertInput,
     InterviewUpsertPayload,
@@ -384,6 +388,25 @@ class Mutation:
         record, result, errors = await _entry_upsert(info, TagModel, "applicants", input)
         return TagUpsertPayload(
             tag=TAG.from_model(record) if record is not None else None, result=result, errors=errors
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Create or update the custom field a partner system knows as (provider, externalId) (postings:write); "
+            "a new one is linked to the company's field of the same object type and key. Its object type, key and "
+            "value type are stated to create it and never change."
+        )
+    )
+    async def custom_field_upsert(
+        self, info: Info[Context, None], input: Annotated[CustomFieldUpsertInput, INPUT]
+    ) -> CustomFieldUpsertPayload:
+        def apply(ctx: SyncContext) -> Awaitable[Outcome[CustomFieldModel]]:
+            values = {k: v for k, v in stated(input, CustomFieldModel, on="upsert").items() if v is not None}
+            return upsert_field(ctx, changes.ListEntry(external_id=input.external_id.strip(), values=values))
+
+        record, result, errors = await _upsert(info, "postings", input, apply)
+        return CustomFieldUpsertPayload(
+            custom_field=CUSTOM_FIELD.from_model(record) if record is not None else None, result=result, errors=errors
         )
 
 

@@ -18,6 +18,8 @@ from service.attachments.models import AttachmentKind
 from service.catalogues.models import Source as SourceModel
 from service.catalogues.models import Tag as TagModel
 from service.catalogues.types import Source, Tag
+from service.customfields.models import CustomField as CustomFieldModel
+from service.customfields.types import CustomField
 from service.graphql.declared import input_type
 from service.graphql.mutations import UserError
 from service.interviews.models import InterviewStatus
@@ -285,6 +287,18 @@ class TagUpsertInput(ListEntryKeys):
     pass
 
 
+@input_type(
+    CustomFieldModel,
+    on="upsert",
+    description=(
+        "A custom field definition as a partner system holds it (Greenhouse's and Ashby's custom fields), keyed "
+        "by (provider, externalId); a new one is linked to the company's field of the same object type and key."
+    ),
+)
+class CustomFieldUpsertInput(ListEntryKeys):
+    pass
+
+
 @strawberry.type(description="What an upsert did.")
 class UpsertResult:
     created: bool = strawberry.field(description="Whether the record was created by this call.")
@@ -325,6 +339,13 @@ class OfferUpsertPayload:
 @strawberry.type(description="The result of `openingUpsert`.")
 class OpeningUpsertPayload:
     opening: Opening | None = strawberry.field(description="The opening, unless refused or skipped.")
+    result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
+
+
+@strawberry.type(description="The result of `customFieldUpsert`.")
+class CustomFieldUpsertPayload:
+    custom_field: CustomField | None = strawberry.field(description="The field, unless refused.")
     result: UpsertResult | None = strawberry.field(description="What the call did, unless refused.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty on success.")
 

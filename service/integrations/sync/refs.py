@@ -31,6 +31,7 @@ USER = "user"
 REJECTION_REASON = "rejection_reason"
 SOURCE = "source"
 TAG = "tag"
+CUSTOM_FIELD = "custom_field"
 MAX_EXTERNAL_ID = 200
 
 
