@@ -1,13 +1,16 @@
 """EEOC answers: special-category data behind their own scope. Submitted and corrected per
-application, read on both paths with `eeoc:read` only, never in an event, refused without
-changing anything, deleted on withdrawal and on erasure."""
+application, read on both paths with `eeoc:read` only, in no event but their own opt-in ones
+(sent only where asked for by name), refused without changing anything, deleted on withdrawal
+and on erasure, their events redacted."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
+from service.ids import to_global_id
+from service.webhooks import fanout
 from tests.events_emitted import last_id, new_events
-from tests.factories import create_application, create_posting, mutate_ok
+from tests.factories import create_application, create_posting, create_webhook_endpoint, mutate_ok
 from tests.helpers import snapshot
 
 ANSWERS = "id race gender veteranStatus disabilityStatus submittedAt applicant { id } application { id }"
@@ -35,7 +38,8 @@ async def test_answers_are_recorded_corrected_and_read_with_their_own_scope(acme
     again = corrected["eeocResponse"]
     assert again["id"] == answers["id"]  # one set per application
     assert (again["gender"], again["veteranStatus"]) == ("FEMALE", "DECLINE_TO_SELF_IDENTIFY")
-    assert await new_events(engine, mark) == []  # never an event, so never a webhook
+    # Only their own opt-in events: no other payload carries the answers.
+    assert [t for t, _ in await new_events(engine, mark)] == ["eeoc_response.submitted"] * 2
 
     query = "query($id: ID!) { node(id: $id) { ... on Applicant { name eeocResponses { nodes { gender } } } } }"
     data = await acme.ok(query, {"id": application["applicant"]["id"]})
@@ -99,3 +103,57 @@ async def test_withdrawal_and_erasure_delete_the_answers(acme, engine):
         "eeocResponseSubmit", {"applicationId": second["id"], "gender": "FEMALE"}, "eeocResponse { id }"
     )
     assert [e["code"] for e in refused["errors"]] == ["ERASED"]
+
+
+async def test_answers_reach_only_who_asks_for_them_by_name(acme, tenants, engine):
+    everything = await create_webhook_endpoint(
+        acme, "https://all.example.com/hooks", selection="webhookEndpoint { id }"
+    )
+    asked = await create_webhook_endpoint(
+        acme,
+        "https://survey.example.com/hooks",
+        eventTypes=["eeoc_response.submitted", "eeoc_response.deleted"],
+        selection="webhookEndpoint { id }",
+    )
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], "Ada", selection="id applicant { id }")
+    made = await mutate_ok(
+        acme,
+        "eeocResponseSubmit",
+        {"applicationId": application["id"], "gender": "FEMALE", "race": "ASIAN"},
+        "eeocResponse { id }",
+    )
+    await mutate_ok(acme, "eeocResponseDelete", {"id": made["eeocResponse"]["id"]})
+    await fanout.fan_out(engine)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text("SELECT d.endpoint_id, e.type FROM webhook_deliveries d JOIN events e ON e.id = d.event_id")
+            )
+        ).all()
+    sent: dict[str, list[str]] = {}
+    for endpoint_pk, kind in rows:
+        sent.setdefault(to_global_id("WebhookEndpoint", endpoint_pk), []).append(kind)
+    assert sorted(sent[asked["webhookEndpoint"]["id"]]) == ["eeoc_response.deleted", "eeoc_response.submitted"]
+    assert "application.created" in sent[everything["webhookEndpoint"]["id"]]
+    assert not any(k.startswith("eeoc_response.") for k in sent[everything["webhookEndpoint"]["id"]])
+
+    feed = "query($types: [String!]) { events(first: 50, types: $types) { nodes { type data } } }"
+    unnamed = [e["type"] for e in (await acme.ok(feed))["events"]["nodes"]]
+    assert unnamed and not any(t.startswith("eeoc_response.") for t in unnamed)
+    named = (await acme.ok(feed, {"types": ["eeoc_response.submitted"]}))["events"]["nodes"]
+    assert [(e["type"], e["data"]["eeocResponse"]["gender"]) for e in named] == [("eeoc_response.submitted", "FEMALE")]
+    recruiter = await tenants.key([acme], ["applicants:read", "applications:read"])
+    r = await recruiter.gql(feed, {"types": ["eeoc_response.submitted"]})
+    assert [e["extensions"]["code"] for e in r.errors] == ["FORBIDDEN"]
+
+    # Erased with the applicant: the stored event keeps its ids, not the answers.
+    again = {"applicationId": application["id"], "gender": "MALE", "veteranStatus": "PROTECTED_VETERAN"}
+    await mutate_ok(acme, "eeocResponseSubmit", again)
+    await mutate_ok(acme, "applicantErase", {"id": application["applicant"]["id"]})
+    named = (await acme.ok(feed, {"types": ["eeoc_response.submitted"]}))["events"]["nodes"]
+    for event in named:
+        answers = event["data"]["eeocResponse"]
+        assert [answers[k] for k in ("race", "gender", "veteranStatus", "disabilityStatus", "submittedAt")] == [
+            None
+        ] * 5

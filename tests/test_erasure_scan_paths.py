@@ -164,6 +164,7 @@ COMPANY_MUTATIONS = (
     "tag",
     "customFieldCreate",
     "customFieldUpdate",
+    "customFieldUpsert",
 )
 """Mutations of the company's own records, people and configuration: no applicant's data."""
 

@@ -191,4 +191,8 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
         made = await mutate_ok(acme, f"{kind}Create", input, f"{kind} {{ id }}")
         await mutate_ok(acme, f"{kind}Update", {"id": made[kind]["id"], "name": "Renamed"})
     await mutate_ok(acme, "customFieldValuesSet", {"id": interviewed["id"], "customFields": {"top": "x"}})
+    survey = await mutate_ok(
+        acme, "eeocResponseSubmit", {"applicationId": interviewed["id"], "gender": "FEMALE"}, "eeocResponse { id }"
+    )
+    await mutate_ok(acme, "eeocResponseDelete", {"id": survey["eeocResponse"]["id"]})
     assert {e["type"] for e in await events(engine)} == set(EVENT_TYPES)

@@ -131,13 +131,19 @@ def camel(name: str) -> str:
 
 
 def payload(
-    model: Any, instance: Any, ids: Mapping[str, str | None], *, leave_out: tuple[str, ...] = ()
+    model: Any,
+    instance: Any,
+    ids: Mapping[str, str | None],
+    *,
+    leave_out: tuple[str, ...] = (),
+    every: bool = False,
 ) -> dict[str, Any]:
     """A record's webhook payload: `ids` (global IDs, in order) then every declared field with
-    `event` (but `leave_out`), in API names: enums by value, times in ISO 8601, lists copied."""
+    `event` (but `leave_out`), in API names: enums by value, times in ISO 8601, lists copied.
+    `every`: the fields declared `event=False` too (an opt-in event type's payload)."""
     out: dict[str, Any] = dict(ids)
     for name, _, d in declared(model):
-        if d.event and name not in leave_out:
+        if (d.event or every) and name not in leave_out:
             out[d.api_name or camel(name)] = _plain(getattr(instance, name))
     return out
 

@@ -42,14 +42,15 @@ class DisabilityStatus(enum.Enum):
 
 
 def _answer(description: str) -> dict[str, object]:
-    """An answer: personal, writable, and never part of an event."""
+    """An answer: personal, writable, and in no event but the opt-in `eeoc_response.*`."""
     return declare(description, write="always", personal=True, event=False)
 
 
 class EeocResponse(IdMixin, TimestampMixin, Base):
     """An applicant's voluntary answers to the US equal-opportunity (EEO-1) questions, given
-    with one application. Special-category data: its own scope (`eeoc:read|write`), never in an
-    event or a webhook, erased with the applicant."""
+    with one application. Special-category data: its own scope (`eeoc:read|write`), in no event
+    but its own opt-in ones (`eeoc_response.*`, sent only where asked for by name), erased with
+    the applicant."""
 
     __tablename__ = "eeoc_responses"
     __table_args__ = (

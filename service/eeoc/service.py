@@ -1,6 +1,7 @@
 """EEOC answers: at most one set per application, submitted (or corrected) by the company on the
-applicant's behalf, deleted when the applicant withdraws them. No event is ever emitted: the
-answers go to nobody who did not ask for them with the `eeoc` scope."""
+applicant's behalf, deleted when the applicant withdraws them. Their events are opt-in types
+(`eeoc_response.*`): the answers go to nobody who did not ask for them by name, with the `eeoc`
+scope for a feed or subscription."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants.service import refuse_if_erased
 from service.applications.models import Application
 from service.db.sql import one_of
+from service.eeoc import events as eeoc_events
 from service.eeoc.models import EeocResponse
 from service.errors import DomainError, ErrorCode, not_found
+from service.webhooks import events
+from service.webhooks.events import emit
 
 
 async def get_response(
@@ -51,12 +55,15 @@ async def submit(session: AsyncSession, application: Application, values: dict[s
         found.submitted_at = datetime.now(UTC)
     await session.flush()
     await session.refresh(found)
+    await emit(session, found.company_id, events.EEOC_RESPONSE_SUBMITTED, eeoc_events.response_submitted(found))
     return found
 
 
 async def delete_response(session: AsyncSession, response: EeocResponse) -> int:
     """Delete answers the applicant withdrew."""
     pk = response.id
+    payload = eeoc_events.response_deleted(response)
     await session.delete(response)
     await session.flush()
+    await emit(session, response.company_id, events.EEOC_RESPONSE_DELETED, payload)
     return pk

@@ -85,6 +85,8 @@ TAG_CREATED = "tag.created"
 TAG_UPDATED = "tag.updated"
 CUSTOM_FIELD_CREATED = "custom_field.created"
 CUSTOM_FIELD_UPDATED = "custom_field.updated"
+EEOC_RESPONSE_SUBMITTED = "eeoc_response.submitted"
+EEOC_RESPONSE_DELETED = "eeoc_response.deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,9 @@ class EventType:
     description: str
     builder: str
     """The function that builds its payload, by qualified name (`service.<domain>.events.<name>`)."""
+    opt_in: bool = False
+    """Sent only where asked for by name: to an endpoint whose `eventTypes` lists it, in a feed or
+    subscription whose `types` names it (special-category data: EEOC answers)."""
 
 
 EVENT_TYPES: dict[str, EventType] = {
@@ -310,8 +315,28 @@ EVENT_TYPES: dict[str, EventType] = {
             "names what changed.",
             "service.customfields.events.field_updated",
         ),
+        EventType(
+            EEOC_RESPONSE_SUBMITTED,
+            "eeoc",
+            "EEOC answers were submitted or corrected, with the answers. Opt-in: sent only to an endpoint that "
+            "lists this type, shown only to a feed or subscription that names it (`eeoc:read`); redacted when "
+            "the applicant is erased.",
+            "service.eeoc.events.response_submitted",
+            opt_in=True,
+        ),
+        EventType(
+            EEOC_RESPONSE_DELETED,
+            "eeoc",
+            "EEOC answers were withdrawn (ids only). Opt-in, as `eeoc_response.submitted`.",
+            "service.eeoc.events.response_deleted",
+            opt_in=True,
+        ),
     )
 }
+
+
+OPT_IN_TYPES = tuple(t.name for t in EVENT_TYPES.values() if t.opt_in)
+"""The types sent or shown only where asked for by name."""
 
 
 class UnknownEventType(ValueError):

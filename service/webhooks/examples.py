@@ -21,6 +21,8 @@ from service.catalogues import events as catalogues
 from service.catalogues.models import Source, SourceType, Tag
 from service.customfields import events as custom_fields
 from service.customfields.models import CustomField, CustomFieldObject, CustomFieldType
+from service.eeoc import events as eeoc
+from service.eeoc.models import DisabilityStatus, EeocResponse, Gender, Race, VeteranStatus
 from service.interviews import events as interviews
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus, ResponseStatus
 from service.offers import events as offers
@@ -255,10 +257,22 @@ def _rows() -> dict[str, Any]:
         options=["Citizen", "Needs sponsorship", "Has a work permit"],
         archived=False,
     )
-    for entry in (reason, source, tag, visa):
+    survey = EeocResponse(
+        id=93,
+        company_id=COMPANY,
+        applicant_id=345,
+        application_id=789,
+        race=Race.ASIAN,
+        gender=Gender.FEMALE,
+        veteran_status=VeteranStatus.NOT_A_PROTECTED_VETERAN,
+        disability_status=DisabilityStatus.DECLINE_TO_SELF_IDENTIFY,
+        submitted_at=T0,
+    )
+    for entry in (reason, source, tag, visa, survey):
         entry.created_at = entry.updated_at = T0 - timedelta(days=300)
     return {
         "reason": reason,
+        "survey": survey,
         "visa": visa,
         "source": source,
         "tag": tag,
@@ -370,6 +384,8 @@ def example_payloads() -> dict[str, dict[str, Any]]:
             _copy(r["visa"], options=[*r["visa"].options, "Blue Card"]), ["options"]
         ),
         ev.APPLICATION_UPDATED: applications.application_updated(application, r["onsite"], ["customFields"]),
+        ev.EEOC_RESPONSE_SUBMITTED: eeoc.response_submitted(r["survey"]),
+        ev.EEOC_RESPONSE_DELETED: eeoc.response_deleted(r["survey"]),
         ev.TAG_UPDATED: catalogues.entry_updated(_copy(r["tag"], name="Boomerang (rehire)"), ["name"]),
     }
 

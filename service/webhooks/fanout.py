@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from service.webhooks.events import OPT_IN_TYPES
+
 FAN_OUT_BATCH = 500
 
 FAN_OUT = text(
@@ -21,7 +23,7 @@ WITH batch AS (
     FROM batch b
     JOIN webhook_endpoints e ON e.company_id = b.company_id
     WHERE e.status IN ('ACTIVE', 'PAUSED')
-      AND (cardinality(e.event_types) = 0 OR b.type = ANY(e.event_types))
+      AND (b.type = ANY(e.event_types) OR (cardinality(e.event_types) = 0 AND b.type <> ALL(:opt_in)))
       AND (e.suppress_origin IS NULL OR b.origin IS DISTINCT FROM e.suppress_origin)
     ORDER BY b.id, e.id
     ON CONFLICT (endpoint_id, event_id) DO NOTHING
@@ -36,12 +38,13 @@ SELECT (SELECT count(*) FROM marked) AS events, (SELECT count(*) FROM created) A
 
 async def fan_out(engine: AsyncEngine, limit: int = FAN_OUT_BATCH) -> tuple[int, int]:
     """Create the deliveries of up to `limit` events not fanned out yet (to every ACTIVE or
-    PAUSED endpoint of the event's company whose filter matches). Returns (events, deliveries)."""
+    PAUSED endpoint of the event's company whose filter matches: an empty filter matches every
+    type but the opt-in ones). Returns (events, deliveries)."""
     async with engine.begin() as conn:
         return await fan_out_in(conn, limit)
 
 
 async def fan_out_in(conn: AsyncConnection, limit: int = FAN_OUT_BATCH) -> tuple[int, int]:
     """`fan_out` in the caller's transaction."""
-    row = (await conn.execute(FAN_OUT, {"limit": limit})).one()
+    row = (await conn.execute(FAN_OUT, {"limit": limit, "opt_in": list(OPT_IN_TYPES)})).one()
     return int(row.events), int(row.deliveries)

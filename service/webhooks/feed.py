@@ -5,7 +5,8 @@ It shows the events of the key's companies whose types the key's read scopes cov
 `custom_field.*`: postings:read;
 `applicant.*`, `attachment.*`, `source.*`, `tag.*`: applicants:read; `application.*`, `note.*`,
 `rejection_reason.*`, `interview.*`, `scorecard.*`:
-applications:read; `user.*`: users:read; `offer.*`: offers:read; `admin`: all). It is ordered by
+applications:read; `user.*`: users:read; `offer.*`: offers:read; `eeoc_response.*`: eeoc:read,
+and only when named; `admin`: all). It is ordered by
 event id; its cursor holds, per company, the last sequence number the consumer has seen, and a
 page holds the events past those numbers. A company's events commit in sequence order, so a
 consumer following `endCursor` sees every event once, in each company's order, even when events
@@ -30,7 +31,7 @@ from service.graphql.context import Context
 from service.graphql.loaders import tenant_scope
 from service.graphql.pagination import PageArgs, argument_error
 from service.graphql.relay import Connection, Edge, PageInfo, decode_ids
-from service.webhooks.events import EVENT_TYPES
+from service.webhooks.events import EVENT_TYPES, OPT_IN_TYPES
 from service.webhooks.types import EVENT, Event
 
 
@@ -70,10 +71,11 @@ def _encode_feed_cursor(marks: dict[int, int]) -> str:
 
 def feed_types(principal: Principal, types: Sequence[str] | None) -> list[str]:
     """The event types a feed or subscription shows, in catalogue order: `types`, refused when
-    unknown or beyond the key's read scopes, or every type the key may read when omitted."""
+    unknown or beyond the key's read scopes, or every type the key may read but the opt-in ones
+    (EEOC answers) when omitted."""
     readable = readable_types(principal)
     if types is None:
-        return readable
+        return [t for t in readable if t not in OPT_IN_TYPES]
     if len(types) > len(EVENT_TYPES):
         raise argument_error("INVALID_ARGUMENT", f"`types` takes at most {len(EVENT_TYPES)} items", "types")
     unknown = sorted(set(types) - set(EVENT_TYPES))

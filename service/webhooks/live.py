@@ -168,7 +168,8 @@ class Subscription:
             "types the key's read scopes cover (each type's area: `posting.*`, `department.*`, `office.*`, "
             "`opening.*`, `custom_field.*` postings:read; `applicant.*`, `attachment.*`, `source.*`, `tag.*` "
             "applicants:read; `application.*`, `note.*`, `interview.*`, `scorecard.*`, `rejection_reason.*` "
-            "applications:read; `user.*` users:read; `offer.*` offers:read)."
+            "applications:read; `user.*` users:read; `offer.*` offers:read; `eeoc_response.*` eeoc:read, and only "
+            "when named in `types`)."
         )
     )
     async def events(

@@ -82,7 +82,7 @@ class Query:
 
     @strawberry.field(description="Every event type a webhook endpoint or the changes feed can carry.")
     def webhook_event_types(self) -> list[WebhookEventType]:
-        return [WebhookEventType(name=t.name, description=t.description) for t in EVENT_TYPES.values()]
+        return [WebhookEventType(name=t.name, description=t.description, opt_in=t.opt_in) for t in EVENT_TYPES.values()]
 
     @strawberry.field(
         description=(
@@ -91,7 +91,8 @@ class Query:
             "cursor when a page is empty). Shows only event types the key's read scopes cover (each type's area: "
             "`posting.*`, `department.*`, `office.*`, `opening.*`, `custom_field.*` postings:read; `applicant.*`, "
             "`attachment.*`, `source.*`, `tag.*` applicants:read; `application.*`, `note.*`, `interview.*`, "
-            "`scorecard.*`, `rejection_reason.*` applications:read; `user.*` users:read; `offer.*` offers:read)."
+            "`scorecard.*`, `rejection_reason.*` applications:read; `user.*` users:read; `offer.*` offers:read; "
+            "`eeoc_response.*` eeoc:read, and only when named in `types`)."
         )
     )
     async def events(

@@ -24,11 +24,14 @@ from service.graphql.enums import expose
 from service.graphql.mutations import UserError
 from service.graphql.relay import Node, to_connection, to_one
 from service.webhooks import models
-from service.webhooks.events import EVENT_TYPES, envelope_of
+from service.webhooks.events import EVENT_TYPES, OPT_IN_TYPES, envelope_of
 from service.webhooks.models import DeliveryStatus, EndpointStatus
 
 EVENT_TYPE_LIST = ", ".join(f"`{name}`" for name in EVENT_TYPES)
-EVENT_TYPES_DESCRIPTION = f"Event types to send: any of {EVENT_TYPE_LIST}; empty: every type."
+EVENT_TYPES_DESCRIPTION = (
+    f"Event types to send: any of {EVENT_TYPE_LIST}; empty: every type but the opt-in ones "
+    f"({', '.join(OPT_IN_TYPES)}), which are sent only to an endpoint that lists them."
+)
 
 expose(
     EndpointStatus,
@@ -147,6 +150,9 @@ class WebhookEndpointFilter:
 class WebhookEventType:
     name: str = strawberry.field(description="The type, e.g. `application.stage_changed`.")
     description: str = strawberry.field(description="What happened when an event of this type is emitted.")
+    opt_in: bool = strawberry.field(
+        description="Sent only to an endpoint that lists it, shown only to a feed or subscription that names it."
+    )
 
 
 @strawberry.input(description="A new webhook endpoint; it starts ACTIVE.")
