@@ -456,3 +456,43 @@ async def test_partners_upsert_definitions_by_their_ids(acme, engine):
         payload = await acme.mutate("customFieldUpsert", input, "__typename")
         assert [(e["field"], e["code"]) for e in payload["errors"]] == expected, input
     assert await snapshot(engine) == before
+
+
+async def test_edge_values_are_refused_in_the_payload_never_a_500(acme, engine):
+    await define(acme, "APPLICANT", "years", "NUMBER")
+    await define(acme, "APPLICANT", "old", "TEXT")
+    ada = await create_applicant(
+        acme, "Ada", customFields={"years": 0.0001, "old": "kept"}, selection="id customFields"
+    )
+    assert ada["customFields"] == {"years": 0.0001, "old": "kept"}
+    old = (await acme.ok("{ customFields(filter: {objectTypes: [APPLICANT]}) { nodes { id key } } }"))["customFields"]
+    archived = next(f["id"] for f in old["nodes"] if f["key"] == "old")
+    await mutate_ok(acme, "customFieldUpdate", {"id": archived, "archived": True})
+    before = await snapshot(engine)
+    huge = "9" * 400
+    for literal, expected in [
+        (f"{{years: {huge}}}", [("customFields.years", "INVALID")]),
+        ("{years: 1e400}", [("customFields.years", "INVALID")]),
+        ("{years: 0.00001}", [("customFields.years", "INVALID")]),
+        ('{old: "changed"}', [("customFields.old", "INVALID")]),
+    ]:
+        r = await acme.gql(
+            f'mutation {{ customFieldValuesSet(input: {{id: "{ada["id"]}", customFields: {literal}}}) '
+            "{ errors { field code } } }"
+        )
+        assert r.data["customFieldValuesSet"]["errors"] == [{"field": f, "code": c} for f, c in expected], literal
+    refused = await acme.mutate("customFieldUpdate", {"id": archived, "archived": None}, "__typename")
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("archived", "REQUIRED")]
+    assert await snapshot(engine) == before
+    # An archived field's unchanged value written back passes, and it can be cleared.
+    same = await values_set(acme, ada["id"], {"old": "kept", "years": 2}, "... on Applicant { customFields }")
+    assert same["errors"] == [] and same["node"]["customFields"] == {"years": 2, "old": "kept"}
+    cleared = await values_set(acme, ada["id"], {"old": None}, "... on Applicant { customFields }")
+    assert cleared["node"]["customFields"] == {"years": 2}
+    r = await acme.gql('{ applicants(filter: {customFields: [{key: "years", equals: 1e400}]}) { totalCount } }')
+    assert r.status == 200 and r.errors[0]["extensions"]["code"] == "INVALID_ARGUMENT", r.body
+    r = await acme.gql(
+        "query($c: [CustomFieldCondition!]) { applicants(filter: {customFields: $c}) { totalCount } }",
+        {"c": [{"key": "years", "equals": {"x\u0000": 1}}]},
+    )
+    assert r.status == 200 and r.errors[0]["extensions"]["code"] == "INVALID_ARGUMENT", r.body

@@ -65,6 +65,11 @@ async def test_a_source_links_the_records_that_name_it_before_and_after(acme, gl
         "source": "linkedin",
         "knownSource": {"id": linkedin["id"]},
     }
+    # Restating the words it was linked by keeps the link; the new name links too.
+    await mutate_ok(acme, "applicantUpdate", {"id": early["id"], "source": "LinkedIn"})
+    assert (await acme.ok(node, {"id": early["id"]}))["node"]["knownSource"] == {"id": linkedin["id"]}
+    jobs = await create_applicant(acme, "Jobs", source="linkedin jobs", selection="knownSource { id }")
+    assert jobs["knownSource"] == {"id": linkedin["id"]}
 
     # Nothing of this company's is seen or linked from another one.
     assert (await globex.ok("{ sources { totalCount } }"))["sources"]["totalCount"] == 0
@@ -116,6 +121,13 @@ async def test_a_tag_takes_its_spelling_on_every_applicant_and_renames_them(acme
     assert (await globex.ok(query, {"ids": [python["id"]]}))["applicants"]["nodes"] == []
     types = [e["type"] for e in (await acme.ok(FEED))["events"]["nodes"] if e["type"].startswith("tag.")]
     assert types == ["tag.created", "tag.created", "tag.updated", "tag.updated"]
+
+    # A rename onto a name an applicant carries in another spelling leaves it there once.
+    remote = await _tag(acme, "Remote")
+    both = await create_applicant(acme, "Both", tags=["remote", "REMOTE-OK", "go"], selection="id tags")
+    assert both["tags"] == ["Remote", "REMOTE-OK", "Go"]
+    await mutate_ok(acme, "tagUpdate", {"id": remote["id"], "name": "Remote-OK"})
+    assert (await acme.ok(node, {"id": both["id"]}))["node"]["tags"] == ["Remote-OK", "Go"]
 
 
 async def test_records_never_add_to_the_lists(acme, engine):
@@ -177,18 +189,24 @@ async def test_partners_upsert_the_lists_by_their_ids(acme, engine):
     assert again["source"] == {"id": made["source"]["id"], "name": "Monster.com", "type": "APPLIED"}
     assert again["result"]["created"] is False
 
-    # The company's own tag of that name is linked, not duplicated; a rename reaches its applicants.
+    # The company's own tag of that name is linked, not duplicated, and keeps the company's spelling
+    # (and archiving); the partner's later renames under its id reach the applicants.
     python = (await mutate_ok(acme, "tagCreate", {"companyId": acme.company_id, "name": "Python"}, "tag { id }"))["tag"]
     ada = await create_applicant(acme, "Ada", tags=["python"], selection="id")
+    await mutate_ok(acme, "tagUpdate", {"id": python["id"], "archived": True})
     linked = await acme.mutate(
-        "tagUpsert", {**base, "externalId": "t-1", "name": "PYTHON"}, f"tag {{ id name }} {upserted}"
+        "tagUpsert",
+        {**base, "externalId": "t-1", "name": "PYTHON", "archived": False},
+        f"tag {{ id name archived }} {upserted}",
     )
-    assert linked["tag"] == {"id": python["id"], "name": "PYTHON"}
+    assert linked["tag"] == {"id": python["id"], "name": "Python", "archived": True}
     assert linked["result"]["created"] is False and linked["result"]["notes"] == [
         "tag t-1 linked to the company's tag of that name"
     ]
     node = "query($id: ID!) { node(id: $id) { ... on Applicant { tags } } }"
-    assert (await acme.ok(node, {"id": ada["id"]}))["node"]["tags"] == ["PYTHON"]
+    assert (await acme.ok(node, {"id": ada["id"]}))["node"]["tags"] == ["Python"]
+    await mutate_ok(acme, "tagUpsert", {**base, "externalId": "t-1", "name": "Python 3"})
+    assert (await acme.ok(node, {"id": ada["id"]}))["node"]["tags"] == ["Python 3"]
 
     newer = {**base, "externalId": "r-1", "name": "Too junior", "sourceUpdatedAt": "2026-12-01T10:00:00Z"}
     reason = await acme.mutate("rejectionReasonUpsert", newer, f"rejectionReason {{ id name type }} {upserted}")

@@ -46,6 +46,10 @@ def upgrade() -> None:
         op.create_foreign_key(
             op.f(f"fk_{table}_source_id_sources"), table, "sources", ["source_id"], ["id"], ondelete="SET NULL"
         )
+        # For `sourceIds` filters and for a deleted company's sources setting their links null.
+        op.create_index(
+            f"ix_{table}_source_id", table, ["source_id"], postgresql_where=sa.text("source_id IS NOT NULL")
+        )
 
 
 def downgrade() -> None:

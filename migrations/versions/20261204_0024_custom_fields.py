@@ -59,7 +59,9 @@ def upgrade() -> None:
             ["company_id"], ["companies.id"], name=op.f("fk_custom_fields_company_id_companies"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_custom_fields")),
-        sa.UniqueConstraint("company_id", "object_type", "key", name=op.f("uq_custom_fields_company_id_object_type_key")),
+        sa.UniqueConstraint(
+            "company_id", "object_type", "key", name=op.f("uq_custom_fields_company_id_object_type_key")
+        ),
     )
     op.create_index("ix_custom_fields_company_id_updated_at", "custom_fields", ["company_id", "updated_at", "id"])
     for table in RECORDS:

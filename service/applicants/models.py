@@ -28,6 +28,7 @@ class Applicant(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_applicants_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_applicants_search", "search_vector", postgresql_using="gin"),
+        Index("ix_applicants_source_id", "source_id", postgresql_where=text("source_id IS NOT NULL")),
         Index("ix_applicants_custom_fields", "custom_fields", postgresql_using="gin"),
     )
 

@@ -111,7 +111,11 @@ async def _as_listed(
         session, company_id, CustomFieldObject.APPLICANT, clean, current.custom_fields if current else None
     )
     if "source" in clean:
-        clean["source"], clean["source_id"] = await catalogues.source_link(session, company_id, clean["source"])
+        same = current is not None and (clean["source"] or "").lower() == (current.source or "").lower()
+        if same and current is not None and current.source_id is not None:
+            clean["source_id"] = current.source_id  # linked before: a rename of the source keeps it linked
+        else:
+            clean["source"], clean["source_id"] = await catalogues.source_link(session, company_id, clean["source"])
     if "tags" in clean:
         clean["tags"] = await catalogues.tag_spelling(session, company_id, clean["tags"])
     return clean

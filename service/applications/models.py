@@ -28,6 +28,7 @@ class Application(IdMixin, TimestampMixin, Base):
         Index("ix_applications_posting_id_id", "posting_id", "id", postgresql_include=["company_id"]),
         Index("ix_applications_stage_id_id", "stage_id", "id", postgresql_include=["company_id"]),
         Index("ix_applications_applicant_id_id", "applicant_id", "id", postgresql_include=["company_id"]),
+        Index("ix_applications_source_id", "source_id", postgresql_where=text("source_id IS NOT NULL")),
         Index("ix_applications_custom_fields", "custom_fields", postgresql_using="gin"),
     )
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Text, func, select, text, update
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
@@ -53,12 +54,22 @@ async def _clean(
     if "name" in changes:
         limit = fields.text_limits(model)["name"]
         clean["name"] = validation.text(problems, changes["name"], "name", max_length=limit, required=True)
+    for key in ("type", "archived"):
+        if key in changes and changes[key] is None:
+            problems.add(ErrorCode.REQUIRED, f"{key} cannot be null", key)
     problems.raise_if_any()
     if clean.get("name"):
+        # One writer per name at a time: the check below stays true until the commit.
+        key = f"{model.__tablename__}:{company_id}"
+        await session.execute(
+            select(
+                func.pg_advisory_xact_lock(func.hashtextextended(func.concat(key, ":", func.lower(clean["name"])), 0))
+            )
+        )
         taken = await session.scalar(
             select(model.id).where(
                 model.company_id == company_id,
-                func.lower(model.name) == clean["name"].lower(),
+                func.lower(model.name) == func.lower(clean["name"]),
                 model.id != (pk or 0),
             )
         )
@@ -98,6 +109,8 @@ async def update_entry(
     await session.refresh(entry)
     if isinstance(entry, Tag) and entry.name != old_name:
         await _rename_tag(session, entry.company_id, old_name, entry.name)
+    if isinstance(entry, Source) and entry.name != old_name:
+        await _link_sources(session, entry)  # records naming the new name, not linked yet
     if changed:
         payload = catalogue_events.entry_updated(entry, changed)
         await emit(session, entry.company_id, UPDATED[model], payload, origin=origin)
@@ -105,16 +118,21 @@ async def update_entry(
 
 
 async def _rename_tag(session: AsyncSession, company_id: int, old: str, new: str) -> None:
-    """One statement: every applicant of the company carrying `old` in any spelling but `new`
-    carries `new` in its place, and counts as changed for `updatedSince` readers. With `old` the
-    same as `new`, a new tag: the applicants carrying it in another case take the list's spelling."""
+    """One statement: every applicant of the company carrying `old` or `new` in any spelling but
+    `new`'s carries `new` in their place, once, where the first of them was; it counts as changed
+    for `updatedSince` readers. With `old` the same as `new`, a new tag: the applicants carrying
+    it in another case take the list's spelling."""
     await session.execute(
         text(
             "UPDATE applicants SET updated_at = now(), tags = ARRAY("
-            " SELECT CASE WHEN lower(t) = lower(:old) THEN :new ELSE t END"
-            " FROM unnest(tags) WITH ORDINALITY AS u(t, n) ORDER BY n)"
+            " SELECT t FROM ("
+            "  SELECT DISTINCT ON (lower(t)) t, n FROM ("
+            "   SELECT CASE WHEN lower(t) IN (lower(:old), lower(:new)) THEN :new ELSE t END AS t, n"
+            "   FROM unnest(tags) WITH ORDINALITY AS u(t, n)) AS renamed"
+            "  ORDER BY lower(t), n) AS kept"
+            " ORDER BY n)"
             " WHERE company_id = :company"
-            " AND EXISTS (SELECT FROM unnest(tags) t WHERE lower(t) = lower(:old) AND t <> :new)"
+            " AND EXISTS (SELECT FROM unnest(tags) t WHERE lower(t) IN (lower(:old), lower(:new)) AND t <> :new)"
         ),
         {"company": company_id, "old": old, "new": new},
     )
@@ -139,7 +157,7 @@ async def matching(session: AsyncSession, model: type[Entry], company_id: int, n
     """The company's entry of this name, whatever its case and archived or not (an ATS picked
     it), or None."""
     return await session.scalar(
-        select(model).where(model.company_id == company_id, func.lower(model.name) == name.strip().lower())
+        select(model).where(model.company_id == company_id, func.lower(model.name) == func.lower(name.strip()))
     )
 
 
@@ -165,11 +183,15 @@ async def tag_spelling(session: AsyncSession, company_id: int, names: list[str])
     as written, without repeats (whatever the case), in the order given."""
     if not names:
         return names
+    given = func.unnest(array(names, type_=Text)).table_valued("name").alias("given")
     rows = await session.execute(
-        select(Tag.name).where(Tag.company_id == company_id, one_of(func.lower(Tag.name), [n.lower() for n in names]))
+        select(given.c.name, Tag.name).join(
+            Tag, (Tag.company_id == company_id) & (func.lower(Tag.name) == func.lower(given.c.name))
+        )
     )
-    listed = {name.lower(): name for (name,) in rows}
+    listed: dict[str, str] = {given_name: name for given_name, name in rows}
     out: dict[str, str] = {}
     for name in names:
-        out.setdefault(name.lower(), listed.get(name.lower(), name))
+        spelled = listed.get(name, name)
+        out.setdefault(spelled.lower(), spelled)
     return list(out.values())

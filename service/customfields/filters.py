@@ -47,8 +47,14 @@ def conditions(column: Any, given: list[CustomFieldCondition] | None) -> list[Co
         if not KEY.match(condition.key):
             raise _refuse("a custom field's key is lower-case letters, digits and `_`, starting with a letter")
         if condition.equals is not None:
-            if len(json.dumps(condition.equals)) > MAX_VALUE_LENGTH:
+            try:
+                written = json.dumps(condition.equals, allow_nan=False)
+            except ValueError:  # Infinity (a literal such as 1e400) is no JSON
+                raise _refuse("a condition's value is finite JSON") from None
+            if len(written) > MAX_VALUE_LENGTH:
                 raise _refuse(f"a condition's value is at most {MAX_VALUE_LENGTH} characters of JSON")
+            if "\\u0000" in written:
+                raise _refuse("a condition's value holds no NUL character")
             out.append(column.contains({condition.key: condition.equals}))
         if condition.is_set is not None:
             has = column.has_key(condition.key)

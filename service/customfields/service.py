@@ -42,6 +42,8 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TEXT_LENGTH = {CustomFieldType.TEXT: 1_000, CustomFieldType.LONG_TEXT: 10_000, CustomFieldType.URL: 2_000}
 LARGEST_NUMBER = 1e15
 """Beyond this a number is not a field's value but an attack on the JSON (or a float's precision)."""
+DECIMALS = 4
+"""Decimal places a number may have: cents, and a rate's basis points."""
 CHOICES = (CustomFieldType.SINGLE_SELECT, CustomFieldType.MULTI_SELECT)
 TEXT_LIMITS = fields.text_limits(CustomField)
 FIELD = "customFields"
@@ -131,7 +133,7 @@ async def update_field(
     `custom_field.updated` naming what changed (nothing changed: no event)."""
     problems = Collector()
     clean = _texts(problems, changes)
-    if "options" in changes:
+    if changes.get("options") is not None:
         options = _options(problems, field.value_type, changes["options"])
         missing = [o for o in field.options if o not in options]
         if missing:
@@ -140,7 +142,11 @@ async def update_field(
             )
         clean["options"] = options
     if "archived" in changes:
+        if changes["archived"] is None:
+            problems.add(ErrorCode.REQUIRED, "archived cannot be null", "archived")
         clean["archived"] = bool(changes["archived"])
+    if "options" in changes and changes["options"] is None:
+        problems.add(ErrorCode.REQUIRED, "options cannot be null (an empty list has none)", "options")
     problems.raise_if_any()
     changed = [fields.camel(key) for key, value in clean.items() if getattr(field, key) != value]
     for key, value in clean.items():
@@ -158,12 +164,13 @@ async def update_field(
 
 
 def _number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and abs(value) <= LARGEST_NUMBER
-    )
+    """A finite number of at most `LARGEST_NUMBER` either way and `DECIMALS` decimal places (so
+    that PostgreSQL's text of it and Python's are the same digits on both read paths)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= LARGEST_NUMBER  # checked first: a 400-digit int overflows a float
+    return math.isfinite(value) and abs(value) <= LARGEST_NUMBER and round(value, DECIMALS) == value
 
 
 def _value(problems: Collector, field: CustomField, value: Any, path: str) -> Any:
@@ -182,7 +189,7 @@ def _value(problems: Collector, field: CustomField, value: Any, path: str) -> An
         return validation.text(problems, value, path, max_length=TEXT_LENGTH[kind])
     if kind is CustomFieldType.NUMBER:
         if not _number(value):
-            refuse(f"a number (at most {LARGEST_NUMBER:.0e} either way)")
+            refuse(f"a number (at most {LARGEST_NUMBER:.0e} either way, {DECIMALS} decimal places)")
         return value
     if kind is CustomFieldType.BOOLEAN:
         if not isinstance(value, bool):
@@ -268,11 +275,12 @@ async def merged(
         if definition is None:
             problems.add(ErrorCode.NOT_FOUND, f"no {object_type.value} custom field has the key {key!r}", path)
             continue
-        if definition.archived:
-            problems.add(ErrorCode.INVALID, f"{key} is archived: its values are kept, not written", path)
-            continue
         if value is None:
-            out.pop(key, None)
+            out.pop(key, None)  # an archived field's value can be cleared too
+            continue
+        if definition.archived:
+            if out.get(key) != value:  # a record written back whole, unchanged, passes
+                problems.add(ErrorCode.INVALID, f"{key} is archived: its values are kept, not written", path)
             continue
         before = len(problems.errors)
         clean = _value(problems, definition, value, path)

@@ -581,7 +581,7 @@ SOURCE_TYPES = {
 """Each company's list of sources (every one of `SOURCES`), with how each brings candidates."""
 
 VISA_STATUSES = ("Citizen or resident", "Citizen or resident", "Has a work permit", "Needs sponsorship")
-CUSTOM_FIELDS = (
+CUSTOM_FIELDS: tuple[tuple[CustomFieldObject, str, str, CustomFieldType, list[str]], ...] = (
     (CustomFieldObject.POSTING, "cost_center", "Cost center", CustomFieldType.TEXT, []),
     (
         CustomFieldObject.APPLICATION,

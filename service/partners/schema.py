@@ -404,7 +404,8 @@ class Mutation:
             values = {k: v for k, v in stated(input, CustomFieldModel, on="upsert").items() if v is not None}
             return upsert_field(ctx, changes.ListEntry(external_id=input.external_id.strip(), values=values))
 
-        record, result, errors = await _upsert(info, "postings", input, apply)
+        upserted = await _upsert(info, "postings", input, apply)
+        record, result, errors = upserted
         return CustomFieldUpsertPayload(
             custom_field=CUSTOM_FIELD.from_model(record) if record is not None else None, result=result, errors=errors
         )

@@ -146,7 +146,7 @@ def custom_fields(value: Any) -> dict[str, Any] | None:
             out[key] = int(number) if number.is_integer() else number
         elif field["type"] == "currency" and isinstance(raw, dict):
             try:
-                out[key] = {"amount": float(raw.get("amount")), "currency": str(raw.get("unit"))}
+                out[key] = {"amount": float(str(raw.get("amount"))), "currency": str(raw.get("unit"))}
             except (TypeError, ValueError):
                 continue
         elif field["type"] == "date" and isinstance(raw, str):

@@ -63,7 +63,9 @@ async def upsert_entry(ctx: Context, model: type[Entry], data: changes.ListEntry
         await link(ctx, kind, data.external_id, existing.id)
         ctx.note(f"{kind} {data.external_id} linked to the company's {kind} of that name")
         entry = await _locked(ctx, model, existing.id)
-        return Outcome(await catalogues.update_entry(ctx.session, entry, data.values, origin=ctx.origin))
+        # The company's spelling and its choice to archive stay; the partner's type is taken.
+        kept = {k: v for k, v in data.values.items() if k not in ("name", "archived")}
+        return Outcome(await catalogues.update_entry(ctx.session, entry, kept, origin=ctx.origin))
     if ref.deleted_at is not None:
         found = await ctx.session.get(model, ref.entity_id)
         return Outcome(found, skipped=f"{kind} {data.external_id} was deleted in {ctx.provider}")
