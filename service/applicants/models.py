@@ -29,6 +29,7 @@ class Applicant(IdMixin, TimestampMixin, Base):
         Index("ix_applicants_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_applicants_search", "search_vector", postgresql_using="gin"),
         Index("ix_applicants_source_id", "source_id", postgresql_where=text("source_id IS NOT NULL")),
+        Index("ix_applicants_tags_lowered", "tags_lowered", postgresql_using="gin"),
         Index("ix_applicants_custom_fields", "custom_fields", postgresql_using="gin"),
     )
 
@@ -85,6 +86,10 @@ class Applicant(IdMixin, TimestampMixin, Base):
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True, info=INTERNAL
     )
+    tags_lowered: Mapped[list[str] | None] = mapped_column(
+        ARRAY(Text), Computed("immutable_lower_array(tags)", persisted=True), deferred=True, info=INTERNAL
+    )
+    """`tags` lower-cased, GIN-indexed: the applicants carrying a tag in any spelling (`service.catalogues`)."""
 
 
 class ApplicantEmail(Base):

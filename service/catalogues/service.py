@@ -131,7 +131,7 @@ async def _rename_tag(session: AsyncSession, company_id: int, old: str, new: str
             "   FROM unnest(tags) WITH ORDINALITY AS u(t, n)) AS renamed"
             "  ORDER BY lower(t), n) AS kept"
             " ORDER BY n)"
-            " WHERE company_id = :company"
+            " WHERE company_id = :company AND tags_lowered && ARRAY[lower(:old), lower(:new)]"
             " AND EXISTS (SELECT FROM unnest(tags) t WHERE lower(t) IN (lower(:old), lower(:new)) AND t <> :new)"
         ),
         {"company": company_id, "old": old, "new": new},

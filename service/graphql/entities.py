@@ -65,7 +65,8 @@ class Entity(Generic[GraphQLType, Model]):
         self.table = cast(Table, self.model.__table__)
         definition = getattr(self.type, "__strawberry_definition__", None)
         self.name = definition.name if definition is not None else self.type.__name__
-        self.columns = tuple(c for c in self.table.c if not isinstance(c.type, TSVECTOR))
+        # Generated columns (search vectors, lowered tags) serve filters only: never read.
+        self.columns = tuple(c for c in self.table.c if c.computed is None and not isinstance(c.type, TSVECTOR))
 
     @property
     def tenant_column(self) -> Column[Any]:

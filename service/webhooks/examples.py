@@ -299,7 +299,7 @@ def _rows() -> dict[str, Any]:
 
 
 def _copy(row: Any, **changes: Any) -> Any:
-    fields = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "search_vector"}
+    fields = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.computed is None}
     return type(row)(**{**fields, **changes})
 
 
