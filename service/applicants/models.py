@@ -25,6 +25,7 @@ _SEARCH_DOCUMENT = (
 
 class Applicant(IdMixin, TimestampMixin, Base):
     __tablename__ = "applicants"
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012  (UPDATE … RETURNING updated_at: no refresh after)
     __table_args__ = (
         Index("ix_applicants_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_applicants_search", "search_vector", postgresql_using="gin"),

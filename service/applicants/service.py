@@ -201,7 +201,6 @@ async def update_applicant(
     await session.flush()
     if "emails" in clean:
         await _claim_emails(session, applicant, normalized)
-    await session.refresh(applicant)
     if changed:
         await emit(
             session,

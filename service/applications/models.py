@@ -21,6 +21,7 @@ class ApplicationStatus(enum.Enum):
 
 class Application(IdMixin, TimestampMixin, Base):
     __tablename__ = "applications"
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012  (UPDATE … RETURNING the times set by SQL: no refresh after)
     __table_args__ = (
         UniqueConstraint("applicant_id", "posting_id"),
         Index("ix_applications_company_id_updated_at", "company_id", "updated_at", "id"),

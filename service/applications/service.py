@@ -235,8 +235,7 @@ async def _moved(
     `application.stage_changed` with where it was and where it is."""
     application.updated_at = func.now()
     _record_move(session, application, old, new, actor, reason)
-    await session.flush()
-    await session.refresh(application)
+    await session.flush()  # RETURNING `updated_at` and `stage_entered_at` (`eager_defaults`)
     await emit(
         session,
         application.company_id,
