@@ -101,3 +101,17 @@ async def test_update_refuses_bad_input(acme, globex, engine):
     for input, expected in cases:
         assert await refused(acme, engine, "applicantUpdate", input, [ada["id"]]) == expected, input
     assert await read(globex, theirs["id"]) == theirs
+
+
+async def test_an_update_is_four_statements(acme, engine):
+    """Lock and read the row, the UPDATE (returning the times PostgreSQL set), the event, the
+    audit row: no refresh after the UPDATE, whatever the payload selects."""
+    ada = await create_applicant(acme, "Ada", selection="id updatedAt")
+    r = await acme.gql(
+        "mutation($input: ApplicantUpdateInput!) { applicantUpdate(input: $input) {"
+        " applicant { id location updatedAt createdAt } errors { code } } }",
+        {"input": {"id": ada["id"], "location": "Berlin"}},
+    )
+    assert r.data["applicantUpdate"]["errors"] == []
+    assert r.data["applicantUpdate"]["applicant"]["updatedAt"] > ada["updatedAt"]
+    assert r.sql == 4

@@ -144,3 +144,25 @@ async def test_a_closed_application_cannot_move_or_close_again(acme, engine, sta
             acme, engine, name, {"id": application["id"], **extra}, "application { id }", [application["id"]]
         )
         assert errors == expected, name
+
+
+async def test_a_move_takes_its_times_from_the_update(acme):
+    """The moved application's `updatedAt` and `stageEnteredAt` come back from the UPDATE's
+    RETURNING, not from a refresh or a load after it: 7 statements (the application locked and
+    read, its stage and the new one, the UPDATE, the history row, the event, the audit row),
+    whatever the payload selects."""
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], selection="id updatedAt stageEnteredAt")
+    r = await acme.gql(
+        "mutation($input: ApplicationMoveInput!) { applicationMove(input: $input) {"
+        " application { id updatedAt stageEnteredAt } errors { code } } }",
+        {"input": {"id": application["id"], "stageId": posting["stages"][2]["id"]}},
+    )
+    moved = r.data["applicationMove"]["application"]
+    assert moved["updatedAt"] > application["updatedAt"] and moved["stageEnteredAt"] == moved["updatedAt"]
+    assert r.sql == 7
+    again = await acme.gql(
+        "mutation($input: ApplicationMoveInput!) { applicationMove(input: $input) { application { id } errors { code } } }",
+        {"input": {"id": application["id"], "stageId": posting["stages"][1]["id"]}},
+    )
+    assert again.sql == 7

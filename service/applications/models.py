@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.customfields.models import custom_fields_column
@@ -57,6 +57,7 @@ class Application(IdMixin, TimestampMixin, Base):
     applied_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the applicant applied."))
     stage_entered_at: Mapped[datetime] = mapped_column(
         server_default=func.now(),
+        server_onupdate=FetchedValue(),  # a move sets it to now(): RETURNING brings it back (`eager_defaults`)
         info=declare("When it entered its current stage (its latest move): a board's days in stage."),
     )
     custom_fields: Mapped[dict[str, Any]] = custom_fields_column(personal=True)
