@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,10 @@ def _seconds(value: str | None) -> tuple[float, ...] | None:
     if value is None or not value.strip():
         return None
     return tuple(float(part) for part in value.split(",") if part.strip())
+
+
+ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:]+\](:[0-9]{1,5})?$")
+"""A browser origin as the `Origin` header sends it, lower case (RFC 6454)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,11 @@ class Settings:
     rate_limit_capacity: int = 50_000
     rate_limit_restore_rate: int = 5_000
     """Points per second a bucket refills."""
+
+    # Browsers (see README, "Browsers").
+    cors_origins: tuple[str, ...] = ()
+    """Origins (`https://app.example.com`) whose pages may call the API from a browser, with
+    credentials; none by default: no CORS headers at all. Never `*`."""
 
     # Outbound webhooks (see docs/webhooks.md).
     webhook_allow_loopback: bool = False
@@ -173,6 +183,12 @@ class Settings:
             raise ValueError("HIREGRAPH_MAX_ATTACHMENT_BYTES and HIREGRAPH_UPLOAD_URL_SECONDS must be positive")
         if not 0.0 <= self.trace_resolver_rate <= 1.0:
             raise ValueError("HIREGRAPH_TRACE_RESOLVER_RATE must be between 0 and 1")
+        for origin in self.cors_origins:
+            if not ORIGIN.match(origin):
+                raise ValueError(
+                    f"HIREGRAPH_CORS_ORIGINS takes origins such as https://app.example.com (scheme, host, optional "
+                    f"port; no path, no wildcard), not {origin!r}"
+                )
 
     def __repr__(self) -> str:
         return f"Settings(environment={self.environment!r}, host={self.host!r}, port={self.port})"
@@ -230,4 +246,7 @@ class Settings:
             s3_prefix=e.get("HIREGRAPH_S3_PREFIX", d.s3_prefix),
             max_attachment_bytes=int(e.get("HIREGRAPH_MAX_ATTACHMENT_BYTES", d.max_attachment_bytes)),
             upload_url_seconds=float(e.get("HIREGRAPH_UPLOAD_URL_SECONDS", d.upload_url_seconds)),
+            cors_origins=tuple(
+                o.strip().rstrip("/").lower() for o in e.get("HIREGRAPH_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
         )
