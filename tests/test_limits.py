@@ -338,3 +338,22 @@ async def test_bad_page_arguments_in_a_mutation_payload_refuse_the_mutation_befo
     assert r.errors[0]["extensions"]["argument"] == "applications.first"
     assert "data" not in r.body
     assert await snapshot(engine) == before
+
+
+async def test_a_throttled_key_is_refused_before_its_files_are_read(acme, engine, make_client):
+    """A multipart body may hold megabytes: a key whose bucket cannot pay for the cheapest
+    mutation gets 429 before the body is parsed (a malformed body proves it was not: parsed, it
+    would be a 400)."""
+    client = make_client(rate_limit_capacity=12, rate_limit_restore_rate=1, max_query_cost=12)
+    assert (await post(client, acme.secret, ELEVEN)).status_code == 200
+    malformed = b'--x\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{not json\r\n--x--\r\n'
+    headers = {"authorization": f"Bearer {acme.secret}", "content-type": "multipart/form-data; boundary=x"}
+    before = await snapshot(engine)
+    r = await client.post("/graphql", content=malformed, headers=headers)
+    assert r.status_code == 429, r.text
+    assert r.json()["errors"][0]["extensions"]["code"] == "THROTTLED" and int(r.headers["retry-after"]) >= 1
+    assert await snapshot(engine) == before
+    # With points to spend, the same body is read, and refused for what it is.
+    fresh = make_client(rate_limit_capacity=12, rate_limit_restore_rate=1, max_query_cost=12, rate_limit="memory")
+    r = await fresh.post("/graphql", content=malformed, headers=headers)
+    assert r.status_code == 400, r.text

@@ -38,6 +38,7 @@ from service.auth.service import PrincipalCache
 from service.db.availability import Outage, unavailable
 from service.documents.service import DocumentStore
 from service.graphql.admission import Admission, RequestError, cost_report
+from service.graphql.cost import MUTATION_COST
 from service.graphql.execution import Admitted, DatabaseUnavailable, Executor, database_unavailable
 from service.graphql.fastpath import CompiledReads
 from service.graphql.ide import graphiql_page
@@ -199,6 +200,7 @@ class GraphQLEndpoint:
             return await self._measured(request, params_from_query_string(request), principal, media, exchange)
         body_type, charset = content_type(request.headers.get("content-type", ""))
         if body_type == MULTIPART:
+            await self._can_afford_a_mutation(principal)
             try:
                 return await self._measured(
                     request, await read_multipart(request, self.settings), principal, media, exchange
@@ -209,6 +211,23 @@ class GraphQLEndpoint:
         if isinstance(payload, list):
             return await self._batch(request, payload, principal, media, exchange)
         return await self._measured(request, payload, principal, media, exchange)
+
+    async def _can_afford_a_mutation(self, principal: Principal) -> None:
+        """Before a multipart body (files of up to `max_attachment_bytes`) is read: a key whose
+        bucket cannot pay for the cheapest mutation is refused (429) at no cost to the server.
+        The points are given back at once: the operation is charged its own cost once admitted."""
+        if self.buckets is None:
+            return
+        budget = await self.buckets.take(principal.api_key_id, MUTATION_COST)
+        if not budget.granted:
+            raise RequestError(
+                "THROTTLED",
+                f"rate limit: a request with files costs at least {MUTATION_COST} points and "
+                f"{int(budget.available)} are available; the bucket refills {budget.restore_rate} points a second",
+                status=429,
+                headers={"retry-after": str(budget.retry_after)},
+            )
+        self.buckets.give_back(principal.api_key_id, MUTATION_COST)
 
     def _wants_ide(self, request: Request) -> bool:
         return (
