@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.catalogues import models, service
 from service.catalogues.models import SourceType
 from service.catalogues.types import AREA, SOURCE, TAG, Source, Tag
-from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
-from service.graphql.relay import RootConnection, id_conditions
+from service.graphql.relay import RootConnection, list_conditions
 
 
 @strawberry.input(description="Conditions sources must all meet.")
@@ -32,27 +31,8 @@ class TagFilter:
     archived: bool | None = strawberry.field(default=None, description="Only archived ones, or only offered ones.")
 
 
-def _source_conditions(f: SourceFilter | None) -> list[ColumnElement[bool]]:
-    if f is None:
-        return []
-    out = _tag_conditions(TagFilter(company_ids=f.company_ids, archived=f.archived), SOURCE.table)
-    if f.types is not None:
-        out.append(one_of(SOURCE.table.c.type, [t.value for t in f.types]))
-    return out
-
-
-def _tag_conditions(f: TagFilter | None, table: object = None) -> list[ColumnElement[bool]]:
-    if f is None:
-        return []
-    table = TAG.table if table is None else table
-    out = id_conditions(table, f)
-    if f.archived is not None:
-        out.append(table.c.archived.is_(f.archived))  # type: ignore[attr-defined]
-    return out
-
-
-SOURCES = RootConnection("Source", _source_conditions)
-TAGS = RootConnection("Tag", _tag_conditions)
+SOURCES = RootConnection("Source", partial(list_conditions, SOURCE.table))
+TAGS = RootConnection("Tag", partial(list_conditions, TAG.table))
 
 
 @strawberry.type

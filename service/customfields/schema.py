@@ -3,10 +3,10 @@ record that has them."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 from strawberry.scalars import JSON
@@ -16,13 +16,12 @@ from service.applications import service as applications
 from service.customfields import models, service
 from service.customfields.models import CustomFieldObject
 from service.customfields.types import AREA, CUSTOM_FIELD, CustomField
-from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.entities import entity_named
 from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
-from service.graphql.relay import Node, RootConnection, id_conditions
+from service.graphql.relay import Node, RootConnection, list_conditions
 from service.ids import InvalidId, from_global_id
 from service.offers import service as offers
 from service.postings import service as postings
@@ -35,19 +34,7 @@ class CustomFieldFilter:
     archived: bool | None = strawberry.field(default=None, description="Only archived ones, or only written ones.")
 
 
-def _conditions(f: CustomFieldFilter | None) -> list[ColumnElement[bool]]:
-    if f is None:
-        return []
-    table = CUSTOM_FIELD.table
-    out = id_conditions(table, f)
-    if f.object_types is not None:
-        out.append(one_of(table.c.object_type, [t.value for t in f.object_types]))
-    if f.archived is not None:
-        out.append(table.c.archived.is_(f.archived))
-    return out
-
-
-CUSTOM_FIELDS = RootConnection("CustomField", _conditions)
+CUSTOM_FIELDS = RootConnection("CustomField", partial(list_conditions, CUSTOM_FIELD.table))
 
 
 @strawberry.type

@@ -384,6 +384,27 @@ def id_conditions(table: Any, f: object) -> list[ColumnElement[bool]]:
     return out
 
 
+ENUM_FILTERS = {"types": "type", "object_types": "object_type"}
+"""The enum-list fields of a company list's filter and the column each one matches."""
+
+
+def list_conditions(table: Any, f: object | None) -> list[ColumnElement[bool]]:
+    """The conditions of a filter of one of a company's lists (rejection reasons, sources, tags,
+    custom fields): its ID lists (`id_conditions`), its enum lists (`ENUM_FILTERS`) and
+    `archived`, each when set."""
+    if f is None:
+        return []
+    out = id_conditions(table, f)
+    for name, column in ENUM_FILTERS.items():
+        values = getattr(f, name, None)
+        if values is not None:
+            out.append(one_of(table.c[column], [v.value for v in values]))
+    archived = getattr(f, "archived", None)
+    if archived is not None:
+        out.append(table.c.archived.is_(archived))
+    return out
+
+
 def decode_ids(values: list[strawberry.ID], expected: str, argument: str) -> list[int]:
     """Primary keys of global IDs given as a query argument; a GraphQL error when malformed."""
     if len(values) > MAX_LIST_ARGUMENT:

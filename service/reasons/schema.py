@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
 
 from service.catalogues import service
-from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
-from service.graphql.relay import RootConnection, id_conditions
+from service.graphql.relay import RootConnection, list_conditions
 from service.reasons import models
 from service.reasons.models import RejectionType
 from service.reasons.types import AREA, REJECTION_REASON, RejectionReason
@@ -27,19 +26,7 @@ class RejectionReasonFilter:
     archived: bool | None = strawberry.field(default=None, description="Only archived ones, or only offered ones.")
 
 
-def _conditions(f: RejectionReasonFilter | None) -> list[ColumnElement[bool]]:
-    if f is None:
-        return []
-    table = REJECTION_REASON.table
-    out = id_conditions(table, f)
-    if f.types is not None:
-        out.append(one_of(table.c.type, [t.value for t in f.types]))
-    if f.archived is not None:
-        out.append(table.c.archived.is_(f.archived))
-    return out
-
-
-REJECTION_REASONS = RootConnection("RejectionReason", _conditions)
+REJECTION_REASONS = RootConnection("RejectionReason", partial(list_conditions, REJECTION_REASON.table))
 
 
 @strawberry.type
