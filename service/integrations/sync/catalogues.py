@@ -26,24 +26,15 @@ from service.integrations.sync.refs import (
     find_ref,
     link,
     lock,
+    locked,
     stale,
 )
 from service.reasons.models import RejectionReason
 
 Entry = TypeVar("Entry", RejectionReason, Source, Tag)
-Row = TypeVar("Row", RejectionReason, Source, Tag, CustomField)
 
 KINDS = {RejectionReason: REJECTION_REASON, Source: SOURCE, Tag: TAG}
 """Each list's entity type in `external_refs`."""
-
-
-async def _locked(ctx: Context, model: type[Row], pk: int) -> Row:
-    found: Row = (
-        await ctx.session.execute(
-            select(model).where(model.id == pk).with_for_update().execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    return found
 
 
 async def upsert_entry(ctx: Context, model: type[Entry], data: changes.ListEntry) -> Outcome[Entry]:
@@ -62,7 +53,7 @@ async def upsert_entry(ctx: Context, model: type[Entry], data: changes.ListEntry
             return Outcome(made, created=True)
         await link(ctx, kind, data.external_id, existing.id)
         ctx.note(f"{kind} {data.external_id} linked to the company's {kind} of that name")
-        entry = await _locked(ctx, model, existing.id)
+        entry = await locked(ctx.session, model, existing.id)
         # The company's spelling and its choice to archive stay; the partner's type is taken.
         kept = {k: v for k, v in data.values.items() if k not in ("name", "archived")}
         return Outcome(await catalogues.update_entry(ctx.session, entry, kept, origin=ctx.origin))
@@ -73,7 +64,7 @@ async def upsert_entry(ctx: Context, model: type[Entry], data: changes.ListEntry
         found = await ctx.session.get(model, ref.entity_id)
         return Outcome(found, skipped=f"{kind} {data.external_id}: older than the stored state")
     advance(ref, ctx.occurred_at)
-    entry = await _locked(ctx, model, ref.entity_id)
+    entry = await locked(ctx.session, model, ref.entity_id)
     return Outcome(await catalogues.update_entry(ctx.session, entry, data.values, origin=ctx.origin))
 
 
@@ -106,7 +97,7 @@ async def upsert_field(ctx: Context, data: changes.ListEntry) -> Outcome[CustomF
         _refuse_changes(existing, data.values)
         await link(ctx, CUSTOM_FIELD, data.external_id, existing.id)
         ctx.note(f"custom field {data.external_id} linked to the company's field of that key")
-        field = await _locked(ctx, CustomField, existing.id)
+        field = await locked(ctx.session, CustomField, existing.id)
     elif ref.deleted_at is not None:
         found = await ctx.session.get(CustomField, ref.entity_id)
         return Outcome(found, skipped=f"custom field {data.external_id} was deleted in {ctx.provider}")
@@ -115,7 +106,7 @@ async def upsert_field(ctx: Context, data: changes.ListEntry) -> Outcome[CustomF
         return Outcome(found, skipped=f"custom field {data.external_id}: older than the stored state")
     else:
         advance(ref, ctx.occurred_at)
-        field = await _locked(ctx, CustomField, ref.entity_id)
+        field = await locked(ctx.session, CustomField, ref.entity_id)
     _refuse_changes(field, data.values)
     return Outcome(await customfields.update_field(ctx.session, field, changes_, origin=ctx.origin))
 

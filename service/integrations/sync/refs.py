@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applicants.models import Applicant
 from service.applications.models import Application
+from service.catalogues.models import Source, Tag
+from service.customfields.models import CustomField
 from service.errors import DomainError, ErrorCode
 from service.integrations.models import ExternalRef
 from service.integrations.sync.context import Context
@@ -18,6 +20,7 @@ from service.interviews.models import Interview
 from service.offers.models import Offer
 from service.openings.models import Opening
 from service.postings.models import Posting
+from service.reasons.models import RejectionReason
 
 APPLICANT = "applicant"
 POSTING = "posting"
@@ -45,7 +48,7 @@ async def lock(ctx: Context, entity_type: str, external_id: str) -> None:
     await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
-M = TypeVar("M", Applicant, Posting, Application, Interview, Offer, Opening)
+M = TypeVar("M", Applicant, Posting, Application, Interview, Offer, Opening, RejectionReason, Source, Tag, CustomField)
 
 
 async def locked(session: AsyncSession, model: type[M], pk: int) -> M:
