@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench bench-webhooks schema lint clean
+.PHONY: run test install web bench bench-webhooks schema lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,13 +21,23 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-run: $(STAMP)
-	HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK=1 $(BIN)/hiregraph serve --migrate --seed-demo --with-worker
+# The recruiter app (web/): installed from its lock file, built when a source is newer than the build.
+WEB_STAMP := web/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find web/src -type f) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+$(WEB_STAMP): web/package-lock.json
+	npm --prefix web ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+web/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	npm --prefix web run build
+web: web/dist/index.html
+
+run: $(STAMP) web
+	HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK=1 HIREGRAPH_DEV_SIGN_IN=1 $(BIN)/hiregraph serve --migrate --seed-demo --with-worker
 
 # One pytest-xdist worker per core, each with its own embedded cluster (or its own database on
 # TEST_DATABASE_URL's server); `make test TEST_WORKERS=0` runs in one process.
 TEST_WORKERS ?= auto
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) web
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: $(STAMP)
@@ -46,4 +56,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache web/node_modules web/dist

@@ -14,9 +14,10 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service import webapp
 from service.attachments.http import FileEndpoints
 from service.attachments.storage import storage_for
 from service.auth.service import PrincipalCache
@@ -35,6 +36,7 @@ from service.observability.metrics import Metrics
 from service.observability.tracing import Tracing, configure_tracing
 from service.ratelimit.service import buckets_for
 from service.settings import Settings
+from service.signin.routes import SignIn
 from service.webhooks.hub import EventHub
 
 log = logging.getLogger(__name__)
@@ -154,10 +156,12 @@ def create_app(
             ),
             Route("/uploads/{ticket}", files.upload, methods=["PUT"]),
             Route("/files/{token}", files.download, methods=["GET", "HEAD"]),
+            Mount("/auth", app=SignIn(settings, engine).app()),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", MetricsEndpoint(metrics, engine).handle, methods=["GET"]),
             *(graphiql_routes() if settings.graphiql else []),
+            *webapp.routes(),
         ],
         lifespan=lifespan,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -135,6 +136,34 @@ def _aware_time(value: str) -> datetime:
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError("give a time zone, e.g. 2027-01-31T00:00:00Z")
     return parsed
+
+
+def cmd_sign_in_provider(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from service.db.engine import Database
+    from service.signin.service import configure_provider
+
+    secret = os.environ.get("HIREGRAPH_OIDC_CLIENT_SECRET") or None
+    db = _database(settings)
+
+    async def configure() -> int:
+        engine = Database(db.url).engine(settings)
+        try:
+            async with AsyncSession(engine) as session, session.begin():
+                return await configure_provider(session, args.company, args.issuer, args.client_id, secret)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(configure())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    kind = "confidential client (secret from HIREGRAPH_OIDC_CLIENT_SECRET)" if secret else "public client (PKCE)"
+    print(f"people of {args.company} now sign in through {args.issuer} as {kind}")
+    print(f"register this redirect URI with the provider: {settings.public_url or '<public URL>'}/auth/callback")
+    return 0
 
 
 def cmd_import_posting(args: argparse.Namespace, settings: Settings) -> int:
@@ -274,6 +303,19 @@ def parser() -> argparse.ArgumentParser:
     register.set_defaults(func=cmd_documents_register)
     listing = doc_sub.add_parser("list", help="list the trusted documents")
     listing.set_defaults(func=cmd_documents_list)
+
+    sign_in = sub.add_parser("sign-in", help="how a company's people sign in")
+    sign_in_sub = sign_in.add_subparsers(dest="sign_in_command", required=True)
+    provider = sign_in_sub.add_parser(
+        "provider",
+        help="set the company's OpenID Connect provider",
+        description="People of the company sign in through this provider (authorization code with PKCE). "
+        "A confidential client's secret is read from HIREGRAPH_OIDC_CLIENT_SECRET, never from the command line.",
+    )
+    provider.add_argument("--company", required=True, metavar="SLUG")
+    provider.add_argument("--issuer", required=True, metavar="URL")
+    provider.add_argument("--client-id", required=True)
+    provider.set_defaults(func=cmd_sign_in_provider)
 
     imports = sub.add_parser(
         "import-posting",

@@ -30,6 +30,9 @@ ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:]
 """A browser origin as the `Origin` header sends it, lower case (RFC 6454)."""
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Runtime configuration. Built by entry points with `Settings.from_env()`."""
@@ -98,6 +101,23 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Origins (`https://app.example.com`) whose pages may call the API from a browser, with
     credentials; none by default: no CORS headers at all. Never `*`."""
+
+    # People signing in (see README, "Signing in").
+    public_url: str | None = None
+    """The address browsers reach this server by (`https://hiregraph.example.com`), for the
+    sign-in redirect URI; None: the address of the request that starts the sign-in."""
+    session_idle_minutes: int = 720
+    """A session with no request for this long ends (12 hours: a working day away ends it)."""
+    session_hours: int = 168
+    """A session ends this long after sign-in whatever its use (7 days), so a stolen cookie
+    does not live forever and a person's provider is asked again each week."""
+    session_secret: str | None = None
+    """Signs the short-lived cookie that carries a sign-in's state, nonce and PKCE verifier to
+    the callback; every API process must share it. None: a random one per process (one process
+    only, as `make run`)."""
+    dev_sign_in: bool = False
+    """Anyone reaching the server may sign in as any active person without a provider: for
+    `make run`'s demo only, refused outside `development` and on a non-loopback host."""
 
     # Outbound webhooks (see docs/webhooks.md).
     webhook_allow_loopback: bool = False
@@ -183,6 +203,13 @@ class Settings:
             raise ValueError("HIREGRAPH_MAX_ATTACHMENT_BYTES and HIREGRAPH_UPLOAD_URL_SECONDS must be positive")
         if not 0.0 <= self.trace_resolver_rate <= 1.0:
             raise ValueError("HIREGRAPH_TRACE_RESOLVER_RATE must be between 0 and 1")
+        if self.dev_sign_in and (self.production or self.host not in LOOPBACK_HOSTS):
+            raise ValueError(
+                "HIREGRAPH_DEV_SIGN_IN lets anyone sign in as anyone: it is for development on a loopback host "
+                f"only (HIREGRAPH_ENV={self.environment!r}, HOST={self.host!r})"
+            )
+        if self.session_idle_minutes < 1 or self.session_hours < 1:
+            raise ValueError("HIREGRAPH_SESSION_IDLE_MINUTES and HIREGRAPH_SESSION_HOURS must be positive")
         for origin in self.cors_origins:
             if not ORIGIN.match(origin):
                 raise ValueError(
@@ -246,6 +273,11 @@ class Settings:
             s3_prefix=e.get("HIREGRAPH_S3_PREFIX", d.s3_prefix),
             max_attachment_bytes=int(e.get("HIREGRAPH_MAX_ATTACHMENT_BYTES", d.max_attachment_bytes)),
             upload_url_seconds=float(e.get("HIREGRAPH_UPLOAD_URL_SECONDS", d.upload_url_seconds)),
+            public_url=(_text(e.get("HIREGRAPH_PUBLIC_URL")) or "").rstrip("/") or None,
+            session_idle_minutes=int(e.get("HIREGRAPH_SESSION_IDLE_MINUTES", d.session_idle_minutes)),
+            session_hours=int(e.get("HIREGRAPH_SESSION_HOURS", d.session_hours)),
+            session_secret=_text(e.get("HIREGRAPH_SESSION_SECRET")),
+            dev_sign_in=_bool(e.get("HIREGRAPH_DEV_SIGN_IN"), False),
             cors_origins=tuple(
                 o.strip().rstrip("/").lower() for o in e.get("HIREGRAPH_CORS_ORIGINS", "").split(",") if o.strip()
             ),

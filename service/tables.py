@@ -21,6 +21,7 @@ from service.postings.models import Posting
 from service.ratelimit.models import RateLimitBucket
 from service.reasons.models import RejectionReason
 from service.scorecards.models import Scorecard
+from service.signin.models import IdentityProvider, UserSession
 from service.users.models import HiringTeamMember, User
 from service.webhooks.models import (
     Event,
@@ -48,6 +49,7 @@ __all__ = [
     "EventSequence",
     "ExternalRef",
     "HiringTeamMember",
+    "IdentityProvider",
     "InboundDelivery",
     "Integration",
     "Interview",
@@ -69,6 +71,7 @@ __all__ = [
     "StorageSweep",
     "Tag",
     "User",
+    "UserSession",
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
     "WebhookEndpoint",

@@ -40,7 +40,9 @@ async def test_no_authorization_header_is_a_401(http, acme, engine, body):
     before = await rows(engine)
     r = await http.post("/graphql", json=body)
     assert r.status_code == 401
-    assert r.json() == unauthenticated("missing API key: send `Authorization: Bearer <key>`")
+    assert r.json() == unauthenticated(
+        "missing API key: send `Authorization: Bearer <key>`, or sign in (`/auth/sign-in`)"
+    )
     assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert r.headers["www-authenticate"] == CHALLENGE
     assert await rows(engine) == before
@@ -49,7 +51,9 @@ async def test_no_authorization_header_is_a_401(http, acme, engine, body):
 async def test_no_authorization_header_on_a_get_query_is_a_401(http, acme):
     r = await http.get("/graphql", params=QUERY)
     assert r.status_code == 401
-    assert r.json() == unauthenticated("missing API key: send `Authorization: Bearer <key>`")
+    assert r.json() == unauthenticated(
+        "missing API key: send `Authorization: Bearer <key>`, or sign in (`/auth/sign-in`)"
+    )
     assert r.headers["www-authenticate"] == CHALLENGE
 
 

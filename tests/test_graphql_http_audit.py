@@ -2,58 +2,28 @@
 runs against the real server and must report no error and no warning.
 
 The node project is tests/graphql_http_audit (versions pinned in its package-lock.json); its
-dependencies are installed with `npm ci` when missing. Node and npm are required: without them
-this test fails rather than skips.
+dependencies are installed with `npm ci` when missing (tests/node.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import node as node_project
 from tests.live import LiveServer, LiveTenant, live_server, live_tenant  # noqa: F401
 
 AUDIT_DIR = Path(__file__).resolve().parent / "graphql_http_audit"
-NPM_TIMEOUT = 300
 AUDIT_TIMEOUT = 120
 
 
-def _installed_matches_lock() -> bool:
-    """node_modules holds exactly the versions package-lock.json pins."""
-    installed = AUDIT_DIR / "node_modules" / ".package-lock.json"
-    if not installed.exists():
-        return False
-    wanted = json.loads((AUDIT_DIR / "package-lock.json").read_text())["packages"]
-    have = json.loads(installed.read_text())["packages"]
-    return all(have.get(path, {}).get("version") == meta.get("version") for path, meta in wanted.items() if path)
-
-
-def _install_node_deps() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.fail("node and npm are required for the GraphQL-over-HTTP audit (tests/graphql_http_audit)")
-    if not _installed_matches_lock():
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=AUDIT_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"`npm ci` in {AUDIT_DIR} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return node
-
-
 def run_audit(server: LiveServer, secret: str) -> list[dict[str, Any]]:
-    node = _install_node_deps()
+    node = node_project.install(AUDIT_DIR)
     done = subprocess.run(
         [node, "audit.mjs", server.graphql_url],
         cwd=AUDIT_DIR,

@@ -30,9 +30,15 @@ class AuditEvent(IdMixin, Base):
     api_key_id: Mapped[int | None] = mapped_column(
         ForeignKey("api_keys.id", ondelete="SET NULL"),
         index=True,
-        info=declare("The number of the API key that made the call; null once the key is deleted."),
+        info=declare("The number of the API key that made the call; null once the key is deleted, or for a person."),
     )
-    api_key_name: Mapped[str] = mapped_column(String(200), info=declare("The key's name when it made the call."))
+    api_key_name: Mapped[str] = mapped_column(
+        String(200), info=declare("The key's name when it made the call; empty for a signed-in person.")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"),
+        info=declare("The number of the signed-in person who made the call; null for an API key."),
+    )
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), info=INTERNAL)
     operation: Mapped[str] = mapped_column(String(100), info=declare("The mutation called, e.g. `applicationMove`."))
     """The mutation field, e.g. `applicationMoveStage`."""

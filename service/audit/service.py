@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import any_, insert, select
+from sqlalchemy import Table, any_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.models import AuditEvent, AuditOutcome
@@ -21,7 +21,7 @@ from service.db.base import Base
 from service.db.sql import int_array
 from service.ids import InvalidId, from_global_id, to_global_id
 
-AUDIT_INSERT = insert(AuditEvent.__table__)
+AUDIT_INSERT = insert(cast(Table, AuditEvent.__table__))
 FAILED_CODE = "INTERNAL_SERVER_ERROR"
 """The error code of a call that failed unexpectedly (the client saw it masked)."""
 
@@ -114,7 +114,8 @@ class Call:
             AUDIT_INSERT,
             dict(
                 api_key_id=self.principal.api_key_id,
-                api_key_name=self.principal.name,
+                api_key_name=self.principal.name if self.principal.user_id is None else "",
+                user_id=self.principal.user_id,
                 company_id=company_id,
                 operation=self.operation,
                 # GraphQL names have no length limit; the column has.

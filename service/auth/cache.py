@@ -110,7 +110,7 @@ class PrincipalCache:
         if entry is not None:
             stored, until, principal = entry
             if now < until and (listening or now < stored + self.fallback_ttl):
-                self._seen(principal.api_key_id, now)
+                self._seen(principal.bucket, now)
                 return principal
             del self._entries[secret]
         if len(self._misses) >= self.size:
@@ -128,7 +128,7 @@ class PrincipalCache:
         if len(self._entries) >= self.size:
             self._entries.clear()
         self._entries[secret] = (now, until, principal)
-        self._seen(principal.api_key_id, now)
+        self._seen(principal.bucket, now)
 
     def forget(self, api_key_id: int) -> None:
         """Drop every cached secret of this key (its current and its replaced one)."""

@@ -42,9 +42,11 @@ class MissingScope(PermissionError):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: one API key, the companies it may see and what it may do there."""
+    """Who is calling, one API key or one signed-in person, the companies it may see and what it
+    may do there."""
 
-    api_key_id: int
+    api_key_id: int | None
+    """None for a signed-in person."""
     name: str
     company_ids: tuple[int, ...]
     scopes: frozenset[str]
@@ -55,6 +57,18 @@ class Principal:
     valid_until: datetime | None = field(default=None, compare=False)
     """When the secret this principal was found by stops working: the key's expiry, or the end
     of the grace period of a secret a rotation replaced. Caches keep it no longer."""
+    user_id: int | None = None
+    """The signed-in person (a session); None for an API key."""
+    session_id: int | None = field(default=None, compare=False)
+
+    @property
+    def bucket(self) -> int:
+        """The rate-limit bucket this caller spends from: the API key's number, or a signed-in
+        person's user number negated (every session of theirs shares one bucket)."""
+        if self.api_key_id is not None:
+            return self.api_key_id
+        assert self.user_id is not None, "a principal is a key or a person"
+        return -self.user_id
 
     def can(self, area: str, access: Access = "read") -> bool:
         if area == PUBLIC_AREA and access == "read":

@@ -11,6 +11,7 @@ from strawberry import Info
 from service.auth import service as keys
 from service.companies import models, service
 from service.companies.types import COMPANY, Company
+from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.lookups import RootLookup
@@ -56,6 +57,10 @@ class Mutation:
         principal = info.context.principal
 
         async def work(session: AsyncSession) -> models.Company:
+            if principal.api_key_id is None:
+                raise DomainError(
+                    ErrorCode.FORBIDDEN, "companies are created with an API key, not by a signed-in person", None
+                )
             company = await service.create_company(session, **stated(input, models.Company, on="create"))
             await keys.bind_company(session, principal.api_key_id, company.id)
             return company

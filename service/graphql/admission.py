@@ -237,7 +237,7 @@ class Admission:
         """Take the plan's cost from the key's bucket, or refuse with `THROTTLED` (429)."""
         if self.buckets is None:
             return None
-        budget = await self.buckets.take(principal.api_key_id, plan.requested)
+        budget = await self.buckets.take(principal.bucket, plan.requested)
         if not budget.granted:
             refusal = RequestError(
                 "THROTTLED",

@@ -49,5 +49,5 @@ class Context:
         """Let this request (and later ones) see a company the key was just bound to."""
         self.principal = replace(self.principal, company_ids=tuple(sorted({*self.principal.company_ids, company_id})))
         self._loaders = None
-        if self.principal_cache is not None:
+        if self.principal_cache is not None and self.principal.api_key_id is not None:
             self.principal_cache.forget(self.principal.api_key_id)

@@ -53,6 +53,7 @@ from service.observability.operations import REFUSAL_OUTCOMES, Seen
 from service.observability.tracing import NO_SPAN, Tracing
 from service.ratelimit.service import Buckets
 from service.settings import Settings
+from service.signin.service import CSRF_HEADER, SESSION_COOKIE, csrf_matches, find_session
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ class GraphQLEndpoint:
         The points are given back at once: the operation is charged its own cost once admitted."""
         if self.buckets is None:
             return
-        budget = await self.buckets.take(principal.api_key_id, MUTATION_COST)
+        budget = await self.buckets.take(principal.bucket, MUTATION_COST)
         if not budget.granted:
             raise RequestError(
                 "THROTTLED",
@@ -227,7 +228,7 @@ class GraphQLEndpoint:
                 status=429,
                 headers={"retry-after": str(budget.retry_after)},
             )
-        self.buckets.give_back(principal.api_key_id, MUTATION_COST)
+        self.buckets.give_back(principal.bucket, MUTATION_COST)
 
     def _wants_ide(self, request: Request) -> bool:
         return (
@@ -242,10 +243,12 @@ class GraphQLEndpoint:
         header = request.headers.get("authorization", "")
         scheme, _, secret = header.partition(" ")
         challenge = {"www-authenticate": 'Bearer realm="hiregraph"'}
+        if not header and SESSION_COOKIE in request.cookies:
+            return await self._signed_in(request, request.cookies[SESSION_COOKIE], challenge)
         if not header:
             raise RequestError(
                 "UNAUTHENTICATED",
-                "missing API key: send `Authorization: Bearer <key>`",
+                "missing API key: send `Authorization: Bearer <key>`, or sign in (`/auth/sign-in`)",
                 status=401,
                 headers=challenge,
             )
@@ -261,6 +264,29 @@ class GraphQLEndpoint:
         if principal is None:
             raise RequestError("UNAUTHENTICATED", "invalid or revoked API key", status=401, headers=challenge)
         return principal
+
+    async def _signed_in(self, request: Request, token: str, challenge: dict[str, str]) -> Principal:
+        """A signed-in person's principal, from the session cookie. A POST made with the cookie
+        must carry the session's CSRF token in `X-CSRF-Token` (a page of another site can send
+        the cookie but can neither read nor compute the token): without it, 403 before the body
+        is read."""
+        if request.method == "POST" and not csrf_matches(token, request.headers.get(CSRF_HEADER)):
+            raise RequestError(
+                "CSRF",
+                "a request made with a session cookie must send the session's CSRF token in X-CSRF-Token "
+                "(from GET /auth/session)",
+                status=403,
+            )
+        async with self.engine.begin() as conn:
+            found = await find_session(conn, token, self.settings)
+        if found is None:
+            raise RequestError(
+                "UNAUTHENTICATED",
+                "the session ended, expired or idled out: sign in again",
+                status=401,
+                headers=challenge,
+            )
+        return found.principal
 
     async def _json_body(self, request: Request, media: str, charset: str | None) -> Any:
         if media != JSON:
@@ -386,6 +412,6 @@ class GraphQLEndpoint:
         actual = plan.actual_of(body.raw) if body.raw is not None else plan.actual(body.data)
         seen.actual, seen.statements, seen.errors = actual, body.statements, body.errors
         if self.buckets is not None and budget is not None:
-            self.buckets.give_back(principal.api_key_id, plan.requested - actual)
+            self.buckets.give_back(principal.bucket, plan.requested - actual)
         body.cost = cost_report(plan.requested, actual, budget, plan.requested - actual)
         return Reply(body.encode(), statements=body.statements)

@@ -45,6 +45,7 @@ from service.graphql.admission import Admission, RequestError
 from service.graphql.context import Context
 from service.graphql.variable_shape import Shape
 from service.settings import Settings
+from service.signin.service import SESSION_COOKIE, SESSIONS_CHANNEL, find_session
 from service.webhooks.hub import EventHub
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ NOBODY = Principal(api_key_id=0, name="", company_ids=(), scopes=frozenset())
 KEY_GONE = 4403
 """The close code of a connection whose key was revoked or expired (as for a refused key)."""
 KEY_GONE_REASON = "API key revoked or expired"
+SESSION_GONE_REASON = "session ended"
 MAX_TIMER = 24 * 3600.0
 """Connections with a far expiry are checked again at least daily (and then re-timed)."""
 
@@ -67,6 +69,8 @@ class SubscriptionContext(Context):
     hub: EventHub | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)
     """The secret the connection authenticated with, to check it again when its key changes."""
+    session_token: str | None = field(default=None, repr=False)
+    """A signed-in person's session cookie, when the connection authenticated with it."""
 
 
 def secret_from(params: Any) -> str | None:
@@ -95,15 +99,15 @@ class _Handler(BaseGraphQLTransportWSHandler[Any, Any]):
         view.unregister(self)
         await super().shutdown()
 
-    async def close_for_key(self) -> None:
-        """Stop every subscription, then close the socket: its key no longer works."""
+    async def close_for_key(self, reason: str = KEY_GONE_REASON) -> None:
+        """Stop every subscription, then close the socket: its key (or session) no longer works."""
         if self.closing:
             return
         self.closing = True
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
         with contextlib.suppress(Exception):  # the client may be gone already
-            await self.websocket.close(code=KEY_GONE, reason=KEY_GONE_REASON)
+            await self.websocket.close(code=KEY_GONE, reason=reason)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message.get("id") not in self.operations:
@@ -141,6 +145,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
         self._checks: set[asyncio.Task[None]] = set()
         principals.follow(hub, engine)
         hub.follow(KEYS_CHANNEL, self._key_changed, self._check_all)
+        hub.follow(SESSIONS_CHANNEL, self._sessions_ended, self._check_all)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> SubscriptionContext:
         from service.db.engine import session_factory
@@ -158,7 +163,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
     async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
         secret = secret_from(context.connection_params)
         if secret is None:
-            raise ConnectionRejectionError
+            return await self._signed_in(context)
         principal = await self.admission.principal(secret)
         if principal is None or principal.trusted_documents_only:
             raise ConnectionRejectionError
@@ -168,11 +173,36 @@ class SubscriptionApp(GraphQL[Any, Any]):
         log.debug("websocket connection by key %s (%r)", principal.api_key_id, principal.name)
         return UnsetType()  # strawberry's UNSET, the singleton, as its own type (UNSET is typed Any)
 
+    async def _signed_in(self, context: Any) -> UnsetType:
+        """A browser's connection, by its session cookie (sent with the upgrade request). Only
+        from a page of this server or of an allowed origin: a page of another site could open
+        the socket with the cookie (cross-site WebSocket hijacking), and its Origin says so."""
+        request = context.request
+        token = request.cookies.get(SESSION_COOKIE)
+        if token is None or not self._origin_allowed(request):
+            raise ConnectionRejectionError
+        async with self.engine.begin() as conn:
+            found = await find_session(conn, token, self.settings)
+        if found is None:
+            raise ConnectionRejectionError
+        context.principal = found.principal
+        context.session_token = token
+        context._loaders = None
+        log.debug("websocket connection by person %s", found.principal.user_id)
+        return UnsetType()
+
+    def _origin_allowed(self, request: Any) -> bool:
+        origin = (request.headers.get("origin") or "").lower().rstrip("/")
+        host = (request.headers.get("host") or "").lower()
+        return bool(origin) and (
+            origin in {f"http://{host}", f"https://{host}"} or origin in self.settings.cors_origins
+        )
+
     # -- connections live no longer than their keys ----------------------------------------------
 
     def register(self, handler: _Handler) -> None:
         principal: Principal = handler.context.principal
-        self._sockets.setdefault(principal.api_key_id, set()).add(handler)
+        self._sockets.setdefault(principal.bucket, set()).add(handler)
         self.hub.hold()  # revocations must reach this connection even when no request comes
         self._time(handler, principal)
 
@@ -180,12 +210,12 @@ class SubscriptionApp(GraphQL[Any, Any]):
         if handler.expiry is not None:
             handler.expiry.cancel()
         principal: Principal = handler.context.principal
-        handlers = self._sockets.get(principal.api_key_id)
+        handlers = self._sockets.get(principal.bucket)
         if handlers is not None and handler in handlers:
             handlers.discard(handler)
             self.hub.release()
             if not handlers:
-                del self._sockets[principal.api_key_id]
+                del self._sockets[principal.bucket]
 
     def _time(self, handler: _Handler, principal: Principal) -> None:
         """Check the connection again when its secret stops working (expiry, end of grace)."""
@@ -208,6 +238,16 @@ class SubscriptionApp(GraphQL[Any, Any]):
         for handler in list(self._sockets.get(api_key_id, ())):
             self._check_soon(handler)
 
+    def _sessions_ended(self, payload: str) -> None:
+        """A person signed out (the payload is their user number): check their connections."""
+        try:
+            user_id = int(payload)
+        except ValueError:
+            self._check_all()
+            return
+        for handler in list(self._sockets.get(-user_id, ())):
+            self._check_soon(handler)
+
     def _check_all(self) -> None:
         for handlers in list(self._sockets.values()):
             for handler in list(handlers):
@@ -220,6 +260,9 @@ class SubscriptionApp(GraphQL[Any, Any]):
         task.add_done_callback(self._checks.discard)
 
     async def _check(self, handler: _Handler) -> None:
+        if handler.context.session_token is not None:
+            await self._check_session(handler, handler.context.session_token)
+            return
         secret = handler.context.secret
         if secret is None or handler.closing:
             return
@@ -236,6 +279,21 @@ class SubscriptionApp(GraphQL[Any, Any]):
             await handler.close_for_key()
             return
         self._time(handler, principal)
+
+    async def _check_session(self, handler: _Handler, token: str) -> None:
+        if handler.closing:
+            return
+        try:
+            async with self.engine.begin() as conn:
+                found = await find_session(conn, token, self.settings)
+        except Exception as exc:  # noqa: BLE001 - checked again on the next change or reconnection
+            log.warning("checking a websocket connection's session failed: %s", type(exc).__name__)
+            return
+        if found is None:
+            log.info("closing a websocket connection of person %s: signed out", handler.context.principal.user_id)
+            await handler.close_for_key(SESSION_GONE_REASON)
+            return
+        self._time(handler, found.principal)
 
     async def refusal(self, query: Any, variables: Any, operation_name: Any) -> GraphQLFormattedError | None:
         """Why this operation may not run over WebSocket (a formatted error), or None: the

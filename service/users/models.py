@@ -29,6 +29,7 @@ class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("company_id", "email_normalized"),
+        UniqueConstraint("company_id", "oidc_subject"),
         Index("ix_users_company_id_updated_at", "company_id", "updated_at", "id"),
     )
 
@@ -47,6 +48,9 @@ class User(IdMixin, TimestampMixin, Base):
         ),
     )
     email_normalized: Mapped[str] = mapped_column(String(320), info=INTERNAL)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), info=INTERNAL)
+    """The `sub` of the company's OpenID provider, linked at the person's first sign-in (found by
+    verified email then); later sign-ins find them by it, whatever their address becomes."""
     title: Mapped[str | None] = mapped_column(
         String(200), info=declare("The person's job title.", write="always", personal=True, max_length=200)
     )

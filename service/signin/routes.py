@@ -1,0 +1,298 @@
+"""The sign-in routes under `/auth`: OpenID Connect (authorization code with PKCE, through
+Authlib) against the company's own provider, the session's cookie, sign-out, and, for `make
+run`'s demo only, a development sign-in that needs no provider.
+
+    GET  /auth/sign-in?company=<slug>&next=</path>   to the company's provider
+    GET  /auth/callback                              back from it: a session, then `next`
+    GET  /auth/session                               who is signed in, and the CSRF token
+    POST /auth/sign-out            {"everywhere": b} ends this session (or all of the person's)
+    GET  /auth/dev, POST /auth/dev                   development sign-in (HIREGRAPH_DEV_SIGN_IN)
+
+The sign-in's state, nonce and PKCE verifier travel to the callback in a signed, HttpOnly
+cookie scoped to `/auth` that lives ten minutes (Starlette's session middleware, which Authlib
+uses). Nothing here logs a token, a code or a cookie.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+from typing import Any
+
+import orjson
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+from httpx import HTTPError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from service.companies.models import Company
+from service.settings import Settings
+from service.signin import service
+from service.signin.models import IdentityProvider
+from service.users.models import User, UserStatus
+from service.webapp import PAGE_CSP
+
+log = logging.getLogger(__name__)
+logging.getLogger("authlib").setLevel(logging.INFO)
+"""Authlib logs each PKCE code verifier at DEBUG: a secret, kept out of every log at any level."""
+STATE_COOKIE = "hiregraph_signin"
+STATE_SECONDS = 600
+SCOPE = "openid email profile"
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a path on this server only (no open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+        return "/"
+    return value
+
+
+def _page(body: str, status: int = 200) -> Response:
+    return HTMLResponse(
+        f'<!doctype html><html lang="en"><meta charset="utf-8">{body}</html>',
+        status_code=status,
+        headers={"content-security-policy": PAGE_CSP, "x-frame-options": "DENY", "cache-control": "no-store"},
+    )
+
+
+def _refusal(status: int, message: str) -> Response:
+    return _page(
+        f"<title>Sign-in refused</title><h1>Sign-in refused</h1><p>{html.escape(message)}</p>"
+        '<p><a href="/">Back to Hiregraph</a></p>',
+        status,
+    )
+
+
+class SignIn:
+    def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.oauth = OAuth()
+        self._clients: dict[int, tuple[Any, StarletteOAuth2App]] = {}
+
+    # -- the session cookie ------------------------------------------------------------------------
+
+    def _set_cookie(self, response: Response, token: str) -> None:
+        response.set_cookie(
+            service.SESSION_COOKIE,
+            token,
+            max_age=self.settings.session_hours * 3600,
+            path="/",
+            httponly=True,
+            secure=self.settings.production or self.settings.environment != "development",
+            samesite="lax",
+        )
+
+    async def _begin(self, user: User, next_path: str) -> Response:
+        async with self.sessions() as session, session.begin():
+            token = await service.start_session(session, user, self.settings)
+        response = RedirectResponse(next_path, status_code=303)
+        self._set_cookie(response, token)
+        log.info("person %s signed in to company %s", user.id, user.company_id)
+        return response
+
+    # -- OpenID Connect ----------------------------------------------------------------------------
+
+    async def _client(self, provider: IdentityProvider) -> StarletteOAuth2App:
+        """The Authlib client of a company's provider, rebuilt when its configuration changes
+        (its discovery document and keys are cached with it)."""
+        cached = self._clients.get(provider.company_id)
+        if cached is not None and cached[0] == provider.updated_at:
+            return cached[1]
+        client = self.oauth.register(
+            f"company-{provider.company_id}",
+            overwrite=True,
+            client_id=provider.client_id,
+            client_secret=provider.client_secret,
+            server_metadata_url=f"{provider.issuer.rstrip('/')}/.well-known/openid-configuration",
+            client_kwargs={
+                "scope": SCOPE,
+                "code_challenge_method": "S256",
+                "token_endpoint_auth_method": "client_secret_basic" if provider.client_secret else "none",
+            },
+        )
+        self._clients[provider.company_id] = (provider.updated_at, client)
+        return client
+
+    def _redirect_uri(self, request: Request) -> str:
+        base = self.settings.public_url or str(request.base_url).rstrip("/")
+        return f"{base}/auth/callback"
+
+    async def start(self, request: Request) -> Response:
+        slug = request.query_params.get("company", "")
+        async with self.sessions() as session:
+            found = (
+                await session.execute(
+                    select(Company.id, IdentityProvider)
+                    .join(IdentityProvider, IdentityProvider.company_id == Company.id)
+                    .where(Company.slug == slug)
+                )
+            ).one_or_none()
+        if found is None:
+            return _refusal(404, f"no company {slug!r} signs its people in here")
+        client = await self._client(found[1])
+        request.session.clear()
+        request.session["company_id"] = found[0]
+        request.session["next"] = safe_next(request.query_params.get("next"))
+        try:
+            response: Response = await client.authorize_redirect(request, self._redirect_uri(request))
+        except HTTPError as exc:
+            log.warning("identity provider of company %s unreachable: %s", found[0], type(exc).__name__)
+            return _refusal(502, "the company's identity provider could not be reached; try again later")
+        return response
+
+    async def callback(self, request: Request) -> Response:
+        company_id = request.session.get("company_id")
+        if not isinstance(company_id, int):
+            return _refusal(400, "this sign-in was not started here, or took longer than ten minutes: start again")
+        next_path = safe_next(request.session.get("next"))
+        async with self.sessions() as session:
+            provider = await session.scalar(select(IdentityProvider).where(IdentityProvider.company_id == company_id))
+        if provider is None:
+            return _refusal(400, "the company no longer signs its people in here")
+        client = await self._client(provider)
+        try:
+            token = await client.authorize_access_token(request)
+            claims = dict(token.get("userinfo") or {})  # the ID token's, validated (issuer, audience, nonce)
+            if "email" not in claims and claims.get("sub"):
+                # A provider may keep scope claims for its userinfo endpoint (OIDC Core 5.4); its
+                # answer counts only for the subject the ID token named (5.3.2).
+                info = await client.userinfo(token=token)
+                if info.get("sub") == claims["sub"]:
+                    claims.update({k: info.get(k) for k in ("email", "email_verified", "name") if k in info})
+        except OAuthError as exc:
+            # The provider's error code only (`access_denied`, `mismatching_state`, …): never the code.
+            log.info("sign-in to company %s refused: %s", company_id, exc.error)
+            return _refusal(400, f"the identity provider did not sign you in ({exc.error})")
+        except HTTPError as exc:
+            log.warning("identity provider of company %s failed: %s", company_id, type(exc).__name__)
+            return _refusal(502, "the company's identity provider could not be reached; try again later")
+        finally:
+            request.session.clear()
+        subject, email = claims.get("sub"), claims.get("email")
+        if not isinstance(subject, str) or not isinstance(email, str):
+            return _refusal(403, "the identity provider did not say who you are (no subject or email)")
+        if claims.get("email_verified") is not True:
+            return _refusal(403, "the identity provider has not verified your email address")
+        async with self.sessions() as session, session.begin():
+            user = await service.person_signing_in(session, company_id, subject, email)
+        if user is None:
+            return _refusal(403, "no active person with this address works in this company here; ask an admin")
+        return await self._begin(user, next_path)
+
+    # -- the session -------------------------------------------------------------------------------
+
+    async def current(self, request: Request) -> Response:
+        token = request.cookies.get(service.SESSION_COOKIE)
+        found = None
+        if token:
+            async with self.engine.begin() as conn:
+                found = await service.find_session(conn, token, self.settings)
+        if token is None or found is None:
+            return JSONResponse({"signedIn": False}, status_code=401)
+        p = found.principal
+        return JSONResponse(
+            {
+                "signedIn": True,
+                "user": {"rowId": p.user_id, "name": p.name, "role": found.role.value},
+                "companyIds": list(p.company_ids),
+                "expiresAt": found.expires_at.isoformat(),
+                "csrfToken": service.csrf_token(token),
+            },
+            headers={"cache-control": "no-store"},
+        )
+
+    async def sign_out(self, request: Request) -> Response:
+        token = request.cookies.get(service.SESSION_COOKIE)
+        if not token:
+            return JSONResponse({"signedOut": 0})
+        if not service.csrf_matches(token, request.headers.get(service.CSRF_HEADER)):
+            return JSONResponse({"error": "missing or wrong X-CSRF-Token"}, status_code=403)
+        body = await request.body()
+        everywhere = False
+        if body:
+            try:
+                everywhere = orjson.loads(body).get("everywhere") is True
+            except (orjson.JSONDecodeError, AttributeError):
+                return JSONResponse({"error": 'the body is {"everywhere": true|false} or empty'}, status_code=400)
+        async with self.engine.begin() as conn:
+            found = await service.find_session(conn, token, self.settings)
+            ended = 0
+            if found is not None:
+                p = found.principal
+                ended = await service.end_sessions(
+                    conn, user_id=p.user_id if everywhere else None, session_id=None if everywhere else p.session_id
+                )
+        response = JSONResponse({"signedOut": ended})
+        response.delete_cookie(service.SESSION_COOKIE, path="/")
+        return response
+
+    # -- development only ------------------------------------------------------------------------
+
+    async def dev_page(self, request: Request) -> Response:
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(User.id, User.name, User.role, Company.name)
+                    .join(Company, Company.id == User.company_id)
+                    .where(User.status == UserStatus.ACTIVE)
+                    .order_by(Company.name, User.role, User.name)
+                    .limit(200)
+                )
+            ).all()
+        items = "".join(
+            f'<li><form method="post"><input type="hidden" name="user" value="{uid}">'
+            f"<button>{html.escape(name)}</button> {html.escape(role.value)}, {html.escape(company)}</form></li>"
+            for uid, name, role, company in rows
+        )
+        return _page(
+            "<title>Development sign-in</title>"
+            "<h1>Development sign-in</h1><p><strong>Development only:</strong> anyone reaching this server "
+            "may sign in as anyone. A real deployment signs people in through their company's provider.</p>"
+            f"<ul>{items}</ul>"
+        )
+
+    async def dev_sign_in(self, request: Request) -> Response:
+        async with request.form(max_files=0, max_fields=5) as form:
+            raw = form.get("user")
+        if not isinstance(raw, str) or not raw.isdigit():
+            return _refusal(400, "choose a person")
+        async with self.sessions() as session:
+            user = await session.get(User, int(raw))
+        if user is None or user.status is not UserStatus.ACTIVE:
+            return _refusal(403, "no such active person")
+        return await self._begin(user, safe_next(request.query_params.get("next")))
+
+    def app(self) -> Starlette:
+        routes = [
+            Route("/sign-in", self.start, methods=["GET"]),
+            Route("/callback", self.callback, methods=["GET"]),
+            Route("/session", self.current, methods=["GET"]),
+            Route("/sign-out", self.sign_out, methods=["POST"]),
+        ]
+        if self.settings.dev_sign_in:
+            routes.append(Route("/dev", self.dev_page, methods=["GET"]))
+            routes.append(Route("/dev", self.dev_sign_in, methods=["POST"]))
+        return Starlette(
+            routes=routes,
+            middleware=[
+                Middleware(
+                    SessionMiddleware,
+                    secret_key=self.settings.session_secret or secrets.token_urlsafe(32),
+                    session_cookie=STATE_COOKIE,
+                    max_age=STATE_SECONDS,
+                    path="/auth",
+                    same_site="lax",
+                    https_only=self.settings.environment != "development",
+                )
+            ],
+        )

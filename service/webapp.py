@@ -1,0 +1,74 @@
+"""The recruiter app (`web/`, built to `web/dist` by `make run`), served by `hiregraph serve`
+from the same origin as the API, so its requests need no CORS and its cookie stays first-party.
+
+Every page is sent with a strict Content-Security-Policy: scripts, styles, fonts and
+connections from this origin only, no inline script or style, no framing, no plugins, forms
+posting only here. Hashed assets are cached for a year; the page itself never is, so a new
+build is picked up on the next load. Unknown paths below `/` get the page (the app routes them)
+unless they look like a file, which gets 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+"""What the app's pages may load; `connect-src 'self'` covers the API and its WebSocket."""
+PAGE_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+"""For Hiregraph's own server-rendered pages (sign-in refusals, development sign-in): no script,
+no style, nothing loaded."""
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+
+
+class _Assets(StaticFiles):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                if message.get("status") == 200:
+                    headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await super().__call__(scope, receive, send_with_headers)
+
+
+def routes(dist: Path = DIST) -> list[BaseRoute]:
+    """The app's routes, to go last: its assets, and its page for every other GET."""
+    index = dist / "index.html"
+
+    async def page(request: Request) -> Response:
+        if not index.is_file():
+            return PlainTextResponse(
+                "The web app is not built: `make run` builds it "
+                "(or `npm --prefix web ci && npm --prefix web run build`).",
+                status_code=503,
+            )
+        last = request.url.path.rsplit("/", 1)[-1]
+        if "." in last:  # a file that is not there (a stale asset, a probe): no page for it
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(index, headers={**SECURITY_HEADERS, "cache-control": "no-cache"})
+
+    out: list[BaseRoute] = []
+    if (dist / "assets").is_dir():
+        out.append(Mount("/assets", app=_Assets(directory=dist / "assets")))
+    out += [Route("/", page, methods=["GET", "HEAD"]), Route("/{path:path}", page, methods=["GET", "HEAD"])]
+    return out

@@ -1,0 +1,307 @@
+import {
+  DndContext,
+  DragEndEvent,
+  KeyboardSensor,
+  PointerSensor,
+  useDraggable,
+  useDroppable,
+  useSensor,
+  useSensors,
+} from '@dnd-kit/core';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { useClient, useQuery, useSubscription } from 'urql';
+
+import { daysSince, firstError, Session } from './api';
+
+const BOARD = `
+query Board($id: ID!) {
+  node(id: $id) {
+    ... on Posting {
+      id title status
+      stages {
+        id name kind position
+        applications(first: 100, status: [ACTIVE]) {
+          totalCount
+          nodes {
+            id stageEnteredAt nextInterviewAt scorecardsDue source
+            knownSource { id name }
+            applicant { id name }
+          }
+        }
+      }
+    }
+  }
+  rejectionReasons(first: 100, filter: { archived: false }) { nodes { id name } }
+}`;
+
+const MOVE = `
+mutation Move($input: ApplicationMoveInput!) {
+  applicationMove(input: $input) { application { id stage { id } } errors { field code message } }
+}`;
+
+const LIVE = `
+subscription Live($postingId: ID!) {
+  events(postingId: $postingId) { id type }
+}`;
+
+export interface Card {
+  id: string;
+  stageEnteredAt: string;
+  nextInterviewAt: string | null;
+  scorecardsDue: number;
+  source: string | null;
+  knownSource: { id: string; name: string } | null;
+  applicant: { id: string; name: string };
+}
+
+interface Stage {
+  id: string;
+  name: string;
+  kind: string;
+  position: number;
+  applications: { totalCount: number; nodes: Card[] };
+}
+
+interface BoardData {
+  node: { id: string; title: string; status: string; stages: Stage[] } | null;
+  rejectionReasons: { nodes: { id: string; name: string }[] };
+}
+
+type Columns = Record<string, { total: number; cards: Card[] }>;
+
+function columnsOf(stages: Stage[]): Columns {
+  return Object.fromEntries(
+    stages.map((s) => [s.id, { total: s.applications.totalCount, cards: s.applications.nodes }]),
+  );
+}
+
+/** Move one card between columns in the local state (the optimistic view, and its undo). */
+function moved(columns: Columns, cardId: string, from: string, to: string): Columns {
+  const card = columns[from]?.cards.find((c) => c.id === cardId);
+  if (!card || !columns[to]) return columns;
+  return {
+    ...columns,
+    [from]: { total: columns[from].total - 1, cards: columns[from].cards.filter((c) => c.id !== cardId) },
+    [to]: { total: columns[to].total + 1, cards: [{ ...card, stageEnteredAt: new Date().toISOString() }, ...columns[to].cards] },
+  };
+}
+
+/** The pipeline board of one posting: a column per stage with its count; drag a card (or use
+ * its "Move to" menu) to move it; select cards to reject them with a reason; moves made
+ * elsewhere arrive through the `events` subscription and reload the board. */
+export function Board({ session }: { session: Session }) {
+  const { id = '' } = useParams();
+  const client = useClient();
+  const [{ data, fetching, error }, reload] = useQuery<BoardData>({ query: BOARD, variables: { id } });
+  const [columns, setColumns] = useState<Columns>({});
+  const [status, setStatus] = useState<{ kind: 'alert' | 'status'; text: string } | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [search, setSearch] = useState('');
+  const [source, setSource] = useState('');
+  const [reason, setReason] = useState('');
+  const pending = useRef(0);
+
+  const stages = useMemo(() => [...(data?.node?.stages ?? [])].sort((a, b) => a.position - b.position), [data]);
+  useEffect(() => {
+    if (pending.current === 0) setColumns(columnsOf(stages));
+  }, [stages]);
+
+  // Live: any event about this posting reloads the board from the server (one request).
+  const timer = useRef<number | undefined>(undefined);
+  useSubscription({ query: LIVE, variables: { postingId: id }, pause: !id }, (_prev: unknown, event: unknown) => {
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => reload({ requestPolicy: 'network-only' }), 50);
+    return event;
+  });
+
+  const move = useCallback(
+    async (cardId: string, from: string, to: string) => {
+      if (from === to) return;
+      const name = columns[from]?.cards.find((c) => c.id === cardId)?.applicant.name ?? 'The application';
+      const target = stages.find((s) => s.id === to)?.name ?? 'the stage';
+      pending.current += 1;
+      setColumns((c) => moved(c, cardId, from, to));
+      const result = await client.mutation(MOVE, { input: { id: cardId, stageId: to } }).toPromise();
+      pending.current -= 1;
+      const refused = result.error?.message ?? firstError(result.data?.applicationMove);
+      if (refused) {
+        setColumns((c) => moved(c, cardId, to, from));
+        setStatus({ kind: 'alert', text: `${name} was not moved: ${refused}` });
+      } else {
+        setStatus({ kind: 'status', text: `${name} moved to ${target}.` });
+      }
+    },
+    [client, columns, stages],
+  );
+
+  const reject = async () => {
+    const ids = [...selected];
+    if (ids.length === 0) return;
+    const args = ids.map((_, i) => `$i${i}: ID!`).join(', ');
+    const fields = ids
+      .map((_, i) => `r${i}: applicationReject(input: { id: $i${i}, reasonId: $reason }) { errors { message } }`)
+      .join('\n');
+    const variables: Record<string, string | null> = { reason: reason || null };
+    ids.forEach((cardId, i) => (variables[`i${i}`] = cardId));
+    const result = await client
+      .mutation(`mutation Reject($reason: ID, ${args}) { ${fields} }`, variables)
+      .toPromise();
+    const refused = ids
+      .map((_, i) => firstError(result.data?.[`r${i}`]))
+      .filter((m): m is string => m !== null);
+    setSelected(new Set());
+    setStatus(
+      result.error || refused.length
+        ? { kind: 'alert', text: `Not every application was rejected: ${result.error?.message ?? refused[0]}` }
+        : { kind: 'status', text: `${ids.length} application${ids.length > 1 ? 's' : ''} rejected.` },
+    );
+    reload({ requestPolicy: 'network-only' });
+  };
+
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
+  const onDragEnd = (event: DragEndEvent) => {
+    const from = event.active.data.current?.from as string | undefined;
+    if (event.over && from) void move(String(event.active.id), from, String(event.over.id));
+  };
+
+  const sources = useMemo(() => {
+    const all = Object.values(columns).flatMap((c) => c.cards.map((card) => card.knownSource?.name ?? card.source));
+    return [...new Set(all.filter((s): s is string => !!s))].sort();
+  }, [columns]);
+  const visible = (card: Card) =>
+    card.applicant.name.toLowerCase().includes(search.trim().toLowerCase()) &&
+    (!source || (card.knownSource?.name ?? card.source) === source);
+
+  if (error) return <p role="alert">{error.message}</p>;
+  if (!data && fetching) return <p aria-busy="true">Loading the board…</p>;
+  if (!data?.node) return <p>No such posting. <Link to="/">Back to the postings</Link>.</p>;
+  const canMove = session.user.role !== 'INTERVIEWER';
+
+  return (
+    <section aria-labelledby="board-title" className="board-page">
+      <h1 id="board-title">{data.node.title}</h1>
+      <div className="filters" role="search">
+        <label>
+          Name <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        </label>
+        <label>
+          Source{' '}
+          <select value={source} onChange={(e) => setSource(e.target.value)}>
+            <option value="">Any</option>
+            {sources.map((s) => <option key={s}>{s}</option>)}
+          </select>
+        </label>
+        {canMove && (
+          <span className="bulk">
+            <label>
+              Reason{' '}
+              <select value={reason} onChange={(e) => setReason(e.target.value)}>
+                <option value="">No reason</option>
+                {data.rejectionReasons.nodes.map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+              </select>
+            </label>
+            <button type="button" disabled={selected.size === 0} onClick={() => void reject()}>
+              Reject {selected.size || ''} selected
+            </button>
+          </span>
+        )}
+      </div>
+      <p role={status?.kind ?? 'status'} className={status?.kind === 'alert' ? 'error' : 'note'} aria-live="polite">
+        {status?.text}
+      </p>
+      <DndContext sensors={sensors} onDragEnd={onDragEnd}>
+        <div className="board">
+          {stages.map((stage) => (
+            <Column key={stage.id} stage={stage} column={columns[stage.id]}>
+              {(columns[stage.id]?.cards ?? []).filter(visible).map((card) => (
+                <CardView
+                  key={card.id}
+                  card={card}
+                  stageId={stage.id}
+                  stages={stages}
+                  canMove={canMove}
+                  selected={selected.has(card.id)}
+                  onSelect={(on) =>
+                    setSelected((s) => {
+                      const next = new Set(s);
+                      if (on) next.add(card.id);
+                      else next.delete(card.id);
+                      return next;
+                    })
+                  }
+                  onMove={(to) => void move(card.id, stage.id, to)}
+                />
+              ))}
+            </Column>
+          ))}
+        </div>
+      </DndContext>
+    </section>
+  );
+}
+
+function Column({ stage, column, children }: { stage: Stage; column?: { total: number; cards: Card[] }; children: React.ReactNode }) {
+  const { setNodeRef, isOver } = useDroppable({ id: stage.id });
+  const total = column?.total ?? stage.applications.totalCount;
+  const shown = column?.cards.length ?? 0;
+  return (
+    <section ref={setNodeRef} className={`column${isOver ? ' over' : ''}`} aria-label={`${stage.name}, ${total} applications`} data-stage={stage.name}>
+      <h2>
+        {stage.name} <span className="count">{total}</span>
+      </h2>
+      <ul>{children}</ul>
+      {total > shown && <p className="more">and {total - shown} more</p>}
+    </section>
+  );
+}
+
+function CardView(props: {
+  card: Card;
+  stageId: string;
+  stages: Stage[];
+  canMove: boolean;
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+  onMove: (to: string) => void;
+}) {
+  const { card, stageId, stages, canMove } = props;
+  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({
+    id: card.id,
+    data: { from: stageId },
+    disabled: !canMove,
+  });
+  const style = transform ? { transform: `translate3d(${transform.x}px, ${transform.y}px, 0)` } : undefined;
+  const days = daysSince(card.stageEnteredAt);
+  const source = card.knownSource?.name ?? card.source;
+  return (
+    <li ref={setNodeRef} style={style} className={`card${isDragging ? ' dragging' : ''}`} data-card={card.applicant.name}>
+      <div className="handle" {...listeners} {...attributes} aria-label={`Move ${card.applicant.name}`} aria-roledescription="draggable card">
+        <span aria-hidden="true">⠿</span>
+      </div>
+      <div className="body">
+        <Link to={`/applicants/${encodeURIComponent(card.applicant.id)}`} className="name">{card.applicant.name}</Link>
+        <span className="meta">
+          {days} day{days === 1 ? '' : 's'} in stage{source ? ` · ${source}` : ''}
+        </span>
+        {card.nextInterviewAt && (
+          <span className="meta">Next interview {new Date(card.nextInterviewAt).toLocaleString()}</span>
+        )}
+        {card.scorecardsDue > 0 && <span className="meta due">{card.scorecardsDue} scorecard{card.scorecardsDue > 1 ? 's' : ''} due</span>}
+        {canMove && (
+          <div className="actions">
+            <label>
+              <input type="checkbox" checked={props.selected} onChange={(e) => props.onSelect(e.target.checked)} /> Select
+            </label>
+            <label>
+              <span className="visually-hidden">Move {card.applicant.name} to</span>
+              <select value={stageId} onChange={(e) => props.onMove(e.target.value)} aria-label={`Move ${card.applicant.name} to`}>
+                {stages.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+              </select>
+            </label>
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}
