@@ -49,7 +49,8 @@ bench-webhooks: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/hiregraph export-schema > schema.graphql
 
-lint: $(STAMP)
+lint: $(STAMP) $(WEB_STAMP)
+	npm --prefix web run typecheck
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
 	$(BIN)/mypy service tests

@@ -25,6 +25,7 @@ from tests.compiled import world  # noqa: F401
 from tests.databases import empty_database, execute, with_database  # noqa: F401
 from tests.helpers import Api, TenantFactory
 from tests.observability import Observed, observe
+from tests.oidc_provider import openid_provider  # noqa: F401 - a fixture
 from tests.tenancy import World, build
 from tests.webhook_receiver import Receiver
 

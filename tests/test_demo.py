@@ -64,6 +64,8 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
         ("COORDINATOR", False, "Marcus Lindqvist"),
         ("INTERVIEWER", False, "Priya Raman"),
         ("INTERVIEWER", False, "Tomás Ferreira"),
+        ("INTERVIEWER", False, "Lena Hoffmann"),
+        ("INTERVIEWER", False, "Arjun Mehta"),
     ]
     # Every move a person made names them; the first placement of an application is the system's.
     moves = [h for a in postmark["applications"]["nodes"] for h in a["history"]["nodes"][1:]]

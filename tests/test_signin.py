@@ -17,13 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.signin.models import UserSession
 from service.signin.service import SESSION_COOKIE, configure_provider
 from tests.factories import create_user
-from tests.oidc_provider import (  # noqa: F401 - a fixture
-    CLIENT_ID,
-    CLIENT_SECRET,
-    PUBLIC_CLIENT_ID,
-    OpenIdProvider,
-    openid_provider,
-)
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, OpenIdProvider
 
 ME = "{ users(first: 5) { nodes { name role } } }"
 
@@ -137,7 +131,8 @@ async def test_sessions_idle_out_expire_and_end_with_deactivation(acme, engine, 
     client = make_client(session_idle_minutes=30)
 
     async def signed_in() -> bool:
-        return (await client.get("/auth/session")).status_code == 200
+        r = await client.get("/auth/session")
+        return bool(r.status_code == 200)
 
     assert (await sign_in(client, openid_provider, acme.slug, f"rita@{acme.slug}.example")).status_code == 303
     async with engine.begin() as conn:

@@ -20,6 +20,7 @@ from service.catalogues.service import entry_to_use
 from service.customfields.filters import CustomFieldCondition
 from service.customfields.filters import conditions as custom_conditions
 from service.db.sql import one_of
+from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
 from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
@@ -180,7 +181,14 @@ async def _actor(
     user_id: strawberry.ID | None = None,
     field: str = "actorId",
 ) -> Actor:
-    """The person `user_id` names (one of the company's), else the name given, else the key's."""
+    """The person `user_id` names (one of the company's), else the name given, else the key's.
+
+    A signed-in person acts as themselves: they may name no one else."""
+    me = info.context.principal.user_id
+    if me is not None:
+        if (user_id is not None and decode_id(user_id, "User", field) != me) or (given and given.strip()):
+            raise DomainError(ErrorCode.FORBIDDEN, "a signed-in person acts as themselves: name no other actor", field)
+        return Actor(info.context.principal.name, me)
     if user_id is not None:
         require_readable(info, "users", field)
         person = await get_user(session, [company_id], decode_id(user_id, "User", field), field)

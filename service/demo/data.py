@@ -35,6 +35,10 @@ class CompanySeed:
     """Actors for the early stages (applied, screens, assessments)."""
     hiring_managers: tuple[str, ...]
     """Actors for interviews, offers and hires."""
+    admin: str
+    """The company's Hiregraph administrator (the app's development sign-in offers every role)."""
+    interviewers: tuple[str, ...]
+    """People who interview on the company's postings, and see no offer."""
     department: tuple[str, str]
     """The department its postings belong to, under its top department: (top, department)."""
     office: tuple[str, str | None]
@@ -129,6 +133,8 @@ POSTMARK = CompanySeed(
     ),
     recruiters=("Dana Whitfield", "Marcus Lindqvist"),
     hiring_managers=("Priya Raman", "Tomás Ferreira"),
+    admin="Grace Mbeki",
+    interviewers=("Lena Hoffmann", "Arjun Mehta"),
     department=("Engineering", "Backend"),
     office=("Remote", "Anywhere, working in the team's time zones"),
 )
@@ -144,6 +150,8 @@ POSTSCRIPT = CompanySeed(
     ),
     recruiters=("Hannah Osei", "Kevin Brandt"),
     hiring_managers=("Rachel Kim", "Jordan Alvarez"),
+    admin="Owen Fitzgerald",
+    interviewers=("Mei Tanaka", "Samuel Adeyemi"),
     department=("Engineering", "Data Platform"),
     office=("Remote, North America", "United States and Canada"),
     north_america_only=True,

@@ -46,7 +46,12 @@ async def organisation(
 ) -> tuple[dict[str, User], dict[str, int | None]]:
     """The company's hiring people (by name), and the department and office of its postings."""
     people: dict[str, User] = {}
-    for names, role in ((seed.recruiters, UserRole.RECRUITER), (seed.hiring_managers, UserRole.HIRING_MANAGER)):
+    for names, role in (
+        (seed.recruiters, UserRole.RECRUITER),
+        (seed.hiring_managers, UserRole.HIRING_MANAGER),
+        ((seed.admin,), UserRole.ADMIN),
+        (seed.interviewers, UserRole.INTERVIEWER),
+    ):
         for name in names:
             email = f"{ascii_name(name).replace(' ', '.')}@{seed.slug}.example"
             people[name] = await users.create_user(
@@ -75,7 +80,10 @@ async def hiring_team(session: AsyncSession, seed: CompanySeed, posting: Posting
         Member(manager.id, HiringRole.HIRING_MANAGER),
         Member(recruiter.id, HiringRole.RECRUITER, responsible=True),
         *(Member(p.id, HiringRole.COORDINATOR) for p in other_recruiters),
-        *(Member(p.id, HiringRole.INTERVIEWER) for p in (manager, *other_managers)),
+        *(
+            Member(p.id, HiringRole.INTERVIEWER)
+            for p in (manager, *other_managers, *(people[n] for n in seed.interviewers))
+        ),
     ]
     await teams.set_hiring_team(session, posting, members)
 

@@ -1,0 +1,328 @@
+"""The recruiter app (`web/`) in a real browser: Debian's Chromium driven by Playwright against a
+live server holding the demo data, with the development sign-in on.
+
+A recruiter signs in, sees the postings and a posting's board as the database holds it, drags a
+card to the next stage (the history row and the `application.stage_changed` event are
+written, and the move is theirs), and a second browser sees the move live; a refused move rolls
+back and says why; an interviewer sees no offer, by the app or by a crafted request; no page has
+a serious accessibility violation (axe-core) or breaks its Content-Security-Policy; sign-out
+ends the session. Screenshots of each screen go to a temporary folder, or to the folder
+`HIREGRAPH_SCREENSHOTS` names (`HIREGRAPH_SCREENSHOTS=docs/screenshots` renews the README's).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright, expect
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.demo.seed import seed_demo
+from service.ids import to_global_id
+from service.settings import Settings
+from tests.live import LiveServer, start_server, stop_server
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LIVE_WITHIN = 2.0
+"""Seconds a move may take to show in another browser (the target is under one; the log says how long)."""
+
+pytestmark = pytest.mark.parametrize("read_path", ["compiled"], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="module")
+def app_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    assert (ROOT / "web" / "dist" / "index.html").is_file(), "build the app first: make web"
+    assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    server = start_server(
+        migrated_url,
+        tmp_path_factory.mktemp("web") / "server.log",
+        env={"HIREGRAPH_DEV_SIGN_IN": "1", "HIREGRAPH_COMPILED_READS": "1"},
+    )
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("HIREGRAPH_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+class Watched:
+    """A browser context whose console errors and page errors (CSP violations among them) are collected."""
+
+    def __init__(self, context: BrowserContext, page: Page) -> None:
+        self.context, self.page = context, page
+        self.problems: list[str] = []
+        page.on("pageerror", self._page_error)
+        page.on("console", self._console)
+
+    def _page_error(self, error: Any) -> None:
+        self.problems.append(f"page error: {error}")
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and "status of 401" not in message.text:  # /auth/session, signed out
+            self.problems.append(message.text)
+
+
+async def open_browser(browser: Browser, width: int = 1500) -> Watched:
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    return Watched(context, await context.new_page())
+
+
+async def sign_in_as(w: Watched, server: LiveServer, name: str, path: str = "/") -> None:
+    await w.page.goto(f"{server.base_url}{path}")
+    await w.page.get_by_role("link", name="Development sign-in").click()
+    await w.page.locator("li", has=w.page.get_by_role("button", name=name, exact=True)).get_by_role("button").click()
+    await w.page.wait_for_url(f"{server.base_url}{path}")
+
+
+async def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA)."""
+    await page.evaluate(AXE.read_text())
+    results: dict[str, Any] = await page.evaluate(
+        "async () => { const r = await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']});"
+        " return {violations: r.violations, passes: r.passes.length}; }"
+    )
+    assert results["passes"] > 10, "axe-core checked next to nothing: is the page there?"
+    found: list[dict[str, Any]] = results["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+async def demo(engine: AsyncEngine, settings: Settings, migrated_url: str) -> dict[str, Any]:
+    """Seed the demo; pick a posting with applications in its first stage, and its people."""
+    await seed_demo(migrated_url, settings)
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    """
+                    SELECT p.id AS posting, p.company_id, p.title, s.id AS stage, s.name AS stage_name,
+                           (SELECT n.id FROM pipeline_stages n WHERE n.posting_id = p.id AND n.position > s.position
+                            ORDER BY n.position LIMIT 1) AS next_stage,
+                           (SELECT n.name FROM pipeline_stages n WHERE n.posting_id = p.id AND n.position > s.position
+                            ORDER BY n.position LIMIT 1) AS next_name
+                    FROM postings p JOIN pipeline_stages s ON s.posting_id = p.id
+                    WHERE p.status = 'OPEN' AND (SELECT count(*) FROM applications a
+                          WHERE a.stage_id = s.id AND a.status = 'ACTIVE') >= 2
+                    ORDER BY p.id, s.position LIMIT 1
+                    """
+                )
+            )
+        ).one()
+        cards = (
+            await conn.execute(
+                text(
+                    "SELECT a.id, ap.name FROM applications a JOIN applicants ap ON ap.id = a.applicant_id "
+                    "WHERE a.stage_id = :s AND a.status = 'ACTIVE' ORDER BY a.id"
+                ),
+                {"s": row.stage},
+            )
+        ).all()
+        people = {
+            r.role: r.name
+            for r in await conn.execute(
+                text("SELECT DISTINCT ON (role) role, name FROM users WHERE company_id = :c AND status = 'ACTIVE'"),
+                {"c": row.company_id},
+            )
+        }
+        counts = {
+            r.name: r.n
+            for r in await conn.execute(
+                text(
+                    "SELECT s.name, count(a.id) AS n FROM pipeline_stages s LEFT JOIN applications a "
+                    "ON a.stage_id = s.id AND a.status = 'ACTIVE' WHERE s.posting_id = :p GROUP BY s.name"
+                ),
+                {"p": row.posting},
+            )
+        }
+    assert {"RECRUITER", "INTERVIEWER"} <= set(people), people
+    return {"row": row, "cards": cards, "people": people, "counts": counts}
+
+
+async def drag(page: Page, card: str, stage: str) -> None:
+    """Drag a card by its handle onto a column, with the pointer, in small steps as a hand would."""
+    handle = page.locator(f'li[data-card="{card}"] .handle')
+    target = page.locator(f'section.column[data-stage="{stage}"]')
+    box, goal = await handle.bounding_box(), await target.bounding_box()
+    assert box is not None and goal is not None
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    x, y = goal["x"] + goal["width"] / 2, goal["y"] + 60
+    for i in range(1, 16):
+        await page.mouse.move(box["x"] + (x - box["x"]) * i / 15, box["y"] + (y - box["y"]) * i / 15)
+    await page.mouse.up()
+
+
+def column(page: Page, stage: str) -> Any:
+    return page.locator(f'section.column[data-stage="{stage}"]')
+
+
+async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
+    app_server, browser, engine, settings, migrated_url, shots
+):
+    d = await demo(engine, settings, migrated_url)
+    row, people = d["row"], d["people"]
+    (moved_id, moved_name), (refused_id, refused_name) = d["cards"][0], d["cards"][1]
+    board_path = f"/postings/{to_global_id('Posting', row.posting)}"
+
+    alice = await open_browser(browser)
+    await sign_in_as(alice, app_server, people["RECRUITER"])
+    await expect(alice.page.get_by_role("heading", name="Postings")).to_be_visible()
+    await expect(alice.page.get_by_role("link", name=row.title).first).to_be_visible()
+    await alice.page.screenshot(path=shots / "postings.png", full_page=True)
+    assert await accessibility_violations(alice.page) == []
+
+    await alice.page.goto(f"{app_server.base_url}{board_path}")
+    for stage, n in d["counts"].items():  # every column, with the database's count
+        await expect(column(alice.page, stage).locator(".count")).to_have_text(str(n))
+    await expect(column(alice.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+
+    bob = await open_browser(browser)  # a second browser, another session, the same board
+    await sign_in_as(bob, app_server, people["RECRUITER"], board_path)
+    await expect(column(bob.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+    await bob.page.wait_for_timeout(300)  # its subscription is open
+
+    async with engine.connect() as conn:
+        events_before = await conn.scalar(text("SELECT count(*) FROM events WHERE type = 'application.stage_changed'"))
+    await drag(alice.page, moved_name, row.next_name)
+    moved_at = time.monotonic()
+    await expect(column(alice.page, row.next_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+    await expect(column(bob.page, row.next_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible(
+        timeout=LIVE_WITHIN * 1000
+    )
+    print(f"the move showed in the other browser after {time.monotonic() - moved_at:.2f} s")
+    await expect(column(bob.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_have_count(0)
+    async with engine.connect() as conn:
+        history = (
+            await conn.execute(
+                text(
+                    "SELECT to_stage_id, actor, actor_user_id FROM stage_transitions WHERE application_id = :a "
+                    "ORDER BY id DESC LIMIT 1"
+                ),
+                {"a": moved_id},
+            )
+        ).one()
+        events_after = await conn.scalar(text("SELECT count(*) FROM events WHERE type = 'application.stage_changed'"))
+    assert history.to_stage_id == row.next_stage and history.actor == people["RECRUITER"]
+    assert history.actor_user_id is not None
+    assert events_after == events_before + 1
+    await alice.page.screenshot(path=shots / "board.png", full_page=True)
+    assert await accessibility_violations(alice.page) == []
+
+    # The keyboard moves a card too: its "Move to" menu.
+    menu = alice.page.get_by_label(f"Move {moved_name} to", exact=True)
+    await menu.focus()
+    await menu.select_option(label=row.stage_name)
+    await expect(column(alice.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+
+    # A move the server refuses (the application was rejected meanwhile, and this browser was
+    # not told: its live connection is cut) rolls back, with the server's reason.
+    carol = await open_browser(browser)
+    await carol.page.route_web_socket("**/graphql", lambda ws: ws.close())
+    await sign_in_as(carol, app_server, people["RECRUITER"], board_path)
+    await expect(column(carol.page, row.stage_name).locator(f'li[data-card="{refused_name}"]')).to_be_visible()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE applications SET status = 'REJECTED', updated_at = now() WHERE id = :a"), {"a": refused_id}
+        )
+    await drag(carol.page, refused_name, row.next_name)
+    await expect(carol.page.get_by_role("alert")).to_contain_text(f"{refused_name} was not moved")
+    await expect(column(carol.page, row.stage_name).locator(f'li[data-card="{refused_name}"]')).to_be_visible()
+    await expect(column(carol.page, row.next_name).locator(f'li[data-card="{refused_name}"]')).to_have_count(0)
+
+    # Signing out ends the session: the app shows the sign-in page, the old cookie opens nothing.
+    cookie = next(c for c in await alice.context.cookies() if c["name"] == "hiregraph_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    await alice.page.get_by_role("button", name="Sign out").click()
+    await expect(alice.page.get_by_role("heading", name="Sign in to Hiregraph")).to_be_visible()
+    await alice.page.screenshot(path=shots / "sign-in.png")
+    assert await accessibility_violations(alice.page) == []
+    await alice.context.add_cookies([{"name": cookie["name"], "value": cookie["value"], "url": app_server.base_url}])
+    r = await alice.page.request.get(f"{app_server.base_url}/auth/session")
+    assert r.status == 401
+    await expect(column(bob.page, row.next_name)).to_be_visible()  # bob's session is his own
+
+    for w in (alice, bob, carol):
+        assert [p for p in w.problems if "WebSocket" not in p] == [], w.problems
+
+
+async def test_an_interviewer_sees_no_offer(app_server, browser, engine, settings, migrated_url, shots):
+    d = await demo(engine, settings, migrated_url)
+    async with engine.connect() as conn:
+        applicant = await conn.scalar(
+            text(
+                "SELECT ap.id FROM offers o JOIN applications a ON a.id = o.application_id "
+                "JOIN applicants ap ON ap.id = a.applicant_id WHERE a.company_id = :c LIMIT 1"
+            ),
+            {"c": d["row"].company_id},
+        )
+    assert applicant is not None, "the demo has an offer"
+    profile = f"/applicants/{to_global_id('Applicant', applicant)}"
+
+    recruiter = await open_browser(browser)
+    await sign_in_as(recruiter, app_server, d["people"]["RECRUITER"], profile)
+    await expect(recruiter.page.get_by_role("heading", name="Offers")).to_be_visible()
+    await recruiter.page.screenshot(path=shots / "profile.png", full_page=True)
+    assert await accessibility_violations(recruiter.page) == []
+
+    interviewer = await open_browser(browser)
+    await sign_in_as(interviewer, app_server, d["people"]["INTERVIEWER"], profile)
+    await expect(interviewer.page.get_by_role("heading", name="Timeline").first).to_be_visible()
+    await expect(interviewer.page.get_by_role("heading", name="Offers")).to_have_count(0)
+    # A crafted request, with the session and its CSRF token, gets no offer either.
+    answer = await interviewer.page.evaluate(
+        """async (id) => {
+            const session = await (await fetch('/auth/session')).json();
+            const r = await fetch('/graphql', {method: 'POST', headers: {'content-type': 'application/json',
+                'x-csrf-token': session.csrfToken}, body: JSON.stringify({query:
+                `{ offers(first: 5) { nodes { id } } node(id: "${id}") { ... on Applicant { applications(first: 5)
+                   { nodes { offers(first: 5) { nodes { id compensation { amount } } } } } } } }`})});
+            return r.json();
+        }""",
+        to_global_id("Applicant", applicant),
+    )
+    assert "offers:read" in str(answer["errors"]), answer
+    assert "compensation" not in str(answer.get("data")), answer
+    # No card can be moved by an interviewer: no menu, no draggable handle.
+    board = f"/postings/{to_global_id('Posting', d['row'].posting)}"
+    await interviewer.page.goto(f"{app_server.base_url}{board}")
+    await expect(interviewer.page.locator("section.column").first).to_be_visible()
+    await expect(interviewer.page.get_by_role("combobox", name="Move", exact=False)).to_have_count(0)
+    for w in (recruiter, interviewer):
+        assert w.problems == [], w.problems
