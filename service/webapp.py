@@ -4,8 +4,9 @@ from the same origin as the API, so its requests need no CORS and its cookie sta
 Every page is sent with a strict Content-Security-Policy: scripts, styles, fonts and
 connections from this origin only, no inline script or style, no framing, no plugins, forms
 posting only here. Hashed assets are cached for a year; the page itself never is, so a new
-build is picked up on the next load. Unknown paths below `/` get the page (the app routes them)
-unless they look like a file, which gets 404.
+build is picked up on the next load. The app's own paths (`APP_PATHS`, which it routes in the
+browser) get the page; every other path is left to the API's routes (a `GET` of a `POST`-only
+route still gets its 405), and unknown ones get 404.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 """What the app's pages may load; `connect-src 'self'` covers the API and its WebSocket."""
+APP_PATHS = ("/postings", "/applicants", "/import")
+"""The first segments of the app's own routes (web/src/main.tsx), besides `/`."""
 PAGE_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 """For Hiregraph's own server-rendered pages (sign-in refusals, development sign-in): no script,
 no style, nothing loaded."""
@@ -62,13 +65,13 @@ def routes(dist: Path = DIST) -> list[BaseRoute]:
                 "(or `npm --prefix web ci && npm --prefix web run build`).",
                 status_code=503,
             )
-        last = request.url.path.rsplit("/", 1)[-1]
-        if "." in last:  # a file that is not there (a stale asset, a probe): no page for it
-            return PlainTextResponse("not found", status_code=404)
         return FileResponse(index, headers={**SECURITY_HEADERS, "cache-control": "no-cache"})
 
     out: list[BaseRoute] = []
     if (dist / "assets").is_dir():
         out.append(Mount("/assets", app=_Assets(directory=dist / "assets")))
-    out += [Route("/", page, methods=["GET", "HEAD"]), Route("/{path:path}", page, methods=["GET", "HEAD"])]
+    out.append(Route("/", page, methods=["GET", "HEAD"]))
+    for prefix in APP_PATHS:
+        out.append(Route(prefix, page, methods=["GET", "HEAD"]))
+        out.append(Route(prefix + "/{rest:path}", page, methods=["GET", "HEAD"]))
     return out

@@ -221,3 +221,40 @@ async def test_an_import_costs_a_mutation_surcharge(acme: Api) -> None:
     assert r.data["postingImport"]["errors"] == []
     # 10 for the mutation, 1 for the posting, 30 for its stages (the most a pipeline may hold).
     assert r.extensions is not None and r.extensions["cost"]["requestedQueryCost"] == 41
+
+
+PREVIEW = (
+    "preview { title employmentType workplace locations regions applyUrl "
+    "salaryRanges { min max currency period label } stages { name kind } } "
+    "posting { id } warnings { code field message } detected { companyName salaryConflict }"
+)
+
+
+async def test_a_dry_run_reads_the_posting_and_creates_nothing(acme: Api, engine: Any) -> None:
+    source = (POSTINGS / POSTSCRIPT).read_text()
+    before = await snapshot(engine)
+    dry = await acme.mutate("postingImport", {"companyId": acme.company_id, "text": source, "dryRun": True}, PREVIEW)
+    assert dry["errors"] == [] and dry["posting"] is None
+    assert await snapshot(engine) == before  # nothing written (the audit row is bookkeeping)
+    expected = read(POSTSCRIPT)
+    assert dry["preview"]["title"] == expected.title
+    assert [r["currency"] for r in dry["preview"]["salaryRanges"]] == [r.currency for r in expected.salary_ranges]
+    assert dry["preview"]["stages"] is None  # the text gives no process: the default pipeline would be used
+    assert dry["warnings"] == as_warnings(parse_posting(source))
+    assert dry["detected"]["salaryConflict"] is True
+
+    # The same text imported for real: the preview said what the draft holds.
+    real = await acme.mutate("postingImport", {"companyId": acme.company_id, "text": source}, PREVIEW)
+    assert real["posting"] is not None and real["preview"] == dry["preview"] and real["warnings"] == dry["warnings"]
+    posting = (await acme.ok(READ, {"id": real["posting"]["id"]}))["node"]
+    assert posting["title"] == dry["preview"]["title"]
+    assert posting["salaryRanges"] == dry["preview"]["salaryRanges"]
+
+
+async def test_a_dry_run_with_the_postmark_process_previews_its_stages(acme: Api) -> None:
+    dry = await acme.mutate(
+        "postingImport",
+        {"companyId": acme.company_id, "text": (POSTINGS / POSTMARK).read_text(), "dryRun": True},
+        PREVIEW,
+    )
+    assert dry["preview"]["stages"] == [{"name": n, "kind": k.value} for n, k in POSTMARK_STAGES]

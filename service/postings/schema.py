@@ -49,7 +49,10 @@ from service.postings.types import (
     Posting,
     PostingImportDetected,
     PostingImportFormat,
+    PostingImportPreview,
+    PostingImportStage,
     PostingImportWarning,
+    SalaryRange,
 )
 
 MAX_SEARCH_LENGTH = 200
@@ -239,12 +242,19 @@ class PostingImportInput:
     format: PostingImportFormat = strawberry.field(
         default=PostingImportFormat.AUTO, description="How the text is written; AUTO detects it."
     )
+    dry_run: bool = strawberry.field(
+        default=False,
+        description="Read the text and answer `preview`, `warnings` and `detected` without creating anything.",
+    )
 
 
 @strawberry.type(description="The result of importing a posting.")
 class PostingImportPayload:
     posting: Posting | None = strawberry.field(
-        description="The DRAFT posting created from the text, with its pipeline, unless refused."
+        description="The DRAFT posting created from the text, with its pipeline; null when refused or a dry run."
+    )
+    preview: PostingImportPreview | None = strawberry.field(
+        description="What was read, field by field (also for a dry run); null when refused."
     )
     warnings: list[PostingImportWarning] = strawberry.field(
         description="What the text did not state, stated ambiguously or had broken; review them before publishing."
@@ -256,8 +266,8 @@ class PostingImportPayload:
 
 
 def _import_payload(posting: Any, errors: list[UserError], imported: ImportedPosting | None) -> PostingImportPayload:
-    if imported is None:
-        return PostingImportPayload(posting=None, warnings=[], detected=None, errors=errors)
+    if imported is None or errors:
+        return PostingImportPayload(posting=None, warnings=[], detected=None, preview=None, errors=errors)
     warnings = [PostingImportWarning(code=w.code, field=w.field, message=w.message) for w in imported.warnings]
     detected = PostingImportDetected(
         format=PostingImportFormat[imported.format.value],
@@ -267,10 +277,26 @@ def _import_payload(posting: Any, errors: list[UserError], imported: ImportedPos
         section_headings=[s.heading for s in imported.sections],
         warnings_left_out=imported.warnings_left_out,
     )
+    preview = PostingImportPreview(
+        title=imported.title,
+        employment_type=imported.employment_type,
+        workplace=imported.workplace,
+        locations=list(imported.locations),
+        regions=list(imported.regions),
+        salary_ranges=[
+            SalaryRange(min=r.min, max=r.max, currency=r.currency, period=r.period, label=r.label)
+            for r in imported.salary_ranges
+        ],
+        apply_url=imported.apply_url,
+        stages=None
+        if imported.stages is None
+        else [PostingImportStage(name=name, kind=kind) for name, kind in imported.stages],
+    )
     return PostingImportPayload(
         posting=POSTING.from_model(posting) if posting is not None else None,
         warnings=warnings,
         detected=detected,
+        preview=preview,
         errors=errors,
     )
 
@@ -374,7 +400,7 @@ class Mutation:
         scope = info.context.company_ids
         read: list[ImportedPosting] = []
 
-        async def work(session: AsyncSession) -> PostingModel:
+        async def work(session: AsyncSession) -> PostingModel | None:
             company_id = company_in_scope(input.company_id, scope)
             if len(input.text) > MAX_TEXT_LENGTH:
                 raise DomainError(ErrorCode.TOO_LONG, f"text is longer than {MAX_TEXT_LENGTH} characters", "text")
@@ -384,6 +410,8 @@ class Mutation:
             # Reading is CPU work on a possibly long text: off the event loop, before any SQL.
             imported = await asyncio.to_thread(parse_posting, input.text, format=source)
             read.append(imported)
+            if input.dry_run:
+                return None
             return await service.import_posting(session, company_id, imported)
 
         posting, errors = await run(info, "postings", work)

@@ -15,7 +15,7 @@ from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.openings.models import OpeningStatus
-from service.pipeline.models import MAX_STAGES
+from service.pipeline.models import MAX_STAGES, StageKind
 from service.postings import models
 from service.postings.importing.imported import MAX_WARNINGS, ImportWarningCode
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, Workplace
@@ -185,6 +185,28 @@ class PostingImportWarning:
         description="The posting field concerned, as the API names it (`salaryRanges.1.period`); null for the text."
     )
     message: str = strawberry.field(description="What the text says, and what the import did about it.")
+
+
+@strawberry.type(description="A stage of the pipeline an import read from the text.")
+class PostingImportStage:
+    name: str = strawberry.field(description="The stage's name, as the text words it.")
+    kind: StageKind = strawberry.field(description="What kind of step the import took it for.")
+
+
+@strawberry.type(
+    description="The posting an import read, field by field, as it is (or, with `dryRun`, would be) created."
+)
+class PostingImportPreview:
+    title: str | None = strawberry.field(description="The job title; null when none could be read.")
+    employment_type: EmploymentType | None = strawberry.field(description="Full-time, contract…; null when unstated.")
+    workplace: Workplace | None = strawberry.field(description="Remote, hybrid or on-site; null when unstated.")
+    locations: list[str] = strawberry.field(description="The places named for the work.")
+    regions: list[str] = strawberry.field(description="The regions a remote posting is open to.")
+    salary_ranges: list[SalaryRange] = strawberry.field(description="Every salary figure read, with its label.")
+    apply_url: str | None = strawberry.field(description="Where to apply, when the text gives an address.")
+    stages: list[PostingImportStage] | None = strawberry.field(
+        description="The interview process read from the text, in order; null: none was, the default pipeline is used."
+    )
 
 
 @strawberry.type(description="What an import read from the text besides the posting's own fields.")

@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from service.companies.models import Company
+from service.ids import to_global_id
 from service.settings import Settings
 from service.signin import service
 from service.signin.models import IdentityProvider
@@ -203,8 +204,8 @@ class SignIn:
         return JSONResponse(
             {
                 "signedIn": True,
-                "user": {"rowId": p.user_id, "name": p.name, "role": found.role.value},
-                "companyIds": list(p.company_ids),
+                "user": {"id": to_global_id("User", p.user_id or 0), "name": p.name, "role": found.role.value},
+                "companyIds": [to_global_id("Company", c) for c in p.company_ids],
                 "expiresAt": found.expires_at.isoformat(),
                 "csrfToken": service.csrf_token(token),
             },

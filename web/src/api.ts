@@ -10,8 +10,9 @@ export type Role = 'ADMIN' | 'RECRUITER' | 'COORDINATOR' | 'HIRING_MANAGER' | 'I
 
 export interface Session {
   signedIn: true;
-  user: { rowId: number; name: string; role: Role };
-  companyIds: number[];
+  user: { id: string; name: string; role: Role };
+  /** Global IDs of the person's companies (one). */
+  companyIds: string[];
   expiresAt: string;
   csrfToken: string;
 }
@@ -55,10 +56,8 @@ export function makeClient(session: Session): Client {
     exchanges: [
       cacheExchange({
         keys: Object.fromEntries([...EMBEDDED, ...CONNECTIONS].map((t) => [t, () => null])),
-        resolvers: {
-          Applicant: { applications: relayPagination() },
-          Query: { postings: relayPagination() },
-        },
+        // Relay connections paged with `after` grow into one list (the postings list pages so).
+        resolvers: { Query: { postings: relayPagination() } },
       }),
       fetchExchange,
       subscriptionExchange({

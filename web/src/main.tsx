@@ -5,6 +5,7 @@ import { Provider } from 'urql';
 
 import { loadSession, makeClient, Session, signOut } from './api';
 import { Board } from './Board';
+import { Import } from './Import';
 import { Postings } from './Postings';
 import { Profile } from './Profile';
 import { SignIn } from './SignIn';
@@ -18,6 +19,7 @@ function Shell({ session }: { session: Session }) {
         <Link to="/" className="brand">Hiregraph</Link>
         <nav aria-label="Main">
           <NavLink to="/" end>Postings</NavLink>
+          {(session.user.role === 'ADMIN' || session.user.role === 'RECRUITER') && <NavLink to="/import">Import a posting</NavLink>}
         </nav>
         <span className="who">
           {session.user.name} <span className="role">{session.user.role.replace('_', ' ').toLowerCase()}</span>
@@ -37,6 +39,7 @@ function Shell({ session }: { session: Session }) {
           <Route path="/" element={<Postings />} />
           <Route path="/postings/:id" element={<Board session={session} />} />
           <Route path="/applicants/:id" element={<Profile />} />
+          <Route path="/import" element={<Import session={session} />} />
           <Route path="*" element={<p>Nothing here. <Link to="/">Back to the postings</Link>.</p>} />
         </Routes>
       </main>
