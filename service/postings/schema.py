@@ -254,7 +254,8 @@ class PostingImportPayload:
         description="The DRAFT posting created from the text, with its pipeline; null when refused or a dry run."
     )
     preview: PostingImportPreview | None = strawberry.field(
-        description="What was read, field by field (also for a dry run); null when refused."
+        description="What was read, field by field (also for a dry run, and when the draft was refused); "
+        "null when the text was not read."
     )
     warnings: list[PostingImportWarning] = strawberry.field(
         description="What the text did not state, stated ambiguously or had broken; review them before publishing."
@@ -266,7 +267,7 @@ class PostingImportPayload:
 
 
 def _import_payload(posting: Any, errors: list[UserError], imported: ImportedPosting | None) -> PostingImportPayload:
-    if imported is None or errors:
+    if imported is None:
         return PostingImportPayload(posting=None, warnings=[], detected=None, preview=None, errors=errors)
     warnings = [PostingImportWarning(code=w.code, field=w.field, message=w.message) for w in imported.warnings]
     detected = PostingImportDetected(

@@ -42,8 +42,13 @@ mutation Move($input: ApplicationMoveInput!) {
 
 const LIVE = `
 subscription Live($postingId: ID!) {
-  events(postingId: $postingId) { id type }
+  events(postingId: $postingId) { id type data }
 }`;
+
+interface LiveEvent {
+  type: string;
+  data: { application?: { id: string }; previousStage?: { id: string } | null; stage?: { id: string } | null };
+}
 
 export interface Card {
   id: string;
@@ -107,13 +112,24 @@ export function Board({ session }: { session: Session }) {
     if (pending.current === 0) setColumns(columnsOf(stages));
   }, [stages]);
 
-  // Live: any event about this posting reloads the board from the server (one request).
+  // Live: a move made elsewhere is applied from the event itself, at once; then (any event about
+  // this posting) the board is read again from the server, in one request, to agree with it.
   const timer = useRef<number | undefined>(undefined);
-  useSubscription({ query: LIVE, variables: { postingId: id }, pause: !id }, (_prev: unknown, event: unknown) => {
-    window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => reload({ requestPolicy: 'network-only' }), 50);
-    return event;
-  });
+  useSubscription(
+    { query: LIVE, variables: { postingId: id }, pause: !id },
+    (_prev: unknown, result: { events: LiveEvent }) => {
+      const { type, data: d } = result.events;
+      const cardId = d.application?.id;
+      const from = d.previousStage?.id;
+      const to = d.stage?.id;
+      if (type === 'application.stage_changed' && cardId && from && to && pending.current === 0) {
+        setColumns((c) => (c[from]?.cards.some((card) => card.id === cardId) ? moved(c, cardId, from, to) : c));
+      }
+      window.clearTimeout(timer.current);
+      timer.current = window.setTimeout(() => reload({ requestPolicy: 'network-only' }), 300);
+      return result;
+    },
+  );
 
   const move = useCallback(
     async (cardId: string, from: string, to: string) => {

@@ -57,6 +57,7 @@ export function Import({ session }: { session: Session }) {
     const refused = result.error?.message ?? firstError(payload);
     if (refused || !payload) {
       setProblem(refused ?? 'the import did not answer');
+      if (payload?.preview) setRead(payload); // what was read, and the warnings that say why
       return;
     }
     if (dryRun) {
