@@ -27,7 +27,7 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 """What the app's pages may load; `connect-src 'self'` covers the API and its WebSocket."""
-APP_PATHS = ("/postings", "/applicants", "/import")
+APP_PATHS = ("/postings", "/applicants", "/import", "/admin")
 """The first segments of the app's own routes (web/src/main.tsx), besides `/`."""
 PAGE_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 """For Hiregraph's own server-rendered pages (sign-in refusals, development sign-in): no script,

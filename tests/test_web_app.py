@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Route, async_playwright, expect
 from sqlalchemy import text
@@ -27,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.demo.seed import seed_demo
 from service.ids import to_global_id
 from service.settings import Settings
-from tests.live import LiveServer, start_server, stop_server
+from tests.live import LiveServer, start_server, start_worker, stop_process, stop_server
+from tests.webhook_receiver import Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -55,7 +57,7 @@ def app_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     server = start_server(
         migrated_url,
         tmp_path_factory.mktemp("web") / "server.log",
-        env={"HIREGRAPH_DEV_SIGN_IN": "1", "HIREGRAPH_COMPILED_READS": "1"},
+        env={"HIREGRAPH_DEV_SIGN_IN": "1", "HIREGRAPH_COMPILED_READS": "1", "HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK": "1"},
     )
     try:
         yield server
@@ -127,7 +129,7 @@ async def accessibility_violations(page: Page) -> list[str]:
 
 async def demo(engine: AsyncEngine, settings: Settings, migrated_url: str) -> dict[str, Any]:
     """Seed the demo; pick a posting with applications in its first stage, and its people."""
-    await seed_demo(migrated_url, settings)
+    secret = await seed_demo(migrated_url, settings)
     async with engine.connect() as conn:
         row = (
             await conn.execute(
@@ -173,7 +175,7 @@ async def demo(engine: AsyncEngine, settings: Settings, migrated_url: str) -> di
             )
         }
     assert {"RECRUITER", "INTERVIEWER"} <= set(people), people
-    return {"row": row, "cards": cards, "people": people, "counts": counts}
+    return {"row": row, "cards": cards, "people": people, "counts": counts, "secret": secret}
 
 
 async def drag(page: Page, card: str, stage: str) -> None:
@@ -372,3 +374,80 @@ async def test_a_recruiter_imports_a_posting_after_reading_what_was_read(
     i = await open_browser(browser)
     await sign_in_as(i, app_server, d["people"]["INTERVIEWER"])
     await expect(i.page.get_by_role("link", name="Import a posting")).to_have_count(0)
+
+
+async def test_an_admin_redelivers_a_webhook_and_revokes_a_key(
+    app_server, browser, engine, settings, migrated_url, shots, hooks, tmp_path
+):
+    d = await demo(engine, settings, migrated_url)
+    company = to_global_id("Company", d["row"].company_id)
+    hooks.on("board", lambda received, n: Reply(200))
+    headers = {"authorization": f"Bearer {d['secret']}"}
+
+    async def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        async with httpx.AsyncClient() as client:
+            r = await client.post(
+                app_server.graphql_url, json={"query": query, "variables": variables}, headers=headers
+            )
+        body: dict[str, Any] = r.json()
+        assert r.status_code == 200 and not body.get("errors"), body
+        data: dict[str, Any] = body["data"]
+        return data
+
+    # The worker first fans the demo's own events out (to no endpoint): the endpoint made next
+    # receives only what happens after it.
+    worker = start_worker(migrated_url, tmp_path / "worker.log", HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK="1")
+    try:
+        for _ in range(200):
+            async with engine.connect() as conn:
+                if not await conn.scalar(text("SELECT count(*) FROM events WHERE fanned_out_at IS NULL")):
+                    break
+            await asyncio.sleep(0.1)
+        await call(
+            "mutation($i: WebhookEndpointCreateInput!) { webhookEndpointCreate(input: $i) { errors { message } } }",
+            {"i": {"companyId": company, "url": hooks.url("board"), "eventTypes": ["application.stage_changed"]}},
+        )
+        made = await call(
+            "mutation($i: ApiKeyCreateInput!) { apiKeyCreate(input: $i) { secret errors { message } } }",
+            {"i": {"name": "throwaway", "companyIds": [company], "scopes": ["postings:read"]}},
+        )
+        throwaway = made["apiKeyCreate"]["secret"]
+        (moved_id, _), stage = d["cards"][0], to_global_id("PipelineStage", d["row"].next_stage)
+        await call(
+            "mutation($i: ApplicationMoveInput!) { applicationMove(input: $i) { errors { message } } }",
+            {"i": {"id": to_global_id("Application", moved_id), "stageId": stage}},
+        )
+        await hooks.wait_for(lambda: len(hooks.delivered("board")) == 1, within=20)
+        w = await open_browser(browser)
+        await sign_in_as(w, app_server, d["people"]["ADMIN"], "/admin")
+        endpoint = w.page.get_by_role("article", name=hooks.url("board"))
+        row = endpoint.get_by_role("row").filter(has_text="application.stage_changed")
+        await expect(row).to_contain_text("succeeded")
+        await w.page.screenshot(path=shots / "admin.png", full_page=True)
+        assert await accessibility_violations(w.page) == []
+        await row.get_by_role("button", name="Redeliver").click()
+        await expect(w.page.get_by_role("status")).to_contain_text("queued again")
+        await hooks.wait_for(lambda: len(hooks.delivered("board")) == 2, within=20)
+        first, again = hooks.delivered("board")
+        assert first.headers["webhook-id"] == again.headers["webhook-id"]  # the same event, delivered again
+
+        w.page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+        key_row = w.page.get_by_role("row").filter(has_text="throwaway")
+        await key_row.get_by_role("button", name="Revoke").click()
+        await expect(key_row).to_contain_text("revoked")
+        async with httpx.AsyncClient() as client:
+            r = await client.post(
+                app_server.graphql_url,
+                json={"query": "{ __typename }"},
+                headers={"authorization": f"Bearer {throwaway}"},
+            )
+        assert r.status_code == 401
+        assert w.problems == [], w.problems
+
+        # Only admins have the screen; a recruiter asking for it by hand is refused by the API.
+        r2 = await open_browser(browser)
+        await sign_in_as(r2, app_server, d["people"]["RECRUITER"], "/admin")
+        await expect(r2.page.get_by_role("link", name="Administration")).to_have_count(0)
+        await expect(r2.page.get_by_role("alert")).to_be_visible()
+    finally:
+        stop_process(worker)

@@ -4,6 +4,7 @@ import { BrowserRouter, Link, NavLink, Route, Routes } from 'react-router';
 import { Provider } from 'urql';
 
 import { loadSession, makeClient, Session, signOut } from './api';
+import { Admin } from './Admin';
 import { Board } from './Board';
 import { Import } from './Import';
 import { Postings } from './Postings';
@@ -20,6 +21,7 @@ function Shell({ session }: { session: Session }) {
         <nav aria-label="Main">
           <NavLink to="/" end>Postings</NavLink>
           {(session.user.role === 'ADMIN' || session.user.role === 'RECRUITER') && <NavLink to="/import">Import a posting</NavLink>}
+          {session.user.role === 'ADMIN' && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <span className="who">
           {session.user.name} <span className="role">{session.user.role.replace('_', ' ').toLowerCase()}</span>
@@ -40,6 +42,7 @@ function Shell({ session }: { session: Session }) {
           <Route path="/postings/:id" element={<Board session={session} />} />
           <Route path="/applicants/:id" element={<Profile />} />
           <Route path="/import" element={<Import session={session} />} />
+          <Route path="/admin" element={<Admin />} />
           <Route path="*" element={<p>Nothing here. <Link to="/">Back to the postings</Link>.</p>} />
         </Routes>
       </main>
