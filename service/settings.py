@@ -203,7 +203,7 @@ class Settings:
             raise ValueError("HIREGRAPH_MAX_ATTACHMENT_BYTES and HIREGRAPH_UPLOAD_URL_SECONDS must be positive")
         if not 0.0 <= self.trace_resolver_rate <= 1.0:
             raise ValueError("HIREGRAPH_TRACE_RESOLVER_RATE must be between 0 and 1")
-        if self.dev_sign_in and (self.production or self.host not in LOOPBACK_HOSTS):
+        if self.dev_sign_in and (self.environment != "development" or self.host not in LOOPBACK_HOSTS):
             raise ValueError(
                 "HIREGRAPH_DEV_SIGN_IN lets anyone sign in as anyone: it is for development on a loopback host "
                 f"only (HIREGRAPH_ENV={self.environment!r}, HOST={self.host!r})"

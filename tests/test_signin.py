@@ -5,6 +5,7 @@ code or cookie reaches a log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.signin.models import UserSession
 from service.signin.service import SESSION_COOKIE, configure_provider
-from tests.factories import create_user
+from tests.factories import create_application, create_posting, create_user
+from tests.helpers import snapshot
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, OpenIdProvider
 
 ME = "{ users(first: 5) { nodes { name role } } }"
@@ -257,3 +259,102 @@ def test_development_sign_in_is_refused_outside_development():
         Settings(dev_sign_in=True, environment="production")
     with pytest.raises(ValueError, match="DEV_SIGN_IN"):
         Settings(dev_sign_in=True, host="0.0.0.0")
+    with pytest.raises(ValueError, match="DEV_SIGN_IN"):
+        Settings(dev_sign_in=True, environment="staging")
+
+
+async def test_a_person_acts_as_themselves(acme, engine, make_client, openid_provider):
+    await provider_for(engine, acme, openid_provider.issuer)
+    await create_user(acme, "Rita", role="RECRUITER")
+    other = await create_user(acme, "Hugo", role="HIRING_MANAGER")
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"])
+    client = make_client()
+    assert (await sign_in(client, openid_provider, acme.slug, f"rita@{acme.slug}.example")).status_code == 303
+    headers = {"x-csrf-token": await csrf(client)}
+
+    async def mutate(name: str, input: dict[str, Any]) -> list[dict[str, Any]]:
+        r = await client.post(
+            "/graphql",
+            json={
+                "query": f"mutation($i: {name[0].upper() + name[1:]}Input!) {{ {name}(input: $i) {{ errors {{ field code }} }} }}",
+                "variables": {"i": input},
+            },
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        errors: list[dict[str, Any]] = r.json()["data"][name]["errors"]
+        return errors
+
+    second = posting["stages"][1]["id"]
+    before = await snapshot(engine)
+    # Naming someone else as the one who acts is refused, and changes nothing.
+    for name, input, field in [
+        ("applicationMove", {"id": application["id"], "stageId": second, "actorId": other}, "actorId"),
+        ("applicationMove", {"id": application["id"], "stageId": second, "actor": "Hugo"}, "actorId"),
+        ("offerCreate", {"applicationId": application["id"], "createdById": other}, "createdById"),
+    ]:
+        assert await mutate(name, input) == [{"field": field, "code": "FORBIDDEN"}], name
+    assert await snapshot(engine) == before
+    # Acting without naming anyone: the move is the person's.
+    assert await mutate("applicationMove", {"id": application["id"], "stageId": second}) == []
+    async with AsyncSession(engine) as session:
+        row = (
+            await session.execute(text("SELECT actor, actor_user_id FROM stage_transitions ORDER BY id DESC LIMIT 1"))
+        ).one()
+    assert row.actor == "Rita" and row.actor_user_id is not None
+
+
+async def test_a_new_provider_does_not_inherit_the_old_ones_subjects(acme, engine, make_client, openid_provider):
+    await provider_for(engine, acme, openid_provider.issuer)
+    await create_user(acme, "Rita", role="RECRUITER")
+    assert (await sign_in(make_client(), openid_provider, acme.slug, f"rita@{acme.slug}.example")).status_code == 303
+    async with AsyncSession(engine) as session:
+        assert await session.scalar(text("SELECT oidc_subject FROM users WHERE name = 'Rita'")) is not None
+    async with AsyncSession(engine) as session, session.begin():
+        await configure_provider(session, acme.slug, "https://login.other.example", "other", None)
+    async with AsyncSession(engine) as session:
+        assert await session.scalar(text("SELECT oidc_subject FROM users WHERE name = 'Rita'")) is None
+
+
+async def test_a_cross_site_link_to_sign_in_asks_first(acme, engine, make_client, openid_provider):
+    await provider_for(engine, acme, openid_provider.issuer)
+    client = make_client()
+    r = await client.get("/auth/sign-in", params={"company": acme.slug}, headers={"sec-fetch-site": "cross-site"})
+    assert r.status_code == 200 and "Another site sent you here" in r.text
+    assert "location" not in r.headers
+    r = await client.get("/auth/sign-in", params={"company": acme.slug}, headers={"sec-fetch-site": "same-origin"})
+    assert r.status_code == 302 and r.headers["location"].startswith(openid_provider.issuer)
+
+
+async def test_an_unknown_provider_error_is_not_echoed(acme, engine, make_client, openid_provider):
+    await provider_for(engine, acme, openid_provider.issuer)
+    client = make_client()
+    await client.get("/auth/sign-in", params={"company": acme.slug})
+    r = await client.get("/auth/callback", params={"error": "Call 555-0100 <b>now</b>", "state": "x"})
+    assert r.status_code == 400 and "unknown_error" in r.text and "555" not in r.text
+
+
+async def test_a_key_an_admin_person_makes_does_not_outlive_their_session(acme, engine, make_client, openid_provider):
+    await provider_for(engine, acme, openid_provider.issuer)
+    await create_user(acme, "Ada", role="ADMIN")
+    client = make_client()
+    assert (await sign_in(client, openid_provider, acme.slug, f"ada@{acme.slug}.example")).status_code == 303
+    headers = {"x-csrf-token": await csrf(client)}
+    query = "mutation($i: ApiKeyCreateInput!) { apiKeyCreate(input: $i) { secret errors { field code } } }"
+    forever = {"name": "forever", "companyIds": [acme.company_id], "scopes": ["postings:read"]}
+    r = await client.post("/graphql", json={"query": query, "variables": {"i": forever}}, headers=headers)
+    payload = r.json()["data"]["apiKeyCreate"]
+    assert payload["secret"] is None and payload["errors"][0]["code"] == "FORBIDDEN", payload
+    soon = {**forever, "name": "soon", "expiresAt": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()}
+    r = await client.post("/graphql", json={"query": query, "variables": {"i": soon}}, headers=headers)
+    assert r.json()["data"]["apiKeyCreate"]["errors"] == [] and r.json()["data"]["apiKeyCreate"]["secret"]
+
+
+async def test_the_development_sign_in_takes_posts_from_its_own_page_only(acme, make_client):
+    from service.ids import pk_of
+
+    rita = await create_user(acme, "Rita", role="RECRUITER")
+    dev = make_client(dev_sign_in=True)
+    r = await dev.post("/auth/dev", data={"user": str(pk_of(rita, "User"))}, headers={"origin": "https://evil.example"})
+    assert r.status_code == 403 and SESSION_COOKIE not in dev.cookies

@@ -24,11 +24,15 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, Route, async_playwright, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin
 
 from service.demo.seed import seed_demo
 from service.ids import to_global_id
 from service.settings import Settings
 from tests.live import LiveServer, start_server, start_worker, stop_process, stop_server
+from tests.sockets import PROTOCOL, Socket
 from tests.webhook_receiver import Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -451,3 +455,80 @@ async def test_an_admin_redelivers_a_webhook_and_revokes_a_key(
         await expect(r2.page.get_by_role("alert")).to_be_visible()
     finally:
         stop_process(worker)
+
+
+async def signed_in_cookie(server: LiveServer, user_pk: int) -> str:
+    """The session cookie of the development sign-in as this person (as the browser gets it)."""
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        r = await client.post("/auth/dev", data={"user": str(user_pk)})
+        assert r.status_code == 303, r.text
+        return str(r.cookies["hiregraph_session"])
+
+
+async def session_socket(server: LiveServer, cookie: str, origin: str) -> Socket:
+    ws = await connect(
+        server.graphql_url.replace("http://", "ws://"),
+        subprotocols=[PROTOCOL],
+        additional_headers={"cookie": f"hiregraph_session={cookie}"},
+        origin=Origin(origin),
+    )
+    socket = Socket(ws)
+    await socket.send({"type": "connection_init", "payload": {}})
+    return socket
+
+
+async def closed_with(socket: Socket) -> tuple[int | None, str | None]:
+    """The close code and reason the server ended the connection with."""
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await socket.recv(10)
+    frame = closed.value.rcvd
+    return (frame.code, frame.reason) if frame is not None else (None, None)
+
+
+async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine, settings, migrated_url):
+    d = await demo(engine, settings, migrated_url)
+    async with engine.connect() as conn:
+        people = {
+            r.name: r.id
+            for r in await conn.execute(
+                text("SELECT id, name FROM users WHERE company_id = :c"), {"c": d["row"].company_id}
+            )
+        }
+    recruiter, interviewer = people[d["people"]["RECRUITER"]], people[d["people"]["INTERVIEWER"]]
+
+    # Another site's page cannot open a subscription with the person's cookie.
+    cookie = await signed_in_cookie(app_server, recruiter)
+    try:
+        hijack = await session_socket(app_server, cookie, "https://evil.example")
+    except InvalidStatus as refused:  # refused at the handshake
+        assert refused.response.status_code == 403
+    else:  # or at `connection_init`
+        assert (await closed_with(hijack))[0] == 4403
+
+    # Signing out closes the person's open subscriptions.
+    socket = await session_socket(app_server, cookie, app_server.base_url)
+    assert await socket.recv() == {"type": "connection_ack"}
+    await socket.subscribe("live", {"postingId": to_global_id("Posting", d["row"].posting)})
+    async with httpx.AsyncClient(base_url=app_server.base_url, cookies={"hiregraph_session": cookie}) as client:
+        token = (await client.get("/auth/session")).json()["csrfToken"]
+        assert (await client.post("/auth/sign-out", headers={"x-csrf-token": token})).json() == {"signedOut": 1}
+    assert await closed_with(socket) == (4403, "session ended")
+
+    # Deactivating a person (or changing their role) ends their sessions and closes their sockets.
+    cookie = await signed_in_cookie(app_server, interviewer)
+    socket = await session_socket(app_server, cookie, app_server.base_url)
+    assert await socket.recv() == {"type": "connection_ack"}
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            app_server.graphql_url,
+            json={
+                "query": "mutation($i: UserUpdateInput!) { userUpdate(input: $i) { errors { message } } }",
+                "variables": {"i": {"id": to_global_id("User", interviewer), "role": "RECRUITER"}},
+            },
+            headers={"authorization": f"Bearer {d['secret']}"},
+        )
+        assert r.json()["data"]["userUpdate"]["errors"] == []
+    assert await closed_with(socket) == (4403, "session ended")
+    async with httpx.AsyncClient(base_url=app_server.base_url, cookies={"hiregraph_session": cookie}) as client:
+        assert (await client.get("/auth/session")).status_code == 401

@@ -23,7 +23,7 @@ from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type, stated
-from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
+from service.graphql.mutations import INPUT, UserError, acting_person, decode_id, require_readable, run
 from service.graphql.relay import (
     OrderDirection,
     RootConnection,
@@ -186,8 +186,10 @@ async def _actor(
     A signed-in person acts as themselves: they may name no one else."""
     me = info.context.principal.user_id
     if me is not None:
-        if (user_id is not None and decode_id(user_id, "User", field) != me) or (given and given.strip()):
-            raise DomainError(ErrorCode.FORBIDDEN, "a signed-in person acts as themselves: name no other actor", field)
+        if user_id is not None:
+            acting_person(info, user_id, field)
+        elif given and given.strip():
+            raise DomainError(ErrorCode.FORBIDDEN, "a signed-in person acts as themselves: name no one else", field)
         return Actor(info.context.principal.name, me)
     if user_id is not None:
         require_readable(info, "users", field)

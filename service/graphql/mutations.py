@@ -201,6 +201,17 @@ def decode_id(value: str, expected: str, field: str) -> int:
         raise DomainError(ErrorCode.INVALID, str(exc), field) from None
 
 
+def acting_person(info: Info[Context, None], value: str, field: str) -> int:
+    """The person an input names as the one acting (who moves, approves, answers, writes a
+    scorecard, makes an offer). A signed-in person acts as themselves: naming anyone else is
+    FORBIDDEN, so no record says someone did what they did not. A key may name anyone."""
+    pk = decode_id(value, "User", field)
+    me = info.context.principal.user_id
+    if me is not None and pk != me:
+        raise DomainError(ErrorCode.FORBIDDEN, "a signed-in person acts as themselves: name no one else", field)
+    return pk
+
+
 def company_in_scope(value: str, scope: Sequence[int], field: str = "companyId") -> int:
     """The company a mutation's `companyId` names, when the key may see it: another company's ID
     is NOT_FOUND, exactly as one that does not exist."""

@@ -45,7 +45,8 @@ from service.graphql.admission import Admission, RequestError
 from service.graphql.context import Context
 from service.graphql.variable_shape import Shape
 from service.settings import Settings
-from service.signin.service import SESSION_COOKIE, SESSIONS_CHANNEL, find_session
+from service.signin.ending import SESSIONS_CHANNEL
+from service.signin.service import SESSION_COOKIE, find_session
 from service.webhooks.hub import EventHub
 
 log = logging.getLogger(__name__)

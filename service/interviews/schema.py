@@ -17,7 +17,7 @@ from service.db.fields import writable
 from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.declared import input_type
-from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
+from service.graphql.mutations import INPUT, UserError, acting_person, decode_id, require_readable, run
 from service.graphql.pagination import argument_error
 from service.graphql.relay import OrderDirection, RootConnection, id_conditions
 from service.interviews import models, service
@@ -236,7 +236,7 @@ class Mutation:
             interview = await service.get_interview(
                 session, scope, decode_id(input.id, "Interview", "id"), "id", lock=True
             )
-            user_id = decode_id(input.user_id, "User", "userId")
+            user_id = acting_person(info, input.user_id, "userId")
             return await service.respond(session, interview, user_id, input.response)
 
         return _payload(await run(info, AREA, work))

@@ -19,7 +19,7 @@ from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type
-from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
+from service.graphql.mutations import INPUT, UserError, acting_person, decode_id, require_readable, run
 from service.graphql.relay import OrderDirection, RootConnection, id_conditions
 from service.offers import models, service
 from service.offers.models import OfferStatus
@@ -190,7 +190,7 @@ class Mutation:
             creator = None
             if input.created_by_id is not None:
                 require_readable(info, "users", "createdById")
-                user_pk = decode_id(input.created_by_id, "User", "createdById")
+                user_pk = acting_person(info, input.created_by_id, "createdById")
                 creator = await get_user(session, [application.company_id], user_pk, "createdById")
             approvers = _approvers(info, input.approver_ids)
             return await service.create_offer(session, application, creator, _stated(input), approvers)
@@ -213,7 +213,7 @@ class Mutation:
         async def work(session: AsyncSession) -> models.Offer:
             require_readable(info, "users", "userId")
             offer = await _locked(session, info, input.id)
-            user_id = decode_id(input.user_id, "User", "userId")
+            user_id = acting_person(info, input.user_id, "userId")
             return await service.decide(session, offer, user_id, input.approve)
 
         return _payload(await run(info, AREA, work))

@@ -17,7 +17,7 @@ from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type
-from service.graphql.mutations import INPUT, UserError, decode_id, require_readable, run
+from service.graphql.mutations import INPUT, UserError, acting_person, decode_id, require_readable, run
 from service.graphql.relay import OrderDirection, RootConnection, decode_ids
 from service.ids import to_global_id
 from service.interviews.service import get_interview
@@ -182,7 +182,7 @@ async def _person(
     if value is None:
         return None
     require_readable(info, "users", field)
-    return await get_user(session, [company_id], decode_id(value, "User", field), field)
+    return await get_user(session, [company_id], acting_person(info, value, field), field)
 
 
 async def _people(session: AsyncSession, info: Info[Context, None], company_id: int, data: Any) -> People:

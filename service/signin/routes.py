@@ -37,6 +37,7 @@ from service.companies.models import Company
 from service.ids import to_global_id
 from service.settings import Settings
 from service.signin import service
+from service.signin.ending import end_sessions
 from service.signin.models import IdentityProvider
 from service.users.models import User, UserStatus
 from service.webapp import PAGE_CSP
@@ -45,6 +46,26 @@ log = logging.getLogger(__name__)
 logging.getLogger("authlib").setLevel(logging.INFO)
 """Authlib logs each PKCE code verifier at DEBUG: a secret, kept out of every log at any level."""
 STATE_COOKIE = "hiregraph_signin"
+OAUTH_ERRORS = frozenset(
+    {
+        "access_denied",
+        "invalid_request",
+        "unauthorized_client",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "mismatching_state",
+        "invalid_grant",
+        "invalid_client",
+    }
+)
+"""Error codes of OAuth 2.0 and OpenID Connect (and Authlib's state check) shown as they are;
+anything else a URL could carry is shown as `unknown_error`, so no page says what an attacker wrote."""
 STATE_SECONDS = 600
 SCOPE = "openid email profile"
 
@@ -93,8 +114,13 @@ class SignIn:
             samesite="lax",
         )
 
-    async def _begin(self, user: User, next_path: str) -> Response:
+    async def _begin(self, request: Request, user: User, next_path: str) -> Response:
+        """A new session for `user`; the browser's previous one (another person's, on a shared
+        computer) ends with it, rather than living on until it idles out."""
+        previous = request.cookies.get(service.SESSION_COOKIE)
         async with self.sessions() as session, session.begin():
+            if previous:
+                await service.end_session_of_token(await session.connection(), previous)
             token = await service.start_session(session, user, self.settings)
         response = RedirectResponse(next_path, status_code=303)
         self._set_cookie(response, token)
@@ -140,6 +166,15 @@ class SignIn:
             ).one_or_none()
         if found is None:
             return _refusal(404, f"no company {slug!r} signs its people in here")
+        if request.headers.get("sec-fetch-site") in {"cross-site", "same-site"}:
+            # A link on another site would sign the browser in to a company the person did not
+            # choose (login CSRF): they confirm here first, by a link of this site's own.
+            again = html.escape(str(request.url))
+            return _page(
+                f"<title>Sign in</title><h1>Sign in to {html.escape(slug)}?</h1>"
+                f"<p>Another site sent you here to sign in to the company {html.escape(slug)}.</p>"
+                f'<p><a href="{again}">Continue to its sign-in</a> or <a href="/">go to Hiregraph</a>.</p>'
+            )
         client = await self._client(found[1])
         request.session.clear()
         request.session["company_id"] = found[0]
@@ -171,9 +206,11 @@ class SignIn:
                 if info.get("sub") == claims["sub"]:
                     claims.update({k: info.get(k) for k in ("email", "email_verified", "name") if k in info})
         except OAuthError as exc:
-            # The provider's error code only (`access_denied`, `mismatching_state`, …): never the code.
-            log.info("sign-in to company %s refused: %s", company_id, exc.error)
-            return _refusal(400, f"the identity provider did not sign you in ({exc.error})")
+            # A known error code only (`access_denied`, `mismatching_state`, …): never the code,
+            # never text from the URL.
+            error = exc.error if exc.error in OAUTH_ERRORS else "unknown_error"
+            log.info("sign-in to company %s refused: %s", company_id, error)
+            return _refusal(400, f"the identity provider did not sign you in ({error})")
         except HTTPError as exc:
             log.warning("identity provider of company %s failed: %s", company_id, type(exc).__name__)
             return _refusal(502, "the company's identity provider could not be reached; try again later")
@@ -188,7 +225,7 @@ class SignIn:
             user = await service.person_signing_in(session, company_id, subject, email)
         if user is None:
             return _refusal(403, "no active person with this address works in this company here; ask an admin")
-        return await self._begin(user, next_path)
+        return await self._begin(request, user, next_path)
 
     # -- the session -------------------------------------------------------------------------------
 
@@ -230,7 +267,7 @@ class SignIn:
             ended = 0
             if found is not None:
                 p = found.principal
-                ended = await service.end_sessions(
+                ended = await end_sessions(
                     conn, user_id=p.user_id if everywhere else None, session_id=None if everywhere else p.session_id
                 )
         response = JSONResponse({"signedOut": ended})
@@ -263,6 +300,9 @@ class SignIn:
         )
 
     async def dev_sign_in(self, request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if origin is not None and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+            return _refusal(403, "sign in from this server's own page")
         async with request.form(max_files=0, max_fields=5) as form:
             raw = form.get("user")
         if not isinstance(raw, str) or not raw.isdigit():
@@ -271,7 +311,7 @@ class SignIn:
             user = await session.get(User, int(raw))
         if user is None or user.status is not UserStatus.ACTIVE:
             return _refusal(403, "no such active person")
-        return await self._begin(user, safe_next(request.query_params.get("next")))
+        return await self._begin(request, user, safe_next(request.query_params.get("next")))
 
     def app(self) -> Starlette:
         routes = [

@@ -24,9 +24,7 @@ from service.users.models import User, UserRole, UserStatus
 from service.users.service import user_by_email
 
 SESSION_COOKIE = "hiregraph_session"
-SESSIONS_CHANNEL = "hiregraph_sessions"
-"""`NOTIFY` channel of sign-outs (payload: the person's user number): every process closes the
-person's open subscriptions whose session ended."""
+
 CSRF_HEADER = "x-csrf-token"
 TOUCH_EVERY = timedelta(minutes=1)
 """`last_seen_at` moves at most this often: the idle timeout is exact to within a minute."""
@@ -89,6 +87,15 @@ _FIND = text(
 _TOUCH = text("UPDATE user_sessions SET last_seen_at = now() WHERE id = :id AND ended_at IS NULL")
 
 
+async def end_session_of_token(conn: AsyncConnection, token: str) -> None:
+    """End the session this cookie token belongs to, if it is live."""
+    await conn.execute(
+        update(UserSession)
+        .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     principal: Principal
@@ -117,26 +124,11 @@ async def find_session(conn: AsyncConnection, token: str, settings: Settings) ->
         name=row.name,
         company_ids=(row.company_id,),
         scopes=ROLE_SCOPES[role],
+        # As a key's expiry: nothing a person makes (an API key) outlives their session.
+        expires_at=row.expires_at,
         valid_until=row.expires_at,
     )
     return Found(principal, row.expires_at, role)
-
-
-async def end_sessions(conn: AsyncConnection, *, session_id: int | None = None, user_id: int | None = None) -> int:
-    """End one session, or every session of a person (sign-out everywhere); returns how many."""
-    stmt = update(UserSession).where(UserSession.ended_at.is_(None)).values(ended_at=datetime.now(UTC))
-    if session_id is not None:
-        stmt = stmt.where(UserSession.id == session_id)
-    elif user_id is not None:
-        stmt = stmt.where(UserSession.user_id == user_id)
-    else:
-        raise ValueError("end_sessions needs a session or a person")
-    ended = (await conn.execute(stmt.returning(UserSession.user_id))).scalars().all()
-    if ended:
-        await conn.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": SESSIONS_CHANNEL, "payload": str(ended[0])}
-        )
-    return len(ended)
 
 
 async def person_signing_in(session: AsyncSession, company_id: int, subject: str, email: str) -> User | None:
@@ -172,6 +164,10 @@ async def configure_provider(
     if provider is None:
         provider = IdentityProvider(company_id=company_id, issuer="", client_id="")
         session.add(provider)
+    if provider.issuer and provider.issuer != issuer.rstrip("/"):
+        # A subject means something only to its issuer: another provider's "1" is someone else.
+        # People are found by verified email again, and linked to the new provider's subjects.
+        await session.execute(update(User).where(User.company_id == company_id).values(oidc_subject=None))
     provider.issuer, provider.client_id, provider.client_secret = issuer.rstrip("/"), client_id, client_secret
     await session.flush()
     return company_id

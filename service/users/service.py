@@ -13,6 +13,7 @@ from service import validation
 from service.db import fields
 from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
+from service.signin.ending import end_sessions
 from service.users import events as user_events
 from service.users.models import User, UserRole, UserStatus
 from service.webhooks import events
@@ -84,7 +85,7 @@ async def get_user(
 
 async def update_user(session: AsyncSession, user: User, changes: dict[str, Any], *, origin: str | None = None) -> User:
     """Apply `changes` to a locked user; emits `user.updated` naming the fields whose value
-    changed (none changed: no event)."""
+    changed (none changed: no event). A change of status or role ends the person's sessions."""
     problems = Collector()
     clean = _check_fields(problems, changes)
     problems.raise_if_any()
@@ -94,6 +95,9 @@ async def update_user(session: AsyncSession, user: User, changes: dict[str, Any]
     user.updated_at = func.now()
     await _flush_unique(session)
     await session.refresh(user)
+    if "status" in changed or "role" in changed:
+        # What they may see was decided at sign-in: they sign in again (open subscriptions close).
+        await end_sessions(await session.connection(), user_id=user.id)
     if changed:
         payload = user_events.user_updated(user, [fields.camel(key) for key in changed])
         await emit(session, user.company_id, events.USER_UPDATED, payload, origin=origin)
