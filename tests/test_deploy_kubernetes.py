@@ -83,7 +83,7 @@ def test_workloads_run_the_roles_and_read_config_and_secret():
     assert set(found) == set(ROLES)
     configmap = load(K8S / "configmap.yaml")
     secret = load(SECRET_EXAMPLE)
-    assert secret["kind"] == "Secret" and set(secret["stringData"]) == {"DATABASE_URL"}
+    assert secret["kind"] == "Secret" and set(secret["stringData"]) == {"DATABASE_URL", "HIREGRAPH_SESSION_SECRET"}
     images = set()
     for component, obj in found.items():
         spec = pod_spec(obj)

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.settings import Settings
 from service.signin.models import UserSession
-from service.signin.service import SESSION_COOKIE, configure_provider
+from service.signin.service import SESSION_COOKIE, configure_provider, cookie_name
 from tests.factories import create_application, create_posting, create_user
 from tests.helpers import snapshot
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, OpenIdProvider
@@ -234,9 +235,15 @@ async def test_a_person_sees_only_what_their_role_allows(acme, globex, engine, m
 async def test_production_cookies_are_secure(acme, engine, make_client, openid_provider):
     await provider_for(engine, acme, openid_provider.issuer)
     await create_user(acme, "Rita", role="RECRUITER")
-    client = make_client(environment="production")
-    r = await client.get("/auth/sign-in", params={"company": acme.slug})
+    # Without a shared secret for the sign-in cookie, replicas could not read each other's: refused.
+    r = await make_client(environment="production").get("/auth/sign-in", params={"company": acme.slug})
+    assert r.status_code == 503 and "HIREGRAPH_SESSION_SECRET" in r.text
+    production = make_client(environment="production", session_secret="s" * 32)
+    r = await production.get("/auth/sign-in", params={"company": acme.slug})
+    assert r.status_code == 302
     assert "secure" in r.headers["set-cookie"].lower() and "httponly" in r.headers["set-cookie"].lower()
+    assert cookie_name(Settings(environment="production")) == "__Host-hiregraph_session"
+    assert cookie_name(Settings()) == SESSION_COOKIE
 
 
 async def test_development_sign_in_exists_only_when_asked_for(acme, make_client):
@@ -253,8 +260,6 @@ async def test_development_sign_in_exists_only_when_asked_for(acme, make_client)
 
 
 def test_development_sign_in_is_refused_outside_development():
-    from service.settings import Settings
-
     with pytest.raises(ValueError, match="DEV_SIGN_IN"):
         Settings(dev_sign_in=True, environment="production")
     with pytest.raises(ValueError, match="DEV_SIGN_IN"):

@@ -257,6 +257,15 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
     await menu.focus()
     await menu.select_option(label=row.stage_name)
     await expect(column(alice.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+    # And drags it: Space picks the card up, → goes to the next stage, Space drops it there.
+    await alice.page.locator(f'li[data-card="{moved_name}"] .handle').focus()
+    for key in ("Space", "ArrowRight", "Space"):
+        await alice.page.keyboard.press(key)
+        await alice.page.wait_for_timeout(150)
+    await expect(column(alice.page, row.next_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+    await expect(
+        alice.page.get_by_role("status").filter(has_text=f"{moved_name} moved to {row.next_name}")
+    ).to_be_visible()
 
     # A move the server refuses (the application was rejected meanwhile, and this browser was
     # not told: its live connection is cut) rolls back, with the server's reason.

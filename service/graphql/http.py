@@ -53,7 +53,7 @@ from service.observability.operations import REFUSAL_OUTCOMES, Seen
 from service.observability.tracing import NO_SPAN, Tracing
 from service.ratelimit.service import Buckets
 from service.settings import Settings
-from service.signin.service import CSRF_HEADER, SESSION_COOKIE, csrf_matches, find_session
+from service.signin.service import CSRF_HEADER, cookie_name, csrf_matches, find_session
 
 log = logging.getLogger(__name__)
 
@@ -243,8 +243,9 @@ class GraphQLEndpoint:
         header = request.headers.get("authorization", "")
         scheme, _, secret = header.partition(" ")
         challenge = {"www-authenticate": 'Bearer realm="hiregraph"'}
-        if not header and SESSION_COOKIE in request.cookies:
-            return await self._signed_in(request, request.cookies[SESSION_COOKIE], challenge)
+        session_token = request.cookies.get(cookie_name(self.settings)) if not header else None
+        if session_token:
+            return await self._signed_in(request, session_token, challenge)
         if not header:
             raise RequestError(
                 "UNAUTHENTICATED",

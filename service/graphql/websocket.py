@@ -46,7 +46,7 @@ from service.graphql.context import Context
 from service.graphql.variable_shape import Shape
 from service.settings import Settings
 from service.signin.ending import SESSIONS_CHANNEL
-from service.signin.service import SESSION_COOKIE, find_session
+from service.signin.service import cookie_name, find_session
 from service.webhooks.hub import EventHub
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class SubscriptionApp(GraphQL[Any, Any]):
         from a page of this server or of an allowed origin: a page of another site could open
         the socket with the cookie (cross-site WebSocket hijacking), and its Origin says so."""
         request = context.request
-        token = request.cookies.get(SESSION_COOKIE)
+        token = request.cookies.get(cookie_name(self.settings))
         if token is None or not self._origin_allowed(request):
             raise ConnectionRejectionError
         async with self.engine.begin() as conn:

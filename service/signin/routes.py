@@ -99,25 +99,26 @@ class SignIn:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.oauth = OAuth()
+        self.cookie = service.cookie_name(settings)
         self._clients: dict[int, tuple[Any, StarletteOAuth2App]] = {}
 
     # -- the session cookie ------------------------------------------------------------------------
 
     def _set_cookie(self, response: Response, token: str) -> None:
         response.set_cookie(
-            service.SESSION_COOKIE,
+            self.cookie,
             token,
             max_age=self.settings.session_hours * 3600,
             path="/",
             httponly=True,
-            secure=self.settings.production or self.settings.environment != "development",
+            secure=service.secure_cookies(self.settings),
             samesite="lax",
         )
 
     async def _begin(self, request: Request, user: User, next_path: str) -> Response:
         """A new session for `user`; the browser's previous one (another person's, on a shared
         computer) ends with it, rather than living on until it idles out."""
-        previous = request.cookies.get(service.SESSION_COOKIE)
+        previous = request.cookies.get(self.cookie)
         async with self.sessions() as session, session.begin():
             if previous:
                 await service.end_session_of_token(await session.connection(), previous)
@@ -155,6 +156,9 @@ class SignIn:
         return f"{base}/auth/callback"
 
     async def start(self, request: Request) -> Response:
+        if self.settings.production and not self.settings.session_secret:
+            # A random key per process: a callback reaching another replica could not be read.
+            return _refusal(503, "sign-in is not configured here: HIREGRAPH_SESSION_SECRET is not set")
         slug = request.query_params.get("company", "")
         async with self.sessions() as session:
             found = (
@@ -230,7 +234,7 @@ class SignIn:
     # -- the session -------------------------------------------------------------------------------
 
     async def current(self, request: Request) -> Response:
-        token = request.cookies.get(service.SESSION_COOKIE)
+        token = request.cookies.get(self.cookie)
         found = None
         if token:
             async with self.engine.begin() as conn:
@@ -250,7 +254,7 @@ class SignIn:
         )
 
     async def sign_out(self, request: Request) -> Response:
-        token = request.cookies.get(service.SESSION_COOKIE)
+        token = request.cookies.get(self.cookie)
         if not token:
             return JSONResponse({"signedOut": 0})
         if not service.csrf_matches(token, request.headers.get(service.CSRF_HEADER)):
@@ -271,7 +275,7 @@ class SignIn:
                     conn, user_id=p.user_id if everywhere else None, session_id=None if everywhere else p.session_id
                 )
         response = JSONResponse({"signedOut": ended})
-        response.delete_cookie(service.SESSION_COOKIE, path="/")
+        response.delete_cookie(self.cookie, path="/", secure=service.secure_cookies(self.settings), httponly=True)
         return response
 
     # -- development only ------------------------------------------------------------------------
@@ -333,7 +337,7 @@ class SignIn:
                     max_age=STATE_SECONDS,
                     path="/auth",
                     same_site="lax",
-                    https_only=self.settings.environment != "development",
+                    https_only=service.secure_cookies(self.settings),
                 )
             ],
         )

@@ -24,6 +24,20 @@ from service.users.models import User, UserRole, UserStatus
 from service.users.service import user_by_email
 
 SESSION_COOKIE = "hiregraph_session"
+"""The session cookie's name in development (plain HTTP); `cookie_name` gives it per settings."""
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies are `Secure` (HTTPS only) everywhere but in development."""
+    return settings.environment != "development"
+
+
+def cookie_name(settings: Settings) -> str:
+    """`__Host-hiregraph_session` when cookies are Secure: the prefix makes the browser refuse
+    one set by a sibling subdomain or for a narrower path (a planted session), and pins it to
+    this host and `/`."""
+    return f"__Host-{SESSION_COOKIE}" if secure_cookies(settings) else SESSION_COOKIE
+
 
 CSRF_HEADER = "x-csrf-token"
 TOUCH_EVERY = timedelta(minutes=1)

@@ -1,6 +1,8 @@
 import {
+  Announcements,
   DndContext,
   DragEndEvent,
+  KeyboardCoordinateGetter,
   KeyboardSensor,
   PointerSensor,
   useDraggable,
@@ -74,6 +76,17 @@ interface BoardData {
 }
 
 type Columns = Record<string, { total: number; cards: Card[] }>;
+
+/** The keyboard drags a card column by column: Space picks it up, ←/→ go to the previous or
+ * next stage, Space drops it there, Escape puts it back. */
+const byColumn: KeyboardCoordinateGetter = (event, { context }) => {
+  if (event.code !== 'ArrowRight' && event.code !== 'ArrowLeft') return undefined;
+  event.preventDefault();
+  const columns = [...context.droppableRects.entries()].sort(([, a], [, b]) => a.left - b.left);
+  const here = columns.findIndex(([id]) => id === context.over?.id);
+  const next = columns[here + (event.code === 'ArrowRight' ? 1 : -1)];
+  return next ? { x: next[1].left + 8, y: next[1].top + 40 } : undefined;
+};
 
 function columnsOf(stages: Stage[]): Columns {
   return Object.fromEntries(
@@ -175,7 +188,20 @@ export function Board({ session }: { session: Session }) {
     reload({ requestPolicy: 'network-only' });
   };
 
-  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }), useSensor(KeyboardSensor));
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: byColumn }),
+  );
+  const stageName = (stageId: unknown) => stages.find((s) => s.id === stageId)?.name ?? 'no stage';
+  const cardName = (cardId: unknown) =>
+    Object.values(columns).flatMap((c) => c.cards).find((c) => c.id === cardId)?.applicant.name ?? 'the card';
+  // What a screen reader hears while a card is dragged (by stage and name, not by ID).
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => `Picked up ${cardName(active.id)}. Left and right arrows choose a stage; space drops; escape cancels.`,
+    onDragOver: ({ active, over }) => `${cardName(active.id)} is over ${stageName(over?.id)}.`,
+    onDragEnd: ({ active, over }) => `${cardName(active.id)} dropped on ${stageName(over?.id)}.`,
+    onDragCancel: ({ active }) => `Moving ${cardName(active.id)} was cancelled.`,
+  };
   const onDragEnd = (event: DragEndEvent) => {
     const from = event.active.data.current?.from as string | undefined;
     if (event.over && from) void move(String(event.active.id), from, String(event.over.id));
@@ -226,7 +252,7 @@ export function Board({ session }: { session: Session }) {
       <p role={status?.kind ?? 'status'} className={status?.kind === 'alert' ? 'error' : 'note'} aria-live="polite">
         {status?.text}
       </p>
-      <DndContext sensors={sensors} onDragEnd={onDragEnd}>
+      <DndContext sensors={sensors} onDragEnd={onDragEnd} accessibility={{ announcements }}>
         <div className="board">
           {stages.map((stage) => (
             <Column key={stage.id} stage={stage} column={columns[stage.id]}>
