@@ -29,7 +29,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
 from service.demo.seed import seed_demo
-from service.ids import to_global_id
+from service.ids import pk_of, to_global_id
 from service.settings import Settings
 from tests.live import LiveServer, start_server, start_worker, stop_process, stop_server
 from tests.sockets import PROTOCOL, Socket
@@ -55,13 +55,19 @@ pytestmark = pytest.mark.parametrize("read_path", ["compiled"], indirect=True, s
 
 
 @pytest.fixture(scope="module")
-def app_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def app_server(migrated_url: str, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     assert (ROOT / "web" / "dist" / "index.html").is_file(), "build the app first: make web"
     assert Path(CHROMIUM).is_file(), f"{CHROMIUM} is missing: apt-get install -y chromium"
     server = start_server(
         migrated_url,
         tmp_path_factory.mktemp("web") / "server.log",
-        env={"HIREGRAPH_DEV_SIGN_IN": "1", "HIREGRAPH_COMPILED_READS": "1", "HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK": "1"},
+        env={
+            "HIREGRAPH_DEV_SIGN_IN": "1",
+            "HIREGRAPH_COMPILED_READS": "1",
+            "HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK": "1",
+            # The demo's attachments are stored by the test process (`seed_demo`): the same place.
+            "HIREGRAPH_FILES_DIR": str(settings.files_path),
+        },
     )
     try:
         yield server
@@ -320,9 +326,37 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
             await asyncio.sleep(0.5)
         await route.continue_()
 
+    # A note in Markdown, with HTML a hostile writer hoped would run: it is shown as Markdown only.
+    async with engine.connect() as conn:
+        application = await conn.scalar(
+            text("SELECT id FROM applications WHERE applicant_id = :a ORDER BY id LIMIT 1"), {"a": applicant}
+        )
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            app_server.graphql_url,
+            json={
+                "query": "mutation($i: NoteCreateInput!) { noteCreate(input: $i) { errors { message } } }",
+                "variables": {
+                    "i": {
+                        "applicationId": to_global_id("Application", application),
+                        "body": "**Ready to hire.** <img src=x onerror=alert(1)><script>alert(2)</script>",
+                    }
+                },
+            },
+            headers={"authorization": f"Bearer {d['secret']}"},
+        )
+        assert r.json()["data"]["noteCreate"]["errors"] == [], r.text
+
     await recruiter.page.route("**/graphql*", late_posts)
     await sign_in_as(recruiter, app_server, d["people"]["RECRUITER"], profile)
     await expect(recruiter.page.get_by_role("heading", name="Offers")).to_be_visible()
+    note = recruiter.page.locator(".note-body", has_text="Ready to hire.")
+    await expect(note.locator("strong")).to_have_text("Ready to hire.")
+    await expect(note.locator("img, script")).to_have_count(0)
+    # An attachment downloads through its link.
+    link = recruiter.page.locator("a", has_text="resume").first
+    download = await recruiter.page.request.get(f"{app_server.base_url}{await link.get_attribute('href')}")
+    assert download.status == 200 and len(await download.body()) > 0
     await recruiter.page.screenshot(path=shots / "profile.png", full_page=True)
     assert await accessibility_violations(recruiter.page) == []
 
@@ -541,3 +575,46 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     assert await closed_with(socket) == (4403, "session ended")
     async with httpx.AsyncClient(base_url=app_server.base_url, cookies={"hiregraph_session": cookie}) as client:
         assert (await client.get("/auth/session")).status_code == 401
+
+
+async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, browser, engine, settings, migrated_url):
+    d = await demo(engine, settings, migrated_url)
+    row = d["row"]
+    (first_id, first_name), (second_id, second_name) = d["cards"][0], d["cards"][1]
+    reason = "Hired someone else"
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            app_server.graphql_url,
+            json={
+                "query": "mutation($i: RejectionReasonCreateInput!) { rejectionReasonCreate(input: $i) "
+                "{ rejectionReason { id } errors { message } } }",
+                "variables": {"i": {"companyId": to_global_id("Company", row.company_id), "name": reason}},
+            },
+            headers={"authorization": f"Bearer {d['secret']}"},
+        )
+        reason_id = pk_of(r.json()["data"]["rejectionReasonCreate"]["rejectionReason"]["id"], "RejectionReason")
+    w = await open_browser(browser)
+    await sign_in_as(w, app_server, d["people"]["RECRUITER"], f"/postings/{to_global_id('Posting', row.posting)}")
+    stage = column(w.page, row.stage_name)
+    await expect(stage.locator(f'li[data-card="{first_name}"]')).to_be_visible()
+
+    # The name filter keeps the matching cards only.
+    await w.page.get_by_role("searchbox", name="Name").fill(first_name)
+    await expect(w.page.locator("li.card")).to_have_count(await w.page.locator(f'li[data-card="{first_name}"]').count())
+    await w.page.get_by_role("searchbox", name="Name").fill("")
+
+    for name in (first_name, second_name):
+        await stage.locator(f'li[data-card="{name}"]').get_by_label("Select").check()
+    await w.page.get_by_label("Reason").select_option(label=reason)
+    await w.page.get_by_role("button", name="Reject 2 selected").click()
+    await expect(w.page.get_by_role("status").filter(has_text="2 applications rejected")).to_be_visible()
+    await expect(stage.locator(f'li[data-card="{first_name}"], li[data-card="{second_name}"]')).to_have_count(0)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text("SELECT status, rejection_reason_id FROM applications WHERE id = ANY(:ids)"),
+                {"ids": [first_id, second_id]},
+            )
+        ).all()
+    assert sorted(rows) == [("REJECTED", reason_id), ("REJECTED", reason_id)]
+    assert w.problems == [], w.problems
