@@ -4,6 +4,7 @@ tests that need them fail rather than skip."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -29,6 +30,14 @@ def install(project: Path) -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         pytest.fail(f"node and npm are required for {project.name}")
+    # pytest-xdist workers may get here at once: one installs, the others wait and find it done.
+    with (project / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _install_locked(project, npm)
+    return node
+
+
+def _install_locked(project: Path, npm: str) -> None:
     if not installed_matches_lock(project):
         done = subprocess.run(
             [npm, "ci", "--no-audit", "--no-fund"],
@@ -40,4 +49,3 @@ def install(project: Path) -> str:
         )
         if done.returncode != 0:
             pytest.fail(f"`npm ci` in {project} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return node
