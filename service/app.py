@@ -74,7 +74,7 @@ def cors(app: ASGIApp, origins: tuple[str, ...]) -> CORSMiddleware:
         app,
         allow_origins=list(origins),
         allow_methods=["GET", "POST", "PUT", "HEAD", "OPTIONS"],
-        allow_headers=["authorization", "content-type", "x-request-id"],
+        allow_headers=["authorization", "content-type", "x-request-id", "x-csrf-token"],
         allow_credentials=True,
         expose_headers=["x-request-id", "x-sql-statements", "retry-after"],
         max_age=600,

@@ -5,8 +5,14 @@ allowed origins (the default) no CORS header is ever sent."""
 from __future__ import annotations
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from service.settings import Settings
+from tests.factories import insert_tenant
+from tests.live import start_server, stop_server
+from tests.sockets import PROTOCOL, Socket
 
 APP = "https://app.example.com"
 QUERY = {"query": "{ companies { nodes { slug } } }"}
@@ -18,6 +24,8 @@ def preflight(origin: str, method: str = "POST", headers: str = "authorization, 
 
 async def test_allowed_origins_get_answers_they_may_read(acme, make_client):
     client = make_client(cors_origins=(APP,))
+    r = await client.options("/graphql", headers=preflight(APP, headers="content-type, x-csrf-token"))
+    assert r.status_code == 200, r.text  # a signed-in page sends its CSRF token
     r = await client.options("/graphql", headers=preflight(APP))
     assert r.status_code == 200, r.text
     assert r.headers["access-control-allow-origin"] == APP
@@ -83,3 +91,22 @@ def test_origins_are_checked_at_start(value):
 def test_origins_are_read_from_the_environment():
     settings = Settings.from_env({"HIREGRAPH_CORS_ORIGINS": " https://App.Example.com/ , http://localhost:5173 "})
     assert settings.cors_origins == ("https://app.example.com", "http://localhost:5173")
+
+
+async def test_allowed_origins_may_subscribe_and_others_may_not(migrated_url, engine, tmp_path):
+    """Subscriptions: a page of an allowed origin opens the socket; another origin's page is
+    refused at the handshake (403), before anything is sent."""
+    _, secret = await insert_tenant(engine, "acme")
+    server = start_server(migrated_url, tmp_path / "server.log", env={"HIREGRAPH_CORS_ORIGINS": APP})
+    try:
+        url = server.graphql_url.replace("http://", "ws://")
+        ws = await connect(url, subprotocols=[PROTOCOL], origin=Origin(APP))
+        socket = Socket(ws)
+        await socket.send({"type": "connection_init", "payload": {"Authorization": f"Bearer {secret}"}})
+        assert await socket.recv() == {"type": "connection_ack"}
+        await ws.close()
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(url, subprotocols=[PROTOCOL], origin=Origin("https://evil.example.com"))
+        assert refused.value.response.status_code == 403
+    finally:
+        stop_server(server)

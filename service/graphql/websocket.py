@@ -134,6 +134,9 @@ class SubscriptionApp(GraphQL[Any, Any]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            # Strawberry refuses (403) a handshake from another origin than the server's own
+            # unless listed: the browser origins allowed by CORS may subscribe too.
+            allowed_origins=settings.cors_origins,
         )
         self.settings = settings
         self.engine = engine
