@@ -199,6 +199,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print("delivering webhooks in this process (--with-worker)", flush=True)
     if demo_key:
         print(f"demo API key (send as `Authorization: Bearer <key>`): {demo_key}", flush=True)
+    from service.webapp import DIST
+
+    if (DIST / "index.html").is_file():
+        signing_in = "development sign-in at /auth/dev" if settings.dev_sign_in else "people sign in at /auth/sign-in"
+        print(f"recruiter app at http://{settings.host}:{settings.port}/ ({signing_in})", flush=True)
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
     # embedded PostgreSQL be stopped by its exit handler.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
