@@ -21,7 +21,7 @@ from service.attachments import service as attachments
 from service.attachments.models import MAX_ATTACHMENTS
 from service.ids import from_global_id
 from tests.events_emitted import last_id, new_events
-from tests.factories import create_applicant, create_application, create_posting, mutate_ok
+from tests.factories import create_api_key, create_applicant, create_application, create_posting, mutate_ok
 from tests.helpers import Api, snapshot
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -562,3 +562,45 @@ async def test_an_empty_multipart_file_is_required(acme, engine, app):
     )
     errors = r.json()["data"]["attachmentUpload"]["errors"]
     assert [(e["field"], e["code"]) for e in errors] == [("file", "REQUIRED")]
+
+
+async def test_an_offer_letter_is_seen_only_by_who_may_read_offers(acme, engine, app):
+    """An offer letter says what a person would be paid: a caller without `offers:read` does
+    not see it, on either read path, by any way in (the applicant's and the application's
+    attachments and their counts, the list, the node); the resume beside it stays visible."""
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], "Ada", selection="id applicant { id }")
+    applicant = application["applicant"]["id"]
+    made = {}
+    for kind, name in (("RESUME", "ada-cv.pdf"), ("OFFER_LETTER", "ada-offer.pdf")):
+        upload = await upload_url(acme, applicant, name, kind=kind, applicationId=application["id"])
+        r = await put(acme, upload["url"], PDF)
+        assert r.status_code == 201, r.text
+        made[kind] = r.json()["attachment"]["id"]
+    reader = Api(
+        acme.http,
+        (await create_api_key(acme, "no offers", ["applicants:read", "applications:read"]))["secret"],
+        acme.company_pk,
+        acme.slug,
+    )
+    offers = Api(
+        acme.http,
+        (await create_api_key(acme, "offers", ["applicants:read", "applications:read", "offers:read"]))["secret"],
+        acme.company_pk,
+        acme.slug,
+    )
+    query = """query($a: ID!, $p: ID!, $letter: ID!) {
+      applicant: node(id: $a) { ... on Applicant { attachments { totalCount nodes { id kind } } } }
+      application: node(id: $p) { ... on Application { attachments { totalCount nodes { id } } } }
+      letter: node(id: $letter) { id }
+      attachments(filter: {applicantIds: [$a]}) { totalCount nodes { id } }
+    }"""
+    variables = {"a": applicant, "p": application["id"], "letter": made["OFFER_LETTER"]}
+    hidden = await reader.ok(query, variables)
+    assert hidden["applicant"]["attachments"] == {"totalCount": 1, "nodes": [{"id": made["RESUME"], "kind": "RESUME"}]}
+    assert hidden["application"]["attachments"] == {"totalCount": 1, "nodes": [{"id": made["RESUME"]}]}
+    assert hidden["letter"] is None
+    assert hidden["attachments"] == {"totalCount": 1, "nodes": [{"id": made["RESUME"]}]}
+    seen = await offers.ok(query, variables)
+    assert seen["applicant"]["attachments"]["totalCount"] == 2 and seen["letter"] == {"id": made["OFFER_LETTER"]}
+    assert seen["attachments"]["totalCount"] == 2

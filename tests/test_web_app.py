@@ -364,6 +364,9 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
     await sign_in_as(interviewer, app_server, d["people"]["INTERVIEWER"], profile)
     await expect(interviewer.page.get_by_role("heading", name="Timeline").first).to_be_visible()
     await expect(interviewer.page.get_by_role("heading", name="Offers")).to_have_count(0)
+    # Nor the offer letter among the attachments, which the recruiter sees.
+    await expect(recruiter.page.locator("a", has_text="offer-")).to_have_count(1)
+    await expect(interviewer.page.locator("a", has_text="offer-")).to_have_count(0)
     # A crafted request, with the session and its CSRF token, gets no offer either.
     answer = await interviewer.page.evaluate(
         """async (id) => {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy import ColumnElement
 from strawberry import Info
 
 from service.attachments import links, models
 from service.attachments.models import AttachmentKind
+from service.auth.scopes import Principal
 from service.graphql.context import Context
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
@@ -63,5 +65,12 @@ class Attachment(Node):
         return key.download_url(self.pk)  # type: ignore[attr-defined]  # set by Entity.from_row
 
 
-ATTACHMENT = register(Entity(Attachment, models.Attachment, area=AREA))
+def _offer_letters_need_offers(principal: Principal) -> ColumnElement[bool] | None:
+    """An offer letter says what a person would be paid: only a caller who may read offers sees it."""
+    if principal.can("offers", "read"):
+        return None
+    return models.Attachment.kind != AttachmentKind.OFFER_LETTER
+
+
+ATTACHMENT = register(Entity(Attachment, models.Attachment, area=AREA, hidden=_offer_letters_need_offers))
 """Attachments: files about an applicant, their content in the object store."""

@@ -25,8 +25,9 @@ from graphql import (
     OperationType,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
@@ -115,14 +116,22 @@ class Compiler:
             raise Unsupported("missing scope")
 
     def _scope(self, entity: Entity, alias: str) -> str:
-        return f"{alias}.{entity.tenant_column.name} = ANY($1::bigint[])"
+        return f"{alias}.{entity.tenant_column.name} = ANY($1::bigint[]){self._hidden(entity, alias)}"
 
     def _inherited_scope(self, parent: Entity, alias: str, target: Entity, inner: str) -> str:
         """The tenant check of a row reached from `parent`'s row (`alias`), already checked: the
         same company as the parent's, one comparison instead of a search of the caller's
         companies (which costs a count over a few hundred rows of a twenty-company key its
         time again)."""
-        return f"{inner}.{target.tenant_column.name} = {alias}.{parent.tenant_column.name}"
+        return f"{inner}.{target.tenant_column.name} = {alias}.{parent.tenant_column.name}{self._hidden(target, inner)}"
+
+    def _hidden(self, entity: Entity, alias: str) -> str:
+        """` AND <predicate>` on `alias` for the rows of `entity` the caller's scopes hide (an
+        offer letter without `offers:read`), else nothing."""
+        clause = entity.visible(self.principal)
+        if clause is None:
+            return ""
+        return " AND " + self.sql.clause(ClauseAdapter(entity.table.alias(alias)).traverse(clause))
 
     # -- root fields ------------------------------------------------------------------------
 
@@ -185,6 +194,9 @@ class Compiler:
         self._require(entity)
         page = self._page_args(args)
         scope = tenant_scope(entity, self.principal.company_ids)
+        hidden = entity.visible(self.principal)
+        if hidden is not None:
+            scope = and_(scope, hidden)
         order = args.get("order_by")
         try:
             conditions = root.conditions(args.get("filter"))
@@ -308,6 +320,9 @@ class Compiler:
             target.tenant_column == literal_column(f"{alias}.{entity.tenant_column.name}"),
         ]
         conditions += filter_clauses(target, filters)
+        hidden = target.visible(self.principal)
+        if hidden is not None:
+            conditions.append(hidden)
         sort = SortKey("id", None, table_ref.c.id)
         try:
             statement = apply_page(select(*target.columns).where(*conditions), sort, page)

@@ -38,7 +38,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.engine, self.principal.company_ids)
+            self._loaders = Loaders(self.engine, self.principal.company_ids, self.principal)
         return self._loaders
 
     @property

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, cast
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, ColumnElement, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from typing_extensions import TypeVar
 
+from service.auth.scopes import Principal
 from service.db import addressable
 from service.db.base import Base
 from service.ids import to_global_id
@@ -55,6 +56,10 @@ class Entity(Generic[GraphQLType, Model]):
     """The scope area guarding reads of this type (see `service.auth.scopes`)."""
     convert: Callable[[dict[str, Any]], None] | None = None
     """Turns JSON columns into nested objects after a row is read."""
+    hidden: Callable[[Principal], ColumnElement[bool] | None] | None = None
+    """Rows of this type a caller may not see although it may read the type, by its scopes: a
+    predicate on the table the rows must meet (None: all). Both read paths apply it wherever
+    they apply the company check; it depends on the scopes alone, which key the statement caches."""
     name: str = ""
     table: Table = field(init=False)
     columns: tuple[Column[Any], ...] = field(default=())
@@ -67,6 +72,10 @@ class Entity(Generic[GraphQLType, Model]):
         self.name = definition.name if definition is not None else self.type.__name__
         # Generated columns (search vectors, lowered tags) serve filters only: never read.
         self.columns = tuple(c for c in self.table.c if c.computed is None and not isinstance(c.type, TSVECTOR))
+
+    def visible(self, principal: Principal | None) -> ColumnElement[bool] | None:
+        """The predicate `hidden` gives for this caller, if any."""
+        return self.hidden(principal) if self.hidden is not None and principal is not None else None
 
     @property
     def tenant_column(self) -> Column[Any]:

@@ -17,9 +17,10 @@ from collections.abc import Callable, Coroutine, Hashable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Row, Select, any_, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, any_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.auth.scopes import Principal
 from service.db.sql import int_array, one_of
 from service.graphql.entities import Entity, entity_named
 from service.graphql.pagination import Page, PageArgs, SortKey, apply_page, finish_page
@@ -66,15 +67,28 @@ def _reading(engine: AsyncEngine) -> AsyncEngine:
 class Loaders:
     """The loaders of one request, keyed by what they load."""
 
-    def __init__(self, engine: AsyncEngine, company_ids: Sequence[int]) -> None:
+    def __init__(self, engine: AsyncEngine, company_ids: Sequence[int], principal: Principal | None = None) -> None:
         # Reads without a transaction: one statement is one snapshot anyway, and BEGIN and the
         # ROLLBACK that returns the connection were two round trips more per batch.
         self.engine = _reading(engine)
         self.company_ids = list(company_ids)
+        self.principal = principal
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def scope(self, entity: Entity) -> ColumnElement[bool]:
-        return tenant_scope(entity, self.company_ids)
+        """The rows of `entity` this caller may read: its companies', less what its scopes hide."""
+        hidden = entity.visible(self.principal)
+        scope = tenant_scope(entity, self.company_ids)
+        return scope if hidden is None else and_(scope, hidden)
+
+    def _scoped(self, entity: Entity) -> tuple[ColumnElement[bool], ...]:
+        """The same for a kept statement: the companies bound per batch."""
+        hidden = entity.visible(self.principal)
+        return (tenant_scope(entity, ()),) if hidden is None else (tenant_scope(entity, ()), hidden)
+
+    def _variant(self, entity: Entity) -> bool:
+        """Whether this caller's statements for `entity` hide rows (part of their cache keys)."""
+        return entity.visible(self.principal) is not None
 
     async def rows(self, stmt: Select[*tuple[Any, ...]]) -> Sequence[Row[*tuple[Any, ...]]]:
         async with self.engine.connect() as conn:
@@ -105,15 +119,17 @@ class Loaders:
 
         def build() -> Select[Any]:
             return select(*entity.columns).where(
-                entity.table.c[column] == any_(int_array("keys", [])), tenant_scope(entity, ())
+                entity.table.c[column] == any_(int_array("keys", [])), *self._scoped(entity)
             )
 
+        key = ("one", target, column, self._variant(entity))
+
         async def batch(keys: list[Any]) -> list[Any]:
-            rows = await self.batch_rows(("one", target, column), build, keys)
+            rows = await self.batch_rows(key, build, keys)
             found = {row._mapping[column]: entity.from_row(row._mapping) for row in rows}
             return [found.get(k) for k in keys]
 
-        return self._get(("one", target, column), batch)
+        return self._get(key, batch)
 
     def many(
         self, target: str, column: str, order: tuple[str, ...], filters: Filters = ()
@@ -125,18 +141,20 @@ class Loaders:
             table = entity.table
             return (
                 select(*entity.columns)
-                .where(table.c[column] == any_(int_array("keys", [])), tenant_scope(entity, ()))
+                .where(table.c[column] == any_(int_array("keys", [])), *self._scoped(entity))
                 .where(*filter_clauses(entity, filters))
                 .order_by(table.c[column], *(table.c[c] for c in order))
             )
 
+        key = ("many", target, column, order, filters, self._variant(entity))
+
         async def batch(keys: list[Any]) -> list[list[Any]]:
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            for row in await self.batch_rows(("many", target, column, order, filters), build, keys):
+            for row in await self.batch_rows(key, build, keys):
                 grouped[row._mapping[column]].append(entity.from_row(row._mapping))
             return [grouped.get(k, []) for k in keys]
 
-        return self._get(("many", target, column, order, filters), batch)
+        return self._get(key, batch)
 
     def page(self, target: str, column: str, args: PageArgs, filters: Filters = ()) -> DataLoader[Any, Page]:
         """key -> one page (keyset, ordered by id) of the objects whose `column` equals key.
@@ -152,19 +170,21 @@ class Loaders:
             parents = func.unnest(int_array("keys", [])).table_valued("key").render_derived(name="parent")
             inner = (
                 select(*entity.columns)
-                .where(table.c[column] == parents.c.key, tenant_scope(entity, ()))
+                .where(table.c[column] == parents.c.key, *self._scoped(entity))
                 .where(*filter_clauses(entity, filters))
             )
             window = apply_page(inner, sort, args).lateral("page")
             return select(parents.c.key.label("parent_key"), window).select_from(parents.join(window, true()))
 
+        key = ("page", target, column, args, filters, self._variant(entity))
+
         async def batch(keys: list[Any]) -> list[Page]:
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            for row in await self.batch_rows(("page", target, column, args, filters), build, keys):
+            for row in await self.batch_rows(key, build, keys):
                 grouped[row.parent_key].append(row)
             return [finish_page(grouped.get(k, []), args) for k in keys]
 
-        return self._get(("page", target, column, args, filters), batch)
+        return self._get(key, batch)
 
     def computed(self, name: str, expression: Callable[[Any], Any]) -> DataLoader[Any, Any]:
         """parent id -> the value of `expression` for it (`relay.computed`): one statement a batch,
@@ -189,14 +209,16 @@ class Loaders:
             table = entity.table
             return (
                 select(table.c[column], func.count())
-                .where(table.c[column] == any_(int_array("keys", [])), tenant_scope(entity, ()))
+                .where(table.c[column] == any_(int_array("keys", [])), *self._scoped(entity))
                 .where(*filter_clauses(entity, filters))
                 .group_by(table.c[column])
             )
 
+        key = ("count", target, column, filters, self._variant(entity))
+
         async def batch(keys: list[Any]) -> list[int]:
-            rows = await self.batch_rows(("count", target, column, filters), build, keys)
+            rows = await self.batch_rows(key, build, keys)
             counts = {row[0]: row[1] for row in rows}
             return [counts.get(k, 0) for k in keys]
 
-        return self._get(("count", target, column, filters), batch)
+        return self._get(key, batch)
