@@ -565,6 +565,12 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     cookie = await signed_in_cookie(app_server, interviewer)
     socket = await session_socket(app_server, cookie, app_server.base_url)
     assert await socket.recv() == {"type": "connection_ack"}
+    # An interviewer sees some postings only: they follow one of theirs, never everything.
+    await socket.subscribe("everything", {})
+    refused = await socket.recv()
+    assert refused["id"] == "everything" and refused["payload"]["data"] is None, refused
+    assert refused["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
+    await socket.subscribe("theirs", {"postingId": to_global_id("Posting", d["row"].posting)})
     async with httpx.AsyncClient() as client:
         r = await client.post(
             app_server.graphql_url,

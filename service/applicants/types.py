@@ -10,6 +10,7 @@ import strawberry
 from service.applicants import models
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
+from service.graphql.narrowing import by_applicant
 from service.graphql.relay import Node, to_connection, to_one
 
 
@@ -70,4 +71,6 @@ def _convert(values: dict[str, Any]) -> None:
     values["links"] = [ApplicantLink(kind=LinkKind(link["kind"]), url=link["url"]) for link in values["links"]]
 
 
-APPLICANT = register(Entity(Applicant, models.Applicant, area="applicants", convert=_convert))
+APPLICANT = register(
+    Entity(Applicant, models.Applicant, area="applicants", convert=_convert, hidden=by_applicant(models.Applicant.id))
+)

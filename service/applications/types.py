@@ -15,6 +15,7 @@ from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_application, by_posting
 from service.graphql.relay import Node, computed, to_connection, to_one
 from service.interviews.models import Interview, InterviewInterviewer, InterviewStatus
 from service.offers.models import OfferStatus
@@ -181,6 +182,15 @@ class Application(Node):
     )
 
 
-APPLICATION = register(Entity(Application, models.Application, area="applications"))
-STAGE_TRANSITION = register(Entity(StageTransition, models.StageTransition, area="applications"))
-NOTE = register(Entity(Note, models.Note, area="applications"))
+APPLICATION = register(
+    Entity(Application, models.Application, area="applications", hidden=by_posting(models.Application.posting_id))
+)
+STAGE_TRANSITION = register(
+    Entity(
+        StageTransition,
+        models.StageTransition,
+        area="applications",
+        hidden=by_application(models.StageTransition.application_id),
+    )
+)
+NOTE = register(Entity(Note, models.Note, area="applications", hidden=by_application(models.Note.application_id)))

@@ -13,6 +13,7 @@ from service.graphql.context import Context
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import all_of, by_applicant
 from service.graphql.relay import Node, to_one
 from service.graphql.statement import Statement
 
@@ -72,5 +73,12 @@ def _offer_letters_need_offers(principal: Principal) -> ColumnElement[bool] | No
     return models.Attachment.kind != AttachmentKind.OFFER_LETTER
 
 
-ATTACHMENT = register(Entity(Attachment, models.Attachment, area=AREA, hidden=_offer_letters_need_offers))
+ATTACHMENT = register(
+    Entity(
+        Attachment,
+        models.Attachment,
+        area=AREA,
+        hidden=all_of(_offer_letters_need_offers, by_applicant(models.Attachment.applicant_id)),
+    )
+)
 """Attachments: files about an applicant, their content in the object store."""

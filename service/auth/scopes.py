@@ -59,6 +59,11 @@ class Principal:
     of the grace period of a secret a rotation replaced. Caches keep it no longer."""
     user_id: int | None = None
     """The signed-in person (a session); None for an API key."""
+    postings: tuple[int, ...] | None = None
+    """A person who sees only some postings (hiring managers and interviewers: those of their
+    hiring teams and interviews), and what hangs from them; None: every posting of the companies."""
+    own_scorecards_only: bool = False
+    """An interviewer sees the scorecards they wrote or were the interviewer of, no one else's."""
     session_id: int | None = field(default=None, compare=False)
 
     @property

@@ -7,6 +7,7 @@ from service.eeoc.models import DisabilityStatus, Gender, Race, VeteranStatus
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_applicant
 from service.graphql.relay import Node, to_one
 
 AREA = "eeoc"
@@ -73,5 +74,7 @@ class EeocResponse(Node):
     )
 
 
-EEOC_RESPONSE = register(Entity(EeocResponse, models.EeocResponse, area=AREA))
+EEOC_RESPONSE = register(
+    Entity(EeocResponse, models.EeocResponse, area=AREA, hidden=by_applicant(models.EeocResponse.applicant_id))
+)
 """EEOC answers: one set per application, behind their own scope."""

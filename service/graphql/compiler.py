@@ -25,9 +25,9 @@ from graphql import (
     OperationType,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import ColumnElement, and_, func, literal_column, select
+from sqlalchemy import Column, ColumnElement, and_, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.sql.util import ClauseAdapter
+from sqlalchemy.sql.visitors import replacement_traverse
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
@@ -131,7 +131,17 @@ class Compiler:
         clause = entity.visible(self.principal)
         if clause is None:
             return ""
-        return " AND " + self.sql.clause(ClauseAdapter(entity.table.alias(alias)).traverse(clause))
+        table = entity.table
+
+        def on_alias(element: Any, **_: Any) -> Any:
+            # The entity's columns as the alias's, by name: text, so a subquery of the predicate
+            # (an EXISTS through the applications) correlates to the row instead of adding the
+            # table to its own FROM.
+            if isinstance(element, Column) and element.table is table:
+                return literal_column(f"{alias}.{element.name}")
+            return None
+
+        return " AND " + self.sql.clause(replacement_traverse(clause, {}, on_alias))
 
     # -- root fields ------------------------------------------------------------------------
 
@@ -295,7 +305,9 @@ class Compiler:
         local = "id" if relation.local == "pk" else relation.local
         inner = self.sql.alias()
         table = target.table.name
-        scope = self._inherited_scope(entity, alias, target, inner)
+        if relation.kind in ("one", "list"):
+            # Only these read `scope`: its parameters must not be bound for a connection.
+            scope = self._inherited_scope(entity, alias, target, inner)
         if relation.kind == "one":
             obj = self._entity_object(target, inner, nodes)
             return (

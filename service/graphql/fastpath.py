@@ -82,7 +82,9 @@ class CompiledReads:
 
         `key` identifies the document, operation and variables (its first two items the
         document's text and the operation's name); `shape` is the variables' shape."""
-        cache_key = (key[0], key[1], principal.company_ids, principal.scopes, shape.signature)
+        # A narrowed person's postings (and own scorecards) are in the statement (`Entity.hidden`).
+        narrowed = (principal.postings, principal.user_id if principal.own_scorecards_only else None)
+        cache_key = (key[0], key[1], principal.company_ids, principal.scopes, narrowed, shape.signature)
         cached = self.statements.recall(cache_key)
         if isinstance(cached, Template):
             return Compiled(cached.sql, cached.bind(variables.coerced), cached.late)

@@ -86,9 +86,13 @@ class Loaders:
         hidden = entity.visible(self.principal)
         return (tenant_scope(entity, ()),) if hidden is None else (tenant_scope(entity, ()), hidden)
 
-    def _variant(self, entity: Entity) -> bool:
-        """Whether this caller's statements for `entity` hide rows (part of their cache keys)."""
-        return entity.visible(self.principal) is not None
+    def _variant(self, entity: Entity) -> Hashable:
+        """What this caller's statements for `entity` hide, as part of their cache keys: the
+        predicate's values (a person's postings) are in the kept statement."""
+        p = self.principal
+        if p is None or entity.visible(p) is None:
+            return None
+        return (p.scopes, p.postings, p.own_scorecards_only, p.user_id if p.own_scorecards_only else None)
 
     async def rows(self, stmt: Select[*tuple[Any, ...]]) -> Sequence[Row[*tuple[Any, ...]]]:
         async with self.engine.connect() as conn:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from graphql.execution.values import get_argument_values
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import Info
@@ -17,9 +18,10 @@ from service.audit.models import AuditOutcome
 from service.auth.scopes import Access, MissingScope
 from service.errors import DomainError, DomainErrors, ErrorCode, not_found
 from service.graphql.context import Context
+from service.graphql.entities import ENTITIES
 from service.graphql.enums import expose
 from service.graphql.selection import variables_of
-from service.ids import InvalidId, pk_of
+from service.ids import InvalidId, from_global_id, pk_of
 
 log = logging.getLogger(__name__)
 RETRIED = frozenset({"40P01", "40001"})
@@ -94,6 +96,12 @@ async def run(
             context.principal.require(read, "read")
     except MissingScope as exc:
         return None, await _forbidden(info, call, _unreadable(exc))
+    if context.principal.postings is not None:
+        unseen = await _unseen(info, call.target_ids)
+        if unseen is not None:
+            errors = [UserError(field=None, code=ErrorCode.NOT_FOUND, message=f"no such {unseen.lower()}")]
+            await _record_apart(info, call, AuditOutcome.REFUSED, errors)
+            return None, errors
     for attempt in range(1, ATTEMPTS + 1):
         try:
             async with context.sessions() as session, session.begin():
@@ -129,6 +137,24 @@ async def run(
             await _record_apart(info, call, AuditOutcome.FAILED)
             raise
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> str | None:
+    """The type of the first record the input names that this narrowed person may not see
+    (`Principal.postings`), else None: they change only what they see, and a record of another
+    posting behaves as one that does not exist, as another company's does."""
+    principal = info.context.principal
+    async with info.context.sessions() as session:
+        for value in target_ids:
+            type_name, pk = from_global_id(value)
+            entity = ENTITIES.get(type_name)
+            clause = entity.visible(principal) if entity is not None else None
+            if entity is None or clause is None:
+                continue
+            seen = await session.scalar(select(entity.table.c.id).where(entity.table.c.id == pk, clause))
+            if seen is None:
+                return type_name
+    return None
 
 
 def _reads(info: Info[Context, None]) -> list[str]:

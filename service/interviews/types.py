@@ -6,6 +6,7 @@ import service.scorecards.types  # noqa: F401  (exposes ScorecardStatus to Graph
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_application, by_interview
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.interviews import models
 from service.interviews.models import MAX_INTERVIEWERS, InterviewStatus, ResponseStatus
@@ -79,5 +80,14 @@ class InterviewInterviewer(Node):
     )
 
 
-INTERVIEW = register(Entity(Interview, models.Interview, area="applications"))
-INTERVIEW_INTERVIEWER = register(Entity(InterviewInterviewer, models.InterviewInterviewer, area="applications"))
+INTERVIEW = register(
+    Entity(Interview, models.Interview, area="applications", hidden=by_application(models.Interview.application_id))
+)
+INTERVIEW_INTERVIEWER = register(
+    Entity(
+        InterviewInterviewer,
+        models.InterviewInterviewer,
+        area="applications",
+        hidden=by_interview(models.InterviewInterviewer.interview_id),
+    )
+)

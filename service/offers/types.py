@@ -10,6 +10,7 @@ import strawberry
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_application, by_offer
 from service.graphql.relay import Node, to_list, to_one
 from service.offers import models
 from service.offers.models import MAX_APPROVERS, ApprovalDecision, OfferStatus
@@ -104,5 +105,9 @@ def _convert(values: dict[str, Any]) -> None:
     ]
 
 
-OFFER = register(Entity(Offer, models.Offer, area=AREA, convert=_convert))
-OFFER_APPROVAL = register(Entity(OfferApproval, models.OfferApproval, area=AREA))
+OFFER = register(
+    Entity(Offer, models.Offer, area=AREA, convert=_convert, hidden=by_application(models.Offer.application_id))
+)
+OFFER_APPROVAL = register(
+    Entity(OfferApproval, models.OfferApproval, area=AREA, hidden=by_offer(models.OfferApproval.offer_id))
+)

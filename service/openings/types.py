@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_posting
 from service.graphql.relay import Node, to_one
 from service.openings import models
 from service.openings.models import OpeningStatus
@@ -42,4 +43,4 @@ class Opening(Node):
     )
 
 
-OPENING = register(Entity(Opening, models.Opening, area=AREA))
+OPENING = register(Entity(Opening, models.Opening, area=AREA, hidden=by_posting(models.Opening.posting_id)))

@@ -7,6 +7,7 @@ from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_posting
 from service.graphql.relay import Node, to_connection, to_one
 from service.pipeline import models
 from service.pipeline.models import StageKind
@@ -40,4 +41,6 @@ class PipelineStage(Node):
     )
 
 
-PIPELINE_STAGE = register(Entity(PipelineStage, models.PipelineStage, area="postings"))
+PIPELINE_STAGE = register(
+    Entity(PipelineStage, models.PipelineStage, area="postings", hidden=by_posting(models.PipelineStage.posting_id))
+)

@@ -13,6 +13,7 @@ from service.applications.models import ApplicationStatus
 from service.graphql.declared import entity_type, group_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_posting
 from service.graphql.relay import Node, to_connection, to_list, to_one
 from service.openings.models import OpeningStatus
 from service.pipeline.models import MAX_STAGES, StageKind
@@ -146,7 +147,9 @@ def _convert(values: dict[str, Any]) -> None:
     ]
 
 
-POSTING = register(Entity(Posting, models.Posting, area="postings", convert=_convert))
+POSTING = register(
+    Entity(Posting, models.Posting, area="postings", convert=_convert, hidden=by_posting(models.Posting.id))
+)
 
 
 @strawberry.enum(description="How the text of an imported posting is written.")

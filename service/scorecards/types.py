@@ -9,6 +9,7 @@ import strawberry
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import all_of, by_application, own_scorecards
 from service.graphql.relay import Node, to_one
 from service.scorecards import models
 from service.scorecards.models import Rating, Recommendation, ScorecardStatus
@@ -104,4 +105,15 @@ def _convert(values: dict[str, Any]) -> None:
     values["answers"] = [ScorecardAnswer(question=a["question"], answer=a.get("answer")) for a in values["answers"]]
 
 
-SCORECARD = register(Entity(Scorecard, models.Scorecard, area="applications", convert=_convert))
+SCORECARD = register(
+    Entity(
+        Scorecard,
+        models.Scorecard,
+        area="applications",
+        convert=_convert,
+        hidden=all_of(
+            by_application(models.Scorecard.application_id),
+            own_scorecards(models.Scorecard.interviewer_user_id, models.Scorecard.submitted_by_user_id),
+        ),
+    )
+)

@@ -56,7 +56,11 @@ ROLE_SCOPES: dict[UserRole, frozenset[str]] = {
 }
 """What each role may do across its company. Interviewers never reach offers or EEOC answers;
 only admins reach webhooks, integrations, API keys, the audit log and erasure. Recruiters
-write offers; hiring managers read them. EEOC answers are for admins alone."""
+write offers; hiring managers read them. EEOC answers are for admins alone.
+
+Hiring managers and interviewers are narrowed further (`Principal.postings`): to the postings
+of their hiring teams and of the interviews they are on; interviewers see only their own
+scorecards (`service.graphql.narrowing`)."""
 
 
 def token_hash(token: str) -> str:
@@ -92,7 +96,15 @@ async def start_session(session: AsyncSession, user: User, settings: Settings) -
 
 _FIND = text(
     """
-    SELECT s.id, s.user_id, s.company_id, s.last_seen_at, s.expires_at, u.name, u.role
+    SELECT s.id, s.user_id, s.company_id, s.last_seen_at, s.expires_at, u.name, u.role,
+      CASE WHEN u.role IN ('HIRING_MANAGER', 'INTERVIEWER') THEN ARRAY(
+        SELECT h.posting_id FROM hiring_team_members AS h WHERE h.user_id = u.id
+        UNION
+        SELECT a.posting_id FROM interview_interviewers AS ii
+          JOIN interviews AS i ON i.id = ii.interview_id JOIN applications AS a ON a.id = i.application_id
+        WHERE ii.user_id = u.id
+        ORDER BY 1
+      ) END AS postings
     FROM user_sessions AS s JOIN users AS u ON u.id = s.user_id
     WHERE s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > now()
       AND s.last_seen_at > now() - make_interval(mins => :idle) AND u.status = :active
@@ -138,6 +150,8 @@ async def find_session(conn: AsyncConnection, token: str, settings: Settings) ->
         name=row.name,
         company_ids=(row.company_id,),
         scopes=ROLE_SCOPES[role],
+        postings=tuple(row.postings) if row.postings is not None else None,
+        own_scorecards_only=role is UserRole.INTERVIEWER,
         # As a key's expiry: nothing a person makes (an API key) outlives their session.
         expires_at=row.expires_at,
         valid_until=row.expires_at,

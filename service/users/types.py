@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
+from service.graphql.narrowing import by_posting
 from service.graphql.relay import Node, to_connection, to_one
 from service.users import models
 from service.users.models import HiringRole, UserRole, UserStatus
@@ -81,4 +82,11 @@ class HiringTeamMember(Node):
 
 
 USER = register(Entity(User, models.User, area="users"))
-HIRING_TEAM_MEMBER = register(Entity(HiringTeamMember, models.HiringTeamMember, area="postings"))
+HIRING_TEAM_MEMBER = register(
+    Entity(
+        HiringTeamMember,
+        models.HiringTeamMember,
+        area="postings",
+        hidden=by_posting(models.HiringTeamMember.posting_id),
+    )
+)

@@ -100,6 +100,13 @@ async def events_feed(
 ) -> Connection[Event]:
     """One page of the changes feed, after the cursor `after`."""
     principal: Principal = info.context.principal
+    if principal.postings is not None:
+        # The feed holds every posting's events; a person who sees some postings follows one
+        # through the subscription instead.
+        raise GraphQLError(
+            "the changes feed is not for a person who sees some postings only: subscribe to one of them",
+            extensions={"code": "FORBIDDEN"},
+        )
     args = PageArgs.parse(first, None, None, None)
     marks = _decode_feed_cursor(after) if after is not None else {}
     wanted = feed_types(principal, types)

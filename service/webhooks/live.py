@@ -48,7 +48,7 @@ async def _posting_pk(engine: AsyncEngine, principal: Principal, value: str) -> 
                 select(Posting.id).where(Posting.id == pk, one_of(Posting.company_id, principal.company_ids))
             )
         ).first()
-    if found is None:
+    if found is None or (principal.postings is not None and pk not in principal.postings):
         raise _error("NOT_FOUND", "`postingId`: no such posting", argument="postingId")
     return pk
 
@@ -134,6 +134,10 @@ async def event_stream(
     principal: Principal = context.principal
     engine: AsyncEngine = context.engine
     wanted = feed_types(principal, types)
+    if principal.postings is not None and posting_id is None:
+        # A person who sees some postings only follows one of them: the events of the others,
+        # and about people and the company at large, are not theirs to see.
+        raise _error("FORBIDDEN", "name one of your postings in `postingId`", argument="postingId")
     posting_pk = await _posting_pk(engine, principal, posting_id) if posting_id is not None else None
     async with hub.subscribe(principal.company_ids) as subscriber:
         marks = await _marks(engine, principal.company_ids)
