@@ -298,6 +298,8 @@ async def test_a_person_acts_as_themselves(acme, engine, make_client, openid_pro
         ("applicationMove", {"id": application["id"], "stageId": second, "actorId": other}, "actorId"),
         ("applicationMove", {"id": application["id"], "stageId": second, "actor": "Hugo"}, "actorId"),
         ("offerCreate", {"applicationId": application["id"], "createdById": other}, "createdById"),
+        # A partner's sync by external references is a key's work.
+        ("applicantUpsert", {"companyId": acme.company_id, "provider": "greenhouse", "externalId": "1"}, None),
     ]:
         assert await mutate(name, input) == [{"field": field, "code": "FORBIDDEN"}], name
     assert await snapshot(engine) == before

@@ -141,6 +141,10 @@ async def _upsert(
     call: unpacked in place, mypy would solve R as the target's `R | None` and refuse `apply`."""
 
     async def work(session: AsyncSession) -> tuple[R | None, UpsertResult]:
+        if info.context.principal.user_id is not None:
+            # A partner's sync, by external references: a key's work, never a person's (whose
+            # view may be narrowed to some postings, which references would go around).
+            raise DomainError(ErrorCode.FORBIDDEN, "partner upserts are made with an API key, not a session", None)
         ctx = _context(session, info, data)
         outcome = await apply(ctx)
         return outcome.record, _result(outcome, ctx)
