@@ -23,7 +23,8 @@ from service.db.engine import Database, plain_url
 from service.settings import Settings
 from tests.compiled import world  # noqa: F401
 from tests.databases import empty_database, execute, with_database  # noqa: F401
-from tests.helpers import Api, TenantFactory
+from tests.factories import create_user
+from tests.helpers import Api, TenantFactory, signed_in
 from tests.observability import Observed, observe
 from tests.oidc_provider import openid_provider  # noqa: F401 - a fixture
 from tests.tenancy import World, build
@@ -205,9 +206,16 @@ def local(acme: Api, make_client: Any) -> Api:
 # Shared by the tenancy tests: a world of objects for each of two tenants.
 
 
-@pytest.fixture
-async def a(acme) -> World:
-    return await build(acme)
+@pytest.fixture(params=["key", "person"])
+async def a(request: pytest.FixtureRequest, acme: Api, make_client: Any) -> World:
+    """acme's world, called with its admin key, or (the per-person column) by an admin person of
+    acme signed in with a session: a person sees and changes exactly what a key of the company
+    does, and nothing of another."""
+    mine = await build(acme)
+    if request.param == "person":
+        admin = await create_user(acme, "Adele", role="ADMIN")
+        mine = dataclasses.replace(mine, api=await signed_in(acme, make_client(dev_sign_in=True), admin))
+    return mine
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import ALL_SCOPES
-from service.ids import to_global_id
+from service.ids import pk_of, to_global_id
 from tests.factories import insert_api_key, insert_tenant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +82,29 @@ class Api:
         assert r.status == 200, r.body
         payload: dict[str, Any] = r.data[name]
         return payload
+
+
+@dataclass
+class Person(Api):
+    """Calls the GraphQL API as a signed-in person: the session cookie `http` holds and the
+    session's CSRF token, no key (`secret` is that token)."""
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> Response:
+        r = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers={"x-csrf-token": self.secret}
+        )
+        body = r.json()
+        extensions = body.pop("extensions", None) if isinstance(body, dict) else None
+        return Response(r.status_code, body, r.headers, extensions)
+
+
+async def signed_in(api: Api, http: httpx.AsyncClient, user_id: str) -> Person:
+    """The person `user_id` of `api`'s company, signed in through the development sign-in of
+    the app `http` calls (built with `dev_sign_in=True`)."""
+    r = await http.post("/auth/dev", data={"user": str(pk_of(user_id, "User"))})
+    assert r.status_code == 303, r.text
+    token = (await http.get("/auth/session")).json()["csrfToken"]
+    return Person(http, token, api.company_pk, api.slug)
 
 
 class TenantFactory:
