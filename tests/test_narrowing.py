@@ -12,9 +12,25 @@ import httpx
 from sqlalchemy import func, select
 
 from service.applications.models import StageTransition
-from service.ids import pk_of
-from tests.factories import create_application, create_posting, create_user, mutate_ok, submit_application
-from tests.helpers import snapshot
+from service.ids import pk_of, to_global_id
+from tests.factories import create_application, create_posting, create_user, mutate_ok
+from tests.helpers import Api, snapshot
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+MISSING_APPLICATION = to_global_id("Application", 999999)
+
+
+async def attach(api: Api, applicant: str, application: str, filename: str) -> None:
+    """A file given with this application (upload URL, then the bytes)."""
+    upload = await mutate_ok(
+        api,
+        "attachmentUploadUrlCreate",
+        {"applicantId": applicant, "applicationId": application, "kind": "RESUME", "filename": filename},
+        "upload { url }",
+    )
+    r = await api.http.put(upload["upload"]["url"], content=PDF)
+    assert r.status_code == 201, r.text
+
 
 SEEN = """{
   postings(first: 10) { totalCount nodes { title } }
@@ -49,7 +65,14 @@ async def test_hiring_teams_narrow_what_a_person_sees(acme, engine, make_client,
     ann = await create_application(acme, a["id"], "Ann", selection="id applicant { id }")
     bob = await create_application(acme, b["id"], "Bob", selection="id applicant { id }")
     cy = await create_application(acme, a["id"], "Cy", selection="id applicant { id }")
-    await submit_application(acme, cy["applicant"]["id"], b["id"])
+    cy_beta = await mutate_ok(
+        acme,
+        "applicationSubmit",
+        {"applicantId": cy["applicant"]["id"], "postingId": b["id"]},
+        "created application { id }",
+    )
+    await attach(acme, cy["applicant"]["id"], cy["id"], "cy-alpha.pdf")
+    await attach(acme, cy["applicant"]["id"], cy_beta["application"]["id"], "cy-beta.pdf")
     hank = await create_user(acme, "Hank", role="HIRING_MANAGER")
     ivy = await create_user(acme, "Ivy", role="INTERVIEWER")
     zed = await create_user(acme, "Zed", role="INTERVIEWER")
@@ -93,11 +116,24 @@ async def test_hiring_teams_narrow_what_a_person_sees(acme, engine, make_client,
     other = await ask(client, headers, "query($id: ID!) { node(id: $id) { id } }", {"id": bob["id"]})
     assert other["data"]["node"] is None
     # What they may change: Alpha's applications, never Beta's (NOT_FOUND, nothing written).
-    move = "mutation($i: ApplicationMoveInput!) { applicationMove(input: $i) { errors { code } } }"
+    move = "mutation($i: ApplicationMoveInput!) { applicationMove(input: $i) { errors { field code message } } }"
     before = await snapshot(engine)
     refused = await ask(client, headers, move, {"i": {"id": bob["id"], "stageId": b["stages"][1]["id"]}})
-    assert refused["data"]["applicationMove"]["errors"] == [{"code": "NOT_FOUND"}]
+    missing = await ask(client, headers, move, {"i": {"id": MISSING_APPLICATION, "stageId": b["stages"][1]["id"]}})
+    # Worded exactly as for an application that does not exist: the answer tells nothing.
+    assert refused["data"]["applicationMove"]["errors"] == missing["data"]["applicationMove"]["errors"]
+    assert refused["data"]["applicationMove"]["errors"][0]["code"] == "NOT_FOUND"
     assert await snapshot(engine) == before
+    # Cy's files: the one given with the Alpha application, not the one given with Beta's.
+    files = await ask(
+        client,
+        headers,
+        "query($id: ID!) { node(id: $id) { ... on Applicant { attachments { totalCount nodes { filename } } } } }",
+        {"id": cy["applicant"]["id"]},
+    )
+    assert files["data"]["node"]["attachments"] == {"totalCount": 1, "nodes": [{"filename": "cy-alpha.pdf"}]}
+    listed = await ask(client, headers, "{ attachments(first: 10) { totalCount nodes { filename } } }")
+    assert listed["data"]["attachments"] == {"totalCount": 1, "nodes": [{"filename": "cy-alpha.pdf"}]}
     done = await ask(client, headers, move, {"i": {"id": ann["id"], "stageId": a["stages"][1]["id"]}})
     assert done["data"]["applicationMove"]["errors"] == []
     # The changes feed holds every posting's events: not theirs.

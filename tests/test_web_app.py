@@ -567,10 +567,44 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     assert await socket.recv() == {"type": "connection_ack"}
     # An interviewer sees some postings only: they follow one of theirs, never everything.
     await socket.subscribe("everything", {})
-    refused = await socket.recv()
-    assert refused["id"] == "everything" and refused["payload"]["data"] is None, refused
-    assert refused["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN", refused
-    await socket.subscribe("theirs", {"postingId": to_global_id("Posting", d["row"].posting)})
+    answer = await socket.recv()
+    assert answer["id"] == "everything" and answer["payload"]["data"] is None, answer
+    assert answer["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN", answer
+    posting = to_global_id("Posting", d["row"].posting)
+    await socket.subscribe("theirs", {"postingId": posting})
+    await asyncio.sleep(0.3)
+
+    async def api(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        async with httpx.AsyncClient() as client:
+            r = await client.post(
+                app_server.graphql_url,
+                json={"query": query, "variables": variables},
+                headers={"authorization": f"Bearer {d['secret']}"},
+            )
+        body: dict[str, Any] = r.json()
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+    # Taken off the posting's hiring team, they see another set of postings: the connection
+    # opened with the old view closes (they reconnect with the new one).
+    team = await api(
+        "query($id: ID!) { node(id: $id) { ... on Posting { hiringTeam { user { id } role responsible } } } }",
+        {"id": posting},
+    )
+    others = [
+        {"userId": m["user"]["id"], "role": m["role"], "responsible": m["responsible"]}
+        for m in team["node"]["hiringTeam"]
+        if m["user"]["id"] != to_global_id("User", interviewer)
+    ]
+    changed = await api(
+        "mutation($i: PostingHiringTeamSetInput!) { postingHiringTeamSet(input: $i) { errors { message } } }",
+        {"i": {"postingId": posting, "members": others}},
+    )
+    assert changed["postingHiringTeamSet"]["errors"] == []
+    assert await closed_with(socket) == (4403, "what you may see changed")
+    socket = await session_socket(app_server, cookie, app_server.base_url)
+    assert await socket.recv() == {"type": "connection_ack"}
     async with httpx.AsyncClient() as client:
         r = await client.post(
             app_server.graphql_url,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, or_
 from strawberry import Info
 
 from service.attachments import links, models
@@ -13,7 +13,7 @@ from service.graphql.context import Context
 from service.graphql.declared import entity_type
 from service.graphql.entities import Entity, register
 from service.graphql.enums import expose
-from service.graphql.narrowing import all_of, by_applicant
+from service.graphql.narrowing import all_of, by_applicant, by_application
 from service.graphql.relay import Node, to_one
 from service.graphql.statement import Statement
 
@@ -73,12 +73,31 @@ def _offer_letters_need_offers(principal: Principal) -> ColumnElement[bool] | No
     return models.Attachment.kind != AttachmentKind.OFFER_LETTER
 
 
+def _of_seen_applications(principal: Principal) -> ColumnElement[bool] | None:
+    """For a person who sees some postings: a file given with an application follows that
+    application (a file for another posting stays hidden, though the applicant is seen); a file
+    about the applicant alone follows the applicant, but an offer letter never does (it is
+    about some posting's offer)."""
+    given, about = by_application(models.Attachment.application_id), by_applicant(models.Attachment.applicant_id)
+    with_application, alone = given(principal), about(principal)
+    if with_application is None or alone is None:
+        return None
+    return or_(
+        and_(models.Attachment.application_id.is_not(None), with_application),
+        and_(
+            models.Attachment.application_id.is_(None),
+            models.Attachment.kind != AttachmentKind.OFFER_LETTER,
+            alone,
+        ),
+    )
+
+
 ATTACHMENT = register(
     Entity(
         Attachment,
         models.Attachment,
         area=AREA,
-        hidden=all_of(_offer_letters_need_offers, by_applicant(models.Attachment.applicant_id)),
+        hidden=all_of(_offer_letters_need_offers, _of_seen_applications),
     )
 )
 """Attachments: files about an applicant, their content in the object store."""

@@ -99,7 +99,9 @@ async def run(
     if context.principal.postings is not None:
         unseen = await _unseen(info, call.target_ids)
         if unseen is not None:
-            errors = [UserError(field=None, code=ErrorCode.NOT_FOUND, message=f"no such {unseen.lower()}")]
+            # Worded as the service words a record that does not exist: the answer tells nothing.
+            missing = not_found(_field_of(_arguments(info), unseen[0]), _words(unseen[1]))
+            errors = [UserError(field=missing.field, code=missing.code, message=missing.message)]
             await _record_apart(info, call, AuditOutcome.REFUSED, errors)
             return None, errors
     for attempt in range(1, ATTEMPTS + 1):
@@ -139,10 +141,10 @@ async def run(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> str | None:
-    """The type of the first record the input names that this narrowed person may not see
-    (`Principal.postings`), else None: they change only what they see, and a record of another
-    posting behaves as one that does not exist, as another company's does."""
+async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> tuple[str, str] | None:
+    """(global ID, type) of the first record the input names that this narrowed person may not
+    see (`Principal.postings`), else None: they change only what they see, and a record of
+    another posting behaves as one that does not exist, as another company's does."""
     principal = info.context.principal
     async with info.context.sessions() as session:
         for value in target_ids:
@@ -153,8 +155,28 @@ async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> str |
                 continue
             seen = await session.scalar(select(entity.table.c.id).where(entity.table.c.id == pk, clause))
             if seen is None:
-                return type_name
+                return value, type_name
     return None
+
+
+def _field_of(arguments: Any, value: str, path: str = "") -> str | None:
+    """The dotted input path (`applicationId`, `interviewers.0.userId`) holding `value`."""
+    if isinstance(arguments, dict):
+        items: Any = arguments.items()
+    elif isinstance(arguments, list):
+        items = enumerate(arguments)
+    else:
+        return path if arguments == value else None
+    for key, item in items:
+        found = _field_of(item, value, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found.removeprefix("input.")
+    return None
+
+
+def _words(type_name: str) -> str:
+    """`PipelineStage` -> `pipeline stage`, as the services name what they did not find."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in type_name).strip()
 
 
 def _reads(info: Info[Context, None]) -> list[str]:

@@ -58,6 +58,7 @@ KEY_GONE = 4403
 """The close code of a connection whose key was revoked or expired (as for a refused key)."""
 KEY_GONE_REASON = "API key revoked or expired"
 SESSION_GONE_REASON = "session ended"
+VIEW_CHANGED_REASON = "what you may see changed"
 MAX_TIMER = 24 * 3600.0
 """Connections with a far expiry are checked again at least daily (and then re-timed)."""
 
@@ -296,6 +297,13 @@ class SubscriptionApp(GraphQL[Any, Any]):
         if found is None:
             log.info("closing a websocket connection of person %s: signed out", handler.context.principal.user_id)
             await handler.close_for_key(SESSION_GONE_REASON)
+            return
+        was, now = handler.context.principal, found.principal
+        if (was.scopes, was.postings, was.own_scorecards_only) != (now.scopes, now.postings, now.own_scorecards_only):
+            # What they may see changed (a hiring team, a panel): the connection was opened with
+            # the old view; the client reconnects and subscribes with the new one.
+            log.info("closing a websocket connection of person %s: what they may see changed", now.user_id)
+            await handler.close_for_key(VIEW_CHANGED_REASON)
             return
         self._time(handler, found.principal)
 

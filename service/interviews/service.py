@@ -26,6 +26,7 @@ from service.interviews.models import (
 )
 from service.pipeline.models import PipelineStage
 from service.scorecards.models import Scorecard
+from service.signin.ending import views_changed
 from service.users.models import User, UserStatus
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -137,6 +138,8 @@ async def _invite(session: AsyncSession, interview: Interview, invitees: Sequenc
     }
     await _check_interviewers(session, interview.company_id, invitees, set(current))
     wanted = {i.user_id: i for i in invitees}
+    # Who joined or left the panel sees other postings now: their subscriptions are checked again.
+    await views_changed(await session.connection(), set(current) ^ set(wanted))
     gone = [row.id for user_id, row in current.items() if user_id not in wanted]
     if gone:
         await session.execute(delete(InterviewInterviewer).where(InterviewInterviewer.id.in_(gone)))

@@ -6,6 +6,7 @@ importing the sign-in flow (which finds people through it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import text, update
@@ -33,3 +34,12 @@ async def end_sessions(conn: AsyncConnection, *, session_id: int | None = None, 
             text("SELECT pg_notify(:channel, :payload)"), {"channel": SESSIONS_CHANNEL, "payload": str(ended[0])}
         )
     return len(ended)
+
+
+async def views_changed(conn: AsyncConnection, user_ids: Iterable[int]) -> None:
+    """Say that what these people may see changed (a hiring team, an interview panel): every
+    process checks their open subscriptions again and closes those opened with the old view.
+    Their HTTP requests see the new one at once (it is read with the session)."""
+    notify = text("SELECT pg_notify(:channel, :payload)")
+    for user_id in sorted(set(user_ids)):
+        await conn.execute(notify, {"channel": SESSIONS_CHANNEL, "payload": str(user_id)})

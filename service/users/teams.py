@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.errors import Collector, ErrorCode
 from service.postings import events as posting_events
 from service.postings.models import Posting
+from service.signin.ending import views_changed
 from service.users.models import MAX_TEAM, HiringRole, HiringTeamMember, User, UserStatus
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -65,6 +66,8 @@ async def set_hiring_team(
     wanted_keys = {(m.user_id, m.role): m for m in members}
     if {k: m.responsible for k, m in kept.items()} == {k: m.responsible for k, m in wanted_keys.items()}:
         return current
+    # Who joined or left sees other postings now: their open subscriptions are checked again.
+    await views_changed(await session.connection(), on_team ^ wanted)
     # Members who stay keep their row (id, joining time); only the changes are written.
     gone = [m.id for key, m in kept.items() if key not in wanted_keys]
     if gone:
