@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, and_, any_, bindparam, column, exists, or_, select, table
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.expression import TableClause
 
 from service.auth.scopes import Principal
 
@@ -39,64 +40,41 @@ def by_posting(posting_id: Any) -> Hidden:
     return hidden
 
 
-def by_application(application_id: Any) -> Hidden:
-    """Rows about an application: seen when its posting is."""
+def _an_application(value: Any, key: str = "id", via: TableClause | None = None) -> Hidden:
+    """Rows seen when an application of the person's postings matches: `applications.<key>`
+    equals `value`, or, `via` a table with an `application_id`, that table's `id` does."""
 
     def hidden(principal: Principal) -> ColumnElement[bool] | None:
         if principal.postings is None:
             return None
+        apps = _APPLICATIONS
+        source = apps if via is None else via.join(apps, apps.c.id == via.c.application_id)
+        match = (apps.c[key] if via is None else via.c.id) == value
         return exists(
-            select(_APPLICATIONS.c.id).where(
-                _APPLICATIONS.c.id == application_id, _APPLICATIONS.c.posting_id == any_(_postings(principal))
-            )
+            select(apps.c.id).select_from(source).where(match, apps.c.posting_id == any_(_postings(principal)))
         )
 
     return hidden
+
+
+def by_application(application_id: Any) -> Hidden:
+    """Rows about an application: seen when its posting is."""
+    return _an_application(application_id)
 
 
 def by_applicant(applicant_id: Any) -> Hidden:
     """Rows about an applicant: seen when one of their applications is."""
-
-    def hidden(principal: Principal) -> ColumnElement[bool] | None:
-        if principal.postings is None:
-            return None
-        return exists(
-            select(_APPLICATIONS.c.id).where(
-                _APPLICATIONS.c.applicant_id == applicant_id, _APPLICATIONS.c.posting_id == any_(_postings(principal))
-            )
-        )
-
-    return hidden
+    return _an_application(applicant_id, key="applicant_id")
 
 
 def by_interview(interview_id: Any) -> Hidden:
     """Rows about an interview: seen when its application is."""
-
-    def hidden(principal: Principal) -> ColumnElement[bool] | None:
-        if principal.postings is None:
-            return None
-        return exists(
-            select(_APPLICATIONS.c.id)
-            .select_from(_INTERVIEWS.join(_APPLICATIONS, _APPLICATIONS.c.id == _INTERVIEWS.c.application_id))
-            .where(_INTERVIEWS.c.id == interview_id, _APPLICATIONS.c.posting_id == any_(_postings(principal)))
-        )
-
-    return hidden
+    return _an_application(interview_id, via=_INTERVIEWS)
 
 
 def by_offer(offer_id: Any) -> Hidden:
     """Rows about an offer: seen when its application is."""
-
-    def hidden(principal: Principal) -> ColumnElement[bool] | None:
-        if principal.postings is None:
-            return None
-        return exists(
-            select(_APPLICATIONS.c.id)
-            .select_from(_OFFERS.join(_APPLICATIONS, _APPLICATIONS.c.id == _OFFERS.c.application_id))
-            .where(_OFFERS.c.id == offer_id, _APPLICATIONS.c.posting_id == any_(_postings(principal)))
-        )
-
-    return hidden
+    return _an_application(offer_id, via=_OFFERS)
 
 
 def own_scorecards(*people: Any) -> Hidden:
