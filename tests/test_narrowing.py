@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 from service.applications.models import StageTransition
-from service.ids import pk_of, to_global_id
+from service.ids import to_global_id
 from tests.factories import create_application, create_posting, create_user, mutate_ok
-from tests.helpers import Api, snapshot
+from tests.helpers import Api, Person, signed_in, snapshot
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 MISSING_APPLICATION = to_global_id("Application", 999999)
@@ -39,24 +38,15 @@ SEEN = """{
 }"""
 
 
-async def person(make_client: Any, user_gid: str) -> tuple[httpx.AsyncClient, dict[str, str]]:
-    """A browser signed in as this person (the development sign-in), and its CSRF header."""
-    client = make_client(dev_sign_in=True)
-    r = await client.post("/auth/dev", data={"user": str(pk_of(user_gid, "User"))})
-    assert r.status_code == 303, r.text
-    token = (await client.get("/auth/session")).json()["csrfToken"]
-    return client, {"x-csrf-token": token}
-
-
 STATEMENTS: list[str] = []
 """`X-SQL-Statements` of each read, to show the compiled path answered in one statement."""
 
 
-async def ask(client: httpx.AsyncClient, headers: dict[str, str], query: str, variables: Any = None) -> Any:
-    r = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-    assert r.status_code == 200, r.text
+async def ask(person: Person, query: str, variables: Any = None) -> Any:
+    r = await person.gql(query, variables)
+    assert r.status == 200, r.body
     STATEMENTS.append(r.headers.get("x-sql-statements", ""))
-    return r.json()
+    return r.body
 
 
 async def test_hiring_teams_narrow_what_a_person_sees(acme, engine, make_client, read_path):
@@ -101,9 +91,9 @@ async def test_hiring_teams_narrow_what_a_person_sees(acme, engine, make_client,
         )
 
     # The hiring manager: Alpha and what hangs from it; Cy, but only Cy's Alpha application.
-    client, headers = await person(make_client, hank)
+    client = await signed_in(acme, make_client(dev_sign_in=True), hank)
     STATEMENTS.clear()
-    seen = (await ask(client, headers, SEEN))["data"]
+    seen = (await ask(client, SEEN))["data"]
     if read_path == "compiled":
         assert STATEMENTS == ["1"]  # narrowed, and still one statement
     assert seen["postings"] == {"totalCount": 1, "nodes": [{"title": "Alpha"}]}
@@ -113,13 +103,13 @@ async def test_hiring_teams_narrow_what_a_person_sees(acme, engine, make_client,
         "Ann": {"totalCount": 1, "nodes": [{"posting": {"title": "Alpha"}}]},
         "Cy": {"totalCount": 1, "nodes": [{"posting": {"title": "Alpha"}}]},
     }
-    other = await ask(client, headers, "query($id: ID!) { node(id: $id) { id } }", {"id": bob["id"]})
+    other = await ask(client, "query($id: ID!) { node(id: $id) { id } }", {"id": bob["id"]})
     assert other["data"]["node"] is None
     # What they may change: Alpha's applications, never Beta's (NOT_FOUND, nothing written).
     move = "mutation($i: ApplicationMoveInput!) { applicationMove(input: $i) { errors { field code message } } }"
     before = await snapshot(engine)
-    refused = await ask(client, headers, move, {"i": {"id": bob["id"], "stageId": b["stages"][1]["id"]}})
-    missing = await ask(client, headers, move, {"i": {"id": MISSING_APPLICATION, "stageId": b["stages"][1]["id"]}})
+    refused = await ask(client, move, {"i": {"id": bob["id"], "stageId": b["stages"][1]["id"]}})
+    missing = await ask(client, move, {"i": {"id": MISSING_APPLICATION, "stageId": b["stages"][1]["id"]}})
     # Worded exactly as for an application that does not exist: the answer tells nothing.
     assert refused["data"]["applicationMove"]["errors"] == missing["data"]["applicationMove"]["errors"]
     assert refused["data"]["applicationMove"]["errors"][0]["code"] == "NOT_FOUND"
@@ -127,35 +117,33 @@ async def test_hiring_teams_narrow_what_a_person_sees(acme, engine, make_client,
     # Cy's files: the one given with the Alpha application, not the one given with Beta's.
     files = await ask(
         client,
-        headers,
         "query($id: ID!) { node(id: $id) { ... on Applicant { attachments { totalCount nodes { filename } } } } }",
         {"id": cy["applicant"]["id"]},
     )
     assert files["data"]["node"]["attachments"] == {"totalCount": 1, "nodes": [{"filename": "cy-alpha.pdf"}]}
-    listed = await ask(client, headers, "{ attachments(first: 10) { totalCount nodes { filename } } }")
+    listed = await ask(client, "{ attachments(first: 10) { totalCount nodes { filename } } }")
     assert listed["data"]["attachments"] == {"totalCount": 1, "nodes": [{"filename": "cy-alpha.pdf"}]}
-    done = await ask(client, headers, move, {"i": {"id": ann["id"], "stageId": a["stages"][1]["id"]}})
+    done = await ask(client, move, {"i": {"id": ann["id"], "stageId": a["stages"][1]["id"]}})
     assert done["data"]["applicationMove"]["errors"] == []
     # The changes feed holds every posting's events: not theirs.
-    feed = await ask(client, headers, "{ events(first: 5) { nodes { id } } }")
+    feed = await ask(client, "{ events(first: 5) { nodes { id } } }")
     assert feed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
     # The interviewer: Beta (their interview), Bob and Cy there, their own scorecard only.
-    client, headers = await person(make_client, ivy)
-    seen = (await ask(client, headers, SEEN))["data"]
+    client = await signed_in(acme, make_client(dev_sign_in=True), ivy)
+    seen = (await ask(client, SEEN))["data"]
     assert seen["postings"]["nodes"] == [{"title": "Beta"}]
     assert {n["applicant"]["name"] for n in seen["applications"]["nodes"]} == {"Bob", "Cy"}
     cards = await ask(
         client,
-        headers,
         "query($id: ID!) { node(id: $id) { ... on Application { scorecards { totalCount nodes { interviewer { name } } } } } }",
         {"id": bob["id"]},
     )
     assert cards["data"]["node"]["scorecards"] == {"totalCount": 1, "nodes": [{"interviewer": {"name": "Ivy"}}]}
 
     # The recruiter: everything; so is a key.
-    client, headers = await person(make_client, rex)
-    seen = (await ask(client, headers, SEEN))["data"]
+    client = await signed_in(acme, make_client(dev_sign_in=True), rex)
+    seen = (await ask(client, SEEN))["data"]
     assert seen["postings"]["totalCount"] == 2 and seen["applications"]["totalCount"] == 4
     assert (await acme.ok(SEEN))["postings"]["totalCount"] == 2
     async with engine.connect() as conn:
