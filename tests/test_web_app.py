@@ -188,6 +188,21 @@ async def demo(engine: AsyncEngine, settings: Settings, migrated_url: str) -> di
     return {"row": row, "cards": cards, "people": people, "counts": counts, "secret": secret}
 
 
+async def with_key(server: LiveServer, secret: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """One operation sent to the live server with an API key (the demo's); its `data`, asserting
+    a 200 without errors."""
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            server.graphql_url,
+            json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {secret}"},
+        )
+    body: dict[str, Any] = r.json()
+    assert r.status_code == 200 and not body.get("errors"), body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
 async def drag(page: Page, card: str, stage: str) -> None:
     """Drag a card by its handle onto a column, with the pointer, in small steps as a hand would."""
     handle = page.locator(f'li[data-card="{card}"] .handle')
@@ -331,21 +346,18 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
         application = await conn.scalar(
             text("SELECT id FROM applications WHERE applicant_id = :a ORDER BY id LIMIT 1"), {"a": applicant}
         )
-    async with httpx.AsyncClient() as client:
-        r = await client.post(
-            app_server.graphql_url,
-            json={
-                "query": "mutation($i: NoteCreateInput!) { noteCreate(input: $i) { errors { message } } }",
-                "variables": {
-                    "i": {
-                        "applicationId": to_global_id("Application", application),
-                        "body": "**Ready to hire.** <img src=x onerror=alert(1)><script>alert(2)</script>",
-                    }
-                },
-            },
-            headers={"authorization": f"Bearer {d['secret']}"},
-        )
-        assert r.json()["data"]["noteCreate"]["errors"] == [], r.text
+    noted = await with_key(
+        app_server,
+        d["secret"],
+        "mutation($i: NoteCreateInput!) { noteCreate(input: $i) { errors { message } } }",
+        {
+            "i": {
+                "applicationId": to_global_id("Application", application),
+                "body": "**Ready to hire.** <img src=x onerror=alert(1)><script>alert(2)</script>",
+            }
+        },
+    )
+    assert noted["noteCreate"]["errors"] == [], noted
 
     await recruiter.page.route("**/graphql*", late_posts)
     await sign_in_as(recruiter, app_server, d["people"]["RECRUITER"], profile)
@@ -432,17 +444,9 @@ async def test_an_admin_redelivers_a_webhook_and_revokes_a_key(
     d = await demo(engine, settings, migrated_url)
     company = to_global_id("Company", d["row"].company_id)
     hooks.on("board", lambda received, n: Reply(200))
-    headers = {"authorization": f"Bearer {d['secret']}"}
 
     async def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        async with httpx.AsyncClient() as client:
-            r = await client.post(
-                app_server.graphql_url, json={"query": query, "variables": variables}, headers=headers
-            )
-        body: dict[str, Any] = r.json()
-        assert r.status_code == 200 and not body.get("errors"), body
-        data: dict[str, Any] = body["data"]
-        return data
+        return await with_key(app_server, d["secret"], query, variables)
 
     # The worker first fans the demo's own events out (to no endpoint): the endpoint made next
     # receives only what happens after it.
@@ -575,16 +579,7 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     await asyncio.sleep(0.3)
 
     async def api(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        async with httpx.AsyncClient() as client:
-            r = await client.post(
-                app_server.graphql_url,
-                json={"query": query, "variables": variables},
-                headers={"authorization": f"Bearer {d['secret']}"},
-            )
-        body: dict[str, Any] = r.json()
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
+        return await with_key(app_server, d["secret"], query, variables)
 
     # Taken off the posting's hiring team, they see another set of postings: the connection
     # opened with the old view closes (they reconnect with the new one).
@@ -605,16 +600,11 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     assert await closed_with(socket) == (4403, "what you may see changed")
     socket = await session_socket(app_server, cookie, app_server.base_url)
     assert await socket.recv() == {"type": "connection_ack"}
-    async with httpx.AsyncClient() as client:
-        r = await client.post(
-            app_server.graphql_url,
-            json={
-                "query": "mutation($i: UserUpdateInput!) { userUpdate(input: $i) { errors { message } } }",
-                "variables": {"i": {"id": to_global_id("User", interviewer), "role": "RECRUITER"}},
-            },
-            headers={"authorization": f"Bearer {d['secret']}"},
-        )
-        assert r.json()["data"]["userUpdate"]["errors"] == []
+    updated = await api(
+        "mutation($i: UserUpdateInput!) { userUpdate(input: $i) { errors { message } } }",
+        {"i": {"id": to_global_id("User", interviewer), "role": "RECRUITER"}},
+    )
+    assert updated["userUpdate"]["errors"] == []
     assert await closed_with(socket) == (4403, "session ended")
     async with httpx.AsyncClient(base_url=app_server.base_url, cookies={"hiregraph_session": cookie}) as client:
         assert (await client.get("/auth/session")).status_code == 401
@@ -625,17 +615,14 @@ async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, bro
     row = d["row"]
     (first_id, first_name), (second_id, second_name) = d["cards"][0], d["cards"][1]
     reason = "Hired someone else"
-    async with httpx.AsyncClient() as client:
-        r = await client.post(
-            app_server.graphql_url,
-            json={
-                "query": "mutation($i: RejectionReasonCreateInput!) { rejectionReasonCreate(input: $i) "
-                "{ rejectionReason { id } errors { message } } }",
-                "variables": {"i": {"companyId": to_global_id("Company", row.company_id), "name": reason}},
-            },
-            headers={"authorization": f"Bearer {d['secret']}"},
-        )
-        reason_id = pk_of(r.json()["data"]["rejectionReasonCreate"]["rejectionReason"]["id"], "RejectionReason")
+    made = await with_key(
+        app_server,
+        d["secret"],
+        "mutation($i: RejectionReasonCreateInput!) { rejectionReasonCreate(input: $i) "
+        "{ rejectionReason { id } errors { message } } }",
+        {"i": {"companyId": to_global_id("Company", row.company_id), "name": reason}},
+    )
+    reason_id = pk_of(made["rejectionReasonCreate"]["rejectionReason"]["id"], "RejectionReason")
     w = await open_browser(browser)
     await sign_in_as(w, app_server, d["people"]["RECRUITER"], f"/postings/{to_global_id('Posting', row.posting)}")
     stage = column(w.page, row.stage_name)
