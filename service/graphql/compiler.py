@@ -25,7 +25,7 @@ from graphql import (
     OperationType,
 )
 from graphql.execution.values import get_argument_values
-from sqlalchemy import Column, ColumnElement, and_, func, literal_column, select
+from sqlalchemy import Column, ColumnElement, func, literal_column, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.visitors import replacement_traverse
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -203,10 +203,7 @@ class Compiler:
         entity = root.entity
         self._require(entity)
         page = self._page_args(args)
-        scope = tenant_scope(entity, self.principal.company_ids)
-        hidden = entity.visible(self.principal)
-        if hidden is not None:
-            scope = and_(scope, hidden)
+        scope = tenant_scope(entity, self.principal.company_ids, self.principal)
         order = args.get("order_by")
         try:
             conditions = root.conditions(args.get("filter"))

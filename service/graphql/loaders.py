@@ -36,9 +36,12 @@ STATEMENTS: LRU[Hashable, Select[Any]] = LRU(1024)
 with no company at all: a batch that did not bind its caller's would read nothing)."""
 
 
-def tenant_scope(entity: Entity, company_ids: Sequence[int]) -> ColumnElement[bool]:
-    """The rows of `entity` owned by these companies: the predicate on every read, both paths."""
-    return entity.tenant_column == any_(int_array("companies", company_ids))
+def tenant_scope(entity: Entity, company_ids: Sequence[int], principal: Principal | None = None) -> ColumnElement[bool]:
+    """The rows of `entity` owned by these companies, less those `principal`'s scopes or
+    narrowing hide (`Entity.hidden`): the predicate on every read, both paths."""
+    owned = entity.tenant_column == any_(int_array("companies", company_ids))
+    hidden = entity.visible(principal)
+    return owned if hidden is None else and_(owned, hidden)
 
 
 def connection_filters(arguments: dict[str, Any]) -> Filters:
@@ -76,15 +79,8 @@ class Loaders:
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def scope(self, entity: Entity) -> ColumnElement[bool]:
-        """The rows of `entity` this caller may read: its companies', less what its scopes hide."""
-        hidden = entity.visible(self.principal)
-        scope = tenant_scope(entity, self.company_ids)
-        return scope if hidden is None else and_(scope, hidden)
-
-    def _scoped(self, entity: Entity) -> tuple[ColumnElement[bool], ...]:
-        """The same for a kept statement: the companies bound per batch."""
-        hidden = entity.visible(self.principal)
-        return (tenant_scope(entity, ()),) if hidden is None else (tenant_scope(entity, ()), hidden)
+        """The rows of `entity` this caller may read: its companies', less what it may not see."""
+        return tenant_scope(entity, self.company_ids, self.principal)
 
     def _variant(self, entity: Entity) -> Hashable:
         """What this caller's statements for `entity` hide, as part of their cache keys: the
@@ -123,7 +119,7 @@ class Loaders:
 
         def build() -> Select[Any]:
             return select(*entity.columns).where(
-                entity.table.c[column] == any_(int_array("keys", [])), *self._scoped(entity)
+                entity.table.c[column] == any_(int_array("keys", [])), tenant_scope(entity, (), self.principal)
             )
 
         key = ("one", target, column, self._variant(entity))
@@ -145,7 +141,7 @@ class Loaders:
             table = entity.table
             return (
                 select(*entity.columns)
-                .where(table.c[column] == any_(int_array("keys", [])), *self._scoped(entity))
+                .where(table.c[column] == any_(int_array("keys", [])), tenant_scope(entity, (), self.principal))
                 .where(*filter_clauses(entity, filters))
                 .order_by(table.c[column], *(table.c[c] for c in order))
             )
@@ -174,7 +170,7 @@ class Loaders:
             parents = func.unnest(int_array("keys", [])).table_valued("key").render_derived(name="parent")
             inner = (
                 select(*entity.columns)
-                .where(table.c[column] == parents.c.key, *self._scoped(entity))
+                .where(table.c[column] == parents.c.key, tenant_scope(entity, (), self.principal))
                 .where(*filter_clauses(entity, filters))
             )
             window = apply_page(inner, sort, args).lateral("page")
@@ -213,7 +209,7 @@ class Loaders:
             table = entity.table
             return (
                 select(table.c[column], func.count())
-                .where(table.c[column] == any_(int_array("keys", [])), *self._scoped(entity))
+                .where(table.c[column] == any_(int_array("keys", [])), tenant_scope(entity, (), self.principal))
                 .where(*filter_clauses(entity, filters))
                 .group_by(table.c[column])
             )
