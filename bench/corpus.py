@@ -39,7 +39,7 @@ from bench.database import database
 from bench.dataset import create_bench_key, ensure_dataset, workload
 from bench.load import new_runner, run_load
 from bench.scale import DEFAULT
-from bench.servers import RESULTS, start_hiregraph, start_postgraphile
+from bench.servers import RESULTS, start_floor, start_hiregraph, start_postgraphile
 from bench.shapes import SHAPES, Shape, pools, requests_for
 from bench.wrk import run_wrk
 
@@ -64,6 +64,19 @@ def normal(value: Any, key: str = "") -> Any:
     return value
 
 
+FLOOR_SHAPES = frozenset({"node", "write"})
+"""The shapes `bench.floor` answers (`--floor`): one hand-written statement each behind a bare ASGI app."""
+
+
+def _without_times(value: Any) -> Any:
+    """`normal`'s output without `updatedAt`: a write stamps its own time, so two servers' writes differ there."""
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k != "updatedAt"}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
 def check(shape: Shape, values: list[Any], base: dict[str, str], secret: str) -> None:
     with httpx.Client(timeout=60) as client:
         for value in values:
@@ -80,6 +93,13 @@ def check(shape: Shape, values: list[Any], base: dict[str, str], secret: str) ->
                 raise SystemExit(f"corpus: {shape.name} {value}: errors\n{str(a)[:600]}\n{str(b)[:600]}")
             if ours.headers.get("x-sql-statements") != "1":
                 print(f"  note: {shape.name}: {ours.headers.get('x-sql-statements')} statements")
+            if "floor" in base and shape.name in FLOOR_SHAPES:
+                request = {"query": shape.hiregraph, "variables": shape.ours(value)}
+                floor = client.post(base["floor"] + "/graphql", json=request)
+                if floor.status_code != 200 or _without_times(normal(floor.json()["data"])) != _without_times(
+                    normal(a["data"])
+                ):
+                    raise SystemExit(f"corpus: {shape.name} {value}: the floor disagrees\n{floor.text[:600]}\n{a}")
             if normal(a["data"]) != normal(b["data"]):
                 ours_text = json.dumps(normal(a["data"]), default=str)[:800]
                 theirs_text = json.dumps(normal(b["data"]), default=str)[:800]
@@ -97,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shapes", default=",".join(s.name for s in SHAPES))
     p.add_argument("--modes", default="warm,cold")
     p.add_argument("--output", type=Path, default=RESULTS / "corpus.json")
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure bench.floor (one hand-written statement behind a bare ASGI app) on "
+        + ", ".join(sorted(FLOOR_SHAPES)),
+    )
     p.add_argument("--load", choices=("wrk", "python"), default="wrk", help="load generator (wrk, from Debian)")
     args = p.parse_args(argv)
     shapes = [s for s in SHAPES if s.name in args.shapes.split(",")]
@@ -111,11 +137,13 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(url)
         runner.run(ensure_dataset(url, DEFAULT))
         runner.run(workload(url, pages_per_company=1, boards=1))
-        secret, _ = runner.run(create_bench_key(url))
+        secret, company_ids = runner.run(create_bench_key(url))
         runner.run(postgraphile.ensure_search_function(url))
         pool = runner.run(pools(url))
         db_pid = embedded.get_pid() if embedded is not None else None
         servers = {"compiled": start_hiregraph(url, "compiled"), "postgraphile": start_postgraphile(url)}
+        if args.floor:
+            servers["floor"] = start_floor(url, company_ids)
         try:
             for name, server in servers.items():
                 server.wait_ready(timeout=120)
@@ -128,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             cursor = {name: 0 for name in pool}
             for round_no in range(args.rounds):
                 order = ["compiled", "postgraphile"] if round_no % 2 == 0 else ["postgraphile", "compiled"]
+                if args.floor:
+                    order.insert(round_no % 3, "floor")
                 for shape in shapes:
                     values = pool[shape.pool]
                     for mode in modes:
@@ -140,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                             chosen = (rest * 2)[start : start + n]
                             cursor[shape.pool] += n
                         for name in order:
+                            if name == "floor" and shape.name not in FLOOR_SHAPES:
+                                continue
                             server = servers[name]
                             reqs = requests_for(shape, name, chosen, secret)
                             if args.load == "wrk":
@@ -147,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                                     run_wrk(
                                         server.base_url,
                                         [r.body or b"" for r in reqs],
-                                        secret if name == "compiled" else "",
+                                        secret if name != "postgraphile" else "",
                                         server.pid,
                                         None,
                                         args.connections,
@@ -156,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                                 measured = run_wrk(
                                     server.base_url,
                                     [r.body or b"" for r in reqs],
-                                    secret if name == "compiled" else "",
+                                    secret if name != "postgraphile" else "",
                                     server.pid,
                                     db_pid,
                                     args.connections,
@@ -230,9 +262,11 @@ def summarise(rows: list[dict[str, Any]], shapes: list[Shape], modes: list[str])
         "p99 ms compiled / PGL | compiled RSS MB | gen CPU | sets |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    floors = []
     for shape in shapes:
         for mode in modes:
             mine = [r for r in rows if r["shape"] == shape.name and r["mode"] == mode]
+            floor = {r["round"]: r for r in mine if r["server"] == "floor"}
             ours = {r["round"]: r for r in mine if r["server"] == "compiled"}
             theirs = {r["round"]: r for r in mine if r["server"] == "postgraphile"}
             ratios = [ours[k]["rps"] / theirs[k]["rps"] for k in sorted(ours) if k in theirs and theirs[k]["rps"]]
@@ -247,6 +281,21 @@ def summarise(rows: list[dict[str, Any]], shapes: list[Shape], modes: list[str])
                 f"{max(r['peak_rss_mb'] for r in ours.values()):.0f} | "
                 f"{max(r['client_cpu_pct'] for r in mine):.0f}% | {max(r['distinct_variable_sets'] for r in mine)} |"
             )
+            if floor:
+                to_pgl = [floor[k]["rps"] / theirs[k]["rps"] for k in sorted(floor) if k in theirs and theirs[k]["rps"]]
+                to_ours = [ours[k]["rps"] / floor[k]["rps"] for k in sorted(floor) if k in ours and floor[k]["rps"]]
+                floors.append(
+                    f"| {shape.name} | {mode} | {statistics.median(r['rps'] for r in floor.values()):.0f} | "
+                    f"**{statistics.median(to_pgl):.2f}×** | {' '.join(f'{x:.2f}' for x in to_pgl)} | "
+                    f"{statistics.median(to_ours):.2f} |"
+                )
+    if floors:
+        lines += [
+            "",
+            "| shape | mode | floor req/s | floor / PostGraphile (median of rounds) | per round | compiled / floor |",
+            "|---|---|---|---|---|---|",
+            *floors,
+        ]
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ and per scenario one statement that builds the whole GraphQL-shaped response in 
     GET /partner?company=ID[&after=APPLICATION_ID]   -> the PARTNER_PAGE response for that company
     GET /board?posting=ID                            -> the BOARD response for that posting
     GET /deep?company=SLUG                           -> the bench DEEP response for that company
+    POST /graphql                                    -> the corpus's `node` and `write` shapes (below)
     GET /healthz
 
 Tenant scoping is the key's companies, `company_id = ANY($1)`, on every table read, as Hiregraph does.
@@ -15,6 +16,8 @@ Run: python -m bench.floor (env FLOOR_DATABASE_URL, FLOOR_COMPANY_IDS=1,2,..., H
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from typing import Any
 from urllib.parse import parse_qsl
@@ -163,6 +166,61 @@ SELECT json_build_object('data', json_build_object('company', (
 """
 
 
+NODE_SQL = f"""
+SELECT json_build_object('data', json_build_object('node', (
+    SELECT json_build_object(
+        'id', {_gid("Application", "a.id")}, 'status', a.status, 'appliedAt', a.applied_at,
+        'applicant', json_build_object('id', {_gid("Applicant", "ap.id")}, 'name', ap.name),
+        'posting', json_build_object('id', {_gid("Posting", "po.id")}, 'title', po.title),
+        'stage', json_build_object('id', {_gid("PipelineStage", "st.id")}, 'name', st.name))
+    FROM applications AS a
+    JOIN applicants AS ap ON ap.id = a.applicant_id AND ap.company_id = a.company_id
+    JOIN postings AS po ON po.id = a.posting_id AND po.company_id = a.company_id
+    JOIN pipeline_stages AS st ON st.id = a.stage_id AND st.company_id = a.company_id
+    WHERE a.id = $2 AND a.company_id = ANY($1::bigint[]))))::text
+"""
+
+WRITE_SQL = f"""
+WITH target AS (
+    SELECT id, location FROM applicants
+    WHERE id = $2 AND company_id = ANY($1::bigint[]) AND erased_at IS NULL
+    FOR UPDATE
+), changed AS (
+    UPDATE applicants AS a SET location = $3, updated_at = now()
+    FROM target AS t WHERE a.id = t.id
+    RETURNING a.id, a.company_id, a.name, a.emails, a.phones, a.location, a.links, a.source, a.tags,
+              a.created_at, a.updated_at, t.location IS DISTINCT FROM $3 AS differs
+), seq AS (
+    INSERT INTO event_sequences AS s (company_id, last_sequence)
+    SELECT company_id, 1 FROM changed WHERE differs
+    ON CONFLICT (company_id) DO UPDATE SET last_sequence = s.last_sequence + 1
+    RETURNING company_id, last_sequence, pg_notify('hiregraph_events', company_id::text || ':' || last_sequence)
+), event AS (
+    INSERT INTO events (company_id, sequence, type, version, payload)
+    SELECT seq.company_id, seq.last_sequence, 'applicant.updated', 1, jsonb_build_object(
+        'applicant', jsonb_build_object(
+            'id', {_gid("Applicant", "c.id")}, 'companyId', {_gid("Company", "c.company_id")}, 'name', c.name,
+            'emails', c.emails, 'phones', c.phones, 'location', c.location, 'links', c.links,
+            'source', c.source, 'tags', c.tags, 'createdAt', c.created_at, 'updatedAt', c.updated_at),
+        'changedFields', jsonb_build_array('location'))
+    FROM seq JOIN changed AS c ON c.company_id = seq.company_id
+), audit AS (
+    INSERT INTO audit_events (api_key_name, company_id, operation, operation_name, target_ids, outcome, error_codes)
+    SELECT 'floor', company_id, 'applicantUpdate', 'Write', ARRAY[$4::text], 'SUCCEEDED', '{{}}' FROM changed
+)
+SELECT json_build_object('data', json_build_object('w', json_build_object('applicant', json_build_object(
+    'id', {_gid("Applicant", "c.id")}, 'name', c.name, 'location', c.location, 'updatedAt', c.updated_at,
+    'applications', json_build_object('nodes', coalesce((
+        SELECT json_agg(json_build_object('id', {_gid("Application", "x.id")}, 'status', x.status) ORDER BY x.id)
+        FROM (SELECT id, status FROM applications
+              WHERE applicant_id = c.id AND company_id = c.company_id ORDER BY id LIMIT 5) AS x), '[]'::json))))))::text
+FROM changed AS c
+"""
+"""The corpus's `write` shape with the work Hiregraph's `applicantUpdate` must do (lock the row,
+change it, the `applicant.updated` event with its sequence and NOTIFY, the audit row, the payload
+read back) in one statement: one round trip, atomic without an explicit transaction."""
+
+
 class Floor:
     """The ASGI application."""
 
@@ -188,6 +246,8 @@ class Floor:
                 body = await self._fetch(BOARD_SQL, int(params["posting"]))
             elif path == "/deep":
                 body = await self._fetch(DEEP_SQL, params["company"])
+            elif path == "/graphql":
+                body = await self._graphql(receive)
             elif path == "/healthz":
                 await _respond(send, 200, b"ok", b"text/plain")
                 return
@@ -198,6 +258,21 @@ class Floor:
             await _respond(send, 400, b"bad request", b"text/plain")
             return
         await _respond(send, 200, body, b"application/json")
+
+    async def _graphql(self, receive: Any) -> bytes:
+        """The corpus's `node` or `write` request (told apart by its operation), variables as Hiregraph takes them."""
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        request = json.loads(b"".join(chunks))
+        variables = request["variables"]
+        if request["query"].startswith("mutation Write"):
+            given = variables["input"]
+            return await self._fetch(WRITE_SQL, _pk(given["id"]), given["location"], given["id"])
+        return await self._fetch(NODE_SQL, _pk(variables["id"]))
 
     async def _fetch(self, sql: str, *args: Any) -> bytes:
         assert self.pool is not None
@@ -221,6 +296,10 @@ class Floor:
                     await self.pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _pk(global_id: str) -> int:
+    return int(base64.b64decode(global_id).decode().partition(":")[2])
 
 
 async def _respond(send: Any, status: int, body: bytes, content_type: bytes) -> None:
