@@ -21,6 +21,7 @@ from service import webapp
 from service.attachments.http import FileEndpoints
 from service.attachments.storage import storage_for
 from service.auth.service import PrincipalCache
+from service.bulk.http import BulkEndpoints
 from service.db import stats
 from service.db.engine import session_factory
 from service.documents.service import DocumentStore
@@ -117,6 +118,7 @@ def create_app(
     hub = EventHub(engine)
     storage = storage_for(settings)
     files = FileEndpoints(engine, storage)
+    bulk = BulkEndpoints(engine, settings)
     subscriptions = SubscriptionApp(schema, settings, engine, principals, hub)
 
     async def healthz(_: Request) -> Response:
@@ -156,6 +158,8 @@ def create_app(
             ),
             Route("/uploads/{ticket}", files.upload, methods=["PUT"]),
             Route("/files/{token}", files.download, methods=["GET", "HEAD"]),
+            Route("/bulk/{ticket}", bulk.upload, methods=["PUT"]),
+            Route("/bulk/{token}/results", bulk.results, methods=["GET"]),
             Mount("/auth", app=SignIn(settings, engine).app()),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -166,6 +170,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.schema = schema
     app.state.principal_cache = principals
     app.state.endpoint = endpoint
     app.state.event_hub = hub

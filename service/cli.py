@@ -191,9 +191,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         demo_key = asyncio.run(seed_demo(db.url, settings))
     app = create_app(settings, db.url)
     if args.with_worker:
+        from service.bulk.lines import LineApplier
         from service.webhooks.worker import attach_worker
 
-        attach_worker(app, db.url, settings)
+        attach_worker(app, db.url, settings, LineApplier(app.state.schema))
     print(f"Hiregraph serving at http://{settings.host}:{settings.port}/graphql", flush=True)
     if args.with_worker:
         print("delivering webhooks in this process (--with-worker)", flush=True)
@@ -222,19 +223,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from service.bulk.lines import LineApplier
     from service.db import migrate
+    from service.graphql.schema import build_schema
     from service.webhooks.worker import run_worker
 
     db = _database(settings)
+    lines = LineApplier(build_schema())
     if args.migrate:
         migrate.upgrade(db.url)
     print("Hiregraph webhook worker running; SIGINT or SIGTERM stops it gracefully", flush=True)
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is installed wherever it builds
-        asyncio.run(run_worker(db.url, settings))
+        asyncio.run(run_worker(db.url, settings, lines))
     else:
-        uvloop.run(run_worker(db.url, settings))
+        uvloop.run(run_worker(db.url, settings, lines))
     return 0
 
 

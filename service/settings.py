@@ -163,6 +163,14 @@ class Settings:
     """The largest attachment accepted, in bytes (413 above, before any of it is read)."""
     upload_url_seconds: float = 900.0
     """How long an upload URL stays usable."""
+    max_bulk_bytes: int = 1_000_000_000
+    """The largest bulk operation upload (JSON Lines), in bytes: 413 above, checked as it streams in."""
+    max_bulk_line_bytes: int = 1_000_000
+    """The longest line of a bulk upload, in bytes (a record, not a file)."""
+    bulk_batch_lines: int = 1000
+    """Lines a worker applies per transaction of a bulk operation."""
+    bulk_upload_seconds: float = 3600.0
+    """How long a bulk operation waits for its upload before it expires."""
 
     @property
     def production(self) -> bool:
@@ -199,6 +207,11 @@ class Settings:
             raise ValueError("webhook concurrency settings must be at least 1")
         if self.log_format not in {None, "json", "text"}:
             raise ValueError(f"HIREGRAPH_LOG_FORMAT must be json or text, not {self.log_format!r}")
+        if (
+            min(self.max_bulk_bytes, self.max_bulk_line_bytes, self.bulk_batch_lines) < 1
+            or self.bulk_upload_seconds <= 0
+        ):
+            raise ValueError("the HIREGRAPH_*BULK* settings must be positive")
         if self.max_attachment_bytes < 1 or self.upload_url_seconds <= 0:
             raise ValueError("HIREGRAPH_MAX_ATTACHMENT_BYTES and HIREGRAPH_UPLOAD_URL_SECONDS must be positive")
         if not 0.0 <= self.trace_resolver_rate <= 1.0:
@@ -273,6 +286,10 @@ class Settings:
             s3_prefix=e.get("HIREGRAPH_S3_PREFIX", d.s3_prefix),
             max_attachment_bytes=int(e.get("HIREGRAPH_MAX_ATTACHMENT_BYTES", d.max_attachment_bytes)),
             upload_url_seconds=float(e.get("HIREGRAPH_UPLOAD_URL_SECONDS", d.upload_url_seconds)),
+            max_bulk_bytes=int(e.get("HIREGRAPH_MAX_BULK_BYTES", d.max_bulk_bytes)),
+            max_bulk_line_bytes=int(e.get("HIREGRAPH_MAX_BULK_LINE_BYTES", d.max_bulk_line_bytes)),
+            bulk_batch_lines=int(e.get("HIREGRAPH_BULK_BATCH_LINES", d.bulk_batch_lines)),
+            bulk_upload_seconds=float(e.get("HIREGRAPH_BULK_UPLOAD_SECONDS", d.bulk_upload_seconds)),
             public_url=(_text(e.get("HIREGRAPH_PUBLIC_URL")) or "").rstrip("/") or None,
             session_idle_minutes=int(e.get("HIREGRAPH_SESSION_IDLE_MINUTES", d.session_idle_minutes)),
             session_hours=int(e.get("HIREGRAPH_SESSION_HOURS", d.session_hours)),

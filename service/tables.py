@@ -5,6 +5,7 @@ from service.applications.models import Application, Note, StageTransition
 from service.attachments.models import Attachment, AttachmentUpload, SigningKey, StorageSweep
 from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, ApiKeyCompany
+from service.bulk.models import BulkLine, BulkOperation, BulkResult
 from service.catalogues.models import Source, Tag
 from service.companies.models import Company
 from service.customfields.models import CustomField
@@ -41,6 +42,9 @@ __all__ = [
     "AttachmentUpload",
     "AuditEvent",
     "Base",
+    "BulkLine",
+    "BulkOperation",
+    "BulkResult",
     "Company",
     "CustomField",
     "Department",

@@ -25,7 +25,9 @@ def _enum(values: tuple[str, ...], name: str) -> sa.Enum:
 
 
 def _fk(table: str, column: str, target: str, ondelete: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete)
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete=ondelete
+    )
 
 
 def upgrade() -> None:
@@ -38,7 +40,9 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("status", _enum(STATUSES, "offer_status"), server_default=sa.text("'DRAFT'"), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=True),
-        sa.Column("compensation", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'"), nullable=False),
+        sa.Column(
+            "compensation", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'"), nullable=False
+        ),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
@@ -51,7 +55,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("application_id", "version", name=op.f("uq_offers_application_id_version")),
     )
     op.create_index("ix_offers_company_id_updated_at", "offers", ["company_id", "updated_at", "id"])
-    op.create_index("ix_offers_application_id_id", "offers", ["application_id", "id"], postgresql_include=["company_id"])
+    op.create_index(
+        "ix_offers_application_id_id", "offers", ["application_id", "id"], postgresql_include=["company_id"]
+    )
     op.create_index(
         "ix_offers_created_by_user_id",
         "offers",
@@ -64,7 +70,9 @@ def upgrade() -> None:
         sa.Column("company_id", sa.BigInteger(), nullable=False),
         sa.Column("offer_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("decision", _enum(DECISIONS, "offer_approval_decision"), server_default=sa.text("'WAITING'"), nullable=False),
+        sa.Column(
+            "decision", _enum(DECISIONS, "offer_approval_decision"), server_default=sa.text("'WAITING'"), nullable=False
+        ),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         _fk("offer_approvals", "company_id", "companies", "CASCADE"),
         _fk("offer_approvals", "offer_id", "offers", "CASCADE"),

@@ -85,7 +85,10 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("next_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_attachment_uploads_company_id_companies"), ondelete="CASCADE"
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_attachment_uploads_company_id_companies"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["applicant_id"],

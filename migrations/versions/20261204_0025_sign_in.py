@@ -28,7 +28,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
-            ["company_id"], ["companies.id"], name=op.f("fk_identity_providers_company_id_companies"), ondelete="CASCADE"
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_identity_providers_company_id_companies"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_providers")),
         sa.UniqueConstraint("company_id", name=op.f("uq_identity_providers_company_id")),

@@ -33,7 +33,7 @@ TEXT_LIMITS = fields.text_limits(Applicant)
 REQUIRED = fields.required(Applicant)
 
 
-def _check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+def check_fields(problems: Collector, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
     """Validate the fields present; return (clean row values, normalised email -> input index)."""
     clean: dict[str, Any] = {}
     normalized: dict[str, int] = {}
@@ -140,7 +140,7 @@ async def create_applicant(
 ) -> Applicant:
     problems = Collector()
     fields.setdefault("name", None)
-    clean, normalized = _check_fields(problems, fields)
+    clean, normalized = check_fields(problems, fields)
     problems.raise_if_any()
     applicant = Applicant(company_id=company_id, **await _as_listed(session, company_id, clean))
     session.add(applicant)
@@ -191,7 +191,7 @@ async def update_applicant(
     if applicant.erased_at is not None:
         raise erased("id")
     problems = Collector()
-    clean, normalized = _check_fields(problems, changes)
+    clean, normalized = check_fields(problems, changes)
     problems.raise_if_any()
     clean = await _as_listed(session, applicant.company_id, clean, applicant)
     changed = [key for key, value in clean.items() if key != "source_id" and getattr(applicant, key) != value]

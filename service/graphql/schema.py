@@ -23,6 +23,8 @@ from service.attachments.schema import Query as AttachmentQuery
 from service.audit.schema import Query as AuditQuery
 from service.auth.schema import Mutation as ApiKeyMutation
 from service.auth.schema import Query as ApiKeyQuery
+from service.bulk.schema import Mutation as BulkMutation
+from service.bulk.schema import Query as BulkQuery
 from service.catalogues.schema import Mutation as CatalogueMutation
 from service.catalogues.schema import Query as CatalogueQuery
 from service.companies.schema import Mutation as CompanyMutation
@@ -138,6 +140,7 @@ Query = merge_types(
         AuditQuery,
         WebhookQuery,
         IntegrationQuery,
+        BulkQuery,
         ApiKeyQuery,
     ),
 )
@@ -163,6 +166,7 @@ Mutation = merge_types(
         WebhookMutation,
         IntegrationMutation,
         PartnerMutation,
+        BulkMutation,
         ApiKeyMutation,
     ),
 )

@@ -107,6 +107,12 @@ def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput
     company_id = decode_id(data.company_id, "Company", "companyId")
     if company_id not in info.context.company_ids:
         raise not_found("companyId", "company")
+    return sync_context(session, company_id, data)
+
+
+def sync_context(session: AsyncSession, company_id: int, data: UpsertInput) -> SyncContext:
+    """The context an upsert of `data` is applied in, for a company the caller may use; its
+    provider, external IDs and `sourceUpdatedAt` checked (a bulk operation's lines too)."""
     provider = data.provider.strip()
     if not PROVIDER_NAME.match(provider):
         raise DomainError(ErrorCode.INVALID, "provider is 2 to 40 of a-z 0-9 _ -, starting with a letter", "provider")
@@ -168,12 +174,7 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[ApplicantUpsertInput, INPUT]
     ) -> ApplicantUpsertPayload:
         def apply(ctx: SyncContext) -> Awaitable[Outcome[models.Applicant]]:
-            stated = {name: value for name, value in stated_fields(input).items() if value is not None}
-            named = {k: stated.pop(k) for k in APPLICANT_FIELDS if k in stated}
-            data = changes.Candidate(
-                external_id=input.external_id.strip(), **named, extra=stated, files=_files(input.files or [])
-            )
-            return upsert_applicant(ctx, data)
+            return apply_applicant(ctx, input)
 
         upserted = await _upsert(info, "applicants", input, apply)
         record, result, errors = upserted
@@ -191,15 +192,7 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[PostingUpsertInput, INPUT]
     ) -> PostingUpsertPayload:
         def apply(ctx: SyncContext) -> Awaitable[Outcome[postings.Posting]]:
-            data = changes.Job(
-                external_id=input.external_id.strip(),
-                title=input.title,
-                status=str(input.status.value) if input.status is not None else None,
-                locations=input.locations,
-                employment_type=input.employment_type,
-                custom_fields=input.custom_fields,
-            )
-            return upsert_posting(ctx, data)
+            return apply_posting(ctx, input)
 
         upserted = await _upsert(info, "postings", input, apply)
         record, result, errors = upserted
@@ -217,29 +210,9 @@ class Mutation:
     async def application_upsert(
         self, info: Info[Context, None], input: Annotated[ApplicationUpsertInput, INPUT]
     ) -> ApplicationUpsertPayload:
-        async def apply(ctx: SyncContext) -> Outcome[applications.Application]:
-            if input.stage_name is not None and not info.context.principal.can("postings", "write"):
-                # A stage name the pipeline lacks adds a stage: a change to the posting.
-                ctx.require_known_stages = True
-            for kind, value, field in (
-                (refs.APPLICANT, input.applicant_external_id, "applicantExternalId"),
-                (refs.POSTING, input.posting_external_id, "postingExternalId"),
-            ):
-                ref = await refs.find_ref(ctx, kind, value.strip())
-                if ref is None:
-                    raise not_found(field, f"{kind} with that external ID")
-            data = changes.Application(
-                external_id=input.external_id.strip(),
-                candidate=changes.Candidate(external_id=input.applicant_external_id.strip()),
-                job=changes.Job(external_id=input.posting_external_id.strip()),
-                stage=input.stage_name,
-                stage_external_id=input.stage_external_id.strip() if input.stage_external_id else None,
-                status=input.status.value if input.status is not None else None,
-                rejection_reason=input.rejection_reason,
-                applied_at=input.applied_at,
-                custom_fields=input.custom_fields,
-            )
-            return await upsert_application(ctx, data)
+        def apply(ctx: SyncContext) -> Awaitable[Outcome[applications.Application]]:
+            # A stage name the pipeline lacks adds a stage: a change to the posting.
+            return apply_application(ctx, input, may_edit_postings=info.context.principal.can("postings", "write"))
 
         upserted = await _upsert(info, "applications", input, apply)
         record, result, errors = upserted
@@ -413,6 +386,57 @@ class Mutation:
         return CustomFieldUpsertPayload(
             custom_field=CUSTOM_FIELD.from_model(record) if record is not None else None, result=result, errors=errors
         )
+
+
+def apply_applicant(ctx: SyncContext, input: ApplicantUpsertInput) -> Awaitable[Outcome[models.Applicant]]:
+    """`applicantUpsert`'s change, in `ctx` (a bulk operation's APPLICANTS lines too)."""
+    stated = {name: value for name, value in stated_fields(input).items() if value is not None}
+    named = {k: stated.pop(k) for k in APPLICANT_FIELDS if k in stated}
+    data = changes.Candidate(
+        external_id=input.external_id.strip(), **named, extra=stated, files=_files(input.files or [])
+    )
+    return upsert_applicant(ctx, data)
+
+
+def apply_posting(ctx: SyncContext, input: PostingUpsertInput) -> Awaitable[Outcome[postings.Posting]]:
+    """`postingUpsert`'s change, in `ctx` (a bulk operation's POSTINGS lines too)."""
+    data = changes.Job(
+        external_id=input.external_id.strip(),
+        title=input.title,
+        status=str(input.status.value) if input.status is not None else None,
+        locations=input.locations,
+        employment_type=input.employment_type,
+        custom_fields=input.custom_fields,
+    )
+    return upsert_posting(ctx, data)
+
+
+async def apply_application(
+    ctx: SyncContext, input: ApplicationUpsertInput, *, may_edit_postings: bool
+) -> Outcome[applications.Application]:
+    """`applicationUpsert`'s change, in `ctx` (a bulk operation's APPLICATIONS lines too). A
+    caller that may not edit postings may name only stages the posting has."""
+    if input.stage_name is not None and not may_edit_postings:
+        ctx.require_known_stages = True
+    for kind, value, field in (
+        (refs.APPLICANT, input.applicant_external_id, "applicantExternalId"),
+        (refs.POSTING, input.posting_external_id, "postingExternalId"),
+    ):
+        ref = await refs.find_ref(ctx, kind, value.strip())
+        if ref is None:
+            raise not_found(field, f"{kind} with that external ID")
+    data = changes.Application(
+        external_id=input.external_id.strip(),
+        candidate=changes.Candidate(external_id=input.applicant_external_id.strip()),
+        job=changes.Job(external_id=input.posting_external_id.strip()),
+        stage=input.stage_name,
+        stage_external_id=input.stage_external_id.strip() if input.stage_external_id else None,
+        status=input.status.value if input.status is not None else None,
+        rejection_reason=input.rejection_reason,
+        applied_at=input.applied_at,
+        custom_fields=input.custom_fields,
+    )
+    return await upsert_application(ctx, data)
 
 
 async def _entry_upsert(

@@ -27,7 +27,9 @@ of `version` for `type`, with the API's global IDs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,6 +89,7 @@ CUSTOM_FIELD_CREATED = "custom_field.created"
 CUSTOM_FIELD_UPDATED = "custom_field.updated"
 EEOC_RESPONSE_SUBMITTED = "eeoc_response.submitted"
 EEOC_RESPONSE_DELETED = "eeoc_response.deleted"
+BULK_OPERATION_FINISHED = "bulk_operation.finished"
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +334,13 @@ EVENT_TYPES: dict[str, EventType] = {
             "service.eeoc.events.response_deleted",
             opt_in=True,
         ),
+        EventType(
+            BULK_OPERATION_FINISHED,
+            "companies",
+            "A bulk operation completed, was canceled, failed or expired, with its counts (no records: they are "
+            "in the changes feed, and the per-line results at `resultsUrl`).",
+            "service.bulk.events.finished",
+        ),
     )
 }
 
@@ -359,6 +369,34 @@ RETURNING id, occurred_at, sequence
 """
 )
 
+EMIT_QUIETLY = text(
+    """
+WITH seq AS (
+    INSERT INTO event_sequences AS s (company_id, last_sequence) VALUES (:company_id, 1)
+    ON CONFLICT (company_id) DO UPDATE SET last_sequence = s.last_sequence + 1
+    RETURNING last_sequence
+)
+INSERT INTO events (company_id, sequence, type, version, payload, origin, fanned_out_at)
+SELECT :company_id, last_sequence, :type, :version, CAST(:payload AS jsonb), :origin, now() FROM seq
+RETURNING id, occurred_at, sequence
+"""
+)
+"""`EMIT` for a bulk operation's records: in the changes feed, in order, but never fanned out to
+webhook endpoints and not announced to live subscriptions (the operation's own
+`bulk_operation.finished` is)."""
+
+_quiet: ContextVar[bool] = ContextVar("quiet_events", default=False)
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """Events emitted inside go to the changes feed only (`EMIT_QUIETLY`): a bulk operation's."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
 
 async def emit(
     session: AsyncSession,
@@ -384,7 +422,7 @@ async def emit(
     body = _json(payload)
     row = (
         await session.execute(
-            EMIT,
+            EMIT_QUIETLY if _quiet.get() else EMIT,
             {"company_id": company_id, "type": type, "version": PAYLOAD_VERSION, "payload": body, "origin": origin},
         )
     ).one()
@@ -447,6 +485,50 @@ def envelope_of(
 def envelope_bytes(envelope: Mapping[str, Any]) -> bytes:
     """The exact bytes sent (and signed): compact JSON, UTF-8."""
     return orjson.dumps(envelope)
+
+
+EMIT_MANY = text(
+    f"""
+WITH seq AS (
+    INSERT INTO event_sequences AS s (company_id, last_sequence) VALUES (:company_id, :n)
+    ON CONFLICT (company_id) DO UPDATE SET last_sequence = s.last_sequence + :n
+    RETURNING last_sequence
+)
+INSERT INTO events (company_id, sequence, type, version, payload, origin, fanned_out_at)
+SELECT :company_id, seq.last_sequence - :n + p.n, :type, :version, p.payload, :origin, CASE WHEN :quiet THEN now() END
+FROM seq, jsonb_array_elements(CAST(:payloads AS jsonb)) WITH ORDINALITY AS p(payload, n)
+RETURNING CASE WHEN NOT :quiet THEN pg_notify('{EVENTS_CHANNEL}', CAST(:company_id AS text) || ':' || sequence) END
+"""
+)
+
+
+async def emit_many(
+    session: AsyncSession,
+    company_id: int,
+    type: str,
+    payloads: Sequence[Mapping[str, Any]],
+    *,
+    origin: str | None = None,
+) -> None:
+    """`emit` of many events of one type in one statement (their sequences consecutive, in the
+    order given): a bulk operation's records."""
+    if type not in EVENT_TYPES:
+        raise UnknownEventType(f"not an event type: {type!r}")
+    if not payloads:
+        return
+    body = "[" + ",".join(_json(p) for p in payloads) + "]"
+    await session.execute(
+        EMIT_MANY,
+        {
+            "company_id": company_id,
+            "n": len(payloads),
+            "type": type,
+            "version": PAYLOAD_VERSION,
+            "payloads": body,
+            "origin": origin,
+            "quiet": _quiet.get(),
+        },
+    )
 
 
 def iso_time(value: Any) -> str | None:

@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.attachments import service as attachments
 from service.attachments.storage import Storage, storage_for
+from service.bulk import service as bulk
 from service.db.engine import Database, plain_url
 from service.integrations import processing
 from service.integrations.service import INBOUND_CHANNEL
@@ -97,6 +98,7 @@ class Worker:
         client: httpx.AsyncClient | None = None,
         metrics: Metrics | None = None,
         tracing: Tracing | None = None,
+        bulk_lines: bulk.Applier | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -115,6 +117,10 @@ class Worker:
         """Set by a notification or a poll: there may be events to fan out."""
         self._inbound_due = True
         """Set by a notification or a poll: there may be inbound ATS deliveries to apply."""
+        self.bulk_lines = bulk_lines
+        """Applies bulk operations' lines (`service.bulk.lines.LineApplier`); None: this worker leaves them."""
+        self._bulk_due = True
+        """Set by a notification or a poll: there may be a bulk operation's batch to apply."""
         self._successes: list[tuple[leases.Claim, sending.Outcome, datetime, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
         self.delivered = 0
@@ -194,6 +200,12 @@ class Worker:
                 self._inbound_due = True
                 self._wake.set()
             started += applied
+        if self._bulk_due and self.bulk_lines is not None:
+            # One batch per round: deliveries and inbound webhooks go on between a backfill's batches.
+            self._bulk_due = False
+            if await bulk.process_due(self.engine, self.settings, self.bulk_lines):
+                self._bulk_due = True
+                self._wake.set()
         while not self._stopping.is_set():
             free = self.settings.webhook_worker_concurrency - len(self._tasks)
             async with self.engine.begin() as conn:
@@ -332,7 +344,7 @@ class Worker:
             async with asyncio.timeout(self.settings.webhook_poll_interval):
                 await self._wake.wait()
         except TimeoutError:
-            self._fan_out_due = self._inbound_due = True  # the polling fallback
+            self._fan_out_due = self._inbound_due = self._bulk_due = True  # the polling fallback
         self._wake.clear()
 
     async def _listen(self) -> None:
@@ -343,11 +355,16 @@ class Worker:
             conn = await asyncpg.connect(plain_url(self.database_url), timeout=5)
             await conn.add_listener(EVENTS_CHANNEL, self._notified)
             await conn.add_listener(INBOUND_CHANNEL, self._inbound_notified)
+            await conn.add_listener(bulk.BULK_CHANNEL, self._bulk_notified)
             conn.add_termination_listener(self._notified)
         except _UNAVAILABLE as exc:
             log.warning("webhook worker %s cannot LISTEN (%s); polling", self.name, exc)
             return
         self._listener = conn
+
+    def _bulk_notified(self, *_args: Any) -> None:
+        self._bulk_due = True
+        self._wake.set()
 
     def _inbound_notified(self, *_args: Any) -> None:
         self._inbound_due = True
@@ -408,14 +425,19 @@ def worker_engine(database_url: str, settings: Settings) -> AsyncEngine:
 
 @contextlib.asynccontextmanager
 async def running_worker(
-    database_url: str, settings: Settings, *, metrics: Metrics | None = None, tracing: Tracing | None = None
+    database_url: str,
+    settings: Settings,
+    *,
+    metrics: Metrics | None = None,
+    tracing: Tracing | None = None,
+    bulk_lines: bulk.Applier | None = None,
 ) -> AsyncIterator[Worker]:
     """A worker running in the background of this event loop, stopped gracefully on exit.
     Without `tracing`, its own from `settings` (None when no OTLP endpoint is set)."""
     engine = worker_engine(database_url, settings)
     own_tracing = tracing is None
     tracing = tracing or configure_tracing(settings)
-    worker = Worker(engine, settings, database_url, metrics=metrics, tracing=tracing)
+    worker = Worker(engine, settings, database_url, metrics=metrics, tracing=tracing, bulk_lines=bulk_lines)
     task = asyncio.create_task(worker.run(), name="webhook-worker")
     try:
         yield worker
@@ -427,11 +449,11 @@ async def running_worker(
             tracing.shutdown()
 
 
-async def run_worker(database_url: str, settings: Settings) -> None:
+async def run_worker(database_url: str, settings: Settings, bulk_lines: bulk.Applier | None = None) -> None:
     """`hiregraph worker`: deliver until SIGINT or SIGTERM; serve its metrics and its probes
     (`/healthz`, `/readyz`) on `HIREGRAPH_METRICS_PORT` when set."""
     loop = asyncio.get_running_loop()
-    async with running_worker(database_url, settings) as worker:
+    async with running_worker(database_url, settings, bulk_lines=bulk_lines) as worker:
         server = serve_metrics(worker.metrics, settings, worker.heartbeat)
         stopped = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -444,7 +466,7 @@ async def run_worker(database_url: str, settings: Settings) -> None:
         log.info("webhook worker %s stopping", worker.name)
 
 
-def attach_worker(app: Any, database_url: str, settings: Settings) -> None:
+def attach_worker(app: Any, database_url: str, settings: Settings, bulk_lines: bulk.Applier | None = None) -> None:
     """Run a worker inside a Starlette app's lifespan (`hiregraph serve --with-worker`),
     counting into the app's metrics and tracing with its tracer."""
     inner = app.router.lifespan_context
@@ -452,7 +474,10 @@ def attach_worker(app: Any, database_url: str, settings: Settings) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan(a: Any) -> AsyncIterator[Any]:
-        async with inner(a) as state, running_worker(database_url, settings, metrics=metrics, tracing=tracing):
+        async with (
+            inner(a) as state,
+            running_worker(database_url, settings, metrics=metrics, tracing=tracing, bulk_lines=bulk_lines),
+        ):
             yield state
 
     app.router.lifespan_context = lifespan

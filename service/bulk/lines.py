@@ -1,0 +1,145 @@
+"""Reading and applying a bulk operation's lines: each line is the `input` of the kind's partner
+upsert (`applicantUpsert`, `applicationUpsert`, `postingUpsert`) without `companyId` and
+`provider`, which the operation gives. A line is checked against that GraphQL input type, so it
+is refused exactly as the mutation would refuse it, and applied by the same code, in a savepoint
+of its own: one bad line fails alone.
+
+Lines creating applicants the company has no trace of (no reference from the provider, no
+shared address, nothing but the declared fields) are inserted set-based, a statement per table
+for the whole batch (`service.bulk.fast`); every other line goes through the upsert one by one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, GraphQLInputObjectType, coerce_input_value
+from graphql.pyutils import Undefined
+from graphql.utilities import validate_input_value
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.arguments import convert_argument
+
+from service.bulk import fast
+from service.bulk.models import BulkKind, BulkOperation
+from service.bulk.service import Result
+from service.errors import DomainError, DomainErrors, ErrorCode
+from service.ids import to_global_id
+from service.integrations.sync.context import Context as SyncContext
+from service.integrations.sync.context import Outcome
+from service.partners import schema as partners
+from service.partners import types as inputs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    input_name: str
+    input_class: type
+    apply: Callable[[SyncContext, Any, BulkOperation], Awaitable[Outcome[Any]]]
+
+
+def _application(ctx: SyncContext, data: Any, operation: BulkOperation) -> Awaitable[Outcome[Any]]:
+    return partners.apply_application(ctx, data, may_edit_postings=operation.may_edit_postings)
+
+
+KINDS = {
+    BulkKind.APPLICANTS: Kind(
+        "ApplicantUpsertInput", inputs.ApplicantUpsertInput, lambda ctx, data, _: partners.apply_applicant(ctx, data)
+    ),
+    BulkKind.APPLICATIONS: Kind("ApplicationUpsertInput", inputs.ApplicationUpsertInput, _application),
+    BulkKind.POSTINGS: Kind(
+        "PostingUpsertInput", inputs.PostingUpsertInput, lambda ctx, data, _: partners.apply_posting(ctx, data)
+    ),
+}
+GIVEN = ("companyId", "provider")
+"""Input fields the operation states, refused on a line."""
+
+
+class LineApplier:
+    """`service.bulk.service.Applier` for a schema (the API's, built once by the worker)."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.types: dict[BulkKind, GraphQLInputObjectType] = {
+            kind: schema._schema.type_map[k.input_name] for kind, k in KINDS.items()
+        }
+
+    async def __call__(
+        self, session: AsyncSession, operation: BulkOperation, lines: Sequence[tuple[int, str]]
+    ) -> list[Result]:
+        kind = KINDS[operation.kind]
+        read: list[tuple[int, Any]] = []
+        out: dict[int, Result] = {}
+        for number, body in lines:
+            data = self._read(operation, number, body, out)
+            if data is not None:
+                read.append((number, data))
+        rest = read
+        if operation.kind is BulkKind.APPLICANTS:
+            done, rest = await fast.insert_new_applicants(session, operation, read)
+            out.update({r.line: r for r in done})
+        for number, data in rest:
+            out[number] = await self._one(session, operation, kind, number, data)
+        return [out[number] for number, _ in lines]
+
+    def _read(self, operation: BulkOperation, number: int, body: str, out: dict[int, Result]) -> Any:
+        """The line as the upsert's input object, or None with its failure in `out`."""
+
+        def failed(code: ErrorCode, message: str, field: str | None = None, external_id: Any = None) -> None:
+            ext = external_id if isinstance(external_id, str) else None
+            out[number] = Result(number, "failed", ext, code=code.value, field=field, message=message)
+
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            failed(ErrorCode.INVALID, "the line is not JSON")
+            return None
+        if not isinstance(value, dict):
+            failed(ErrorCode.INVALID, "a line is one JSON object: the upsert's input")
+            return None
+        external_id = value.get("externalId")
+        for name in GIVEN:
+            if name in value:
+                failed(ErrorCode.INVALID, f"`{name}` is the operation's, not a line's", name, external_id)
+                return None
+        value = {**value, "companyId": to_global_id("Company", operation.company_id), "provider": operation.provider}
+        input_type = self.types[operation.kind]
+        coerced = coerce_input_value(value, input_type)
+        if coerced is Undefined:
+            errors: list[tuple[list[str | int], GraphQLError]] = []
+            validate_input_value(value, input_type, lambda error, path: errors.append((path, error)))
+            path, error = errors[0] if errors else ([], GraphQLError("the line does not match the input type"))
+            field = ".".join(str(p) for p in path) or None
+            failed(ErrorCode.INVALID, error.message, field, external_id)
+            return None
+        return convert_argument(
+            coerced,
+            KINDS[operation.kind].input_class,
+            self.schema.schema_converter.scalar_registry,
+            self.schema.config,
+        )
+
+    async def _one(self, session: AsyncSession, operation: BulkOperation, kind: Kind, number: int, data: Any) -> Result:
+        """Apply one line through its upsert, in a savepoint."""
+        external_id = data.external_id.strip()
+        try:
+            async with session.begin_nested():
+                ctx = partners.sync_context(session, operation.company_id, data)
+                outcome = await kind.apply(ctx, data, operation)
+        except (DomainError, DomainErrors) as exc:
+            first = exc.errors[0] if isinstance(exc, DomainErrors) else exc
+            return Result(
+                number, "failed", external_id, code=first.code.value, field=first.field, message=first.message
+            )
+        except Exception:
+            log.exception("bulk operation %s: line %d could not be applied", operation.id, number)
+            return Result(number, "failed", external_id, code="INTERNAL", message="the line could not be applied")
+        record_id = outcome.record.id if outcome.record is not None else None
+        if outcome.skipped is not None:
+            return Result(number, "skipped", external_id, record_id, message=outcome.skipped)
+        return Result(number, "created" if outcome.created else "updated", external_id, record_id)

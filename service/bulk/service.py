@@ -1,0 +1,374 @@
+"""Bulk operations: created by a partner's key, their JSON Lines uploaded once to a signed URL,
+then applied by the worker a batch at a time.
+
+Each batch is one transaction holding the operation's row lock (`FOR UPDATE SKIP LOCKED`): it
+applies the next lines in order, writes their results, deletes them from the staging table and
+moves `applied_lines` on, so a worker that dies mid-batch leaves nothing of that batch, and the
+next worker to take the lock goes on from the last committed batch. No line is applied twice or
+skipped. Cancelling takes effect between batches.
+
+The records' events go to the changes feed only (`service.webhooks.events.quietly`): a backfill
+does not flood webhook endpoints one record at a time; they get one `bulk_operation.finished`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from service.attachments import links
+from service.bulk import events as bulk_events
+from service.bulk.models import FINISHED, BulkKind, BulkLine, BulkOperation, BulkResult, BulkStatus
+from service.errors import DomainError, ErrorCode, not_found
+from service.settings import Settings
+from service.webhooks import events
+from service.webhooks.events import emit, quietly
+
+log = logging.getLogger(__name__)
+
+BULK_CHANNEL = "hiregraph_bulk"
+"""NOTIFY channel: an upload is in, a worker may start applying it."""
+COPY_ROWS = 5000
+"""Lines written to the staging table per COPY while an upload streams in."""
+OUTCOMES = ("created", "updated", "skipped", "failed")
+
+
+@dataclass(slots=True)
+class Result:
+    """What applying one line did."""
+
+    line: int
+    outcome: str
+    external_id: str | None = None
+    record_id: int | None = None
+    code: str | None = None
+    field: str | None = None
+    message: str | None = None
+
+
+Applier = Callable[[AsyncSession, BulkOperation, Sequence[tuple[int, str]]], Awaitable[list[Result]]]
+"""Applies a batch of (line number, text) of an operation in the session's transaction
+(`service.bulk.lines.LineApplier`, given to the worker: it knows the GraphQL input types)."""
+
+
+class Refused(Exception):
+    """An upload refused; nothing of it was kept."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+# --- creating, cancelling --------------------------------------------------------------------
+
+
+async def create(
+    session: AsyncSession,
+    company_id: int,
+    provider: str,
+    kind: BulkKind,
+    *,
+    api_key_id: int | None,
+    may_edit_postings: bool,
+    settings: Settings,
+) -> BulkOperation:
+    operation = BulkOperation(
+        company_id=company_id,
+        api_key_id=api_key_id,
+        provider=provider,
+        kind=kind,
+        status=BulkStatus.AWAITING_UPLOAD,
+        may_edit_postings=may_edit_postings,
+        upload_id=str(uuid.uuid4()),
+        upload_expires_at=datetime.now(UTC) + timedelta(seconds=settings.bulk_upload_seconds),
+    )
+    session.add(operation)
+    await session.flush()
+    await session.refresh(operation)
+    return operation
+
+
+async def get(session: AsyncSession, company_ids: Sequence[int], pk: int, field: str) -> BulkOperation:
+    found = await session.scalar(
+        select(BulkOperation).where(BulkOperation.id == pk, BulkOperation.company_id.in_(company_ids)).with_for_update()
+    )
+    if found is None:
+        raise not_found(field, "bulk operation")
+    return found
+
+
+async def cancel(session: AsyncSession, operation: BulkOperation) -> BulkOperation:
+    """Stop a locked operation: at once when it waits for its upload or in the queue, else
+    between two batches (`cancel_requested`); the lines applied so far stay applied."""
+    if operation.status in FINISHED:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, f"the operation has already ended ({operation.status.value})", "id"
+        )
+    if operation.status is BulkStatus.RUNNING:
+        operation.cancel_requested = True
+        await session.flush()
+        await session.refresh(operation)
+        return operation
+    await _finish(session, operation, BulkStatus.CANCELED)
+    return operation
+
+
+async def _finish(
+    session: AsyncSession, operation: BulkOperation, status: BulkStatus, error: str | None = None
+) -> None:
+    await session.execute(delete(BulkLine).where(BulkLine.operation_id == operation.id))
+    operation.status = status
+    operation.error = error
+    operation.finished_at = func.now()
+    await session.flush()
+    await session.refresh(operation)
+    await emit(session, operation.company_id, events.BULK_OPERATION_FINISHED, bulk_events.finished(operation))
+
+
+# --- the upload ------------------------------------------------------------------------------
+
+
+def upload_url(key: links.Key, operation: BulkOperation) -> str:
+    expires = int(operation.upload_expires_at.timestamp())
+    return f"/bulk/{links.upload_token(key, operation.upload_id, expires)}"
+
+
+async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[bytes], settings: Settings) -> int:
+    """Stream an upload's JSON Lines into the staging table, in one transaction with the
+    operation's move to QUEUED; returns the number of lines. Blank lines are left out (line
+    numbers stay those of the file). Refused (nothing kept): an operation not awaiting its
+    upload, a body over `max_bulk_bytes`, a line over `max_bulk_line_bytes`, no line at all."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        async with driver.transaction():
+            found = await driver.fetchrow(
+                "SELECT id, status, upload_expires_at FROM bulk_operations WHERE upload_id = $1 FOR UPDATE",
+                uuid.UUID(upload_id),
+            )
+            if found is None or found["status"] != BulkStatus.AWAITING_UPLOAD.value:
+                raise Refused(409, "ALREADY_UPLOADED", "this operation's lines were uploaded already, or it ended")
+            operation_id = found["id"]
+            rows: list[tuple[int, int, str]] = []
+            number, size, lines = 0, 0, 0
+            pending = b""
+
+            async def flush() -> None:
+                if rows:
+                    await driver.copy_records_to_table(
+                        "bulk_lines", records=rows, columns=["operation_id", "line", "body"]
+                    )
+                    rows.clear()
+
+            def take(raw_line: bytes) -> None:
+                nonlocal number, lines
+                number += 1
+                if len(raw_line) > settings.max_bulk_line_bytes:
+                    raise Refused(
+                        413, "LINE_TOO_LARGE", f"line {number} is longer than {settings.max_bulk_line_bytes} bytes"
+                    )
+                stripped = raw_line.strip()
+                if not stripped:
+                    return
+                try:
+                    rows.append((operation_id, number, stripped.decode()))
+                except UnicodeDecodeError:
+                    raise Refused(400, "NOT_UTF8", f"line {number} is not UTF-8") from None
+                lines += 1
+
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > settings.max_bulk_bytes:
+                    raise Refused(
+                        413, "PAYLOAD_TOO_LARGE", f"the upload is larger than {settings.max_bulk_bytes} bytes"
+                    )
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                if len(pending) > settings.max_bulk_line_bytes:
+                    raise Refused(
+                        413,
+                        "LINE_TOO_LARGE",
+                        f"line {number + len(complete) + 1} is longer than {settings.max_bulk_line_bytes} bytes",
+                    )
+                for raw_line in complete:
+                    take(raw_line)
+                if len(rows) >= COPY_ROWS:
+                    await flush()
+            if pending:
+                take(pending)
+            await flush()
+            if lines == 0:
+                raise Refused(400, "EMPTY", "the upload holds no line")
+            await driver.execute(
+                "UPDATE bulk_operations SET status = 'QUEUED', line_count = $2, updated_at = now() WHERE id = $1",
+                operation_id,
+                lines,
+            )
+            await driver.execute(f"NOTIFY {BULK_CHANNEL}")
+    return lines
+
+
+# --- applying --------------------------------------------------------------------------------
+
+_NEXT = (
+    select(BulkOperation)
+    .where(BulkOperation.status.in_([BulkStatus.QUEUED, BulkStatus.RUNNING]))
+    .order_by(BulkOperation.id)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+
+
+async def process_due(engine: AsyncEngine, settings: Settings, apply: Applier, *, batches: int = 1) -> int:
+    """Apply up to `batches` batches of the oldest operations due; return the lines applied.
+    Also expires operations whose upload never came."""
+    done = 0
+    await expire_uploads(engine)
+    for _ in range(batches):
+        applied = await _one_batch(engine, settings, apply)
+        if applied is None:
+            break
+        done += applied
+    return done
+
+
+async def _one_batch(engine: AsyncEngine, settings: Settings, apply: Applier) -> int | None:
+    """One batch of the first operation due, in one transaction; None when none is due."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        operation = await session.scalar(_NEXT)
+        if operation is None:
+            return None
+        if operation.cancel_requested:
+            await _finish(session, operation, BulkStatus.CANCELED)
+            return 0
+        lines = (
+            await session.execute(
+                select(BulkLine.line, BulkLine.body)
+                .where(BulkLine.operation_id == operation.id)
+                .order_by(BulkLine.line)
+                .limit(settings.bulk_batch_lines)
+            )
+        ).all()
+        if not lines:
+            await _finish(session, operation, BulkStatus.COMPLETED)
+            return 0
+        batch = [(line, body) for line, body in lines]
+        with quietly():
+            results = await apply(session, operation, batch)
+        await _record(session, operation, results)
+        await session.execute(
+            delete(BulkLine).where(BulkLine.operation_id == operation.id, BulkLine.line <= batch[-1][0])
+        )
+        counts = {outcome: sum(1 for r in results if r.outcome == outcome) for outcome in OUTCOMES}
+        await session.execute(
+            update(BulkOperation)
+            .where(BulkOperation.id == operation.id)
+            .values(
+                status=BulkStatus.RUNNING,
+                started_at=func.coalesce(BulkOperation.started_at, func.now()),
+                applied_lines=BulkOperation.applied_lines + len(batch),
+                created_count=BulkOperation.created_count + counts["created"],
+                updated_count=BulkOperation.updated_count + counts["updated"],
+                skipped_count=BulkOperation.skipped_count + counts["skipped"],
+                failed_count=BulkOperation.failed_count + counts["failed"],
+                updated_at=func.now(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return len(batch)
+
+
+async def _record(session: AsyncSession, operation: BulkOperation, results: list[Result]) -> None:
+    if not results:
+        return
+    columns = ("line", "outcome", "external_id", "record_id", "code", "field", "message")
+    arrays = {c: [getattr(r, c) for r in results] for c in columns}
+    await session.execute(
+        text(
+            """
+INSERT INTO bulk_results (operation_id, line, outcome, external_id, record_id, code, field, message)
+SELECT :operation_id, * FROM unnest(
+    CAST(:line AS integer[]), CAST(:outcome AS text[]), CAST(:external_id AS text[]),
+    CAST(:record_id AS bigint[]), CAST(:code AS text[]), CAST(:field AS text[]), CAST(:message AS text[]))
+"""
+        ),
+        {"operation_id": operation.id, **arrays},
+    )
+
+
+async def expire_uploads(engine: AsyncEngine) -> int:
+    """Operations whose upload did not come in time end as EXPIRED (with their event)."""
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        due = (
+            await session.scalars(
+                select(BulkOperation)
+                .where(
+                    BulkOperation.status == BulkStatus.AWAITING_UPLOAD,
+                    BulkOperation.upload_expires_at < func.now(),
+                )
+                .limit(100)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for operation in due:
+            await _finish(session, operation, BulkStatus.EXPIRED, "the upload did not come before its URL expired")
+        return len(due)
+
+
+async def results(engine: AsyncEngine, operation_id: int, chunk: int = 5000) -> AsyncIterator[list[BulkResult]]:
+    """The operation's results in line order, a chunk at a time (keyset pages)."""
+    after = 0
+    while True:
+        async with AsyncSession(engine) as session:
+            page = (
+                await session.scalars(
+                    select(BulkResult)
+                    .where(BulkResult.operation_id == operation_id, BulkResult.line > after)
+                    .order_by(BulkResult.line)
+                    .limit(chunk)
+                )
+            ).all()
+        if not page:
+            return
+        yield list(page)
+        after = page[-1].line
+
+
+# --- the results' URL ------------------------------------------------------------------------
+
+RESULTS_URL_SECONDS = 3600
+
+
+def results_url(key: links.Key, operation_id: int, now: float | None = None) -> str:
+    """A URL (a path on this server) that serves the operation's results for an hour, to
+    whoever holds it: the signature is the permission, as with download URLs."""
+    expires = int(now if now is not None else links.clock()) + RESULTS_URL_SECONDS
+    return f"/bulk/{operation_id}.{expires}.{key.sign(f'bulk-results:{operation_id}:{expires}')}/results"
+
+
+def results_of(key: links.Key, token: str) -> int | None:
+    """The operation whose results a well-signed, unexpired token names, else None."""
+    parts = token.split(".") if len(token) < 128 else []
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        return None
+    operation_id, expires, signature = int(parts[0]), int(parts[1]), parts[2]
+    expected = key.sign(f"bulk-results:{operation_id}:{expires}")
+    if not hmac.compare_digest(expected, signature) or expires <= links.clock():
+        return None
+    return operation_id
+
+
+async def kind_of(engine: AsyncEngine, operation_id: int) -> BulkKind | None:
+    async with AsyncSession(engine) as session:
+        found: BulkKind | None = await session.scalar(
+            select(BulkOperation.kind).where(BulkOperation.id == operation_id)
+        )
+        return found

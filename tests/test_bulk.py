@@ -1,0 +1,330 @@
+"""Bulk operations: JSON Lines uploaded to a signed URL, applied by the worker's batches exactly as
+the partner upserts would apply them, each line's outcome downloadable; refusals keep nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.bulk import service as bulk
+from service.bulk.lines import LineApplier
+from service.settings import Settings
+from tests import ats
+from tests.helpers import Api, count_rows
+from tests.integrations import UPSERTED
+
+OPERATION = "bulkOperation { id status uploadUrl lineCount appliedLines createdCount updatedCount skippedCount failedCount resultsUrl }"
+
+
+def jsonl(lines: list[Any]) -> bytes:
+    return "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines).encode() + b"\n"
+
+
+async def start(api: Api, kind: str, provider: str = "my-ats") -> dict[str, Any]:
+    made = await api.mutate(
+        "bulkOperationCreate", {"companyId": api.company_id, "provider": provider, "kind": kind}, OPERATION
+    )
+    assert made["errors"] == [], made
+    assert made["bulkOperation"]["status"] == "AWAITING_UPLOAD"
+    return made["bulkOperation"]
+
+
+async def status(api: Api, operation_id: str) -> dict[str, Any]:
+    found = await api.ok(
+        f"query($id: ID!) {{ node(id: $id) {{ ... on BulkOperation {{ {OPERATION.split('{', 1)[1][:-1]} error }} }} }}",
+        {"id": operation_id},
+    )
+    return found["node"]
+
+
+async def apply_all(app: Any, engine: AsyncEngine, settings: Settings, *, batch: int = 1000) -> int:
+    """What the worker does, until nothing is due."""
+    return await bulk.process_due(engine, _with(settings, batch), LineApplier(app.state.schema), batches=10_000)
+
+
+def _with(settings: Settings, batch: int) -> Settings:
+    return dataclasses.replace(settings, bulk_batch_lines=batch)
+
+
+async def results(http: httpx.AsyncClient, url: str) -> list[dict[str, Any]]:
+    r = await http.get(url)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in r.text.splitlines() if line]
+
+
+async def run(
+    api: Api, app: Any, engine: AsyncEngine, settings: Settings, kind: str, lines: list[Any], *, batch: int = 1000
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    operation = await start(api, kind)
+    r = await api.http.put(
+        operation["uploadUrl"], content=jsonl(lines), headers={"content-type": "application/x-ndjson"}
+    )
+    assert r.status_code == 202, r.text
+    await apply_all(app, engine, settings, batch=batch)
+    done = await status(api, operation["id"])
+    return done, await results(api.http, done["resultsUrl"])
+
+
+PEOPLE = [
+    {
+        "externalId": "c-1",
+        "name": "Grace Hopper",
+        "emails": ["grace@example.com"],
+        "phones": ["+1 555 0100"],
+        "location": "Arlington",
+        "tags": ["Navy", "navy"],
+        "source": "LinkedIn",
+        "links": [{"kind": "GITHUB", "url": "https://github.com/grace"}],
+    },
+    {
+        "externalId": "c-2",
+        "name": "Alan Turing",
+        "emails": ["alan@example.com", "ALAN@example.com"],
+        "sourceUpdatedAt": ats.iso(10),
+    },
+    {"externalId": "c-3", "name": "Ada Lovelace"},
+]
+
+
+async def test_a_bulk_load_applies_each_line_as_its_upsert_would(
+    acme: Api, globex: Api, app: Any, engine: AsyncEngine, settings: Settings
+) -> None:
+    """The same lines in bulk (acme) and as single `applicantUpsert`s (globex) leave the same
+    applicants, references and `applicant.created` payloads."""
+    await acme.mutate("sourceCreate", {"companyId": acme.company_id, "name": "LinkedIn"}, "source { id }")
+    await globex.mutate("sourceCreate", {"companyId": globex.company_id, "name": "LinkedIn"}, "source { id }")
+    done, lines = await run(acme, app, engine, settings, "APPLICANTS", PEOPLE)
+    assert done["status"] == "COMPLETED" and done["lineCount"] == 3 and done["createdCount"] == 3, done
+    assert [(x["line"], x["outcome"], x["externalId"]) for x in lines] == [
+        (1, "created", "c-1"),
+        (2, "created", "c-2"),
+        (3, "created", "c-3"),
+    ]
+    for person in PEOPLE:
+        single = await globex.mutate(
+            "applicantUpsert", {"companyId": globex.company_id, "provider": "my-ats", **person}, UPSERTED
+        )
+        assert single["errors"] == [] and single["result"]["created"] is True
+    fields = "name emails phones location links { kind url } source knownSource { name } tags"
+    query = f"{{ applicants(first: 10, orderBy: {{field: NAME}}) {{ nodes {{ {fields} }} }} }}"
+    assert (await acme.ok(query)) == (await globex.ok(query))
+    async with engine.connect() as conn:
+        refs = (
+            await conn.execute(
+                text(
+                    "SELECT c.slug, r.external_id, r.source_updated_at FROM external_refs r JOIN companies c ON c.id = r.company_id "
+                    "ORDER BY r.external_id, c.slug"
+                )
+            )
+        ).all()
+        payloads = (
+            await conn.execute(
+                text(
+                    "SELECT c.slug, e.payload - 'applicant' AS rest, (e.payload->'applicant') - 'id' - 'companyId' - 'createdAt' - 'updatedAt' - 'knownSourceId' AS applicant, e.origin "
+                    "FROM events e JOIN companies c ON c.id = e.company_id WHERE e.type = 'applicant.created' ORDER BY e.payload->'applicant'->>'name', c.slug"
+                )
+            )
+        ).all()
+    assert [(r[1], r[2]) for r in refs if r[0] == "acme"] == [(r[1], r[2]) for r in refs if r[0] == "globex"]
+    assert len(payloads) == 6
+    assert [p[1:] for p in payloads if p[0] == "acme"] == [p[1:] for p in payloads if p[0] == "globex"]
+
+
+async def test_lines_are_refused_skipped_linked_and_updated_one_by_one(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings
+) -> None:
+    await acme.mutate(
+        "applicantCreate",
+        {"companyId": acme.company_id, "name": "Ada", "emails": ["ada@example.com"]},
+        "applicant { id }",
+    )
+    lines: list[Any] = [
+        {"externalId": "c-1", "name": "Grace", "sourceUpdatedAt": ats.iso(10)},
+        "{not json",
+        {"externalId": "c-2", "name": "Bad Address", "emails": ["not-an-address"]},
+        {"externalId": "c-3", "emails": ["ADA@example.com"]},
+        {"externalId": "c-1", "name": "Grace Older", "sourceUpdatedAt": ats.iso(5)},
+        "",
+        {"externalId": "c-1", "name": "Grace Newer", "sourceUpdatedAt": ats.iso(20)},
+        {"externalId": "c-4", "name": "Stated Company", "companyId": acme.company_id},
+        {"externalId": "c-5"},
+        {"externalId": "c-6", "name": 42},
+        [1, 2],
+    ]
+    done, out = await run(acme, app, engine, settings, "APPLICANTS", lines, batch=3)
+    by_line = {x["line"]: x for x in out}
+    assert sorted(by_line) == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11], "blank lines are left out, numbers kept"
+    assert by_line[1]["outcome"] == "created"
+    assert by_line[2]["outcome"] == "failed" and by_line[2]["error"]["code"] == "INVALID"
+    assert by_line[3]["error"] == {"code": "INVALID", "field": "emails.0", "message": by_line[3]["error"]["message"]}
+    assert by_line[4]["outcome"] == "updated", "linked to the applicant with the same address"
+    assert by_line[5]["outcome"] == "skipped" and "older than the stored state" in by_line[5]["reason"]
+    assert by_line[7]["outcome"] == "updated" and by_line[7]["id"] == by_line[1]["id"]
+    assert by_line[8]["error"]["field"] == "companyId"
+    assert by_line[9]["error"]["code"] == "REQUIRED"
+    assert by_line[10]["outcome"] == "failed" and by_line[10]["error"]["field"] == "name"
+    assert by_line[11]["outcome"] == "failed"
+    assert (done["createdCount"], done["updatedCount"], done["skippedCount"], done["failedCount"]) == (1, 2, 1, 6)
+    assert done["appliedLines"] == 10 == done["lineCount"]
+    names = await acme.ok("{ applicants(first: 10, orderBy: {field: NAME}) { nodes { name } } }")
+    assert [n["name"] for n in names["applicants"]["nodes"]] == ["Ada", "Grace Newer"]
+    assert await count_rows(engine, "bulk_lines") == 0
+
+
+async def test_applications_with_their_candidates_and_jobs(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings
+) -> None:
+    base = {"companyId": acme.company_id, "provider": "my-ats"}
+    await acme.mutate(
+        "postingUpsert", {**base, "externalId": "j-1", "title": "Compiler Engineer", "status": "OPEN"}, UPSERTED
+    )
+    await run(acme, app, engine, settings, "APPLICANTS", PEOPLE)
+    lines = [
+        {"externalId": "a-1", "applicantExternalId": "c-1", "postingExternalId": "j-1", "stageName": "Onsite"},
+        {"externalId": "a-2", "applicantExternalId": "c-2", "postingExternalId": "j-1", "status": "REJECTED"},
+        {"externalId": "a-3", "applicantExternalId": "c-404", "postingExternalId": "j-1"},
+    ]
+    done, out = await run(acme, app, engine, settings, "APPLICATIONS", lines)
+    assert [x["outcome"] for x in out] == ["created", "created", "failed"]
+    assert out[2]["error"]["field"] == "applicantExternalId" and out[2]["error"]["code"] == "NOT_FOUND"
+    found = await acme.ok(
+        "{ applications(first: 10) { nodes { status stage { name } applicant { name } history(first: 5) { totalCount } } } }"
+    )
+    nodes = sorted(found["applications"]["nodes"], key=lambda n: n["applicant"]["name"])
+    assert [(n["applicant"]["name"], n["status"], n["stage"]["name"]) for n in nodes][0][:2] == (
+        "Alan Turing",
+        "REJECTED",
+    )
+    assert nodes[1]["stage"]["name"] == "Onsite" and nodes[1]["history"]["totalCount"] >= 1
+
+
+async def test_records_events_go_to_the_feed_and_webhooks_get_one_summary(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings
+) -> None:
+    done, _ = await run(acme, app, engine, settings, "APPLICANTS", PEOPLE)
+    async with engine.connect() as conn:
+        pending = dict(
+            (
+                await conn.execute(
+                    text("SELECT type, count(*) FILTER (WHERE fanned_out_at IS NULL) FROM events GROUP BY type")
+                )
+            ).all()
+        )
+    assert pending == {"applicant.created": 0, "bulk_operation.finished": 1}
+    feed = await acme.ok("{ events(first: 10) { nodes { type data } } }")
+    types = [n["type"] for n in feed["events"]["nodes"]]
+    assert types == ["applicant.created"] * 3 + ["bulk_operation.finished"], "every record in order, then the summary"
+    summary = feed["events"]["nodes"][-1]["data"]["bulkOperation"]
+    assert summary["id"] == done["id"] and summary["status"] == "COMPLETED" and summary["createdCount"] == 3
+
+
+async def test_a_batch_that_dies_leaves_nothing_and_the_next_worker_goes_on(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings
+) -> None:
+    """A worker stopping mid-batch (here: an error after half the batch was applied) rolls the
+    batch back whole; the next run applies every line exactly once."""
+    people = [{"externalId": f"c-{i}", "name": f"Person {i}", "emails": [f"p{i}@example.com"]} for i in range(10)]
+    people[6]["emails"] = ["p1@example.com"]  # the one-by-one lane (an address an applicant holds)
+    operation = await start(acme, "APPLICANTS")
+    await acme.http.put(operation["uploadUrl"], content=jsonl(people))
+    real = LineApplier(app.state.schema)
+    calls = 0
+
+    async def dying(session: Any, op: Any, lines: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        applied = await real(session, op, lines)
+        if calls == 2:
+            raise RuntimeError("worker killed")
+        return applied
+
+    small = _with(settings, 4)
+    assert await bulk.process_due(engine, small, dying) == 4
+    with pytest.raises(RuntimeError):
+        await bulk.process_due(engine, small, dying)
+    mid = await status(acme, operation["id"])
+    assert (mid["status"], mid["appliedLines"], mid["createdCount"]) == ("RUNNING", 4, 4)
+    assert await count_rows(engine, "applicants") == 4
+    await bulk.process_due(engine, small, real, batches=100)
+    done = await status(acme, operation["id"])
+    assert done["status"] == "COMPLETED" and done["appliedLines"] == 10
+    out = await results(acme.http, done["resultsUrl"])
+    assert [x["line"] for x in out] == list(range(1, 11))
+    async with engine.connect() as conn:
+        refs = (await conn.execute(text("SELECT external_id, count(*) FROM external_refs GROUP BY external_id"))).all()
+    assert sorted(refs) == sorted((f"c-{i}", 1) for i in range(10) if i != 6), "each line applied once"
+    assert [x["outcome"] for x in out].count("created") == 9 == await count_rows(engine, "applicants")
+    # As `applicantUpsert` would: the address is an applicant's already linked to another record.
+    assert out[6]["outcome"] == "skipped" and "merge the two" in out[6]["reason"]
+
+
+async def test_cancelling(acme: Api, app: Any, engine: AsyncEngine, settings: Settings) -> None:
+    waiting = await start(acme, "APPLICANTS")
+    cancelled = await acme.mutate("bulkOperationCancel", {"id": waiting["id"]}, "bulkOperation { status }")
+    assert cancelled["bulkOperation"]["status"] == "CANCELED"
+    r = await acme.http.put(waiting["uploadUrl"], content=jsonl(PEOPLE))
+    assert r.status_code == 409 and await count_rows(engine, "bulk_lines") == 0
+    again = await acme.mutate("bulkOperationCancel", {"id": waiting["id"]}, "bulkOperation { status }")
+    assert again["errors"][0]["code"] == "INVALID_TRANSITION"
+    running = await start(acme, "APPLICANTS")
+    await acme.http.put(running["uploadUrl"], content=jsonl(PEOPLE))
+    lines = LineApplier(app.state.schema)
+    await bulk.process_due(engine, _with(settings, 1), lines)  # one line applied: RUNNING
+    asked = await acme.mutate("bulkOperationCancel", {"id": running["id"]}, "bulkOperation { status }")
+    assert asked["bulkOperation"]["status"] == "RUNNING"
+    await bulk.process_due(engine, _with(settings, 1), lines, batches=10)
+    done = await status(acme, running["id"])
+    assert (done["status"], done["appliedLines"], done["createdCount"]) == ("CANCELED", 1, 1)
+    assert await count_rows(engine, "applicants") == 1 and await count_rows(engine, "bulk_lines") == 0
+
+
+async def test_uploads_refused_keep_nothing(acme: Api, engine: AsyncEngine, make_client: Any) -> None:
+    operation = await start(acme, "APPLICANTS")
+    url = operation["uploadUrl"]
+    forged = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
+    assert (await acme.http.put(forged, content=jsonl(PEOPLE))).status_code == 403
+    assert (await acme.http.put(url, content=b"\n \n")).json()["error"]["code"] == "EMPTY"
+    small = make_client(max_bulk_bytes=200, max_bulk_line_bytes=100)
+    big = await small.put(url, content=jsonl(PEOPLE * 5))
+    assert big.status_code == 413 and big.json()["error"]["code"] in {"PAYLOAD_TOO_LARGE", "LINE_TOO_LARGE"}
+    long_line = await small.put(url, content=jsonl([{"externalId": "x", "name": "y" * 150}]))
+    assert long_line.status_code == 413 and long_line.json()["error"]["code"] == "LINE_TOO_LARGE"
+    assert await count_rows(engine, "bulk_lines") == 0
+    still = await status(acme, operation["id"])
+    assert still["status"] == "AWAITING_UPLOAD" and still["lineCount"] == 0
+    ok = await acme.http.put(url, content=jsonl(PEOPLE))
+    assert ok.status_code == 202 and ok.json() == {"lineCount": 3, "status": "QUEUED"}
+    assert (await acme.http.put(url, content=jsonl(PEOPLE))).status_code == 409
+    assert (await acme.http.get("/bulk/1.1.00/results")).status_code == 403
+
+
+async def test_who_may_start_see_and_cancel_one(acme: Api, globex: Api, tenants: Any, engine: AsyncEngine) -> None:
+    reader = await tenants.key([acme], ["applicants:read", "postings:write"])
+    refused = await reader.mutate(
+        "bulkOperationCreate", {"companyId": acme.company_id, "provider": "my-ats", "kind": "APPLICANTS"}, OPERATION
+    )
+    assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["bulkOperation"] is None
+    elsewhere = await globex.mutate(
+        "bulkOperationCreate", {"companyId": acme.company_id, "provider": "my-ats", "kind": "APPLICANTS"}, OPERATION
+    )
+    assert elsewhere["errors"][0]["code"] == "NOT_FOUND"
+    bad = await acme.mutate(
+        "bulkOperationCreate", {"companyId": acme.company_id, "provider": "My ATS", "kind": "APPLICANTS"}, OPERATION
+    )
+    assert bad["errors"][0]["field"] == "provider"
+    assert await count_rows(engine, "bulk_operations") == 0
+    mine = await start(acme, "APPLICANTS")
+    assert (await reader.ok("{ bulkOperations(first: 5) { nodes { id } } }"))["bulkOperations"]["nodes"] == []
+    assert (await acme.ok("{ bulkOperations(first: 5) { nodes { id kind } } }"))["bulkOperations"]["nodes"] == [
+        {"id": mine["id"], "kind": "APPLICANTS"}
+    ]
+    assert (await globex.ok("{ bulkOperations(first: 5) { nodes { id } } }"))["bulkOperations"]["nodes"] == []
+    denied = await reader.mutate("bulkOperationCancel", {"id": mine["id"]}, "bulkOperation { status }")
+    assert denied["errors"][0]["code"] == "NOT_FOUND"
