@@ -17,6 +17,8 @@ from service.applications.actors import Actor
 from service.applications.models import Application, ApplicationStatus, Note
 from service.attachments import events as attachments
 from service.attachments.models import Attachment, AttachmentKind
+from service.bulk import events as bulk
+from service.bulk.models import BulkKind, BulkOperation, BulkStatus
 from service.catalogues import events as catalogues
 from service.catalogues.models import Source, SourceType, Tag
 from service.customfields import events as custom_fields
@@ -270,7 +272,26 @@ def _rows() -> dict[str, Any]:
     )
     for entry in (reason, source, tag, visa, survey):
         entry.created_at = entry.updated_at = T0 - timedelta(days=300)
+    backfill = BulkOperation(
+        id=12,
+        company_id=COMPANY,
+        provider="greenhouse",
+        kind=BulkKind.APPLICANTS,
+        status=BulkStatus.COMPLETED,
+        line_count=100000,
+        applied_lines=100000,
+        created_count=99712,
+        updated_count=240,
+        skipped_count=3,
+        failed_count=45,
+        error=None,
+        created_at=T0 - timedelta(minutes=3),
+        started_at=T0 - timedelta(minutes=2),
+        finished_at=T0,
+        updated_at=T0,
+    )
     return {
+        "backfill": backfill,
         "reason": reason,
         "survey": survey,
         "visa": visa,
@@ -387,6 +408,7 @@ def example_payloads() -> dict[str, dict[str, Any]]:
         ev.EEOC_RESPONSE_SUBMITTED: eeoc.response_submitted(r["survey"]),
         ev.EEOC_RESPONSE_DELETED: eeoc.response_deleted(r["survey"]),
         ev.TAG_UPDATED: catalogues.entry_updated(_copy(r["tag"], name="Boomerang (rehire)"), ["name"]),
+        ev.BULK_OPERATION_FINISHED: bulk.finished(r["backfill"]),
     }
 
 
