@@ -18,7 +18,8 @@ from bench.scale import Scale
 from service.db.engine import plain_url
 
 META_TABLE = "CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value jsonb NOT NULL)"
-KEEP_TABLES = {"alembic_version", "bench_meta"}
+KEEP_TABLES = {"alembic_version", "bench_meta", "signing_keys"}
+"""Kept when the dataset is rebuilt: the migrations' own rows (the key signing upload URLs)."""
 
 
 def _marker(scale: Scale) -> dict[str, object]:

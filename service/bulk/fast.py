@@ -19,13 +19,13 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import UNSET
 
 from service.applicants import events as applicant_events
-from service.applicants.schema import stated_fields
+from service.applicants.schema import EDITABLE
 from service.applicants.service import check_fields
 from service.bulk.models import BulkOperation
 from service.bulk.service import Result
+from service.db.fields import camel
 from service.errors import Collector, DomainError
 from service.integrations.sync.context import origin_of
 from service.integrations.sync.refs import APPLICANT
@@ -42,12 +42,12 @@ async def insert_new_applicants(
     seen_ids: set[str] = set()
     address_uses: dict[str, int] = {}
     for _, data in lines:
-        for address in data.emails or []:
+        for address in data["emails"] or []:
             if isinstance(address, str):
                 key = address.strip().lower()
                 address_uses[key] = address_uses.get(key, 0) + 1
     for number, data in lines:
-        external_id = data.external_id.strip()
+        external_id = data["externalId"].strip()
         clean = _clean(session, operation, data)
         if clean is None or external_id in seen_ids:
             rest_numbers.add(number)
@@ -65,18 +65,32 @@ async def insert_new_applicants(
     return results, [(n, d) for n, d in lines if n in rest_numbers]
 
 
-def _clean(session: AsyncSession, operation: BulkOperation, data: Any) -> tuple[dict[str, Any], list[str], Any] | None:
-    """The line's row values, normalised addresses and clock, or None when it is for the other lane."""
-    if data.files or data.custom_fields not in (UNSET, None):
+FIELDS = {camel(name): name for name in EDITABLE if name != "custom_fields"}
+"""The input's fields this lane writes (GraphQL name -> the service's): every editable field of
+an applicant (`applicantUpsert` takes them all), custom fields aside (a line with them goes one by one)."""
+
+
+def _clean(
+    session: AsyncSession, operation: BulkOperation, data: dict[str, Any]
+) -> tuple[dict[str, Any], list[str], Any] | None:
+    """The line's row values, normalised addresses and clock, or None when it is for the other lane.
+
+    `data` is the line coerced to `ApplicantUpsertInput` (absent fields null, as the upsert
+    leaves them out)."""
+    if data["files"] or data["customFields"] is not None:
         return None
+    ids = SimpleNamespace(
+        provider=data["provider"], external_id=data["externalId"], source_updated_at=data["sourceUpdatedAt"]
+    )
     try:
-        ctx = sync_context(session, operation.company_id, data)
+        ctx = sync_context(session, operation.company_id, ids)  # type: ignore[arg-type]  # the fields it reads
     except DomainError:
         return None
-    stated = {name: value for name, value in stated_fields(data).items() if value is not None}
-    stated.pop("custom_fields", None)
+    stated = {field: data[name] for name, field in FIELDS.items() if data[name] is not None}
     if not stated.get("name"):
         return None
+    if "links" in stated:
+        stated["links"] = [(link["kind"].value, link["url"]) for link in stated["links"]]
     problems = Collector()
     fields, normalized = check_fields(problems, stated)
     if problems.errors:

@@ -88,7 +88,8 @@ class LineApplier:
         return [out[number] for number, _ in lines]
 
     def _read(self, operation: BulkOperation, number: int, body: str, out: dict[int, Result]) -> Any:
-        """The line as the upsert's input object, or None with its failure in `out`."""
+        """The line coerced to the upsert's input type (a dict by GraphQL names, enums as
+        members, absent fields as their defaults), or None with its failure in `out`."""
 
         def failed(code: ErrorCode, message: str, field: str | None = None, external_id: Any = None) -> None:
             ext = external_id if isinstance(external_id, str) else None
@@ -117,15 +118,15 @@ class LineApplier:
             field = ".".join(str(p) for p in path) or None
             failed(ErrorCode.INVALID, error.message, field, external_id)
             return None
-        return convert_argument(
-            coerced,
-            KINDS[operation.kind].input_class,
-            self.schema.schema_converter.scalar_registry,
-            self.schema.config,
-        )
+        return coerced
 
-    async def _one(self, session: AsyncSession, operation: BulkOperation, kind: Kind, number: int, data: Any) -> Result:
+    async def _one(
+        self, session: AsyncSession, operation: BulkOperation, kind: Kind, number: int, coerced: dict[str, Any]
+    ) -> Result:
         """Apply one line through its upsert, in a savepoint."""
+        data: Any = convert_argument(
+            coerced, kind.input_class, self.schema.schema_converter.scalar_registry, self.schema.config
+        )
         external_id = data.external_id.strip()
         try:
             async with session.begin_nested():
