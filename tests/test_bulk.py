@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.bulk import lines as lines_module
 from service.bulk import service as bulk
 from service.bulk.lines import LineApplier
+from service.bulk.models import BulkKind
 from service.settings import Settings
 from tests import ats
 from tests.helpers import Api, count_rows
@@ -191,14 +193,14 @@ async def test_applications_with_their_candidates_and_jobs(
         {"externalId": "a-2", "applicantExternalId": "c-2", "postingExternalId": "j-1", "status": "REJECTED"},
         {"externalId": "a-3", "applicantExternalId": "c-404", "postingExternalId": "j-1"},
     ]
-    done, out = await run(acme, app, engine, settings, "APPLICATIONS", lines)
+    _done, out = await run(acme, app, engine, settings, "APPLICATIONS", lines)
     assert [x["outcome"] for x in out] == ["created", "created", "failed"]
     assert out[2]["error"]["field"] == "applicantExternalId" and out[2]["error"]["code"] == "NOT_FOUND"
     found = await acme.ok(
         "{ applications(first: 10) { nodes { status stage { name } applicant { name } history(first: 5) { totalCount } } } }"
     )
     nodes = sorted(found["applications"]["nodes"], key=lambda n: n["applicant"]["name"])
-    assert [(n["applicant"]["name"], n["status"], n["stage"]["name"]) for n in nodes][0][:2] == (
+    assert next((n["applicant"]["name"], n["status"], n["stage"]["name"]) for n in nodes)[:2] == (
         "Alan Turing",
         "REJECTED",
     )
@@ -328,3 +330,118 @@ async def test_who_may_start_see_and_cancel_one(acme: Api, globex: Api, tenants:
     assert (await globex.ok("{ bulkOperations(first: 5) { nodes { id } } }"))["bulkOperations"]["nodes"] == []
     denied = await reader.mutate("bulkOperationCancel", {"id": mine["id"]}, "bulkOperation { status }")
     assert denied["errors"][0]["code"] == "NOT_FOUND"
+
+
+APPLICATIONS = [
+    {
+        "externalId": "a-1",
+        "applicantExternalId": "c-1",
+        "postingExternalId": "j-1",
+        "stageName": "interview ",
+        "sourceUpdatedAt": ats.iso(30),
+        "appliedAt": ats.iso(20),
+    },
+    {"externalId": "a-2", "applicantExternalId": "c-2", "postingExternalId": "j-1"},
+    {
+        "externalId": "a-3",
+        "applicantExternalId": "c-1",
+        "postingExternalId": "j-2",
+        "status": "ACTIVE",
+        "stageName": "Applied",
+        "sourceUpdatedAt": ats.iso(40),
+    },
+    {"externalId": "a-4", "applicantExternalId": "c-3", "postingExternalId": "j-2", "stageName": "Final round"},
+    {
+        "externalId": "a-5",
+        "applicantExternalId": "c-2",
+        "postingExternalId": "j-2",
+        "status": "REJECTED",
+        "rejectionReason": "Too junior",
+    },
+]
+"""Lines of both lanes: a-1 to a-3 plainly create (set-based), a-4 adds a stage, a-5 rejects (one by one)."""
+
+
+async def _world(api: Api, app: Any, engine: AsyncEngine, settings: Settings) -> None:
+    base = {"companyId": api.company_id, "provider": "my-ats"}
+    for job in ("j-1", "j-2"):
+        await api.mutate(
+            "postingUpsert", {**base, "externalId": job, "title": f"Job {job}", "status": "OPEN"}, UPSERTED
+        )
+    for person in PEOPLE:
+        await api.mutate("applicantUpsert", {**base, **person}, UPSERTED)
+
+
+async def test_applications_in_bulk_are_what_single_upserts_make(
+    acme: Api, globex: Api, app: Any, engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _world(acme, app, engine, settings)
+    await _world(globex, app, engine, settings)
+    set_based: list[int] = []
+    lane = lines_module.LANES[BulkKind.APPLICATIONS]
+
+    async def counted(*args: Any) -> Any:
+        done, rest = await lane(*args)
+        set_based.extend(r.line for r in done)
+        return done, rest
+
+    monkeypatch.setitem(lines_module.LANES, BulkKind.APPLICATIONS, counted)
+    _done, out = await run(acme, app, engine, settings, "APPLICATIONS", APPLICATIONS)
+    assert [x["outcome"] for x in out] == ["created"] * 5, out
+    assert set_based == [1, 2, 3], "a-1 to a-3 set-based, a-4 and a-5 one by one"
+    for line in APPLICATIONS:
+        single = await globex.mutate(
+            "applicationUpsert", {"companyId": globex.company_id, "provider": "my-ats", **line}, UPSERTED
+        )
+        assert single["errors"] == [] and single["result"]["created"] is True, single
+    query = """{ applications(first: 10) { nodes { status appliedAt stageEnteredAt rejectionReason
+      applicant { name } posting { title } stage { name kind position }
+      history(first: 10) { nodes { fromStage { name } toStage { name } actor createdAt } } } } }"""
+
+    def shape(found: dict[str, Any]) -> list[Any]:
+        return sorted(found["applications"]["nodes"], key=lambda n: (n["applicant"]["name"], n["posting"]["title"]))
+
+    ours, theirs = shape(await acme.ok(query)), shape(await globex.ok(query))
+    dated = [n for n in ours if n["posting"]["title"] == "Job j-1" and n["applicant"]["name"] == "Grace Hopper"]
+    assert dated[0]["stageEnteredAt"] == dated[0]["history"]["nodes"][-1]["createdAt"], "dated with sourceUpdatedAt"
+    undated = [n for n in ours if n["applicant"]["name"] == "Alan Turing" and n["posting"]["title"] == "Job j-1"]
+    assert undated and undated[0]["stage"]["position"] == 0
+    for a, b in zip(ours, theirs, strict=True):
+        if not _vendor_dated(a):  # times of the transaction: each side's own
+            for n in (a, b):
+                n.pop("stageEnteredAt"), n.pop("appliedAt")
+                for h in n["history"]["nodes"]:
+                    h.pop("createdAt")
+        assert a == b
+    async with engine.connect() as conn:
+        payloads = (
+            await conn.execute(
+                text(
+                    "SELECT c.slug, ap.name, po.title, e.type, e.origin, "
+                    "(e.payload #- '{application,id}' #- '{application,companyId}' #- '{application,applicantId}' "
+                    "#- '{application,postingId}' #- '{application,stageId}' #- '{stage,id}' #- '{previousStage,id}' "
+                    "#- '{application,createdAt}' #- '{application,updatedAt}' #- '{application,stageEnteredAt}' "
+                    "#- '{application,appliedAt}' #- '{stage,position}' #- '{previousStage,position}') AS body "
+                    "FROM events e JOIN companies c ON c.id = e.company_id "
+                    "JOIN applications a ON a.id = split_part(convert_from(decode("
+                    "e.payload->'application'->>'id', 'base64'), 'UTF8'), ':', 2)::bigint "
+                    "JOIN applicants ap ON ap.id = a.applicant_id JOIN postings po ON po.id = a.posting_id "
+                    "WHERE e.type LIKE 'application.%' ORDER BY c.slug, e.sequence"
+                )
+            )
+        ).all()
+
+    def per_application(slug: str) -> dict[tuple[str, str], list[Any]]:
+        """Each application's events in their order (the lanes order different records' events apart)."""
+        out: dict[tuple[str, str], list[Any]] = {}
+        for p in payloads:
+            if p[0] == slug:
+                out.setdefault((p[1], p[2]), []).append(p[3:])
+        return out
+
+    assert per_application("acme") == per_application("globex")
+    assert sum(len(v) for v in per_application("acme").values()) >= 7
+
+
+def _vendor_dated(node: dict[str, Any]) -> bool:
+    return node["applicant"]["name"] == "Grace Hopper"

@@ -12,24 +12,30 @@ of a bulk operation). Every other line is returned for the one-by-one lane, afte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applicants import events as applicant_events
 from service.applicants.schema import EDITABLE
 from service.applicants.service import check_fields
+from service.applications import events as application_events
+from service.applications.actors import Actor
+from service.applications.models import ApplicationStatus
 from service.bulk.models import BulkOperation
 from service.bulk.service import Result
 from service.db.fields import camel
 from service.errors import Collector, DomainError
-from service.integrations.sync.context import origin_of
-from service.integrations.sync.refs import APPLICANT
+from service.integrations.sync.context import believed, origin_of
+from service.integrations.sync.refs import APPLICANT, APPLICATION, POSTING
 from service.partners.schema import sync_context
+from service.pipeline.models import PipelineStage
 from service.webhooks import events
 
 
@@ -59,9 +65,16 @@ async def insert_new_applicants(
             rest_numbers.add(number)
             continue
         candidates.append((number, external_id, fields, normalized, stamp))
+    results: list[Result] = []
     if candidates:
-        candidates = await _unknown(session, operation, candidates, rest_numbers)
-    results = await _insert(session, operation, candidates) if candidates else []
+        try:
+            async with session.begin_nested():
+                candidates = await _unknown(session, operation, candidates, rest_numbers)
+                if candidates:
+                    results = await _insert(session, operation, candidates)
+        except IntegrityError:  # an address taken meanwhile by another transaction
+            rest_numbers.update(c[0] for c in candidates)
+            results = []
     return results, [(n, d) for n, d in lines if n in rest_numbers]
 
 
@@ -221,7 +234,7 @@ RETURNING *
             },
         )
     ).mappings()
-    by_id = {row["id"]: row for row in created}
+    by_id = {row["id"]: dict(row) for row in created}
     emails = [
         {"applicant_id": pk, "position": position, "normalized": address}
         for pk, c in zip(ids, candidates, strict=True)
@@ -255,8 +268,315 @@ FROM jsonb_to_recordset(CAST(:refs AS jsonb)) AS r(external_id text, entity_id b
             ).decode(),
         },
     )
-    payloads = [applicant_events.applicant_event(SimpleNamespace(**by_id[pk])) for pk in ids]  # type: ignore[arg-type]
-    await events.emit_many(
-        session, company_id, events.APPLICANT_CREATED, payloads, origin=origin_of(operation.provider)
-    )
+    payloads = [(events.APPLICANT_CREATED, applicant_events.applicant_event(_as_record(by_id[pk]))) for pk in ids]
+    await events.emit_many(session, company_id, payloads, origin=origin_of(operation.provider))
     return [Result(c[0], "created", c[1], pk) for pk, c in zip(ids, candidates, strict=True)]
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+async def insert_new_applications(
+    session: AsyncSession, operation: BulkOperation, lines: Sequence[tuple[int, Any]]
+) -> tuple[list[Result], list[tuple[int, Any]]]:
+    """The APPLICATIONS lane: (results of the lines created here, the lines left for the one-by-one lane).
+
+    A line takes it when `applicationUpsert` alone would plainly create an ACTIVE application:
+    its provider's ID is not linked, its candidate's and job's are (the candidate not deleted
+    there nor erased here), the pair has no application yet and no other line of the batch names
+    it, and it names no stage ID, status other than ACTIVE, rejection or custom fields; a stage it
+    names by name is one the posting has. What it writes is what the upsert writes: the
+    application at the posting's first stage moved on to the named one, both history rows dated
+    with `sourceUpdatedAt`, the reference, `application.created` and `application.stage_changed`."""
+    pairs: dict[tuple[str, str], int] = {}
+    counts: dict[str, int] = {}
+    for _, data in lines:
+        pair = (data["applicantExternalId"].strip(), data["postingExternalId"].strip())
+        pairs[pair] = pairs.get(pair, 0) + 1
+        counts[data["externalId"].strip()] = counts.get(data["externalId"].strip(), 0) + 1
+    wanted: list[_NewApplication] = []
+    rest_numbers: set[int] = set()
+    for number, data in lines:
+        found = _application_line(session, operation, number, data)
+        if found is None or pairs[(found.applicant_ref, found.posting_ref)] > 1 or counts[found.external_id] > 1:
+            rest_numbers.add(number)
+        else:
+            wanted.append(found)
+    results: list[Result] = []
+    if wanted:
+        try:
+            async with session.begin_nested():
+                wanted = await _applicable(session, operation, wanted, rest_numbers)
+                if wanted:
+                    results = await _insert_applications(session, operation, wanted)
+        except _Raced:
+            rest_numbers.update(w.line for w in wanted)
+            results = []
+    return results, [(n, d) for n, d in lines if n in rest_numbers]
+
+
+def _as_record(values: Mapping[str, Any]) -> Any:
+    """A row as written (RETURNING *), standing in for the ORM object the payload builders read."""
+    return SimpleNamespace(**values)
+
+
+class _Raced(Exception):
+    """A concurrent write took what the lane was about to insert: its lines go one by one."""
+
+
+@dataclass(slots=True)
+class _NewApplication:
+    line: int
+    external_id: str
+    applicant_ref: str
+    posting_ref: str
+    stage_name: str | None
+    applied_at: Any
+    stamp: Any
+    applicant_id: int = 0
+    posting_id: int = 0
+    first: Any = None
+    stage: Any = None
+
+
+def _application_line(
+    session: AsyncSession, operation: BulkOperation, number: int, data: dict[str, Any]
+) -> _NewApplication | None:
+    status = data["status"]
+    if (
+        data["customFields"] is not None
+        or data["rejectionReason"] is not None
+        or data["stageExternalId"] is not None
+        or (status is not None and status is not ApplicationStatus.ACTIVE)
+    ):
+        return None
+    ids = SimpleNamespace(
+        provider=data["provider"],
+        external_id=data["externalId"],
+        applicant_external_id=data["applicantExternalId"],
+        posting_external_id=data["postingExternalId"],
+        source_updated_at=data["sourceUpdatedAt"],
+    )
+    try:
+        ctx = sync_context(session, operation.company_id, ids)  # type: ignore[arg-type]  # the fields it reads
+    except DomainError:
+        return None
+    return _NewApplication(
+        number,
+        data["externalId"].strip(),
+        data["applicantExternalId"].strip(),
+        data["postingExternalId"].strip(),
+        data["stageName"],
+        believed(data["appliedAt"]) or ctx.vendor_time,
+        ctx.occurred_at,
+    )
+
+
+async def _refs(session: AsyncSession, operation: BulkOperation, kind: str, ids: list[str]) -> dict[str, Any]:
+    rows = await session.execute(
+        text(
+            "SELECT external_id, entity_id, deleted_at FROM external_refs WHERE company_id = :company "
+            "AND provider = :provider AND entity_type = :type AND external_id = ANY(CAST(:ids AS text[]))"
+        ),
+        {"company": operation.company_id, "provider": operation.provider, "type": kind, "ids": sorted(set(ids))},
+    )
+    return {r.external_id: r for r in rows}
+
+
+async def _applicable(
+    session: AsyncSession, operation: BulkOperation, wanted: list[_NewApplication], rest_numbers: set[int]
+) -> list[_NewApplication]:
+    """Lock the applications' (provider, ID)s as the upsert does and keep the lines that would
+    plainly create one; the others go to `rest_numbers`."""
+    keys = sorted(f"{operation.company_id}:{operation.provider}:{APPLICATION}:{w.external_id}" for w in wanted)
+    await session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+            "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
+        ),
+        {"keys": keys},
+    )
+    linked = await _refs(session, operation, APPLICATION, [w.external_id for w in wanted])
+    people = await _refs(session, operation, APPLICANT, [w.applicant_ref for w in wanted])
+    jobs = await _refs(session, operation, POSTING, [w.posting_ref for w in wanted])
+    kept = []
+    for w in wanted:
+        person, job = people.get(w.applicant_ref), jobs.get(w.posting_ref)
+        if w.external_id in linked or person is None or person.deleted_at is not None or job is None:
+            rest_numbers.add(w.line)
+            continue
+        w.applicant_id, w.posting_id = person.entity_id, job.entity_id
+        kept.append(w)
+    if not kept:
+        return kept
+    # Share-locked as `refuse_if_erased` does: an erasure waits for this batch, or this batch for it.
+    erased = set(
+        (
+            await session.execute(
+                text(
+                    "SELECT id FROM applicants WHERE id = ANY(CAST(:ids AS bigint[])) AND company_id = :company "
+                    "AND erased_at IS NOT NULL FOR SHARE"
+                ),
+                {"ids": sorted({w.applicant_id for w in kept}), "company": operation.company_id},
+            )
+        ).scalars()
+    )
+    taken = {
+        (row[0], row[1])
+        for row in (
+            await session.execute(
+                text(
+                    "SELECT a.applicant_id, a.posting_id FROM applications AS a "
+                    "JOIN unnest(CAST(:people AS bigint[]), CAST(:jobs AS bigint[])) AS p(applicant_id, posting_id) "
+                    "USING (applicant_id, posting_id)"
+                ),
+                {"people": [w.applicant_id for w in kept], "jobs": [w.posting_id for w in kept]},
+            )
+        ).all()
+    }
+    stages: dict[int, list[PipelineStage]] = {}
+    for stage in (
+        await session.scalars(
+            select(PipelineStage)
+            .where(PipelineStage.posting_id.in_({w.posting_id for w in kept}))
+            .order_by(PipelineStage.posting_id, PipelineStage.position)
+        )
+    ).all():
+        stages.setdefault(stage.posting_id, []).append(stage)
+    out = []
+    for w in kept:
+        pipeline = stages.get(w.posting_id)
+        if w.applicant_id in erased or (w.applicant_id, w.posting_id) in taken or not pipeline:
+            rest_numbers.add(w.line)
+            continue
+        w.first = w.stage = pipeline[0]
+        if w.stage_name is not None and w.stage_name.strip():
+            wanted_name = w.stage_name.strip().lower()
+            w.stage = next((s for s in pipeline if s.name.strip().lower() == wanted_name), None)
+            if w.stage is None:  # a stage to add: the upsert's work
+                rest_numbers.add(w.line)
+                continue
+        out.append(w)
+    return out
+
+
+async def _insert_applications(
+    session: AsyncSession, operation: BulkOperation, wanted: list[_NewApplication]
+) -> list[Result]:
+    company_id, actor = operation.company_id, operation.provider
+    ids = list(
+        (
+            await session.execute(
+                text("SELECT nextval(pg_get_serial_sequence('applications', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(wanted)},
+            )
+        ).scalars()
+    )
+    rows = [
+        {
+            "id": pk,
+            "applicant_id": w.applicant_id,
+            "posting_id": w.posting_id,
+            "stage_id": w.stage.id,
+            "applied_at": w.applied_at,
+            "vendor": believed(w.stamp),
+        }
+        for pk, w in zip(ids, wanted, strict=True)
+    ]
+    created = (
+        await session.execute(
+            text(
+                """
+INSERT INTO applications (id, company_id, applicant_id, posting_id, stage_id, applied_at, stage_entered_at)
+SELECT r.id, :company, r.applicant_id, r.posting_id, r.stage_id,
+       coalesce(r.applied_at, now()), coalesce(r.vendor, now())
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
+    id bigint, applicant_id bigint, posting_id bigint, stage_id bigint, applied_at timestamptz, vendor timestamptz)
+ORDER BY r.id
+ON CONFLICT (applicant_id, posting_id) DO NOTHING
+RETURNING *
+"""
+            ),
+            {"company": company_id, "rows": orjson.dumps(rows).decode()},
+        )
+    ).mappings()
+    by_id = {row["id"]: dict(row) for row in created}
+    if len(by_id) != len(wanted):
+        raise _Raced
+    moves = []
+    for pk, w, row in zip(ids, wanted, rows, strict=True):
+        moves.append((pk, None, w.first, row["vendor"]))
+        if w.stage.id != w.first.id:
+            moves.append((pk, w.first, w.stage, row["vendor"]))
+    await session.execute(
+        text(
+            """
+INSERT INTO stage_transitions (company_id, application_id, from_stage_id, from_stage_name, to_stage_id, to_stage_name,
+                               actor, created_at)
+SELECT :company, m.application_id, m.from_id, m.from_name, m.to_id, m.to_name, :actor, coalesce(m.at, now())
+FROM jsonb_to_recordset(CAST(:moves AS jsonb)) AS m(
+    application_id bigint, from_id bigint, from_name text, to_id bigint, to_name text, at timestamptz, n bigint)
+ORDER BY n
+"""
+        ),
+        {
+            "company": company_id,
+            "actor": actor,
+            "moves": orjson.dumps(
+                [
+                    {
+                        "n": n,
+                        "application_id": pk,
+                        "from_id": old.id if old is not None else None,
+                        "from_name": old.name if old is not None else None,
+                        "to_id": new.id,
+                        "to_name": new.name,
+                        "at": at,
+                    }
+                    for n, (pk, old, new, at) in enumerate(moves)
+                ]
+            ).decode(),
+        },
+    )
+    await session.execute(
+        text(
+            """
+INSERT INTO external_refs (company_id, provider, external_id, entity_type, entity_id, source_updated_at)
+SELECT :company, :provider, r.external_id, :type, r.entity_id, r.stamp
+FROM jsonb_to_recordset(CAST(:refs AS jsonb)) AS r(external_id text, entity_id bigint, stamp timestamptz)
+"""
+        ),
+        {
+            "company": company_id,
+            "provider": operation.provider,
+            "type": APPLICATION,
+            "refs": orjson.dumps(
+                [
+                    {"external_id": w.external_id, "entity_id": pk, "stamp": w.stamp}
+                    for pk, w in zip(ids, wanted, strict=True)
+                ]
+            ).decode(),
+        },
+    )
+    emitted: list[tuple[str, dict[str, Any]]] = []
+    for pk, w in zip(ids, wanted, strict=True):
+        row = by_id[pk]
+        # As the events were written by the upsert: before its history was dated with the
+        # provider's time, the application entered its stage when the transaction began.
+        at_first = _as_record({**row, "stage_id": w.first.id, "stage_entered_at": row["created_at"]})
+        emitted.append((events.APPLICATION_CREATED, application_events.application_event(at_first, w.first)))
+        if w.stage.id != w.first.id:
+            moved = _as_record({**row, "stage_entered_at": row["created_at"]})
+            emitted.append(
+                (
+                    events.APPLICATION_STAGE_CHANGED,
+                    application_events.application_stage_changed(
+                        moved,
+                        previous=w.first,
+                        stage=w.stage,
+                        actor=Actor(actor),
+                    ),
+                )
+            )
+    await events.emit_many(session, company_id, emitted, origin=origin_of(operation.provider))
+    return [Result(w.line, "created", w.external_id, pk) for pk, w in zip(ids, wanted, strict=True)]

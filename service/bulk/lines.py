@@ -4,9 +4,9 @@ upsert (`applicantUpsert`, `applicationUpsert`, `postingUpsert`) without `compan
 is refused exactly as the mutation would refuse it, and applied by the same code, in a savepoint
 of its own: one bad line fails alone.
 
-Lines creating applicants the company has no trace of (no reference from the provider, no
-shared address, nothing but the declared fields) are inserted set-based, a statement per table
-for the whole batch (`service.bulk.fast`); every other line goes through the upsert one by one.
+Lines that plainly create a record (an applicant the company has no trace of, an application of
+a known candidate to a known job) are inserted set-based, a statement per table for the whole
+batch (`service.bulk.fast`); every other line goes through the upsert one by one, after them.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ KINDS = {
         "PostingUpsertInput", inputs.PostingUpsertInput, lambda ctx, data, _: partners.apply_posting(ctx, data)
     ),
 }
+LANES = {BulkKind.APPLICANTS: fast.insert_new_applicants, BulkKind.APPLICATIONS: fast.insert_new_applications}
+"""The set-based lane of each kind that has one (`service.bulk.fast`)."""
 GIVEN = ("companyId", "provider")
 """Input fields the operation states, refused on a line."""
 
@@ -80,8 +82,9 @@ class LineApplier:
             if data is not None:
                 read.append((number, data))
         rest = read
-        if operation.kind is BulkKind.APPLICANTS:
-            done, rest = await fast.insert_new_applicants(session, operation, read)
+        lane = LANES.get(operation.kind)
+        if lane is not None:
+            done, rest = await lane(session, operation, read)
             out.update({r.line: r for r in done})
         for number, data in rest:
             out[number] = await self._one(session, operation, kind, number, data)

@@ -495,8 +495,9 @@ WITH seq AS (
     RETURNING last_sequence
 )
 INSERT INTO events (company_id, sequence, type, version, payload, origin, fanned_out_at)
-SELECT :company_id, seq.last_sequence - :n + p.n, :type, :version, p.payload, :origin, CASE WHEN :quiet THEN now() END
-FROM seq, jsonb_array_elements(CAST(:payloads AS jsonb)) WITH ORDINALITY AS p(payload, n)
+SELECT :company_id, seq.last_sequence - :n + e.n, e.item->>'type', :version, e.item->'payload', :origin,
+       CASE WHEN :quiet THEN now() END
+FROM seq, jsonb_array_elements(CAST(:items AS jsonb)) WITH ORDINALITY AS e(item, n)
 RETURNING CASE WHEN NOT :quiet THEN pg_notify('{EVENTS_CHANNEL}', CAST(:company_id AS text) || ':' || sequence) END
 """
 )
@@ -505,26 +506,25 @@ RETURNING CASE WHEN NOT :quiet THEN pg_notify('{EVENTS_CHANNEL}', CAST(:company_
 async def emit_many(
     session: AsyncSession,
     company_id: int,
-    type: str,
-    payloads: Sequence[Mapping[str, Any]],
+    emitted: Sequence[tuple[str, Mapping[str, Any]]],
     *,
     origin: str | None = None,
 ) -> None:
-    """`emit` of many events of one type in one statement (their sequences consecutive, in the
-    order given): a bulk operation's records."""
-    if type not in EVENT_TYPES:
-        raise UnknownEventType(f"not an event type: {type!r}")
-    if not payloads:
+    """`emit` of many events, (type, payload) each, in one statement, their sequences
+    consecutive in the order given: a bulk operation's records."""
+    for type, _ in emitted:
+        if type not in EVENT_TYPES:
+            raise UnknownEventType(f"not an event type: {type!r}")
+    if not emitted:
         return
-    body = "[" + ",".join(_json(p) for p in payloads) + "]"
+    items = "[" + ",".join(f'{{"type":"{type}","payload":{_json(payload)}}}' for type, payload in emitted) + "]"
     await session.execute(
         EMIT_MANY,
         {
             "company_id": company_id,
-            "n": len(payloads),
-            "type": type,
+            "n": len(emitted),
             "version": PAYLOAD_VERSION,
-            "payloads": body,
+            "items": items,
             "origin": origin,
             "quiet": _quiet.get(),
         },
