@@ -55,7 +55,8 @@ def applications(n: int, people: int, postings: int) -> bytes:
             {
                 "externalId": f"a-{i}",
                 "applicantExternalId": f"c-{i % people}",
-                "postingExternalId": f"j-{i % postings}",
+                # (candidate, job) pairs never repeat: one application per candidate per job.
+                "postingExternalId": f"j-{(i + i // people) % postings}",
                 "stageName": STAGES[i % len(STAGES)],
                 "appliedAt": "2026-10-01T10:00:00Z",
                 "sourceUpdatedAt": "2026-11-01T10:00:00Z",
@@ -123,7 +124,8 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
 
         async def one(kind: str, body: bytes, count: int) -> None:
             made = await gql(
-                "mutation($i: BulkOperationCreateInput!) { bulkOperationCreate(input: $i) { bulkOperation { id uploadUrl } errors { code } } }",
+                "mutation($i: BulkOperationCreateInput!) { bulkOperationCreate(input: $i) { "
+                "bulkOperation { id uploadUrl } errors { code } } }",
                 {"i": {"companyId": company_id, "provider": "bench", "kind": kind}},
             )
             operation = made["bulkOperationCreate"]["bulkOperation"]
@@ -138,8 +140,9 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
             cpu = time.process_time() - cpu0
             db = (tree_cpu(db_pid) - db0) if db_pid else None
             done = await gql(
-                f'query {{ node(id: "{operation["id"]}") {{ ... on BulkOperation {{ status lineCount createdCount updatedCount skippedCount failedCount }} }} }}',
-                {},
+                "query($id: ID!) { node(id: $id) { ... on BulkOperation { "
+                "status lineCount createdCount updatedCount skippedCount failedCount } } }",
+                {"id": operation["id"]},
             )
             node = done["node"]
             assert node["status"] == "COMPLETED" and node["createdCount"] == count == node["lineCount"], node

@@ -359,7 +359,7 @@ APPLICATIONS = [
         "rejectionReason": "Too junior",
     },
 ]
-"""Lines of both lanes: a-1 to a-3 plainly create (set-based), a-4 adds a stage, a-5 rejects (one by one)."""
+"""Lines of both lanes: a-1 to a-4 plainly create (set-based; a-4 adds a stage), a-5 rejects (one by one)."""
 
 
 async def _world(api: Api, app: Any, engine: AsyncEngine, settings: Settings) -> None:
@@ -388,7 +388,7 @@ async def test_applications_in_bulk_are_what_single_upserts_make(
     monkeypatch.setitem(lines_module.LANES, BulkKind.APPLICATIONS, counted)
     _done, out = await run(acme, app, engine, settings, "APPLICATIONS", APPLICATIONS)
     assert [x["outcome"] for x in out] == ["created"] * 5, out
-    assert set_based == [1, 2, 3], "a-1 to a-3 set-based, a-4 and a-5 one by one"
+    assert set_based == [1, 2, 3, 4], "a-1 to a-4 set-based (a-4 adding its stage), a-5 one by one"
     for line in APPLICATIONS:
         single = await globex.mutate(
             "applicationUpsert", {"companyId": globex.company_id, "provider": "my-ats", **line}, UPSERTED
@@ -445,3 +445,18 @@ async def test_applications_in_bulk_are_what_single_upserts_make(
 
 def _vendor_dated(node: dict[str, Any]) -> bool:
     return node["applicant"]["name"] == "Grace Hopper"
+
+
+def test_the_worker_builds_the_schema_after_importing_the_lines() -> None:
+    """`hiregraph worker` imports `service.bulk.lines` (and through it the upserts' input types)
+    before it builds the schema: an enum those types use must still be exposed once."""
+    import subprocess
+    import sys
+
+    code = (
+        "from service.bulk.lines import LineApplier\n"
+        "from service.graphql.schema import build_schema\n"
+        "LineApplier(build_schema())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

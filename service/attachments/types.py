@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from strawberry import Info
 
 from service.attachments import links, models
-from service.attachments.models import AttachmentKind
+from service.attachments.models import AttachmentKind as AttachmentKind  # re-exported as exposed here
 from service.auth.scopes import Principal
 from service.graphql.context import Context
 from service.graphql.declared import entity_type

@@ -32,8 +32,10 @@ from service.bulk.models import BulkOperation
 from service.bulk.service import Result
 from service.db.fields import camel
 from service.errors import Collector, DomainError
+from service.integrations.sync.context import Context as SyncContext
 from service.integrations.sync.context import believed, origin_of
 from service.integrations.sync.refs import APPLICANT, APPLICATION, POSTING
+from service.integrations.sync.stages import stage_for
 from service.partners.schema import sync_context
 from service.pipeline.models import PipelineStage
 from service.webhooks import events
@@ -284,8 +286,9 @@ async def insert_new_applications(
     A line takes it when `applicationUpsert` alone would plainly create an ACTIVE application:
     its provider's ID is not linked, its candidate's and job's are (the candidate not deleted
     there nor erased here), the pair has no application yet and no other line of the batch names
-    it, and it names no stage ID, status other than ACTIVE, rejection or custom fields; a stage it
-    names by name is one the posting has. What it writes is what the upsert writes: the
+    it, and it names no stage ID, status other than ACTIVE, rejection or custom fields. A stage it
+    names that the posting lacks is added first, once, as the upsert adds it (when the key may
+    edit postings; otherwise the line goes one by one, to be refused). What it writes is what the upsert writes: the
     application at the posting's first stage moved on to the named one, both history rows dated
     with `sourceUpdatedAt`, the reference, `application.created` and `application.stage_changed`."""
     pairs: dict[tuple[str, str], int] = {}
@@ -434,15 +437,20 @@ async def _applicable(
             )
         ).all()
     }
-    stages: dict[int, list[PipelineStage]] = {}
-    for stage in (
-        await session.scalars(
-            select(PipelineStage)
-            .where(PipelineStage.posting_id.in_({w.posting_id for w in kept}))
-            .order_by(PipelineStage.posting_id, PipelineStage.position)
-        )
-    ).all():
-        stages.setdefault(stage.posting_id, []).append(stage)
+    missing = [
+        (w.posting_id, w.stage_name.strip())
+        for w in kept
+        if w.stage_name is not None and w.stage_name.strip() and w.applicant_id not in erased
+    ]
+    stages = await _pipelines(session, {w.posting_id for w in kept})
+    added = False
+    for posting_id, name in dict.fromkeys(missing):
+        if operation.may_edit_postings and _named(stages.get(posting_id, []), name) is None:
+            # Added as the upsert adds it (placed before the offer stages, `posting.updated`), once.
+            await stage_for(SyncContext(session, operation.company_id, operation.provider), posting_id, name, None)
+            added = True
+    if added:
+        stages = await _pipelines(session, {w.posting_id for w in kept})
     out = []
     for w in kept:
         pipeline = stages.get(w.posting_id)
@@ -451,13 +459,32 @@ async def _applicable(
             continue
         w.first = w.stage = pipeline[0]
         if w.stage_name is not None and w.stage_name.strip():
-            wanted_name = w.stage_name.strip().lower()
-            w.stage = next((s for s in pipeline if s.name.strip().lower() == wanted_name), None)
-            if w.stage is None:  # a stage to add: the upsert's work
+            w.stage = _named(pipeline, w.stage_name)
+            if w.stage is None:  # a stage this key may not add: the upsert refuses the line
                 rest_numbers.add(w.line)
                 continue
         out.append(w)
     return out
+
+
+async def _pipelines(session: AsyncSession, posting_ids: set[int]) -> dict[int, list[PipelineStage]]:
+    """Each posting's stages in order."""
+    out: dict[int, list[PipelineStage]] = {}
+    for stage in (
+        await session.scalars(
+            select(PipelineStage)
+            .where(PipelineStage.posting_id.in_(posting_ids))
+            .order_by(PipelineStage.posting_id, PipelineStage.position)
+        )
+    ).all():
+        out.setdefault(stage.posting_id, []).append(stage)
+    return out
+
+
+def _named(pipeline: list[PipelineStage], name: str) -> PipelineStage | None:
+    """The stage called `name`, as `stage_for` finds it (whatever the case and outer spaces)."""
+    wanted = name.strip().lower()
+    return next((s for s in pipeline if s.name.strip().lower() == wanted), None)
 
 
 async def _insert_applications(

@@ -14,7 +14,9 @@ from service.applicants.schema import LINK_INPUTS
 from service.applicants.types import Applicant
 from service.applications.models import ApplicationStatus
 from service.applications.types import Application
-from service.attachments.models import AttachmentKind
+from service.attachments.types import (
+    AttachmentKind,  # exposed there (its description), whichever module is imported first
+)
 from service.catalogues.models import Source as SourceModel
 from service.catalogues.models import Tag as TagModel
 from service.catalogues.types import Source, Tag
