@@ -6,8 +6,8 @@
 On the benchmark database (BENCH_DATABASE_URL, or the embedded one under bench/.data/), in a
 company made for the run (`bulk-<time>`) with 20 postings upserted first. The API (create, PUT)
 runs in this process through its ASGI app; the lines are applied by the worker's code
-(`service.bulk.service.process_due` with `service.bulk.lines.LineApplier`) in this process too,
-as one worker would, batch after batch until the operation completes. Every line is checked
+(`service.bulk.service.process_due` with `service.bulk.lines.LineApplier`, on the worker's
+engine: `synchronous_commit` off, as `hiregraph worker` runs) in this process too, as one worker would, batch after batch until the operation completes. Every line is checked
 afterwards: the results say created for each, and the tables hold exactly the records and
 references the lines describe. Prints lines/s of the upload and of the applying, per kind, the
 CPU of this process and of PostgreSQL, and the load average.
@@ -79,9 +79,11 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
     from service.db.engine import Database
     from service.ids import to_global_id
     from service.settings import Settings
+    from service.webhooks.worker import worker_engine
 
     settings = dataclasses.replace(Settings.from_env(), rate_limit_capacity=10**9, rate_limit_restore_rate=10**9)
     engine = Database(url).engine(settings)
+    worker = worker_engine(url, settings)  # the worker's own, as `hiregraph worker` makes it
     await _signing_key(engine)
     slug = f"bulk-{int(time.time())}"
     async with engine.begin() as conn:
@@ -134,7 +136,7 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
             assert r.status_code == 202, r.text
             upload = time.perf_counter() - t0
             t1 = time.perf_counter()
-            while await bulk.process_due(engine, settings, lines, batches=1_000_000):
+            while await bulk.process_due(worker, settings, lines, batches=1_000_000):
                 pass
             applying = time.perf_counter() - t1
             cpu = time.process_time() - cpu0
@@ -179,6 +181,7 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
     assert counts[0] == n_candidates and counts[1] == n_applications
     assert counts[3] == n_candidates + n_applications + postings
     await engine.dispose()
+    await worker.dispose()
 
 
 async def _signing_key(engine: Any) -> None:

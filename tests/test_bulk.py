@@ -237,15 +237,18 @@ async def test_a_batch_that_dies_leaves_nothing_and_the_next_worker_goes_on(
     operation = await start(acme, "APPLICANTS")
     await acme.http.put(operation["uploadUrl"], content=jsonl(people))
     real = LineApplier(app.state.schema)
-    calls = 0
 
-    async def dying(session: Any, op: Any, lines: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        applied = await real(session, op, lines)
-        if calls == 2:
-            raise RuntimeError("worker killed")
-        return applied
+    class Dying(LineApplier):
+        calls = 0
+
+        async def write(self, session: Any, op: Any, read: Any) -> Any:
+            Dying.calls += 1
+            applied = await super().write(session, op, read)
+            if Dying.calls == 2:
+                raise RuntimeError("worker killed")
+            return applied
+
+    dying = Dying(app.state.schema)
 
     small = _with(settings, 4)
     assert await bulk.process_due(engine, small, dying) == 4
@@ -381,11 +384,11 @@ async def test_applications_in_bulk_are_what_single_upserts_make(
     lane = lines_module.LANES[BulkKind.APPLICATIONS]
 
     async def counted(*args: Any) -> Any:
-        done, rest = await lane(*args)
+        done, rest = await lane.write(*args)
         set_based.extend(r.line for r in done)
         return done, rest
 
-    monkeypatch.setitem(lines_module.LANES, BulkKind.APPLICATIONS, counted)
+    monkeypatch.setitem(lines_module.LANES, BulkKind.APPLICATIONS, lines_module.Lane(lane.plan, counted))
     _done, out = await run(acme, app, engine, settings, "APPLICATIONS", APPLICATIONS)
     assert [x["outcome"] for x in out] == ["created"] * 5, out
     assert set_based == [1, 2, 3, 4], "a-1 to a-4 set-based (a-4 adding its stage), a-5 one by one"

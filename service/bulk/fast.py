@@ -28,23 +28,33 @@ from service.applicants.service import check_fields
 from service.applications import events as application_events
 from service.applications.actors import Actor
 from service.applications.models import ApplicationStatus
-from service.bulk.models import BulkOperation
-from service.bulk.service import Result
+from service.bulk.service import Result, Spec
 from service.db.fields import camel
 from service.errors import Collector, DomainError
 from service.integrations.sync.context import Context as SyncContext
 from service.integrations.sync.context import believed, origin_of
 from service.integrations.sync.refs import APPLICANT, APPLICATION, POSTING
 from service.integrations.sync.stages import stage_for
-from service.partners.schema import sync_context
+from service.partners.schema import checked
 from service.pipeline.models import PipelineStage
 from service.webhooks import events
 
 
-async def insert_new_applicants(
-    session: AsyncSession, operation: BulkOperation, lines: Sequence[tuple[int, Any]]
-) -> tuple[list[Result], list[tuple[int, Any]]]:
-    """(results of the lines created here, the lines left for the one-by-one lane, in order)."""
+@dataclass(slots=True)
+class Plan:
+    """A lane's pure part, done ahead of the batch's transaction (`plan_*`): the lines it may
+    take, and those it leaves for the one-by-one lane."""
+
+    lines: Sequence[tuple[int, Any]]
+    wanted: list[Any]
+    rest_numbers: set[int]
+
+    def rest(self) -> list[tuple[int, Any]]:
+        return [(n, d) for n, d in self.lines if n in self.rest_numbers]
+
+
+def plan_applicants(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan:
+    """The APPLICANTS lines that may take the lane, checked and cleaned, before any SQL."""
     candidates: list[tuple[int, Any, dict[str, Any], list[str], Any]] = []
     rest_numbers: set[int] = set()
     seen_ids: set[str] = set()
@@ -56,7 +66,7 @@ async def insert_new_applicants(
                 address_uses[key] = address_uses.get(key, 0) + 1
     for number, data in lines:
         external_id = data["externalId"].strip()
-        clean = _clean(session, operation, data)
+        clean = _clean(operation, data)
         if clean is None or external_id in seen_ids:
             rest_numbers.add(number)
             seen_ids.add(external_id)
@@ -67,6 +77,14 @@ async def insert_new_applicants(
             rest_numbers.add(number)
             continue
         candidates.append((number, external_id, fields, normalized, stamp))
+    return Plan(lines, candidates, rest_numbers)
+
+
+async def insert_new_applicants(
+    session: AsyncSession, operation: Spec, plan: Plan
+) -> tuple[list[Result], list[tuple[int, Any]]]:
+    """(results of the lines created here, the lines left for the one-by-one lane, in order)."""
+    candidates, rest_numbers = plan.wanted, plan.rest_numbers
     results: list[Result] = []
     if candidates:
         try:
@@ -77,7 +95,7 @@ async def insert_new_applicants(
         except IntegrityError:  # an address taken meanwhile by another transaction
             rest_numbers.update(c[0] for c in candidates)
             results = []
-    return results, [(n, d) for n, d in lines if n in rest_numbers]
+    return results, plan.rest()
 
 
 FIELDS = {camel(name): name for name in EDITABLE if name != "custom_fields"}
@@ -85,9 +103,7 @@ FIELDS = {camel(name): name for name in EDITABLE if name != "custom_fields"}
 an applicant (`applicantUpsert` takes them all), custom fields aside (a line with them goes one by one)."""
 
 
-def _clean(
-    session: AsyncSession, operation: BulkOperation, data: dict[str, Any]
-) -> tuple[dict[str, Any], list[str], Any] | None:
+def _clean(operation: Spec, data: dict[str, Any]) -> tuple[dict[str, Any], list[str], Any] | None:
     """The line's row values, normalised addresses and clock, or None when it is for the other lane.
 
     `data` is the line coerced to `ApplicantUpsertInput` (absent fields null, as the upsert
@@ -98,7 +114,7 @@ def _clean(
         provider=data["provider"], external_id=data["externalId"], source_updated_at=data["sourceUpdatedAt"]
     )
     try:
-        ctx = sync_context(session, operation.company_id, ids)  # type: ignore[arg-type]  # the fields it reads
+        _, stamp = checked(ids)  # type: ignore[arg-type]  # the fields it reads
     except DomainError:
         return None
     stated = {field: data[name] for name, field in FIELDS.items() if data[name] is not None}
@@ -110,12 +126,12 @@ def _clean(
     fields, normalized = check_fields(problems, stated)
     if problems.errors:
         return None
-    return fields, list(normalized), ctx.occurred_at
+    return fields, list(normalized), stamp
 
 
 async def _unknown(
     session: AsyncSession,
-    operation: BulkOperation,
+    operation: Spec,
     candidates: list[tuple[int, str, dict[str, Any], list[str], Any]],
     rest_numbers: set[int],
 ) -> list[tuple[int, str, dict[str, Any], list[str], Any]]:
@@ -177,7 +193,7 @@ async def _spellings(session: AsyncSession, company_id: int, table: str, names: 
 
 
 async def _insert(
-    session: AsyncSession, operation: BulkOperation, candidates: list[tuple[int, str, dict[str, Any], list[str], Any]]
+    session: AsyncSession, operation: Spec, candidates: list[tuple[int, str, dict[str, Any], list[str], Any]]
 ) -> list[Result]:
     company_id = operation.company_id
     sources = await _spellings(
@@ -278,10 +294,8 @@ FROM jsonb_to_recordset(CAST(:refs AS jsonb)) AS r(external_id text, entity_id b
 # --- applications ----------------------------------------------------------------------------
 
 
-async def insert_new_applications(
-    session: AsyncSession, operation: BulkOperation, lines: Sequence[tuple[int, Any]]
-) -> tuple[list[Result], list[tuple[int, Any]]]:
-    """The APPLICATIONS lane: (results of the lines created here, the lines left for the one-by-one lane).
+def plan_applications(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan:
+    """The APPLICATIONS lines that may take the lane, before any SQL.
 
     A line takes it when `applicationUpsert` alone would plainly create an ACTIVE application:
     its provider's ID is not linked, its candidate's and job's are (the candidate not deleted
@@ -300,11 +314,19 @@ async def insert_new_applications(
     wanted: list[_NewApplication] = []
     rest_numbers: set[int] = set()
     for number, data in lines:
-        found = _application_line(session, operation, number, data)
+        found = _application_line(operation, number, data)
         if found is None or pairs[(found.applicant_ref, found.posting_ref)] > 1 or counts[found.external_id] > 1:
             rest_numbers.add(number)
         else:
             wanted.append(found)
+    return Plan(lines, wanted, rest_numbers)
+
+
+async def insert_new_applications(
+    session: AsyncSession, operation: Spec, plan: Plan
+) -> tuple[list[Result], list[tuple[int, Any]]]:
+    """(results of the lines created here, the lines left for the one-by-one lane, in order)."""
+    wanted, rest_numbers = plan.wanted, plan.rest_numbers
     results: list[Result] = []
     if wanted:
         try:
@@ -315,7 +337,7 @@ async def insert_new_applications(
         except _Raced:
             rest_numbers.update(w.line for w in wanted)
             results = []
-    return results, [(n, d) for n, d in lines if n in rest_numbers]
+    return results, plan.rest()
 
 
 def _as_record(values: Mapping[str, Any]) -> Any:
@@ -342,9 +364,7 @@ class _NewApplication:
     stage: Any = None
 
 
-def _application_line(
-    session: AsyncSession, operation: BulkOperation, number: int, data: dict[str, Any]
-) -> _NewApplication | None:
+def _application_line(operation: Spec, number: int, data: dict[str, Any]) -> _NewApplication | None:
     status = data["status"]
     if (
         data["customFields"] is not None
@@ -361,7 +381,7 @@ def _application_line(
         source_updated_at=data["sourceUpdatedAt"],
     )
     try:
-        ctx = sync_context(session, operation.company_id, ids)  # type: ignore[arg-type]  # the fields it reads
+        _, stamp = checked(ids)  # type: ignore[arg-type]  # the fields it reads
     except DomainError:
         return None
     return _NewApplication(
@@ -370,12 +390,12 @@ def _application_line(
         data["applicantExternalId"].strip(),
         data["postingExternalId"].strip(),
         data["stageName"],
-        believed(data["appliedAt"]) or ctx.vendor_time,
-        ctx.occurred_at,
+        believed(data["appliedAt"]) or believed(stamp),
+        stamp,
     )
 
 
-async def _refs(session: AsyncSession, operation: BulkOperation, kind: str, ids: list[str]) -> dict[str, Any]:
+async def _refs(session: AsyncSession, operation: Spec, kind: str, ids: list[str]) -> dict[str, Any]:
     rows = await session.execute(
         text(
             "SELECT external_id, entity_id, deleted_at FROM external_refs WHERE company_id = :company "
@@ -387,7 +407,7 @@ async def _refs(session: AsyncSession, operation: BulkOperation, kind: str, ids:
 
 
 async def _applicable(
-    session: AsyncSession, operation: BulkOperation, wanted: list[_NewApplication], rest_numbers: set[int]
+    session: AsyncSession, operation: Spec, wanted: list[_NewApplication], rest_numbers: set[int]
 ) -> list[_NewApplication]:
     """Lock the applications' (provider, ID)s as the upsert does and keep the lines that would
     plainly create one; the others go to `rest_numbers`."""
@@ -487,9 +507,7 @@ def _named(pipeline: list[PipelineStage], name: str) -> PipelineStage | None:
     return next((s for s in pipeline if s.name.strip().lower() == wanted), None)
 
 
-async def _insert_applications(
-    session: AsyncSession, operation: BulkOperation, wanted: list[_NewApplication]
-) -> list[Result]:
+async def _insert_applications(session: AsyncSession, operation: Spec, wanted: list[_NewApplication]) -> list[Result]:
     company_id, actor = operation.company_id, operation.provider
     ids = list(
         (

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.arguments import convert_argument
 
 from service.bulk import fast
-from service.bulk.models import BulkKind, BulkOperation
-from service.bulk.service import Result
+from service.bulk.models import BulkKind
+from service.bulk.service import Result, Spec
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.ids import to_global_id
 from service.integrations.sync.context import Context as SyncContext
@@ -40,10 +40,10 @@ log = logging.getLogger(__name__)
 class Kind:
     input_name: str
     input_class: type
-    apply: Callable[[SyncContext, Any, BulkOperation], Awaitable[Outcome[Any]]]
+    apply: Callable[[SyncContext, Any, Spec], Awaitable[Outcome[Any]]]
 
 
-def _application(ctx: SyncContext, data: Any, operation: BulkOperation) -> Awaitable[Outcome[Any]]:
+def _application(ctx: SyncContext, data: Any, operation: Spec) -> Awaitable[Outcome[Any]]:
     return partners.apply_application(ctx, data, may_edit_postings=operation.may_edit_postings)
 
 
@@ -56,14 +56,40 @@ KINDS = {
         "PostingUpsertInput", inputs.PostingUpsertInput, lambda ctx, data, _: partners.apply_posting(ctx, data)
     ),
 }
-LANES = {BulkKind.APPLICANTS: fast.insert_new_applicants, BulkKind.APPLICATIONS: fast.insert_new_applications}
-"""The set-based lane of each kind that has one (`service.bulk.fast`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """A set-based lane (`service.bulk.fast`): its pure planning and its SQL."""
+
+    plan: Callable[[Spec, Sequence[tuple[int, Any]]], fast.Plan]
+    write: Callable[[AsyncSession, Spec, fast.Plan], Awaitable[tuple[list[Result], list[tuple[int, Any]]]]]
+
+
+LANES = {
+    BulkKind.APPLICANTS: Lane(fast.plan_applicants, fast.insert_new_applicants),
+    BulkKind.APPLICATIONS: Lane(fast.plan_applications, fast.insert_new_applications),
+}
+"""The set-based lane of each kind that has one."""
+
+
+@dataclass(slots=True)
+class Read:
+    """A batch read: each line's failure or coerced input, and its lane's plan."""
+
+    numbers: list[int]
+    failed: dict[int, Result]
+    parsed: list[tuple[int, Any]]
+    plan: fast.Plan | None
+
+
 GIVEN = ("companyId", "provider")
 """Input fields the operation states, refused on a line."""
 
 
 class LineApplier:
-    """`service.bulk.service.Applier` for a schema (the API's, built once by the worker)."""
+    """`service.bulk.service.Applier` for a schema (the API's, built once by the worker). Its
+    `read` uses nothing but the schema's input types, safely from a thread."""
 
     def __init__(self, schema: Any) -> None:
         self.schema = schema
@@ -71,26 +97,32 @@ class LineApplier:
             kind: schema._schema.type_map[k.input_name] for kind, k in KINDS.items()
         }
 
-    async def __call__(
-        self, session: AsyncSession, operation: BulkOperation, lines: Sequence[tuple[int, str]]
-    ) -> list[Result]:
-        kind = KINDS[operation.kind]
-        read: list[tuple[int, Any]] = []
-        out: dict[int, Result] = {}
+    def read(self, operation: Spec, lines: Sequence[tuple[int, str]]) -> Read:
+        """Parse, check and plan a batch: no SQL (run in a thread, ahead of its transaction)."""
+        failed: dict[int, Result] = {}
+        parsed: list[tuple[int, Any]] = []
         for number, body in lines:
-            data = self._read(operation, number, body, out)
+            data = self._read(operation, number, body, failed)
             if data is not None:
-                read.append((number, data))
-        rest = read
+                parsed.append((number, data))
         lane = LANES.get(operation.kind)
-        if lane is not None:
-            done, rest = await lane(session, operation, read)
+        return Read([n for n, _ in lines], failed, parsed, lane.plan(operation, parsed) if lane is not None else None)
+
+    async def write(self, session: AsyncSession, operation: Spec, read: Read) -> list[Result]:
+        """Apply a batch read in the session's transaction: its lane's lines set-based, then
+        the others one by one, in order."""
+        out = dict(read.failed)
+        rest = read.parsed
+        lane = LANES.get(operation.kind)
+        if lane is not None and read.plan is not None:
+            done, rest = await lane.write(session, operation, read.plan)
             out.update({r.line: r for r in done})
+        kind = KINDS[operation.kind]
         for number, data in rest:
             out[number] = await self._one(session, operation, kind, number, data)
-        return [out[number] for number, _ in lines]
+        return [out[number] for number in read.numbers]
 
-    def _read(self, operation: BulkOperation, number: int, body: str, out: dict[int, Result]) -> Any:
+    def _read(self, operation: Spec, number: int, body: str, out: dict[int, Result]) -> Any:
         """The line coerced to the upsert's input type (a dict by GraphQL names, enums as
         members, absent fields as their defaults), or None with its failure in `out`."""
 
@@ -124,7 +156,7 @@ class LineApplier:
         return coerced
 
     async def _one(
-        self, session: AsyncSession, operation: BulkOperation, kind: Kind, number: int, coerced: dict[str, Any]
+        self, session: AsyncSession, operation: Spec, kind: Kind, number: int, coerced: dict[str, Any]
     ) -> Result:
         """Apply one line through its upsert, in a savepoint."""
         data: Any = convert_argument(

@@ -13,13 +13,14 @@ does not flood webhook endpoints one record at a time; they get one `bulk_operat
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -54,9 +55,31 @@ class Result:
     message: str | None = None
 
 
-Applier = Callable[[AsyncSession, BulkOperation, Sequence[tuple[int, str]]], Awaitable[list[Result]]]
-"""Applies a batch of (line number, text) of an operation in the session's transaction
-(`service.bulk.lines.LineApplier`, given to the worker: it knows the GraphQL input types)."""
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """What applying an operation's lines needs of it: a plain snapshot, safe to hand to the
+    thread that reads the next batch."""
+
+    id: int
+    company_id: int
+    provider: str
+    kind: BulkKind
+    may_edit_postings: bool
+
+    @classmethod
+    def of(cls, operation: BulkOperation) -> Spec:
+        return cls(operation.id, operation.company_id, operation.provider, operation.kind, operation.may_edit_postings)
+
+
+class Applier(Protocol):
+    """Applies an operation's lines (`service.bulk.lines.LineApplier`, given to the worker: it
+    knows the GraphQL input types), in two steps: `read`, pure Python (parsing and checking the
+    lines, no SQL), run in a thread while the batch before is still being written; and `write`,
+    in the batch's transaction."""
+
+    def read(self, operation: Spec, lines: Sequence[tuple[int, str]]) -> Any: ...
+
+    async def write(self, session: AsyncSession, operation: Spec, read: Any) -> list[Result]: ...
 
 
 class Refused(Exception):
@@ -227,42 +250,72 @@ _NEXT = (
 )
 
 
+@dataclass(slots=True)
+class _Ahead:
+    """The next batch of an operation, read while the batch before it was written."""
+
+    operation_id: int
+    first_line: int
+    lines: list[tuple[int, str]]
+    read: asyncio.Future[Any]
+
+
 async def process_due(engine: AsyncEngine, settings: Settings, apply: Applier, *, batches: int = 1) -> int:
     """Apply up to `batches` batches of the oldest operations due; return the lines applied.
-    Also expires operations whose upload never came."""
+    Also expires operations whose upload never came. While a batch is written, the next one is
+    read (parsed and checked) in a thread: the Python and the PostgreSQL halves of the work overlap."""
     done = 0
     await expire_uploads(engine)
-    for _ in range(batches):
-        applied = await _one_batch(engine, settings, apply)
-        if applied is None:
-            break
-        done += applied
+    ahead: _Ahead | None = None
+    try:
+        for _ in range(batches):
+            applied, ahead = await _one_batch(engine, settings, apply, ahead)
+            if applied is None:
+                break
+            done += applied
+    finally:
+        if ahead is not None:
+            ahead.read.cancel()
     return done
 
 
-async def _one_batch(engine: AsyncEngine, settings: Settings, apply: Applier) -> int | None:
-    """One batch of the first operation due, in one transaction; None when none is due."""
+async def _one_batch(
+    engine: AsyncEngine, settings: Settings, apply: Applier, ahead: _Ahead | None
+) -> tuple[int | None, _Ahead | None]:
+    """One batch of the first operation due, in one transaction (None when none is due), and
+    the next batch's reading under way."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         operation = await session.scalar(_NEXT)
         if operation is None:
-            return None
+            return None, None
         if operation.cancel_requested:
             await _finish(session, operation, BulkStatus.CANCELED)
-            return 0
-        lines = (
-            await session.execute(
-                select(BulkLine.line, BulkLine.body)
-                .where(BulkLine.operation_id == operation.id)
-                .order_by(BulkLine.line)
-                .limit(settings.bulk_batch_lines)
-            )
-        ).all()
-        if not lines:
+            return 0, None
+        spec = Spec.of(operation)
+        first = await session.scalar(select(func.min(BulkLine.line)).where(BulkLine.operation_id == operation.id))
+        if first is None:
             await _finish(session, operation, BulkStatus.COMPLETED)
-            return 0
-        batch = [(line, body) for line, body in lines]
+            return 0, None
+        if ahead is not None and (ahead.operation_id, ahead.first_line) == (operation.id, first):
+            batch, read = ahead.lines, await ahead.read
+        else:  # the first batch, or another worker went on meanwhile: read it now
+            if ahead is not None:
+                ahead.read.cancel()
+            batch = await _lines(session, operation.id, first - 1, settings.bulk_batch_lines)
+            read = await asyncio.to_thread(apply.read, spec, batch)
+        following = await _lines(session, operation.id, batch[-1][0], settings.bulk_batch_lines)
+        upcoming = (
+            _Ahead(
+                operation.id,
+                following[0][0],
+                following,
+                asyncio.ensure_future(asyncio.to_thread(apply.read, spec, following)),
+            )
+            if following
+            else None
+        )
         with quietly():
-            results = await apply(session, operation, batch)
+            results = await apply.write(session, spec, read)
         await _record(session, operation, results)
         await session.execute(
             delete(BulkLine).where(BulkLine.operation_id == operation.id, BulkLine.line <= batch[-1][0])
@@ -283,7 +336,17 @@ async def _one_batch(engine: AsyncEngine, settings: Settings, apply: Applier) ->
             )
             .execution_options(synchronize_session=False)
         )
-        return len(batch)
+        return len(batch), upcoming
+
+
+async def _lines(session: AsyncSession, operation_id: int, after: int, limit: int) -> list[tuple[int, str]]:
+    rows = await session.execute(
+        select(BulkLine.line, BulkLine.body)
+        .where(BulkLine.operation_id == operation_id, BulkLine.line > after)
+        .order_by(BulkLine.line)
+        .limit(limit)
+    )
+    return [(line, body) for line, body in rows]
 
 
 async def _record(session: AsyncSession, operation: BulkOperation, results: list[Result]) -> None:

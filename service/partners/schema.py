@@ -111,8 +111,13 @@ def _context(session: AsyncSession, info: Info[Context, None], data: UpsertInput
 
 
 def sync_context(session: AsyncSession, company_id: int, data: UpsertInput) -> SyncContext:
-    """The context an upsert of `data` is applied in, for a company the caller may use; its
-    provider, external IDs and `sourceUpdatedAt` checked (a bulk operation's lines too)."""
+    """The context an upsert of `data` is applied in, for a company the caller may use."""
+    return SyncContext(session, company_id, *checked(data))
+
+
+def checked(data: UpsertInput) -> tuple[str, datetime | None]:
+    """(provider, `sourceUpdatedAt` in UTC) of an upsert's input, its provider, external IDs and
+    clock checked (a bulk operation's lines too, before any SQL)."""
     provider = data.provider.strip()
     if not PROVIDER_NAME.match(provider):
         raise DomainError(ErrorCode.INVALID, "provider is 2 to 40 of a-z 0-9 _ -, starting with a letter", "provider")
@@ -130,7 +135,7 @@ def sync_context(session: AsyncSession, company_id: int, data: UpsertInput) -> S
         if stamp > datetime.now(UTC) + MAX_CLOCK_SKEW:
             # A time in the future would make every later change to the record look older.
             raise DomainError(ErrorCode.INVALID, "sourceUpdatedAt is in the future", "sourceUpdatedAt")
-    return SyncContext(session, company_id, provider, stamp)
+    return provider, stamp
 
 
 def _result(outcome: Outcome[R], ctx: SyncContext) -> UpsertResult:
