@@ -3,6 +3,7 @@ the partner upserts would apply them, each line's outcome downloadable; refusals
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from typing import Any
@@ -17,9 +18,12 @@ from service.bulk import service as bulk
 from service.bulk.lines import LineApplier
 from service.bulk.models import BulkKind
 from service.settings import Settings
+from service.webhooks.worker import running_worker
 from tests import ats
+from tests.factories import create_webhook_endpoint
 from tests.helpers import Api, count_rows
 from tests.integrations import UPSERTED
+from tests.webhooks import FAST, until
 
 OPERATION = "bulkOperation { id status uploadUrl lineCount appliedLines createdCount updatedCount skippedCount failedCount resultsUrl }"
 
@@ -463,3 +467,44 @@ def test_the_worker_builds_the_schema_after_importing_the_lines() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+async def test_a_running_worker_applies_an_upload_and_endpoints_get_one_summary(
+    local: Api, app: Any, hooks: Any, migrated_url: str, engine: AsyncEngine
+) -> None:
+    """End to end: a real worker, woken by the upload's NOTIFY (its poll is a minute away),
+    applies the lines; a real receiver subscribed to every type gets `bulk_operation.finished`
+    and nothing of the 3 applicants, whose events are in the feed."""
+    await create_webhook_endpoint(local, hooks.url("bulk"))
+    settings = dataclasses.replace(FAST, webhook_poll_interval=60.0)
+    async with running_worker(migrated_url, settings, bulk_lines=LineApplier(app.state.schema)):
+        await asyncio.sleep(0.5)  # the worker's first round, and its LISTEN
+        operation = await start(local, "APPLICANTS")
+        assert (await local.http.put(operation["uploadUrl"], content=jsonl(PEOPLE))).status_code == 202
+
+        async def finished() -> bool:
+            return (await status(local, operation["id"]))["status"] == "COMPLETED" and bool(hooks.delivered("bulk"))
+
+        await until(finished, within=20)
+        await asyncio.sleep(0.5)  # anything else would have come by now
+    bodies = [json.loads(r.body) for r in hooks.delivered("bulk")]
+    assert [b["type"] for b in bodies] == ["bulk_operation.finished"]
+    assert bodies[0]["data"]["bulkOperation"]["createdCount"] == 3
+    feed = await local.ok("{ events(first: 10) { nodes { type } } }")
+    assert [n["type"] for n in feed["events"]["nodes"]].count("applicant.created") == 3
+    assert await count_rows(engine, "applicants") == 3
+
+
+async def test_postings_in_bulk(acme: Api, app: Any, engine: AsyncEngine, settings: Settings) -> None:
+    lines = [
+        {"externalId": "j-1", "title": "Compiler Engineer", "status": "OPEN", "locations": ["Berlin"]},
+        {"externalId": "j-2", "title": "Designer", "status": "SOMEDAY"},
+        {"externalId": "j-1", "title": "Senior Compiler Engineer"},
+    ]
+    done, out = await run(acme, app, engine, settings, "POSTINGS", lines)
+    assert [x["outcome"] for x in out] == ["created", "failed", "updated"]
+    assert out[1]["error"]["field"] == "status" and out[0]["id"] == out[2]["id"]
+    found = await acme.ok("{ postings(first: 5) { nodes { title status stages { name } } } }")
+    assert [(p["title"], p["status"]) for p in found["postings"]["nodes"]] == [("Senior Compiler Engineer", "OPEN")]
+    assert found["postings"]["nodes"][0]["stages"], "a new posting gets the default pipeline"
+    assert done["failedCount"] == 1
