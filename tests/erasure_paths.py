@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 
+import orjson
+
 from tests import ats
 from tests.erasure_world import (
     GREENHOUSE_DUPLICATE,
@@ -243,6 +245,8 @@ WRITTEN |= {
     "cfofupsert": {"database offers.custom_fields:$.note"},
     "ivupsert": {"database interviews.title", "graphql Interview.location", "database interviews.calendar_event_id"},
     "upsertfile": {"database attachments.filename", "graphql Attachment.filename", "storage attachments"},
+    # A bulk operation's line about the same person (linked by the address), applied by the worker.
+    "bulk": {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"},
 }
 
 
@@ -301,6 +305,14 @@ async def partner_paths(w: World) -> None:
         "applicantUpsert",
         {**api_base(api, "my-crm"), "externalId": f"email:{m.email.lower()}", **person(m, "addrkey", phone=3)},
     )
+    bulk = await mutate_ok(
+        w.api,
+        "bulkOperationCreate",
+        {"companyId": api.company_id, "provider": "my-bulk", "kind": "APPLICANTS"},
+        "bulkOperation { uploadUrl }",
+    )
+    line = orjson.dumps({"externalId": "b-1", **person(m, "bulk", phone=4)})
+    assert (await w.http.put(bulk["bulkOperation"]["uploadUrl"], content=line)).status_code == 202
 
 
 APPLIED = {"database events.payload:$.applicant.name", "graphql Event.data:$.applicant.name"}
@@ -425,6 +437,7 @@ NODE_TYPES = {
     "WebhookDelivery",
     "WebhookDeliveryAttempt",
     "WebhookEndpoint",
+    "BulkOperation",
 }
 """Every type the walk must have read objects of: all the schema's `Node` types (checked by
 `test_the_scan_finds_a_marker_wherever_it_is_planted`)."""

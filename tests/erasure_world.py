@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,6 +14,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.bulk.lines import LineApplier
+from service.graphql.schema import build_schema
 from service.settings import Settings
 from service.webhooks.worker import Worker
 from tests import ats
@@ -41,6 +44,12 @@ def log() -> Iterator[Any]:
         yield stream
 
 
+@functools.cache
+def _bulk_lines() -> LineApplier:
+    """The worker's applier of bulk operations' lines (a schema built once for these tests)."""
+    return LineApplier(build_schema())
+
+
 @dataclasses.dataclass
 class World:
     """One company with an admin key, an integration per provider, and an endpoint that echoes."""
@@ -66,7 +75,7 @@ class World:
 
     async def drain(self) -> None:
         """Apply the inbox, fan out and deliver every event, as the worker does."""
-        async with Worker(self.engine, self.worker_settings) as worker, asyncio.timeout(30):
+        async with Worker(self.engine, self.worker_settings, bulk_lines=_bulk_lines()) as worker, asyncio.timeout(30):
             await worker.drain()
 
     async def inbox(self) -> list[dict[str, Any]]:

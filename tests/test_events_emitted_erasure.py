@@ -195,4 +195,11 @@ async def test_every_catalogued_type_is_emitted_by_some_mutation(acme, tenants, 
         acme, "eeocResponseSubmit", {"applicationId": interviewed["id"], "gender": "FEMALE"}, "eeocResponse { id }"
     )
     await mutate_ok(acme, "eeocResponseDelete", {"id": survey["eeocResponse"]["id"]})
+    bulk = await mutate_ok(
+        acme,
+        "bulkOperationCreate",
+        {"companyId": acme.company_id, "provider": "p1", "kind": "POSTINGS"},
+        "bulkOperation { id }",
+    )
+    await mutate_ok(acme, "bulkOperationCancel", {"id": bulk["bulkOperation"]["id"]})
     assert {e["type"] for e in await events(engine)} == set(EVENT_TYPES)

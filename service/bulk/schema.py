@@ -118,6 +118,10 @@ class Mutation:
         context = info.context
 
         async def work(session: AsyncSession) -> models.BulkOperation:
+            if not any(context.principal.can(area, "write") for area in AREAS.values()):
+                raise DomainError(
+                    ErrorCode.FORBIDDEN, "this key may write none of the records bulk operations write", None
+                )
             operation = await service.get(
                 session, context.company_ids, decode_id(input.id, "BulkOperation", "id"), "id"
             )
