@@ -7,13 +7,15 @@ On the benchmark database (BENCH_DATABASE_URL, or the embedded one under bench/.
 company made for the run (`bulk-<time>`) with 20 postings upserted first. The API (create, PUT)
 runs in this process through its ASGI app; the lines are applied by the worker's code
 (`service.bulk.service.process_due` with `service.bulk.lines.LineApplier`, on the worker's
-engine: `synchronous_commit` off, as `hiregraph worker` runs) in this process too, as one worker would, batch after batch until the operation completes. Every line is checked
+engine: `synchronous_commit` off, as `hiregraph worker` runs) in this process too, as one
+worker would, batch after batch until the operation completes. Every line is checked
 afterwards: the results say created for each, and the tables hold exactly the records and
 references the lines describe. Prints lines/s of the upload and of the applying, per kind, the
 CPU of this process and of PostgreSQL, and the load average.
 
-The candidates' lines are all new (the set-based lane); the applications' lines go through
-`applicationUpsert` one by one (each also writes its stage history).
+The candidates' lines are all new and the applications' lines each create an application of a
+known candidate to a known job at a named stage (one stage name, "Onsite", is new to the
+pipelines and is added on its first use), with its history: the set-based lanes.
 """
 
 from __future__ import annotations
@@ -224,9 +226,8 @@ def main() -> None:
                 args.postings,
             )
         )
-    print(
-        f"took {time.time() - started:.0f} s; command: .venv/bin/python -m bench.bulk --candidates {args.candidates} --applications {args.applications}"
-    )
+    command = f".venv/bin/python -m bench.bulk --candidates {args.candidates} --applications {args.applications}"
+    print(f"took {time.time() - started:.0f} s; command: {command}")
 
 
 if __name__ == "__main__":
