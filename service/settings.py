@@ -167,6 +167,11 @@ class Settings:
     """The largest bulk operation upload (JSON Lines), in bytes: 413 above, checked as it streams in."""
     max_bulk_line_bytes: int = 1_000_000
     """The longest line of a bulk upload, in bytes (a record, not a file)."""
+    max_bulk_lines: int = 2_000_000
+    """The most lines one bulk upload may hold (a large employer's whole history is well below)."""
+    bulk_uploads_at_once: int = 4
+    """Bulk uploads one API process takes at the same time (each holds a database connection
+    while it streams in); more get 503 and `Retry-After`."""
     bulk_batch_lines: int = 1000
     """Lines a worker applies per transaction of a bulk operation."""
     bulk_upload_seconds: float = 3600.0
@@ -208,7 +213,14 @@ class Settings:
         if self.log_format not in {None, "json", "text"}:
             raise ValueError(f"HIREGRAPH_LOG_FORMAT must be json or text, not {self.log_format!r}")
         if (
-            min(self.max_bulk_bytes, self.max_bulk_line_bytes, self.bulk_batch_lines) < 1
+            min(
+                self.max_bulk_bytes,
+                self.max_bulk_line_bytes,
+                self.max_bulk_lines,
+                self.bulk_batch_lines,
+                self.bulk_uploads_at_once,
+            )
+            < 1
             or self.bulk_upload_seconds <= 0
         ):
             raise ValueError("the HIREGRAPH_*BULK* settings must be positive")
@@ -288,6 +300,8 @@ class Settings:
             upload_url_seconds=float(e.get("HIREGRAPH_UPLOAD_URL_SECONDS", d.upload_url_seconds)),
             max_bulk_bytes=int(e.get("HIREGRAPH_MAX_BULK_BYTES", d.max_bulk_bytes)),
             max_bulk_line_bytes=int(e.get("HIREGRAPH_MAX_BULK_LINE_BYTES", d.max_bulk_line_bytes)),
+            max_bulk_lines=int(e.get("HIREGRAPH_MAX_BULK_LINES", d.max_bulk_lines)),
+            bulk_uploads_at_once=int(e.get("HIREGRAPH_BULK_UPLOADS_AT_ONCE", d.bulk_uploads_at_once)),
             bulk_batch_lines=int(e.get("HIREGRAPH_BULK_BATCH_LINES", d.bulk_batch_lines)),
             bulk_upload_seconds=float(e.get("HIREGRAPH_BULK_UPLOAD_SECONDS", d.bulk_upload_seconds)),
             public_url=(_text(e.get("HIREGRAPH_PUBLIC_URL")) or "").rstrip("/") or None,

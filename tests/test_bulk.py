@@ -4,6 +4,7 @@ the partner upserts would apply them, each line's outcome downloadable; refusals
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import json
 from typing import Any
@@ -234,8 +235,8 @@ async def test_records_events_go_to_the_feed_and_webhooks_get_one_summary(
 async def test_a_batch_that_dies_leaves_nothing_and_the_next_worker_goes_on(
     acme: Api, app: Any, engine: AsyncEngine, settings: Settings
 ) -> None:
-    """A worker stopping mid-batch (here: an error after half the batch was applied) rolls the
-    batch back whole; the next run applies every line exactly once."""
+    """A worker stopped mid-batch (its task cancelled after half the batch was written) rolls
+    the batch back whole; the next run applies every line exactly once."""
     people = [{"externalId": f"c-{i}", "name": f"Person {i}", "emails": [f"p{i}@example.com"]} for i in range(10)]
     people[6]["emails"] = ["p1@example.com"]  # the one-by-one lane (an address an applicant holds)
     operation = await start(acme, "APPLICANTS")
@@ -249,19 +250,19 @@ async def test_a_batch_that_dies_leaves_nothing_and_the_next_worker_goes_on(
             Dying.calls += 1
             applied = await super().write(session, op, read)
             if Dying.calls == 2:
-                raise RuntimeError("worker killed")
+                raise asyncio.CancelledError  # the worker stopped here
             return applied
 
     dying = Dying(app.state.schema)
 
     small = _with(settings, 4)
-    assert await bulk.process_due(engine, small, dying) == 4
-    with pytest.raises(RuntimeError):
-        await bulk.process_due(engine, small, dying)
+    assert await bulk.process_due(engine, small, dying, batches=1) == 4
+    with pytest.raises(asyncio.CancelledError):
+        await bulk.process_due(engine, small, dying, batches=1)
     mid = await status(acme, operation["id"])
     assert (mid["status"], mid["appliedLines"], mid["createdCount"]) == ("RUNNING", 4, 4)
     assert await count_rows(engine, "applicants") == 4
-    await bulk.process_due(engine, small, real, batches=100)
+    await bulk.process_due(engine, small, real)
     done = await status(acme, operation["id"])
     assert done["status"] == "COMPLETED" and done["appliedLines"] == 10
     out = await results(acme.http, done["resultsUrl"])
@@ -285,7 +286,7 @@ async def test_cancelling(acme: Api, app: Any, engine: AsyncEngine, settings: Se
     running = await start(acme, "APPLICANTS")
     await acme.http.put(running["uploadUrl"], content=jsonl(PEOPLE))
     lines = LineApplier(app.state.schema)
-    await bulk.process_due(engine, _with(settings, 1), lines)  # one line applied: RUNNING
+    await bulk.process_due(engine, _with(settings, 1), lines, batches=1)  # one line applied: RUNNING
     asked = await acme.mutate("bulkOperationCancel", {"id": running["id"]}, "bulkOperation { status }")
     assert asked["bulkOperation"]["status"] == "RUNNING"
     await bulk.process_due(engine, _with(settings, 1), lines, batches=10)
@@ -508,3 +509,87 @@ async def test_postings_in_bulk(acme: Api, app: Any, engine: AsyncEngine, settin
     assert [(p["title"], p["status"]) for p in found["postings"]["nodes"]] == [("Senior Compiler Engineer", "OPEN")]
     assert found["postings"]["nodes"][0]["stages"], "a new posting gets the default pipeline"
     assert done["failedCount"] == 1
+
+
+async def test_lines_that_once_stopped_a_batch_fail_alone(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings
+) -> None:
+    """What a hostile review found stopping whole batches: an external ID longer than the
+    results keep, NUL characters, a time without its offset, a blank or a new stage on a full
+    pipeline. Each fails (or applies) alone, the operation completes, and the results never
+    quote a line's values."""
+    await _world(acme, app, engine, settings)
+    base = {"companyId": acme.company_id, "provider": "my-ats"}
+    full = await acme.mutate(
+        "postingUpsert", {**base, "externalId": "j-full", "title": "Full"}, "posting { id stages { id } }"
+    )
+    for n in range(30 - len(full["posting"]["stages"])):
+        made = await acme.mutate(
+            "stageCreate",
+            {"postingId": full["posting"]["id"], "name": f"Step {n}", "kind": "INTERVIEW"},
+            "stage { id }",
+        )
+        assert made["errors"] == [], made
+    people = [
+        {"externalId": "x" * 300, "name": "Long Id"},
+        {"externalId": "c-nul", "name": "Ada\u0000Lovelace"},
+        {"externalId": "c-ok", "name": "Grace", "emails": ["grace-ok@example.com"]},
+        {"externalId": "c-bad", "name": {"first": "Grace", "email": "grace-secret@example.com"}},
+    ]
+    done, out = await run(acme, app, engine, settings, "APPLICANTS", people)
+    assert done["status"] == "COMPLETED", done
+    assert [x["outcome"] for x in out] == ["failed", "failed", "created", "failed"], out
+    assert len(out[0]["externalId"]) == 200
+    assert "grace-secret" not in json.dumps(out), "a result quotes no value of its line"
+    applications = [
+        {
+            "externalId": "a-naive",
+            "applicantExternalId": "c-1",
+            "postingExternalId": "j-1",
+            "appliedAt": "2026-01-01T10:00:00",
+        },
+        {"externalId": "a-blank", "applicantExternalId": "c-2", "postingExternalId": "j-1", "stageName": "   "},
+        {"externalId": "a-full", "applicantExternalId": "c-3", "postingExternalId": "j-full", "stageName": "One more"},
+    ]
+    done, out = await run(acme, app, engine, settings, "APPLICATIONS", applications)
+    assert done["status"] == "COMPLETED", done
+    assert [x["outcome"] for x in out] == ["created", "failed", "failed"], out
+    found = await acme.ok(f'{{ node(id: "{out[0]["id"]}") {{ ... on Application {{ appliedAt }} }} }}')
+    assert found["node"]["appliedAt"] == "2026-01-01T10:00:00+00:00", "a time without offset is UTC"
+    single = await acme.mutate(
+        "applicationUpsert",
+        {
+            **base,
+            "externalId": "a-naive-2",
+            "applicantExternalId": "c-1",
+            "postingExternalId": "j-2",
+            "appliedAt": "2026-01-01T10:00:00",
+        },
+        UPSERTED,
+    )
+    assert single["errors"] == [], "the single upsert takes it too"
+
+
+async def test_a_batch_that_cannot_be_applied_fails_its_operation_not_the_queue(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An error no retry mends (a bug) ends its operation FAILED, with its event, and the next
+    operation is applied in the same run: one operation cannot hold up the others."""
+    broken = await start(acme, "APPLICANTS")
+    await acme.http.put(broken["uploadUrl"], content=jsonl(PEOPLE[:1]))
+    fine = await start(acme, "APPLICANTS")
+    await acme.http.put(fine["uploadUrl"], content=jsonl(PEOPLE[1:]))
+    real = LineApplier(app.state.schema)
+
+    class Buggy(LineApplier):
+        async def write(self, session: Any, op: Any, read: Any) -> Any:
+            if op.id == int(base64.b64decode(broken["id"]).decode().split(":")[1]):
+                raise RuntimeError("a bug")
+            return await real.write(session, op, read)
+
+    await bulk.process_due(engine, settings, Buggy(app.state.schema))
+    failed, done = await status(acme, broken["id"]), await status(acme, fine["id"])
+    assert (failed["status"], failed["appliedLines"]) == ("FAILED", 0) and "reason of the server's" in failed["error"]
+    assert (done["status"], done["createdCount"]) == ("COMPLETED", 2)
+    assert await count_rows(engine, "bulk_lines") == 0
+    assert any("bulk operation" in r.getMessage() and r.exc_info for r in caplog.records)

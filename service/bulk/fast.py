@@ -39,6 +39,9 @@ from service.partners.schema import checked
 from service.pipeline.models import PipelineStage
 from service.webhooks import events
 
+STAGE_NAME_LENGTH = 200
+"""The longest stage name the lane adds or looks up (longer ones go one by one, as the upsert treats them)."""
+
 
 @dataclass(slots=True)
 class Plan:
@@ -182,14 +185,18 @@ async def _unknown(
 
 
 async def _spellings(session: AsyncSession, company_id: int, table: str, names: set[str]) -> dict[str, tuple[str, int]]:
-    """lower(name) -> (the list's spelling, id) for the names the company's list has."""
+    """Each given name the company's list has -> (the list's spelling, its id), matched by
+    PostgreSQL's `lower()` on both sides, as `catalogues.matching` and `tag_spelling` match."""
     if not names:
         return {}
     rows = await session.execute(
-        text(f"SELECT lower(name), name, id FROM {table} WHERE company_id = :company AND lower(name) = ANY(:names)"),
-        {"company": company_id, "names": sorted({n.strip().lower() for n in names})},
+        text(
+            f"SELECT g.given, t.name, t.id FROM unnest(CAST(:names AS text[])) AS g(given) "
+            f"JOIN {table} AS t ON t.company_id = :company AND lower(t.name) = lower(g.given)"
+        ),
+        {"company": company_id, "names": sorted(names)},
     )
-    return {low: (name, pk) for low, name, pk in rows}
+    return {given: (name, pk) for given, name, pk in rows}
 
 
 async def _insert(
@@ -197,19 +204,19 @@ async def _insert(
 ) -> list[Result]:
     company_id = operation.company_id
     sources = await _spellings(
-        session, company_id, "sources", {c[2]["source"] for c in candidates if c[2].get("source")}
+        session, company_id, "sources", {c[2]["source"].strip() for c in candidates if c[2].get("source")}
     )
     tags = await _spellings(session, company_id, "tags", {t for c in candidates for t in c[2].get("tags") or ()})
     rows = []
     for _, _, fields, _, _ in candidates:
         source, source_id = fields.get("source"), None
         if source:
-            listed = sources.get(source.strip().lower())
+            listed = sources.get(source.strip())
             if listed is not None:
                 source, source_id = listed
         spelled: dict[str, str] = {}
         for tag in fields.get("tags") or []:
-            name = tags.get(tag.strip().lower(), (tag, 0))[0]
+            name = tags.get(tag, (tag, 0))[0]
             spelled.setdefault(name.lower(), name)
         rows.append(
             {
@@ -331,7 +338,7 @@ async def insert_new_applications(
     if wanted:
         try:
             async with session.begin_nested():
-                wanted = await _applicable(session, operation, wanted, rest_numbers)
+                wanted = await _applicable(session, operation, wanted, rest_numbers, plan.lines)
                 if wanted:
                     results = await _insert_applications(session, operation, wanted)
         except _Raced:
@@ -407,7 +414,11 @@ async def _refs(session: AsyncSession, operation: Spec, kind: str, ids: list[str
 
 
 async def _applicable(
-    session: AsyncSession, operation: Spec, wanted: list[_NewApplication], rest_numbers: set[int]
+    session: AsyncSession,
+    operation: Spec,
+    wanted: list[_NewApplication],
+    rest_numbers: set[int],
+    lines: Sequence[tuple[int, Any]],
 ) -> list[_NewApplication]:
     """Lock the applications' (provider, ID)s as the upsert does and keep the lines that would
     plainly create one; the others go to `rest_numbers`."""
@@ -432,18 +443,21 @@ async def _applicable(
         kept.append(w)
     if not kept:
         return kept
-    # Share-locked as `refuse_if_erased` does: an erasure waits for this batch, or this batch for it.
-    erased = set(
-        (
+    # Share-locked as `refuse_if_erased` locks them, all of them (erased or not): an erasure under
+    # way waits for this batch, or this batch for it.
+    erased = {
+        row.id
+        for row in (
             await session.execute(
                 text(
-                    "SELECT id FROM applicants WHERE id = ANY(CAST(:ids AS bigint[])) AND company_id = :company "
-                    "AND erased_at IS NOT NULL FOR SHARE"
+                    "SELECT id, erased_at FROM applicants WHERE id = ANY(CAST(:ids AS bigint[])) "
+                    "AND company_id = :company ORDER BY id FOR SHARE"
                 ),
                 {"ids": sorted({w.applicant_id for w in kept}), "company": operation.company_id},
             )
-        ).scalars()
-    )
+        ).all()
+        if row.erased_at is not None
+    }
     taken = {
         (row[0], row[1])
         for row in (
@@ -457,30 +471,58 @@ async def _applicable(
             )
         ).all()
     }
-    missing = [
-        (w.posting_id, w.stage_name.strip())
-        for w in kept
-        if w.stage_name is not None and w.stage_name.strip() and w.applicant_id not in erased
-    ]
-    stages = await _pipelines(session, {w.posting_id for w in kept})
-    added = False
-    for posting_id, name in dict.fromkeys(missing):
-        if operation.may_edit_postings and _named(stages.get(posting_id, []), name) is None:
-            # Added as the upsert adds it (placed before the offer stages, `posting.updated`), once.
-            await stage_for(SyncContext(session, operation.company_id, operation.provider), posting_id, name, None)
-            added = True
-    if added:
-        stages = await _pipelines(session, {w.posting_id for w in kept})
-    out = []
+    before = await _pipelines(session, {w.posting_id for w in kept})
+    jobs_one_by_one = {n: d["postingExternalId"].strip() for n, d in lines if n in rest_numbers}
+    clear = []
     for w in kept:
-        pipeline = stages.get(w.posting_id)
-        if w.applicant_id in erased or (w.applicant_id, w.posting_id) in taken or not pipeline:
+        name = w.stage_name.strip() if w.stage_name is not None else None
+        if (
+            w.applicant_id in erased
+            or (w.applicant_id, w.posting_id) in taken
+            or not before.get(w.posting_id)
+            or name == ""  # the upsert refuses a blank stage name
+            or (name is not None and len(name) > STAGE_NAME_LENGTH)
+        ):
             rest_numbers.add(w.line)
             continue
+        if name is not None and _named(before[w.posting_id], name) is None:
+            # A stage to add. An earlier line of the same job going one by one may add one too:
+            # then this one goes one by one as well, so the pipeline's order is the upserts'.
+            earlier = any(n < w.line and job == w.posting_ref for n, job in jobs_one_by_one.items())
+            if earlier or not operation.may_edit_postings:
+                rest_numbers.add(w.line)
+                jobs_one_by_one[w.line] = w.posting_ref
+                continue
+        clear.append(w)
+    failed_stages: set[tuple[int, str]] = set()
+    added = False
+    for w in clear:
+        name = w.stage_name.strip() if w.stage_name is not None else None
+        if name is None or _named(before[w.posting_id], name) is not None or (w.posting_id, name) in failed_stages:
+            continue
+        current = await _pipelines(session, {w.posting_id})
+        if _named(current.get(w.posting_id, []), name) is not None:
+            continue
+        try:
+            async with session.begin_nested():
+                # Added as the upsert adds it (before the offer stages, with its event), once.
+                await stage_for(
+                    SyncContext(session, operation.company_id, operation.provider), w.posting_id, name, None
+                )
+                added = True
+        except DomainError:  # a full pipeline: the upsert refuses these lines, one by one
+            failed_stages.add((w.posting_id, name))
+    after = await _pipelines(session, {w.posting_id for w in clear}) if added else before
+    out = []
+    for w in clear:
+        pipeline = after[w.posting_id]
+        if pipeline[0].id != before[w.posting_id][0].id:
+            rest_numbers.add(w.line)  # a stage added ahead of the first: the upsert's order decides
+            continue
         w.first = w.stage = pipeline[0]
-        if w.stage_name is not None and w.stage_name.strip():
+        if w.stage_name is not None:
             w.stage = _named(pipeline, w.stage_name)
-            if w.stage is None:  # a stage this key may not add: the upsert refuses the line
+            if w.stage is None:
                 rest_numbers.add(w.line)
                 continue
         out.append(w)

@@ -32,6 +32,8 @@ class BulkEndpoints:
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
+        self.uploads = asyncio.Semaphore(settings.bulk_uploads_at_once)
+        """Each upload streaming in holds a database connection: only so many at once."""
 
     async def upload(self, request: Request) -> Response:
         key = await links.signing_key(self.engine)

@@ -12,6 +12,7 @@ batch (`service.bulk.fast`); every other line goes through the upsert one by one
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from strawberry.types.arguments import convert_argument
 
 from service.bulk import fast
 from service.bulk.models import BulkKind
-from service.bulk.service import Result, Spec
+from service.bulk.service import Result, Spec, retryable
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.ids import to_global_id
 from service.integrations.sync.context import Context as SyncContext
@@ -87,6 +88,21 @@ GIVEN = ("companyId", "provider")
 """Input fields the operation states, refused on a line."""
 
 
+def _kept(external_id: Any) -> str | None:
+    """The external ID as the results keep it: text of at most 200 characters (the upsert
+    refuses a longer one; the result still names the line)."""
+    return external_id[:200] if isinstance(external_id, str) else None
+
+
+_VALUE = re.compile(r"(value|Found)\s*:.*$", re.DOTALL)
+
+
+def _without_values(message: str) -> str:
+    """GraphQL's coercion message without the value it quotes: results are kept, and a line's
+    values (a name, an address) must not be kept in them."""
+    return _VALUE.sub(r"\1 not shown", message).strip()
+
+
 class LineApplier:
     """`service.bulk.service.Applier` for a schema (the API's, built once by the worker). Its
     `read` uses nothing but the schema's input types, safely from a thread."""
@@ -127,13 +143,15 @@ class LineApplier:
         members, absent fields as their defaults), or None with its failure in `out`."""
 
         def failed(code: ErrorCode, message: str, field: str | None = None, external_id: Any = None) -> None:
-            ext = external_id if isinstance(external_id, str) else None
-            out[number] = Result(number, "failed", ext, code=code.value, field=field, message=message)
+            out[number] = Result(number, "failed", _kept(external_id), code=code.value, field=field, message=message)
 
         try:
             value = orjson.loads(body)
         except orjson.JSONDecodeError:
             failed(ErrorCode.INVALID, "the line is not JSON")
+            return None
+        if "\\u0000" in body:
+            failed(ErrorCode.INVALID, "the line holds a NUL character, which no field can")
             return None
         if not isinstance(value, dict):
             failed(ErrorCode.INVALID, "a line is one JSON object: the upsert's input")
@@ -151,7 +169,7 @@ class LineApplier:
             validate_input_value(value, input_type, lambda error, path: errors.append((path, error)))
             path, error = errors[0] if errors else ([], GraphQLError("the line does not match the input type"))
             field = ".".join(str(p) for p in path) or None
-            failed(ErrorCode.INVALID, error.message, field, external_id)
+            failed(ErrorCode.INVALID, _without_values(error.message), field, external_id)
             return None
         return coerced
 
@@ -162,7 +180,7 @@ class LineApplier:
         data: Any = convert_argument(
             coerced, kind.input_class, self.schema.schema_converter.scalar_registry, self.schema.config
         )
-        external_id = data.external_id.strip()
+        external_id = _kept(data.external_id.strip())
         try:
             async with session.begin_nested():
                 ctx = partners.sync_context(session, operation.company_id, data)
@@ -172,7 +190,9 @@ class LineApplier:
             return Result(
                 number, "failed", external_id, code=first.code.value, field=first.field, message=first.message
             )
-        except Exception:
+        except Exception as exc:
+            if retryable(exc):
+                raise  # a deadlock, a lock timeout, an outage: the batch is rolled back and tried again
             log.exception("bulk operation %s: line %d could not be applied", operation.id, number)
             return Result(number, "failed", external_id, code="INTERNAL", message="the line could not be applied")
         record_id = outcome.record.id if outcome.record is not None else None

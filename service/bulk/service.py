@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -23,11 +24,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.attachments import links
+from service.auth.models import ApiKey
 from service.bulk import events as bulk_events
 from service.bulk.models import FINISHED, BulkKind, BulkLine, BulkOperation, BulkResult, BulkStatus
+from service.db.availability import unavailable
 from service.errors import DomainError, ErrorCode, not_found
 from service.settings import Settings
 from service.webhooks import events
@@ -38,7 +42,13 @@ log = logging.getLogger(__name__)
 BULK_CHANNEL = "hiregraph_bulk"
 """NOTIFY channel: an upload is in, a worker may start applying it."""
 COPY_ROWS = 5000
-"""Lines written to the staging table per COPY while an upload streams in."""
+COPY_BYTES = 8_000_000
+"""An upload's lines go to the staging table by COPY every 5,000 lines or 8 MB, whichever comes first."""
+BATCH_BYTES = 32_000_000
+"""A batch stops short of `bulk_batch_lines` lines once its lines hold this many bytes (at least one line)."""
+RETRIED = frozenset({"40P01", "40001", "55P03", "57014"})
+"""SQLSTATEs after which a batch is rolled back and tried again later rather than failed: deadlock,
+serialization failure, lock timeout, a statement cancelled."""
 OUTCOMES = ("created", "updated", "skipped", "failed")
 
 
@@ -120,9 +130,21 @@ async def create(
 
 
 async def get(session: AsyncSession, company_ids: Sequence[int], pk: int, field: str) -> BulkOperation:
-    found = await session.scalar(
-        select(BulkOperation).where(BulkOperation.id == pk, BulkOperation.company_id.in_(company_ids)).with_for_update()
-    )
+    """The operation, locked; refused at once while its upload holds the lock (rather than
+    waiting up to an hour for it)."""
+    try:
+        async with session.begin_nested():
+            found = await session.scalar(
+                select(BulkOperation)
+                .where(BulkOperation.id == pk, BulkOperation.company_id.in_(company_ids))
+                .with_for_update(nowait=True)
+            )
+    except DBAPIError as exc:
+        if getattr(getattr(exc.orig, "__cause__", None) or exc.orig, "sqlstate", None) != "55P03":
+            raise
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "its lines are being uploaded: cancel once the upload has ended", field
+        ) from None
     if found is None:
         raise not_found(field, "bulk operation")
     return found
@@ -168,7 +190,8 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
     """Stream an upload's JSON Lines into the staging table, in one transaction with the
     operation's move to QUEUED; returns the number of lines. Blank lines are left out (line
     numbers stay those of the file). Refused (nothing kept): an operation not awaiting its
-    upload, a body over `max_bulk_bytes`, a line over `max_bulk_line_bytes`, no line at all."""
+    upload, a body over `max_bulk_bytes`, more than `max_bulk_lines` lines, a line over
+    `max_bulk_line_bytes`, a NUL byte (PostgreSQL's text cannot hold one), no line at all."""
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
@@ -181,18 +204,20 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
                 raise Refused(409, "ALREADY_UPLOADED", "this operation's lines were uploaded already, or it ended")
             operation_id = found["id"]
             rows: list[tuple[int, int, str]] = []
-            number, size, lines = 0, 0, 0
+            number, size, lines, held = 0, 0, 0, 0
             pending = b""
 
             async def flush() -> None:
+                nonlocal held
                 if rows:
                     await driver.copy_records_to_table(
                         "bulk_lines", records=rows, columns=["operation_id", "line", "body"]
                     )
                     rows.clear()
+                    held = 0
 
             def take(raw_line: bytes) -> None:
-                nonlocal number, lines
+                nonlocal number, lines, held
                 number += 1
                 if len(raw_line) > settings.max_bulk_line_bytes:
                     raise Refused(
@@ -201,11 +226,16 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
                 stripped = raw_line.strip()
                 if not stripped:
                     return
+                if b"\x00" in stripped:
+                    raise Refused(400, "NUL_CHARACTER", f"line {number} holds a NUL byte")
+                if lines >= settings.max_bulk_lines:
+                    raise Refused(413, "TOO_MANY_LINES", f"an upload holds at most {settings.max_bulk_lines} lines")
                 try:
                     rows.append((operation_id, number, stripped.decode()))
                 except UnicodeDecodeError:
                     raise Refused(400, "NOT_UTF8", f"line {number} is not UTF-8") from None
                 lines += 1
+                held += len(stripped)
 
             async for chunk in chunks:
                 size += len(chunk)
@@ -223,7 +253,7 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
                     )
                 for raw_line in complete:
                     take(raw_line)
-                if len(rows) >= COPY_ROWS:
+                if len(rows) >= COPY_ROWS or held >= COPY_BYTES:
                     await flush()
             if pending:
                 take(pending)
@@ -244,7 +274,7 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
 _NEXT = (
     select(BulkOperation)
     .where(BulkOperation.status.in_([BulkStatus.QUEUED, BulkStatus.RUNNING]))
-    .order_by(BulkOperation.id)
+    .order_by(BulkOperation.updated_at, BulkOperation.id)
     .limit(1)
     .with_for_update(skip_locked=True)
 )
@@ -260,63 +290,127 @@ class _Ahead:
     read: asyncio.Future[Any]
 
 
-async def process_due(engine: AsyncEngine, settings: Settings, apply: Applier, *, batches: int = 1) -> int:
-    """Apply up to `batches` batches of the oldest operations due; return the lines applied.
-    Also expires operations whose upload never came. While a batch is written, the next one is
-    read (parsed and checked) in a thread: the Python and the PostgreSQL halves of the work overlap."""
+class _BatchFailed(Exception):
+    """A batch of `operation_id` raised what no retry mends: the operation ends FAILED."""
+
+    def __init__(self, operation_id: int) -> None:
+        super().__init__(operation_id)
+        self.operation_id = operation_id
+
+
+async def process_due(
+    engine: AsyncEngine, settings: Settings, apply: Applier, *, batches: int = 1_000_000, seconds: float = 1.0
+) -> int:
+    """Apply batches of the operations due, for up to `seconds` (at least one batch) and
+    `batches`; return the lines applied. Also expires operations whose upload never came.
+
+    While a batch is written, the next one is read (parsed and checked) in a thread, so the
+    Python and PostgreSQL halves of the work overlap. A batch that raises is rolled back whole;
+    when the error is one a retry can mend (an outage, a deadlock, a lock timeout) it is raised,
+    to be tried again later; otherwise the operation ends FAILED, so that one operation cannot
+    hold up the others or the worker's deliveries."""
     done = 0
     await expire_uploads(engine)
     ahead: _Ahead | None = None
+    deadline = asyncio.get_running_loop().time() + seconds
     try:
         for _ in range(batches):
-            applied, ahead = await _one_batch(engine, settings, apply, ahead)
+            try:
+                applied, ahead = await _one_batch(engine, settings, apply, ahead)
+            except _BatchFailed as failed:
+                ahead = None
+                cause = failed.__cause__
+                if cause is not None and retryable(cause):
+                    raise cause from None
+                log.exception("bulk operation %s failed; it ends FAILED", failed.operation_id, exc_info=cause)
+                await _fail(engine, failed.operation_id)
+                continue
             if applied is None:
                 break
             done += applied
+            if asyncio.get_running_loop().time() > deadline:
+                break
     finally:
         if ahead is not None:
             ahead.read.cancel()
     return done
 
 
+def retryable(exc: BaseException) -> bool:
+    """An error a later try can mend: an outage, a deadlock, a serialization failure, a lock timeout."""
+    if unavailable(exc):
+        return True
+    if isinstance(exc, DBAPIError):
+        pg = getattr(exc.orig, "__cause__", None) or exc.orig
+        return getattr(pg, "sqlstate", None) in RETRIED
+    return False
+
+
+async def _fail(engine: AsyncEngine, operation_id: int) -> None:
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        operation = await session.get(BulkOperation, operation_id, with_for_update=True)
+        if operation is not None and operation.status not in FINISHED:
+            await _finish(
+                session,
+                operation,
+                BulkStatus.FAILED,
+                "a batch could not be applied for a reason of the server's (logged); the lines applied before it "
+                "stay applied",
+            )
+
+
 async def _one_batch(
     engine: AsyncEngine, settings: Settings, apply: Applier, ahead: _Ahead | None
 ) -> tuple[int | None, _Ahead | None]:
-    """One batch of the first operation due, in one transaction (None when none is due), and
-    the next batch's reading under way."""
+    """One batch of the operation due longest ago, in one transaction (None when none is due),
+    and the next batch's reading under way. Operations take turns batch by batch (the one whose
+    last batch is oldest goes first), so a large one does not hold up the others."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         operation = await session.scalar(_NEXT)
         if operation is None:
+            _dropped(ahead)
             return None, None
         if operation.cancel_requested:
             await _finish(session, operation, BulkStatus.CANCELED)
+            _dropped(ahead)
+            return 0, None
+        if not await _key_still_valid(session, operation):
+            await _finish(session, operation, BulkStatus.FAILED, "the API key that made it was revoked or deleted")
+            _dropped(ahead)
             return 0, None
         spec = Spec.of(operation)
         first = await session.scalar(select(func.min(BulkLine.line)).where(BulkLine.operation_id == operation.id))
         if first is None:
             await _finish(session, operation, BulkStatus.COMPLETED)
+            _dropped(ahead)
             return 0, None
-        if ahead is not None and (ahead.operation_id, ahead.first_line) == (operation.id, first):
-            batch, read = ahead.lines, await ahead.read
-        else:  # the first batch, or another worker went on meanwhile: read it now
-            if ahead is not None:
-                ahead.read.cancel()
-            batch = await _lines(session, operation.id, first - 1, settings.bulk_batch_lines)
-            read = await asyncio.to_thread(apply.read, spec, batch)
-        following = await _lines(session, operation.id, batch[-1][0], settings.bulk_batch_lines)
-        upcoming = (
-            _Ahead(
-                operation.id,
-                following[0][0],
-                following,
-                asyncio.ensure_future(asyncio.to_thread(apply.read, spec, following)),
+        try:
+            if ahead is not None and (ahead.operation_id, ahead.first_line) == (operation.id, first):
+                batch, read = ahead.lines, await ahead.read
+            else:  # the first batch, or another worker went on meanwhile: read it now
+                _dropped(ahead)
+                batch = await _lines(session, operation.id, first - 1, settings.bulk_batch_lines)
+                read = await asyncio.to_thread(apply.read, spec, batch)
+            following = await _lines(session, operation.id, batch[-1][0], settings.bulk_batch_lines)
+            upcoming = (
+                _Ahead(
+                    operation.id,
+                    following[0][0],
+                    following,
+                    asyncio.ensure_future(asyncio.to_thread(apply.read, spec, following)),
+                )
+                if following
+                else None
             )
-            if following
-            else None
-        )
-        with quietly():
-            results = await apply.write(session, spec, read)
-        await _record(session, operation, results)
+            try:
+                with quietly():
+                    results = await apply.write(session, spec, read)
+                await _record(session, operation, results)
+            except BaseException:
+                _dropped(upcoming)
+                raise
+        except Exception as exc:
+            raise _BatchFailed(operation.id) from exc
         await session.execute(
             delete(BulkLine).where(BulkLine.operation_id == operation.id, BulkLine.line <= batch[-1][0])
         )
@@ -339,12 +433,36 @@ async def _one_batch(
         return len(batch), upcoming
 
 
+def _dropped(ahead: _Ahead | None) -> None:
+    """Give up a batch read ahead (its thread finishes on its own; nothing uses its result)."""
+    if ahead is not None:
+        ahead.read.cancel()
+
+
+async def _key_still_valid(session: AsyncSession, operation: BulkOperation) -> bool:
+    """The key that made the operation is still one to act for: its lines apply with its rights."""
+    if operation.api_key_id is None:
+        return False
+    found = await session.execute(select(ApiKey.revoked_at, ApiKey.expires_at).where(ApiKey.id == operation.api_key_id))
+    row = found.first()
+    return row is not None and row.revoked_at is None and (row.expires_at is None or row.expires_at > datetime.now(UTC))
+
+
 async def _lines(session: AsyncSession, operation_id: int, after: int, limit: int) -> list[tuple[int, str]]:
+    """The next lines after `after`: at most `limit`, and no more than `BATCH_BYTES` of them
+    (but always one), so a batch of long lines does not fill the worker's memory."""
     rows = await session.execute(
-        select(BulkLine.line, BulkLine.body)
-        .where(BulkLine.operation_id == operation_id, BulkLine.line > after)
-        .order_by(BulkLine.line)
-        .limit(limit)
+        text(
+            """
+SELECT line, body FROM (
+    SELECT line, body, sum(octet_length(body)) OVER (ORDER BY line) AS upto
+    FROM bulk_lines WHERE operation_id = :operation AND line > :after ORDER BY line LIMIT :limit
+) AS batch
+WHERE upto <= :bytes OR upto = octet_length(body)
+ORDER BY line
+"""
+        ),
+        {"operation": operation_id, "after": after, "limit": limit, "bytes": BATCH_BYTES},
     )
     return [(line, body) for line, body in rows]
 
@@ -408,6 +526,7 @@ async def results(engine: AsyncEngine, operation_id: int, chunk: int = 5000) -> 
 # --- the results' URL ------------------------------------------------------------------------
 
 RESULTS_URL_SECONDS = 3600
+_RESULTS_TOKEN = re.compile(r"^([0-9]{1,18})\.([0-9]{1,12})\.([0-9a-f]{64})$")
 
 
 def results_url(key: links.Key, operation_id: int, now: float | None = None) -> str:
@@ -419,10 +538,10 @@ def results_url(key: links.Key, operation_id: int, now: float | None = None) -> 
 
 def results_of(key: links.Key, token: str) -> int | None:
     """The operation whose results a well-signed, unexpired token names, else None."""
-    parts = token.split(".") if len(token) < 128 else []
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    found = _RESULTS_TOKEN.match(token) if len(token) < 128 else None
+    if found is None:
         return None
-    operation_id, expires, signature = int(parts[0]), int(parts[1]), parts[2]
+    operation_id, expires, signature = int(found[1]), int(found[2]), found[3]
     expected = key.sign(f"bulk-results:{operation_id}:{expires}")
     if not hmac.compare_digest(expected, signature) or expires <= links.clock():
         return None

@@ -201,11 +201,17 @@ class Worker:
                 self._wake.set()
             started += applied
         if self._bulk_due and self.bulk_lines is not None:
-            # One batch per round: deliveries and inbound webhooks go on between a backfill's batches.
+            # About a second of batches per round: deliveries and inbound webhooks go on between
+            # a backfill's batches. A batch that must be tried again (a deadlock, an outage) is,
+            # at the next round; it never holds up this round's deliveries.
             self._bulk_due = False
-            if await bulk.process_due(self.engine, self.settings, self.bulk_lines):
+            try:
+                if await bulk.process_due(self.engine, self.settings, self.bulk_lines):
+                    self._bulk_due = True
+                    self._wake.set()
+            except Exception as exc:
+                log.warning("webhook worker %s: a bulk batch is to be tried again (%s)", self.name, type(exc).__name__)
                 self._bulk_due = True
-                self._wake.set()
         while not self._stopping.is_set():
             free = self.settings.webhook_worker_concurrency - len(self._tasks)
             async with self.engine.begin() as conn:

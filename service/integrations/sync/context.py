@@ -65,7 +65,10 @@ class Context:
 
 
 def believed(at: datetime | None) -> datetime | None:
-    """A provider's time for a record, unless it is in the future (then the receipt time is kept)."""
+    """A provider's time for a record, unless it is in the future (then the receipt time is kept).
+    A time without its offset is taken to be UTC, as `sourceUpdatedAt` is."""
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
     return at if at is not None and at <= datetime.now(UTC) + timedelta(minutes=5) else None
 
 
