@@ -209,7 +209,7 @@ class Worker:
                 if await bulk.process_due(self.engine, self.settings, self.bulk_lines):
                     self._bulk_due = True
                     self._wake.set()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - process_due raises only what a later try may mend
                 log.warning("webhook worker %s: a bulk batch is to be tried again (%s)", self.name, type(exc).__name__)
                 self._bulk_due = True
         while not self._stopping.is_set():
