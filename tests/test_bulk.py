@@ -593,3 +593,59 @@ async def test_a_batch_that_cannot_be_applied_fails_its_operation_not_the_queue(
     assert (done["status"], done["createdCount"]) == ("COMPLETED", 2)
     assert await count_rows(engine, "bulk_lines") == 0
     assert any("bulk operation" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_upload_limits_turns_and_a_revoked_key(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings, make_client: Any, tenants: Any
+) -> None:
+    """The rest of the review's list: a NUL byte, too many lines, uploads at once, a cancel while
+    an upload holds the operation, a forged results token with non-ASCII digits, operations
+    taking turns, and a revoked key's operation stopping."""
+    small = make_client(max_bulk_lines=2, bulk_uploads_at_once=1)
+    nul = await start(acme, "APPLICANTS")
+    r = await small.put(nul["uploadUrl"], content=b'{"externalId": "a\x00", "name": "x"}\n')
+    assert (r.status_code, r.json()["error"]["code"]) == (400, "NUL_CHARACTER")
+    r = await small.put(nul["uploadUrl"], content=jsonl(PEOPLE))
+    assert (r.status_code, r.json()["error"]["code"]) == (413, "TOO_MANY_LINES")
+    assert await count_rows(engine, "bulk_lines") == 0
+    assert (await acme.http.get("/bulk/%C2%B2.1." + "0" * 64 + "/results")).status_code == 403
+
+    # While an upload streams in, it holds the operation: a second upload is BUSY, a cancel is refused.
+    gate = asyncio.Event()
+
+    async def slowly() -> Any:
+        yield b'{"externalId": "c-9", "name": "Slow"}\n'
+        await gate.wait()
+
+    streaming = asyncio.create_task(small.put(nul["uploadUrl"], content=slowly()))
+    await asyncio.sleep(0.3)
+    other = await start(acme, "APPLICANTS")
+    busy = await small.put(other["uploadUrl"], content=jsonl(PEOPLE[:1]))
+    assert (busy.status_code, busy.json()["error"]["code"], busy.headers["retry-after"]) == (503, "BUSY", "60")
+    refused = await acme.mutate("bulkOperationCancel", {"id": nul["id"]}, "bulkOperation { status }")
+    assert refused["errors"][0]["code"] == "INVALID_TRANSITION"
+    gate.set()
+    assert (await streaming).status_code == 202
+
+    # Operations take turns a batch at a time; a revoked key's operation stops at its next batch.
+    helper = await tenants.key([acme], ["applicants:write"])
+    theirs = await start(helper, "APPLICANTS")
+    await helper.http.put(
+        theirs["uploadUrl"], content=jsonl([{"externalId": f"h-{i}", "name": f"H {i}"} for i in range(4)])
+    )
+    await acme.http.put(
+        other["uploadUrl"], content=jsonl([{"externalId": f"o-{i}", "name": f"O {i}"} for i in range(4)])
+    )
+    lines = LineApplier(app.state.schema)
+    one = _with(settings, 1)
+    for _ in range(3):
+        await bulk.process_due(engine, one, lines, batches=1)
+    applied = [(await status(acme, op["id"]))["appliedLines"] for op in (nul, theirs, other)]
+    assert applied == [1, 1, 1], "each operation had a batch before any had two"
+    keys = await acme.ok("{ apiKeys(first: 10) { nodes { id name } } }")
+    extra = next(k for k in keys["apiKeys"]["nodes"] if k["name"] == "extra")
+    assert (await acme.mutate("apiKeyRevoke", {"id": extra["id"]}, "apiKey { id }"))["errors"] == []
+    await bulk.process_due(engine, one, lines)
+    stopped, finished = await status(acme, theirs["id"]), await status(acme, other["id"])
+    assert (stopped["status"], stopped["appliedLines"]) == ("FAILED", 1) and "revoked" in stopped["error"]
+    assert (finished["status"], finished["appliedLines"]) == ("COMPLETED", 4)

@@ -43,8 +43,12 @@ class BulkEndpoints:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.settings.max_bulk_bytes:
             return _error(413, "PAYLOAD_TOO_LARGE", f"the upload is larger than {self.settings.max_bulk_bytes} bytes")
+        if self.uploads.locked():
+            busy = _error(503, "BUSY", "other uploads are streaming in: try again in a minute")
+            busy.headers["retry-after"] = "60"
+            return busy
         try:
-            async with asyncio.timeout(UPLOAD_DEADLINE):
+            async with self.uploads, asyncio.timeout(UPLOAD_DEADLINE):
                 lines = await service.receive(self.engine, upload_id, request.stream(), self.settings)
         except service.Refused as exc:
             return _error(exc.status, exc.code, exc.message)
