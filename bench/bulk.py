@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.bulk --candidates 20000 --applications 30000
 
 On the benchmark database (BENCH_DATABASE_URL, or the embedded one under bench/.data/), in a
-company made for the run (`bulk-<time>`) with 20 postings upserted first. The API (create, PUT)
+company made for the run (`bulk-<time>`, deleted at the end with the companies of earlier
+runs, so that every run starts from the same tables) with 20 postings upserted first. The API (create, PUT)
 runs in this process through its ASGI app; the lines are applied by the worker's code
 (`service.bulk.service.process_due` with `service.bulk.lines.LineApplier`, on the worker's
 engine: `synchronous_commit` off, as `hiregraph worker` runs) in this process too, as one
@@ -87,6 +88,7 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
     engine = Database(url).engine(settings)
     worker = worker_engine(url, settings)  # the worker's own, as `hiregraph worker` makes it
     await _signing_key(engine)
+    await _forget_earlier_runs(engine)
     slug = f"bulk-{int(time.time())}"
     async with engine.begin() as conn:
         company = (
@@ -182,8 +184,19 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
     )
     assert counts[0] == n_candidates and counts[1] == n_applications
     assert counts[3] == n_candidates + n_applications + postings
+    await _forget_earlier_runs(engine)  # every run starts from the same database
     await engine.dispose()
     await worker.dispose()
+
+
+async def _forget_earlier_runs(engine: Any) -> None:
+    """Delete the companies of earlier runs (and all they hold), so the tables and their
+    indexes do not grow from run to run."""
+    import sqlalchemy as sa
+
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
+        await conn.execute(sa.text("DELETE FROM companies WHERE slug LIKE 'bulk-%'"))
 
 
 async def _signing_key(engine: Any) -> None:
