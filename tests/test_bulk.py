@@ -39,7 +39,8 @@ async def start(api: Api, kind: str, provider: str = "my-ats") -> dict[str, Any]
     )
     assert made["errors"] == [], made
     assert made["bulkOperation"]["status"] == "AWAITING_UPLOAD"
-    return made["bulkOperation"]
+    operation: dict[str, Any] = made["bulkOperation"]
+    return operation
 
 
 async def status(api: Api, operation_id: str) -> dict[str, Any]:
@@ -47,7 +48,8 @@ async def status(api: Api, operation_id: str) -> dict[str, Any]:
         f"query($id: ID!) {{ node(id: $id) {{ ... on BulkOperation {{ {OPERATION.split('{', 1)[1][:-1]} error }} }} }}",
         {"id": operation_id},
     )
-    return found["node"]
+    node: dict[str, Any] = found["node"]
+    return node
 
 
 async def apply_all(app: Any, engine: AsyncEngine, settings: Settings, *, batch: int = 1000) -> int:
@@ -79,7 +81,7 @@ async def run(
     return done, await results(api.http, done["resultsUrl"])
 
 
-PEOPLE = [
+PEOPLE: list[dict[str, Any]] = [
     {
         "externalId": "c-1",
         "name": "Grace Hopper",
@@ -217,7 +219,7 @@ async def test_records_events_go_to_the_feed_and_webhooks_get_one_summary(
 ) -> None:
     done, _ = await run(acme, app, engine, settings, "APPLICANTS", PEOPLE)
     async with engine.connect() as conn:
-        pending = dict(
+        pending: dict[str, int] = dict(
             (
                 await conn.execute(
                     text("SELECT type, count(*) FILTER (WHERE fanned_out_at IS NULL) FROM events GROUP BY type")
@@ -340,7 +342,7 @@ async def test_who_may_start_see_and_cancel_one(acme: Api, globex: Api, tenants:
     assert denied["errors"][0]["code"] == "NOT_FOUND"
 
 
-APPLICATIONS = [
+APPLICATIONS: list[dict[str, Any]] = [
     {
         "externalId": "a-1",
         "applicantExternalId": "c-1",
@@ -452,7 +454,7 @@ async def test_applications_in_bulk_are_what_single_upserts_make(
 
 
 def _vendor_dated(node: dict[str, Any]) -> bool:
-    return node["applicant"]["name"] == "Grace Hopper"
+    return bool(node["applicant"]["name"] == "Grace Hopper")
 
 
 def test_the_worker_builds_the_schema_after_importing_the_lines() -> None:
