@@ -176,6 +176,15 @@ class Settings:
     """Lines a worker applies per transaction of a bulk operation."""
     bulk_upload_seconds: float = 3600.0
     """How long a bulk operation waits for its upload before it expires."""
+    retain_events_days: int = 30
+    """Days events are kept (with their deliveries and attempts) once every delivery of theirs is
+    settled; 0 keeps them for ever. The changes feed and replays reach back this far."""
+    retain_inbound_days: int = 30
+    """Days applied, skipped or failed inbound ATS deliveries are kept; 0 keeps them for ever."""
+    retain_audit_days: int = 400
+    """Days audit rows are kept (a year and a review's margin); 0 keeps them for ever."""
+    retain_bulk_days: int = 30
+    """Days an ended bulk operation and its results are kept; 0 keeps them for ever."""
 
     @property
     def production(self) -> bool:
@@ -224,6 +233,8 @@ class Settings:
             or self.bulk_upload_seconds <= 0
         ):
             raise ValueError("the HIREGRAPH_*BULK* settings must be positive")
+        if min(self.retain_events_days, self.retain_inbound_days, self.retain_audit_days, self.retain_bulk_days) < 0:
+            raise ValueError("the HIREGRAPH_RETAIN_*_DAYS settings are 0 (keep for ever) or a number of days")
         if self.max_attachment_bytes < 1 or self.upload_url_seconds <= 0:
             raise ValueError("HIREGRAPH_MAX_ATTACHMENT_BYTES and HIREGRAPH_UPLOAD_URL_SECONDS must be positive")
         if not 0.0 <= self.trace_resolver_rate <= 1.0:
@@ -304,6 +315,10 @@ class Settings:
             bulk_uploads_at_once=int(e.get("HIREGRAPH_BULK_UPLOADS_AT_ONCE", d.bulk_uploads_at_once)),
             bulk_batch_lines=int(e.get("HIREGRAPH_BULK_BATCH_LINES", d.bulk_batch_lines)),
             bulk_upload_seconds=float(e.get("HIREGRAPH_BULK_UPLOAD_SECONDS", d.bulk_upload_seconds)),
+            retain_events_days=int(e.get("HIREGRAPH_RETAIN_EVENTS_DAYS", d.retain_events_days)),
+            retain_inbound_days=int(e.get("HIREGRAPH_RETAIN_INBOUND_DAYS", d.retain_inbound_days)),
+            retain_audit_days=int(e.get("HIREGRAPH_RETAIN_AUDIT_DAYS", d.retain_audit_days)),
+            retain_bulk_days=int(e.get("HIREGRAPH_RETAIN_BULK_DAYS", d.retain_bulk_days)),
             public_url=(_text(e.get("HIREGRAPH_PUBLIC_URL")) or "").rstrip("/") or None,
             session_idle_minutes=int(e.get("HIREGRAPH_SESSION_IDLE_MINUTES", d.session_idle_minutes)),
             session_hours=int(e.get("HIREGRAPH_SESSION_HOURS", d.session_hours)),

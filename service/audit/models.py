@@ -24,7 +24,10 @@ class AuditEvent(IdMixin, Base):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_company_id_id", "company_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_company_id_id", "company_id", "id"),
+        Index("ix_audit_events_occurred_at", "occurred_at", postgresql_using="brin"),
+    )
 
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the call was made."))
     api_key_id: Mapped[int | None] = mapped_column(

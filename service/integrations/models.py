@@ -85,6 +85,7 @@ class InboundDelivery(IdMixin, Base):
     __tablename__ = "inbound_deliveries"
     __table_args__ = (
         UniqueConstraint("integration_id", "dedupe_key"),
+        Index("ix_inbound_deliveries_received_at", "received_at", postgresql_using="brin"),
         CheckConstraint(f"dedupe_key ~ '{DEDUPE_KEY_PATTERN}'", name="dedupe_key_is_a_digest"),
         Index("ix_inbound_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
         Index("ix_inbound_deliveries_integration_id_id", "integration_id", "id"),

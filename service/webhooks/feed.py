@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 import strawberry
@@ -32,6 +33,7 @@ from service.graphql.loaders import tenant_scope
 from service.graphql.pagination import PageArgs, argument_error
 from service.graphql.relay import Connection, Edge, PageInfo, decode_ids
 from service.webhooks.events import EVENT_TYPES, OPT_IN_TYPES
+from service.webhooks.models import EventSequence
 from service.webhooks.types import EVENT, Event
 
 
@@ -91,6 +93,22 @@ def feed_types(principal: Principal, types: Sequence[str] | None) -> list[str]:
     return [t for t in EVENT_TYPES if t in types]
 
 
+async def _refuse_expired(loaders: Any, marks: dict[int, int], company_ids: Sequence[int]) -> None:
+    """A cursor that has not seen events retention has since removed (`pruned_through`) would
+    skip them silently: refused, so the consumer resynchronises instead."""
+    s = EventSequence.__table__.c
+    marked = [company for company in marks if company in company_ids]
+    if not marked:
+        return
+    found = await loaders.rows(select(s.company_id, s.pruned_through).where(one_of(s.company_id, marked)))
+    if any(pruned > marks[company] for company, pruned in found):
+        raise GraphQLError(
+            "events after this cursor are no longer kept (HIREGRAPH_RETAIN_EVENTS_DAYS): read the records changed "
+            "since then with `updatedSince`, and follow the feed again from a new cursor",
+            extensions={"code": "CURSOR_EXPIRED", "argument": "after"},
+        )
+
+
 async def events_feed(
     info: Info[Context, None],
     after: str | None,
@@ -111,6 +129,9 @@ async def events_feed(
     marks = _decode_feed_cursor(after) if after is not None else {}
     wanted = feed_types(principal, types)
     c = EVENT.table.c
+    loaders = info.context.loaders
+    if marks:
+        await _refuse_expired(loaders, marks, principal.company_ids)
     conditions: list[ColumnElement[bool]] = [tenant_scope(EVENT, principal.company_ids), one_of(c.type, wanted)]
     if company_ids is not None:
         conditions.append(one_of(c.company_id, decode_ids(company_ids, "Company", "companyIds")))
@@ -120,7 +141,6 @@ async def events_feed(
         page_conditions = [*conditions, or_(*past_marks)]
     else:
         page_conditions = conditions
-    loaders = info.context.loaders
     rows = list(await loaders.rows(select(*EVENT.columns).where(*page_conditions).order_by(c.id).limit(args.limit + 1)))
     more = len(rows) > args.limit
     rows = rows[: args.limit]

@@ -43,6 +43,9 @@ class EventSequence(Base):
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
     last_sequence: Mapped[int] = mapped_column(BigInteger)
+    pruned_through: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    """The highest sequence of the company's events removed by retention (0: none): a feed
+    cursor that has not seen it has lost events (`service.webhooks.retention`)."""
 
 
 class Event(IdMixin, Base):
@@ -52,6 +55,8 @@ class Event(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("company_id", "sequence"),
         Index("ix_events_pending_fan_out", "id", postgresql_where=text("fanned_out_at IS NULL")),
+        # Retention finds old events by time: a BRIN index, tiny for an append-only table.
+        Index("ix_events_occurred_at", "occurred_at", postgresql_using="brin"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)

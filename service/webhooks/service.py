@@ -25,6 +25,8 @@ from service.webhooks.events import EVENT_TYPES, EVENTS_CHANNEL, envelope_bytes
 from service.webhooks.models import (
     DeliveryStatus,
     EndpointStatus,
+    Event,
+    EventSequence,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -230,6 +232,35 @@ WHERE webhook_deliveries.lease_expires_at IS NULL OR webhook_deliveries.lease_ex
 )
 
 
+async def _refuse_pruned(
+    session: AsyncSession, company_id: int, since_sequence: int | None, since: datetime | None
+) -> None:
+    """A replay reaching back past what retention removed would miss events without saying so:
+    refused, naming the oldest point it can start from."""
+    pruned = await session.scalar(select(EventSequence.pruned_through).where(EventSequence.company_id == company_id))
+    if not pruned:
+        return
+    if since_sequence is not None and since_sequence < pruned:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"events up to sequence {pruned} are no longer kept (HIREGRAPH_RETAIN_EVENTS_DAYS): replay from {pruned}",
+            "sinceSequence",
+        )
+    if since is not None:
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        oldest = await session.scalar(
+            select(Event.occurred_at).where(Event.company_id == company_id).order_by(Event.sequence).limit(1)
+        )
+        if oldest is None or since < oldest:
+            raise DomainError(
+                ErrorCode.INVALID,
+                "events from that time are no longer all kept (HIREGRAPH_RETAIN_EVENTS_DAYS): replay from "
+                f"{oldest.isoformat() if oldest is not None else 'now'}",
+                "since",
+            )
+
+
 async def replay(
     session: AsyncSession,
     endpoint: WebhookEndpoint,
@@ -243,6 +274,7 @@ async def replay(
     changes). Returns how many deliveries were queued."""
     if since_sequence is None and since is None:
         raise DomainError(ErrorCode.REQUIRED, "give a sequence number or a time to replay from", "since")
+    await _refuse_pruned(session, endpoint.company_id, since_sequence, since)
     result: Any = await session.execute(
         REPLAY,
         {

@@ -55,7 +55,7 @@ from service.observability.exposition import Heartbeat, serve_metrics, stall_aft
 from service.observability.metrics import Metrics
 from service.observability.tracing import NO_SPAN, Tracing, configure_tracing
 from service.settings import Settings
-from service.webhooks import attempts, fanout, leases, sending
+from service.webhooks import attempts, fanout, leases, retention, sending
 from service.webhooks.events import EVENTS_CHANNEL
 from service.webhooks.network import guarded_client
 
@@ -77,6 +77,8 @@ CONTENDED_RETRY = 0.01
 
 SWEEP_INTERVAL = 5.0
 """Seconds between two sweeps of the object store."""
+PRUNE_INTERVAL = 20.0
+"""Seconds between two prunings of what is older than kept (`retention`)."""
 FETCH_BATCH = 10
 """Files linked from ATS webhooks fetched per sweep at most."""
 
@@ -131,6 +133,8 @@ class Worker:
         self._files: asyncio.Task[int] | None = None
         self._sweep_at = 0.0
         """When (loop time) to next delete the stored objects that are due to go."""
+        self._prune_at = 0.0
+        self._pruning: asyncio.Task[retention.Pruned] | None = None
 
     # --- control -----------------------------------------------------------------------------
 
@@ -265,6 +269,17 @@ class Worker:
             return
         self._sweep_at = loop.time() + SWEEP_INTERVAL
         self._files = asyncio.create_task(self._tend_files(), name="attachment-files")
+        if loop.time() >= self._prune_at and (self._pruning is None or self._pruning.done()):
+            self._prune_at = loop.time() + PRUNE_INTERVAL
+            self._pruning = asyncio.create_task(self._prune(), name="retention")
+
+    async def _prune(self) -> retention.Pruned:
+        """Remove a few seconds' worth of what is older than kept; a failure waits for the next time."""
+        try:
+            return await retention.prune(self.engine, self.settings)
+        except Exception as exc:  # noqa: BLE001 - pruning is tried again in PRUNE_INTERVAL
+            log.warning("webhook worker %s: pruning failed (%s); tried again later", self.name, type(exc).__name__)
+            return retention.Pruned()
 
     async def _tend_files(self) -> int:
         """Delete the stored objects due to go (deleted and erased attachments' content, uploads
@@ -390,9 +405,10 @@ class Worker:
                 await asyncio.wait(pending)
         if self._flushing is not None:
             await asyncio.wait([self._flushing])
-        if self._files is not None:
-            self._files.cancel()
-            await asyncio.wait([self._files])
+        for tending in (self._files, self._pruning):
+            if tending is not None:
+                tending.cancel()
+                await asyncio.wait([tending])
         try:
             released = await leases.release(self.engine, self.name)
             if released:
