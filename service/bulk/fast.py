@@ -33,7 +33,7 @@ from service.db.fields import camel
 from service.errors import Collector, DomainError
 from service.integrations.sync.context import Context as SyncContext
 from service.integrations.sync.context import believed, origin_of
-from service.integrations.sync.refs import APPLICANT, APPLICATION, POSTING
+from service.integrations.sync.refs import APPLICANT, APPLICATION, POSTING, lock_many
 from service.integrations.sync.stages import stage_for
 from service.partners.schema import checked
 from service.pipeline.models import PipelineStage
@@ -140,30 +140,8 @@ async def _unknown(
 ) -> list[tuple[int, str, dict[str, Any], list[str], Any]]:
     """Lock every candidate's (provider, ID) as the upsert does, in one order; keep those with
     no reference and no address an applicant already holds; the others go to `rest_numbers`."""
-    keys = sorted(f"{operation.company_id}:{operation.provider}:{APPLICANT}:{c[1]}" for c in candidates)
-    await session.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
-            "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
-        ),
-        {"keys": keys},
-    )
-    linked = set(
-        (
-            await session.execute(
-                text(
-                    "SELECT external_id FROM external_refs WHERE company_id = :company AND provider = :provider "
-                    "AND entity_type = :type AND external_id = ANY(CAST(:ids AS text[]))"
-                ),
-                {
-                    "company": operation.company_id,
-                    "provider": operation.provider,
-                    "type": APPLICANT,
-                    "ids": [c[1] for c in candidates],
-                },
-            )
-        ).scalars()
-    )
+    await lock_many(session, operation.company_id, operation.provider, APPLICANT, (c[1] for c in candidates))
+    linked = await _refs(session, operation, APPLICANT, [c[1] for c in candidates])
     held = set(
         (
             await session.execute(
@@ -230,14 +208,7 @@ async def _insert(
                 "tags": list(spelled.values()),
             }
         )
-    ids = list(
-        (
-            await session.execute(
-                text("SELECT nextval(pg_get_serial_sequence('applicants', 'id')) FROM generate_series(1, :n)"),
-                {"n": len(rows)},
-            )
-        ).scalars()
-    )
+    ids = await _new_ids(session, "applicants", len(rows))
     created = (
         await session.execute(
             text(
@@ -276,23 +247,7 @@ FROM jsonb_to_recordset(CAST(:emails AS jsonb)) AS e(applicant_id bigint, positi
             ),
             {"company": company_id, "emails": orjson.dumps(emails).decode()},
         )
-    await session.execute(
-        text(
-            """
-INSERT INTO external_refs (company_id, provider, external_id, entity_type, entity_id, source_updated_at)
-SELECT :company, :provider, r.external_id, :type, r.entity_id, r.stamp
-FROM jsonb_to_recordset(CAST(:refs AS jsonb)) AS r(external_id text, entity_id bigint, stamp timestamptz)
-"""
-        ),
-        {
-            "company": company_id,
-            "provider": operation.provider,
-            "type": APPLICANT,
-            "refs": orjson.dumps(
-                [{"external_id": c[1], "entity_id": pk, "stamp": c[4]} for pk, c in zip(ids, candidates, strict=True)]
-            ).decode(),
-        },
-    )
+    await _link(session, operation, APPLICANT, [(c[1], pk, c[4]) for pk, c in zip(ids, candidates, strict=True)])
     payloads = [(events.APPLICANT_CREATED, applicant_events.applicant_event(_as_record(by_id[pk]))) for pk in ids]
     await events.emit_many(session, company_id, payloads, origin=origin_of(operation.provider))
     return [Result(c[0], "created", c[1], pk) for pk, c in zip(ids, candidates, strict=True)]
@@ -345,6 +300,33 @@ async def insert_new_applications(
             rest_numbers.update(w.line for w in wanted)
             results = []
     return results, plan.rest()
+
+
+async def _new_ids(session: AsyncSession, table: str, n: int) -> list[int]:
+    """`n` ids of `table`'s identity, taken ahead so each line knows its record's id."""
+    found = await session.execute(
+        text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}
+    )
+    return list(found.scalars())
+
+
+async def _link(session: AsyncSession, operation: Spec, kind: str, links: list[tuple[str, int, Any]]) -> None:
+    """`refs.link` of many new records: (external ID, record id, the change's clock) each."""
+    await session.execute(
+        text(
+            """
+INSERT INTO external_refs (company_id, provider, external_id, entity_type, entity_id, source_updated_at)
+SELECT :company, :provider, r.external_id, :type, r.entity_id, r.stamp
+FROM jsonb_to_recordset(CAST(:refs AS jsonb)) AS r(external_id text, entity_id bigint, stamp timestamptz)
+"""
+        ),
+        {
+            "company": operation.company_id,
+            "provider": operation.provider,
+            "type": kind,
+            "refs": orjson.dumps([{"external_id": e, "entity_id": pk, "stamp": at} for e, pk, at in links]).decode(),
+        },
+    )
 
 
 def _as_record(values: Mapping[str, Any]) -> Any:
@@ -422,14 +404,7 @@ async def _applicable(
 ) -> list[_NewApplication]:
     """Lock the applications' (provider, ID)s as the upsert does and keep the lines that would
     plainly create one; the others go to `rest_numbers`."""
-    keys = sorted(f"{operation.company_id}:{operation.provider}:{APPLICATION}:{w.external_id}" for w in wanted)
-    await session.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
-            "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
-        ),
-        {"keys": keys},
-    )
+    await lock_many(session, operation.company_id, operation.provider, APPLICATION, (w.external_id for w in wanted))
     linked = await _refs(session, operation, APPLICATION, [w.external_id for w in wanted])
     people = await _refs(session, operation, APPLICANT, [w.applicant_ref for w in wanted])
     jobs = await _refs(session, operation, POSTING, [w.posting_ref for w in wanted])
@@ -551,14 +526,7 @@ def _named(pipeline: list[PipelineStage], name: str) -> PipelineStage | None:
 
 async def _insert_applications(session: AsyncSession, operation: Spec, wanted: list[_NewApplication]) -> list[Result]:
     company_id, actor = operation.company_id, operation.provider
-    ids = list(
-        (
-            await session.execute(
-                text("SELECT nextval(pg_get_serial_sequence('applications', 'id')) FROM generate_series(1, :n)"),
-                {"n": len(wanted)},
-            )
-        ).scalars()
-    )
+    ids = await _new_ids(session, "applications", len(wanted))
     rows = [
         {
             "id": pk,
@@ -625,25 +593,8 @@ ORDER BY n
             ).decode(),
         },
     )
-    await session.execute(
-        text(
-            """
-INSERT INTO external_refs (company_id, provider, external_id, entity_type, entity_id, source_updated_at)
-SELECT :company, :provider, r.external_id, :type, r.entity_id, r.stamp
-FROM jsonb_to_recordset(CAST(:refs AS jsonb)) AS r(external_id text, entity_id bigint, stamp timestamptz)
-"""
-        ),
-        {
-            "company": company_id,
-            "provider": operation.provider,
-            "type": APPLICATION,
-            "refs": orjson.dumps(
-                [
-                    {"external_id": w.external_id, "entity_id": pk, "stamp": w.stamp}
-                    for pk, w in zip(ids, wanted, strict=True)
-                ]
-            ).decode(),
-        },
+    await _link(
+        session, operation, APPLICATION, [(w.external_id, pk, w.stamp) for pk, w in zip(ids, wanted, strict=True)]
     )
     emitted: list[tuple[str, dict[str, Any]]] = []
     for pk, w in zip(ids, wanted, strict=True):

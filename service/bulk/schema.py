@@ -16,7 +16,7 @@ from service.errors import DomainError, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, company_in_scope, decode_id, run
 from service.graphql.relay import RootConnection
-from service.partners.schema import PROVIDER_NAME
+from service.partners.schema import provider_name
 
 
 @strawberry.input(description="Conditions bulk operations must all meet.")
@@ -88,15 +88,10 @@ class Mutation:
             if principal.user_id is not None:
                 raise DomainError(ErrorCode.FORBIDDEN, "bulk operations are made with an API key, not a session", None)
             company_id = company_in_scope(input.company_id, context.company_ids)
-            provider = input.provider.strip()
-            if not PROVIDER_NAME.match(provider):
-                raise DomainError(
-                    ErrorCode.INVALID, "provider is 2 to 40 of a-z 0-9 _ -, starting with a letter", "provider"
-                )
             return await service.create(
                 session,
                 company_id,
-                provider,
+                provider_name(input.provider),
                 input.kind,
                 api_key_id=principal.api_key_id,
                 may_edit_postings=principal.can("postings", "write"),

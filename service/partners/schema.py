@@ -115,12 +115,18 @@ def sync_context(session: AsyncSession, company_id: int, data: UpsertInput) -> S
     return SyncContext(session, company_id, *checked(data))
 
 
+def provider_name(value: str) -> str:
+    """A partner's key space as given (`provider`), checked."""
+    provider = value.strip()
+    if not PROVIDER_NAME.match(provider):
+        raise DomainError(ErrorCode.INVALID, "provider is 2 to 40 of a-z 0-9 _ -, starting with a letter", "provider")
+    return provider
+
+
 def checked(data: UpsertInput) -> tuple[str, datetime | None]:
     """(provider, `sourceUpdatedAt` in UTC) of an upsert's input, its provider, external IDs and
     clock checked (a bulk operation's lines too, before any SQL)."""
-    provider = data.provider.strip()
-    if not PROVIDER_NAME.match(provider):
-        raise DomainError(ErrorCode.INVALID, "provider is 2 to 40 of a-z 0-9 _ -, starting with a letter", "provider")
+    provider = provider_name(data.provider)
     for field in ("external_id", "applicant_external_id", "posting_external_id", "application_external_id"):
         value = getattr(data, field, "x")
         if value is None:  # an optional reference left out (an opening's filling application)

@@ -361,36 +361,25 @@ EMIT = text(
 WITH seq AS (
     INSERT INTO event_sequences AS s (company_id, last_sequence) VALUES (:company_id, 1)
     ON CONFLICT (company_id) DO UPDATE SET last_sequence = s.last_sequence + 1
-    RETURNING last_sequence, pg_notify('{EVENTS_CHANNEL}', CAST(:company_id AS text) || ':' || last_sequence)
-)
-INSERT INTO events (company_id, sequence, type, version, payload, origin)
-SELECT :company_id, last_sequence, :type, :version, CAST(:payload AS jsonb), :origin FROM seq
-RETURNING id, occurred_at, sequence
-"""
-)
-
-EMIT_QUIETLY = text(
-    """
-WITH seq AS (
-    INSERT INTO event_sequences AS s (company_id, last_sequence) VALUES (:company_id, 1)
-    ON CONFLICT (company_id) DO UPDATE SET last_sequence = s.last_sequence + 1
-    RETURNING last_sequence
+    RETURNING last_sequence, CASE WHEN NOT :quiet
+        THEN pg_notify('{EVENTS_CHANNEL}', CAST(:company_id AS text) || ':' || last_sequence) END
 )
 INSERT INTO events (company_id, sequence, type, version, payload, origin, fanned_out_at)
-SELECT :company_id, last_sequence, :type, :version, CAST(:payload AS jsonb), :origin, now() FROM seq
+SELECT :company_id, last_sequence, :type, :version, CAST(:payload AS jsonb), :origin, CASE WHEN :quiet THEN now() END
+FROM seq
 RETURNING id, occurred_at, sequence
 """
 )
-"""`EMIT` for a bulk operation's records: in the changes feed, in order, but never fanned out to
-webhook endpoints and not announced to live subscriptions (the operation's own
-`bulk_operation.finished` is)."""
+"""`quiet` (inside `quietly()`, a bulk operation's records): the event goes to the changes feed,
+in order, but is never fanned out to webhook endpoints nor announced to live subscriptions
+(the operation's own `bulk_operation.finished` is)."""
 
 _quiet: ContextVar[bool] = ContextVar("quiet_events", default=False)
 
 
 @contextlib.contextmanager
 def quietly() -> Iterator[None]:
-    """Events emitted inside go to the changes feed only (`EMIT_QUIETLY`): a bulk operation's."""
+    """Events emitted inside go to the changes feed only (`EMIT`'s `quiet`): a bulk operation's."""
     token = _quiet.set(True)
     try:
         yield
@@ -422,8 +411,15 @@ async def emit(
     body = _json(payload)
     row = (
         await session.execute(
-            EMIT_QUIETLY if _quiet.get() else EMIT,
-            {"company_id": company_id, "type": type, "version": PAYLOAD_VERSION, "payload": body, "origin": origin},
+            EMIT,
+            {
+                "company_id": company_id,
+                "type": type,
+                "version": PAYLOAD_VERSION,
+                "payload": body,
+                "origin": origin,
+                "quiet": _quiet.get(),
+            },
         )
     ).one()
     return Event(

@@ -3,6 +3,7 @@ that orders changes to it, and the locks that apply them one at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeVar
 
@@ -44,8 +45,27 @@ async def lock(ctx: Context, entity_type: str, external_id: str) -> None:
         raise DomainError(
             ErrorCode.INVALID, f"a {entity_type} id is at most {MAX_EXTERNAL_ID} characters", "externalId"
         )
-    key = f"{ctx.company_id}:{ctx.provider}:{entity_type}:{external_id}"
+    key = lock_key(ctx.company_id, ctx.provider, entity_type, external_id)
     await ctx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
+def lock_key(company_id: int, provider: str, entity_type: str, external_id: str) -> str:
+    """What the advisory lock on a provider's record is taken on."""
+    return f"{company_id}:{provider}:{entity_type}:{external_id}"
+
+
+async def lock_many(
+    session: AsyncSession, company_id: int, provider: str, entity_type: str, external_ids: Iterable[str]
+) -> None:
+    """`lock` on many records in one statement, in one order (so two callers never deadlock)."""
+    keys = sorted({lock_key(company_id, provider, entity_type, external_id) for external_id in external_ids})
+    await session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+            "FROM (SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) AS ordered"
+        ),
+        {"keys": keys},
+    )
 
 
 M = TypeVar("M", Applicant, Posting, Application, Interview, Offer, Opening, RejectionReason, Source, Tag, CustomField)
