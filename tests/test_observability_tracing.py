@@ -138,7 +138,7 @@ async def test_outbound_webhook_requests_are_traced(
     [received] = hooks.received("ok")
     spans = exporter.get_finished_spans()
     [attempt] = [s for s in spans if s.name == "webhook.deliver"]
-    [outbound] = [s for s in spans if s.kind is SpanKind.CLIENT and "httpx" in scope(s)]
+    [outbound] = [s for s in spans if s.kind is SpanKind.CLIENT and "aiohttp" in scope(s)]
     assert outbound.parent is not None and outbound.parent.span_id == attempt.context.span_id
     status = {
         k: v for k, v in (outbound.attributes or {}).items() if k in {"http.status_code", "http.response.status_code"}

@@ -6,13 +6,14 @@ import asyncio
 import dataclasses
 import ipaddress
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.settings import Settings
 from service.webhooks import sending
 from service.webhooks.models import DeliveryStatus
-from service.webhooks.network import check_url, guarded_client, refusal
+from service.webhooks.network import check_url, delivery_session, guarded_client, refusal, refused_reason
 from service.webhooks.worker import Worker
 from tests import webhooks
 from tests.factories import insert_events, insert_webhook_endpoint
@@ -92,11 +93,30 @@ def test_the_guard_settings():
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::ffff:127.0.0.1]", "10.0.0.1", "169.254.169.254"])
 async def test_the_guard_refuses_before_connecting(hooks, host):
     strict = dataclasses.replace(FAST, webhook_allow_loopback=False)
-    async with guarded_client(strict) as client:
+    async with delivery_session(strict) as client:
         outcome = await sending.send(client, hooks.url("x", host), "msg_1", b"{}", ("whsec_" + "A" * 44,), strict)
     assert outcome.status_code is None
     assert (outcome.error or "").startswith("refused:"), outcome
     assert hooks.received("x") == []
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::ffff:127.0.0.1]", "10.0.0.1", "169.254.169.254"])
+async def test_the_file_fetching_client_is_guarded_too(hooks, host):
+    strict = dataclasses.replace(FAST, webhook_allow_loopback=False)
+    async with guarded_client(strict) as client:
+        with pytest.raises(httpx.ConnectError) as refused:
+            await client.get(hooks.url("x", host))
+    assert (refused_reason(refused.value) or "").startswith("refused:")
+    assert hooks.received("x") == []
+
+
+async def test_the_delivery_session_reaches_an_allowed_receiver(hooks):
+    async with delivery_session(FAST) as client:
+        outcome = await sending.send(client, hooks.url("ok"), "msg_1", b"{}", ("whsec_" + "A" * 44,), FAST)
+    assert outcome.succeeded, outcome
+    [received] = hooks.received("ok")
+    assert received.headers["user-agent"] == "Hiregraph-Webhooks/1"
+    assert "cookie" not in received.headers
 
 
 async def test_a_worker_records_the_refusal_and_retries(engine, sessions, company, hooks, migrated_url):

@@ -8,7 +8,9 @@ through a `BatchSpanProcessor` over OTLP/HTTP:
 - a server span per GraphQL HTTP request, continuing a caller's `traceparent`, and a span per
   operation (name, type, cost, request id, outcome);
 - a client span per SQL statement of the API's engine;
-- a client span per outbound webhook request (httpx), inside a span per delivery attempt;
+- a client span per outbound webhook request (aiohttp), inside a span per delivery attempt,
+  naming the receiver's origin only (a webhook URL's path and query can carry its token), and a
+  client span per file fetched from an ATS (httpx);
 - a span per resolver for a sampled share of Strawberry executions
   (`HIREGRAPH_TRACE_RESOLVER_RATE`); the compiled path has no resolvers, its one statement
   has its SQL span.
@@ -82,6 +84,13 @@ class Tracing:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
         HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
+
+    def client_traces(self) -> list[Any]:
+        """aiohttp trace configs: a span per request a session sends (and `traceparent` sent
+        with it), its URL cut to the origin."""
+        from opentelemetry.instrumentation.aiohttp_client import create_trace_config
+
+        return [create_trace_config(url_filter=lambda url: str(url.origin()), tracer_provider=self.provider)]
 
     # --- spans -------------------------------------------------------------------------------
 

@@ -1,5 +1,10 @@
 """Outbound HTTP that cannot be pointed at our own network (SSRF guard).
 
+Two clients carry the guard: `delivery_session` (aiohttp), which sends webhook deliveries,
+and `guarded_client` (httpx), which fetches files ATS webhooks link to. Deliveries are the hot
+path: aiohttp spends about a tenth of httpx's CPU per request (bench/README.md, "Webhook
+delivery"), whose pool checks every idle connection with a system call on each request.
+
 A webhook URL is chosen by a tenant, so without a guard it could make our workers call
 `http://169.254.169.254/` (cloud credentials), the database host, or an admin port on
 localhost. The guard:
@@ -26,9 +31,11 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import anyio
 import httpcore
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from service.settings import Settings
 
@@ -57,8 +64,18 @@ PRIVATE_NETWORKS = tuple(
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
-class AddressNotAllowed(httpcore.ConnectError):
-    """The URL's host is, or resolves to, an address deliveries may not reach."""
+class AddressNotAllowed(httpcore.ConnectError, OSError):
+    """The URL's host is, or resolves to, an address deliveries may not reach (an `OSError`
+    too, so aiohttp reports it as a connection error with this as its cause)."""
+
+
+class ResolveError(httpcore.ConnectError, OSError):
+    """A host name that does not resolve."""
+
+
+class ResolveTimeout(httpcore.ConnectTimeout, OSError):
+    """A host name that did not resolve in time."""
+
 
 
 def refusal(address: IPAddress, *, allow_loopback: bool = False, allow_private: bool = False) -> str | None:
@@ -129,6 +146,26 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return seen
 
 
+async def allowed_addresses(host: str, port: int, settings: Settings, timeout: float | None) -> list[IPAddress]:  # noqa: ASYNC109 - the clients' own timeout
+    """`host`'s addresses, resolved once, when every one of them may be called; raises
+    `AddressNotAllowed` when any may not, `httpcore.ConnectError`/`ConnectTimeout` when the
+    name does not resolve (both `OSError`s for aiohttp too)."""
+    try:
+        with anyio.fail_after(timeout):
+            addresses = await resolve(host, port)
+    except TimeoutError as exc:
+        raise ResolveTimeout(f"resolving {host} timed out") from exc
+    except OSError as exc:
+        raise ResolveError(f"cannot resolve {host}: {exc}") from exc
+    if not addresses:
+        raise ResolveError(f"{host} has no address")
+    for ip in addresses:
+        why = check_address(ip, settings)
+        if why:
+            raise AddressNotAllowed(f"refused: {host} resolves to {ip}, {why}")
+    return addresses
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network backend, resolving and checking before it connects to an address."""
 
@@ -144,19 +181,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        try:
-            with anyio.fail_after(timeout):
-                addresses = await resolve(host, port)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} has no address")
-        for ip in addresses:
-            why = check_address(ip, self.settings)
-            if why:
-                raise AddressNotAllowed(f"refused: {host} resolves to {ip}, {why}")
+        addresses = await allowed_addresses(host, port, self.settings, timeout)
         last: Exception | None = None
         for ip in addresses:
             try:
@@ -206,8 +231,69 @@ def guarded_client(settings: Settings, *, max_connections: int = 100) -> httpx.A
     )
 
 
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver, refusing a name when any of its addresses may not be called. The
+    connector connects only to the addresses returned here (and caches them briefly), so
+    nothing is resolved again between the check and the connection."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        addresses = await allowed_addresses(host, port, self.settings, self.settings.webhook_timeout)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(ip),
+                port=port,
+                family=socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for ip in addresses
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+def guarded_socket(settings: Settings) -> Any:
+    """aiohttp's socket factory, checking the very address it is about to connect to: the
+    resolver never sees a URL whose host is an IP literal, this does."""
+
+    def factory(addr_info: tuple[Any, ...]) -> socket.socket:
+        family, kind, proto, _name, sockaddr = addr_info
+        host = str(sockaddr[0]).split("%", 1)[0]
+        why = check_address(host, settings)
+        if why:
+            raise AddressNotAllowed(f"refused: {host} is {why}")
+        return socket.socket(family, kind, proto)
+
+    return factory
+
+
+def delivery_session(settings: Settings, *, max_connections: int = 100, trace_configs: list[Any] | None = None) -> aiohttp.ClientSession:
+    """The aiohttp session that sends webhook deliveries: guarded (resolver and socket), a pool
+    of keep-alive connections per receiver (host and port), no proxies, no cookies, no
+    redirects (`sending.send` asks for none). Open it inside a running event loop."""
+    connector = aiohttp.TCPConnector(
+        limit=max_connections,
+        resolver=GuardedResolver(settings),
+        socket_factory=guarded_socket(settings),
+        keepalive_timeout=30.0,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+        timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout),
+        headers={"user-agent": "Hiregraph-Webhooks/1"},
+        trace_configs=trace_configs,
+    )
+
+
 def refused_reason(exc: BaseException) -> str | None:
-    """The guard's message when `exc` (an httpx error) came from a refusal, else None."""
+    """The guard's message when `exc` (an httpx or aiohttp error) came from a refusal, else None."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, AddressNotAllowed):

@@ -7,7 +7,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
 
 from service.settings import Settings
 from service.webhooks.network import refused_reason
@@ -45,9 +45,10 @@ class Outcome:
 
 
 async def send(
-    client: httpx.AsyncClient, url: str, msg_id: str, body: bytes, secrets: tuple[str, ...], settings: Settings
+    client: aiohttp.ClientSession, url: str, msg_id: str, body: bytes, secrets: tuple[str, ...], settings: Settings
 ) -> Outcome:
-    """POST one signed request; never raises for the receiver's or the network's failures."""
+    """POST one signed request with `client` (`network.delivery_session`); never raises for the
+    receiver's or the network's failures. Reads at most `EXCERPT_BYTES` of the answer."""
     headers = {"content-type": "application/json", **signature_headers(msg_id, body, secrets)}
     started = time.perf_counter()
 
@@ -56,25 +57,20 @@ async def send(
 
     try:
         async with asyncio.timeout(settings.webhook_timeout):
-            async with client.stream("POST", url, content=body, headers=headers) as response:
+            async with client.post(url, data=body, headers=headers, allow_redirects=False) as response:
                 chunks: list[bytes] = []
                 size = 0
-                async for chunk in response.aiter_bytes():
+                while size < EXCERPT_BYTES and (chunk := await response.content.read(EXCERPT_BYTES - size)):
                     chunks.append(chunk)
                     size += len(chunk)
-                    if size >= EXCERPT_BYTES:
-                        break
-                raw = b"".join(chunks)[:EXCERPT_BYTES]
-                excerpt = raw.decode("utf-8", errors="replace").replace("\x00", "")
+                excerpt = b"".join(chunks).decode("utf-8", errors="replace").replace("\x00", "")
                 return Outcome(
-                    response.status_code,
+                    response.status,
                     elapsed(),
                     excerpt or None,
                     retry_after=parse_retry_after(response.headers.get("retry-after")),
                 )
     except TimeoutError:
-        return Outcome(None, elapsed(), error=f"timed out after {settings.webhook_timeout:g} s")
-    except httpx.TimeoutException:
         return Outcome(None, elapsed(), error=f"timed out after {settings.webhook_timeout:g} s")
     except Exception as exc:  # noqa: BLE001 - any failure to get an answer is a failed attempt
         refused = refused_reason(exc)

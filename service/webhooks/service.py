@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +30,7 @@ from service.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from service.webhooks.network import check_url, guarded_client
+from service.webhooks.network import check_url, delivery_session
 from service.webhooks.signing import generate_secret
 
 MAX_ENDPOINTS_PER_COMPANY = 50
@@ -291,7 +291,7 @@ async def replay(
 
 
 async def send_ping(
-    endpoint: WebhookEndpoint, settings: Settings, *, client: httpx.AsyncClient | None = None
+    endpoint: WebhookEndpoint, settings: Settings, *, client: aiohttp.ClientSession | None = None
 ) -> sending.Outcome:
     """Send a signed `webhook.ping` now, from this process, through the same guard; not queued
     or retried. Returns what the receiver answered (for a test-ping mutation)."""
@@ -312,9 +312,9 @@ async def send_ping(
     if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
         secrets = (endpoint.secret, endpoint.previous_secret)
     own = client is None
-    http = client or guarded_client(settings, max_connections=1)
+    http = client or delivery_session(settings, max_connections=1)
     try:
         return await sending.send(http, endpoint.url, msg_id, body, secrets, settings)
     finally:
         if own:
-            await http.aclose()
+            await http.close()

@@ -40,6 +40,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import asyncpg
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
@@ -57,7 +58,7 @@ from service.observability.tracing import NO_SPAN, Tracing, configure_tracing
 from service.settings import Settings
 from service.webhooks import attempts, fanout, leases, retention, sending
 from service.webhooks.events import EVENTS_CHANNEL
-from service.webhooks.network import guarded_client
+from service.webhooks.network import delivery_session, guarded_client
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class Worker:
         database_url: str | None = None,
         *,
         name: str | None = None,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
         metrics: Metrics | None = None,
         tracing: Tracing | None = None,
         bulk_lines: bulk.Applier | None = None,
@@ -107,8 +108,11 @@ class Worker:
         self.database_url = database_url
         """For the LISTEN connection; without it the worker only polls."""
         self.name = name or worker_name()
-        self._client = client
-        self._own_client = client is None
+        self._session = client
+        """Sends the deliveries (`network.delivery_session`); the worker's own unless given."""
+        self._own_session = client is None
+        self._client: httpx.AsyncClient | None = None
+        """Fetches files ATS webhooks link to (`network.guarded_client`), made when first needed."""
         self.metrics = metrics if metrics is not None else Metrics()
         self.tracing = tracing
         self._wake = asyncio.Event()
@@ -158,10 +162,18 @@ class Worker:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = guarded_client(self.settings, max_connections=self.settings.webhook_worker_concurrency)
+            self._client = guarded_client(self.settings, max_connections=FETCH_BATCH)
             if self.tracing is not None:
                 self.tracing.instrument_client(self._client)
         return self._client
+
+    def _sender(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            traces = self.tracing.client_traces() if self.tracing is not None else None
+            self._session = delivery_session(
+                self.settings, max_connections=self.settings.webhook_worker_concurrency, trace_configs=traces
+            )
+        return self._session
 
     async def run(self) -> None:
         """Deliver until `stop()` (or cancellation, which stops just as gracefully)."""
@@ -311,7 +323,7 @@ class Worker:
     async def _deliver(self, c: leases.Claim) -> None:
         with self._span(c):
             started = datetime.now(UTC)
-            outcome = await sending.send(self._http(), c.url, c.msg_id, c.body, c.secrets, self.settings)
+            outcome = await sending.send(self._sender(), c.url, c.msg_id, c.body, c.secrets, self.settings)
             if outcome.succeeded:
                 await self._record_success(c, outcome, started)
             else:
@@ -419,9 +431,12 @@ class Worker:
             with contextlib.suppress(Exception):
                 await self._listener.close(timeout=2)
             self._listener = None
-        if self._own_client and self._client is not None:
+        if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._own_session and self._session is not None:
+            await self._session.close()
+            self._session = None
         if self._storage is not None:
             await self._storage.close()
             self._storage = None
