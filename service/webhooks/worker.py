@@ -2,7 +2,9 @@
 
 One loop per worker:
 
-1. fan out events not fanned out yet into deliveries (`fanout.fan_out`);
+1. fan out events not fanned out yet into deliveries (`fanout.fan_out`), a batch per
+   transaction: the first at once, any more in a task of its own, so a burst of events is
+   fanned out while the deliveries already made go out (the loop is woken after each batch);
 2. claim due deliveries up to the free capacity (`webhook_worker_concurrency` requests in
    flight per worker, `webhook_endpoint_concurrency` per endpoint across all workers), each
    under a lease, and commit (`leases.claim`);
@@ -121,6 +123,7 @@ class Worker:
         self._listener: asyncpg.Connection | None = None
         self._fan_out_due = True
         """Set by a notification or a poll: there may be events to fan out."""
+        self._fanning: asyncio.Task[int] | None = None
         self._inbound_due = True
         """Set by a notification or a poll: there may be inbound ATS deliveries to apply."""
         self.bulk_lines = bulk_lines
@@ -199,12 +202,9 @@ class Worker:
             log.info("webhook worker %s stopped", self.name)
 
     async def tick(self) -> int:
-        """Fan out what is pending and start what is due; return how many requests started.
-
-        The first fan-out and claim share a transaction: an event committed a moment ago is
-        fanned out, leased and on its way after one round of commits."""
+        """Fan out what is pending (a first batch now, the rest in the background) and start
+        what is due; return how many requests (or inbound deliveries) started."""
         started = 0
-        first = True
         contended: set[int] = set()
         await self._sweep()
         if self._inbound_due:
@@ -228,25 +228,22 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - process_due raises only what a later try may mend
                 log.warning("webhook worker %s: a bulk batch is to be tried again (%s)", self.name, type(exc).__name__)
                 self._bulk_due = True
+        if self._fan_out_due and (self._fanning is None or self._fanning.done()):
+            self._fan_out_due = False
+            if (await fanout.fan_out(self.engine))[0] >= fanout.FAN_OUT_BATCH:
+                self._fanning = asyncio.create_task(self._fan_out(), name="webhook-fan-out")
+                self._fanning.add_done_callback(lambda _: self._wake.set())
         while not self._stopping.is_set():
             free = self.settings.webhook_worker_concurrency - len(self._tasks)
             async with self.engine.begin() as conn:
-                fanned = 0
-                if first and self._fan_out_due:
-                    self._fan_out_due = False
-                    fanned, _ = await fanout.fan_out_in(conn)
                 claims = await leases.claim_in(conn, self.name, self.settings, limit=free, contended=contended)
             for c in claims:
                 task = asyncio.create_task(self._deliver(c), name=f"webhook-delivery-{c.delivery_id}")
                 self._tasks[c.delivery_id] = task
                 task.add_done_callback(self._done(c.delivery_id))
             started += len(claims)
-            if first and fanned >= fanout.FAN_OUT_BATCH:
-                while (await fanout.fan_out(self.engine))[0] >= fanout.FAN_OUT_BATCH:
-                    self.heartbeat.beat()
-            elif free <= 0 or len(claims) < free:
+            if free <= 0 or len(claims) < free:
                 break
-            first = False
         if contended:
             # Another worker was claiming for these endpoints: look again in a moment rather
             # than at the next notification or poll.
@@ -263,6 +260,9 @@ class Worker:
             while loop.time() < deadline:
                 self._fan_out_due = self._inbound_due = True
                 started = await self.tick()
+                fanning, self._fanning = self._fanning, None
+                if fanning is not None and await fanning:
+                    continue  # claim what it fanned out
                 if self._tasks:
                     await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
                 elif not started and not await self._tend_files():
@@ -272,6 +272,26 @@ class Worker:
         raise TimeoutError("deliveries still due or in flight")
 
     # --- internals ---------------------------------------------------------------------------
+
+    async def _fan_out(self) -> int:
+        """Fan out the events not fanned out yet, a batch per transaction, waking the loop after
+        each batch that made deliveries. Returns how many it made; a failure leaves the rest
+        for the next notification or poll."""
+        made = 0
+        try:
+            while True:
+                events, deliveries = await fanout.fan_out(self.engine)
+                made += deliveries
+                if deliveries:
+                    self._wake.set()
+                if events < fanout.FAN_OUT_BATCH:
+                    return made
+                self.heartbeat.beat()
+        except _UNAVAILABLE as exc:
+            log.warning("webhook worker %s could not fan out events (%s); tried again later", self.name, exc)
+        except Exception:
+            log.exception("webhook worker %s: unexpected error fanning out events; tried again later", self.name)
+        return made
 
     async def _sweep(self) -> None:
         """Every `SWEEP_INTERVAL` seconds, start tending the object store in a task of its own
@@ -417,7 +437,7 @@ class Worker:
                 await asyncio.wait(pending)
         if self._flushing is not None:
             await asyncio.wait([self._flushing])
-        for tending in (self._files, self._pruning):
+        for tending in (self._fanning, self._files, self._pruning):
             if tending is not None:
                 tending.cancel()
                 await asyncio.wait([tending])
