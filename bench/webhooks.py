@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -142,6 +143,9 @@ class Result:
     p99_ms: float
     max_ms: float
     bad_signatures: int
+    burst_cpu: dict[str, float]
+    """CPU seconds per second of the burst, by process: the receiver, the emitter (this
+    process), the workers together; a figure near 1.0 is a saturated core."""
 
 
 async def prepare(url: str, endpoints: int, receiver_port: int) -> int:
@@ -278,8 +282,12 @@ def run_one(url: str, args: argparse.Namespace, workers: int, endpoints: int, lo
             client.post(f"http://127.0.0.1:{port}/reset")
 
             # Burst: throughput.
+            watched = {"receiver": [receiver.pid], "workers": [p.pid for p in procs]}
+            cpu_before, wall_before = cpu_seconds(watched), time.monotonic()
             committed = asyncio.run(emit_burst(url, company, args.events, args.batch))
             got = wait_for(client, port, args.events * endpoints, timeout=600)
+            cpu_after, wall = cpu_seconds(watched), time.monotonic() - wall_before
+            burst_cpu = {k: round((cpu_after[k] - cpu_before[k]) / wall, 2) for k in cpu_after}
             first_commit = min(committed.values())
             last = max(at for _, _, at in got)
             per_event: dict[str, float] = {}
@@ -307,6 +315,7 @@ def run_one(url: str, args: argparse.Namespace, workers: int, endpoints: int, lo
             p99_ms=percentile(latencies, 99),
             max_ms=max(latencies),
             bad_signatures=bad + bad2,
+            burst_cpu=burst_cpu,
         )
     finally:
         for p in procs:
@@ -314,15 +323,39 @@ def run_one(url: str, args: argparse.Namespace, workers: int, endpoints: int, lo
         stop(receiver)
 
 
-def table(results: list[Result]) -> str:
+def cpu_seconds(watched: dict[str, list[int]]) -> dict[str, float]:
+    """User + system CPU seconds used so far by each group of processes, and by this one (the emitter)."""
+    import psutil
+
+    used = {}
+    for name, pids in watched.items():
+        total = 0.0
+        for pid in pids:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                t = psutil.Process(pid).cpu_times()
+                total += t.user + t.system
+        used[name] = total
+    t = psutil.Process().cpu_times()
+    used["emitter"] = t.user + t.system
+    return used
+
+
+def table(rounds: list[list[Result]]) -> str:
+    """Medians over the rounds of each configuration, with the range of deliveries/s."""
     lines = [
-        "| workers | endpoints | burst: events | deliveries/s | events/s | paced: rate/s | p50 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| workers | endpoints | burst: events | deliveries/s (median) | range | events/s | CPU: workers / receiver / emitter "
+        "| paced: rate/s | p50 ms | p99 ms | max ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in results:
+    for runs in zip(*rounds, strict=True):
+        r = runs[0]
+        med = statistics.median
+        rates = [x.deliveries_per_s for x in runs]
+        cpu = " / ".join(f"{med([x.burst_cpu[k] for x in runs]):.2f}" for k in ("workers", "receiver", "emitter"))
         lines.append(
-            f"| {r.workers} | {r.endpoints} | {r.events} | {r.deliveries_per_s:,.0f} | {r.events_per_s:,.0f} "
-            f"| {r.rate:g} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.max_ms:.1f} |"
+            f"| {r.workers} | {r.endpoints} | {r.events} | {med(rates):,.0f} | {min(rates):,.0f}–{max(rates):,.0f} "
+            f"| {med([x.events_per_s for x in runs]):,.0f} | {cpu} | {r.rate:g} | {med([x.p50_ms for x in runs]):.1f} "
+            f"| {med([x.p99_ms for x in runs]):.1f} | {max(x.max_ms for x in runs):.1f} |"
         )
     return "\n".join(lines)
 
@@ -361,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=50, help="events per transaction in the burst (default 50)")
     p.add_argument("--rate", type=float, default=25.0, help="paced events per second (default 25)")
     p.add_argument("--duration", type=float, default=10.0, help="seconds of paced emission (default 10)")
+    p.add_argument("--rounds", type=int, default=3, help="rounds over every configuration, interleaved (default 3)")
     args = p.parse_args(argv)
     if args.receiver:
         run_receiver(args.receiver)
@@ -373,22 +407,29 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     for old in logs.glob("*.log"):
         old.unlink()
-    results = []
+    rounds: list[list[Result]] = []
+    load_before = os.getloadavg()
     with database() as (shared_url, _server):
         url = asyncio.run(own_database(shared_url))
         migrate.upgrade(url)
-        for endpoints in [int(x) for x in args.endpoints.split(",")]:
-            for workers in [int(x) for x in args.workers.split(",")]:
-                print(f"measuring {workers} worker(s), {endpoints} endpoint(s)…", flush=True)
-                results.append(run_one(url, args, workers, endpoints, logs))
+        for n in range(args.rounds):
+            results = []
+            for endpoints in [int(x) for x in args.endpoints.split(",")]:
+                for workers in [int(x) for x in args.workers.split(",")]:
+                    print(f"round {n + 1}: {workers} worker(s), {endpoints} endpoint(s)…", flush=True)
+                    results.append(run_one(url, args, workers, endpoints, logs))
+                    r = results[-1]
+                    print(f"  {r.deliveries_per_s:,.0f} deliveries/s; paced p99 {r.p99_ms:.1f} ms", flush=True)
+            rounds.append(results)
     print()
-    print(table(results))
-    bad = sum(r.bad_signatures for r in results)
+    print(f"{args.rounds} round(s); load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+    print(table(rounds))
+    bad = sum(r.bad_signatures for results in rounds for r in results)
     if bad:
         print(f"\n{bad} request(s) failed signature verification")
         return 1
     print("\nevery request verified with standardwebhooks")
-    (logs / "latest.json").write_text(json.dumps([r.__dict__ for r in results], indent=2))
+    (logs / "latest.json").write_text(json.dumps([[r.__dict__ for r in results] for results in rounds], indent=2))
     return 0
 
 
