@@ -343,8 +343,8 @@ def cpu_seconds(watched: dict[str, list[int]]) -> dict[str, float]:
 def table(rounds: list[list[Result]]) -> str:
     """Medians over the rounds of each configuration, with the range of deliveries/s."""
     lines = [
-        "| workers | endpoints | burst: events | deliveries/s (median) | range | events/s | CPU: workers / receiver / emitter "
-        "| paced: rate/s | p50 ms | p99 ms | max ms |",
+        "| workers | endpoints | burst: events | deliveries/s (median) | range | events/s "
+        "| CPU: workers / receiver / emitter | paced: rate/s | p50 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for runs in zip(*rounds, strict=True):

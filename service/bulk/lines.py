@@ -26,7 +26,8 @@ from strawberry.types.arguments import convert_argument
 
 from service.bulk import fast
 from service.bulk.models import BulkKind
-from service.bulk.service import Result, Spec, retryable
+from service.bulk.service import Result, Spec
+from service.db.availability import retryable
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.ids import to_global_id
 from service.integrations.sync.context import Context as SyncContext

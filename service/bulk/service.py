@@ -31,7 +31,7 @@ from service.attachments import links
 from service.auth.models import ApiKey
 from service.bulk import events as bulk_events
 from service.bulk.models import FINISHED, BulkKind, BulkLine, BulkOperation, BulkResult, BulkStatus
-from service.db.availability import unavailable
+from service.db.availability import retryable
 from service.errors import DomainError, ErrorCode, not_found
 from service.settings import Settings
 from service.webhooks import events
@@ -46,9 +46,6 @@ COPY_BYTES = 8_000_000
 """An upload's lines go to the staging table by COPY every 5,000 lines or 8 MB, whichever comes first."""
 BATCH_BYTES = 32_000_000
 """A batch stops short of `bulk_batch_lines` lines once its lines hold this many bytes (at least one line)."""
-RETRIED = frozenset({"40P01", "40001", "55P03", "57014"})
-"""SQLSTATEs after which a batch is rolled back and tried again later rather than failed: deadlock,
-serialization failure, lock timeout, a statement cancelled."""
 OUTCOMES = ("created", "updated", "skipped", "failed")
 
 
@@ -334,16 +331,6 @@ async def process_due(
         if ahead is not None:
             ahead.read.cancel()
     return done
-
-
-def retryable(exc: BaseException) -> bool:
-    """An error a later try can mend: an outage, a deadlock, a serialization failure, a lock timeout."""
-    if unavailable(exc):
-        return True
-    if isinstance(exc, DBAPIError):
-        pg = getattr(exc.orig, "__cause__", None) or exc.orig
-        return getattr(pg, "sqlstate", None) in RETRIED
-    return False
 
 
 async def _fail(engine: AsyncEngine, operation_id: int) -> None:

@@ -46,6 +46,21 @@ def unavailable(error: BaseException | None) -> bool:
     return False
 
 
+RETRIED = frozenset({"40P01", "40001", "55P03", "57014"})
+"""SQLSTATEs after which work is rolled back and tried again later rather than failed: deadlock,
+serialization failure, lock timeout, a statement cancelled."""
+
+
+def retryable(exc: BaseException) -> bool:
+    """An error a later try can mend: an outage, a deadlock, a serialization failure, a lock timeout."""
+    if unavailable(exc):
+        return True
+    if isinstance(exc, DBAPIError):
+        state = getattr(exc.orig, "__cause__", None) or exc.orig
+        return getattr(state, "sqlstate", None) in RETRIED
+    return False
+
+
 class Outage:
     """One process's view of whether the database is down: one line when an outage starts,
     one when it ends."""

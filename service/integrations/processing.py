@@ -1,9 +1,12 @@
 """Applying inbox entries: the worker side of inbound ATS webhooks.
 
-Each entry is claimed with `FOR UPDATE SKIP LOCKED` and applied in the same transaction (no
-outside call is made, so no lease is needed: a worker that dies rolls back, and the entry is
-simply PENDING again). Its changes run in a savepoint: when applying fails, the savepoint is
-rolled back and the entry records the error and its next attempt
+Entries are claimed in batches with `FOR UPDATE SKIP LOCKED` and applied in the same transaction
+(no outside call is made, so no lease is needed: a worker that dies rolls the whole batch back,
+and its entries are simply PENDING again, none half-applied and none applied twice). A batch
+stops taking entries after `BATCH_SECONDS`, so its locks are never held long; the entries it
+claimed and did not reach stay PENDING. Each entry runs in a savepoint of its own, so one that
+fails, however it fails, fails alone; its changes run in a further savepoint: when applying
+fails, that savepoint is rolled back and the entry records the error and its next attempt
 (`inbound_retry_schedule`), then FAILED after the last, kept until retried through GraphQL; a
 payload the mapping cannot read is FAILED at once (no retry could mend it). What the mapping
 dropped as unkeepable (a link that is no URL) is noted in the entry's `result`.
@@ -13,15 +16,17 @@ the reason. Entries of a PAUSED integration wait.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from service.db.availability import retryable, unavailable
 from service.errors import DomainError, DomainErrors
 from service.integrations import erasure, providers, sync
 from service.integrations.changes import Unreadable, Unsupported
@@ -33,6 +38,9 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 LOCK_TIMEOUT_MS = 5000
+
+BATCH_SECONDS = 0.5
+"""How long one batch's transaction goes on applying entries before it commits."""
 
 
 @dataclass(slots=True)
@@ -110,51 +118,84 @@ CLAIM = (
         Integration.status == IntegrationStatus.ACTIVE,
     )
     .order_by(InboundDelivery.next_attempt_at, InboundDelivery.id)
-    .limit(1)
     .with_for_update(of=InboundDelivery, skip_locked=True)
 )
 
 
-async def process_one(engine: AsyncEngine, settings: Settings, owner: str, metrics: Metrics | None = None) -> bool:
-    """Claim and apply the next due entry; False when none is due. Counted in `metrics` once
-    committed: applied, skipped, retrying or failed."""
+async def process_batch(
+    engine: AsyncEngine, settings: Settings, owner: str, *, limit: int, metrics: Metrics | None = None
+) -> int:
+    """Claim up to `limit` due entries and apply them, each in its savepoint, in one transaction
+    of at most about `BATCH_SECONDS`; return how many were handled (0: none was due). Counted in
+    `metrics` once committed: applied, skipped, retrying or failed."""
+    handled: list[tuple[str, str]] = []
+    loop = asyncio.get_running_loop()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        # A record locked elsewhere (a partner's long upsert) makes this entry fail and retry,
+        # A record locked elsewhere (a partner's long upsert) makes an entry fail and retry,
         # rather than holding up the worker's outbound deliveries.
         await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
-        row = (await session.execute(CLAIM)).first()
-        if row is None:
-            return False
-        entry, integration = row
-        try:
-            applied = await apply_entry(session, integration, entry)
-        except Exception as exc:
-            log.exception("inbound delivery %s: unexpected error", entry.id)
-            applied = Applied(InboundStatus.FAILED, error=f"internal error ({type(exc).__name__})")
-        entry.attempts += 1
-        entry.leased_by = owner
-        entry.processed_at = func.now()
-        entry.result = applied.result
-        entry.error = applied.error
-        retry = applied.status is InboundStatus.FAILED and not applied.final
-        if retry and entry.attempts <= len(settings.inbound_retry_schedule):
-            delay = settings.inbound_retry_schedule[entry.attempts - 1]
-            entry.next_attempt_at = func.now() + timedelta(seconds=delay)
-            log.info("inbound delivery %s failed (%s); retrying in %ss", entry.id, applied.error, delay)
-            outcome = "retrying"
-        else:
-            entry.status = applied.status
-            outcome = applied.status.value.lower()
+        rows = (await session.execute(CLAIM.limit(limit))).all()
+        deadline = loop.time() + BATCH_SECONDS
+        for entry, integration in rows:
+            if handled and loop.time() > deadline:
+                break  # the rest stay PENDING, for the next batch
+            if inspect(entry).expired_attributes:
+                # An earlier entry of the batch changed this one (an erasure redacted it): read it again.
+                await session.refresh(entry)
+            try:
+                async with session.begin_nested():
+                    applied = await apply_entry(session, integration, entry)
+            except Exception as exc:
+                if unavailable(exc):
+                    raise  # the connection is gone: the whole batch is rolled back and tried again
+                if retryable(exc):  # a deadlock, a lock timeout: this entry's savepoint is rolled back
+                    applied = Applied(InboundStatus.FAILED, error=f"database: {_sqlstate_name(exc)}; retried later")
+                else:
+                    log.exception("inbound delivery %s: unexpected error", entry.id)
+                    applied = Applied(InboundStatus.FAILED, error=f"internal error ({type(exc).__name__})")
+            handled.append((integration.provider.value, _settle(entry, applied, settings, owner)))
     if metrics is not None:
-        metrics.inbound(integration.provider.value, outcome)
-    return True
+        for provider, outcome in handled:
+            metrics.inbound(provider, outcome)
+    return len(handled)
+
+
+def _sqlstate_name(exc: BaseException) -> str:
+    """The driver's name for a database error (`DeadlockDetectedError`), as `apply_entry` reports it."""
+    orig = getattr(exc, "orig", None)
+    return type(getattr(orig, "__cause__", None) or orig or exc).__name__
+
+
+def _settle(entry: InboundDelivery, applied: Applied, settings: Settings, owner: str) -> str:
+    """Record on the entry what applying it gave, and when to try again; return the outcome counted."""
+    entry.attempts += 1
+    entry.leased_by = owner
+    entry.processed_at = func.now()
+    entry.result = applied.result
+    entry.error = applied.error
+    retry = applied.status is InboundStatus.FAILED and not applied.final
+    if retry and entry.attempts <= len(settings.inbound_retry_schedule):
+        delay = settings.inbound_retry_schedule[entry.attempts - 1]
+        entry.next_attempt_at = func.now() + timedelta(seconds=delay)
+        log.info("inbound delivery %s failed (%s); retrying in %ss", entry.id, applied.error, delay)
+        return "retrying"
+    entry.status = applied.status
+    return applied.status.value.lower()
+
+
+async def process_one(engine: AsyncEngine, settings: Settings, owner: str, metrics: Metrics | None = None) -> bool:
+    """Claim and apply the next due entry; False when none is due."""
+    return await process_batch(engine, settings, owner, limit=1, metrics=metrics) > 0
 
 
 async def process_due(
     engine: AsyncEngine, settings: Settings, owner: str, *, limit: int = 100, metrics: Metrics | None = None
 ) -> int:
-    """Apply due entries one by one, up to `limit`; return how many were handled."""
+    """Apply due entries in batches, up to `limit` in all; return how many were handled."""
     handled = 0
-    while handled < limit and await process_one(engine, settings, owner, metrics):
-        handled += 1
+    while handled < limit:
+        done = await process_batch(engine, settings, owner, limit=limit - handled, metrics=metrics)
+        if not done:
+            break
+        handled += done
     return handled

@@ -77,7 +77,6 @@ class ResolveTimeout(httpcore.ConnectTimeout, OSError):
     """A host name that did not resolve in time."""
 
 
-
 def refusal(address: IPAddress, *, allow_loopback: bool = False, allow_private: bool = False) -> str | None:
     """Why `address` may not be called, or None when it may."""
     ip: IPAddress = address
@@ -239,7 +238,9 @@ class GuardedResolver(AbstractResolver):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         addresses = await allowed_addresses(host, port, self.settings, self.settings.webhook_timeout)
         return [
             ResolveResult(
@@ -272,7 +273,9 @@ def guarded_socket(settings: Settings) -> Any:
     return factory
 
 
-def delivery_session(settings: Settings, *, max_connections: int = 100, trace_configs: list[Any] | None = None) -> aiohttp.ClientSession:
+def delivery_session(
+    settings: Settings, *, max_connections: int = 100, trace_configs: list[Any] | None = None
+) -> aiohttp.ClientSession:
     """The aiohttp session that sends webhook deliveries: guarded (resolver and socket), a pool
     of keep-alive connections per receiver (host and port), no proxies, no cookies, no
     redirects (`sending.send` asks for none). Open it inside a running event loop."""
