@@ -189,6 +189,28 @@ async def test_a_slow_endpoint_never_delays_the_others(engine, sessions, company
         await running.stop()
 
 
+async def test_an_endpoint_with_nothing_in_flight_goes_before_another_s_backlog(
+    engine, sessions, company, hooks, migrated_url
+):
+    """The worker's 4 places, and a busy endpoint whose cap (4) could take them all with its
+    older backlog: the quiet endpoint's newer delivery still gets the first free place."""
+    await insert_webhook_endpoint(engine, company, hooks.url("busy"), FAST)
+    hooks.on("busy", lambda r, n: Reply(200, delay=0.3))
+    await insert_events(engine, company, 12)
+    await fanout.fan_out(engine)  # the busy endpoint's backlog, older than anything after
+    await insert_webhook_endpoint(engine, company, hooks.url("quiet"), FAST)
+    await insert_events(engine, company, 1)
+    running = start(engine, migrated_url, dataclasses.replace(FAST, webhook_worker_concurrency=4))
+    try:
+        await hooks.wait_for(lambda: len(hooks.delivered("quiet")) == 1, within=10)
+        busy_so_far = len(hooks.received("busy"))
+        await hooks.wait_for(lambda: len(hooks.delivered("busy")) == 13, within=10)
+    finally:
+        await running.stop()
+    # Oldest-due-first alone would have sent the busy endpoint's 13 before the quiet one's.
+    assert busy_so_far <= 4, busy_so_far
+
+
 async def test_stopping_waits_for_requests_in_flight_and_releases_nothing_late(
     engine, sessions, company, hooks, migrated_url
 ):

@@ -6,9 +6,12 @@ Guarantees:
   which any worker claims it again. Two live workers never claim the same delivery
   (`FOR UPDATE SKIP LOCKED`), so in normal operation each event reaches each endpoint once;
 - per endpoint, at most `webhook_endpoint_concurrency` requests are in flight (counted from
-  live leases, across every worker), and deliveries are claimed oldest due first. Order is
+  live leases, across every worker), and its deliveries are claimed oldest due first. Order is
   therefore roughly the event order, not strictly: with several requests in flight, and after
-  any retry, a later event can arrive first. Consumers order by the envelope's `sequence`.
+  any retry, a later event can arrive first. Consumers order by the envelope's `sequence`;
+- between endpoints, places go to the endpoints with the fewest requests in flight first (then
+  the oldest due): an endpoint with nothing in flight gets the next free place even when others
+  have a backlog of older deliveries, so busy endpoints cannot starve a quiet one.
 """
 
 from __future__ import annotations
@@ -47,22 +50,24 @@ ENDPOINT_LOCKS = 1_786_401
 CLAIM = text(
     """
 WITH candidates AS (
-    SELECT d.id, d.next_attempt_at
+    SELECT d.id, d.next_attempt_at, d.turn
     FROM webhook_endpoints e
     CROSS JOIN LATERAL (
-        SELECT d.id, d.next_attempt_at
+        SELECT count(*) AS busy FROM webhook_deliveries f
+        WHERE f.endpoint_id = e.id AND f.status = 'PENDING' AND f.lease_owner IS NOT NULL
+          AND f.lease_expires_at > now()
+    ) b
+    CROSS JOIN LATERAL (
+        -- turn: how many requests the endpoint would have in flight with this one
+        SELECT d.id, d.next_attempt_at, b.busy + row_number() OVER (ORDER BY d.next_attempt_at, d.id) AS turn
         FROM webhook_deliveries d
         WHERE d.endpoint_id = e.id AND d.status = 'PENDING' AND d.next_attempt_at <= now()
           AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
         ORDER BY d.next_attempt_at, d.id
-        LIMIT greatest(0, :endpoint_cap - (
-            SELECT count(*) FROM webhook_deliveries f
-            WHERE f.endpoint_id = e.id AND f.status = 'PENDING' AND f.lease_owner IS NOT NULL
-              AND f.lease_expires_at > now()
-        ))
+        LIMIT greatest(0, :endpoint_cap - b.busy)
     ) d
     WHERE e.status = 'ACTIVE' AND e.id = ANY(CAST(:endpoints AS bigint[]))
-    ORDER BY d.next_attempt_at, d.id
+    ORDER BY d.turn, d.next_attempt_at, d.id
     LIMIT :limit
 ), locked AS (
     SELECT d.id FROM webhook_deliveries d
