@@ -44,15 +44,7 @@ async def fan_out(engine: AsyncEngine, limit: int = FAN_OUT_BATCH) -> tuple[int,
         return await fan_out_in(conn, limit)
 
 
-CUSTOM_PLAN = text("SET LOCAL plan_cache_mode = force_custom_plan")
-"""Planned for each batch with the tables as they are now. A plan cached while `events` was
-small (a new database, a quiet company) joins it by scanning: measured at 1-2 s a batch once a
-burst of 20,000 events arrived, against 25-45 ms planned afresh. Planning costs about 1 ms, a
-few times a second at most; the statement's transaction does nothing else."""
-
-
 async def fan_out_in(conn: AsyncConnection, limit: int = FAN_OUT_BATCH) -> tuple[int, int]:
-    """`fan_out` in the caller's transaction, which it leaves planning afresh (`CUSTOM_PLAN`)."""
-    await conn.execute(CUSTOM_PLAN)
+    """`fan_out` in the caller's transaction. The worker plans it afresh each time (`worker_engine`)."""
     row = (await conn.execute(FAN_OUT, {"limit": limit, "opt_in": list(OPT_IN_TYPES)})).one()
     return int(row.events), int(row.deliveries)

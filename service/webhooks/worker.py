@@ -463,20 +463,27 @@ class Worker:
 
 
 def worker_engine(database_url: str, settings: Settings) -> AsyncEngine:
-    """The worker's own pool, committing asynchronously (`synchronous_commit = off`).
+    """The worker's own pool, committing asynchronously (`synchronous_commit = off`) and planning
+    each statement afresh (`plan_cache_mode = force_custom_plan`).
 
-        That is safe here, and only here: every worker write is repeatable. A commit lost to a
-        database crash loses a lease (the delivery is claimed again), a fan-out (done again; the
-        deliveries are unique per endpoint and event) or a recorded attempt (the request is sent
-        again: delivery is at least once anyway), or an applied inbound delivery (its changes and its
-    status commit together, so it is applied again). It makes each worker transaction cost a WAL write
-        instead of a flush. The events themselves are written by the API, synchronously."""
+    Asynchronous commits are safe here, and only here: every worker write is repeatable. A commit
+    lost to a database crash loses a lease (the delivery is claimed again), a fan-out (done again;
+    the deliveries are unique per endpoint and event) or a recorded attempt (the request is sent
+    again: delivery is at least once anyway), or an applied inbound delivery (its changes and its
+    status commit together, so it is applied again). It makes each worker transaction cost a WAL
+    write instead of a flush. The events themselves are written by the API, synchronously.
+
+    Custom plans: the worker's tables are queues, empty one minute and 100,000 rows the next. A
+    plan cached while they were small scans them once they are not: a fan-out batch took 1-2 s
+    instead of 25-45 ms after a burst of 20,000 events, and claims were slower and their speed
+    varied from run to run (bench/README.md). Planning costs PostgreSQL about a millisecond a
+    statement."""
     size = min(10, settings.webhook_worker_concurrency)
     return Database(database_url).engine(
         settings,
         pool_size=size,
         max_overflow=settings.webhook_worker_concurrency,
-        connect_args={"server_settings": {"synchronous_commit": "off"}},
+        connect_args={"server_settings": {"synchronous_commit": "off", "plan_cache_mode": "force_custom_plan"}},
     )
 
 
