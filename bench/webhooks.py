@@ -143,6 +143,9 @@ class Result:
     p99_ms: float
     max_ms: float
     bad_signatures: int
+    emit_seconds: float
+    """How long emitting the burst took: when it is close to `burst_seconds`, the emitter, not
+    the workers, set the pace."""
     burst_cpu: dict[str, float]
     """CPU seconds per second of the burst, by process: the receiver, the emitter (this
     process), the workers together; a figure near 1.0 is a saturated core."""
@@ -285,6 +288,7 @@ def run_one(url: str, args: argparse.Namespace, workers: int, endpoints: int, lo
             watched = {"receiver": [receiver.pid], "workers": [p.pid for p in procs]}
             cpu_before, wall_before = cpu_seconds(watched), time.monotonic()
             committed = asyncio.run(emit_burst(url, company, args.events, args.batch))
+            emitted = time.monotonic() - wall_before
             got = wait_for(client, port, args.events * endpoints, timeout=600)
             cpu_after, wall = cpu_seconds(watched), time.monotonic() - wall_before
             burst_cpu = {k: round((cpu_after[k] - cpu_before[k]) / wall, 2) for k in cpu_after}
@@ -315,6 +319,7 @@ def run_one(url: str, args: argparse.Namespace, workers: int, endpoints: int, lo
             p99_ms=percentile(latencies, 99),
             max_ms=max(latencies),
             bad_signatures=bad + bad2,
+            emit_seconds=emitted,
             burst_cpu=burst_cpu,
         )
     finally:
@@ -343,9 +348,9 @@ def cpu_seconds(watched: dict[str, list[int]]) -> dict[str, float]:
 def table(rounds: list[list[Result]]) -> str:
     """Medians over the rounds of each configuration, with the range of deliveries/s."""
     lines = [
-        "| workers | endpoints | burst: events | deliveries/s (median) | range | events/s "
+        "| workers | endpoints | burst: events | deliveries/s (median) | range | events/s | emitted in / burst s "
         "| CPU: workers / receiver / emitter | paced: rate/s | p50 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for runs in zip(*rounds, strict=True):
         r = runs[0]
@@ -354,7 +359,9 @@ def table(rounds: list[list[Result]]) -> str:
         cpu = " / ".join(f"{med([x.burst_cpu[k] for x in runs]):.2f}" for k in ("workers", "receiver", "emitter"))
         lines.append(
             f"| {r.workers} | {r.endpoints} | {r.events} | {med(rates):,.0f} | {min(rates):,.0f}–{max(rates):,.0f} "
-            f"| {med([x.events_per_s for x in runs]):,.0f} | {cpu} | {r.rate:g} | {med([x.p50_ms for x in runs]):.1f} "
+            f"| {med([x.events_per_s for x in runs]):,.0f} "
+            f"| {med([x.emit_seconds for x in runs]):.1f} / {med([x.burst_seconds for x in runs]):.1f} "
+            f"| {cpu} | {r.rate:g} | {med([x.p50_ms for x in runs]):.1f} "
             f"| {med([x.p99_ms for x in runs]):.1f} | {max(x.max_ms for x in runs):.1f} |"
         )
     return "\n".join(lines)

@@ -189,6 +189,16 @@ async def test_a_slow_endpoint_never_delays_the_others(engine, sessions, company
         await running.stop()
 
 
+async def test_connections_to_an_endpoint_are_kept_and_reused(engine, sessions, company, hooks, migrated_url):
+    await insert_webhook_endpoint(engine, company, hooks.url("kept"), FAST)
+    await insert_events(engine, company, 40)
+    await drain(engine, migrated_url)
+    received = hooks.received("kept")
+    assert len(received) == 40
+    # At most 4 in flight to the endpoint: at most 4 connections, each carrying many requests.
+    assert len({r.peer for r in received}) <= 4, {r.peer for r in received}
+
+
 async def test_an_endpoint_with_nothing_in_flight_goes_before_another_s_backlog(
     engine, sessions, company, hooks, migrated_url
 ):

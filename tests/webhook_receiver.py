@@ -34,6 +34,8 @@ class Received:
     """The registered secrets the signature verified against."""
     status: int | None = None
     """What the receiver answered (None until it did)."""
+    peer: tuple[str, int] | None = None
+    """The sender's address and port: one per connection it opened."""
 
     @property
     def msg_id(self) -> str:
@@ -113,6 +115,8 @@ class Receiver:
         body = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         item = Received(path, headers, body, time.monotonic())
+        if request.client is not None:
+            item.peer = (request.client.host, request.client.port)
         for secret in self.secrets.get(path, []):
             try:
                 Webhook(secret).verify(body, headers)
