@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.integrations import processing, providers
+from service.integrations.models import Provider
 from service.integrations.sync.refs import APPLICANT, lock_key
 from service.settings import Settings
 from tests import ats
@@ -89,7 +90,7 @@ async def test_an_unexpected_error_fails_its_entry_alone(
     integration = await connect_integration(acme, "greenhouse", selection=INTEGRATION)
     for i in range(3):
         await deliver(http, "greenhouse", integration, application(i))
-    mapping = providers.MAPPINGS[providers.Provider.GREENHOUSE]
+    mapping = providers.MAPPINGS[Provider.GREENHOUSE]
     translate = mapping.translate
 
     def broken_for_the_second(body: Any, headers: Any) -> Any:
@@ -147,7 +148,9 @@ async def test_a_worker_killed_mid_batch_applies_nothing_twice(
             async with engine.connect() as conn:
                 return bool(
                     (
-                        await conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+                        await conn.execute(
+                            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                        )
                     ).scalar_one()
                 )
 
@@ -177,7 +180,7 @@ async def _no_backend_of(engine: AsyncEngine, pid: int) -> bool:
                 text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()")
             )
         ).scalar_one()
-    return left == 0
+    return bool(left == 0)
 
 
 async def test_the_worker_loop_applies_a_backlog_in_batches(
