@@ -7,6 +7,10 @@ import asyncio
 import base64
 import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -18,13 +22,14 @@ from service.bulk import lines as lines_module
 from service.bulk import service as bulk
 from service.bulk.lines import LineApplier
 from service.bulk.models import BulkKind
+from service.integrations.sync.refs import APPLICANT, lock_key
 from service.settings import Settings
 from service.webhooks.worker import running_worker
 from tests import ats
 from tests.factories import create_webhook_endpoint
 from tests.helpers import Api, count_rows
 from tests.integrations import UPSERTED
-from tests.webhooks import FAST, until
+from tests.webhooks import FAST, ROOT, until
 
 OPERATION = "bulkOperation { id status uploadUrl lineCount appliedLines createdCount updatedCount skippedCount failedCount resultsUrl }"
 
@@ -275,6 +280,58 @@ async def test_a_batch_that_dies_leaves_nothing_and_the_next_worker_goes_on(
     assert [x["outcome"] for x in out].count("created") == 9 == await count_rows(engine, "applicants")
     # As `applicantUpsert` would: the address is an applicant's already linked to another record.
     assert out[6]["outcome"] == "skipped" and "merge the two" in out[6]["reason"]
+
+
+async def test_a_worker_process_killed_mid_batch_applies_nothing_twice(
+    acme: Api, app: Any, engine: AsyncEngine, settings: Settings, migrated_url: str, tmp_path: Any
+) -> None:
+    """A real `hiregraph worker` is SIGKILLed in the middle of a batch: the lane's lines are
+    written and the one-by-one lane waits on line 7's record, locked by this test. Nothing of the
+    batch stays; the next worker applies every line exactly once."""
+    people = [{"externalId": f"c-{i}", "name": f"Person {i}", "emails": [f"p{i}@example.com"]} for i in range(10)]
+    people[6]["emails"] = ["p1@example.com"]  # lines 2 and 7 share an address: both go one by one
+    operation = await start(acme, "APPLICANTS")
+    await acme.http.put(operation["uploadUrl"], content=jsonl(people))
+    holder = await engine.connect()
+    key = lock_key(acme.company_pk, "my-ats", APPLICANT, "c-6")
+    await holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
+    env = {**os.environ, "DATABASE_URL": migrated_url, "HIREGRAPH_DATA_DIR": str(tmp_path), "LOG_LEVEL": "warning"}
+    env.pop("TEST_DATABASE_URL", None)
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once; the test then only polls it
+        [sys.executable, "-m", "service.cli", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        async def waiting() -> bool:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                )
+                return bool(found.scalar_one())
+
+        await until(waiting, within=20)
+        process.send_signal(signal.SIGKILL)
+        process.wait(5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+        await holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        await holder.close()
+    mid = await status(acme, operation["id"])
+    assert mid["appliedLines"] == 0 and mid["createdCount"] == 0, mid
+    assert await count_rows(engine, "applicants") == 0 and await count_rows(engine, "external_refs") == 0
+    await apply_all(app, engine, settings)
+    done = await status(acme, operation["id"])
+    assert done["status"] == "COMPLETED" and done["appliedLines"] == 10
+    async with engine.connect() as conn:
+        refs = (await conn.execute(text("SELECT external_id, count(*) FROM external_refs GROUP BY external_id"))).all()
+    assert sorted(refs) == sorted((f"c-{i}", 1) for i in range(10) if i != 6), "each line applied once"
+    assert await count_rows(engine, "applicants") == 9
 
 
 async def test_cancelling(acme: Api, app: Any, engine: AsyncEngine, settings: Settings) -> None:
