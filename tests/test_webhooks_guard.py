@@ -54,6 +54,10 @@ sessions = webhooks.sessions
         "255.255.255.255",
         "198.18.0.1",
         "192.0.2.1",
+        "168.63.129.16",  # Azure WireServer
+        "192.0.0.8",  # IETF protocol assignments, whatever this Python's ipaddress says
+        "192.88.99.1",
+        "fec0::1",
         "::ffff:127.0.0.1",
         "::ffff:10.0.0.1",
         "::ffff:169.254.169.254",
@@ -88,6 +92,11 @@ def test_the_guard_settings():
     assert check_url("ftp://example.com/", strict) is not None
     assert check_url("https://user:pw@example.com/", strict) is not None
     assert check_url("https:///nohost", strict) is not None
+    # Addresses in forms clients read differently are no host names: refused when created.
+    for numeric in ("2130706433", "0177.0.0.1", "127.1", "0x7f.1", "017700000001", "0", "127.0.0.1."):
+        assert check_url(f"http://{numeric}/x", strict) is not None, numeric
+    for name in ("1password.example", "123.example.com", "a1.example"):
+        assert check_url(f"https://{name}/x", strict) is None, name
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::ffff:127.0.0.1]", "10.0.0.1", "169.254.169.254"])
@@ -117,6 +126,50 @@ async def test_the_delivery_session_reaches_an_allowed_receiver(hooks):
     [received] = hooks.received("ok")
     assert received.headers["user-agent"] == "Hiregraph-Webhooks/1"
     assert "cookie" not in received.headers
+
+
+async def broken_receiver(answer: bytes) -> tuple[asyncio.Server, int]:
+    """A receiver that answers every request with `answer`, however malformed."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(65536)
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b"HTTP/1.1 2OO OK\r\n\r\n", b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 9000 + b"\r\n\r\n"],
+    ids=["bad status line", "overlong header"],
+)
+async def test_a_url_s_token_reaches_no_error_and_no_span(answer: bytes) -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from service.observability.tracing import Tracing
+    from service.webhooks.network import without_url
+
+    server, port = await broken_receiver(answer)
+    exporter = InMemorySpanExporter()
+    tracing = Tracing.exporting(exporter, FAST, batch=False)
+    url = f"http://127.0.0.1:{port}/hooks/T0K3N-path?token=S3CR3T-query"
+    try:
+        async with delivery_session(FAST, trace_configs=tracing.client_traces(without_url)) as client:
+            outcome = await sending.send(client, url, "msg_1", b"{}", ("whsec_" + "A" * 44,), FAST)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert outcome.status_code is None and outcome.error, outcome
+    assert f"127.0.0.1:{port}" in outcome.error
+    [span] = exporter.get_finished_spans()
+    seen = [outcome.error, str(span.attributes), *(str(e.attributes) for e in span.events)]
+    assert span.events, "the exception is recorded"
+    for text in seen:
+        assert "S3CR3T" not in text and "T0K3N" not in text, text
+    tracing.shutdown()
 
 
 async def test_a_worker_records_the_refusal_and_retries(engine, sessions, company, hooks, migrated_url):

@@ -21,7 +21,8 @@ Sampling of whole traces follows the standard `OTEL_TRACES_SAMPLER` variables.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.trace import Span, SpanKind, Tracer
@@ -85,12 +86,35 @@ class Tracing:
 
         HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
 
-    def client_traces(self) -> list[Any]:
+    def client_traces(self, redact: Callable[[str, str], str]) -> list[Any]:
         """aiohttp trace configs: a span per request a session sends (and `traceparent` sent
-        with it), its URL cut to the origin."""
+        with it), its URL cut to the origin. A failed request's exception is recorded with
+        `redact(text, url)` applied to its message and stack trace, which quote the whole URL."""
+        import aiohttp
         from opentelemetry.instrumentation.aiohttp_client import create_trace_config
+        from opentelemetry.trace import Status, StatusCode
 
-        return [create_trace_config(url_filter=lambda url: str(url.origin()), tracer_provider=self.provider)]
+        config = create_trace_config(url_filter=lambda url: str(url.origin()), tracer_provider=self.provider)
+        handlers = list(config.on_request_exception)
+        config.on_request_exception.clear()
+
+        async def on_exception(session: Any, ctx: Any, params: Any) -> None:
+            span, exc, url = getattr(ctx, "span", None), params.exception, str(params.url)
+            if span is not None and span.is_recording() and exc is not None:
+                kind = type(exc).__qualname__
+                span.set_attribute("error.type", kind)
+                span.set_status(Status(StatusCode.ERROR, kind))
+                trace = "".join(traceback.format_exception(exc))
+                span.record_exception(
+                    exc,
+                    attributes={"exception.message": redact(str(exc), url), "exception.stacktrace": redact(trace, url)},
+                )
+            quiet = aiohttp.TraceRequestExceptionParams(params.method, params.url, params.headers, None)  # type: ignore[arg-type]
+            for handler in handlers:  # the instrumentation's own: it ends the span, recording nothing more
+                await handler(session, ctx, quiet)
+
+        config.on_request_exception.append(on_exception)
+        return [config]
 
     # --- spans -------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 from collections.abc import Iterable
 from typing import Any
@@ -35,6 +36,7 @@ import aiohttp
 import anyio
 import httpcore
 import httpx
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from service.settings import Settings
@@ -56,12 +58,18 @@ METADATA_ADDRESSES = frozenset(
         "fd00:ec2::253",
         "100.100.100.200",  # Alibaba Cloud (inside 100.64/10)
         "192.0.0.192",  # Oracle Cloud
+        "168.63.129.16",  # Azure WireServer (the host agent's endpoint)
     )
 )
 PRIVATE_NETWORKS = tuple(
     ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+SPECIAL_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.0.0/24", "192.88.99.0/24", "198.18.0.0/15", "fec0::/10")
+)
+"""Special-purpose ranges refused whatever `ipaddress` of this Python's patch level calls global
+(IETF protocol assignments, 6to4 relay anycast, benchmarking, deprecated site-local)."""
 
 
 class AddressNotAllowed(httpcore.ConnectError, OSError):
@@ -99,7 +107,7 @@ def refusal(address: IPAddress, *, allow_loopback: bool = False, allow_private: 
         return "a multicast address"
     if any(ip in net for net in PRIVATE_NETWORKS if net.version == ip.version):
         return None if allow_private else "a private address"
-    if ip.is_reserved or not ip.is_global:
+    if ip.is_reserved or not ip.is_global or any(ip in net for net in SPECIAL_NETWORKS if net.version == ip.version):
         return "a reserved or special-purpose address"
     return None
 
@@ -107,6 +115,10 @@ def refusal(address: IPAddress, *, allow_loopback: bool = False, allow_private: 
 def check_address(address: str | IPAddress, settings: Settings) -> str | None:
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
     return refusal(ip, allow_loopback=settings.webhook_allow_loopback, allow_private=settings.webhook_allow_private)
+
+
+_NUMERIC_HOST = re.compile(r"(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*", re.IGNORECASE)
+"""A host made of numbers only (decimal, octal or hex parts): an address, whatever its form."""
 
 
 def check_url(url: str, settings: Settings) -> str | None:
@@ -130,6 +142,9 @@ def check_url(url: str, settings: Settings) -> str | None:
     try:
         ip = ipaddress.ip_address(parts.hostname)
     except ValueError:
+        if _NUMERIC_HOST.fullmatch(parts.hostname.rstrip(".")):
+            # 2130706433, 0177.0.0.1, 127.1, 0x7f.1: an address in a form clients read differently
+            return "the host must be a host name or an address in its usual form"
         return None
     why = check_address(ip, settings)
     return f"the host is {why}" if why else None
@@ -265,12 +280,20 @@ def guarded_socket(settings: Settings) -> Any:
     def factory(addr_info: tuple[Any, ...]) -> socket.socket:
         family, kind, proto, _name, sockaddr = addr_info
         host = str(sockaddr[0]).split("%", 1)[0]
-        why = check_address(host, settings)
+        try:
+            why = check_address(host, settings)
+        except ValueError:
+            why = "not an address"
         if why:
             raise AddressNotAllowed(f"refused: {host} is {why}")
         return socket.socket(family, kind, proto)
 
     return factory
+
+
+KEEPALIVE_SECONDS = 4.0
+"""How long an idle connection to a receiver is kept: under the 5 s after which common servers
+(Node's default) close theirs, so a request rarely goes out on a connection being closed."""
 
 
 def delivery_session(
@@ -283,7 +306,7 @@ def delivery_session(
         limit=max_connections,
         resolver=GuardedResolver(settings),
         socket_factory=guarded_socket(settings),
-        keepalive_timeout=30.0,
+        keepalive_timeout=KEEPALIVE_SECONDS,
     )
     return aiohttp.ClientSession(
         connector=connector,
@@ -297,9 +320,36 @@ def delivery_session(
 
 def refused_reason(exc: BaseException) -> str | None:
     """The guard's message when `exc` (an httpx or aiohttp error) came from a refusal, else None."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, AddressNotAllowed):
-            return str(seen)
-        seen = seen.__cause__ or seen.__context__
+    found = _guard_error(exc)
+    return str(found) if isinstance(found, AddressNotAllowed) else None
+
+
+def guard_message(exc: BaseException) -> str | None:
+    """The guard's own message when `exc` came from it: a refusal, or a name that did not resolve."""
+    found = _guard_error(exc)
+    return str(found) if found is not None else None
+
+
+def _guard_error(exc: BaseException) -> BaseException | None:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, AddressNotAllowed | ResolveError | ResolveTimeout):
+            return cause
+        cause = cause.__cause__ or cause.__context__
     return None
+
+
+def without_url(message: str, url: str) -> str:
+    """`message` with `url` (as given, and as a client normalises it) cut to its origin: a webhook
+    URL's path and query can carry its token, and error messages quote the whole URL."""
+    try:
+        parsed = yarl.URL(url)
+        forms = {url, str(parsed), parsed.human_repr()}
+        origin = str(parsed.origin()) + "/…"
+    except (ValueError, TypeError):
+        return message.replace(url, "(the endpoint's URL)")
+    for form in sorted(forms, key=len, reverse=True):
+        message = message.replace(form, origin)
+    return message

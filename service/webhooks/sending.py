@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from service.settings import Settings
-from service.webhooks.network import refused_reason
+from service.webhooks.network import guard_message, without_url
 from service.webhooks.retries import parse_retry_after
 from service.webhooks.signing import signature_headers
 
@@ -73,7 +73,7 @@ async def send(
     except TimeoutError:
         return Outcome(None, elapsed(), error=f"timed out after {settings.webhook_timeout:g} s")
     except Exception as exc:  # noqa: BLE001 - any failure to get an answer is a failed attempt
-        refused = refused_reason(exc)
-        if refused:
-            return Outcome(None, elapsed(), error=refused)
-        return Outcome(None, elapsed(), error=f"{type(exc).__name__}: {exc}"[:500])
+        guarded = guard_message(exc)
+        if guarded:
+            return Outcome(None, elapsed(), error=guarded)
+        return Outcome(None, elapsed(), error=without_url(f"{type(exc).__name__}: {exc}", url)[:500])

@@ -60,7 +60,7 @@ from service.observability.tracing import NO_SPAN, Tracing, configure_tracing
 from service.settings import Settings
 from service.webhooks import attempts, fanout, leases, retention, sending
 from service.webhooks.events import EVENTS_CHANNEL
-from service.webhooks.network import delivery_session, guarded_client
+from service.webhooks.network import delivery_session, guarded_client, without_url
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ class Worker:
 
     def _sender(self) -> aiohttp.ClientSession:
         if self._session is None:
-            traces = self.tracing.client_traces() if self.tracing is not None else None
+            traces = self.tracing.client_traces(without_url) if self.tracing is not None else None
             self._session = delivery_session(
                 self.settings, max_connections=self.settings.webhook_worker_concurrency, trace_configs=traces
             )
