@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from service.ids import to_global_id
 from service.webhooks import events, fanout, leases, sending
@@ -219,6 +219,33 @@ async def test_an_endpoint_with_nothing_in_flight_goes_before_another_s_backlog(
         await running.stop()
     # Oldest-due-first alone would have sent the busy endpoint's 13 before the quiet one's.
     assert busy_so_far <= 4, busy_so_far
+
+
+async def test_a_claim_locks_only_endpoints_with_work(engine, sessions, company, hooks, migrated_url):
+    """Hundreds of endpoints with nothing due are not locked (one lock each would fill
+    PostgreSQL's lock table at a few thousand), and the claim still finds the one with work."""
+    await insert_webhook_endpoint(engine, company, hooks.url("busy"), FAST)
+    async with engine.begin() as conn:  # as many tenants' endpoints would be (past the per-company cap)
+        await conn.execute(
+            text(
+                "INSERT INTO webhook_endpoints (company_id, url, secret, status, event_types) "
+                "SELECT :company, 'https://idle' || n || '.example.com/', 'whsec_idle', 'ACTIVE', '{none.such}' "
+                "FROM generate_series(1, 300) AS n"
+            ),
+            {"company": company},
+        )
+    await insert_events(engine, company, 6)
+    await fanout.fan_out(engine)
+    async with engine.begin() as conn:
+        claims = await leases.claim_in(conn, "me", FAST, limit=32)
+        held = (
+            await conn.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            )
+        ).scalar_one()
+        await conn.rollback()
+    assert len(claims) == 4  # the endpoint's cap
+    assert held == 1, held
 
 
 async def test_stopping_waits_for_requests_in_flight_and_releases_nothing_late(

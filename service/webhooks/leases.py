@@ -96,10 +96,45 @@ async def claim(engine: AsyncEngine, owner: str, settings: Settings, *, limit: i
 
 LOCK_ENDPOINTS = text(
     f"""
+WITH RECURSIVE waiting(endpoint_id) AS (
+    -- The endpoints with PENDING deliveries, one index probe each (a loose scan of the due index):
+    -- the work grows with the endpoints that have deliveries waiting, not with all of them.
+    (SELECT endpoint_id FROM webhook_deliveries WHERE status = 'PENDING' ORDER BY endpoint_id LIMIT 1)
+    UNION ALL
+    SELECT (
+        SELECT d.endpoint_id FROM webhook_deliveries d
+        WHERE d.status = 'PENDING' AND d.endpoint_id > w.endpoint_id
+        ORDER BY d.endpoint_id LIMIT 1
+    )
+    FROM waiting w WHERE w.endpoint_id IS NOT NULL
+), ready AS (
+    SELECT e.id, b.busy, o.oldest
+    FROM waiting w
+    JOIN webhook_endpoints e ON e.id = w.endpoint_id AND e.status = 'ACTIVE'
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS busy FROM webhook_deliveries f
+        WHERE f.endpoint_id = e.id AND f.status = 'PENDING' AND f.lease_owner IS NOT NULL
+          AND f.lease_expires_at > now()
+    ) b
+    CROSS JOIN LATERAL (
+        SELECT d.next_attempt_at AS oldest FROM webhook_deliveries d
+        WHERE d.endpoint_id = e.id AND d.status = 'PENDING' AND d.next_attempt_at <= now()
+          AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+        ORDER BY d.next_attempt_at, d.id LIMIT 1
+    ) o
+    WHERE b.busy < :endpoint_cap
+    ORDER BY b.busy, o.oldest, e.id
+    LIMIT :endpoints
+)
 SELECT id, pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer)) AS locked
-FROM webhook_endpoints WHERE status = 'ACTIVE'
+FROM ready ORDER BY busy, oldest, id
 """
 )
+"""The endpoints a claim may take deliveries of, locked: ACTIVE ones with a delivery due and a
+place free, at most as many as places are asked for (each gives at least one), those with the
+fewest requests in flight and then the oldest due first. Only these are locked: one advisory
+lock per endpoint of the whole database would exhaust PostgreSQL's lock table past a few
+thousand endpoints."""
 
 
 async def claim_in(
@@ -113,7 +148,9 @@ async def claim_in(
     Endpoints skipped that way are added to `contended`, for the caller to try again soon."""
     if limit <= 0:
         return []
-    rows = (await conn.execute(LOCK_ENDPOINTS)).all()
+    rows = (
+        await conn.execute(LOCK_ENDPOINTS, {"endpoints": limit, "endpoint_cap": settings.webhook_endpoint_concurrency})
+    ).all()
     endpoints = [r.id for r in rows if r.locked]
     if contended is not None:
         contended.update(r.id for r in rows if not r.locked)
