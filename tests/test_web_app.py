@@ -322,14 +322,24 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
 async def test_an_interviewer_sees_no_offer(app_server, browser, engine, settings, migrated_url, shots):
     d = await demo(engine, settings, migrated_url)
     async with engine.connect() as conn:
+        # An offer on a posting the interviewer sees (on its hiring team, or interviewing for it).
         applicant = await conn.scalar(
             text(
-                "SELECT ap.id FROM offers o JOIN applications a ON a.id = o.application_id "
-                "JOIN applicants ap ON ap.id = a.applicant_id WHERE a.company_id = :c LIMIT 1"
+                """
+                SELECT a.applicant_id FROM offers o JOIN applications a ON a.id = o.application_id
+                WHERE a.company_id = :c AND a.posting_id IN (
+                    SELECT h.posting_id FROM hiring_team_members h JOIN users u ON u.id = h.user_id
+                    WHERE u.company_id = :c AND u.name = :interviewer
+                    UNION
+                    SELECT x.posting_id FROM interview_interviewers ii JOIN users u ON u.id = ii.user_id
+                    JOIN interviews i ON i.id = ii.interview_id JOIN applications x ON x.id = i.application_id
+                    WHERE u.company_id = :c AND u.name = :interviewer)
+                ORDER BY o.id LIMIT 1
+                """
             ),
-            {"c": d["row"].company_id},
+            {"c": d["row"].company_id, "interviewer": d["people"]["INTERVIEWER"]},
         )
-    assert applicant is not None, "the demo has an offer"
+    assert applicant is not None, "the demo has an offer the interviewer's postings show"
     profile = f"/applicants/{to_global_id('Applicant', applicant)}"
 
     recruiter = await open_browser(browser)
