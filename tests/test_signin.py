@@ -77,6 +77,7 @@ async def test_a_person_signs_in_calls_the_api_and_signs_out(
 
     who = (await client.get("/auth/session")).json()
     assert who["signedIn"] and who["user"]["name"] == "Rita" and who["user"]["role"] == "RECRUITER"
+    assert who["reads"] == ["postings", "applicants", "applications", "users", "offers"]  # no EEOC answers
     headers = {"x-csrf-token": who["csrfToken"]}
 
     r = await client.post("/graphql", json={"query": ME}, headers=headers)

@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import unquote_plus
 from typing import Any
 
 import httpx
@@ -383,9 +384,16 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
     assert await accessibility_violations(recruiter.page) == []
 
     interviewer = await open_browser(browser)
+    asked: list[str] = []
+    interviewer.page.on(
+        "request", lambda r: asked.append(r.post_data or unquote_plus(r.url)) if "/graphql" in r.url else None
+    )
     await sign_in_as(interviewer, app_server, d["people"]["INTERVIEWER"], profile)
     await expect(interviewer.page.get_by_role("heading", name="Timeline").first).to_be_visible()
     await expect(interviewer.page.get_by_role("heading", name="Offers")).to_have_count(0)
+    # The app does not ask for what the person may not read: a refused `offers` nulled the whole
+    # answer, and the client's cache then lost the profile ("No such candidate" a moment later).
+    assert any("query Profile" in a for a in asked) and not any("query Offers" in a for a in asked), asked
     # Nor the offer letter among the attachments, which the recruiter sees.
     await expect(recruiter.page.locator("a", has_text="offer-")).to_have_count(1)
     await expect(interviewer.page.locator("a", has_text="offer-")).to_have_count(0)

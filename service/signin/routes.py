@@ -4,7 +4,7 @@ run`'s demo only, a development sign-in that needs no provider.
 
     GET  /auth/sign-in?company=<slug>&next=</path>   to the company's provider
     GET  /auth/callback                              back from it: a session, then `next`
-    GET  /auth/session                               who is signed in, and the CSRF token
+    GET  /auth/session                               who is signed in, what they may read, and the CSRF token
     POST /auth/sign-out            {"everywhere": b} ends this session (or all of the person's)
     GET  /auth/dev, POST /auth/dev                   development sign-in (HIREGRAPH_DEV_SIGN_IN)
 
@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from service.auth.scopes import AREAS
 from service.companies.models import Company
 from service.ids import to_global_id
 from service.settings import Settings
@@ -247,6 +248,9 @@ class SignIn:
                 "signedIn": True,
                 "user": {"id": to_global_id("User", p.user_id or 0), "name": p.name, "role": found.role.value},
                 "companyIds": [to_global_id("Company", c) for c in p.company_ids],
+                # What the app may ask for: asking for more gets a field refused, and a refused
+                # non-null field nulls the whole answer, which a shared client cache then keeps.
+                "reads": [area for area in AREAS if p.can(area)],
                 "expiresAt": found.expires_at.isoformat(),
                 "csrfToken": service.csrf_token(token),
             },

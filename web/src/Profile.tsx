@@ -2,6 +2,8 @@ import Markdown from 'react-markdown';
 import { useParams } from 'react-router';
 import { useQuery } from 'urql';
 
+import type { Session } from './api';
+
 const PROFILE = `
 query Profile($id: ID!) {
   node(id: $id) {
@@ -56,15 +58,18 @@ const when = (iso: string) => new Date(iso).toLocaleString();
 
 /** A candidate: details, applications with their stage timeline, interviews, scorecards, notes
  * (Markdown, no raw HTML), attachments, and offers when the person may read them. */
-export function Profile() {
+export function Profile({ session }: { session: Session }) {
   const { id = '' } = useParams();
   const [{ data, error }] = useQuery<{ node: Applicant | null }>({ query: PROFILE, variables: { id } });
   // Asked once the profile is in: the cache (no schema given to it) lost the profile's answer
-  // when this one, about the same applications, arrived first.
+  // when this one, about the same applications, arrived first. Asked only of people who may
+  // read offers: for others `offers` is refused, that nulls the whole `node`, and the cache
+  // would then forget the profile it holds under the same `node(id:)`.
+  const mayReadOffers = session.reads.includes('offers');
   const [offers] = useQuery<{ node: { applications: { nodes: { id: string; offers: { nodes: { id: string; version: number; status: string; startDate: string | null }[] } }[] } } | null }>({
     query: OFFERS,
     variables: { id },
-    pause: !data?.node,
+    pause: !data?.node || !mayReadOffers,
   });
   if (error) return <p role="alert">{error.message}</p>;
   const a = data?.node;

@@ -13,6 +13,8 @@ export interface Session {
   user: { id: string; name: string; role: Role };
   /** Global IDs of the person's companies (one). */
   companyIds: string[];
+  /** The areas the person may read (`offers`, `eeoc`…): the app asks for nothing else. */
+  reads: string[];
   expiresAt: string;
   csrfToken: string;
 }

@@ -40,7 +40,7 @@ function Shell({ session }: { session: Session }) {
         <Routes>
           <Route path="/" element={<Postings />} />
           <Route path="/postings/:id" element={<Board session={session} />} />
-          <Route path="/applicants/:id" element={<Profile />} />
+          <Route path="/applicants/:id" element={<Profile session={session} />} />
           <Route path="/import" element={<Import session={session} />} />
           <Route path="/admin" element={<Admin />} />
           <Route path="*" element={<p>Nothing here. <Link to="/">Back to the postings</Link>.</p>} />
