@@ -7,8 +7,6 @@ import asyncio
 import base64
 import dataclasses
 import json
-import os
-import signal
 import subprocess
 import sys
 from typing import Any
@@ -29,7 +27,7 @@ from tests import ats
 from tests.factories import create_webhook_endpoint
 from tests.helpers import Api, count_rows
 from tests.integrations import UPSERTED
-from tests.webhooks import FAST, ROOT, until
+from tests.webhooks import FAST, holding_lock, kill, until, waiting_on_a_lock, worker_process
 
 OPERATION = "bulkOperation { id status uploadUrl lineCount appliedLines createdCount updatedCount skippedCount failedCount resultsUrl }"
 
@@ -292,36 +290,11 @@ async def test_a_worker_process_killed_mid_batch_applies_nothing_twice(
     people[6]["emails"] = ["p1@example.com"]  # lines 2 and 7 share an address: both go one by one
     operation = await start(acme, "APPLICANTS")
     await acme.http.put(operation["uploadUrl"], content=jsonl(people))
-    holder = await engine.connect()
     key = lock_key(acme.company_pk, "my-ats", APPLICANT, "c-6")
-    await holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
-    env = {**os.environ, "DATABASE_URL": migrated_url, "HIREGRAPH_DATA_DIR": str(tmp_path), "LOG_LEVEL": "warning"}
-    env.pop("TEST_DATABASE_URL", None)
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once; the test then only polls it
-        [sys.executable, "-m", "service.cli", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-
-        async def waiting() -> bool:
-            async with engine.connect() as conn:
-                found = await conn.execute(
-                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-                )
-                return bool(found.scalar_one())
-
-        await until(waiting, within=20)
-        process.send_signal(signal.SIGKILL)
-        process.wait(5)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        await holder.execute(text("SELECT pg_advisory_unlock_all()"))
-        await holder.close()
+    async with holding_lock(engine, key):
+        with worker_process(migrated_url, tmp_path) as process:
+            await until(lambda: waiting_on_a_lock(engine), within=20)
+            kill(process)
     mid = await status(acme, operation["id"])
     assert mid["appliedLines"] == 0 and mid["createdCount"] == 0, mid
     assert await count_rows(engine, "applicants") == 0 and await count_rows(engine, "external_refs") == 0
@@ -517,8 +490,6 @@ def _vendor_dated(node: dict[str, Any]) -> bool:
 def test_the_worker_builds_the_schema_after_importing_the_lines() -> None:
     """`hiregraph worker` imports `service.bulk.lines` (and through it the upserts' input types)
     before it builds the schema: an enum those types use must still be exposed once."""
-    import subprocess
-    import sys
 
     code = (
         "from service.bulk.lines import LineApplier\n"

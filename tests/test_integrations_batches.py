@@ -4,10 +4,6 @@ nothing lost or applied twice when the worker dies mid-batch."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from typing import Any
 
 import httpx
@@ -23,7 +19,7 @@ from tests import ats
 from tests.factories import connect_integration
 from tests.helpers import Api
 from tests.integrations import APPLY, INTEGRATION, STATE, apply_inbox, deliver
-from tests.webhooks import ROOT, until
+from tests.webhooks import holding_lock, kill, until, waiting_on_a_lock, worker_process
 
 
 def application(i: int, *, name: str | None = "Candidate") -> dict[str, Any]:
@@ -131,39 +127,11 @@ async def test_a_worker_killed_mid_batch_applies_nothing_twice(
     async with engine.connect() as conn:
         company_id = (await conn.execute(text("SELECT company_id FROM integrations"))).scalar_one()
     key = lock_key(company_id, "greenhouse", APPLICANT, "6002")
-    holder = await engine.connect()
-    await holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
-    env = {**os.environ, "DATABASE_URL": migrated_url, "HIREGRAPH_DATA_DIR": str(tmp_path), "LOG_LEVEL": "warning"}
-    env.pop("TEST_DATABASE_URL", None)
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once; the test then only polls it
-        [sys.executable, "-m", "service.cli", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-
-        async def waiting_on_the_lock() -> bool:
-            async with engine.connect() as conn:
-                return bool(
-                    (
-                        await conn.execute(
-                            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-                        )
-                    ).scalar_one()
-                )
-
-        await until(waiting_on_the_lock, within=20)
-        assert (await counts(engine))["applicants"] == 0  # two applied, not committed
-        process.send_signal(signal.SIGKILL)
-        process.wait(5)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
-        await holder.execute(text("SELECT pg_advisory_unlock_all()"))
-        await holder.close()
+    async with holding_lock(engine, key):
+        with worker_process(migrated_url, tmp_path) as process:
+            await until(lambda: waiting_on_a_lock(engine), within=20)
+            assert (await counts(engine))["applicants"] == 0  # two applied, not committed
+            kill(process)
     await until(lambda: _no_backend_of(engine, process.pid), within=10)
     assert all(r.status == "PENDING" and r.attempts == 0 for r in await entries(engine))
     assert await counts(engine) == {"applicants": 0, "applications": 0, "history": 0, "created_events": 0}

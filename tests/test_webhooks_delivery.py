@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -23,7 +19,7 @@ from service.webhooks.service import rotate_secret
 from tests import webhooks
 from tests.factories import insert_events, insert_webhook_endpoint
 from tests.webhook_receiver import Received, Reply
-from tests.webhooks import FAST, ROOT, all_settled, attempts, deliveries, drain, start, until
+from tests.webhooks import FAST, all_settled, attempts, deliveries, drain, kill, start, until, worker_process
 
 # The webhook fixtures, bound here for pytest (this `engine` is module-scoped and overrides conftest's).
 company = webhooks.company
@@ -85,32 +81,15 @@ async def test_a_worker_killed_mid_batch_loses_nothing(engine, sessions, company
 
     hooks.on("k", hang_until_killed, secrets=[secret])
     emitted = await insert_events(engine, company, 10)
-    env = {
-        **os.environ,
-        "DATABASE_URL": migrated_url,
-        "HIREGRAPH_DATA_DIR": str(tmp_path),
+    settings = {
         "HIREGRAPH_WEBHOOK_ALLOW_LOOPBACK": "1",
         "HIREGRAPH_WEBHOOK_TIMEOUT": "2",
         "HIREGRAPH_WEBHOOK_LEASE": "2.5",
-        "LOG_LEVEL": "warning",
     }
-    env.pop("TEST_DATABASE_URL", None)
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once; the test then only polls it
-        [sys.executable, "-m", "service.cli", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with worker_process(migrated_url, tmp_path, **settings) as process:
         # The endpoint's cap lets 4 requests be in flight; once they are, kill the worker.
         await hooks.wait_for(lambda: hooks.in_flight["k"] == 4, within=20)
-        process.send_signal(signal.SIGKILL)
-        process.wait(5)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
+        kill(process)
     killed.set()
     leased = await deliveries(engine)
     assert sum(1 for d in leased if d.lease_owner is not None) == 4

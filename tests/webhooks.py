@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.db.engine import Database, session_factory
@@ -105,3 +110,59 @@ async def drain(engine: AsyncEngine, url: str, settings: Settings = FAST) -> Non
 def start(engine: AsyncEngine, url: str | None, settings: Settings = FAST, name: str | None = None) -> Running:
     worker = Worker(engine, settings, url, name=name)
     return Running(worker, asyncio.create_task(worker.run()))
+
+
+# --- a worker that dies ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def worker_process(database_url: str, data_dir: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `hiregraph worker` process on the test database (`env`: more settings), killed on
+    the way out if it still runs."""
+    environ = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HIREGRAPH_DATA_DIR": str(data_dir),
+        "LOG_LEVEL": "warning",
+        **env,
+    }
+    environ.pop("TEST_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "worker"],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL: no clean-up of any kind, as a crash or an OOM kill."""
+    process.send_signal(signal.SIGKILL)
+    process.wait(5)
+
+
+@contextlib.asynccontextmanager
+async def holding_lock(engine: AsyncEngine, key: str) -> AsyncIterator[None]:
+    """Hold the advisory lock the sync takes on a record (`refs.lock_key`), from a connection of
+    the test's own: whatever needs that record waits, mid-transaction."""
+    holder = await engine.connect()
+    try:
+        await holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
+        yield
+    finally:
+        await holder.execute(text("SELECT pg_advisory_unlock_all()"))
+        await holder.close()
+
+
+async def waiting_on_a_lock(engine: AsyncEngine) -> bool:
+    """Some session waits for an advisory lock."""
+    async with engine.connect() as conn:
+        found = await conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"))
+        return bool(found.scalar_one())
