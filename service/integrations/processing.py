@@ -101,7 +101,7 @@ async def apply_entry(session: AsyncSession, integration: Integration, entry: In
     except (DomainError, DomainErrors) as exc:
         return Applied(InboundStatus.FAILED, error=_describe(exc))
     except OperationalError as exc:  # a lock wait over LOCK_TIMEOUT_MS, a serialization failure
-        return Applied(InboundStatus.FAILED, error=f"database: {type(exc.orig).__name__}; retried later")
+        return _database_failure(exc)
     side = [t for t in ctx.touched if t not in done]
     result = "; ".join([*done, *side, *skipped, *translation.notes, *ctx.notes]) or "nothing to change"
     if skipped and not done and not side:
@@ -149,7 +149,7 @@ async def process_batch(
                 if unavailable(exc):
                     raise  # the connection is gone: the whole batch is rolled back and tried again
                 if retryable(exc):  # a deadlock, a lock timeout: this entry's savepoint is rolled back
-                    applied = Applied(InboundStatus.FAILED, error=f"database: {_sqlstate_name(exc)}; retried later")
+                    applied = _database_failure(exc)
                 else:
                     log.exception("inbound delivery %s: unexpected error", entry.id)
                     applied = Applied(InboundStatus.FAILED, error=f"internal error ({type(exc).__name__})")
@@ -160,10 +160,12 @@ async def process_batch(
     return len(handled)
 
 
-def _sqlstate_name(exc: BaseException) -> str:
-    """The driver's name for a database error (`DeadlockDetectedError`), as `apply_entry` reports it."""
+def _database_failure(exc: BaseException) -> Applied:
+    """A failure the database made (a lock wait too long, a deadlock): the entry is tried again."""
     orig = getattr(exc, "orig", None)
-    return type(getattr(orig, "__cause__", None) or orig or exc).__name__
+    return Applied(
+        InboundStatus.FAILED, error=f"database: {type(orig if orig is not None else exc).__name__}; retried later"
+    )
 
 
 def _settle(entry: InboundDelivery, applied: Applied, settings: Settings, owner: str) -> str:
