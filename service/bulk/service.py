@@ -32,6 +32,7 @@ from service.auth.models import ApiKey
 from service.bulk import events as bulk_events
 from service.bulk.models import FINISHED, BulkKind, BulkLine, BulkOperation, BulkResult, BulkStatus
 from service.db.availability import retryable
+from service.db.engine import CACHED_PLANS, local_settings
 from service.errors import DomainError, ErrorCode, not_found
 from service.settings import Settings
 from service.webhooks import events
@@ -353,6 +354,7 @@ async def _one_batch(
     and the next batch's reading under way. Operations take turns batch by batch (the one whose
     last batch is oldest goes first), so a large one does not hold up the others."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        await session.execute(local_settings(CACHED_PLANS))
         operation = await session.scalar(_NEXT)
         if operation is None:
             _dropped(ahead)

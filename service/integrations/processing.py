@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db.availability import retryable, unavailable
+from service.db.engine import CACHED_PLANS, local_settings
 from service.errors import DomainError, DomainErrors
 from service.integrations import erasure, providers, sync
 from service.integrations.changes import Unreadable, Unsupported
@@ -133,7 +134,7 @@ async def process_batch(
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         # A record locked elsewhere (a partner's long upsert) makes an entry fail and retry,
         # rather than holding up the worker's outbound deliveries.
-        await session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
+        await session.execute(local_settings({"lock_timeout": f"{LOCK_TIMEOUT_MS}ms", **CACHED_PLANS}))
         rows = (await session.execute(CLAIM.limit(limit))).all()
         deadline = loop.time() + BATCH_SECONDS
         for entry, integration in rows:

@@ -477,7 +477,8 @@ def worker_engine(database_url: str, settings: Settings) -> AsyncEngine:
     plan cached while they were small scans them once they are not: a fan-out batch took 1-2 s
     instead of 25-45 ms after a burst of 20,000 events, and claims were slower and their speed
     varied from run to run (bench/README.md). Planning costs PostgreSQL about a millisecond a
-    statement."""
+    statement: work of many small statements (applying inbound deliveries, bulk batches) caches
+    plans again for its transactions (`service.db.engine.CACHED_PLANS`)."""
     size = min(10, settings.webhook_worker_concurrency)
     return Database(database_url).engine(
         settings,
