@@ -1,46 +1,33 @@
-"""The set-based lane of a bulk APPLICANTS batch: candidates the company has no trace of, created
-with a statement per table for the whole batch instead of a dozen per line.
+"""The set-based lanes of bulk APPLICANTS and APPLICATIONS batches: the lines that would plainly
+create a record, checked here and written by `service.integrations.sync.sets` with a statement
+per table for the whole batch instead of a dozen per line.
 
-A line takes this lane only when applying it alone through `applicantUpsert` would plainly
-create an applicant: its provider's ID is not linked yet, none of its addresses is held by an
-applicant of the company or named by another line of the batch, its fields are valid, and it
-carries no custom fields or files (those go one by one). What it writes is what the upsert
-writes: the applicant in the list's spelling of its source and tags, its addresses, the
-reference with `sourceUpdatedAt` as its clock, and `applicant.created` (quietly, as every event
-of a bulk operation). Every other line is returned for the one-by-one lane, after this one.
+An APPLICANTS line takes its lane only when applying it alone through `applicantUpsert` would
+plainly create an applicant: its provider's ID is not linked yet, none of its addresses is held
+by an applicant of the company or named by another line of the batch, its fields are valid, and
+it carries no custom fields or files (those go one by one). What is written is what the upsert
+writes (see `sets`), its events quiet, as every event of a bulk operation. Every other line is
+returned for the one-by-one lane, after this one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-import orjson
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.applicants import events as applicant_events
 from service.applicants.schema import EDITABLE
 from service.applicants.service import check_fields
-from service.applications import events as application_events
-from service.applications.actors import Actor
 from service.applications.models import ApplicationStatus
 from service.bulk.service import Result, Spec
 from service.db.fields import camel
 from service.errors import Collector, DomainError
-from service.integrations.sync.context import Context as SyncContext
-from service.integrations.sync.context import believed, origin_of
-from service.integrations.sync.refs import APPLICANT, APPLICATION, POSTING, lock_many
-from service.integrations.sync.stages import stage_for
+from service.integrations.sync import sets
+from service.integrations.sync.context import believed
 from service.partners.schema import checked
-from service.pipeline.models import PipelineStage
-from service.webhooks import events
-
-STAGE_NAME_LENGTH = 200
-"""The longest stage name the lane adds or looks up (longer ones go one by one, as the upsert treats them)."""
 
 
 @dataclass(slots=True)
@@ -58,7 +45,7 @@ class Plan:
 
 def plan_applicants(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan:
     """The APPLICANTS lines that may take the lane, checked and cleaned, before any SQL."""
-    candidates: list[tuple[int, Any, dict[str, Any], list[str], Any]] = []
+    candidates: list[sets.NewApplicant] = []
     rest_numbers: set[int] = set()
     seen_ids: set[str] = set()
     address_uses: dict[str, int] = {}
@@ -79,7 +66,7 @@ def plan_applicants(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan:
         if any(address_uses.get(a, 0) > 1 for a in normalized):
             rest_numbers.add(number)
             continue
-        candidates.append((number, external_id, fields, normalized, stamp))
+        candidates.append(sets.NewApplicant(number, external_id, fields, normalized, stamp))
     return Plan(lines, candidates, rest_numbers)
 
 
@@ -87,18 +74,8 @@ async def insert_new_applicants(
     session: AsyncSession, operation: Spec, plan: Plan
 ) -> tuple[list[Result], list[tuple[int, Any]]]:
     """(results of the lines created here, the lines left for the one-by-one lane, in order)."""
-    candidates, rest_numbers = plan.wanted, plan.rest_numbers
-    results: list[Result] = []
-    if candidates:
-        try:
-            async with session.begin_nested():
-                candidates = await _unknown(session, operation, candidates, rest_numbers)
-                if candidates:
-                    results = await _insert(session, operation, candidates)
-        except IntegrityError:  # an address taken meanwhile by another transaction
-            rest_numbers.update(c[0] for c in candidates)
-            results = []
-    return results, plan.rest()
+    created = await sets.create_applicants(session, operation, plan.wanted, plan.rest_numbers)
+    return [Result(c.line, "created", c.external_id, pk) for c, pk in created], plan.rest()
 
 
 FIELDS = {camel(name): name for name in EDITABLE if name != "custom_fields"}
@@ -132,127 +109,6 @@ def _clean(operation: Spec, data: dict[str, Any]) -> tuple[dict[str, Any], list[
     return fields, list(normalized), stamp
 
 
-async def _unknown(
-    session: AsyncSession,
-    operation: Spec,
-    candidates: list[tuple[int, str, dict[str, Any], list[str], Any]],
-    rest_numbers: set[int],
-) -> list[tuple[int, str, dict[str, Any], list[str], Any]]:
-    """Lock every candidate's (provider, ID) as the upsert does, in one order; keep those with
-    no reference and no address an applicant already holds; the others go to `rest_numbers`."""
-    await lock_many(session, operation.company_id, operation.provider, APPLICANT, (c[1] for c in candidates))
-    linked = await _refs(session, operation, APPLICANT, [c[1] for c in candidates])
-    held = set(
-        (
-            await session.execute(
-                text(
-                    "SELECT normalized FROM applicant_emails WHERE company_id = :company "
-                    "AND normalized = ANY(CAST(:addresses AS text[]))"
-                ),
-                {"company": operation.company_id, "addresses": [a for c in candidates for a in c[3]]},
-            )
-        ).scalars()
-    )
-    kept = []
-    for c in candidates:
-        if c[1] in linked or any(a in held for a in c[3]):
-            rest_numbers.add(c[0])
-        else:
-            kept.append(c)
-    return kept
-
-
-async def _spellings(session: AsyncSession, company_id: int, table: str, names: set[str]) -> dict[str, tuple[str, int]]:
-    """Each given name the company's list has -> (the list's spelling, its id), matched by
-    PostgreSQL's `lower()` on both sides, as `catalogues.matching` and `tag_spelling` match."""
-    if not names:
-        return {}
-    rows = await session.execute(
-        text(
-            f"SELECT g.given, t.name, t.id FROM unnest(CAST(:names AS text[])) AS g(given) "
-            f"JOIN {table} AS t ON t.company_id = :company AND lower(t.name) = lower(g.given)"
-        ),
-        {"company": company_id, "names": sorted(names)},
-    )
-    return {given: (name, pk) for given, name, pk in rows}
-
-
-async def _insert(
-    session: AsyncSession, operation: Spec, candidates: list[tuple[int, str, dict[str, Any], list[str], Any]]
-) -> list[Result]:
-    company_id = operation.company_id
-    sources = await _spellings(
-        session, company_id, "sources", {c[2]["source"].strip() for c in candidates if c[2].get("source")}
-    )
-    tags = await _spellings(session, company_id, "tags", {t for c in candidates for t in c[2].get("tags") or ()})
-    rows = []
-    for _, _, fields, _, _ in candidates:
-        source, source_id = fields.get("source"), None
-        if source:
-            listed = sources.get(source.strip())
-            if listed is not None:
-                source, source_id = listed
-        spelled: dict[str, str] = {}
-        for tag in fields.get("tags") or []:
-            name = tags.get(tag, (tag, 0))[0]
-            spelled.setdefault(name.lower(), name)
-        rows.append(
-            {
-                "name": fields["name"],
-                "emails": fields.get("emails") or [],
-                "phones": fields.get("phones") or [],
-                "location": fields.get("location"),
-                "links": fields.get("links") or [],
-                "source": source,
-                "source_id": source_id,
-                "tags": list(spelled.values()),
-            }
-        )
-    ids = await _new_ids(session, "applicants", len(rows))
-    created = (
-        await session.execute(
-            text(
-                """
-INSERT INTO applicants (id, company_id, name, emails, phones, location, links, source, source_id, tags)
-SELECT r.id, :company, r.name,
-       ARRAY(SELECT jsonb_array_elements_text(r.emails)), ARRAY(SELECT jsonb_array_elements_text(r.phones)),
-       r.location, r.links, r.source, r.source_id, ARRAY(SELECT jsonb_array_elements_text(r.tags))
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-    id bigint, name text, emails jsonb, phones jsonb, location text, links jsonb, source text, source_id bigint,
-    tags jsonb)
-ORDER BY r.id
-RETURNING *
-"""
-            ),
-            {
-                "company": company_id,
-                "rows": orjson.dumps([{"id": i, **r} for i, r in zip(ids, rows, strict=True)]).decode(),
-            },
-        )
-    ).mappings()
-    by_id = {row["id"]: dict(row) for row in created}
-    emails = [
-        {"applicant_id": pk, "position": position, "normalized": address}
-        for pk, c in zip(ids, candidates, strict=True)
-        for position, address in enumerate(c[3])
-    ]
-    if emails:
-        await session.execute(
-            text(
-                """
-INSERT INTO applicant_emails (company_id, applicant_id, position, normalized)
-SELECT :company, e.applicant_id, e.position, e.normalized
-FROM jsonb_to_recordset(CAST(:emails AS jsonb)) AS e(applicant_id bigint, position integer, normalized text)
-"""
-            ),
-            {"company": company_id, "emails": orjson.dumps(emails).decode()},
-        )
-    await _link(session, operation, APPLICANT, [(c[1], pk, c[4]) for pk, c in zip(ids, candidates, strict=True)])
-    payloads = [(events.APPLICANT_CREATED, applicant_events.applicant_event(_as_record(by_id[pk]))) for pk in ids]
-    await events.emit_many(session, company_id, payloads, origin=origin_of(operation.provider))
-    return [Result(c[0], "created", c[1], pk) for pk, c in zip(ids, candidates, strict=True)]
-
-
 # --- applications ----------------------------------------------------------------------------
 
 
@@ -273,7 +129,7 @@ def plan_applications(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan
         pair = (data["applicantExternalId"].strip(), data["postingExternalId"].strip())
         pairs[pair] = pairs.get(pair, 0) + 1
         counts[data["externalId"].strip()] = counts.get(data["externalId"].strip(), 0) + 1
-    wanted: list[_NewApplication] = []
+    wanted: list[sets.NewApplication] = []
     rest_numbers: set[int] = set()
     for number, data in lines:
         found = _application_line(operation, number, data)
@@ -288,72 +144,12 @@ async def insert_new_applications(
     session: AsyncSession, operation: Spec, plan: Plan
 ) -> tuple[list[Result], list[tuple[int, Any]]]:
     """(results of the lines created here, the lines left for the one-by-one lane, in order)."""
-    wanted, rest_numbers = plan.wanted, plan.rest_numbers
-    results: list[Result] = []
-    if wanted:
-        try:
-            async with session.begin_nested():
-                wanted = await _applicable(session, operation, wanted, rest_numbers, plan.lines)
-                if wanted:
-                    results = await _insert_applications(session, operation, wanted)
-        except _Raced:
-            rest_numbers.update(w.line for w in wanted)
-            results = []
-    return results, plan.rest()
+    jobs = {n: d["postingExternalId"].strip() for n, d in plan.lines}
+    created = await sets.create_applications(session, operation, plan.wanted, plan.rest_numbers, jobs)
+    return [Result(w.line, "created", w.external_id, pk) for w, pk in created], plan.rest()
 
 
-async def _new_ids(session: AsyncSession, table: str, n: int) -> list[int]:
-    """`n` ids of `table`'s identity, taken ahead so each line knows its record's id."""
-    found = await session.execute(
-        text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": n}
-    )
-    return list(found.scalars())
-
-
-async def _link(session: AsyncSession, operation: Spec, kind: str, links: list[tuple[str, int, Any]]) -> None:
-    """`refs.link` of many new records: (external ID, record id, the change's clock) each."""
-    await session.execute(
-        text(
-            """
-INSERT INTO external_refs (company_id, provider, external_id, entity_type, entity_id, source_updated_at)
-SELECT :company, :provider, r.external_id, :type, r.entity_id, r.stamp
-FROM jsonb_to_recordset(CAST(:refs AS jsonb)) AS r(external_id text, entity_id bigint, stamp timestamptz)
-"""
-        ),
-        {
-            "company": operation.company_id,
-            "provider": operation.provider,
-            "type": kind,
-            "refs": orjson.dumps([{"external_id": e, "entity_id": pk, "stamp": at} for e, pk, at in links]).decode(),
-        },
-    )
-
-
-def _as_record(values: Mapping[str, Any]) -> Any:
-    """A row as written (RETURNING *), standing in for the ORM object the payload builders read."""
-    return SimpleNamespace(**values)
-
-
-class _Raced(Exception):
-    """A concurrent write took what the lane was about to insert: its lines go one by one."""
-
-
-@dataclass(slots=True)
-class _NewApplication:
-    line: int
-    external_id: str
-    applicant_ref: str
-    posting_ref: str
-    stage_name: str | None
-    applied_at: Any
-    stamp: Any
-    applicant_id: int = 0
-    posting_id: int = 0
-    first: Any = None
-    stage: Any = None
-
-
-def _application_line(operation: Spec, number: int, data: dict[str, Any]) -> _NewApplication | None:
+def _application_line(operation: Spec, number: int, data: dict[str, Any]) -> sets.NewApplication | None:
     status = data["status"]
     if (
         data["customFields"] is not None
@@ -373,7 +169,7 @@ def _application_line(operation: Spec, number: int, data: dict[str, Any]) -> _Ne
         _, stamp = checked(ids)  # type: ignore[arg-type]  # the fields it reads
     except DomainError:
         return None
-    return _NewApplication(
+    return sets.NewApplication(
         number,
         data["externalId"].strip(),
         data["applicantExternalId"].strip(),
@@ -382,239 +178,3 @@ def _application_line(operation: Spec, number: int, data: dict[str, Any]) -> _Ne
         believed(data["appliedAt"]) or believed(stamp),
         stamp,
     )
-
-
-async def _refs(session: AsyncSession, operation: Spec, kind: str, ids: list[str]) -> dict[str, Any]:
-    rows = await session.execute(
-        text(
-            "SELECT external_id, entity_id, deleted_at FROM external_refs WHERE company_id = :company "
-            "AND provider = :provider AND entity_type = :type AND external_id = ANY(CAST(:ids AS text[]))"
-        ),
-        {"company": operation.company_id, "provider": operation.provider, "type": kind, "ids": sorted(set(ids))},
-    )
-    return {r.external_id: r for r in rows}
-
-
-async def _applicable(
-    session: AsyncSession,
-    operation: Spec,
-    wanted: list[_NewApplication],
-    rest_numbers: set[int],
-    lines: Sequence[tuple[int, Any]],
-) -> list[_NewApplication]:
-    """Lock the applications' (provider, ID)s as the upsert does and keep the lines that would
-    plainly create one; the others go to `rest_numbers`."""
-    await lock_many(session, operation.company_id, operation.provider, APPLICATION, (w.external_id for w in wanted))
-    linked = await _refs(session, operation, APPLICATION, [w.external_id for w in wanted])
-    people = await _refs(session, operation, APPLICANT, [w.applicant_ref for w in wanted])
-    jobs = await _refs(session, operation, POSTING, [w.posting_ref for w in wanted])
-    kept = []
-    for w in wanted:
-        person, job = people.get(w.applicant_ref), jobs.get(w.posting_ref)
-        if w.external_id in linked or person is None or person.deleted_at is not None or job is None:
-            rest_numbers.add(w.line)
-            continue
-        w.applicant_id, w.posting_id = person.entity_id, job.entity_id
-        kept.append(w)
-    if not kept:
-        return kept
-    # Share-locked as `refuse_if_erased` locks them, all of them (erased or not): an erasure under
-    # way waits for this batch, or this batch for it.
-    erased = {
-        row.id
-        for row in (
-            await session.execute(
-                text(
-                    "SELECT id, erased_at FROM applicants WHERE id = ANY(CAST(:ids AS bigint[])) "
-                    "AND company_id = :company ORDER BY id FOR SHARE"
-                ),
-                {"ids": sorted({w.applicant_id for w in kept}), "company": operation.company_id},
-            )
-        ).all()
-        if row.erased_at is not None
-    }
-    taken = {
-        (row[0], row[1])
-        for row in (
-            await session.execute(
-                text(
-                    "SELECT a.applicant_id, a.posting_id FROM applications AS a "
-                    "JOIN unnest(CAST(:people AS bigint[]), CAST(:jobs AS bigint[])) AS p(applicant_id, posting_id) "
-                    "USING (applicant_id, posting_id)"
-                ),
-                {"people": [w.applicant_id for w in kept], "jobs": [w.posting_id for w in kept]},
-            )
-        ).all()
-    }
-    before = await _pipelines(session, {w.posting_id for w in kept})
-    jobs_one_by_one = {n: d["postingExternalId"].strip() for n, d in lines if n in rest_numbers}
-    clear = []
-    for w in kept:
-        name = w.stage_name.strip() if w.stage_name is not None else None
-        if (
-            w.applicant_id in erased
-            or (w.applicant_id, w.posting_id) in taken
-            or not before.get(w.posting_id)
-            or name == ""  # the upsert refuses a blank stage name
-            or (name is not None and len(name) > STAGE_NAME_LENGTH)
-        ):
-            rest_numbers.add(w.line)
-            continue
-        if name is not None and _named(before[w.posting_id], name) is None:
-            # A stage to add. An earlier line of the same job going one by one may add one too:
-            # then this one goes one by one as well, so the pipeline's order is the upserts'.
-            earlier = any(n < w.line and job == w.posting_ref for n, job in jobs_one_by_one.items())
-            if earlier or not operation.may_edit_postings:
-                rest_numbers.add(w.line)
-                jobs_one_by_one[w.line] = w.posting_ref
-                continue
-        clear.append(w)
-    failed_stages: set[tuple[int, str]] = set()
-    added = False
-    for w in clear:
-        name = w.stage_name.strip() if w.stage_name is not None else None
-        if name is None or _named(before[w.posting_id], name) is not None or (w.posting_id, name) in failed_stages:
-            continue
-        current = await _pipelines(session, {w.posting_id})
-        if _named(current.get(w.posting_id, []), name) is not None:
-            continue
-        try:
-            async with session.begin_nested():
-                # Added as the upsert adds it (before the offer stages, with its event), once.
-                await stage_for(
-                    SyncContext(session, operation.company_id, operation.provider), w.posting_id, name, None
-                )
-                added = True
-        except DomainError:  # a full pipeline: the upsert refuses these lines, one by one
-            failed_stages.add((w.posting_id, name))
-    after = await _pipelines(session, {w.posting_id for w in clear}) if added else before
-    out = []
-    for w in clear:
-        pipeline = after[w.posting_id]
-        if pipeline[0].id != before[w.posting_id][0].id:
-            rest_numbers.add(w.line)  # a stage added ahead of the first: the upsert's order decides
-            continue
-        w.first = w.stage = pipeline[0]
-        if w.stage_name is not None:
-            w.stage = _named(pipeline, w.stage_name)
-            if w.stage is None:
-                rest_numbers.add(w.line)
-                continue
-        out.append(w)
-    return out
-
-
-async def _pipelines(session: AsyncSession, posting_ids: set[int]) -> dict[int, list[PipelineStage]]:
-    """Each posting's stages in order."""
-    out: dict[int, list[PipelineStage]] = {}
-    for stage in (
-        await session.scalars(
-            select(PipelineStage)
-            .where(PipelineStage.posting_id.in_(posting_ids))
-            .order_by(PipelineStage.posting_id, PipelineStage.position)
-        )
-    ).all():
-        out.setdefault(stage.posting_id, []).append(stage)
-    return out
-
-
-def _named(pipeline: list[PipelineStage], name: str) -> PipelineStage | None:
-    """The stage called `name`, as `stage_for` finds it (whatever the case and outer spaces)."""
-    wanted = name.strip().lower()
-    return next((s for s in pipeline if s.name.strip().lower() == wanted), None)
-
-
-async def _insert_applications(session: AsyncSession, operation: Spec, wanted: list[_NewApplication]) -> list[Result]:
-    company_id, actor = operation.company_id, operation.provider
-    ids = await _new_ids(session, "applications", len(wanted))
-    rows = [
-        {
-            "id": pk,
-            "applicant_id": w.applicant_id,
-            "posting_id": w.posting_id,
-            "stage_id": w.stage.id,
-            "applied_at": w.applied_at,
-            "vendor": believed(w.stamp),
-        }
-        for pk, w in zip(ids, wanted, strict=True)
-    ]
-    created = (
-        await session.execute(
-            text(
-                """
-INSERT INTO applications (id, company_id, applicant_id, posting_id, stage_id, applied_at, stage_entered_at)
-SELECT r.id, :company, r.applicant_id, r.posting_id, r.stage_id,
-       coalesce(r.applied_at, now()), coalesce(r.vendor, now())
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
-    id bigint, applicant_id bigint, posting_id bigint, stage_id bigint, applied_at timestamptz, vendor timestamptz)
-ORDER BY r.id
-ON CONFLICT (applicant_id, posting_id) DO NOTHING
-RETURNING *
-"""
-            ),
-            {"company": company_id, "rows": orjson.dumps(rows).decode()},
-        )
-    ).mappings()
-    by_id = {row["id"]: dict(row) for row in created}
-    if len(by_id) != len(wanted):
-        raise _Raced
-    moves = []
-    for pk, w, row in zip(ids, wanted, rows, strict=True):
-        moves.append((pk, None, w.first, row["vendor"]))
-        if w.stage.id != w.first.id:
-            moves.append((pk, w.first, w.stage, row["vendor"]))
-    await session.execute(
-        text(
-            """
-INSERT INTO stage_transitions (company_id, application_id, from_stage_id, from_stage_name, to_stage_id, to_stage_name,
-                               actor, created_at)
-SELECT :company, m.application_id, m.from_id, m.from_name, m.to_id, m.to_name, :actor, coalesce(m.at, now())
-FROM jsonb_to_recordset(CAST(:moves AS jsonb)) AS m(
-    application_id bigint, from_id bigint, from_name text, to_id bigint, to_name text, at timestamptz, n bigint)
-ORDER BY n
-"""
-        ),
-        {
-            "company": company_id,
-            "actor": actor,
-            "moves": orjson.dumps(
-                [
-                    {
-                        "n": n,
-                        "application_id": pk,
-                        "from_id": old.id if old is not None else None,
-                        "from_name": old.name if old is not None else None,
-                        "to_id": new.id,
-                        "to_name": new.name,
-                        "at": at,
-                    }
-                    for n, (pk, old, new, at) in enumerate(moves)
-                ]
-            ).decode(),
-        },
-    )
-    await _link(
-        session, operation, APPLICATION, [(w.external_id, pk, w.stamp) for pk, w in zip(ids, wanted, strict=True)]
-    )
-    emitted: list[tuple[str, dict[str, Any]]] = []
-    for pk, w in zip(ids, wanted, strict=True):
-        row = by_id[pk]
-        # As the events were written by the upsert: before its history was dated with the
-        # provider's time, the application entered its stage when the transaction began.
-        at_first = _as_record({**row, "stage_id": w.first.id, "stage_entered_at": row["created_at"]})
-        emitted.append((events.APPLICATION_CREATED, application_events.application_event(at_first, w.first)))
-        if w.stage.id != w.first.id:
-            moved = _as_record({**row, "stage_entered_at": row["created_at"]})
-            emitted.append(
-                (
-                    events.APPLICATION_STAGE_CHANGED,
-                    application_events.application_stage_changed(
-                        moved,
-                        previous=w.first,
-                        stage=w.stage,
-                        actor=Actor(actor),
-                    ),
-                )
-            )
-    await events.emit_many(session, company_id, emitted, origin=origin_of(operation.provider))
-    return [Result(w.line, "created", w.external_id, pk) for pk, w in zip(ids, wanted, strict=True)]
