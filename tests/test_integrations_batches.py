@@ -109,7 +109,8 @@ async def test_a_batch_stops_after_its_time_and_leaves_the_rest_pending(
     for i in range(4):
         await deliver(http, "greenhouse", integration, application(i))
     monkeypatch.setattr(processing, "BATCH_SECONDS", 0.0)
-    assert await processing.process_batch(engine, APPLY, "w", limit=100) == 1  # at least one, then time is up
+    # One by one (the set-based lane would take all four together, `tests/test_integrations_lane.py`).
+    assert await processing.process_batch(engine, APPLY, "w", limit=100, lane=False) == 1  # one, then time is up
     assert [r.status for r in await entries(engine)] == ["APPLIED", "PENDING", "PENDING", "PENDING"]
     assert await apply_inbox(engine) == 3
     assert (await counts(engine))["applicants"] == 4

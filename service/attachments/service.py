@@ -19,9 +19,10 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import delete, func, select, text, update
@@ -418,47 +419,64 @@ async def request_fetches(
     sends the same files with every change, under new signed URLs). Returns how many were queued."""
     if not files or applicant.erased_at is not None:
         return 0
-    refs = {f"{provider}:{kind}:{name}"[:300]: (kind, name, url) for kind, name, url in files}
-    known = set(
-        await session.scalars(
-            select(Attachment.source_ref).where(
-                Attachment.applicant_id == applicant.id, Attachment.source_ref.in_(refs)
-            )
+    queued = await request_fetches_many(session, applicant.company_id, {applicant.id: files}, provider, origin=origin)
+    return queued.get(applicant.id, 0)
+
+
+async def request_fetches_many(
+    session: AsyncSession,
+    company_id: int,
+    files: Mapping[int, Sequence[tuple[str, str, str]]],
+    provider: str,
+    *,
+    origin: str | None = None,
+) -> dict[int, int]:
+    """`request_fetches` for many applicants of a company (by id, none erased) in two statements
+    and one insert: how many files were queued for each."""
+    wanted = {
+        (applicant_id, f"{provider}:{kind}:{name}"[:300]): (kind, name, url)
+        for applicant_id, linked in files.items()
+        for kind, name, url in linked
+    }
+    if not wanted:
+        return {}
+    ids, refs = sorted(files), sorted({ref for _, ref in wanted})
+    known = {
+        (row[0], row[1])
+        for model in (Attachment, AttachmentUpload)
+        for row in await session.execute(
+            select(model.applicant_id, model.source_ref).where(model.applicant_id.in_(ids), model.source_ref.in_(refs))
         )
-    ) | set(
-        await session.scalars(
-            select(AttachmentUpload.source_ref).where(
-                AttachmentUpload.applicant_id == applicant.id, AttachmentUpload.source_ref.in_(refs)
-            )
-        )
-    )
-    queued = 0
-    for ref, (kind, name, url) in refs.items():
-        if ref in known:
+    }
+    queued: dict[int, int] = {}
+    rows: list[dict[str, Any]] = []
+    for (applicant_id, ref), (kind, name, url) in wanted.items():
+        if (applicant_id, ref) in known:
             continue
         try:
             filename = clean_filename(name)
         except DomainError:
-            log.info("a linked file without a usable name was left out (applicant %s)", applicant.id)
+            log.info("a linked file without a usable name was left out (applicant %s)", applicant_id)
             continue
-        session.add(
-            AttachmentUpload(
-                id=str(uuid.uuid4()),
-                company_id=applicant.company_id,
-                applicant_id=applicant.id,
-                application_id=None,
-                kind=AttachmentKind(kind),
-                filename=filename,
-                max_bytes=DEFAULT_MAX_BYTES,
-                origin=origin,
-                expires_at=func.now() + FETCH_FOR,
-                source_url=url,
-                source_ref=ref,
-                next_at=func.now(),
-            )
+        rows.append(
+            {
+                "id": str(uuid.uuid4()),
+                "company_id": company_id,
+                "applicant_id": applicant_id,
+                "application_id": None,
+                "kind": AttachmentKind(kind),
+                "filename": filename,
+                "max_bytes": DEFAULT_MAX_BYTES,
+                "origin": origin,
+                "expires_at": func.now() + FETCH_FOR,
+                "source_url": url,
+                "source_ref": ref,
+                "next_at": func.now(),
+            }
         )
-        queued += 1
-    await session.flush()
+        queued[applicant_id] = queued.get(applicant_id, 0) + 1
+    if rows:
+        await session.execute(insert(AttachmentUpload).values(rows))  # one statement, however many
     return queued
 
 

@@ -12,25 +12,31 @@ payload the mapping cannot read is FAILED at once (no retry could mend it). What
 dropped as unkeepable (a link that is no URL) is noted in the entry's `result`.
 A type the mapping does not cover, and a change older than the stored state, are SKIPPED with
 the reason. Entries of a PAUSED integration wait.
+
+The entries of a batch that plainly create a new candidate's application take a set-based lane
+first (`service.integrations.batches`), in a savepoint of their own; the others, and these too
+when the lane cannot take them after all, are applied one by one, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import orjson
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db.availability import retryable, unavailable
 from service.db.engine import CACHED_PLANS, local_settings
 from service.errors import DomainError, DomainErrors
-from service.integrations import erasure, providers, sync
-from service.integrations.changes import Unreadable, Unsupported
+from service.integrations import batches, erasure, providers, sync
+from service.integrations.changes import Translation, Unreadable, Unsupported
 from service.integrations.models import InboundDelivery, InboundStatus, Integration, IntegrationStatus
 from service.integrations.sync.context import Context
 from service.observability.metrics import Metrics
@@ -65,21 +71,32 @@ def _describe(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def apply_entry(session: AsyncSession, integration: Integration, entry: InboundDelivery) -> Applied:
-    """Translate and apply one entry inside a savepoint; report what happened. An entry about a
-    person erased after it was received is redacted and skipped, never applied."""
-    if entry.redacted_at is not None or await erasure.erased_before(session, entry) is not None:
-        erasure.redact(entry, ())
-        return Applied(InboundStatus.SKIPPED, result=erasure.SKIPPED_RESULT)
-    mapping = providers.MAPPINGS[integration.provider]
+def translate(integration: Integration, entry: InboundDelivery) -> Translation | Applied:
+    """What the entry's delivery says, or what to record when it says nothing to apply (a type
+    the mapping does not cover, a payload it cannot read). Pure: no SQL."""
     try:
-        translation = mapping.translate(orjson.loads(entry.body), entry.headers)
+        found: Translation = providers.MAPPINGS[integration.provider].translate(orjson.loads(entry.body), entry.headers)
+        return found
     except Unsupported as exc:
         return Applied(InboundStatus.SKIPPED, result=str(exc))
     except (Unreadable, ValueError, KeyError, TypeError) as exc:
         return Applied(
             InboundStatus.FAILED, error=f"unreadable {entry.event_type} payload: {_describe(exc)}", final=True
         )
+
+
+async def apply_entry(
+    session: AsyncSession, integration: Integration, entry: InboundDelivery, translated: Translation | Applied | None
+) -> Applied:
+    """Apply one entry inside a savepoint (translated now when `translated` is None); report
+    what happened. An entry about a person erased after it was received is redacted and skipped,
+    never applied."""
+    if entry.redacted_at is not None or await erasure.erased_before(session, entry) is not None:
+        erasure.redact(entry, ())
+        return Applied(InboundStatus.SKIPPED, result=erasure.SKIPPED_RESULT)
+    translation = translated if translated is not None else translate(integration, entry)
+    if isinstance(translation, Applied):
+        return translation
     ctx = Context(session, integration.company_id, integration.provider.value, translation.occurred_at, lenient=True)
     done: list[str] = []
     skipped: list[str] = []
@@ -124,11 +141,19 @@ CLAIM = (
 
 
 async def process_batch(
-    engine: AsyncEngine, settings: Settings, owner: str, *, limit: int, metrics: Metrics | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    owner: str,
+    *,
+    limit: int,
+    metrics: Metrics | None = None,
+    lane: bool = True,
 ) -> int:
-    """Claim up to `limit` due entries and apply them, each in its savepoint, in one transaction
-    of at most about `BATCH_SECONDS`; return how many were handled (0: none was due). Counted in
-    `metrics` once committed: applied, skipped, retrying or failed."""
+    """Claim up to `limit` due entries and apply them in one transaction of at most about
+    `BATCH_SECONDS`: those that plainly create a new candidate's application together
+    (`service.integrations.batches`, unless `lane` is off), then the others one by one, each in
+    its savepoint. Return how many were handled (0: none was due). Counted in `metrics` once
+    committed: applied, skipped, retrying or failed."""
     handled: list[tuple[str, str]] = []
     loop = asyncio.get_running_loop()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
@@ -137,15 +162,25 @@ async def process_batch(
         await session.execute(local_settings({"lock_timeout": f"{LOCK_TIMEOUT_MS}ms", **CACHED_PLANS}))
         rows = (await session.execute(CLAIM.limit(limit))).all()
         deadline = loop.time() + BATCH_SECONDS
-        for entry, integration in rows:
+        translated = [_translated(integration, entry) for entry, integration in rows]
+        claimed = [
+            batches.Claimed(n, entry, integration, t if isinstance(t, Translation) else None)
+            for n, ((entry, integration), t) in enumerate(zip(rows, translated, strict=True))
+        ]
+        by_lane = await _settle_lane(session, rows, await batches.apply_lane(session, claimed) if lane else [], owner)
+        handled.extend((rows[n][1].provider.value, "applied") for n in sorted(by_lane))
+        for n, (entry, integration) in enumerate(rows):
+            if n in by_lane:
+                continue
             if handled and loop.time() > deadline:
                 break  # the rest stay PENDING, for the next batch
             if inspect(entry).expired_attributes:
                 # An earlier entry of the batch changed this one (an erasure redacted it): read it again.
                 await session.refresh(entry)
+                translated[n] = None
             try:
                 async with session.begin_nested():
-                    applied = await apply_entry(session, integration, entry)
+                    applied = await apply_entry(session, integration, entry, translated[n])
             except Exception as exc:
                 if unavailable(exc):
                     raise  # the connection is gone: the whole batch is rolled back and tried again
@@ -159,6 +194,42 @@ async def process_batch(
         for provider, outcome in handled:
             metrics.inbound(provider, outcome)
     return len(handled)
+
+
+SETTLE_LANE = text(
+    """
+UPDATE inbound_deliveries AS d
+SET status = 'APPLIED', attempts = d.attempts + 1, leased_by = :owner, processed_at = now(), result = r.result,
+    error = NULL
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id bigint, result text)
+WHERE d.id = r.id
+"""
+)
+
+
+async def _settle_lane(
+    session: AsyncSession, rows: Sequence[Any], done: Sequence[batches.Done], owner: str
+) -> set[int]:
+    """Record on the entries the lane applied what it did, in one statement (`_settle` for each
+    would be one each); return their numbers."""
+    if not done:
+        return set()
+    results = [{"id": rows[d.number][0].id, "result": d.result} for d in done]
+    await session.execute(SETTLE_LANE, {"owner": owner, "rows": orjson.dumps(results).decode()})
+    for d in done:
+        session.expire(rows[d.number][0])  # read afresh should anything touch it again
+    return {d.number for d in done}
+
+
+def _translated(integration: Integration, entry: InboundDelivery) -> Translation | Applied | None:
+    """`translate` ahead of applying, or None: the entry is redacted, or the mapping broke (then
+    it breaks again in the entry's own savepoint, failing that entry alone)."""
+    if entry.redacted_at is not None:
+        return None
+    try:
+        return translate(integration, entry)
+    except Exception:  # noqa: BLE001 - recorded when the entry is applied
+        return None
 
 
 def _database_failure(exc: BaseException) -> Applied:
@@ -192,12 +263,18 @@ async def process_one(engine: AsyncEngine, settings: Settings, owner: str, metri
 
 
 async def process_due(
-    engine: AsyncEngine, settings: Settings, owner: str, *, limit: int = 100, metrics: Metrics | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    owner: str,
+    *,
+    limit: int = 100,
+    metrics: Metrics | None = None,
+    lane: bool = True,
 ) -> int:
     """Apply due entries in batches, up to `limit` in all; return how many were handled."""
     handled = 0
     while handled < limit:
-        done = await process_batch(engine, settings, owner, limit=limit - handled, metrics=metrics)
+        done = await process_batch(engine, settings, owner, limit=limit - handled, metrics=metrics, lane=lane)
         if not done:
             break
         handled += done

@@ -15,7 +15,7 @@ caller to apply one by one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -77,6 +77,8 @@ class NewApplication:
     stamp: Any
     source: str | None = None
     """The application's source (an inbound application's candidate states it; a partner's upsert does not)."""
+    notes: list[str] = field(default_factory=list)
+    """What adding its stage noted (`Context.notes`), for the one that added it."""
     applicant_id: int = 0
     posting_id: int = 0
     first: Any = None
@@ -368,24 +370,22 @@ async def _applicable(
                 jobs_one_by_one[w.line] = w.posting_ref
                 continue
         clear.append(w)
-    failed_stages: set[tuple[int, str]] = set()
+    tried: set[tuple[int, str]] = set()
     added = False
     for w in clear:
         name = w.stage_name.strip() if w.stage_name is not None else None
-        if name is None or _named(before[w.posting_id], name) is not None or (w.posting_id, name) in failed_stages:
+        if name is None or _named(before[w.posting_id], name) is not None or (w.posting_id, name.lower()) in tried:
             continue
-        current = await _pipelines(session, {w.posting_id})
-        if _named(current.get(w.posting_id, []), name) is not None:
-            continue
+        tried.add((w.posting_id, name.lower()))  # each new stage is added once, by its first line
         try:
             async with session.begin_nested():
                 # Added as the upsert adds it (before the offer stages, with its event), once.
-                await stage_for(
-                    SyncContext(session, operation.company_id, operation.provider), w.posting_id, name, None
-                )
+                ctx = SyncContext(session, operation.company_id, operation.provider, w.stamp)
+                await stage_for(ctx, w.posting_id, name, None)
                 added = True
+            w.notes.extend(ctx.notes)
         except DomainError:  # a full pipeline: the upsert refuses these lines, one by one
-            failed_stages.add((w.posting_id, name))
+            pass
     after = await _pipelines(session, {w.posting_id for w in clear}) if added else before
     out = []
     for w in clear:
