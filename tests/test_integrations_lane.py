@@ -75,6 +75,9 @@ def corpus() -> list[dict[str, Any]]:
     noted = new_application(26, job=902)
     noted["payload"]["application"]["candidate"]["email_addresses"].append({"value": "not an address"})
     out.append(noted)  # the lane's, with the mapping's note
+    same = new_application(28, job=902)
+    same["payload"]["application"]["id"] = 7028  # the candidate's ID too (Greenhouse's are of two kinds)
+    out.append(same)
     rejected = new_application(27, job=900)
     rejected["action"] = "reject_candidate"
     rejected["payload"]["application"]["status"] = "rejected"
@@ -82,7 +85,7 @@ def corpus() -> list[dict[str, Any]]:
     return out
 
 
-LANE = 9
+LANE = 10
 
 
 async def setup(api: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, Any]:
@@ -266,7 +269,7 @@ async def test_the_lane_writes_what_applying_each_delivery_alone_writes(
         assert with_lane[part] == alone[part], part
     statuses = [e[1] for e in alone["entries"]]
     assert statuses.count("APPLIED") >= 15 and "FAILED" in statuses and "SKIPPED" in statuses, alone["entries"]
-    assert len(alone["files"]) == 6 and len(alone["applications"]) == 15, alone["applications"]
+    assert len(alone["files"]) == 6 and len(alone["applications"]) == 16, alone["applications"]
     assert any("address 2" in (e[2] or "") or "not an address" in (e[2] or "") for e in alone["entries"])
 
 

@@ -175,25 +175,26 @@ def _fit(batch: Sequence[Claimed]) -> tuple[list[_Item], _Others]:
                 others.changed_jobs.add((integration, change.external_id))
             elif isinstance(change, JOB_PART_CHANGES) and change.job_external_id is not None:
                 others.changed_jobs.add((integration, change.job_external_id))
-    uses: dict[str, int] = {}
+    uses: dict[tuple[str, str], int] = {}
     for item in shaped:
         for key in _keys(item):
             uses[key] = uses.get(key, 0) + 1
     fit = [
         item
         for item in shaped
-        if all(uses[k] == 1 and k not in others.mentions for k in _keys(item))
+        if all(uses[k] == 1 and k[1] not in others.mentions for k in _keys(item))
         and (item.claimed.integration.id, item.job.external_id) not in others.changed_jobs
     ]
     return fit, others
 
 
-def _keys(item: _Item) -> list[str]:
-    """What two entries about one record would share: its IDs and addresses, as `_mentions` spells them."""
+def _keys(item: _Item) -> list[tuple[str, str]]:
+    """What two entries about one record would share: its IDs and addresses, by kind (an ATS's
+    candidate and application may share an ID), as `_mentions` spells them."""
     return [
-        item.candidate.external_id.lower(),
-        item.application.external_id.lower(),
-        *item.applicant.normalized,
+        ("candidate", item.candidate.external_id.strip().lower()),
+        ("application", item.application.external_id.strip().lower()),
+        *(("address", a) for a in item.applicant.normalized),
     ]
 
 

@@ -71,7 +71,7 @@ STOP_GRACE = 2.0
 """Seconds beyond the request timeout a stopping worker waits for requests in flight."""
 
 
-INBOUND_BATCH = 50
+INBOUND_BATCH = 200
 """Inbound ATS deliveries applied per tick before outbound work gets its turn."""
 
 CONTENDED_RETRY = 0.01
