@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         mine = [r for r in rows if r["workers"] == workers]
 
         def median(key: str, mine: list[dict[str, Any]] = mine) -> float:
-            return statistics.median(r[key] for r in mine)
+            return float(statistics.median(r[key] for r in mine))
 
         applied = [r["applied_per_s"] for r in mine]
         span = f"{min(applied):.0f}–{max(applied):.0f}"
@@ -228,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measure(args: argparse.Namespace, url: str, env: dict[str, str], logs: Any, workers: int, run: int) -> dict:
+def measure(
+    args: argparse.Namespace, url: str, env: dict[str, str], logs: Any, workers: int, run: int
+) -> dict[str, Any]:
     """One run: receive `args.deliveries`, then apply them with `workers` worker processes."""
     path = asyncio.run(prepare(url))
     port = free_port()

@@ -6,6 +6,7 @@ a source, a stage the default pipeline lacks), with the cases that must stay out
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import re
@@ -308,5 +309,46 @@ async def test_the_lane_takes_as_many_statements_for_forty_deliveries_as_for_ten
         assert (await conn.scalar(text("SELECT count(*) FROM attachment_uploads"))) == 2 * n
 
 
-STATEMENTS = 51
+STATEMENTS = 53
 """Every statement of the batch, from the claim to the commit: the same for 10 deliveries as for 40."""
+
+
+async def test_two_workers_lanes_on_the_same_new_jobs_queue_rather_than_deadlock(
+    acme: Api, http: httpx.AsyncClient, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two workers apply batches naming the same new jobs and the same new stage at once: every
+    entry is applied once, by the lane, each job and stage created once, and nothing fails."""
+    integration = await connect_integration(acme, "greenhouse")
+    n = 120
+    for i in range(n):
+        await deliver(http, "greenhouse", integration, new_application(i, job=(910, 911, 912)[i % 3]))
+    took: list[int] = []
+    original = batches.apply_lane
+
+    async def counted(session: Any, batch: Any) -> Any:
+        done = await original(session, batch)
+        took.append(len(done))
+        return done
+
+    async def worker(name: str) -> int:
+        handled = 0
+        while done := await processing.process_batch(engine, APPLY, name, limit=15):
+            handled += done
+        return handled
+
+    with pytest.MonkeyPatch.context() as patch, caplog.at_level("INFO", logger="service.integrations"):
+        patch.setattr(batches, "apply_lane", counted)
+        assert sum(await asyncio.gather(worker("a"), worker("b"))) == n
+    assert sum(took) == n, "every entry by the lane"
+    assert not [r for r in caplog.records if r.name.startswith("service.integrations")], caplog.text
+    async with engine.connect() as conn:
+        assert (await conn.scalar(text("SELECT count(*) FROM applications"))) == n
+        assert (await conn.scalar(text("SELECT count(DISTINCT status) FROM inbound_deliveries"))) == 1
+        postings = (await conn.execute(text("SELECT count(*) FROM postings"))).scalar_one()
+        added = (
+            await conn.execute(text("SELECT count(*) FROM pipeline_stages WHERE name = 'Preliminary Phone Screen'"))
+        ).scalar_one()
+        created = (
+            await conn.execute(text("SELECT count(*) FROM events WHERE type = 'posting.published'"))
+        ).scalar_one()
+    assert (postings, added, created) == (3, 3, 3)

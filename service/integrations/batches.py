@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.applicants.service import check_fields
 from service.attachments import service as attachments
-from service.db.availability import unavailable
+from service.db.availability import retryable, unavailable
 from service.errors import Collector, DomainError, DomainErrors
 from service.integrations import changes
 from service.integrations.models import InboundDelivery, Integration
@@ -46,7 +46,8 @@ from service.integrations.sync import sets
 from service.integrations.sync.candidates import APPLICANT_FIELDS
 from service.integrations.sync.context import Context, believed, origin_of, stated
 from service.integrations.sync.jobs import upsert_posting
-from service.integrations.sync.refs import POSTING
+from service.integrations.sync.refs import POSTING, lock_many
+from service.webhooks import events
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,9 @@ async def apply_lane(session: AsyncSession, batch: Sequence[Claimed]) -> list[Do
             except Exception as exc:
                 if unavailable(exc):
                     raise
-                if not isinstance(exc, DomainError | DomainErrors | sets.Raced):
+                if retryable(exc):  # a lock wait too long, a deadlock: one by one, each retried alone
+                    log.info("inbound lane: %s; its entries are applied one by one", type(exc).__name__)
+                elif not isinstance(exc, DomainError | DomainErrors | sets.Raced):
                     log.exception("inbound lane: unexpected error; its entries are applied one by one")
                 break
     return out
@@ -348,6 +351,10 @@ async def _write(session: AsyncSession, items: list[_Item], others: _Others) -> 
     # The other entries naming a job of this integration: one by one, in the batch's order.
     one_by_one = {n: job for (i, job), named in others.named_jobs.items() if i == integration.id for n in named}
     async with session.begin_nested():
+        # The new jobs' keys first, in one order (a job is created under its key), then the
+        # company's event sequence: two workers' lanes then queue rather than deadlock.
+        await lock_many(session, target.company_id, target.provider, POSTING, (i.job.external_id for i in items))
+        await events.reserve(session, target.company_id)
         await _new_jobs(session, target, items, one_by_one)
         rest: set[int] = set()
         people = await sets.create_applicants(session, target, [i.applicant for i in items], rest)

@@ -270,10 +270,14 @@ async def process_due(
     limit: int = 100,
     metrics: Metrics | None = None,
     lane: bool = True,
+    seconds: float | None = None,
 ) -> int:
-    """Apply due entries in batches, up to `limit` in all; return how many were handled."""
+    """Apply due entries in batches, up to `limit` in all, and no further batch once `seconds`
+    have passed; return how many were handled."""
     handled = 0
-    while handled < limit:
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds if seconds is not None else None
+    while handled < limit and (until is None or loop.time() < until):
         done = await process_batch(engine, settings, owner, limit=limit - handled, metrics=metrics, lane=lane)
         if not done:
             break

@@ -74,6 +74,10 @@ STOP_GRACE = 2.0
 INBOUND_BATCH = 200
 """Inbound ATS deliveries applied per tick before outbound work gets its turn."""
 
+INBOUND_SECONDS = 1.0
+"""At most about this long applying inbound deliveries per tick (entries applied one by one are
+slower than the lane's): outbound work gets its turn in between."""
+
 CONTENDED_RETRY = 0.01
 """Seconds before claiming again for endpoints another worker was claiming for."""
 
@@ -210,9 +214,14 @@ class Worker:
         if self._inbound_due:
             self._inbound_due = False
             applied = await processing.process_due(
-                self.engine, self.settings, self.name, limit=INBOUND_BATCH, metrics=self.metrics
+                self.engine,
+                self.settings,
+                self.name,
+                limit=INBOUND_BATCH,
+                metrics=self.metrics,
+                seconds=INBOUND_SECONDS,
             )
-            if applied >= INBOUND_BATCH:
+            if applied:  # there may be more: the next tick looks (one empty claim when there is not)
                 self._inbound_due = True
                 self._wake.set()
             started += applied
