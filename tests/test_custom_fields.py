@@ -496,3 +496,34 @@ async def test_edge_values_are_refused_in_the_payload_never_a_500(acme, engine):
         {"c": [{"key": "years", "equals": {"x\u0000": 1}}]},
     )
     assert r.status == 200 and r.errors[0]["extensions"]["code"] == "INVALID_ARGUMENT", r.body
+
+
+@pytest.mark.parametrize("table", ["applicants", "applications", "offers", "postings"])
+@pytest.mark.parametrize("condition", [{"equals": "German"}, {"is_set": True}])
+async def test_a_filter_on_a_value_is_served_by_the_partial_index_of_records_holding_values(
+    engine: Any, table: str, condition: dict[str, Any]
+) -> None:
+    """The GIN index covers only records holding values (a backfill's rows without any cost it
+    nothing): a filter asking for a value must say so, or PostgreSQL could not use the index."""
+    from sqlalchemy import column, select, text
+    from sqlalchemy import table as sql_table
+    from sqlalchemy.dialects import postgresql
+
+    from service.customfields.filters import CustomFieldCondition, conditions
+
+    values = column("custom_fields", postgresql.JSONB)
+    statement: Any = (
+        select(column("id"))
+        .select_from(sql_table(table, column("id"), values))
+        .where(*conditions(values, [CustomFieldCondition(key="languages", **condition)]))
+    )
+    async with engine.connect() as conn:
+        compiled = statement.compile(dialect=conn.dialect)
+        given = compiled.construct_params()
+        values_given = tuple(
+            json.dumps(v) if isinstance(v, dict) else v for v in (given[k] for k in compiled.positiontup or ())
+        )
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        found = await conn.exec_driver_sql(f"EXPLAIN {compiled}", values_given)
+        plan = "\n".join(row[0] for row in found)
+    assert f"ix_{table}_custom_fields" in plan, plan

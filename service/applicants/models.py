@@ -7,7 +7,7 @@ from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, Uniqu
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.customfields.models import custom_fields_column
+from service.customfields.models import custom_fields_column, values_index
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk
 from service.db.fields import INTERNAL, declare
 
@@ -31,7 +31,7 @@ class Applicant(IdMixin, TimestampMixin, Base):
         Index("ix_applicants_search", "search_vector", postgresql_using="gin"),
         Index("ix_applicants_source_id", "source_id", postgresql_where=text("source_id IS NOT NULL")),
         Index("ix_applicants_tags_lowered", "tags_lowered", postgresql_using="gin"),
-        Index("ix_applicants_custom_fields", "custom_fields", postgresql_using="gin"),
+        values_index("applicants"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
@@ -101,7 +101,8 @@ class ApplicantEmail(Base):
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=False)
     applicant_id: Mapped[int] = mapped_column(
-        ForeignKey("applicants.id", ondelete="CASCADE"), index=True, primary_key=True
+        ForeignKey("applicants.id", ondelete="CASCADE"),
+        primary_key=True,  # the key leads with it
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     normalized: Mapped[str] = mapped_column(String(320))

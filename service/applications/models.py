@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.customfields.models import custom_fields_column
+from service.customfields.models import custom_fields_column, values_index
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
@@ -30,7 +30,7 @@ class Application(IdMixin, TimestampMixin, Base):
         Index("ix_applications_stage_id_id", "stage_id", "id", postgresql_include=["company_id"]),
         Index("ix_applications_applicant_id_id", "applicant_id", "id", postgresql_include=["company_id"]),
         Index("ix_applications_source_id", "source_id", postgresql_where=text("source_id IS NOT NULL")),
-        Index("ix_applications_custom_fields", "custom_fields", postgresql_using="gin"),
+        values_index("applications"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)

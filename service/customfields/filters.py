@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import ColumnElement, not_
+from sqlalchemy import ColumnElement, literal_column, not_
 from strawberry.scalars import JSON
 
 from service.customfields.models import KEY_PATTERN
@@ -43,6 +43,9 @@ def conditions(column: Any, given: list[CustomFieldCondition] | None) -> list[Co
     if len(given) > MAX_CONDITIONS:
         raise _refuse(f"at most {MAX_CONDITIONS} custom field conditions")
     out: list[ColumnElement[bool]] = []
+    if any(c.equals is not None or c.is_set for c in given):
+        # A value is asked for: only records holding values can match, and their index covers those.
+        out.append(column.op("<>")(literal_column("'{}'::jsonb")))
     for condition in given:
         if not KEY.match(condition.key):
             raise _refuse("a custom field's key is lower-case letters, digits and `_`, starting with a letter")

@@ -153,7 +153,7 @@ class ExternalRef(IdMixin, TimestampMixin, Base):
         Index("ix_external_refs_entity", "entity_type", "entity_id"),
     )
 
-    company_id: Mapped[int] = company_fk()
+    company_id: Mapped[int] = company_fk(index=False)  # the unique keys lead with it
     provider: Mapped[str] = mapped_column(String(40))
     external_id: Mapped[str] = mapped_column(String(200))
     entity_type: Mapped[str] = mapped_column(String(40))

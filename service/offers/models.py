@@ -10,7 +10,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, Text, UniqueConstraint,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.customfields.models import custom_fields_column
+from service.customfields.models import custom_fields_column, values_index
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
@@ -49,7 +49,7 @@ class Offer(IdMixin, TimestampMixin, Base):
         UniqueConstraint("application_id", "version"),
         Index("ix_offers_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_offers_application_id_id", "application_id", "id", postgresql_include=["company_id"]),
-        Index("ix_offers_custom_fields", "custom_fields", postgresql_using="gin"),
+        values_index("offers"),
         # Deleting a person sets this to null: an index spares the scan of every offer.
         Index(
             "ix_offers_created_by_user_id",

@@ -9,7 +9,7 @@ from sqlalchemy import Computed, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.customfields.models import custom_fields_column
+from service.customfields.models import custom_fields_column, values_index
 from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare, grouped
 
@@ -83,7 +83,7 @@ class Posting(IdMixin, TimestampMixin, Base):
         Index("ix_postings_search", "search_vector", postgresql_using="gin"),
         Index("ix_postings_department_id_id", "department_id", "id", postgresql_include=["company_id"]),
         Index("ix_postings_office_id_id", "office_id", "id", postgresql_include=["company_id"]),
-        Index("ix_postings_custom_fields", "custom_fields", postgresql_using="gin"),
+        values_index("postings"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)

@@ -14,10 +14,11 @@ caller to apply one by one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import select, text
@@ -234,23 +235,75 @@ RETURNING *
         for pk, c in zip(ids, candidates, strict=True)
         for position, address in enumerate(c.normalized)
     ]
-    if emails:
-        await session.execute(
-            text(
-                """
+    await _link(
+        session, operation, APPLICANT, [(c.external_id, pk, c.stamp) for pk, c in zip(ids, candidates, strict=True)]
+    )
+    payloads = await _while_written(
+        session.execute(ADD_EMAILS, {"company": company_id, "emails": orjson.dumps(emails).decode()})
+        if emails
+        else None,
+        lambda: [(events.APPLICANT_CREATED, applicant_events.applicant_event(_as_record(by_id[pk]))) for pk in ids],
+    )
+    await events.emit_many(session, company_id, payloads, origin=origin_of(operation.provider))
+    return ids
+
+
+ADD_EMAILS = text(
+    """
 INSERT INTO applicant_emails (company_id, applicant_id, position, normalized)
 SELECT :company, e.applicant_id, e.position, e.normalized
 FROM jsonb_to_recordset(CAST(:emails AS jsonb)) AS e(applicant_id bigint, position integer, normalized text)
 """
-            ),
-            {"company": company_id, "emails": orjson.dumps(emails).decode()},
-        )
-    await _link(
-        session, operation, APPLICANT, [(c.external_id, pk, c.stamp) for pk, c in zip(ids, candidates, strict=True)]
-    )
-    payloads = [(events.APPLICANT_CREATED, applicant_events.applicant_event(_as_record(by_id[pk]))) for pk in ids]
-    await events.emit_many(session, company_id, payloads, origin=origin_of(operation.provider))
-    return ids
+)
+
+ADD_HISTORY = text(
+    """
+INSERT INTO stage_transitions (company_id, application_id, from_stage_id, from_stage_name, to_stage_id, to_stage_name,
+                               actor, created_at)
+SELECT :company, m.application_id, m.from_id, m.from_name, m.to_id, m.to_name, :actor, coalesce(m.at, now())
+FROM jsonb_to_recordset(CAST(:moves AS jsonb)) AS m(
+    application_id bigint, from_id bigint, from_name text, to_id bigint, to_name text, at timestamptz, n bigint)
+ORDER BY n
+"""
+)
+
+T = TypeVar("T")
+
+
+async def _while_written(statement: Awaitable[Any] | None, build: Callable[[], T]) -> T:
+    """`build()`, Python's work for what comes next (events' payloads), while PostgreSQL runs
+    `statement`: sent first, it is written as the payloads are built, so the two halves of a
+    batch's work overlap instead of taking turns. `build` must not use the session."""
+    if statement is None:
+        return build()
+    written = asyncio.ensure_future(statement)
+    try:
+        await asyncio.sleep(0)  # the statement goes out
+        return build()
+    finally:
+        await written
+
+
+def _application_events(
+    wanted: list[NewApplication], ids: list[int], by_id: dict[int, dict[str, Any]], actor: Actor
+) -> list[tuple[str, dict[str, Any]]]:
+    """`application.created`, and `application.stage_changed` to a named stage, for each new application."""
+    emitted: list[tuple[str, dict[str, Any]]] = []
+    for pk, w in zip(ids, wanted, strict=True):
+        row = by_id[pk]
+        # As the events were written by the upsert: before its history was dated with the
+        # provider's time, the application entered its stage when the transaction began.
+        at_first = _as_record({**row, "stage_id": w.first.id, "stage_entered_at": row["created_at"]})
+        emitted.append((events.APPLICATION_CREATED, application_events.application_event(at_first, w.first)))
+        if w.stage.id != w.first.id:
+            moved = _as_record({**row, "stage_entered_at": row["created_at"]})
+            emitted.append(
+                (
+                    events.APPLICATION_STAGE_CHANGED,
+                    application_events.application_stage_changed(moved, previous=w.first, stage=w.stage, actor=actor),
+                )
+            )
+    return emitted
 
 
 async def _new_ids(session: AsyncSession, table: str, n: int) -> list[int]:
@@ -469,58 +522,29 @@ RETURNING *
         moves.append((pk, None, w.first, row["vendor"]))
         if w.stage.id != w.first.id:
             moves.append((pk, w.first, w.stage, row["vendor"]))
-    await session.execute(
-        text(
-            """
-INSERT INTO stage_transitions (company_id, application_id, from_stage_id, from_stage_name, to_stage_id, to_stage_name,
-                               actor, created_at)
-SELECT :company, m.application_id, m.from_id, m.from_name, m.to_id, m.to_name, :actor, coalesce(m.at, now())
-FROM jsonb_to_recordset(CAST(:moves AS jsonb)) AS m(
-    application_id bigint, from_id bigint, from_name text, to_id bigint, to_name text, at timestamptz, n bigint)
-ORDER BY n
-"""
-        ),
-        {
-            "company": company_id,
-            "actor": actor,
-            "moves": orjson.dumps(
-                [
-                    {
-                        "n": n,
-                        "application_id": pk,
-                        "from_id": old.id if old is not None else None,
-                        "from_name": old.name if old is not None else None,
-                        "to_id": new.id,
-                        "to_name": new.name,
-                        "at": at,
-                    }
-                    for n, (pk, old, new, at) in enumerate(moves)
-                ]
-            ).decode(),
-        },
-    )
     await _link(
         session, operation, APPLICATION, [(w.external_id, pk, w.stamp) for pk, w in zip(ids, wanted, strict=True)]
     )
-    emitted: list[tuple[str, dict[str, Any]]] = []
-    for pk, w in zip(ids, wanted, strict=True):
-        row = by_id[pk]
-        # As the events were written by the upsert: before its history was dated with the
-        # provider's time, the application entered its stage when the transaction began.
-        at_first = _as_record({**row, "stage_id": w.first.id, "stage_entered_at": row["created_at"]})
-        emitted.append((events.APPLICATION_CREATED, application_events.application_event(at_first, w.first)))
-        if w.stage.id != w.first.id:
-            moved = _as_record({**row, "stage_entered_at": row["created_at"]})
-            emitted.append(
-                (
-                    events.APPLICATION_STAGE_CHANGED,
-                    application_events.application_stage_changed(
-                        moved,
-                        previous=w.first,
-                        stage=w.stage,
-                        actor=Actor(actor),
-                    ),
-                )
-            )
+    history = {
+        "company": company_id,
+        "actor": actor,
+        "moves": orjson.dumps(
+            [
+                {
+                    "n": n,
+                    "application_id": pk,
+                    "from_id": old.id if old is not None else None,
+                    "from_name": old.name if old is not None else None,
+                    "to_id": new.id,
+                    "to_name": new.name,
+                    "at": at,
+                }
+                for n, (pk, old, new, at) in enumerate(moves)
+            ]
+        ).decode(),
+    }
+    emitted = await _while_written(
+        session.execute(ADD_HISTORY, history), lambda: _application_events(wanted, ids, by_id, Actor(actor))
+    )
     await events.emit_many(session, company_id, emitted, origin=origin_of(operation.provider))
     return ids
