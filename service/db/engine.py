@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -56,9 +58,20 @@ class Database:
             # Every session in UTC: the compiled path's timestamps are PostgreSQL's JSON text of
             # them, which is `DateTime`'s (`service.graphql.scalars`) in UTC only.
             "connect_args": {"server_settings": {"timezone": "UTC"}},
+            "json_deserializer": json_loads,
         }
         options.update(kwargs)
         return create_async_engine(async_url(self.url), **options)
+
+
+def json_loads(text: str | bytes) -> Any:
+    """A `json`/`jsonb` value PostgreSQL sent, as Python: orjson (several times the standard
+    library's speed, which showed in a backfill's rows), and the standard library for what orjson
+    refuses (an integer beyond 64 bits), so every value reads as before."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
