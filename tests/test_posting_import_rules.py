@@ -151,3 +151,22 @@ def test_a_denied_workplace_is_not_read_as_stated(sentence: str) -> None:
     imported = parse_posting(f"Backend Engineer\n\nAcme is hiring. {sentence}\n")
     assert imported.workplace is None
     assert any(w.field == "workplace" and w.code is ImportWarningCode.AMBIGUOUS for w in imported.warnings)
+
+
+@pytest.mark.parametrize(
+    ("heading", "column"),
+    [
+        ("What we look for", "requirements"),
+        ("What we're looking for", "requirements"),
+        ("You will need", "requirements"),
+        ("You will", "responsibilities"),
+        ("You'll", "responsibilities"),
+        ("What you will do", "responsibilities"),
+        ("Nice to have", "nice_to_have"),
+        ("Our hiring process", "interview_process"),
+    ],
+)
+def test_common_headings_name_their_section(heading: str, column: str) -> None:
+    from service.postings.importing.layout import column_of
+
+    assert column_of(heading) == column

@@ -35,13 +35,14 @@ COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "requirements",
-            r"requirement|qualification|must[- ]have|looking for|who you are|about you|you have|you bring"
-            r"|you(?:'ll)? need|skills|experience|fit for|a fit|\byou are\b|profile",
+            r"requirement|qualification|must[- ]have|looking for|look for|who you are|about you|you have|you bring"
+            r"|you(?:'ll| will)? need|skills|experience|fit for|a fit|\byou are\b|profile|what we need",
         ),
         (
             "responsibilities",
             r"responsibilit|duties|what you(?:'ll| will) (?:do|be doing|work on|own)|you might work on"
-            r"|you(?:'ll| will) work on|your role|day[- ]to[- ]day|in this role|your mission|tasks",
+            r"|you(?:'ll| will) work on|your role|day[- ]to[- ]day|in this role|your mission|tasks"
+            r"|^you(?:'ll| will)$|^what you(?:'ll| will) be$",
         ),
         (
             "about",

@@ -13,6 +13,8 @@ about, by the module named for it: `company`, `employment`, `workplace`, `salary
 
 from __future__ import annotations
 
+import html
+
 from service.postings.importing.company import read_title_and_company
 from service.postings.importing.employment import read_employment
 from service.postings.importing.facts import read_facts
@@ -30,6 +32,7 @@ from service.postings.importing.layout import (
 from service.postings.importing.links import Links, collect_links, read_apply_url
 from service.postings.importing.salary_ranges import read_salary_ranges
 from service.postings.importing.stages import read_interview_process
+from service.postings.importing.structured import merge, read_structured
 from service.postings.importing.text import (
     KEY_VALUE,
     SourceFormat,
@@ -44,6 +47,8 @@ from service.postings.importing.text import (
 from service.postings.importing.workplace import read_workplace
 from service.postings.models import SECTION_NAMES
 
+THIN_PAGE_WORDS = 60
+"""An HTML page with fewer words than this outside its scripts is a shell, read from its structured data."""
 MAX_TEXT_LENGTH = 200_000
 """The longest text an import takes, in characters."""
 
@@ -58,8 +63,13 @@ def parse_posting(text: str, *, filename: str | None = None, format: SourceForma
     text = cleaned
     detected = format or detect_format(text)
     page_title = None
+    found = None
     if detected is SourceFormat.HTML:
+        found = read_structured(text)
         text, page_title = html_to_markdown(text)
+        if found is not None and found.description and len(plain(text).split()) < THIN_PAGE_WORDS:
+            # A page whose text an app renders later (a shell): its structured description is the text.
+            text = html_to_markdown(html.unescape(found.description))[0]
     fixed = repair(text)
     out = ImportedPosting(format=detected, encoding_repaired=fixed.repaired_lines > 0)
     if fixed.example is not None:
@@ -105,6 +115,8 @@ def parse_posting(text: str, *, filename: str | None = None, format: SourceForma
     read_salary_ranges(out, layout.header, parts)
     read_apply_url(out, links, fixed.text)
     read_interview_process(out, parts)
+    if found is not None:
+        merge(out, found)
     return out
 
 
