@@ -66,8 +66,8 @@ async def test_cli_imports_a_folder_finding_or_creating_companies(
         ("postmark", "Senior Backend Engineer", "DRAFT"),
     ]
     out = done.stdout
-    assert "Kettle & Co (created)" in out and "Postmark (created)" in out
-    assert "POSTSCRIPT" in out and "POSTSCRIPT (created)" not in out
+    assert "Kettle & Co (kettle-co created)" in out and "Postmark (postmark created)" in out
+    assert "POSTSCRIPT (ps-hq)" in out
     assert "65,000–95,000 USD per year" in out and "143,000–167,000 USD per year" in out
     assert "3 imported, 0 failed" in out
     assert "SALARY_MISMATCH salaryRanges" in out
@@ -81,7 +81,7 @@ async def test_cli_dry_run_writes_nothing(migrated_url: str, acme: Api, engine: 
     assert await snapshot(engine) == before
     out = done.stdout
     assert "dry run: nothing written" in out
-    assert "Postscript (would be created)" in out
+    assert "Postscript (postscript would be created)" in out
     assert "2 read, 0 failed" in out
     assert "Short written questions (ASSESSMENT)" in out  # what was read is shown
 
@@ -111,3 +111,21 @@ def test_imported_warning_shape() -> None:
         "the posting has no link to apply; it points to a link (“External Link »”) whose address the text does not "
         "hold",
     )
+
+
+async def test_a_company_named_with_its_legal_form_is_the_company_already_there(
+    migrated_url: str, engine: Any, tmp_path: Path
+) -> None:
+    """`Postmark Ltd.` and `Postmark GmbH` are the company `Postmark`: no second company is made,
+    and the table names the one the posting went to by its slug."""
+    async with session_factory(engine)() as session, session.begin():
+        await create_company(session, name="Postmark", slug="pm")
+    posting = (POSTINGS / POSTMARK).read_text(encoding="utf-8")
+    for i, name in enumerate(("Postmark Ltd.", "Postmark GmbH")):
+        (tmp_path / f"{i}.txt").write_text(posting.replace("Postmark", name, 1), encoding="utf-8")
+    done = import_posting(migrated_url, str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT slug FROM companies"))).scalars().all() == ["pm"]
+    assert [row[0] for row in await postings_of(engine)] == ["pm", "pm"]
+    assert "(pm)" in done.stdout and "created)" not in done.stdout

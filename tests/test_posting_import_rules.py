@@ -170,3 +170,21 @@ def test_common_headings_name_their_section(heading: str, column: str) -> None:
     from service.postings.importing.layout import column_of
 
     assert column_of(heading) == column
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("Acme GmbH", "ACME", True),
+        ("Harbour & Finch Ltd", "Harbour & Finch", True),
+        ("Lumen Labs, LLC", "lumen labs", True),
+        ("Kettle B.V.", "Kettle", True),
+        ("Société Générale S.A.", "Societe Generale", True),
+        ("Acme", "Acme Robotics", False),
+        ("Nordlicht Design AG", "Nordlicht", False),
+    ],
+)
+def test_a_company_is_the_same_whatever_its_legal_form_case_and_punctuation(one: str, other: str, same: bool) -> None:
+    from service.companies.service import name_key
+
+    assert (name_key(one) == name_key(other)) is same

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
+from cleanco import basename
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,10 +61,20 @@ def slug_of(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
 
 
+def name_key(name: str) -> str:
+    """What makes two company names the same company: the name without its legal form ("GmbH",
+    "Ltd", "Inc."), its case, accents, punctuation and spacing (`Acme GmbH` is `ACME`)."""
+    base = basename(name) or name
+    folded = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
+
+
 async def company_named(session: AsyncSession, name: str) -> tuple[Company, bool]:
-    """The company called `name` (or whose slug is `name` made a slug), case-insensitively, the
-    oldest if several; created when there is none. Returns it and whether it was created."""
+    """The company called `name`: the same name, or slug, or the same name but for its legal form,
+    case, accents and punctuation (`name_key`), the oldest if several; created when there is none.
+    Returns it and whether it was created."""
     slug = slug_of(name)
+    key = name_key(name)
     found = (
         await session.execute(
             select(Company)
@@ -73,6 +85,20 @@ async def company_named(session: AsyncSession, name: str) -> tuple[Company, bool
     ).scalar_one_or_none()
     if found is not None:
         return found, False
+    if key:
+        # Names that start alike are the candidates; their keys decide (a legal form aside).
+        first = key.split()[0]
+        candidates = await session.scalars(
+            select(Company)
+            .where(
+                or_(func.lower(Company.name).contains(first, autoescape=True), Company.slug.startswith(slug_of(first)))
+            )
+            .order_by(Company.id)
+            .limit(200)
+        )
+        same = next((c for c in candidates if name_key(c.name) == key), None)
+        if same is not None:
+            return same, False
     if not slug:
         raise DomainError(ErrorCode.INVALID, f"no slug can be made of the company name {name!r}; pass --company")
     return await create_company(session, name=name, slug=slug), True

@@ -41,6 +41,7 @@ class FileImport:
     name: str
     imported: ImportedPosting | None = None
     company: str | None = None
+    company_slug: str | None = None
     company_created: bool = False
     posting_id: str | None = None
     error: str | None = None
@@ -141,7 +142,7 @@ async def _store(
             errors = exc.errors if isinstance(exc, DomainErrors) else [exc]
             result.error = "; ".join(e.message for e in errors)
             return
-        result.company, result.company_created = company.name, created
+        result.company, result.company_slug, result.company_created = company.name, company.slug, created
         if dry_run:
             await transaction.rollback()
         else:
@@ -205,8 +206,9 @@ def report(console: Console, results: Sequence[FileImport], *, dry_run: bool) ->
     for result in results:
         imported = result.imported
         company = result.company or (imported.company_name if imported else None) or "—"
-        if result.company_created:
-            company += " (would be created)" if dry_run else " (created)"
+        if result.company_slug is not None:  # which company it went to, by the slug `--company` takes
+            made = (" would be created" if dry_run else " created") if result.company_created else ""
+            company += f" ({result.company_slug}{made})"
         table.add_row(
             result.name,
             (imported.title or "—") if imported else "—",
