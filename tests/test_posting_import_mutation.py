@@ -258,3 +258,42 @@ async def test_a_dry_run_with_the_postmark_process_previews_its_stages(acme: Api
         PREVIEW,
     )
     assert dry["preview"]["stages"] == [{"name": n, "kind": k.value} for n, k in POSTMARK_STAGES]
+
+
+FINDINGS = (
+    "query($id: ID!) { node(id: $id) { ... on Posting { importWarnings { code field message } salaryConflict } } }"
+)
+RESOLVED = "posting { id importWarnings { code } salaryConflict updatedAt } errors { field code message }"
+
+
+async def test_what_the_import_found_stays_with_the_draft_until_someone_resolves_it(
+    acme: Api, globex: Api, engine: Any
+) -> None:
+    payload = await import_text(acme, (POSTINGS / POSTSCRIPT).read_text())
+    assert payload["errors"] == [] and payload["detected"]["salaryConflict"] is True
+    posting_id = payload["posting"]["id"]
+    kept = (await acme.ok(FINDINGS, {"id": posting_id}))["node"]
+    assert kept == {"importWarnings": payload["warnings"], "salaryConflict": True}
+    assert any(w["code"] == "SALARY_MISMATCH" for w in kept["importWarnings"])
+
+    # Another company's key finds no such posting, and nothing changes.
+    before = await snapshot(engine)
+    refused = await globex.mutate("postingImportWarningsResolve", {"id": posting_id}, RESOLVED)
+    assert refused["posting"] is None and [e["code"] for e in refused["errors"]] == ["NOT_FOUND"]
+    assert await snapshot(engine) == before
+
+    resolved = await acme.mutate("postingImportWarningsResolve", {"id": posting_id}, RESOLVED)
+    assert resolved["errors"] == [] and resolved["posting"]["importWarnings"] == []
+    assert resolved["posting"]["salaryConflict"] is False
+    assert (await acme.ok(FINDINGS, {"id": posting_id}))["node"] == {"importWarnings": [], "salaryConflict": False}
+    again = await acme.mutate("postingImportWarningsResolve", {"id": posting_id}, RESOLVED)
+    assert again["posting"]["updatedAt"] == resolved["posting"]["updatedAt"], "nothing left to resolve: unchanged"
+
+
+async def test_a_posting_made_otherwise_has_no_import_findings(acme: Api) -> None:
+    made = await acme.mutate(
+        "postingCreate",
+        {"companyId": acme.company_id, "title": "Typed in"},
+        "posting { importWarnings { code } salaryConflict }",
+    )
+    assert made["posting"] == {"importWarnings": [], "salaryConflict": False}

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Computed, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, Computed, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -140,6 +140,24 @@ class Posting(IdMixin, TimestampMixin, Base):
         info=declare("When the posting was last closed; kept when it is reopened.")
     )
     custom_fields: Mapped[dict[str, Any]] = custom_fields_column(personal=False)
+    import_warnings: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB,
+        server_default=text("'[]'"),
+        info=declare(
+            "What the import of the posting's text did not find, found ambiguous, inferred or repaired, kept "
+            "until someone resolves them (`postingImportWarningsResolve`); empty for a posting not imported.",
+            event=False,
+        ),
+    )
+    salary_conflict: Mapped[bool] = mapped_column(
+        Boolean,
+        server_default=false(),
+        info=declare(
+            "The imported text's salary figures disagree (all are kept in `salaryRanges`), until someone "
+            "resolves the import's warnings.",
+            event=False,
+        ),
+    )
     search_vector: Mapped[Any] = mapped_column(
         TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True, info=INTERNAL
     )

@@ -227,6 +227,11 @@ class PostingArchiveInput:
     id: strawberry.ID = strawberry.field(description="The posting, in any status but ARCHIVED.")
 
 
+@strawberry.input(description="The imported posting whose import warnings someone has checked.")
+class PostingImportWarningsResolveInput:
+    id: strawberry.ID = strawberry.field(description="The posting.")
+
+
 @strawberry.type(description="The result of a posting mutation.")
 class PostingPayload:
     posting: Posting | None = strawberry.field(description="The posting as it is now, unless refused.")
@@ -390,6 +395,22 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[PostingArchiveInput, INPUT]
     ) -> PostingPayload:
         return await _status_change(info, input, PostingStatus.ARCHIVED)
+
+    @strawberry.mutation(
+        description="Clear a posting's `importWarnings` and `salaryConflict` once someone has checked the posting "
+        "against them."
+    )
+    async def posting_import_warnings_resolve(
+        self, info: Info[Context, None], input: Annotated[PostingImportWarningsResolveInput, INPUT]
+    ) -> PostingPayload:
+        scope = info.context.company_ids
+
+        async def work(session: AsyncSession) -> PostingModel:
+            pk = decode_id(input.id, "Posting", "id")
+            posting = await service.get_posting(session, scope, pk, "id", lock=True)
+            return await service.resolve_import_warnings(session, posting)
+
+        return _payload(*await run(info, "postings", work))
 
     @strawberry.mutation(
         description="Create a DRAFT posting, with its pipeline, from a posting written as plain text, Markdown or "

@@ -226,11 +226,31 @@ async def import_posting(session: AsyncSession, company_id: int, imported: Impor
     if imported.title is None:
         raise DomainError(ErrorCode.REQUIRED, "no job title could be read from the text", "text")
     try:
-        return await create_posting(session, company_id, imported.posting_fields(), imported.stages)
+        posting = await create_posting(session, company_id, imported.posting_fields(), imported.stages)
     except DomainError as exc:
         raise _about_text(exc) from None
     except DomainErrors as exc:
         raise DomainErrors([_about_text(e) for e in exc.errors]) from None
+    # What the import found stays with the draft until someone resolves it.
+    posting.import_warnings = [
+        {"code": w.code.value, "field": w.field, "message": w.message} for w in imported.warnings
+    ]
+    posting.salary_conflict = imported.salary_conflict
+    await session.flush()
+    await session.refresh(posting)  # `updated_at` as the update set it
+    return posting
+
+
+async def resolve_import_warnings(session: AsyncSession, posting: Posting) -> Posting:
+    """Clear a locked posting's import warnings and salary disagreement: someone has checked the
+    draft against them. A posting with none is left as it is."""
+    if posting.import_warnings or posting.salary_conflict:
+        posting.import_warnings = []
+        posting.salary_conflict = False
+        posting.updated_at = func.now()
+        await session.flush()
+        await session.refresh(posting)
+    return posting
 
 
 def _about_text(exc: DomainError) -> DomainError:

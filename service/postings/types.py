@@ -58,6 +58,32 @@ expose(
 )
 
 
+strawberry.enum(
+    ImportWarningCode,
+    name="PostingImportWarningCode",
+    description="What kind of warning an import gives.",
+)
+for _value in ImportWarningCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = {
+        "NOT_STATED": "The text does not state the field; it is empty, or holds the default the message names.",
+        "AMBIGUOUS": "The text states it in ways that disagree or cannot be read; the message says what was kept.",
+        "INFERRED": "The field was read from indirect evidence (a yearly period from the amount, USD from a bare $).",
+        "SALARY_MISMATCH": "Two salary figures in the same currency and period disagree; both are kept.",
+        "ENCODING_REPAIRED": "Broken character encoding (mojibake such as `â€™`) was repaired.",
+        "GARBLED_TEXT": "Some characters still look garbled after the repair; they were kept as they are.",
+        "UNMAPPED_SECTION": "A section matched none of the named sections; it is kept in the description.",
+    }[_value.name]
+
+
+@strawberry.type(description="Something an import did not find, found ambiguous, inferred or repaired.")
+class PostingImportWarning:
+    code: ImportWarningCode = strawberry.field(description="What kind of warning it is.")
+    field: str | None = strawberry.field(
+        description="The posting field concerned, as the API names it (`salaryRanges.1.period`); null for the text."
+    )
+    message: str = strawberry.field(description="What the text says, and what the import did about it.")
+
+
 @strawberry.type(description="A salary range as a posting states it. A posting may carry several that disagree.")
 class SalaryRange:
     min: float | None = strawberry.field(description="The lower bound, in `currency` per `period`.")
@@ -79,7 +105,7 @@ class PostingSections:
 @entity_type(
     models.Posting,
     description="A job posting of one company, with its pipeline of stages.",
-    types={"salary_ranges": list[SalaryRange]},
+    types={"salary_ranges": list[SalaryRange], "import_warnings": list[PostingImportWarning]},
 )
 class Posting(Node):
     @strawberry.field(description="The description's named sections.", metadata={"embedded": models.SECTION_NAMES})
@@ -145,6 +171,10 @@ def _convert(values: dict[str, Any]) -> None:
         )
         for r in values["salary_ranges"]
     ]
+    values["import_warnings"] = [
+        PostingImportWarning(code=ImportWarningCode(w["code"]), field=w.get("field"), message=w["message"])
+        for w in values["import_warnings"]
+    ]
 
 
 POSTING = register(
@@ -162,32 +192,6 @@ class PostingImportFormat(enum.Enum):
     )
     MARKDOWN = strawberry.enum_value("MARKDOWN", description="Markdown, as job boards and aggregators export it.")
     HTML = strawberry.enum_value("HTML", description="An HTML page or fragment; it is converted to Markdown.")
-
-
-strawberry.enum(
-    ImportWarningCode,
-    name="PostingImportWarningCode",
-    description="What kind of warning an import gives.",
-)
-for _value in ImportWarningCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    _value.description = {
-        "NOT_STATED": "The text does not state the field; it is empty, or holds the default the message names.",
-        "AMBIGUOUS": "The text states it in ways that disagree or cannot be read; the message says what was kept.",
-        "INFERRED": "The field was read from indirect evidence (a yearly period from the amount, USD from a bare $).",
-        "SALARY_MISMATCH": "Two salary figures in the same currency and period disagree; both are kept.",
-        "ENCODING_REPAIRED": "Broken character encoding (mojibake such as `â€™`) was repaired.",
-        "GARBLED_TEXT": "Some characters still look garbled after the repair; they were kept as they are.",
-        "UNMAPPED_SECTION": "A section matched none of the named sections; it is kept in the description.",
-    }[_value.name]
-
-
-@strawberry.type(description="Something an import did not find, found ambiguous, inferred or repaired.")
-class PostingImportWarning:
-    code: ImportWarningCode = strawberry.field(description="What kind of warning it is.")
-    field: str | None = strawberry.field(
-        description="The posting field concerned, as the API names it (`salaryRanges.1.period`); null for the text."
-    )
-    message: str = strawberry.field(description="What the text says, and what the import did about it.")
 
 
 @strawberry.type(description="A stage of the pipeline an import read from the text.")
