@@ -188,3 +188,31 @@ def test_a_company_is_the_same_whatever_its_legal_form_case_and_punctuation(one:
     from service.companies.service import name_key
 
     assert (name_key(one) == name_key(other)) is same
+
+
+@pytest.mark.parametrize(
+    ("line", "kinds"),
+    [
+        ("Part-time, Permanent", [("employment", "PART_TIME")]),
+        ("Job Types: Part-time, Permanent", [("employment", "PART_TIME")]),
+        ("Work Location: In person", [("workplace", "ONSITE")]),
+        ("Seasonal", [("employment", "TEMPORARY")]),
+        ("Full-time | On-site", [("employment", "FULL_TIME"), ("workplace", "ONSITE")]),
+    ],
+)
+def test_fact_lines_job_boards_write(line: str, kinds: list[tuple[str, str]]) -> None:
+    from service.postings.importing.facts import read_facts
+
+    facts = read_facts(line)
+    assert facts is not None and [(f.kind, f.value.value) for f in facts] == kinds
+
+
+def test_a_fact_line_standing_alone_in_the_text_is_read_but_a_list_of_names_is_no_place() -> None:
+    from service.postings.importing.reader import parse_posting
+
+    imported = parse_posting(
+        "Bookkeeper\n\nWe keep the books of forty small businesses.\n\nPart-time, Permanent\n\n"
+        "## What you'll use\n\nXero, Sage, QuickBooks\n"
+    )
+    assert imported.employment_type is not None and imported.employment_type.value == "PART_TIME"
+    assert imported.locations == []

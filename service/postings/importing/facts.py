@@ -13,14 +13,20 @@ from service.postings.importing.text import ATX, ITEM, NON_WORD_START, plain
 from service.postings.models import EmploymentType, Workplace
 
 EMPLOYMENT = re.compile(
-    r"\b(full[- ]?time|part[- ]?time|contract(?:or)?|freelance(?:r)?|temporary|temp|fixed[- ]term|internship|intern)\b",
+    r"\b(full[- ]?time|part[- ]?time|contract(?:or)?|freelance(?:r)?|temporary|temp|seasonal|fixed[- ]term|internship"
+    r"|intern)\b",
     re.IGNORECASE,
 )
+_EMPLOYMENT_TERM = rf"(?:{EMPLOYMENT.pattern}|permanent)"
 EMPLOYMENT_VALUE = re.compile(
-    rf"^{EMPLOYMENT.pattern}(?:\s+(?:position|role|employment|contract|job|basis))?$", re.IGNORECASE
+    rf"^{_EMPLOYMENT_TERM}(?:\s*(?:,|/|&|\band\b)\s*{_EMPLOYMENT_TERM})*"
+    r"(?:\s+(?:position|role|employment|contract|job|basis))?$",
+    re.IGNORECASE,
 )
+"""A value that is employment terms only (`Part-time, Permanent`): a fact, wherever it stands."""
 WORKPLACE = re.compile(
-    r"\b(fully remote|100% remote|remote(?:[- ]first|[- ]friendly)?|hybrid|on[- ]?site|in[- ]office|office[- ]based)\b",
+    r"\b(fully remote|100% remote|remote(?:[- ]first|[- ]friendly)?|hybrid|on[- ]?site|in[- ]office|office[- ]based"
+    r"|in[- ]person)\b",
     re.IGNORECASE,
 )
 WORKPLACE_AT_EDGE = re.compile(rf"^\W*{WORKPLACE.pattern}|{WORKPLACE.pattern}\W*$", re.IGNORECASE)
@@ -37,6 +43,9 @@ KEYS = {
             "position type",
             "hours",
             "commitment",
+            "job types",
+            "employment status",
+            "work type",
         ),
         "employment",
     ),
@@ -45,7 +54,20 @@ KEYS = {
         "workplace",
     ),
     **dict.fromkeys(
-        ("location", "locations", "based in", "office", "offices", "city", "where", "region", "regions", "country"),
+        (
+            "location",
+            "locations",
+            "based in",
+            "office",
+            "offices",
+            "city",
+            "where",
+            "region",
+            "regions",
+            "country",
+            "work location",
+            "job location",
+        ),
         "places",
     ),
     **dict.fromkeys(
@@ -176,7 +198,7 @@ def employment_of(word: str) -> EmploymentType:
         return EmploymentType.PART_TIME
     if w.startswith("intern"):
         return EmploymentType.INTERNSHIP
-    if w.startswith(("temp", "fixed")):
+    if w.startswith(("temp", "fixed", "seasonal")):
         return EmploymentType.TEMPORARY
     return EmploymentType.CONTRACT
 

@@ -17,7 +17,7 @@ import html
 
 from service.postings.importing.company import read_title_and_company
 from service.postings.importing.employment import read_employment
-from service.postings.importing.facts import read_facts
+from service.postings.importing.facts import PLACE_EMOJI, Fact, read_facts
 from service.postings.importing.imported import ImportedPosting, ImportWarningCode, Section
 from service.postings.importing.layout import (
     KNOWN_HEADING,
@@ -104,9 +104,9 @@ def parse_posting(text: str, *, filename: str | None = None, format: SourceForma
     body_facts = [
         fact
         for part in parts
+        if part.column != "interview_process"
         for block in paragraphs(part.body)
-        if KEY_VALUE.match(plain(block))
-        for fact in read_facts(block) or []
+        for fact in _body_facts(block)
     ]
     read_title_and_company(out, layout, filename)
     facts = layout.header + body_facts
@@ -118,6 +118,18 @@ def parse_posting(text: str, *, filename: str | None = None, format: SourceForma
     if found is not None:
         merge(out, found)
     return out
+
+
+def _body_facts(block: str) -> list[Fact]:
+    """The facts of a `Key: value` block, or of a line standing alone made of facts only
+    (`Full-time | On-site`, `Part-time, Permanent`); from the latter not its places unless a
+    place mark leads it (a list of capitalised words is no location)."""
+    if KEY_VALUE.match(plain(block)):
+        return read_facts(block) or []
+    if "\n" in block.strip():
+        return []
+    placed = bool(set(block.strip()[:2]) & PLACE_EMOJI)
+    return [f for f in read_facts(block) or [] if f.kind != "places" or placed]
 
 
 def _read_sections(out: ImportedPosting, parts: list[Part]) -> None:
