@@ -61,7 +61,7 @@ async def test_cli_imports_a_folder_finding_or_creating_companies(
     done = import_posting(migrated_url, str(folder))
     assert done.returncode == 0, done.stdout + done.stderr
     assert await postings_of(engine) == [
-        ("kettle-co", "Frontend Developer (Contract)", "DRAFT"),
+        ("kettle-co", "Frontend Developer", "DRAFT"),
         ("ps-hq", "Backend Engineer, Subscriber Data Platform", "DRAFT"),
         ("postmark", "Senior Backend Engineer", "DRAFT"),
     ]

@@ -216,3 +216,23 @@ def test_a_fact_line_standing_alone_in_the_text_is_read_but_a_list_of_names_is_n
     )
     assert imported.employment_type is not None and imported.employment_type.value == "PART_TIME"
     assert imported.locations == []
+
+
+@pytest.mark.parametrize(
+    ("title", "clean"),
+    [
+        ("Data Analyst (m/w/d)", "Data Analyst"),
+        ("Pflegefachkraft Intensivpflege (m/w/d)", "Pflegefachkraft Intensivpflege"),
+        ("Data Engineer (Contract, 6 months)", "Data Engineer"),
+        ("Front Office Agent (Part-time, 25h/week)", "Front Office Agent"),
+        ("Front Desk Host (Summer Season 2026)", "Front Desk Host"),
+        ("Software Engineering Intern (6 months)", "Software Engineering Intern"),
+        ("Staff Engineer (Payments)", "Staff Engineer (Payments)"),
+        ("Software Engineer II (Android)", "Software Engineer II (Android)"),
+        ("Account Executive (DACH)", "Account Executive (DACH)"),
+    ],
+)
+def test_a_title_loses_asides_on_how_the_job_is_held_not_what_it_is(title: str, clean: str) -> None:
+    from service.postings.importing.company import without_asides
+
+    assert without_asides(title) == clean

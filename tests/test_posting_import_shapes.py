@@ -30,7 +30,7 @@ def test_html_with_sections_lists_and_an_hourly_rate_in_euros() -> None:
     imported = read("kettle-frontend-developer.html")
     assert fields(imported) == {
         "format": SourceFormat.HTML,
-        "title": "Frontend Developer (Contract)",
+        "title": "Frontend Developer",  # the aside "(Contract)" is its employment type
         "company_name": "Kettle & Co",
         "employment_type": EmploymentType.CONTRACT,
         "workplace": Workplace.ONSITE,

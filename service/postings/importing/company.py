@@ -148,6 +148,38 @@ def read_company(layout: Layout, filename: str | None) -> CompanyReading:
     return reading
 
 
+GENDER_MARK = re.compile(r"^(?:[mwfdxhi](?:\s*/\s*[mwfdxhi]){1,3}|all genders|alle geschlechter|gn|f/m/divers)$", re.I)
+DURATION = re.compile(
+    r"^(?:\d+(?:\s*[-–]\s*\d+)?\s*-?\s*(?:months?|mos?|weeks?|years?)(?:\s+(?:contract|fixed[- ]term))?"
+    r"|(?:summer|winter|spring|autumn|fall|holiday|peak)?\s*season(?:al)?(?:\s+\d{4})?|\d{4}(?:[-–/]\d{2,4})?)$",
+    re.I,
+)
+HOURS = re.compile(r"^\d+(?:[.,]\d+)?\s*(?:h|hrs?|hours?)\s*(?:/|per|a)\s*(?:week|wk|w)$", re.I)
+ASIDE_TERM = re.compile(
+    r"^(?:full[- ]?time|part[- ]?time|contract(?:or)?|freelance|temporary|temp|fixed[- ]term|permanent|internship"
+    r"|intern|remote|hybrid|on[- ]?site|m/w/d|m/f/d|h/f|f/h)$",
+    re.I,
+)
+TRAILING_ASIDE = re.compile(r"\s*[(\[]([^()\[\]]{1,60})[)\]]\s*$")
+
+
+def _is_aside(text: str) -> bool:
+    """A parenthetical that says how the job is held, not what it is: an employment type, a
+    duration, hours, a season or a gender marker (`(m/w/d)`, `(Contract, 6 months)`), unlike
+    `(Android)` or `(Payments)`."""
+    terms = [t.strip() for t in re.split(r"[,;]|\s+[-–]\s+", text) if t.strip()]
+    return bool(terms) and all(
+        GENDER_MARK.match(t) or DURATION.match(t) or HOURS.match(t) or ASIDE_TERM.match(t) for t in terms
+    )
+
+
+def without_asides(title: str) -> str:
+    """The title without trailing parentheticals that are asides (`_is_aside`)."""
+    while (m := TRAILING_ASIDE.search(title)) and _is_aside(m.group(1)) and m.start() > 0:
+        title = title[: m.start()].rstrip(" -–—,")
+    return title
+
+
 def read_title_and_company(out: ImportedPosting, layout: Layout, filename: str | None) -> None:
     """Set `out.title` and `out.company_name`; warn when either is missing, unusual, tied or weakly read."""
     reading = read_company(layout, filename)

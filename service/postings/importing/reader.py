@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 
-from service.postings.importing.company import read_title_and_company
+from service.postings.importing.company import read_title_and_company, without_asides
 from service.postings.importing.employment import read_employment
 from service.postings.importing.facts import PLACE_EMOJI, Fact, read_facts
 from service.postings.importing.imported import ImportedPosting, ImportWarningCode, Section
@@ -111,6 +111,9 @@ def parse_posting(text: str, *, filename: str | None = None, format: SourceForma
     read_title_and_company(out, layout, filename)
     facts = layout.header + body_facts
     read_employment(out, facts, parts)
+    if out.title:
+        # Asides such as "(Contract, 6 months)" or "(m/w/d)" were read above; they are no part of the title.
+        out.title = without_asides(out.title)
     read_workplace(out, facts, parts)
     read_salary_ranges(out, layout.header, parts)
     read_apply_url(out, links, fixed.text)
