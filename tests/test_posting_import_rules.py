@@ -236,3 +236,11 @@ def test_a_title_loses_asides_on_how_the_job_is_held_not_what_it_is(title: str, 
     from service.postings.importing.company import without_asides
 
     assert without_asides(title) == clean
+
+
+def test_a_logo_above_the_title_is_no_title() -> None:
+    page = (
+        '<a class="main-header-logo" href="https://jobs.example/acme"><img alt="Acme logo" src="/logo.png"></a>'
+        "<h2>Software Engineer II (Android)</h2><p>Acme builds apps for carers.</p>"
+    )
+    assert parse_posting(page, format=SourceFormat.HTML).title == "Software Engineer II (Android)"

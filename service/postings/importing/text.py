@@ -71,8 +71,11 @@ def html_to_markdown(html: str) -> tuple[str, str | None]:
     """The page's body as Markdown, and its `<title>`."""
     soup = BeautifulSoup(html, "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for tag in soup(["script", "style", "noscript", "template", "head", "svg", "iframe", "button", "form"]):
+    for tag in soup(["script", "style", "noscript", "template", "head", "svg", "iframe", "button", "form", "img"]):
         tag.decompose()
+    for link in soup("a"):
+        if not link.get_text(strip=True):  # it held an image (a logo): nothing of the posting
+            link.decompose()
     converter = MarkdownConverter(
         heading_style="ATX", bullets="-", escape_underscores=False, escape_asterisks=False, strip_document=None
     )
