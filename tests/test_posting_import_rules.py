@@ -244,3 +244,18 @@ def test_a_logo_above_the_title_is_no_title() -> None:
         "<h2>Software Engineer II (Android)</h2><p>Acme builds apps for carers.</p>"
     )
     assert parse_posting(page, format=SourceFormat.HTML).title == "Software Engineer II (Android)"
+
+
+@pytest.mark.parametrize(
+    ("line", "locations"),
+    [
+        ("Location: Austin, Texas", ["Austin, Texas"]),
+        ("Location: New York, NY", ["New York, NY"]),
+        ("Location: Bengaluru, Karnataka, India", ["Bengaluru, Karnataka, India"]),
+        ("Location: Lisbon, Lisbon, Portugal", ["Lisbon, Lisbon, Portugal"]),
+        ("Location: Berlin / Munich", ["Berlin", "Munich"]),
+    ],
+)
+def test_a_state_or_province_after_a_city_is_part_of_its_place(line: str, locations: list[str]) -> None:
+    imported = parse_posting(f"Backend Engineer\n\n{line}\n\nAcme builds booking software.\n")
+    assert imported.locations == locations

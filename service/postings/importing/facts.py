@@ -4,9 +4,13 @@ workplace, places and company (`Contract: Full-time`, `` `💰 65k-95k USD` `�
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+import pycountry
 
 from service.postings.importing.salary import figures_in
 from service.postings.importing.text import ATX, ITEM, NON_WORD_START, plain
@@ -222,9 +226,35 @@ def is_known_place(token: str) -> bool:
     return key in MACRO_REGIONS or key in COUNTRIES or bool(TIME_ZONE.match(token))
 
 
+SUBDIVISION_WORDS = re.compile(
+    r"\b(?:county|province|state|region|prefecture|district|län|lans|of|the|canton|oblast|department|departement)\b"
+)
+
+
+def _subdivision_key(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", SUBDIVISION_WORDS.sub(" ", folded)).split())
+
+
+@functools.cache
+def _subdivisions() -> frozenset[str]:
+    """The names of the world's states, provinces and counties (ISO 3166-2, from pycountry), as `_subdivision_key`s."""
+    return frozenset(_subdivision_key(s.name) for s in pycountry.subdivisions)
+
+
+def is_subdivision(token: str, city: str) -> bool:
+    """`token`, after `city`, names the state, province or county it is in (`Texas`, `NY`,
+    `County Dublin`), or repeats it (`Lisbon, Lisbon, Portugal`)."""
+    if re.fullmatch(r"[A-Z]{2,3}", token):
+        return True
+    key = _subdivision_key(token)
+    return bool(key) and (key in _subdivisions() or key == _subdivision_key(city.split(",")[0]))
+
+
 def sort_places(groups: list[list[str]], remote: bool) -> tuple[list[str], list[str]]:
     """(locations, regions): continents, blocs and time zones are regions, and so are countries
-    for a remote role; for other roles a country after a city joins it (`Munich, Germany`)."""
+    for a remote role; for other roles a country after a city joins it (`Munich, Germany`), and
+    so does a state, province or county (`Austin, Texas`, `Bengaluru, Karnataka, India`)."""
     locations: list[str] = []
     regions: list[str] = []
     for tokens in groups:
@@ -242,6 +272,8 @@ def sort_places(groups: list[list[str]], remote: bool) -> tuple[list[str], list[
                 else:
                     locations.append(token)
                 previous_city = False
+            elif previous_city and not remote and is_subdivision(token, locations[-1]):
+                locations[-1] = f"{locations[-1]}, {token}"
             elif PLACE_NAME.match(token) and len(token.split()) <= 4 and not WORKPLACE.search(token):
                 locations.append(token)
                 previous_city = True
