@@ -259,3 +259,37 @@ def test_a_logo_above_the_title_is_no_title() -> None:
 def test_a_state_or_province_after_a_city_is_part_of_its_place(line: str, locations: list[str]) -> None:
     imported = parse_posting(f"Backend Engineer\n\n{line}\n\nAcme builds booking software.\n")
     assert imported.locations == locations
+
+
+def _steps(process: str) -> list[str]:
+    imported = parse_posting(
+        f"Backend Engineer\n\nAcme builds booking software.\n\n## Our hiring process\n\n{process}\n"
+    )
+    return [name for name, _ in (imported.stages or [])][1:-1]
+
+
+@pytest.mark.parametrize(
+    ("process", "steps"),
+    [
+        ("Intro call → take-home exercise → team interview", ["Intro call", "Take-home exercise", "Team interview"]),
+        (
+            "The process is short: a video call with the hiring manager, a technical interview, then an on-site visit.",
+            ["Video call with the hiring manager", "Technical interview", "On-site visit"],
+        ),
+        (
+            "- Recruiter call\n- Technical deep dive (90 min): you walk us through a system you built\n- Demo lesson\n"
+            "- Each step takes about 45 minutes",
+            ["Recruiter call", "Technical deep dive", "Demo lesson"],
+        ),
+        (
+            "- 📞 20-minute intro call with the recruiter\n- Panel interview",
+            ["Intro call with the recruiter", "Panel interview"],
+        ),
+        (
+            "1. Phone screen\n2. Technical interview\n3. Apply at https://jobs.example/apply",
+            ["Phone screen", "Technical interview"],
+        ),
+    ],
+)
+def test_interview_processes_as_postings_write_them(process: str, steps: list[str]) -> None:
+    assert _steps(process) == steps

@@ -328,7 +328,7 @@ def test_an_html_fragment_with_bold_headings_and_no_title() -> None:
     ]
     assert imported.stages == [
         ("Applied", APPLIED),
-        ("30-minute recruiter screen", SCREEN),
+        ("Recruiter screen", SCREEN),
         ("Technical phone interview", INTERVIEW),
         ("Virtual onsite", INTERVIEW),
         ("Hired", HIRED),

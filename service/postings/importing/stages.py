@@ -17,7 +17,7 @@ from service.pipeline.models import MAX_STAGES, StageKind
 from service.pipeline.service import DEFAULT_PIPELINE
 from service.postings.importing.imported import ImportedPosting, ImportWarningCode
 from service.postings.importing.layout import Part, quote
-from service.postings.importing.text import items, paragraphs, plain, sentences
+from service.postings.importing.text import NON_WORD_START, items, paragraphs, plain, sentences
 
 KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
@@ -100,10 +100,14 @@ def kind_of(text: str, *, leading: bool = False) -> StageKind | None:
     return best[2] if best else None
 
 
+DURATION_LEAD = re.compile(r"^\d+(?:[-–]\d+)?[- ]?(?:min(?:ute)?s?|hours?|hrs?|h)\b\s*", re.IGNORECASE)
+"""`30-minute call`: the step is the call."""
+
+
 def stage_name(text: str, kind: StageKind) -> str:
     """A short name for the step `text` describes: its bold lead or label, else its first clause
-    without articles, fillers and people's first names."""
-    text = STEP_PREFIX.sub("", text.strip())
+    without articles, fillers, leading marks and durations, and people's first names."""
+    text = STEP_PREFIX.sub("", NON_WORD_START.sub("", text.strip()))
     bold = BOLD_LEAD.match(text)
     if bold:
         name = bold.group("name")
@@ -117,7 +121,7 @@ def stage_name(text: str, kind: StageKind) -> str:
     name = PEOPLE.sub(lambda m: m.group("role"), name)
     name = MEMBERS.sub("the ", name)
     name = re.sub(r"\bour\b", "the", name)
-    name = LEADING.sub("", name.strip()).strip(" .:;,–—-")
+    name = DURATION_LEAD.sub("", LEADING.sub("", name.strip())).strip(" .:;,–—-")
     if len(name) > MAX_NAME:
         name = name[:MAX_NAME].rsplit(" ", 1)[0]
     if not name:
@@ -130,22 +134,73 @@ def _is_remark(text: str) -> bool:
     return stripped.startswith("(") and stripped.endswith(")")
 
 
-def read_stages(items: list[str]) -> StageReading:
-    """Stages from the items of an interview process (list items, or sentences of prose)."""
+ARROWS = re.compile(r"\s*(?:→|⟶|➔|➜|->|=>|»|>)\s*")
+"""Steps written inline as a sequence (`Intro call → take-home → team interview`)."""
+CLAUSES = re.compile(
+    r"\s*(?:,\s*(?:and\s+)?(?:then\s+|finally\s+|lastly\s+)?|;\s*|\s+then\s+|\s+and\s+(?:then|finally)\s+)", re.I
+)
+"""Where a sentence listing several steps divides (`a video call, a technical interview, then an on-site visit`)."""
+NOT_A_STEP = re.compile(
+    r"\b(?:is|are|was|were|will|would|can|could|should|may|might|takes?|lasts?|usually|typically|aim|hope|try"
+    r"|expect|each|every|whole|total|within|overall)\b",
+    re.IGNORECASE,
+)
+STEP_WORDS = 8
+"""A list item of the process this short, and no sentence, is a step even without a known step word."""
+
+
+def _split_inline(item: str) -> list[str]:
+    """An item written as an inline sequence of steps, as its steps; else the item."""
+    parts = [p for p in ARROWS.split(item.strip()) if p.strip()]
+    return parts if len(parts) > 1 else [item]
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A sentence naming several steps, as one clause per step (what precedes a colon that names
+    no step, `The process is short:`, left aside); else the sentence."""
+    head, colon, tail = sentence.partition(":")
+    body = tail if colon and kind_of(head) is None and tail.strip() else sentence
+    clauses = [c for c in CLAUSES.split(body) if c and c.strip()]
+    stepped = [c for c in clauses if kind_of(c) is not None]
+    return stepped if len(stepped) > 1 else [sentence]
+
+
+def _step_like(item: str) -> bool:
+    """A list item of the process that reads as a step's name (`Technical deep dive`, `Demo
+    lesson (45 min): …`) rather than a remark (`Each step takes 45 minutes`): its bold lead or
+    label, else its first sentence, is short."""
+    text = STEP_PREFIX.sub("", item.strip())
+    lead = BOLD_LEAD.match(text) or LABEL_LEAD.match(re.sub(r"\*\*|__|`", "", text))
+    text = (lead.group("name") if lead else SENTENCE_END.split(plain(text))[0]).strip(" .")
+    return (
+        0 < len(text.split()) <= STEP_WORDS
+        and not PRONOUN_START.match(text)
+        and not NOT_A_STEP.search(text)
+        and not _is_remark(text)
+        and text[:1].isalpha()
+    )
+
+
+def read_stages(items: list[str], *, listed: bool = False) -> StageReading:
+    """Stages from the items of an interview process (list items, or sentences of prose).
+    `listed`: the items are a list's, so a short one naming no known step is a step all the same."""
     stages: list[tuple[str, StageKind]] = []
     unread: list[str] = []
-    for item in items:
+    for item in (part for given in items for part in _split_inline(given)):
         if not item.strip() or _is_remark(item):
             continue
         found = []
         for i, sentence in enumerate(SENTENCE_END.split(item.strip())):
             if i > 0 and (PRONOUN_START.match(sentence) or _is_remark(sentence)):
                 continue
-            kind = kind_of(sentence, leading=i > 0)
-            if kind is not None:
-                found.append((stage_name(sentence, kind), kind))
+            for clause in _clauses(sentence):
+                kind = kind_of(clause, leading=i > 0)
+                if kind is not None:
+                    found.append((stage_name(clause, kind), kind))
         if found:
             stages.extend(found)
+        elif listed and _step_like(item):
+            stages.append((stage_name(item, StageKind.INTERVIEW), StageKind.INTERVIEW))
         else:
             unread.append(item.strip())
     return StageReading(stages, unread)
@@ -177,7 +232,9 @@ def read_interview_process(out: ImportedPosting, parts: list[Part]) -> None:
     stages: list[tuple[str, StageKind]] = []
     for part in process:
         listed = items(part.body)
-        reading = read_stages(listed or [s for block in paragraphs(part.body) for s in sentences(plain(block))])
+        reading = read_stages(
+            listed or [s for block in paragraphs(part.body) for s in sentences(plain(block))], listed=bool(listed)
+        )
         stages += reading.stages
         for item in reading.unread if listed else []:
             out.warn(
@@ -185,6 +242,8 @@ def read_interview_process(out: ImportedPosting, parts: list[Part]) -> None:
                 "stages",
                 f"{quote(plain(item))} in the interview process names no step; it is not a stage",
             )
+    # Applying is the pipeline's first step: "Apply at …" further down the process is no stage.
+    stages = [st for k, st in enumerate(stages) if k == 0 or st[1] is not StageKind.APPLIED]
     if not stages:
         out.warn(
             ImportWarningCode.AMBIGUOUS,
