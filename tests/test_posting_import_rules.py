@@ -293,3 +293,12 @@ def _steps(process: str) -> list[str]:
 )
 def test_interview_processes_as_postings_write_them(process: str, steps: list[str]) -> None:
     assert _steps(process) == steps
+
+
+def test_yen_and_reais_are_read_by_their_symbols() -> None:
+    from service.postings.importing.salary import figures_in
+
+    assert [(f.currency, f.min, f.max) for f in figures_in("¥8,000,000 - ¥11,000,000 per year")] == [
+        ("JPY", 8_000_000, 11_000_000)
+    ]
+    assert {f.currency for f in figures_in("R$ 3.800 por mês")} == {"BRL"}

@@ -31,12 +31,14 @@ SYMBOLS = {
     "€": "EUR",
     "£": "GBP",
     "₹": "INR",
+    "¥": "JPY",
+    "R$": "BRL",
 }
 YEARLY_FROM = 15_000
 """A figure without a period is read per year from this amount up; below it, not read."""
 
 _CODE = "(?:" + "|".join(sorted(CURRENCY_CODES)) + ")"
-_SYMBOL = r"(?:US\$|CA\$|AU\$|NZ\$|C\$|A\$|\$|€|£|₹)"
+_SYMBOL = r"(?:US\$|CA\$|AU\$|NZ\$|R\$|C\$|A\$|\$|€|£|₹|¥)"
 _NUMBER = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 """An amount: digit groups of three separated by a comma, a dot or a (thin, no-break or plain)
 space (`120 000`), with optional decimals; or plain digits."""
