@@ -119,7 +119,10 @@ async def run(api: Api, http: httpx.AsyncClient, engine: AsyncEngine, *, lane: b
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(batches, "apply_lane", counted)
-        # Batches end after `BATCH_SECONDS`: the entries left are applied by the next, in order.
+        # One batch each, however slow the machine: where a batch ends decides whether a record
+        # created and changed by two entries reads "created" then "updated" (two transactions,
+        # two times) or "created" alone (one transaction, one time).
+        patch.setattr(processing, "BATCH_SECONDS", 120.0)
         await processing.process_due(engine, APPLY, "w", limit=100, lane=lane)
     return sum(took)
 
