@@ -33,7 +33,9 @@ def example(name: str) -> dict[str, Any]:
     return document
 
 
-def new_application(i: int, *, job: int, email: str | None = None, files: bool = False, **candidate: Any) -> dict:
+def new_application(
+    i: int, *, job: int, email: str | None = None, files: bool = False, **candidate: Any
+) -> dict[str, Any]:
     """Greenhouse's example application, as the i-th new candidate's, to `job`."""
     document = copy.deepcopy(example("new_candidate_application"))
     app = document["payload"]["application"]
