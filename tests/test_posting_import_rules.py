@@ -163,6 +163,11 @@ def test_a_denied_workplace_is_not_read_as_stated(sentence: str) -> None:
         ("You'll", "responsibilities"),
         ("What you will do", "responsibilities"),
         ("Nice to have", "nice_to_have"),
+        ("Good to have", "nice_to_have"),
+        ("Desirable criteria", "nice_to_have"),
+        ("Essential criteria", "requirements"),
+        ("What you'll get", "benefits"),
+        ("The opportunity", "about"),
         ("Our hiring process", "interview_process"),
     ],
 )

@@ -26,17 +26,19 @@ COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "nice_to_have",
             r"nice[- ]to[- ]have|bonus|preferred|pluses|\bplus\b|would be (?:great|nice)|love about you|stand out"
-            r"|extra credit|ideally",
+            r"|extra credit|ideally|good to have|desirable|\bdesired\b|extra points",
         ),
         (
             "benefits",
-            r"benefit|perk|what we offer|we offer|love about us|compensation|salary|why (?:join|work)|what you get"
+            r"benefit|perk|what we offer|we offer|love about us|compensation|salary|why (?:join|work)"
+            r"|what you(?:'ll| will)? get"
             r"|in it for you|package|rewards",
         ),
         (
             "requirements",
             r"requirement|qualification|must[- ]have|looking for|look for|who you are|about you|you have|you bring"
-            r"|you(?:'ll| will)? need|skills|experience|fit for|a fit|\byou are\b|profile|what we need",
+            r"|you(?:'ll| will)? need|skills|experience|fit for|a fit|\byou are\b|profile|what we need"
+            r"|\bessential\b",
         ),
         (
             "responsibilities",
@@ -47,7 +49,7 @@ COLUMNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "about",
             r"about|who we are|overview|introduction|our mission|the company|the role|the team|the job"
-            r"|job description|like to work|life at|our story|company",
+            r"|job description|like to work|life at|our story|company|^description$|the opportunity|the project",
         ),
     )
 )
