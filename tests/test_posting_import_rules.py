@@ -307,3 +307,14 @@ def test_yen_and_reais_are_read_by_their_symbols() -> None:
         ("JPY", 8_000_000, 11_000_000)
     ]
     assert {f.currency for f in figures_in("R$ 3.800 por mês")} == {"BRL"}
+
+
+def test_a_block_of_fact_lines_marked_with_emoji_is_read_line_by_line() -> None:
+    imported = parse_posting(
+        "# Founding Engineer\n\nLoomwise makes billing software.\n\n"
+        "📍 San Francisco, CA  \n💰 $160k – $200k per year  \n🕒 Full-time\n",
+        format=SourceFormat.MARKDOWN,
+    )
+    assert imported.employment_type is not None and imported.employment_type.value == "FULL_TIME"
+    assert imported.locations == ["San Francisco, CA"]
+    assert [(r.currency, r.min, r.max) for r in imported.salary_ranges] == [("USD", 160_000, 200_000)]

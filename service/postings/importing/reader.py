@@ -14,10 +14,11 @@ about, by the module named for it: `company`, `employment`, `workplace`, `salary
 from __future__ import annotations
 
 import html
+import re
 
 from service.postings.importing.company import read_title_and_company, without_asides
 from service.postings.importing.employment import read_employment
-from service.postings.importing.facts import PLACE_EMOJI, Fact, read_facts
+from service.postings.importing.facts import MONEY_EMOJI, PLACE_EMOJI, Fact, read_facts
 from service.postings.importing.imported import ImportedPosting, ImportWarningCode, Section
 from service.postings.importing.layout import (
     KNOWN_HEADING,
@@ -123,16 +124,27 @@ def parse_posting(text: str, *, filename: str | None = None, format: SourceForma
     return out
 
 
+FACT_MARKS = "".join(sorted(PLACE_EMOJI | MONEY_EMOJI | frozenset("🕒🕐⏰⌛📅💼🏠🧭⏱")))
+FACT_MARK_SPLIT = re.compile(rf"\s+(?=[{FACT_MARKS}])")
+"""Fact lines joined into one (Markdown's hard breaks lost): each mark starts a fact of its own."""
+
+
 def _body_facts(block: str) -> list[Fact]:
-    """The facts of a `Key: value` block, or of a line standing alone made of facts only
-    (`Full-time | On-site`, `Part-time, Permanent`); from the latter not its places unless a
-    place mark leads it (a list of capitalised words is no location)."""
+    """The facts of a `Key: value` block, or of a block whose every line is made of facts only
+    (`Full-time | On-site`, `Part-time, Permanent`, `🕒 Full-time`); from the latter not the
+    places of a line unless a place mark or a key leads it (capitalised words are no location)."""
     if KEY_VALUE.match(plain(block)):
         return read_facts(block) or []
-    if "\n" in block.strip():
-        return []
-    placed = bool(set(block.strip()[:2]) & PLACE_EMOJI)
-    return [f for f in read_facts(block) or [] if f.kind != "places" or placed]
+    lines = [part.strip() for line in block.splitlines() for part in FACT_MARK_SPLIT.split(line) if part.strip()]
+    read = [(line, read_facts(line)) for line in lines]
+    if not read or any(facts is None for _, facts in read):
+        return []  # a block is facts only when every line of it is (`📍 Leeds` / `🕒 Full-time`)
+    return [
+        f
+        for line, facts in read
+        for f in facts or []
+        if f.kind != "places" or set(line[:2]) & PLACE_EMOJI or KEY_VALUE.match(plain(line))
+    ]
 
 
 def _read_sections(out: ImportedPosting, parts: list[Part]) -> None:
