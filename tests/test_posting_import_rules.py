@@ -203,6 +203,7 @@ def test_a_company_is_the_same_whatever_its_legal_form_case_and_punctuation(one:
         ("Work Location: In person", [("workplace", "ONSITE")]),
         ("Seasonal", [("employment", "TEMPORARY")]),
         ("Full-time | On-site", [("employment", "FULL_TIME"), ("workplace", "ONSITE")]),
+        ("Full Time /", [("employment", "FULL_TIME")]),
     ],
 )
 def test_fact_lines_job_boards_write(line: str, kinds: list[tuple[str, str]]) -> None:

@@ -293,7 +293,7 @@ def _chips(line: str) -> list[str]:
 
 
 def _value_facts(value: str, hint: str | None, line: str) -> list[Fact]:
-    value = value.strip()
+    value = value.strip().rstrip(" /|·").strip()  # Lever writes its categories `Full Time /`
     if hint == "company":
         return [Fact("company", value.strip(" ."), line)] if value.strip(" .") else []
     facts: list[Fact] = []
