@@ -55,7 +55,12 @@ def new_application(
 
 def corpus() -> list[dict[str, Any]]:
     """The deliveries of one batch; `LANE` of them are fit for the lane."""
-    out = [new_application(i, job=(900, 901, 902)[i % 3], files=i < 3) for i in range(8)]
+    # First, an entry shaped for the lane that leaves it (its address is held) and names a new
+    # job with a new stage: it must still create the job and add the stage, as it would alone,
+    # before the lane entry naming the same job further down.
+    out = [new_application(30, job=903, email="held@example.com")]
+    out += [new_application(i, job=(900, 901, 902)[i % 3], files=i < 3) for i in range(8)]
+    out.append(new_application(31, job=903))
     out.append(new_application(20, job=900, email="taken@example.com"))  # an address an applicant holds
     twice = [new_application(21, job=900), new_application(22, job=901)]
     for d in twice:  # one candidate, two applications
@@ -96,6 +101,7 @@ async def setup(api: Api, http: httpx.AsyncClient, engine: AsyncEngine) -> dict[
     in other case, and a custom field of applicants."""
     integration = await connect_integration(api, "greenhouse")
     await create_applicant(api, "Taken Person", emails=["taken@example.com"])
+    await create_applicant(api, "Held Person", emails=["held@example.com"])
     await mutate_ok(api, "sourceCreate", {"companyId": api.company_id, "name": "linkedin (prospecting)"})
     field = {"objectType": "APPLICANT", "key": "languages", "name": "Languages", "valueType": "TEXT"}
     await mutate_ok(api, "customFieldCreate", {"companyId": api.company_id, **field})
@@ -275,7 +281,7 @@ async def test_the_lane_writes_what_applying_each_delivery_alone_writes(
         assert with_lane[part] == alone[part], part
     statuses = [e[1] for e in alone["entries"]]
     assert statuses.count("APPLIED") >= 15 and "FAILED" in statuses and "SKIPPED" in statuses, alone["entries"]
-    assert len(alone["files"]) == 6 and len(alone["applications"]) == 16, alone["applications"]
+    assert len(alone["files"]) == 6 and len(alone["applications"]) == 18, alone["applications"]
     assert any("address 2" in (e[2] or "") or "not an address" in (e[2] or "") for e in alone["entries"])
 
 

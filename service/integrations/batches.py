@@ -51,6 +51,8 @@ from service.webhooks import events
 
 log = logging.getLogger(__name__)
 
+MAX_EXTERNAL_ID = 200
+"""The longest provider's ID a reference keeps (`service.integrations.sync.refs`)."""
 SOURCE_LENGTH = 200
 """The longest application source the lane writes (`applications.service.submit` refuses longer)."""
 
@@ -105,8 +107,9 @@ class _Again(Exception):
         self.numbers = numbers
 
 
-ATTEMPTS = 2
-"""Tries of the lane (each without the entries the one before found unfit) before its entries go one by one."""
+ATTEMPTS = 4
+"""Tries of the lane (each without the entries the one before found unfit: an address held, then a job an
+entry leaving the lane names first…) before its entries go one by one."""
 
 
 async def apply_lane(session: AsyncSession, batch: Sequence[Claimed]) -> list[Done]:
@@ -114,11 +117,14 @@ async def apply_lane(session: AsyncSession, batch: Sequence[Claimed]) -> list[Do
     done for each of them. The others are left to the caller, as are these when the lane fails."""
     items, others = _fit(batch)
     out: list[Done] = []
-    by_integration: dict[int, list[_Item]] = {}
+    # Grouped as references are keyed: by company and provider (two integrations may share both).
+    groups: dict[tuple[int, str], list[_Item]] = {}
     for item in items:
-        by_integration.setdefault(item.claimed.integration.id, []).append(item)
-    for group in by_integration.values():
-        group = await _unerased(session, await _without_vendor_fields(session, group))
+        groups.setdefault(_source(item.claimed), []).append(item)
+    for group in groups.values():
+        kept = await _unerased(session, await _without_vendor_fields(session, group))
+        _one_by_one(others, [i for i in group if i not in kept])
+        group = kept
         for _ in range(ATTEMPTS):
             if not group:
                 break
@@ -126,6 +132,7 @@ async def apply_lane(session: AsyncSession, batch: Sequence[Claimed]) -> list[Do
                 out.extend(await _write(session, group, others))
                 break
             except _Again as again:
+                _one_by_one(others, [i for i in group if i.claimed.number in again.numbers])
                 group = [i for i in group if i.claimed.number not in again.numbers]
             except Exception as exc:
                 if unavailable(exc):
@@ -138,6 +145,19 @@ async def apply_lane(session: AsyncSession, batch: Sequence[Claimed]) -> list[Do
     return out
 
 
+def _source(claimed: Claimed) -> tuple[int, str]:
+    """Whose records an entry is about: its company, and the provider whose IDs it uses."""
+    return (claimed.integration.company_id, claimed.integration.provider.value)
+
+
+def _one_by_one(others: _Others, items: list[_Item]) -> None:
+    """Entries that leave the lane go one by one, after it: the jobs they name are named by the
+    batch's other entries, in their order (a lane entry after one of them may not create its
+    job or add its stage first)."""
+    for item in items:
+        others.named_jobs.setdefault((*_source(item.claimed), item.job.external_id), []).append(item.claimed.number)
+
+
 # --- what may take the lane (pure) --------------------------------------------------------------
 
 
@@ -147,9 +167,9 @@ class _Others:
 
     mentions: set[str] = field(default_factory=set)
     """Every text of their changes (`_mentions`)."""
-    named_jobs: dict[tuple[int, str], list[int]] = field(default_factory=dict)
-    """(integration, job ID) -> the numbers of the entries whose application names that job."""
-    changed_jobs: set[tuple[int, str]] = field(default_factory=set)
+    named_jobs: dict[tuple[int, str, str], list[int]] = field(default_factory=dict)
+    """(company, provider, job ID) -> the numbers of the entries whose application names that job."""
+    changed_jobs: set[tuple[int, str, str]] = field(default_factory=set)
     """The jobs whose own changes (an update, a deletion, a post, a stage) are among them."""
 
 
@@ -170,14 +190,14 @@ def _fit(batch: Sequence[Claimed]) -> tuple[list[_Item], _Others]:
         if claimed.translation is None:
             continue
         others.mentions.update(_mentions(claimed.translation.changes))
-        integration = claimed.integration.id
+        source = _source(claimed)
         for change in claimed.translation.changes:
             if isinstance(change, changes.Application) and change.job is not None:
-                others.named_jobs.setdefault((integration, change.job.external_id), []).append(claimed.number)
+                others.named_jobs.setdefault((*source, change.job.external_id), []).append(claimed.number)
             elif isinstance(change, JOB_CHANGES):
-                others.changed_jobs.add((integration, change.external_id))
+                others.changed_jobs.add((*source, change.external_id))
             elif isinstance(change, JOB_PART_CHANGES) and change.job_external_id is not None:
-                others.changed_jobs.add((integration, change.job_external_id))
+                others.changed_jobs.add((*source, change.job_external_id))
     uses: dict[tuple[str, str], int] = {}
     for item in shaped:
         for key in _keys(item):
@@ -186,8 +206,9 @@ def _fit(batch: Sequence[Claimed]) -> tuple[list[_Item], _Others]:
         item
         for item in shaped
         if all(uses[k] == 1 and k[1] not in others.mentions for k in _keys(item))
-        and (item.claimed.integration.id, item.job.external_id) not in others.changed_jobs
+        and (*_source(item.claimed), item.job.external_id) not in others.changed_jobs
     ]
+    _one_by_one(others, [item for item in shaped if item not in fit])
     return fit, others
 
 
@@ -225,6 +246,8 @@ def _shaped(claimed: Claimed) -> _Item | None:
     if not isinstance(change, changes.Application) or change.candidate is None or change.job is None:
         return None
     candidate = change.candidate
+    if max(len(change.external_id), len(candidate.external_id), len(change.job.external_id)) > MAX_EXTERNAL_ID:
+        return None  # refused by the references, one by one, with its reason
     if (
         change.reopen
         or change.status not in (None, "ACTIVE")
@@ -349,7 +372,8 @@ async def _write(session: AsyncSession, items: list[_Item], others: _Others) -> 
         item.notes.clear()
         item.new.notes.clear()
     # The other entries naming a job of this integration: one by one, in the batch's order.
-    one_by_one = {n: job for (i, job), named in others.named_jobs.items() if i == integration.id for n in named}
+    source = (integration.company_id, integration.provider.value)
+    one_by_one = {n: job for (*key, job), named in others.named_jobs.items() if tuple(key) == source for n in named}
     async with session.begin_nested():
         # The new jobs' keys first, in one order (a job is created under its key), then the
         # company's event sequence: two workers' lanes then queue rather than deadlock.

@@ -161,7 +161,6 @@ async def process_batch(
         # rather than holding up the worker's outbound deliveries.
         await session.execute(local_settings({"lock_timeout": f"{LOCK_TIMEOUT_MS}ms", **CACHED_PLANS}))
         rows = (await session.execute(CLAIM.limit(limit))).all()
-        deadline = loop.time() + BATCH_SECONDS
         translated = [_translated(integration, entry) for entry, integration in rows]
         claimed = [
             batches.Claimed(n, entry, integration, t if isinstance(t, Translation) else None)
@@ -169,10 +168,14 @@ async def process_batch(
         ]
         by_lane = await _settle_lane(session, rows, await batches.apply_lane(session, claimed) if lane else [], owner)
         handled.extend((rows[n][1].provider.value, "applied") for n in sorted(by_lane))
+        # The others get their half second whatever the lane took: a burst of new applications
+        # never holds up stage changes and updates.
+        deadline = loop.time() + BATCH_SECONDS
+        started = len(handled)
         for n, (entry, integration) in enumerate(rows):
             if n in by_lane:
                 continue
-            if handled and loop.time() > deadline:
+            if len(handled) > started and loop.time() > deadline:
                 break  # the rest stay PENDING, for the next batch
             if inspect(entry).expired_attributes:
                 # An earlier entry of the batch changed this one (an erasure redacted it): read it again.
