@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
@@ -10,6 +11,11 @@ from email_validator import EmailNotValidError, validate_email
 from service.errors import Collector, ErrorCode
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def ascii_folded(value: str) -> str:
+    """`value` lower-cased and without accents (`Zürich` -> `zurich`), for comparing names as people write them."""
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
 
 
 def text(problems: Collector, value: str | None, field: str, *, max_length: int, required: bool = False) -> str | None:

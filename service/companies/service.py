@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 from cleanco import basename
@@ -65,7 +64,7 @@ def name_key(name: str) -> str:
     """What makes two company names the same company: the name without its legal form ("GmbH",
     "Ltd", "Inc."), its case, accents, punctuation and spacing (`Acme GmbH` is `ACME`)."""
     base = basename(name) or name
-    folded = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode().casefold()
+    folded = validation.ascii_folded(base)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", folded).split())
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -27,12 +26,13 @@ from service.users import service as users
 from service.users import teams
 from service.users.models import HiringRole, User, UserRole
 from service.users.teams import Member
+from service.validation import ascii_folded
 
 LATE_KINDS = frozenset({StageKind.INTERVIEW, StageKind.OFFER, StageKind.HIRED})
 
 
 def ascii_name(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return ascii_folded(text)
 
 
 def actor(rng: random.Random, seed: CompanySeed, kind: StageKind, people: dict[str, User]) -> Actor:

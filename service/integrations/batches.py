@@ -409,18 +409,7 @@ async def _new_jobs(session: AsyncSession, target: _Target, items: list[_Item], 
     """Create the postings of the jobs new here, as the first entry naming each would alone
     (`upsert_posting`, create only); a job that cannot be created, or that an entry going one by
     one names first, sends its entries one by one."""
-    named = sorted({i.job.external_id for i in items})
-    known = set(
-        (
-            await session.execute(
-                text(
-                    "SELECT external_id FROM external_refs WHERE company_id = :company AND provider = :provider "
-                    "AND entity_type = :type AND external_id = ANY(CAST(:ids AS text[]))"
-                ),
-                {"company": target.company_id, "provider": target.provider, "type": POSTING, "ids": named},
-            )
-        ).scalars()
-    )
+    known = set(await sets.refs(session, target, POSTING, [i.job.external_id for i in items]))
     failed: set[int] = set()
     for item in items:
         job = item.job

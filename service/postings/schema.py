@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -337,15 +338,22 @@ def _payload(posting: PostingModel | None, errors: list[UserError]) -> PostingPa
     return PostingPayload(posting=POSTING.from_model(posting) if posting is not None else None, errors=errors)
 
 
-async def _status_change(info: Info[Context, None], input: Any, target: PostingStatus) -> PostingPayload:
+async def _locked_change(
+    info: Info[Context, None], input: Any, change: Callable[[AsyncSession, PostingModel], Awaitable[PostingModel]]
+) -> PostingPayload:
+    """`change` made to the posting `input.id` names, locked, within the caller's companies."""
     scope = info.context.company_ids
 
     async def work(session: AsyncSession) -> PostingModel:
         pk = decode_id(input.id, "Posting", "id")
         posting = await service.get_posting(session, scope, pk, "id", lock=True)
-        return await service.change_status(session, posting, target)
+        return await change(session, posting)
 
     return _payload(*await run(info, "postings", work))
+
+
+async def _status_change(info: Info[Context, None], input: Any, target: PostingStatus) -> PostingPayload:
+    return await _locked_change(info, input, lambda session, posting: service.change_status(session, posting, target))
 
 
 @strawberry.type
@@ -403,14 +411,7 @@ class Mutation:
     async def posting_import_warnings_resolve(
         self, info: Info[Context, None], input: Annotated[PostingImportWarningsResolveInput, INPUT]
     ) -> PostingPayload:
-        scope = info.context.company_ids
-
-        async def work(session: AsyncSession) -> PostingModel:
-            pk = decode_id(input.id, "Posting", "id")
-            posting = await service.get_posting(session, scope, pk, "id", lock=True)
-            return await service.resolve_import_warnings(session, posting)
-
-        return _payload(*await run(info, "postings", work))
+        return await _locked_change(info, input, service.resolve_import_warnings)
 
     @strawberry.mutation(
         description="Create a DRAFT posting, with its pipeline, from a posting written as plain text, Markdown or "

@@ -142,7 +142,7 @@ async def _unknown(
     """Lock every candidate's (provider, ID) as the upsert does, in one order; keep those with
     no reference and no address an applicant already holds; the others go to `rest_numbers`."""
     await lock_many(session, operation.company_id, operation.provider, APPLICANT, (c.external_id for c in candidates))
-    linked = await _refs(session, operation, APPLICANT, [c.external_id for c in candidates])
+    linked = await refs(session, operation, APPLICANT, [c.external_id for c in candidates])
     held = set(
         (
             await session.execute(
@@ -344,7 +344,9 @@ def _as_record(values: Mapping[str, Any]) -> Any:
     return SimpleNamespace(**values)
 
 
-async def _refs(session: AsyncSession, operation: Target, kind: str, ids: list[str]) -> dict[str, Any]:
+async def refs(session: AsyncSession, operation: Target, kind: str, ids: list[str]) -> dict[str, Any]:
+    """The references of `kind` the provider's `ids` have (external ID -> its row: the record's
+    id, and `deleted_at` for a tombstone), one statement for all."""
     rows = await session.execute(
         text(
             "SELECT external_id, entity_id, deleted_at FROM external_refs WHERE company_id = :company "
@@ -365,9 +367,9 @@ async def _applicable(
     """Lock the applications' (provider, ID)s as the upsert does and keep the lines that would
     plainly create one; the others go to `rest_numbers`."""
     await lock_many(session, operation.company_id, operation.provider, APPLICATION, (w.external_id for w in wanted))
-    linked = await _refs(session, operation, APPLICATION, [w.external_id for w in wanted])
-    people = await _refs(session, operation, APPLICANT, [w.applicant_ref for w in wanted])
-    jobs = await _refs(session, operation, POSTING, [w.posting_ref for w in wanted])
+    linked = await refs(session, operation, APPLICATION, [w.external_id for w in wanted])
+    people = await refs(session, operation, APPLICANT, [w.applicant_ref for w in wanted])
+    jobs = await refs(session, operation, POSTING, [w.posting_ref for w in wanted])
     kept = []
     for w in wanted:
         person, job = people.get(w.applicant_ref), jobs.get(w.posting_ref)

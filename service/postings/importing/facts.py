@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ import pycountry
 from service.postings.importing.salary import figures_in
 from service.postings.importing.text import ATX, ITEM, NON_WORD_START, plain
 from service.postings.models import EmploymentType, Workplace
+from service.validation import ascii_folded
 
 EMPLOYMENT = re.compile(
     r"\b(full[- ]?time|part[- ]?time|contract(?:or)?|freelance(?:r)?|temporary|temp|seasonal|fixed[- ]term|internship"
@@ -232,7 +232,7 @@ SUBDIVISION_WORDS = re.compile(
 
 
 def _subdivision_key(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    folded = ascii_folded(name)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", SUBDIVISION_WORDS.sub(" ", folded)).split())
 
 
