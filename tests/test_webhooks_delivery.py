@@ -134,12 +134,14 @@ async def test_two_workers_deliver_each_event_exactly_once(engine, sessions, com
     for p in paths:
         await insert_webhook_endpoint(engine, company, hooks.url(p), FAST)
         hooks.on(p, lambda r, n: Reply(200, delay=0.002))
-    emitted = []
-    for _ in range(4):
-        emitted += await insert_events(engine, company, 25)
     one = start(engine, migrated_url, name="one")
     two = start(engine, migrated_url, name="two")
     try:
+        # Both up and listening before the work comes: on a loaded machine the second worker's start
+        # could otherwise come after the first had delivered everything.
+        await asyncio.sleep(0.5)
+        for _ in range(4):
+            await insert_events(engine, company, 25)
         await hooks.wait_for(lambda: sum(len(hooks.received(p)) for p in paths) >= 300, within=30)
         await until(lambda: all_settled(engine))
     finally:
