@@ -9,10 +9,14 @@ and everything Python writes (the `DateTime` scalar, event payloads) writes the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 
+@functools.lru_cache(maxsize=4096)
 def timestamp_text(value: dt.datetime) -> str:
-    """`value` as Hiregraph writes a moment (a naive value is taken to be UTC)."""
+    """`value` as Hiregraph writes a moment (a naive value is taken to be UTC). Remembered for
+    the last few thousand moments: the rows of one transaction share its `now()`, so a batch's
+    hundreds of payloads write the same few moments."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     text = value.isoformat()

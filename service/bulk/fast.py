@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.applicants.schema import EDITABLE
 from service.applicants.service import check_fields
 from service.applications.models import ApplicationStatus
-from service.bulk.service import Result, Spec
+from service.bulk.service import SLICE, Reading, Result, Spec
 from service.db.fields import camel
 from service.errors import Collector, DomainError
 from service.integrations.sync import sets
@@ -43,7 +43,7 @@ class Plan:
         return [(n, d) for n, d in self.lines if n in self.rest_numbers]
 
 
-def plan_applicants(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan:
+def plan_applicants(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Reading[Plan]:
     """The APPLICANTS lines that may take the lane, checked and cleaned, before any SQL."""
     candidates: list[sets.NewApplicant] = []
     rest_numbers: set[int] = set()
@@ -54,7 +54,9 @@ def plan_applicants(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan:
             if isinstance(address, str):
                 key = address.strip().lower()
                 address_uses[key] = address_uses.get(key, 0) + 1
-    for number, data in lines:
+    for i, (number, data) in enumerate(lines):
+        if i % SLICE == 0:
+            yield
         external_id = data["externalId"].strip()
         clean = _clean(operation, data)
         if clean is None or external_id in seen_ids:
@@ -112,7 +114,7 @@ def _clean(operation: Spec, data: dict[str, Any]) -> tuple[dict[str, Any], list[
 # --- applications ----------------------------------------------------------------------------
 
 
-def plan_applications(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan:
+def plan_applications(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Reading[Plan]:
     """The APPLICATIONS lines that may take the lane, before any SQL.
 
     A line takes it when `applicationUpsert` alone would plainly create an ACTIVE application:
@@ -131,7 +133,9 @@ def plan_applications(operation: Spec, lines: Sequence[tuple[int, Any]]) -> Plan
         counts[data["externalId"].strip()] = counts.get(data["externalId"].strip(), 0) + 1
     wanted: list[sets.NewApplication] = []
     rest_numbers: set[int] = set()
-    for number, data in lines:
+    for i, (number, data) in enumerate(lines):
+        if i % SLICE == 0:
+            yield
         found = _application_line(operation, number, data)
         if found is None or pairs[(found.applicant_ref, found.posting_ref)] > 1 or counts[found.external_id] > 1:
             rest_numbers.add(number)

@@ -26,7 +26,7 @@ from strawberry.types.arguments import convert_argument
 
 from service.bulk import fast
 from service.bulk.models import BulkKind
-from service.bulk.service import Result, Spec
+from service.bulk.service import SLICE, Reading, Result, Spec
 from service.db.availability import retryable
 from service.errors import DomainError, DomainErrors, ErrorCode
 from service.ids import to_global_id
@@ -64,7 +64,7 @@ KINDS = {
 class Lane:
     """A set-based lane (`service.bulk.fast`): its pure planning and its SQL."""
 
-    plan: Callable[[Spec, Sequence[tuple[int, Any]]], fast.Plan]
+    plan: Callable[[Spec, Sequence[tuple[int, Any]]], Reading[fast.Plan]]
     write: Callable[[AsyncSession, Spec, fast.Plan], Awaitable[tuple[list[Result], list[tuple[int, Any]]]]]
 
 
@@ -106,7 +106,7 @@ def _without_values(message: str) -> str:
 
 class LineApplier:
     """`service.bulk.service.Applier` for a schema (the API's, built once by the worker). Its
-    `read` uses nothing but the schema's input types, safely from a thread."""
+    `read` uses nothing but the schema's input types (no session, no SQL)."""
 
     def __init__(self, schema: Any) -> None:
         self.schema = schema
@@ -114,16 +114,20 @@ class LineApplier:
             kind: schema._schema.type_map[k.input_name] for kind, k in KINDS.items()
         }
 
-    def read(self, operation: Spec, lines: Sequence[tuple[int, str]]) -> Read:
-        """Parse, check and plan a batch: no SQL (run in a thread, ahead of its transaction)."""
+    def read(self, operation: Spec, lines: Sequence[tuple[int, str]]) -> Reading[Read]:
+        """Parse, check and plan a batch: no SQL, a slice of lines at a time (run while the
+        batch before it is written)."""
         failed: dict[int, Result] = {}
         parsed: list[tuple[int, Any]] = []
-        for number, body in lines:
+        for i, (number, body) in enumerate(lines):
+            if i % SLICE == 0:
+                yield
             data = self._read(operation, number, body, failed)
             if data is not None:
                 parsed.append((number, data))
         lane = LANES.get(operation.kind)
-        return Read([n for n, _ in lines], failed, parsed, lane.plan(operation, parsed) if lane is not None else None)
+        plan = (yield from lane.plan(operation, parsed)) if lane is not None else None
+        return Read([n for n, _ in lines], failed, parsed, plan)
 
     async def write(self, session: AsyncSession, operation: Spec, read: Read) -> list[Result]:
         """Apply a batch read in the session's transaction: its lane's lines set-based, then

@@ -18,10 +18,10 @@ import hmac
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -65,8 +65,8 @@ class Result:
 
 @dataclass(frozen=True, slots=True)
 class Spec:
-    """What applying an operation's lines needs of it: a plain snapshot, safe to hand to the
-    thread that reads the next batch."""
+    """What applying an operation's lines needs of it: a plain snapshot, kept by the reading of
+    the next batch while the transaction that loaded it has ended."""
 
     id: int
     company_id: int
@@ -79,13 +79,34 @@ class Spec:
         return cls(operation.id, operation.company_id, operation.provider, operation.kind, operation.may_edit_postings)
 
 
+SLICE = 16
+"""Lines read between two chances for the batch being written to go on (see `Reading`)."""
+
+T = TypeVar("T")
+
+Reading = Generator[None, None, T]
+"""Work done a slice at a time: it yields between slices and returns its result. The next batch
+is read this way on the event loop while the batch before is written, so that the writing
+goes on as soon as PostgreSQL answers, instead of waiting for a thread to give up the GIL."""
+
+
+async def _cooperatively(reading: Reading[T]) -> T:
+    """Run `reading` to its end, letting every other task go on between its slices."""
+    while True:
+        try:
+            next(reading)
+        except StopIteration as done:
+            return cast(T, done.value)
+        await asyncio.sleep(0)
+
+
 class Applier(Protocol):
     """Applies an operation's lines (`service.bulk.lines.LineApplier`, given to the worker: it
     knows the GraphQL input types), in two steps: `read`, pure Python (parsing and checking the
-    lines, no SQL), run in a thread while the batch before is still being written; and `write`,
+    lines, no SQL, a slice at a time: see `Reading`), run while the batch before is still being written; and `write`,
     in the batch's transaction."""
 
-    def read(self, operation: Spec, lines: Sequence[tuple[int, str]]) -> Any: ...
+    def read(self, operation: Spec, lines: Sequence[tuple[int, str]]) -> Reading[Any]: ...
 
     async def write(self, session: AsyncSession, operation: Spec, read: Any) -> list[Result]: ...
 
@@ -302,8 +323,9 @@ async def process_due(
     """Apply batches of the operations due, for up to `seconds` (at least one batch) and
     `batches`; return the lines applied. Also expires operations whose upload never came.
 
-    While a batch is written, the next one is read (parsed and checked) in a thread, so the
-    Python and PostgreSQL halves of the work overlap. A batch that raises is rolled back whole;
+    While a batch is written, the next one is read (parsed and checked) a slice at a time
+    whenever the writing waits for PostgreSQL, so the Python and PostgreSQL halves of the work
+    overlap. A batch that raises is rolled back whole;
     when the error is one a retry can mend (an outage, a deadlock, a lock timeout) it is raised,
     to be tried again later; otherwise the operation ends FAILED, so that one operation cannot
     hold up the others or the worker's deliveries."""
@@ -379,14 +401,14 @@ async def _one_batch(
             else:  # the first batch, or another worker went on meanwhile: read it now
                 _dropped(ahead)
                 batch = await _lines(session, operation.id, first - 1, settings.bulk_batch_lines)
-                read = await asyncio.to_thread(apply.read, spec, batch)
+                read = await _cooperatively(apply.read(spec, batch))
             following = await _lines(session, operation.id, batch[-1][0], settings.bulk_batch_lines)
             upcoming = (
                 _Ahead(
                     operation.id,
                     following[0][0],
                     following,
-                    asyncio.ensure_future(asyncio.to_thread(apply.read, spec, following)),
+                    asyncio.ensure_future(_cooperatively(apply.read(spec, following))),
                 )
                 if following
                 else None
@@ -423,7 +445,7 @@ async def _one_batch(
 
 
 def _dropped(ahead: _Ahead | None) -> None:
-    """Give up a batch read ahead (its thread finishes on its own; nothing uses its result)."""
+    """Give up a batch read ahead (its reading stops; nothing uses its result)."""
     if ahead is not None:
         ahead.read.cancel()
 
