@@ -16,23 +16,78 @@ from service.postings.importing.text import ATX, ITEM, NON_WORD_START, plain
 from service.postings.models import EmploymentType, Workplace
 from service.validation import ascii_folded
 
-EMPLOYMENT = re.compile(
-    r"\b(full[- ]?time|part[- ]?time|contract(?:or)?|freelance(?:r)?|temporary|temp|seasonal|fixed[- ]term|internship"
-    r"|intern)\b",
-    re.IGNORECASE,
+EMPLOYMENT_TERMS: tuple[tuple[EmploymentType | None, str], ...] = (
+    (
+        EmploymentType.FULL_TIME,
+        r"full[- ]?time|vollzeit|temps (?:plein|complet)|plein temps|jornada (?:completa|integral)|tiempo completo"
+        r"|tempo (?:integral|pieno)|per[ií]odo integral|voltijd|heltid",
+    ),
+    (
+        EmploymentType.PART_TIME,
+        r"part[- ]?time|teilzeit|temps partiel|mi-temps|(?:media|jornada) (?:jornada|parcial)|medio tiempo"
+        r"|tiempo parcial|meio[- ]per[ií]odo|tempo parcial|deeltijd|deltid",
+    ),
+    (
+        EmploymentType.INTERNSHIP,
+        r"internship|intern|praktikum|praktikant(?:in)?|werkstudent(?:in)?|stagiaire|alternance|pr[aá]cticas"
+        r"|becari[oa]|pasant[ií]a|est[aá]gio|estagi[aá]ri[oa]|tirocinio|stagiair",
+    ),
+    (
+        EmploymentType.TEMPORARY,
+        r"temporary|temp|seasonal|fixed[- ]term|befristet|saisonarbeit|cdd|int[ée]rim|saisonnier|contrato temporal"
+        r"|tempor[aá]ri[oa]|tempo determinato|tijdelijk|visstid(?:sanst[aä]llning)?|vikariat",
+    ),
+    (
+        EmploymentType.CONTRACT,
+        r"contract(?:or)?|freelance(?:r)?|freiberuflich|freie mitarbeit|ind[ée]pendant|aut[oó]nomo|zzp",
+    ),
+    (
+        None,
+        r"permanent|unbefristet|festanstellung|cdi|contrato indefinido|indefinido|clt|efetivo|tempo indeterminato"
+        r"|vast contract|tillsvidare(?:anst[aä]llning)?|fast anst[aä]llning",
+    ),
 )
-_EMPLOYMENT_TERM = rf"(?:{EMPLOYMENT.pattern}|permanent)"
+"""Employment terms as job boards and companies write them, in English, German, French, Spanish,
+Portuguese, Italian, Dutch and Swedish, with the type each states; None: a permanent contract,
+which states no type of its own (`Vollzeit, unbefristet` is full-time)."""
+EMPLOYMENT = re.compile(
+    r"\b(" + "|".join(terms for kind, terms in EMPLOYMENT_TERMS if kind is not None) + r")\b", re.IGNORECASE
+)
+"""A term that states an employment type (read from titles, values and facts)."""
+_EMPLOYMENT_TERM = "(?:" + "|".join(terms for _, terms in EMPLOYMENT_TERMS) + ")"
+FACT_ONLY_EMPLOYMENT = re.compile(r"\b(stage|pj)\b", re.IGNORECASE)
+"""Terms that state a type only as a fact's value: French `stage` (an internship) and Brazilian `PJ`
+(a contractor) are other words in English prose and titles (`early stage`)."""
 EMPLOYMENT_VALUE = re.compile(
-    rf"^{_EMPLOYMENT_TERM}(?:\s*(?:,|/|&|\band\b)\s*{_EMPLOYMENT_TERM})*"
+    rf"^{_EMPLOYMENT_TERM}(?:\s*(?:,|/|&|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*{_EMPLOYMENT_TERM})*"
     r"(?:\s+(?:position|role|employment|contract|job|basis))?$",
     re.IGNORECASE,
 )
 """A value that is employment terms only (`Part-time, Permanent`): a fact, wherever it stands."""
-WORKPLACE = re.compile(
-    r"\b(fully remote|100% remote|remote(?:[- ]first|[- ]friendly)?|hybrid|on[- ]?site|in[- ]office|office[- ]based"
-    r"|in[- ]person)\b",
-    re.IGNORECASE,
+WORKPLACE_TERMS: tuple[tuple[Workplace, str], ...] = (
+    (
+        Workplace.HYBRID,
+        r"hybrid(?:[- ]remote)?|hybride?|h[ií]brid[oa]|ibrido|mobiles arbeiten|homeoffice|t[ée]l[ée]travail partiel"
+        r"|teletrabajo parcial",
+    ),
+    (
+        Workplace.REMOTE,
+        r"fully remote|100 ?% remote|remote(?:[- ]first|[- ]friendly)?|100 ?% remot[oe]|remot[oe]|full remote"
+        r"|teletrabajo|t[ée]l[ée]travail(?: complet| total)?|100 ?% home ?office|trabalho remoto|telelavoro"
+        r"|(?:p[aå] )?distans|op afstand",
+    ),
+    (
+        Workplace.ONSITE,
+        r"on[- ]?site|in[- ]office|office[- ]based|in[- ]person|vor ort|pr[äa]senz|sur site|sur place"
+        r"|(?:en )?pr[ée]sentiel|presencial|in sede|in presenza|op locatie|op kantoor|p[aå] plats|p[aå] kontoret",
+    ),
 )
+"""Workplace terms in English, German, French, Spanish, Portuguese, Italian, Dutch and Swedish, as
+the value of a fact or a chip (`Hybrid remote`, `100% remoto`, `Homeoffice`, `presencial`); German
+`Homeoffice` and `mobiles Arbeiten` are offered beside the office, so they are hybrid."""
+WORKPLACE = re.compile(r"(?<!\w)(" + "|".join(terms for _, terms in WORKPLACE_TERMS) + r")(?!\w)", re.IGNORECASE)
+ASIDE = re.compile(r"\s*\([^()]*\)")
+"""A parenthesised aside (`Internship (4–6 months)`), left aside when a value's shape is judged."""
 WORKPLACE_AT_EDGE = re.compile(rf"^\W*{WORKPLACE.pattern}|{WORKPLACE.pattern}\W*$", re.IGNORECASE)
 KEYS = {
     **dict.fromkeys(
@@ -194,25 +249,25 @@ class Fact:
     """The line it was read from, without Markdown."""
 
 
+_FACT_ONLY_KINDS = {"stage": EmploymentType.INTERNSHIP, "pj": EmploymentType.CONTRACT}
+
+
 def employment_of(word: str) -> EmploymentType:
-    w = word.lower().replace("-", " ").replace("fulltime", "full time").replace("parttime", "part time")
-    if w.startswith("full"):
-        return EmploymentType.FULL_TIME
-    if w.startswith("part"):
-        return EmploymentType.PART_TIME
-    if w.startswith("intern"):
-        return EmploymentType.INTERNSHIP
-    if w.startswith(("temp", "fixed", "seasonal")):
-        return EmploymentType.TEMPORARY
-    return EmploymentType.CONTRACT
+    """The type an employment term (a match of EMPLOYMENT or FACT_ONLY_EMPLOYMENT) states."""
+    key = word.lower()
+    if key in _FACT_ONLY_KINDS:
+        return _FACT_ONLY_KINDS[key]
+    for kind, terms in EMPLOYMENT_TERMS:
+        if kind is not None and re.fullmatch(terms, key, re.IGNORECASE):
+            return kind
+    return EmploymentType.CONTRACT  # "contract role", "freelance basis": the phrases' only other words
 
 
 def workplace_of(word: str) -> Workplace:
-    w = word.lower()
-    if "remote" in w:
-        return Workplace.REMOTE
-    if w == "hybrid":
-        return Workplace.HYBRID
+    """The workplace a match of WORKPLACE states (`Hybrid remote` is hybrid: the first term that fits)."""
+    for workplace, terms in WORKPLACE_TERMS:
+        if re.fullmatch(terms, word, re.IGNORECASE):
+            return workplace
     return Workplace.ONSITE
 
 

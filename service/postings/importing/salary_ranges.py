@@ -7,7 +7,16 @@ from __future__ import annotations
 from service.postings.importing.facts import Fact
 from service.postings.importing.imported import ImportedPosting, ImportWarningCode
 from service.postings.importing.layout import Part, quote
-from service.postings.importing.salary import NOT_PAY_WORDS, YEARLY_FROM, Figure, figures_in, speaks_of_pay
+import re
+
+from service.postings.importing.salary import (
+    NOT_PAY_WORDS,
+    ROLE_STIPEND,
+    YEARLY_FROM,
+    Figure,
+    figures_in,
+    speaks_of_pay,
+)
 from service.postings.importing.text import paragraphs, plain, sentences
 from service.postings.models import MAX_SALARY_RANGES, SalaryPeriod, SalaryRangeSpec
 
@@ -35,6 +44,31 @@ def describe_range(spec: SalaryRangeSpec) -> str:
     return f"{amount} {spec.currency} per {spec.period.value.lower()}"
 
 
+CLAUSE_END = re.compile(r"[,;(]|\s[–—]\s|\bplus\b|\band\b|\bzzgl\b|\bmais\b|\bmás\b", re.IGNORECASE)
+"""Where a clause ends: a bonus or budget named after it (`£75k per annum, plus an annual bonus`)
+is not the figure's."""
+
+
+def _clause(sentence: str, figure: Figure) -> str:
+    """The words of `sentence` that speak of `figure`: from the start of its clause to the end
+    of the clause the figure sits in."""
+    before = sentence[: figure.start]
+    cut = max((m.end() for m in re.finditer(r"[;]|,\s(?=\D)", before)), default=0)
+    after = sentence[figure.end :]
+    stop = CLAUSE_END.search(after)
+    return sentence[cut : figure.end + (stop.start() if stop else len(after))]
+
+
+def _is_pay(sentence: str, figure: Figure) -> bool:
+    """Whether a figure is pay: its sentence speaks of pay, or the figure states a period, and
+    its own clause names no budget, bonus or allowance, unless that stipend or allowance is the
+    role's pay (`Stipend: ₹40,000 per month`, an internship allowance)."""
+    clause = _clause(sentence, figure)
+    if NOT_PAY_WORDS.search(clause) and not ROLE_STIPEND.search(clause):
+        return False
+    return figure.period is not None or speaks_of_pay(clause) or speaks_of_pay(sentence)
+
+
 def read_salary_ranges(out: ImportedPosting, header: list[Fact], parts: list[Part]) -> None:
     """Set `out.salary_ranges` from the header's facts and the figures of sentences that speak of pay."""
     found: list[tuple[Figure, str, str]] = []
@@ -48,15 +82,15 @@ def read_salary_ranges(out: ImportedPosting, header: list[Fact], parts: list[Par
                 f"the salary is given as {quote(fact.value)}, without figures",
             )
     for part in parts:
-        for block in paragraphs(part.body):
-            for sentence in sentences(plain(block)):
-                figures = figures_in(sentence)
-                pay = speaks_of_pay(sentence)
-                found += [
-                    (figure, _label(part.where, sentence), part.where)
-                    for figure in figures
-                    if pay or (figure.period is not None and not NOT_PAY_WORDS.search(sentence))
-                ]
+        # A heading may be the figure itself (`CA$105,000 - CA$125,000 a year` over its note).
+        lines = [plain(part.heading)] if part.heading else []
+        lines += [sentence for block in paragraphs(part.body) for sentence in sentences(plain(block))]
+        for sentence in lines:
+            found += [
+                (figure, _label(part.where, sentence), part.where)
+                for figure in figures_in(sentence)
+                if _is_pay(sentence, figure)
+            ]
     specs: list[SalaryRangeSpec] = []
     wheres: list[str] = []
     for figure, label, where in found:
