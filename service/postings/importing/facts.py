@@ -105,11 +105,63 @@ KEYS = {
             "job types",
             "employment status",
             "work type",
+            # German, French, Spanish, Portuguese, Italian, Dutch, Swedish (looked up without accents)
+            "anstellungsart",
+            "beschaftigungsart",
+            "art der anstellung",
+            "vertragsart",
+            "anstellung",
+            "arbeitszeit",
+            "befristung",
+            "type de contrat",
+            "contrat",
+            "type d'emploi",
+            "type de poste",
+            "temps de travail",
+            "tipo de contrato",
+            "tipo de empleo",
+            "contrato",
+            "jornada",
+            "tipo de jornada",
+            "regime",
+            "regime de contratacao",
+            "tipo de vaga",
+            "carga horaria",
+            "tipo di contratto",
+            "contratto",
+            "orario",
+            "dienstverband",
+            "type dienstverband",
+            "contracttype",
+            "soort contract",
+            "anstallningsform",
+            "omfattning",
+            "anstallningstyp",
         ),
         "employment",
     ),
     **dict.fromkeys(
-        ("workplace", "workplace type", "work model", "work arrangement", "work setup", "remote", "work style"),
+        (
+            "workplace",
+            "workplace type",
+            "work model",
+            "work arrangement",
+            "work setup",
+            "remote",
+            "work style",
+            "arbeitsmodell",
+            "homeoffice",
+            "mode de travail",
+            "teletravail",
+            "modalidad",
+            "modalidad de trabajo",
+            "modelo de trabajo",
+            "modelo de trabalho",
+            "modalidade",
+            "modalita di lavoro",
+            "werkplek",
+            "distansarbete",
+        ),
         "workplace",
     ),
     **dict.fromkeys(
@@ -126,6 +178,31 @@ KEYS = {
             "country",
             "work location",
             "job location",
+            "standort",
+            "arbeitsort",
+            "einsatzort",
+            "dienstort",
+            "ort",
+            "lieu",
+            "lieu de travail",
+            "localisation",
+            "ville",
+            "ubicacion",
+            "lugar de trabajo",
+            "ciudad",
+            "localidad",
+            "local",
+            "localizacao",
+            "local de trabalho",
+            "cidade",
+            "sede",
+            "luogo di lavoro",
+            "citta",
+            "locatie",
+            "standplaats",
+            "werklocatie",
+            "placering",
+            "arbetsort",
         ),
         "places",
     ),
@@ -147,11 +224,32 @@ KEYS = {
             "base pay range",
             "target salary",
             "salary band",
+            "gehalt",
+            "vergutung",
+            "salaire",
+            "remuneration",
+            "salario",
+            "sueldo",
+            "retribucion",
+            "remuneracao",
+            "retribuzione",
+            "stipendio",
+            "salaris",
+            "lon",
         ),
         "salary",
     ),
     **dict.fromkeys(("company", "employer", "organisation", "organization", "hiring company", "client"), "company"),
 }
+
+
+def key_kind(key: str) -> str | None:
+    """What a fact's key names (`employment`, `places`…), case, spacing and accents aside
+    (`Beschäftigungsart`, `Ubicación`, `Localização`); None for a key that is no known one."""
+    folded = " ".join(ascii_folded(key).replace("’", "'").split())
+    return KEYS.get(folded)
+
+
 MAX_FACT_LINE = 200
 """A fact line is short: longer ones are prose."""
 PLACE_EMOJI = frozenset("🌎🌍🌏📍🗺🌐🏢")
@@ -393,9 +491,9 @@ def read_chips(line: str) -> list[tuple[str, list[Fact]]] | None:
         marks = set(lead.group(0)) if lead else set()
         hint = "places" if marks & PLACE_EMOJI else "salary" if marks & MONEY_EMOJI else None
         value = NON_WORD_START.sub("", chip).strip()
-        keyed = re.match(r"^(?P<key>[A-Za-z][A-Za-z /&-]{0,30}?)\s*:\s*(?P<value>.+)$", value)
+        keyed = re.match(r"^(?P<key>[^\W\d_][^\W\d_ /&'’-]{0,30}?)\s*:\s*(?P<value>.+)$", value)
         if keyed:
-            hint = KEYS.get(" ".join(keyed.group("key").lower().split()))
+            hint = key_kind(keyed.group("key"))
             if hint is None:
                 return None
             value = keyed.group("value")
