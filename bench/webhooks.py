@@ -412,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
 
     logs = ROOT / "bench" / "results" / "webhooks"
     logs.mkdir(parents=True, exist_ok=True)
+    for old in logs.glob("*.log"):  # this run's processes append to fresh logs, not to earlier runs'
+        old.unlink()
     for old in logs.glob("*.log"):
         old.unlink()
     rounds: list[list[Result]] = []
