@@ -121,6 +121,8 @@ POSTSCRIPT_LEAD = (
     "scaling and growing our Engineering Team, and this is one of many positions available. This role is fully "
     "remote"
 )
+POSTSCRIPT_ABOUT, POSTSCRIPT_ROLE = POSTSCRIPT_LEAD.split("\n\n", 1)
+"""The lead's first paragraph says what the company is: the about section; the rest, about the role, stays in the description."""
 POSTSCRIPT_WELCOME = (
     "_You are welcome here. Postscript is an ever-evolving place of equal employment for talented individuals._"
 )
@@ -206,13 +208,14 @@ def test_postscript_markdown_every_field() -> None:
         Section("What You’ll Love About Us", POSTSCRIPT_BENEFITS, "benefits"),
     ]
     assert imported.columns == {
+        "about": POSTSCRIPT_ABOUT,
         "responsibilities": POSTSCRIPT_DUTIES,
         "requirements": POSTSCRIPT_REQUIREMENTS,
         "nice_to_have": POSTSCRIPT_NICE,
         "benefits": POSTSCRIPT_BENEFITS,
     }
-    # The untitled lead, and the welcome line after the last list (not a benefit).
-    assert imported.description == f"{POSTSCRIPT_LEAD}\n\n{POSTSCRIPT_WELCOME}"
+    # The untitled lead's paragraphs about the role, and the welcome line after the last list (not a benefit).
+    assert imported.description == f"{POSTSCRIPT_ROLE}\n\n{POSTSCRIPT_WELCOME}"
     assert warnings(imported) == [
         (W.ENCODING_REPAIRED, None, "repaired broken character encoding on 4 line(s), e.g. “ðŸ’°” → “💰”"),
         (W.NOT_STATED, "employmentType", EMPLOYMENT_DEFAULT_MESSAGE),
@@ -247,9 +250,9 @@ def test_the_fields_a_posting_is_created_with() -> None:
         "locations": [],
         "regions": ["North America"],
         "salary_ranges": imported.salary_ranges,
-        "description": f"{POSTSCRIPT_LEAD}\n\n{POSTSCRIPT_WELCOME}",
+        "description": f"{POSTSCRIPT_ROLE}\n\n{POSTSCRIPT_WELCOME}",
         "apply_url": "https://www.remotewlb.com/apply/backend-engineer-subscriber-data-platform",
-        "about": None,
+        "about": POSTSCRIPT_ABOUT,
         "responsibilities": POSTSCRIPT_DUTIES,
         "requirements": POSTSCRIPT_REQUIREMENTS,
         "nice_to_have": POSTSCRIPT_NICE,

@@ -28,11 +28,15 @@ from service.postings.importing.layout import (
     joined,
     quote,
     read_layout,
+    settle_role_sections,
     split_eeo,
+    split_labelled,
+    split_lead,
+    split_optional,
 )
 from service.postings.importing.links import Links, collect_links, read_apply_url
 from service.postings.importing.salary_ranges import read_salary_ranges
-from service.postings.importing.stages import read_interview_process
+from service.postings.importing.stages import describes_process, read_interview_process
 from service.postings.importing.structured import merge, read_structured
 from service.postings.importing.text import (
     KEY_VALUE,
@@ -148,6 +152,10 @@ def _body_facts(block: str) -> list[Fact]:
 
 
 def _read_sections(out: ImportedPosting, parts: list[Part]) -> None:
+    """Map each headed section to its column, then find the sections no heading shows (the lead's
+    introduction of the company, a labelled process line, optional requirements), and fill
+    `out.sections`, `out.columns` and `out.description`. `parts` is changed in place to the parts
+    as divided, which the field readers after this read."""
     for k, part in enumerate(parts):
         if part.heading is None or not part.body:
             continue
@@ -155,17 +163,20 @@ def _read_sections(out: ImportedPosting, parts: list[Part]) -> None:
         if column is None:
             column = next((c for a in ancestors(parts, k) if a.heading and (c := column_of(a.heading))), None)
         part.column = column or "description"
+    settle_role_sections(parts)
     headed = [p for p in parts if p.heading is not None]
     tail = split_eeo(headed[-1]) if headed and headed[-1].body else []
+    parts[:] = _divided(parts)
     lead = parts[0]
-    for part in headed:
-        out.sections.append(Section(part.heading or "", part.body, part.column if part.body else None))
+    for part in parts:
+        if part.heading is not None:
+            out.sections.append(Section(part.heading, part.body, part.column if part.body else None))
     for name in SECTION_NAMES:
-        mapped = [p for p in headed if p.column == name and p.body]
+        mapped = [p for p in parts if p.column == name and p.body]
         if mapped:
             out.columns[name] = joined(mapped)
     description = [lead.body] if lead.body else []
-    for part in headed:
+    for part in parts:
         if part.column == "description":
             description.append(f"**{part.heading}**\n\n{part.body}")
             out.warn(
@@ -175,3 +186,38 @@ def _read_sections(out: ImportedPosting, parts: list[Part]) -> None:
             )
     description += tail
     out.description = "\n\n".join(description) or None
+
+
+def _divided(parts: list[Part]) -> list[Part]:
+    """The parts with what their headings do not show taken apart: labelled sentences naming
+    another column become sections of their own, the lead's paragraphs that introduce the company
+    (or, without a duties section, the job) leave the description, and requirements marked
+    optional join `nice_to_have`. The lead stays first."""
+    labelled = [piece for part in parts for piece in (split_labelled(part) if part.body else [part])]
+    if not any(p.column == "interview_process" for p in labelled):
+        labelled = [piece for part in labelled for piece in _process_apart(part)]
+    duties_stated = any(p.column == "responsibilities" for p in labelled)
+    lead = split_lead(labelled[0], duties_stated=duties_stated) if labelled[0].heading is None else [labelled[0]]
+    return [
+        piece
+        for part in [*lead, *labelled[1:]]
+        for piece in (split_optional(part) if part.column == "requirements" and part.body else [part])
+    ]
+
+
+def _process_apart(part: Part) -> list[Part]:
+    """`part` and, after it, the paragraphs of it that lay out the interview process (`Our
+    process: phone chat → trial shift → offer` under `How to apply`), as a process of their own;
+    for a posting no section of which is named for its process."""
+    if part.column == "interview_process" or not part.body:
+        return [part]
+    blocks = [b for b in part.body.split("\n\n") if b.strip()]
+    laid_out = [describes_process(b) for b in blocks]
+    if not any(laid_out):
+        return [part]
+    if all(laid_out) and part.heading is not None:
+        part.column = "interview_process"  # the whole section is the process (`How to apply`)
+        return [part]
+    process = [b for b, p in zip(blocks, laid_out, strict=True) if p]
+    part.body = "\n\n".join(b for b, p in zip(blocks, laid_out, strict=True) if not p)
+    return [part, Part(None, part.level, [], "\n\n".join(process), "interview_process")]

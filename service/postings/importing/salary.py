@@ -41,7 +41,22 @@ _CODE = "(?:" + "|".join(sorted(CURRENCY_CODES)) + ")"
 _SYMBOL = r"(?:US\$|CA\$|AU\$|NZ\$|R\$|C\$|A\$|\$|€|£|₹|¥)"
 CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "reais": "BRL", "rupees": "INR", "zł": "PLN", "kč": "CZK"}
 """Currencies written out after the amount (`40.000 euros`, `3.500 reais`)."""
-_CURRENCY_WORD = r"(?i:euros?|reais|rupees|zł|kč)"
+_CURRENCY_WORD = r"(?i:euros?|reais|rupees|zł|kč|kronor|kroner|kr\.?|:-)"
+KRONA = (
+    ("SEK", re.compile(r"\b(?:månad|månaden|lön|\w+lön|timme|timmen|kronor|i månaden)\b|:-", re.IGNORECASE)),
+    ("NOK", re.compile(r"\b(?:lønn|\w+lønn|norsk|norge)\b", re.IGNORECASE)),
+    ("DKK", re.compile(r"\b(?:løn|\w+løn|dansk|danmark)\b", re.IGNORECASE)),
+)
+"""`kr` is the Swedish, Norwegian and Danish crown alike: the line's language tells which
+(`35 000 kr per månad` is SEK, `lønn` Norwegian, `løn` Danish); none or several, none is read."""
+
+
+def _krona(line: str) -> str | None:
+    """The crown a line's `kr` is, from its words; None when they do not tell."""
+    named = [code for code, words in KRONA if words.search(line)]
+    return named[0] if len(named) == 1 else None
+
+
 _NUMBER = (
     r"\d{1,3}(?:[,.'’\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?"
     r"|\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?"
@@ -78,7 +93,7 @@ _PERIOD_WORDS: dict[SalaryPeriod, tuple[str, ...]] = {
     SalaryPeriod.MONTH: (
         *("monthly", "month", "mo", "monat", "monatlich", "mtl", "mois", "mensuel", "mensuelle", "mensuels", "mes"),
         *("mensual", "mensuales", "mês", "mensal", "mensais", "mese", "mensile", "mensili", "maand"),
-        *("maandelijks", "månad", "månaden", "måned", "md", "mån"),
+        *("maandelijks", "månad", "månaden", "måned", "måneden", "md", "mån"),
     ),
     SalaryPeriod.YEAR: (
         *("yearly", "year", "yr", "annum", "annually", "annual", "pa", "p.a", "p. a", "jahr", "jährlich"),
@@ -92,7 +107,7 @@ UNITS = {word: period for period, words in _PERIOD_WORDS.items() for word in wor
 _UNIT = "(" + "|".join(re.escape(w) for w in sorted(UNITS, key=len, reverse=True)) + ")"
 _JOIN = (
     r"(?:/\s*|(?:all|à\s+l|de\s+l|l)['’]\s*|(?:per|pro|par|por|each|every|al|a\s+la|im|in\s+der|i|em|en|à"
-    r"|la|el|o|op|het|a|an|the)\s+)"
+    r"|la|el|o|op|het|om|a|an|the)\s+)"
 )
 """What comes between a figure and its period: `/`, `per`, `pro`, `par`, `por`, `al`, `à l'`…"""
 _MODIFIER = (
@@ -230,7 +245,9 @@ def _atoms(line: str) -> list[_Atom]:
             continue  # millions are funding or revenue, never a salary
         symbol = m.group("pre_symbol") or m.group("post_symbol")
         word = m.group("post_word")
-        code = m.group("pre_code") or m.group("post_code") or (CURRENCY_WORDS[word.lower()] if word else None)
+        code = m.group("pre_code") or m.group("post_code")
+        if code is None and word:
+            code = CURRENCY_WORDS.get(word.lower()) or _krona(line)
         currency = code or (SYMBOLS[symbol] if symbol else None)
         value = _number(m.group("number"))
         if m.group("k"):

@@ -17,7 +17,7 @@ from service.pipeline.models import MAX_STAGES, StageKind
 from service.pipeline.service import DEFAULT_PIPELINE
 from service.postings.importing.imported import ImportedPosting, ImportWarningCode
 from service.postings.importing.layout import Part, quote
-from service.postings.importing.text import NON_WORD_START, items, paragraphs, plain, sentences
+from service.postings.importing.text import ITEM, NON_WORD_START, items, paragraphs, plain, sentences
 
 KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), kind)
@@ -26,29 +26,62 @@ KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
         (
             r"\b(?:phone|intro(?:ductory|duction)?|initial|first|recruiter|hr)\s+(?:screen\w*|call|chat|conversation)\b"
             r"|\bscreen(?:ing)?\b|\b(?:cv|resume|résumé|application)\s+review\b"
-            r"|\b(?:call|chat) with (?:a|an|our|the) (?:recruiter|talent|people)",
+            r"|\b(?:call|chat) with (?:a|an|our|the) (?:recruiter|talent|people)"
+            # German, French, Spanish, Portuguese, Italian, Dutch, Swedish: a first call.
+            r"|\btelefon\w*|\bkennenlern\w*|\berstgespräch\b|\bappel\b|\béchange téléphonique\b"
+            r"|\bpremier échange\b|\bpré-?qualification\b|\b(?:video)?llamada\b|\bligação\b|\bchamada\b|\btriagem\b"
+            r"|\b(?:video)?chiamata\b|\btelefonata\b|\bkennismaking\w*|\bvideosamtal\b"
+            r"|\b(?:entretien|entrevista|colloquio) (?:téléphonique|telefónica|telefonica|telefônica|telefonico)\b",
             StageKind.SCREEN,
         ),
         (
             r"\btake[- ]home\b|\b(?:coding|technical|programming|home|written)\s+(?:project|challenge|exercise|test"
             r"|task|assignment|assessment)\b|\b(?:written|short|technical|a few)\s+(?:\w+\s+)?questions\b"
-            r"|\bquestionnaire\b|\bassessment\b|\bassignment\b|\bcase study\b|\bwork sample\b|\btrial (?:day|task)\b"
+            r"|\bquestionnaire\b|\bassessment\b|\bassignment\b|\bcase study\b|\bwork sample\b|\btrial\b"
+            r"|\b(?:short|small|mini|business|written|practical|sales)\s+case\b"
             r"|\bportfolio (?:review|presentation|walk-?through)\b"
-            r"|\bexercise\b|\bproject\b|\bchallenge\b|\btest\b",
+            r"|\bexercise\b|\bproject\b|\bchallenge\b|\btest\b|\bpresentation\b|\bshadow\w*"
+            # A task, a test or a trial day in the other languages.
+            r"|\w*aufgabe\b|\bfallstudie\b|\bprobe(?:arbeit|tag)\w*|\bhospitation\w*|\bexercice\b|\bétude de cas\b"
+            r"|\bcas pratique\b|\bmise en situation\b|\bprueba\b|\bcaso (?:práctico|pratico|studio)\b|\bejercicio\b"
+            r"|\breto\b|\bteste\b|\bdesafio\b|\bestudo de caso\b|\bprova\b|\besercizio\b|\bopdracht\b|\bcasus\b"
+            r"|\bproefdag\b|\bmeeloopdag\b|\barbetsprov\b|\bprovdag\b",
             StageKind.ASSESSMENT,
         ),
         (
             r"\binterview\w*\b|\bon-?site\b|\bpanel\b|\bpair(?:ing| programming)\b|\bsystem design\b"
-            r"|\bfinal round\b|\bmeet (?:the|our|with)\b|\b(?:call|chat|conversation) with\b",
+            r"|\bfinal round\b|\bmeet (?:the|our|with)\b|\b(?:call|chat|conversation) with\b|\bloop\b"
+            r"|\bdiscussion\b|\bconversation\b|\bdeep[- ]dive\b"
+            # `a technical call`, `hiring manager call`; not `we will call you`
+            r"|(?<!\bwill )(?<!\bto )(?<!'ll )(?<!’ll )(?<!\bwe )(?<!\bmay )(?<!\bcan )\bcall\b"
+            r"(?!\s+(?:you|us|back|them)\b)"
+            r"|\b(?:founder|exec(?:utive)?|team|culture|values|final|informal|coffee)\s+chat\b|\bmeet\s*(?:&|and)\s*greet\b"
+            r"|\btour\b|\b(?:speak|talk)\s+(?:with|to)\b|\bsit down with\b"
+            # A conversation or an interview in the other languages.
+            r"|\w*gespräch\w*|\bentretien\w*|\brencontre\w*|\bentrevista\w*|\bcharla\b|\breunión\b"
+            r"|\bconversación\b|\bconversa\b|\bbate-papo\b|\bcolloqui\w*|\bincontro\b|\w*gesprek\w*"
+            r"|\bintervju\w*|\bsamtal\b|\bträffa\b",
             StageKind.INTERVIEW,
         ),
-        (r"\boffer\b|\breference(?:s| checks?)\b", StageKind.OFFER),
+        (
+            r"\boffer\b|\breference(?:s| checks?)\b|\bbackground check\b"
+            r"|\b(?:vertrags)?angebot\b|\bzusage\b|\boffre\b|\bproposition\b|\boferta\b|\bpropuesta\b|\bproposta\b|\bofferta\b"
+            r"|\baanbod\b|\berbjudande\b|\breferenz\w*|\bréférences\b|\breferencias\b|\breferências\b"
+            r"|\breferenze\b|\breferenties\b|\breferenser\b",
+            StageKind.OFFER,
+        ),
         (r"\bhired\b|\bwelcome aboard\b|\bonboarding\b", StageKind.HIRED),
     )
 )
-NEGATION = re.compile(r"\b(?:no|not|never|don[’']t|do not|won[’']t|without)\b", re.IGNORECASE)
+"""The step each keyword names, in English and in German, French, Spanish, Portuguese, Italian,
+Dutch and Swedish."""
+NEGATION = re.compile(
+    r"\b(?:no|not|never|don[’']t|do not|won[’']t|without|kein\w*|nicht|ohne|pas de|sans|sin|sem|senza|nessun\w*|geen"
+    r"|zonder|ingen|inte|utan)\b",
+    re.IGNORECASE,
+)
 PRONOUN_START = re.compile(r"^(?:we|you|it|this|they|he|she|there|that|these|our team)\b", re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ¿¡(\"“])")
 STEP_PREFIX = re.compile(r"^(?:(?:step|stage|round|phase)\s*\d+\s*[:.)–—-]?\s*|\d{1,2}\s*[.)]\s+)", re.IGNORECASE)
 BOLD_LEAD = re.compile(r"^(?:\*\*|__)(?P<name>[^*_]{2,80})(?:\*\*|__)")
 LABEL_LEAD = re.compile(r"^(?P<name>[^:–—(]{2,60}?)\s*(?::|\s[–—-]\s|\()")
@@ -62,7 +95,9 @@ PEOPLE = re.compile(
     r"\b(?P<role>CEO|CTO|COO|CFO|CPO|CMO|VP|founder|co-founder|manager|lead|head of \w+)"
     r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b"
 )
-MEMBERS = re.compile(r"\b(?:some\s+|a\s+few\s+|several\s+)?members\s+of\s+(?:the|our)\s+", re.IGNORECASE)
+MEMBERS = re.compile(
+    r"\b(?:some\s+|a\s+few\s+|several\s+|two\s+|three\s+|four\s+|\d+\s+)?members\s+of\s+(?:the|our)\s+", re.IGNORECASE
+)
 MAX_NAME = 80
 DEFAULT_NAMES = {
     StageKind.APPLIED: "Applied",
@@ -102,12 +137,25 @@ def kind_of(text: str, *, leading: bool = False) -> StageKind | None:
 
 DURATION_LEAD = re.compile(r"^\d+(?:[-–]\d+)?[- ]?(?:min(?:ute)?s?|hours?|hrs?|h)\b\s*", re.IGNORECASE)
 """`30-minute call`: the step is the call."""
+DURATION_WITHIN = re.compile(
+    r"\s+(?:(?:of|de|di|von|van|av|da)\s+)?(?:(?:ca|approx|about|around)\.?\s+)?\d+(?:[-–]\d+)?[- ]?"
+    r"(?:min(?:ute|uto|uti|uten|uter)?s?|hours?|hrs?|horas?|heures?|stunden?|ore|uur|timmar)\b",
+    re.IGNORECASE,
+)
+"""`Llamada de 30 minutos con …`, `paid 2-hour trial shift`: how long a step takes is no part of its name."""
+ORDINAL_LEAD = re.compile(
+    r"^(?:(?:first|second|third|next|then|finally|lastly|afterwards|after that),\s*"
+    r"|(?:then|next|finally|lastly|afterwards)\s+)",
+    re.IGNORECASE,
+)
+"""`First, a call with …`, `Then a panel interview`: the order a step comes in is no part of its name."""
+FOLLOWED_BY = re.compile(r"^(?:followed by|and then|then|finally|lastly|after that)\s+", re.IGNORECASE)
 
 
 def stage_name(text: str, kind: StageKind) -> str:
     """A short name for the step `text` describes: its bold lead or label, else its first clause
     without articles, fillers, leading marks and durations, and people's first names."""
-    text = STEP_PREFIX.sub("", NON_WORD_START.sub("", text.strip()))
+    text = ORDINAL_LEAD.sub("", STEP_PREFIX.sub("", NON_WORD_START.sub("", text.strip())))
     bold = BOLD_LEAD.match(text)
     if bold:
         name = bold.group("name")
@@ -121,6 +169,7 @@ def stage_name(text: str, kind: StageKind) -> str:
     name = PEOPLE.sub(lambda m: m.group("role"), name)
     name = MEMBERS.sub("the ", name)
     name = re.sub(r"\bour\b", "the", name)
+    name = DURATION_WITHIN.sub("", LEADING.sub("", FOLLOWED_BY.sub("", name.strip())))
     name = DURATION_LEAD.sub("", LEADING.sub("", name.strip())).strip(" .:;,–—-")
     if len(name) > MAX_NAME:
         name = name[:MAX_NAME].rsplit(" ", 1)[0]
@@ -137,7 +186,9 @@ def _is_remark(text: str) -> bool:
 ARROWS = re.compile(r"\s*(?:→|⟶|➔|➜|->|=>|»|>)\s*")
 """Steps written inline as a sequence (`Intro call → take-home → team interview`)."""
 CLAUSES = re.compile(
-    r"\s*(?:,\s*(?:and\s+)?(?:then\s+|finally\s+|lastly\s+)?|;\s*|\s+then\s+|\s+and\s+(?:then|finally)\s+)", re.I
+    r"\s*(?:,\s*(?:and\s+)?(?:then\s+|finally\s+|lastly\s+)?|;\s*|\s+then\s+|\s+and\s+(?:then|finally)\s+"
+    r"|\s+and\s+(?=(?:a|an|the)\s))",
+    re.I,
 )
 """Where a sentence listing several steps divides (`a video call, a technical interview, then an on-site visit`)."""
 NOT_A_STEP = re.compile(
@@ -149,10 +200,26 @@ STEP_WORDS = 8
 """A list item of the process this short, and no sentence, is a step even without a known step word."""
 
 
+INLINE_NUMBER = re.compile(r"(?:^|(?<=\s))\(?(?P<n>\d)[.)]\s+")
+"""`1) Phone screen 2) Onsite 3) Offer`: numbered steps written on one line."""
+
+
+def _numbered(item: str) -> list[str]:
+    """An item numbering its steps inline (1, 2, 3… in order), as its steps; else the item."""
+    marks = list(INLINE_NUMBER.finditer(item))
+    if len(marks) < 2 or [int(m.group("n")) for m in marks] != list(range(1, len(marks) + 1)):
+        return [item]
+    ends = [m.start() for m in marks[1:]] + [len(item)]
+    return [item[m.end() : end].strip(" ,;") for m, end in zip(marks, ends, strict=True) if item[m.end() : end].strip()]
+
+
 def _split_inline(item: str) -> list[str]:
-    """An item written as an inline sequence of steps, as its steps; else the item."""
+    """An item written as an inline sequence of steps (arrows, or inline numbers), as its steps;
+    else the item."""
     parts = [p for p in ARROWS.split(item.strip()) if p.strip()]
-    return parts if len(parts) > 1 else [item]
+    if len(parts) > 1:
+        return parts
+    return _numbered(item.strip())
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -169,7 +236,7 @@ def _step_like(item: str) -> bool:
     """A list item of the process that reads as a step's name (`Technical deep dive`, `Demo
     lesson (45 min): …`) rather than a remark (`Each step takes 45 minutes`): its bold lead or
     label, else its first sentence, is short."""
-    text = STEP_PREFIX.sub("", item.strip())
+    text = STEP_PREFIX.sub("", NON_WORD_START.sub("", item.strip()))  # `💻 Short case: …`
     lead = BOLD_LEAD.match(text) or LABEL_LEAD.match(re.sub(r"\*\*|__|`", "", text))
     text = (lead.group("name") if lead else SENTENCE_END.split(plain(text))[0]).strip(" .")
     return (
@@ -181,6 +248,16 @@ def _step_like(item: str) -> bool:
     )
 
 
+def _labelled_kind(item: str) -> StageKind | None:
+    """The kind of step a list item's bold lead or label (`**Onsite**`, `Technical deep dive (90
+    min): …`) names; None when it has none or it names no step."""
+    text = STEP_PREFIX.sub("", NON_WORD_START.sub("", item.strip()))
+    lead = BOLD_LEAD.match(text) or LABEL_LEAD.match(re.sub(r"\*\*|__|`", "", text))
+    if lead is None or len(lead.group("name").split()) > STEP_WORDS - 2:
+        return None
+    return kind_of(lead.group("name"))
+
+
 def read_stages(items: list[str], *, listed: bool = False) -> StageReading:
     """Stages from the items of an interview process (list items, or sentences of prose).
     `listed`: the items are a list's, so a short one naming no known step is a step all the same."""
@@ -188,6 +265,11 @@ def read_stages(items: list[str], *, listed: bool = False) -> StageReading:
     unread: list[str] = []
     for item in (part for given in items for part in _split_inline(given)):
         if not item.strip() or _is_remark(item):
+            continue
+        labelled = _labelled_kind(item) if listed else None
+        if labelled is not None:
+            # `Virtual onsite: system design, coding, and a values interview` is one step, named by its label.
+            stages.append((stage_name(item, labelled), labelled))
             continue
         found = []
         for i, sentence in enumerate(SENTENCE_END.split(item.strip())):
@@ -260,3 +342,27 @@ def read_interview_process(out: ImportedPosting, parts: list[Part]) -> None:
         )
         pipeline = [*pipeline[: MAX_STAGES - 1], pipeline[-1]]
     out.stages = pipeline
+
+
+PROCESS_WORD = re.compile(
+    r"\b(?:process|steps?|stages?|rounds?|prozess|verfahren|ablauf|processus|étapes|proceso|etapas|processo"
+    r"|procedure|procedur|processen)\b",
+    re.IGNORECASE,
+)
+"""A sentence that speaks of the process as such (`Our process has three steps: …`)."""
+
+
+def describes_process(block: str) -> bool:
+    """A paragraph outside any interview-process section that lays the process out all the same:
+    steps in a row (`Phone screen → interview → offer`), or a sentence on the process that names
+    two steps or more (`The process is a phone screen, then a panel interview.`)."""
+    if ITEM.match(block):
+        return False
+    text = plain(block)
+    steps = [p for p in ARROWS.split(text) if p.strip()]
+    if len(steps) > 1 and sum(kind_of(p) is not None for p in steps) >= 2:
+        return True
+    return any(
+        PROCESS_WORD.search(sentence) and sum(kind_of(c) is not None for c in _clauses(sentence)) >= 2
+        for sentence in SENTENCE_END.split(text)
+    )

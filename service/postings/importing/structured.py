@@ -18,6 +18,7 @@ from typing import Any
 from extruct.jsonld import JsonLdExtractor
 from extruct.w3cmicrodata import MicrodataExtractor
 
+from service.postings.importing.company import without_asides
 from service.postings.importing.imported import ImportedPosting, ImportWarningCode
 from service.postings.importing.layout import quote
 from service.postings.models import EmploymentType, SalaryPeriod, SalaryRangeSpec, Workplace
@@ -61,15 +62,88 @@ class Structured:
     """The posting's URL, kept as its apply URL when `directApply` says one applies there."""
     description: str | None = None
     """The description, as HTML."""
+    page_apply_url: str | None = None
+    """Where the page's own application form is sent (or, for an in-page apply button, the
+    page's canonical address): the apply URL when the prose links nowhere."""
+    page_company: str | None = None
+    """The company the page's `<title>` names (`Job Application for X at Acme`, `X - Acme Careers`)."""
 
 
 def read_structured(page: str) -> Structured | None:
-    """The page's first `JobPosting` (JSON-LD first, then microdata), or None."""
-    if "JobPosting" not in page:
+    """The page's first `JobPosting` (JSON-LD first, then microdata), with what the page's head
+    and form say (`page_apply_url`, `page_company`); None when the page states none of it."""
+    found = next((_read(p) for p in _job_postings(page)), None) if "JobPosting" in page else None
+    apply_url, company = _page_apply_url(page), _page_company(page)
+    if found is None and apply_url is None and company is None:
         return None
-    for found in _job_postings(page):
-        return _read(found)
+    found = found or Structured()
+    found.page_apply_url, found.page_company = apply_url, company
+    return found
+
+
+PAGE_HEAD = 50_000
+"""How much of a page its `<title>` and canonical link are looked for in, in characters."""
+FORM = re.compile(r"<form\b(?P<attrs>[^>]{0,1000})>", re.IGNORECASE)
+APPLY_FORM = re.compile(r"appl|candida|bewerb|postul|multipart", re.IGNORECASE)
+IN_PAGE_APPLY = re.compile(
+    r"<(?:a|button)\b[^>]{0,300}(?:href=[\"']#[^\"']*[\"']|type=[\"']button)[^>]{0,300}>\s*(?:<[^>]{0,200}>\s*){0,5}"
+    r"(?:apply|bewerben|postuler|postula|candidat|solicitar|inscr)",
+    re.IGNORECASE,
+)
+CANONICAL = re.compile(
+    r"<link\b[^>]{0,300}rel=[\"']canonical[\"'][^>]{0,300}>|<meta\b[^>]{0,300}property=[\"']og:url[\"'][^>]{0,300}>",
+    re.IGNORECASE,
+)
+ATTR_URL = re.compile(r"\b(?:href|content|action)=[\"'](?P<url>https?://[^\"'\s<>]{1,2000})[\"']", re.IGNORECASE)
+
+
+def _page_apply_url(page: str) -> str | None:
+    """The address of the page's application form (its `action`), else the page's canonical
+    address when an apply button only jumps to a form on the page (`href="#app"`)."""
+    for form in FORM.finditer(page):
+        attrs = form.group("attrs")
+        url = ATTR_URL.search(attrs)
+        if url and APPLY_FORM.search(attrs):
+            return html.unescape(url.group("url"))
+    if IN_PAGE_APPLY.search(page):
+        for tag in CANONICAL.finditer(page[:PAGE_HEAD]):
+            url = ATTR_URL.search(tag.group(0))
+            if url:
+                return html.unescape(url.group("url"))
     return None
+
+
+TITLE_TAG = re.compile(r"<title[^>]{0,200}>(?P<title>[^<]{1,300})</title>", re.IGNORECASE)
+TITLE_AT = re.compile(
+    r"^(?:job application for\s+)?(?P<job>.+?)\s+(?:at|@|bei|chez|en|na|em|presso|bij)\s+(?P<name>.+)$"
+)
+TITLE_SPLIT = re.compile(r"\s+[|–—·-]\s+")
+PAGE_WORDS = re.compile(
+    r"\s*\b(?:careers?|jobs?|job board|vacanc(?:y|ies)|openings?|karriere|stellenangebote?|jobbörse|empleo|empleos"
+    r"|carrières|emplois?|vagas|carreiras|lavora con noi|vacatures|werken bij|lediga jobb|hiring)\b\s*",
+    re.IGNORECASE,
+)
+"""Words a page title adds to the company's name (`Acme Careers`, `Jobs at Acme`)."""
+
+
+def _page_company(page: str) -> str | None:
+    """The company a page's `<title>` names beside the job: after `at` (`Job Application for
+    Data Analyst at Acme GmbH`), or as the one piece of a `Job - Acme Careers` title that is not
+    the job and not only a word such as Careers."""
+    m = TITLE_TAG.search(page[:PAGE_HEAD])
+    if m is None:
+        return None
+    title = " ".join(html.unescape(m.group("title")).split())
+    at = TITLE_AT.match(title)
+    if at:
+        return PAGE_WORDS.sub(" ", at.group("name")).strip() or None
+    pieces = TITLE_SPLIT.split(title)
+    if len(pieces) < 2:
+        return None
+    # Drop what is no name: a page word alone (`Careers`), a site's domain (`Indeed.com`).
+    names = [" ".join(PAGE_WORDS.sub(" ", p).split()) for p in pieces[1:]]
+    names = [n for n in names if n and not re.search(r"\.\w{2,4}$", n)]
+    return names[0] if len(names) == 1 else None
 
 
 def _job_postings(page: str) -> list[dict[str, Any]]:
@@ -224,6 +298,8 @@ def merge(out: ImportedPosting, found: Structured) -> None:
     """Bring the structured data into a reading of the prose: it comes first, the prose fills what
     it lacks, and a disagreement is a warning."""
     if found.title:
+        # The page's title field carries the asides the prose reading took off (`(Part-time, 25h/week)`).
+        found.title = without_asides(found.title)
         if out.title and not _same(out.title, found.title):
             _disagree(out, "title", "title", found.title, out.title)
         out.title = found.title
@@ -259,6 +335,42 @@ def merge(out: ImportedPosting, found: Structured) -> None:
     if found.url and not out.apply_url:
         out.apply_url = found.url
         _withdraw(out, "applyUrl")
+    if found.page_apply_url and not out.apply_url:
+        out.apply_url = found.page_apply_url
+        _withdraw(out, "applyUrl")
+    if found.page_company and not found.company:
+        _merge_page_company(out, found.page_company)
+
+
+def _merge_page_company(out: ImportedPosting, company: str) -> None:
+    """The company the page's title names: taken when the prose named none, and over the prose's
+    reading when the text names it too (the site's own title is surer than a sentence)."""
+    if out.company_name is None:
+        out.company_name = company
+        _withdraw(out, "company")
+        out.warn(
+            ImportWarningCode.INFERRED,
+            "company",
+            f"the company {quote(company)} was read from the page's title only; check it",
+        )
+        return
+    text = " ".join([out.description or "", *out.columns.values(), *(s.heading for s in out.sections)])
+    if _same(out.company_name, company) or not _same_words_in(company, text):
+        return
+    out.warn(
+        ImportWarningCode.AMBIGUOUS,
+        "company",
+        f"the page's title names the company {quote(company)} and its text {quote(out.company_name)}; "
+        "the page title's is kept: check it",
+    )
+    out.company_name = company
+    out.warnings = [w for w in out.warnings if not (w.field == "company" and w.code is not ImportWarningCode.AMBIGUOUS)]
+
+
+def _same_words_in(name: str, text: str) -> bool:
+    """Whether `text` names `name` (case and punctuation aside)."""
+    key = " ".join(re.sub(r"[^\w]+", " ", name.casefold()).split())
+    return bool(key) and key in " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
 def _merge_salaries(out: ImportedPosting, structured: list[SalaryRangeSpec]) -> None:

@@ -48,7 +48,7 @@ LINK = re.compile(
 one instead of running 2,000 characters from every `[`."""
 AUTOLINK = re.compile(r"<(?P<url>https?://[^>\s]{1,2000})>")
 BARE_URL = re.compile(r"(?<![(<\w])(?P<url>https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"’”])")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“‘])")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Þ¿¡(\"“‘])")
 KEY_VALUE = re.compile(r"^[A-Za-z][\w /&-]{0,30}:\s*\S")
 NON_WORD_START = re.compile(r"^[^\w$€£₹(\[*_#]+")
 
@@ -172,7 +172,7 @@ def _looks_like_heading(lines: list[str], i: int, *, markdown: bool, keyword: re
         return False
     if i > 0 and lines[i - 1].strip():
         return False
-    if raw[-1] in ".,;!?)" or KEY_VALUE.match(s) or "://" in s:
+    if raw[-1] in ".,;!)" or KEY_VALUE.match(s) or "://" in s:
         return False
     first = NON_WORD_START.sub("", s)[:1]
     if not (first.isupper() or first.isdigit()):
@@ -182,6 +182,8 @@ def _looks_like_heading(lines: list[str], i: int, *, markdown: bool, keyword: re
         return False
     next_is_item = bool(ITEM.match(lines[following]))
     known = bool(keyword and keyword.search(matching_key(s)))
+    if raw[-1] == "?" and not known:
+        return False  # a question names a section only when it is a known one (`Qui sommes-nous ?`)
     if markdown:
         return next_is_item and (raw.endswith(":") or known)
     return raw.endswith(":") or following > i + 1 or next_is_item or known or (s.isupper() and len(s) > 2)
