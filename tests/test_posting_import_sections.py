@@ -537,3 +537,20 @@ def _process(process: str) -> list[str]:
 )
 def test_interview_steps_in_the_shapes_postings_write_them(process: str, expected: list[str]) -> None:
     assert _process(process) == expected
+
+
+def test_every_step_of_an_inline_sequence_is_a_stage() -> None:
+    """An arrow sequence lays its steps out: one the keyword tables do not know (`Schnuppertag`)
+    is a step all the same, and a German compound names its kind (`Fachinterview`)."""
+    imported = parse_posting(
+        "Backend-Entwickler\n\nMuster GmbH\n\n## Bewerbungsprozess\n\n"
+        "Kennenlernen → Fachinterview → Schnuppertag → Angebot\n"
+    )
+    assert [name for name, _ in (imported.stages or [])] == [
+        "Applied",
+        "Kennenlernen",
+        "Fachinterview",
+        "Schnuppertag",
+        "Angebot",
+        "Hired",
+    ]

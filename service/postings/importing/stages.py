@@ -49,7 +49,7 @@ KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
             StageKind.ASSESSMENT,
         ),
         (
-            r"\binterview\w*\b|\bon-?site\b|\bpanel\b|\bpair(?:ing| programming)\b|\bsystem design\b"
+            r"\w*interview\w*|\bon-?site\b|\bpanel\b|\bpair(?:ing| programming)\b|\bsystem design\b"
             r"|\bfinal round\b|\bmeet (?:the|our|with)\b|\b(?:call|chat|conversation) with\b|\bloop\b"
             r"|\bdiscussion\b|\bconversation\b|\bdeep[- ]dive\b"
             # `a technical call`, `hiring manager call`; not `we will call you`
@@ -260,10 +260,13 @@ def _labelled_kind(item: str) -> StageKind | None:
 
 def read_stages(items: list[str], *, listed: bool = False) -> StageReading:
     """Stages from the items of an interview process (list items, or sentences of prose).
-    `listed`: the items are a list's, so a short one naming no known step is a step all the same."""
+    `listed`: the items are a list's, so a short one naming no known step is a step all the same,
+    as is each step of an inline sequence (`Kennenlernen → Probetag → Angebot`) anywhere."""
     stages: list[tuple[str, StageKind]] = []
     unread: list[str] = []
-    for item in (part for given in items for part in _split_inline(given)):
+    for item, inline in (
+        (part, len(parts) > 1) for given in items for parts in [_split_inline(given)] for part in parts
+    ):
         if not item.strip() or _is_remark(item):
             continue
         labelled = _labelled_kind(item) if listed else None
@@ -281,7 +284,7 @@ def read_stages(items: list[str], *, listed: bool = False) -> StageReading:
                     found.append((stage_name(clause, kind), kind))
         if found:
             stages.extend(found)
-        elif listed and _step_like(item):
+        elif (listed or inline) and _step_like(item):
             stages.append((stage_name(item, StageKind.INTERVIEW), StageKind.INTERVIEW))
         else:
             unread.append(item.strip())
