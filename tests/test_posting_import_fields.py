@@ -311,3 +311,24 @@ def test_an_aside_before_at_still_gives_the_employment_type() -> None:
         "Acme",
         "CONTRACT",
     )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Backend-Entwickler (m/w/d)",
+        "Softwareentwicklerin",
+        "Pflegefachkraft Intensivstation",
+        "Développeuse Python",
+        "Desarrollador Backend",
+        "Engenheira de Dados",
+        "Sviluppatore Java",
+        "Ontwikkelaar .NET",
+        "Utvecklare inom backend",
+    ],
+)
+def test_a_title_in_another_language_names_a_job(title: str) -> None:
+    """A title naming its job in another language is taken without a warning that it names none."""
+    imported = parse_posting(f"{title}\n\nMuster GmbH\n\n## Aufgaben\n\n- Python\n")
+    assert imported.title is not None and imported.title.startswith(title.split(" (")[0])
+    assert not [w for w in imported.warnings if w.field == "title"]

@@ -166,7 +166,19 @@ JOB_WORD = re.compile(
     r"|architect|consultant|administrator|writer|editor|coordinator|officer|head|vp|recruiter|representative"
     r"|associate|assistant|advocate|technician|accountant|researcher|strategist|marketer|executive|sre|devops"
     r"|owner|principal|agent|operator|tester|counsel|lawyer|nurse|teacher|support|partner|expert|scrum master"
-    r"|generalist|producer|librarian|chef|driver|clerk)s?\b",
+    r"|generalist|producer|librarian|chef|driver|clerk)s?\b"
+    # The same in German (compounds too: `Softwareentwickler`, `Pflegefachkraft`; from a word's
+    # start, `\b`, so a long word costs its length, not its length squared), French, Spanish,
+    # Portuguese, Italian, Dutch and Swedish.
+    r"|\b\w*(?:entwickler|ingenieur|berater|leiter|referent|sachbearbeiter|fachkraft|pfleger|erzieher|lehrer"
+    r"|techniker|verkäufer|mitarbeiter|praktikant|werkstudent)(?:in|innen)?\b"
+    r"|\b(?:développeu(?:r|se)|ingénieure?|chargée? de|responsable|technicienne?|conseill(?:er|ère)|stagiaire"
+    r"|chef de projet|comptable|infirmi(?:er|ère)|enseignante?|vendeu(?:r|se)|desarrollador(?:a)?|ingenier[oa]"
+    r"|analista|jef[ea]|técnic[oa]|asesor(?:a)?|becari[oa]|profesor(?:a)?|enfermer[oa]|contable|programador(?:a)?"
+    r"|desenvolvedor(?:a)?|engenheir[oa]|gerente|professora?|enfermeir[oa]|estagiári[oa]|vendedor(?:a)?"
+    r"|consultor(?:a)?|sviluppat(?:ore|rice)|ingegnere|responsabile|tecnico|impiegat[oa]|stagista"
+    r"|ontwikkelaar|medewerker|adviseur|verpleegkundige|docent|utvecklare|ingenjör|säljare|sjuksköterska"
+    r"|lärare|handläggare)s?\b",
     re.IGNORECASE,
 )
 EEO = re.compile(

@@ -42,14 +42,14 @@ KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
             r"|\bportfolio (?:review|presentation|walk-?through)\b"
             r"|\bexercise\b|\bproject\b|\bchallenge\b|\btest\b|\bpresentation\b|\bshadow\w*"
             # A task, a test or a trial day in the other languages.
-            r"|\w*aufgabe\b|\bfallstudie\b|\bprobe(?:arbeit|tag)\w*|\bhospitation\w*|\bexercice\b|\bétude de cas\b"
+            r"|\b\w*aufgabe\b|\bfallstudie\b|\bprobe(?:arbeit|tag)\w*|\bhospitation\w*|\bexercice\b|\bétude de cas\b"
             r"|\bcas pratique\b|\bmise en situation\b|\bprueba\b|\bcaso (?:práctico|pratico|studio)\b|\bejercicio\b"
             r"|\breto\b|\bteste\b|\bdesafio\b|\bestudo de caso\b|\bprova\b|\besercizio\b|\bopdracht\b|\bcasus\b"
             r"|\bproefdag\b|\bmeeloopdag\b|\barbetsprov\b|\bprovdag\b",
             StageKind.ASSESSMENT,
         ),
         (
-            r"\w*interview\w*|\bon-?site\b|\bpanel\b|\bpair(?:ing| programming)\b|\bsystem design\b"
+            r"\b\w*interview\w*|\bon-?site\b|\bpanel\b|\bpair(?:ing| programming)\b|\bsystem design\b"
             r"|\bfinal round\b|\bmeet (?:the|our|with)\b|\b(?:call|chat|conversation) with\b|\bloop\b"
             r"|\bdiscussion\b|\bconversation\b|\bdeep[- ]dive\b"
             # `a technical call`, `hiring manager call`; not `we will call you`
@@ -58,8 +58,8 @@ KINDS: tuple[tuple[re.Pattern[str], StageKind], ...] = tuple(
             r"|\b(?:founder|exec(?:utive)?|team|culture|values|final|informal|coffee)\s+chat\b|\bmeet\s*(?:&|and)\s*greet\b"
             r"|\btour\b|\b(?:speak|talk)\s+(?:with|to)\b|\bsit down with\b"
             # A conversation or an interview in the other languages.
-            r"|\w*gespräch\w*|\bentretien\w*|\brencontre\w*|\bentrevista\w*|\bcharla\b|\breunión\b"
-            r"|\bconversación\b|\bconversa\b|\bbate-papo\b|\bcolloqui\w*|\bincontro\b|\w*gesprek\w*"
+            r"|\b\w*gespräch\w*|\bentretien\w*|\brencontre\w*|\bentrevista\w*|\bcharla\b|\breunión\b"
+            r"|\bconversación\b|\bconversa\b|\bbate-papo\b|\bcolloqui\w*|\bincontro\b|\b\w*gesprek\w*"
             r"|\bintervju\w*|\bsamtal\b|\bträffa\b",
             StageKind.INTERVIEW,
         ),
