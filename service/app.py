@@ -24,6 +24,7 @@ from service.auth.service import PrincipalCache
 from service.bulk.http import BulkEndpoints
 from service.db import stats
 from service.db.engine import session_factory
+from service.db.replicas import TOKEN_HEADER, replicas_for
 from service.documents.service import DocumentStore
 from service.graphql import tracing as graphql_tracing
 from service.graphql.fastpath import CompiledReads
@@ -75,11 +76,23 @@ def cors(app: ASGIApp, origins: tuple[str, ...]) -> CORSMiddleware:
         app,
         allow_origins=list(origins),
         allow_methods=["GET", "POST", "PUT", "HEAD", "OPTIONS"],
-        allow_headers=["authorization", "content-type", "x-request-id", "x-csrf-token"],
+        allow_headers=["authorization", "content-type", "x-request-id", "x-csrf-token", TOKEN_HEADER],
         allow_credentials=True,
-        expose_headers=["x-request-id", "x-sql-statements", "retry-after"],
+        expose_headers=["x-request-id", "x-sql-statements", "retry-after", TOKEN_HEADER],
         max_age=600,
     )
+
+
+def replica_engine(url: str, settings: Settings, tracing: Tracing | None) -> AsyncEngine:
+    """The engine of one read replica: as the primary's, with every transaction read-only."""
+    from service.db.engine import Database
+
+    server_settings = {"timezone": "UTC", "default_transaction_read_only": "on"}
+    engine = Database(url).engine(settings, connect_args={"server_settings": server_settings})
+    stats.install(engine)
+    if tracing is not None:
+        tracing.instrument_engine(engine)
+    return engine
 
 
 def create_app(
@@ -103,17 +116,22 @@ def create_app(
             schema.extensions = (*schema.extensions, resolver_spans)
     principals = PrincipalCache()
     compiled = CompiledReads(schema._schema, engine, settings.max_page_size) if settings.compiled_reads else None
+    sessions = session_factory(engine)
+    replicas = replicas_for(settings, engine, sessions, lambda url: replica_engine(url, settings, tracing))
+    if replicas is not None:
+        replicas.observe, replicas.counted = metrics.replica, metrics.read
     endpoint = GraphQLEndpoint(
         schema,
         settings,
         engine,
-        session_factory(engine),
+        sessions,
         principals,
         compiled,
         buckets_for(settings, engine),
         DocumentStore(engine),
         metrics,
         tracing,
+        replicas,
     )
     hub = EventHub(engine)
     storage = storage_for(settings)
@@ -135,9 +153,13 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if replicas is not None:
+            replicas.start()
         try:
             yield
         finally:
+            if replicas is not None:
+                await replicas.close()
             await hub.close()
             await storage.close()
             if own_engine:
@@ -173,6 +195,7 @@ def create_app(
     app.state.schema = schema
     app.state.principal_cache = principals
     app.state.endpoint = endpoint
+    app.state.replicas = replicas
     app.state.event_hub = hub
     app.state.metrics = metrics
     app.state.storage = storage

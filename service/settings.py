@@ -49,6 +49,13 @@ class Settings:
     """Connections kept open; each request's loaders run concurrently, one connection each."""
     db_max_overflow: int = 10
     max_page_size: int = 100
+    replica_urls: tuple[str, ...] = ()
+    """Streaming read replicas of the database (`HIREGRAPH_REPLICA_URLS`, comma-separated): queries
+    go to one that is fresh enough, writes to the primary (see `service.db.replicas`)."""
+    replica_max_lag: float = 10.0
+    """Seconds a replica may lag behind the primary and still answer reads."""
+    replica_check_interval: float = 0.5
+    """Seconds between checks of each replica's health and lag."""
     compiled_reads: bool = True
     """Answer queries the compiler handles with one SQL statement; off: dataloaders only."""
     log_level: str = "info"
@@ -244,6 +251,8 @@ class Settings:
                 "HIREGRAPH_DEV_SIGN_IN lets anyone sign in as anyone: it is for development on a loopback host "
                 f"only (HIREGRAPH_ENV={self.environment!r}, HOST={self.host!r})"
             )
+        if self.replica_max_lag <= 0 or self.replica_check_interval <= 0:
+            raise ValueError("HIREGRAPH_REPLICA_MAX_LAG and HIREGRAPH_REPLICA_CHECK_INTERVAL must be positive")
         if self.session_idle_minutes < 1 or self.session_hours < 1:
             raise ValueError("HIREGRAPH_SESSION_IDLE_MINUTES and HIREGRAPH_SESSION_HOURS must be positive")
         for origin in self.cors_origins:
@@ -275,6 +284,9 @@ class Settings:
             trace_resolver_rate=float(e.get("HIREGRAPH_TRACE_RESOLVER_RATE", d.trace_resolver_rate)),
             worker_stall_after=float(v) if (v := _text(e.get("HIREGRAPH_WORKER_STALL_AFTER"))) else None,
             compiled_reads=_bool(e.get("HIREGRAPH_COMPILED_READS"), True),
+            replica_urls=tuple(u.strip() for u in e.get("HIREGRAPH_REPLICA_URLS", "").split(",") if u.strip()),
+            replica_max_lag=float(e.get("HIREGRAPH_REPLICA_MAX_LAG", d.replica_max_lag)),
+            replica_check_interval=float(e.get("HIREGRAPH_REPLICA_CHECK_INTERVAL", d.replica_check_interval)),
             max_body_bytes=int(e.get("HIREGRAPH_MAX_BODY_BYTES", d.max_body_bytes)),
             max_document_chars=int(e.get("HIREGRAPH_MAX_DOCUMENT_CHARS", d.max_document_chars)),
             max_tokens=int(e.get("HIREGRAPH_MAX_TOKENS", d.max_tokens)),

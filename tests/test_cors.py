@@ -31,7 +31,7 @@ async def test_allowed_origins_get_answers_they_may_read(acme, make_client):
     assert r.headers["access-control-allow-origin"] == APP
     assert r.headers["access-control-allow-credentials"] == "true"
     assert {"POST", "GET"} <= {m.strip() for m in r.headers["access-control-allow-methods"].split(",")}
-    assert {"authorization", "content-type"} <= {
+    assert {"authorization", "content-type", "x-consistency-token"} <= {
         h.strip() for h in r.headers["access-control-allow-headers"].split(",")
     }
     assert r.headers["access-control-max-age"] == "600"
@@ -41,7 +41,9 @@ async def test_allowed_origins_get_answers_they_may_read(acme, make_client):
     assert r.status_code == 200 and r.json()["data"]["companies"]["nodes"] == [{"slug": acme.slug}]
     assert r.headers["access-control-allow-origin"] == APP  # echoed, never `*`: credentials are allowed
     assert r.headers["access-control-allow-credentials"] == "true"
-    assert "x-request-id" in r.headers["access-control-expose-headers"]
+    assert {"x-request-id", "x-consistency-token"} <= {
+        h.strip() for h in r.headers["access-control-expose-headers"].split(",")
+    }
     assert "origin" in r.headers["vary"].lower()
     # Other routes too: a file download, the health check.
     r = await client.options("/uploads/x", headers=preflight(APP, "PUT", "content-type"))

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from service.auth.scopes import Principal
 from service.db import stats
 from service.db.availability import RETRY_AFTER
+from service.db.replicas import Replicas, Route
 from service.graphql.admission import Prepared, RequestError
 from service.graphql.context import Context
 from service.graphql.cost import Plan
@@ -57,6 +58,8 @@ class Body:
     """The compiled path's `{"data": …}` exactly as PostgreSQL wrote it."""
     cost: dict[str, Any] | None = None
     statements: int = 0
+    token: str | None = None
+    """A mutation's consistency token, when the app has read replicas (`service.db.replicas`)."""
 
     def encode(self) -> bytes:
         extensions = orjson.dumps({"cost": self.cost}) if self.cost is not None else None
@@ -82,6 +85,7 @@ class Executor:
         sessions: Any,
         principals: Any,
         compiled: CompiledReads | None,
+        replicas: Replicas | None = None,
     ) -> None:
         self.schema = schema
         self.settings = settings
@@ -89,15 +93,20 @@ class Executor:
         self.sessions = sessions
         self.principals = principals
         self.compiled = compiled
+        self.replicas = replicas
 
-    async def execute(self, admitted: Admitted, principal: Principal, request: Request, request_id: str) -> Body:
+    async def execute(
+        self, admitted: Admitted, principal: Principal, request: Request, request_id: str, after: int | None = None
+    ) -> Body:
         """Run under the request timeout (`TIMEOUT`, 503: the SQL is cancelled, a mutation rolled
-        back); `DatabaseUnavailable` when a resolver met an outage."""
+        back); `DatabaseUnavailable` when a resolver met an outage. A query goes to a read
+        replica that has replayed past `after` (a consistency token's position) when there is
+        one; a mutation's body carries the token of its writes."""
         timeout = self.settings.request_timeout
         try:
             async with asyncio.timeout(timeout):
                 with stats.counting() as counter:
-                    body = await self._run(admitted, principal, request, request_id)
+                    body = await self._routed(admitted, principal, request, request_id, after)
         except TimeoutError:
             raise RequestError(
                 "TIMEOUT", f"the request took longer than {timeout:g} s and was stopped", status=503
@@ -105,7 +114,28 @@ class Executor:
         body.statements = counter.count
         return body
 
-    async def _run(self, admitted: Admitted, principal: Principal, request: Request, request_id: str) -> Body:
+    async def _routed(
+        self, admitted: Admitted, principal: Principal, request: Request, request_id: str, after: int | None
+    ) -> Body:
+        replicas = self.replicas
+        if replicas is None:
+            return await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
+        replicas.start()  # checking them, from the first operation on (tests run no lifespan)
+        if admitted.operation.operation is not OperationType.QUERY:
+            body = await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
+            body.token = await replicas.position()
+            return body
+        route = replicas.route(after)
+        try:
+            return await self._run(admitted, principal, request, request_id, route)
+        except Exception as exc:
+            if not replicas.failed(route, exc, lost=isinstance(exc, DatabaseUnavailable)):
+                raise
+        return await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
+
+    async def _run(
+        self, admitted: Admitted, principal: Principal, request: Request, request_id: str, route: Route
+    ) -> Body:
         operation = admitted.operation
         if self.compiled is not None and operation.operation is OperationType.QUERY:
             text = await self.compiled.execute(
@@ -116,12 +146,13 @@ class Executor:
                 admitted.shape,
                 principal,
                 statement_timeout=self.settings.request_timeout,
+                engine=route.engine,
             )
             if text is not None:
                 return Body(data=None, raw=text.encode())
         context = Context(
-            engine=self.engine,
-            sessions=self.sessions,
+            engine=route.engine,
+            sessions=route.sessions,
             settings=self.settings,
             principal=principal,
             request=request,

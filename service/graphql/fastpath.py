@@ -33,6 +33,7 @@ from sqlalchemy.util import greenlet_spawn
 from service.auth.scopes import Principal
 from service.db import stats
 from service.db.availability import unavailable
+from service.db.replicas import conflict
 from service.graphql.compiler import Compiler
 from service.graphql.statement import Compiled, Unsupported, resolved
 from service.graphql.variable_shape import Getter, Shape
@@ -155,15 +156,17 @@ class CompiledReads:
         shape: Shape,
         principal: Principal,
         statement_timeout: float | None = None,
+        engine: AsyncEngine | None = None,
     ) -> str | None:
-        """The response body (`{"data": …}`), or None when the request belongs to the dataloader path."""
+        """The response body (`{"data": …}`), or None when the request belongs to the dataloader path.
+        Run on `engine` (a read replica's, say), else the app's."""
         compiled = self.compile(key, document, operation, variables, shape, principal)
         if compiled is None:
             return None
         try:
             # The pool's connection itself, without SQLAlchemy's Connection around it (a tenth of
             # a light request's time); handed back as `AsyncConnection.__aexit__` does.
-            pooled = await self.engine.raw_connection()
+            pooled = await (engine or self.engine).raw_connection()
             try:
                 counter = stats.current()
                 if counter is not None:
@@ -177,8 +180,8 @@ class CompiledReads:
         except TimeoutError:
             raise
         except Exception as exc:
-            if unavailable(exc):
-                raise  # an outage, not a compiler bug: the endpoint answers 503
+            if unavailable(exc) or conflict(exc):
+                raise  # an outage (the endpoint answers 503) or a replica's conflict: not a compiler bug
             log.exception("compiled query failed; answering through the dataloader path")
             return None
         return text

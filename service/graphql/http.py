@@ -15,6 +15,7 @@ The request's parameters are read by `service.graphql.params`, its media types n
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
@@ -36,6 +37,7 @@ from starlette.types import Receive, Scope, Send
 from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache
 from service.db.availability import Outage, unavailable
+from service.db.replicas import TOKEN_COOKIE, TOKEN_HEADER, BadToken, Replicas, after_of
 from service.documents.service import DocumentStore
 from service.graphql.admission import Admission, RequestError, cost_report
 from service.graphql.cost import MUTATION_COST
@@ -81,6 +83,12 @@ class Exchange:
     request_id: str
     started: float
     measured: int = 0
+    after: int | None = None
+    """The position its reads must follow (a consistency token's; `service.db.replicas`)."""
+    token: str | None = None
+    """The consistency token of its last mutation, when the app has read replicas."""
+    session: bool = False
+    """Signed in with a session cookie (which then carries the token too)."""
 
 
 def outcome_of(refusal: RequestError) -> str:
@@ -106,6 +114,7 @@ class GraphQLEndpoint:
         documents: DocumentStore,
         metrics: Metrics,
         tracing: Tracing | None = None,
+        replicas: Replicas | None = None,
     ) -> None:
         self.schema = schema
         self.core: GraphQLSchema = schema._schema
@@ -119,7 +128,7 @@ class GraphQLEndpoint:
         self.metrics = metrics
         self.tracing = tracing
         self.admission = Admission(self.core, settings, engine=engine, principals=principals, buckets=buckets)
-        self.executor = Executor(schema, settings, engine, sessions, principals, compiled)
+        self.executor = Executor(schema, settings, engine, sessions, principals, compiled, replicas)
         self.outage = Outage()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -183,8 +192,21 @@ class GraphQLEndpoint:
         if reply.page is not None:
             await reply.page(scope, receive, send)
             return
+        response = Response(reply.body, reply.status, headers)
+        if exchange.token is not None:
+            response.headers[TOKEN_HEADER] = exchange.token
+            if exchange.session:
+                response.set_cookie(
+                    TOKEN_COOKIE,
+                    exchange.token,
+                    max_age=max(1, math.ceil(self.settings.replica_max_lag)),
+                    path="/graphql",
+                    httponly=True,
+                    samesite="lax",
+                    secure=request.url.scheme == "https",
+                )
         log.debug("request %s %s answered %s", request_id, request.method, reply.status)
-        await Response(reply.body, reply.status, headers)(scope, receive, send)
+        await response(scope, receive, send)
 
     async def _handle(self, request: Request, media: str, exchange: Exchange, unacceptable: bool) -> Reply:
         if request.method not in {"GET", "POST"}:
@@ -196,6 +218,17 @@ class GraphQLEndpoint:
         if unacceptable:
             raise RequestError("NOT_ACCEPTABLE", f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}", status=406)
         principal = await self._authenticate(request)
+        exchange.session = not request.headers.get("authorization")
+        try:
+            exchange.after = after_of(
+                request.headers.get(TOKEN_HEADER), request.cookies.get(TOKEN_COOKIE) if exchange.session else None
+            )
+        except BadToken:
+            raise RequestError(
+                "BAD_REQUEST",
+                f"{TOKEN_HEADER} must be a consistency token a mutation's response gave (such as 0/16B3748)",
+                status=400,
+            ) from None
         log.debug("request %s by key %s (%r)", exchange.request_id, principal.api_key_id, principal.name)
         if request.method == "GET":
             return await self._measured(request, params_from_query_string(request), principal, media, exchange)
@@ -360,7 +393,7 @@ class GraphQLEndpoint:
             try:
                 params = raw if isinstance(raw, Params) else read_params(raw)
                 seen.name = params.operation_name
-                reply = await self._one(request, params, principal, media, exchange.request_id, seen)
+                reply = await self._one(request, params, principal, media, exchange, seen)
                 outcome = seen.outcome()
             except RequestError as exc:
                 outcome = outcome_of(exc)
@@ -375,7 +408,7 @@ class GraphQLEndpoint:
         return reply
 
     async def _one(
-        self, request: Request, params: Params, principal: Principal, media: str, request_id: str, seen: Seen
+        self, request: Request, params: Params, principal: Principal, media: str, exchange: Exchange, seen: Seen
     ) -> Reply:
         admission = self.admission
         admission.check_request(params.operation_name, params.variables)
@@ -406,10 +439,12 @@ class GraphQLEndpoint:
             self.metrics.throttled()
             raise
         try:
-            body = await self.executor.execute(admitted, principal, request, request_id)
+            body = await self.executor.execute(admitted, principal, request, exchange.request_id, exchange.after)
         except DatabaseUnavailable:
             self.outage.failed("a resolver's query")
             raise database_unavailable() from None
+        if body.token is not None:
+            exchange.token = body.token
         actual = plan.actual_of(body.raw) if body.raw is not None else plan.actual(body.data)
         seen.actual, seen.statements, seen.errors = actual, body.statements, body.errors
         if self.buckets is not None and budget is not None:

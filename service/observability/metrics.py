@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 ANONYMOUS = "anonymous"
 """The operation label of unnamed operations, and of requests refused before one was known."""
@@ -109,6 +110,27 @@ class Metrics:
             registry=r,
         )
 
+        self.replica_up = Gauge(
+            "hiregraph_replica_up",
+            "1 when the read replica answered its last check as a replica in recovery, else 0; by its "
+            "position in HIREGRAPH_REPLICA_URLS.",
+            ["replica"],
+            registry=r,
+        )
+        self.replica_lag = Gauge(
+            "hiregraph_replica_lag_seconds",
+            "How far the read replica's replay was behind the primary at its last check (+Inf until it first answers).",
+            ["replica"],
+            registry=r,
+        )
+        self.reads = Counter(
+            "hiregraph_reads",
+            "Queries by the server that answered them (with read replicas only): replica, primary (no "
+            "replica was fresh enough), or primary_fallback (a replica failed during the read).",
+            ["server"],
+            registry=r,
+        )
+
     def operation(self, name: str | None, outcome: str, seconds: float, statements: int | None = None) -> None:
         """One GraphQL operation answered; `statements` when it was executed."""
         label = self.operation_label(name)
@@ -116,6 +138,14 @@ class Metrics:
         self.duration.labels(label).observe(seconds)
         if statements is not None:
             self.sql_statements.observe(statements)
+
+    def replica(self, replica: Any) -> None:
+        """A read replica's state after a check (`service.db.replicas.Replica`)."""
+        self.replica_up.labels(replica.name).set(1 if replica.up else 0)
+        self.replica_lag.labels(replica.name).set(replica.lag)
+
+    def read(self, server: str) -> None:
+        self.reads.labels(server).inc()
 
     def throttled(self) -> None:
         self.rate_limit_rejections.inc()
