@@ -238,7 +238,7 @@ async def snapshot(engine: AsyncEngine, company_id: int, since: datetime) -> dic
                 norm([label("Posting", r[0]), *r[1:]])
                 for r in await rows(
                     "SELECT p.id, p.title, p.status, array_agg(s.name ORDER BY s.position) FROM postings p "
-                    "JOIN pipeline_stages s ON s.posting_id = p.id WHERE p.company_id = :c GROUP BY p.id"
+                    "JOIN pipeline_stages s ON s.posting_id = p.id WHERE p.company_id = :c GROUP BY p.id, p.company_id"
                 )
             ),
             "refs": ordered(

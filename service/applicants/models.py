@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Computed, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.customfields.models import custom_fields_column, values_index
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk
 from service.db.fields import INTERNAL, declare
 
 _SEARCH_DOCUMENT = (
@@ -25,7 +25,7 @@ _SEARCH_DOCUMENT = (
 
 class Applicant(IdMixin, TimestampMixin, Base):
     __tablename__ = "applicants"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012  (UPDATE … RETURNING updated_at: no refresh after)
+    eager_defaults = True  # UPDATE … RETURNING updated_at: no refresh after
     __table_args__ = (
         Index("ix_applicants_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_applicants_search", "search_vector", postgresql_using="gin"),
@@ -70,7 +70,7 @@ class Applicant(IdMixin, TimestampMixin, Base):
         String(200),
         info=declare("How the applicant found the company.", write="always", personal=True, max_length=200),
     )
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), info=INTERNAL)
+    source_id: Mapped[int | None] = mapped_column(TenantKey("sources", ondelete="SET NULL"), info=INTERNAL)
     """The company's `Source` that `source` names (matched whatever the case), kept after an erasure."""
     tags: Mapped[list[str]] = mapped_column(
         ARRAY(Text),
@@ -97,12 +97,12 @@ class ApplicantEmail(Base):
     """One normalised address per row: makes an address unique within a company."""
 
     __tablename__ = "applicant_emails"
-    __table_args__ = (UniqueConstraint("company_id", "normalized"),)
-
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), primary_key=False)
-    applicant_id: Mapped[int] = mapped_column(
-        ForeignKey("applicants.id", ondelete="CASCADE"),
-        primary_key=True,  # the key leads with it
+    __table_args__ = (
+        PrimaryKeyConstraint("applicant_id", "position", "company_id"),  # the key leads with the applicant
+        UniqueConstraint("company_id", "normalized"),
     )
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    applicant_id: Mapped[int] = mapped_column(TenantKey("applicants", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
     normalized: Mapped[str] = mapped_column(String(320))

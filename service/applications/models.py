@@ -4,11 +4,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import FetchedValue, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.customfields.models import custom_fields_column, values_index
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 
@@ -21,9 +21,9 @@ class ApplicationStatus(enum.Enum):
 
 class Application(IdMixin, TimestampMixin, Base):
     __tablename__ = "applications"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012  (UPDATE … RETURNING the times set by SQL: no refresh after)
+    eager_defaults = True  # UPDATE … RETURNING the times set by SQL: no refresh after
     __table_args__ = (
-        UniqueConstraint("applicant_id", "posting_id"),
+        UniqueConstraint("applicant_id", "posting_id", "company_id"),
         Index("ix_applications_company_id_updated_at", "company_id", "updated_at", "id"),
         # company_id included: nested pages and counts, scoped by company, read the index alone.
         Index("ix_applications_posting_id_id", "posting_id", "id", postgresql_include=["company_id"]),
@@ -34,9 +34,9 @@ class Application(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), info=INTERNAL)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), info=INTERNAL)
-    stage_id: Mapped[int] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="RESTRICT"), info=INTERNAL)
+    applicant_id: Mapped[int] = mapped_column(TenantKey("applicants", ondelete="CASCADE"), info=INTERNAL)
+    posting_id: Mapped[int] = mapped_column(TenantKey("postings", ondelete="CASCADE"), info=INTERNAL)
+    stage_id: Mapped[int] = mapped_column(TenantKey("pipeline_stages", ondelete="RESTRICT"), info=INTERNAL)
     status: Mapped[ApplicationStatus] = mapped_column(
         str_enum(ApplicationStatus, "application_status"),
         server_default=text("'ACTIVE'"),
@@ -46,13 +46,13 @@ class Application(IdMixin, TimestampMixin, Base):
         Text, info=declare("Why the application was rejected.", personal=True)
     )
     rejection_reason_id: Mapped[int | None] = mapped_column(
-        ForeignKey("rejection_reasons.id", ondelete="SET NULL"), info=INTERNAL
+        TenantKey("rejection_reasons", ondelete="SET NULL"), info=INTERNAL
     )
     """The company's reason it was closed for (`RejectionReason`), beside the free text."""
     source: Mapped[str | None] = mapped_column(
         String(200), info=declare("Where the application came from.", personal=True, max_length=200)
     )
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), info=INTERNAL)
+    source_id: Mapped[int | None] = mapped_column(TenantKey("sources", ondelete="SET NULL"), info=INTERNAL)
     """The company's `Source` that `source` names (matched whatever the case), kept after an erasure."""
     applied_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the applicant applied."))
     stage_entered_at: Mapped[datetime] = mapped_column(
@@ -75,13 +75,9 @@ class StageTransition(IdMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk()
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
-    from_stage_id: Mapped[int | None] = mapped_column(
-        ForeignKey("pipeline_stages.id", ondelete="SET NULL"), info=INTERNAL
-    )
-    to_stage_id: Mapped[int | None] = mapped_column(
-        ForeignKey("pipeline_stages.id", ondelete="SET NULL"), info=INTERNAL
-    )
+    application_id: Mapped[int] = mapped_column(TenantKey("applications", ondelete="CASCADE"), info=INTERNAL)
+    from_stage_id: Mapped[int | None] = mapped_column(TenantKey("pipeline_stages", ondelete="SET NULL"), info=INTERNAL)
+    to_stage_id: Mapped[int | None] = mapped_column(TenantKey("pipeline_stages", ondelete="SET NULL"), info=INTERNAL)
     from_stage_name: Mapped[str | None] = mapped_column(
         String(200), info=declare("The stage's name when the move happened; null for the first placement.")
     )
@@ -91,7 +87,7 @@ class StageTransition(IdMixin, Base):
     actor: Mapped[str | None] = mapped_column(
         String(200), info=declare("Who made the move: a person, a key or a system, named as they were then.")
     )
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
+    actor_user_id: Mapped[int | None] = mapped_column(TenantKey("users", ondelete="SET NULL"), info=INTERNAL)
     reason: Mapped[str | None] = mapped_column(Text, info=declare("Why, when the actor said.", personal=True))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the move happened."))
 
@@ -104,7 +100,7 @@ class Note(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk()
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
+    application_id: Mapped[int] = mapped_column(TenantKey("applications", ondelete="CASCADE"), info=INTERNAL)
     author: Mapped[str | None] = mapped_column(
         String(200),
         info=declare(
@@ -114,7 +110,7 @@ class Note(IdMixin, TimestampMixin, Base):
             input_note="Default: the person `authorId` names, else the API key's name.",
         ),
     )
-    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
+    author_user_id: Mapped[int | None] = mapped_column(TenantKey("users", ondelete="SET NULL"), info=INTERNAL)
     body: Mapped[str] = mapped_column(
         Text,
         info=declare(

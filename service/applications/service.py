@@ -153,7 +153,7 @@ async def submit(
         await session.execute(
             insert(Application)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["applicant_id", "posting_id"])
+            .on_conflict_do_nothing(index_elements=["applicant_id", "posting_id", "company_id"])
             .returning(Application.id)
         )
     ).scalar_one_or_none()

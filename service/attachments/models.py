@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid, func, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text, UniqueConstraint, Uuid, func, text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 MAX_ATTACHMENTS = 200
@@ -30,6 +31,8 @@ class Attachment(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_attachments_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_attachments_applicant_id_id", "applicant_id", "id", postgresql_include=["company_id"]),
+        UniqueConstraint("storage_key", "company_id"),
+        UniqueConstraint("upload_id", "company_id"),
         Index(
             "ix_attachments_application_id_id",
             "application_id",
@@ -40,10 +43,8 @@ class Attachment(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), info=INTERNAL)
-    application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("applications.id", ondelete="SET NULL"), info=INTERNAL
-    )
+    applicant_id: Mapped[int] = mapped_column(TenantKey("applicants", ondelete="CASCADE"), info=INTERNAL)
+    application_id: Mapped[int | None] = mapped_column(TenantKey("applications", ondelete="SET NULL"), info=INTERNAL)
     kind: Mapped[AttachmentKind] = mapped_column(
         str_enum(AttachmentKind, "attachment_kind"), info=declare("What the file is.")
     )
@@ -61,9 +62,9 @@ class Attachment(IdMixin, TimestampMixin, Base):
     )
     size: Mapped[int] = mapped_column(BigInteger, info=declare("The content's size in bytes."))
     sha256: Mapped[str] = mapped_column(String(64), info=declare("The SHA-256 of the content, in hex."))
-    storage_key: Mapped[str] = mapped_column(String(200), unique=True, info=INTERNAL)
+    storage_key: Mapped[str] = mapped_column(String(200), info=INTERNAL)
     """Where the content is in the object store: never shown (downloads go through signed URLs)."""
-    upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), unique=True, info=INTERNAL)
+    upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), info=INTERNAL)
     """The upload URL's nonce: an upload URL makes one attachment, once."""
     source_ref: Mapped[str | None] = mapped_column(String(300), info=INTERNAL)
     """For a file an ATS sent (`<provider>:<kind>:<name>`): the same file sent again is not fetched again."""
@@ -82,8 +83,13 @@ class AttachmentUpload(Base):
 
     id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
     company_id: Mapped[int] = company_fk()
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), index=True)
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"primary_key": [cls.__table__.c.id]}  # known by its id alone, as `IdMixin`'s tables are
+
+    applicant_id: Mapped[int] = mapped_column(TenantKey("applicants", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(TenantKey("applications", ondelete="CASCADE"))
     kind: Mapped[AttachmentKind] = mapped_column(str_enum(AttachmentKind, "attachment_upload_kind"))
     filename: Mapped[str] = mapped_column(String(FILENAME_LENGTH))
     max_bytes: Mapped[int] = mapped_column(BigInteger)

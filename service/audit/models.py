@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, str_enum
+from service.db.base import Base, IdMixin, TenantKey, str_enum
 from service.db.fields import INTERNAL, declare
 
 
@@ -38,11 +38,11 @@ class AuditEvent(IdMixin, Base):
     api_key_name: Mapped[str] = mapped_column(
         String(200), info=declare("The key's name when it made the call; empty for a signed-in person.")
     )
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), info=INTERNAL)
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"),
+        TenantKey("users", ondelete="SET NULL"),
         info=declare("The number of the signed-in person who made the call; null for an API key."),
     )
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), info=INTERNAL)
     operation: Mapped[str] = mapped_column(String(100), info=declare("The mutation called, e.g. `applicationMove`."))
     """The mutation field, e.g. `applicationMoveStage`."""
     operation_name: Mapped[str | None] = mapped_column(

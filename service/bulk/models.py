@@ -6,10 +6,23 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, Uuid, false, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 
@@ -41,6 +54,7 @@ class BulkOperation(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "bulk_operations"
     __table_args__ = (
+        UniqueConstraint("upload_id", "company_id"),
         Index("ix_bulk_operations_company_id_created_at", "company_id", "created_at"),
         Index("ix_bulk_operations_queued", "id", postgresql_where=text("status IN ('QUEUED', 'RUNNING')")),
     )
@@ -58,7 +72,7 @@ class BulkOperation(IdMixin, TimestampMixin, Base):
     )
     may_edit_postings: Mapped[bool] = mapped_column(Boolean, server_default=false(), info=INTERNAL)
     """Whether the key that created it may edit postings (an application's unknown stage adds one)."""
-    upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), unique=True, info=INTERNAL)
+    upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), info=INTERNAL)
     upload_expires_at: Mapped[datetime] = mapped_column(info=INTERNAL)
     line_count: Mapped[int] = mapped_column(
         Integer, server_default=text("0"), info=declare("Lines uploaded (0 until the upload is in).")
@@ -94,11 +108,12 @@ class BulkLine(Base):
     """An uploaded line waiting to be applied (deleted once its batch is)."""
 
     __tablename__ = "bulk_lines"
+    __table_args__ = (PrimaryKeyConstraint("operation_id", "line", "company_id"),)
 
-    operation_id: Mapped[int] = mapped_column(
-        ForeignKey("bulk_operations.id", ondelete="CASCADE"), primary_key=True, info=INTERNAL
-    )
-    line: Mapped[int] = mapped_column(Integer, primary_key=True, info=INTERNAL)
+    company_id: Mapped[int] = mapped_column(BigInteger, info=INTERNAL)
+    """The operation's: a tenant table's rows carry their company (`service.db.distribution`)."""
+    operation_id: Mapped[int] = mapped_column(TenantKey("bulk_operations", ondelete="CASCADE"), info=INTERNAL)
+    line: Mapped[int] = mapped_column(Integer, info=INTERNAL)
     body: Mapped[str] = mapped_column(Text, info=INTERNAL)
 
 
@@ -106,11 +121,11 @@ class BulkResult(Base):
     """What applying one line did."""
 
     __tablename__ = "bulk_results"
+    __table_args__ = (PrimaryKeyConstraint("operation_id", "line", "company_id"),)
 
-    operation_id: Mapped[int] = mapped_column(
-        ForeignKey("bulk_operations.id", ondelete="CASCADE"), primary_key=True, info=INTERNAL
-    )
-    line: Mapped[int] = mapped_column(Integer, primary_key=True, info=INTERNAL)
+    company_id: Mapped[int] = mapped_column(BigInteger, info=INTERNAL)
+    operation_id: Mapped[int] = mapped_column(TenantKey("bulk_operations", ondelete="CASCADE"), info=INTERNAL)
+    line: Mapped[int] = mapped_column(Integer, info=INTERNAL)
     outcome: Mapped[str] = mapped_column(String(10), info=INTERNAL)
     """created, updated, skipped or failed."""
     external_id: Mapped[str | None] = mapped_column(String(200), info=INTERNAL)

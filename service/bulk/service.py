@@ -216,13 +216,13 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
         driver: Any = raw.driver_connection
         async with driver.transaction():
             found = await driver.fetchrow(
-                "SELECT id, status, upload_expires_at FROM bulk_operations WHERE upload_id = $1 FOR UPDATE",
+                "SELECT id, company_id, status, upload_expires_at FROM bulk_operations WHERE upload_id = $1 FOR UPDATE",
                 uuid.UUID(upload_id),
             )
             if found is None or found["status"] != BulkStatus.AWAITING_UPLOAD.value:
                 raise Refused(409, "ALREADY_UPLOADED", "this operation's lines were uploaded already, or it ended")
-            operation_id = found["id"]
-            rows: list[tuple[int, int, str]] = []
+            operation_id, company_id = found["id"], found["company_id"]
+            rows: list[tuple[int, int, int, str]] = []
             number, size, lines, held = 0, 0, 0, 0
             pending = b""
 
@@ -230,7 +230,7 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
                 nonlocal held
                 if rows:
                     await driver.copy_records_to_table(
-                        "bulk_lines", records=rows, columns=["operation_id", "line", "body"]
+                        "bulk_lines", records=rows, columns=["operation_id", "company_id", "line", "body"]
                     )
                     rows.clear()
                     held = 0
@@ -250,7 +250,7 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
                 if lines >= settings.max_bulk_lines:
                     raise Refused(413, "TOO_MANY_LINES", f"an upload holds at most {settings.max_bulk_lines} lines")
                 try:
-                    rows.append((operation_id, number, stripped.decode()))
+                    rows.append((operation_id, company_id, number, stripped.decode()))
                 except UnicodeDecodeError:
                     raise Refused(400, "NOT_UTF8", f"line {number} is not UTF-8") from None
                 lines += 1
@@ -486,13 +486,13 @@ async def _record(session: AsyncSession, operation: BulkOperation, results: list
     await session.execute(
         text(
             """
-INSERT INTO bulk_results (operation_id, line, outcome, external_id, record_id, code, field, message)
-SELECT :operation_id, * FROM unnest(
+INSERT INTO bulk_results (operation_id, company_id, line, outcome, external_id, record_id, code, field, message)
+SELECT :operation_id, :company_id, * FROM unnest(
     CAST(:line AS integer[]), CAST(:outcome AS text[]), CAST(:external_id AS text[]),
     CAST(:record_id AS bigint[]), CAST(:code AS text[]), CAST(:field AS text[]), CAST(:message AS text[]))
 """
         ),
-        {"operation_id": operation.id, **arrays},
+        {"operation_id": operation.id, "company_id": operation.company_id, **arrays},
     )
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 
@@ -56,13 +56,12 @@ class EeocResponse(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_eeoc_responses_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_eeoc_responses_applicant_id_id", "applicant_id", "id", postgresql_include=["company_id"]),
+        UniqueConstraint("application_id", "company_id"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id", ondelete="CASCADE"), info=INTERNAL)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE"), unique=True, info=INTERNAL
-    )
+    applicant_id: Mapped[int] = mapped_column(TenantKey("applicants", ondelete="CASCADE"), info=INTERNAL)
+    application_id: Mapped[int] = mapped_column(TenantKey("applications", ondelete="CASCADE"), info=INTERNAL)
     race: Mapped[Race | None] = mapped_column(
         str_enum(Race, "eeoc_race", length=48),
         info=_answer("Race or ethnicity, as the applicant answered."),

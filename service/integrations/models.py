@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, 
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 
@@ -84,7 +84,7 @@ class InboundDelivery(IdMixin, Base):
 
     __tablename__ = "inbound_deliveries"
     __table_args__ = (
-        UniqueConstraint("integration_id", "dedupe_key"),
+        UniqueConstraint("integration_id", "dedupe_key", "company_id"),
         Index("ix_inbound_deliveries_received_at", "received_at", postgresql_using="brin"),
         CheckConstraint(f"dedupe_key ~ '{DEDUPE_KEY_PATTERN}'", name="dedupe_key_is_a_digest"),
         Index("ix_inbound_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
@@ -93,7 +93,7 @@ class InboundDelivery(IdMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk()
-    integration_id: Mapped[int] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"), info=INTERNAL)
+    integration_id: Mapped[int] = mapped_column(TenantKey("integrations", ondelete="CASCADE"), info=INTERNAL)
     dedupe_key: Mapped[str] = mapped_column(
         String(300),
         info=declare("`sha256:<hex>` of what the provider signs: a delivery is stored once per key."),

@@ -179,7 +179,7 @@ async def store(
                 headers=headers,
                 subjects=subjects,
             )
-            .on_conflict_do_nothing(index_elements=["integration_id", "dedupe_key"])
+            .on_conflict_do_nothing(index_elements=["integration_id", "dedupe_key", "company_id"])
             .returning(InboundDelivery.id)
         )
     ).scalar_one_or_none()

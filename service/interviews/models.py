@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import Boolean, CheckConstraint, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 MAX_INTERVIEWERS = 20
@@ -49,9 +49,9 @@ class Interview(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
-    stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="SET NULL"), info=INTERNAL)
-    organizer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
+    application_id: Mapped[int] = mapped_column(TenantKey("applications", ondelete="CASCADE"), info=INTERNAL)
+    stage_id: Mapped[int | None] = mapped_column(TenantKey("pipeline_stages", ondelete="SET NULL"), info=INTERNAL)
+    organizer_user_id: Mapped[int | None] = mapped_column(TenantKey("users", ondelete="SET NULL"), info=INTERNAL)
     title: Mapped[str] = mapped_column(
         String(200),
         info=declare(
@@ -100,7 +100,7 @@ class InterviewInterviewer(IdMixin, Base):
 
     __tablename__ = "interview_interviewers"
     __table_args__ = (
-        UniqueConstraint("interview_id", "user_id"),
+        UniqueConstraint("interview_id", "user_id", "company_id"),
         Index("ix_interview_interviewers_user_id_id", "user_id", "id", postgresql_include=["company_id"]),
         # Deleting a scorecard sets this to null: an index spares the scan.
         Index(
@@ -111,8 +111,8 @@ class InterviewInterviewer(IdMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk()
-    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), info=INTERNAL)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=INTERNAL)
+    interview_id: Mapped[int] = mapped_column(TenantKey("interviews", ondelete="CASCADE"), info=INTERNAL)
+    user_id: Mapped[int] = mapped_column(TenantKey("users", ondelete="CASCADE"), info=INTERNAL)
     response_status: Mapped[ResponseStatus] = mapped_column(
         str_enum(ResponseStatus, "interview_response_status"),
         server_default=text("'NEEDS_ACTION'"),
@@ -121,5 +121,5 @@ class InterviewInterviewer(IdMixin, Base):
     feedback_required: Mapped[bool] = mapped_column(
         Boolean, server_default=false(), info=declare("Whether the person owes a scorecard for this interview.")
     )
-    scorecard_id: Mapped[int | None] = mapped_column(ForeignKey("scorecards.id", ondelete="SET NULL"), info=INTERNAL)
+    scorecard_id: Mapped[int | None] = mapped_column(TenantKey("scorecards", ondelete="SET NULL"), info=INTERNAL)
     """Their scorecard about this interview, once they started one (kept by `service.scorecards`)."""

@@ -6,12 +6,12 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import Date, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.customfields.models import custom_fields_column, values_index
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 MAX_APPROVERS = 10
@@ -46,7 +46,7 @@ class Offer(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "offers"
     __table_args__ = (
-        UniqueConstraint("application_id", "version"),
+        UniqueConstraint("application_id", "version", "company_id"),
         Index("ix_offers_company_id_updated_at", "company_id", "updated_at", "id"),
         Index("ix_offers_application_id_id", "application_id", "id", postgresql_include=["company_id"]),
         values_index("offers"),
@@ -59,8 +59,8 @@ class Offer(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
-    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
+    application_id: Mapped[int] = mapped_column(TenantKey("applications", ondelete="CASCADE"), info=INTERNAL)
+    created_by_user_id: Mapped[int | None] = mapped_column(TenantKey("users", ondelete="SET NULL"), info=INTERNAL)
     version: Mapped[int] = mapped_column(
         Integer,
         info=declare("Which version of the application's offer this is, from 1; a new one deprecates the last."),
@@ -93,13 +93,13 @@ class OfferApproval(IdMixin, Base):
 
     __tablename__ = "offer_approvals"
     __table_args__ = (
-        UniqueConstraint("offer_id", "user_id"),
+        UniqueConstraint("offer_id", "user_id", "company_id"),
         Index("ix_offer_approvals_user_id_id", "user_id", "id", postgresql_include=["company_id"]),
     )
 
     company_id: Mapped[int] = company_fk()
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), info=INTERNAL)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=INTERNAL)
+    offer_id: Mapped[int] = mapped_column(TenantKey("offers", ondelete="CASCADE"), info=INTERNAL)
+    user_id: Mapped[int] = mapped_column(TenantKey("users", ondelete="CASCADE"), info=INTERNAL)
     decision: Mapped[ApprovalDecision] = mapped_column(
         str_enum(ApprovalDecision, "offer_approval_decision"),
         server_default=text("'WAITING'"),

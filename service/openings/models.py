@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, text
+from sqlalchemy import Date, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 MAX_OPENINGS = 500
@@ -32,16 +32,15 @@ class Opening(IdMixin, TimestampMixin, Base):
         Index(
             "uq_openings_application_id",
             "application_id",
+            "company_id",
             unique=True,
             postgresql_where=text("application_id IS NOT NULL"),
         ),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), info=INTERNAL)
-    application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("applications.id", ondelete="SET NULL"), info=INTERNAL
-    )
+    posting_id: Mapped[int] = mapped_column(TenantKey("postings", ondelete="CASCADE"), info=INTERNAL)
+    application_id: Mapped[int | None] = mapped_column(TenantKey("applications", ondelete="SET NULL"), info=INTERNAL)
     reference: Mapped[str | None] = mapped_column(
         String(100),
         info=declare(

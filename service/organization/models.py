@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk
 from service.db.fields import INTERNAL, declare
 
 MAX_DEPTH = 10
@@ -25,7 +25,7 @@ class Department(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(
         String(200), info=declare("The department's name.", write="always", required=True, max_length=200)
     )
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"), info=INTERNAL)
+    parent_id: Mapped[int | None] = mapped_column(TenantKey("departments", ondelete="RESTRICT"), info=INTERNAL)
 
 
 class Office(IdMixin, TimestampMixin, Base):
@@ -43,4 +43,4 @@ class Office(IdMixin, TimestampMixin, Base):
         String(300),
         info=declare("Where the office is, as an address or a place name.", write="always", max_length=300),
     )
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="RESTRICT"), info=INTERNAL)
+    parent_id: Mapped[int | None] = mapped_column(TenantKey("offices", ondelete="RESTRICT"), info=INTERNAL)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 MAX_STAGES = 30
@@ -24,12 +24,12 @@ class StageKind(enum.Enum):
 class PipelineStage(IdMixin, TimestampMixin, Base):
     __tablename__ = "pipeline_stages"
     __table_args__ = (
-        UniqueConstraint("posting_id", "position", deferrable=True, initially="DEFERRED"),
+        UniqueConstraint("posting_id", "position", "company_id", deferrable=True, initially="DEFERRED"),
         Index("ix_pipeline_stages_company_id_updated_at", "company_id", "updated_at"),
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), index=True, info=INTERNAL)
+    posting_id: Mapped[int] = mapped_column(TenantKey("postings", ondelete="CASCADE"), index=True, info=INTERNAL)
     name: Mapped[str] = mapped_column(
         String(200), info=declare("The stage's name, e.g. `Technical interview`.", max_length=200)
     )

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Computed, ForeignKey, Index, String, Text, false, text
+from sqlalchemy import Boolean, Computed, Index, String, Text, false, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.customfields.models import custom_fields_column, values_index
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare, grouped
 
 
@@ -87,8 +87,8 @@ class Posting(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"), info=INTERNAL)
-    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="SET NULL"), info=INTERNAL)
+    department_id: Mapped[int | None] = mapped_column(TenantKey("departments", ondelete="SET NULL"), info=INTERNAL)
+    office_id: Mapped[int | None] = mapped_column(TenantKey("offices", ondelete="SET NULL"), info=INTERNAL)
     title: Mapped[str] = mapped_column(
         String(300), info=declare("The job title.", write="always", required=True, max_length=300)
     )

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 MAX_ATTRIBUTES = 50
@@ -65,6 +65,7 @@ class Scorecard(IdMixin, TimestampMixin, Base):
             "uq_scorecards_interview_id_interviewer_user_id",
             "interview_id",
             "interviewer_user_id",
+            "company_id",
             unique=True,
             postgresql_where=text("interview_id IS NOT NULL AND interviewer_user_id IS NOT NULL"),
         ),
@@ -78,11 +79,11 @@ class Scorecard(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), info=INTERNAL)
-    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id", ondelete="SET NULL"), info=INTERNAL)
-    stage_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_stages.id", ondelete="SET NULL"), info=INTERNAL)
-    interviewer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
-    submitted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), info=INTERNAL)
+    application_id: Mapped[int] = mapped_column(TenantKey("applications", ondelete="CASCADE"), info=INTERNAL)
+    interview_id: Mapped[int | None] = mapped_column(TenantKey("interviews", ondelete="SET NULL"), info=INTERNAL)
+    stage_id: Mapped[int | None] = mapped_column(TenantKey("pipeline_stages", ondelete="SET NULL"), info=INTERNAL)
+    interviewer_user_id: Mapped[int | None] = mapped_column(TenantKey("users", ondelete="SET NULL"), info=INTERNAL)
+    submitted_by_user_id: Mapped[int | None] = mapped_column(TenantKey("users", ondelete="SET NULL"), info=INTERNAL)
     status: Mapped[ScorecardStatus] = mapped_column(
         str_enum(ScorecardStatus, "scorecard_status"),
         server_default=text("'DRAFT'"),

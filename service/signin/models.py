@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk
 from service.db.fields import INTERNAL
 
 
@@ -35,12 +35,12 @@ class UserSession(IdMixin, Base):
 
     __tablename__ = "user_sessions"
     __table_args__ = (
-        UniqueConstraint("token_hash"),
+        UniqueConstraint("token_hash", "company_id"),
         Index("ix_user_sessions_user_id", "user_id"),
     )
 
     company_id: Mapped[int] = company_fk()
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=INTERNAL)
+    user_id: Mapped[int] = mapped_column(TenantKey("users", ondelete="CASCADE"), info=INTERNAL)
     token_hash: Mapped[str] = mapped_column(String(64), info=INTERNAL)
     created_at: Mapped[datetime] = mapped_column(info=INTERNAL)
     last_seen_at: Mapped[datetime] = mapped_column(info=INTERNAL)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false, func, text
+from sqlalchemy import Boolean, Index, String, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 
@@ -91,14 +91,14 @@ class HiringTeamMember(IdMixin, Base):
 
     __tablename__ = "hiring_team_members"
     __table_args__ = (
-        UniqueConstraint("posting_id", "user_id", "role"),
+        UniqueConstraint("posting_id", "user_id", "role", "company_id"),
         Index("ix_hiring_team_members_posting_id_id", "posting_id", "id", postgresql_include=["company_id"]),
         Index("ix_hiring_team_members_user_id_id", "user_id", "id", postgresql_include=["company_id"]),
     )
 
     company_id: Mapped[int] = company_fk()
-    posting_id: Mapped[int] = mapped_column(ForeignKey("postings.id", ondelete="CASCADE"), info=INTERNAL)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info=INTERNAL)
+    posting_id: Mapped[int] = mapped_column(TenantKey("postings", ondelete="CASCADE"), info=INTERNAL)
+    user_id: Mapped[int] = mapped_column(TenantKey("users", ondelete="CASCADE"), info=INTERNAL)
     role: Mapped[HiringRole] = mapped_column(
         str_enum(HiringRole, "hiring_role"), info=declare("What the person does for this posting.")
     )

@@ -26,7 +26,7 @@ WITH batch AS (
       AND (b.type = ANY(e.event_types) OR (cardinality(e.event_types) = 0 AND b.type <> ALL(:opt_in)))
       AND (e.suppress_origin IS NULL OR b.origin IS DISTINCT FROM e.suppress_origin)
     ORDER BY b.id, e.id
-    ON CONFLICT (endpoint_id, event_id) DO NOTHING
+    ON CONFLICT (endpoint_id, event_id, company_id) DO NOTHING
     RETURNING 1
 ), marked AS (
     UPDATE events SET fanned_out_at = now() FROM batch WHERE events.id = batch.id RETURNING 1

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db.base import Base, IdMixin, TimestampMixin, company_fk, str_enum
+from service.db.base import Base, IdMixin, TenantKey, TimestampMixin, company_fk, str_enum
 from service.db.fields import INTERNAL, declare
 
 
@@ -139,7 +139,7 @@ class WebhookDelivery(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        UniqueConstraint("endpoint_id", "event_id"),
+        UniqueConstraint("endpoint_id", "event_id", "company_id"),
         Index(
             "ix_webhook_deliveries_due",
             "endpoint_id",
@@ -157,8 +157,8 @@ class WebhookDelivery(IdMixin, TimestampMixin, Base):
     )
 
     company_id: Mapped[int] = company_fk(index=False)
-    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), info=INTERNAL)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True, info=INTERNAL)
+    endpoint_id: Mapped[int] = mapped_column(TenantKey("webhook_endpoints", ondelete="CASCADE"), info=INTERNAL)
+    event_id: Mapped[int] = mapped_column(TenantKey("events", ondelete="CASCADE"), index=True, info=INTERNAL)
     status: Mapped[DeliveryStatus] = mapped_column(
         str_enum(DeliveryStatus, "webhook_delivery_status"),
         server_default=text("'PENDING'"),
@@ -193,7 +193,7 @@ class WebhookDeliveryAttempt(IdMixin, Base):
     __table_args__ = (Index("ix_webhook_delivery_attempts_delivery_id_id", "delivery_id", "id"),)
 
     company_id: Mapped[int] = company_fk(index=False)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), info=INTERNAL)
+    delivery_id: Mapped[int] = mapped_column(TenantKey("webhook_deliveries", ondelete="CASCADE"), info=INTERNAL)
     attempted_at: Mapped[datetime] = mapped_column(server_default=func.now(), info=declare("When the call started."))
     status_code: Mapped[int | None] = mapped_column(
         Integer, info=declare("The receiver's HTTP status; null without an answer.")

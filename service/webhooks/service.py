@@ -224,7 +224,7 @@ WHERE ev.company_id = :company_id
   AND (cardinality(CAST(:types AS text[])) = 0 OR ev.type = ANY(CAST(:types AS text[])))
   AND (CAST(:suppress AS text) IS NULL OR ev.origin IS DISTINCT FROM CAST(:suppress AS text))
 ORDER BY ev.sequence
-ON CONFLICT (endpoint_id, event_id) DO UPDATE
+ON CONFLICT (endpoint_id, event_id, company_id) DO UPDATE
 SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL,
     updated_at = now()
 WHERE webhook_deliveries.lease_expires_at IS NULL OR webhook_deliveries.lease_expires_at <= now()

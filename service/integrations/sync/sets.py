@@ -515,7 +515,7 @@ FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(
     id bigint, applicant_id bigint, posting_id bigint, stage_id bigint, applied_at timestamptz, vendor timestamptz,
     source text, source_id bigint)
 ORDER BY r.id
-ON CONFLICT (applicant_id, posting_id) DO NOTHING
+ON CONFLICT (applicant_id, posting_id, company_id) DO NOTHING
 RETURNING *
 """
             ),

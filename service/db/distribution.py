@@ -1,0 +1,223 @@
+"""Sharding by company (Citus): the rules the schema keeps, their check, and the plan.
+
+Hiregraph's tables are of three kinds:
+
+- **companies**, the tenants themselves, distributed by `id`;
+- **tenant tables**, every other table with a `company_id`, distributed by it and co-located
+  with `companies`, so everything about one company lives on one node;
+- **reference tables** (`REFERENCE_TABLES`), global and small, copied to every node.
+
+For a tenant table to be distributed (Citus's rules, kept here already on one server):
+
+1. `company_id` is NOT NULL;
+2. its primary key includes `company_id`;
+3. so does every unique constraint and unique index;
+4. a foreign key to another tenant table includes `company_id` on both sides (`TenantKey`):
+   a row can only point into its own company, which is also what tenancy wants;
+5. a reference table has no foreign key to a tenant table.
+
+`violations(conn)` reads the live catalog and lists every breach; `tests/test_distribution.py`
+fails on any. `plan(conn)` writes the distribution as SQL, committed as
+`deploy/citus/distribute.sql` (the same test checks it is current):
+
+    .venv/bin/python -m service.db.distribution > deploy/citus/distribute.sql
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+DISTRIBUTION_COLUMN = "company_id"
+TENANTS = "companies"
+REFERENCE_TABLES = {
+    "api_keys": "keys span companies (`api_key_companies` lists which)",
+    "api_key_usage": "one row per key: when it was last used",
+    "rate_limit_buckets": "one bucket per key",
+    "persisted_documents": "GraphQL documents by their hash, shared by every company",
+    "signing_keys": "the server's own keys (file URLs, bulk tickets)",
+    "storage_sweeps": "stored files waiting to be deleted, by storage key",
+}
+"""Global tables, each with why it is global."""
+NOT_DISTRIBUTED = {"alembic_version"}
+NOT_YET = {
+    "audit_events": "a call that concerns no company (a refused `companyCreate`, a key bound to no company) is "
+    "recorded without one, so company_id may be null and is not in the key; such rows need a home first",
+}
+"""Tenant tables that still break a rule, each with why: `tests/test_distribution.py` checks
+that these, and only these, do. The plan leaves them out (on Citus they would stay on the
+coordinator, as local tables)."""
+
+CATALOG = """
+SELECT c.relname AS table,
+       (SELECT a.attnotnull FROM pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attname = 'company_id' AND NOT a.attisdropped) AS company_not_null
+FROM pg_class c
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+ORDER BY c.relname
+"""
+CONSTRAINTS = """
+SELECT c.relname AS table, k.conname AS name, k.contype::text AS kind,
+       ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS u (n, i) JOIN pg_attribute a
+             ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i) AS columns,
+       f.relname AS target,
+       ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS u (n, i) JOIN pg_attribute a
+             ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i) AS target_columns
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid
+LEFT JOIN pg_class f ON f.oid = k.confrelid
+WHERE c.relnamespace = 'public'::regnamespace AND k.contype IN ('p', 'u', 'f')
+UNION ALL
+SELECT c.relname, i.relname, 'i',
+       ARRAY(SELECT a.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS u (n, i) JOIN pg_attribute a
+             ON a.attrelid = x.indrelid AND a.attnum = u.n ORDER BY u.i),
+       NULL, NULL
+FROM pg_index x
+JOIN pg_class c ON c.oid = x.indrelid
+JOIN pg_class i ON i.oid = x.indexrelid
+WHERE c.relnamespace = 'public'::regnamespace AND x.indisunique
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
+ORDER BY 1, 2
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    table: str
+    name: str
+    kind: str
+    """`p` primary key, `u` unique constraint, `i` unique index, `f` foreign key."""
+    columns: tuple[str, ...]
+    target: str | None
+    target_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    tables: dict[str, bool | None]
+    """Each table, and whether its `company_id` is NOT NULL (None: it has none)."""
+    constraints: tuple[Constraint, ...]
+
+    def kind(self, table: str) -> str:
+        if table == TENANTS:
+            return "tenants"
+        if table in REFERENCE_TABLES:
+            return "reference"
+        if table in NOT_DISTRIBUTED:
+            return "local"
+        return "tenant"
+
+
+async def read_schema(conn: Any) -> Schema:
+    """The live schema through `conn` (an asyncpg connection)."""
+    tables = {r["table"]: r["company_not_null"] for r in await conn.fetch(CATALOG)}
+    constraints = tuple(
+        Constraint(r["table"], r["name"], r["kind"], tuple(r["columns"]), r["target"], tuple(r["target_columns"] or ()))
+        for r in await conn.fetch(CONSTRAINTS)
+    )
+    return Schema(tables, constraints)
+
+
+def violations(schema: Schema) -> list[str]:
+    """Every breach of the rules above, one line each; empty when the schema can be distributed."""
+    found = []
+    for table, not_null in schema.tables.items():
+        if schema.kind(table) == "tenant" and not_null is not True:
+            found.append(
+                f"{table}: a tenant table needs a NOT NULL company_id"
+                if not_null is False
+                else f"{table}: no company_id; carry one, or name it in REFERENCE_TABLES with a reason"
+            )
+    for c in schema.constraints:
+        kind = schema.kind(c.table)
+        if kind == "tenant" and c.kind in "pui" and DISTRIBUTION_COLUMN not in c.columns:
+            what = {"p": "primary key", "u": "unique constraint", "i": "unique index"}[c.kind]
+            found.append(f"{c.table}: {what} {c.name} ({', '.join(c.columns)}) lacks company_id")
+        if c.kind != "f" or c.target is None:
+            continue
+        target = schema.kind(c.target)
+        if kind == "reference" and target in {"tenant", "tenants"}:
+            found.append(f"{c.table}: reference table with a foreign key {c.name} to {c.target}")
+        elif kind == "tenant" and target == "tenant":
+            paired = dict(zip(c.columns, c.target_columns, strict=True)).get(DISTRIBUTION_COLUMN)
+            if paired != DISTRIBUTION_COLUMN:
+                found.append(
+                    f"{c.table}: foreign key {c.name} ({', '.join(c.columns)}) to {c.target} leaves out company_id "
+                    "(declare it with TenantKey)"
+                )
+    return found
+
+
+def plan(schema: Schema) -> str:
+    """The SQL that distributes a schema that keeps the rules, for a Citus coordinator."""
+    reference = sorted(t for t in schema.tables if schema.kind(t) == "reference")
+    tenant = _referenced_first(
+        schema, sorted(t for t in schema.tables if schema.kind(t) == "tenant" and t not in NOT_YET)
+    )
+    lines = [
+        "-- Hiregraph on Citus: run once on the coordinator, after `hiregraph migrate`, before any data.",
+        "-- Generated by `python -m service.db.distribution` from the migrated schema;",
+        "-- tests/test_distribution.py fails when it is not current.",
+        "",
+        "-- Global tables, copied to every node.",
+        *(f"SELECT create_reference_table('{t}');" for t in reference),
+        "",
+        "-- The tenants, by their id: every other table follows them.",
+        f"SELECT create_distributed_table('{TENANTS}', 'id');",
+        "",
+        "-- Tenant tables, by company and co-located with it: one company's rows on one node,",
+        "-- so a company's joins, foreign keys and transactions stay on that node.",
+        *(
+            f"SELECT create_distributed_table('{t}', '{DISTRIBUTION_COLUMN}', colocate_with => '{TENANTS}');"
+            for t in tenant
+        ),
+        "",
+        "-- Not distributed yet (kept on the coordinator):",
+        *(f"--   {t}: {why}" for t, why in sorted(NOT_YET.items())),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _referenced_first(schema: Schema, tables: list[str]) -> list[str]:
+    """`tables` ordered so that a table comes after every tenant table it has a foreign key to
+    (Citus distributes a referenced table first); otherwise by name."""
+    needs: dict[str, set[str]] = {t: set() for t in tables}
+    for c in schema.constraints:
+        if c.kind == "f" and c.table in needs and c.target in needs and c.target != c.table:
+            needs[c.table].add(c.target)
+    ordered: list[str] = []
+    while needs:
+        ready = sorted(t for t, n in needs.items() if not n - set(ordered))
+        if not ready:
+            raise ValueError(f"foreign keys in a cycle among {sorted(needs)}")
+        ordered.extend(ready)
+        for t in ready:
+            del needs[t]
+    return ordered
+
+
+async def _main(url: str) -> str:
+    import asyncpg
+
+    from service.db.engine import plain_url
+
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        schema = await read_schema(conn)
+    finally:
+        await conn.close()
+    broken = [v for v in violations(schema) if v.split(":")[0] not in NOT_YET]
+    if broken:
+        raise SystemExit("the schema cannot be distributed:\n" + "\n".join(broken))
+    return plan(schema)
+
+
+if __name__ == "__main__":
+    from service.db.engine import Database
+    from service.settings import Settings
+
+    database = Database.open(Settings.from_env())
+    sys.stdout.write(asyncio.run(_main(database.url)))

@@ -1,0 +1,113 @@
+"""The schema can be sharded by company (`service.db.distribution`): the live, migrated schema
+keeps every rule, a table that breaks one is caught, the committed Citus plan is current, and
+the migration that brought the keys there keeps every row, up and down."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from service.db import migrate
+from service.db.distribution import NOT_YET, Schema, plan, read_schema, violations
+from service.db.engine import plain_url
+from tests.helpers import ROOT
+
+PLAN = ROOT / "deploy" / "citus" / "distribute.sql"
+
+
+@pytest.fixture
+async def migrated(empty_database: str) -> AsyncIterator[asyncpg.Connection]:
+    await asyncio.to_thread(migrate.upgrade, empty_database)
+    conn = await asyncpg.connect(plain_url(empty_database))
+    yield conn
+    await conn.close()
+
+
+async def test_every_tenant_table_can_be_distributed_by_company(migrated: asyncpg.Connection) -> None:
+    schema = await read_schema(migrated)
+    assert len([t for t in schema.tables if schema.kind(t) == "tenant"]) >= 40
+    broken = violations(schema)
+    assert {line.split(":")[0] for line in broken} == set(NOT_YET), "\n".join(broken)
+
+
+async def test_a_table_that_breaks_a_rule_is_named_with_the_rule(migrated: asyncpg.Connection) -> None:
+    await migrated.execute(
+        "CREATE TABLE shortlists (id bigint PRIMARY KEY, company_id bigint, name text UNIQUE, posting_id bigint)"
+    )
+    await migrated.execute("ALTER TABLE postings ADD CONSTRAINT postings_id_alone UNIQUE (id)")
+    await migrated.execute(
+        "ALTER TABLE shortlists ADD CONSTRAINT shortlists_posting FOREIGN KEY (posting_id) REFERENCES postings (id)"
+    )
+    await migrated.execute("CREATE TABLE shortlist_notes (id bigint PRIMARY KEY, body text)")
+    await migrated.execute("ALTER TABLE api_keys ADD COLUMN shortlist_posting bigint REFERENCES postings (id)")
+    broken = violations(await read_schema(migrated))
+    expected = [
+        "shortlists: a tenant table needs a NOT NULL company_id",
+        "shortlists: primary key shortlists_pkey (id) lacks company_id",
+        "shortlists: unique constraint shortlists_name_key (name) lacks company_id",
+        "shortlists: foreign key shortlists_posting (posting_id) to postings leaves out company_id (declare it with TenantKey)",
+        "shortlist_notes: no company_id; carry one, or name it in REFERENCE_TABLES with a reason",
+        "postings: unique constraint postings_id_alone (id) lacks company_id",
+        "api_keys: reference table with a foreign key api_keys_shortlist_posting_fkey to postings",
+    ]
+    for line in expected:
+        assert line in broken, (line, broken)
+
+
+async def test_the_committed_citus_plan_is_current(migrated: asyncpg.Connection) -> None:
+    schema = await read_schema(migrated)
+    assert PLAN.read_text() == plan(schema), (
+        "regenerate it: .venv/bin/python -m service.db.distribution > deploy/citus/distribute.sql"
+    )
+    text = PLAN.read_text()
+    assert text.index("create_distributed_table('postings'") < text.index("create_distributed_table('applications'")
+    assert "create_reference_table('api_keys')" in text and "'audit_events'" not in text.split("-- Not")[0]
+
+
+def _tenant_and_reference(schema: Schema) -> set[str]:
+    return {t for t in schema.tables if schema.kind(t) in {"tenant", "reference", "tenants"}}
+
+
+ROWS = "SELECT count(*), coalesce(md5(string_agg((to_jsonb(t) - 'company_id')::text, '|' ORDER BY (to_jsonb(t) - 'company_id')::text)), '') FROM {} t"
+
+
+async def _contents(conn: asyncpg.Connection, tables: set[str]) -> dict[str, Any]:
+    return {t: tuple(await conn.fetchrow(ROWS.format(t))) for t in sorted(tables)}
+
+
+async def test_the_tenant_keys_migration_keeps_every_row_up_and_down(empty_database: str, tmp_path: Path) -> None:
+    """The demo data (every kind of record) at head, taken back to 0030 and up again."""
+    from service.demo.seed import seed_demo
+    from service.settings import Settings
+
+    await asyncio.to_thread(migrate.upgrade, empty_database)
+    await seed_demo(empty_database, Settings(data_dir=tmp_path))
+    conn = await asyncpg.connect(plain_url(empty_database))
+    try:
+        tables = _tenant_and_reference(await read_schema(conn))
+        before = await _contents(conn, tables)
+        assert sum(count for count, _ in before.values()) > 900
+        assert {t for t, (count, _) in before.items() if count} >= {"applications", "interviews", "offers", "notes"}
+        await conn.execute(
+            "INSERT INTO bulk_lines (operation_id, company_id, line, body) "
+            "SELECT id, company_id, 1, '{}' FROM bulk_operations LIMIT 1"
+        )
+        with_line = await _contents(conn, {"bulk_lines"})
+        await asyncio.to_thread(migrate.downgrade, empty_database, "0030")
+        assert await _contents(conn, tables) == before | with_line
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'bulk_lines' AND column_name = 'company_id'"
+            )
+            == 0
+        )
+        await asyncio.to_thread(migrate.upgrade, empty_database)
+        assert await _contents(conn, tables) == before | with_line
+        assert not [v for v in violations(await read_schema(conn)) if v.split(":")[0] not in NOT_YET]
+    finally:
+        await conn.close()
