@@ -54,8 +54,37 @@ async def ensure_search_function(url: str) -> None:
     conn = await asyncpg.connect(plain_url(url))
     try:
         await conn.execute(SEARCH_FUNCTION)
+        await conn.execute(await single_column_keys(conn))
     finally:
         await conn.close()
+
+
+async def single_column_keys(conn: Any) -> str:
+    """Smart comments that give PostGraphile the keys it had before tenant tables' keys took
+    `company_id` (`service.db.distribution`): `id` unique on its own (it is, by its identity)
+    and each reference between tenant tables by its own column, as PostGraphile's documented
+    fake constraints (`@unique`, `@foreignKey`). Its API stays what the corpus's queries were
+    written against (`postingByRowId`, `applicantByApplicantId`…); the composite relations it
+    also derives are left unused."""
+    from service.db.distribution import read_schema
+
+    schema = await read_schema(conn)
+    tags: dict[str, list[str]] = {}
+    for table in schema.tables:
+        if schema.kind(table) == "tenant" and any(
+            c.table == table and c.kind == "p" and c.columns[:1] == ("id",) for c in schema.constraints
+        ):
+            tags.setdefault(table, []).append("@unique id")
+    for c in schema.constraints:
+        if c.kind == "f" and c.target in tags and c.columns[1:] == ("company_id",):
+            tags.setdefault(c.table, []).append(f"@foreignKey ({c.columns[0]}) references {c.target} (id)")
+    return "".join(
+        f"COMMENT ON TABLE {table} IS {_literal(chr(10).join(lines))};" for table, lines in sorted(tags.items())
+    )
+
+
+def _literal(text: str) -> str:
+    return "E'" + text.replace("\\", "\\\\").replace("'", "''").replace(chr(10), "\\n") + "'"
 
 
 # ------------------------------------------------------------------------------------------- install
