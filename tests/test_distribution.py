@@ -66,22 +66,39 @@ async def test_the_committed_citus_plan_is_current(migrated: asyncpg.Connection)
     )
     text = PLAN.read_text()
     assert text.index("create_distributed_table('postings'") < text.index("create_distributed_table('applications'")
-    assert "create_reference_table('api_keys')" in text and "'audit_events'" not in text.split("-- Not")[0]
+    assert "create_reference_table('api_keys')" in text and "create_reference_table('unscoped_audit_events')" in text
+    assert "create_distributed_table('audit_events', 'company_id'" in text
 
 
 def _tenant_and_reference(schema: Schema) -> set[str]:
     return {t for t in schema.tables if schema.kind(t) in {"tenant", "reference", "tenants"}}
 
 
-ROWS = "SELECT count(*), coalesce(md5(string_agg((to_jsonb(t) - 'company_id')::text, '|' ORDER BY (to_jsonb(t) - 'company_id')::text)), '') FROM {} t"
+ROWS = (
+    "SELECT count(*), coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '') "
+    "FROM (SELECT to_jsonb(t) - 'company_id' AS r FROM {} t) AS rows"
+)
+AUDIT = "(SELECT * FROM audit_events WHERE company_id IS NULL)"
+"""Before migration 0032, the calls that concern no company, which it moves to `unscoped_audit_events`."""
 
 
 async def _contents(conn: asyncpg.Connection, tables: set[str]) -> dict[str, Any]:
-    return {t: tuple(await conn.fetchrow(ROWS.format(t))) for t in sorted(tables)}
+    """Each table's row count and a digest of its rows (`company_id` left out: 0031 gives the bulk
+    tables one). Audit rows are compared wherever they are: the calls of no company apart."""
+    unscoped = await conn.fetchval("SELECT to_regclass('unscoped_audit_events') IS NOT NULL")
+    out = {t: tuple(await conn.fetchrow(ROWS.format(t))) for t in sorted(tables - {"unscoped_audit_events"})}
+    scoped = "(SELECT * FROM audit_events WHERE company_id IS NOT NULL)"
+    out["audit_events"] = tuple(await conn.fetchrow(ROWS.format(scoped)))
+    nowhere = "(SELECT * FROM unscoped_audit_events)" if unscoped else AUDIT
+    out["unscoped_audit_events"] = tuple(
+        await conn.fetchrow(ROWS.format(f"(SELECT to_jsonb(a) - 'user_id' - 'company_id' AS j FROM {nowhere} a)"))
+    )
+    return out
 
 
-async def test_the_tenant_keys_migration_keeps_every_row_up_and_down(empty_database: str, tmp_path: Path) -> None:
-    """The demo data (every kind of record) at head, taken back to 0030 and up again."""
+async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_database: str, tmp_path: Path) -> None:
+    """The demo data (every kind of record), a bulk line and a call of no company, at head,
+    taken back to 0030 (before migrations 0031 and 0032) and up again."""
     from service.demo.seed import seed_demo
     from service.settings import Settings
 
@@ -94,12 +111,21 @@ async def test_the_tenant_keys_migration_keeps_every_row_up_and_down(empty_datab
         assert sum(count for count, _ in before.values()) > 900
         assert {t for t, (count, _) in before.items() if count} >= {"applications", "interviews", "offers", "notes"}
         await conn.execute(
-            "INSERT INTO bulk_lines (operation_id, company_id, line, body) "
-            "SELECT id, company_id, 1, '{}' FROM bulk_operations LIMIT 1"
+            "INSERT INTO bulk_operations (company_id, provider, kind, status, upload_id, upload_expires_at) "
+            "SELECT min(id), 'greenhouse', 'APPLICANTS', 'QUEUED', gen_random_uuid(), now() FROM companies"
         )
-        with_line = await _contents(conn, {"bulk_lines"})
+        await conn.execute(
+            "INSERT INTO bulk_lines (operation_id, company_id, line, body) "
+            "SELECT id, company_id, 1, '{}' FROM bulk_operations"
+        )
+        await conn.execute(
+            "INSERT INTO unscoped_audit_events (api_key_name, operation, outcome, error_codes) "
+            "VALUES ('extra', 'applicantUpdate', 'REFUSED', '{NOT_FOUND}')"
+        )
+        before = await _contents(conn, tables)
+        assert before["unscoped_audit_events"][0] == 1 and before["bulk_lines"][0] == 1
         await asyncio.to_thread(migrate.downgrade, empty_database, "0030")
-        assert await _contents(conn, tables) == before | with_line
+        assert await _contents(conn, tables) == before
         assert (
             await conn.fetchval(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'bulk_lines' AND column_name = 'company_id'"
@@ -107,7 +133,7 @@ async def test_the_tenant_keys_migration_keeps_every_row_up_and_down(empty_datab
             == 0
         )
         await asyncio.to_thread(migrate.upgrade, empty_database)
-        assert await _contents(conn, tables) == before | with_line
+        assert await _contents(conn, tables) == before
         assert not [v for v in violations(await read_schema(conn)) if v.split(":")[0] not in NOT_YET]
     finally:
         await conn.close()

@@ -89,9 +89,15 @@ async def test_inbound_audit_and_bulk_rows_go_and_zero_keeps_everything(acme: Ap
         "UPDATE audit_events SET occurred_at = now() - interval '40 days' WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT 2)",
     )
     await _age(engine, "UPDATE bulk_operations SET finished_at = now() - interval '40 days'")
+    await _age(
+        engine,
+        "INSERT INTO unscoped_audit_events (occurred_at, api_key_name, operation, outcome) VALUES "
+        "(now() - interval '40 days', 'k', 'companyCreate', 'REFUSED'), (now(), 'k', 'companyCreate', 'REFUSED')",
+    )
     forever = dataclasses.replace(KEEP, retain_audit_days=0, retain_bulk_days=0, retain_events_days=0)
     assert (await retention.prune(engine, forever)).total == 0
     assert await count_rows(engine, "audit_events") == audit and await count_rows(engine, "bulk_operations") == 1
     pruned = await retention.prune(engine, KEEP)
-    assert (pruned.removed["audit"], pruned.removed["bulk"]) == (2, 1)
+    assert (pruned.removed["audit"], pruned.removed["unscoped audit"], pruned.removed["bulk"]) == (2, 1, 1)
+    assert await count_rows(engine, "unscoped_audit_events") == 1
     assert await count_rows(engine, "audit_events") == audit - 2 and await count_rows(engine, "bulk_operations") == 0

@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, any_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.audit.models import AuditEvent, AuditOutcome
+from service.audit.models import UNSCOPED_AUDIT_EVENTS, AuditEvent, AuditOutcome
 from service.auth.scopes import Principal
 from service.db import addressable
 from service.db.base import Base
@@ -22,6 +22,8 @@ from service.db.sql import int_array
 from service.ids import InvalidId, from_global_id, to_global_id
 
 AUDIT_INSERT = insert(cast(Table, AuditEvent.__table__))
+UNSCOPED_INSERT = insert(UNSCOPED_AUDIT_EVENTS)
+"""A call that concerns no company (`_company_of` found none) goes here instead."""
 FAILED_CODE = "INTERNAL_SERVER_ERROR"
 """The error code of a call that failed unexpectedly (the client saw it masked)."""
 
@@ -110,13 +112,13 @@ class Call:
         produced = _produced(result)
         targets = list(self.target_ids) + [gid for gid, _ in produced if gid not in self.target_ids]
         company_id = produced[0][1] if produced else await _company_of(session, self.principal, targets)
+        concerned = {"company_id": company_id, "user_id": self.principal.user_id} if company_id is not None else {}
         await session.execute(
-            AUDIT_INSERT,
+            AUDIT_INSERT if company_id is not None else UNSCOPED_INSERT,
             dict(
                 api_key_id=self.principal.api_key_id,
                 api_key_name=self.principal.name if self.principal.user_id is None else "",
-                user_id=self.principal.user_id,
-                company_id=company_id,
+                **concerned,
                 operation=self.operation,
                 # GraphQL names have no length limit; the column has.
                 operation_name=self.operation_name[:200] if self.operation_name else None,

@@ -59,6 +59,11 @@ PRUNE = {
         "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events "
         "WHERE occurred_at < now() - make_interval(days => :days) ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)",
     ),
+    "unscoped audit": (
+        "retain_audit_days",
+        "DELETE FROM unscoped_audit_events WHERE id IN (SELECT id FROM unscoped_audit_events "
+        "WHERE occurred_at < now() - make_interval(days => :days) ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)",
+    ),
     "bulk": (
         "retain_bulk_days",
         "DELETE FROM bulk_operations WHERE id IN (SELECT id FROM bulk_operations "
