@@ -39,18 +39,18 @@ class Replication:
         self._pg("pg_ctl", "-w", "-D", str(self.folder), "-m", "fast", "stop")
 
     async def on_replica(self, sql: str) -> Any:
-        conn = await asyncpg.connect(plain_url(self.replica_url))
-        try:
-            return await conn.fetchval(sql)
-        finally:
-            await conn.close()
+        return await _value(self.replica_url, sql)
 
     async def on_primary(self, sql: str) -> Any:
-        conn = await asyncpg.connect(plain_url(self.primary_url))
-        try:
-            return await conn.fetchval(sql)
-        finally:
-            await conn.close()
+        return await _value(self.primary_url, sql)
+
+
+async def _value(url: str, sql: str) -> Any:
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
 
 
 def start_replication(folder: Path) -> Replication:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.app import create_app
 from service.db.engine import Database
-from service.db.replicas import TOKEN_COOKIE, TOKEN_HEADER, lsn_of
+from service.db.replicas import TOKEN_COOKIE, TOKEN_HEADER, Replicas, lsn_of, token_of
 from service.settings import Settings
 from tests.factories import create_user
 from tests.helpers import Api, TenantFactory, signed_in
@@ -298,3 +298,20 @@ async def test_without_replicas_a_token_is_accepted_and_none_is_given(http: http
         headers={"authorization": f"Bearer {acme.secret}", TOKEN_HEADER: "0/16B3748"},
     )
     assert r.status_code == 200 and r.json()["data"]["applicants"]["totalCount"] == 1
+
+
+def test_a_token_is_postgresql_s_own_notation_of_a_wal_position() -> None:
+    for text, number in (("0/0", 0), ("0/16B3748", 0x16B3748), ("16/B374D848", (0x16 << 32) | 0xB374D848)):
+        assert lsn_of(text) == number and token_of(number) == text
+    assert lsn_of(" 0/16b3748 ") == 0x16B3748
+
+
+def test_lag_is_how_long_ago_the_primary_first_passed_what_the_replica_has() -> None:
+    replicas = Replicas(None, None, [])  # type: ignore[arg-type]  # lag needs no server
+    now = time.monotonic()
+    replicas.history.extend([(now - 9, 100), (now - 6, 200), (now - 3, 300), (now - 1, 300)])
+    assert replicas.lag_of(300) == 0.0, "a replica with everything the last check saw is not behind"
+    assert 2.9 < replicas.lag_of(250) < 3.5, "behind since the primary reached 300"
+    assert 5.9 < replicas.lag_of(150) < 6.5
+    assert 8.9 < replicas.lag_of(50) < 9.5, "behind everything remembered: since the oldest"
+    assert Replicas(None, None, []).lag_of(0) == 0.0  # type: ignore[arg-type]  # no position known yet

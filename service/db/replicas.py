@@ -149,10 +149,17 @@ class Replicas:
         self._count("primary_fallback")
         return True
 
-    async def position(self) -> str:
-        """The consistency token of what has been committed on the primary so far."""
-        async with self.primary.connect() as conn:
-            value = (await conn.execute(POSITION)).scalar_one()
+    async def position(self) -> str | None:
+        """The consistency token of what has been committed on the primary so far; None when the
+        primary cannot be asked (the mutation before it committed: its answer must not fail)."""
+        try:
+            async with self.primary.connect() as conn:
+                value = (await conn.execute(POSITION)).scalar_one()
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            log.warning("no consistency token: the primary did not answer (%s)", type(exc).__name__)
+            return None
         return str(value)
 
     def _count(self, where: str) -> None:

@@ -123,7 +123,7 @@ class Executor:
         replicas.start()  # checking them, from the first operation on (tests run no lifespan)
         if admitted.operation.operation is not OperationType.QUERY:
             body = await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
-            body.token = await replicas.position()
+            body.token = await replicas.position()  # None when it cannot be read: the write stands
             return body
         route = replicas.route(after)
         try:
