@@ -101,7 +101,9 @@ class Server:
         self._log.close()
 
 
-def start_hiregraph(url: str, name: str) -> Server:
+def start_hiregraph(url: str, name: str, label: str | None = None, **settings: str) -> Server:
+    """`hiregraph serve` on `url`, with `settings` (environment variables) on top; its log is
+    `bench/results/<label or name>.log`."""
     port = free_port()
     env = {
         # Rate limiting runs (its statement per request is part of what is measured) with a
@@ -114,8 +116,9 @@ def start_hiregraph(url: str, name: str) -> Server:
         "PORT": str(port),
         "LOG_LEVEL": "warning",
         "HIREGRAPH_COMPILED_READS": HIREGRAPH[name],
+        **settings,
     }
-    return Server(name, [str(VENV_BIN / "hiregraph"), "serve"], env, port)
+    return Server(label or name, [str(VENV_BIN / "hiregraph"), "serve"], env, port)
 
 
 def start_postgraphile(url: str) -> Server:

@@ -130,6 +130,8 @@ class Metrics:
             ["server"],
             registry=r,
         )
+        self._reads = {server: self.reads.labels(server) for server in ("primary", "replica", "primary_fallback")}
+        """Each read counts on every request: the labelled children found once, not per call."""
 
     def operation(self, name: str | None, outcome: str, seconds: float, statements: int | None = None) -> None:
         """One GraphQL operation answered; `statements` when it was executed."""
@@ -145,7 +147,7 @@ class Metrics:
         self.replica_lag.labels(replica.name).set(replica.lag)
 
     def read(self, server: str) -> None:
-        self.reads.labels(server).inc()
+        self._reads[server].inc()
 
     def throttled(self) -> None:
         self.rate_limit_rejections.inc()
