@@ -1,0 +1,98 @@
+"""Every compiled statement keeps to the companies of its caller on every tenant table it reads:
+in each statement's plan (`EXPLAIN (VERBOSE)`), every scan of a tenant table is bounded by
+`company_id`, its own condition or the join's that feeds it, which is what sharding by company
+routes on (`service.db.distribution`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from service.db.distribution import read_schema
+from service.graphql.fastpath import CompiledReads
+from service.graphql.statement import resolved
+from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
+from tests.compiled import read_path  # noqa: F401
+
+CONDITIONS = ("Index Cond", "Filter", "Recheck Cond", "Hash Cond", "Join Filter", "Merge Cond", "TID Cond")
+
+QUERIES = {
+    "partner": (PARTNER_PAGE, {}),
+    "board": (BOARD, {"id": "Posting"}),
+    "deep": (DEEP, {}),
+    "profile": (
+        """query($id: ID!) { node(id: $id) { ... on Applicant { name emails attachments { nodes { kind } }
+        applications { nodes { status stage { name } posting { title department { name } office { name } }
+          notes { nodes { body authorUser { name } } } history { nodes { toStageName actorUser { name } } }
+          interviews { nodes { title interviewers { user { name } } } } } } } } }""",
+        {"id": "Applicant"},
+    ),
+    "lists": (
+        """{ postings(first: 5) { totalCount nodes { title hiringTeam { user { name } } stages { name
+             applications(first: 2) { totalCount nodes { applicant { name } } } } } }
+           applicants(first: 5) { nodes { name knownSource { name } } }
+           applications(first: 5) { nodes { status rejectReason { name } offers { nodes { status } } } }
+           users(first: 5) { nodes { name } } }""",
+        {},
+    ),
+}
+
+
+def scans(plan: dict[str, Any], joins: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(table, every condition that bounds it) of each scan in the plan, sub-plans included."""
+    own = " ".join(str(plan[k]) for k in CONDITIONS if k in plan)
+    found = []
+    if "Relation Name" in plan:
+        found.append((plan["Relation Name"], " ".join((own, *joins))))
+    for child in plan.get("Plans", []):
+        found += scans(child, (*joins, own) if plan.get("Node Type", "").endswith(("Join", "Loop")) else joins)
+    return found
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_every_scan_of_a_tenant_table_is_bounded_by_company(world, engine, monkeypatch, name):
+    statements: list[Any] = []
+    original = CompiledReads.compile
+
+    def recording(self: CompiledReads, *args: Any) -> Any:
+        compiled = original(self, *args)
+        statements.append(compiled)
+        return compiled
+
+    monkeypatch.setattr(CompiledReads, "compile", recording)
+    query, wanted = QUERIES[name]
+    variables = {k: world.ids[t][0] for k, t in wanted.items()}
+    r = await world.compiled.gql(query, variables)
+    assert r.status == 200 and "errors" not in r.body, r.body
+    [compiled] = [s for s in statements if s is not None]
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        schema = await read_schema(raw)
+        params = resolved(compiled.params) if compiled.late else compiled.params
+        explained = await raw.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + compiled.sql, *params)
+        plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    tenant = {t for t in schema.tables if schema.kind(t) == "tenant"}
+    read = scans(plan)
+    assert {t for t, _ in read} & {"applications", "postings"}, read
+    unbounded = [(t, c) for t, c in read if t in tenant and "company_id" not in c]
+    assert unbounded == [], unbounded
+
+
+async def test_a_statement_that_leaves_out_the_company_is_caught(engine):
+    """The check is real: a join by id alone, and a lookup by id alone, are named."""
+    statement = (
+        "SELECT p.title FROM applications a JOIN postings p ON p.id = a.posting_id WHERE a.id = 1 AND a.company_id = 1"
+    )
+    async with engine.connect() as conn:
+        explained = (await conn.execute(text("EXPLAIN (VERBOSE, FORMAT JSON) " + statement))).scalar_one()
+        lookup = (
+            await conn.execute(text("EXPLAIN (VERBOSE, FORMAT JSON) SELECT * FROM notes WHERE id = 7"))
+        ).scalar_one()
+    read = dict(scans(explained[0]["Plan"]))
+    assert "company_id" in read["applications"]
+    assert "company_id" not in read["postings"]
+    assert "company_id" not in dict(scans(lookup[0]["Plan"]))["notes"]
