@@ -1,7 +1,7 @@
-"""Every compiled statement keeps to the companies of its caller on every tenant table it reads:
-in each statement's plan (`EXPLAIN (VERBOSE)`), every scan of a tenant table is bounded by
-`company_id`, its own condition or the join's that feeds it, which is what sharding by company
-routes on (`service.db.distribution`)."""
+"""Every read statement keeps to the companies of its caller on every tenant table it reads,
+on both read paths: in each statement's plan (`EXPLAIN (VERBOSE)`), every scan of a tenant
+table is bounded by `company_id`, its own condition or the join's that feeds it, which is what
+sharding by company routes on (`service.db.distribution`)."""
 
 from __future__ import annotations
 
@@ -96,3 +96,41 @@ async def test_a_statement_that_leaves_out_the_company_is_caught(engine):
     assert "company_id" in read["applications"]
     assert "company_id" not in read["postings"]
     assert "company_id" not in dict(scans(lookup[0]["Plan"]))["notes"]
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_the_dataloader_path_bounds_every_tenant_table_by_company_too(make_client, world, engine, name):
+    """The same operations through Strawberry and the dataloaders: every statement they send."""
+    from sqlalchemy import event
+
+    from tests.helpers import Api
+
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        client = make_client(compiled_reads=False)
+        api = Api(client, world.compiled.secret, world.compiled.company_pk, world.compiled.slug)
+        await api.ok("{ __typename }")
+        sent.clear()
+        query, wanted = QUERIES[name]
+        r = await api.gql(query, {k: world.ids[t][0] for k, t in wanted.items()})
+        assert r.status == 200 and "errors" not in r.body, r.body
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    reads = [(s, p) for s, p in sent if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) >= 2
+    unbounded = []
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        schema = await read_schema(raw)
+        tenant = {t for t in schema.tables if schema.kind(t) == "tenant"}
+        for statement, parameters in reads:
+            explained = await raw.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + statement, *(parameters or ()))
+            plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+            unbounded += [(t, statement[:300]) for t, c in scans(plan) if t in tenant and "company_id" not in c]
+    assert unbounded == [], unbounded
