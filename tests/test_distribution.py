@@ -90,8 +90,10 @@ async def _contents(conn: asyncpg.Connection, tables: set[str]) -> dict[str, Any
     scoped = "(SELECT * FROM audit_events WHERE company_id IS NOT NULL)"
     out["audit_events"] = tuple(await conn.fetchrow(ROWS.format(scoped)))
     nowhere = "(SELECT * FROM unscoped_audit_events)" if unscoped else AUDIT
-    out["unscoped_audit_events"] = tuple(
-        await conn.fetchrow(ROWS.format(f"(SELECT to_jsonb(a) - 'user_id' - 'company_id' AS j FROM {nowhere} a)"))
+    out["unscoped_audit_events"] = tuple(  # their ids change on the way back (0032)
+        await conn.fetchrow(
+            ROWS.format(f"(SELECT to_jsonb(a) - 'user_id' - 'company_id' - 'id' AS j FROM {nowhere} a)")
+        )
     )
     return out
 
@@ -118,9 +120,14 @@ async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_datab
             "INSERT INTO bulk_lines (operation_id, company_id, line, body) "
             "SELECT id, company_id, 1, '{}' FROM bulk_operations"
         )
-        await conn.execute(
-            "INSERT INTO unscoped_audit_events (api_key_name, operation, outcome, error_codes) "
-            "VALUES ('extra', 'applicantUpdate', 'REFUSED', '{NOT_FOUND}')"
+        audited = await conn.fetchval(
+            "INSERT INTO audit_events (company_id, api_key_name, operation, outcome) "
+            "SELECT min(id), 'k', 'applicantUpdate', 'SUCCEEDED' FROM companies RETURNING id"
+        )
+        await conn.execute(  # the same id as a scoped row's: the way back must not collide
+            "INSERT INTO unscoped_audit_events (id, api_key_name, operation, outcome, error_codes) "
+            "VALUES ($1, 'extra', 'applicantUpdate', 'REFUSED', '{NOT_FOUND}')",
+            audited,
         )
         before = await _contents(conn, tables)
         assert before["unscoped_audit_events"][0] == 1 and before["bulk_lines"][0] == 1

@@ -2,7 +2,8 @@
 so `audit_events.company_id` is NOT NULL and in its key, `(id, company_id)`: the last tenant
 table that could not be sharded by company (`service.db.distribution`).
 
-The rows keep their ids; the new table's identity continues after the largest moved.
+The rows keep their ids; the new table's identity continues after the largest moved. Going
+back, they get new ids from `audit_events`' identity (the two tables' ids may have met).
 
 Revision ID: 0032
 Revises: 0031
@@ -61,15 +62,15 @@ def upgrade() -> None:
         unique=False,
         postgresql_using="brin",
     )
+    # One statement: a row committed meanwhile is either moved or left, never deleted unmoved.
     op.execute(
-        f"INSERT INTO unscoped_audit_events ({COLUMNS}) "
-        f"SELECT {COLUMNS} FROM audit_events WHERE company_id IS NULL ORDER BY id"
+        f"WITH moved AS (DELETE FROM audit_events WHERE company_id IS NULL RETURNING {COLUMNS}) "
+        f"INSERT INTO unscoped_audit_events ({COLUMNS}) SELECT {COLUMNS} FROM moved ORDER BY id"
     )
     op.execute(
         "SELECT setval(pg_get_serial_sequence('unscoped_audit_events', 'id'), "
         "coalesce((SELECT max(id) FROM unscoped_audit_events), 0) + 1, false)"
     )
-    op.execute("DELETE FROM audit_events WHERE company_id IS NULL")
     op.alter_column("audit_events", "company_id", nullable=False)
     op.drop_constraint("pk_audit_events", "audit_events", type_="primary")
     op.create_primary_key("pk_audit_events", "audit_events", ["id", "company_id"])
@@ -79,5 +80,7 @@ def downgrade() -> None:
     op.drop_constraint("pk_audit_events", "audit_events", type_="primary")
     op.create_primary_key("pk_audit_events", "audit_events", ["id"])
     op.alter_column("audit_events", "company_id", nullable=True)
-    op.execute(f"INSERT INTO audit_events ({COLUMNS}) SELECT {COLUMNS} FROM unscoped_audit_events ORDER BY id")
+    # New ids from audit_events' own identity: the unscoped table's may have reached ids it uses.
+    kept = COLUMNS.removeprefix("id, ")
+    op.execute(f"INSERT INTO audit_events ({kept}) SELECT {kept} FROM unscoped_audit_events ORDER BY id")
     op.drop_table("unscoped_audit_events")

@@ -85,7 +85,7 @@ class Replica:
     sessions: async_sessionmaker[AsyncSession]
     up: bool = False
     replayed: int = 0
-    """The WAL position it had replayed at the last check (it only moves on)."""
+    """The WAL position it had replayed at the last check (0 while it is down)."""
     lag: float = float("inf")
     """Seconds behind the primary at the last check (infinite until checked)."""
     warned: str = ""
@@ -116,6 +116,8 @@ class Replicas:
     counted: Callable[[str], None] | None = None
     """Told where each read went: `primary`, `replica`, or `primary_fallback` (a replica failed)."""
     history: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    checked_at: float = float("-inf")
+    """When a check last read the primary's position (monotonic seconds)."""
     _turn: itertools.count[int] = field(default_factory=itertools.count)
     _task: asyncio.Task[None] | None = None
 
@@ -123,8 +125,10 @@ class Replicas:
 
     def route(self, after: int | None) -> Route:
         """A replica fresh enough (and past `after`, a consistency token's position), in turn;
-        else the primary."""
-        usable = [r for r in self.replicas if r.up and r.lag <= self.max_lag and (after is None or r.replayed >= after)]
+        else the primary. A replica's lag is aged by the time since the last check, so checks
+        that stall (a primary that does not answer them) send the reads back to the primary."""
+        budget = self.max_lag - (time.monotonic() - self.checked_at)
+        usable = [r for r in self.replicas if r.up and r.lag <= budget and (after is None or r.replayed >= after)]
         if not usable:
             self._count("primary")
             return Route(self.primary, self.primary_sessions)
@@ -140,7 +144,7 @@ class Replicas:
         if replica is None:
             return False
         if lost or unavailable(error):
-            replica.up = False
+            replica.up, replica.replayed = False, 0
             self._warn(replica, "down", "stopped answering")
             if self.observe is not None:
                 self.observe(replica)
@@ -153,14 +157,17 @@ class Replicas:
         """The consistency token of what has been committed on the primary so far; None when the
         primary cannot be asked (the mutation before it committed: its answer must not fail)."""
         try:
-            async with self.primary.connect() as conn:
+            async with asyncio.timeout(self._patience), self.primary.connect() as conn:
                 value = (await conn.execute(POSITION)).scalar_one()
-        except Exception as exc:
-            if not unavailable(exc):
-                raise
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the mutation stands
             log.warning("no consistency token: the primary did not answer (%s)", type(exc).__name__)
             return None
         return str(value)
+
+    @property
+    def _patience(self) -> float:
+        """Seconds a check's statement (or a token's) may take."""
+        return max(self.interval, 1.0) * 2
 
     def _count(self, where: str) -> None:
         if self.counted is not None:
@@ -192,30 +199,35 @@ class Replicas:
 
     async def check(self) -> None:
         """Check every replica once (the primary's position first, then each replica's)."""
+        sampled = None
         try:
-            async with self.primary.connect() as conn:
-                primary = lsn_of(str((await conn.execute(CHECK_PRIMARY)).scalar_one()))
-            self.history.append((time.monotonic(), primary))
+            async with asyncio.timeout(self._patience), self.primary.connect() as conn:
+                position = lsn_of(str((await conn.execute(CHECK_PRIMARY)).scalar_one()))
         except Exception as exc:
-            if not unavailable(exc):
+            if not unavailable(exc) and not isinstance(exc, TimeoutError):
                 raise
-            # Without the primary's position lag cannot be measured; replicas keep their state.
+            # Lag cannot be measured: it ages (`route`) until a check reads the primary again.
+        else:
+            sampled = time.monotonic()
+            self.history.append((sampled, position))
         await asyncio.gather(*(self._check(r) for r in self.replicas))
+        if sampled is not None:
+            self.checked_at = sampled
 
     async def _check(self, replica: Replica) -> None:
         try:
-            async with asyncio.timeout(max(self.interval, 1.0) * 2):
+            async with asyncio.timeout(self._patience):
                 async with replica.engine.connect() as conn:
                     recovering, replayed = (await conn.execute(CHECK_REPLICA)).one()
         except Exception as exc:  # noqa: BLE001 - any failure: the replica is not answering
-            replica.up = False
+            replica.up, replica.replayed = False, 0
             self._warn(replica, "down", f"does not answer ({type(exc).__name__})")
         else:
             if not recovering or replayed is None:
-                replica.up = False
+                replica.up, replica.replayed = False, 0
                 self._warn(replica, "primary", "is not a replica in recovery: not used")
             else:
-                replica.replayed = max(replica.replayed, lsn_of(str(replayed)))
+                replica.replayed = lsn_of(str(replayed))  # as found: a rebuilt replica may be behind
                 replica.lag = self.lag_of(replica.replayed)
                 replica.up = True
                 if replica.lag > self.max_lag:
@@ -245,7 +257,7 @@ class Replicas:
             replica.warned = condition
 
 
-def conflict(error: BaseException) -> bool:
+def conflict(error: BaseException | None) -> bool:
     """A replica cancelled the statement over a conflict with the WAL it was replaying (40001)."""
     orig = getattr(error, "orig", None)
     return getattr(orig if orig is not None else error, "sqlstate", None) == "40001"

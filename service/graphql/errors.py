@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from service.db.availability import unavailable
+from service.db.replicas import conflict
 
 log = logging.getLogger("service.graphql")
 
@@ -28,14 +29,15 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        if unavailable(error.original_error):
-            # The endpoint answers the whole request 503 and logs the outage once.
+        if unavailable(error.original_error) or conflict(error.original_error):
+            # The endpoint answers the whole request 503 and logs the outage once; a read replica's
+            # conflict (`conflict`) has the query answered again by the primary instead.
             return GraphQLError(
                 message="the database cannot be reached",
                 nodes=error.nodes,
                 path=error.path,
                 original_error=None,
-                extensions={"code": DATABASE_UNAVAILABLE},
+                extensions={"code": DATABASE_UNAVAILABLE, "conflict": conflict(error.original_error)},
             )
         error_id = uuid.uuid4().hex
         log.error(

@@ -112,6 +112,10 @@ class Executor:
                 "TIMEOUT", f"the request took longer than {timeout:g} s and was stopped", status=503
             ) from None
         body.statements = counter.count
+        if self.replicas is not None and admitted.operation.operation is not OperationType.QUERY:
+            # Once the work is done and counted, outside its timeout: a mutation that committed
+            # is never answered as failed for want of its token (None then).
+            body.token = await self.replicas.position()
         return body
 
     async def _routed(
@@ -122,14 +126,13 @@ class Executor:
             return await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
         replicas.start()  # checking them, from the first operation on (tests run no lifespan)
         if admitted.operation.operation is not OperationType.QUERY:
-            body = await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
-            body.token = await replicas.position()  # None when it cannot be read: the write stands
-            return body
+            return await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
         route = replicas.route(after)
         try:
             return await self._run(admitted, principal, request, request_id, route)
         except Exception as exc:
-            if not replicas.failed(route, exc, lost=isinstance(exc, DatabaseUnavailable)):
+            lost = isinstance(exc, DatabaseUnavailable) and not exc.conflict
+            if not replicas.failed(route, exc, lost=lost):
                 raise
         return await self._run(admitted, principal, request, request_id, Route(self.engine, self.sessions))
 
@@ -168,13 +171,21 @@ class Executor:
             operation_name=admitted.operation_name,
         )
         errors = [e.formatted for e in result.errors] if result.errors else None
-        if errors and any(e.get("extensions", {}).get("code") == DATABASE_UNAVAILABLE for e in errors):
-            raise DatabaseUnavailable
+        gone = [e for e in errors or () if e.get("extensions", {}).get("code") == DATABASE_UNAVAILABLE]
+        if gone:
+            raise DatabaseUnavailable(conflict=all(e["extensions"].get("conflict") for e in gone))
         return Body(data=result.data, errors=errors)
 
 
 class DatabaseUnavailable(Exception):
-    """A resolver could not reach the database (its error was masked as `DATABASE_UNAVAILABLE`)."""
+    """A resolver could not reach the database (its error was masked as `DATABASE_UNAVAILABLE`),
+    or, with `conflict`, a read replica cancelled its statement (SQLSTATE 40001: the query is
+    answered again by the primary)."""
+
+    def __init__(self, conflict: bool = False) -> None:
+        super().__init__()
+        self.conflict = conflict
+        self.sqlstate = "40001" if conflict else None
 
 
 def database_unavailable() -> RequestError:

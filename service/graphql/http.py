@@ -37,7 +37,7 @@ from starlette.types import Receive, Scope, Send
 from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache
 from service.db.availability import Outage, unavailable
-from service.db.replicas import TOKEN_COOKIE, TOKEN_HEADER, BadToken, Replicas, after_of
+from service.db.replicas import TOKEN_COOKIE, TOKEN_HEADER, BadToken, Replicas, after_of, lsn_of
 from service.documents.service import DocumentStore
 from service.graphql.admission import Admission, RequestError, cost_report
 from service.graphql.cost import MUTATION_COST
@@ -89,6 +89,19 @@ class Exchange:
     """The consistency token of its last mutation, when the app has read replicas."""
     session: bool = False
     """Signed in with a session cookie (which then carries the token too)."""
+    tokenless: bool = False
+    """A mutation of it has no token (its position could not be read): none is given."""
+
+    def wrote(self, token: str | None) -> None:
+        """A mutation of this request committed at `token`: the response carries the last one,
+        and this request's later operations (a batch) read after it."""
+        if token is None:
+            self.tokenless, self.token = True, None
+            return
+        position = lsn_of(token)
+        self.after = position if self.after is None else max(self.after, position)
+        if not self.tokenless:
+            self.token = token
 
 
 def outcome_of(refusal: RequestError) -> str:
@@ -199,7 +212,8 @@ class GraphQLEndpoint:
                 response.set_cookie(
                     TOKEN_COOKIE,
                     exchange.token,
-                    max_age=max(1, math.ceil(self.settings.replica_max_lag)),
+                    # Past the longest a replica may lag, and the checks that measure it.
+                    max_age=math.ceil(self.settings.replica_max_lag + 2 * self.settings.replica_check_interval) + 1,
                     path="/graphql",
                     httponly=True,
                     samesite="lax",
@@ -443,8 +457,8 @@ class GraphQLEndpoint:
         except DatabaseUnavailable:
             self.outage.failed("a resolver's query")
             raise database_unavailable() from None
-        if body.token is not None:
-            exchange.token = body.token
+        if operation.operation is not OperationType.QUERY and self.executor.replicas is not None:
+            exchange.wrote(body.token)
         actual = plan.actual_of(body.raw) if body.raw is not None else plan.actual(body.data)
         seen.actual, seen.statements, seen.errors = actual, body.statements, body.errors
         if self.buckets is not None and budget is not None:
