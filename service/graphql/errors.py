@@ -37,7 +37,10 @@ class MaskUnexpectedErrors(MaskErrors):
                 nodes=error.nodes,
                 path=error.path,
                 original_error=None,
-                extensions={"code": DATABASE_UNAVAILABLE, "conflict": conflict(error.original_error)},
+                extensions={
+                    "code": DATABASE_UNAVAILABLE,
+                    **({"conflict": True} if conflict(error.original_error) else {}),
+                },
             )
         error_id = uuid.uuid4().hex
         log.error(
