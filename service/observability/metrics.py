@@ -62,6 +62,9 @@ class Metrics:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
         self.operation_label = OperationLabels()
+        self._operations: dict[tuple[str | None, str], tuple[Any, Any]] = {}
+        """The labelled children of each (name, outcome) seen: found once, not on every operation
+        (a light read's time counts in microseconds); bounded like the labels themselves."""
         self.requests = Counter(
             "hiregraph_graphql_requests",
             "GraphQL operations answered, by operation name and outcome "
@@ -135,9 +138,14 @@ class Metrics:
 
     def operation(self, name: str | None, outcome: str, seconds: float, statements: int | None = None) -> None:
         """One GraphQL operation answered; `statements` when it was executed."""
-        label = self.operation_label(name)
-        self.requests.labels(label, outcome).inc()
-        self.duration.labels(label).observe(seconds)
+        children = self._operations.get((name, outcome))
+        if children is None:
+            label = self.operation_label(name)
+            children = (self.requests.labels(label, outcome), self.duration.labels(label))
+            if len(self._operations) < MAX_OPERATIONS * 8:
+                self._operations[(name, outcome)] = children
+        children[0].inc()
+        children[1].observe(seconds)
         if statements is not None:
             self.sql_statements.observe(statements)
 
