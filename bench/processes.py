@@ -20,11 +20,9 @@ import threading
 from typing import Any
 
 from bench.database import database
-from bench.dataset import create_bench_key, ensure_dataset
 from bench.load import new_runner
-from bench.scale import DEFAULT
 from bench.servers import Server, start_hiregraph
-from bench.shapes import SHAPES, pools, requests_for
+from bench.shapes import SHAPES, load_averages, prepared, requests_for, shape_arguments
 from bench.wrk import run_wrk
 
 
@@ -55,20 +53,13 @@ def window(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.processes", description=__doc__)
-    p.add_argument("--shapes", default="node,partner")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--duration", type=float, default=4.0)
+    shape_arguments(p, "node,partner")
     args = p.parse_args(argv)
     shapes = [s for s in SHAPES if s.name in args.shapes.split(",")]
     load_before = os.getloadavg()
     figures: dict[tuple[str, int], list[dict[str, Any]]] = {}
     with database() as (url, embedded), new_runner() as runner:
-        from service.db import migrate
-
-        migrate.upgrade(url)
-        runner.run(ensure_dataset(url, DEFAULT))
-        secret, _ = runner.run(create_bench_key(url))
-        pool = runner.run(pools(url))
+        secret, pool = prepared(url, runner)
         db_pid = embedded.get_pid() if embedded is not None else None
         for round_no in range(args.rounds):
             for count in (1, 2) if round_no % 2 == 0 else (2, 1):
@@ -100,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             rps = statistics.median(f["rps"] for f in rows)
             api, db, gen = (statistics.median(f[k] for f in rows) for k in ("api_cpu", "db_cpu", "gen_cpu"))
             print(f"| {shape.name} | {count} | {rps:.0f} | {api:.0f} | {db:.0f} | {gen:.0f} | {rps / one:.2f}× |")
-    before, after = (" ".join(f"{x:.2f}" for x in loads) for loads in (load_before, os.getloadavg()))
-    print(f"\nload average before {before}, after {after}")
+    print(f"\n{load_averages(load_before)}")
     return 0
 
 

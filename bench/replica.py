@@ -23,11 +23,9 @@ import time
 from typing import Any
 
 from bench.database import DATA_DIR, database
-from bench.dataset import create_bench_key, ensure_dataset
 from bench.load import new_runner, tree_cpu
-from bench.scale import DEFAULT
 from bench.servers import Server, start_hiregraph
-from bench.shapes import SHAPES, pools, requests_for
+from bench.shapes import SHAPES, load_averages, prepared, requests_for, shape_arguments
 from bench.wrk import run_wrk
 
 
@@ -48,9 +46,7 @@ def measured(server: Server, bodies: list[bytes], secret: str, pids: dict[str, i
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.replica", description=__doc__)
-    p.add_argument("--shapes", default="partner,node")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--duration", type=float, default=4.0)
+    shape_arguments(p, "partner,node")
     args = p.parse_args(argv)
     shapes = [s for s in SHAPES if s.name in args.shapes.split(",")]
     load_before = os.getloadavg()
@@ -58,13 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     with database() as (url, embedded), new_runner() as runner:
         if embedded is None:
             raise SystemExit("bench.replica makes its replica from the embedded database: unset BENCH_DATABASE_URL")
-        from service.db import migrate
         from service.db.replication import EmbeddedReplica
 
-        migrate.upgrade(url)
-        runner.run(ensure_dataset(url, DEFAULT))
-        secret, _ = runner.run(create_bench_key(url))
-        pool = runner.run(pools(url))
+        secret, pool = prepared(url, runner)
         folder = DATA_DIR / "replica"
         shutil.rmtree(folder, ignore_errors=True)
         replica = EmbeddedReplica(embedded, folder)
@@ -111,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 statistics.median(r[k] for r in rows) for k in ("rps", "api_cpu", "primary_ms", "replica_ms")
             )
             print(f"| {shape.name} | {name} | {rps:.0f} | {api:.0f} | {primary:.2f} | {standby:.2f} |")
-    before, after = (" ".join(f"{x:.2f}" for x in loads) for loads in (load_before, os.getloadavg()))
-    print(f"\nload average before {before}, after {after}")
+    print(f"\n{load_averages(load_before)}")
     return 0
 
 

@@ -277,3 +277,30 @@ def requests_for(shape: Shape, server: str, values: list[Any], secret: str) -> l
             headers = (("authorization", f"Bearer {secret}"), ("content-type", "application/json"))
         out.append(Request("POST", "/graphql", orjson.dumps(body), headers))
     return out
+
+
+def prepared(url: str, runner: Any) -> tuple[str, dict[str, list[Any]]]:
+    """The bench database migrated and loaded (`make bench`'s dataset), the bench key's secret and
+    every shape's pool of values: what a bench of the shapes needs before it starts servers."""
+    from bench.dataset import create_bench_key, ensure_dataset
+    from bench.scale import DEFAULT
+    from service.db import migrate
+
+    migrate.upgrade(url)
+    runner.run(ensure_dataset(url, DEFAULT))
+    secret, _ = runner.run(create_bench_key(url))
+    return secret, runner.run(pools(url))
+
+
+def shape_arguments(parser: Any, shapes: str) -> None:
+    """The options every bench of a few shapes takes: which shapes, rounds, seconds each."""
+    parser.add_argument("--shapes", default=shapes)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=4.0)
+
+
+def load_averages(before: tuple[float, float, float]) -> str:
+    import os
+
+    first, last = (" ".join(f"{x:.2f}" for x in loads) for loads in (before, os.getloadavg()))
+    return f"load average before {first}, after {last}"
