@@ -42,7 +42,18 @@ ADA: dict[str, Any] = {
     "source": "met her at a ball",
     "tags": ["mathematician"],
 }
-PERSONAL = ("Ada", "Lovelace", "ada@example.com", "countess", "20 7946", "London", "github.com/ada", "ball", "mathemat")
+PERSONAL = (
+    "Ada",
+    "Lovelace",
+    "ada@example.com",
+    "countess",
+    "20 7946",
+    "2079460000",
+    "London",
+    "github.com/ada",
+    "ball",
+    "mathemat",
+)
 
 
 async def erase(api: Api, applicant_id: str) -> dict[str, Any]:

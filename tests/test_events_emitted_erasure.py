@@ -21,9 +21,10 @@ from tests.factories import (
 # ---------------------------------------------------------------- erasure
 
 
-PERSONAL = ("Ada", "ada@", "20 7946", "London", "github.com/ada", "ball", "mathemat", "nervous", "math")
+PERSONAL = ("Ada", "ada@", "20 7946", "2079460000", "London", "github.com/ada", "ball", "mathemat", "nervous", "math")
 """What Ada's events hold about her before the erasure, and none of them after. The phone number
-is matched with its space: four digits alone turn up in a timestamp's microseconds now and then."""
+is matched with its spaces and without them: four digits alone turn up in a timestamp's
+microseconds now and then."""
 
 
 async def test_erasure_redacts_earlier_events_and_emits_applicant_erased(acme, tenants, engine):
