@@ -153,8 +153,9 @@ DEFERRED = {"pipeline_stages"}
 BULK = ("bulk_lines", "bulk_results")
 
 
-def _fk(table: str, column: str) -> str:
-    return next(f"fk_{t}_{c}_{target}" for t, c, target, _ in FOREIGN_KEYS if (t, c) == (table, column))
+def _fk(table: str, column: str, target: str) -> str:
+    """The naming convention's name of the foreign key: the same one way and the other."""
+    return f"fk_{table}_{column}_{target}"
 
 
 def _uq(table: str, columns: list[str]) -> str:
@@ -167,8 +168,8 @@ def _unique(table: str, columns: list[str]) -> None:
 
 
 def upgrade() -> None:
-    for table, column, _, _ in FOREIGN_KEYS:
-        op.drop_constraint(_fk(table, column), table, type_="foreignkey")
+    for table, column, target, _ in FOREIGN_KEYS:
+        op.drop_constraint(_fk(table, column, target), table, type_="foreignkey")
     for table in BULK:
         op.add_column(table, sa.Column("company_id", sa.BigInteger(), nullable=True))
         op.execute(
@@ -186,7 +187,7 @@ def upgrade() -> None:
         op.create_index(name, table, [*columns, "company_id"], unique=True, postgresql_where=sa.text(where))
     for table, column, target, ondelete in FOREIGN_KEYS:
         op.create_foreign_key(
-            _fk(table, column),
+            _fk(table, column, target),
             table,
             target,
             [column, "company_id"],
@@ -196,8 +197,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table, column, _, _ in FOREIGN_KEYS:
-        op.drop_constraint(_fk(table, column), table, type_="foreignkey")
+    for table, column, target, _ in FOREIGN_KEYS:
+        op.drop_constraint(_fk(table, column, target), table, type_="foreignkey")
     for table, name, columns, where in PARTIAL_UNIQUE:
         op.drop_index(name, table_name=table)
         op.create_index(name, table, columns, unique=True, postgresql_where=sa.text(where))
@@ -210,4 +211,4 @@ def downgrade() -> None:
     for table in BULK:
         op.drop_column(table, "company_id")
     for table, column, target, ondelete in FOREIGN_KEYS:
-        op.create_foreign_key(_fk(table, column), table, target, [column], ["id"], ondelete=ondelete)
+        op.create_foreign_key(_fk(table, column, target), table, target, [column], ["id"], ondelete=ondelete)
