@@ -133,7 +133,9 @@ async def test_two_workers_deliver_each_event_exactly_once(engine, sessions, com
     paths = ["p0", "p1", "p2"]
     for p in paths:
         await insert_webhook_endpoint(engine, company, hooks.url(p), FAST)
-        hooks.on(p, lambda r, n: Reply(200, delay=0.002))
+        # Each answer takes a moment, so the work lasts long enough for both workers to take part in it
+        # (at 2 ms a loaded machine's first worker once delivered all 300 before the second claimed any).
+        hooks.on(p, lambda r, n: Reply(200, delay=0.02))
     one = start(engine, migrated_url, name="one")
     two = start(engine, migrated_url, name="two")
     try:
