@@ -133,11 +133,13 @@ async def test_two_workers_deliver_each_event_exactly_once(engine, sessions, com
     paths = ["p0", "p1", "p2"]
     for p in paths:
         await insert_webhook_endpoint(engine, company, hooks.url(p), FAST)
-        # Each answer takes a moment, so the work lasts long enough for both workers to take part in it
-        # (at 2 ms a loaded machine's first worker once delivered all 300 before the second claimed any).
-        hooks.on(p, lambda r, n: Reply(200, delay=0.02))
-    one = start(engine, migrated_url, name="one")
-    two = start(engine, migrated_url, name="two")
+        hooks.on(p, lambda r, n: Reply(200, delay=0.002))
+    # Each worker keeps at most 4 of the 12 places the three endpoints have (4 each) in flight, so
+    # neither can take all the work: with its default 32, a loaded machine's first worker twice
+    # delivered all 300 before the second claimed any.
+    narrow = dataclasses.replace(FAST, webhook_worker_concurrency=4)
+    one = start(engine, migrated_url, narrow, name="one")
+    two = start(engine, migrated_url, narrow, name="two")
     try:
         # Both up and listening before the work comes: on a loaded machine the second worker's start
         # could otherwise come after the first had delivered everything.
