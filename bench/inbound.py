@@ -114,7 +114,7 @@ async def prepare(url: str) -> str:
                 session, company.id, provider=Provider.GREENHOUSE, name="bench", secret=SECRET
             )
             integration.status = IntegrationStatus.PAUSED
-            return f"/webhooks/ats/{to_global_id('Integration', integration.id)}"
+            return f"/webhooks/ats/{to_global_id('Integration', integration.id, company.id)}"
     finally:
         await engine.dispose()
 

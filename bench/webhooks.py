@@ -201,7 +201,7 @@ async def emit_burst(url: str, company: int, n: int, batch: int) -> dict[str, fl
                 at = time.time()
             committed.update((pk, at) for pk in pks)
             done += len(pks)
-        return {event_id(pk): at for pk, at in committed.items()}
+        return {event_id(pk, company): at for pk, at in committed.items()}
     finally:
         await engine.dispose()
 
@@ -224,7 +224,7 @@ async def emit_paced(url: str, company: int, rate: float, duration: float) -> di
             async with sessions() as session:
                 async with session.begin():
                     event = await emit(session, company, NOTE_CREATED, {"note": {"n": i}})
-                committed[event_id(event.id)] = time.time()
+                committed[event_id(event.id, company)] = time.time()
         return committed
     finally:
         await engine.dispose()

@@ -12,7 +12,7 @@ import pytest
 
 from service.app import create_app
 from service.attachments import links
-from service.ids import to_global_id
+from service.ids import legacy_global_id, to_global_id
 from service.settings import Settings
 from tests.factories import (
     build_board,
@@ -112,40 +112,49 @@ async def world(engine, migrated_url, tmp_path) -> AsyncIterator[World]:
             source="referral",
             customFields={"languages": ["German", "English"]},
         )
-        hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0]))
-        hiring["Opening"] = await openings_world(acme, posting["id"], to_global_id("Posting", board.posting_pk))
+        A = acme.company_pk
+        hiring = await hiring_world(acme, posting["id"], to_global_id("Application", board.application_pks[0], A))
+        hiring["Opening"] = await openings_world(acme, posting["id"], to_global_id("Posting", board.posting_pk, A))
         hiring["Attachment"] = await attachments_world(
-            acme, applicant["id"], to_global_id("Application", board.application_pks[0])
+            acme, applicant["id"], to_global_id("Application", board.application_pks[0], A)
         )
-        answers = {"applicationId": to_global_id("Application", board.application_pks[1]), "gender": "FEMALE"}
+        answers = {"applicationId": to_global_id("Application", board.application_pks[1], A), "gender": "FEMALE"}
         made = await mutate_ok(acme, "eeocResponseSubmit", answers, "eeocResponse { id }")
-        hiring["EeocResponse"] = [made["eeocResponse"]["id"], to_global_id("EeocResponse", 999_999)]
+        hiring["EeocResponse"] = [made["eeocResponse"]["id"], to_global_id("EeocResponse", 999_999, A)]
         reason = {"companyId": acme.company_id, "name": "Lacks experience"}
         made = await mutate_ok(acme, "rejectionReasonCreate", reason, "rejectionReason { id }")
-        hiring["RejectionReason"] = [made["rejectionReason"]["id"], to_global_id("RejectionReason", 999_999)]
-        hiring["Source"] = [source, to_global_id("Source", 999_999)]
-        hiring["CustomField"] = [*custom_fields[:2], to_global_id("CustomField", 999_999)]
+        hiring["RejectionReason"] = [made["rejectionReason"]["id"], to_global_id("RejectionReason", 999_999, A)]
+        hiring["Source"] = [source, to_global_id("Source", 999_999, A)]
+        hiring["CustomField"] = [*custom_fields[:2], to_global_id("CustomField", 999_999, A)]
         values = {"visa": "Citizen", "expected": {"amount": 91000.5, "currency": "EUR"}}
-        first = to_global_id("Application", board.application_pks[0])
+        first = to_global_id("Application", board.application_pks[0], A)
         await mutate_ok(acme, "customFieldValuesSet", {"id": first, "customFields": values})
-        hiring["Tag"] = [tag["tag"]["id"], to_global_id("Tag", 999_999)]
-        await create_note(acme, to_global_id("Application", board.application_pks[0]), "Strong")
+        hiring["Tag"] = [tag["tag"]["id"], to_global_id("Tag", 999_999, A)]
+        await create_note(acme, to_global_id("Application", board.application_pks[0], A), "Strong")
         ids = {
             "Posting": [
-                to_global_id("Posting", board.posting_pk),
+                to_global_id("Posting", board.posting_pk, A),
                 posting["id"],
-                to_global_id("Posting", other.posting_pk),
-                to_global_id("Posting", 999_999),
+                to_global_id("Posting", other.posting_pk, globex.company_pk),
+                to_global_id("Posting", 999_999, A),
             ],
             "Application": [
-                to_global_id("Application", pk) for pk in (*board.application_pks[:3], other.application_pks[0])
-            ]
-            + [to_global_id("Application", 999_999)],
-            "Applicant": [applicant["id"], to_global_id("Applicant", 999_999)],
-            "PipelineStage": [to_global_id("PipelineStage", pk) for pk in (*board.stage_pks[:2], other.stage_pks[0])],
+                *(to_global_id("Application", pk, A) for pk in board.application_pks[:3]),
+                to_global_id("Application", other.application_pks[0], globex.company_pk),
+                legacy_global_id("Application", board.application_pks[1]),  # as written before IDs named companies
+                legacy_global_id("Application", other.application_pks[0]),
+                to_global_id("Application", board.application_pks[2], globex.company_pk),  # the wrong company
+                to_global_id("Application", 999_999, A),
+            ],
+            "Applicant": [applicant["id"], to_global_id("Applicant", 999_999, A)],
+            "PipelineStage": [
+                *(to_global_id("PipelineStage", pk, A) for pk in board.stage_pks[:2]),
+                to_global_id("PipelineStage", other.stage_pks[0], A),  # another company's, named as ours
+                legacy_global_id("PipelineStage", board.stage_pks[0]),
+            ],
             "Company": [acme.company_id, globex.company_id],
             **hiring,
-            "malformed": ["nope", "UG9zdGluZzp4", to_global_id("Nothing", 1)],
+            "malformed": ["nope", "UG9zdGluZzp4", legacy_global_id("Nothing", 1)],
         }
         yield World(
             compiled=Api(clients["compiled"], acme.secret, acme.company_pk, "acme"),
@@ -195,7 +204,7 @@ async def hiring_world(api: Api, posting: str, application: str) -> dict[str, li
         },
         "interview { id }",
     )
-    made["Interview"] = [interview["interview"]["id"], to_global_id("Interview", 999_999)]
+    made["Interview"] = [interview["interview"]["id"], to_global_id("Interview", 999_999, api.company_pk)]
     return made
 
 
@@ -213,7 +222,7 @@ async def openings_world(api: Api, posting: str, board_posting: str) -> list[str
     hire = (await create_application(api, board_posting, "Grace"))["id"]
     await mutate_ok(api, "applicationHire", {"id": hire})
     await mutate_ok(api, "openingFill", {"id": made[2], "applicationId": hire})
-    return [*made, to_global_id("Opening", 999_999)]
+    return [*made, to_global_id("Opening", 999_999, api.company_pk)]
 
 
 async def attachments_world(api: Api, applicant: str, application: str) -> list[str]:
@@ -231,7 +240,7 @@ async def attachments_world(api: Api, applicant: str, application: str) -> list[
         r = await api.http.put(upload["upload"]["url"], content=body)
         assert r.status_code == 201, r.text
         made.append(r.json()["attachment"]["id"])
-    return [*made, to_global_id("Attachment", 999_999)]
+    return [*made, to_global_id("Attachment", 999_999, api.company_pk)]
 
 
 async def same_answer(world: World, query: str, variables: dict[str, Any] | None = None, *, refusals: int = 0) -> Any:

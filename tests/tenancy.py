@@ -12,7 +12,8 @@ MISSING = 999999
 
 
 def missing(type_name: str, offset: int = 0) -> str:
-    return to_global_id(type_name, MISSING - offset)
+    """An ID of no record, in a company that does not exist either."""
+    return to_global_id(type_name, MISSING - offset, MISSING)
 
 
 @dataclass

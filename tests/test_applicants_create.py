@@ -129,7 +129,7 @@ async def test_create_refuses_bad_input(acme, engine, input, expected):
 async def test_create_refuses_bad_company_ids(acme, globex, engine):
     for bad, code in [
         ("not-an-id", "INVALID"),
-        (to_global_id("Posting", acme.company_pk), "INVALID"),
+        (to_global_id("Posting", acme.company_pk, acme.company_pk), "INVALID"),
         (globex.company_id, "NOT_FOUND"),
         (to_global_id("Company", 99999), "NOT_FOUND"),
     ]:

@@ -94,8 +94,8 @@ async def test_update_refuses_bad_input(acme, globex, engine):
         ({"id": ada["id"], "links": [{"kind": "GITHUB", "url": "nope"}]}, [("links.0.url", "INVALID")]),
         ({"id": ada["id"], "tags": ["  "], "location": "changed"}, [("tags.0", "INVALID")]),
         ({"id": "not-an-id", "name": "X"}, [("id", "INVALID")]),
-        ({"id": to_global_id("Posting", 1), "name": "X"}, [("id", "INVALID")]),
-        ({"id": to_global_id("Applicant", 99999), "name": "X"}, [("id", "NOT_FOUND")]),
+        ({"id": to_global_id("Posting", 1, acme.company_pk), "name": "X"}, [("id", "INVALID")]),
+        ({"id": to_global_id("Applicant", 99999, acme.company_pk), "name": "X"}, [("id", "NOT_FOUND")]),
         ({"id": theirs["id"], "name": "X"}, [("id", "NOT_FOUND")]),
     ]
     for input, expected in cases:

@@ -91,7 +91,7 @@ async def test_move_to_an_unknown_stage_or_application_is_not_found(acme, engine
         acme,
         engine,
         "applicationMove",
-        {"id": application["id"], "stageId": to_global_id("PipelineStage", 999999)},
+        {"id": application["id"], "stageId": to_global_id("PipelineStage", 999999, acme.company_pk)},
         "application { id }",
         [application["id"]],
     )
@@ -100,7 +100,7 @@ async def test_move_to_an_unknown_stage_or_application_is_not_found(acme, engine
         acme,
         engine,
         "applicationMove",
-        {"id": to_global_id("Application", 999999), "stageId": posting["stages"][1]["id"]},
+        {"id": to_global_id("Application", 999999, acme.company_pk), "stageId": posting["stages"][1]["id"]},
         "application { id }",
         [application["id"]],
     )

@@ -66,7 +66,7 @@ async def test_note_on_an_unknown_application_is_not_found(acme, engine):
         acme,
         engine,
         "noteCreate",
-        {"applicationId": to_global_id("Application", 999999), "body": "hi"},
+        {"applicationId": to_global_id("Application", 999999, acme.company_pk), "body": "hi"},
         "note { id }",
         [],
     )

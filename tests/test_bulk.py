@@ -464,7 +464,7 @@ async def test_applications_in_bulk_are_what_single_upserts_make(
                     "#- '{application,appliedAt}' #- '{stage,position}' #- '{previousStage,position}') AS body "
                     "FROM events e JOIN companies c ON c.id = e.company_id "
                     "JOIN applications a ON a.id = split_part(convert_from(decode("
-                    "e.payload->'application'->>'id', 'base64'), 'UTF8'), ':', 2)::bigint "
+                    "e.payload->'application'->>'id', 'base64'), 'UTF8'), ':', 3)::bigint "
                     "JOIN applicants ap ON ap.id = a.applicant_id JOIN postings po ON po.id = a.posting_id "
                     "WHERE e.type LIKE 'application.%' ORDER BY c.slug, e.sequence"
                 )

@@ -302,7 +302,9 @@ async def test_definitions_keep_their_key_type_and_options(acme, globex, engine)
             {"id": ada["id"], "customFields": {"visa": "Citizen"}},
             [("customFields.visa", "INVALID")],
         ),
-        ("customFieldValuesSet", {"id": theirs["id"], "customFields": {}}, [("id", "INVALID")]),
+        # another company's record is found nowhere, whatever its type (its ID names the company)
+        ("customFieldValuesSet", {"id": theirs["id"], "customFields": {}}, [("id", "NOT_FOUND")]),
+        ("customFieldValuesSet", {"id": visa["id"], "customFields": {}}, [("id", "INVALID")]),
         ("customFieldValuesSet", {"id": "nope", "customFields": {}}, [("id", "INVALID")]),
     ]:
         payload = await acme.mutate(name, input, "__typename")

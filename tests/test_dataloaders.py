@@ -37,7 +37,7 @@ async def _warm(api) -> None:
 async def test_board_costs_five_statements_at_any_size(acme, engine, per_stage):
     board = await build_board(engine, acme.company_pk, per_stage)
     await _warm(acme)
-    r = await acme.gql(BOARD, {"id": to_global_id("Posting", board.posting_pk)})
+    r = await acme.gql(BOARD, {"id": to_global_id("Posting", board.posting_pk, acme.company_pk)})
     stages = r.data["node"]["stages"]
     assert [s["applications"]["totalCount"] for s in stages] == [per_stage] * 5
     assert all(len(s["applications"]["nodes"]) == per_stage for s in stages)
@@ -77,9 +77,15 @@ async def test_counts_do_not_grow_with_the_number_of_parents(acme, engine):
     await _warm(acme)
     query = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Posting { stages { applications(first: 5) {
         nodes { applicant { name } } } } } } }"""
-    single = await acme.gql(query, {"ids": [to_global_id("Posting", one.posting_pk)]})
+    single = await acme.gql(query, {"ids": [to_global_id("Posting", one.posting_pk, acme.company_pk)]})
     double = await acme.gql(
-        query, {"ids": [to_global_id("Posting", one.posting_pk), to_global_id("Posting", two.posting_pk)]}
+        query,
+        {
+            "ids": [
+                to_global_id("Posting", one.posting_pk, acme.company_pk),
+                to_global_id("Posting", two.posting_pk, acme.company_pk),
+            ]
+        },
     )
     assert single.sql == double.sql == 4
 
@@ -96,7 +102,10 @@ async def test_kept_statements_bind_each_callers_companies(acme, globex, engine)
     query = """query($a: ID!, $b: ID!) { a: node(id: $a) { ... on Posting { stages { name
       applications(first: 10) { totalCount nodes { id applicant { name } } } } } }
       b: node(id: $b) { ... on Posting { stages { name } } } }"""
-    ids = {"a": to_global_id("Posting", ours.posting_pk), "b": to_global_id("Posting", theirs.posting_pk)}
+    ids = {
+        "a": to_global_id("Posting", ours.posting_pk, acme.company_pk),
+        "b": to_global_id("Posting", theirs.posting_pk, globex.company_pk),
+    }
     first = await acme.gql(query, ids)
     assert first.data["b"] is None  # the other company's posting reads as missing
     kept = len(loaders.STATEMENTS)
@@ -107,5 +116,5 @@ async def test_kept_statements_bind_each_callers_companies(acme, globex, engine)
     assert second.data["b"] is None
     stages = second.data["a"]["stages"]
     assert [s["applications"]["totalCount"] for s in stages] == [3] * 5
-    globex_pks = {to_global_id("Application", pk) for pk in theirs.application_pks}
+    globex_pks = {to_global_id("Application", pk, globex.company_pk) for pk in theirs.application_pks}
     assert {n["id"] for s in stages for n in s["applications"]["nodes"]} == globex_pks

@@ -5,6 +5,9 @@ the migration that brought the keys there keeps every row, up and down."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import importlib.util
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +16,10 @@ import asyncpg
 import pytest
 
 from service.db import migrate
+from service.db.addressable import MODELS
 from service.db.distribution import NOT_YET, Schema, plan, read_schema, violations
 from service.db.engine import plain_url
+from service.ids import UNSCOPED, InvalidId, from_global_id, to_global_id
 from tests.helpers import ROOT
 
 PLAN = ROOT / "deploy" / "citus" / "distribute.sql"
@@ -68,6 +73,86 @@ async def test_the_committed_citus_plan_is_current(migrated: asyncpg.Connection)
     assert text.index("create_distributed_table('postings'") < text.index("create_distributed_table('applications'")
     assert "create_reference_table('api_keys')" in text and "create_reference_table('unscoped_audit_events')" in text
     assert "create_distributed_table('audit_events', 'company_id'" in text
+
+
+def _ids(value: Any, company: int, up: bool) -> Any:
+    """`value` (JSON) with the IDs of company records in it in the form of 0033 (`up`) or before
+    it, through `service.ids` rather than the migration's SQL; and how many there were."""
+    if isinstance(value, dict):
+        return {k: _ids(v, company, up) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ids(v, company, up) for v in value]
+    if not isinstance(value, str):
+        return value
+    try:
+        found = from_global_id(value)
+    except InvalidId:
+        return value
+    if found.type_name in UNSCOPED or found.type_name not in MODELS or (found.company is None) != up:
+        return value
+    if up:
+        return to_global_id(found.type_name, found.pk, company)
+    return base64.b64encode(f"{found.type_name}:{found.pk}".encode()).decode()
+
+
+def test_the_id_migration_knows_every_type_whose_ids_name_a_company() -> None:
+    path = next((ROOT / "migrations" / "versions").glob("*_0033_*.py"))
+    spec = importlib.util.spec_from_file_location("ids_name_company", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert set(module.TYPES) == set(MODELS) - UNSCOPED
+
+
+async def test_ids_stored_before_they_named_their_company_are_rewritten_both_ways(
+    empty_database: str, tmp_path: Path
+) -> None:
+    """Migration 0033 rewrites the IDs in events, audit rows and custom field values, as
+    `service.ids` would, and back; other strings and company IDs stay as they are."""
+    from service.demo.seed import seed_demo
+    from service.settings import Settings
+
+    await asyncio.to_thread(migrate.upgrade, empty_database)
+    await seed_demo(empty_database, Settings(data_dir=tmp_path))
+    conn = await asyncpg.connect(plain_url(empty_database))
+    try:
+        company, applicant = await conn.fetchrow("SELECT company_id, id FROM applicants ORDER BY id LIMIT 1")
+        person = to_global_id("User", 7, company)
+        await conn.execute(
+            "UPDATE applicants SET custom_fields = custom_fields || jsonb_build_object('owner', $1::text, "
+            "'note', 'QXBwbGljYW50OjE=x') WHERE id = $2",
+            person,
+            applicant,
+        )
+        kept = ["nope", to_global_id("Company", company), to_global_id("ApiKey", 3), "UG9zdGluZzo0Mg"]
+        await conn.execute(
+            "INSERT INTO audit_events (company_id, api_key_name, operation, outcome, target_ids) "
+            "VALUES ($1, 'k', 'applicantUpdate', 'SUCCEEDED', $2)",
+            company,
+            [to_global_id("Applicant", applicant, company), *kept],
+        )
+        events = "SELECT id, company_id, payload FROM events ORDER BY id"
+        audit = "SELECT target_ids FROM audit_events WHERE cardinality(target_ids) > 0 ORDER BY id"
+        fields = "SELECT custom_fields FROM applicants WHERE id = $1"
+        head = [(r["company_id"], json.loads(r["payload"])) for r in await conn.fetch(events)]
+        assert len(head) > 100
+        await asyncio.to_thread(migrate.downgrade, empty_database, "0032")
+        old = [(r["company_id"], json.loads(r["payload"])) for r in await conn.fetch(events)]
+        assert old == [(c, _ids(p, c, up=False)) for c, p in head]
+        assert [(c, _ids(p, c, up=True)) for c, p in old] == head
+        assert old != head and json.dumps(head).count(to_global_id("Company", company)) > 0
+        assert (await conn.fetch(audit))[-1]["target_ids"] == [
+            base64.b64encode(f"Applicant:{applicant}".encode()).decode(),
+            *kept,
+        ]
+        old_fields = json.loads(await conn.fetchval(fields, applicant))
+        assert old_fields["owner"] == base64.b64encode(b"User:7").decode() and old_fields["note"].endswith("=x")
+        await asyncio.to_thread(migrate.upgrade, empty_database)
+        assert [(r["company_id"], json.loads(r["payload"])) for r in await conn.fetch(events)] == head
+        assert (await conn.fetch(audit))[-1]["target_ids"] == [to_global_id("Applicant", applicant, company), *kept]
+        assert json.loads(await conn.fetchval(fields, applicant))["owner"] == person
+    finally:
+        await conn.close()
 
 
 def _tenant_and_reference(schema: Schema) -> set[str]:
@@ -131,8 +216,11 @@ async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_datab
         )
         before = await _contents(conn, tables)
         assert before["unscoped_audit_events"][0] == 1 and before["bulk_lines"][0] == 1
+        await asyncio.to_thread(migrate.downgrade, empty_database, "0032")
+        named = await _contents(conn, tables)  # IDs without their company again (0033)
+        assert {t for t in tables if named[t] != before[t]} == {"events"}
         await asyncio.to_thread(migrate.downgrade, empty_database, "0030")
-        assert await _contents(conn, tables) == before
+        assert await _contents(conn, tables) == named
         assert (
             await conn.fetchval(
                 "SELECT count(*) FROM information_schema.columns WHERE table_name = 'bulk_lines' AND column_name = 'company_id'"

@@ -133,7 +133,7 @@ async def test_answers_reach_only_who_asks_for_them_by_name(acme, tenants, engin
         ).all()
     sent: dict[str, list[str]] = {}
     for endpoint_pk, kind in rows:
-        sent.setdefault(to_global_id("WebhookEndpoint", endpoint_pk), []).append(kind)
+        sent.setdefault(to_global_id("WebhookEndpoint", endpoint_pk, acme.company_pk), []).append(kind)
     assert sorted(sent[asked["webhookEndpoint"]["id"]]) == ["eeoc_response.deleted", "eeoc_response.submitted"]
     assert "application.created" in sent[everything["webhookEndpoint"]["id"]]
     assert not any(k.startswith("eeoc_response.") for k in sent[everything["webhookEndpoint"]["id"]])

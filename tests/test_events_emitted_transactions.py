@@ -129,11 +129,11 @@ async def test_origin_is_passed_through_to_the_events(acme, engine):
 
 async def test_concurrent_moves_get_gapless_sequences(acme, engine):
     board = await build_board(engine, acme.company_pk, 4)  # 20 applications, written without events
-    stage_gids = [to_global_id("PipelineStage", s) for s in board.stage_pks]
+    stage_gids = [to_global_id("PipelineStage", s, acme.company_pk) for s in board.stage_pks]
     moves = []
     for i, app_pk in enumerate(board.application_pks):
         at = i // 4
-        moves.append((to_global_id("Application", app_pk), stage_gids[at], stage_gids[(at + 1) % 5]))
+        moves.append((to_global_id("Application", app_pk, acme.company_pk), stage_gids[at], stage_gids[(at + 1) % 5]))
 
     results = await asyncio.gather(
         *(move_application(acme, app, to, selection="id stage { id }") for app, _, to in moves)
@@ -174,8 +174,8 @@ async def test_concurrent_moves_of_one_application_chain_in_sequence_order(acme,
     assert len(rows) == len(history) - 1 >= 1
     for row, (frm, to, reason) in zip(rows, history[1:], strict=True):
         data = row["payload"]
-        assert data["previousStage"]["id"] == to_global_id("PipelineStage", frm)
-        assert data["stage"]["id"] == to_global_id("PipelineStage", to)
+        assert data["previousStage"]["id"] == to_global_id("PipelineStage", frm, acme.company_pk)
+        assert data["stage"]["id"] == to_global_id("PipelineStage", to, acme.company_pk)
         assert data["reason"] == reason
     for previous, current in itertools.pairwise(rows):
         assert current["sequence"] == previous["sequence"] + 1

@@ -93,9 +93,9 @@ async def test_refusals_change_nothing(acme, globex, engine, tenants):
     assert await refused(acme, engine, posting, [{"userId": theirs, "role": "RECRUITER"}]) == [
         ("members.0.userId", "NOT_FOUND")
     ]
-    assert await refused(acme, engine, posting, [{"userId": to_global_id("User", 99999), "role": "RECRUITER"}]) == [
-        ("members.0.userId", "NOT_FOUND")
-    ]
+    assert await refused(
+        acme, engine, posting, [{"userId": to_global_id("User", 99999, acme.company_pk), "role": "RECRUITER"}]
+    ) == [("members.0.userId", "NOT_FOUND")]
     assert await refused(acme, engine, posting, [{"userId": posting, "role": "RECRUITER"}]) == [
         ("members.0.userId", "INVALID")
     ]

@@ -67,7 +67,7 @@ async def test_unknown_field_is_a_validation_error(acme):
 
 async def test_malformed_ids(acme):
     query = "query($id: ID!) { node(id: $id) { id } }"
-    for bad in ("not-an-id", "", "Tm9wZTox", to_global_id("Posting", 1) + "=", "UG9zdGluZzphYmM="):
+    for bad in ("not-an-id", "", "Tm9wZTox", to_global_id("Posting", 1, 1) + "=", "UG9zdGluZzphYmM="):
         r = await acme.gql(query, {"id": bad})
         assert r.status == 200
         assert r.body["data"] == {"node": None}
@@ -75,13 +75,15 @@ async def test_malformed_ids(acme):
 
 
 async def test_unknown_id_is_null_without_error(acme):
-    r = await acme.gql("query($id: ID!) { node(id: $id) { id } }", {"id": to_global_id("Posting", 424242)})
+    r = await acme.gql(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": to_global_id("Posting", 424242, acme.company_pk)}
+    )
     assert r.body == {"data": {"node": None}}
 
 
 async def test_nodes_keeps_order_and_nulls(acme):
     posting = await acme.mutate("postingCreate", {"companyId": acme.company_id, "title": "A"}, "posting { id }")
-    ids = [to_global_id("Posting", 999), posting["posting"]["id"], acme.company_id]
+    ids = [to_global_id("Posting", 999, acme.company_pk), posting["posting"]["id"], acme.company_id]
     data = await acme.ok("query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids})
     assert data["nodes"] == [
         None,
@@ -92,7 +94,8 @@ async def test_nodes_keeps_order_and_nulls(acme):
 
 async def test_nodes_caps_the_list(acme):
     r = await acme.gql(
-        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [to_global_id("Posting", i) for i in range(101)]}
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        {"ids": [to_global_id("Posting", i, acme.company_pk) for i in range(101)]},
     )
     assert "data" not in r.body
     assert r.errors[0]["extensions"]["code"] == "LIST_TOO_LONG"

@@ -190,7 +190,7 @@ async def snapshot(engine: AsyncEngine, company_id: int, since: datetime) -> dic
 
         def norm_id(value: str) -> str:
             try:
-                kind, pk = from_global_id(value)
+                kind, pk, _ = from_global_id(value)
             except Exception:  # noqa: BLE001 - not an ID
                 return value
             return f"{kind}:{label(kind, pk)}"

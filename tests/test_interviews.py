@@ -158,7 +158,10 @@ async def test_schedule_refuses_foreign_and_closed_things(acme, globex, engine, 
         ({**base, "interviewers": [{"userId": theirs["ivan"]}]}, [("interviewers.0.userId", "NOT_FOUND")]),
         ({**base, "interviewers": [{"userId": w["ivan"]}, {"userId": w["ivan"]}]}, [("interviewers.1", "DUPLICATE")]),
         ({**base, "stageId": theirs["posting"]["stages"][1]["id"]}, [("stageId", "NOT_FOUND")]),
-        ({**base, "interviewers": [{"userId": to_global_id("Posting", 1)}]}, [("interviewers.0.userId", "INVALID")]),
+        (
+            {**base, "interviewers": [{"userId": to_global_id("Posting", 1, acme.company_pk)}]},
+            [("interviewers.0.userId", "INVALID")],
+        ),
     ]
     for input, expected in cases:
         assert await refused(acme, engine, "interviewSchedule", input) == expected, input

@@ -162,7 +162,7 @@ async def test_exponential_fragments_are_refused(acme):
 
 
 async def test_list_arguments_are_capped_in_variables_and_inputs(acme, engine):
-    ids = [to_global_id("Posting", i) for i in range(101)]
+    ids = [to_global_id("Posting", i, 1) for i in range(101)]
     r = await acme.gql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     assert r.errors[0]["extensions"]["code"] == "LIST_TOO_LONG"
     assert r.errors[0]["extensions"]["argument"] == "nodes.ids"

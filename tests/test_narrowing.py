@@ -16,7 +16,7 @@ from tests.factories import create_application, create_posting, create_user, mut
 from tests.helpers import Api, Person, signed_in, snapshot
 
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-MISSING_APPLICATION = to_global_id("Application", 999999)
+MISSING_APPLICATION = to_global_id("Application", 999999, 999999)
 
 
 async def attach(api: Api, applicant: str, application: str, filename: str) -> None:

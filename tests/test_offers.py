@@ -178,7 +178,7 @@ async def test_refuses_foreign_people_closed_applications_and_wrong_moves(acme, 
         ({**base, "approverIds": [theirs["priya"]]}, [("approverIds.0", "NOT_FOUND")]),
         ({**base, "approverIds": [w["priya"], w["priya"]]}, [("approverIds.1", "DUPLICATE")]),
         ({**base, "createdById": theirs["dana"]}, [("createdById", "NOT_FOUND")]),
-        ({**base, "approverIds": [to_global_id("Posting", 1)]}, [("approverIds.0", "INVALID")]),
+        ({**base, "approverIds": [to_global_id("Posting", 1, acme.company_pk)]}, [("approverIds.0", "INVALID")]),
     ]
     for input, expected in cases:
         assert await refused(acme, engine, "offerCreate", input) == expected, input
@@ -186,7 +186,11 @@ async def test_refuses_foreign_people_closed_applications_and_wrong_moves(acme, 
     wrong_moves = [
         ("offerResolve", {"id": offer["id"], "outcome": "ACCEPTED"}, [("id", "INVALID_TRANSITION")]),
         ("offerApprove", {"id": offer["id"], "userId": w["dana"], "approve": True}, [("userId", "NOT_FOUND")]),
-        ("offerApprove", {"id": to_global_id("Offer", 0), "userId": w["dana"], "approve": True}, [("id", "NOT_FOUND")]),
+        (
+            "offerApprove",
+            {"id": to_global_id("Offer", 0, acme.company_pk), "userId": w["dana"], "approve": True},
+            [("id", "NOT_FOUND")],
+        ),
     ]
     for name, input, expected in wrong_moves:
         assert await refused(acme, engine, name, input) == expected, (name, input)

@@ -153,7 +153,7 @@ async def test_postings_sit_in_a_department_and_an_office_and_filter_by_their_su
     assert await titles(acme, {"departmentIds": [backend, sales]}) == ["API Engineer", "Account Executive"]
     assert await titles(acme, {"officeIds": [europe]}) == ["API Engineer", "Account Executive"]
     assert await titles(acme, {"officeIds": [berlin], "departmentIds": [engineering]}) == ["API Engineer"]
-    assert await titles(acme, {"departmentIds": [to_global_id("Department", 99999)]}) == []
+    assert await titles(acme, {"departmentIds": [to_global_id("Department", 99999, acme.company_pk)]}) == []
     data = await acme.ok(
         "query($id: ID!) { node(id: $id) { ... on Department { postings { totalCount nodes { title } } } } }",
         {"id": engineering},

@@ -112,7 +112,7 @@ async def test_create_stage_refuses_bad_posting_ids(acme, globex, engine):
     for bad, code in [
         ("not-an-id", "INVALID"),
         (stage_id, "INVALID"),
-        (to_global_id("Posting", 99999), "NOT_FOUND"),
+        (to_global_id("Posting", 99999, acme.company_pk), "NOT_FOUND"),
         (theirs, "NOT_FOUND"),
     ]:
         input = {"postingId": bad, "name": "Extra", "kind": "SCREEN"}
@@ -179,7 +179,7 @@ async def test_update_stage_refuses_bad_input(acme, globex, engine):
         ({"id": sid, "name": "n" * 201}, [("name", "TOO_LONG")]),
         ({"id": "not-an-id", "name": "X"}, [("id", "INVALID")]),
         ({"id": pid, "name": "X"}, [("id", "INVALID")]),
-        ({"id": to_global_id("PipelineStage", 99999), "name": "X"}, [("id", "NOT_FOUND")]),
+        ({"id": to_global_id("PipelineStage", 99999, acme.company_pk), "name": "X"}, [("id", "NOT_FOUND")]),
         ({"id": their_stage, "name": "X"}, [("id", "NOT_FOUND")]),
     ]
     for input, expected in cases:
@@ -223,7 +223,7 @@ async def test_reorder_refuses_anything_but_a_permutation(acme, engine):
         [ids[0], ids[0], ids[1], ids[2], ids[3]],  # a duplicate instead of one
         [*ids, ids[0]],  # a duplicate in addition
         [],
-        [*ids[:4], to_global_id("PipelineStage", 999999)],
+        [*ids[:4], to_global_id("PipelineStage", 999999, acme.company_pk)],
     ]
     for order in bad_orders:
         input = {"postingId": pid, "stageIds": order}
@@ -359,7 +359,7 @@ async def test_delete_refuses_bad_ids(acme, globex, engine):
     for bad, code in [
         ("not-an-id", "INVALID"),
         (pid, "INVALID"),
-        (to_global_id("PipelineStage", 99999), "NOT_FOUND"),
+        (to_global_id("PipelineStage", 99999, acme.company_pk), "NOT_FOUND"),
         (their_stage, "NOT_FOUND"),
     ]:
         assert await refused(acme, engine, "stageDelete", {"id": bad}, pid, REORDERED) == [("id", code)], bad

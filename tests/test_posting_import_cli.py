@@ -41,7 +41,7 @@ async def test_cli_imports_one_file_into_the_named_company(migrated_url: str, ac
     assert await count_rows(engine, "pipeline_stages") == 6
     assert await count_rows(engine, "companies") == 1
     assert "Senior Backend Engineer" in done.stdout
-    assert "created DRAFT " + to_global_id("Posting", 1) in done.stdout
+    assert "created DRAFT " + to_global_id("Posting", 1, acme.company_pk) in done.stdout
     assert "1 imported, 0 failed" in done.stdout
     assert "NOT_STATED applyUrl: the posting has no link to apply" in done.stdout
     assert "importing" not in done.stderr, "one file needs no progress bar"

@@ -186,7 +186,7 @@ async def test_create_refuses_bad_input(acme, engine, input, expected):
 async def test_create_refuses_bad_company_ids(acme, globex, engine):
     assert await refused_create(acme, engine, {"title": "Dev", "companyId": "not-an-id"}) == [("companyId", "INVALID")]
     assert await refused_create(
-        acme, engine, {"title": "Dev", "companyId": to_global_id("Posting", acme.company_pk)}
+        acme, engine, {"title": "Dev", "companyId": to_global_id("Posting", acme.company_pk, acme.company_pk)}
     ) == [("companyId", "INVALID")]
     assert await refused_create(acme, engine, {"title": "Dev", "companyId": globex.company_id}) == [
         ("companyId", "NOT_FOUND")

@@ -90,7 +90,7 @@ async def test_bad_posting_ids_are_refused(acme, globex, engine, mutation):
     cases = [
         ("not-an-id", "INVALID"),
         (applicant, "INVALID"),
-        (to_global_id("Posting", 999999), "NOT_FOUND"),
+        (to_global_id("Posting", 999999, acme.company_pk), "NOT_FOUND"),
         (theirs, "NOT_FOUND"),
     ]
     for bad, code in cases:

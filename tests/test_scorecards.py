@@ -206,7 +206,7 @@ async def test_refuses_foreign_mismatched_and_repeated_feedback(acme, globex, en
         ({**on_interview, "applicationId": other}, [("interviewId", "INVALID")]),
         ({"applicationId": w["application"], "interviewerId": theirs["ivan"]}, [("interviewerId", "NOT_FOUND")]),
         (
-            {"applicationId": w["application"], "submittedById": to_global_id("Posting", 1)},
+            {"applicationId": w["application"], "submittedById": to_global_id("Posting", 1, acme.company_pk)},
             [("submittedById", "INVALID")],
         ),
     ]
@@ -264,12 +264,14 @@ async def test_update_refuses_bad_changes_and_writes_nothing(acme, engine):
         ({"overallRecommendation": None}, [("overallRecommendation", "REQUIRED")]),
         ({"attributes": [{"name": "Go", "category": "c" * 101}]}, [("attributes.0.category", "TOO_LONG")]),
         ({"interviewerId": w["cora"]}, [("interviewerId", "DUPLICATE")]),
-        ({"id": to_global_id("Scorecard", 0)}, [("id", "NOT_FOUND")]),
+        ({"id": to_global_id("Scorecard", 0, acme.company_pk)}, [("id", "NOT_FOUND")]),
     ]
     await write(acme, {"interviewId": w["interview"], "interviewerId": w["cora"], "submit": False})
     for change, expected in cases:
         assert await refused(acme, engine, "scorecardUpdate", {"id": card["id"], **change}) == expected, change
-    assert await refused(acme, engine, "scorecardDelete", {"id": to_global_id("Scorecard", 0)}) == [("id", "NOT_FOUND")]
+    assert await refused(acme, engine, "scorecardDelete", {"id": to_global_id("Scorecard", 0, acme.company_pk)}) == [
+        ("id", "NOT_FOUND")
+    ]
 
 
 async def test_each_interviewer_shows_their_scorecard_for_a_board(acme):

@@ -198,7 +198,7 @@ async def test_other_ways_to_give_the_key_and_queries_are_refused(server, db, no
     assert refused["type"] == "error" and refused["id"] == "q"
     assert refused["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
 
-    await socket.subscribe("bad", {"postingId": to_global_id("Posting", 10**9)})
+    await socket.subscribe("bad", {"postingId": to_global_id("Posting", 10**9, 1)})
     answer = await socket.recv()
     assert answer["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     await socket.ws.close()

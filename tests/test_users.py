@@ -86,7 +86,7 @@ async def test_create_in_another_company_is_like_an_unknown_one(acme, globex, en
     for company, code in [
         (globex.company_id, "NOT_FOUND"),
         (to_global_id("Company", 99999), "NOT_FOUND"),
-        (to_global_id("Posting", acme.company_pk), "INVALID"),
+        (to_global_id("Posting", acme.company_pk, acme.company_pk), "INVALID"),
     ]:
         input = {"companyId": company, "name": "Rita", "email": "rita@acme.example"}
         assert await refused(acme, engine, "userCreate", input) == [("companyId", code)]

@@ -228,7 +228,7 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
     d = await demo(engine, settings, migrated_url)
     row, people = d["row"], d["people"]
     (moved_id, moved_name), (refused_id, refused_name) = d["cards"][0], d["cards"][1]
-    board_path = f"/postings/{to_global_id('Posting', row.posting)}"
+    board_path = f"/postings/{to_global_id('Posting', row.posting, row.company_id)}"
 
     alice = await open_browser(browser)
     await sign_in_as(alice, app_server, people["RECRUITER"])
@@ -341,7 +341,7 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
             {"c": d["row"].company_id, "interviewer": d["people"]["INTERVIEWER"]},
         )
     assert applicant is not None, "the demo has an offer the interviewer's postings show"
-    profile = f"/applicants/{to_global_id('Applicant', applicant)}"
+    profile = f"/applicants/{to_global_id('Applicant', applicant, d['row'].company_id)}"
 
     recruiter = await open_browser(browser)
 
@@ -363,7 +363,7 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
         "mutation($i: NoteCreateInput!) { noteCreate(input: $i) { errors { message } } }",
         {
             "i": {
-                "applicationId": to_global_id("Application", application),
+                "applicationId": to_global_id("Application", application, d["row"].company_id),
                 "body": "**Ready to hire.** <img src=x onerror=alert(1)><script>alert(2)</script>",
             }
         },
@@ -407,12 +407,12 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
                    { nodes { offers(first: 5) { nodes { id compensation { amount } } } } } } } }`})});
             return r.json();
         }""",
-        to_global_id("Applicant", applicant),
+        to_global_id("Applicant", applicant, d["row"].company_id),
     )
     assert "offers:read" in str(answer["errors"]), answer
     assert "compensation" not in str(answer.get("data")), answer
     # No card can be moved by an interviewer: no menu, no draggable handle.
-    board = f"/postings/{to_global_id('Posting', d['row'].posting)}"
+    board = f"/postings/{to_global_id('Posting', d['row'].posting, d['row'].company_id)}"
     await interviewer.page.goto(f"{app_server.base_url}{board}")
     await expect(interviewer.page.locator("section.column").first).to_be_visible()
     await expect(interviewer.page.get_by_role("combobox", name="Move", exact=False)).to_have_count(0)
@@ -460,7 +460,7 @@ async def test_an_admin_redelivers_a_webhook_and_revokes_a_key(
     app_server, browser, engine, settings, migrated_url, shots, hooks, tmp_path
 ):
     d = await demo(engine, settings, migrated_url)
-    company = to_global_id("Company", d["row"].company_id)
+    company = to_global_id("Company", d["row"].company_id, d["row"].company_id)
     hooks.on("board", lambda received, n: Reply(200))
 
     async def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -484,10 +484,10 @@ async def test_an_admin_redelivers_a_webhook_and_revokes_a_key(
             {"i": {"name": "throwaway", "companyIds": [company], "scopes": ["postings:read"]}},
         )
         throwaway = made["apiKeyCreate"]["secret"]
-        (moved_id, _), stage = d["cards"][0], to_global_id("PipelineStage", d["row"].next_stage)
+        (moved_id, _), stage = d["cards"][0], to_global_id("PipelineStage", d["row"].next_stage, d["row"].company_id)
         await call(
             "mutation($i: ApplicationMoveInput!) { applicationMove(input: $i) { errors { message } } }",
-            {"i": {"id": to_global_id("Application", moved_id), "stageId": stage}},
+            {"i": {"id": to_global_id("Application", moved_id, d["row"].company_id), "stageId": stage}},
         )
         await hooks.wait_for(lambda: len(hooks.delivered("board")) == 1, within=20)
         w = await open_browser(browser)
@@ -577,7 +577,7 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     # Signing out closes the person's open subscriptions.
     socket = await session_socket(app_server, cookie, app_server.base_url)
     assert await socket.recv() == {"type": "connection_ack"}
-    await socket.subscribe("live", {"postingId": to_global_id("Posting", d["row"].posting)})
+    await socket.subscribe("live", {"postingId": to_global_id("Posting", d["row"].posting, d["row"].company_id)})
     async with httpx.AsyncClient(base_url=app_server.base_url, cookies={"hiregraph_session": cookie}) as client:
         token = (await client.get("/auth/session")).json()["csrfToken"]
         assert (await client.post("/auth/sign-out", headers={"x-csrf-token": token})).json() == {"signedOut": 1}
@@ -592,7 +592,7 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     answer = await socket.recv()
     assert answer["id"] == "everything" and answer["payload"]["data"] is None, answer
     assert answer["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN", answer
-    posting = to_global_id("Posting", d["row"].posting)
+    posting = to_global_id("Posting", d["row"].posting, d["row"].company_id)
     await socket.subscribe("theirs", {"postingId": posting})
     await asyncio.sleep(0.3)
 
@@ -608,7 +608,7 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     others = [
         {"userId": m["user"]["id"], "role": m["role"], "responsible": m["responsible"]}
         for m in team["node"]["hiringTeam"]
-        if m["user"]["id"] != to_global_id("User", interviewer)
+        if m["user"]["id"] != to_global_id("User", interviewer, d["row"].company_id)
     ]
     changed = await api(
         "mutation($i: PostingHiringTeamSetInput!) { postingHiringTeamSet(input: $i) { errors { message } } }",
@@ -620,7 +620,7 @@ async def test_subscriptions_of_a_session_close_when_it_ends(app_server, engine,
     assert await socket.recv() == {"type": "connection_ack"}
     updated = await api(
         "mutation($i: UserUpdateInput!) { userUpdate(input: $i) { errors { message } } }",
-        {"i": {"id": to_global_id("User", interviewer), "role": "RECRUITER"}},
+        {"i": {"id": to_global_id("User", interviewer, d["row"].company_id), "role": "RECRUITER"}},
     )
     assert updated["userUpdate"]["errors"] == []
     assert await closed_with(socket) == (4403, "session ended")
@@ -642,7 +642,9 @@ async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, bro
     )
     reason_id = pk_of(made["rejectionReasonCreate"]["rejectionReason"]["id"], "RejectionReason")
     w = await open_browser(browser)
-    await sign_in_as(w, app_server, d["people"]["RECRUITER"], f"/postings/{to_global_id('Posting', row.posting)}")
+    await sign_in_as(
+        w, app_server, d["people"]["RECRUITER"], f"/postings/{to_global_id('Posting', row.posting, row.company_id)}"
+    )
     stage = column(w.page, row.stage_name)
     await expect(stage.locator(f'li[data-card="{first_name}"]')).to_be_visible()
 

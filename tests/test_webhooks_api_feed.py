@@ -106,6 +106,6 @@ async def test_a_key_of_two_companies_misses_no_event_committed_late(acme, globe
     assert [(e["company"]["slug"], e["sequence"], e["data"]) for e in third["nodes"]] == [
         ("acme", 2, {"applicant": {"id": "late"}})
     ]
-    assert third["nodes"][0]["id"] == to_global_id("Event", late.id)
+    assert third["nodes"][0]["id"] == to_global_id("Event", late.id, late.company_id)
     only = await feed(both, companyIds=[globex.company_id])
     assert [(e["company"]["slug"], e["sequence"]) for e in only["nodes"]] == [("globex", 1), ("globex", 2)]

@@ -44,7 +44,7 @@ async def test_a_delivery_is_signed_verified_and_logged(engine, sessions, compan
         await running.stop()
     [got] = hooks.received("a")
     assert got.verified_with == [secret]
-    assert got.msg_id == to_global_id("Event", event.id)
+    assert got.msg_id == to_global_id("Event", event.id, event.company_id)
     assert got.headers["content-type"] == "application/json"
     assert got.headers["webhook-signature"].startswith("v1,")
     assert abs(int(got.headers["webhook-timestamp"]) - time.time()) < 10
@@ -103,7 +103,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(engine, sessions, company
     rows = await deliveries(engine)
     assert all(d.status is DeliveryStatus.SUCCEEDED for d in rows)
     delivered = Counter(r.msg_id for r in hooks.delivered("k"))
-    assert set(delivered) == {to_global_id("Event", e.id) for e in emitted}
+    assert set(delivered) == {to_global_id("Event", e.id, e.company_id) for e in emitted}
     assert all(n == 1 for n in delivered.values())
     # The four abandoned requests reached the receiver twice: at least once, never lost.
     assert len(hooks.received("k")) == 14

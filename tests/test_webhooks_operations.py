@@ -58,7 +58,7 @@ async def test_redeliver_and_replay(engine, sessions, company, hooks, migrated_u
     assert queued == 2
     await drain(engine, migrated_url)
     assert sorted(r.msg_id for r in hooks.delivered("late")) == sorted(
-        to_global_id("Event", d.event_id) for d in await deliveries(engine)
+        to_global_id("Event", d.event_id, d.company_id) for d in await deliveries(engine)
     )
     first = (await deliveries(engine))[0]
     async with sessions() as session, session.begin():
@@ -66,7 +66,7 @@ async def test_redeliver_and_replay(engine, sessions, company, hooks, migrated_u
     assert again.status is DeliveryStatus.PENDING and again.attempts == 0
     await drain(engine, migrated_url)
     assert len(hooks.delivered("late")) == 3
-    again_id = to_global_id("Event", first.event_id)
+    again_id = to_global_id("Event", first.event_id, first.company_id)
     assert hooks.delivered("late")[-1].msg_id == again_id  # the same webhook-id as the first time
     assert [r.msg_id for r in hooks.delivered("late")].count(again_id) == 2
 
@@ -120,7 +120,7 @@ async def test_serve_with_worker_delivers_and_stops_cleanly(engine, sessions, co
     finally:
         stop_server(server)
     assert process.returncode == 0, server.log_tail()
-    assert {r.msg_id for r in hooks.delivered("served")} == {to_global_id("Event", e.id) for e in emitted}
+    assert {r.msg_id for r in hooks.delivered("served")} == {to_global_id("Event", e.id, e.company_id) for e in emitted}
     log_text = server.log()
     assert "webhook worker" in log_text and "stopped" in log_text, server.log_tail()
     assert "Traceback" not in log_text, server.log_tail()

@@ -49,7 +49,7 @@ async def test_emit_numbers_events_per_company_and_builds_the_envelope(sessions,
     assert first.origin == "greenhouse:1" and first.fanned_out_at is None
     env = envelope(first)
     assert env == {
-        "id": to_global_id("Event", first.id),
+        "id": to_global_id("Event", first.id, first.company_id),
         "type": "note.created",
         "version": 1,
         "occurredAt": timestamp_text(first.occurred_at),
@@ -146,15 +146,17 @@ async def test_payload_builders_use_global_ids_and_stage_changes_carry_both_stag
             session, company, events.APPLICANT_CREATED, applicant_events.applicant_event(applicant)
         )
     data = published.payload["posting"]
-    assert data["id"] == to_global_id("Posting", posting.id) and data["status"] == "OPEN"
+    assert data["id"] == to_global_id("Posting", posting.id, posting.company_id) and data["status"] == "OPEN"
     assert data["locations"] == ["Berlin"] and data["publishedAt"] is not None
     change = changed.payload
-    assert change["application"]["id"] == to_global_id("Application", application.id)
-    assert change["application"]["applicantId"] == to_global_id("Applicant", applicant.id)
-    assert change["previousStage"]["id"] == to_global_id("PipelineStage", stages[0].id)
-    assert change["stage"]["id"] == to_global_id("PipelineStage", stages[1].id)
+    assert change["application"]["id"] == to_global_id("Application", application.id, application.company_id)
+    assert change["application"]["applicantId"] == to_global_id("Applicant", applicant.id, applicant.company_id)
+    assert change["previousStage"]["id"] == to_global_id("PipelineStage", stages[0].id, stages[0].company_id)
+    assert change["stage"]["id"] == to_global_id("PipelineStage", stages[1].id, stages[1].company_id)
     assert change["stage"]["name"] == stages[1].name and change["actor"] == "rita"
-    assert created.payload["note"]["applicationId"] == to_global_id("Application", application.id)
+    assert created.payload["note"]["applicationId"] == to_global_id(
+        "Application", application.id, application.company_id
+    )
     assert applicant_created.payload["applicant"]["emails"] == ["ada@example.com"]
 
     async with sessions() as session, session.begin():
@@ -168,7 +170,7 @@ async def test_payload_builders_use_global_ids_and_stage_changes_carry_both_stag
         ours = {e.id: e for e in await events_by_id(session, [published, changed, created, applicant_created])}
     scrubbed = ours[applicant_created.id].payload["applicant"]
     assert scrubbed["name"] == "" and scrubbed["emails"] == [] and scrubbed["phones"] == []
-    assert scrubbed["id"] == to_global_id("Applicant", applicant.id)
+    assert scrubbed["id"] == to_global_id("Applicant", applicant.id, applicant.company_id)
     assert ours[changed.id].payload["reason"] is None
     assert ours[changed.id].payload["previousStage"] == change["previousStage"]
     assert ours[created.id].payload["note"]["body"] == ""

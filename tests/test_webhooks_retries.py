@@ -51,7 +51,7 @@ async def test_a_receiver_failing_for_a_while_gets_every_event_once_it_recovers(
         await running.stop()
     rows = await deliveries(engine)
     assert all(d.status is DeliveryStatus.SUCCEEDED for d in rows)
-    assert {r.msg_id for r in hooks.delivered("flaky")} == {to_global_id("Event", e.id) for e in emitted}
+    assert {r.msg_id for r in hooks.delivered("flaky")} == {to_global_id("Event", e.id, e.company_id) for e in emitted}
     logged = await attempts(engine)
     # Once each, but at least once: an attempt the worker saw no answer to (a timeout on a loaded
     # machine) may have reached the receiver, and is sent again.

@@ -25,9 +25,9 @@ from service.webhooks.models import Event, WebhookDelivery, WebhookDeliveryAttem
 def applicant_ref(applicant: Applicant) -> dict[str, Any]:
     """The applicant's declared fields (`models.Applicant`)."""
     ids = {
-        "id": to_global_id("Applicant", applicant.id),
+        "id": to_global_id("Applicant", applicant.id, applicant.company_id),
         "companyId": to_global_id("Company", applicant.company_id),
-        "knownSourceId": optional_global_id("Source", applicant.source_id),
+        "knownSourceId": optional_global_id("Source", applicant.source_id, applicant.company_id),
     }
     return fields.payload(Applicant, applicant, ids)
 
@@ -45,7 +45,7 @@ def applicant_erased(applicant: Applicant) -> dict[str, Any]:
     """No personal data: the ID and when."""
     return {
         "applicant": {
-            "id": to_global_id("Applicant", applicant.id),
+            "id": to_global_id("Applicant", applicant.id, applicant.company_id),
             "companyId": to_global_id("Company", applicant.company_id),
             "erasedAt": iso_time(applicant.erased_at),
         }
@@ -107,11 +107,11 @@ async def redact_applicant_events(session: AsyncSession, applicant: Applicant) -
     """Scrub an erased applicant's personal data from the stored events: their record in
     `applicant.*` events, rejection and move reasons, note bodies. Call it from the erasure, in
     its transaction. Returns how many events changed. Deliveries already made stay made."""
-    gid = to_global_id("Applicant", applicant.id)
+    gid = to_global_id("Applicant", applicant.id, applicant.company_id)
     application_pks = (
         await session.scalars(select(Application.id).where(Application.applicant_id == applicant.id))
     ).all()
-    application_gids = frozenset(to_global_id("Application", pk) for pk in application_pks)
+    application_gids = frozenset(to_global_id("Application", pk, applicant.company_id) for pk in application_pks)
     records = application_records()
     matches = [
         Event.payload.contains({"applicant": {"id": gid}}),

@@ -19,13 +19,15 @@ from service.pipeline.models import PipelineStage
 def application_ref(application: Application) -> dict[str, Any]:
     """The application's declared fields (`models.Application`) after the ids it links."""
     ids = {
-        "id": to_global_id("Application", application.id),
+        "id": to_global_id("Application", application.id, application.company_id),
         "companyId": to_global_id("Company", application.company_id),
-        "applicantId": to_global_id("Applicant", application.applicant_id),
-        "postingId": to_global_id("Posting", application.posting_id),
-        "stageId": to_global_id("PipelineStage", application.stage_id),
-        "knownSourceId": optional_global_id("Source", application.source_id),
-        "rejectReasonId": optional_global_id("RejectionReason", application.rejection_reason_id),
+        "applicantId": to_global_id("Applicant", application.applicant_id, application.company_id),
+        "postingId": to_global_id("Posting", application.posting_id, application.company_id),
+        "stageId": to_global_id("PipelineStage", application.stage_id, application.company_id),
+        "knownSourceId": optional_global_id("Source", application.source_id, application.company_id),
+        "rejectReasonId": optional_global_id(
+            "RejectionReason", application.rejection_reason_id, application.company_id
+        ),
     }
     return fields.payload(Application, application, ids)
 
@@ -58,17 +60,17 @@ def application_stage_changed(
         "previousStage": stage_ref(previous),
         "stage": stage_ref(stage),
         "actor": who.name,
-        "actorId": optional_global_id("User", who.user_id),
+        "actorId": optional_global_id("User", who.user_id, application.company_id),
         "reason": reason,
     }
 
 
 def note_created(note: Note) -> dict[str, Any]:
     ids = {
-        "id": to_global_id("Note", note.id),
+        "id": to_global_id("Note", note.id, note.company_id),
         "companyId": to_global_id("Company", note.company_id),
-        "applicationId": to_global_id("Application", note.application_id),
-        "authorId": optional_global_id("User", note.author_user_id),
+        "applicationId": to_global_id("Application", note.application_id, note.company_id),
+        "authorId": optional_global_id("User", note.author_user_id, note.company_id),
     }
     # Notes are not edited: the payload has no `updatedAt` (as published since the first version).
     return {"note": fields.payload(Note, note, ids, leave_out=("updated_at",))}

@@ -14,10 +14,10 @@ from service.ids import optional_global_id, to_global_id
 
 def attachment_ref(attachment: Attachment) -> dict[str, Any]:
     ids = {
-        "id": to_global_id("Attachment", attachment.id),
+        "id": to_global_id("Attachment", attachment.id, attachment.company_id),
         "companyId": to_global_id("Company", attachment.company_id),
-        "applicantId": to_global_id("Applicant", attachment.applicant_id),
-        "applicationId": optional_global_id("Application", attachment.application_id),
+        "applicantId": to_global_id("Applicant", attachment.applicant_id, attachment.company_id),
+        "applicationId": optional_global_id("Application", attachment.application_id, attachment.company_id),
     }
     return fields.payload(Attachment, attachment, ids)
 

@@ -280,8 +280,10 @@ class Mutation:
 
         async def work(session: AsyncSession) -> strawberry.ID:
             pk = decode_id(input.id, "Attachment", "id")
-            await service.delete_attachment(session, await service.get_attachment(session, scope, pk, "id", lock=True))
-            return strawberry.ID(to_global_id("Attachment", pk))
+            found = await service.get_attachment(session, scope, pk, "id", lock=True)
+            deleted = to_global_id("Attachment", pk, found.company_id)
+            await service.delete_attachment(session, found)
+            return strawberry.ID(deleted)
 
         deleted, errors = await run(info, AREA, work)
         return AttachmentDeletePayload(deleted_attachment_id=deleted, errors=errors)

@@ -12,6 +12,7 @@ from service.audit.models import AuditOutcome
 from service.audit.types import AUDIT_EVENT
 from service.db.sql import one_of
 from service.graphql.relay import RootConnection, decode_ids
+from service.ids import spellings
 
 
 @strawberry.input(description="Conditions audit events must all meet.")
@@ -47,7 +48,8 @@ def _conditions(f: AuditEventFilter | None) -> list[ColumnElement[bool]]:
     if f.api_key_ids is not None:
         out.append(one_of(c.api_key_id, f.api_key_ids))
     if f.target_ids is not None:
-        out.append(c.target_ids.overlap(bindparam(None, list(f.target_ids), type_=ARRAY(Text))))
+        given = [form for value in f.target_ids for form in spellings(value)]
+        out.append(c.target_ids.overlap(bindparam(None, given, type_=ARRAY(Text))))
     if f.since is not None:
         out.append(c.occurred_at >= f.since)
     if f.until is not None:

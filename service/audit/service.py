@@ -44,7 +44,7 @@ def ids_in(arguments: Any) -> list[str]:
                 visit(item, is_id)
         elif is_id and isinstance(value, str) and value not in found:
             try:
-                type_name, _ = from_global_id(value)
+                type_name = from_global_id(value).type_name
             except InvalidId:
                 return
             if type_name in addressable.MODELS:
@@ -61,21 +61,26 @@ def _produced(result: Any) -> list[tuple[str, int]]:
     for item in result if isinstance(result, tuple) else (result,):
         name = addressable.NAMES.get(type(item)) if isinstance(item, Base) else None
         if name is not None:
-            out.append((to_global_id(name, item.id), getattr(item, addressable.tenant_column(type(item)).key)))
+            company = getattr(item, addressable.tenant_column(type(item)).key)
+            out.append((to_global_id(name, item.id, company), company))
     return out
 
 
 async def _company_of(session: AsyncSession, principal: Principal, target_ids: Sequence[str]) -> int | None:
     """The company of the first named record the key may see, else the key's only company.
 
-    A record the key may not see is never looked at: it would tell its owner of the attempt."""
+    A record the key may not see is never looked at: it would tell its owner of the attempt.
+    An ID names its company (`service.ids`): only IDs made before they did are looked up."""
     companies = principal.company_ids
     if len(companies) <= 1:
         return companies[0] if companies else None
     by_type: dict[str, list[int]] = {}
     for value in target_ids:
-        type_name, pk = from_global_id(value)
-        by_type.setdefault(type_name, []).append(pk)
+        named = from_global_id(value)
+        if named.company is None:
+            by_type.setdefault(named.type_name, []).append(named.pk)
+        elif named.company in companies:
+            return named.company
     for type_name, pks in by_type.items():
         model = addressable.MODELS[type_name]
         tenant = addressable.tenant_column(model)

@@ -12,7 +12,7 @@ from service.ids import to_global_id
 def operation_ref(operation: BulkOperation) -> dict[str, Any]:
     """The operation's declared fields (`models.BulkOperation`): counts, status, times."""
     ids = {
-        "id": to_global_id("BulkOperation", operation.id),
+        "id": to_global_id("BulkOperation", operation.id, operation.company_id),
         "companyId": to_global_id("Company", operation.company_id),
     }
     return fields.payload(BulkOperation, operation, ids)

@@ -63,9 +63,10 @@ class BulkEndpoints:
         operation_id = service.results_of(key, request.path_params["token"])
         if operation_id is None:
             return _error(403, "INVALID_URL", "this results URL is not valid or has expired; ask for a new one")
-        kind = await service.kind_of(self.engine, operation_id)
-        if kind is None:
+        found = await service.kind_of(self.engine, operation_id)
+        if found is None:
             return _error(404, "NOT_FOUND", "the operation no longer exists")
+        kind, company_id = found
         type_name = RECORD_TYPES[kind.value]
 
         async def body() -> AsyncIterator[bytes]:
@@ -76,7 +77,7 @@ class BulkEndpoints:
                         "line": r.line,
                         "outcome": r.outcome,
                         "externalId": r.external_id,
-                        "id": optional_global_id(type_name, r.record_id),
+                        "id": optional_global_id(type_name, r.record_id, company_id),
                     }
                     if r.code is not None or r.outcome == "skipped":
                         line["error" if r.outcome == "failed" else "reason"] = (

@@ -559,9 +559,12 @@ def results_of(key: links.Key, token: str) -> int | None:
     return operation_id
 
 
-async def kind_of(engine: AsyncEngine, operation_id: int) -> BulkKind | None:
+async def kind_of(engine: AsyncEngine, operation_id: int) -> tuple[BulkKind, int] | None:
+    """The operation's kind and company, or None when it no longer exists."""
     async with AsyncSession(engine) as session:
-        found: BulkKind | None = await session.scalar(
-            select(BulkOperation.kind).where(BulkOperation.id == operation_id)
-        )
-        return found
+        found = (
+            await session.execute(
+                select(BulkOperation.kind, BulkOperation.company_id).where(BulkOperation.id == operation_id)
+            )
+        ).first()
+        return None if found is None else (found.kind, found.company_id)

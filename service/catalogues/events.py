@@ -18,7 +18,10 @@ KEYS = {RejectionReason: "rejectionReason", Source: "source", Tag: "tag"}
 
 def entry_ref(entry: Entry) -> dict[str, Any]:
     """An entry's declared fields after its ids."""
-    ids = {"id": to_global_id(type(entry).__name__, entry.id), "companyId": to_global_id("Company", entry.company_id)}
+    ids = {
+        "id": to_global_id(type(entry).__name__, entry.id, entry.company_id),
+        "companyId": to_global_id("Company", entry.company_id),
+    }
     return fields.payload(type(entry), entry, ids)
 
 

@@ -11,7 +11,10 @@ from service.ids import to_global_id
 
 
 def field_ref(field: CustomField) -> dict[str, Any]:
-    ids = {"id": to_global_id("CustomField", field.id), "companyId": to_global_id("Company", field.company_id)}
+    ids = {
+        "id": to_global_id("CustomField", field.id, field.company_id),
+        "companyId": to_global_id("Company", field.company_id),
+    }
     return fields.payload(CustomField, field, ids)
 
 

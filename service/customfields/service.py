@@ -31,7 +31,7 @@ from service.customfields.models import (
 from service.db import fields
 from service.db.sql import one_of
 from service.errors import Collector, DomainError, ErrorCode, not_found
-from service.ids import InvalidId, from_global_id
+from service.ids import InvalidId, from_global_id, to_global_id
 from service.users.models import User
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -227,8 +227,7 @@ def _value(problems: Collector, field: CustomField, value: Any, path: str) -> An
         return value
     # USER: a global ID, checked against the company's people by the caller.
     try:
-        type_name, _ = from_global_id(value)
-        if type_name != "User":
+        if from_global_id(value).type_name != "User":
             raise InvalidId(value)
     except InvalidId:
         refuse("a user's ID")
@@ -290,7 +289,10 @@ async def merged(
             out.pop(key, None)
             continue
         if definition.value_type is CustomFieldType.USER:
-            users[from_global_id(clean)[1]] = path
+            user = from_global_id(clean)
+            # Another company's ID finds no one; an ID of the old form is stored in the new.
+            users[user.pk if user.company in (None, company_id) else -1] = path
+            clean = to_global_id("User", user.pk, company_id)
         out[key] = clean
     if users:
         known = set(

@@ -14,10 +14,10 @@ from service.ids import to_global_id
 def response_ref(response: EeocResponse, *, answers: bool = True) -> dict[str, Any]:
     """The answers (declared `event=False` so that no other payload carries them), after the ids."""
     ids = {
-        "id": to_global_id("EeocResponse", response.id),
+        "id": to_global_id("EeocResponse", response.id, response.company_id),
         "companyId": to_global_id("Company", response.company_id),
-        "applicantId": to_global_id("Applicant", response.applicant_id),
-        "applicationId": to_global_id("Application", response.application_id),
+        "applicantId": to_global_id("Applicant", response.applicant_id, response.company_id),
+        "applicationId": to_global_id("Application", response.application_id, response.company_id),
     }
     return fields.payload(EeocResponse, response, ids, every=True) if answers else ids
 

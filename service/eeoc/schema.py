@@ -97,8 +97,10 @@ class Mutation:
 
         async def work(session: AsyncSession) -> strawberry.ID:
             pk = decode_id(input.id, "EeocResponse", "id")
-            await service.delete_response(session, await service.get_response(session, scope, pk, "id", lock=True))
-            return strawberry.ID(to_global_id("EeocResponse", pk))
+            found = await service.get_response(session, scope, pk, "id", lock=True)
+            deleted = to_global_id("EeocResponse", pk, found.company_id)
+            await service.delete_response(session, found)
+            return strawberry.ID(deleted)
 
         deleted, errors = await run(info, AREA, work)
         return EeocResponseDeletePayload(deleted_eeoc_response_id=deleted, errors=errors)

@@ -47,7 +47,7 @@ from service.graphql.statement import (
     json_object,
     literal,
 )
-from service.ids import InvalidId, from_global_id
+from service.ids import UNSCOPED, InvalidId, from_global_id
 
 
 class Compiler:
@@ -178,18 +178,19 @@ class Compiler:
 
     def _node(self, value: Any, nodes: list[FieldNode]) -> str:
         try:
-            type_name, pk = from_global_id(value)
+            found = from_global_id(value)
         except InvalidId as exc:
             raise Unsupported("malformed id") from exc
-        entity = ENTITIES.get(type_name)
+        entity = ENTITIES.get(found.type_name)
         if entity is None:
             raise Unsupported("unknown type")
         self._require(entity)
         alias = self.sql.alias()
         obj = self._entity_object(entity, alias, nodes)
-        key = self.sql.bind(pk, "bigint")
-        table = entity.table.name
-        return f"(SELECT {obj} FROM {table} AS {alias} WHERE {alias}.id = {key} AND {self._scope(entity, alias)})"
+        where = f"{alias}.id = {self.sql.bind(found.pk, 'bigint')}"
+        if found.company is not None and found.type_name not in UNSCOPED:
+            where += f" AND {alias}.{entity.tenant_column.key} = {self.sql.bind(found.company, 'bigint')}"
+        return f"(SELECT {obj} FROM {entity.table.name} AS {alias} WHERE {where} AND {self._scope(entity, alias)})"
 
     def _page_args(self, args: dict[str, Any]) -> PageArgs:
         try:
@@ -228,7 +229,9 @@ class Compiler:
         if name == "__typename":
             return literal(entity.name)
         if name == "id":
-            return global_id(entity.name, f"{alias}.id")
+            return global_id(
+                entity.name, f"{alias}.id", None if entity.name in UNSCOPED else f"{alias}.{entity.tenant_column.key}"
+            )
         field = graphql_type.fields.get(name)
         definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF) if field is not None else None
         if definition is None:

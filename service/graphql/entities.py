@@ -20,7 +20,7 @@ from typing_extensions import TypeVar
 from service.auth.scopes import Principal
 from service.db import addressable
 from service.db.base import Base
-from service.ids import to_global_id
+from service.ids import COMPANY, to_global_id
 
 RelationKind = Literal["one", "list", "connection"]
 
@@ -82,13 +82,17 @@ class Entity(Generic[GraphQLType, Model]):
         """The column naming the owning company: `id` for companies themselves."""
         return addressable.tenant_column(self.model)
 
+    def company_of(self, obj: Any) -> int:
+        """The company holding `obj`, an object `from_row` built."""
+        return int(obj.pk if self.name == COMPANY else obj.company_id)
+
     def from_row(self, mapping: Any) -> GraphQLType:
         """Build the GraphQL object for one row without running dataclass machinery."""
         obj = self.type.__new__(self.type)
         values = dict(mapping)
         pk = values["id"]
         values["pk"] = pk
-        values["id"] = to_global_id(self.name, pk)
+        values["id"] = to_global_id(self.name, pk, values.get("company_id"))
         if self.convert is not None:
             self.convert(values)
         obj.__dict__.update(values)

@@ -16,12 +16,13 @@ from strawberry import Info
 from service.audit import service as audit
 from service.audit.models import AuditOutcome
 from service.auth.scopes import Access, MissingScope
+from service.db.sql import one_of
 from service.errors import DomainError, DomainErrors, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.entities import ENTITIES
 from service.graphql.enums import expose
 from service.graphql.selection import variables_of
-from service.ids import InvalidId, from_global_id, pk_of
+from service.ids import UNSCOPED, InvalidId, from_global_id, pk_of
 
 log = logging.getLogger(__name__)
 RETRIED = frozenset({"40P01", "40001"})
@@ -96,14 +97,15 @@ async def run(
             context.principal.require(read, "read")
     except MissingScope as exc:
         return None, await _forbidden(info, call, _unreadable(exc))
-    if context.principal.postings is not None:
+    unseen = _foreign(context.principal.company_ids, call.target_ids)
+    if unseen is None and context.principal.postings is not None:
         unseen = await _unseen(info, call.target_ids)
-        if unseen is not None:
-            # Worded as the service words a record that does not exist: the answer tells nothing.
-            missing = not_found(_field_of(_arguments(info), unseen[0]), _words(unseen[1]))
-            errors = [UserError(field=missing.field, code=missing.code, message=missing.message)]
-            await _record_apart(info, call, AuditOutcome.REFUSED, errors)
-            return None, errors
+    if unseen is not None:
+        # Worded as the service words a record that does not exist: the answer tells nothing.
+        missing = not_found(_field_of(_arguments(info), unseen[0]), _words(unseen[1]))
+        errors = [UserError(field=missing.field, code=missing.code, message=missing.message)]
+        await _record_apart(info, call, AuditOutcome.REFUSED, errors)
+        return None, errors
     for attempt in range(1, ATTEMPTS + 1):
         try:
             async with context.sessions() as session, session.begin():
@@ -141,6 +143,17 @@ async def run(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+def _foreign(companies: Sequence[int], target_ids: Sequence[str]) -> tuple[str, str] | None:
+    """(global ID, type) of the first record the input names in a company the caller may not
+    see, else None; no statement needed, as an ID names its company. (A `companyId` is left to
+    the service, which says whether the caller may act for that company.)"""
+    for value in target_ids:
+        named = from_global_id(value)
+        if named.company is not None and named.type_name not in UNSCOPED and named.company not in companies:
+            return value, named.type_name
+    return None
+
+
 async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> tuple[str, str] | None:
     """(global ID, type) of the first record the input names that this narrowed person may not
     see (`Principal.postings`), else None: they change only what they see, and a record of
@@ -148,14 +161,19 @@ async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> tuple
     principal = info.context.principal
     async with info.context.sessions() as session:
         for value in target_ids:
-            type_name, pk = from_global_id(value)
-            entity = ENTITIES.get(type_name)
+            named = from_global_id(value)
+            entity = ENTITIES.get(named.type_name)
             clause = entity.visible(principal) if entity is not None else None
             if entity is None or clause is None:
                 continue
-            seen = await session.scalar(select(entity.table.c.id).where(entity.table.c.id == pk, clause))
+            companies = principal.company_ids if named.company is None else (named.company,)
+            seen = await session.scalar(
+                select(entity.table.c.id).where(
+                    entity.table.c.id == named.pk, one_of(entity.tenant_column, companies), clause
+                )
+            )
             if seen is None:
-                return value, type_name
+                return value, named.type_name
     return None
 
 
@@ -174,9 +192,12 @@ def _field_of(arguments: Any, value: str, path: str = "") -> str | None:
     return None
 
 
+_NAMED = {"PipelineStage": "stage", "EeocResponse": "EEOC response", "ApiKey": "API key"}
+
+
 def _words(type_name: str) -> str:
-    """`PipelineStage` -> `pipeline stage`, as the services name what they did not find."""
-    return "".join(f" {c.lower()}" if c.isupper() else c for c in type_name).strip()
+    """`WebhookEndpoint` -> `webhook endpoint`, as the services name what they did not find."""
+    return _NAMED.get(type_name) or "".join(f" {c.lower()}" if c.isupper() else c for c in type_name).strip()
 
 
 def _reads(info: Info[Context, None]) -> list[str]:

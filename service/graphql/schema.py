@@ -75,14 +75,18 @@ def _invalid(value: str, argument: str) -> GraphQLError:
 
 async def _load_node(info: Info[Context, None], value: strawberry.ID, argument: str) -> Node | None:
     try:
-        type_name, pk = from_global_id(value)
+        found = from_global_id(value)
     except InvalidId:
         raise _invalid(value, argument) from None
-    entity = ENTITIES.get(type_name)
+    entity = ENTITIES.get(found.type_name)
     if entity is None:
         raise _invalid(value, argument)
     require_read(info, entity)
-    node: Node | None = await info.context.loaders.one(type_name).load(pk)
+    if found.company is not None and found.company not in info.context.principal.company_ids:
+        return None  # another company's, or none: as the compiled path, which finds no row
+    node: Node | None = await info.context.loaders.one(found.type_name).load(found.pk)
+    if node is not None and found.company is not None and entity.company_of(node) != found.company:
+        return None  # a record of the caller's, named with another company: no such record
     return node
 
 

@@ -32,7 +32,7 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from service.graphql.pagination import decode_cursor, encode_cursor
-from service.ids import InvalidId, from_global_id, to_global_id
+from service.ids import UNSCOPED, InvalidId, from_global_id, legacy_global_id, spellings, to_global_id
 
 LONG_STRING = 200
 """Strings longer than this are part of the shape (searches past it are refused)."""
@@ -114,14 +114,24 @@ class Shape:
 
     def _id(self, value: str, get: Getter) -> tuple[Any, Any]:
         try:
-            type_name, number = from_global_id(value)
+            found = from_global_id(value)
         except InvalidId:
             return _fixed(value), value
-        pk = self._number(number)
-        self.stand_ins[(int, pk)] = lambda v: from_global_id(get(v))[1]
-        stand_in = to_global_id(type_name, pk)
+        pk = self._number(found.pk)
+        self.stand_ins[(int, pk)] = lambda v: from_global_id(get(v)).pk
+        company = found.company
+        if company is not None and found.type_name not in UNSCOPED:
+            company = self._number(company)
+            self.stand_ins[(int, company)] = lambda v: from_global_id(get(v)).company
+        if company is None and found.type_name not in UNSCOPED:
+            stand_in = legacy_global_id(found.type_name, pk)
+        else:
+            stand_in = to_global_id(found.type_name, pk, company)
+            # the same ID as it was once written, which an audit filter matches too
+            self.stand_ins[(str, spellings(stand_in)[-1])] = lambda v: spellings(get(v))[-1]
         self.stand_ins[(str, stand_in)] = get
-        return ("id", type_name, number < 2**31), stand_in
+        # Whether the ID names its company is part of the shape: the statement filters by it.
+        return ("id", found.type_name, found.pk < 2**31, company is not None), stand_in
 
     def _string(self, value: str, get: Getter) -> tuple[Any, Any]:
         if not value or len(value) > LONG_STRING or "\x00" in value:

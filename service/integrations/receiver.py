@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from service.ids import InvalidId, pk_of
+from service.ids import InvalidId, decode_as
 from service.integrations import providers, service, subjects
 from service.integrations.models import Integration, IntegrationStatus
 from service.integrations.signatures import SignatureError, dedupe_key, verify_any
@@ -115,11 +115,14 @@ class InboundReceiver:
 
     async def _integration(self, value: str) -> Integration | None:
         try:
-            pk = pk_of(value, "Integration")
+            named = decode_as(value, "Integration")
         except InvalidId:
             return None
+        found = select(Integration).where(Integration.id == named.pk)
+        if named.company is not None:  # else a URL given out before IDs named their company
+            found = found.where(Integration.company_id == named.company)
         async with self.sessions() as session:
-            integration = (await session.execute(select(Integration).where(Integration.id == pk))).scalar_one_or_none()
+            integration = (await session.execute(found)).scalar_one_or_none()
         if integration is None or integration.status is IntegrationStatus.DISABLED:
             return None
         return integration

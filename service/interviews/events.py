@@ -13,15 +13,16 @@ from service.interviews.models import Interview, InterviewInterviewer
 def interview_ref(interview: Interview, interviewers: Sequence[InterviewInterviewer]) -> dict[str, Any]:
     """An interview's declared fields after the ids it links, and its interviewers."""
     ids = {
-        "id": to_global_id("Interview", interview.id),
+        "id": to_global_id("Interview", interview.id, interview.company_id),
         "companyId": to_global_id("Company", interview.company_id),
-        "applicationId": to_global_id("Application", interview.application_id),
-        "stageId": optional_global_id("PipelineStage", interview.stage_id),
-        "organizerId": optional_global_id("User", interview.organizer_user_id),
+        "applicationId": to_global_id("Application", interview.application_id, interview.company_id),
+        "stageId": optional_global_id("PipelineStage", interview.stage_id, interview.company_id),
+        "organizerId": optional_global_id("User", interview.organizer_user_id, interview.company_id),
     }
     out = fields.payload(Interview, interview, ids)
     out["interviewers"] = [
-        {"userId": to_global_id("User", i.user_id), **fields.payload(InterviewInterviewer, i, {})} for i in interviewers
+        {"userId": to_global_id("User", i.user_id, i.company_id), **fields.payload(InterviewInterviewer, i, {})}
+        for i in interviewers
     ]
     return out
 

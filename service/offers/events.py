@@ -13,14 +13,15 @@ from service.offers.models import Offer, OfferApproval
 def offer_ref(offer: Offer, approvals: Sequence[OfferApproval]) -> dict[str, Any]:
     """An offer's declared fields after the ids it links, and its approvals."""
     ids = {
-        "id": to_global_id("Offer", offer.id),
+        "id": to_global_id("Offer", offer.id, offer.company_id),
         "companyId": to_global_id("Company", offer.company_id),
-        "applicationId": to_global_id("Application", offer.application_id),
-        "createdById": optional_global_id("User", offer.created_by_user_id),
+        "applicationId": to_global_id("Application", offer.application_id, offer.company_id),
+        "createdById": optional_global_id("User", offer.created_by_user_id, offer.company_id),
     }
     out = fields.payload(Offer, offer, ids)
     out["approvals"] = [
-        {"userId": to_global_id("User", a.user_id), **fields.payload(OfferApproval, a, {})} for a in approvals
+        {"userId": to_global_id("User", a.user_id, a.company_id), **fields.payload(OfferApproval, a, {})}
+        for a in approvals
     ]
     return out
 

@@ -13,10 +13,10 @@ from service.openings.models import Opening
 def opening_ref(opening: Opening) -> dict[str, Any]:
     """An opening's declared fields after its ids (the filling application's too)."""
     ids = {
-        "id": to_global_id("Opening", opening.id),
+        "id": to_global_id("Opening", opening.id, opening.company_id),
         "companyId": to_global_id("Company", opening.company_id),
-        "postingId": to_global_id("Posting", opening.posting_id),
-        "applicationId": optional_global_id("Application", opening.application_id),
+        "postingId": to_global_id("Posting", opening.posting_id, opening.company_id),
+        "applicationId": optional_global_id("Application", opening.application_id, opening.company_id),
     }
     return fields.payload(Opening, opening, ids)
 

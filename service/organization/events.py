@@ -16,9 +16,9 @@ def node_ref(node: Department | Office) -> dict[str, Any]:
     """A department's or office's declared fields after its ids (the parent's too)."""
     name = type(node).__name__
     ids = {
-        "id": to_global_id(name, node.id),
+        "id": to_global_id(name, node.id, node.company_id),
         "companyId": to_global_id("Company", node.company_id),
-        "parentId": optional_global_id(name, node.parent_id),
+        "parentId": optional_global_id(name, node.parent_id, node.company_id),
     }
     return fields.payload(type(node), node, ids)
 

@@ -12,5 +12,5 @@ from service.pipeline.models import PipelineStage
 def stage_ref(stage: PipelineStage | None) -> dict[str, Any] | None:
     if stage is None:
         return None
-    ids = {"id": to_global_id("PipelineStage", stage.id)}
+    ids = {"id": to_global_id("PipelineStage", stage.id, stage.company_id)}
     return fields.payload(PipelineStage, stage, ids, leave_out=("created_at", "updated_at"))

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from service.db import fields
-from service.ids import to_global_id
+from service.ids import optional_global_id, to_global_id
 from service.postings.models import Posting
 
 
@@ -18,10 +18,10 @@ def posting_ref(posting: Posting) -> dict[str, Any]:
     """A posting's declared fields (`models.Posting`); its long Markdown text (description and
     sections, declared `event=False`) is left to the API."""
     ids = {
-        "id": to_global_id("Posting", posting.id),
+        "id": to_global_id("Posting", posting.id, posting.company_id),
         "companyId": to_global_id("Company", posting.company_id),
-        "departmentId": to_global_id("Department", posting.department_id) if posting.department_id else None,
-        "officeId": to_global_id("Office", posting.office_id) if posting.office_id else None,
+        "departmentId": optional_global_id("Department", posting.department_id, posting.company_id),
+        "officeId": optional_global_id("Office", posting.office_id, posting.company_id),
     }
     return fields.payload(Posting, posting, ids)
 

@@ -13,13 +13,13 @@ from service.scorecards.models import Scorecard
 def scorecard_ref(scorecard: Scorecard) -> dict[str, Any]:
     """A scorecard's declared fields after the ids it links."""
     ids = {
-        "id": to_global_id("Scorecard", scorecard.id),
+        "id": to_global_id("Scorecard", scorecard.id, scorecard.company_id),
         "companyId": to_global_id("Company", scorecard.company_id),
-        "applicationId": to_global_id("Application", scorecard.application_id),
-        "interviewId": optional_global_id("Interview", scorecard.interview_id),
-        "stageId": optional_global_id("PipelineStage", scorecard.stage_id),
-        "interviewerId": optional_global_id("User", scorecard.interviewer_user_id),
-        "submittedById": optional_global_id("User", scorecard.submitted_by_user_id),
+        "applicationId": to_global_id("Application", scorecard.application_id, scorecard.company_id),
+        "interviewId": optional_global_id("Interview", scorecard.interview_id, scorecard.company_id),
+        "stageId": optional_global_id("PipelineStage", scorecard.stage_id, scorecard.company_id),
+        "interviewerId": optional_global_id("User", scorecard.interviewer_user_id, scorecard.company_id),
+        "submittedById": optional_global_id("User", scorecard.submitted_by_user_id, scorecard.company_id),
     }
     return fields.payload(Scorecard, scorecard, ids)
 

@@ -261,8 +261,10 @@ class Mutation:
         scope = info.context.company_ids
 
         async def work(session: AsyncSession) -> strawberry.ID:
-            pk = await service.delete_scorecard(session, await _locked(session, scope, input.id))
-            return strawberry.ID(to_global_id("Scorecard", pk))
+            found = await _locked(session, scope, input.id)
+            deleted = to_global_id("Scorecard", found.id, found.company_id)
+            await service.delete_scorecard(session, found)
+            return strawberry.ID(deleted)
 
         deleted, errors = await run(info, AREA, work)
         return ScorecardDeletePayload(deleted_scorecard_id=deleted, errors=errors)

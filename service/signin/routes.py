@@ -246,7 +246,11 @@ class SignIn:
         return JSONResponse(
             {
                 "signedIn": True,
-                "user": {"id": to_global_id("User", p.user_id or 0), "name": p.name, "role": found.role.value},
+                "user": {
+                    "id": to_global_id("User", p.user_id or 0, p.company_ids[0]),
+                    "name": p.name,
+                    "role": found.role.value,
+                },
                 "companyIds": [to_global_id("Company", c) for c in p.company_ids],
                 # What the app may ask for: asking for more gets a field refused, and a refused
                 # non-null field nulls the whole answer, which a shared client cache then keeps.

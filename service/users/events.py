@@ -12,7 +12,7 @@ from service.users.models import User
 
 def user_ref(user: User) -> dict[str, Any]:
     """A person's declared fields (`models.User`)."""
-    ids = {"id": to_global_id("User", user.id), "companyId": to_global_id("Company", user.company_id)}
+    ids = {"id": to_global_id("User", user.id, user.company_id), "companyId": to_global_id("Company", user.company_id)}
     return fields.payload(User, user, ids)
 
 

@@ -446,9 +446,9 @@ def _json(payload: Mapping[str, Any]) -> str:
 # --- the envelope ----------------------------------------------------------------------------
 
 
-def event_id(event_pk: int) -> str:
+def event_id(event_pk: int, company_id: int) -> str:
     """The event's global ID: the envelope's `id` and the `webhook-id` header."""
-    return to_global_id("Event", event_pk)
+    return to_global_id("Event", event_pk, company_id)
 
 
 def envelope(event: Event) -> dict[str, Any]:
@@ -468,7 +468,7 @@ def envelope_of(
     data: Mapping[str, Any],
 ) -> dict[str, Any]:
     return {
-        "id": event_id(pk),
+        "id": event_id(pk, company_id),
         "type": type,
         "version": version,
         "occurredAt": iso_time(occurred_at),

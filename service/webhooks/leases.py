@@ -181,7 +181,7 @@ async def claim_in(
                 attempts=r.attempts,
                 url=r.url,
                 secrets=secrets,
-                msg_id=event_id(r.event_id),
+                msg_id=event_id(r.event_id, r.company_id),
                 body=envelope_bytes(envelope),
                 occurred_at=r.occurred_at,
             )

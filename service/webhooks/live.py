@@ -24,7 +24,7 @@ from service.auth.scopes import Principal
 from service.db.sql import one_of
 from service.graphql.context import Context
 from service.graphql.loaders import tenant_scope
-from service.ids import InvalidId, from_global_id, to_global_id
+from service.ids import InvalidId, decode_as, to_global_id
 from service.postings.models import Posting
 from service.webhooks.feed import feed_types
 from service.webhooks.hub import DROPPED, LOST, QUEUE_SIZE, EventHub
@@ -37,15 +37,17 @@ def _error(code: str, message: str, **extensions: Any) -> GraphQLError:
 
 async def _posting_pk(engine: AsyncEngine, principal: Principal, value: str) -> int:
     try:
-        type_name, pk = from_global_id(value)
+        named = decode_as(value, "Posting")
     except InvalidId:
-        type_name, pk = "", 0
-    if type_name != "Posting":
-        raise _error("INVALID_ID", f"`postingId`: {value!r} is not a valid Posting ID", argument="postingId")
+        raise _error("INVALID_ID", f"`postingId`: {value!r} is not a valid Posting ID", argument="postingId") from None
+    pk = named.pk
+    companies = principal.company_ids if named.company is None else (named.company,)
     async with engine.connect() as conn:
         found = (
             await conn.execute(
-                select(Posting.id).where(Posting.id == pk, one_of(Posting.company_id, principal.company_ids))
+                select(Posting.id).where(
+                    Posting.id == pk, one_of(Posting.company_id, [c for c in companies if c in principal.company_ids])
+                )
             )
         ).first()
     if found is None or (principal.postings is not None and pk not in principal.postings):
@@ -100,17 +102,15 @@ async def _load(
         )
         if posting_pk is None or not rows:
             return rows
-        posting_gid = to_global_id("Posting", posting_pk)
+        posting_gid = to_global_id("Posting", posting_pk, company_id)
         note_app_pks = set()
         for row in rows:
             note = row.payload.get("note") if isinstance(row.payload, dict) else None
             if isinstance(note, dict):
                 try:
-                    kind, pk = from_global_id(str(note.get("applicationId")))
+                    note_app_pks.add(decode_as(str(note.get("applicationId")), "Application").pk)
                 except InvalidId:
                     continue
-                if kind == "Application":
-                    note_app_pks.add(pk)
         note_apps: set[str] = set()
         if note_app_pks:
             found = await conn.execute(
@@ -120,7 +120,7 @@ async def _load(
                     Application.company_id == company_id,
                 )
             )
-            note_apps = {to_global_id("Application", pk) for (pk,) in found}
+            note_apps = {to_global_id("Application", pk, company_id) for (pk,) in found}
     return [row for row in rows if _about_posting(row.payload, posting_gid, note_apps)]
 
 

@@ -305,7 +305,7 @@ async def send_ping(
             "occurredAt": timestamp_text(now),
             "companyId": to_global_id("Company", endpoint.company_id),
             "sequence": None,
-            "data": {"endpointId": to_global_id("WebhookEndpoint", endpoint.id)},
+            "data": {"endpointId": to_global_id("WebhookEndpoint", endpoint.id, endpoint.company_id)},
         }
     )
     secrets: tuple[str, ...] = (endpoint.secret,)

@@ -147,7 +147,7 @@ async def _store(
             await transaction.rollback()
         else:
             await transaction.commit()
-            result.posting_id = to_global_id("Posting", posting.id)
+            result.posting_id = to_global_id("Posting", posting.id, posting.company_id)
 
 
 def _stages(imported: ImportedPosting) -> str:
