@@ -136,3 +136,92 @@ async def test_the_dataloader_path_bounds_every_tenant_table_by_company_too(make
             plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
             unbounded += [(t, statement[:300]) for t, c in scans(plan) if t in tenant and "company_id" not in c]
     assert unbounded == [], unbounded
+
+
+def bounded(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """`scans` of a statement of any kind: a row an INSERT writes names its company itself (what
+    sharding routes on), so the table written is no scan; an UPDATE's or DELETE's own scan is."""
+    if plan.get("Node Type") == "ModifyTable":
+        return [s for child in plan.get("Plans", []) for s in bounded(child)]
+    return scans(plan)
+
+
+async def test_every_statement_of_a_hiring_journey_is_bounded_by_company(acme, globex, engine):
+    """Writes too: every statement the mutations of a hiring journey send (each service's reads,
+    its locks, its writes, the events and the audit row), explained after the journey; the
+    journey emits every type of event (`tests.stories`)."""
+    from sqlalchemy import event
+
+    from tests.compiled import attachments_world, hiring_world, openings_world
+    from tests.factories import create_applicant, create_note, create_posting, move_application, mutate_ok
+    from tests.stories import every_event_type
+
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if stats.current() is not None:
+            rows = parameters if many else [parameters]
+            sent.append((statement, rows[0] if rows and isinstance(rows[0], tuple | list) else rows))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        await every_event_type(globex)
+        posting = await create_posting(acme, "Platform Engineer", status="OPEN", selection="id stages { id }")
+        ada = await create_applicant(acme, "Ada", emails=["ada@example.com"])
+        applied = await mutate_ok(
+            acme, "applicationSubmit", {"applicantId": ada["id"], "postingId": posting["id"]}, "application { id }"
+        )
+        application = applied["application"]["id"]
+        await move_application(acme, application, posting["stages"][1]["id"])
+        await create_note(acme, application, "Strong")
+        await mutate_ok(acme, "applicantUpdate", {"id": ada["id"], "name": "Ada Lovelace", "tags": ["python"]})
+        await hiring_world(acme, posting["id"], application)
+        await openings_world(acme, posting["id"], posting["id"])
+        await attachments_world(acme, ada["id"], application)
+        await mutate_ok(acme, "applicationReject", {"id": application, "reason": "Not now"})
+        await mutate_ok(acme, "applicantErase", {"id": ada["id"]})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert len(sent) > 100
+    unbounded: dict[str, str] = {}
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        schema = await read_schema(raw)
+        tenant = {t for t in schema.tables if schema.kind(t) == "tenant"}
+        for statement, parameters in sent:
+            if not statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+                continue
+            explained = await raw.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + statement, *(parameters or ()))
+            plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+            for t, c in bounded(plan):
+                if t in tenant and "company_id" not in c:
+                    unbounded.setdefault(" ".join(statement.split())[:240], t)
+    assert not unbounded, "\n".join(sorted(f"{t}: {s}" for s, t in unbounded.items()))
+
+
+async def test_a_callers_session_reaches_no_other_companys_row_by_id(acme, globex, engine):
+    """`service.db.tenancy.keep_to`: a lookup by id alone, a refresh, a relationship-free ORM
+    UPDATE, in a session kept to acme, find nothing of globex's; without it they do."""
+    from sqlalchemy import select, update
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from service.db.tenancy import keep_to
+    from service.ids import from_global_id
+    from service.postings.models import Posting
+    from tests.factories import create_posting
+
+    theirs = from_global_id((await create_posting(globex, "Theirs"))["id"]).pk
+    ours = from_global_id((await create_posting(acme, "Ours"))["id"]).pk
+    async with AsyncSession(engine) as session, session.begin():
+        keep_to(session.sync_session, [acme.company_pk])
+        assert await session.get(Posting, theirs) is None
+        assert (await session.execute(select(Posting.title).where(Posting.id == theirs))).first() is None
+        renamed = await session.execute(update(Posting).where(Posting.id == theirs).values(title="Mine now"))
+        assert renamed.rowcount == 0  # type: ignore[attr-defined]
+        mine = await session.get(Posting, ours)
+        assert mine is not None and mine.title == "Ours"
+        await session.refresh(mine)
+    async with AsyncSession(engine) as session:
+        found = await session.get(Posting, theirs)
+        assert found is not None and found.title == "Theirs"

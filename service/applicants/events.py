@@ -137,7 +137,10 @@ async def redact_applicant_events(session: AsyncSession, applicant: Applicant) -
             .where(
                 WebhookDeliveryAttempt.response_excerpt.is_not(None),
                 WebhookDeliveryAttempt.delivery_id.in_(
-                    select(WebhookDelivery.id).where(WebhookDelivery.event_id.in_([e.id for e in events]))
+                    select(WebhookDelivery.id).where(
+                        WebhookDelivery.event_id.in_([e.id for e in events]),
+                        WebhookDelivery.company_id == applicant.company_id,
+                    )
                 ),
             )
             .values(response_excerpt=None),

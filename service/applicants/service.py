@@ -249,7 +249,9 @@ async def erase_applicant(session: AsyncSession, applicant: Applicant, *, origin
     words = [applicant.name, *(str(p) for p in applicant.phones or ()), applicant.location or ""]
     await forget_attachments(session, applicant.id)
     await session.execute(delete(EeocResponse).where(EeocResponse.applicant_id == applicant.id))
-    applications = select(Application.id).where(Application.applicant_id == applicant.id)
+    applications = select(Application.id).where(
+        Application.applicant_id == applicant.id, Application.company_id == applicant.company_id
+    )
     for stmt in (
         delete(ApplicantEmail).where(ApplicantEmail.applicant_id == applicant.id),
         update(Application)

@@ -115,7 +115,7 @@ async def planned(
     if application is not None and application.applicant_id != applicant.id:
         raise DomainError(ErrorCode.INVALID, "an application of this applicant", "applicationId")
     name = clean_filename(filename)
-    await _count_room(session, applicant.id)
+    await _count_room(session, applicant)
     return AttachmentUpload(
         id=str(uuid.uuid4()),
         company_id=applicant.company_id,
@@ -139,8 +139,12 @@ async def upload_url(session: AsyncSession, upload: AttachmentUpload) -> UploadU
     return UploadUrl(f"/uploads/{links.upload_token(key, upload.id, expires)}", upload.expires_at, upload.max_bytes)
 
 
-async def _count_room(session: AsyncSession, applicant_id: int) -> None:
-    count = await session.scalar(select(func.count()).where(Attachment.applicant_id == applicant_id))
+async def _count_room(session: AsyncSession, applicant: Applicant) -> None:
+    count = await session.scalar(
+        select(func.count()).where(
+            Attachment.applicant_id == applicant.id, Attachment.company_id == applicant.company_id
+        )
+    )
     if (count or 0) >= MAX_ATTACHMENTS:
         raise DomainError(ErrorCode.INVALID, f"an applicant has at most {MAX_ATTACHMENTS} attachments", "applicantId")
 
@@ -302,7 +306,7 @@ async def _record(session: AsyncSession, upload: AttachmentUpload, key: str, rea
     if applicant.erased_at is not None:
         raise Refused(409, "ERASED", "the applicant's personal data was erased")
     try:
-        await _count_room(session, applicant.id)
+        await _count_room(session, applicant)
     except DomainError as exc:
         raise Refused(409, "LIMIT", exc.message) from exc
     attachment = await _insert(session, upload, key, reading)

@@ -17,6 +17,7 @@ from service.audit import service as audit
 from service.audit.models import AuditOutcome
 from service.auth.scopes import Access, MissingScope
 from service.db.sql import one_of
+from service.db.tenancy import keep_to
 from service.errors import DomainError, DomainErrors, ErrorCode, not_found
 from service.graphql.context import Context
 from service.graphql.entities import ENTITIES
@@ -97,9 +98,7 @@ async def run(
             context.principal.require(read, "read")
     except MissingScope as exc:
         return None, await _forbidden(info, call, _unreadable(exc))
-    unseen = _foreign(context.principal.company_ids, call.target_ids)
-    if unseen is None and context.principal.postings is not None:
-        unseen = await _unseen(info, call.target_ids)
+    unseen = _foreign(context.principal.company_ids, call.target_ids) or await _unseen(info, call.target_ids)
     if unseen is not None:
         # Worded as the service words a record that does not exist: the answer tells nothing.
         missing = not_found(_field_of(_arguments(info), unseen[0]), _words(unseen[1]))
@@ -109,6 +108,7 @@ async def run(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             async with context.sessions() as session, session.begin():
+                keep_to(session.sync_session, context.principal.company_ids)
                 result = await work(session)
                 await call.record(session, AuditOutcome.SUCCEEDED, result=result)
                 return result, []
@@ -155,22 +155,34 @@ def _foreign(companies: Sequence[int], target_ids: Sequence[str]) -> tuple[str, 
 
 
 async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> tuple[str, str] | None:
-    """(global ID, type) of the first record the input names that this narrowed person may not
-    see (`Principal.postings`), else None: they change only what they see, and a record of
-    another posting behaves as one that does not exist, as another company's does."""
+    """(global ID, type) of the first record the input names that this caller may not see, else
+    None, for the callers a service's scope (their companies) is wider than what they see:
+
+    - a narrowed person (`Principal.postings`) changes only what they see: a record of another
+      posting behaves as one that does not exist, as another company's does;
+    - for a key of several companies, an ID naming one of them and a record of another names
+      no record.
+
+    Anyone else needs no statement here: `_foreign` and the services' scope suffice."""
     principal = info.context.principal
+    several = len(principal.company_ids) > 1
+    checks = []
+    for value in target_ids:
+        named = from_global_id(value)
+        entity = ENTITIES.get(named.type_name)
+        if entity is None or named.type_name in UNSCOPED:
+            continue
+        clause = entity.visible(principal)
+        if clause is not None or (several and named.company is not None):
+            checks.append((value, named, entity, clause))
+    if not checks:
+        return None
     async with info.context.sessions() as session:
-        for value in target_ids:
-            named = from_global_id(value)
-            entity = ENTITIES.get(named.type_name)
-            clause = entity.visible(principal) if entity is not None else None
-            if entity is None or clause is None:
-                continue
+        for value, named, entity, clause in checks:
             companies = principal.company_ids if named.company is None else (named.company,)
+            conditions = [entity.table.c.id == named.pk, one_of(entity.tenant_column, companies)]
             seen = await session.scalar(
-                select(entity.table.c.id).where(
-                    entity.table.c.id == named.pk, one_of(entity.tenant_column, companies), clause
-                )
+                select(entity.table.c.id).where(*conditions, *([clause] if clause is not None else []))
             )
             if seen is None:
                 return value, named.type_name

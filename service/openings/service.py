@@ -99,7 +99,11 @@ async def _set(session: AsyncSession, opening: Opening, values: dict[str, Any], 
 
 async def _count_room(session: AsyncSession, posting: Posting) -> None:
     """Refuse an opening past `MAX_OPENINGS` on a locked posting."""
-    count = await session.scalar(select(func.count()).select_from(Opening).where(Opening.posting_id == posting.id))
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Opening)
+        .where(Opening.posting_id == posting.id, Opening.company_id == posting.company_id)
+    )
     if (count or 0) >= MAX_OPENINGS:
         raise DomainError(ErrorCode.INVALID, f"a posting has at most {MAX_OPENINGS} openings", "postingId")
 

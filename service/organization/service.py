@@ -54,36 +54,36 @@ async def get_node(
     return found
 
 
-async def _depth_below(session: AsyncSession, model: type[Node], pk: int) -> int:
+async def _depth_below(session: AsyncSession, model: type[Node], company_id: int, pk: int) -> int:
     """How many levels the subtree under `pk` has (0: a leaf)."""
     table = model.__tablename__
     return int(
         await session.scalar(
             text(
                 f"""WITH RECURSIVE below(id, depth) AS (
-                    SELECT id, 0 FROM {table} WHERE id = :pk
+                    SELECT id, 0 FROM {table} WHERE id = :pk AND company_id = :company
                     UNION ALL SELECT t.id, b.depth + 1 FROM {table} t JOIN below b ON t.parent_id = b.id
-                    WHERE b.depth < :limit
+                    WHERE t.company_id = :company AND b.depth < :limit
                 ) SELECT max(depth) FROM below"""
             ),
-            {"pk": pk, "limit": MAX_DEPTH + 1},
+            {"pk": pk, "company": company_id, "limit": MAX_DEPTH + 1},
         )
         or 0
     )
 
 
-async def _ancestors(session: AsyncSession, model: type[Node], pk: int) -> list[int]:
+async def _ancestors(session: AsyncSession, model: type[Node], company_id: int, pk: int) -> list[int]:
     """`pk` and its ancestors, nearest first."""
     table = model.__tablename__
     rows = await session.execute(
         text(
             f"""WITH RECURSIVE up(id, parent_id, depth) AS (
-                SELECT id, parent_id, 0 FROM {table} WHERE id = :pk
+                SELECT id, parent_id, 0 FROM {table} WHERE id = :pk AND company_id = :company
                 UNION ALL SELECT t.id, t.parent_id, u.depth + 1 FROM {table} t JOIN up u ON t.id = u.parent_id
-                WHERE u.depth <= :limit
+                WHERE t.company_id = :company AND u.depth <= :limit
             ) SELECT id FROM up ORDER BY depth"""
         ),
-        {"pk": pk, "limit": MAX_DEPTH + 1},
+        {"pk": pk, "company": company_id, "limit": MAX_DEPTH + 1},
     )
     return [int(r[0]) for r in rows]
 
@@ -100,14 +100,16 @@ async def _check_parent(session: AsyncSession, node: Node, parent_id: int | None
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
         {"key": f"{model.__tablename__}:{node.company_id}"},
     )
-    chain = await _ancestors(session, model, parent_id)
+    chain = await _ancestors(session, model, node.company_id, parent_id)
     if node.id is not None and node.id in chain:
         raise DomainError(ErrorCode.INVALID, f"a {WHAT[model]} cannot be placed under itself or below", "parentId")
-    below = await _depth_below(session, model, node.id) if node.id is not None else 0
+    below = await _depth_below(session, model, node.company_id, node.id) if node.id is not None else 0
     if len(chain) + below + 1 > MAX_DEPTH:
         raise DomainError(ErrorCode.INVALID, f"a {WHAT[model]} tree is at most {MAX_DEPTH} levels deep", "parentId")
     siblings = await session.scalar(
-        select(func.count()).select_from(model).where(model.parent_id == parent_id, model.id != node.id)
+        select(func.count())
+        .select_from(model)
+        .where(model.parent_id == parent_id, model.company_id == node.company_id, model.id != node.id)
     )
     if (siblings or 0) >= MAX_CHILDREN:
         raise DomainError(ErrorCode.INVALID, f"at most {MAX_CHILDREN} {WHAT[model]}s under one", "parentId")

@@ -19,9 +19,16 @@ SESSIONS_CHANNEL = "hiregraph_sessions"
 the person's open subscriptions again and closes those whose session ended."""
 
 
-async def end_sessions(conn: AsyncConnection, *, session_id: int | None = None, user_id: int | None = None) -> int:
-    """End one session, or every session of a person (sign-out everywhere); returns how many."""
-    stmt = update(UserSession).where(UserSession.ended_at.is_(None)).values(ended_at=datetime.now(UTC))
+async def end_sessions(
+    conn: AsyncConnection, company_id: int, *, session_id: int | None = None, user_id: int | None = None
+) -> int:
+    """End one session, or every session of a person (sign-out everywhere), of `company_id`;
+    returns how many."""
+    stmt = (
+        update(UserSession)
+        .where(UserSession.company_id == company_id, UserSession.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+    )
     if session_id is not None:
         stmt = stmt.where(UserSession.id == session_id)
     elif user_id is not None:

@@ -280,7 +280,10 @@ class SignIn:
             if found is not None:
                 p = found.principal
                 ended = await end_sessions(
-                    conn, user_id=p.user_id if everywhere else None, session_id=None if everywhere else p.session_id
+                    conn,
+                    p.company_ids[0],
+                    user_id=p.user_id if everywhere else None,
+                    session_id=None if everywhere else p.session_id,
                 )
         response = JSONResponse({"signedOut": ended})
         response.delete_cookie(self.cookie, path="/", secure=service.secure_cookies(self.settings), httponly=True)

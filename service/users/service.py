@@ -97,7 +97,7 @@ async def update_user(session: AsyncSession, user: User, changes: dict[str, Any]
     await session.refresh(user)
     if "status" in changed or "role" in changed:
         # What they may see was decided at sign-in: they sign in again (open subscriptions close).
-        await end_sessions(await session.connection(), user_id=user.id)
+        await end_sessions(await session.connection(), user.company_id, user_id=user.id)
     if changed:
         payload = user_events.user_updated(user, [fields.camel(key) for key in changed])
         await emit(session, user.company_id, events.USER_UPDATED, payload, origin=origin)

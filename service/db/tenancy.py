@@ -1,0 +1,42 @@
+"""A caller's transaction keeps to the caller's companies, in every ORM statement it sends.
+
+`keep_to(session, companies)` marks a session (a mutation's, `service.graphql.mutations.run`);
+from then on every ORM SELECT, UPDATE and DELETE it runs on a tenant table (one with a
+`company_id`), relationship loads included, is bounded by `company_id IN (companies)`: a
+statement that names a row by its id alone cannot reach another company's row, and on tables
+sharded by company (`service.db.distribution`) it goes to the caller's shards only. The services
+check a caller's companies themselves too; this is what makes it hold for every statement, the
+ones written later included. Statements of Core tables and SQL text name the company themselves
+(`tests/test_tenant_statements.py` reads every statement of a hiring journey).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Select, event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+COMPANIES = "hiregraph.companies"
+
+
+def keep_to(session: Session, companies: Sequence[int]) -> None:
+    """Bound every later ORM statement of `session` on a tenant table by `companies`."""
+    session.info[COMPANIES] = tuple(companies)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bounded(state: ORMExecuteState) -> None:
+    companies = state.session.info.get(COMPANIES)
+    if companies is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    refresh = state.is_select and state.load_options._refresh_state is not None
+    for mapper in state.all_mappers:
+        if "company_id" in mapper.columns:
+            if refresh:  # `session.refresh()` takes no loader criteria: its own WHERE, then
+                select = cast(Select[Any], state.statement)
+                state.statement = select.where(mapper.columns.company_id.in_(companies))
+            state.statement = state.statement.options(
+                with_loader_criteria(mapper.class_, lambda cls: cls.company_id.in_(companies), include_aliases=True)
+            )
