@@ -5,6 +5,7 @@ object or a sweep entry behind; deletion and erasure taking the content from the
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -302,7 +303,9 @@ async def test_download_urls_expire_and_cannot_be_forged(acme, engine, app):
     made = (await put(acme, (await upload_url(acme, applicant))["url"], PDF)).json()["attachment"]
     url = made["downloadUrl"]
     path, _, query = url.partition("?")
-    other = links.file_token(from_global_id(made["id"])[1] + 1)
+    named = from_global_id(made["id"])
+    assert path == f"/files/{links.file_token(named.pk, acme.company_pk)}"
+    other = links.file_token(named.pk + 1, acme.company_pk)
     for forged in [
         "/files/QXR0YWNobWVudDrCsg?w=1&s=" + "0" * 64,  # `Attachment:²`: digits Python can't read
         url[:-2] + ("00" if not url.endswith("00") else "11"),
@@ -321,6 +324,22 @@ async def test_download_urls_expire_and_cannot_be_forged(acme, engine, app):
         assert (r.status_code, r.json()["error"]["code"]) == (403, "EXPIRED")
     finally:
         links.clock = real
+
+
+async def test_a_download_url_made_before_ids_named_their_company_still_serves(acme, globex, engine, app):
+    """A URL's token is the attachment's global ID: one of the old form, signed, is honoured for
+    its window; a token naming another company, even well signed, finds no file."""
+    applicant = (await create_applicant(acme))["id"]
+    made = (await put(acme, (await upload_url(acme, applicant))["url"], PDF)).json()["attachment"]
+    pk = from_global_id(made["id"]).pk
+    key = await links.signing_key(engine)
+    w = links.window()
+    old = base64.urlsafe_b64encode(f"Attachment:{pk}".encode()).decode().rstrip("=")
+    r = await acme.http.get(f"/files/{old}?w={w}&s={key.sign(f'{old}:{w}')}")
+    assert r.status_code == 200 and r.content == PDF
+    wrong = links.file_token(pk, globex.company_pk)
+    r = await acme.http.get(f"/files/{wrong}?w={w}&s={key.sign(f'{wrong}:{w}')}")
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "NOT_FOUND")
 
 
 async def test_upload_url_refusals_change_nothing(acme, globex, engine):

@@ -72,14 +72,19 @@ class FileEndpoints:
             return _error(400, "INCOMPLETE", "the upload was interrupted; nothing was kept")
         except TimeoutError:
             return _error(408, "TOO_SLOW", f"the upload took longer than {UPLOAD_DEADLINE:g} s; nothing was kept")
-        body = {"attachment": {**attachment_ref(attachment), "downloadUrl": key.download_url(attachment.id)}}
+        body = {
+            "attachment": {
+                **attachment_ref(attachment),
+                "downloadUrl": key.download_url(attachment.id, attachment.company_id),
+            }
+        }
         return Response(orjson.dumps(body), status_code=201, media_type="application/json")
 
     async def download(self, request: Request) -> Response:
         token = request.path_params["token"]
         w, s = request.query_params.get("w", ""), request.query_params.get("s", "")
-        pk = links.attachment_of(token)
-        if pk is None or not _WINDOW.match(w) or not _SIGNATURE.match(s):
+        named = links.attachment_of(token)
+        if named is None or not _WINDOW.match(w) or not _SIGNATURE.match(s):
             return _error(404, "NOT_FOUND", "no such file")
         key = await links.signing_key(self.engine)
         if not key.download_allowed(token, int(w), s):
@@ -93,7 +98,10 @@ class FileEndpoints:
                         Attachment.content_type,
                         Attachment.size,
                         Attachment.sha256,
-                    ).where(Attachment.id == pk)
+                    ).where(
+                        Attachment.id == named.pk,
+                        *([Attachment.company_id == named.company] if named.company is not None else []),
+                    )
                 )
             ).first()
         if found is None:

@@ -11,7 +11,6 @@ the next: it lives 15 to 30 minutes. Every process computes the window from its 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.attachments.models import SigningKey
+from service.ids import GlobalId, InvalidId, decode_as, sql_global_id, to_global_id
 
 KEY_NAME = "files"
 WINDOW_SECONDS = 900
@@ -36,26 +36,24 @@ def window() -> int:
     return int(clock() // WINDOW_SECONDS)
 
 
-def file_token(attachment_id: int) -> str:
-    """The attachment's global ID in URL-safe base64, as URLs carry it."""
-    raw = base64.b64encode(f"Attachment:{attachment_id}".encode()).decode()
-    return raw.translate(_URL_SAFE)
+def file_token(attachment_id: int, company_id: int) -> str:
+    """The attachment's global ID (which names its company) in URL-safe base64, as URLs carry it."""
+    return to_global_id("Attachment", attachment_id, company_id).translate(_URL_SAFE)
 
 
 _URL_SAFE = str.maketrans({"+": "-", "/": "_", "=": None})
+_STANDARD = str.maketrans({"-": "+", "_": "/"})
 
 
-def attachment_of(token: str) -> int | None:
-    """The attachment id a URL's token names, or None when it names none."""
-    if not 4 <= len(token) <= 40:
+def attachment_of(token: str) -> GlobalId | None:
+    """The attachment a URL's token names (its company None in a URL made before IDs named
+    their company), or None when it names none."""
+    if not 4 <= len(token) <= 80:
         return None
     try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
+        return decode_as(token.translate(_STANDARD) + "=" * (-len(token) % 4), "Attachment")
+    except InvalidId:
         return None
-    kind, _, digits = text.partition(":")
-    ok = kind == "Attachment" and digits.isascii() and digits.isdigit() and len(digits) < 19
-    return int(digits) if ok else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +63,8 @@ class Key:
     def sign(self, message: str) -> str:
         return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()
 
-    def download_url(self, attachment_id: int, at: int | None = None) -> str:
-        token = file_token(attachment_id)
+    def download_url(self, attachment_id: int, company_id: int, at: int | None = None) -> str:
+        token = file_token(attachment_id, company_id)
         w = window() if at is None else at
         return f"/files/{token}?w={w}&s={self.sign(f'{token}:{w}')}"
 
@@ -104,9 +102,9 @@ def sql_download_url(token: str, window_param: str) -> str:
     return f"('/files/' || {token} || '?w=' || {window_param} || '&s=' || {mac})"
 
 
-def sql_file_token(pk: str) -> str:
-    """SQL of `file_token` for the attachment id `pk`."""
-    return f"translate(encode(('Attachment:' || {pk})::bytea, 'base64'), '+/=', '-_')"
+def sql_file_token(pk: str, company: str) -> str:
+    """SQL of `file_token` for the attachment id `pk` of `company` (both SQL expressions)."""
+    return f"translate({sql_global_id('Attachment', pk, company)}, '+/=', '-_')"
 
 
 # -- upload URLs ------------------------------------------------------------------------------

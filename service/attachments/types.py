@@ -33,7 +33,9 @@ expose(
 
 
 def _download_url_sql(alias: str, sql: Statement) -> str:
-    return links.sql_download_url(links.sql_file_token(f"{alias}.id"), sql.bind_late(links.window, "bigint"))
+    return links.sql_download_url(
+        links.sql_file_token(f"{alias}.id", f"{alias}.company_id"), sql.bind_late(links.window, "bigint")
+    )
 
 
 @entity_type(
@@ -63,7 +65,7 @@ class Attachment(Node):
     )
     async def download_url(self, info: Info[Context, None]) -> str:
         key = await links.signing_key(info.context.engine)
-        return key.download_url(self.pk)  # type: ignore[attr-defined]  # set by Entity.from_row
+        return key.download_url(self.pk, self.company_id)  # type: ignore[attr-defined]  # set by Entity.from_row
 
 
 def _offer_letters_need_offers(principal: Principal) -> ColumnElement[bool] | None:

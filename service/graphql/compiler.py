@@ -43,11 +43,10 @@ from service.graphql.statement import (
     Statement,
     Unsupported,
     cursor,
-    global_id,
     json_object,
     literal,
 )
-from service.ids import UNSCOPED, InvalidId, from_global_id
+from service.ids import UNSCOPED, InvalidId, from_global_id, sql_global_id
 
 
 class Compiler:
@@ -229,7 +228,7 @@ class Compiler:
         if name == "__typename":
             return literal(entity.name)
         if name == "id":
-            return global_id(
+            return sql_global_id(
                 entity.name, f"{alias}.id", None if entity.name in UNSCOPED else f"{alias}.{entity.tenant_column.key}"
             )
         field = graphql_type.fields.get(name)

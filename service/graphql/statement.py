@@ -103,18 +103,6 @@ class Statement:
         return PLACEHOLDER.sub(lambda m: f"${offset + int(m.group(1))}", compiled.string)
 
 
-def global_id(type_name: str, pk: str, company: str | None) -> str:
-    """`service.ids.to_global_id` in SQL: `company` the SQL of the record's company, None for a
-    type of no company (`UNSCOPED`)."""
-    # `::bytea` reads the text's bytes as they are (a type name and digits: no backslash to
-    # unescape), a fifth cheaper than `convert_to`.
-    text = f"'{type_name}:' || {pk}" if company is None else f"'{type_name}:' || {company} || ':' || {pk}"
-    encoded = f"encode(({text})::bytea, 'base64')"
-    # PostgreSQL wraps base64 at 76 characters (57 bytes): only a long type name with two
-    # numbers of 19 digits each can reach that.
-    return encoded if len(type_name) + 2 * 20 <= 57 else f"translate({encoded}, E'\\n', '')"
-
-
 def base64_text(expr: str) -> str:
     # PostgreSQL wraps base64 at 76 characters; Python does not.
     return f"translate(encode(convert_to({expr}, 'UTF8'), 'base64'), E'\\n', '')"
