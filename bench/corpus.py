@@ -58,7 +58,7 @@ def normal(value: Any, key: str = "") -> Any:
     if key == "id" and isinstance(value, str):
         if value.isdigit():
             return int(value)
-        return int(base64.b64decode(value).decode().partition(":")[2])
+        return int(base64.b64decode(value).decode().rpartition(":")[2])
     if isinstance(value, str) and _TIME.match(value):
         return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value

@@ -129,8 +129,8 @@ async def create_bench_key(url: str) -> tuple[str, list[int]]:
 class Workload:
     partner_pages: list[tuple[int, int | None]]
     """(company id, `after` application id or None for the first page)."""
-    boards: list[int]
-    """Posting ids whose boards are fetched."""
+    boards: list[tuple[int, int]]
+    """(posting id, its company's) of the postings whose boards are fetched."""
     slugs: list[str]
     """Company slugs whose deep query is fetched (every company)."""
 
@@ -160,8 +160,10 @@ async def workload(url: str, *, pages_per_company: int, boards: int) -> Workload
                 if depth < len(cursors):
                     pages.append((cid, cursors[depth]))
         posting_ids = [
-            r["id"]
-            for r in await conn.fetch("SELECT id FROM postings WHERE status = 'OPEN' ORDER BY id LIMIT $1", boards)
+            (r["id"], r["company_id"])
+            for r in await conn.fetch(
+                "SELECT id, company_id FROM postings WHERE status = 'OPEN' ORDER BY id LIMIT $1", boards
+            )
         ]
         slugs = [r["slug"] for r in await conn.fetch("SELECT slug FROM companies ORDER BY id")]
         return Workload(partner_pages=pages, boards=posting_ids, slugs=slugs)

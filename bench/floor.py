@@ -26,8 +26,12 @@ import asyncpg
 
 
 def _gid(type_name: str, expr: str) -> str:
-    """SQL for a global ID: base64 of `TypeName:id`, as service.ids.to_global_id."""
-    return f"encode(convert_to('{type_name}:' || {expr}, 'UTF8'), 'base64')"
+    """SQL for a global ID as `service.ids.to_global_id` writes it: base64 of `TypeName:company:id`
+    (`expr` is `alias.id`, its row's company `alias.company_id`), `Company:id` for a company's."""
+    if type_name == "Company":
+        return f"encode(convert_to('Company:' || {expr}, 'UTF8'), 'base64')"
+    company = expr.rpartition(".")[0] + ".company_id"
+    return f"encode(convert_to('{type_name}:' || {company} || ':' || {expr}, 'UTF8'), 'base64')"
 
 
 def _cursor(expr: str) -> str:
@@ -299,7 +303,7 @@ class Floor:
 
 
 def _pk(global_id: str) -> int:
-    return int(base64.b64decode(global_id).decode().partition(":")[2])
+    return int(base64.b64decode(global_id).decode().rpartition(":")[2])
 
 
 async def _respond(send: Any, status: int, body: bytes, content_type: bytes) -> None:

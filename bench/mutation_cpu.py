@@ -45,7 +45,12 @@ async def run(url: str, query: str, batches: int, size: int) -> list[float]:
     secret, _ = await create_bench_key(url)
     conn = await asyncpg.connect(plain_url(url))
     try:
-        ids = [r[0] for r in await conn.fetch("SELECT id FROM applicants WHERE erased_at IS NULL ORDER BY id LIMIT 20")]
+        ids = [
+            (r[0], r[1])
+            for r in await conn.fetch(
+                "SELECT id, company_id FROM applicants WHERE erased_at IS NULL ORDER BY id LIMIT 20"
+            )
+        ]
     finally:
         await conn.close()
     app = create_app(Settings.from_env(), url)

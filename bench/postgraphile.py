@@ -288,7 +288,7 @@ def requests(scenario: str, work: Workload, cursors: dict[int, str]) -> list[Req
             for company, after in work.partner_pages
         ]
     if scenario == "board":
-        return [req(BOARD, {"id": str(posting)}) for posting in work.boards]
+        return [req(BOARD, {"id": str(posting)}) for posting, _ in work.boards]
     return [req(DEEP, {"slug": slug}) for slug in work.slugs]
 
 

@@ -73,8 +73,10 @@ query Deep($slug: String!) {
 """
 
 
-def gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+def gid(type_name: str, pk: int, company: int | None = None) -> str:
+    """A global ID as Hiregraph writes it (`service.ids`): with its company but for a company's own."""
+    text = f"{type_name}:{pk}" if company is None else f"{type_name}:{company}:{pk}"
+    return base64.b64encode(text.encode()).decode()
 
 
 def id_cursor(pk: int) -> str:
@@ -97,8 +99,8 @@ def graphql_requests(scenario: str, work: Workload, secret: str) -> list[Request
                 Request("POST", "/graphql", orjson.dumps({"query": PARTNER_PAGE, "variables": variables}), headers)
             )
     elif scenario == "board":
-        for posting in work.boards:
-            variables = {"id": gid("Posting", posting)}
+        for posting, company in work.boards:
+            variables = {"id": gid("Posting", posting, company)}
             out.append(Request("POST", "/graphql", orjson.dumps({"query": BOARD, "variables": variables}), headers))
     else:
         for slug in work.slugs:
@@ -113,5 +115,5 @@ def floor_requests(scenario: str, work: Workload) -> list[Request]:
             for company, after in work.partner_pages
         ]
     if scenario == "board":
-        return [Request("GET", f"/board?posting={posting}") for posting in work.boards]
+        return [Request("GET", f"/board?posting={posting}") for posting, _ in work.boards]
     return [Request("GET", "/deep?" + urlencode({"company": slug})) for slug in work.slugs]

@@ -28,8 +28,11 @@ class Shape:
     theirs: Callable[[Any], Variables]
 
 
-def gid(type_name: str, pk: int) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+def gid(type_name: str, ref: int | tuple[int, int]) -> str:
+    """A global ID as Hiregraph writes it (`service.ids`) of `ref`, a company's number or a
+    record's (number, company)."""
+    text = f"{type_name}:{ref}" if isinstance(ref, int) else f"{type_name}:{ref[1]}:{ref[0]}"
+    return base64.b64encode(text.encode()).decode()
 
 
 PARTNER_H = """query Partner($filter: ApplicationFilter) {
@@ -137,7 +140,7 @@ SHAPES = [
         PARTNER_P,
         "postings",
         lambda p: {"filter": {"postingIds": [gid("Posting", p)]}},
-        lambda p: {"posting": str(p)},
+        lambda p: {"posting": str(p[0])},
     ),
     Shape(
         "board",
@@ -146,7 +149,7 @@ SHAPES = [
         BOARD_P,
         "postings",
         lambda p: {"id": gid("Posting", p)},
-        lambda p: {"id": str(p)},
+        lambda p: {"id": str(p[0])},
     ),
     Shape(
         "deep",
@@ -164,7 +167,7 @@ SHAPES = [
         STAGES_P,
         "postings",
         lambda p: {"id": gid("Posting", p)},
-        lambda p: {"id": str(p)},
+        lambda p: {"id": str(p[0])},
     ),
     Shape(
         "profile",
@@ -173,7 +176,7 @@ SHAPES = [
         PROFILE_P,
         "applicants",
         lambda a: {"id": gid("Applicant", a)},
-        lambda a: {"id": str(a)},
+        lambda a: {"id": str(a[0])},
     ),
     Shape(
         "sync",
@@ -182,7 +185,7 @@ SHAPES = [
         SYNC_P,
         "stages",
         lambda s: {"filter": {"stageIds": [gid("PipelineStage", s)]}},
-        lambda s: {"stage": str(s)},
+        lambda s: {"stage": str(s[0])},
     ),
     Shape(
         "wide",
@@ -200,7 +203,7 @@ SHAPES = [
         NODE_P,
         "applications",
         lambda a: {"id": gid("Application", a)},
-        lambda a: {"id": str(a)},
+        lambda a: {"id": str(a[0])},
     ),
     Shape(
         "scan",
@@ -209,7 +212,7 @@ SHAPES = [
         SCAN_P,
         "stages",
         lambda s: {"filter": {"stageIds": [gid("PipelineStage", s)]}},
-        lambda s: {"stage": str(s)},
+        lambda s: {"stage": str(s[0])},
     ),
     Shape(
         "company",
@@ -236,7 +239,7 @@ SHAPES = [
         WRITE_P,
         "writes",
         lambda w: {"input": {"id": gid("Applicant", w[0]), "location": LOCATIONS[w[1]]}},
-        lambda w: {"id": str(w[0]), "location": LOCATIONS[w[1]]},
+        lambda w: {"id": str(w[0][0]), "location": LOCATIONS[w[1]]},
     ),
 ]
 
@@ -251,15 +254,15 @@ async def pools(url: str) -> dict[str, list[Any]]:
     try:
         out: dict[str, list[Any]] = {}
         for name, sql in (
-            ("postings", "SELECT id FROM postings ORDER BY hashint8(id)"),
-            ("applicants", "SELECT id FROM applicants ORDER BY hashint8(id)"),
-            ("applications", "SELECT id FROM applications ORDER BY hashint8(id)"),
-            ("stages", "SELECT id FROM pipeline_stages ORDER BY hashint8(id)"),
+            ("postings", "SELECT id, company_id FROM postings ORDER BY hashint8(id)"),
+            ("applicants", "SELECT id, company_id FROM applicants ORDER BY hashint8(id)"),
+            ("applications", "SELECT id, company_id FROM applications ORDER BY hashint8(id)"),
+            ("stages", "SELECT id, company_id FROM pipeline_stages ORDER BY hashint8(id)"),
             ("companies", "SELECT id FROM companies ORDER BY hashint8(id)"),
             ("slugs", "SELECT slug FROM companies ORDER BY hashint8(id)"),
             ("names", "SELECT name FROM applicants GROUP BY name ORDER BY hashint8(min(id))"),
         ):
-            out[name] = [r[0] for r in await conn.fetch(sql)]
+            out[name] = [r[0] if len(r) == 1 else (r[0], r[1]) for r in await conn.fetch(sql)]
         out["writes"] = [(a, which) for a in out["applicants"] for which in (0, 1)]
         return out
     finally:

@@ -43,6 +43,58 @@ REFERENCE_TABLES = {
     "record the key may see): few, and no company to shard them by",
 }
 """Global tables, each with why it is global."""
+_LOCKS = "locks rows (FOR UPDATE SKIP LOCKED)"
+CROSS_COMPANY: dict[str, tuple[str, str]] = {
+    "fan-out": (
+        "WITH batch AS ( SELECT id, company_id, type, origin FROM events WHERE fanned_out_at IS NULL",
+        f"the oldest events not fanned out, of any company; {_LOCKS}",
+    ),
+    "endpoints to claim for": (
+        "WITH RECURSIVE waiting(endpoint_id) AS",
+        "the endpoints with deliveries due, of any company (a loose index scan); locks nothing but advisory locks",
+    ),
+    "delivery claim": (
+        "WITH candidates AS ( SELECT d.id, d.next_attempt_at, d.turn",
+        f"the due deliveries of the endpoints picked, which may be of several companies; {_LOCKS}",
+    ),
+    "successes recorded": (
+        "WITH input AS ( SELECT * FROM unnest( CAST($1 AS bigint[]), CAST($2 AS bigint[])",
+        "a batch of successful attempts, of the companies the worker delivered for, each row by its own company",
+    ),
+    "leases released": (
+        "UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL",
+        "a worker giving back its own leases (stopping, or a claim it will not start): by owner",
+    ),
+    "inbound claim": (
+        "FROM inbound_deliveries JOIN integrations ON",
+        f"the inbound deliveries due, of any company, oldest first; {_LOCKS}",
+    ),
+    "files to fetch": (
+        "FROM attachment_uploads WHERE attachment_uploads.source_url IS NOT NULL",
+        f"files ATS webhooks linked to, due to be fetched, of any company; {_LOCKS}",
+    ),
+    "uploads expired": (
+        "DELETE FROM attachment_uploads WHERE attachment_uploads.expires_at < now()",
+        "pending uploads whose URL expired, of any company",
+    ),
+    "stored files unused": (
+        "FROM storage_sweeps WHERE storage_sweeps.due_at <= now() AND NOT (EXISTS (SELECT attachments.id",
+        f"stored objects due to go (a global table) that no attachment of any company uses; {_LOCKS}",
+    ),
+    "stored files in use": (
+        "DELETE FROM storage_sweeps WHERE storage_sweeps.due_at <= now() AND (EXISTS (SELECT attachments.id",
+        "sweeps of stored objects an attachment took up again, of any company",
+    ),
+    "events pruned": ("DELETE FROM events WHERE id IN", f"retention: events older than kept, of any company; {_LOCKS}"),
+    "inbound pruned": ("DELETE FROM inbound_deliveries WHERE id IN", f"retention, of any company; {_LOCKS}"),
+    "audit pruned": ("DELETE FROM audit_events WHERE id IN", f"retention, of any company; {_LOCKS}"),
+    "bulk pruned": ("DELETE FROM bulk_operations WHERE id IN", f"retention, of any company; {_LOCKS}"),
+}
+"""The worker's statements that read or lock tenant rows of every company at once: name ->
+(a fragment of the statement's text, why). `tests/test_worker_statements.py` fails on any other
+statement of the worker that leaves out the company, and on a name whose statement no longer
+runs. On Citus, a statement that locks rows (`FOR UPDATE`) must go to one node, so each of
+these that locks must become one per company before the plan is run (docs/scaling.md)."""
 NOT_DISTRIBUTED = {"alembic_version"}
 NOT_YET: dict[str, str] = {}
 """Tenant tables that still break a rule, each with why: `tests/test_distribution.py` checks

@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import and_, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -129,7 +129,10 @@ async def apply_entry(
 
 CLAIM = (
     select(InboundDelivery, Integration)
-    .join(Integration, Integration.id == InboundDelivery.integration_id)
+    .join(
+        Integration,
+        and_(Integration.id == InboundDelivery.integration_id, Integration.company_id == InboundDelivery.company_id),
+    )
     .where(
         InboundDelivery.status == InboundStatus.PENDING,
         InboundDelivery.next_attempt_at <= func.now(),

@@ -31,11 +31,11 @@ WITH attempt AS ({_ATTEMPT}), done AS (
     UPDATE webhook_deliveries
     SET status = 'SUCCEEDED', attempts = attempts + 1, delivered_at = now(), last_status_code = :status_code,
         last_error = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-    WHERE id = :delivery_id AND lease_owner = :owner AND status = 'PENDING'
+    WHERE id = :delivery_id AND company_id = :company_id AND lease_owner = :owner AND status = 'PENDING'
     RETURNING endpoint_id
 )
 UPDATE webhook_endpoints SET failing_since = NULL
-WHERE id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL
+WHERE company_id = :company_id AND id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL
 """
 )
 
@@ -48,11 +48,11 @@ WITH attempt AS ({_ATTEMPT}), done AS (
                                ELSE now() + make_interval(secs => CAST(:delay AS double precision)) END,
         last_status_code = :status_code, last_error = :message,
         lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-    WHERE id = :delivery_id AND lease_owner = :owner AND status = 'PENDING'
+    WHERE id = :delivery_id AND company_id = :company_id AND lease_owner = :owner AND status = 'PENDING'
     RETURNING endpoint_id
 )
 UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now())
-WHERE id = :endpoint_id
+WHERE id = :endpoint_id AND company_id = :company_id
 RETURNING status, failing_since,
     failing_since <= now() - make_interval(secs => CAST(:disable_after AS double precision)) AS failed_too_long
 """
@@ -62,13 +62,13 @@ DISABLE = text(
     """
 WITH endpoint AS (
     UPDATE webhook_endpoints SET status = 'DISABLED', status_reason = :reason, updated_at = now()
-    WHERE id = :endpoint_id AND status <> 'DISABLED'
+    WHERE id = :endpoint_id AND company_id = :company_id AND status <> 'DISABLED'
     RETURNING id
 )
 UPDATE webhook_deliveries
 SET status = 'FAILED', last_error = coalesce(last_error || '; ', '') || 'endpoint disabled',
     lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-WHERE endpoint_id IN (SELECT id FROM endpoint) AND status = 'PENDING'
+WHERE company_id = :company_id AND endpoint_id IN (SELECT id FROM endpoint) AND status = 'PENDING'
 """
 )
 
@@ -141,7 +141,7 @@ async def _record_failure(
     elif row is not None and row.failed_too_long and row.status == "ACTIVE":
         reason = f"failing continuously since {row.failing_since.isoformat()}"
     if reason:
-        await conn.execute(DISABLE, {"endpoint_id": c.endpoint_id, "reason": reason})
+        await conn.execute(DISABLE, {"endpoint_id": c.endpoint_id, "company_id": c.company_id, "reason": reason})
         log.warning("webhook endpoint %s disabled: %s", c.endpoint_id, reason)
         return delay, "disabled"
     return delay, "failed_retrying" if delay is not None else "failed"
@@ -165,17 +165,18 @@ WITH input AS (
     -- Deliveries deleted meanwhile (their endpoint or event was) are skipped, so one of them
     -- cannot roll back the record of the whole batch.
     SELECT company_id, delivery_id, attempted_at, status_code, latency_ms, excerpt FROM input i
-    WHERE EXISTS (SELECT FROM webhook_deliveries d WHERE d.id = i.delivery_id)
+    WHERE EXISTS (SELECT FROM webhook_deliveries d WHERE d.id = i.delivery_id AND d.company_id = i.company_id)
 ), done AS (
     UPDATE webhook_deliveries d
     SET status = 'SUCCEEDED', attempts = d.attempts + 1, delivered_at = now(), last_status_code = i.status_code,
         last_error = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
     FROM input i
-    WHERE d.id = i.delivery_id AND d.lease_owner = :owner AND d.status = 'PENDING'
-    RETURNING d.endpoint_id
+    WHERE d.id = i.delivery_id AND d.company_id = i.company_id AND d.lease_owner = :owner AND d.status = 'PENDING'
+    RETURNING d.endpoint_id, d.company_id
 )
-UPDATE webhook_endpoints SET failing_since = NULL
-WHERE id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL
+UPDATE webhook_endpoints e SET failing_since = NULL
+FROM (SELECT DISTINCT endpoint_id, company_id FROM done) AS f
+WHERE e.id = f.endpoint_id AND e.company_id = f.company_id AND e.failing_since IS NOT NULL
 """
 )
 
