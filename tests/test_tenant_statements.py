@@ -6,7 +6,6 @@ sharding by company routes on (`service.db.distribution`)."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
@@ -18,8 +17,7 @@ from service.graphql.fastpath import CompiledReads
 from service.graphql.statement import resolved
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.compiled import read_path  # noqa: F401
-
-CONDITIONS = ("Index Cond", "Filter", "Recheck Cond", "Hash Cond", "Join Filter", "Merge Cond", "TID Cond")
+from tests.statements import scans, unrouted
 
 QUERIES = {
     "partner": (PARTNER_PAGE, {}),
@@ -41,17 +39,6 @@ QUERIES = {
         {},
     ),
 }
-
-
-def scans(plan: dict[str, Any], joins: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """(table, every condition that bounds it) of each scan in the plan, sub-plans included."""
-    own = " ".join(str(plan[k]) for k in CONDITIONS if k in plan)
-    found = []
-    if "Relation Name" in plan:
-        found.append((plan["Relation Name"], " ".join((own, *joins))))
-    for child in plan.get("Plans", []):
-        found += scans(child, (*joins, own) if plan.get("Node Type", "").endswith(("Join", "Loop")) else joins)
-    return found
 
 
 @pytest.mark.parametrize("name", list(QUERIES))
@@ -151,28 +138,6 @@ async def test_the_dataloader_path_bounds_every_tenant_table_by_company_too(make
             plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
             unbounded += [(t, statement[:300]) for t, c in scans(plan) if t in tenant and "company_id" not in c]
     assert unbounded == [], unbounded
-
-
-def bounded(plan: dict[str, Any]) -> list[tuple[str, str]]:
-    """`scans` of a statement of any kind: a row an INSERT writes names its company itself (what
-    sharding routes on), so the table written is no scan; an UPDATE's or DELETE's own scan is."""
-    if plan.get("Node Type") == "ModifyTable":
-        return [s for child in plan.get("Plans", []) for s in bounded(child)]
-    return scans(plan)
-
-
-VALUE = re.compile(r"company_id\)?(?:::\w+)?\s*=\s*(?:ANY\s*\(\s*)?(?:\$\d|'|\d|ARRAY)")
-"""A condition comparing `company_id` with a value (a parameter or a constant), as EXPLAIN writes it."""
-
-
-def unrouted(plan: dict[str, Any], tenant: set[str]) -> list[str]:
-    """The tenant tables a statement of any kind reads without naming the company: a scan none
-    of whose conditions names `company_id`; or, when no condition compares `company_id` with a
-    value, every tenant table it reads (a join of two tables on their `company_id` bounds neither)."""
-    found = [(t, c) for t, c in bounded(plan) if t in tenant]
-    if found and not any(VALUE.search(c) for _, c in found):
-        return [t for t, _ in found]
-    return [t for t, c in found if "company_id" not in c]
 
 
 async def test_every_statement_of_a_hiring_journey_is_bounded_by_company(acme, globex, engine):

@@ -15,8 +15,8 @@ from service.db.engine import Database
 from service.webhooks import retention
 from service.webhooks.worker import Worker
 from tests.factories import insert_webhook_endpoint
+from tests.statements import unrouted
 from tests.stories import every_event_type
-from tests.test_tenant_statements import unrouted
 from tests.webhooks import FAST, all_settled, until
 
 

@@ -1,0 +1,42 @@
+"""Reading statements' plans: which tenant tables a statement reads, and whether each is
+bounded by the company (what sharding by company routes on, `service.db.distribution`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+CONDITIONS = ("Index Cond", "Filter", "Recheck Cond", "Hash Cond", "Join Filter", "Merge Cond", "TID Cond")
+
+
+def scans(plan: dict[str, Any], joins: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(table, every condition that bounds it) of each scan in the plan, sub-plans included."""
+    own = " ".join(str(plan[k]) for k in CONDITIONS if k in plan)
+    found = []
+    if "Relation Name" in plan:
+        found.append((plan["Relation Name"], " ".join((own, *joins))))
+    for child in plan.get("Plans", []):
+        found += scans(child, (*joins, own) if plan.get("Node Type", "").endswith(("Join", "Loop")) else joins)
+    return found
+
+
+def bounded(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """`scans` of a statement of any kind: a row an INSERT writes names its company itself (what
+    sharding routes on), so the table written is no scan; an UPDATE's or DELETE's own scan is."""
+    if plan.get("Node Type") == "ModifyTable":
+        return [s for child in plan.get("Plans", []) for s in bounded(child)]
+    return scans(plan)
+
+
+VALUE = re.compile(r"company_id\)?(?:::\w+)?\s*=\s*(?:ANY\s*\(\s*)?(?:\$\d|'|\d|ARRAY)")
+"""A condition comparing `company_id` with a value (a parameter or a constant), as EXPLAIN writes it."""
+
+
+def unrouted(plan: dict[str, Any], tenant: set[str]) -> list[str]:
+    """The tenant tables a statement of any kind reads without naming the company: a scan none
+    of whose conditions names `company_id`; or, when no condition compares `company_id` with a
+    value, every tenant table it reads (a join of two tables on their `company_id` bounds neither)."""
+    found = [(t, c) for t, c in bounded(plan) if t in tenant]
+    if found and not any(VALUE.search(c) for _, c in found):
+        return [t for t, _ in found]
+    return [t for t, c in found if "company_id" not in c]
