@@ -18,6 +18,8 @@ from typing import Any, cast
 from sqlalchemy import Select, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from service.db.sql import one_of
+
 COMPANIES = "hiregraph.companies"
 
 
@@ -36,7 +38,13 @@ def _bounded(state: ORMExecuteState) -> None:
         if "company_id" in mapper.columns:
             if refresh:  # `session.refresh()` takes no loader criteria: its own WHERE, then
                 select = cast(Select[Any], state.statement)
-                state.statement = select.where(mapper.columns.company_id.in_(companies))
-            state.statement = state.statement.options(
-                with_loader_criteria(mapper.class_, lambda cls: cls.company_id.in_(companies), include_aliases=True)
-            )
+                state.statement = select.where(one_of(mapper.columns.company_id, companies))
+            state.statement = state.statement.options(_criteria(mapper.class_, companies))
+
+
+def _criteria(model: type[Any], companies: tuple[int, ...]) -> Any:
+    # One company (the common case) is `company_id = $n`, cheaper than an expanding IN list.
+    if len(companies) == 1:
+        company = companies[0]
+        return with_loader_criteria(model, lambda cls: cls.company_id == company, include_aliases=True)
+    return with_loader_criteria(model, lambda cls: cls.company_id.in_(companies), include_aliases=True)

@@ -108,7 +108,7 @@ async def run(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             async with context.sessions() as session, session.begin():
-                keep_to(session.sync_session, context.principal.company_ids)
+                keep_to(session.sync_session, _companies(context.principal.company_ids, call.target_ids))
                 result = await work(session)
                 await call.record(session, AuditOutcome.SUCCEEDED, result=result)
                 return result, []
@@ -143,6 +143,14 @@ async def run(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+def _companies(companies: Sequence[int], target_ids: Sequence[str]) -> tuple[int, ...]:
+    """The companies a mutation's statements keep to (`service.db.tenancy`): those its IDs name,
+    of the caller's, else all the caller's. A record refers only to records of its own company,
+    so an ID naming one of the caller's companies and a record of another finds nothing."""
+    named = {from_global_id(value).company for value in target_ids}
+    return tuple(c for c in companies if c in named) or tuple(companies)
+
+
 def _foreign(companies: Sequence[int], target_ids: Sequence[str]) -> tuple[str, str] | None:
     """(global ID, type) of the first record the input names in a company the caller may not
     see, else None; no statement needed, as an ID names its company. (A `companyId` is left to
@@ -155,34 +163,26 @@ def _foreign(companies: Sequence[int], target_ids: Sequence[str]) -> tuple[str, 
 
 
 async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> tuple[str, str] | None:
-    """(global ID, type) of the first record the input names that this caller may not see, else
-    None, for the callers a service's scope (their companies) is wider than what they see:
-
-    - a narrowed person (`Principal.postings`) changes only what they see: a record of another
-      posting behaves as one that does not exist, as another company's does;
-    - for a key of several companies, an ID naming one of them and a record of another names
-      no record.
-
-    Anyone else needs no statement here: `_foreign` and the services' scope suffice."""
+    """(global ID, type) of the first record the input names that this narrowed person may not
+    see (`Principal.postings`), else None: they change only what they see, and a record of
+    another posting behaves as one that does not exist, as another company's does."""
     principal = info.context.principal
-    several = len(principal.company_ids) > 1
     checks = []
     for value in target_ids:
         named = from_global_id(value)
         entity = ENTITIES.get(named.type_name)
-        if entity is None or named.type_name in UNSCOPED:
-            continue
-        clause = entity.visible(principal)
-        if clause is not None or (several and named.company is not None):
+        clause = entity.visible(principal) if entity is not None else None
+        if entity is not None and clause is not None:
             checks.append((value, named, entity, clause))
     if not checks:
         return None
     async with info.context.sessions() as session:
         for value, named, entity, clause in checks:
             companies = principal.company_ids if named.company is None else (named.company,)
-            conditions = [entity.table.c.id == named.pk, one_of(entity.tenant_column, companies)]
             seen = await session.scalar(
-                select(entity.table.c.id).where(*conditions, *([clause] if clause is not None else []))
+                select(entity.table.c.id).where(
+                    entity.table.c.id == named.pk, one_of(entity.tenant_column, companies), clause
+                )
             )
             if seen is None:
                 return value, named.type_name
