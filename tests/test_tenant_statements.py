@@ -215,6 +215,15 @@ async def test_a_callers_session_reaches_no_other_companys_row_by_id(acme, globe
         mine = await session.get(Posting, ours)
         assert mine is not None and mine.title == "Ours"
         await session.refresh(mine)
+    async with AsyncSession(engine) as session, session.begin():  # the other way round, after
+        keep_to(session.sync_session, [globex.company_pk])
+        assert await session.get(Posting, ours) is None
+        found = await session.get(Posting, theirs)
+        assert found is not None and found.title == "Theirs"
+    async with AsyncSession(engine) as session, session.begin():  # both
+        keep_to(session.sync_session, [acme.company_pk, globex.company_pk])
+        titles = (await session.scalars(select(Posting.title).where(Posting.id.in_([ours, theirs])))).all()
+        assert sorted(titles) == ["Ours", "Theirs"]
     async with AsyncSession(engine) as session:
         found = await session.get(Posting, theirs)
         assert found is not None and found.title == "Theirs"

@@ -42,9 +42,22 @@ def _bounded(state: ORMExecuteState) -> None:
             state.statement = state.statement.options(_criteria(mapper.class_, companies))
 
 
+_OPTIONS: dict[tuple[type[Any], tuple[int, ...]], Any] = {}
+"""The criteria option of each (model, companies), made once: making one costs more than the rest
+of what this hook does to a statement."""
+MAX_OPTIONS = 10_000
+
+
 def _criteria(model: type[Any], companies: tuple[int, ...]) -> Any:
-    # One company (the common case) is `company_id = $n`, cheaper than an expanding IN list.
-    if len(companies) == 1:
-        company = companies[0]
-        return with_loader_criteria(model, lambda cls: cls.company_id == company, include_aliases=True)
-    return with_loader_criteria(model, lambda cls: cls.company_id.in_(companies), include_aliases=True)
+    option = _OPTIONS.get((model, companies))
+    if option is None:
+        if len(_OPTIONS) >= MAX_OPTIONS:
+            _OPTIONS.clear()
+        # One company (the common case) is `company_id = $n`, cheaper than an expanding IN list.
+        if len(companies) == 1:
+            company = companies[0]
+            option = with_loader_criteria(model, lambda cls: cls.company_id == company, include_aliases=True)
+        else:
+            option = with_loader_criteria(model, lambda cls: cls.company_id.in_(companies), include_aliases=True)
+        _OPTIONS[(model, companies)] = option
+    return option
