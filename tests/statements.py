@@ -3,8 +3,16 @@ bounded by the company (what sharding by company routes on, `service.db.distribu
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.db.distribution import read_schema
 
 CONDITIONS = ("Index Cond", "Filter", "Recheck Cond", "Hash Cond", "Join Filter", "Merge Cond", "TID Cond")
 
@@ -40,3 +48,49 @@ def unrouted(plan: dict[str, Any], tenant: set[str]) -> list[str]:
     if found and not any(VALUE.search(c) for _, c in found):
         return [t for t, _ in found]
     return [t for t, c in found if "company_id" not in c]
+
+
+class Recorded:
+    """The statements an engine sends while recording (`recording`), each with its first row of
+    parameters; `only` chooses which (by default every one)."""
+
+    def __init__(self, only: Callable[[], bool] = lambda: True) -> None:
+        self.only = only
+        self.sent: list[tuple[str, Any]] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if self.only():
+            rows = parameters if many else [parameters]
+            self.sent.append((statement, rows[0] if rows and isinstance(rows[0], tuple | list) else rows))
+
+
+@contextlib.contextmanager
+def recording(engine: AsyncEngine, only: Callable[[], bool] = lambda: True) -> Iterator[Recorded]:
+    recorded = Recorded(only)
+    event.listen(engine.sync_engine, "before_cursor_execute", recorded)
+    try:
+        yield recorded
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", recorded)
+
+
+KINDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+
+async def unrouted_statements(engine: AsyncEngine, sent: list[tuple[str, Any]]) -> dict[str, str]:
+    """Each statement of `sent` (its text, whitespace folded) that reads a tenant table without
+    naming the company (`unrouted`), with the first such table; explained after the fact."""
+    out: dict[str, str] = {}
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        schema = await read_schema(raw)
+        tenant = {t for t in schema.tables if schema.kind(t) == "tenant"}
+        for statement, parameters in sent:
+            if not statement.lstrip().upper().startswith(KINDS):
+                continue
+            explained = await raw.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + statement, *(parameters or ()))
+            plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+            for t in unrouted(plan, tenant):
+                out.setdefault(" ".join(statement.split()), t)
+    return out

@@ -17,7 +17,7 @@ from service.graphql.fastpath import CompiledReads
 from service.graphql.statement import resolved
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.compiled import read_path  # noqa: F401
-from tests.statements import scans, unrouted
+from tests.statements import recording, scans, unrouted, unrouted_statements
 
 QUERIES = {
     "partner": (PARTNER_PAGE, {}),
@@ -67,7 +67,7 @@ async def test_every_scan_of_a_tenant_table_is_bounded_by_company(world, engine,
     tenant = {t for t in schema.tables if schema.kind(t) == "tenant"}
     read = scans(plan)
     assert {t for t, _ in read} & {"applications", "postings"}, read
-    unbounded = [(t, c) for t, c in read if t in tenant and "company_id" not in c]
+    unbounded = unrouted(plan, tenant)
     assert unbounded == [], unbounded
 
 
@@ -104,61 +104,30 @@ async def test_a_statement_that_leaves_out_the_company_is_caught(engine):
 @pytest.mark.parametrize("name", list(QUERIES))
 async def test_the_dataloader_path_bounds_every_tenant_table_by_company_too(make_client, world, engine, name):
     """The same operations through Strawberry and the dataloaders: every statement they send."""
-    from sqlalchemy import event
-
     from tests.helpers import Api
 
-    sent: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if stats.current() is not None:  # the operation's own, as X-SQL-Statements counts them
-            sent.append((statement, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        client = make_client(compiled_reads=False)
-        api = Api(client, world.compiled.secret, world.compiled.company_pk, world.compiled.slug)
-        await api.ok("{ __typename }")
-        sent.clear()
+    client = make_client(compiled_reads=False)
+    api = Api(client, world.compiled.secret, world.compiled.company_pk, world.compiled.slug)
+    await api.ok("{ __typename }")
+    # the operation's own statements, as X-SQL-Statements counts them
+    with recording(engine, lambda: stats.current() is not None) as recorded:
         query, wanted = QUERIES[name]
         r = await api.gql(query, {k: world.ids[t][0] for k, t in wanted.items()})
         assert r.status == 200 and "errors" not in r.body, r.body
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-    reads = [(s, p) for s, p in sent if s.lstrip().upper().startswith("SELECT")]
+    reads = [(s, p) for s, p in recorded.sent if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) >= 2
-    unbounded = []
-    async with engine.connect() as conn:
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
-        schema = await read_schema(raw)
-        tenant = {t for t in schema.tables if schema.kind(t) == "tenant"}
-        for statement, parameters in reads:
-            explained = await raw.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + statement, *(parameters or ()))
-            plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
-            unbounded += [(t, statement[:300]) for t, c in scans(plan) if t in tenant and "company_id" not in c]
-    assert unbounded == [], unbounded
+    assert await unrouted_statements(engine, reads) == {}
 
 
 async def test_every_statement_of_a_hiring_journey_is_bounded_by_company(acme, globex, engine):
     """Writes too: every statement the mutations of a hiring journey send (each service's reads,
     its locks, its writes, the events and the audit row), explained after the journey; the
     journey emits every type of event (`tests.stories`)."""
-    from sqlalchemy import event
-
     from tests.compiled import attachments_world, hiring_world, openings_world
     from tests.factories import create_applicant, create_note, create_posting, move_application, mutate_ok
     from tests.stories import every_event_type
 
-    sent: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if stats.current() is not None:
-            rows = parameters if many else [parameters]
-            sent.append((statement, rows[0] if rows and isinstance(rows[0], tuple | list) else rows))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with recording(engine, lambda: stats.current() is not None) as recorded:
         await every_event_type(globex)
         posting = await create_posting(acme, "Platform Engineer", status="OPEN", selection="id stages { id }")
         ada = await create_applicant(acme, "Ada", emails=["ada@example.com"])
@@ -174,23 +143,9 @@ async def test_every_statement_of_a_hiring_journey_is_bounded_by_company(acme, g
         await attachments_world(acme, ada["id"], application)
         await mutate_ok(acme, "applicationReject", {"id": application, "reason": "Not now"})
         await mutate_ok(acme, "applicantErase", {"id": ada["id"]})
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-    assert len(sent) > 100
-    unbounded: dict[str, str] = {}
-    async with engine.connect() as conn:
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
-        schema = await read_schema(raw)
-        tenant = {t for t in schema.tables if schema.kind(t) == "tenant"}
-        for statement, parameters in sent:
-            if not statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
-                continue
-            explained = await raw.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + statement, *(parameters or ()))
-            plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
-            for t in unrouted(plan, tenant):
-                unbounded.setdefault(" ".join(statement.split())[:240], t)
-    assert not unbounded, "\n".join(sorted(f"{t}: {s}" for s, t in unbounded.items()))
+    assert len(recorded.sent) > 100
+    unbounded = await unrouted_statements(engine, recorded.sent)
+    assert not unbounded, "\n".join(sorted(f"{t}: {s[:240]}" for s, t in unbounded.items()))
 
 
 async def test_a_callers_session_reaches_no_other_companys_row_by_id(acme, globex, engine):
