@@ -40,12 +40,19 @@ VALUE = re.compile(r"company_id\)?(?:::\w+)?\s*=\s*(?:ANY\s*\(\s*)?(?:\$\d|'|\d|
 """A condition comparing `company_id` with a value (a parameter or a constant), as EXPLAIN writes it."""
 
 
+COMPANY = re.compile(r"\bid\)?(?:::\w+)?\s*=\s*(?:ANY\s*\(\s*)?(?:\$\d|'|\d|ARRAY)")
+"""The same of a scan of `companies` (the tenants themselves, distributed by `id`)."""
+
+
 def unrouted(plan: dict[str, Any], tenant: set[str]) -> list[str]:
     """The tenant tables a statement of any kind reads without naming the company: a scan none
-    of whose conditions names `company_id`; or, when no condition compares `company_id` with a
-    value, every tenant table it reads (a join of two tables on their `company_id` bounds neither)."""
-    found = [(t, c) for t, c in bounded(plan) if t in tenant]
-    if found and not any(VALUE.search(c) for _, c in found):
+    of whose conditions names `company_id`; or, when no condition compares `company_id` (or the
+    id of a company it reads) with a value, every tenant table it reads (a join of two tables on
+    their `company_id` bounds neither)."""
+    read = bounded(plan)
+    found = [(t, c) for t, c in read if t in tenant]
+    named = any(VALUE.search(c) for _, c in found) or any(t == "companies" and COMPANY.search(c) for t, c in read)
+    if found and not named:
         return [t for t, _ in found]
     return [t for t, c in found if "company_id" not in c]
 
