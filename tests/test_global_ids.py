@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.graphql.fastpath import CompiledReads
 from service.ids import InvalidId, from_global_id, legacy_global_id, spellings, to_global_id
 from tests import ats
+from tests.compiled import counting
 from tests.factories import connect_integration, create_applicant, create_posting, mutate_ok
 from tests.helpers import Api, TenantFactory, snapshot
 from tests.integrations import INTEGRATION
@@ -91,7 +93,9 @@ async def test_an_id_naming_the_wrong_company_finds_nothing(
     assert await snapshot(engine) == before
 
 
-async def test_a_write_with_an_old_id_works_and_the_audit_finds_it_by_either(acme: Api) -> None:
+async def test_a_write_with_an_old_id_works_and_the_audit_finds_it_by_either(
+    acme: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     made = await create_applicant(acme, "Ada")
     old = legacy_global_id("Applicant", from_global_id(made["id"]).pk)
     payload = await mutate_ok(acme, "applicantUpdate", {"id": old, "name": "Ada Lovelace"}, "applicant { id name }")
@@ -103,6 +107,18 @@ async def test_a_write_with_an_old_id_works_and_the_audit_finds_it_by_either(acm
     for given, expected in (([made["id"]], [update, create]), ([old], [update])):
         events = (await acme.ok(query, {"ids": given}))["auditEvents"]["nodes"]
         assert [(e["operation"], e["targetIds"]) for e in events] == expected, given
+    # Another record's ID reuses the compiled statement (the old spelling in it traced to the
+    # variable, not compiled in): it finds that record's rows.
+    other = await create_applicant(acme, "Grace")
+    again = legacy_global_id("Applicant", from_global_id(other["id"]).pk)
+    await mutate_ok(acme, "applicantUpdate", {"id": again, "name": "Grace Hopper"}, "applicant { id }")
+    compiles = counting(monkeypatch, CompiledReads, "_compile")
+    events = (await acme.ok(query, {"ids": [other["id"]]}))["auditEvents"]["nodes"]
+    assert compiles.count == 0
+    assert [(e["operation"], e["targetIds"]) for e in events] == [
+        ("applicantUpdate", [again, other["id"]]),
+        ("applicantCreate", [acme.company_id, other["id"]]),
+    ]
 
 
 async def test_a_person_field_given_an_old_id_keeps_the_new_one(acme: Api, engine: AsyncEngine) -> None:

@@ -128,7 +128,7 @@ class Shape:
         else:
             stand_in = to_global_id(found.type_name, pk, company)
             # the same ID as it was once written, which an audit filter matches too
-            self.stand_ins[(str, spellings(stand_in)[-1])] = lambda v: spellings(get(v))[-1]
+            self.stand_ins[(str, legacy_global_id(found.type_name, pk))] = lambda v: spellings(get(v))[-1]
         self.stand_ins[(str, stand_in)] = get
         # Whether the ID names its company is part of the shape: the statement filters by it.
         return ("id", found.type_name, found.pk < 2**31, company is not None), stand_in
