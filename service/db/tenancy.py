@@ -1,13 +1,14 @@
-"""A caller's transaction keeps to the caller's companies, in every ORM statement it sends.
+"""A caller's transaction keeps to its companies, in every ORM statement it sends.
 
-`keep_to(session, companies)` marks a session (a mutation's, `service.graphql.mutations.run`);
-from then on every ORM SELECT, UPDATE and DELETE it runs on a tenant table (one with a
-`company_id`), relationship loads included, is bounded by `company_id IN (companies)`: a
-statement that names a row by its id alone cannot reach another company's row, and on tables
-sharded by company (`service.db.distribution`) it goes to the caller's shards only. The services
-check a caller's companies themselves too; this is what makes it hold for every statement, the
-ones written later included. Statements of Core tables and SQL text name the company themselves
-(`tests/test_tenant_statements.py` reads every statement of a hiring journey).
+`keep_to(session, companies)` marks a session: a mutation's (`service.graphql.mutations.run`),
+kept to the companies its input's IDs name, of the caller's, else to all the caller's. From then
+on every ORM SELECT, UPDATE, DELETE and refresh it runs on a tenant table (one with a
+`company_id`), relationship loads included, is bounded by those companies (`company_id = $n` for
+one): a statement naming a row by its id alone cannot reach another company's row, and on tables
+sharded by company (`service.db.distribution`) it goes to those companies' shards only. The
+services check the caller's companies themselves too; this makes it hold for every statement,
+the ones written later included. Statements of Core tables and SQL text name the company
+themselves (`tests/test_tenant_statements.py` reads every statement of a hiring journey).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import Select, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from service.db.sql import one_of
+from service.lru import LRU
 
 COMPANIES = "hiregraph.companies"
 
@@ -42,22 +44,19 @@ def _bounded(state: ORMExecuteState) -> None:
             state.statement = state.statement.options(_criteria(mapper.class_, companies))
 
 
-_OPTIONS: dict[tuple[type[Any], tuple[int, ...]], Any] = {}
+_OPTIONS: LRU[tuple[type[Any], tuple[int, ...]], Any] = LRU(10_000)
 """The criteria option of each (model, companies), made once: making one costs more than the rest
 of what this hook does to a statement."""
-MAX_OPTIONS = 10_000
 
 
 def _criteria(model: type[Any], companies: tuple[int, ...]) -> Any:
-    option = _OPTIONS.get((model, companies))
+    option = _OPTIONS.recall((model, companies))
     if option is None:
-        if len(_OPTIONS) >= MAX_OPTIONS:
-            _OPTIONS.clear()
         # One company (the common case) is `company_id = $n`, cheaper than an expanding IN list.
         if len(companies) == 1:
             company = companies[0]
             option = with_loader_criteria(model, lambda cls: cls.company_id == company, include_aliases=True)
         else:
             option = with_loader_criteria(model, lambda cls: cls.company_id.in_(companies), include_aliases=True)
-        _OPTIONS[(model, companies)] = option
+        _OPTIONS.remember((model, companies), option)
     return option
