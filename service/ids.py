@@ -7,8 +7,9 @@
 
 IDs of the first kind made before they named their company (`Posting:42`, until migration 0033)
 are still read (`GlobalId.company` is then None: the record is found by its number within the
-caller's companies), and never written: every ID in an answer, an event or the audit log has the
-new form. Migration 0033 rewrote the IDs stored in events, audit rows and custom field values.
+caller's companies), and never made: every ID in an answer or an event has the new form (the
+audit log keeps the IDs a call sent as sent, and the records it produced in the new form).
+Migration 0033 rewrote the IDs stored in events, audit rows and custom field values.
 """
 
 from __future__ import annotations

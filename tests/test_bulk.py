@@ -613,7 +613,7 @@ async def test_a_batch_that_cannot_be_applied_fails_its_operation_not_the_queue(
 
     class Buggy(LineApplier):
         async def write(self, session: Any, op: Any, read: Any) -> Any:
-            if op.id == int(base64.b64decode(broken["id"]).decode().split(":")[1]):
+            if op.id == int(base64.b64decode(broken["id"]).decode().rpartition(":")[2]):
                 raise RuntimeError("a bug")
             return await real.write(session, op, read)
 

@@ -16,10 +16,10 @@ import asyncpg
 import pytest
 
 from service.db import migrate
-from service.db.addressable import MODELS
+from service.db.addressable import MODELS, table
 from service.db.distribution import NOT_YET, Schema, plan, read_schema, violations
 from service.db.engine import plain_url
-from service.ids import UNSCOPED, InvalidId, from_global_id, to_global_id
+from service.ids import UNSCOPED, InvalidId, from_global_id, legacy_global_id, to_global_id
 from tests.helpers import ROOT
 
 PLAN = ROOT / "deploy" / "citus" / "distribute.sql"
@@ -102,6 +102,7 @@ def test_the_id_migration_knows_every_type_whose_ids_name_a_company() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert set(module.TYPES) == set(MODELS) - UNSCOPED
+    assert {name: table(MODELS[name]).name for name in module.TYPES} == module.TABLES
 
 
 async def test_ids_stored_before_they_named_their_company_are_rewritten_both_ways(
@@ -125,11 +126,17 @@ async def test_ids_stored_before_they_named_their_company_are_rewritten_both_way
             applicant,
         )
         kept = ["nope", to_global_id("Company", company), to_global_id("ApiKey", 3), "UG9zdGluZzo0Mg"]
+        other, theirs = await conn.fetchrow(
+            "SELECT company_id, id FROM applicants WHERE company_id <> $1 ORDER BY id LIMIT 1", company
+        )
+        # A refused call names another company's record, and one that does not exist: the audit
+        # row's company is the caller's, each ID's is its record's (none: it stays as sent).
+        named = [to_global_id("Applicant", applicant, company), to_global_id("Applicant", theirs, other)]
         await conn.execute(
             "INSERT INTO audit_events (company_id, api_key_name, operation, outcome, target_ids) "
             "VALUES ($1, 'k', 'applicantUpdate', 'SUCCEEDED', $2)",
             company,
-            [to_global_id("Applicant", applicant, company), *kept],
+            [*named, legacy_global_id("Applicant", 999_999), *kept],
         )
         events = "SELECT id, company_id, payload FROM events ORDER BY id"
         audit = "SELECT target_ids FROM audit_events WHERE cardinality(target_ids) > 0 ORDER BY id"
@@ -142,14 +149,16 @@ async def test_ids_stored_before_they_named_their_company_are_rewritten_both_way
         assert [(c, _ids(p, c, up=True)) for c, p in old] == head
         assert old != head and json.dumps(head).count(to_global_id("Company", company)) > 0
         assert (await conn.fetch(audit))[-1]["target_ids"] == [
-            base64.b64encode(f"Applicant:{applicant}".encode()).decode(),
+            legacy_global_id("Applicant", applicant),
+            legacy_global_id("Applicant", theirs),
+            legacy_global_id("Applicant", 999_999),
             *kept,
         ]
         old_fields = json.loads(await conn.fetchval(fields, applicant))
         assert old_fields["owner"] == base64.b64encode(b"User:7").decode() and old_fields["note"].endswith("=x")
         await asyncio.to_thread(migrate.upgrade, empty_database)
         assert [(r["company_id"], json.loads(r["payload"])) for r in await conn.fetch(events)] == head
-        assert (await conn.fetch(audit))[-1]["target_ids"] == [to_global_id("Applicant", applicant, company), *kept]
+        assert (await conn.fetch(audit))[-1]["target_ids"] == [*named, legacy_global_id("Applicant", 999_999), *kept]
         assert json.loads(await conn.fetchval(fields, applicant))["owner"] == person
     finally:
         await conn.close()

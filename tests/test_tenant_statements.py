@@ -138,7 +138,14 @@ async def test_every_statement_of_a_hiring_journey_is_bounded_by_company(acme, g
         await move_application(acme, application, posting["stages"][1]["id"])
         await create_note(acme, application, "Strong")
         await mutate_ok(acme, "applicantUpdate", {"id": ada["id"], "name": "Ada Lovelace", "tags": ["python"]})
-        await hiring_world(acme, posting["id"], application)
+        hiring = await hiring_world(acme, posting["id"], application)
+        interviewer = hiring["User"][2]  # on the panel of the interview hiring_world schedules
+        card = {"interviewId": hiring["Interview"][0], "interviewerId": interviewer, "overallRecommendation": "YES"}
+        await mutate_ok(acme, "scorecardCreate", card, "scorecard { id }")
+        extra = await mutate_ok(
+            acme, "stageCreate", {"postingId": posting["id"], "name": "Extra", "kind": "SCREEN"}, "stage { id }"
+        )
+        await mutate_ok(acme, "stageDelete", {"id": extra["stage"]["id"]})
         await openings_world(acme, posting["id"], posting["id"])
         await attachments_world(acme, ada["id"], application)
         await mutate_ok(acme, "applicationReject", {"id": application, "reason": "Not now"})

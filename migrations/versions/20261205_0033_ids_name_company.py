@@ -1,6 +1,8 @@
 """Global IDs name their company (`service.ids`): the IDs stored in events, audit rows and custom
-field values are rewritten from `Type:number` to `Type:company:number`, each with its row's
-company (a record only ever refers to records of its own company). Company IDs are unchanged.
+field values are rewritten from `Type:number` to `Type:company:number`: in events and custom
+field values with the row's company (a record refers only to records of its own company), in
+audit rows with the company of the record named (a refused call may name another company's, or
+none: such an ID stays as it was sent). Company IDs are unchanged.
 
 Only strings that are IDs of a company's record are touched: base64 of `Type:number` (or, going
 back, `Type:company:number`) in canonical form, for the types the API had at this revision.
@@ -11,6 +13,7 @@ Revises: 0032
 Create Date: 2026-12-05
 """
 
+import json
 from collections.abc import Sequence
 
 from alembic import op
@@ -20,39 +23,41 @@ down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TYPES = [
-    "Applicant",
-    "Application",
-    "Attachment",
-    "AuditEvent",
-    "BulkOperation",
-    "CustomField",
-    "Department",
-    "EeocResponse",
-    "Event",
-    "HiringTeamMember",
-    "InboundDelivery",
-    "Integration",
-    "Interview",
-    "InterviewInterviewer",
-    "Note",
-    "Offer",
-    "OfferApproval",
-    "Office",
-    "Opening",
-    "PipelineStage",
-    "Posting",
-    "RejectionReason",
-    "Scorecard",
-    "Source",
-    "StageTransition",
-    "Tag",
-    "User",
-    "WebhookDelivery",
-    "WebhookDeliveryAttempt",
-    "WebhookEndpoint",
-]
-"""The types whose IDs name a company: every node type but `Company` (API keys have no company)."""
+TABLES = {
+    "Applicant": "applicants",
+    "Application": "applications",
+    "Attachment": "attachments",
+    "AuditEvent": "audit_events",
+    "BulkOperation": "bulk_operations",
+    "CustomField": "custom_fields",
+    "Department": "departments",
+    "EeocResponse": "eeoc_responses",
+    "Event": "events",
+    "HiringTeamMember": "hiring_team_members",
+    "InboundDelivery": "inbound_deliveries",
+    "Integration": "integrations",
+    "Interview": "interviews",
+    "InterviewInterviewer": "interview_interviewers",
+    "Note": "notes",
+    "Offer": "offers",
+    "OfferApproval": "offer_approvals",
+    "Office": "offices",
+    "Opening": "openings",
+    "PipelineStage": "pipeline_stages",
+    "Posting": "postings",
+    "RejectionReason": "rejection_reasons",
+    "Scorecard": "scorecards",
+    "Source": "sources",
+    "StageTransition": "stage_transitions",
+    "Tag": "tags",
+    "User": "users",
+    "WebhookDelivery": "webhook_deliveries",
+    "WebhookDeliveryAttempt": "webhook_delivery_attempts",
+    "WebhookEndpoint": "webhook_endpoints",
+}
+"""The types whose IDs name a company (every node type but `Company`; API keys have none), and
+their tables, at this revision."""
+TYPES = list(TABLES)
 CUSTOM_FIELDS = ("applicants", "applications", "offers", "postings")
 
 ID_FUNCTION = f"""
@@ -82,6 +87,34 @@ BEGIN
     RETURN translate(encode(convert_to(changed, 'UTF8'), 'base64'), E'\\n', '');
 END $$
 """
+RECORD_FUNCTION = """
+CREATE FUNCTION pg_temp.hg_record_id(value text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    raw text;
+    parts text[];
+    tbl text;
+    company bigint;
+BEGIN
+    IF length(value) > 200 OR length(value) % 4 <> 0 OR value !~ '^[A-Za-z0-9+/]+={0,2}$' THEN
+        RETURN value;
+    END IF;
+    raw := encode(decode(value, 'base64'), 'escape');
+    parts := regexp_match(raw, '^([A-Za-z]+):([0-9]{1,18})$');
+    tbl := '%TABLES%'::jsonb ->> parts[1];
+    IF parts IS NULL OR tbl IS NULL OR translate(encode(convert_to(raw, 'UTF8'), 'base64'), E'\\n', '') <> value THEN
+        RETURN value;
+    END IF;
+    EXECUTE format('SELECT company_id FROM %I WHERE id = $1', tbl) INTO company USING parts[2]::bigint;
+    IF company IS NULL THEN
+        RETURN value;  -- no such record (any more): it stays as it was sent
+    END IF;
+    RETURN translate(encode(convert_to(parts[1] || ':' || company || ':' || parts[2], 'UTF8'), 'base64'), E'\\n', '');
+END $$
+""".replace("%TABLES%", json.dumps(TABLES))
+"""An audit row's target: the ID the caller sent, which may name a record of another company
+than the row's (a refused call), so its company is the record's own, looked up."""
+
 DOCUMENT_FUNCTION = """
 CREATE FUNCTION pg_temp.hg_ids(doc jsonb, company bigint, up boolean) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -110,9 +143,11 @@ def _rewrite(up: bool) -> None:
     flag = "true" if up else "false"
     op.execute(ID_FUNCTION)
     op.execute(DOCUMENT_FUNCTION)
+    op.execute(RECORD_FUNCTION)
     op.execute(f"UPDATE events SET payload = pg_temp.hg_ids(payload, company_id, {flag})")
+    target = "pg_temp.hg_record_id(t)" if up else "pg_temp.hg_id(t, NULL, false)"
     op.execute(
-        f"UPDATE audit_events SET target_ids = ARRAY(SELECT pg_temp.hg_id(t, company_id, {flag}) "
+        f"UPDATE audit_events SET target_ids = ARRAY(SELECT {target} "
         "FROM unnest(target_ids) WITH ORDINALITY AS u (t, n) ORDER BY n) "
         "WHERE cardinality(target_ids) > 0"
     )
@@ -124,6 +159,7 @@ def _rewrite(up: bool) -> None:
         )
     op.execute("DROP FUNCTION pg_temp.hg_ids(jsonb, bigint, boolean)")
     op.execute("DROP FUNCTION pg_temp.hg_id(text, bigint, boolean)")
+    op.execute("DROP FUNCTION pg_temp.hg_record_id(text)")
 
 
 def upgrade() -> None:

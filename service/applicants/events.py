@@ -109,7 +109,11 @@ async def redact_applicant_events(session: AsyncSession, applicant: Applicant) -
     its transaction. Returns how many events changed. Deliveries already made stay made."""
     gid = to_global_id("Applicant", applicant.id, applicant.company_id)
     application_pks = (
-        await session.scalars(select(Application.id).where(Application.applicant_id == applicant.id))
+        await session.scalars(
+            select(Application.id).where(
+                Application.applicant_id == applicant.id, Application.company_id == applicant.company_id
+            )
+        )
     ).all()
     application_gids = frozenset(to_global_id("Application", pk, applicant.company_id) for pk in application_pks)
     records = application_records()

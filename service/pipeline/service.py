@@ -191,7 +191,11 @@ async def delete_stage(session: AsyncSession, stage: PipelineStage, *, origin: s
     if len(current) <= 1:
         raise DomainError(ErrorCode.LAST_STAGE, "a posting keeps at least one stage", "id")
     in_use = (
-        await session.execute(select(func.count()).select_from(Application).where(Application.stage_id == stage.id))
+        await session.execute(
+            select(func.count())
+            .select_from(Application)
+            .where(Application.stage_id == stage.id, Application.company_id == stage.company_id)
+        )
     ).scalar_one()
     if in_use:
         raise DomainError(

@@ -109,14 +109,22 @@ async def _check_interviewer(session: AsyncSession, interview: Interview | None,
     invited = await session.scalar(
         select(
             exists().where(
-                InterviewInterviewer.interview_id == interview.id, InterviewInterviewer.user_id == interviewer.id
+                InterviewInterviewer.interview_id == interview.id,
+                InterviewInterviewer.company_id == interview.company_id,
+                InterviewInterviewer.user_id == interviewer.id,
             )
         )
     )
     if not invited:
         raise DomainError(ErrorCode.INVALID, "the person does not interview at this interview", "interviewerId")
     taken = await session.scalar(
-        select(exists().where(Scorecard.interview_id == interview.id, Scorecard.interviewer_user_id == interviewer.id))
+        select(
+            exists().where(
+                Scorecard.interview_id == interview.id,
+                Scorecard.company_id == interview.company_id,
+                Scorecard.interviewer_user_id == interviewer.id,
+            )
+        )
     )
     if taken:
         raise DomainError(ErrorCode.DUPLICATE, "the person already has a scorecard for this interview", "interviewerId")
@@ -126,7 +134,9 @@ async def _link(session: AsyncSession, scorecard: Scorecard) -> None:
     """Point its interviewer's place on the interview at the scorecard (`InterviewInterviewer.scorecard`)."""
     await session.execute(
         update(InterviewInterviewer)
-        .where(InterviewInterviewer.scorecard_id == scorecard.id)
+        .where(
+            InterviewInterviewer.scorecard_id == scorecard.id, InterviewInterviewer.company_id == scorecard.company_id
+        )
         .values(scorecard_id=None)
         .execution_options(synchronize_session="fetch")
     )
@@ -154,27 +164,31 @@ async def _announce(session: AsyncSession, scorecard: Scorecard, type: str, chan
     await emit(session, scorecard.company_id, type, payload)
 
 
-async def _complete_interview(session: AsyncSession, interview_id: int | None) -> None:
+async def _complete_interview(session: AsyncSession, company_id: int, interview_id: int | None) -> None:
     """An interview that has ended and has every scorecard it needs is COMPLETED (`interview.updated`)."""
     if interview_id is None:
         return
     interview = await session.scalar(
         select(Interview)
-        .where(Interview.id == interview_id)
+        .where(Interview.id == interview_id, Interview.company_id == company_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     if interview is None or interview.status not in (InterviewStatus.SCHEDULED, InterviewStatus.AWAITING_FEEDBACK):
         return
-    ended = await session.scalar(select(Interview.end_at <= func.now()).where(Interview.id == interview_id))
+    ended = await session.scalar(
+        select(Interview.end_at <= func.now()).where(Interview.id == interview_id, Interview.company_id == company_id)
+    )
     owed = await session.scalar(
         select(func.count())
         .select_from(InterviewInterviewer)
         .where(
             InterviewInterviewer.interview_id == interview_id,
+            InterviewInterviewer.company_id == company_id,
             InterviewInterviewer.feedback_required,
             ~exists().where(
                 Scorecard.interview_id == interview_id,
+                Scorecard.company_id == company_id,
                 Scorecard.interviewer_user_id == InterviewInterviewer.user_id,
                 Scorecard.status == ScorecardStatus.SUBMITTED,
             ),
@@ -189,7 +203,7 @@ async def _submit(session: AsyncSession, scorecard: Scorecard) -> None:
     scorecard.submitted_at = func.now()
     scorecard.updated_at = func.now()
     await _announce(session, scorecard, events.SCORECARD_SUBMITTED)
-    await _complete_interview(session, scorecard.interview_id)
+    await _complete_interview(session, scorecard.company_id, scorecard.interview_id)
 
 
 async def create_scorecard(
@@ -286,7 +300,7 @@ async def update_scorecard(
                 await session.flush()
                 await _link(session, scorecard)
                 if scorecard.status is ScorecardStatus.SUBMITTED:
-                    await _complete_interview(session, scorecard.interview_id)
+                    await _complete_interview(session, scorecard.company_id, scorecard.interview_id)
     for key, value in clean.items():
         setattr(scorecard, key, value)
     if changed:
