@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 
 from service.ids import to_global_id
 from service.webhooks import events, fanout, leases, sending
@@ -231,6 +231,32 @@ async def test_a_claim_locks_only_endpoints_with_work(engine, sessions, company,
         await conn.rollback()
     assert len(claims) == 4  # the endpoint's cap
     assert held == 1, held
+
+
+async def test_a_claim_is_a_statement_per_company_and_shares_the_places(engine, company, other_company, hooks):
+    """Each company's deliveries are claimed by a statement of their own (what sharding by company
+    needs of a statement that locks rows); the places are shared by the endpoints of each."""
+    for owner in (company, other_company):
+        await insert_webhook_endpoint(engine, owner, hooks.url(f"c{owner}"), FAST)
+        await insert_events(engine, owner, 6)
+    await fanout.fan_out(engine)
+    claimed: list[str] = []
+
+    def record_claim(conn, cursor, statement, parameters, context, many):
+        if statement.lstrip().startswith("WITH candidates AS"):
+            claimed.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record_claim)
+    try:
+        async with engine.begin() as conn:
+            claims = await leases.claim_in(
+                conn, "me", dataclasses.replace(FAST, webhook_endpoint_concurrency=8), limit=6
+            )
+            await conn.rollback()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record_claim)
+    assert len(claimed) == 2
+    assert Counter(c.company_id for c in claims) == {company: 3, other_company: 3}
 
 
 async def test_stopping_waits_for_requests_in_flight_and_releases_nothing_late(

@@ -51,11 +51,8 @@ CROSS_COMPANY: dict[str, tuple[str, str]] = {
     ),
     "endpoints to claim for": (
         "WITH RECURSIVE waiting(endpoint_id) AS",
-        "the endpoints with deliveries due, of any company (a loose index scan); locks nothing but advisory locks",
-    ),
-    "delivery claim": (
-        "WITH candidates AS ( SELECT d.id, d.next_attempt_at, d.turn",
-        f"the due deliveries of the endpoints picked, which may be of several companies; {_LOCKS}",
+        "the endpoints with deliveries due, of any company (a loose index scan); locks nothing but advisory "
+        "locks: the claim that follows is one statement per company",
     ),
     "successes recorded": (
         "WITH input AS ( SELECT * FROM unnest( CAST($1 AS bigint[]), CAST($2 AS bigint[])",

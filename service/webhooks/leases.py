@@ -54,24 +54,24 @@ WITH candidates AS (
     FROM webhook_endpoints e
     CROSS JOIN LATERAL (
         SELECT count(*) AS busy FROM webhook_deliveries f
-        WHERE f.endpoint_id = e.id AND f.status = 'PENDING' AND f.lease_owner IS NOT NULL
-          AND f.lease_expires_at > now()
+        WHERE f.endpoint_id = e.id AND f.company_id = e.company_id AND f.status = 'PENDING'
+          AND f.lease_owner IS NOT NULL AND f.lease_expires_at > now()
     ) b
     CROSS JOIN LATERAL (
         -- turn: how many requests the endpoint would have in flight with this one
         SELECT d.id, d.next_attempt_at, b.busy + row_number() OVER (ORDER BY d.next_attempt_at, d.id) AS turn
         FROM webhook_deliveries d
-        WHERE d.endpoint_id = e.id AND d.status = 'PENDING' AND d.next_attempt_at <= now()
-          AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+        WHERE d.endpoint_id = e.id AND d.company_id = e.company_id AND d.status = 'PENDING'
+          AND d.next_attempt_at <= now() AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
         ORDER BY d.next_attempt_at, d.id
         LIMIT greatest(0, :endpoint_cap - b.busy)
     ) d
-    WHERE e.status = 'ACTIVE' AND e.id = ANY(CAST(:endpoints AS bigint[]))
+    WHERE e.status = 'ACTIVE' AND e.company_id = :company AND e.id = ANY(CAST(:endpoints AS bigint[]))
     ORDER BY d.turn, d.next_attempt_at, d.id
     LIMIT :limit
 ), locked AS (
     SELECT d.id FROM webhook_deliveries d
-    WHERE d.id IN (SELECT id FROM candidates)
+    WHERE d.company_id = :company AND d.id IN (SELECT id FROM candidates)
       AND d.status = 'PENDING' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
     FOR UPDATE SKIP LOCKED
 )
@@ -79,7 +79,8 @@ UPDATE webhook_deliveries d
 SET lease_owner = :owner, updated_at = now(),
     lease_expires_at = now() + make_interval(secs => CAST(:lease AS double precision))
 FROM locked, events ev, webhook_endpoints e
-WHERE d.id = locked.id AND ev.id = d.event_id AND e.id = d.endpoint_id
+WHERE d.id = locked.id AND d.company_id = :company AND ev.id = d.event_id AND ev.company_id = :company
+  AND e.id = d.endpoint_id AND e.company_id = :company
 RETURNING d.id, d.company_id, d.endpoint_id, d.event_id, d.attempts, e.url, e.secret,
     CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
     ev.type, ev.version, ev.occurred_at, ev.sequence, ev.payload
@@ -108,7 +109,7 @@ WITH RECURSIVE waiting(endpoint_id) AS (
     )
     FROM waiting w WHERE w.endpoint_id IS NOT NULL
 ), ready AS (
-    SELECT e.id, b.busy, o.oldest
+    SELECT e.id, e.company_id, b.busy, o.oldest
     FROM waiting w
     JOIN webhook_endpoints e ON e.id = w.endpoint_id AND e.status = 'ACTIVE'
     CROSS JOIN LATERAL (
@@ -126,7 +127,7 @@ WITH RECURSIVE waiting(endpoint_id) AS (
     ORDER BY b.busy, o.oldest, e.id
     LIMIT :endpoints
 )
-SELECT id, pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer)) AS locked
+SELECT id, company_id, pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer)) AS locked
 FROM ready ORDER BY busy, oldest, id
 """
 )
@@ -148,26 +149,40 @@ async def claim_in(
     Endpoints skipped that way are added to `contended`, for the caller to try again soon."""
     if limit <= 0:
         return []
-    rows = (
+    picked = (
         await conn.execute(LOCK_ENDPOINTS, {"endpoints": limit, "endpoint_cap": settings.webhook_endpoint_concurrency})
     ).all()
-    endpoints = [r.id for r in rows if r.locked]
+    by_company: dict[int, list[int]] = {}  # in the order the endpoints were picked
+    for r in picked:
+        if r.locked:
+            by_company.setdefault(r.company_id, []).append(r.id)
     if contended is not None:
-        contended.update(r.id for r in rows if not r.locked)
-    if not endpoints:
-        return []
-    rows = (
-        await conn.execute(
-            CLAIM,
-            {
-                "endpoints": endpoints,
-                "limit": limit,
-                "owner": owner,
-                "lease": settings.webhook_lease_seconds,
-                "endpoint_cap": settings.webhook_endpoint_concurrency,
-            },
-        )
-    ).all()
+        contended.update(r.id for r in picked if not r.locked)
+    # One statement per company, each going to that company's rows alone (what sharding by
+    # company needs of a statement that locks rows); each takes its share of the places by its
+    # number of endpoints, the last what is left. Usually there is one company.
+    left, waiting = limit, sum(len(e) for e in by_company.values())
+    rows: list[Any] = []
+    for company, endpoints in by_company.items():
+        share = left if len(endpoints) == waiting else max(1, -(-left * len(endpoints) // waiting))
+        found = (
+            await conn.execute(
+                CLAIM,
+                {
+                    "company": company,
+                    "endpoints": endpoints,
+                    "limit": min(share, left),
+                    "owner": owner,
+                    "lease": settings.webhook_lease_seconds,
+                    "endpoint_cap": settings.webhook_endpoint_concurrency,
+                },
+            )
+        ).all()
+        rows += found
+        left -= len(found)
+        waiting -= len(endpoints)
+        if left <= 0:
+            break
     claims = []
     for r in sorted(rows, key=lambda r: r.id):
         secrets = (r.secret, r.previous_secret) if r.previous_secret else (r.secret,)
