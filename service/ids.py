@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from typing import NamedTuple
 
 MAX_ID_LENGTH = 200
@@ -38,6 +39,13 @@ class GlobalId(NamedTuple):
     company: int | None
     """The company holding the record (a company's own `pk` for a company); None for a record
     of no company, and for an ID made before IDs named their company."""
+
+    def within(self, companies: Sequence[int]) -> tuple[int, ...]:
+        """Of `companies` (a caller's), those the record may be in: the one the ID names, or all
+        of them for an ID that names none; none when it names another."""
+        if self.company is None:
+            return tuple(companies)
+        return (self.company,) if self.company in companies else ()
 
 
 def to_global_id(type_name: str, pk: int, company: int | None = None) -> str:

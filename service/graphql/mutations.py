@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import strawberry
@@ -23,7 +23,7 @@ from service.graphql.context import Context
 from service.graphql.entities import ENTITIES
 from service.graphql.enums import expose
 from service.graphql.selection import variables_of
-from service.ids import UNSCOPED, InvalidId, from_global_id, pk_of
+from service.ids import UNSCOPED, GlobalId, InvalidId, from_global_id, pk_of
 
 log = logging.getLogger(__name__)
 RETRIED = frozenset({"40P01", "40001"})
@@ -98,7 +98,8 @@ async def run(
             context.principal.require(read, "read")
     except MissingScope as exc:
         return None, await _forbidden(info, call, _unreadable(exc))
-    unseen = _foreign(context.principal.company_ids, call.target_ids) or await _unseen(info, call.target_ids)
+    named = {value: from_global_id(value) for value in call.target_ids}  # decoded once, in input order
+    unseen = _foreign(context.principal.company_ids, named) or await _unseen(info, named)
     if unseen is not None:
         # Worded as the service words a record that does not exist: the answer tells nothing.
         missing = not_found(_field_of(_arguments(info), unseen[0]), _words(unseen[1]))
@@ -108,7 +109,7 @@ async def run(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             async with context.sessions() as session, session.begin():
-                keep_to(session.sync_session, _companies(context.principal.company_ids, call.target_ids))
+                keep_to(session.sync_session, _companies(context.principal.company_ids, named))
                 result = await work(session)
                 await call.record(session, AuditOutcome.SUCCEEDED, result=result)
                 return result, []
@@ -143,49 +144,48 @@ async def run(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _companies(companies: Sequence[int], target_ids: Sequence[str]) -> tuple[int, ...]:
+def _companies(companies: Sequence[int], named: Mapping[str, GlobalId]) -> tuple[int, ...]:
     """The companies a mutation's statements keep to (`service.db.tenancy`): those its IDs name,
     of the caller's, else all the caller's. A record refers only to records of its own company,
     so an ID naming one of the caller's companies and a record of another finds nothing."""
-    named = {from_global_id(value).company for value in target_ids}
-    return tuple(c for c in companies if c in named) or tuple(companies)
+    wanted = {found.company for found in named.values()}
+    return tuple(c for c in companies if c in wanted) or tuple(companies)
 
 
-def _foreign(companies: Sequence[int], target_ids: Sequence[str]) -> tuple[str, str] | None:
+def _foreign(companies: Sequence[int], named: Mapping[str, GlobalId]) -> tuple[str, str] | None:
     """(global ID, type) of the first record the input names in a company the caller may not
     see, else None; no statement needed, as an ID names its company. (A `companyId` is left to
     the service, which says whether the caller may act for that company.)"""
-    for value in target_ids:
-        named = from_global_id(value)
-        if named.company is not None and named.type_name not in UNSCOPED and named.company not in companies:
-            return value, named.type_name
+    for value, found in named.items():
+        if found.company is not None and found.type_name not in UNSCOPED and not found.within(companies):
+            return value, found.type_name
     return None
 
 
-async def _unseen(info: Info[Context, None], target_ids: Sequence[str]) -> tuple[str, str] | None:
+async def _unseen(info: Info[Context, None], named: Mapping[str, GlobalId]) -> tuple[str, str] | None:
     """(global ID, type) of the first record the input names that this narrowed person may not
     see (`Principal.postings`), else None: they change only what they see, and a record of
     another posting behaves as one that does not exist, as another company's does."""
     principal = info.context.principal
     checks = []
-    for value in target_ids:
-        named = from_global_id(value)
-        entity = ENTITIES.get(named.type_name)
+    for value, found in named.items():
+        entity = ENTITIES.get(found.type_name)
         clause = entity.visible(principal) if entity is not None else None
         if entity is not None and clause is not None:
-            checks.append((value, named, entity, clause))
+            checks.append((value, found, entity, clause))
     if not checks:
         return None
     async with info.context.sessions() as session:
-        for value, named, entity, clause in checks:
-            companies = principal.company_ids if named.company is None else (named.company,)
+        for value, found, entity, clause in checks:
             seen = await session.scalar(
                 select(entity.table.c.id).where(
-                    entity.table.c.id == named.pk, one_of(entity.tenant_column, companies), clause
+                    entity.table.c.id == found.pk,
+                    one_of(entity.tenant_column, found.within(principal.company_ids)),
+                    clause,
                 )
             )
             if seen is None:
-                return value, named.type_name
+                return value, found.type_name
     return None
 
 

@@ -41,12 +41,11 @@ async def _posting_pk(engine: AsyncEngine, principal: Principal, value: str) -> 
     except InvalidId:
         raise _error("INVALID_ID", f"`postingId`: {value!r} is not a valid Posting ID", argument="postingId") from None
     pk = named.pk
-    companies = principal.company_ids if named.company is None else (named.company,)
     async with engine.connect() as conn:
         found = (
             await conn.execute(
                 select(Posting.id).where(
-                    Posting.id == pk, one_of(Posting.company_id, [c for c in companies if c in principal.company_ids])
+                    Posting.id == pk, one_of(Posting.company_id, named.within(principal.company_ids))
                 )
             )
         ).first()
