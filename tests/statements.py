@@ -18,10 +18,11 @@ CONDITIONS = ("Index Cond", "Filter", "Recheck Cond", "Hash Cond", "Join Filter"
 
 
 def scans(plan: dict[str, Any], joins: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """(table, every condition that bounds it) of each scan in the plan, sub-plans included."""
+    """(table, every condition that bounds it) of each scan in the plan, sub-plans included (a
+    table an INSERT, UPDATE or DELETE in a CTE writes is no scan: `bounded`)."""
     own = " ".join(str(plan[k]) for k in CONDITIONS if k in plan)
     found = []
-    if "Relation Name" in plan:
+    if "Relation Name" in plan and plan.get("Node Type") != "ModifyTable":
         found.append((plan["Relation Name"], " ".join((own, *joins))))
     for child in plan.get("Plans", []):
         found += scans(child, (*joins, own) if plan.get("Node Type", "").endswith(("Join", "Loop")) else joins)

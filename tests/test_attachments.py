@@ -250,14 +250,19 @@ async def test_a_database_failure_after_the_store_leaves_nothing(acme, engine, a
 async def test_the_worker_sweeps_what_a_crash_left(acme, engine, app):
     """A process that died between storing and recording left an object and its sweep entry."""
     storage = app.state.storage
-    key = "1/" + "ab" * 16
+    key = f"{acme.company_pk}/" + "ab" * 16
 
     async def chunks() -> AsyncIterator[bytes]:
         yield PDF
 
     await storage.put(key, chunks())
     async with engine.begin() as conn:
-        await conn.execute(text("INSERT INTO storage_sweeps VALUES (:k, now() + interval '1 hour')"), {"k": key})
+        await conn.execute(
+            text(
+                "INSERT INTO storage_sweeps (company_id, storage_key, due_at) VALUES (:c, :k, now() + interval '1 hour')"
+            ),
+            {"c": acme.company_pk, "k": key},
+        )
     assert await attachments.sweep(engine, storage) == 0  # not due yet: the upload may still finish
     assert await storage.exists(key)
     async with engine.begin() as conn:

@@ -193,8 +193,8 @@ async def _contents(conn: asyncpg.Connection, tables: set[str]) -> dict[str, Any
 
 
 async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_database: str, tmp_path: Path) -> None:
-    """The demo data (every kind of record), a bulk line and a call of no company, at head,
-    taken back to 0030 (before migrations 0031 and 0032) and up again."""
+    """The demo data (every kind of record), a bulk line, a call of no company and stored objects
+    due to go, at head, taken back to 0030 (before migrations 0031 to 0034) and up again."""
     from service.demo.seed import seed_demo
     from service.settings import Settings
 
@@ -223,8 +223,13 @@ async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_datab
             "VALUES ($1, 'extra', 'applicantUpdate', 'REFUSED', '{NOT_FOUND}')",
             audited,
         )
+        await conn.execute(  # stored objects due to go, of two companies (0034 reads the company from the key)
+            "INSERT INTO storage_sweeps (company_id, storage_key, due_at) "
+            "SELECT id, id || '/' || md5(id::text), now() FROM companies ORDER BY id LIMIT 2"
+        )
         before = await _contents(conn, tables)
         assert before["unscoped_audit_events"][0] == 1 and before["bulk_lines"][0] == 1
+        assert before["storage_sweeps"][0] == 2
         await asyncio.to_thread(migrate.downgrade, empty_database, "0032")
         named = await _contents(conn, tables)  # IDs without their company again (0033)
         assert {t for t in tables if named[t] != before[t]} == {"events"}
@@ -236,8 +241,14 @@ async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_datab
             )
             == 0
         )
+        swept = "SELECT company_id, storage_key FROM storage_sweeps ORDER BY 1"
+        kept = [tuple(r) for r in await conn.fetch(swept.replace("company_id, ", ""))]
         await asyncio.to_thread(migrate.upgrade, empty_database)
         assert await _contents(conn, tables) == before
+        companies = [r[0] for r in await conn.fetch("SELECT id FROM companies ORDER BY id LIMIT 2")]
+        assert sorted(tuple(r) for r in await conn.fetch(swept)) == sorted(
+            (c, k) for c in companies for (k,) in kept if k.startswith(f"{c}/")
+        )
         assert not [v for v in violations(await read_schema(conn)) if v.split(":")[0] not in NOT_YET]
     finally:
         await conn.close()

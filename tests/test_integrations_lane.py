@@ -311,7 +311,7 @@ async def test_the_lane_takes_as_many_statements_for_forty_deliveries_as_for_ten
     for i in range(n):
         await deliver(http, "greenhouse", integration, new_application(i, job=900, files=True))
     statements, handled = await count_statements(
-        engine, lambda: processing.process_batch(engine, APPLY, "w", limit=100)
+        engine, lambda: processing.process_batch(engine, APPLY, "w", limit=100, company=acme.company_pk)
     )
     assert handled == n
     assert statements == STATEMENTS, f"{statements} statements for {n} deliveries"

@@ -8,7 +8,6 @@ SELECT create_reference_table('api_keys');
 SELECT create_reference_table('persisted_documents');
 SELECT create_reference_table('rate_limit_buckets');
 SELECT create_reference_table('signing_keys');
-SELECT create_reference_table('storage_sweeps');
 SELECT create_reference_table('unscoped_audit_events');
 
 -- The tenants, by their id: every other table follows them.
@@ -29,6 +28,7 @@ SELECT create_distributed_table('integrations', 'company_id', colocate_with => '
 SELECT create_distributed_table('offices', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('rejection_reasons', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('sources', 'company_id', colocate_with => 'companies');
+SELECT create_distributed_table('storage_sweeps', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('tags', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('users', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('webhook_endpoints', 'company_id', colocate_with => 'companies');

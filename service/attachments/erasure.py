@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.attachments.models import Attachment, AttachmentUpload, StorageSweep
+from service.attachments.storage import key_company
 
 
 async def forget_attachments(session: AsyncSession, applicant_id: int) -> int:
@@ -28,7 +29,9 @@ async def forget_attachments(session: AsyncSession, applicant_id: int) -> int:
 
 async def queue_deletion(session: AsyncSession, keys: Sequence[str]) -> None:
     """Queue objects for deletion by the worker, due now."""
-    rows = [{"storage_key": k, "due_at": func.now()} for k in keys]
+    rows = [{"company_id": key_company(k), "storage_key": k, "due_at": func.now()} for k in keys]
     if rows:
         stmt = insert(StorageSweep).values(rows)
-        await session.execute(stmt.on_conflict_do_update(index_elements=["storage_key"], set_={"due_at": func.now()}))
+        await session.execute(
+            stmt.on_conflict_do_update(index_elements=["company_id", "storage_key"], set_={"due_at": func.now()})
+        )

@@ -78,7 +78,9 @@ class AttachmentUpload(Base):
 
     __tablename__ = "attachment_uploads"
     __table_args__ = (
-        Index("ix_attachment_uploads_next_at", "next_at", postgresql_where=text("source_url IS NOT NULL")),
+        Index(
+            "ix_attachment_uploads_next_at", "company_id", "next_at", postgresql_where=text("source_url IS NOT NULL")
+        ),
     )
 
     id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
@@ -109,9 +111,12 @@ class StorageSweep(Base):
     `due_at` has passed, so a crash between the store and the database leaves nothing behind."""
 
     __tablename__ = "storage_sweeps"
+    __table_args__ = (Index("ix_storage_sweeps_company_id_due_at", "company_id", "due_at"),)
 
+    company_id: Mapped[int] = company_fk(index=False)
+    """The company the object was stored for (its key begins with it)."""
     storage_key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    due_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
 
 
 class SigningKey(Base):

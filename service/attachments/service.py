@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -43,8 +43,9 @@ from service.attachments.models import (
     AttachmentUpload,
     StorageSweep,
 )
-from service.attachments.storage import Storage, new_key
+from service.attachments.storage import Storage, key_company, new_key
 from service.db.sql import one_of
+from service.db.tenancy import companies_with
 from service.errors import DomainError, ErrorCode, not_found
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -240,7 +241,9 @@ async def stage(
     async with sessions() as session, session.begin():
         # Durable before the first byte is stored, even from the worker's asynchronous commits.
         await session.execute(text("SET LOCAL synchronous_commit = on"))
-        await session.execute(insert(StorageSweep).values(storage_key=key, due_at=func.now() + PENDING_FOR))
+        await session.execute(
+            insert(StorageSweep).values(company_id=company_id, storage_key=key, due_at=func.now() + PENDING_FOR)
+        )
     reading = _Reading(length, hashlib.sha256())
     try:
         await storage.put(key, reading.chunks(body))
@@ -310,7 +313,9 @@ async def _record(session: AsyncSession, upload: AttachmentUpload, key: str, rea
     except DomainError as exc:
         raise Refused(409, "LIMIT", exc.message) from exc
     attachment = await _insert(session, upload, key, reading)
-    await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
+    await session.execute(
+        delete(StorageSweep).where(StorageSweep.company_id == upload.company_id, StorageSweep.storage_key == key)
+    )
     return attachment
 
 
@@ -375,7 +380,9 @@ async def attach(
 async def _unregister(sessions: async_sessionmaker[AsyncSession], key: str) -> None:
     try:
         async with sessions() as session, session.begin():
-            await session.execute(delete(StorageSweep).where(StorageSweep.storage_key == key))
+            await session.execute(
+                delete(StorageSweep).where(StorageSweep.company_id == key_company(key), StorageSweep.storage_key == key)
+            )
     except Exception:  # noqa: BLE001 - the worker sweeps it when due
         log.warning("could not unregister a failed upload's object; the worker will sweep it")
 
@@ -385,7 +392,8 @@ async def _discard(sessions: async_sessionmaker[AsyncSession], storage: Storage,
     A commit that failed on the way back may have committed: content a row holds stays."""
     try:
         async with sessions() as session:
-            if await session.scalar(select(Attachment.id).where(Attachment.storage_key == key)) is not None:
+            held = select(Attachment.id).where(Attachment.company_id == key_company(key), Attachment.storage_key == key)
+            if await session.scalar(held) is not None:
                 await _unregister(sessions, key)
                 return
     except Exception:  # noqa: BLE001 - the sweep decides later
@@ -484,9 +492,20 @@ async def request_fetches_many(
     return queued
 
 
-async def fetch_due(engine: AsyncEngine, storage: Storage, client: httpx.AsyncClient, max_bytes: int) -> int:
-    """Fetch one file an ATS linked to whose turn has come, and store it as an attachment.
-    Returns 1 when one was tried (stored, or to retry later, or given up), else 0.
+FILES_DUE = companies_with("attachment_uploads", "t.source_url IS NOT NULL AND t.next_at <= now()")
+"""The companies with files to fetch whose turn has come."""
+
+
+async def files_due(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(FILES_DUE)).scalars())
+
+
+async def fetch_due(
+    engine: AsyncEngine, storage: Storage, client: httpx.AsyncClient, max_bytes: int, company: int
+) -> int:
+    """Fetch one file of `company` an ATS linked to whose turn has come, and store it as an
+    attachment. Returns 1 when one was tried (stored, or to retry later, or given up), else 0.
 
     The row is leased (`next_at` moved on) in a transaction of its own before the request, so
     another worker skips it; the request goes through the SSRF-guarded client. A link that
@@ -497,7 +516,11 @@ async def fetch_due(engine: AsyncEngine, storage: Storage, client: httpx.AsyncCl
     async with sessions() as session, session.begin():
         upload = await session.scalar(
             select(AttachmentUpload)
-            .where(AttachmentUpload.source_url.is_not(None), AttachmentUpload.next_at <= func.now())
+            .where(
+                AttachmentUpload.company_id == company,
+                AttachmentUpload.source_url.is_not(None),
+                AttachmentUpload.next_at <= func.now(),
+            )
             .order_by(AttachmentUpload.next_at)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -557,19 +580,39 @@ async def delete_attachment(session: AsyncSession, attachment: Attachment, *, or
 
 
 SWEEP_BATCH = 100
+SWEEPS_DUE = companies_with("storage_sweeps", "t.due_at <= now()")
+"""The companies with stored objects due to go."""
+EXPIRED = delete(AttachmentUpload).where(AttachmentUpload.expires_at < func.now())
+"""Upload URLs past their time, of every company: their row is all there is of them."""
 
 
 async def sweep(engine: AsyncEngine, storage: Storage) -> int:
     """Delete from the store the objects whose sweep is due: deleted attachments' content and
-    uploads that never got their row. Returns how many went. Safe to run from every worker."""
+    uploads that never got their row, up to `SWEEP_BATCH` of each company, a company per
+    transaction. Returns how many went. Safe to run from every worker."""
+    async with engine.connect() as conn:
+        companies = list((await conn.execute(SWEEPS_DUE)).scalars())
     done = 0
     sessions = async_sessionmaker(engine, expire_on_commit=False)
+    for company in companies:
+        done += await _sweep_company(sessions, storage, company)
     async with sessions() as session, session.begin():
-        held = select(Attachment.id).where(Attachment.storage_key == StorageSweep.storage_key).exists()
+        await session.execute(EXPIRED)
+    return done
+
+
+async def _sweep_company(sessions: async_sessionmaker[AsyncSession], storage: Storage, company: int) -> int:
+    async with sessions() as session, session.begin():
+        held = (
+            select(Attachment.id)
+            .where(Attachment.company_id == company, Attachment.storage_key == StorageSweep.storage_key)
+            .exists()
+        )
+        due = and_(StorageSweep.company_id == company, StorageSweep.due_at <= func.now())
         keys = (
             await session.scalars(
                 select(StorageSweep.storage_key)
-                .where(StorageSweep.due_at <= func.now(), ~held)
+                .where(due, ~held)
                 .order_by(StorageSweep.due_at)
                 .limit(SWEEP_BATCH)
                 .with_for_update(skip_locked=True)
@@ -584,10 +627,9 @@ async def sweep(engine: AsyncEngine, storage: Storage) -> int:
                 continue
             gone.append(key)
         if gone:
-            await session.execute(delete(StorageSweep).where(StorageSweep.storage_key.in_(gone)))
-            done = len(gone)
+            await session.execute(
+                delete(StorageSweep).where(StorageSweep.company_id == company, StorageSweep.storage_key.in_(gone))
+            )
         # Entries whose object a committed row holds (a commit reported failed that was not).
-        await session.execute(delete(StorageSweep).where(StorageSweep.due_at <= func.now(), held))
-        # Upload URLs past their time: their row is all there is of them.
-        await session.execute(delete(AttachmentUpload).where(AttachmentUpload.expires_at < func.now()))
-    return done
+        await session.execute(delete(StorageSweep).where(due, held))
+    return len(gone)

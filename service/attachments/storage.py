@@ -38,6 +38,11 @@ def new_key(company_id: int) -> str:
     return f"{company_id}/{uuid.uuid4().hex}"
 
 
+def key_company(key: str) -> int:
+    """The company an object key was made for (`new_key`)."""
+    return int(key.split("/", 1)[0])
+
+
 def _checked(key: str) -> str:
     if not _KEY.fullmatch(key):
         raise ValueError("not an object key this service made")

@@ -56,7 +56,9 @@ class BulkOperation(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("upload_id", "company_id"),
         Index("ix_bulk_operations_company_id_created_at", "company_id", "created_at"),
-        Index("ix_bulk_operations_queued", "id", postgresql_where=text("status IN ('QUEUED', 'RUNNING')")),
+        Index(
+            "ix_bulk_operations_queued", "company_id", "id", postgresql_where=text("status IN ('QUEUED', 'RUNNING')")
+        ),
     )
 
     company_id: Mapped[int] = company_fk(index=False)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -33,6 +33,7 @@ from service.bulk import events as bulk_events
 from service.bulk.models import FINISHED, BulkKind, BulkLine, BulkOperation, BulkResult, BulkStatus
 from service.db.availability import retryable
 from service.db.engine import CACHED_PLANS, local_settings
+from service.db.tenancy import companies_with, keep_to
 from service.errors import DomainError, ErrorCode, not_found
 from service.settings import Settings
 from service.webhooks import events
@@ -290,13 +291,23 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
 
 # --- applying --------------------------------------------------------------------------------
 
+_DUE = text(
+    "SELECT company_id FROM bulk_operations WHERE status IN ('QUEUED', 'RUNNING') "
+    "GROUP BY company_id ORDER BY min(updated_at), company_id"
+)
+"""The companies with operations to apply, the one whose operation waited longest first (lock-free)."""
 _NEXT = (
     select(BulkOperation)
-    .where(BulkOperation.status.in_([BulkStatus.QUEUED, BulkStatus.RUNNING]))
+    .where(
+        BulkOperation.company_id == bindparam("company"),
+        BulkOperation.status.in_([BulkStatus.QUEUED, BulkStatus.RUNNING]),
+    )
     .order_by(BulkOperation.updated_at, BulkOperation.id)
     .limit(1)
     .with_for_update(skip_locked=True)
 )
+"""A company's operation due longest ago that no other worker is applying."""
+_EXPIRING = companies_with("bulk_operations", "t.status = 'AWAITING_UPLOAD' AND t.upload_expires_at < now()")
 
 
 @dataclass(slots=True)
@@ -312,9 +323,10 @@ class _Ahead:
 class _BatchFailed(Exception):
     """A batch of `operation_id` raised what no retry mends: the operation ends FAILED."""
 
-    def __init__(self, operation_id: int) -> None:
+    def __init__(self, operation_id: int, company_id: int) -> None:
         super().__init__(operation_id)
         self.operation_id = operation_id
+        self.company_id = company_id
 
 
 async def process_due(
@@ -343,7 +355,7 @@ async def process_due(
                 if cause is not None and retryable(cause):
                     raise cause from None
                 log.exception("bulk operation %s failed; it ends FAILED", failed.operation_id, exc_info=cause)
-                await _fail(engine, failed.operation_id)
+                await _fail(engine, failed.operation_id, failed.company_id)
                 continue
             if applied is None:
                 break
@@ -356,8 +368,9 @@ async def process_due(
     return done
 
 
-async def _fail(engine: AsyncEngine, operation_id: int) -> None:
+async def _fail(engine: AsyncEngine, operation_id: int, company_id: int) -> None:
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        keep_to(session.sync_session, [company_id])
         operation = await session.get(BulkOperation, operation_id, with_for_update=True)
         if operation is not None and operation.status not in FINISHED:
             await _finish(
@@ -375,12 +388,19 @@ async def _one_batch(
     """One batch of the operation due longest ago, in one transaction (None when none is due),
     and the next batch's reading under way. Operations take turns batch by batch (the one whose
     last batch is oldest goes first), so a large one does not hold up the others."""
+    async with engine.connect() as conn:
+        companies = list((await conn.execute(_DUE)).scalars())
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         await session.execute(local_settings(CACHED_PLANS))
-        operation = await session.scalar(_NEXT)
+        operation = None
+        for company in companies:  # each company's operations are claimed apart
+            operation = await session.scalar(_NEXT, {"company": company})
+            if operation is not None:
+                break
         if operation is None:
             _dropped(ahead)
             return None, None
+        keep_to(session.sync_session, [operation.company_id])
         if operation.cancel_requested:
             await _finish(session, operation, BulkStatus.CANCELED)
             _dropped(ahead)
@@ -400,9 +420,9 @@ async def _one_batch(
                 batch, read = ahead.lines, await ahead.read
             else:  # the first batch, or another worker went on meanwhile: read it now
                 _dropped(ahead)
-                batch = await _lines(session, operation.id, first - 1, settings.bulk_batch_lines)
+                batch = await _lines(session, operation, first - 1, settings.bulk_batch_lines)
                 read = await _cooperatively(apply.read(spec, batch))
-            following = await _lines(session, operation.id, batch[-1][0], settings.bulk_batch_lines)
+            following = await _lines(session, operation, batch[-1][0], settings.bulk_batch_lines)
             upcoming = (
                 _Ahead(
                     operation.id,
@@ -421,7 +441,7 @@ async def _one_batch(
                 _dropped(upcoming)
                 raise
         except Exception as exc:
-            raise _BatchFailed(operation.id) from exc
+            raise _BatchFailed(operation.id, operation.company_id) from exc
         await session.execute(
             delete(BulkLine).where(BulkLine.operation_id == operation.id, BulkLine.line <= batch[-1][0])
         )
@@ -459,7 +479,7 @@ async def _key_still_valid(session: AsyncSession, operation: BulkOperation) -> b
     return row is not None and row.revoked_at is None and (row.expires_at is None or row.expires_at > datetime.now(UTC))
 
 
-async def _lines(session: AsyncSession, operation_id: int, after: int, limit: int) -> list[tuple[int, str]]:
+async def _lines(session: AsyncSession, operation: BulkOperation, after: int, limit: int) -> list[tuple[int, str]]:
     """The next lines after `after`: at most `limit`, and no more than `BATCH_BYTES` of them
     (but always one), so a batch of long lines does not fill the worker's memory."""
     rows = await session.execute(
@@ -467,13 +487,20 @@ async def _lines(session: AsyncSession, operation_id: int, after: int, limit: in
             """
 SELECT line, body FROM (
     SELECT line, body, sum(octet_length(body)) OVER (ORDER BY line) AS upto
-    FROM bulk_lines WHERE operation_id = :operation AND line > :after ORDER BY line LIMIT :limit
+    FROM bulk_lines WHERE company_id = :company AND operation_id = :operation AND line > :after
+    ORDER BY line LIMIT :limit
 ) AS batch
 WHERE upto <= :bytes OR upto = octet_length(body)
 ORDER BY line
 """
         ),
-        {"operation": operation_id, "after": after, "limit": limit, "bytes": BATCH_BYTES},
+        {
+            "company": operation.company_id,
+            "operation": operation.id,
+            "after": after,
+            "limit": limit,
+            "bytes": BATCH_BYTES,
+        },
     )
     return [(line, body) for line, body in rows]
 
@@ -497,22 +524,30 @@ SELECT :operation_id, :company_id, * FROM unnest(
 
 
 async def expire_uploads(engine: AsyncEngine) -> int:
-    """Operations whose upload did not come in time end as EXPIRED (with their event)."""
-    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-        due = (
-            await session.scalars(
-                select(BulkOperation)
-                .where(
-                    BulkOperation.status == BulkStatus.AWAITING_UPLOAD,
-                    BulkOperation.upload_expires_at < func.now(),
+    """Operations whose upload did not come in time end as EXPIRED (with their event), a
+    company per transaction."""
+    async with engine.connect() as conn:
+        companies = list((await conn.execute(_EXPIRING)).scalars())
+    expired = 0
+    for company in companies:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            keep_to(session.sync_session, [company])
+            due = (
+                await session.scalars(
+                    select(BulkOperation)
+                    .where(
+                        BulkOperation.company_id == company,
+                        BulkOperation.status == BulkStatus.AWAITING_UPLOAD,
+                        BulkOperation.upload_expires_at < func.now(),
+                    )
+                    .limit(100)
+                    .with_for_update(skip_locked=True)
                 )
-                .limit(100)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for operation in due:
-            await _finish(session, operation, BulkStatus.EXPIRED, "the upload did not come before its URL expired")
-        return len(due)
+            ).all()
+            for operation in due:
+                await _finish(session, operation, BulkStatus.EXPIRED, "the upload did not come before its URL expired")
+            expired += len(due)
+    return expired
 
 
 async def results(engine: AsyncEngine, operation_id: int, chunk: int = 5000) -> AsyncIterator[list[BulkResult]]:

@@ -38,60 +38,49 @@ REFERENCE_TABLES = {
     "rate_limit_buckets": "one bucket per key",
     "persisted_documents": "GraphQL documents by their hash, shared by every company",
     "signing_keys": "the server's own keys (file URLs, bulk tickets)",
-    "storage_sweeps": "stored files waiting to be deleted, by storage key",
     "unscoped_audit_events": "calls that concern no company (a key bound to none, a refused call naming no "
     "record the key may see): few, and no company to shard them by",
 }
 """Global tables, each with why it is global."""
-_LOCKS = "locks rows (FOR UPDATE SKIP LOCKED)"
+_WORK = "SELECT c.id FROM companies AS c WHERE EXISTS (SELECT 1 FROM {} AS t"
 CROSS_COMPANY: dict[str, tuple[str, str]] = {
-    "fan-out": (
-        "WITH batch AS ( SELECT id, company_id, type, origin FROM events WHERE fanned_out_at IS NULL",
-        f"the oldest events not fanned out, of any company; {_LOCKS}",
-    ),
+    "events to fan out": (_WORK.format("events"), "the companies with events not fanned out yet"),
     "endpoints to claim for": (
-        "WITH RECURSIVE waiting(endpoint_id) AS",
-        "the endpoints with deliveries due, of any company (a loose index scan); locks nothing but advisory "
-        "locks: the claim that follows is one statement per company",
-    ),
-    "successes recorded": (
-        "WITH input AS ( SELECT * FROM unnest( CAST($1 AS bigint[]), CAST($2 AS bigint[])",
-        "a batch of successful attempts, of the companies the worker delivered for, each row by its own company",
+        "SELECT e.id, e.company_id, b.busy, o.oldest FROM webhook_endpoints e",
+        "the ACTIVE endpoints with deliveries due and a place free, of any company (then advisory locks, no row "
+        "locks): the claim that follows is one statement per company",
     ),
     "leases released": (
         "UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL",
         "a worker giving back its own leases (stopping, or a claim it will not start): by owner",
     ),
-    "inbound claim": (
-        "FROM inbound_deliveries JOIN integrations ON",
-        f"the inbound deliveries due, of any company, oldest first; {_LOCKS}",
-    ),
-    "files to fetch": (
-        "FROM attachment_uploads WHERE attachment_uploads.source_url IS NOT NULL",
-        f"files ATS webhooks linked to, due to be fetched, of any company; {_LOCKS}",
-    ),
+    "inbound due": (_WORK.format("inbound_deliveries"), "the companies with inbound deliveries due"),
+    "files to fetch": (_WORK.format("attachment_uploads"), "the companies with files ATS webhooks linked to, due"),
+    "stored files to delete": (_WORK.format("storage_sweeps"), "the companies with stored objects due to go"),
     "uploads expired": (
         "DELETE FROM attachment_uploads WHERE attachment_uploads.expires_at < now()",
-        "pending uploads whose URL expired, of any company",
+        "pending uploads whose URL expired, of any company: a plain DELETE",
     ),
-    "stored files unused": (
-        "FROM storage_sweeps WHERE storage_sweeps.due_at <= now() AND NOT (EXISTS (SELECT attachments.id",
-        f"stored objects due to go (a global table) that no attachment of any company uses; {_LOCKS}",
+    "bulk due": (
+        "SELECT company_id FROM bulk_operations WHERE status IN ('QUEUED', 'RUNNING') GROUP BY company_id",
+        "the companies with bulk operations to apply, the longest waiting first",
     ),
-    "stored files in use": (
-        "DELETE FROM storage_sweeps WHERE storage_sweeps.due_at <= now() AND (EXISTS (SELECT attachments.id",
-        "sweeps of stored objects an attachment took up again, of any company",
-    ),
-    "events pruned": ("DELETE FROM events WHERE id IN", f"retention: events older than kept, of any company; {_LOCKS}"),
-    "inbound pruned": ("DELETE FROM inbound_deliveries WHERE id IN", f"retention, of any company; {_LOCKS}"),
-    "audit pruned": ("DELETE FROM audit_events WHERE id IN", f"retention, of any company; {_LOCKS}"),
-    "bulk pruned": ("DELETE FROM bulk_operations WHERE id IN", f"retention, of any company; {_LOCKS}"),
+    "bulk uploads expired": (_WORK.format("bulk_operations"), "the companies with bulk uploads that did not come"),
+    **{
+        f"{table} past retention": (
+            f"SELECT t.company_id, t.id FROM {table} AS t WHERE",
+            "retention: the oldest rows to remove, of any company; each company's are then removed apart",
+        )
+        for table in ("events", "inbound_deliveries", "audit_events", "bulk_operations")
+    },
 }
-"""The worker's statements that read or lock tenant rows of every company at once: name ->
-(a fragment of the statement's text, why). `tests/test_worker_statements.py` fails on any other
-statement of the worker that leaves out the company, and on a name whose statement no longer
-runs. On Citus, a statement that locks rows (`FOR UPDATE`) must go to one node, so each of
-these that locks must become one per company before the plan is run (docs/scaling.md)."""
+"""The worker's statements that read tenant rows of every company at once: name -> (a fragment of
+the statement's text, why). None locks rows or recurses, which a database sharded by company
+runs only within one shard; their subqueries are correlated on `company_id`. Each finds work
+across companies; what is then claimed, locked and changed is claimed a company at a time
+(`service.db.tenancy.companies_with`). `tests/test_worker_statements.py` fails on any other
+statement of the worker that leaves out the company, on a named one that locks or recurses, and
+on a name whose statement no longer runs."""
 NOT_DISTRIBUTED = {"alembic_version"}
 NOT_YET: dict[str, str] = {}
 """Tenant tables that still break a rule, each with why: `tests/test_distribution.py` checks

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Select, event
+from sqlalchemy import Select, TextClause, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from service.db.sql import one_of
@@ -60,3 +60,28 @@ def _criteria(model: type[Any], companies: tuple[int, ...]) -> Any:
             option = with_loader_criteria(model, lambda cls: cls.company_id.in_(companies), include_aliases=True)
         _OPTIONS.remember((model, companies), option)
     return option
+
+
+# --- queues of every company ------------------------------------------------------------------
+#
+# The worker's queues (events to fan out, deliveries, inbound deliveries, files, sweeps, bulk
+# operations, rows past retention) hold every company's rows. A statement that locks rows
+# (`FOR UPDATE SKIP LOCKED`) must go to one company's rows alone, since a database sharded by
+# company runs such a statement on one shard only: so the worker first finds, without locking,
+# the companies with work, then claims each company's rows in a statement of its own.
+
+
+def companies_with(table: str, due: str) -> TextClause:
+    """The companies having a row of `table` (as `t`) for which `due` holds, in order. Locks
+    nothing; a semi-join correlated on `company_id` (one index probe per company on a single
+    server; on a sharded one, run on every shard beside its companies)."""
+    return text(
+        f"SELECT c.id FROM companies AS c "
+        f"WHERE EXISTS (SELECT 1 FROM {table} AS t WHERE t.company_id = c.id AND {due}) ORDER BY c.id"
+    )
+
+
+def share(left: int, weight: int, waiting: int) -> int:
+    """A company's share of `left` places, by its `weight` among `waiting` still to serve
+    (rounded up, at least one; the last takes what is left)."""
+    return left if weight >= waiting else min(left, max(1, -(-left * weight // waiting)))

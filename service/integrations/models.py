@@ -87,7 +87,9 @@ class InboundDelivery(IdMixin, Base):
         UniqueConstraint("integration_id", "dedupe_key", "company_id"),
         Index("ix_inbound_deliveries_received_at", "received_at", postgresql_using="brin"),
         CheckConstraint(f"dedupe_key ~ '{DEDUPE_KEY_PATTERN}'", name="dedupe_key_is_a_digest"),
-        Index("ix_inbound_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
+        Index(
+            "ix_inbound_deliveries_due", "company_id", "next_attempt_at", postgresql_where=text("status = 'PENDING'")
+        ),
         Index("ix_inbound_deliveries_integration_id_id", "integration_id", "id"),
         Index("ix_inbound_deliveries_subjects", "subjects", postgresql_using="gin"),
     )

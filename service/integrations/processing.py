@@ -28,12 +28,13 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, inspect, select, text
+from sqlalchemy import and_, bindparam, func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db.availability import retryable, unavailable
 from service.db.engine import CACHED_PLANS, local_settings
+from service.db.tenancy import companies_with, share
 from service.errors import DomainError, DomainErrors
 from service.integrations import batches, erasure, providers, sync
 from service.integrations.changes import Translation, Unreadable, Unsupported
@@ -134,13 +135,28 @@ CLAIM = (
         and_(Integration.id == InboundDelivery.integration_id, Integration.company_id == InboundDelivery.company_id),
     )
     .where(
+        InboundDelivery.company_id == bindparam("company"),
         InboundDelivery.status == InboundStatus.PENDING,
         InboundDelivery.next_attempt_at <= func.now(),
+        Integration.company_id == bindparam("company"),
         Integration.status == IntegrationStatus.ACTIVE,
     )
     .order_by(InboundDelivery.next_attempt_at, InboundDelivery.id)
     .with_for_update(of=InboundDelivery, skip_locked=True)
 )
+
+
+DUE = companies_with(
+    "inbound_deliveries",
+    "t.status = 'PENDING' AND t.next_attempt_at <= now() AND EXISTS (SELECT 1 FROM integrations AS i "
+    "WHERE i.company_id = t.company_id AND i.id = t.integration_id AND i.status = 'ACTIVE')",
+)
+"""The companies with entries due (of an ACTIVE integration): each company's are claimed apart."""
+
+
+async def due_companies(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(DUE)).scalars())
 
 
 async def process_batch(
@@ -151,19 +167,25 @@ async def process_batch(
     limit: int,
     metrics: Metrics | None = None,
     lane: bool = True,
+    company: int | None = None,
 ) -> int:
-    """Claim up to `limit` due entries and apply them in one transaction of at most about
-    `BATCH_SECONDS`: those that plainly create a new candidate's application together
-    (`service.integrations.batches`, unless `lane` is off), then the others one by one, each in
-    its savepoint. Return how many were handled (0: none was due). Counted in `metrics` once
-    committed: applied, skipped, retrying or failed."""
+    """Claim up to `limit` due entries of `company` (None: of the first company with entries
+    due) and apply them in one transaction of at most about `BATCH_SECONDS`: those that plainly
+    create a new candidate's application together (`service.integrations.batches`, unless `lane`
+    is off), then the others one by one, each in its savepoint. Return how many were handled (0:
+    none was due). Counted in `metrics` once committed: applied, skipped, retrying or failed."""
+    if company is None:
+        companies = await due_companies(engine)
+        if not companies:
+            return 0
+        company = companies[0]
     handled: list[tuple[str, str]] = []
     loop = asyncio.get_running_loop()
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         # A record locked elsewhere (a partner's long upsert) makes an entry fail and retry,
         # rather than holding up the worker's outbound deliveries.
         await session.execute(local_settings({"lock_timeout": f"{LOCK_TIMEOUT_MS}ms", **CACHED_PLANS}))
-        rows = (await session.execute(CLAIM.limit(limit))).all()
+        rows = (await session.execute(CLAIM.limit(limit), {"company": company})).all()
         translated = [_translated(integration, entry) for entry, integration in rows]
         claimed = [
             batches.Claimed(n, entry, integration, t if isinstance(t, Translation) else None)
@@ -284,8 +306,15 @@ async def process_due(
     loop = asyncio.get_running_loop()
     until = loop.time() + seconds if seconds is not None else None
     while handled < limit and (until is None or loop.time() < until):
-        done = await process_batch(engine, settings, owner, limit=limit - handled, metrics=metrics, lane=lane)
-        if not done:
+        companies = await due_companies(engine)
+        handled_before = handled
+        for n, company in enumerate(companies):  # the companies with entries due share the limit
+            if handled >= limit or (until is not None and loop.time() >= until):
+                break
+            left = share(limit - handled, 1, len(companies) - n)
+            handled += await process_batch(
+                engine, settings, owner, limit=left, metrics=metrics, lane=lane, company=company
+            )
+        if handled == handled_before:
             break
-        handled += done
     return handled

@@ -156,27 +156,27 @@ RECORD_SUCCESSES = text(
     """
 WITH input AS (
     SELECT * FROM unnest(
-        CAST(:delivery_ids AS bigint[]), CAST(:company_ids AS bigint[]), CAST(:attempted_at AS timestamptz[]),
-        CAST(:status_codes AS integer[]), CAST(:latencies AS integer[]), CAST(:excerpts AS text[])
-    ) AS t(delivery_id, company_id, attempted_at, status_code, latency_ms, excerpt)
+        CAST(:delivery_ids AS bigint[]), CAST(:attempted_at AS timestamptz[]), CAST(:status_codes AS integer[]),
+        CAST(:latencies AS integer[]), CAST(:excerpts AS text[])
+    ) AS t(delivery_id, attempted_at, status_code, latency_ms, excerpt)
 ), attempt AS (
     INSERT INTO webhook_delivery_attempts
         (company_id, delivery_id, attempted_at, status_code, latency_ms, response_excerpt)
     -- Deliveries deleted meanwhile (their endpoint or event was) are skipped, so one of them
     -- cannot roll back the record of the whole batch.
-    SELECT company_id, delivery_id, attempted_at, status_code, latency_ms, excerpt FROM input i
-    WHERE EXISTS (SELECT FROM webhook_deliveries d WHERE d.id = i.delivery_id AND d.company_id = i.company_id)
+    SELECT :company, delivery_id, attempted_at, status_code, latency_ms, excerpt FROM input i
+    WHERE EXISTS (SELECT FROM webhook_deliveries d WHERE d.company_id = :company AND d.id = i.delivery_id)
 ), done AS (
     UPDATE webhook_deliveries d
     SET status = 'SUCCEEDED', attempts = d.attempts + 1, delivered_at = now(), last_status_code = i.status_code,
         last_error = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
     FROM input i
-    WHERE d.id = i.delivery_id AND d.company_id = i.company_id AND d.lease_owner = :owner AND d.status = 'PENDING'
-    RETURNING d.endpoint_id, d.company_id
+    WHERE d.company_id = :company AND d.id = i.delivery_id AND d.lease_owner = :owner AND d.status = 'PENDING'
+    RETURNING d.endpoint_id
 )
 UPDATE webhook_endpoints e SET failing_since = NULL
-FROM (SELECT DISTINCT endpoint_id, company_id FROM done) AS f
-WHERE e.id = f.endpoint_id AND e.company_id = f.company_id AND e.failing_since IS NOT NULL
+FROM (SELECT DISTINCT endpoint_id FROM done) AS f
+WHERE e.company_id = :company AND e.id = f.endpoint_id AND e.failing_since IS NOT NULL
 """
 )
 
@@ -184,25 +184,29 @@ WHERE e.id = f.endpoint_id AND e.company_id = f.company_id AND e.failing_since I
 async def record_successes(
     engine: AsyncEngine, owner: str, items: list[tuple[Claim, Outcome, datetime]], metrics: Metrics | None = None
 ) -> None:
-    """Record many successful attempts (claim, outcome, when it started) in one statement;
-    once committed, count them, and their lag, in `metrics`."""
+    """Record many successful attempts (claim, outcome, when it started), one statement per
+    company (usually one); once committed, count them, and their lag, in `metrics`."""
     if not items:
         return
-    # One statement, atomic by itself: no BEGIN and COMMIT around it (one round trip, not three).
+    by_company: dict[int, list[tuple[Claim, Outcome, datetime]]] = {}
+    for item in items:
+        by_company.setdefault(item[0].company_id, []).append(item)
+    # Each statement atomic by itself: no BEGIN and COMMIT around it (one round trip, not three).
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(
-            RECORD_SUCCESSES,
-            {
-                "owner": owner,
-                "delivery_ids": [c.delivery_id for c, _, _ in items],
-                "company_ids": [c.company_id for c, _, _ in items],
-                "attempted_at": [at for _, _, at in items],
-                "status_codes": [o.status_code for _, o, _ in items],
-                "latencies": [o.latency_ms for _, o, _ in items],
-                "excerpts": [o.excerpt for _, o, _ in items],
-            },
-        )
+        for company, done in by_company.items():
+            await conn.execute(
+                RECORD_SUCCESSES,
+                {
+                    "owner": owner,
+                    "company": company,
+                    "delivery_ids": [c.delivery_id for c, _, _ in done],
+                    "attempted_at": [at for _, _, at in done],
+                    "status_codes": [o.status_code for _, o, _ in done],
+                    "latencies": [o.latency_ms for _, o, _ in done],
+                    "excerpts": [o.excerpt for _, o, _ in done],
+                },
+            )
     if metrics is not None:
         for c, _, _ in items:
             metrics.delivery("succeeded", _lag(c))

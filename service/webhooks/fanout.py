@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.db.tenancy import companies_with, share
 from service.webhooks.events import OPT_IN_TYPES
 
 FAN_OUT_BATCH = 500
@@ -13,15 +14,15 @@ FAN_OUT = text(
     """
 WITH batch AS (
     SELECT id, company_id, type, origin FROM events
-    WHERE fanned_out_at IS NULL
+    WHERE company_id = :company AND fanned_out_at IS NULL
     ORDER BY id
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 ), created AS (
     INSERT INTO webhook_deliveries (company_id, endpoint_id, event_id)
-    SELECT b.company_id, e.id, b.id
+    SELECT :company, e.id, b.id
     FROM batch b
-    JOIN webhook_endpoints e ON e.company_id = b.company_id
+    JOIN webhook_endpoints e ON e.company_id = :company
     WHERE e.status IN ('ACTIVE', 'PAUSED')
       AND (b.type = ANY(e.event_types) OR (cardinality(e.event_types) = 0 AND b.type <> ALL(:opt_in)))
       AND (e.suppress_origin IS NULL OR b.origin IS DISTINCT FROM e.suppress_origin)
@@ -29,22 +30,40 @@ WITH batch AS (
     ON CONFLICT (endpoint_id, event_id, company_id) DO NOTHING
     RETURNING 1
 ), marked AS (
-    UPDATE events SET fanned_out_at = now() FROM batch WHERE events.id = batch.id RETURNING 1
+    UPDATE events SET fanned_out_at = now() FROM batch WHERE events.company_id = :company AND events.id = batch.id
+    RETURNING 1
 )
 SELECT (SELECT count(*) FROM marked) AS events, (SELECT count(*) FROM created) AS deliveries
 """
 )
 
 
+PENDING = companies_with("events", "t.fanned_out_at IS NULL")
+"""The companies with events not fanned out yet."""
+
+
 async def fan_out(engine: AsyncEngine, limit: int = FAN_OUT_BATCH) -> tuple[int, int]:
     """Create the deliveries of up to `limit` events not fanned out yet (to every ACTIVE or
     PAUSED endpoint of the event's company whose filter matches: an empty filter matches every
-    type but the opt-in ones). Returns (events, deliveries)."""
-    async with engine.begin() as conn:
-        return await fan_out_in(conn, limit)
+    type but the opt-in ones). Returns (events, deliveries).
 
-
-async def fan_out_in(conn: AsyncConnection, limit: int = FAN_OUT_BATCH) -> tuple[int, int]:
-    """`fan_out` in the caller's transaction. The worker plans it afresh each time (`worker_engine`)."""
-    row = (await conn.execute(FAN_OUT, {"limit": limit, "opt_in": list(OPT_IN_TYPES)})).one()
-    return int(row.events), int(row.deliveries)
+    Each company's events are fanned out in a transaction of their own, oldest first; the
+    companies with events waiting share the `limit`, so one company's backlog does not hold up
+    the others'."""
+    async with engine.connect() as conn:
+        companies = list((await conn.execute(PENDING)).scalars())
+    events = deliveries = 0
+    for n, company in enumerate(companies):
+        left = limit - events
+        if left <= 0:
+            break
+        async with engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    FAN_OUT,
+                    {"company": company, "limit": share(left, 1, len(companies) - n), "opt_in": list(OPT_IN_TYPES)},
+                )
+            ).one()
+        events += int(row.events)
+        deliveries += int(row.deliveries)
+    return events, deliveries

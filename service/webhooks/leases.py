@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from service.db.tenancy import share
 from service.settings import Settings
 from service.webhooks.events import envelope_bytes, envelope_of, event_id
 
@@ -97,33 +98,20 @@ async def claim(engine: AsyncEngine, owner: str, settings: Settings, *, limit: i
 
 LOCK_ENDPOINTS = text(
     f"""
-WITH RECURSIVE waiting(endpoint_id) AS (
-    -- The endpoints with PENDING deliveries, one index probe each (a loose scan of the due index):
-    -- the work grows with the endpoints that have deliveries waiting, not with all of them.
-    (SELECT endpoint_id FROM webhook_deliveries WHERE status = 'PENDING' ORDER BY endpoint_id LIMIT 1)
-    UNION ALL
-    SELECT (
-        SELECT d.endpoint_id FROM webhook_deliveries d
-        WHERE d.status = 'PENDING' AND d.endpoint_id > w.endpoint_id
-        ORDER BY d.endpoint_id LIMIT 1
-    )
-    FROM waiting w WHERE w.endpoint_id IS NOT NULL
-), ready AS (
+WITH ready AS (
     SELECT e.id, e.company_id, b.busy, o.oldest
-    FROM waiting w
-    JOIN webhook_endpoints e ON e.id = w.endpoint_id AND e.status = 'ACTIVE'
+    FROM webhook_endpoints e
+    CROSS JOIN LATERAL (
+        SELECT min(d.next_attempt_at) AS oldest FROM webhook_deliveries d
+        WHERE d.endpoint_id = e.id AND d.company_id = e.company_id AND d.status = 'PENDING'
+          AND d.next_attempt_at <= now() AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
+    ) o
     CROSS JOIN LATERAL (
         SELECT count(*) AS busy FROM webhook_deliveries f
-        WHERE f.endpoint_id = e.id AND f.status = 'PENDING' AND f.lease_owner IS NOT NULL
-          AND f.lease_expires_at > now()
+        WHERE f.endpoint_id = e.id AND f.company_id = e.company_id AND f.status = 'PENDING'
+          AND f.lease_owner IS NOT NULL AND f.lease_expires_at > now()
     ) b
-    CROSS JOIN LATERAL (
-        SELECT d.next_attempt_at AS oldest FROM webhook_deliveries d
-        WHERE d.endpoint_id = e.id AND d.status = 'PENDING' AND d.next_attempt_at <= now()
-          AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= now())
-        ORDER BY d.next_attempt_at, d.id LIMIT 1
-    ) o
-    WHERE b.busy < :endpoint_cap
+    WHERE e.status = 'ACTIVE' AND o.oldest IS NOT NULL AND b.busy < :endpoint_cap
     ORDER BY b.busy, o.oldest, e.id
     LIMIT :endpoints
 )
@@ -133,7 +121,9 @@ FROM ready ORDER BY busy, oldest, id
 )
 """The endpoints a claim may take deliveries of, locked: ACTIVE ones with a delivery due and a
 place free, at most as many as places are asked for (each gives at least one), those with the
-fewest requests in flight and then the oldest due first. Only these are locked: one advisory
+fewest requests in flight and then the oldest due first. Every ACTIVE endpoint is looked at, two
+probes of the due and leased indexes each, correlated on the company as well: no row is locked,
+so a database sharded by company runs it on every shard, beside each company's rows. Only these are locked: one advisory
 lock per endpoint of the whole database would exhaust PostgreSQL's lock table past a few
 thousand endpoints."""
 
@@ -164,14 +154,13 @@ async def claim_in(
     left, waiting = limit, sum(len(e) for e in by_company.values())
     rows: list[Any] = []
     for company, endpoints in by_company.items():
-        share = left if len(endpoints) == waiting else max(1, -(-left * len(endpoints) // waiting))
         found = (
             await conn.execute(
                 CLAIM,
                 {
                     "company": company,
                     "endpoints": endpoints,
-                    "limit": min(share, left),
+                    "limit": share(left, len(endpoints), waiting),
                     "owner": owner,
                     "lease": settings.webhook_lease_seconds,
                     "endpoint_cap": settings.webhook_endpoint_concurrency,

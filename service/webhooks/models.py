@@ -54,7 +54,7 @@ class Event(IdMixin, Base):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("company_id", "sequence"),
-        Index("ix_events_pending_fan_out", "id", postgresql_where=text("fanned_out_at IS NULL")),
+        Index("ix_events_pending_fan_out", "company_id", "id", postgresql_where=text("fanned_out_at IS NULL")),
         # Retention finds old events by time: a BRIN index, tiny for an append-only table.
         Index("ix_events_occurred_at", "occurred_at", postgresql_using="brin"),
     )

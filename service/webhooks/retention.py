@@ -23,54 +23,69 @@ from sqlalchemy.sql.elements import TextClause
 from service.settings import Settings
 
 BATCH = 1000
-"""Rows removed per transaction."""
+"""Rows removed per pass: found across companies without locking, then removed a company at a time."""
 
-PRUNE_EVENTS = text(
-    """
-WITH gone AS (
-    DELETE FROM events WHERE id IN (
-        SELECT e.id FROM events AS e
-        WHERE e.occurred_at < now() - make_interval(days => :days) AND e.fanned_out_at IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d WHERE d.event_id = e.id AND d.status = 'PENDING')
-        ORDER BY e.id LIMIT :batch
-        FOR UPDATE SKIP LOCKED)
-    RETURNING company_id, sequence
-), marks AS (
-    UPDATE event_sequences AS s SET pruned_through = greatest(s.pruned_through, g.last)
-    FROM (SELECT company_id, max(sequence) AS last FROM gone GROUP BY company_id) AS g
-    WHERE s.company_id = g.company_id
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A tenant table pruned by age: the setting of its days, and when a row (`t`) is old enough to go."""
+
+    table: str
+    setting: str
+    old: str
+
+    @property
+    def found(self) -> TextClause:
+        """Up to `:batch` rows to remove, oldest first, of any company; locks nothing."""
+        return text(f"SELECT t.company_id, t.id FROM {self.table} AS t WHERE {self.old} ORDER BY t.id LIMIT :batch")
+
+    @property
+    def removal(self) -> str:
+        """Removes the rows of `:ids` of one company (`:company`) still old enough, skipping any
+        another worker is removing: one company's rows alone, as a statement that locks must be."""
+        return (
+            f"DELETE FROM {self.table} WHERE company_id = :company AND id IN (SELECT t.id FROM {self.table} AS t "
+            f"WHERE t.company_id = :company AND t.id = ANY(CAST(:ids AS bigint[])) AND {self.old} "
+            "FOR UPDATE SKIP LOCKED)"
+        )
+
+
+def _older(column: str) -> str:
+    return f"t.{column} < now() - make_interval(days => :days)"
+
+
+TABLES = {
+    "events": Kept(
+        "events",
+        "retain_events_days",
+        f"{_older('occurred_at')} AND t.fanned_out_at IS NOT NULL AND NOT EXISTS ("
+        "SELECT 1 FROM webhook_deliveries AS d WHERE d.company_id = t.company_id AND d.event_id = t.id "
+        "AND d.status = 'PENDING')",
+    ),
+    "inbound": Kept("inbound_deliveries", "retain_inbound_days", f"{_older('received_at')} AND t.status <> 'PENDING'"),
+    "audit": Kept("audit_events", "retain_audit_days", _older("occurred_at")),
+    "bulk": Kept("bulk_operations", "retain_bulk_days", _older("finished_at")),
+}
+"""The tenant tables pruned by age. An event goes only once every delivery of it is settled
+(its deliveries and attempts go with it, by cascade), and each company's mark of how far its
+events were pruned moves with it (`REMOVE_EVENTS`)."""
+
+REMOVE_EVENTS = text(
+    f"""
+WITH gone AS ({TABLES["events"].removal} RETURNING sequence), marks AS (
+    UPDATE event_sequences AS s SET pruned_through = greatest(s.pruned_through, (SELECT max(sequence) FROM gone))
+    WHERE s.company_id = :company AND EXISTS (SELECT 1 FROM gone)
     RETURNING 1
 )
 SELECT count(*) FROM gone
 """
 )
-"""Old events whose deliveries are all settled (their deliveries and attempts go with them, by
-cascade), and each company's mark of how far it was pruned."""
 
-PRUNE = {
-    "inbound": (
-        "retain_inbound_days",
-        "DELETE FROM inbound_deliveries WHERE id IN (SELECT id FROM inbound_deliveries "
-        "WHERE received_at < now() - make_interval(days => :days) AND status <> 'PENDING' "
-        "ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)",
-    ),
-    "audit": (
-        "retain_audit_days",
-        "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events "
-        "WHERE occurred_at < now() - make_interval(days => :days) ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)",
-    ),
-    "unscoped audit": (
-        "retain_audit_days",
-        "DELETE FROM unscoped_audit_events WHERE id IN (SELECT id FROM unscoped_audit_events "
-        "WHERE occurred_at < now() - make_interval(days => :days) ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)",
-    ),
-    "bulk": (
-        "retain_bulk_days",
-        "DELETE FROM bulk_operations WHERE id IN (SELECT id FROM bulk_operations "
-        "WHERE finished_at < now() - make_interval(days => :days) ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)",
-    ),
-}
-"""The other tables: (the setting of their days, the statement removing one batch)."""
+PRUNE_UNSCOPED = text(
+    "DELETE FROM unscoped_audit_events WHERE id IN (SELECT id FROM unscoped_audit_events "
+    "WHERE occurred_at < now() - make_interval(days => :days) ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED)"
+)
+"""Audit rows of no company (a global table), a batch at a time."""
 
 
 @dataclass(slots=True)
@@ -83,21 +98,48 @@ class Pruned:
 
 
 async def prune(engine: AsyncEngine, settings: Settings, *, seconds: float = 2.0) -> Pruned:
-    """Remove what is older than kept, a batch per transaction, for up to `seconds`; what is
-    left goes at the next call."""
+    """Remove what is older than kept, a batch at a time, for up to `seconds`; what is left goes
+    at the next call."""
     out = Pruned()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    work: list[tuple[str, int, TextClause]] = [("events", settings.retain_events_days, PRUNE_EVENTS)]
-    work += [(name, getattr(settings, setting), text(sql)) for name, (setting, sql) in PRUNE.items()]
-    for name, days, statement in work:
-        if days <= 0:
-            continue
-        while loop.time() < deadline:
-            async with engine.begin() as conn:
-                result = await conn.execute(statement, {"days": days, "batch": BATCH})
-                removed = int(result.scalar() or 0) if name == "events" else int(result.rowcount)
-            out.removed[name] = out.removed.get(name, 0) + removed
-            if removed < BATCH:
-                break
+    deadline = asyncio.get_running_loop().time() + seconds
+    for name, kept in TABLES.items():
+        days = getattr(settings, kept.setting)
+        if days > 0:
+            out.removed[name] = await _prune_table(engine, kept, days, deadline)
+    if settings.retain_audit_days > 0:
+        out.removed["unscoped audit"] = await _batches(engine, deadline, PRUNE_UNSCOPED, settings.retain_audit_days)
     return out
+
+
+async def _prune_table(engine: AsyncEngine, kept: Kept, days: int, deadline: float) -> int:
+    loop = asyncio.get_running_loop()
+    events = kept.table == "events"
+    removal = REMOVE_EVENTS if events else text(kept.removal)
+    removed = 0
+    while loop.time() < deadline:
+        async with engine.connect() as conn:
+            found = (await conn.execute(kept.found, {"days": days, "batch": BATCH})).all()
+        by_company: dict[int, list[int]] = {}
+        for company, id_ in found:
+            by_company.setdefault(company, []).append(id_)
+        went = 0
+        for company, ids in by_company.items():
+            async with engine.begin() as conn:
+                result = await conn.execute(removal, {"company": company, "ids": ids, "days": days})
+                went += int(result.scalar() or 0) if events else int(result.rowcount)
+        removed += went
+        if len(found) < BATCH or not went:  # all gone, or another worker is removing these
+            break
+    return removed
+
+
+async def _batches(engine: AsyncEngine, deadline: float, statement: TextClause, days: int) -> int:
+    loop = asyncio.get_running_loop()
+    removed = 0
+    while loop.time() < deadline:
+        async with engine.begin() as conn:
+            went = int((await conn.execute(statement, {"days": days, "batch": BATCH})).rowcount)
+        removed += went
+        if went < BATCH:
+            break
+    return removed

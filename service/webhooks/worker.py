@@ -52,6 +52,7 @@ from service.attachments import service as attachments
 from service.attachments.storage import Storage, storage_for
 from service.bulk import service as bulk
 from service.db.engine import Database, plain_url
+from service.db.tenancy import share
 from service.integrations import processing
 from service.integrations.service import INBOUND_CHANNEL
 from service.observability.exposition import Heartbeat, serve_metrics, stall_after
@@ -332,10 +333,14 @@ class Worker:
         try:
             while await attachments.sweep(self.engine, self._storage) >= attachments.SWEEP_BATCH:
                 self.heartbeat.beat()
-            while fetched < FETCH_BATCH and await attachments.fetch_due(
-                self.engine, self._storage, self._http(), self.settings.max_attachment_bytes
-            ):
-                fetched += 1
+            companies = await attachments.files_due(self.engine)
+            for n, company in enumerate(companies):  # the companies with files due share the batch
+                for _ in range(share(FETCH_BATCH - fetched, 1, len(companies) - n)):
+                    if not await attachments.fetch_due(
+                        self.engine, self._storage, self._http(), self.settings.max_attachment_bytes, company
+                    ):
+                        break
+                    fetched += 1
         except Exception as exc:  # noqa: BLE001 - the store or the database is down: deliveries go on
             log.warning("webhook worker %s could not tend the object store (%s)", self.name, type(exc).__name__)
         return fetched
