@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.settings import Settings
 from service.signin.models import UserSession
-from service.signin.service import SESSION_COOKIE, configure_provider, cookie_name
+from service.signin.service import SESSION_COOKIE, configure_provider, cookie_name, token_hash
 from tests.factories import create_application, create_posting, create_user
 from tests.helpers import snapshot
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, PUBLIC_CLIENT_ID, OpenIdProvider
@@ -106,6 +106,23 @@ async def test_a_person_signs_in_calls_the_api_and_signs_out(
             )
         ).one()
     assert row.api_key_id is None and row.api_key_name == "" and row.user_id is not None
+
+    # The token names its company: its session is looked up among that company's rows alone. A
+    # session whose token named none (made before tokens did) is not honoured: sign in again.
+    company, _, secret = token.partition(".")
+    assert company == str(acme.company_pk)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO user_sessions (company_id, user_id, token_hash, created_at, last_seen_at, expires_at) "
+                "SELECT company_id, user_id, :hash, now(), now(), expires_at FROM user_sessions"
+            ),
+            {"hash": token_hash(secret)},
+        )
+    for other in (secret, f"{acme.company_pk + 1}.{secret}"):
+        probe = make_client()
+        probe.cookies.set(SESSION_COOKIE, other)
+        assert (await probe.get("/auth/session")).status_code == 401
 
     r = await client.post("/auth/sign-out", headers=headers)
     assert r.status_code == 200 and r.json() == {"signedOut": 1}

@@ -15,6 +15,7 @@ from service.db import stats
 from service.db.distribution import read_schema
 from service.graphql.fastpath import CompiledReads
 from service.graphql.statement import resolved
+from service.ids import pk_of
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.compiled import read_path  # noqa: F401
 from tests.statements import recording, scans, unrouted, unrouted_statements
@@ -189,3 +190,46 @@ async def test_a_callers_session_reaches_no_other_companys_row_by_id(acme, globe
     async with AsyncSession(engine) as session:
         found = await session.get(Posting, theirs)
         assert found is not None and found.title == "Theirs"
+
+
+async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, engine, settings):
+    """What a request without GraphQL sends: an API key read by its secret, a person's session
+    by its cookie, a bulk upload and its results by their signed URLs. Each statement keeps to
+    a company, or reads global tables alone, or is one of `BY_SECRET`."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from service.auth.service import principal_for_secret
+    from service.bulk import service as bulk
+    from service.bulk.lines import LineApplier
+    from service.db.distribution import BY_SECRET
+    from service.signin.service import find_session, start_session
+    from service.users.models import User
+    from tests.factories import create_user
+
+    user = pk_of(await create_user(acme, "Rita", role="RECRUITER"), "User")
+    made = await acme.mutate(
+        "bulkOperationCreate",
+        {"companyId": acme.company_id, "provider": "my-ats", "kind": "APPLICANTS"},
+        "bulkOperation { id uploadUrl }",
+    )
+    async with AsyncSession(engine) as session, session.begin():
+        token = await start_session(session, await session.get_one(User, user), settings)
+    with recording(engine) as recorded:
+        async with engine.connect() as conn:
+            assert (await principal_for_secret(conn, acme.secret)) is not None
+            assert (await find_session(conn, token, settings)) is not None
+        r = await acme.http.put(made["bulkOperation"]["uploadUrl"], content=b'{"externalId": "b-1", "name": "Bo"}\n')
+        assert r.status_code == 202, r.text
+    await bulk.process_due(engine, settings, LineApplier(app.state.schema))
+    found = await acme.ok(
+        "query($id: ID!) { node(id: $id) { ... on BulkOperation { resultsUrl } } }", {"id": made["bulkOperation"]["id"]}
+    )
+    with recording(engine) as results:
+        r = await acme.http.get(found["node"]["resultsUrl"])
+        assert r.status_code == 200 and b'"created"' in r.content, r.text
+    unbounded = await unrouted_statements(engine, recorded.sent + results.sent)
+    named = {name: [s for s in unbounded if fragment in s] for name, (fragment, _) in BY_SECRET.items()}
+    unnamed = [f"{t}: {s}" for s, t in unbounded.items() if not any(s in found for found in named.values())]
+    assert not unnamed, "\n".join(unnamed)
+    assert all(named.values()), [name for name, found in named.items() if not found]
+    assert not [s for found in named.values() for s in found if "FOR UPDATE" in s]

@@ -2,6 +2,9 @@
 their partial indexes lead with `company_id`, so both finding the companies with work and each
 company's claim are index probes. `storage_sweeps` becomes a tenant table: each row gets the
 company its object was stored for (the first part of every storage key), in its key.
+`api_key_companies` becomes a global table, as `api_keys` is: its foreign key to `companies`
+goes (a global table may not refer to a sharded one), so reading a key with its companies is
+one statement on a sharded database too.
 
 The index builds read each table once under a SHARE lock (writes wait; reads go on): on the
 `make bench` database they take well under a second each.
@@ -66,9 +69,18 @@ def upgrade() -> None:
     )
     op.drop_index("ix_storage_sweeps_due_at", table_name="storage_sweeps")
     op.create_index("ix_storage_sweeps_company_id_due_at", "storage_sweeps", ["company_id", "due_at"])
+    op.drop_constraint("fk_api_key_companies_company_id_companies", "api_key_companies", type_="foreignkey")
 
 
 def downgrade() -> None:
+    op.create_foreign_key(
+        "fk_api_key_companies_company_id_companies",
+        "api_key_companies",
+        "companies",
+        ["company_id"],
+        ["id"],
+        ondelete="CASCADE",
+    )
     op.drop_index("ix_storage_sweeps_company_id_due_at", table_name="storage_sweeps")
     op.create_index("ix_storage_sweeps_due_at", "storage_sweeps", ["due_at"])
     op.drop_constraint("fk_storage_sweeps_company_id_companies", "storage_sweeps", type_="foreignkey")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, text
+from sqlalchemy import BigInteger, ForeignKey, String, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,9 +32,10 @@ class ApiKeyCompany(Base):
     __tablename__ = "api_key_companies"
 
     api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
-    company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    company_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    """A company's id. A global table, as `api_keys` is (`service.db.distribution.REFERENCE_TABLES`),
+    so no foreign key to `companies` (sharded): a key is bound only to companies that exist, and
+    companies are never deleted."""
 
 
 class ApiKeyUsage(Base):

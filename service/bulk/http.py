@@ -70,7 +70,7 @@ class BulkEndpoints:
         type_name = RECORD_TYPES[kind.value]
 
         async def body() -> AsyncIterator[bytes]:
-            async for page in service.results(self.engine, operation_id):
+            async for page in service.results(self.engine, company_id, operation_id):
                 out = []
                 for r in page:
                     line: dict[str, object] = {

@@ -213,11 +213,18 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
     upload, a body over `max_bulk_bytes`, more than `max_bulk_lines` lines, a line over
     `max_bulk_line_bytes`, a NUL byte (PostgreSQL's text cannot hold one), no line at all."""
     async with engine.connect() as conn:
+        # The company first, without locking (the URL names the upload alone), then the
+        # operation's row locked among that company's rows.
+        found_in = text("SELECT company_id FROM bulk_operations WHERE upload_id = :upload")
+        company = (await conn.execute(found_in, {"upload": uuid.UUID(upload_id)})).scalar()
+        await conn.commit()
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
         async with driver.transaction():
             found = await driver.fetchrow(
-                "SELECT id, company_id, status, upload_expires_at FROM bulk_operations WHERE upload_id = $1 FOR UPDATE",
+                "SELECT id, company_id, status, upload_expires_at FROM bulk_operations "
+                "WHERE company_id = $1 AND upload_id = $2 FOR UPDATE",
+                company,
                 uuid.UUID(upload_id),
             )
             if found is None or found["status"] != BulkStatus.AWAITING_UPLOAD.value:
@@ -281,7 +288,9 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
             if lines == 0:
                 raise Refused(400, "EMPTY", "the upload holds no line")
             await driver.execute(
-                "UPDATE bulk_operations SET status = 'QUEUED', line_count = $2, updated_at = now() WHERE id = $1",
+                "UPDATE bulk_operations SET status = 'QUEUED', line_count = $3, updated_at = now() "
+                "WHERE company_id = $1 AND id = $2",
+                company_id,
                 operation_id,
                 lines,
             )
@@ -550,7 +559,9 @@ async def expire_uploads(engine: AsyncEngine) -> int:
     return expired
 
 
-async def results(engine: AsyncEngine, operation_id: int, chunk: int = 5000) -> AsyncIterator[list[BulkResult]]:
+async def results(
+    engine: AsyncEngine, company_id: int, operation_id: int, chunk: int = 5000
+) -> AsyncIterator[list[BulkResult]]:
     """The operation's results in line order, a chunk at a time (keyset pages)."""
     after = 0
     while True:
@@ -558,7 +569,11 @@ async def results(engine: AsyncEngine, operation_id: int, chunk: int = 5000) -> 
             page = (
                 await session.scalars(
                     select(BulkResult)
-                    .where(BulkResult.operation_id == operation_id, BulkResult.line > after)
+                    .where(
+                        BulkResult.company_id == company_id,
+                        BulkResult.operation_id == operation_id,
+                        BulkResult.line > after,
+                    )
                     .order_by(BulkResult.line)
                     .limit(chunk)
                 )
@@ -595,7 +610,8 @@ def results_of(key: links.Key, token: str) -> int | None:
 
 
 async def kind_of(engine: AsyncEngine, operation_id: int) -> tuple[BulkKind, int] | None:
-    """The operation's kind and company, or None when it no longer exists."""
+    """The operation's kind and company, or None when it no longer exists (a lookup by id among
+    every company's rows: the results URL names the operation alone)."""
     async with AsyncSession(engine) as session:
         found = (
             await session.execute(

@@ -34,6 +34,7 @@ DISTRIBUTION_COLUMN = "company_id"
 TENANTS = "companies"
 REFERENCE_TABLES = {
     "api_keys": "keys span companies (`api_key_companies` lists which)",
+    "api_key_companies": "the companies each key is bound to: read with the key, whose companies they are",
     "api_key_usage": "one row per key: when it was last used",
     "rate_limit_buckets": "one bucket per key",
     "persisted_documents": "GraphQL documents by their hash, shared by every company",
@@ -81,6 +82,21 @@ across companies; what is then claimed, locked and changed is claimed a company 
 (`service.db.tenancy.companies_with`). `tests/test_worker_statements.py` fails on any other
 statement of the worker that leaves out the company, on a named one that locks or recurses, and
 on a name whose statement no longer runs."""
+BY_SECRET: dict[str, tuple[str, str]] = {
+    "bulk upload's company": (
+        "SELECT company_id FROM bulk_operations WHERE upload_id =",
+        "an upload URL names the operation's upload alone: its company is read first, without locking",
+    ),
+    "bulk results' operation": (
+        "SELECT bulk_operations.kind, bulk_operations.company_id FROM bulk_operations WHERE bulk_operations.id",
+        "a results URL names the operation alone: its kind and company are read first",
+    ),
+}
+"""The statements of a request that find a row of any company by a signed secret naming no
+company (name -> (a fragment of the text, why)): each reads one row by a unique key and locks
+nothing; what follows keeps to the company found. Session tokens and file URLs name their
+company, and API keys with their companies are global tables. `tests/test_tenant_statements.py`
+fails on any other such statement of these requests."""
 NOT_DISTRIBUTED = {"alembic_version"}
 NOT_YET: dict[str, str] = {}
 """Tenant tables that still break a rule, each with why: `tests/test_distribution.py` checks

@@ -67,6 +67,14 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def company_of(token: str) -> int | None:
+    """The company a session token names (`<company>.<random>`), so finding its session is a
+    lookup in one company's rows; None for anything else (a token made before tokens named
+    their company is no longer honoured: its person signs in again)."""
+    company, dot, _ = token.partition(".")
+    return int(company) if dot and company.isascii() and company.isdigit() and len(company) <= 18 else None
+
+
 def csrf_token(token: str) -> str:
     """The session's CSRF token: sent back in `X-CSRF-Token` with every POST made with the cookie."""
     return hmac.new(token.encode(), b"hiregraph csrf", hashlib.sha256).hexdigest()
@@ -78,7 +86,7 @@ def csrf_matches(token: str, presented: str | None) -> bool:
 
 async def start_session(session: AsyncSession, user: User, settings: Settings) -> str:
     """A new session for an active `user`; returns its token (shown once, to the cookie)."""
-    token = secrets.token_urlsafe(32)
+    token = f"{user.company_id}.{secrets.token_urlsafe(32)}"
     now = datetime.now(UTC)
     session.add(
         UserSession(
@@ -98,26 +106,36 @@ _FIND = text(
     """
     SELECT s.id, s.user_id, s.company_id, s.last_seen_at, s.expires_at, u.name, u.role,
       CASE WHEN u.role IN ('HIRING_MANAGER', 'INTERVIEWER') THEN ARRAY(
-        SELECT h.posting_id FROM hiring_team_members AS h WHERE h.user_id = u.id
+        SELECT h.posting_id FROM hiring_team_members AS h WHERE h.company_id = :company AND h.user_id = u.id
         UNION
         SELECT a.posting_id FROM interview_interviewers AS ii
-          JOIN interviews AS i ON i.id = ii.interview_id JOIN applications AS a ON a.id = i.application_id
-        WHERE ii.user_id = u.id
+          JOIN interviews AS i ON i.company_id = :company AND i.id = ii.interview_id
+          JOIN applications AS a ON a.company_id = :company AND a.id = i.application_id
+        WHERE ii.company_id = :company AND ii.user_id = u.id
         ORDER BY 1
       ) END AS postings
-    FROM user_sessions AS s JOIN users AS u ON u.id = s.user_id
-    WHERE s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > now()
+    FROM user_sessions AS s JOIN users AS u ON u.company_id = :company AND u.id = s.user_id
+    WHERE s.company_id = :company AND s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > now()
       AND s.last_seen_at > now() - make_interval(mins => :idle) AND u.status = :active
     """
 )
-_TOUCH = text("UPDATE user_sessions SET last_seen_at = now() WHERE id = :id AND ended_at IS NULL")
+_TOUCH = text(
+    "UPDATE user_sessions SET last_seen_at = now() WHERE company_id = :company AND id = :id AND ended_at IS NULL"
+)
 
 
 async def end_session_of_token(conn: AsyncConnection, token: str) -> None:
     """End the session this cookie token belongs to, if it is live."""
+    company = company_of(token)
+    if company is None:
+        return
     await conn.execute(
         update(UserSession)
-        .where(UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
+        .where(
+            UserSession.company_id == company,
+            UserSession.token_hash == token_hash(token),
+            UserSession.ended_at.is_(None),
+        )
         .values(ended_at=datetime.now(UTC))
     )
 
@@ -132,16 +150,24 @@ class Found:
 async def find_session(conn: AsyncConnection, token: str, settings: Settings) -> Found | None:
     """The live session this cookie token belongs to, as a principal; None when there is none,
     or it ended, idled out, expired, or its person was deactivated."""
+    company = company_of(token)
+    if company is None:
+        return None
     row = (
         await conn.execute(
             _FIND,
-            {"hash": token_hash(token), "idle": settings.session_idle_minutes, "active": UserStatus.ACTIVE.value},
+            {
+                "company": company,
+                "hash": token_hash(token),
+                "idle": settings.session_idle_minutes,
+                "active": UserStatus.ACTIVE.value,
+            },
         )
     ).one_or_none()
     if row is None:
         return None
     if datetime.now(UTC) - row.last_seen_at >= TOUCH_EVERY:
-        await conn.execute(_TOUCH, {"id": row.id})
+        await conn.execute(_TOUCH, {"company": company, "id": row.id})
     role = UserRole(row.role)
     principal = Principal(
         api_key_id=None,
