@@ -194,7 +194,8 @@ async def test_a_callers_session_reaches_no_other_companys_row_by_id(acme, globe
 
 async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, engine, settings):
     """What a request without GraphQL sends: an API key read by its secret, a person's session
-    by its cookie, a bulk upload and its results by their signed URLs. Each statement keeps to
+    by its cookie, a bulk upload and its results, a file's upload and download, by their signed
+    URLs. Each statement keeps to
     a company, or reads global tables alone, or is one of `BY_SECRET`."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -204,7 +205,9 @@ async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, eng
     from service.db.distribution import BY_SECRET
     from service.signin.service import find_session, start_session
     from service.users.models import User
-    from tests.factories import create_user
+    from tests.factories import create_applicant, create_user, mutate_ok
+
+    PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
     user = pk_of(await create_user(acme, "Rita", role="RECRUITER"), "User")
     made = await acme.mutate(
@@ -224,9 +227,20 @@ async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, eng
     found = await acme.ok(
         "query($id: ID!) { node(id: $id) { ... on BulkOperation { resultsUrl } } }", {"id": made["bulkOperation"]["id"]}
     )
+    applicant = (await create_applicant(acme, "Ada"))["id"]
+    upload = await mutate_ok(
+        acme,
+        "attachmentUploadUrlCreate",
+        {"applicantId": applicant, "kind": "RESUME", "filename": "cv.pdf"},
+        "upload { url }",
+    )
     with recording(engine) as results:
         r = await acme.http.get(found["node"]["resultsUrl"])
         assert r.status_code == 200 and b'"created"' in r.content, r.text
+        r = await acme.http.put(upload["upload"]["url"], content=PDF)
+        assert r.status_code == 201, r.text
+        r = await acme.http.get(r.json()["attachment"]["downloadUrl"])
+        assert r.status_code == 200 and r.content == PDF
     unbounded = await unrouted_statements(engine, recorded.sent + results.sent)
     named = {name: [s for s in unbounded if fragment in s] for name, (fragment, _) in BY_SECRET.items()}
     unnamed = [f"{t}: {s}" for s, t in unbounded.items() if not any(s in found for found in named.values())]

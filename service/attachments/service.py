@@ -45,7 +45,7 @@ from service.attachments.models import (
 )
 from service.attachments.storage import Storage, key_company, new_key
 from service.db.sql import one_of
-from service.db.tenancy import companies_with
+from service.db.tenancy import companies_with, keep_to
 from service.errors import DomainError, ErrorCode, not_found
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -161,9 +161,10 @@ async def _gone(session: AsyncSession, upload_id: str) -> Refused:
 async def preflight(sessions: async_sessionmaker[AsyncSession], upload_id: str, length: int | None) -> AttachmentUpload:
     """The pending upload, once everything that can be refused before the body is read was checked."""
     async with sessions() as session:
-        upload = await session.get(AttachmentUpload, upload_id)
+        upload = await session.get(AttachmentUpload, upload_id)  # by the URL's id: of any company
         if upload is None:
             raise await _gone(session, upload_id)
+        keep_to(session.sync_session, [upload.company_id])  # what follows keeps to its company
         if length is None:
             raise Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
         if length > upload.max_bytes:
@@ -276,6 +277,7 @@ async def receive(
     staged = await stage(sessions, storage, upload.company_id, length, body)
     try:
         async with sessions() as session, session.begin():
+            keep_to(session.sync_session, [upload.company_id])
             return await _record(session, await _consumed(session, upload.id), staged.key, staged.reading)
     except BaseException:
         await discard(sessions, storage, staged)

@@ -91,6 +91,10 @@ BY_SECRET: dict[str, tuple[str, str]] = {
         "SELECT bulk_operations.kind, bulk_operations.company_id FROM bulk_operations WHERE bulk_operations.id",
         "a results URL names the operation alone: its kind and company are read first",
     ),
+    "file upload's pending row": (
+        "FROM attachment_uploads WHERE attachment_uploads.id = $1::UUID",
+        "an upload URL names the pending upload alone (by a random id); what follows keeps to its company",
+    ),
 }
 """The statements of a request that find a row of any company by a signed secret naming no
 company (name -> (a fragment of the text, why)): each reads one row by a unique key and locks
