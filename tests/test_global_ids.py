@@ -93,6 +93,26 @@ async def test_an_id_naming_the_wrong_company_finds_nothing(
     assert await snapshot(engine) == before
 
 
+async def test_a_key_of_two_companies_writing_with_an_old_id_keeps_to_the_records_company(
+    acme: Api, globex: Api, tenants: TenantFactory, engine: AsyncEngine
+) -> None:
+    """The old ID names no company: it is looked up first, without locking, so the statements
+    that lock the record keep to its company (globex's here), not to both the key's."""
+    from service.db import stats
+    from tests.statements import recording
+
+    both = await tenants.key([acme, globex], ["postings:write"])
+    made = await create_posting(globex, "Platform Engineer")
+    old = legacy_global_id("Posting", from_global_id(made["id"]).pk)
+    with recording(engine, lambda: stats.current() is not None) as recorded:
+        await mutate_ok(both, "postingUpdate", {"id": old, "title": "Renamed"}, "posting { id }")
+    locking = [s for s, _ in recorded.sent if "FOR UPDATE" in s]
+    assert locking and all("company_id = $" in s and "company_id IN (" not in s for s in locking), locking
+    missing = legacy_global_id("Posting", 10**9)
+    payload = await both.mutate("postingUpdate", {"id": missing, "title": "Renamed"}, "posting { id }")
+    assert payload["errors"] == [{"field": "id", "code": "NOT_FOUND", "message": "posting not found"}]
+
+
 async def test_a_write_with_an_old_id_works_and_the_audit_finds_it_by_either(
     acme: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,7 +35,7 @@ QUERIES = {
         """{ postings(first: 5) { totalCount nodes { title hiringTeam { user { name } } stages { name
              applications(first: 2) { totalCount nodes { applicant { name } } } } } }
            applicants(first: 5) { nodes { name knownSource { name } } }
-           applications(first: 5) { nodes { status rejectReason { name } offers { nodes { status } } } }
+           applications(first: 5) { nodes { status nextInterviewAt scorecardsDue rejectReason { name } offers { nodes { status } } } }
            users(first: 5) { nodes { name } } }""",
         {},
     ),
@@ -117,6 +117,46 @@ async def test_the_dataloader_path_bounds_every_tenant_table_by_company_too(make
         assert r.status == 200 and "errors" not in r.body, r.body
     reads = [(s, p) for s, p in recorded.sent if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) >= 2
+    assert await unrouted_statements(engine, reads) == {}
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+async def test_what_a_narrowed_person_reads_keeps_to_their_company_too(
+    make_client, world, engine, monkeypatch, compiled
+):
+    """A hiring manager sees only their postings' rows: the rows looked up to narrow (the
+    applications, interviews, offers a row hangs from) keep to the company as well."""
+    from tests.factories import create_user, mutate_ok
+    from tests.helpers import Api, signed_in
+
+    api = world.reference
+    manager = await create_user(api, "Nora", role="HIRING_MANAGER")
+    posting = world.ids["Posting"][0]
+    await mutate_ok(
+        api, "postingHiringTeamSet", {"postingId": posting, "members": [{"userId": manager, "role": "HIRING_MANAGER"}]}
+    )
+    person = await signed_in(
+        Api(api.http, api.secret, api.company_pk, api.slug),
+        make_client(dev_sign_in=True, compiled_reads=compiled),
+        manager,
+    )
+    made: list[Any] = []  # the compiled path's statements (sent by asyncpg itself)
+    original = CompiledReads.compile
+
+    def compiling(self: CompiledReads, *args: Any) -> Any:
+        made.append(out := original(self, *args))
+        return out
+
+    monkeypatch.setattr(CompiledReads, "compile", compiling)
+    with recording(engine, lambda: stats.current() is not None) as recorded:
+        for name in ("profile", "lists"):
+            query, wanted = QUERIES[name]
+            r = await person.gql(query, {k: world.ids[t][0] for k, t in wanted.items()})
+            assert r.status == 200 and "errors" not in r.body, r.body
+    reads = [(s, p) for s, p in recorded.sent if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    reads += [(c.sql, resolved(c.params) if c.late else c.params) for c in made if c is not None]
+    assert len([c for c in made if c is not None]) == (2 if compiled else 0)
+    assert any("posting_id" in s and "narrowed_company" not in s for s, _ in reads)
     assert await unrouted_statements(engine, reads) == {}
 
 

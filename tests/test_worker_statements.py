@@ -1,11 +1,13 @@
-"""The worker's statements keep to one company, all but its queue claims, which are named
-(`service.db.distribution.CROSS_COMPANY`): a worker that fans out, delivers, applies, and
-prunes after a story that emits every type of event, every statement explained."""
+"""The worker's statements keep to one company, all but those that find work across companies,
+which are named (`service.db.distribution.CROSS_COMPANY`): a worker that fans out, delivers,
+applies ATS webhooks (every example Greenhouse publishes) and bulk loads, and prunes, after a
+story that emits every type of event, every statement explained."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import orjson
 from sqlalchemy import text
@@ -17,8 +19,9 @@ from service.db.engine import Database
 from service.ids import pk_of
 from service.webhooks import retention
 from service.webhooks.worker import Worker
-from tests.factories import insert_webhook_endpoint
+from tests.factories import connect_integration, insert_webhook_endpoint
 from tests.helpers import Api
+from tests.integrations import deliver
 from tests.statements import recording, unrouted_statements
 from tests.stories import every_event_type
 from tests.webhooks import FAST, all_settled, until
@@ -43,6 +46,19 @@ async def _bulk(api: Api, engine: AsyncEngine) -> None:
         )
 
 
+GREENHOUSE = Path(__file__).parent / "data" / "vendor_examples" / "greenhouse"
+LAST = ("merge", "delete", "anonymized", "deleted")
+"""Greenhouse's examples that remove what others refer to go last."""
+
+
+async def _inbound(api: Api) -> None:
+    """Every example Greenhouse publishes, delivered to an integration of the company."""
+    integration = await connect_integration(api, "greenhouse")
+    examples = sorted(GREENHOUSE.glob("*.json"), key=lambda p: (any(w in p.stem for w in LAST), p.stem))
+    for example in examples:
+        await deliver(api.http, "greenhouse", integration, orjson.loads(example.read_bytes()))
+
+
 async def test_every_worker_statement_keeps_to_a_company_but_the_named_claims(
     acme, globex, app, engine, hooks, migrated_url
 ):
@@ -51,6 +67,7 @@ async def test_every_worker_statement_keeps_to_a_company_but_the_named_claims(
         await insert_webhook_endpoint(engine, api.company_pk, hooks.url(api.slug), settings)
         await every_event_type(api)
         await _bulk(api, engine)
+        await _inbound(api)
     own = Database(migrated_url).engine(settings)  # the worker's alone: the test reads through `engine`
     try:
         with recording(own) as recorded:

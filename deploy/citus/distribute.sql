@@ -3,6 +3,7 @@
 -- tests/test_distribution.py fails when it is not current.
 
 -- Global tables, copied to every node.
+SELECT create_reference_table('api_key_companies');
 SELECT create_reference_table('api_key_usage');
 SELECT create_reference_table('api_keys');
 SELECT create_reference_table('persisted_documents');
@@ -15,7 +16,6 @@ SELECT create_distributed_table('companies', 'id');
 
 -- Tenant tables, by company and co-located with it: one company's rows on one node,
 -- so a company's joins, foreign keys and transactions stay on that node.
-SELECT create_distributed_table('api_key_companies', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('bulk_operations', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('custom_fields', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('departments', 'company_id', colocate_with => 'companies');

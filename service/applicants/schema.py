@@ -85,7 +85,11 @@ def _conditions(f: ApplicantFilter | None) -> list[ColumnElement[bool]]:
         e = ApplicantEmail.__table__.c
         out.append(
             exists(
-                select(e.applicant_id).where(e.applicant_id == c.id, e.normalized == func.lower(func.btrim(f.email)))
+                select(e.applicant_id).where(
+                    e.company_id == c.company_id,
+                    e.applicant_id == c.id,
+                    e.normalized == func.lower(func.btrim(f.email)),
+                )
             )
         )
     if f.tags:

@@ -84,6 +84,7 @@ async def date_stage_entries(session: AsyncSession, application_ids: Sequence[in
     latest = (
         select(StageTransition.created_at)
         .where(
+            StageTransition.company_id == Application.company_id,
             StageTransition.application_id == Application.id,
             # A reopening at the stage it stopped at is no move into a stage.
             StageTransition.from_stage_id.is_distinct_from(StageTransition.to_stage_id),

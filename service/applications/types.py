@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 import service.interviews.types
 import service.offers.types
@@ -75,10 +75,11 @@ class Note(Node):
     )
 
 
-def _next_interview_at(application_id: Any) -> ColumnElement[Any]:
+def _next_interview_at(application_id: Any, company: Any) -> ColumnElement[Any]:
     return (
         select(func.min(Interview.start_at))
         .where(
+            Interview.company_id == company,
             Interview.application_id == application_id,
             Interview.status == InterviewStatus.SCHEDULED,
             Interview.start_at > func.now(),
@@ -87,14 +88,18 @@ def _next_interview_at(application_id: Any) -> ColumnElement[Any]:
     )
 
 
-def _scorecards_due(application_id: Any) -> ColumnElement[Any]:
+def _scorecards_due(application_id: Any, company: Any) -> ColumnElement[Any]:
     panel, held, card = InterviewInterviewer.__table__, Interview.__table__, Scorecard.__table__
     return (
         select(func.count())
         .select_from(
-            panel.join(held, held.c.id == panel.c.interview_id).outerjoin(card, card.c.id == panel.c.scorecard_id)
+            panel.join(
+                held, and_(held.c.company_id == panel.c.company_id, held.c.id == panel.c.interview_id)
+            ).outerjoin(card, and_(card.c.company_id == panel.c.company_id, card.c.id == panel.c.scorecard_id))
         )
         .where(
+            panel.c.company_id == company,
+            held.c.company_id == company,
             held.c.application_id == application_id,
             panel.c.feedback_required.is_(True),
             held.c.status != InterviewStatus.CANCELLED.value,

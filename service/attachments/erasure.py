@@ -33,5 +33,7 @@ async def queue_deletion(session: AsyncSession, keys: Sequence[str]) -> None:
     if rows:
         stmt = insert(StorageSweep).values(rows)
         await session.execute(
-            stmt.on_conflict_do_update(index_elements=["company_id", "storage_key"], set_={"due_at": func.now()})
+            stmt.on_conflict_do_update(
+                index_elements=["company_id", "storage_key"], set_={"due_at": stmt.excluded.due_at}
+            )
         )

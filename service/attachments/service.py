@@ -459,7 +459,9 @@ async def request_fetches_many(
         (row[0], row[1])
         for model in (Attachment, AttachmentUpload)
         for row in await session.execute(
-            select(model.applicant_id, model.source_ref).where(model.applicant_id.in_(ids), model.source_ref.in_(refs))
+            select(model.applicant_id, model.source_ref).where(
+                model.company_id == company_id, model.applicant_id.in_(ids), model.source_ref.in_(refs)
+            )
         )
     }
     queued: dict[int, int] = {}
@@ -559,7 +561,9 @@ async def fetch_due(
     async with sessions() as session, session.begin():
         delay = timedelta(seconds=30 * 4 ** (upload.attempts - 1))
         await session.execute(
-            update(AttachmentUpload).where(AttachmentUpload.id == upload.id).values(next_at=func.now() + delay)
+            update(AttachmentUpload)
+            .where(AttachmentUpload.company_id == upload.company_id, AttachmentUpload.id == upload.id)
+            .values(next_at=func.now() + delay)
         )
     log.info("fetching attachment upload %s failed (%s); retrying", upload.id, why)
     return 1
@@ -567,7 +571,11 @@ async def fetch_due(
 
 async def _give_up(sessions: async_sessionmaker[AsyncSession], upload: AttachmentUpload, why: str) -> int:
     async with sessions() as session, session.begin():
-        await session.execute(delete(AttachmentUpload).where(AttachmentUpload.id == upload.id))
+        await session.execute(
+            delete(AttachmentUpload).where(
+                AttachmentUpload.company_id == upload.company_id, AttachmentUpload.id == upload.id
+            )
+        )
     log.warning("gave up fetching attachment upload %s for company %s: %s", upload.id, upload.company_id, why)
     return 1
 

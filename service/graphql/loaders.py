@@ -186,13 +186,14 @@ class Loaders:
 
         return self._get(key, batch)
 
-    def computed(self, name: str, expression: Callable[[Any], Any]) -> DataLoader[Any, Any]:
+    def computed(self, name: str, expression: Callable[[Any, Any], Any]) -> DataLoader[Any, Any]:
         """parent id -> the value of `expression` for it (`relay.computed`): one statement a batch,
-        the expression applied to each unnested key."""
+        the expression applied to each unnested key, within the caller's companies."""
 
         def build() -> Select[Any]:
             parents = func.unnest(int_array("keys", [])).table_valued("key").render_derived(name="parent")
-            return select(parents.c.key, expression(parents.c.key).label("value")).select_from(parents)
+            companies = any_(int_array("companies", []))
+            return select(parents.c.key, expression(parents.c.key, companies).label("value")).select_from(parents)
 
         async def batch(keys: list[Any]) -> list[Any]:
             rows = await self.batch_rows(("computed", name), build, keys)

@@ -106,10 +106,11 @@ async def run(
         errors = [UserError(field=missing.field, code=missing.code, message=missing.message)]
         await _record_apart(info, call, AuditOutcome.REFUSED, errors)
         return None, errors
+    companies = await _companies(info, context.principal.company_ids, named)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             async with context.sessions() as session, session.begin():
-                keep_to(session.sync_session, _companies(context.principal.company_ids, named))
+                keep_to(session.sync_session, companies)
                 result = await work(session)
                 await call.record(session, AuditOutcome.SUCCEEDED, result=result)
                 return result, []
@@ -144,12 +145,33 @@ async def run(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _companies(companies: Sequence[int], named: Mapping[str, GlobalId]) -> tuple[int, ...]:
+async def _companies(
+    info: Info[Context, None], companies: Sequence[int], named: Mapping[str, GlobalId]
+) -> tuple[int, ...]:
     """The companies a mutation's statements keep to (`service.db.tenancy`): those its IDs name,
     of the caller's, else all the caller's. A record refers only to records of its own company,
-    so an ID naming one of the caller's companies and a record of another finds nothing."""
-    wanted = {found.company for found in named.values()}
-    return tuple(c for c in companies if c in wanted) or tuple(companies)
+    so an ID naming one of the caller's companies and a record of another finds nothing.
+
+    An ID made before IDs named their company, given by a caller of several companies, is
+    looked up first (without locking, as `_unseen` does), so the statements that lock keep to
+    its company; when it is of none of the caller's, to one of them (it will not be found)."""
+    wanted = {found.company for found in named.values() if found.company is not None}
+    old = [found for found in named.values() if found.company is None and found.type_name in ENTITIES]
+    if old and len(companies) > 1:
+        async with info.context.sessions() as session:
+            for found in old:
+                entity = ENTITIES[found.type_name]
+                company = await session.scalar(
+                    select(entity.tenant_column).where(
+                        entity.table.c.id == found.pk, one_of(entity.tenant_column, companies)
+                    )
+                )
+                if company is not None:
+                    wanted.add(int(company))
+    kept = tuple(c for c in companies if c in wanted)
+    if not kept and old:
+        return tuple(companies[:1])
+    return kept or tuple(companies)
 
 
 def _foreign(companies: Sequence[int], named: Mapping[str, GlobalId]) -> tuple[str, str] | None:

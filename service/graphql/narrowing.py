@@ -20,15 +20,22 @@ from service.auth.scopes import Principal
 
 Hidden = Callable[[Principal], ColumnElement[bool] | None]
 
-_APPLICATIONS = table("applications", column("id"), column("posting_id"), column("applicant_id"))
-_INTERVIEWS = table("interviews", column("id"), column("application_id"))
-_OFFERS = table("offers", column("id"), column("application_id"))
+_APPLICATIONS = table("applications", column("id"), column("company_id"), column("posting_id"), column("applicant_id"))
+_INTERVIEWS = table("interviews", column("id"), column("company_id"), column("application_id"))
+_OFFERS = table("offers", column("id"), column("company_id"), column("application_id"))
 
 
 def _postings(principal: Principal) -> Any:
     """The person's postings as one bigint[] parameter (unique: a statement may hold several)."""
     assert principal.postings is not None
     return bindparam("postings", list(principal.postings), type_=ARRAY(BigInteger), unique=True)
+
+
+def _company(principal: Principal) -> Any:
+    """The person's company (a narrowed principal is a person: one company), as a parameter, so
+    the rows looked up to narrow are that company's alone, as the statement's own are."""
+    [company] = principal.company_ids
+    return bindparam("narrowed_company", company, type_=BigInteger, unique=True)
 
 
 def by_posting(posting_id: Any) -> Hidden:
@@ -48,10 +55,16 @@ def _an_application(value: Any, key: str = "id", via: TableClause | None = None)
         if principal.postings is None:
             return None
         apps = _APPLICATIONS
-        source = apps if via is None else via.join(apps, apps.c.id == via.c.application_id)
+        company = _company(principal)
+        source = (
+            apps
+            if via is None
+            else via.join(apps, and_(apps.c.company_id == via.c.company_id, apps.c.id == via.c.application_id))
+        )
         match = (apps.c[key] if via is None else via.c.id) == value
+        within = apps.c.company_id == company if via is None else via.c.company_id == company
         return exists(
-            select(apps.c.id).select_from(source).where(match, apps.c.posting_id == any_(_postings(principal)))
+            select(apps.c.id).select_from(source).where(within, match, apps.c.posting_id == any_(_postings(principal)))
         )
 
     return hidden

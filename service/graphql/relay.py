@@ -152,9 +152,12 @@ def to_list(target: str, module: str, remote: str, *, order: tuple[str, ...], ma
     )
 
 
-def computed(name: str, expression: Callable[[Any], ColumnElement[Any]], *, graphql_type: Any, description: str) -> Any:
-    """A field whose value one SQL expression computes from the parent's id (a correlated
-    subquery: the next interview's time, how many scorecards are due). The compiled path writes
+def computed(
+    name: str, expression: Callable[[Any, Any], ColumnElement[Any]], *, graphql_type: Any, description: str
+) -> Any:
+    """A field whose value one SQL expression computes from the parent's id and company (a
+    correlated subquery: the next interview's time, how many scorecards are due; every table it
+    reads compares its `company_id` with the company given). The compiled path writes
     the expression into its statement; the dataloader path runs it for a batch of parents at
     once (`Loaders.computed`). `name` keys the loader: one per field."""
 
@@ -162,7 +165,7 @@ def computed(name: str, expression: Callable[[Any], ColumnElement[Any]], *, grap
         return info.context.loaders.computed(name, expression).load(root.pk)
 
     def sql(alias: str, statement: Any) -> str:
-        return str(statement.clause(expression(literal_column(f"{alias}.id"))))
+        return str(statement.clause(expression(literal_column(f"{alias}.id"), literal_column(f"{alias}.company_id"))))
 
     return strawberry.field(resolver=resolve, graphql_type=graphql_type, description=description, metadata={"sql": sql})
 

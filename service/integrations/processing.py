@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db.availability import retryable, unavailable
 from service.db.engine import CACHED_PLANS, local_settings
-from service.db.tenancy import companies_with, share
+from service.db.tenancy import companies_with, keep_to, share
 from service.errors import DomainError, DomainErrors
 from service.integrations import batches, erasure, providers, sync
 from service.integrations.changes import Translation, Unreadable, Unsupported
@@ -185,6 +185,7 @@ async def process_batch(
         # A record locked elsewhere (a partner's long upsert) makes an entry fail and retry,
         # rather than holding up the worker's outbound deliveries.
         await session.execute(local_settings({"lock_timeout": f"{LOCK_TIMEOUT_MS}ms", **CACHED_PLANS}))
+        keep_to(session.sync_session, [company])  # every ORM statement applying them keeps to it
         rows = (await session.execute(CLAIM.limit(limit), {"company": company})).all()
         translated = [_translated(integration, entry) for entry, integration in rows]
         claimed = [
@@ -230,7 +231,7 @@ UPDATE inbound_deliveries AS d
 SET status = 'APPLIED', attempts = d.attempts + 1, leased_by = :owner, processed_at = now(), result = r.result,
     error = NULL
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(id bigint, result text)
-WHERE d.id = r.id
+WHERE d.company_id = :company AND d.id = r.id
 """
 )
 
@@ -243,7 +244,8 @@ async def _settle_lane(
     if not done:
         return set()
     results = [{"id": rows[d.number][0].id, "result": d.result} for d in done]
-    await session.execute(SETTLE_LANE, {"owner": owner, "rows": orjson.dumps(results).decode()})
+    company = rows[done[0].number][0].company_id  # a batch is one company's
+    await session.execute(SETTLE_LANE, {"company": company, "owner": owner, "rows": orjson.dumps(results).decode()})
     for d in done:
         session.expire(rows[d.number][0])  # read afresh should anything touch it again
     return {d.number for d in done}

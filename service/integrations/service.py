@@ -184,7 +184,9 @@ async def store(
         )
     ).scalar_one_or_none()
     await session.execute(
-        update(Integration).where(Integration.id == integration.id).values(last_received_at=func.now())
+        update(Integration)
+        .where(Integration.company_id == integration.company_id, Integration.id == integration.id)
+        .values(last_received_at=func.now())
     )
     if new_id is not None:
         await session.execute(text(f"NOTIFY {INBOUND_CHANNEL}"))
@@ -232,7 +234,7 @@ class SyncStatus:
     last_error: str | None
 
 
-async def sync_status(session: AsyncSession, integration_id: int) -> SyncStatus:
+async def sync_status(session: AsyncSession, company_id: int, integration_id: int) -> SyncStatus:
     d = InboundDelivery
     counts = (
         await session.execute(
@@ -241,13 +243,13 @@ async def sync_status(session: AsyncSession, integration_id: int) -> SyncStatus:
                 *(func.count().filter(d.status == s) for s in InboundStatus),
                 func.max(d.received_at),
                 func.max(d.processed_at).filter(d.status == InboundStatus.APPLIED),
-            ).where(d.integration_id == integration_id)
+            ).where(d.company_id == company_id, d.integration_id == integration_id)
         )
     ).one()
     failure = (
         await session.execute(
             select(d.processed_at, d.error)
-            .where(d.integration_id == integration_id, d.error.is_not(None))
+            .where(d.company_id == company_id, d.integration_id == integration_id, d.error.is_not(None))
             .order_by(d.processed_at.desc().nulls_last(), d.id.desc())
             .limit(1)
         )

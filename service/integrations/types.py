@@ -101,7 +101,7 @@ class Integration(Node):
         from service.integrations.service import sync_status
 
         async with info.context.sessions() as session:
-            status = await sync_status(session, self.__dict__["pk"])
+            status = await sync_status(session, self.__dict__["company_id"], self.__dict__["pk"])
         return IntegrationSyncStatus(**{k: getattr(status, k) for k in status.__slots__})
 
 

@@ -402,9 +402,13 @@ async def _applicable(
                 text(
                     "SELECT a.applicant_id, a.posting_id FROM applications AS a "
                     "JOIN unnest(CAST(:people AS bigint[]), CAST(:jobs AS bigint[])) AS p(applicant_id, posting_id) "
-                    "USING (applicant_id, posting_id)"
+                    "USING (applicant_id, posting_id) WHERE a.company_id = :company"
                 ),
-                {"people": [w.applicant_id for w in kept], "jobs": [w.posting_id for w in kept]},
+                {
+                    "company": operation.company_id,
+                    "people": [w.applicant_id for w in kept],
+                    "jobs": [w.posting_id for w in kept],
+                },
             )
         ).all()
     }

@@ -52,7 +52,9 @@ async def delete_stage(ctx: Context, data: changes.StageDeleted) -> Outcome[Pipe
         )
     if stage is None:
         return Outcome(None, skipped=f"job {data.job_external_id} has no stage {data.name!r} here")
-    in_use = await ctx.session.scalar(select(func.count()).where(Application.stage_id == stage.id))
+    in_use = await ctx.session.scalar(
+        select(func.count()).where(Application.company_id == ctx.company_id, Application.stage_id == stage.id)
+    )
     if in_use:
         return Outcome(
             stage,
