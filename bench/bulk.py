@@ -96,6 +96,9 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
                 sa.text("INSERT INTO companies (name, slug) VALUES (:n, :s) RETURNING id"), {"n": slug, "s": slug}
             )
         ).scalar_one()
+        await conn.execute(
+            sa.text("INSERT INTO company_slugs (slug, company_id) VALUES (:s, :c)"), {"s": slug, "c": company}
+        )
     secret, _ = await create_bench_key(url)
     app = create_app(settings, url, engine=engine)
     lines = LineApplier(app.state.schema)

@@ -86,6 +86,7 @@ def build_statements(scale: Scale) -> list[tuple[str, str]]:
             FROM generate_series(1, {c}) AS i
             """,
         ),
+        ("company_slugs", "INSERT INTO company_slugs (slug, company_id) SELECT slug, id FROM companies"),
         (
             "postings",
             f"""

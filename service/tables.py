@@ -7,7 +7,7 @@ from service.audit.models import AuditEvent
 from service.auth.models import ApiKey, ApiKeyCompany
 from service.bulk.models import BulkLine, BulkOperation, BulkResult
 from service.catalogues.models import Source, Tag
-from service.companies.models import Company
+from service.companies.models import Company, CompanySlug
 from service.customfields.models import CustomField
 from service.db.base import Base
 from service.documents.models import PersistedDocument
@@ -46,6 +46,7 @@ __all__ = [
     "BulkOperation",
     "BulkResult",
     "Company",
+    "CompanySlug",
     "CustomField",
     "Department",
     "EeocResponse",

@@ -102,3 +102,17 @@ async def unrouted_statements(engine: AsyncEngine, sent: list[tuple[str, Any]]) 
             for t in unrouted(plan, tenant):
                 out.setdefault(" ".join(statement.split()), t)
     return out
+
+
+_VOLATILE = re.compile(r"\b(now|clock_timestamp|statement_timestamp|random|gen_random_uuid|nextval)\s*\(", re.I)
+
+
+def volatile_conflict_updates(statements: list[str]) -> list[str]:
+    """The statements whose `ON CONFLICT … DO UPDATE` calls a function that is not immutable
+    (`now()`…), which Citus refuses on its tables: take the value from `EXCLUDED` instead."""
+    found = []
+    for statement in statements:
+        _, update, rest = statement.upper().partition("DO UPDATE")
+        if update and _VOLATILE.search(rest.split("RETURNING")[0]):
+            found.append(statement)
+    return found

@@ -275,10 +275,11 @@ async def test_company_create_with_admin_and_immediate_access(acme, tenants, eng
         "description": "TPS reports",
         "postings": {"totalCount": 0},
     }
-    # The new company, and the calling key bound to it.
+    # The new company with its slug, and the calling key bound to it.
     assert await snapshot(engine) == {
         **before,
         "companies": before["companies"] + 1,
+        "company_slugs": before["company_slugs"] + 1,
         "api_key_companies": before["api_key_companies"] + 1,
     }
     data = await admin.ok('{ company(slug: "initech") { id name } companies { nodes { slug } } }')

@@ -50,6 +50,7 @@ async def test_a_table_that_breaks_a_rule_is_named_with_the_rule(migrated: async
     )
     await migrated.execute("CREATE TABLE shortlist_notes (id bigint PRIMARY KEY, body text)")
     await migrated.execute("ALTER TABLE api_keys ADD COLUMN shortlist_posting bigint REFERENCES postings (id)")
+    await migrated.execute("CREATE UNIQUE INDEX companies_name_once ON companies (name)")
     broken = violations(await read_schema(migrated))
     expected = [
         "shortlists: a tenant table needs a NOT NULL company_id",
@@ -59,6 +60,7 @@ async def test_a_table_that_breaks_a_rule_is_named_with_the_rule(migrated: async
         "shortlist_notes: no company_id; carry one, or name it in REFERENCE_TABLES with a reason",
         "postings: unique constraint postings_id_alone (id) lacks company_id",
         "api_keys: reference table with a foreign key api_keys_shortlist_posting_fkey to postings",
+        "companies: unique index companies_name_once (name) lacks id (what it is sharded by)",
     ]
     for line in expected:
         assert line in broken, (line, broken)
@@ -194,7 +196,7 @@ async def _contents(conn: asyncpg.Connection, tables: set[str]) -> dict[str, Any
 
 async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_database: str, tmp_path: Path) -> None:
     """The demo data (every kind of record), a bulk line, a call of no company and stored objects
-    due to go, at head, taken back to 0030 (before migrations 0031 to 0034) and up again."""
+    due to go, at head, taken back to 0030 (before migrations 0031 to 0035) and up again."""
     from service.demo.seed import seed_demo
     from service.settings import Settings
 
@@ -202,7 +204,7 @@ async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_datab
     await seed_demo(empty_database, Settings(data_dir=tmp_path))
     conn = await asyncpg.connect(plain_url(empty_database))
     try:
-        tables = _tenant_and_reference(await read_schema(conn))
+        tables = _tenant_and_reference(await read_schema(conn)) - {"company_slugs"}  # made from companies (0035)
         before = await _contents(conn, tables)
         assert sum(count for count, _ in before.values()) > 900
         assert {t for t, (count, _) in before.items() if count} >= {"applications", "interviews", "offers", "notes"}
@@ -245,6 +247,8 @@ async def test_the_tenant_keys_migrations_keep_every_row_up_and_down(empty_datab
         kept = [tuple(r) for r in await conn.fetch(swept.replace("company_id, ", ""))]
         await asyncio.to_thread(migrate.upgrade, empty_database)
         assert await _contents(conn, tables) == before
+        slugs = "SELECT slug, company_id FROM company_slugs EXCEPT SELECT slug, id FROM companies"
+        assert await conn.fetchval("SELECT count(*) FROM company_slugs") > 0 and not await conn.fetch(slugs)
         companies = [r[0] for r in await conn.fetch("SELECT id FROM companies ORDER BY id LIMIT 2")]
         assert sorted(tuple(r) for r in await conn.fetch(swept)) == sorted(
             (c, k) for c in companies for (k,) in kept if k.startswith(f"{c}/")

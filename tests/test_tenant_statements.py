@@ -18,7 +18,7 @@ from service.graphql.statement import resolved
 from service.ids import pk_of
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.compiled import read_path  # noqa: F401
-from tests.statements import recording, scans, unrouted, unrouted_statements
+from tests.statements import recording, scans, unrouted, unrouted_statements, volatile_conflict_updates
 
 QUERIES = {
     "partner": (PARTNER_PAGE, {}),
@@ -192,6 +192,10 @@ async def test_every_statement_of_a_hiring_journey_is_bounded_by_company(acme, g
         await mutate_ok(acme, "applicationReject", {"id": application, "reason": "Not now"})
         await mutate_ok(acme, "applicantErase", {"id": ada["id"]})
     assert len(recorded.sent) > 100
+    assert not volatile_conflict_updates([s for s, _ in recorded.sent])
+    async with engine.connect() as conn:  # the rate limit's, which every request runs
+        take = await conn.scalar(text("SELECT pg_get_functiondef('rate_limit_take'::regproc)"))
+    assert "DO UPDATE" in take and not volatile_conflict_updates([take.split("ON CONFLICT", 1)[1]])
     unbounded = await unrouted_statements(engine, recorded.sent)
     assert not unbounded, "\n".join(sorted(f"{t}: {s[:240]}" for s, t in unbounded.items()))
 

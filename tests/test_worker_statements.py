@@ -22,7 +22,7 @@ from service.webhooks.worker import Worker
 from tests.factories import connect_integration, insert_webhook_endpoint
 from tests.helpers import Api
 from tests.integrations import deliver
-from tests.statements import recording, unrouted_statements
+from tests.statements import recording, unrouted_statements, volatile_conflict_updates
 from tests.stories import every_event_type
 from tests.webhooks import FAST, all_settled, until
 
@@ -90,3 +90,4 @@ async def test_every_worker_statement_keeps_to_a_company_but_the_named_claims(
     # What a database sharded by company runs on one shard only: row locks, recursion.
     shard_bound = [s for found in named.values() for s in found if re.search(r"FOR (UPDATE|SHARE)|RECURSIVE", s)]
     assert not shard_bound, "\n".join(shard_bound)
+    assert not volatile_conflict_updates([s for s, _ in recorded.sent])

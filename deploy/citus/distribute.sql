@@ -6,6 +6,7 @@
 SELECT create_reference_table('api_key_companies');
 SELECT create_reference_table('api_key_usage');
 SELECT create_reference_table('api_keys');
+SELECT create_reference_table('company_slugs');
 SELECT create_reference_table('persisted_documents');
 SELECT create_reference_table('rate_limit_buckets');
 SELECT create_reference_table('signing_keys');

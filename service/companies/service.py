@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service import validation
-from service.companies.models import Company
+from service.companies.models import Company, CompanySlug
 from service.db import fields
 from service.errors import Collector, DomainError, ErrorCode
 
@@ -32,17 +32,25 @@ async def create_company(
     clean_website = validation.url(problems, website, "website")
     clean_description = validation.text(problems, description, "description", max_length=LIMITS["description"])
     problems.raise_if_any()
-    row = (
+    # The slug first (unique across companies, in a global table), under the id the company
+    # will have: a slug taken writes nothing.
+    company_id = await session.scalar(select(func.nextval(func.pg_get_serial_sequence("companies", "id"))))
+    reserved = (
         await session.execute(
-            insert(Company)
-            .values(name=clean_name, slug=clean_slug, website=clean_website, description=clean_description)
+            insert(CompanySlug)
+            .values(slug=clean_slug, company_id=company_id)
             .on_conflict_do_nothing(index_elements=["slug"])
-            .returning(Company.id)
+            .returning(CompanySlug.company_id)
         )
     ).first()
-    if row is None:
+    if reserved is None:
         raise DomainError(ErrorCode.DUPLICATE, f"the slug '{clean_slug}' is taken", "slug")
-    company = await session.get(Company, row[0])
+    await session.execute(
+        insert(Company).values(
+            id=company_id, name=clean_name, slug=clean_slug, website=clean_website, description=clean_description
+        )
+    )
+    company = await session.get(Company, company_id)
     assert company is not None
     return company
 

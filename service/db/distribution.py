@@ -14,7 +14,9 @@ For a tenant table to be distributed (Citus's rules, kept here already on one se
 3. so does every unique constraint and unique index;
 4. a foreign key to another tenant table includes `company_id` on both sides (`TenantKey`):
    a row can only point into its own company, which is also what tenancy wants;
-5. a reference table has no foreign key to a tenant table.
+5. a reference table has no foreign key to a tenant table;
+6. `companies`' own unique keys include its `id` (what it is sharded by): a slug, unique
+   across companies, lives in a reference table (`company_slugs`).
 
 `violations(conn)` reads the live catalog and lists every breach; `tests/test_distribution.py`
 fails on any. `plan(conn)` writes the distribution as SQL, committed as
@@ -35,6 +37,8 @@ TENANTS = "companies"
 REFERENCE_TABLES = {
     "api_keys": "keys span companies (`api_key_companies` lists which)",
     "api_key_companies": "the companies each key is bound to: read with the key, whose companies they are",
+    "company_slugs": "each company's slug, unique across companies (a sharded table's unique keys include its "
+    "distribution column)",
     "api_key_usage": "one row per key: when it was last used",
     "rate_limit_buckets": "one bucket per key",
     "persisted_documents": "GraphQL documents by their hash, shared by every company",
@@ -189,6 +193,9 @@ def violations(schema: Schema) -> list[str]:
             )
     for c in schema.constraints:
         kind = schema.kind(c.table)
+        if kind == "tenants" and c.kind in "pui" and "id" not in c.columns:
+            what = {"p": "primary key", "u": "unique constraint", "i": "unique index"}[c.kind]
+            found.append(f"{c.table}: {what} {c.name} ({', '.join(c.columns)}) lacks id (what it is sharded by)")
         if kind == "tenant" and c.kind in "pui" and DISTRIBUTION_COLUMN not in c.columns:
             what = {"p": "primary key", "u": "unique constraint", "i": "unique index"}[c.kind]
             found.append(f"{c.table}: {what} {c.name} ({', '.join(c.columns)}) lacks company_id")

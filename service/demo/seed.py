@@ -33,6 +33,7 @@ from service.companies import service as companies
 from service.companies.models import Company
 from service.customfields import service as customfields
 from service.db.engine import Database, session_factory
+from service.db.tenancy import keep_to
 from service.demo import staff as staff_of
 from service.demo.data import (
     COMPANIES,
@@ -156,6 +157,7 @@ async def _load(session: AsyncSession, storage: Storage, rng: random.Random, now
     people = _people(rng, stride * (len(created) - 1) + APPLICANTS_PER_COMPANY, north_america)
     for n, (seed, company) in enumerate(created):
         company.created_at = company.updated_at = now - timedelta(days=90)
+        keep_to(session.sync_session, [company.id])  # each company's statements keep to it, as a mutation's do
         await _load_company(
             session, storage, rng, now, seed, company, people[n * stride : n * stride + APPLICANTS_PER_COMPANY]
         )

@@ -215,8 +215,8 @@ async def redeliver(session: AsyncSession, delivery_row: WebhookDelivery) -> Web
 
 REPLAY = text(
     """
-INSERT INTO webhook_deliveries (company_id, endpoint_id, event_id)
-SELECT ev.company_id, :endpoint_id, ev.id
+INSERT INTO webhook_deliveries (company_id, endpoint_id, event_id, next_attempt_at, updated_at)
+SELECT ev.company_id, :endpoint_id, ev.id, now(), now()
 FROM events ev
 WHERE ev.company_id = :company_id
   AND (CAST(:since_sequence AS bigint) IS NULL OR ev.sequence > CAST(:since_sequence AS bigint))
@@ -225,9 +225,11 @@ WHERE ev.company_id = :company_id
   AND (CAST(:suppress AS text) IS NULL OR ev.origin IS DISTINCT FROM CAST(:suppress AS text))
 ORDER BY ev.sequence
 ON CONFLICT (endpoint_id, event_id, company_id) DO UPDATE
-SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL,
-    updated_at = now()
-WHERE webhook_deliveries.lease_expires_at IS NULL OR webhook_deliveries.lease_expires_at <= now()
+-- The time from the row proposed (EXCLUDED), not now() here: a sharded database takes no
+-- function but an immutable one in DO UPDATE.
+SET status = 'PENDING', attempts = 0, next_attempt_at = EXCLUDED.next_attempt_at, lease_owner = NULL,
+    lease_expires_at = NULL, updated_at = EXCLUDED.updated_at
+WHERE webhook_deliveries.lease_expires_at IS NULL OR webhook_deliveries.lease_expires_at <= EXCLUDED.updated_at
 """
 )
 
