@@ -31,6 +31,12 @@ QUERIES = {
           interviews { nodes { title interviewers { user { name } } } } } } } } }""",
         {"id": "Applicant"},
     ),
+    "organization": (
+        """query($department: ID!, $office: ID!) {
+             inDepartment: postings(first: 5, filter: {departmentIds: [$department]}) { nodes { title } }
+             inOffice: postings(first: 5, filter: {officeIds: [$office]}) { nodes { title } } }""",
+        {"department": "Department", "office": "Office"},
+    ),
     "lists": (
         """{ postings(first: 5) { totalCount nodes { title hiringTeam { user { name } } stages { name
              applications(first: 2) { totalCount nodes { applicant { name } } } } } }

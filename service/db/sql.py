@@ -30,10 +30,22 @@ def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     return condition
 
 
-def subtree(table: Table, ids: Sequence[int], name: str) -> Select[tuple[int]]:
-    """The ids of `ids` and of every row below them in `table`'s `parent_id` tree.
+def subtree(table: Table, ids: Sequence[int], companies: Sequence[int] | None, *, name: str) -> Select[tuple[int]]:
+    """The ids of `ids` and of every row below them in `table`'s `parent_id` tree, within one
+    company's rows (a row's parent is of its company).
 
-    The recursive CTE nests inside the statement using it (`name` unique within that statement)."""
-    top = select(table.c.id).where(one_of(table.c.id, ids)).cte(name, recursive=True, nesting=True)
-    below = top.union_all(select(table.c.id).where(table.c.parent_id == top.c.id))
+    The recursive CTE nests inside the statement using it (`name` unique within that statement).
+    With `companies` (those the IDs name), both its parts keep to them: a database sharded by
+    company runs recursion only within one node."""
+    kept = [] if companies is None else [one_of(table.c.company_id, companies)]
+    top = (
+        select(table.c.id, table.c.company_id)
+        .where(one_of(table.c.id, ids), *kept)
+        .cte(name, recursive=True, nesting=True)
+    )
+    below = top.union_all(
+        select(table.c.id, table.c.company_id).where(
+            *kept, table.c.company_id == top.c.company_id, table.c.parent_id == top.c.id
+        )
+    )
     return select(below.c.id)

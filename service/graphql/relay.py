@@ -29,7 +29,7 @@ from service.graphql.pagination import (
     finish_page,
 )
 from service.graphql.prefetch import PrefetchedPage, prefetch_items, prefetched
-from service.ids import InvalidId, pk_of
+from service.ids import GlobalId, InvalidId, decode_as
 
 T = TypeVar("T")
 
@@ -410,9 +410,15 @@ def list_conditions(table: Any, f: object | None) -> list[ColumnElement[bool]]:
 
 def decode_ids(values: list[strawberry.ID], expected: str, argument: str) -> list[int]:
     """Primary keys of global IDs given as a query argument; a GraphQL error when malformed."""
+    return [found.pk for found in decode_global_ids(values, expected, argument)]
+
+
+def decode_global_ids(values: list[strawberry.ID], expected: str, argument: str) -> list[GlobalId]:
+    """Global IDs given as a query argument, decoded (with the company each names); a GraphQL
+    error when malformed."""
     if len(values) > MAX_LIST_ARGUMENT:
         raise argument_error("INVALID_ARGUMENT", f"`{argument}` takes at most {MAX_LIST_ARGUMENT} items", argument)
     try:
-        return [pk_of(v, expected) for v in values]
+        return [decode_as(v, expected) for v in values]
     except InvalidId as exc:
         raise argument_error("INVALID_ID", f"`{argument}`: {exc}", argument) from None

@@ -25,8 +25,10 @@ from service.graphql.pagination import argument_error
 from service.graphql.relay import (
     OrderDirection,
     RootConnection,
+    decode_global_ids,
     decode_ids,
 )
+from service.ids import GlobalId
 from service.organization.models import Department, Office
 from service.organization.service import get_node
 from service.organization.types import DEPARTMENT, OFFICE
@@ -105,6 +107,13 @@ def search_condition(vector: Any, text: str, config: str) -> Any:
     return vector.op("@@")(func.websearch_to_tsquery(config, text))
 
 
+def _tree(found: list[GlobalId]) -> tuple[list[int], list[int] | None]:
+    """The records' numbers, and the companies they name when every one names its own (an ID
+    of the old form names none: its tree is walked without)."""
+    named = [g.company for g in found if g.company is not None]
+    return [g.pk for g in found], named if found and len(named) == len(found) else None
+
+
 def posting_conditions(f: PostingFilter | None) -> list[Any]:
     if f is None:
         return []
@@ -123,11 +132,11 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
     if f.search:
         out.append(search_condition(c.search_vector, f.search, "english"))
     if f.department_ids is not None:
-        ids = decode_ids(f.department_ids, "Department", "filter.departmentIds")
-        out.append(c.department_id.in_(subtree(DEPARTMENT.table, ids, "departments_under")))
+        found = decode_global_ids(f.department_ids, "Department", "filter.departmentIds")
+        out.append(c.department_id.in_(subtree(DEPARTMENT.table, *_tree(found), name="departments_under")))
     if f.office_ids is not None:
-        ids = decode_ids(f.office_ids, "Office", "filter.officeIds")
-        out.append(c.office_id.in_(subtree(OFFICE.table, ids, "offices_under")))
+        found = decode_global_ids(f.office_ids, "Office", "filter.officeIds")
+        out.append(c.office_id.in_(subtree(OFFICE.table, *_tree(found), name="offices_under")))
     out.extend(custom_conditions(c.custom_fields, f.custom_fields))
     return out
 
