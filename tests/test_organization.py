@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from service.ids import to_global_id
+from service.graphql.fastpath import CompiledReads
+from service.ids import from_global_id, to_global_id
 from service.organization.models import MAX_DEPTH
+from tests.compiled import counting
 from tests.helpers import Api, snapshot
 
 KINDS = ("department", "office")
@@ -136,6 +138,23 @@ async def titles(api: Api, filter: dict[str, Any]) -> list[str]:
     found = [n["title"] for n in data["postings"]["nodes"]]
     assert data["postings"]["totalCount"] == len(found)
     return found
+
+
+async def test_a_key_of_two_companies_filters_each_companys_tree_with_one_statement(acme, globex, tenants, monkeypatch):
+    """The tree filter keeps to the company its IDs name: the same operation for one company's
+    department, then the other's, reuses the compiled statement and finds each company's."""
+    both = await tenants.key([acme, globex], ["postings:write"])
+    ids = {}
+    for api, name in ((acme, "Engineering"), (globex, "Research")):
+        ids[name] = await make(api, "department", name)
+        await posting(api, f"{name} Lead", departmentId=await make(api, "department", f"{name} Team", ids[name]))
+    assert await titles(both, {"departmentIds": [ids["Engineering"]]}) == ["Engineering Lead"]
+    compiles = counting(monkeypatch, CompiledReads, "_compile")
+    assert await titles(both, {"departmentIds": [ids["Research"]]}) == ["Research Lead"]
+    # An ID naming the wrong company finds nothing.
+    wrong = to_global_id("Department", from_global_id(ids["Research"]).pk, acme.company_pk)
+    assert await titles(both, {"departmentIds": [wrong]}) == []
+    assert compiles.count == 0  # on the compiled path: the first statement, reused (the other compiles none)
 
 
 async def test_postings_sit_in_a_department_and_an_office_and_filter_by_their_subtrees(acme, globex, engine):
