@@ -259,6 +259,32 @@ async def test_a_claim_is_a_statement_per_company_and_shares_the_places(engine, 
     assert Counter(c.company_id for c in claims) == {company: 3, other_company: 3}
 
 
+async def test_fan_out_takes_each_company_apart_the_longest_waiting_first_and_shares_what_is_left(
+    engine, company, other_company, hooks
+):
+    """Each company's events are fanned out by statements of their own; a company that leaves
+    part of its share gives it to those that filled theirs, so a batch short of the limit means
+    nothing is left."""
+    for owner in (company, other_company):
+        await insert_webhook_endpoint(engine, owner, hooks.url(f"c{owner}"), FAST)
+    await insert_events(engine, other_company, 10)  # waiting longest: first
+    await insert_events(engine, company, 3)
+    order: list[int] = []
+
+    def record_fan_out(conn, cursor, statement, parameters, context, many):
+        if statement.lstrip().startswith("WITH batch AS"):
+            order.append(parameters[0])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record_fan_out)
+    try:
+        assert await fanout.fan_out(engine, limit=8) == (8, 8)  # 4 and 3, then the 1 left to the first
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record_fan_out)
+    assert order == [other_company, company, other_company]
+    assert await fanout.fan_out(engine, limit=8) == (5, 5)  # what was left: fewer than the limit
+    assert await fanout.fan_out(engine, limit=8) == (0, 0)
+
+
 async def test_stopping_waits_for_requests_in_flight_and_releases_nothing_late(
     engine, sessions, company, hooks, migrated_url
 ):

@@ -496,7 +496,7 @@ async def request_fetches_many(
     return queued
 
 
-FILES_DUE = companies_with("attachment_uploads", "t.source_url IS NOT NULL AND t.next_at <= now()")
+FILES_DUE = companies_with("attachment_uploads", "t.source_url IS NOT NULL AND t.next_at <= now()", "t.next_at")
 """The companies with files to fetch whose turn has come."""
 
 
@@ -590,7 +590,7 @@ async def delete_attachment(session: AsyncSession, attachment: Attachment, *, or
 
 
 SWEEP_BATCH = 100
-SWEEPS_DUE = companies_with("storage_sweeps", "t.due_at <= now()")
+SWEEPS_DUE = companies_with("storage_sweeps", "t.due_at <= now()", "t.due_at")
 """The companies with stored objects due to go."""
 EXPIRED = delete(AttachmentUpload).where(AttachmentUpload.expires_at < func.now())
 """Upload URLs past their time, of every company: their row is all there is of them."""

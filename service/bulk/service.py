@@ -316,7 +316,9 @@ _NEXT = (
     .with_for_update(skip_locked=True)
 )
 """A company's operation due longest ago that no other worker is applying."""
-_EXPIRING = companies_with("bulk_operations", "t.status = 'AWAITING_UPLOAD' AND t.upload_expires_at < now()")
+_EXPIRING = companies_with(
+    "bulk_operations", "t.status = 'AWAITING_UPLOAD' AND t.upload_expires_at < now()", "t.upload_expires_at"
+)
 
 
 @dataclass(slots=True)

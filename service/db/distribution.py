@@ -47,7 +47,7 @@ REFERENCE_TABLES = {
     "record the key may see): few, and no company to shard them by",
 }
 """Global tables, each with why it is global."""
-_WORK = "SELECT c.id FROM companies AS c WHERE EXISTS (SELECT 1 FROM {} AS t"
+_WORK = "SELECT t.company_id FROM {} AS t WHERE"
 CROSS_COMPANY: dict[str, tuple[str, str]] = {
     "events to fan out": (_WORK.format("events"), "the companies with events not fanned out yet"),
     "endpoints to claim for": (
@@ -81,7 +81,8 @@ CROSS_COMPANY: dict[str, tuple[str, str]] = {
 }
 """The worker's statements that read tenant rows of every company at once: name -> (a fragment of
 the statement's text, why). None locks rows or recurses, which a database sharded by company
-runs only within one shard; their subqueries are correlated on `company_id`. Each finds work
+runs only within one shard; their subqueries are correlated on `company_id`, and they group by
+it. Each finds work
 across companies; what is then claimed, locked and changed is claimed a company at a time
 (`service.db.tenancy.companies_with`). `tests/test_worker_statements.py` fails on any other
 statement of the worker that leaves out the company, on a named one that locks or recurses, and

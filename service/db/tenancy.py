@@ -71,13 +71,14 @@ def _criteria(model: type[Any], companies: tuple[int, ...]) -> Any:
 # the companies with work, then claims each company's rows in a statement of its own.
 
 
-def companies_with(table: str, due: str) -> TextClause:
-    """The companies having a row of `table` (as `t`) for which `due` holds, in order. Locks
-    nothing; a semi-join correlated on `company_id` (one index probe per company on a single
-    server; on a sharded one, run on every shard beside its companies)."""
+def companies_with(table: str, due: str, oldest: str) -> TextClause:
+    """The companies having a row of `table` (as `t`) for which `due` holds, the one whose
+    `oldest` (an expression of `t`) is earliest first, so no company waits behind the others.
+    Locks nothing; reads the rows due (a queue's partial index, led by `company_id`), so its
+    work grows with what is waiting, not with the companies; on a sharded database each shard
+    groups its own."""
     return text(
-        f"SELECT c.id FROM companies AS c "
-        f"WHERE EXISTS (SELECT 1 FROM {table} AS t WHERE t.company_id = c.id AND {due}) ORDER BY c.id"
+        f"SELECT t.company_id FROM {table} AS t WHERE {due} GROUP BY t.company_id ORDER BY min({oldest}), t.company_id"
     )
 
 

@@ -150,6 +150,7 @@ DUE = companies_with(
     "inbound_deliveries",
     "t.status = 'PENDING' AND t.next_attempt_at <= now() AND EXISTS (SELECT 1 FROM integrations AS i "
     "WHERE i.company_id = t.company_id AND i.id = t.integration_id AND i.status = 'ACTIVE')",
+    "t.next_attempt_at",
 )
 """The companies with entries due (of an ACTIVE integration): each company's are claimed apart."""
 

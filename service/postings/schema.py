@@ -131,12 +131,16 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
         out.append(c.updated_at >= f.updated_since)
     if f.search:
         out.append(search_condition(c.search_vector, f.search, "english"))
-    if f.department_ids is not None:
-        found = decode_global_ids(f.department_ids, "Department", "filter.departmentIds")
-        out.append(c.department_id.in_(subtree(DEPARTMENT.table, *_tree(found), name="departments_under")))
-    if f.office_ids is not None:
-        found = decode_global_ids(f.office_ids, "Office", "filter.officeIds")
-        out.append(c.office_id.in_(subtree(OFFICE.table, *_tree(found), name="offices_under")))
+    for ids, kind, column, tree in (
+        (f.department_ids, "Department", c.department_id, DEPARTMENT.table),
+        (f.office_ids, "Office", c.office_id, OFFICE.table),
+    ):
+        if ids is None:
+            continue
+        pks, companies = _tree(decode_global_ids(ids, kind, f"filter.{kind.lower()}Ids"))
+        out.append(column.in_(subtree(tree, pks, companies, name=f"{tree.name}_under")))
+        if companies is not None:  # the postings too, so the statement keeps to those companies
+            out.append(one_of(c.company_id, companies))
     out.extend(custom_conditions(c.custom_fields, f.custom_fields))
     return out
 

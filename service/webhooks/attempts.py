@@ -191,9 +191,11 @@ async def record_successes(
     by_company: dict[int, list[tuple[Claim, Outcome, datetime]]] = {}
     for item in items:
         by_company.setdefault(item[0].company_id, []).append(item)
-    # Each statement atomic by itself: no BEGIN and COMMIT around it (one round trip, not three).
+    # One company (the usual case): one statement, atomic by itself, with no BEGIN and COMMIT
+    # around it (one round trip, not three). Several: one transaction, all or none.
     async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if len(by_company) == 1:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
         for company, done in by_company.items():
             await conn.execute(
                 RECORD_SUCCESSES,
@@ -207,6 +209,7 @@ async def record_successes(
                     "excerpts": [o.excerpt for _, o, _ in done],
                 },
             )
+        await conn.commit()
     if metrics is not None:
         for c, _, _ in items:
             metrics.delivery("succeeded", _lag(c))

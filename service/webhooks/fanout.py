@@ -38,7 +38,7 @@ SELECT (SELECT count(*) FROM marked) AS events, (SELECT count(*) FROM created) A
 )
 
 
-PENDING = companies_with("events", "t.fanned_out_at IS NULL")
+PENDING = companies_with("events", "t.fanned_out_at IS NULL", "t.id")
 """The companies with events not fanned out yet."""
 
 
@@ -48,22 +48,25 @@ async def fan_out(engine: AsyncEngine, limit: int = FAN_OUT_BATCH) -> tuple[int,
     type but the opt-in ones). Returns (events, deliveries).
 
     Each company's events are fanned out in a transaction of their own, oldest first; the
-    companies with events waiting share the `limit`, so one company's backlog does not hold up
-    the others'."""
+    companies with events waiting share the `limit` (the one waiting longest first), so one
+    company's backlog does not hold up the others', and what a company leaves of its share goes
+    to those that filled theirs: fewer than `limit` events means none is left."""
     async with engine.connect() as conn:
-        companies = list((await conn.execute(PENDING)).scalars())
+        waiting = list((await conn.execute(PENDING)).scalars())
     events = deliveries = 0
-    for n, company in enumerate(companies):
-        left = limit - events
-        if left <= 0:
-            break
-        async with engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    FAN_OUT,
-                    {"company": company, "limit": share(left, 1, len(companies) - n), "opt_in": list(OPT_IN_TYPES)},
-                )
-            ).one()
-        events += int(row.events)
-        deliveries += int(row.deliveries)
+    while waiting and events < limit:
+        filled = []
+        for n, company in enumerate(waiting):
+            part = share(limit - events, 1, len(waiting) - n)
+            if part <= 0:
+                break
+            async with engine.begin() as conn:
+                row = (
+                    await conn.execute(FAN_OUT, {"company": company, "limit": part, "opt_in": list(OPT_IN_TYPES)})
+                ).one()
+            events += int(row.events)
+            deliveries += int(row.deliveries)
+            if int(row.events) == part:
+                filled.append(company)
+        waiting = filled
     return events, deliveries

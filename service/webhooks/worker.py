@@ -383,7 +383,7 @@ class Worker:
 
     async def _record_success(self, c: leases.Claim, outcome: sending.Outcome, started: datetime) -> None:
         """Successes are recorded in batches: whatever finished while the previous batch was
-        being written goes in the next one (one statement, one commit)."""
+        being written goes in the next one (one commit: a statement per company, usually one)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._successes.append((c, outcome, started, done))
         if self._flushing is None or self._flushing.done():
