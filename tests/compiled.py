@@ -25,11 +25,6 @@ from tests.factories import (
 from tests.helpers import Api, TenantFactory
 
 
-@pytest.fixture(scope="session")
-def read_path() -> str:
-    return "compiled"
-
-
 class Calls:
     """Counts the calls of one method, patched for the test by `counting`."""
 

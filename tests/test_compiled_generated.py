@@ -15,9 +15,11 @@ from strawberry.types import get_object_definition
 from service.graphql.entities import ENTITIES
 from service.graphql.schema import build_schema
 from tests.compiled import (
-    read_path,  # noqa: F401
     same_answer,
 )
+
+pytestmark = pytest.mark.parametrize("read_path", ["compiled"], indirect=True)
+"""The compiled path's own tests (they compare it with the other themselves): run once."""
 
 # -- generated operations -----------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ from service.ids import from_global_id
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.compiled import (
     counting,
-    read_path,  # noqa: F401
     same_answer,
 )
+
+pytestmark = pytest.mark.parametrize("read_path", ["compiled"], indirect=True)
+"""The compiled path's own tests (they compare it with the other themselves): run once."""
 
 # -- the benchmark's queries compile to one statement ------------------------------------------
 

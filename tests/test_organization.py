@@ -99,6 +99,10 @@ async def test_a_tree_is_at_most_so_deep(acme, engine, kind):
     await make(acme, kind, "Under other", other)
     move = {"id": other, "parentId": chain[MAX_DEPTH - 2]}
     assert await refused(acme, engine, f"{kind}Update", move, kind) == [("parentId", "INVALID")]
+    # A posting at the deepest level is in the top's subtree, and in every level's between.
+    await posting(acme, "Deep", **{f"{kind}Id": chain[-1]})
+    for level in (chain[0], chain[MAX_DEPTH // 2], chain[-1]):
+        assert await titles(acme, {f"{kind}Ids": [level]}) == ["Deep"]
 
 
 async def test_names_are_checked(acme, engine):

@@ -17,8 +17,10 @@ from service.graphql.fastpath import CompiledReads
 from service.graphql.statement import resolved
 from service.ids import pk_of
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
-from tests.compiled import read_path  # noqa: F401
 from tests.statements import recording, scans, unrouted, unrouted_statements, volatile_conflict_updates
+
+pytestmark = pytest.mark.parametrize("read_path", ["compiled"], indirect=True)
+"""The compiled path's own tests (they compare it with the other themselves): run once."""
 
 QUERIES = {
     "partner": (PARTNER_PAGE, {}),
@@ -242,21 +244,28 @@ async def test_a_callers_session_reaches_no_other_companys_row_by_id(acme, globe
         assert found is not None and found.title == "Theirs"
 
 
-async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, engine, settings):
+async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, engine):
     """What a request without GraphQL sends: an API key read by its secret, a person's session
     by its cookie, a bulk upload and its results, a file's upload and download, by their signed
     URLs. Each statement keeps to
     a company, or reads global tables alone, or is one of `BY_SECRET`."""
+    import base64
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from service.attachments import links
     from service.auth.service import principal_for_secret
     from service.bulk import service as bulk
     from service.bulk.lines import LineApplier
     from service.db.distribution import BY_SECRET
+    from service.ids import legacy_global_id
+    from service.settings import Settings
     from service.signin.service import find_session, start_session
     from service.users.models import User
-    from tests.factories import create_applicant, create_user, mutate_ok
+    from tests import ats
+    from tests.factories import connect_integration, create_applicant, create_user, mutate_ok
 
+    settings = Settings()
     PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
     user = pk_of(await create_user(acme, "Rita", role="RECRUITER"), "User")
@@ -278,6 +287,7 @@ async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, eng
         "query($id: ID!) { node(id: $id) { ... on BulkOperation { resultsUrl } } }", {"id": made["bulkOperation"]["id"]}
     )
     applicant = (await create_applicant(acme, "Ada"))["id"]
+    hook = await connect_integration(acme, "greenhouse", selection="id receivePath")
     upload = await mutate_ok(
         acme,
         "attachmentUploadUrlCreate",
@@ -289,8 +299,23 @@ async def test_lookups_by_a_secret_keep_to_a_company_or_are_named(acme, app, eng
         assert r.status_code == 200 and b'"created"' in r.content, r.text
         r = await acme.http.put(upload["upload"]["url"], content=PDF)
         assert r.status_code == 201, r.text
-        r = await acme.http.get(r.json()["attachment"]["downloadUrl"])
+        made = r.json()["attachment"]
+        r = await acme.http.get(made["downloadUrl"])
         assert r.status_code == 200 and r.content == PDF
+        r = await acme.http.put(upload["upload"]["url"], content=PDF)  # used already
+        assert (r.status_code, r.json()["error"]["code"]) == (409, "USED")
+        # A download URL and an inbound webhook URL of the old form (made before IDs named
+        # their company), and an inbound one of the new form.
+        old = base64.urlsafe_b64encode(f"Attachment:{pk_of(made['id'], 'Attachment')}".encode()).decode().rstrip("=")
+        w = links.window()
+        key = await links.signing_key(engine)
+        assert (await acme.http.get(f"/files/{old}?w={w}&s={key.sign(f'{old}:{w}')}")).status_code == 200
+        journey = ats.greenhouse_journey()
+        for n, path in enumerate(
+            (f"/webhooks/ats/{legacy_global_id('Integration', pk_of(hook['id'], 'Integration'))}", hook["receivePath"])
+        ):
+            delivery = ats.signed("greenhouse", hook["secret"], journey[n])
+            assert (await acme.http.post(path, content=delivery.body, headers=delivery.headers)).status_code == 200
     unbounded = await unrouted_statements(engine, recorded.sent + results.sent)
     named = {name: [s for s in unbounded if fragment in s] for name, (fragment, _) in BY_SECRET.items()}
     unnamed = [f"{t}: {s}" for s, t in unbounded.items() if not any(s in found for found in named.values())]

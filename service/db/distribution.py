@@ -96,6 +96,18 @@ BY_SECRET: dict[str, tuple[str, str]] = {
         "SELECT bulk_operations.kind, bulk_operations.company_id FROM bulk_operations WHERE bulk_operations.id",
         "a results URL names the operation alone: its kind and company are read first",
     ),
+    "file upload used or gone": (
+        "SELECT attachments.id FROM attachments WHERE attachments.upload_id =",
+        "why an upload URL's pending upload is not there (it made its attachment): by the URL's random id",
+    ),
+    "download URL of the old form": (
+        "FROM attachments WHERE attachments.id = $1::BIGINT",
+        "a download URL made before IDs named their company names the attachment alone",
+    ),
+    "inbound URL of the old form": (
+        "FROM integrations WHERE integrations.id = $1::BIGINT",
+        "an inbound webhook URL given out before IDs named their company names the integration alone",
+    ),
     "file upload's pending row": (
         "FROM attachment_uploads WHERE attachment_uploads.id = $1::UUID",
         "an upload URL names the pending upload alone (by a random id); what follows keeps to its company",

@@ -3,11 +3,12 @@ number of values (so PostgreSQL and SQLAlchemy cache it once)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, Table, Text, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import BigInteger, ColumnElement, Select, Table, Text, and_, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, array
 
 
 def int_array(name: str, values: Sequence[int]) -> Any:
@@ -30,22 +31,20 @@ def one_of(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
     return condition
 
 
-def subtree(table: Table, ids: Sequence[int], companies: Sequence[int] | None, *, name: str) -> Select[tuple[int]]:
-    """The ids of `ids` and of every row below them in `table`'s `parent_id` tree, within one
-    company's rows (a row's parent is of its company).
+def subtree(table: Table, ids: Sequence[int], companies: Sequence[int] | None, *, depth: int) -> Select[Any]:
+    """The ids of `ids` and of every row below them in `table`'s `parent_id` tree, at most
+    `depth` levels deep, within each row's company (a row's parent is of its company).
 
-    The recursive CTE nests inside the statement using it (`name` unique within that statement).
-    With `companies` (those the IDs name), both its parts keep to them: a database sharded by
-    company runs recursion only within one node."""
-    kept = [] if companies is None else [one_of(table.c.company_id, companies)]
-    top = (
-        select(table.c.id, table.c.company_id)
-        .where(one_of(table.c.id, ids), *kept)
-        .cte(name, recursive=True, nesting=True)
-    )
-    below = top.union_all(
-        select(table.c.id, table.c.company_id).where(
-            *kept, table.c.company_id == top.c.company_id, table.c.parent_id == top.c.id
+    A chain of `depth` outer joins, one per level, each on the parent and the company, rather
+    than a recursive CTE: a database sharded by company joins tables on their company on every
+    node, but runs recursion only within one. With `companies` (those the IDs name), the top
+    keeps to them."""
+    levels = [table.alias(f"{table.name}_level_{n}") for n in range(depth)]
+    joined: Any = levels[0]
+    for above, below in itertools.pairwise(levels):
+        joined = joined.outerjoin(
+            below, and_(below.c.company_id == above.c.company_id, below.c.parent_id == above.c.id)
         )
-    )
-    return select(below.c.id)
+    kept = [] if companies is None else [one_of(levels[0].c.company_id, companies)]
+    found = func.unnest(array([level.c.id for level in levels]))
+    return select(found).select_from(joined).where(one_of(levels[0].c.id, ids), *kept)

@@ -95,15 +95,18 @@ class Loaders:
             return (await conn.execute(stmt)).all()
 
     async def batch_rows(
-        self, key: Hashable, build: Callable[[], Select[Any]], keys: list[Any]
+        self, key: Hashable, build: Callable[[], Select[Any]], keys: list[Any], companies: Sequence[int] | None = None
     ) -> Sequence[Row[*tuple[Any, ...]]]:
-        """The rows of the loader `key`'s statement (built once by `build`) for these keys."""
+        """The rows of the loader `key`'s statement (built once by `build`) for these keys,
+        within `companies` (by default the caller's)."""
         stmt = STATEMENTS.recall(key)
         if stmt is None:
             stmt = build()
             STATEMENTS.remember(key, stmt)
         async with self.engine.connect() as conn:
-            result = await conn.execute(stmt, {"keys": keys, "companies": self.company_ids})
+            result = await conn.execute(
+                stmt, {"keys": keys, "companies": self.company_ids if companies is None else companies}
+            )
             rows: Sequence[Row[*tuple[Any, ...]]] = result.all()
             return rows
 
@@ -187,17 +190,23 @@ class Loaders:
         return self._get(key, batch)
 
     def computed(self, name: str, expression: Callable[[Any, Any], Any]) -> DataLoader[Any, Any]:
-        """parent id -> the value of `expression` for it (`relay.computed`): one statement a batch,
-        the expression applied to each unnested key, within the caller's companies."""
+        """(parent id, its company) -> the value of `expression` for it (`relay.computed`): one
+        statement a batch and company (usually one), the expression applied to each unnested key
+        within that company, so every statement keeps to one."""
 
         def build() -> Select[Any]:
             parents = func.unnest(int_array("keys", [])).table_valued("key").render_derived(name="parent")
             companies = any_(int_array("companies", []))
             return select(parents.c.key, expression(parents.c.key, companies).label("value")).select_from(parents)
 
-        async def batch(keys: list[Any]) -> list[Any]:
-            rows = await self.batch_rows(("computed", name), build, keys)
-            found = {row[0]: row[1] for row in rows}
+        async def batch(keys: list[tuple[int, int]]) -> list[Any]:
+            by_company: dict[int, list[int]] = defaultdict(list)
+            for pk, company in keys:
+                by_company[company].append(pk)
+            found = {}
+            for company, pks in by_company.items():
+                rows = await self.batch_rows(("computed", name), build, pks, [company])
+                found.update({(row[0], company): row[1] for row in rows})
             return [found.get(k) for k in keys]
 
         return self._get(("computed", name), batch)

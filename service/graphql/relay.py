@@ -162,7 +162,7 @@ def computed(
     once (`Loaders.computed`). `name` keys the loader: one per field."""
 
     def resolve(root: Any, info: Info[Context, None]) -> Any:
-        return info.context.loaders.computed(name, expression).load(root.pk)
+        return info.context.loaders.computed(name, expression).load((root.pk, root.company_id))
 
     def sql(alias: str, statement: Any) -> str:
         return str(statement.clause(expression(literal_column(f"{alias}.id"), literal_column(f"{alias}.company_id"))))

@@ -29,7 +29,7 @@ from service.graphql.relay import (
     decode_ids,
 )
 from service.ids import GlobalId
-from service.organization.models import Department, Office
+from service.organization.models import MAX_DEPTH, Department, Office
 from service.organization.service import get_node
 from service.organization.types import DEPARTMENT, OFFICE
 from service.pipeline.models import StageKind
@@ -138,7 +138,7 @@ def posting_conditions(f: PostingFilter | None) -> list[Any]:
         if ids is None:
             continue
         pks, companies = _tree(decode_global_ids(ids, kind, f"filter.{kind.lower()}Ids"))
-        out.append(column.in_(subtree(tree, pks, companies, name=f"{tree.name}_under")))
+        out.append(column.in_(subtree(tree, pks, companies, depth=MAX_DEPTH)))
         if companies is not None:  # the postings too, so the statement keeps to those companies
             out.append(one_of(c.company_id, companies))
     out.extend(custom_conditions(c.custom_fields, f.custom_fields))
