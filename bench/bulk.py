@@ -200,6 +200,7 @@ async def _forget_earlier_runs(engine: Any) -> None:
     async with engine.begin() as conn:
         await conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
         await conn.execute(sa.text("DELETE FROM companies WHERE slug LIKE 'bulk-%'"))
+        await conn.execute(sa.text("DELETE FROM company_slugs WHERE slug LIKE 'bulk-%'"))  # a global table
 
 
 async def _signing_key(engine: Any) -> None:

@@ -33,9 +33,12 @@ async def measure(url: str, counts: list[int], runs: int) -> list[tuple[int, flo
     conn = await asyncpg.connect(plain_url(url))
     out = []
     try:
-        company = await conn.fetchval("SELECT min(id) FROM companies") or await conn.fetchval(
-            "INSERT INTO companies (name, slug) VALUES ('Claim scan', 'claim-scan') RETURNING id"
-        )
+        company = await conn.fetchval("SELECT min(id) FROM companies")
+        if company is None:
+            company = await conn.fetchval(
+                "INSERT INTO companies (name, slug) VALUES ('Claim scan', 'claim-scan') RETURNING id"
+            )
+            await conn.execute("INSERT INTO company_slugs (slug, company_id) VALUES ('claim-scan', $1)", company)
         ours = "url LIKE 'https://receiver.example/%'"
         await conn.execute(f"UPDATE webhook_endpoints SET status = 'PAUSED' WHERE {ours}")  # a run starts from none
         for target in counts:

@@ -95,7 +95,7 @@ async def prepare(url: str) -> str:
     """The bench company, emptied, with one Greenhouse integration; returns its receive path."""
     from sqlalchemy import delete, select
 
-    from service.companies.models import Company
+    from service.companies.models import Company, CompanySlug
     from service.companies.service import create_company
     from service.db.engine import Database, session_factory
     from service.ids import to_global_id
@@ -109,6 +109,7 @@ async def prepare(url: str) -> str:
             company = (await session.scalars(select(Company).where(Company.slug == COMPANY_SLUG))).one_or_none()
             if company is not None:
                 await session.execute(delete(Company).where(Company.id == company.id))
+                await session.execute(delete(CompanySlug).where(CompanySlug.slug == COMPANY_SLUG))  # a global table
             company = await create_company(session, name="Inbound bench", slug=COMPANY_SLUG)
             integration, _ = await create_integration(
                 session, company.id, provider=Provider.GREENHOUSE, name="bench", secret=SECRET
