@@ -136,6 +136,22 @@ async def test_a_key_may_revoke_itself(acme, tenants, http):
     assert await status_of(http, admin.secret) == 401
 
 
+async def test_an_admin_of_two_companies_rotates_a_key_of_both(acme, globex, tenants, http):
+    """A key's ID names no company: the admin's call keeps to both its companies, and the key
+    rotated keeps both."""
+    admin = await tenants.key([acme, globex], ["admin"])
+    made = await admin.mutate(
+        "apiKeyCreate",
+        {"name": "both", "companyIds": [acme.company_id, globex.company_id], "scopes": ["postings:read"]},
+        f"{CREATED} errors {{ code }}",
+    )
+    assert made["errors"] == [], made
+    key = made["apiKey"]
+    rotated = await admin.mutate("apiKeyRotate", {"id": key["id"]}, f"apiKey {{ {KEY} }} secret")
+    assert rotated["errors"] == [], rotated
+    assert sorted(c["slug"] for c in rotated["apiKey"]["companies"]) == ["acme", "globex"]
+
+
 # --- rotate ---------------------------------------------------------------------------------
 
 

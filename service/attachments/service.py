@@ -45,7 +45,7 @@ from service.attachments.models import (
 )
 from service.attachments.storage import Storage, key_company, new_key
 from service.db.sql import one_of
-from service.db.tenancy import companies_with, keep_to
+from service.db.tenancy import companies_with, keep_to, waiting
 from service.errors import DomainError, ErrorCode, not_found
 from service.webhooks import events
 from service.webhooks.events import emit
@@ -500,11 +500,6 @@ FILES_DUE = companies_with("attachment_uploads", "t.source_url IS NOT NULL AND t
 """The companies with files to fetch whose turn has come."""
 
 
-async def files_due(engine: AsyncEngine) -> list[int]:
-    async with engine.connect() as conn:
-        return list((await conn.execute(FILES_DUE)).scalars())
-
-
 async def fetch_due(
     engine: AsyncEngine, storage: Storage, client: httpx.AsyncClient, max_bytes: int, company: int
 ) -> int:
@@ -600,8 +595,7 @@ async def sweep(engine: AsyncEngine, storage: Storage) -> int:
     """Delete from the store the objects whose sweep is due: deleted attachments' content and
     uploads that never got their row, up to `SWEEP_BATCH` of each company, a company per
     transaction. Returns how many went. Safe to run from every worker."""
-    async with engine.connect() as conn:
-        companies = list((await conn.execute(SWEEPS_DUE)).scalars())
+    companies = await waiting(engine, SWEEPS_DUE)
     done = 0
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     for company in companies:

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, any_, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.audit.models import UNSCOPED_AUDIT_EVENTS, AuditEvent, AuditOutcome
 from service.auth.scopes import Principal
 from service.db import addressable
 from service.db.base import Base
-from service.db.sql import int_array
 from service.ids import InvalidId, from_global_id, to_global_id
 
 AUDIT_INSERT = insert(cast(Table, AuditEvent.__table__))
@@ -74,27 +73,15 @@ async def _company_of(session: AsyncSession, principal: Principal, target_ids: S
     companies = principal.company_ids
     if len(companies) <= 1:
         return companies[0] if companies else None
-    by_type: dict[str, list[int]] = {}
+    old = []
     for value in target_ids:
         named = from_global_id(value)
         if named.company is None:
-            by_type.setdefault(named.type_name, []).append(named.pk)
+            old.append((named.type_name, named.pk))
         elif named.company in companies:
             return named.company
-    for type_name, pks in by_type.items():
-        model = addressable.MODELS[type_name]
-        tenant = addressable.tenant_column(model)
-        found = await session.scalar(
-            select(tenant)
-            .where(
-                addressable.table(model).c.id == any_(int_array("ids", pks)),
-                tenant == any_(int_array("companies", companies)),
-            )
-            .limit(1)
-        )
-        if found is not None:
-            return int(found)
-    return None
+    found = await addressable.companies_holding(session, old, companies)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from service.bulk import events as bulk_events
 from service.bulk.models import FINISHED, BulkKind, BulkLine, BulkOperation, BulkResult, BulkStatus
 from service.db.availability import retryable
 from service.db.engine import CACHED_PLANS, local_settings
-from service.db.tenancy import companies_with, keep_to
+from service.db.tenancy import companies_with, keep_to, waiting
 from service.errors import DomainError, ErrorCode, not_found
 from service.settings import Settings
 from service.webhooks import events
@@ -300,11 +300,8 @@ async def receive(engine: AsyncEngine, upload_id: str, chunks: AsyncIterator[byt
 
 # --- applying --------------------------------------------------------------------------------
 
-_DUE = text(
-    "SELECT company_id FROM bulk_operations WHERE status IN ('QUEUED', 'RUNNING') "
-    "GROUP BY company_id ORDER BY min(updated_at), company_id"
-)
-"""The companies with operations to apply, the one whose operation waited longest first (lock-free)."""
+_DUE = companies_with("bulk_operations", "t.status IN ('QUEUED', 'RUNNING')", "t.updated_at")
+"""The companies with operations to apply, the one whose operation waited longest first."""
 _NEXT = (
     select(BulkOperation)
     .where(
@@ -399,8 +396,7 @@ async def _one_batch(
     """One batch of the operation due longest ago, in one transaction (None when none is due),
     and the next batch's reading under way. Operations take turns batch by batch (the one whose
     last batch is oldest goes first), so a large one does not hold up the others."""
-    async with engine.connect() as conn:
-        companies = list((await conn.execute(_DUE)).scalars())
+    companies = await waiting(engine, _DUE)
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         await session.execute(local_settings(CACHED_PLANS))
         operation = None
@@ -537,10 +533,8 @@ SELECT :operation_id, :company_id, * FROM unnest(
 async def expire_uploads(engine: AsyncEngine) -> int:
     """Operations whose upload did not come in time end as EXPIRED (with their event), a
     company per transaction."""
-    async with engine.connect() as conn:
-        companies = list((await conn.execute(_EXPIRING)).scalars())
     expired = 0
-    for company in companies:
+    for company in await waiting(engine, _EXPIRING):
         async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
             keep_to(session.sync_session, [company])
             due = (

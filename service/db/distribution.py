@@ -67,10 +67,13 @@ CROSS_COMPANY: dict[str, tuple[str, str]] = {
         "pending uploads whose URL expired, of any company: a plain DELETE",
     ),
     "bulk due": (
-        "SELECT company_id FROM bulk_operations WHERE status IN ('QUEUED', 'RUNNING') GROUP BY company_id",
+        _WORK.format("bulk_operations") + " t.status IN ('QUEUED', 'RUNNING')",
         "the companies with bulk operations to apply, the longest waiting first",
     ),
-    "bulk uploads expired": (_WORK.format("bulk_operations"), "the companies with bulk uploads that did not come"),
+    "bulk uploads expired": (
+        _WORK.format("bulk_operations") + " t.status = 'AWAITING_UPLOAD'",
+        "the companies with bulk uploads that did not come",
+    ),
     **{
         f"{table} past retention": (
             f"SELECT t.company_id, t.id FROM {table} AS t WHERE",

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Select, TextClause, event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from service.db.sql import one_of
@@ -80,6 +81,12 @@ def companies_with(table: str, due: str, oldest: str) -> TextClause:
     return text(
         f"SELECT t.company_id FROM {table} AS t WHERE {due} GROUP BY t.company_id ORDER BY min({oldest}), t.company_id"
     )
+
+
+async def waiting(engine: AsyncEngine, companies: TextClause) -> list[int]:
+    """The companies a `companies_with` statement finds, in its order."""
+    async with engine.connect() as conn:
+        return list((await conn.execute(companies)).scalars())
 
 
 def share(left: int, weight: int, waiting: int) -> int:

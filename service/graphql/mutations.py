@@ -16,6 +16,7 @@ from strawberry import Info
 from service.audit import service as audit
 from service.audit.models import AuditOutcome
 from service.auth.scopes import Access, MissingScope
+from service.db import addressable
 from service.db.sql import one_of
 from service.db.tenancy import keep_to
 from service.errors import DomainError, DomainErrors, ErrorCode, not_found
@@ -156,18 +157,11 @@ async def _companies(
     looked up first (without locking, as `_unseen` does), so the statements that lock keep to
     its company; when it is of none of the caller's, to one of them (it will not be found)."""
     wanted = {found.company for found in named.values() if found.company is not None}
-    old = [found for found in named.values() if found.company is None and found.type_name in ENTITIES]
+    # (An API key's ID names no company, ever: it is no old ID.)
+    old = [(g.type_name, g.pk) for g in named.values() if g.company is None and g.type_name not in UNSCOPED]
     if old and len(companies) > 1:
         async with info.context.sessions() as session:
-            for found in old:
-                entity = ENTITIES[found.type_name]
-                company = await session.scalar(
-                    select(entity.tenant_column).where(
-                        entity.table.c.id == found.pk, one_of(entity.tenant_column, companies)
-                    )
-                )
-                if company is not None:
-                    wanted.add(int(company))
+            wanted.update(await addressable.companies_holding(session, old, companies))
     kept = tuple(c for c in companies if c in wanted)
     if not kept and old:
         return tuple(companies[:1])

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from service.db.availability import retryable, unavailable
 from service.db.engine import CACHED_PLANS, local_settings
-from service.db.tenancy import companies_with, keep_to, share
+from service.db.tenancy import companies_with, keep_to, share, waiting
 from service.errors import DomainError, DomainErrors
 from service.integrations import batches, erasure, providers, sync
 from service.integrations.changes import Translation, Unreadable, Unsupported
@@ -155,11 +155,6 @@ DUE = companies_with(
 """The companies with entries due (of an ACTIVE integration): each company's are claimed apart."""
 
 
-async def due_companies(engine: AsyncEngine) -> list[int]:
-    async with engine.connect() as conn:
-        return list((await conn.execute(DUE)).scalars())
-
-
 async def process_batch(
     engine: AsyncEngine,
     settings: Settings,
@@ -176,7 +171,7 @@ async def process_batch(
     is off), then the others one by one, each in its savepoint. Return how many were handled (0:
     none was due). Counted in `metrics` once committed: applied, skipped, retrying or failed."""
     if company is None:
-        companies = await due_companies(engine)
+        companies = await waiting(engine, DUE)
         if not companies:
             return 0
         company = companies[0]
@@ -309,7 +304,7 @@ async def process_due(
     loop = asyncio.get_running_loop()
     until = loop.time() + seconds if seconds is not None else None
     while handled < limit and (until is None or loop.time() < until):
-        companies = await due_companies(engine)
+        companies = await waiting(engine, DUE)
         handled_before = handled
         for n, company in enumerate(companies):  # the companies with entries due share the limit
             if handled >= limit or (until is not None and loop.time() >= until):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from service.db.tenancy import companies_with, share
+from service.db.tenancy import companies_with, share, waiting
 from service.webhooks.events import OPT_IN_TYPES
 
 FAN_OUT_BATCH = 500
@@ -51,13 +51,12 @@ async def fan_out(engine: AsyncEngine, limit: int = FAN_OUT_BATCH) -> tuple[int,
     companies with events waiting share the `limit` (the one waiting longest first), so one
     company's backlog does not hold up the others', and what a company leaves of its share goes
     to those that filled theirs: fewer than `limit` events means none is left."""
-    async with engine.connect() as conn:
-        waiting = list((await conn.execute(PENDING)).scalars())
+    companies = await waiting(engine, PENDING)
     events = deliveries = 0
-    while waiting and events < limit:
+    while companies and events < limit:
         filled = []
-        for n, company in enumerate(waiting):
-            part = share(limit - events, 1, len(waiting) - n)
+        for n, company in enumerate(companies):
+            part = share(limit - events, 1, len(companies) - n)
             if part <= 0:
                 break
             async with engine.begin() as conn:
@@ -68,5 +67,5 @@ async def fan_out(engine: AsyncEngine, limit: int = FAN_OUT_BATCH) -> tuple[int,
             deliveries += int(row.deliveries)
             if int(row.events) == part:
                 filled.append(company)
-        waiting = filled
+        companies = filled
     return events, deliveries

@@ -52,7 +52,7 @@ from service.attachments import service as attachments
 from service.attachments.storage import Storage, storage_for
 from service.bulk import service as bulk
 from service.db.engine import Database, plain_url
-from service.db.tenancy import share
+from service.db.tenancy import share, waiting
 from service.integrations import processing
 from service.integrations.service import INBOUND_CHANNEL
 from service.observability.exposition import Heartbeat, serve_metrics, stall_after
@@ -333,7 +333,7 @@ class Worker:
         try:
             while await attachments.sweep(self.engine, self._storage) >= attachments.SWEEP_BATCH:
                 self.heartbeat.beat()
-            companies = await attachments.files_due(self.engine)
+            companies = await waiting(self.engine, attachments.FILES_DUE)
             for n, company in enumerate(companies):  # the companies with files due share the batch
                 for _ in range(share(FETCH_BATCH - fetched, 1, len(companies) - n)):
                     if not await attachments.fetch_due(
