@@ -15,7 +15,6 @@ that does not (a value transformed on its way to SQL) is compiled per variable s
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -28,11 +27,11 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util import greenlet_spawn
 
 from service.auth.scopes import Principal
 from service.db import stats
 from service.db.availability import unavailable
+from service.db.kept import kept
 from service.db.replicas import conflict
 from service.graphql.compiler import Compiler
 from service.graphql.statement import Compiled, Unsupported, resolved
@@ -163,28 +162,39 @@ class CompiledReads:
         compiled = self.compile(key, document, operation, variables, shape, principal)
         if compiled is None:
             return None
+        # The pool's connection itself, without SQLAlchemy's Connection around it, and kept for
+        # the next statement instead of going back to the pool (`service.db.kept`).
+        connections = kept(engine or self.engine)
         try:
-            # The pool's connection itself, without SQLAlchemy's Connection around it (a tenth of
-            # a light request's time); handed back as `AsyncConnection.__aexit__` does.
-            pooled = await (engine or self.engine).raw_connection()
-            try:
-                counter = stats.current()
-                if counter is not None:
-                    counter.count += 1
-                params = resolved(compiled.params) if compiled.late else compiled.params
-                text: str = await pooled.driver_connection.fetchval(  # type: ignore[union-attr]  # asyncpg's, open
-                    compiled.sql, *params, timeout=statement_timeout
-                )
-            finally:
-                await asyncio.shield(greenlet_spawn(pooled.close))
-        except TimeoutError:
-            raise
-        except Exception as exc:
-            if unavailable(exc) or conflict(exc):
-                raise  # an outage (the endpoint answers 503) or a replica's conflict: not a compiler bug
-            log.exception("compiled query failed; answering through the dataloader path")
+            pooled = await connections.take()
+        except Exception as exc:  # noqa: BLE001 - sorted by _failed
+            _failed(exc)
             return None
+        try:
+            counter = stats.current()
+            if counter is not None:
+                counter.count += 1
+            params = resolved(compiled.params) if compiled.late else compiled.params
+            text: str = await pooled.driver_connection.fetchval(  # type: ignore[union-attr]  # asyncpg's, open
+                compiled.sql, *params, timeout=statement_timeout
+            )
+        except BaseException as exc:
+            await connections.failed(pooled, server_gone=unavailable(exc))
+            if not isinstance(exc, Exception):
+                raise  # cancelled
+            _failed(exc)
+            return None
+        await connections.put(pooled)
         return text
+
+
+def _failed(exc: Exception) -> None:
+    """Called handling `exc`, the compiled statement's: re-raised when it is the request's
+    timeout, an outage (the endpoint answers 503) or a replica's conflict; else logged as a
+    compiler bug, and the request is answered through the dataloader path."""
+    if isinstance(exc, TimeoutError) or unavailable(exc) or conflict(exc):
+        raise exc
+    log.exception("compiled query failed; answering through the dataloader path")
 
 
 def _trace(value: Any, stand_ins: dict[tuple[type, Any], Getter]) -> Getter | tuple[Any]:
