@@ -65,7 +65,8 @@ async def single_column_keys(conn: Any) -> str:
     and each reference between tenant tables by its own column, as PostGraphile's documented
     fake constraints (`@unique`, `@foreignKey`). Its API stays what the corpus's queries were
     written against (`postingByRowId`, `applicantByApplicantId`…); the composite relations it
-    also derives are left unused."""
+    also derives are left unused. So is `companies.slug`, unique through `company_slugs` since
+    migration 0035 (`companyBySlug`)."""
     from service.db.distribution import read_schema
 
     schema = await read_schema(conn)
@@ -75,6 +76,7 @@ async def single_column_keys(conn: Any) -> str:
             c.table == table and c.kind == "p" and c.columns[:1] == ("id",) for c in schema.constraints
         ):
             tags.setdefault(table, []).append("@unique id")
+    tags.setdefault("companies", []).append("@unique slug")
     for c in schema.constraints:
         if c.kind == "f" and c.target in tags and c.columns[1:] == ("company_id",):
             tags.setdefault(c.table, []).append(f"@foreignKey ({c.columns[0]}) references {c.target} (id)")
