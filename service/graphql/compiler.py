@@ -419,6 +419,8 @@ class Compiler:
         if sort.column is not None and SORT_VALUE not in needed:
             needed.append(SORT_VALUE)
         columns = ", ".join(f"page.{c}" for c in needed)
+        # The page itself selects only those: narrower rows to sort, and less to plan.
+        statement = statement.with_only_columns(*(c for c in statement.selected_columns if c.key in needed))
         inner_sql = self.sql.clause(statement)
         return (
             f"(SELECT {body} FROM (SELECT {columns}, {numbering} "
