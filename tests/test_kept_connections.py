@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,6 +28,13 @@ from tests.helpers import Api, TenantFactory
 pytestmark = pytest.mark.parametrize("read_path", ["compiled"], indirect=True)
 
 POSTINGS = "{ postings(first: 5) { nodes { title } } }"
+
+
+@pytest.fixture(autouse=True)
+def resting_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept connections rest a minute here (not `IDLE`'s tenth of a second), so a slow moment
+    of the machine cannot give one back between the steps of a test."""
+    monkeypatch.setattr(kept_module, "IDLE", 60.0)
 
 
 @pytest.fixture
@@ -58,6 +66,12 @@ def driver(connection: Any) -> asyncpg.Connection:
     found = connection.driver_connection
     assert found is not None
     return found
+
+
+def driver_closed(connection: Any) -> bool:
+    """Closed, or invalidated (the pool let go of its driver connection)."""
+    found = connection.driver_connection
+    return found is None or found.is_closed()
 
 
 def checkouts(engine: AsyncEngine) -> list[int]:
@@ -211,13 +225,45 @@ async def test_an_outage_discards_every_kept_connection(own: Any, tenants: Tenan
     others = [driver(c) for _, c in connections.resting]
     assert others
     await connections.failed(taken, server_gone=True)
-    assert not connections.resting
+    assert not connections.resting and driver_closed(taken)
     for _ in range(100):
         if all(d.is_closed() for d in others):
             break
         await asyncio.sleep(0.01)
     assert all(d.is_closed() for d in others)
     await read(client, acme)
+
+
+async def test_a_connection_the_pool_invalidated_is_not_used(own: Any, tenants: TenantFactory) -> None:
+    """After a disconnect error SQLAlchemy's pool replaces, at their next checkout, the
+    connections opened before it; a kept one is replaced the same way."""
+    acme = await tenants.create("acme")
+    engine, client = own()
+    await read(client, acme)
+    ((_, before),) = kept(engine).resting
+    await asyncio.sleep(0.02)
+    pool = engine.sync_engine.pool
+    pool._invalidate_time = time.time()  # as `Pool._invalidate` does on a disconnect error
+    await read(client, acme)
+    ((_, after),) = kept(engine).resting
+    assert after is not before
+    for _ in range(100):
+        if driver_closed(before):
+            break
+        await asyncio.sleep(0.01)
+    assert driver_closed(before)
+
+
+async def test_a_connection_of_a_disposed_pool_is_not_kept(own: Any, tenants: TenantFactory) -> None:
+    acme = await tenants.create("acme")
+    engine, client = own()
+    await read(client, acme)
+    connections = kept(engine)
+    taken = await connections.take()  # a statement running while the engine is disposed
+    held = driver(taken)
+    await engine.dispose()
+    await connections.put(taken)
+    assert not connections.resting and held.is_closed()
 
 
 async def test_dispose_closes_the_kept_connections(own: Any, tenants: TenantFactory) -> None:

@@ -11,16 +11,20 @@ top, and a statement takes the top one.
 They stay the pool's: counted as checked out, closed by `engine.dispose()`. They go back to it
 - after `IDLE` seconds unused, so a quiet spell hands the pool its connections back;
 - at once, instead of being kept, when the pool could not hand out another connection without
-  opening one past its size (none idle in it, all of its size open): the other read path and
-  the mutations then find theirs in the pool, never waiting on a connection resting here for
-  longer than `IDLE`;
-- after an error on one (through the pool, which resets or discards it), and all of them when
-  the error says the server went away, since the others' sockets are as dead.
+  opening one past its size (none idle in it, all of its size open). The other read path and
+  the mutations then find theirs in the pool; they can wait on a connection resting here only
+  when the pool is at its limit, and then for at most `IDLE`;
+- after an error on one (through the pool, which resets it), and discarded when the error says
+  the server went away, with all the others, whose sockets are as dead;
+- discarded when taken, if the pool would have replaced it at a checkout (closed by the server,
+  older than the pool's last invalidation or its `pool_recycle`) or is not the engine's pool
+  any more (disposed while the statement ran).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections import deque
 from typing import Any
@@ -31,8 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
-IDLE = 1.0
-"""Seconds a kept connection may rest unused before it goes back to the pool."""
+IDLE = 0.1
+"""Seconds a kept connection may rest unused before it goes back to the pool: long enough for
+a busy process to reuse it many times over, short enough to bound a wait for it."""
 
 
 class KeptConnections:
@@ -48,33 +53,35 @@ class KeptConnections:
 
     async def take(self) -> PoolProxiedConnection:
         """A connection for one statement: the most recently used kept one, else the pool's."""
-        while self.resting:
-            connection = self.resting.pop()[1]
-            if not connection.driver_connection.is_closed():  # type: ignore[union-attr]  # asyncpg's
-                return connection
-            self._close(connection, invalidate=True)  # its server closed it while it rested
         engine = self.engine()
         assert engine is not None, "a statement on a collected engine"
+        while self.resting:
+            connection = self.resting.pop()[1]
+            if _fresh(connection, engine.pool):
+                return connection
+            self._close(connection, invalidate=True)
         return await greenlet_spawn(engine.raw_connection)
 
     async def put(self, connection: PoolProxiedConnection) -> None:
         """After its statement succeeded: kept for the next, or given back to the pool."""
         engine = self.engine()
         pool = engine.pool if engine is not None else None
-        if isinstance(pool, QueuePool) and (pool.overflow() < 0 or pool.checkedin() > 0):
+        if connection._pool is not pool:  # the engine was disposed meanwhile
+            await give_back(connection, invalidate=True)
+        elif isinstance(pool, QueuePool) and (pool.overflow() < 0 or pool.checkedin() > 0):
             loop = asyncio.get_running_loop()
             now = loop.time()
             self.resting.append((now, connection))
             if self.timer is None:
                 self.timer = loop.call_at(now + IDLE, self._trim)
-            return
-        await give_back(connection)
+        else:
+            await give_back(connection)
 
     async def failed(self, connection: PoolProxiedConnection, server_gone: bool) -> None:
         """After its statement failed (or was cancelled): back through the pool; with
-        `server_gone`, the kept ones are discarded too."""
+        `server_gone`, it and the kept ones are discarded."""
         try:
-            await give_back(connection)
+            await give_back(connection, invalidate=server_gone)
         finally:
             if server_gone:
                 while self.resting:
@@ -86,7 +93,8 @@ class KeptConnections:
         loop = asyncio.get_running_loop()
         now = loop.time()
         while self.resting and now - self.resting[0][0] >= IDLE:
-            self._close(self.resting.popleft()[1])
+            connection = self.resting.popleft()[1]
+            self._close(connection, invalidate=_driver(connection).is_closed())
         if self.resting:
             self.timer = loop.call_at(self.resting[0][0] + IDLE, self._trim)
 
@@ -106,9 +114,30 @@ class KeptConnections:
             self.resting.pop()[1].invalidate()
 
 
-async def give_back(connection: PoolProxiedConnection) -> None:
-    """Hand a connection back to the pool as `AsyncConnection` does, shielded from cancellation."""
-    await asyncio.shield(greenlet_spawn(connection.close))
+async def give_back(connection: PoolProxiedConnection, invalidate: bool = False) -> None:
+    """Hand a connection back to the pool as `AsyncConnection` does, shielded from cancellation;
+    with `invalidate`, closed and its place in the pool freed."""
+    await asyncio.shield(greenlet_spawn(connection.invalidate if invalidate else connection.close))
+
+
+def _driver(connection: PoolProxiedConnection) -> Any:
+    driver = connection.driver_connection
+    assert driver is not None, "a kept connection is open"
+    return driver
+
+
+def _fresh(connection: PoolProxiedConnection, pool: Any) -> bool:
+    """Whether the pool would hand this connection out as it is: what `_ConnectionRecord`
+    checks at a checkout (recycle age, the pool's last invalidation after a disconnect), that
+    it is still the engine's pool, and that its server has not closed it."""
+    record = connection._connection_record  # SQLAlchemy's own checks read these
+    if connection._pool is not pool or record is None:
+        return False
+    if pool._invalidate_time > record.starttime:
+        return False
+    if pool._recycle > -1 and time.time() - record.starttime > pool._recycle:
+        return False
+    return not _driver(connection).is_closed()
 
 
 _KEPT: weakref.WeakKeyDictionary[Engine, KeptConnections] = weakref.WeakKeyDictionary()
