@@ -94,6 +94,19 @@ async def read(client: httpx.AsyncClient, api: Api) -> None:
         await writer
 
 
+async def three_kept(own: Any, tenants: TenantFactory) -> tuple[AsyncEngine, httpx.AsyncClient, Api]:
+    """An engine of its own with three connections kept, its client, and acme's key."""
+    acme = await tenants.create("acme")
+    engine, client = own()
+    await read(client, acme)
+    connections = kept(engine)
+    held = [await connections.take() for _ in range(3)]
+    for connection in held:
+        await connections.put(connection)
+    assert len(connections.resting) == 3
+    return engine, client, acme
+
+
 async def test_a_read_after_a_read_checks_nothing_out(own: Any, tenants: TenantFactory) -> None:
     acme = await tenants.create("acme")
     engine, client = own()
@@ -214,13 +227,8 @@ async def test_a_statement_that_fails_gives_its_connection_back(
 
 
 async def test_an_outage_discards_every_kept_connection(own: Any, tenants: TenantFactory) -> None:
-    acme = await tenants.create("acme")
-    engine, client = own()
-    await read(client, acme)
+    engine, client, acme = await three_kept(own, tenants)
     connections = kept(engine)
-    held = [await connections.take() for _ in range(3)]
-    for connection in held:
-        await connections.put(connection)
     taken = await connections.take()
     others = [driver(c) for _, c in connections.resting]
     assert others
@@ -267,13 +275,7 @@ async def test_a_connection_of_a_disposed_pool_is_not_kept(own: Any, tenants: Te
 
 
 async def test_dispose_closes_the_kept_connections(own: Any, tenants: TenantFactory) -> None:
-    acme = await tenants.create("acme")
-    engine, client = own()
-    await read(client, acme)
-    connections = kept(engine)
-    held = [await connections.take() for _ in range(3)]
-    for connection in held:
-        await connections.put(connection)
+    engine, _, _ = await three_kept(own, tenants)
     drivers = [driver(c) for _, c in kept(engine).resting]
     assert drivers
     await engine.dispose()
