@@ -94,7 +94,7 @@ class KeptConnections:
         now = loop.time()
         while self.resting and now - self.resting[0][0] >= IDLE:
             connection = self.resting.popleft()[1]
-            self._close(connection, invalidate=_driver(connection).is_closed())
+            self._close(connection, invalidate=_closed(connection))
         if self.resting:
             self.timer = loop.call_at(self.resting[0][0] + IDLE, self._trim)
 
@@ -120,10 +120,10 @@ async def give_back(connection: PoolProxiedConnection, invalidate: bool = False)
     await asyncio.shield(greenlet_spawn(connection.invalidate if invalidate else connection.close))
 
 
-def _driver(connection: PoolProxiedConnection) -> Any:
+def _closed(connection: PoolProxiedConnection) -> bool:
+    """Its driver's connection closed (by its server, say), or let go of by the pool."""
     driver = connection.driver_connection
-    assert driver is not None, "a kept connection is open"
-    return driver
+    return driver is None or bool(driver.is_closed())
 
 
 def _fresh(connection: PoolProxiedConnection, pool: Any) -> bool:
@@ -137,7 +137,7 @@ def _fresh(connection: PoolProxiedConnection, pool: Any) -> bool:
         return False
     if pool._recycle > -1 and time.time() - record.starttime > pool._recycle:
         return False
-    return not _driver(connection).is_closed()
+    return not _closed(connection)
 
 
 _KEPT: weakref.WeakKeyDictionary[Engine, KeptConnections] = weakref.WeakKeyDictionary()
