@@ -280,3 +280,36 @@ async def test_dispose_closes_the_kept_connections(own: Any, tenants: TenantFact
     assert drivers
     await engine.dispose()
     assert all(d.is_closed() for d in drivers) and not kept(engine).resting
+
+
+async def test_a_text_search_is_planned_for_the_text_searched(own: Any, tenants: TenantFactory) -> None:
+    """A search's statement is prepared at each run (`compiler.TEXT_SEARCH`): PostgreSQL never
+    runs it on a generic plan, which may walk the key in order and test every row. Every other
+    statement stays prepared once on the connection."""
+    acme = await tenants.create("acme")
+    engine, client = own()
+    for name in ("Ada Lovelace", "Grace Hopper"):
+        await acme.mutate("applicantCreate", {"companyId": acme.company_id, "name": name}, "applicant { id }")
+    headers = {"Authorization": f"Bearer {acme.secret}"}
+    for _ in range(12):
+        for text in ("ada", "hopper"):
+            r = await client.post(
+                "/graphql",
+                json={"query": f'{{ applicants(first: 5, filter: {{search: "{text}"}}) {{ nodes {{ name }} }} }}'},
+                headers=headers,
+            )
+            assert r.json()["data"]["applicants"]["nodes"] == [
+                {"name": "Ada Lovelace" if text == "ada" else "Grace Hopper"}
+            ]
+        await read(client, acme)
+    ((_, connection),) = kept(engine).resting
+    plans = await driver(connection).fetch(
+        "SELECT statement LIKE '%websearch_to_tsquery%' AS search, generic_plans, custom_plans "
+        "FROM pg_prepared_statements WHERE statement LIKE '%json_build_object%' "
+        "AND statement NOT LIKE '%pg_prepared_statements%'"  # not this one
+    )
+    searches = [p for p in plans if p["search"]]
+    # (Each prepared once and closed when dropped: gone, or there with its one custom plan.)
+    assert all(p["generic_plans"] == 0 and p["custom_plans"] <= 1 for p in searches), plans
+    (postings,) = [p for p in plans if not p["search"]]
+    assert postings["generic_plans"] + postings["custom_plans"] == 12

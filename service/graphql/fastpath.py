@@ -48,12 +48,13 @@ PER_VALUES = object()
 class Template:
     """One statement and how to compute its parameters from a request's variables."""
 
-    __slots__ = ("late", "params", "sql")
+    __slots__ = ("late", "params", "planned_each_time", "sql")
 
-    def __init__(self, sql: str, params: list[Getter | tuple[Any]], late: bool) -> None:
+    def __init__(self, sql: str, params: list[Getter | tuple[Any]], late: bool, planned_each_time: bool) -> None:
         self.sql = sql
         self.params = params
         self.late = late
+        self.planned_each_time = planned_each_time
 
     def bind(self, variables: Any) -> list[Any]:
         return [p[0] if isinstance(p, tuple) else p(variables) for p in self.params]
@@ -87,7 +88,7 @@ class CompiledReads:
         cache_key = (key[0], key[1], principal.company_ids, principal.scopes, narrowed, shape.signature)
         cached = self.statements.recall(cache_key)
         if isinstance(cached, Template):
-            return Compiled(cached.sql, cached.bind(variables.coerced), cached.late)
+            return Compiled(cached.sql, cached.bind(variables.coerced), cached.late, cached.planned_each_time)
         if cached is NOT_COMPILABLE:
             return None
         if cached is PER_VALUES:
@@ -136,12 +137,12 @@ class CompiledReads:
     ) -> Template | None:
         """The statement with its parameters traced to the variables, or None when they cannot be."""
         if not shape.stand_ins:
-            return Template(compiled.sql, [(p,) for p in compiled.params], compiled.late)
+            return Template(compiled.sql, [(p,) for p in compiled.params], compiled.late, compiled.planned_each_time)
         traced = self._compile(document, operation, shape.stand_in_variables, principal)
         if traced is None or traced.sql != compiled.sql or len(traced.params) != len(compiled.params):
             return None
         getters = [_trace(value, shape.stand_ins) for value in traced.params]
-        template = Template(compiled.sql, getters, compiled.late)
+        template = Template(compiled.sql, getters, compiled.late, compiled.planned_each_time)
         if not _same(template.bind(variables.coerced), compiled.params):
             return None
         return template
@@ -175,9 +176,12 @@ class CompiledReads:
             if counter is not None:
                 counter.count += 1
             params = resolved(compiled.params) if compiled.late else compiled.params
-            text: str = await pooled.driver_connection.fetchval(  # type: ignore[union-attr]  # asyncpg's, open
-                compiled.sql, *params, timeout=statement_timeout
-            )
+            driver: Any = pooled.driver_connection  # asyncpg's, open
+            if compiled.planned_each_time:  # (`compiler.TEXT_SEARCH`)
+                statement = await driver.prepare(compiled.sql, timeout=statement_timeout)
+                text: str = await statement.fetchval(*params, timeout=statement_timeout)
+            else:
+                text = await driver.fetchval(compiled.sql, *params, timeout=statement_timeout)
         except BaseException as exc:
             await connections.failed(pooled, server_gone=unavailable(exc))
             if not isinstance(exc, Exception):

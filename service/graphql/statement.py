@@ -33,6 +33,9 @@ class Compiled:
     params: list[Any]
     late: bool = False
     """Some parameter is `Late`: compute them (`resolved`) before running it."""
+    planned_each_time: bool = False
+    """Prepared anew at each run, so PostgreSQL plans it for the values at hand: a text search
+    (`service.graphql.fastpath`)."""
 
 
 class Late:
