@@ -283,9 +283,10 @@ async def test_dispose_closes_the_kept_connections(own: Any, tenants: TenantFact
 
 
 async def test_a_text_search_is_planned_for_the_text_searched(own: Any, tenants: TenantFactory) -> None:
-    """A search's statement is prepared at each run (`compiler.TEXT_SEARCH`): PostgreSQL never
-    runs it on a generic plan, which may walk the key in order and test every row. Every other
-    statement stays prepared once on the connection."""
+    """A search's statement is prepared anew every five runs (`compiler.TEXT_SEARCH`):
+    PostgreSQL plans each run for the text searched and never runs it on a generic plan, which
+    may walk the key in order and test every row. Every other statement stays prepared once on
+    the connection."""
     acme = await tenants.create("acme")
     engine, client = own()
     for name in ("Ada Lovelace", "Grace Hopper"):
@@ -309,7 +310,7 @@ async def test_a_text_search_is_planned_for_the_text_searched(own: Any, tenants:
         "AND statement NOT LIKE '%pg_prepared_statements%'"  # not this one
     )
     searches = [p for p in plans if p["search"]]
-    # (Each prepared once and closed when dropped: gone, or there with its one custom plan.)
-    assert all(p["generic_plans"] == 0 and p["custom_plans"] <= 1 for p in searches), plans
+    # (Dropped ones are closed: the last one is there, with its custom plans only.)
+    assert searches and all(p["generic_plans"] == 0 and p["custom_plans"] <= 5 for p in searches), plans
     (postings,) = [p for p in plans if not p["search"]]
     assert postings["generic_plans"] + postings["custom_plans"] == 12

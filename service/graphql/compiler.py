@@ -54,7 +54,8 @@ cannot estimate a text search it has not seen: a generic plan of such a statemen
 table's key in order and test every row (45 ms for a rare name over 40,000 applicants, against
 0.37 with a plan for the value), and its plan cache picks that plan when its estimates of the
 custom ones go stale (after many updates, before the table is analysed again). So the fast path
-prepares such a statement at each run, and PostgreSQL plans it for the text searched."""
+prepares such a statement anew before PostgreSQL would consider a generic plan for it
+(`fastpath.CUSTOM_PLANS`): every run is planned for the text searched."""
 
 
 class Compiler:

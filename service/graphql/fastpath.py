@@ -177,9 +177,8 @@ class CompiledReads:
                 counter.count += 1
             params = resolved(compiled.params) if compiled.late else compiled.params
             driver: Any = pooled.driver_connection  # asyncpg's, open
-            if compiled.planned_each_time:  # (`compiler.TEXT_SEARCH`)
-                statement = await driver.prepare(compiled.sql, timeout=statement_timeout)
-                text: str = await statement.fetchval(*params, timeout=statement_timeout)
+            if compiled.planned_each_time:
+                text: str = await _planned_for_values(pooled, driver, compiled.sql, params, statement_timeout)
             else:
                 text = await driver.fetchval(compiled.sql, *params, timeout=statement_timeout)
         except BaseException as exc:
@@ -190,6 +189,33 @@ class CompiledReads:
             return None
         await connections.put(pooled)
         return text
+
+
+CUSTOM_PLANS = 5
+"""PostgreSQL plans a prepared statement for the values at hand its first five runs, and may
+then settle on a generic plan (`plan_cache_mode = auto`)."""
+MAX_REPLANNED = 32
+"""Statements prepared for `_planned_for_values` kept on one connection, oldest dropped first."""
+
+
+async def _planned_for_values(pooled: Any, driver: Any, sql: str, params: list[Any], seconds: float | None) -> Any:
+    """Run a statement that must never run on a generic plan (`compiler.TEXT_SEARCH`): prepared
+    on this connection anew every `CUSTOM_PLANS` runs, so each run is planned for its values
+    and the preparation is paid once in five. Kept in the pooled connection's `info`, which
+    lives and dies with the connection."""
+    prepared: dict[str, list[Any]] = pooled.info.setdefault("planned_for_values", {})
+    entry = prepared.get(sql)
+    if entry is None or entry[1] >= CUSTOM_PLANS:
+        prepared.pop(sql, None)
+        if len(prepared) >= MAX_REPLANNED:
+            prepared.pop(next(iter(prepared)))
+        entry = prepared[sql] = [await driver.prepare(sql, timeout=seconds), 0]
+    entry[1] += 1
+    try:
+        return await entry[0].fetchval(*params, timeout=seconds)
+    except BaseException:
+        prepared.pop(sql, None)  # prepared anew next time (its schema changed, say)
+        raise
 
 
 def _failed(exc: Exception) -> None:

@@ -34,8 +34,7 @@ class Compiled:
     late: bool = False
     """Some parameter is `Late`: compute them (`resolved`) before running it."""
     planned_each_time: bool = False
-    """Prepared anew at each run, so PostgreSQL plans it for the values at hand: a text search
-    (`service.graphql.fastpath`)."""
+    """Never run on a generic plan: a text search (`compiler.TEXT_SEARCH`)."""
 
 
 class Late:
