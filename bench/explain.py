@@ -1,6 +1,10 @@
 """The plan of every corpus shape's compiled statement: `EXPLAIN (ANALYZE, BUFFERS)` as PostgreSQL
-runs it for Hiregraph (a prepared statement, its generic plan once warm), with a summary line per
-shape and a warning for every sequential scan of a table past `--seq-rows` rows.
+runs it for Hiregraph (a prepared statement, the plan it settles on once warm), with a summary line
+per shape and a warning for every sequential scan of a table past `--seq-rows` rows. Beside it,
+the statement's time on its generic plan (`plan_cache_mode = force_generic_plan`): PostgreSQL may
+settle on that plan when its estimates go stale, so a generic plan far slower than the one served
+is a warning too, unless the statement is one Hiregraph never runs on a generic plan (a text
+search, `service.graphql.compiler.TEXT_SEARCH`).
 
     .venv/bin/python -m bench.explain [--shapes node,scan] [--plans] [--seq-rows 1000]
 
@@ -15,6 +19,7 @@ import asyncio
 import re
 import statistics
 import time
+from typing import Any
 
 from bench.database import database
 from bench.dataset import ensure_dataset
@@ -22,6 +27,20 @@ from bench.scale import DEFAULT
 from bench.shapes import SHAPES, Shape, pools
 
 _SEQ = re.compile(r"Seq Scan on (\w+)")
+
+
+CLIFF = 5
+"""A generic plan this many times slower than the plan served is a warning."""
+
+
+async def _timed(statement: Any, params: list[Any], runs: int) -> list[float]:
+    """Milliseconds of each of `runs` executions."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await statement.fetchval(*params)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int, runs: int) -> int:
@@ -44,7 +63,8 @@ async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int
         sizes = {r[0]: r[1] for r in await conn.fetch("SELECT relname, reltuples FROM pg_class WHERE relkind = 'r'")}
         principal = Principal(api_key_id=0, name="bench", company_ids=companies, scopes=frozenset({ADMIN}))
         reads = CompiledReads(schema, None)  # type: ignore[arg-type]  # compiles only
-        print(f"{'shape':8} {'plan ms':>8} {'exec ms':>8} {'client ms':>9} {'buffers':>8}  scans")
+        header = f"{'shape':8} {'plan ms':>8} {'exec ms':>8} {'client ms':>9} {'generic ms':>10}"
+        print(f"{header}     {'buffers':>8}  scans")
         for shape in shapes:
             document = parse(shape.hiregraph)
             operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
@@ -67,13 +87,16 @@ async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int
                 warnings += 1
                 continue
             statement = await conn.prepare(compiled.sql)
-            for _ in range(10):  # past PostgreSQL's five custom plans: the generic one, as served
+            for _ in range(10):  # past PostgreSQL's five custom plans: the plan it settles on, as served
                 await statement.fetchval(*compiled.params)
-            times = []
-            for _ in range(runs):
-                started = time.perf_counter()
-                await statement.fetchval(*compiled.params)
-                times.append((time.perf_counter() - started) * 1000)
+            times = await _timed(statement, compiled.params, runs)
+            # The generic plan, which PostgreSQL may settle on once its estimates of the custom
+            # ones go stale: a cliff when far slower than the plan served (`compiler.TEXT_SEARCH`).
+            await conn.execute("SET plan_cache_mode = force_generic_plan")
+            try:
+                generic = statistics.median(await _timed(await conn.prepare(compiled.sql), compiled.params, runs))
+            finally:
+                await conn.execute("RESET plan_cache_mode")
             plan = [r[0] for r in await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + compiled.sql, *compiled.params)]
             text = "\n".join(plan)
             planning = float(re.search(r"Planning Time: ([\d.]+)", text).group(1))  # type: ignore[union-attr]
@@ -84,15 +107,22 @@ async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int
             big = [t for t in scans if sizes.get(t, 0) > seq_rows]
             warnings += len(big)
             median = statistics.median(times)
+            cliff = generic > CLIFF * median and generic > 1.0 and not compiled.planned_each_time
+            warnings += cliff
             print(
-                f"{shape.name:8} {planning:8.3f} {execution:8.3f} {median:9.3f} {buffers:8d}  "
+                f"{shape.name:8} {planning:8.3f} {execution:8.3f} {median:9.3f} {generic:10.3f}"
+                + (" (!)" if cliff else "    ")
+                + f" {buffers:8d}  "
                 + (", ".join(f"seq {t}" + (" (!)" if t in big else "") for t in scans) or "index only")
             )
             if show_plans:
                 print("\n".join("    " + line for line in plan))
     finally:
         await conn.close()
-    print(f"\n{warnings} warning(s): a sequential scan of a table over {seq_rows} rows, or a shape not compiled")
+    print(
+        f"\n{warnings} warning(s): a sequential scan of a table over {seq_rows} rows, a shape not compiled, "
+        f"or a generic plan over {CLIFF}x slower (and 1 ms) than the plan served, for a statement that can run on it"
+    )
     return 1 if warnings else 0
 
 
