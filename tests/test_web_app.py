@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -280,10 +281,15 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
     await menu.select_option(label=row.stage_name)
     await expect(column(alice.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
     # And drags it: Space picks the card up, → goes to the next stage, Space drops it there.
-    await alice.page.locator(f'li[data-card="{moved_name}"] .handle').focus()
-    for key in ("Space", "ArrowRight", "Space"):
-        await alice.page.keyboard.press(key)
-        await alice.page.wait_for_timeout(150)
+    # Each key once the board shows the last one's effect (a fixed pause was too short for a
+    # loaded machine: the drop came before the card was over the next stage).
+    handle = alice.page.locator(f'li[data-card="{moved_name}"] .handle')
+    await handle.focus()
+    await alice.page.keyboard.press("Space")
+    await expect(handle).to_have_attribute("aria-pressed", "true")  # picked up
+    await alice.page.keyboard.press("ArrowRight")
+    await expect(column(alice.page, row.next_name)).to_have_class(re.compile(r"\bover\b"))
+    await alice.page.keyboard.press("Space")
     await expect(column(alice.page, row.next_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
     await expect(
         alice.page.get_by_role("status").filter(has_text=f"{moved_name} moved to {row.next_name}")
