@@ -99,9 +99,7 @@ class KeptConnections:
             self.timer = loop.call_at(self.resting[0][0] + IDLE, self._trim)
 
     def _close(self, connection: PoolProxiedConnection, invalidate: bool = False) -> None:
-        task = asyncio.get_running_loop().create_task(
-            greenlet_spawn(connection.invalidate if invalidate else connection.close)
-        )
+        task = asyncio.get_running_loop().create_task(give_back(connection, invalidate))
         self.closing.add(task)
         task.add_done_callback(self.closing.discard)
 

@@ -48,16 +48,20 @@ PER_VALUES = object()
 class Template:
     """One statement and how to compute its parameters from a request's variables."""
 
-    __slots__ = ("late", "params", "planned_each_time", "sql")
+    __slots__ = ("params", "statement")
 
-    def __init__(self, sql: str, params: list[Getter | tuple[Any]], late: bool, planned_each_time: bool) -> None:
-        self.sql = sql
+    def __init__(self, statement: Compiled, params: list[Getter | tuple[Any]]) -> None:
+        self.statement = statement
+        """As first compiled: its text and flags are every request's."""
         self.params = params
-        self.late = late
-        self.planned_each_time = planned_each_time
 
     def bind(self, variables: Any) -> list[Any]:
         return [p[0] if isinstance(p, tuple) else p(variables) for p in self.params]
+
+    def compiled(self, variables: Any) -> Compiled:
+        """The statement with this request's parameters."""
+        s = self.statement
+        return Compiled(s.sql, self.bind(variables), s.late, s.planned_each_time)
 
 
 class CompiledReads:
@@ -88,7 +92,7 @@ class CompiledReads:
         cache_key = (key[0], key[1], principal.company_ids, principal.scopes, narrowed, shape.signature)
         cached = self.statements.recall(cache_key)
         if isinstance(cached, Template):
-            return Compiled(cached.sql, cached.bind(variables.coerced), cached.late, cached.planned_each_time)
+            return cached.compiled(variables.coerced)
         if cached is NOT_COMPILABLE:
             return None
         if cached is PER_VALUES:
@@ -137,12 +141,12 @@ class CompiledReads:
     ) -> Template | None:
         """The statement with its parameters traced to the variables, or None when they cannot be."""
         if not shape.stand_ins:
-            return Template(compiled.sql, [(p,) for p in compiled.params], compiled.late, compiled.planned_each_time)
+            return Template(compiled, [(p,) for p in compiled.params])
         traced = self._compile(document, operation, shape.stand_in_variables, principal)
         if traced is None or traced.sql != compiled.sql or len(traced.params) != len(compiled.params):
             return None
         getters = [_trace(value, shape.stand_ins) for value in traced.params]
-        template = Template(compiled.sql, getters, compiled.late, compiled.planned_each_time)
+        template = Template(compiled, getters)
         if not _same(template.bind(variables.coerced), compiled.params):
             return None
         return template
