@@ -62,6 +62,13 @@ def _catalogue() -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str, s
 SCALARS, RELATIONS, STATUS_ARGUMENT = _catalogue()
 
 
+PAGE_INFOS = [
+    "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }",
+    "pageInfo { hasNextPage endCursor }",
+    "pageInfo { hasPreviousPage startCursor }",
+    # No question about a next (or previous) page: the compiled page is fetched without the extra row.
+    "pageInfo { startCursor endCursor }",
+]
 REFUSED = re.compile(r'first: \d+, last:|after: "bm9wZQ=="|first: -1|first: 101(?!, last)')
 """The page arguments below that the API refuses."""
 
@@ -106,7 +113,7 @@ def selection(draw: Any, type_name: str, depth: int) -> str:
                 body.append(
                     draw(
                         st.sampled_from(
-                            ["", "totalCount", "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"]
+                            ["", "totalCount", *PAGE_INFOS]
                         )
                     )
                 )
@@ -207,7 +214,8 @@ def operation(draw: Any, ids: dict[str, list[str]]) -> tuple[str, dict[str, Any]
                 variables[name] = draw(st.lists(st.sampled_from(ids[listed] + ids["malformed"]), max_size=2))
         inner = draw(selection(type_name, 2))
         arguments = f"({', '.join(args)})" if args else ""
-        body = f"{root}{arguments} {{ totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {inner} }} }}"
+        page_info = draw(st.sampled_from(PAGE_INFOS))
+        body = f"{root}{arguments} {{ totalCount {page_info} nodes {{ {inner} }} }}"
     elif root == "company":
         slug = draw(st.sampled_from(["acme", "globex", "nope"]))
         body = f'company(slug: "{slug}") {{ {draw(selection("Company", 2))} }}'

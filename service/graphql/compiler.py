@@ -367,14 +367,36 @@ class Compiler:
             if sort.column is not None
             else f"{rows}.id {direction}"
         )
-        shown = "ASC" if page.forward else "DESC"
-        first_shown, last_shown = ("ASC", "DESC") if page.forward else ("DESC", "ASC")
         row_cursor = cursor(sort, rows)
+        fields = self._fields(nodes, connection_type)
+        # Whether there is a page after this one (backward: before it) is known from one row
+        # past the page; numbered, so the page shown leaves it out. Without that question the
+        # page is fetched as shown: no extra row, no numbering, less for PostgreSQL to plan.
+        numbered = any(
+            info_nodes[0].name.value == ("hasNextPage" if page.forward else "hasPreviousPage")
+            for key_nodes in fields.values()
+            if key_nodes[0].name.value == "pageInfo"
+            for info_nodes in self._fields(key_nodes, "PageInfo").values()
+        )
+        if numbered:
+            filter_shown = f"FILTER (WHERE {rows}.rn <= {limit})"
+
+            def order(reverse: bool) -> str:
+                return f"{rows}.rn {'DESC' if page.forward == reverse else 'ASC'}"
+
+        else:
+            filter_shown = ""
+            statement = statement.limit(limit)
+            columns_ordered = ([SORT_VALUE] if sort.column is not None else []) + ["id"]
+
+            def order(reverse: bool) -> str:
+                shown_ascending = ascending == page.forward  # a backward page is fetched reversed
+                way = "ASC" if shown_ascending != reverse else "DESC"
+                return ", ".join(f"{rows}.{c} {way}" for c in columns_ordered)
+
         more = f"count(*) > {limit}"
-        uses_rows = False
-        filter_shown = f"FILTER (WHERE {rows}.rn <= {limit})"
         pairs = []
-        for key, key_nodes in self._fields(nodes, connection_type).items():
+        for key, key_nodes in fields.items():
             name = key_nodes[0].name.value
             if name == "__typename":
                 pairs.append((key, literal(connection_type)))
@@ -382,7 +404,7 @@ class Compiler:
                 pairs.append((key, f"({self.sql.clause(count)})"))
             elif name == "nodes":
                 obj = self._entity_object(entity, rows, key_nodes)
-                pairs.append((key, f"coalesce(json_agg({obj} ORDER BY {rows}.rn {shown}) {filter_shown}, '[]'::json)"))
+                pairs.append((key, f"coalesce(json_agg({obj} ORDER BY {order(False)}) {filter_shown}, '[]'::json)"))
             elif name == "edges":
                 edge_pairs = []
                 for edge_key, edge_nodes in self._fields(key_nodes, edge_type).items():
@@ -396,7 +418,7 @@ class Compiler:
                     else:
                         raise Unsupported(edge_name)
                 edge = json_object(edge_pairs)
-                pairs.append((key, f"coalesce(json_agg({edge} ORDER BY {rows}.rn {shown}) {filter_shown}, '[]'::json)"))
+                pairs.append((key, f"coalesce(json_agg({edge} ORDER BY {order(False)}) {filter_shown}, '[]'::json)"))
             elif name == "pageInfo":
                 info_pairs = []
                 for info_key, info_nodes in self._fields(key_nodes, "PageInfo").items():
@@ -405,14 +427,12 @@ class Compiler:
                         value = literal("PageInfo")
                     elif info_name == "hasNextPage":
                         value = more if page.forward else ("true" if page.has_cursor_arg else "false")
-                        uses_rows = uses_rows or page.forward
                     elif info_name == "hasPreviousPage":
                         value = ("true" if page.has_cursor_arg else "false") if page.forward else more
-                        uses_rows = uses_rows or not page.forward
                     elif info_name == "startCursor":
-                        value = f"(array_agg({row_cursor} ORDER BY {rows}.rn {first_shown}) {filter_shown})[1]"
+                        value = f"(array_agg({row_cursor} ORDER BY {order(False)}) {filter_shown})[1]"
                     elif info_name == "endCursor":
-                        value = f"(array_agg({row_cursor} ORDER BY {rows}.rn {last_shown}) {filter_shown})[1]"
+                        value = f"(array_agg({row_cursor} ORDER BY {order(True)}) {filter_shown})[1]"
                     else:
                         raise Unsupported(info_name)
                     info_pairs.append((info_key, value))
@@ -420,17 +440,20 @@ class Compiler:
             else:
                 raise Unsupported(name)
         body = json_object(pairs)
-        if not re.search(rf"\b{rows}\.", body) and not uses_rows:
+        if not re.search(rf"\b{rows}\.", body) and not numbered:
             # Only `totalCount` (and `__typename`): no page to build.
             return body
-        numbering = f"row_number() OVER (ORDER BY {window.replace(rows + '.', 'page.')}) AS rn"
         needed = sorted({"id", *re.findall(rf"\b{rows}\.(\w+)", body)} - {"rn"})
         if sort.column is not None and SORT_VALUE not in needed:
             needed.append(SORT_VALUE)
-        columns = ", ".join(f"page.{c}" for c in needed)
         # The page itself selects only those: narrower rows to sort, and less to plan.
         statement = statement.with_only_columns(*(c for c in statement.selected_columns if c.key in needed))
         inner_sql = self.sql.clause(statement)
+        if not numbered:
+            # GROUP BY (): one row even over an empty page, whatever the selection.
+            return f"(SELECT {body} FROM ({inner_sql}) AS {rows} GROUP BY ())"
+        numbering = f"row_number() OVER (ORDER BY {window.replace(rows + '.', 'page.')}) AS rn"
+        columns = ", ".join(f"page.{c}" for c in needed)
         return (
             f"(SELECT {body} FROM (SELECT {columns}, {numbering} "
             # GROUP BY (): one row even over an empty page, whatever the selection.
