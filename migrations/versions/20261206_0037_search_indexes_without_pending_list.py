@@ -4,6 +4,13 @@ the whole pending list, so after a burst of writes (a partner's sync changing ap
 locations, say) a rare name's search read 163 index pages instead of 7 (1.15 ms instead of
 0.07 ms) until vacuum ran. A write now pays for its own index entries, a few pages.
 
+Measured on the bench dataset (40,000 applicants), one connection, 4,000 updates of applicants'
+locations, twice: an update took 0.44-0.48 ms with the index taking it at once, 0.37-0.39 ms with
+the default 4 MB pending list; a search for a name after them 0.26-0.28 ms against 1.18 ms. A
+256 kB pending list gave 0.37-0.43 ms and 0.33-0.35 ms, with a slow write now and then (its
+flush, up to 13.5 ms). Searches staying fast and writes steady were chosen over writes 20 %
+faster.
+
 `ALTER INDEX … SET (fastupdate)` changes only the index's options; the entries already pending
 are moved into the index by `gin_clean_pending_list`.
 
