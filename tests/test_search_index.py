@@ -1,19 +1,25 @@
-"""The text-search indexes take each change at once (`fastupdate = off`, migration 0037): a search
-after a burst of writes reads a few index pages, not a pending list of every change since the
-last vacuum."""
+"""A text search stays fast after writes: its indexes take each change at once (`fastupdate =
+off`, migration 0037), so a search after a burst of writes reads a few index pages, not a pending
+list of every change since the last vacuum; and its statement is planned for the text searched,
+on either read path (`service.graphql.compiler.TEXT_SEARCH`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from service.app import create_app
+from service.db.engine import Database
 from service.ids import pk_of
+from service.settings import Settings
 from tests.factories import create_applicant
-from tests.helpers import Api
+from tests.helpers import Api, TenantFactory
 
 BURST = 1500
 """Updates of one applicant's location: each adds its row version's words to the index."""
@@ -59,3 +65,48 @@ def _node(plan: list[dict[str, Any]], node_type: str) -> dict[str, Any]:
             return node
         stack.extend(node.get("Plans", ()))
     raise AssertionError(f"no {node_type} in {plan}")
+
+
+async def test_the_dataloader_path_plans_a_search_for_the_text_searched(
+    migrated_url: str, settings: Settings, tenants: TenantFactory
+) -> None:
+    """SQLAlchemy prepares a statement once per connection, and PostgreSQL may then settle on a
+    generic plan for it, one that can walk the key in order and test every row. The search's
+    page is planned for its text on every run instead; the other statements keep their plans."""
+    acme = await tenants.create("acme")
+    for name in ("Ada Lovelace", "Grace Hopper"):
+        await acme.mutate("applicantCreate", {"companyId": acme.company_id, "name": name}, "applicant { id }")
+    # One connection, so the statements prepared are all on the one read below.
+    engine = Database(migrated_url).engine(settings, pool_size=1, max_overflow=0)
+    served = dataclasses.replace(settings, compiled_reads=False, rate_limit="off")
+    headers = {"Authorization": f"Bearer {acme.secret}"}
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(served, migrated_url, engine=engine)), base_url="http://t"
+        ) as client:
+            for _ in range(12):
+                for searched in ("ada", "hopper"):
+                    r = await client.post(
+                        "/graphql",
+                        json={
+                            "query": f'{{ applicants(first: 5, filter: {{search: "{searched}"}}) {{ nodes {{ name }} }} }}'
+                        },
+                        headers=headers,
+                    )
+                    expected = "Ada Lovelace" if searched == "ada" else "Grace Hopper"
+                    assert r.json()["data"]["applicants"]["nodes"] == [{"name": expected}], r.text
+                    assert r.headers["x-sql-statements"] == "2"  # the setting, the page
+        async with engine.connect() as conn:
+            plans = (
+                await conn.execute(
+                    text(
+                        "SELECT statement LIKE '%websearch_to_tsquery%' AS search, generic_plans, custom_plans "
+                        "FROM pg_prepared_statements WHERE statement LIKE '%FROM applicants%' "
+                        "AND statement NOT LIKE '%pg_prepared_statements%'"  # not this one
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    (page,) = [p for p in plans if p.search]
+    assert (page.generic_plans, page.custom_plans) == (0, 24), plans

@@ -4,7 +4,7 @@ number of values (so PostgreSQL and SQLAlchemy cache it once)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, Table, Text, and_, any_, bindparam, func, select
@@ -48,3 +48,14 @@ def subtree(table: Table, ids: Sequence[int], companies: Sequence[int] | None, *
     kept = [] if companies is None else [one_of(levels[0].c.company_id, companies)]
     found = func.unnest(array([level.c.id for level in levels]))
     return select(found).select_from(joined).where(one_of(levels[0].c.id, ids), *kept)
+
+
+def text_match(vector: Any, query: Any) -> ColumnElement[bool]:
+    """`vector @@ query`: a full-text match (`searches` finds it among a statement's conditions)."""
+    return vector.op("@@")(query)  # type: ignore[no-any-return]
+
+
+def searches(conditions: Iterable[ColumnElement[bool]]) -> bool:
+    """Whether `conditions` hold a full-text match (`text_match`), whose statement must be planned
+    for the text searched (`service.graphql.compiler.TEXT_SEARCH`)."""
+    return any(getattr(getattr(c, "operator", None), "opstring", None) == "@@" for c in conditions)

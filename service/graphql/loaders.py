@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine, Hashable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, Row, Select, and_, any_, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, any_, func, select, text, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import Principal
@@ -25,6 +25,10 @@ from service.db.sql import int_array, one_of
 from service.graphql.entities import Entity, entity_named
 from service.graphql.pagination import Page, PageArgs, SortKey, apply_page, finish_page
 from service.lru import LRU
+
+PLANNED_FOR_VALUES = text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+"""For the rest of the transaction (only: not in autocommit), every statement planned for the
+values at hand."""
 
 V = TypeVar("V")
 
@@ -74,6 +78,7 @@ class Loaders:
         # Reads without a transaction: one statement is one snapshot anyway, and BEGIN and the
         # ROLLBACK that returns the connection were two round trips more per batch.
         self.engine = _reading(engine)
+        self.transactional = engine
         self.company_ids = list(company_ids)
         self.principal = principal
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
@@ -90,7 +95,17 @@ class Loaders:
             return None
         return (p.scopes, p.postings, p.own_scorecards_only, p.user_id if p.own_scorecards_only else None)
 
-    async def rows(self, stmt: Select[*tuple[Any, ...]]) -> Sequence[Row[*tuple[Any, ...]]]:
+    async def rows(
+        self, stmt: Select[*tuple[Any, ...]], *, planned_for_values: bool = False
+    ) -> Sequence[Row[*tuple[Any, ...]]]:
+        """`stmt`'s rows; with `planned_for_values` (a text search: `compiler.TEXT_SEARCH`)
+        planned for its values whatever PostgreSQL's plan cache would choose (SQLAlchemy prepares
+        a statement once per connection), in a transaction of its own for the setting's sake:
+        three round trips more."""
+        if planned_for_values:
+            async with self.transactional.connect() as conn:
+                await conn.execute(PLANNED_FOR_VALUES)
+                return (await conn.execute(stmt)).all()
         async with self.engine.connect() as conn:
             return (await conn.execute(stmt)).all()
 

@@ -14,7 +14,7 @@ from strawberry import Info
 
 from service.auth.scopes import MissingScope
 from service.db.fields import camel
-from service.db.sql import one_of
+from service.db.sql import one_of, searches
 from service.graphql.arguments import FILTER, ORDER, paging_signature
 from service.graphql.context import Context
 from service.graphql.entities import Entity, Relation, entity_named
@@ -332,7 +332,8 @@ async def root_connection(
     conditions = spec.conditions(filter)
     sort = spec.sort(order)
     scope = loaders.scope(entity)
-    page = finish_page(await loaders.rows(spec.page_statement(scope, conditions, sort, args)), args)
+    statement = spec.page_statement(scope, conditions, sort, args)
+    page = finish_page(await loaders.rows(statement, planned_for_values=searches(conditions)), args)
 
     async def total() -> int:
         rows = await loaders.rows(spec.count_statement(scope, conditions))

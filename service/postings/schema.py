@@ -16,7 +16,7 @@ from strawberry import UNSET, Info
 from service.customfields.filters import CustomFieldCondition
 from service.customfields.filters import conditions as custom_conditions
 from service.db.fields import writable
-from service.db.sql import one_of, subtree
+from service.db.sql import one_of, subtree, text_match
 from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
 from service.graphql.declared import input_type
@@ -104,7 +104,7 @@ class PostingFilter:
 def search_condition(vector: Any, text: str, config: str) -> Any:
     if len(text) > MAX_SEARCH_LENGTH:
         raise argument_error("INVALID_ARGUMENT", f"`search` is at most {MAX_SEARCH_LENGTH} characters", "search")
-    return vector.op("@@")(func.websearch_to_tsquery(config, text))
+    return text_match(vector, func.websearch_to_tsquery(config, text))
 
 
 def _tree(found: list[GlobalId]) -> tuple[list[int], list[int] | None]:
