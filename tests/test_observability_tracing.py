@@ -125,6 +125,25 @@ async def test_resolver_spans_are_sampled(settings: Settings) -> None:
     assert not all(t._implements_resolve() for t in made), "unsampled executions pay no per-field hook"
 
 
+async def test_file_fetch_spans_name_the_origin_only(hooks: Receiver, settings: Settings) -> None:
+    """A file's URL is often signed: its span keeps the origin, not the path or the signature."""
+    exporter = InMemorySpanExporter()
+    tracing = Tracing.exporting(exporter, settings, batch=False)
+    signed = (
+        hooks.url("ok")
+        + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261206&X-Amz-Signature=5ec2e7"
+    )
+    async with httpx.AsyncClient() as client:
+        tracing.instrument_client(client)
+        await client.get(signed)
+    [span] = [s for s in exporter.get_finished_spans() if s.kind is SpanKind.CLIENT]
+    attributes = dict(span.attributes or {})
+    origin = str(httpx.URL(signed).copy_with(raw_path=b"", query=None)).rstrip("/")
+    assert origin.startswith("http://127.0.0.1:")
+    assert attributes.get("url.full", attributes.get("http.url")) == origin
+    assert not [v for v in attributes.values() if "AKIA" in str(v) or "5ec2e7" in str(v) or "/ok" in str(v)], attributes
+
+
 async def test_outbound_webhook_requests_are_traced(
     traced_engine: AsyncEngine, acme: Api, hooks: Receiver, settings: Settings
 ) -> None:

@@ -10,7 +10,8 @@ through a `BatchSpanProcessor` over OTLP/HTTP:
 - a client span per SQL statement of the API's engine;
 - a client span per outbound webhook request (aiohttp), inside a span per delivery attempt,
   naming the receiver's origin only (a webhook URL's path and query can carry its token), and a
-  client span per file fetched from an ATS (httpx);
+  client span per file fetched from an ATS (httpx), naming its origin only too (a file's URL is
+  often signed);
 - a span per resolver for a sampled share of Strawberry executions
   (`HIREGRAPH_TRACE_RESOLVER_RATE`); the compiled path has no resolvers, its one statement
   has its SQL span.
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 SERVICE_NAME = "hiregraph"
 MAX_ATTRIBUTE_LENGTH = 4096
 """Longest attribute value kept (SQL text mostly); longer ones are truncated."""
+
+URL_ATTRIBUTES = ("url.full", "http.url")
+"""A client span's URL, in the current semantic conventions and the old."""
 
 NO_SPAN: contextlib.nullcontext[None] = contextlib.nullcontext()
 """What span helpers stand for when tracing is off."""
@@ -81,10 +85,19 @@ class Tracing:
         EngineTracer(tracer, engine.sync_engine, usage)
 
     def instrument_client(self, client: httpx.AsyncClient) -> None:
-        """A span per request `client` sends (and `traceparent` sent with it)."""
+        """A span per request `client` sends (and `traceparent` sent with it), its URL cut to
+        the origin: a file's URL is often signed, and the instrumentation redacts only some
+        signatures' parameters (not S3's `X-Amz-Signature` and `X-Amz-Credential`)."""
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-        HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider)
+        async def origin_only(span: Span, request: Any) -> None:
+            if span.is_recording():
+                url = request.url
+                origin = f"{url.scheme}://{url.netloc.decode()}"
+                for attribute in URL_ATTRIBUTES:
+                    span.set_attribute(attribute, origin)
+
+        HTTPXClientInstrumentor.instrument_client(client, tracer_provider=self.provider, request_hook=origin_only)
 
     def client_traces(self, redact: Callable[[str, str], str]) -> list[Any]:
         """aiohttp trace configs: a span per request a session sends (and `traceparent` sent
