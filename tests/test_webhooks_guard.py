@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ipaddress
+import os
+import threading
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.settings import Settings
-from service.webhooks import sending
+from service.webhooks import network, sending
 from service.webhooks.models import DeliveryStatus
 from service.webhooks.network import check_url, delivery_session, guarded_client, refusal, refused_reason
 from service.webhooks.worker import Worker
@@ -202,3 +204,19 @@ async def test_redirects_are_not_followed(engine, sessions, company, hooks, migr
     [d] = await deliveries(engine)
     assert d.status is DeliveryStatus.PENDING and d.last_status_code == 307
     assert "redirects are not followed" in (d.last_error or "")
+
+
+async def test_a_name_lookup_needs_no_thread_of_the_loop_s_default_executor() -> None:
+    """`getaddrinfo` blocks, in a thread; slow lookups (a receiver's name server timing out)
+    must not hold the threads the API's own work needs (`asyncio.to_thread`), nor wait for them."""
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    busy = [loop.run_in_executor(None, release.wait, 10) for _ in range(min(32, (os.cpu_count() or 1) + 4))]
+    try:
+        probe = loop.run_in_executor(None, lambda: None)
+        done, _ = await asyncio.wait([probe], timeout=0.2)
+        assert not done, "the default executor is not saturated: the test proves nothing"
+        assert await asyncio.wait_for(network.resolve("localhost", 443), 3)
+    finally:
+        release.set()
+        await asyncio.gather(*busy)

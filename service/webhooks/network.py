@@ -24,6 +24,9 @@ localhost. The guard:
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import ipaddress
 import logging
 import re
@@ -36,6 +39,7 @@ import aiohttp
 import anyio
 import httpcore
 import httpx
+import idna
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
@@ -150,10 +154,25 @@ def check_url(url: str, settings: Settings) -> str | None:
     return f"the host is {why}" if why else None
 
 
+DNS_THREADS = 8
+"""Name lookups at once. `getaddrinfo` blocks, so it runs in threads of its own, never in the
+event loop's default executor, which the API's own work uses (`asyncio.to_thread`): receivers
+whose names resolve slowly hold these threads at most, and a lookup waiting for one still ends
+at its timeout."""
+_DNS = concurrent.futures.ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="hiregraph-dns")
+
+
 async def resolve(host: str, port: int) -> list[IPAddress]:
-    infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    try:
+        name = host.encode("ascii")
+    except UnicodeEncodeError:
+        name = idna.encode(host, uts46=True)  # IDNA 2008, as anyio's and httpx's lookups
+    lookup = functools.partial(socket.getaddrinfo, name, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().run_in_executor(_DNS, lookup)
     seen: list[IPAddress] = []
     for _family, _type, _proto, _name, sockaddr in infos:
+        if isinstance(sockaddr[0], int):  # an IPv6 result where Python has no IPv6
+            continue
         ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if ip not in seen:
             seen.append(ip)
