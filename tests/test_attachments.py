@@ -588,6 +588,52 @@ async def test_an_empty_multipart_file_is_required(acme, engine, app):
     assert [(e["field"], e["code"]) for e in errors] == [("file", "REQUIRED")]
 
 
+async def test_an_offer_letter_is_filed_and_deleted_only_with_offers_write(acme, engine, app):
+    """An offer letter is an offer's document: a key that may write applicants but not offers
+    can neither plan its upload, nor upload it in a multipart request (nothing is stored), nor
+    delete one; nothing changes when it is refused. Other kinds are its to file."""
+    applicant = (await create_applicant(acme))["id"]
+    key = await create_api_key(acme, "no offers", ["applicants:read", "applicants:write", "offers:read"])
+    writer = Api(acme.http, key["secret"], acme.company_pk, acme.slug)
+    letter_url = await upload_url(acme, applicant, "ada-offer.pdf", kind="OFFER_LETTER")
+    letter = (await put(acme, letter_url["url"], PDF)).json()["attachment"]["id"]
+    before, objects = await snapshot(engine), await stored_objects(app)
+
+    planned = await writer.mutate(
+        "attachmentUploadUrlCreate",
+        {"applicantId": applicant, "kind": "OFFER_LETTER", "filename": "forged.pdf"},
+        "upload { url }",
+    )
+    r = await multipart(
+        writer,
+        upload_operation(applicant, kind="OFFER_LETTER"),
+        {"0": ["variables.input.file"]},
+        {"0": ("forged.pdf", PDF, "application/pdf")},
+    )
+    uploaded = r.json()["data"]["attachmentUpload"]
+    deleted = await writer.mutate("attachmentDelete", {"id": letter}, "deletedAttachmentId")
+    for payload in (planned, uploaded, deleted):
+        [error] = payload["errors"]
+        assert error["code"] == "FORBIDDEN" and "offers:write" in error["message"], payload
+    assert [e["field"] for e in (planned["errors"][0], uploaded["errors"][0], deleted["errors"][0])] == [
+        "kind",
+        "kind",
+        "id",
+    ]
+    assert planned["upload"] is None and uploaded["attachment"] is None and deleted["deletedAttachmentId"] is None
+    assert await snapshot(engine) == before and await stored_objects(app) == objects
+
+    resume = await upload_url(writer, applicant, "ada-cv.pdf")
+    assert (await put(writer, resume["url"], PDF)).status_code == 201
+    offers_key = await create_api_key(
+        acme, "offers", ["applicants:read", "applicants:write", "offers:read", "offers:write"]
+    )
+    offers = Api(acme.http, offers_key["secret"], acme.company_pk, acme.slug)
+    assert (await mutate_ok(offers, "attachmentDelete", {"id": letter}, "deletedAttachmentId"))[
+        "deletedAttachmentId"
+    ] == letter
+
+
 async def test_an_offer_letter_is_seen_only_by_who_may_read_offers(acme, engine, app):
     """An offer letter says what a person would be paid: a caller without `offers:read` does
     not see it, on either read path, by any way in (the applicant's and the application's

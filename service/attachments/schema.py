@@ -21,6 +21,7 @@ from service.attachments import models, service
 from service.attachments.models import AttachmentKind
 from service.attachments.storage import CHUNK
 from service.attachments.types import AREA, ATTACHMENT, Attachment
+from service.auth.scopes import Principal
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
 from service.graphql.context import Context
@@ -80,7 +81,9 @@ class AttachmentUploadUrlCreateInput:
     application_id: strawberry.ID | None = strawberry.field(
         default=None, description="One of their applications, when the file came with it."
     )
-    kind: AttachmentKind = strawberry.field(description="What the file is.")
+    kind: AttachmentKind = strawberry.field(
+        description="What the file is. An `OFFER_LETTER` takes the `offers:write` scope too (else `FORBIDDEN`)."
+    )
     filename: str = strawberry.field(
         description="The file's name, e.g. `jane-doe-resume.pdf` (directories are dropped; at most 255 characters)."
     )
@@ -110,7 +113,9 @@ class AttachmentUploadInput:
     application_id: strawberry.ID | None = strawberry.field(
         default=None, description="One of their applications, when the file came with it."
     )
-    kind: AttachmentKind = strawberry.field(description="What the file is.")
+    kind: AttachmentKind = strawberry.field(
+        description="What the file is. An `OFFER_LETTER` takes the `offers:write` scope too (else `FORBIDDEN`)."
+    )
     file: Upload = strawberry.field(description="The file: `null` in `operations`, filled by `map`.")
     filename: str | None = strawberry.field(
         default=None, description="The name to keep; by default the file part's own (directories are dropped)."
@@ -131,6 +136,17 @@ _REFUSALS = {
     "NOT_FOUND": ErrorCode.NOT_FOUND,
 }
 """The mutation error code of each refusal of the content (`service.Refused`); others are INVALID."""
+
+OFFERS = "offers"
+"""An offer letter is an offer's document: filing or deleting one takes this area's write scope
+too, as reading one takes its read scope (`types.Attachment`)."""
+
+
+def _may_file(principal: Principal, kind: AttachmentKind, field: str) -> DomainError | None:
+    """Why `principal` may not file (or delete) an attachment of `kind`, or None."""
+    if kind is AttachmentKind.OFFER_LETTER and not principal.can(OFFERS, "write"):
+        return DomainError(ErrorCode.FORBIDDEN, f"an offer letter takes the '{OFFERS}:write' scope", field)
+    return None
 
 
 async def _company_of(
@@ -182,6 +198,8 @@ class Mutation:
         settings = info.context.settings
 
         async def work(session: AsyncSession) -> service.UploadUrl:
+            if (forbidden := _may_file(info.context.principal, input.kind, "kind")) is not None:
+                raise forbidden
             # Locked, as erasure locks it: an upload planned now is erased with it, or refused after.
             applicant = await get_applicant(
                 session, scope, decode_id(input.applicant_id, "Applicant", "applicantId"), "applicantId", lock=True
@@ -222,8 +240,13 @@ class Mutation:
         # The file goes to the store first, holding no connection while it streams; the mutation's
         # transaction then only writes its row (or refuses it, and the staged content goes).
         staged: service.Staged | None = None
-        refused: DomainError | None = None
-        if part is not None and storage is not None and 0 < (part.size or 0) <= settings.max_attachment_bytes:
+        refused = _may_file(info.context.principal, input.kind, "kind")
+        if (
+            refused is None
+            and part is not None
+            and storage is not None
+            and 0 < (part.size or 0) <= settings.max_attachment_bytes
+        ):
             company_id = await _company_of(sessions, scope, input.applicant_id)
             if company_id is not None and info.context.principal.can(AREA, "write"):
                 try:
@@ -271,7 +294,10 @@ class Mutation:
         return AttachmentPayload(attachment=ATTACHMENT.from_model(made) if made else None, errors=errors)
 
     @strawberry.mutation(
-        description="Delete an attachment and its content (`attachment.deleted`). Download URLs stop working."
+        description=(
+            "Delete an attachment and its content (`attachment.deleted`). Download URLs stop working. "
+            "An offer letter takes the `offers:write` scope too."
+        )
     )
     async def attachment_delete(
         self, info: Info[Context, None], input: Annotated[AttachmentDeleteInput, INPUT]
@@ -281,6 +307,8 @@ class Mutation:
         async def work(session: AsyncSession) -> strawberry.ID:
             pk = decode_id(input.id, "Attachment", "id")
             found = await service.get_attachment(session, scope, pk, "id", lock=True)
+            if (forbidden := _may_file(info.context.principal, found.kind, "id")) is not None:
+                raise forbidden
             deleted = to_global_id("Attachment", pk, found.company_id)
             await service.delete_attachment(session, found)
             return strawberry.ID(deleted)
