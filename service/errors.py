@@ -24,6 +24,7 @@ class ErrorCode(enum.Enum):
     ERASED = "ERASED"
     TOO_LARGE = "TOO_LARGE"
     UNSUPPORTED_TYPE = "UNSUPPORTED_TYPE"
+    LIMIT_REACHED = "LIMIT_REACHED"
 
 
 class DomainError(Exception):

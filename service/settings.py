@@ -177,6 +177,9 @@ class Settings:
     max_bulk_lines: int = 2_000_000
     """The most lines one bulk upload may hold (a large employer's whole history is well below)."""
     bulk_uploads_at_once: int = 4
+    max_bulk_unfinished: int = 10
+    """Bulk operations a company may have waiting for their upload, queued or running at once:
+    each may stage `max_bulk_bytes` (`LIMIT_REACHED` past it)."""
     """Bulk uploads one API process takes at the same time (each holds a database connection
     while it streams in); more get 503 and `Retry-After`."""
     bulk_batch_lines: int = 1000
@@ -235,6 +238,7 @@ class Settings:
                 self.max_bulk_lines,
                 self.bulk_batch_lines,
                 self.bulk_uploads_at_once,
+                self.max_bulk_unfinished,
             )
             < 1
             or self.bulk_upload_seconds <= 0
@@ -325,6 +329,7 @@ class Settings:
             max_bulk_line_bytes=int(e.get("HIREGRAPH_MAX_BULK_LINE_BYTES", d.max_bulk_line_bytes)),
             max_bulk_lines=int(e.get("HIREGRAPH_MAX_BULK_LINES", d.max_bulk_lines)),
             bulk_uploads_at_once=int(e.get("HIREGRAPH_BULK_UPLOADS_AT_ONCE", d.bulk_uploads_at_once)),
+            max_bulk_unfinished=int(e.get("HIREGRAPH_MAX_BULK_UNFINISHED", d.max_bulk_unfinished)),
             bulk_batch_lines=int(e.get("HIREGRAPH_BULK_BATCH_LINES", d.bulk_batch_lines)),
             bulk_upload_seconds=float(e.get("HIREGRAPH_BULK_UPLOAD_SECONDS", d.bulk_upload_seconds)),
             retain_events_days=int(e.get("HIREGRAPH_RETAIN_EVENTS_DAYS", d.retain_events_days)),

@@ -25,7 +25,7 @@ from service.settings import Settings
 from service.webhooks.worker import running_worker
 from tests import ats
 from tests.factories import create_webhook_endpoint
-from tests.helpers import Api, count_rows
+from tests.helpers import Api, count_rows, snapshot
 from tests.integrations import UPSERTED
 from tests.webhooks import FAST, holding_lock, kill, until, waiting_on_a_lock, worker_process
 
@@ -370,6 +370,23 @@ async def test_who_may_start_see_and_cancel_one(acme: Api, globex: Api, tenants:
     assert (await globex.ok("{ bulkOperations(first: 5) { nodes { id } } }"))["bulkOperations"]["nodes"] == []
     denied = await reader.mutate("bulkOperationCancel", {"id": mine["id"]}, "bulkOperation { status }")
     assert denied["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_company_has_at_most_so_many_operations_not_ended(acme: Api, globex: Api, engine: AsyncEngine) -> None:
+    """Each operation may stage a gigabyte: past `max_bulk_unfinished` (10) not ended, a new one
+    is refused (`LIMIT_REACHED`, nothing written) until one ends; other companies are not held."""
+    made = [await start(acme, "APPLICANTS") for _ in range(Settings().max_bulk_unfinished)]
+    before = await snapshot(engine)
+    refused = await acme.mutate(
+        "bulkOperationCreate", {"companyId": acme.company_id, "provider": "my-ats", "kind": "POSTINGS"}, OPERATION
+    )
+    [error] = refused["errors"]
+    assert error["code"] == "LIMIT_REACHED" and error["field"] is None and "10 bulk operations" in error["message"]
+    assert refused["bulkOperation"] is None and await snapshot(engine) == before
+    await start(globex, "APPLICANTS")
+    cancelled = await acme.mutate("bulkOperationCancel", {"id": made[0]["id"]}, "bulkOperation { status }")
+    assert cancelled["bulkOperation"] == {"status": "CANCELED"}
+    await start(acme, "POSTINGS")
 
 
 APPLICATIONS: list[dict[str, Any]] = [

@@ -133,6 +133,23 @@ async def create(
     may_edit_postings: bool,
     settings: Settings,
 ) -> BulkOperation:
+    """A new operation awaiting its upload; refused (`LIMIT_REACHED`) when the company has
+    `max_bulk_unfinished` operations not ended. The check holds a lock on the company's
+    operations being created (until the transaction ends), so two at once cannot both pass it."""
+    lock = func.hashtextextended(f"bulk_operations:{company_id}", 0)
+    await session.execute(select(func.pg_advisory_xact_lock(lock)))
+    unfinished = await session.scalar(
+        select(func.count())
+        .select_from(BulkOperation)
+        .where(BulkOperation.company_id == company_id, BulkOperation.status.not_in(FINISHED))
+    )
+    if (unfinished or 0) >= settings.max_bulk_unfinished:
+        raise DomainError(
+            ErrorCode.LIMIT_REACHED,
+            f"the company has {unfinished} bulk operations not ended, the most it may have "
+            f"(HIREGRAPH_MAX_BULK_UNFINISHED); wait for one to end, or cancel one",
+            None,
+        )
     operation = BulkOperation(
         company_id=company_id,
         api_key_id=api_key_id,

@@ -54,6 +54,7 @@ expose(
         "ERASED": "The applicant's personal data was erased; nothing about them can be added.",
         "TOO_LARGE": "The file is larger than allowed.",
         "UNSUPPORTED_TYPE": "The file's content is none of the types accepted (judged from its bytes, not its name).",
+        "LIMIT_REACHED": "As many of these as may wait or run at once already do; retry once one has ended.",
     },
 )
 
