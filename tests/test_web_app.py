@@ -674,3 +674,60 @@ async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, bro
         ).all()
     assert sorted(rows) == [("REJECTED", reason_id), ("REJECTED", reason_id)]
     assert w.problems == [], w.problems
+
+
+async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser, engine, settings, migrated_url):
+    """A column reads its first 100 cards with the board; "Show … more" reads the next page, after
+    the cards shown, until every card of the stage is on the board."""
+    d = await demo(engine, settings, migrated_url)
+    company = to_global_id("Company", d["row"].company_id)
+    created = await with_key(
+        app_server,
+        d["secret"],
+        "mutation($i: PostingCreateInput!) { postingCreate(input: $i) { posting { id stages { name position } } } }",
+        {"i": {"companyId": company, "title": "Night Shift Nurse"}},
+    )
+    posting = created["postingCreate"]["posting"]
+    first = min(posting["stages"], key=lambda s: s["position"])["name"]
+    await with_key(
+        app_server,
+        d["secret"],
+        "mutation($i: ID!) { postingPublish(input: {id: $i}) { posting { id } } }",
+        {"i": posting["id"]},
+    )
+    total, batch = 105, 35
+    for start in range(0, total, batch):
+        names = [f"Applicant {n:03d}" for n in range(start, start + batch)]
+        people = await with_key(
+            app_server,
+            d["secret"],
+            "mutation($c: ID!) { "
+            + " ".join(
+                f'a{i}: applicantCreate(input: {{companyId: $c, name: "{name}"}}) {{ applicant {{ id }} }}'
+                for i, name in enumerate(names)
+            )
+            + " }",
+            {"c": company},
+        )
+        await with_key(
+            app_server,
+            d["secret"],
+            "mutation($p: ID!) { "
+            + " ".join(
+                f'a{i}: applicationSubmit(input: {{applicantId: "{people[f"a{i}"]["applicant"]["id"]}", postingId: $p}}) {{ created }}'
+                for i in range(batch)
+            )
+            + " }",
+            {"p": posting["id"]},
+        )
+    w = await open_browser(browser)
+    await sign_in_as(w, app_server, d["people"]["RECRUITER"], f"/postings/{posting['id']}")
+    stage = column(w.page, first)
+    await expect(stage.locator("li.card")).to_have_count(100)
+    await expect(stage.locator("h2 .count")).to_have_text(str(total))
+    await stage.get_by_role("button", name="Show 5 more of 5").click()
+    await expect(stage.locator("li.card")).to_have_count(total)
+    await expect(stage.get_by_role("button", name=re.compile("Show"))).to_have_count(0)
+    shown = await stage.locator("li.card").evaluate_all("cards => cards.map(c => c.dataset.card)")
+    assert sorted(shown) == [f"Applicant {n:03d}" for n in range(total)]
+    assert w.problems == [], w.problems

@@ -16,6 +16,18 @@ import { useClient, useQuery, useSubscription } from 'urql';
 
 import { daysSince, firstError, Session } from './api';
 
+/** Cards a column reads at a time: the first page with the board, the next ones on "Show more". */
+const PAGE = 100;
+
+const COLUMN_PAGE = `
+  totalCount
+  pageInfo { hasNextPage endCursor }
+  nodes {
+    id stageEnteredAt nextInterviewAt scorecardsDue source
+    knownSource { id name }
+    applicant { id name }
+  }`;
+
 const BOARD = `
 query Board($id: ID!) {
   node(id: $id) {
@@ -23,18 +35,22 @@ query Board($id: ID!) {
       id title status
       stages {
         id name kind position
-        applications(first: 100, status: [ACTIVE]) {
-          totalCount
-          nodes {
-            id stageEnteredAt nextInterviewAt scorecardsDue source
-            knownSource { id name }
-            applicant { id name }
-          }
+        applications(first: ${PAGE}, status: [ACTIVE]) {${COLUMN_PAGE}
         }
       }
     }
   }
   rejectionReasons(first: 100, filter: { archived: false }) { nodes { id name } }
+}`;
+
+const MORE = `
+query More($id: ID!, $after: String) {
+  node(id: $id) {
+    ... on PipelineStage {
+      applications(first: ${PAGE}, after: $after, status: [ACTIVE]) {${COLUMN_PAGE}
+      }
+    }
+  }
 }`;
 
 const MOVE = `
@@ -62,12 +78,18 @@ export interface Card {
   applicant: { id: string; name: string };
 }
 
+interface ColumnPage {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: Card[];
+}
+
 interface Stage {
   id: string;
   name: string;
   kind: string;
   position: number;
-  applications: { totalCount: number; nodes: Card[] };
+  applications: ColumnPage;
 }
 
 interface BoardData {
@@ -75,7 +97,18 @@ interface BoardData {
   rejectionReasons: { nodes: { id: string; name: string }[] };
 }
 
-type Columns = Record<string, { total: number; cards: Card[] }>;
+/** A column as shown: its count, the cards read so far, and where the next page starts (null: none). */
+interface Column {
+  total: number;
+  cards: Card[];
+  after: string | null;
+}
+
+type Columns = Record<string, Column>;
+
+function after(page: ColumnPage): string | null {
+  return page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+}
 
 /** The keyboard drags a card column by column: Space picks it up, ←/→ go to the previous or
  * next stage, Space drops it there, Escape puts it back. */
@@ -90,7 +123,7 @@ const byColumn: KeyboardCoordinateGetter = (event, { context }) => {
 
 function columnsOf(stages: Stage[]): Columns {
   return Object.fromEntries(
-    stages.map((s) => [s.id, { total: s.applications.totalCount, cards: s.applications.nodes }]),
+    stages.map((s) => [s.id, { total: s.applications.totalCount, cards: s.applications.nodes, after: after(s.applications) }]),
   );
 }
 
@@ -100,8 +133,12 @@ function moved(columns: Columns, cardId: string, from: string, to: string): Colu
   if (!card || !columns[to]) return columns;
   return {
     ...columns,
-    [from]: { total: columns[from].total - 1, cards: columns[from].cards.filter((c) => c.id !== cardId) },
-    [to]: { total: columns[to].total + 1, cards: [{ ...card, stageEnteredAt: new Date().toISOString() }, ...columns[to].cards] },
+    [from]: { ...columns[from], total: columns[from].total - 1, cards: columns[from].cards.filter((c) => c.id !== cardId) },
+    [to]: {
+      ...columns[to],
+      total: columns[to].total + 1,
+      cards: [{ ...card, stageEnteredAt: new Date().toISOString() }, ...columns[to].cards],
+    },
   };
 }
 
@@ -162,6 +199,31 @@ export function Board({ session }: { session: Session }) {
       }
     },
     [client, columns, stages],
+  );
+
+  // The next page of a column, after the cards it shows (a card moved in meanwhile is not shown twice).
+  // A reload of the board (after a change made elsewhere) shows each column's first page again.
+  const more = useCallback(
+    async (stageId: string) => {
+      const from = columns[stageId]?.after;
+      if (!from) return;
+      const result = await client
+        .query<{ node: { applications: ColumnPage } | null }>(MORE, { id: stageId, after: from }, { requestPolicy: 'network-only' })
+        .toPromise();
+      const page = result.data?.node?.applications;
+      if (!page) {
+        setStatus({ kind: 'alert', text: `More cards could not be read: ${result.error?.message ?? 'the stage is gone'}` });
+        return;
+      }
+      setColumns((c) => {
+        const column = c[stageId];
+        if (!column || column.after !== from) return c;
+        const shown = new Set(column.cards.map((card) => card.id));
+        const cards = [...column.cards, ...page.nodes.filter((card) => !shown.has(card.id))];
+        return { ...c, [stageId]: { total: page.totalCount, cards, after: after(page) } };
+      });
+    },
+    [client, columns],
   );
 
   const reject = async () => {
@@ -255,7 +317,7 @@ export function Board({ session }: { session: Session }) {
       <DndContext sensors={sensors} onDragEnd={onDragEnd} accessibility={{ announcements }}>
         <div className="board">
           {stages.map((stage) => (
-            <Column key={stage.id} stage={stage} column={columns[stage.id]}>
+            <StageColumn key={stage.id} stage={stage} column={columns[stage.id]} onMore={() => void more(stage.id)}>
               {(columns[stage.id]?.cards ?? []).filter(visible).map((card) => (
                 <CardView
                   key={card.id}
@@ -275,7 +337,7 @@ export function Board({ session }: { session: Session }) {
                   onMove={(to) => void move(card.id, stage.id, to)}
                 />
               ))}
-            </Column>
+            </StageColumn>
           ))}
         </div>
       </DndContext>
@@ -283,7 +345,8 @@ export function Board({ session }: { session: Session }) {
   );
 }
 
-function Column({ stage, column, children }: { stage: Stage; column?: { total: number; cards: Card[] }; children: React.ReactNode }) {
+function StageColumn(props: { stage: Stage; column?: Column; onMore: () => void; children: React.ReactNode }) {
+  const { stage, column, children } = props;
   const { setNodeRef, isOver } = useDroppable({ id: stage.id });
   const total = column?.total ?? stage.applications.totalCount;
   const shown = column?.cards.length ?? 0;
@@ -293,7 +356,13 @@ function Column({ stage, column, children }: { stage: Stage; column?: { total: n
         {stage.name} <span className="count">{total}</span>
       </h2>
       <ul>{children}</ul>
-      {total > shown && <p className="more">and {total - shown} more</p>}
+      {column?.after ? (
+        <button type="button" className="more" onClick={props.onMore}>
+          Show {Math.min(PAGE, total - shown)} more of {total - shown}
+        </button>
+      ) : (
+        total > shown && <p className="more">and {total - shown} more</p>
+      )}
     </section>
   );
 }
