@@ -105,6 +105,9 @@ async def test_a_tag_takes_its_spelling_on_every_applicant_and_renames_them(acme
     go = await _tag(acme, "Go")
     both = (await acme.ok(query, {"ids": [python["id"], go["id"]]}))["applicants"]["nodes"]
     assert [n["name"] for n in both] == ["After"]
+    # The same statement, for two IDs again but one tag (the compiled path reuses it).
+    repeated = (await acme.ok(query, {"ids": [python["id"], python["id"]]}))["applicants"]["nodes"]
+    assert sorted(n["name"] for n in repeated) == ["After", "Before"]
 
     await mutate_ok(acme, "tagUpdate", {"id": python["id"], "name": "Python 3"})
     assert (await acme.ok(node, {"id": before["id"]}))["node"]["tags"] == ["Python 3", "remote-ok"]

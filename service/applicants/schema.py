@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import BigInteger, ColumnElement, bindparam, distinct, exists, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET, Info
 
@@ -108,7 +109,10 @@ def _carries_tags(c: Any, tag_ids: list[int]) -> ColumnElement[bool]:
     t = TAG.table.c
     wanted = select(func.count()).where(one_of(t.id, tag_ids), t.company_id == c.company_id)
     carried = wanted.where(t.name == func.any(c.tags))
-    return carried.scalar_subquery() == len(set(tag_ids))
+    # How many tags are asked for, counted by PostgreSQL from the list itself: a number written
+    # into the SQL would be the first request's, for every list of as many IDs (`[A, A]` too).
+    listed = func.unnest(bindparam(None, list(tag_ids), type_=ARRAY(BigInteger))).table_valued("id").render_derived()
+    return carried.scalar_subquery() == select(func.count(distinct(listed.c.id))).scalar_subquery()
 
 
 APPLICANTS = RootConnection("Applicant", _conditions, text_sort=("name",))
