@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, Table, Text, and_, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.sql import visitors
 
 
 def int_array(name: str, values: Sequence[int]) -> Any:
@@ -58,4 +59,8 @@ def text_match(vector: Any, query: Any) -> ColumnElement[bool]:
 def searches(conditions: Iterable[ColumnElement[bool]]) -> bool:
     """Whether `conditions` hold a full-text match (`text_match`), whose statement must be planned
     for the text searched (`service.graphql.compiler.TEXT_SEARCH`)."""
-    return any(getattr(getattr(c, "operator", None), "opstring", None) == "@@" for c in conditions)
+    return any(
+        getattr(getattr(e, "operator", None), "opstring", None) == "@@"
+        for c in conditions
+        for e in visitors.iterate(c)  # within and_/or_/not_ too
+    )

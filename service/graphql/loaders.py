@@ -98,7 +98,7 @@ class Loaders:
     async def rows(
         self, stmt: Select[*tuple[Any, ...]], *, planned_for_values: bool = False
     ) -> Sequence[Row[*tuple[Any, ...]]]:
-        """`stmt`'s rows; with `planned_for_values` (a text search: `compiler.TEXT_SEARCH`)
+        """`stmt`'s rows; with `planned_for_values` (a text search's page or count: `compiler.TEXT_SEARCH`)
         planned for its values whatever PostgreSQL's plan cache would choose (SQLAlchemy prepares
         a statement once per connection), in a transaction of its own for the setting's sake:
         three round trips more."""

@@ -1,7 +1,8 @@
 """Keyset pagination shared by root and nested connections.
 
 A cursor is base64 of a JSON list: the sort value (when the order is not by id) and the id.
-Pages are fetched one row past the limit to learn whether another page follows.
+Pages are fetched one row past the limit to learn whether another page follows (the compiled
+path leaves that row out when the query does not ask: `compiler.Compiler._connection`).
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ def _cursor_values(sort: SortKey, cursor: tuple[Any, ...], argument: str) -> tup
 
 
 def apply_page(stmt: Select[Any], sort: SortKey, args: PageArgs) -> Select[Any]:
-    """Add the keyset condition, the order and the limit (+1) for one page."""
+    """Add the keyset condition, the order and the limit (+1, to learn whether another page
+    follows) for one page."""
     ascending = sort.descending != args.forward  # ASC forward, or DESC walked backward
     columns = [sort.id_column] if sort.column is None else [sort.column, sort.id_column]
     if args.cursor is not None:

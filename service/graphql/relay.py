@@ -336,7 +336,7 @@ async def root_connection(
     page = finish_page(await loaders.rows(statement, planned_for_values=searches(conditions)), args)
 
     async def total() -> int:
-        rows = await loaders.rows(spec.count_statement(scope, conditions))
+        rows = await loaders.rows(spec.count_statement(scope, conditions), planned_for_values=searches(conditions))
         return int(rows[0][0])
 
     connection = build_connection(entity, page, sort, total)
