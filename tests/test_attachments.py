@@ -588,6 +588,49 @@ async def test_an_empty_multipart_file_is_required(acme, engine, app):
     assert [(e["field"], e["code"]) for e in errors] == [("file", "REQUIRED")]
 
 
+async def test_a_put_is_audited_in_the_name_of_who_asked_for_its_url(acme, engine, app):
+    """The file's `PUT` carries no API key: its audit row names the key that asked for the URL,
+    the applicant, the application and the attachment made, with the PUT's `X-Request-Id`. A
+    refused PUT has its row too, with the refusal's code, and names no attachment."""
+    posting = await create_posting(acme, status="OPEN")
+    application = await create_application(acme, posting["id"], "Ada", selection="id applicant { id }")
+    applicant = application["applicant"]["id"]
+    made_key = await create_api_key(
+        acme, "uploader", ["applicants:read", "applicants:write"], selection="apiKey { id name } secret"
+    )
+    uploader = Api(acme.http, made_key["secret"], acme.company_pk, acme.slug)
+    key_pk = from_global_id(made_key["apiKey"]["id"]).pk
+    good = await upload_url(uploader, applicant, applicationId=application["id"])
+    r = await put(uploader, good["url"], PDF, **{"x-request-id": "put-1"})
+    assert r.status_code == 201, r.text
+    attachment = r.json()["attachment"]["id"]
+    bad = await upload_url(uploader, applicant, "notes.exe")
+    refused = await put(uploader, bad["url"], b"MZ\x90\x00" + b"\x00" * 60, **{"x-request-id": "put-2"})
+    assert refused.status_code == 415, refused.text
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT api_key_id, api_key_name, user_id, company_id, target_ids, outcome, error_codes, request_id "
+                    "FROM audit_events WHERE operation = 'PUT /uploads' ORDER BY id"
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (
+            key_pk,
+            "uploader",
+            None,
+            acme.company_pk,
+            [applicant, application["id"], attachment],
+            "SUCCEEDED",
+            [],
+            "put-1",
+        ),
+        (key_pk, "uploader", None, acme.company_pk, [applicant], "REFUSED", ["UNSUPPORTED_TYPE"], "put-2"),
+    ]
+
+
 async def test_an_offer_letter_is_filed_and_deleted_only_with_offers_write(acme, engine, app):
     """An offer letter is an offer's document: a key that may write applicants but not offers
     can neither plan its upload, nor upload it in a multipart request (nothing is stored), nor

@@ -97,6 +97,11 @@ class AttachmentUpload(Base):
     max_bytes: Mapped[int] = mapped_column(BigInteger)
     origin: Mapped[str | None] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    api_key_id: Mapped[int | None] = mapped_column(BigInteger)
+    """Who asked for the upload URL, named by the audit row of the file's `PUT`: the key, by its
+    number and `api_key_name`, or the person (`user_id`); none for a file an ATS sent."""
+    api_key_name: Mapped[str | None] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
     source_url: Mapped[str | None] = mapped_column(Text)
     """For a file an ATS sent: where the worker fetches it from (instead of waiting for a PUT)."""
     source_ref: Mapped[str | None] = mapped_column(String(300))

@@ -21,6 +21,7 @@ from service.attachments import models, service
 from service.attachments.models import AttachmentKind
 from service.attachments.storage import CHUNK
 from service.attachments.types import AREA, ATTACHMENT, Attachment
+from service.audit import service as audit
 from service.auth.scopes import Principal
 from service.db.sql import one_of
 from service.errors import DomainError, ErrorCode
@@ -216,6 +217,7 @@ class Mutation:
                 input.filename,
                 valid_for=settings.upload_url_seconds,
                 max_bytes=settings.max_attachment_bytes,
+                asked_by=audit.Caller.of(info.context.principal),  # whom the PUT's audit row names
             )
             return await service.upload_url(session, upload)
 

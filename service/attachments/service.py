@@ -44,9 +44,12 @@ from service.attachments.models import (
     StorageSweep,
 )
 from service.attachments.storage import Storage, key_company, new_key
+from service.audit import service as audit
+from service.audit.models import AuditOutcome
 from service.db.sql import one_of
 from service.db.tenancy import companies_with, keep_to, waiting
 from service.errors import DomainError, ErrorCode, not_found
+from service.ids import to_global_id
 from service.webhooks import events
 from service.webhooks.events import emit
 
@@ -65,6 +68,8 @@ class Refused(Exception):
         self.status = status
         self.code = code
         self.message = message
+        self.upload: AttachmentUpload | None = None
+        """The pending upload refused, when it was found: its refusal is audited."""
 
 
 def clean_filename(name: str) -> str:
@@ -109,8 +114,10 @@ async def planned(
     valid_for: float,
     max_bytes: int,
     origin: str | None = None,
+    asked_by: audit.Caller | None = None,
 ) -> AttachmentUpload:
-    """What a file about `applicant` (and `application`, theirs) will be, checked; not added."""
+    """What a file about `applicant` (and `application`, theirs) will be, checked; not added.
+    `asked_by`: who asked for its upload URL, whom the audit row of the file's `PUT` names."""
     if applicant.erased_at is not None:
         raise erased("applicantId")
     if application is not None and application.applicant_id != applicant.id:
@@ -127,6 +134,9 @@ async def planned(
         max_bytes=max_bytes,
         origin=origin,
         expires_at=datetime.fromtimestamp(int(links.clock() + valid_for), UTC),
+        api_key_id=asked_by.api_key_id if asked_by else None,
+        api_key_name=asked_by.api_key_name if asked_by else None,
+        user_id=asked_by.user_id if asked_by else None,
     )
 
 
@@ -165,15 +175,18 @@ async def preflight(sessions: async_sessionmaker[AsyncSession], upload_id: str, 
         if upload is None:
             raise await _gone(session, upload_id)
         keep_to(session.sync_session, [upload.company_id])  # what follows keeps to its company
+        refused = None
         if length is None:
-            raise Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
-        if length > upload.max_bytes:
-            raise Refused(413, "TOO_LARGE", f"at most {upload.max_bytes} bytes")
-        if length == 0:
-            raise Refused(400, "EMPTY", "the file is empty")
-        erased_at = await session.scalar(select(Applicant.erased_at).where(Applicant.id == upload.applicant_id))
-        if erased_at is not None:
-            raise Refused(409, "ERASED", "the applicant's personal data was erased")
+            refused = Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
+        elif length > upload.max_bytes:
+            refused = Refused(413, "TOO_LARGE", f"at most {upload.max_bytes} bytes")
+        elif length == 0:
+            refused = Refused(400, "EMPTY", "the file is empty")
+        elif await session.scalar(select(Applicant.erased_at).where(Applicant.id == upload.applicant_id)) is not None:
+            refused = Refused(409, "ERASED", "the applicant's personal data was erased")
+        if refused is not None:
+            refused.upload = upload
+            raise refused
         return upload
 
 
@@ -271,17 +284,61 @@ async def receive(
     upload: AttachmentUpload,
     length: int,
     body: AsyncIterator[bytes],
+    request_id: str | None = None,
 ) -> Attachment:
     """Store a pending upload's body (checked by `preflight`) and record it, consuming the
-    pending upload, in a transaction of its own."""
-    staged = await stage(sessions, storage, upload.company_id, length, body)
+    pending upload, in a transaction of its own, with its audit row (`put_audited`)."""
+    try:
+        staged = await stage(sessions, storage, upload.company_id, length, body)
+    except Refused as exc:
+        exc.upload = upload
+        raise
     try:
         async with sessions() as session, session.begin():
             keep_to(session.sync_session, [upload.company_id])
-            return await _record(session, await _consumed(session, upload.id), staged.key, staged.reading)
+            made = await _record(session, await _consumed(session, upload.id), staged.key, staged.reading)
+            await _audit_put(session, upload, AuditOutcome.SUCCEEDED, (), request_id, made)
+            return made
+    except Refused as exc:
+        exc.upload = upload
+        await discard(sessions, storage, staged)
+        raise
     except BaseException:
         await discard(sessions, storage, staged)
         raise
+
+
+PUT = "PUT /uploads"
+"""The audit log's `operation` of a file sent to an upload URL."""
+
+
+async def put_refused(
+    sessions: async_sessionmaker[AsyncSession], upload: AttachmentUpload, code: str, request_id: str | None
+) -> None:
+    """The audit row of a `PUT` refused (`Refused.code`), in a transaction of its own."""
+    async with sessions() as session, session.begin():
+        keep_to(session.sync_session, [upload.company_id])
+        await _audit_put(session, upload, AuditOutcome.REFUSED, (code,), request_id, None)
+
+
+async def _audit_put(
+    session: AsyncSession,
+    upload: AttachmentUpload,
+    outcome: AuditOutcome,
+    codes: Sequence[str],
+    request_id: str | None,
+    made: Attachment | None,
+) -> None:
+    """A `PUT`'s audit row, in the name of who asked for the URL; its targets the applicant, the
+    application when the file is about one, and the attachment made."""
+    company = upload.company_id
+    targets = [to_global_id("Applicant", upload.applicant_id, company)]
+    if upload.application_id is not None:
+        targets.append(to_global_id("Application", upload.application_id, company))
+    if made is not None:
+        targets.append(to_global_id("Attachment", made.id, company))
+    caller = audit.Caller(upload.api_key_id, upload.api_key_name or "", upload.user_id)
+    await audit.write(session, caller, company, PUT, None, targets, outcome, codes, request_id)
 
 
 async def _consumed(session: AsyncSession, upload_id: str) -> AttachmentUpload:

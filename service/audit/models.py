@@ -18,7 +18,8 @@ class AuditOutcome(enum.Enum):
 
 
 class AuditEvent(IdMixin, Base):
-    """One mutation call: who, where, what on which records, and how it ended.
+    """One mutation call (or a file's `PUT` to an upload URL): who, where, what on which records,
+    and how it ended.
 
     Append-only. Never holds input values, so erasing a person never has to touch it.
     """
@@ -43,7 +44,10 @@ class AuditEvent(IdMixin, Base):
         TenantKey("users", ondelete="SET NULL"),
         info=declare("The number of the signed-in person who made the call; null for an API key."),
     )
-    operation: Mapped[str] = mapped_column(String(100), info=declare("The mutation called, e.g. `applicationMove`."))
+    operation: Mapped[str] = mapped_column(
+        String(100),
+        info=declare("The mutation called, e.g. `applicationMove`; `PUT /uploads` for a file sent to an upload URL."),
+    )
     """The mutation field, e.g. `applicationMoveStage`."""
     operation_name: Mapped[str | None] = mapped_column(
         String(200), info=declare("The name the client gave its GraphQL operation, if it gave one.")

@@ -1,4 +1,5 @@
-"""The audit log: one row per mutation call, written by `service.graphql.mutations.run`.
+"""The audit log: one row per mutation call, written by `service.graphql.mutations.run`, and one
+per file sent to an upload URL (`PUT /uploads/…`, in the name of who asked for the URL).
 
 A row names records by global ID and never holds an input value, so erasing a person never has
 to touch the log. It belongs to the company of the record the call was about, else to the key's
@@ -97,26 +98,65 @@ class Call:
     async def record(
         self, session: AsyncSession, outcome: AuditOutcome, error_codes: Sequence[str] = (), result: Any = None
     ) -> None:
-        """Write the call's row in `session`'s transaction; `result` is what a successful call returned.
-
-        One Core `INSERT`, not an object added to the session: the unit of work's flush at commit
-        cost a write more than the statement itself."""
+        """Write the call's row in `session`'s transaction; `result` is what a successful call returned."""
         produced = _produced(result)
         targets = list(self.target_ids) + [gid for gid, _ in produced if gid not in self.target_ids]
         company_id = produced[0][1] if produced else await _company_of(session, self.principal, targets)
-        concerned = {"company_id": company_id, "user_id": self.principal.user_id} if company_id is not None else {}
-        await session.execute(
-            AUDIT_INSERT if company_id is not None else UNSCOPED_INSERT,
-            dict(
-                api_key_id=self.principal.api_key_id,
-                api_key_name=self.principal.name if self.principal.user_id is None else "",
-                **concerned,
-                operation=self.operation,
-                # GraphQL names have no length limit; the column has.
-                operation_name=self.operation_name[:200] if self.operation_name else None,
-                target_ids=targets,
-                outcome=outcome,
-                error_codes=list(error_codes),
-                request_id=self.request_id,
-            ),
+        await write(
+            session,
+            Caller.of(self.principal),
+            company_id,
+            self.operation,
+            self.operation_name,
+            targets,
+            outcome,
+            error_codes,
+            self.request_id,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a row names: an API key (its number and name then), or a signed-in person."""
+
+    api_key_id: int | None
+    api_key_name: str
+    """Empty for a person."""
+    user_id: int | None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Caller:
+        person = principal.user_id is not None
+        return cls(principal.api_key_id, "" if person else principal.name, principal.user_id)
+
+
+async def write(
+    session: AsyncSession,
+    caller: Caller,
+    company_id: int | None,
+    operation: str,
+    operation_name: str | None,
+    target_ids: Sequence[str],
+    outcome: AuditOutcome,
+    error_codes: Sequence[str],
+    request_id: str | None,
+) -> None:
+    """One row, in `session`'s transaction: a mutation call's (`Call.record`), or a file's `PUT`
+    to an upload URL (`service.attachments.service`). One Core `INSERT`, not an object added to
+    the session: the unit of work's flush at commit cost a write more than the statement itself."""
+    concerned = {"company_id": company_id, "user_id": caller.user_id} if company_id is not None else {}
+    await session.execute(
+        AUDIT_INSERT if company_id is not None else UNSCOPED_INSERT,
+        dict(
+            api_key_id=caller.api_key_id,
+            api_key_name=caller.api_key_name,
+            **concerned,
+            operation=operation,
+            # GraphQL names have no length limit; the column has.
+            operation_name=operation_name[:200] if operation_name else None,
+            target_ids=list(target_ids),
+            outcome=outcome,
+            error_codes=list(error_codes),
+            request_id=request_id,
+        ),
+    )

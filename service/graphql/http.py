@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import time
 import uuid
 from contextlib import AbstractContextManager
@@ -49,7 +48,7 @@ from service.graphql.params import Params, params_from_query_string, read_params
 from service.graphql.persisted import document_text
 from service.graphql.uploads import MULTIPART, close_uploads, read_multipart
 from service.graphql.variable_shape import Shape
-from service.observability.logs import request_context
+from service.observability.logs import REQUEST_ID_HEADER, given_request_id, request_context
 from service.observability.metrics import Metrics
 from service.observability.operations import REFUSAL_OUTCOMES, Seen
 from service.observability.tracing import NO_SPAN, Tracing
@@ -60,9 +59,6 @@ from service.signin.service import CSRF_HEADER, cookie_name, csrf_matches, find_
 log = logging.getLogger(__name__)
 
 SQL_COUNT_HEADER = "x-sql-statements"
-REQUEST_ID_HEADER = "x-request-id"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-"""A client's own `X-Request-Id` is kept when it is this sane; otherwise one is made up."""
 
 
 @dataclass(slots=True)
@@ -146,9 +142,8 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request_id = request.headers.get(REQUEST_ID_HEADER, "")
-        if not _REQUEST_ID.match(request_id):
-            request_id = os.urandom(16).hex()  # as random as uuid4().hex, at a fifth of its cost
+        # A client's own id when it is sane (`given_request_id`); otherwise one is made up.
+        request_id = given_request_id(request.headers.get(REQUEST_ID_HEADER)) or os.urandom(16).hex()
         exchange = Exchange(request_id, time.perf_counter())
         with request_context(request_id), self._server_span(request, request_id) as span:
             await self._answer(request, exchange, span, scope, receive, send)

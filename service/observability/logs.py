@@ -30,6 +30,15 @@ HANDLER_NAME = "hiregraph"
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+REQUEST_ID_HEADER = "x-request-id"
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def given_request_id(value: str | None) -> str | None:
+    """A client's own `X-Request-Id`, when it is sane enough to log and keep; else None."""
+    return value if value is not None and _SANE_REQUEST_ID.match(value) else None
+
+
 def current_request_id() -> str | None:
     return _request_id.get()
 
