@@ -110,13 +110,7 @@ def selection(draw: Any, type_name: str, depth: int) -> str:
                     body.append(f"nodes {{ {inner} }}")
                 if conn in ("edges", "both"):
                     body.append(f"edges {{ cursor node {{ {inner} }} }}")
-                body.append(
-                    draw(
-                        st.sampled_from(
-                            ["", "totalCount", *PAGE_INFOS]
-                        )
-                    )
-                )
+                body.append(draw(st.sampled_from(["", "totalCount", *PAGE_INFOS])))
                 out.append(f"{name}{f'({args})' if args else ''} {{ {' '.join(body)} }}")
             else:
                 out.append(f"{name} {{ {inner} }}")
