@@ -177,11 +177,11 @@ class Settings:
     max_bulk_lines: int = 2_000_000
     """The most lines one bulk upload may hold (a large employer's whole history is well below)."""
     bulk_uploads_at_once: int = 4
-    max_bulk_unfinished: int = 10
-    """Bulk operations a company may have waiting for their upload, queued or running at once:
-    each may stage `max_bulk_bytes` (`LIMIT_REACHED` past it)."""
     """Bulk uploads one API process takes at the same time (each holds a database connection
     while it streams in); more get 503 and `Retry-After`."""
+    max_bulk_unfinished: int = 10
+    """Bulk operations a company may have waiting for their upload (unexpired), queued or running
+    at once: each may stage `max_bulk_bytes` (`LIMIT_REACHED` past it)."""
     bulk_batch_lines: int = 1000
     """Lines a worker applies per transaction of a bulk operation."""
     bulk_upload_seconds: float = 3600.0

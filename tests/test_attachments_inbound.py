@@ -185,6 +185,26 @@ async def test_a_partner_upsert_brings_files_fetched_once(acme, engine, receiver
     assert await snapshot(engine) == before
 
 
+async def test_a_partner_upsert_files_an_offer_letter_only_with_offers_write(acme, tenants, engine):
+    """An offer letter is an offer's document: among an upsert's files it takes `offers:write`
+    too (FORBIDDEN on `files.N.kind`, nothing written), as the attachment mutations do."""
+    base = {"companyId": acme.company_id, "provider": "my-ats", "externalId": "c-1", "name": "Ada"}
+    files = [
+        {"kind": "RESUME", "filename": "cv.pdf", "url": "https://files.example.com/cv.pdf"},
+        {"kind": "OFFER_LETTER", "filename": "offer.pdf", "url": "https://files.example.com/offer.pdf"},
+    ]
+    partner = await tenants.key([acme], ["applicants:read", "applicants:write", "offers:read"])
+    before = await snapshot(engine)
+    refused = await partner.mutate("applicantUpsert", {**base, "files": files}, "applicant { id }")
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("files.1.kind", "FORBIDDEN")]
+    assert refused["applicant"] is None and await snapshot(engine) == before
+    made = await acme.mutate("applicantUpsert", {**base, "files": files}, "applicant { id }")
+    assert made["errors"] == []
+    async with engine.connect() as conn:
+        kinds = (await conn.execute(text("SELECT kind FROM attachment_uploads ORDER BY kind"))).scalars().all()
+    assert kinds == ["OFFER_LETTER", "RESUME"]
+
+
 async def test_a_linked_file_without_a_usable_name_is_left_out_and_the_rest_applies(acme, engine, receiver):
     integration = await connect_integration(acme, "greenhouse")
     links = [("..", receiver.url("x.pdf"), "resume"), ("cv.pdf", receiver.url("cv.pdf"), "resume")]

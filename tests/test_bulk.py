@@ -20,6 +20,7 @@ from service.bulk import lines as lines_module
 from service.bulk import service as bulk
 from service.bulk.lines import LineApplier
 from service.bulk.models import BulkKind
+from service.ids import from_global_id
 from service.integrations.sync.refs import APPLICANT, lock_key
 from service.settings import Settings
 from service.webhooks.worker import running_worker
@@ -387,6 +388,36 @@ async def test_a_company_has_at_most_so_many_operations_not_ended(acme: Api, glo
     cancelled = await acme.mutate("bulkOperationCancel", {"id": made[0]["id"]}, "bulkOperation { status }")
     assert cancelled["bulkOperation"] == {"status": "CANCELED"}
     await start(acme, "POSTINGS")
+    # An operation whose upload URL expired counts no more, before a worker marks it EXPIRED.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE bulk_operations SET upload_expires_at = now() - interval '1 second' WHERE id = :id"),
+            {"id": from_global_id(made[1]["id"]).pk},
+        )
+    await start(acme, "POSTINGS")
+
+
+async def test_an_offer_letter_among_a_line_s_files_takes_offers_write(
+    acme: Api, tenants: Any, app: Any, engine: AsyncEngine, settings: Settings
+) -> None:
+    """As `applicantUpsert`: an operation made by a key that may not write offers fails a line
+    whose files hold an offer letter (FORBIDDEN, `files.0.kind`) and applies the others."""
+    letter = {"kind": "OFFER_LETTER", "filename": "offer.pdf", "url": "https://files.example.com/offer.pdf"}
+    lines = [
+        {"externalId": "c-1", "name": "Grace Hopper", "files": [letter]},
+        {"externalId": "c-2", "name": "Alan Turing"},
+    ]
+    partner = await tenants.key([acme], ["applicants:read", "applicants:write"])
+    done, out = await run(partner, app, engine, settings, "APPLICANTS", lines)
+    assert (done["createdCount"], done["failedCount"]) == (1, 1)
+    assert [(r["line"], r["outcome"], *[(r.get("error") or {}).get(k) for k in ("code", "field")]) for r in out] == [
+        (1, "failed", "FORBIDDEN", "files.0.kind"),
+        (2, "created", None, None),
+    ]
+    assert await count_rows(engine, "attachment_uploads") == 0
+    done, out = await run(acme, app, engine, settings, "APPLICANTS", lines)  # acme's key may write offers
+    assert [r["outcome"] for r in out] == ["created", "updated"]
+    assert await count_rows(engine, "attachment_uploads") == 1
 
 
 APPLICATIONS: list[dict[str, Any]] = [

@@ -678,7 +678,8 @@ async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, bro
 
 async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser, engine, settings, migrated_url):
     """A column reads its first 100 cards with the board; "Show … more" reads the next page, after
-    the cards shown, until every card of the stage is on the board."""
+    the cards shown, until every card of the stage is on the board; a move (which reads the
+    board again) leaves the column open as far as it was."""
     d = await demo(engine, settings, migrated_url)
     company = to_global_id("Company", d["row"].company_id)
     created = await with_key(
@@ -688,7 +689,7 @@ async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser
         {"i": {"companyId": company, "title": "Night Shift Nurse"}},
     )
     posting = created["postingCreate"]["posting"]
-    first = min(posting["stages"], key=lambda s: s["position"])["name"]
+    first, second = [s["name"] for s in sorted(posting["stages"], key=lambda s: s["position"])][:2]
     await with_key(
         app_server,
         d["secret"],
@@ -730,4 +731,14 @@ async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser
     await expect(stage.get_by_role("button", name=re.compile("Show"))).to_have_count(0)
     shown = await stage.locator("li.card").evaluate_all("cards => cards.map(c => c.dataset.card)")
     assert sorted(shown) == [f"Applicant {n:03d}" for n in range(total)]
+
+    # The move's event reads the board again, then the column's second page again.
+    def reread(response: Any) -> bool:  # urql sends a query by GET when it fits the URL
+        return "query More(" in unquote_plus(response.url) + (response.request.post_data or "")
+
+    async with w.page.expect_response(reread, timeout=15_000):
+        await w.page.get_by_label("Move Applicant 102 to").select_option(label=second)
+    await expect(column(w.page, second).locator('li[data-card="Applicant 102"]')).to_be_visible()
+    await expect(stage.locator("li.card")).to_have_count(total - 1)
+    await expect(stage.locator("h2 .count")).to_have_text(str(total - 1))
     assert w.problems == [], w.problems

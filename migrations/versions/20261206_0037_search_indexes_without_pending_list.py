@@ -14,8 +14,9 @@ faster.
 Locking: `ALTER INDEX … SET (fastupdate)` takes an ACCESS EXCLUSIVE lock on the index, held
 until the migrations' transaction ends, and every statement planned on the table waits for it.
 The change itself is instant; waiting for the lock behind a long query would hold up all the
-table's traffic, so the lock is waited for at most `LOCK_TIMEOUT` (the migration then fails, and
-is run again). Entries already pending stay until the next vacuum of the table moves them into
+table's traffic, so a lock is waited for at most `LOCK_TIMEOUT` (the migration then fails, and
+is run again); the setting holds for the rest of the migrations' transaction (`SET LOCAL`), so
+later migrations of the same run wait as little, while the tables this one locked wait for them. Entries already pending stay until the next vacuum of the table moves them into
 the index (`gin_clean_pending_list` would do it under that lock).
 
 Revision ID: 0037
@@ -48,4 +49,3 @@ def _alter(change: str) -> None:
     op.execute(f"SELECT set_config('lock_timeout', '{LOCK_TIMEOUT}', true)")
     for index in INDEXES:
         op.execute(f"ALTER INDEX {index} {change}")
-    op.execute("RESET lock_timeout")

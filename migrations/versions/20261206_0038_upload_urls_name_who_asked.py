@@ -23,7 +23,6 @@ def upgrade() -> None:
     op.add_column("attachment_uploads", sa.Column("api_key_id", sa.BigInteger(), nullable=True))
     op.add_column("attachment_uploads", sa.Column("api_key_name", sa.String(length=200), nullable=True))
     op.add_column("attachment_uploads", sa.Column("user_id", sa.BigInteger(), nullable=True))
-    op.execute("RESET lock_timeout")
 
 
 def downgrade() -> None:

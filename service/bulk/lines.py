@@ -51,7 +51,11 @@ def _application(ctx: SyncContext, data: Any, operation: Spec) -> Awaitable[Outc
 
 KINDS = {
     BulkKind.APPLICANTS: Kind(
-        "ApplicantUpsertInput", inputs.ApplicantUpsertInput, lambda ctx, data, _: partners.apply_applicant(ctx, data)
+        "ApplicantUpsertInput",
+        inputs.ApplicantUpsertInput,
+        lambda ctx, data, operation: partners.apply_applicant(
+            ctx, data, may_file_offer_letters=operation.may_file_offer_letters
+        ),
     ),
     BulkKind.APPLICATIONS: Kind("ApplicationUpsertInput", inputs.ApplicationUpsertInput, _application),
     BulkKind.POSTINGS: Kind(

@@ -74,6 +74,8 @@ class BulkOperation(IdMixin, TimestampMixin, Base):
     )
     may_edit_postings: Mapped[bool] = mapped_column(Boolean, server_default=false(), info=INTERNAL)
     """Whether the key that created it may edit postings (an application's unknown stage adds one)."""
+    may_file_offer_letters: Mapped[bool] = mapped_column(Boolean, server_default=false(), info=INTERNAL)
+    """Whether the key that created it may write offers (an applicant's files may hold an offer letter)."""
     upload_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), info=INTERNAL)
     upload_expires_at: Mapped[datetime] = mapped_column(info=INTERNAL)
     line_count: Mapped[int] = mapped_column(

@@ -95,6 +95,7 @@ class Mutation:
                 input.kind,
                 api_key_id=principal.api_key_id,
                 may_edit_postings=principal.can("postings", "write"),
+                may_file_offer_letters=principal.can("offers", "write"),
                 settings=context.settings,
             )
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -74,10 +74,12 @@ class Spec:
     provider: str
     kind: BulkKind
     may_edit_postings: bool
+    may_file_offer_letters: bool
 
     @classmethod
     def of(cls, operation: BulkOperation) -> Spec:
-        return cls(operation.id, operation.company_id, operation.provider, operation.kind, operation.may_edit_postings)
+        o = operation
+        return cls(o.id, o.company_id, o.provider, o.kind, o.may_edit_postings, o.may_file_offer_letters)
 
 
 SLICE = 16
@@ -131,17 +133,28 @@ async def create(
     *,
     api_key_id: int | None,
     may_edit_postings: bool,
+    may_file_offer_letters: bool = False,
     settings: Settings,
 ) -> BulkOperation:
     """A new operation awaiting its upload; refused (`LIMIT_REACHED`) when the company has
-    `max_bulk_unfinished` operations not ended. The check holds a lock on the company's
-    operations being created (until the transaction ends), so two at once cannot both pass it."""
+    `max_bulk_unfinished` operations not ended (one whose upload URL expired has, marked so yet
+    or not). The check holds a lock on the company's operations being created (until the
+    transaction ends), so two at once cannot both pass it."""
     lock = func.hashtextextended(f"bulk_operations:{company_id}", 0)
     await session.execute(select(func.pg_advisory_xact_lock(lock)))
     unfinished = await session.scalar(
         select(func.count())
         .select_from(BulkOperation)
-        .where(BulkOperation.company_id == company_id, BulkOperation.status.not_in(FINISHED))
+        .where(
+            BulkOperation.company_id == company_id,
+            BulkOperation.status.not_in(FINISHED),
+            # One whose upload never came counts no more once its URL has expired, whether or
+            # not a worker has marked it EXPIRED yet.
+            or_(
+                BulkOperation.status != BulkStatus.AWAITING_UPLOAD,
+                BulkOperation.upload_expires_at >= func.now(),
+            ),
+        )
     )
     if (unfinished or 0) >= settings.max_bulk_unfinished:
         raise DomainError(
@@ -157,6 +170,7 @@ async def create(
         kind=kind,
         status=BulkStatus.AWAITING_UPLOAD,
         may_edit_postings=may_edit_postings,
+        may_file_offer_letters=may_file_offer_letters,
         upload_id=str(uuid.uuid4()),
         upload_expires_at=datetime.now(UTC) + timedelta(seconds=settings.bulk_upload_seconds),
     )

@@ -26,6 +26,7 @@ from service.applicants.schema import stated_fields
 from service.applicants.types import APPLICANT
 from service.applications import models as applications
 from service.applications.types import APPLICATION
+from service.attachments.models import AttachmentKind
 from service.attachments.service import clean_filename
 from service.catalogues.models import Source as SourceModel
 from service.catalogues.models import Tag as TagModel
@@ -185,7 +186,7 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[ApplicantUpsertInput, INPUT]
     ) -> ApplicantUpsertPayload:
         def apply(ctx: SyncContext) -> Awaitable[Outcome[models.Applicant]]:
-            return apply_applicant(ctx, input)
+            return apply_applicant(ctx, input, may_file_offer_letters=info.context.principal.can("offers", "write"))
 
         upserted = await _upsert(info, "applicants", input, apply)
         record, result, errors = upserted
@@ -399,13 +400,15 @@ class Mutation:
         )
 
 
-def apply_applicant(ctx: SyncContext, input: ApplicantUpsertInput) -> Awaitable[Outcome[models.Applicant]]:
-    """`applicantUpsert`'s change, in `ctx` (a bulk operation's APPLICANTS lines too)."""
+def apply_applicant(
+    ctx: SyncContext, input: ApplicantUpsertInput, *, may_file_offer_letters: bool
+) -> Awaitable[Outcome[models.Applicant]]:
+    """`applicantUpsert`'s change, in `ctx` (a bulk operation's APPLICANTS lines too). A caller
+    that may not write offers may send no offer letter among the files."""
     stated = {name: value for name, value in stated_fields(input).items() if value is not None}
     named = {k: stated.pop(k) for k in APPLICANT_FIELDS if k in stated}
-    data = changes.Candidate(
-        external_id=input.external_id.strip(), **named, extra=stated, files=_files(input.files or [])
-    )
+    files = _files(input.files or [], may_file_offer_letters)
+    data = changes.Candidate(external_id=input.external_id.strip(), **named, extra=stated, files=files)
     return upsert_applicant(ctx, data)
 
 
@@ -462,13 +465,16 @@ async def _entry_upsert(
     return await _upsert(info, area, input, apply)
 
 
-def _files(files: list[ExternalFileInput]) -> list[changes.RemoteFile]:
-    """The files of an applicant upsert, refused whole when one is malformed."""
+def _files(files: list[ExternalFileInput], may_file_offer_letters: bool) -> list[changes.RemoteFile]:
+    """The files of an applicant upsert, refused whole when one is malformed, or is an offer
+    letter and the caller may not write offers (as `attachmentUploadUrlCreate` refuses it)."""
     problems = Collector()
     if len(files) > MAX_FILES:
         problems.add(ErrorCode.INVALID, f"at most {MAX_FILES} files", "files")
     out = []
     for n, f in enumerate(files[:MAX_FILES]):
+        if f.kind is AttachmentKind.OFFER_LETTER and not may_file_offer_letters:
+            problems.add(ErrorCode.FORBIDDEN, "an offer letter takes the 'offers:write' scope", f"files.{n}.kind")
         url = f.url.strip()
         if not url.lower().startswith(("https://", "http://")) or len(url) > MAX_URL:
             problems.add(ErrorCode.INVALID, f"an http(s) URL of at most {MAX_URL} characters", f"files.{n}.url")

@@ -154,11 +154,12 @@ def check_url(url: str, settings: Settings) -> str | None:
     return f"the host is {why}" if why else None
 
 
-DNS_THREADS = 8
-"""Name lookups at once. `getaddrinfo` blocks, so it runs in threads of its own, never in the
-event loop's default executor, which the API's own work uses (`asyncio.to_thread`): receivers
-whose names resolve slowly hold these threads at most, and a lookup waiting for one still ends
-at its timeout."""
+DNS_THREADS = 32
+"""Name lookups at once: as many as the worker's deliveries at once by default
+(`HIREGRAPH_WEBHOOK_CONCURRENCY`). `getaddrinfo` blocks, so it runs in threads of its own,
+never in the event loop's default executor, which the API's own work uses (`asyncio.to_thread`):
+receivers whose names resolve slowly hold these threads at most, and a lookup waiting for one
+still ends at its timeout (its thread runs on until the resolver gives up)."""
 _DNS = concurrent.futures.ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="hiregraph-dns")
 
 

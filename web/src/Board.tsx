@@ -127,6 +127,16 @@ function columnsOf(stages: Stage[]): Columns {
   );
 }
 
+/** A column with the next page read after it (a card moved in meanwhile is not shown twice). */
+function appended(column: Column, page: ColumnPage): Column {
+  const shown = new Set(column.cards.map((card) => card.id));
+  return {
+    total: page.totalCount,
+    cards: [...column.cards, ...page.nodes.filter((card) => !shown.has(card.id))],
+    after: after(page),
+  };
+}
+
 /** Move one card between columns in the local state (the optimistic view, and its undo). */
 function moved(columns: Columns, cardId: string, from: string, to: string): Columns {
   const card = columns[from]?.cards.find((c) => c.id === cardId);
@@ -158,9 +168,42 @@ export function Board({ session }: { session: Session }) {
   const pending = useRef(0);
 
   const stages = useMemo(() => [...(data?.node?.stages ?? [])].sort((a, b) => a.position - b.position), [data]);
+  // Each reading of the board is a generation: a page read for an older one is dropped. A column
+  // the user opened past its first page is read again that far (`wanted`, in cards).
+  const generation = useRef(0);
+  const wanted = useRef<Record<string, number>>({});
+  const readPage = useCallback(
+    async (stageId: string, from: string): Promise<ColumnPage | null> => {
+      const result = await client
+        .query<{ node: { applications: ColumnPage } | null }>(MORE, { id: stageId, after: from }, { requestPolicy: 'network-only' })
+        .toPromise();
+      const page = result.data?.node?.applications ?? null;
+      if (!page) setStatus({ kind: 'alert', text: `More cards could not be read: ${result.error?.message ?? 'the stage is gone'}` });
+      return page;
+    },
+    [client],
+  );
   useEffect(() => {
-    if (pending.current === 0) setColumns(columnsOf(stages));
-  }, [stages]);
+    if (pending.current !== 0) return;
+    const current = ++generation.current;
+    const read = columnsOf(stages);
+    setColumns(read);
+    const opened = Object.entries(wanted.current).filter(([id, n]) => read[id] && n > read[id].cards.length);
+    if (opened.length === 0) return;
+    void (async () => {
+      const next = { ...read };
+      for (const [id, n] of opened) {
+        let column = next[id];
+        while (column.after && column.cards.length < n) {
+          const page = await readPage(id, column.after);
+          if (!page || generation.current !== current) return;
+          column = appended(column, page);
+        }
+        next[id] = column;
+      }
+      if (generation.current === current && pending.current === 0) setColumns(next);
+    })();
+  }, [stages, readPage]);
 
   // Live: a move made elsewhere is applied from the event itself, at once; then (any event about
   // this posting) the board is read again from the server, in one request, to agree with it.
@@ -201,29 +244,27 @@ export function Board({ session }: { session: Session }) {
     [client, columns, stages],
   );
 
-  // The next page of a column, after the cards it shows (a card moved in meanwhile is not shown twice).
-  // A reload of the board (after a change made elsewhere) shows each column's first page again.
+  // The next page of a column, after the cards it shows; the board read again later reads the
+  // column this far again.
+  const [reading, setReading] = useState<string | null>(null);
   const more = useCallback(
     async (stageId: string) => {
       const from = columns[stageId]?.after;
       if (!from) return;
-      const result = await client
-        .query<{ node: { applications: ColumnPage } | null }>(MORE, { id: stageId, after: from }, { requestPolicy: 'network-only' })
-        .toPromise();
-      const page = result.data?.node?.applications;
-      if (!page) {
-        setStatus({ kind: 'alert', text: `More cards could not be read: ${result.error?.message ?? 'the stage is gone'}` });
-        return;
-      }
+      const current = generation.current;
+      setReading(stageId);
+      const page = await readPage(stageId, from);
+      setReading(null);
+      if (!page || generation.current !== current) return;
       setColumns((c) => {
         const column = c[stageId];
         if (!column || column.after !== from) return c;
-        const shown = new Set(column.cards.map((card) => card.id));
-        const cards = [...column.cards, ...page.nodes.filter((card) => !shown.has(card.id))];
-        return { ...c, [stageId]: { total: page.totalCount, cards, after: after(page) } };
+        const grown = appended(column, page);
+        wanted.current[stageId] = grown.cards.length;
+        return { ...c, [stageId]: grown };
       });
     },
-    [client, columns],
+    [columns, readPage],
   );
 
   const reject = async () => {
@@ -317,7 +358,13 @@ export function Board({ session }: { session: Session }) {
       <DndContext sensors={sensors} onDragEnd={onDragEnd} accessibility={{ announcements }}>
         <div className="board">
           {stages.map((stage) => (
-            <StageColumn key={stage.id} stage={stage} column={columns[stage.id]} onMore={() => void more(stage.id)}>
+            <StageColumn
+              key={stage.id}
+              stage={stage}
+              column={columns[stage.id]}
+              reading={reading === stage.id}
+              onMore={() => void more(stage.id)}
+            >
               {(columns[stage.id]?.cards ?? []).filter(visible).map((card) => (
                 <CardView
                   key={card.id}
@@ -345,7 +392,13 @@ export function Board({ session }: { session: Session }) {
   );
 }
 
-function StageColumn(props: { stage: Stage; column?: Column; onMore: () => void; children: React.ReactNode }) {
+function StageColumn(props: {
+  stage: Stage;
+  column?: Column;
+  reading: boolean;
+  onMore: () => void;
+  children: React.ReactNode;
+}) {
   const { stage, column, children } = props;
   const { setNodeRef, isOver } = useDroppable({ id: stage.id });
   const total = column?.total ?? stage.applications.totalCount;
@@ -357,7 +410,14 @@ function StageColumn(props: { stage: Stage; column?: Column; onMore: () => void;
       </h2>
       <ul>{children}</ul>
       {column?.after ? (
-        <button type="button" className="more" onClick={props.onMore}>
+        <button
+          type="button"
+          className="more"
+          onClick={props.onMore}
+          disabled={props.reading}
+          aria-busy={props.reading}
+          aria-label={`Show ${Math.min(PAGE, total - shown)} more of ${total - shown} in ${stage.name}`}
+        >
           Show {Math.min(PAGE, total - shown)} more of {total - shown}
         </button>
       ) : (
