@@ -216,7 +216,7 @@ SELECT json_build_object('data', json_build_object('w', json_build_object('appli
     'id', {_gid("Applicant", "c.id")}, 'name', c.name, 'location', c.location, 'updatedAt', c.updated_at,
     'applications', json_build_object('nodes', coalesce((
         SELECT json_agg(json_build_object('id', {_gid("Application", "x.id")}, 'status', x.status) ORDER BY x.id)
-        FROM (SELECT id, status FROM applications
+        FROM (SELECT id, company_id, status FROM applications
               WHERE applicant_id = c.id AND company_id = c.company_id ORDER BY id LIMIT 5) AS x), '[]'::json))))))::text
 FROM changed AS c
 """
