@@ -287,7 +287,7 @@ async def receive(
     request_id: str | None = None,
 ) -> Attachment:
     """Store a pending upload's body (checked by `preflight`) and record it, consuming the
-    pending upload, in a transaction of its own, with its audit row (`put_audited`)."""
+    pending upload, in a transaction of its own, with its audit row (`_audit_put`)."""
     try:
         staged = await stage(sessions, storage, upload.company_id, length, body)
     except Refused as exc:
