@@ -728,6 +728,7 @@ async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser
     await expect(stage.locator("h2 .count")).to_have_text(str(total))
     await stage.get_by_role("button", name="Show 5 more of 5").click()
     await expect(stage.locator("li.card")).to_have_count(total)
+    await expect(w.page.get_by_role("status").filter(has_text=f"5 more cards shown in {first}.")).to_be_visible()
     await expect(stage.get_by_role("button", name=re.compile("Show"))).to_have_count(0)
     shown = await stage.locator("li.card").evaluate_all("cards => cards.map(c => c.dataset.card)")
     assert sorted(shown) == [f"Applicant {n:03d}" for n in range(total)]

@@ -263,8 +263,11 @@ export function Board({ session }: { session: Session }) {
         wanted.current[stageId] = grown.cards.length;
         return { ...c, [stageId]: grown };
       });
+      // Said aloud (the button may be gone, and the focus with it).
+      const name = stages.find((s) => s.id === stageId)?.name ?? 'the stage';
+      setStatus({ kind: 'status', text: `${page.nodes.length} more cards shown in ${name}.` });
     },
-    [columns, readPage],
+    [columns, readPage, stages],
   );
 
   const reject = async () => {
