@@ -53,7 +53,7 @@ lint: $(STAMP) $(WEB_STAMP)
 	npm --prefix web run typecheck
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
-	$(BIN)/mypy service tests
+	$(BIN)/mypy service tests bench
 	$(BIN)/lint-imports
 
 clean:

@@ -92,7 +92,7 @@ async def one_size(
             assert got.status_code == 200 and len(got.content) == size
             downloads.append(time.perf_counter() - started)
 
-    stop, busy = asyncio.Event(), []
+    stop, busy = asyncio.Event(), list[float]()
     prober = asyncio.create_task(probe(client, stop, busy))
     began = time.perf_counter()
     await asyncio.gather(*(upload() for _ in range(files)))
@@ -129,7 +129,7 @@ async def measure(base_url: str, key: str, rounds: int, files: int, concurrency:
             )
             return str(made.json()["data"]["applicantCreate"]["applicant"]["id"])
 
-        stop, idle = asyncio.Event(), []
+        stop, idle = asyncio.Event(), list[float]()
         prober = asyncio.create_task(probe(client, stop, idle))
         await asyncio.sleep(2)
         stop.set()

@@ -27,21 +27,12 @@ from typing import Any
 
 import httpx
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from bench.database import database
 from bench.servers import start_hiregraph
 
 TITLE = "Board bench: 1,000 applications"
 TOTAL = 1_000
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 async def gql(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -108,7 +99,7 @@ async def measure(base: str, posting: str, rounds: int) -> dict[str, list[float]
 
     out: dict[str, list[float]] = {"interactive": [], "live": [], "cards": []}
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         pages = []
         for _ in range(2):
             context = await browser.new_context(viewport={"width": 1600, "height": 1000})

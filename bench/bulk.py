@@ -115,7 +115,8 @@ async def run(url: str, db_pid: int | None, n_candidates: int, n_applications: i
             r = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
             body = r.json()
             assert r.status_code == 200 and "errors" not in body, body
-            return body["data"]
+            data: dict[str, Any] = body["data"]
+            return data
 
         for j in range(postings):
             await gql(

@@ -245,4 +245,4 @@ async def run_load(
 
 def _own_cpu(process: psutil.Process) -> float:
     t = process.cpu_times()
-    return t.user + t.system
+    return float(t.user + t.system)

@@ -94,7 +94,7 @@ def _literal(text: str) -> str:
 
 def _installed_version(package: str) -> str | None:
     try:
-        return json.loads((DIR / "node_modules" / package / "package.json").read_text())["version"]
+        return str(json.loads((DIR / "node_modules" / package / "package.json").read_text())["version"])
     except (OSError, ValueError, KeyError):
         return None
 
@@ -251,7 +251,8 @@ def _post(client: httpx.Client, base_url: str, query: str, variables: dict[str, 
     body = r.json() if r.headers.get("content-type", "").startswith("application/") else None
     if r.status_code != 200 or body is None or body.get("errors"):
         raise SystemExit(f"bench: PostGraphile answered HTTP {r.status_code}: {r.text[:1000]}")
-    return body
+    answered: dict[str, Any] = body
+    return answered
 
 
 def partner_cursors(base_url: str, work: Workload) -> dict[int, str]:

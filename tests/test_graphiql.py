@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from service.app import create_app
 from service.db.engine import Database
 from service.graphql.ide import CONTENT_SECURITY_POLICY, assets, fetch_assets
@@ -28,15 +29,6 @@ from tests.live import LiveServer, LiveTenant, live_server, live_tenant  # noqa:
 
 ROOT = Path(__file__).resolve().parent.parent
 IDE = ROOT / "service" / "graphql" / "ide"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 HTML = {"Accept": "text/html"}
 UNAUTHORIZED = "the server responded with a status of 401"
 """Chromium's console line for the introspection refused before a key is typed."""

@@ -30,6 +30,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Origin
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from service.demo.seed import seed_demo
 from service.ids import pk_of, to_global_id
 from service.settings import Settings
@@ -39,17 +40,6 @@ from tests.webhook_receiver import Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LIVE_WITHIN = 2.0
 """Seconds a move may take to show in another browser (the target is under one; the log says how long)."""
 
