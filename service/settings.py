@@ -33,6 +33,11 @@ ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:]
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+_URL_STARTS = re.compile(r",\s*(?=[A-Za-z][A-Za-z0-9+.-]*://|\s*$)")
+"""Where the next URL of a comma-separated list begins: only a comma before a scheme (or ending
+the list), since a URL may hold commas itself (in a password, or libpq's `host1:5432,host2:5432`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Runtime configuration. Built by entry points with `Settings.from_env()`."""
@@ -50,7 +55,8 @@ class Settings:
     db_max_overflow: int = 10
     max_page_size: int = 100
     replica_urls: tuple[str, ...] = ()
-    """Streaming read replicas of the database (`HIREGRAPH_REPLICA_URLS`, comma-separated): queries
+    """Streaming read replicas of the database (`HIREGRAPH_REPLICA_URLS`, comma-separated; a comma
+    within a URL, before anything but a scheme, stays in it): queries
     go to one that is fresh enough, writes to the primary (see `service.db.replicas`)."""
     replica_max_lag: float = 10.0
     """Seconds a replica may lag behind the primary and still answer reads."""
@@ -288,7 +294,7 @@ class Settings:
             trace_resolver_rate=float(e.get("HIREGRAPH_TRACE_RESOLVER_RATE", d.trace_resolver_rate)),
             worker_stall_after=float(v) if (v := _text(e.get("HIREGRAPH_WORKER_STALL_AFTER"))) else None,
             compiled_reads=_bool(e.get("HIREGRAPH_COMPILED_READS"), True),
-            replica_urls=tuple(u.strip() for u in e.get("HIREGRAPH_REPLICA_URLS", "").split(",") if u.strip()),
+            replica_urls=tuple(u.strip() for u in _URL_STARTS.split(e.get("HIREGRAPH_REPLICA_URLS", "")) if u.strip()),
             replica_max_lag=float(e.get("HIREGRAPH_REPLICA_MAX_LAG", d.replica_max_lag)),
             replica_check_interval=float(e.get("HIREGRAPH_REPLICA_CHECK_INTERVAL", d.replica_check_interval)),
             max_body_bytes=int(e.get("HIREGRAPH_MAX_BODY_BYTES", d.max_body_bytes)),

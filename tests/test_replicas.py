@@ -337,3 +337,14 @@ def test_lag_is_how_long_ago_the_primary_first_passed_what_the_replica_has() -> 
     assert 5.9 < replicas.lag_of(150) < 6.5
     assert 8.9 < replicas.lag_of(50) < 9.5, "behind everything remembered: since the oldest"
     assert Replicas(None, None, []).lag_of(0) == 0.0  # type: ignore[arg-type]  # no position known yet
+
+
+def test_replica_urls_are_split_where_a_url_begins() -> None:
+    """A comma separates two URLs only before a scheme: a password and libpq's several hosts
+    may hold one."""
+    given = "postgresql://ro:p,w@replica-1/hiregraph , postgres://ro@replica-2:5433,replica-3:5434/hiregraph,"
+    assert Settings.from_env({"HIREGRAPH_REPLICA_URLS": given}).replica_urls == (
+        "postgresql://ro:p,w@replica-1/hiregraph",
+        "postgres://ro@replica-2:5433,replica-3:5434/hiregraph",
+    )
+    assert Settings.from_env({}).replica_urls == ()
