@@ -43,10 +43,14 @@ async def test_each_role_reads_and_writes_what_its_scopes_allow(acme: Api, engin
             assert codes == [], (role, area, r.body)
         else:
             assert codes == ["FORBIDDEN"], (role, area, r.body)
+            # Said of the person's role: they hold no API key.
+            error = r.body["errors"][0]
+            assert error["message"] == f"your role does not grant the '{error['extensions']['scope']}' scope", r.body
     before = await rows(engine)
     made = await person.mutate("applicantCreate", {"companyId": acme.company_id, "name": "Quinn"}, "applicant { id }")
     if creates:
         assert made["errors"] == [] and made["applicant"] is not None
     else:
         assert made["applicant"] is None and [e["code"] for e in made["errors"]] == ["FORBIDDEN"]
+        assert made["errors"][0]["message"] == "your role does not grant the 'applicants:write' scope"
         assert await rows(engine) == before

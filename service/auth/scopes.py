@@ -35,8 +35,10 @@ def is_access(value: str) -> TypeIs[Access]:
 
 
 class MissingScope(PermissionError):
-    def __init__(self, scope: str) -> None:
-        super().__init__(f"this API key lacks the '{scope}' scope")
+    def __init__(self, scope: str, *, person: bool = False) -> None:
+        """`person`: the caller signed in, and their role, not a key, lacks the scope."""
+        who = "your role does not grant" if person else "this API key lacks"
+        super().__init__(f"{who} the '{scope}' scope")
         self.scope = scope
 
 
@@ -86,7 +88,8 @@ class Principal:
 
     def require(self, area: str, access: Access = "read") -> None:
         if not self.can(area, access):
-            raise MissingScope(ADMIN if area in (PUBLIC_AREA, *ADMIN_AREAS) else f"{area}:{access}")
+            scope = ADMIN if area in (PUBLIC_AREA, *ADMIN_AREAS) else f"{area}:{access}"
+            raise MissingScope(scope, person=self.user_id is not None)
 
     @property
     def is_admin(self) -> bool:

@@ -322,5 +322,7 @@ def company_in_scope(value: str, scope: Sequence[int], field: str = "companyId")
 def require_readable(info: Info[Context, None], area: str, field: str) -> None:
     """Refuse an input that names records of `area` (a person, say) when the key may not read
     them: naming one would tell whether it exists, or copy its data where the key can read it."""
-    if not info.context.principal.can(area, "read"):
-        raise DomainError(ErrorCode.FORBIDDEN, f"this API key lacks the '{area}:read' scope", field)
+    principal = info.context.principal
+    if not principal.can(area, "read"):
+        missing = MissingScope(f"{area}:read", person=principal.user_id is not None)
+        raise DomainError(ErrorCode.FORBIDDEN, str(missing), field)
