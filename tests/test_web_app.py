@@ -90,8 +90,15 @@ class Watched:
     def __init__(self, context: BrowserContext, page: Page) -> None:
         self.context, self.page = context, page
         self.problems: list[str] = []
+        self.subscribed = asyncio.Event()
+        """Set once the page has sent a GraphQL subscription over its WebSocket."""
         page.on("pageerror", self._page_error)
         page.on("console", self._console)
+        page.on("websocket", lambda socket: socket.on("framesent", self._frame_sent))
+
+    def _frame_sent(self, payload: Any) -> None:
+        if '"type":"subscribe"' in str(payload).replace(" ", ""):
+            self.subscribed.set()
 
     def _page_error(self, error: Any) -> None:
         self.problems.append(f"page error: {error}")
@@ -236,7 +243,9 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
     bob = await open_browser(browser)  # a second browser, another session, the same board
     await sign_in_as(bob, app_server, people["RECRUITER"], board_path)
     await expect(column(bob.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
-    await bob.page.wait_for_timeout(300)  # its subscription is open
+    # Its subscription is asked for (the frame sent), and the server has had a moment to take it up.
+    await asyncio.wait_for(bob.subscribed.wait(), 10)
+    await bob.page.wait_for_timeout(100)
 
     async with engine.connect() as conn:
         events_before = await conn.scalar(text("SELECT count(*) FROM events WHERE type = 'application.stage_changed'"))
