@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 UPLOAD_DEADLINE = 600.0
 """Seconds a whole upload may take (a body trickling in is cut off), well within its sweep's hour."""
 _LENGTH = re.compile(r"^[0-9]{1,15}$")
-
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
 _WINDOW = re.compile(r"^[0-9]{1,12}$")
 
@@ -66,24 +65,23 @@ class FileEndpoints:
         request_id = given_request_id(request.headers.get(REQUEST_ID_HEADER))
         upload = None
         try:
-            upload = await service.preflight(self.sessions, upload_id, length)
-            assert length is not None
-            async with asyncio.timeout(UPLOAD_DEADLINE):
-                attachment = await service.receive(
-                    self.sessions, self.storage, upload, length, request.stream(), request_id
-                )
+            try:
+                upload = await service.preflight(self.sessions, upload_id, length)
+                assert length is not None
+                async with asyncio.timeout(UPLOAD_DEADLINE):
+                    attachment = await service.receive(
+                        self.sessions, self.storage, upload, length, request.stream(), request_id
+                    )
+            except ClientDisconnect:
+                raise service.Refused(400, "INCOMPLETE", "the upload was interrupted; nothing was kept") from None
+            except TimeoutError:
+                message = f"the upload took longer than {UPLOAD_DEADLINE:g} s; nothing was kept"
+                raise service.Refused(408, "TOO_SLOW", message) from None
         except service.Refused as exc:
-            if exc.upload is not None:
-                await service.put_refused(self.sessions, exc.upload, exc.code, request_id)
+            found = exc.upload or upload
+            if found is not None:  # a URL that names no upload leaves no audit row
+                await service.put_refused(self.sessions, found, exc.code, request_id)
             return _error(exc.status, exc.code, exc.message)
-        except ClientDisconnect:
-            if upload is not None:
-                await service.put_refused(self.sessions, upload, "INCOMPLETE", request_id)
-            return _error(400, "INCOMPLETE", "the upload was interrupted; nothing was kept")
-        except TimeoutError:
-            if upload is not None:
-                await service.put_refused(self.sessions, upload, "TOO_SLOW", request_id)
-            return _error(408, "TOO_SLOW", f"the upload took longer than {UPLOAD_DEADLINE:g} s; nothing was kept")
         body = {
             "attachment": {
                 **attachment_ref(attachment),

@@ -138,16 +138,10 @@ _REFUSALS = {
 }
 """The mutation error code of each refusal of the content (`service.Refused`); others are INVALID."""
 
-OFFERS = "offers"
-"""An offer letter is an offer's document: filing or deleting one takes this area's write scope
-too, as reading one takes its read scope (`types.Attachment`)."""
-
 
 def _may_file(principal: Principal, kind: AttachmentKind, field: str) -> DomainError | None:
-    """Why `principal` may not file (or delete) an attachment of `kind`, or None."""
-    if kind is AttachmentKind.OFFER_LETTER and not principal.can(OFFERS, "write"):
-        return DomainError(ErrorCode.FORBIDDEN, f"an offer letter takes the '{OFFERS}:write' scope", field)
-    return None
+    """`service.may_file` for this caller."""
+    return service.may_file(kind, principal.can(service.OFFERS, "write"), field)
 
 
 async def _company_of(

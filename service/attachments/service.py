@@ -69,7 +69,20 @@ class Refused(Exception):
         self.code = code
         self.message = message
         self.upload: AttachmentUpload | None = None
-        """The pending upload refused, when it was found: its refusal is audited."""
+        """The pending upload `preflight` refused, when it found one: its refusal is audited."""
+
+
+OFFERS = "offers"
+"""An offer letter is an offer's document: filing or deleting one takes this area's write scope
+too, as reading one takes its read scope (`types.Attachment`)."""
+
+
+def may_file(kind: AttachmentKind, may_write_offers: bool, field: str) -> DomainError | None:
+    """Why a caller (who may write offers, or not) may not file or delete an attachment of
+    `kind`, or None: the attachment mutations, an upsert's files and a bulk line's alike."""
+    if kind is AttachmentKind.OFFER_LETTER and not may_write_offers:
+        return DomainError(ErrorCode.FORBIDDEN, f"an offer letter takes the '{OFFERS}:write' scope", field)
+    return None
 
 
 def clean_filename(name: str) -> str:
@@ -175,18 +188,19 @@ async def preflight(sessions: async_sessionmaker[AsyncSession], upload_id: str, 
         if upload is None:
             raise await _gone(session, upload_id)
         keep_to(session.sync_session, [upload.company_id])  # what follows keeps to its company
-        refused = None
-        if length is None:
-            refused = Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
-        elif length > upload.max_bytes:
-            refused = Refused(413, "TOO_LARGE", f"at most {upload.max_bytes} bytes")
-        elif length == 0:
-            refused = Refused(400, "EMPTY", "the file is empty")
-        elif await session.scalar(select(Applicant.erased_at).where(Applicant.id == upload.applicant_id)) is not None:
-            refused = Refused(409, "ERASED", "the applicant's personal data was erased")
-        if refused is not None:
-            refused.upload = upload
-            raise refused
+        try:
+            if length is None:
+                raise Refused(411, "LENGTH_REQUIRED", "send the file with a Content-Length header")
+            if length > upload.max_bytes:
+                raise Refused(413, "TOO_LARGE", f"at most {upload.max_bytes} bytes")
+            if length == 0:
+                raise Refused(400, "EMPTY", "the file is empty")
+            erased_at = await session.scalar(select(Applicant.erased_at).where(Applicant.id == upload.applicant_id))
+            if erased_at is not None:
+                raise Refused(409, "ERASED", "the applicant's personal data was erased")
+        except Refused as exc:
+            exc.upload = upload
+            raise
         return upload
 
 
@@ -288,21 +302,13 @@ async def receive(
 ) -> Attachment:
     """Store a pending upload's body (checked by `preflight`) and record it, consuming the
     pending upload, in a transaction of its own, with its audit row (`_audit_put`)."""
-    try:
-        staged = await stage(sessions, storage, upload.company_id, length, body)
-    except Refused as exc:
-        exc.upload = upload
-        raise
+    staged = await stage(sessions, storage, upload.company_id, length, body)
     try:
         async with sessions() as session, session.begin():
             keep_to(session.sync_session, [upload.company_id])
             made = await _record(session, await _consumed(session, upload.id), staged.key, staged.reading)
             await _audit_put(session, upload, AuditOutcome.SUCCEEDED, (), request_id, made)
             return made
-    except Refused as exc:
-        exc.upload = upload
-        await discard(sessions, storage, staged)
-        raise
     except BaseException:
         await discard(sessions, storage, staged)
         raise

@@ -333,10 +333,11 @@ async def root_connection(
     sort = spec.sort(order)
     scope = loaders.scope(entity)
     statement = spec.page_statement(scope, conditions, sort, args)
-    page = finish_page(await loaders.rows(statement, planned_for_values=searches(conditions)), args)
+    search = searches(conditions)  # page and count planned for its text (`Loaders.rows`)
+    page = finish_page(await loaders.rows(statement, planned_for_values=search), args)
 
     async def total() -> int:
-        rows = await loaders.rows(spec.count_statement(scope, conditions), planned_for_values=searches(conditions))
+        rows = await loaders.rows(spec.count_statement(scope, conditions), planned_for_values=search)
         return int(rows[0][0])
 
     connection = build_connection(entity, page, sort, total)

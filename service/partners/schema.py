@@ -26,8 +26,7 @@ from service.applicants.schema import stated_fields
 from service.applicants.types import APPLICANT
 from service.applications import models as applications
 from service.applications.types import APPLICATION
-from service.attachments.models import AttachmentKind
-from service.attachments.service import clean_filename
+from service.attachments.service import OFFERS, clean_filename, may_file
 from service.catalogues.models import Source as SourceModel
 from service.catalogues.models import Tag as TagModel
 from service.catalogues.types import SOURCE, TAG
@@ -186,7 +185,7 @@ class Mutation:
         self, info: Info[Context, None], input: Annotated[ApplicantUpsertInput, INPUT]
     ) -> ApplicantUpsertPayload:
         def apply(ctx: SyncContext) -> Awaitable[Outcome[models.Applicant]]:
-            return apply_applicant(ctx, input, may_file_offer_letters=info.context.principal.can("offers", "write"))
+            return apply_applicant(ctx, input, may_file_offer_letters=info.context.principal.can(OFFERS, "write"))
 
         upserted = await _upsert(info, "applicants", input, apply)
         record, result, errors = upserted
@@ -473,8 +472,8 @@ def _files(files: list[ExternalFileInput], may_file_offer_letters: bool) -> list
         problems.add(ErrorCode.INVALID, f"at most {MAX_FILES} files", "files")
     out = []
     for n, f in enumerate(files[:MAX_FILES]):
-        if f.kind is AttachmentKind.OFFER_LETTER and not may_file_offer_letters:
-            problems.add(ErrorCode.FORBIDDEN, "an offer letter takes the 'offers:write' scope", f"files.{n}.kind")
+        if (refused := may_file(f.kind, may_file_offer_letters, f"files.{n}.kind")) is not None:
+            problems.add(refused.code, refused.message, refused.field)
         url = f.url.strip()
         if not url.lower().startswith(("https://", "http://")) or len(url) > MAX_URL:
             problems.add(ErrorCode.INVALID, f"an http(s) URL of at most {MAX_URL} characters", f"files.{n}.url")
