@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from service.observability.collector import long_lived
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -208,6 +209,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets the
     # embedded PostgreSQL be stopped by its exit handler.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    long_lived()  # everything is built: kept out of the collector's full passes
     # log_config=None keeps the process's logging (JSON in production) for uvicorn's lines too; the
     # graceful shutdown is bounded so a client holding a connection cannot stall a rollout.
     uvicorn.run(
@@ -233,6 +235,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if args.migrate:
         migrate.upgrade(db.url)
     print("Hiregraph webhook worker running; SIGINT or SIGTERM stops it gracefully", flush=True)
+    long_lived()
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is installed wherever it builds

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.app import create_app
+from service.observability.collector import PAUSES
 from service.observability.metrics import OperationLabels
 from service.settings import Settings
 from tests.helpers import Api
@@ -134,3 +137,23 @@ async def test_openmetrics_is_served_to_those_who_ask(observed: Observed) -> Non
     r = await observed.http.get("/metrics", headers={"accept": "application/openmetrics-text; version=1.0.0"})
     assert r.headers["content-type"].startswith("application/openmetrics-text")
     assert r.text.rstrip().endswith("# EOF")
+
+
+# --- the garbage collector -------------------------------------------------------------------------
+
+
+async def test_each_collector_pass_is_timed_by_generation(observed: Observed) -> None:
+    before = await observed.scrape()
+    gc.collect(2)
+    gc.collect(2)
+    after = await observed.scrape()
+
+    def passes(samples: Samples, generation: str) -> float:
+        return value(samples, "hiregraph_gc_pause_seconds_count", generation=generation)
+
+    assert passes(after, "2") - passes(before, "2") >= 2
+    assert value(after, "hiregraph_gc_pause_seconds_sum", generation="2") > value(
+        before, "hiregraph_gc_pause_seconds_sum", generation="2"
+    )
+    assert value(after, "hiregraph_gc_pause_seconds_bucket", generation="2", le="+Inf") == passes(after, "2")
+    assert gc.callbacks.count(PAUSES) == 1  # one hook, however many apps this process made

@@ -31,6 +31,7 @@ from service.db.engine import Database
 from tests import live
 from tests.factories import connect_integration, create_applicant, create_webhook_endpoint
 from tests.live import LiveServer, LiveTenant, create_tenant, start_server, stop_server
+from tests.observability import scrape, value
 from tests.sockets import authenticated, subscribed
 from tests.webhook_receiver import Receiver, Reply
 
@@ -132,6 +133,16 @@ async def test_two_api_processes_share_a_keys_rate_limit(db: AsyncEngine, server
     async with db.connect() as conn:
         stored = await conn.scalar(text("SELECT count(*) FROM applicants WHERE company_id = :c"), {"c": a.company_pk})
     assert stored == admitted  # a refused request ran nothing
+
+
+async def test_a_served_process_keeps_what_it_built_out_of_the_collectors_passes(servers: list[LiveServer]) -> None:
+    """`hiregraph serve` freezes its schema, mappers and the rest before its first request
+    (`service.observability.collector.long_lived`), so a full pass walks only what came later."""
+    async with httpx.AsyncClient(base_url=servers[0].base_url) as client:
+        samples = await scrape(client)
+    # The schema alone is tens of thousands of objects; a process that froze nothing reads 0.
+    assert (value(samples, "hiregraph_gc_frozen_objects") or 0) > 50_000, value(samples, "hiregraph_gc_frozen_objects")
+    assert value(samples, "hiregraph_gc_pause_seconds_count", generation="0") is not None
 
 
 async def test_two_workers_deliver_each_event_once_and_subscribers_see_changes_from_the_other_process(

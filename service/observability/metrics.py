@@ -13,6 +13,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from service.observability.collector import GarbageCollector
+
 ANONYMOUS = "anonymous"
 """The operation label of unnamed operations, and of requests refused before one was known."""
 OTHER = "other"
@@ -135,6 +137,7 @@ class Metrics:
         )
         self._reads = {server: self.reads.labels(server) for server in ("primary", "replica", "primary_fallback")}
         """Each read counts on every request: the labelled children found once, not per call."""
+        r.register(GarbageCollector())
 
     def operation(self, name: str | None, outcome: str, seconds: float, statements: int | None = None) -> None:
         """One GraphQL operation answered; `statements` when it was executed."""
