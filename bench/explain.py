@@ -6,7 +6,7 @@ settle on that plan when its estimates go stale, so a generic plan far slower th
 is a warning too, unless the statement is one Hiregraph never runs on a generic plan (a text
 search, `service.graphql.compiler.TEXT_SEARCH`).
 
-    .venv/bin/python -m bench.explain [--shapes node,scan] [--plans] [--seq-rows 1000]
+    .venv/bin/python -m bench.explain [--shapes node,scan] [--plans] [--sql] [--seq-rows 1000]
 
 On the `make bench` dataset (built by `bench.run` if missing); the statement is compiled for the
 bench key (every company) and the shape's first variable set. Reads only.
@@ -43,7 +43,7 @@ async def _timed(statement: Any, params: list[Any], runs: int) -> list[float]:
     return times
 
 
-async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int, runs: int) -> int:
+async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int, runs: int, show_sql: bool = False) -> int:
     import asyncpg
     from graphql import OperationDefinitionNode, parse
     from graphql.execution.values import get_variable_values
@@ -115,6 +115,8 @@ async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int
                 + f" {buffers:8d}  "
                 + (", ".join(f"seq {t}" + (" (!)" if t in big else "") for t in scans) or "index only")
             )
+            if show_sql:
+                print(f"    {compiled.sql}\n    parameters: {compiled.params!r}")
             if show_plans:
                 print("\n".join("    " + line for line in plan))
     finally:
@@ -130,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.explain", description=__doc__)
     p.add_argument("--shapes", default=",".join(s.name for s in SHAPES))
     p.add_argument("--plans", action="store_true", help="print every plan in full")
+    p.add_argument("--sql", action="store_true", help="print every compiled statement and its parameters")
     p.add_argument("--seq-rows", type=int, default=1000)
     p.add_argument("--runs", type=int, default=200, help="timed executions of the prepared statement")
     args = p.parse_args(argv)
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
         migrate.upgrade(url)
         asyncio.run(ensure_dataset(url, DEFAULT))
-        return asyncio.run(explain(url, shapes, args.plans, args.seq_rows, args.runs))
+        return asyncio.run(explain(url, shapes, args.plans, args.seq_rows, args.runs, args.sql))
 
 
 if __name__ == "__main__":
