@@ -677,7 +677,8 @@ async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, bro
 
 async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser, engine, settings, migrated_url):
     """A column reads its first 100 cards with the board; "Show … more" reads the next page, after
-    the cards shown, until every card of the stage is on the board; a move (which reads the
+    the cards shown, until every card of the stage is on the board, and the focus goes to the
+    first card added; a move (which reads the
     board again) leaves the column open as far as it was."""
     d = await demo(engine, settings, migrated_url)
     company = to_global_id("Company", d["row"].company_id)
@@ -729,6 +730,8 @@ async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser
     await expect(stage.locator("li.card")).to_have_count(total)
     await expect(w.page.get_by_role("status").filter(has_text=f"5 more cards shown in {first}.")).to_be_visible()
     await expect(stage.get_by_role("button", name=re.compile("Show"))).to_have_count(0)
+    # The button went with the last page: the focus is on the first card it added, not lost.
+    await expect(stage.locator("li.card").nth(100).locator("a.name")).to_be_focused()
     shown = await stage.locator("li.card").evaluate_all("cards => cards.map(c => c.dataset.card)")
     assert sorted(shown) == [f"Applicant {n:03d}" for n in range(total)]
 

@@ -247,6 +247,8 @@ export function Board({ session }: { session: Session }) {
   // The next page of a column, after the cards it shows; the board read again later reads the
   // column this far again.
   const [reading, setReading] = useState<string | null>(null);
+  // The first card a page added takes the focus, as the button that had it may be gone.
+  const [focusTo, setFocusTo] = useState<string | null>(null);
   const more = useCallback(
     async (stageId: string) => {
       const from = columns[stageId]?.after;
@@ -256,6 +258,8 @@ export function Board({ session }: { session: Session }) {
       const page = await readPage(stageId, from);
       setReading(null);
       if (!page || generation.current !== current) return;
+      const column = columns[stageId];
+      const shown = new Set(column?.cards.map((card) => card.id));
       setColumns((c) => {
         const column = c[stageId];
         if (!column || column.after !== from) return c;
@@ -263,7 +267,8 @@ export function Board({ session }: { session: Session }) {
         wanted.current[stageId] = grown.cards.length;
         return { ...c, [stageId]: grown };
       });
-      // Said aloud (the button may be gone, and the focus with it).
+      setFocusTo(page.nodes.find((card) => !shown.has(card.id))?.id ?? null);
+      // Said aloud too: where the focus went, and why.
       const name = stages.find((s) => s.id === stageId)?.name ?? 'the stage';
       setStatus({ kind: 'status', text: `${page.nodes.length} more cards shown in ${name}.` });
     },
@@ -376,6 +381,8 @@ export function Board({ session }: { session: Session }) {
                   stages={stages}
                   canMove={canMove}
                   selected={selected.has(card.id)}
+                  focus={focusTo === card.id}
+                  onFocused={() => setFocusTo(null)}
                   onSelect={(on) =>
                     setSelected((s) => {
                       const next = new Set(s);
@@ -436,10 +443,19 @@ function CardView(props: {
   stages: Stage[];
   canMove: boolean;
   selected: boolean;
+  /** Take the focus (on the applicant's name) once rendered, then say so with `onFocused`. */
+  focus: boolean;
+  onFocused: () => void;
   onSelect: (on: boolean) => void;
   onMove: (to: string) => void;
 }) {
-  const { card, stageId, stages, canMove } = props;
+  const { card, stageId, stages, canMove, focus, onFocused } = props;
+  const name = useRef<HTMLAnchorElement>(null);
+  useEffect(() => {
+    if (!focus) return;
+    name.current?.focus();
+    onFocused();
+  }, [focus, onFocused]);
   const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({
     id: card.id,
     data: { from: stageId },
@@ -454,7 +470,7 @@ function CardView(props: {
         <span aria-hidden="true">⠿</span>
       </div>
       <div className="body">
-        <Link to={`/applicants/${encodeURIComponent(card.applicant.id)}`} className="name">{card.applicant.name}</Link>
+        <Link ref={name} to={`/applicants/${encodeURIComponent(card.applicant.id)}`} className="name">{card.applicant.name}</Link>
         <span className="meta">
           {days} day{days === 1 ? '' : 's'} in stage{source ? ` · ${source}` : ''}
         </span>
