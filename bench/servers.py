@@ -101,9 +101,11 @@ class Server:
         self._log.close()
 
 
-def start_hiregraph(url: str, name: str, label: str | None = None, **settings: str) -> Server:
-    """`hiregraph serve` on `url`, with `settings` (environment variables) on top; its log is
-    `bench/results/<label or name>.log`."""
+def start_hiregraph(
+    url: str, name: str, label: str | None = None, argv: list[str] | None = None, **settings: str
+) -> Server:
+    """`hiregraph serve` (or `argv`, a variant of it) on `url`, with `settings` (environment
+    variables) on top; its log is `bench/results/<label or name>.log`."""
     port = free_port()
     env = {
         # Rate limiting runs (its statement per request is part of what is measured) with a
@@ -118,7 +120,7 @@ def start_hiregraph(url: str, name: str, label: str | None = None, **settings: s
         "HIREGRAPH_COMPILED_READS": HIREGRAPH[name],
         **settings,
     }
-    return Server(label or name, [str(VENV_BIN / "hiregraph"), "serve"], env, port)
+    return Server(label or name, argv or [str(VENV_BIN / "hiregraph"), "serve"], env, port)
 
 
 def start_postgraphile(url: str) -> Server:
