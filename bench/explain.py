@@ -43,7 +43,9 @@ async def _timed(statement: Any, params: list[Any], runs: int) -> list[float]:
     return times
 
 
-async def explain(url: str, shapes: list[Shape], show_plans: bool, seq_rows: int, runs: int, show_sql: bool = False) -> int:
+async def explain(
+    url: str, shapes: list[Shape], show_plans: bool, seq_rows: int, runs: int, show_sql: bool = False
+) -> int:
     import asyncpg
     from graphql import OperationDefinitionNode, parse
     from graphql.execution.values import get_variable_values

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from service.observability.collector import long_lived
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -181,6 +180,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from service.app import create_app
     from service.db import migrate
+    from service.observability.collector import long_lived
 
     db = _database(settings)
     if args.migrate:
@@ -228,6 +228,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from service.bulk.lines import LineApplier
     from service.db import migrate
     from service.graphql.schema import build_schema
+    from service.observability.collector import long_lived
     from service.webhooks.worker import run_worker
 
     db = _database(settings)

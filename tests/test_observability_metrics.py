@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.app import create_app
-from service.observability.collector import PAUSES
+from service.observability.collector import PAUSE_BUCKETS, PAUSES
 from service.observability.metrics import OperationLabels
 from service.settings import Settings
 from tests.helpers import Api
 from tests.observability import COMPANIES, Observed, Samples, observe, post, scrape, value
 
+ROOT = Path(__file__).resolve().parent.parent
 ELEVEN = "query Eleven { " + " ".join(f'c{i}: company(slug: "acme") {{ id }}' for i in range(11)) + " }"
 
 
@@ -149,11 +153,48 @@ async def test_each_collector_pass_is_timed_by_generation(observed: Observed) ->
     after = await observed.scrape()
 
     def passes(samples: Samples, generation: str) -> float:
-        return value(samples, "hiregraph_gc_pause_seconds_count", generation=generation)
+        counted = value(samples, "hiregraph_gc_pause_seconds_count", generation=generation)
+        assert counted is not None
+        return counted
+
+    def paused(samples: Samples) -> float:
+        seconds = value(samples, "hiregraph_gc_pause_seconds_sum", generation="2")
+        assert seconds is not None
+        return seconds
 
     assert passes(after, "2") - passes(before, "2") >= 2
-    assert value(after, "hiregraph_gc_pause_seconds_sum", generation="2") > value(
-        before, "hiregraph_gc_pause_seconds_sum", generation="2"
-    )
-    assert value(after, "hiregraph_gc_pause_seconds_bucket", generation="2", le="+Inf") == passes(after, "2")
+    assert paused(after) > paused(before)
+    full = {
+        _bound(dict(labels)["le"]): v
+        for (name, labels), v in after.items()
+        if name == "hiregraph_gc_pause_seconds_bucket" and dict(labels)["generation"] == "2"
+    }
+    buckets = [full[bound] for bound in sorted(full)]
+    assert len(buckets) == len(PAUSE_BUCKETS) + 1 and buckets == sorted(buckets)  # cumulative
+    assert buckets[-1] == passes(after, "2")  # +Inf counts every pass
     assert gc.callbacks.count(PAUSES) == 1  # one hook, however many apps this process made
+
+
+def _bound(le: str) -> float:
+    return float("inf") if le == "+Inf" else float(le)
+
+
+def test_reading_the_pauses_while_a_pass_starts_does_not_hang() -> None:
+    """A scrape allocates; an allocation may start a pass, whose callback runs on the scraping
+    thread in the middle of the read. With a pass on almost every allocation, reading many
+    times must finish (in a process of its own: a deadlock would hang this one)."""
+    script = (
+        "import gc\n"
+        "from prometheus_client import CollectorRegistry, generate_latest\n"
+        "from service.observability.collector import PAUSES, GarbageCollector\n"
+        "registry = CollectorRegistry()\n"
+        "registry.register(GarbageCollector())\n"
+        "gc.set_threshold(1, 1, 1)\n"
+        "for _ in range(2000):\n"
+        "    PAUSES.snapshot()\n"
+        "    generate_latest(registry)\n"
+        "print(sum(PAUSES.snapshot()[0][1]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 2000  # passes did start during the reads

@@ -140,9 +140,9 @@ async def test_a_served_process_keeps_what_it_built_out_of_the_collectors_passes
     (`service.observability.collector.long_lived`), so a full pass walks only what came later."""
     async with httpx.AsyncClient(base_url=servers[0].base_url) as client:
         samples = await scrape(client)
-    # The schema alone is tens of thousands of objects; a process that froze nothing reads 0.
-    assert (value(samples, "hiregraph_gc_frozen_objects") or 0) > 50_000, value(samples, "hiregraph_gc_frozen_objects")
-    assert value(samples, "hiregraph_gc_pause_seconds_count", generation="0") is not None
+    # Its modules, schema and app are over 200,000 objects; a process that froze nothing reads 0.
+    assert (value(samples, "hiregraph_gc_frozen_objects") or 0) > 200_000, value(samples, "hiregraph_gc_frozen_objects")
+    assert (value(samples, "hiregraph_gc_pause_seconds_count", generation="0") or 0) > 0  # its passes are timed
 
 
 async def test_two_workers_deliver_each_event_once_and_subscribers_see_changes_from_the_other_process(

@@ -678,7 +678,7 @@ async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, bro
 async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser, engine, settings, migrated_url):
     """A column reads its first 100 cards with the board; "Show … more" reads the next page, after
     the cards shown, until every card of the stage is on the board, and the focus goes to the
-    first card added; a move (which reads the
+    first card added (unless the reader went elsewhere while the page was read); a move (which reads the
     board again) leaves the column open as far as it was."""
     d = await demo(engine, settings, migrated_url)
     company = to_global_id("Company", d["row"].company_id)
@@ -696,7 +696,7 @@ async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser
         "mutation($i: ID!) { postingPublish(input: {id: $i}) { posting { id } } }",
         {"i": posting["id"]},
     )
-    total, batch = 105, 35
+    total, batch = 205, 41
     for start in range(0, total, batch):
         names = [f"Applicant {n:03d}" for n in range(start, start + batch)]
         people = await with_key(
@@ -726,12 +726,30 @@ async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser
     stage = column(w.page, first)
     await expect(stage.locator("li.card")).to_have_count(100)
     await expect(stage.locator("h2 .count")).to_have_text(str(total))
+    await stage.get_by_role("button", name="Show 100 more of 105").click()
+    await expect(stage.locator("li.card")).to_have_count(200)
+    await expect(w.page.get_by_role("status").filter(has_text=f"100 more cards shown in {first}.")).to_be_visible()
+    # The reader goes on where the new cards begin: the focus is on the first card added.
+    await expect(stage.locator("li.card").nth(100).locator("a.name")).to_be_focused()
+
+    # The last page, read while the reader went to the name filter: the focus stays there.
+    held = asyncio.Event()
+
+    async def hold_more(route: Route) -> None:
+        if "query More(" in unquote_plus(route.request.url) + (route.request.post_data or ""):
+            await held.wait()
+        await route.continue_()
+
+    await w.page.route("**/graphql*", hold_more)
     await stage.get_by_role("button", name="Show 5 more of 5").click()
+    name_filter = w.page.get_by_label("Name", exact=True)
+    await name_filter.focus()
+    held.set()
     await expect(stage.locator("li.card")).to_have_count(total)
+    await w.page.unroute("**/graphql*", hold_more)
     await expect(w.page.get_by_role("status").filter(has_text=f"5 more cards shown in {first}.")).to_be_visible()
     await expect(stage.get_by_role("button", name=re.compile("Show"))).to_have_count(0)
-    # The button went with the last page: the focus is on the first card it added, not lost.
-    await expect(stage.locator("li.card").nth(100).locator("a.name")).to_be_focused()
+    await expect(name_filter).to_be_focused()
     shown = await stage.locator("li.card").evaluate_all("cards => cards.map(c => c.dataset.card)")
     assert sorted(shown) == [f"Applicant {n:03d}" for n in range(total)]
 

@@ -8,6 +8,7 @@ was ~95 ms a few times a minute, the slowest requests' whole tail, until `hiregr
 
 from __future__ import annotations
 
+import bisect
 import gc
 import threading
 import time
@@ -25,30 +26,30 @@ GENERATIONS = (0, 1, 2)
 class _Pauses:
     """Every pass of this process, by generation: counts per bucket and the sum. One per process,
     fed by one `gc.callbacks` hook, read by as many registries as there are apps (tests make
-    several)."""
+    several).
+
+    No lock: the interpreter runs one pass at a time, and its callbacks with the GIL held; a
+    lock taken by a reader would deadlock when the reader's own allocations start a pass. A
+    scrape may read a pass's count without its time (or the reverse): off by one pass at most."""
 
     def __init__(self) -> None:
         self.buckets = {g: [0] * (len(PAUSE_BUCKETS) + 1) for g in GENERATIONS}
-        self.sums = dict.fromkeys(GENERATIONS, 0.0)
+        self.sums = [0.0] * len(GENERATIONS)
         self._started = 0.0
-        self._lock = threading.Lock()
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
-        # Called by the interpreter around each pass, on the thread that triggered it; no
-        # allocation-heavy work here, since allocating may start another pass.
+        # Called around each pass, on the thread that triggered it. Allocates nothing the
+        # collector tracks (a float, small ints), so it cannot start a pass of its own.
         if phase == "start":
             self._started = time.perf_counter()
             return
         seconds = time.perf_counter() - self._started
         generation = info["generation"]
-        slot = next((i for i, bound in enumerate(PAUSE_BUCKETS) if seconds <= bound), len(PAUSE_BUCKETS))
-        with self._lock:
-            self.buckets[generation][slot] += 1
-            self.sums[generation] += seconds
+        self.buckets[generation][bisect.bisect_left(PAUSE_BUCKETS, seconds)] += 1
+        self.sums[generation] += seconds
 
     def snapshot(self) -> list[tuple[int, list[int], float]]:
-        with self._lock:
-            return [(g, list(self.buckets[g]), self.sums[g]) for g in GENERATIONS]
+        return [(g, list(self.buckets[g]), self.sums[g]) for g in GENERATIONS]
 
 
 PAUSES = _Pauses()
@@ -95,7 +96,11 @@ def _bound(bound: float) -> str:
 
 def long_lived() -> None:
     """Freeze what the process built to serve (the schema, the mappers, the SQL compiled so far)
-    out of the collector's passes; garbage made later is collected as before. Called once, when
-    everything is built and before the first request: objects frozen are never collected."""
+    out of the collector's passes. Called once, when everything is built and before the first
+    request. What comes later is collected as before; its full passes come more often (Python
+    starts one when the objects that survived since the last outnumber a quarter of those it
+    walks, and the frozen ones no longer count) but each is short (`bench/README.md`). An
+    object frozen is never collected, even once it is garbage: what startup built and later
+    drops (a cache entry evicted) stays, a bounded amount."""
     gc.collect()
     gc.freeze()

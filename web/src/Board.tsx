@@ -247,19 +247,24 @@ export function Board({ session }: { session: Session }) {
   // The next page of a column, after the cards it shows; the board read again later reads the
   // column this far again.
   const [reading, setReading] = useState<string | null>(null);
-  // The first card a page added takes the focus, as the button that had it may be gone.
-  const [focusTo, setFocusTo] = useState<string | null>(null);
+  // The cards a page added, the first shown of them to take the focus once rendered (the
+  // pattern of a "load more" button: the reader goes on where the new cards begin, and the
+  // button may be gone with the last page). Once: cleared by the render that follows.
+  const [focusTo, setFocusTo] = useState<{ stageId: string; ids: Set<string> } | null>(null);
+  useEffect(() => {
+    if (focusTo) setFocusTo(null);
+  }, [focusTo]);
   const more = useCallback(
     async (stageId: string) => {
       const from = columns[stageId]?.after;
       if (!from) return;
       const current = generation.current;
+      const trigger = document.activeElement;
       setReading(stageId);
       const page = await readPage(stageId, from);
       setReading(null);
       if (!page || generation.current !== current) return;
-      const column = columns[stageId];
-      const shown = new Set(column?.cards.map((card) => card.id));
+      const shown = new Set(columns[stageId]?.cards.map((card) => card.id));
       setColumns((c) => {
         const column = c[stageId];
         if (!column || column.after !== from) return c;
@@ -267,8 +272,12 @@ export function Board({ session }: { session: Session }) {
         wanted.current[stageId] = grown.cards.length;
         return { ...c, [stageId]: grown };
       });
-      setFocusTo(page.nodes.find((card) => !shown.has(card.id))?.id ?? null);
-      // Said aloud too: where the focus went, and why.
+      // Unless the reader went elsewhere while the page was read.
+      const focused = document.activeElement;
+      if (focused === trigger || focused === document.body || focused === null) {
+        setFocusTo({ stageId, ids: new Set(page.nodes.map((card) => card.id).filter((id) => !shown.has(id))) });
+      }
+      // Said aloud too.
       const name = stages.find((s) => s.id === stageId)?.name ?? 'the stage';
       setStatus({ kind: 'status', text: `${page.nodes.length} more cards shown in ${name}.` });
     },
@@ -325,6 +334,9 @@ export function Board({ session }: { session: Session }) {
   const visible = (card: Card) =>
     card.applicant.name.toLowerCase().includes(search.trim().toLowerCase()) &&
     (!source || (card.knownSource?.name ?? card.source) === source);
+  const focusCard = focusTo
+    ? (columns[focusTo.stageId]?.cards ?? []).filter(visible).find((card) => focusTo.ids.has(card.id))?.id
+    : undefined;
 
   if (error) return <p role="alert">{error.message}</p>;
   if (!data && fetching) return <p aria-busy="true">Loading the board…</p>;
@@ -381,8 +393,7 @@ export function Board({ session }: { session: Session }) {
                   stages={stages}
                   canMove={canMove}
                   selected={selected.has(card.id)}
-                  focus={focusTo === card.id}
-                  onFocused={() => setFocusTo(null)}
+                  focus={focusCard === card.id}
                   onSelect={(on) =>
                     setSelected((s) => {
                       const next = new Set(s);
@@ -443,19 +454,16 @@ function CardView(props: {
   stages: Stage[];
   canMove: boolean;
   selected: boolean;
-  /** Take the focus (on the applicant's name) once rendered, then say so with `onFocused`. */
+  /** Take the focus (on the applicant's name) when rendered with it. */
   focus: boolean;
-  onFocused: () => void;
   onSelect: (on: boolean) => void;
   onMove: (to: string) => void;
 }) {
-  const { card, stageId, stages, canMove, focus, onFocused } = props;
+  const { card, stageId, stages, canMove, focus } = props;
   const name = useRef<HTMLAnchorElement>(null);
   useEffect(() => {
-    if (!focus) return;
-    name.current?.focus();
-    onFocused();
-  }, [focus, onFocused]);
+    if (focus) name.current?.focus();
+  }, [focus]);
   const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({
     id: card.id,
     data: { from: stageId },
