@@ -2,8 +2,9 @@
 (every request waits while it runs) and how many objects the process froze out of its passes.
 
 A full pass (generation 2) walks every object the process holds. In a loaded API server that
-was ~95 ms a few times a minute, the slowest requests' whole tail, until `hiregraph serve` and
-`hiregraph worker` began freezing what they build at startup (`long_lived`).
+was about 100 ms, up to once a second on the heavy reads, and it was their p99, until
+`hiregraph serve` and `hiregraph worker` began freezing what they build at startup (`long_lived`;
+`bench.collector` measures both).
 """
 
 from __future__ import annotations
