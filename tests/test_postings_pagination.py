@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 from typing import Any
 
 from tests.factories import create_posting
@@ -178,6 +180,26 @@ async def test_pagination_argument_errors(acme):
         == "INVALID_CURSOR"
     )
     assert await argument_error(acme, {"filter": {"search": "x" * 201}}) == "INVALID_ARGUMENT"
+
+
+async def test_a_crafted_cursor_is_refused_as_one_without_reaching_the_database(acme, caplog):
+    """A cursor is the client's to send back as it was given; one made by hand with a value its
+    ordering's column cannot hold (a number or a boolean where a title goes, a NUL character)
+    is `INVALID_CURSOR`, on both paths, and never a statement PostgreSQL refuses (which the
+    compiled path would log as its own bug, then retry on the other path)."""
+    for n in ("A", "B", "C"):
+        await create_posting(acme, n)
+    order = {"field": "TITLE"}
+    good = (await acme.ok(LIST, {"first": 1, "orderBy": order}))["postings"]["pageInfo"]["endCursor"]
+    assert (await acme.ok(LIST, {"first": 1, "after": good, "orderBy": order}))["postings"]["nodes"] != []
+    caplog.clear()
+    for raw in ("[5, 1]", "[true, 1]", '["a\\u0000", 1]', '["b\\u0000c", 2]'):
+        crafted = base64.b64encode(raw.encode()).decode()
+        for _ in range(2):  # the second time too, once a statement for the ordering is cached
+            r = await acme.gql(LIST, {"first": 1, "after": crafted, "orderBy": order})
+            assert r.body["data"] is None and r.errors[0]["extensions"]["code"] == "INVALID_CURSOR", (raw, r.body)
+            assert r.sql == 0, raw
+    assert [rec.getMessage() for rec in caplog.records if rec.levelno >= logging.WARNING] == []
 
 
 async def test_order_by_title_is_alphabetical_regardless_of_case(acme):

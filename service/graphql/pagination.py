@@ -135,7 +135,7 @@ def _cursor_values(sort: SortKey, cursor: tuple[Any, ...], argument: str) -> tup
             value = datetime.fromisoformat(value)
         except ValueError as exc:
             raise argument_error("INVALID_CURSOR", f"`{argument}` is not a valid cursor", argument) from exc
-    elif not isinstance(value, str | int):
+    elif not isinstance(value, str) or "\x00" in value:  # a text sort's: what PostgreSQL's text can hold
         raise argument_error("INVALID_CURSOR", f"`{argument}` is not a valid cursor", argument)
     return (value, cursor[1])
 

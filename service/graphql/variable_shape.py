@@ -160,7 +160,7 @@ class Shape:
                 self.stand_ins[(dt.datetime, moment)] = _parsed_time(element)
                 kinds.append("time")
                 stand_ins.append(text)
-            elif isinstance(item, str) and item and len(item) <= LONG_STRING:
+            elif isinstance(item, str) and item and len(item) <= LONG_STRING and "\x00" not in item:
                 text = self._text()
                 self.stand_ins[(str, text)] = element
                 kinds.append("text")
