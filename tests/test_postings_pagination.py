@@ -182,6 +182,19 @@ async def test_pagination_argument_errors(acme):
     assert await argument_error(acme, {"filter": {"search": "x" * 201}}) == "INVALID_ARGUMENT"
 
 
+async def test_the_servers_largest_page_holds_on_every_connection(acme, make_client):
+    """`Settings.max_page_size` bounds the root and the nested connections alike, on both paths,
+    as the cost planner assumes (a page it priced at the bound must not grow past it)."""
+    for n in ("A", "B", "C", "D"):
+        await create_posting(acme, n)
+    small = Api(make_client(max_page_size=3), acme.secret, acme.company_pk, acme.slug)
+    assert len((await small.ok(LIST, {"first": 3}))["postings"]["nodes"]) == 3
+    assert await argument_error(small, {"first": 4}) == "PAGE_SIZE_EXCEEDED"
+    assert await argument_error(small, {"last": 4}) == "PAGE_SIZE_EXCEEDED"
+    nested = await small.gql("{ postings(first: 1) { nodes { applications(first: 4) { totalCount } } } }")
+    assert nested.errors and nested.errors[0]["extensions"]["code"] == "PAGE_SIZE_EXCEEDED", nested.body
+
+
 async def test_a_crafted_cursor_is_refused_as_one_without_reaching_the_database(acme, caplog):
     """A cursor is the client's to send back as it was given; one made by hand with a value its
     ordering's column cannot hold (a number or a boolean where a title goes, a NUL character)

@@ -28,7 +28,7 @@ from service.errors import Collector, ErrorCode
 from service.graphql.arguments import After, Before, First, Last
 from service.graphql.context import Context
 from service.graphql.mutations import INPUT, UserError, decode_id, run
-from service.graphql.pagination import PageArgs, SortKey, apply_page, cursor_of, finish_page
+from service.graphql.pagination import SortKey, apply_page, cursor_of, finish_page
 from service.graphql.relay import Connection, Edge, PageInfo, forbidden
 
 DEFAULT_GRACE_SECONDS = int(service.DEFAULT_ROTATION_GRACE.total_seconds())
@@ -163,7 +163,7 @@ class Query:
     ) -> Connection[ApiKey]:
         principal: Principal = info.context.principal
         _require_admin(principal)
-        args = PageArgs.parse(first, after, last, before)
+        args = info.context.page_args(first, after, last, before)
         conditions = [service.visible_to(principal.company_ids), *_conditions(filter)]
         sort = SortKey("id", None, ApiKeyModel.__table__.c.id)
         engine = info.context.engine

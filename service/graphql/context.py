@@ -11,6 +11,7 @@ from service.auth.scopes import Principal
 from service.auth.service import PrincipalCache
 from service.graphql.cost import Plan
 from service.graphql.loaders import Loaders
+from service.graphql.pagination import PageArgs
 from service.settings import Settings
 
 
@@ -40,6 +41,11 @@ class Context:
         if self._loaders is None:
             self._loaders = Loaders(self.engine, self.principal.company_ids, self.principal)
         return self._loaders
+
+    def page_args(self, first: int | None, after: str | None, last: int | None, before: str | None) -> PageArgs:
+        """A connection's page arguments, checked against this server's largest page
+        (`Settings.max_page_size`, which the cost planner and the compiled path use too)."""
+        return PageArgs.parse(first, after, last, before, max_size=self.settings.max_page_size)
 
     @property
     def company_ids(self) -> tuple[int, ...]:

@@ -21,7 +21,7 @@ from graphql.execution.values import get_argument_values
 from service.graphql.context import Context
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
 from service.graphql.loaders import connection_filters
-from service.graphql.pagination import Page, PageArgs
+from service.graphql.pagination import Page
 from service.graphql.selection import Selections
 
 PREFETCHED = "_prefetched"
@@ -175,7 +175,7 @@ async def _prefetch_connection(
 ) -> None:
     try:
         arguments = get_argument_values(field_def, node, selections.variables)
-        args = PageArgs.parse(
+        args = info.context.page_args(
             arguments.get("first"), arguments.get("after"), arguments.get("last"), arguments.get("before")
         )
     except Exception:  # noqa: BLE001 - the resolver reports bad arguments itself

@@ -203,7 +203,7 @@ def load_connection(
     """Resolve a nested connection: the prefetched one, or (awaitable) through the loaders."""
     entity = entity_named(relation.target)
     require_read(info, entity)
-    args = PageArgs.parse(first, after, last, before)
+    args = info.context.page_args(first, after, last, before)
     filters = connection_filters({"status": status})
     key = getattr(parent, relation.local)
     cache = prefetched(parent)
@@ -327,7 +327,7 @@ async def root_connection(
     """A top-level connection: one statement for the page, one more only if `totalCount` is asked."""
     entity = spec.entity
     require_read(info, entity)
-    args = PageArgs.parse(first, after, last, before)
+    args = info.context.page_args(first, after, last, before)
     loaders = info.context.loaders
     conditions = spec.conditions(filter)
     sort = spec.sort(order)

@@ -30,7 +30,7 @@ from service.auth.scopes import Principal
 from service.db.sql import int_array, one_of
 from service.graphql.context import Context
 from service.graphql.loaders import tenant_scope
-from service.graphql.pagination import PageArgs, argument_error
+from service.graphql.pagination import argument_error
 from service.graphql.relay import Connection, Edge, PageInfo, decode_ids
 from service.webhooks.events import EVENT_TYPES, OPT_IN_TYPES
 from service.webhooks.models import EventSequence
@@ -125,7 +125,7 @@ async def events_feed(
             "the changes feed is not for a person who sees some postings only: subscribe to one of them",
             extensions={"code": "FORBIDDEN"},
         )
-    args = PageArgs.parse(first, None, None, None)
+    args = info.context.page_args(first, None, None, None)
     marks = _decode_feed_cursor(after) if after is not None else {}
     wanted = feed_types(principal, types)
     c = EVENT.table.c
