@@ -53,7 +53,7 @@ async def measure(url: str, counts: list[int], runs: int) -> list[tuple[int, flo
                 await conn.execute(
                     "INSERT INTO webhook_endpoints (company_id, url, secret, status, event_types) "
                     "SELECT $1, 'https://receiver.example/' || g, 'whsec_bench', 'ACTIVE', '{}' "
-                    "FROM generate_series($3, $3 + $2 - 1) AS g",
+                    "FROM generate_series($3::integer, $3::integer + $2::integer - 1) AS g",
                     company,
                     target - active,
                     await conn.fetchval(f"SELECT count(*) FROM webhook_endpoints WHERE {ours}") + 1,

@@ -259,6 +259,38 @@ async def test_a_claim_is_a_statement_per_company_and_shares_the_places(engine, 
     assert Counter(c.company_id for c in claims) == {company: 3, other_company: 3}
 
 
+async def test_companies_take_turns_for_the_places_however_many_endpoints_each_has(
+    engine, company, other_company, hooks
+):
+    """One company with five endpoints and an older backlog, another with one endpoint: two places
+    go one to each, and a company with requests in flight goes after one with none."""
+    for n in range(5):
+        await insert_webhook_endpoint(engine, company, hooks.url(f"many{n}"), FAST)
+    await insert_events(engine, company, 3)
+    await fanout.fan_out(engine)  # the first company's deliveries, older than the other's
+    await insert_webhook_endpoint(engine, other_company, hooks.url("single"), FAST)
+    await insert_events(engine, other_company, 3)
+    await fanout.fan_out(engine)
+    wide = dataclasses.replace(FAST, webhook_endpoint_concurrency=8)
+    async with engine.begin() as conn:
+        claims = await leases.claim_in(conn, "me", wide, limit=2)
+        await conn.rollback()
+    assert Counter(c.company_id for c in claims) == {company: 1, other_company: 1}
+
+    async with engine.begin() as conn:  # one request in flight each; then the second company's is back
+        held = await leases.claim_in(conn, "first", wide, limit=2)
+        assert Counter(c.company_id for c in held) == {company: 1, other_company: 1}
+        await conn.commit()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE webhook_deliveries SET lease_owner = NULL, lease_expires_at = NULL WHERE company_id = :c"),
+            {"c": other_company},
+        )
+        extra = await leases.claim_in(conn, "second", wide, limit=1)
+        await conn.rollback()
+    assert [c.company_id for c in extra] == [other_company]
+
+
 async def test_fan_out_takes_each_company_apart_the_longest_waiting_first_and_shares_what_is_left(
     engine, company, other_company, hooks
 ):

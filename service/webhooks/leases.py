@@ -11,7 +11,10 @@ Guarantees:
   any retry, a later event can arrive first. Consumers order by the envelope's `sequence`;
 - between endpoints, places go to the endpoints with the fewest requests in flight first (then
   the oldest due): an endpoint with nothing in flight gets the next free place even when others
-  have a backlog of older deliveries, so busy endpoints cannot starve a quiet one.
+  have a backlog of older deliveries, so busy endpoints cannot starve a quiet one;
+- between companies likewise: the companies take turns, the one with the fewest requests in
+  flight first, so a company with a hundred endpoints (or a hundred slow ones) cannot starve one
+  with a single endpoint of the worker's places.
 """
 
 from __future__ import annotations
@@ -98,9 +101,8 @@ async def claim(engine: AsyncEngine, owner: str, settings: Settings, *, limit: i
 
 LOCK_ENDPOINTS = text(
     f"""
-WITH ready AS (
-    SELECT e.id, e.company_id, b.busy, o.oldest
-    FROM webhook_endpoints e
+WITH active AS (
+    SELECT e.id, e.company_id, b.busy, o.oldest FROM webhook_endpoints e
     CROSS JOIN LATERAL (
         SELECT min(d.next_attempt_at) AS oldest FROM webhook_deliveries d
         WHERE d.endpoint_id = e.id AND d.company_id = e.company_id AND d.status = 'PENDING'
@@ -111,21 +113,38 @@ WITH ready AS (
         WHERE f.endpoint_id = e.id AND f.company_id = e.company_id AND f.status = 'PENDING'
           AND f.lease_owner IS NOT NULL AND f.lease_expires_at > now()
     ) b
-    WHERE e.status = 'ACTIVE' AND o.oldest IS NOT NULL AND b.busy < :endpoint_cap
-    ORDER BY b.busy, o.oldest, e.id
+    WHERE e.status = 'ACTIVE'
+), ready AS (
+    SELECT id, company_id, busy, oldest FROM active WHERE oldest IS NOT NULL AND busy < :endpoint_cap
+), companies AS (
+    -- requests in flight by company, on all its endpoints: one pass over the partial index of
+    -- leased deliveries, which holds only those in flight (a few hundred rows at most)
+    SELECT f.company_id, count(*) AS busy FROM webhook_deliveries f
+    WHERE f.status = 'PENDING' AND f.lease_owner IS NOT NULL AND f.lease_expires_at > now()
+    GROUP BY f.company_id
+), picked AS (
+    -- turn: how many requests the endpoint's company would have in flight with this endpoint's
+    SELECT r.id, r.company_id, r.busy, r.oldest,
+        coalesce(c.busy, 0) + row_number() OVER (PARTITION BY r.company_id ORDER BY r.busy, r.oldest, r.id) AS turn
+    FROM ready r LEFT JOIN companies c ON c.company_id = r.company_id
+    ORDER BY turn, r.busy, r.oldest, r.id
     LIMIT :endpoints
 )
 SELECT id, company_id, pg_try_advisory_xact_lock({ENDPOINT_LOCKS}, CAST(id % 2147483647 AS integer)) AS locked
-FROM ready ORDER BY busy, oldest, id
+FROM picked ORDER BY turn, busy, oldest, id
 """
 )
 """The endpoints a claim may take deliveries of, locked: ACTIVE ones with a delivery due and a
-place free, at most as many as places are asked for (each gives at least one), those with the
-fewest requests in flight and then the oldest due first. Every ACTIVE endpoint is looked at, two
-probes of the due and leased indexes each, correlated on the company as well: no row is locked,
-so a database sharded by company runs it on every shard, beside each company's rows. Only these are locked: one advisory
-lock per endpoint of the whole database would exhaust PostgreSQL's lock table past a few
-thousand endpoints."""
+place free, at most as many as places are asked for (each gives at least one), taken from the
+companies in turn: first the company with the fewest requests in flight, each company's
+endpoints those with the fewest in flight and then the oldest due first. A company with many
+endpoints (or many slow ones) takes no more than its turn from one with a single endpoint.
+Every ACTIVE endpoint is looked at, two probes of the due and leased indexes each, correlated on
+the company as well, and the leased deliveries are counted by company (the windows too are by
+company): no row is locked, so a database sharded by company runs it on every shard, beside each
+company's rows. Only these are locked: one
+advisory lock per endpoint of the whole database would exhaust PostgreSQL's lock table past a
+few thousand endpoints."""
 
 
 async def claim_in(
