@@ -52,7 +52,8 @@ CROSS_COMPANY: dict[str, tuple[str, str]] = {
     "events to fan out": (_WORK.format("events"), "the companies with events not fanned out yet"),
     "endpoints to claim for": (
         "SELECT e.id, e.company_id, b.busy, o.oldest FROM webhook_endpoints e",
-        "the ACTIVE endpoints with deliveries due and a place free, of any company (then advisory locks, no row "
+        "the ACTIVE endpoints with deliveries due and a place free, of any company, and each company's deliveries "
+        "in flight, for the companies' turns (then advisory locks, no row "
         "locks): the claim that follows is one statement per company",
     ),
     "leases released": (
