@@ -291,6 +291,31 @@ async def test_companies_take_turns_for_the_places_however_many_endpoints_each_h
     assert [c.company_id for c in extra] == [other_company]
 
 
+async def test_a_company_with_one_endpoint_gets_an_equal_share_and_no_place_is_left_idle(
+    engine, company, other_company, hooks
+):
+    """Five endpoints with an older backlog against one: the places are shared by company, not by
+    endpoint, and what one company cannot take (its endpoint's cap) goes to the other."""
+    many, single = other_company, company
+    for n in range(5):
+        await insert_webhook_endpoint(engine, many, hooks.url(f"many{n}"), FAST)
+    await insert_events(engine, many, 2)  # 10 due, older
+    await fanout.fan_out(engine)
+    await insert_webhook_endpoint(engine, single, hooks.url("single"), FAST)
+    await insert_events(engine, single, 6)
+    await fanout.fan_out(engine)
+    capped = dataclasses.replace(FAST, webhook_endpoint_concurrency=4)
+    async with engine.begin() as conn:
+        claims = await leases.claim_in(conn, "me", capped, limit=8)
+        await conn.rollback()
+    assert Counter(c.company_id for c in claims) == {many: 4, single: 4}  # by endpoint it was 7 and 1
+
+    async with engine.begin() as conn:  # 10 places: the single endpoint's cap is 4, the rest go to the other
+        claims = await leases.claim_in(conn, "me", capped, limit=10)
+        await conn.rollback()
+    assert Counter(c.company_id for c in claims) == {many: 6, single: 4}
+
+
 async def test_fan_out_takes_each_company_apart_the_longest_waiting_first_and_shares_what_is_left(
     engine, company, other_company, hooks
 ):

@@ -9,12 +9,13 @@ Guarantees:
   live leases, across every worker), and its deliveries are claimed oldest due first. Order is
   therefore roughly the event order, not strictly: with several requests in flight, and after
   any retry, a later event can arrive first. Consumers order by the envelope's `sequence`;
-- between endpoints, places go to the endpoints with the fewest requests in flight first (then
+- between companies, a claim's places are shared equally among the companies with work, in
+  turn (the one with the fewest requests in flight first), and what one cannot use goes to the
+  others: a company with a hundred endpoints (or a hundred slow ones) cannot starve one with a
+  single endpoint of the worker's places;
+- within a company, places go to the endpoints with the fewest requests in flight first (then
   the oldest due): an endpoint with nothing in flight gets the next free place even when others
-  have a backlog of older deliveries, so busy endpoints cannot starve a quiet one;
-- between companies likewise: the companies take turns, the one with the fewest requests in
-  flight first, so a company with a hundred endpoints (or a hundred slow ones) cannot starve one
-  with a single endpoint of the worker's places.
+  have a backlog of older deliveries, so busy endpoints cannot starve a quiet one.
 """
 
 from __future__ import annotations
@@ -168,29 +169,28 @@ async def claim_in(
     if contended is not None:
         contended.update(r.id for r in picked if not r.locked)
     # One statement per company, each going to that company's rows alone (what sharding by
-    # company needs of a statement that locks rows); each takes its share of the places by its
-    # number of endpoints, the last what is left. Usually there is one company.
-    left, waiting = limit, sum(len(e) for e in by_company.values())
+    # company needs of a statement that locks rows). The companies take equal shares of the
+    # places, in their turns' order, the last what is left; then what a company could not use
+    # goes to those that used their whole share, again in turn. Usually there is one company.
+    left, waiting = limit, len(by_company)
     rows: list[Any] = []
+    full: list[tuple[int, list[int]]] = []
     for company, endpoints in by_company.items():
-        found = (
-            await conn.execute(
-                CLAIM,
-                {
-                    "company": company,
-                    "endpoints": endpoints,
-                    "limit": share(left, len(endpoints), waiting),
-                    "owner": owner,
-                    "lease": settings.webhook_lease_seconds,
-                    "endpoint_cap": settings.webhook_endpoint_concurrency,
-                },
-            )
-        ).all()
+        wanted = share(left, 1, waiting)
+        found = await _claim_for(conn, company, endpoints, wanted, owner, settings)
         rows += found
         left -= len(found)
-        waiting -= len(endpoints)
+        waiting -= 1
+        if len(found) == wanted:
+            full.append((company, endpoints))
         if left <= 0:
             break
+    for company, endpoints in full:
+        if left <= 0:
+            break
+        found = await _claim_for(conn, company, endpoints, left, owner, settings)
+        rows += found
+        left -= len(found)
     claims = []
     for r in sorted(rows, key=lambda r: r.id):
         secrets = (r.secret, r.previous_secret) if r.previous_secret else (r.secret,)
@@ -210,6 +210,28 @@ async def claim_in(
             )
         )
     return claims
+
+
+async def _claim_for(
+    conn: AsyncConnection, company: int, endpoints: list[int], limit: int, owner: str, settings: Settings
+) -> list[Any]:
+    """`CLAIM` for one company: up to `limit` deliveries of `endpoints`, each under its cap (the
+    leases this transaction took already count)."""
+    return list(
+        (
+            await conn.execute(
+                CLAIM,
+                {
+                    "company": company,
+                    "endpoints": endpoints,
+                    "limit": limit,
+                    "owner": owner,
+                    "lease": settings.webhook_lease_seconds,
+                    "endpoint_cap": settings.webhook_endpoint_concurrency,
+                },
+            )
+        ).all()
+    )
 
 
 RELEASE = text(
