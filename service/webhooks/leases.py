@@ -143,9 +143,8 @@ endpoints (or many slow ones) takes no more than its turn from one with a single
 Every ACTIVE endpoint is looked at, two probes of the due and leased indexes each, correlated on
 the company as well, and the leased deliveries are counted by company (the windows too are by
 company): no row is locked, so a database sharded by company runs it on every shard, beside each
-company's rows. Only these are locked: one
-advisory lock per endpoint of the whole database would exhaust PostgreSQL's lock table past a
-few thousand endpoints."""
+company's rows. Only the endpoints picked are locked: one advisory lock per endpoint of the
+whole database would exhaust PostgreSQL's lock table past a few thousand endpoints."""
 
 
 async def claim_in(
