@@ -259,18 +259,23 @@ async def test_a_claim_is_a_statement_per_company_and_shares_the_places(engine, 
     assert Counter(c.company_id for c in claims) == {company: 3, other_company: 3}
 
 
+async def many_and_single(engine, hooks, many: int, single: int, many_events: int, single_events: int) -> None:
+    """Five endpoints of `many` with the older deliveries due, then one of `single` with newer ones."""
+    for n in range(5):
+        await insert_webhook_endpoint(engine, many, hooks.url(f"many{n}"), FAST)
+    await insert_events(engine, many, many_events)
+    await fanout.fan_out(engine)
+    await insert_webhook_endpoint(engine, single, hooks.url("single"), FAST)
+    await insert_events(engine, single, single_events)
+    await fanout.fan_out(engine)
+
+
 async def test_companies_take_turns_for_the_places_however_many_endpoints_each_has(
     engine, company, other_company, hooks
 ):
     """One company with five endpoints and an older backlog, another with one endpoint: two places
     go one to each, and a company with requests in flight goes after one with none."""
-    for n in range(5):
-        await insert_webhook_endpoint(engine, company, hooks.url(f"many{n}"), FAST)
-    await insert_events(engine, company, 3)
-    await fanout.fan_out(engine)  # the first company's deliveries, older than the other's
-    await insert_webhook_endpoint(engine, other_company, hooks.url("single"), FAST)
-    await insert_events(engine, other_company, 3)
-    await fanout.fan_out(engine)
+    await many_and_single(engine, hooks, company, other_company, 3, 3)
     wide = dataclasses.replace(FAST, webhook_endpoint_concurrency=8)
     async with engine.begin() as conn:
         claims = await leases.claim_in(conn, "me", wide, limit=2)
@@ -297,13 +302,7 @@ async def test_a_company_with_one_endpoint_gets_an_equal_share_and_no_place_is_l
     """Five endpoints with an older backlog against one: the places are shared by company, not by
     endpoint, and what one company cannot take (its endpoint's cap) goes to the other."""
     many, single = other_company, company
-    for n in range(5):
-        await insert_webhook_endpoint(engine, many, hooks.url(f"many{n}"), FAST)
-    await insert_events(engine, many, 2)  # 10 due, older
-    await fanout.fan_out(engine)
-    await insert_webhook_endpoint(engine, single, hooks.url("single"), FAST)
-    await insert_events(engine, single, 6)
-    await fanout.fan_out(engine)
+    await many_and_single(engine, hooks, many, single, 2, 6)  # 10 due of `many`, 6 of `single`
     capped = dataclasses.replace(FAST, webhook_endpoint_concurrency=4)
     async with engine.begin() as conn:
         claims = await leases.claim_in(conn, "me", capped, limit=8)
