@@ -93,3 +93,19 @@ async def stage_entries_disagreeing(engine: Any) -> list[Any]:
             )
         )
         return [tuple(r) for r in found.all()]
+
+
+async def counts_disagreeing(engine: Any) -> list[Any]:
+    """The rows of `application_counts` (kept by triggers, migration 0040) that a count of the
+    applications does not give, and the counts it lacks: none, always."""
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "(SELECT company_id, stage_id, status, posting_id, n FROM application_counts "
+                "EXCEPT SELECT company_id, stage_id, status, posting_id, count(*) FROM applications GROUP BY 1, 2, 3, 4) "
+                "UNION ALL "
+                "(SELECT company_id, stage_id, status, posting_id, count(*) FROM applications GROUP BY 1, 2, 3, 4 "
+                "EXCEPT SELECT company_id, stage_id, status, posting_id, n FROM application_counts)"
+            )
+        )
+        return [tuple(r) for r in found.all()]

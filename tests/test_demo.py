@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.applications import stage_entries_disagreeing
+from tests.applications import counts_disagreeing, stage_entries_disagreeing
 from tests.helpers import hiregraph, snapshot
 
 INTERVIEW_STAGES = ("Technical interview with the team", "Interview with the CEO and CTO")
@@ -21,6 +21,7 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
     assert await snapshot(engine) == after_first
     assert after_first["companies"] == 2 and after_first["applications"] >= 40
     assert await stage_entries_disagreeing(engine) == []  # days in stage follow the story's dates
+    assert await counts_disagreeing(engine) == []  # the kept application counts too
 
     r = await http.post(
         "/graphql",

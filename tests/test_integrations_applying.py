@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from service.integrations import erasure
 from service.webhooks import fanout
 from tests import ats
-from tests.applications import stage_entries_disagreeing
+from tests.applications import counts_disagreeing, stage_entries_disagreeing
 from tests.factories import connect_integration
 from tests.helpers import Api, count_rows
 from tests.integrations import (
@@ -77,6 +77,7 @@ async def test_each_provider_journey_applies_once_when_delivered_twice(
     final_state_ok(state, provider)
     history = state["applications"]["nodes"][0]["history"]["totalCount"]
     assert await stage_entries_disagreeing(engine) == []  # dated with the provider's times
+    assert await counts_disagreeing(engine) == []  # the kept application counts too
     events = await count_rows(engine, "events")
     statuses = {d["status"] for d in await inbox(acme, integration)}
     assert statuses == {"APPLIED"}, await inbox(acme, integration)

@@ -16,6 +16,7 @@ from service.db.distribution import read_schema
 from service.graphql.fastpath import CompiledReads
 from service.graphql.statement import resolved
 from service.ids import pk_of
+from tests.applications import counts_disagreeing
 from tests.board_queries import BOARD, DEEP, PARTNER_PAGE
 from tests.statements import recording, scans, unrouted, unrouted_statements, volatile_conflict_updates
 
@@ -217,6 +218,7 @@ async def test_every_statement_of_a_hiring_journey_is_bounded_by_company(acme, g
     assert "DO UPDATE" in take and not volatile_conflict_updates([take.split("ON CONFLICT", 1)[1]])
     unbounded = await unrouted_statements(engine, recorded.sent)
     assert not unbounded, "\n".join(sorted(f"{t}: {s[:240]}" for s, t in unbounded.items()))
+    assert await counts_disagreeing(engine) == []  # the journey's writes kept the application counts
 
 
 async def test_a_callers_session_reaches_no_other_companys_row_by_id(acme, globex, engine):

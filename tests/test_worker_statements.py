@@ -19,6 +19,7 @@ from service.db.engine import Database
 from service.ids import pk_of
 from service.webhooks import retention
 from service.webhooks.worker import Worker
+from tests.applications import counts_disagreeing
 from tests.factories import connect_integration, insert_webhook_endpoint
 from tests.helpers import Api
 from tests.integrations import deliver
@@ -91,3 +92,4 @@ async def test_every_worker_statement_keeps_to_a_company_but_the_named_claims(
     shard_bound = [s for found in named.values() for s in found if re.search(r"FOR (UPDATE|SHARE)|RECURSIVE", s)]
     assert not shard_bound, "\n".join(shard_bound)
     assert not volatile_conflict_updates([s for s, _ in recorded.sent])
+    assert await counts_disagreeing(engine) == []  # bulk loads and ATS deliveries kept the application counts

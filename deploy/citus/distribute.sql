@@ -15,8 +15,14 @@ SELECT create_reference_table('unscoped_audit_events');
 -- The tenants, by their id: every other table follows them.
 SELECT create_distributed_table('companies', 'id');
 
+-- The triggers that keep `application_counts` (migration 0040) write rows of the company
+-- of the row that fired them, on the same node: Citus distributes tables with triggers
+-- only when told that they keep to co-located rows.
+SET citus.enable_unsafe_triggers TO on;
+
 -- Tenant tables, by company and co-located with it: one company's rows on one node,
 -- so a company's joins, foreign keys and transactions stay on that node.
+SELECT create_distributed_table('application_counts', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('bulk_operations', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('custom_fields', 'company_id', colocate_with => 'companies');
 SELECT create_distributed_table('departments', 'company_id', colocate_with => 'companies');

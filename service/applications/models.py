@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import FetchedValue, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, FetchedValue, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.customfields.models import custom_fields_column, values_index
@@ -61,6 +61,26 @@ class Application(IdMixin, TimestampMixin, Base):
         info=declare("When it entered its current stage (its latest move): a board's days in stage."),
     )
     custom_fields: Mapped[dict[str, Any]] = custom_fields_column(personal=True)
+
+
+class ApplicationCount(Base):
+    """How many applications each stage holds in each status, kept by triggers on `applications`
+    (migration 0040): a posting's or a stage's `applications { totalCount }`, with or without a
+    `status` filter, reads a few of these rows instead of counting the applications
+    (`service.graphql.counts`). A row that reaches none is removed.
+
+    The triggers are deferred: they run as the writing transaction commits, after its event was
+    emitted, so a transaction always takes the company's event lock before these rows' (no
+    deadlock between the two) and holds them only while it commits."""
+
+    __tablename__ = "application_counts"
+    __table_args__ = (Index("ix_application_counts_company_id_posting_id", "company_id", "posting_id"),)
+
+    company_id: Mapped[int] = company_fk(index=False)
+    stage_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, info=INTERNAL)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True, info=INTERNAL)
+    posting_id: Mapped[int] = mapped_column(BigInteger, info=INTERNAL)
+    n: Mapped[int] = mapped_column(BigInteger, info=INTERNAL)
 
 
 class StageTransition(IdMixin, Base):

@@ -248,6 +248,11 @@ def plan(schema: Schema) -> str:
         "-- The tenants, by their id: every other table follows them.",
         f"SELECT create_distributed_table('{TENANTS}', 'id');",
         "",
+        "-- The triggers that keep `application_counts` (migration 0040) write rows of the company",
+        "-- of the row that fired them, on the same node: Citus distributes tables with triggers",
+        "-- only when told that they keep to co-located rows.",
+        "SET citus.enable_unsafe_triggers TO on;",
+        "",
         "-- Tenant tables, by company and co-located with it: one company's rows on one node,",
         "-- so a company's joins, foreign keys and transactions stay on that node.",
         *(

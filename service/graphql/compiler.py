@@ -32,6 +32,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from service.auth.scopes import Principal
+from service.graphql import counts
 from service.graphql.entities import ENTITIES, Entity, Relation, entity_named
 from service.graphql.loaders import connection_filters, filter_clauses, tenant_scope
 from service.graphql.lookups import RootLookup
@@ -335,9 +336,10 @@ class Compiler:
         filters = connection_filters(args)
         table_ref = target.table
         parent: ColumnElement[Any] = literal_column(f"{alias}.{local}")
+        company: ColumnElement[Any] = literal_column(f"{alias}.{entity.tenant_column.name}")
         conditions: list[ColumnElement[bool]] = [
             table_ref.c[relation.remote] == parent,
-            target.tenant_column == literal_column(f"{alias}.{entity.tenant_column.name}"),
+            target.tenant_column == company,
         ]
         conditions += filter_clauses(target, filters)
         hidden = target.visible(self.principal)
@@ -348,7 +350,11 @@ class Compiler:
             statement = apply_page(select(*target.columns).where(*conditions), sort, page)
         except GraphQLError as exc:
             raise Unsupported("cursor") from exc
-        count = select(func.count()).select_from(table_ref).where(*conditions)
+        if counts.kept(target, relation.remote, filters, self.principal):
+            kept = counts.COUNTS.c
+            count = counts.total(relation.remote, filters, kept.company_id == company, kept[relation.remote] == parent)
+        else:
+            count = select(func.count()).select_from(table_ref).where(*conditions)
         return self._connection(target, statement, count, sort, page, nodes)
 
     # -- connections ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.auth.scopes import Principal
 from service.db.sql import int_array, one_of
+from service.graphql import counts
 from service.graphql.entities import Entity, entity_named
 from service.graphql.pagination import Page, PageArgs, SortKey, apply_page, finish_page
 from service.lru import LRU
@@ -231,6 +232,14 @@ class Loaders:
         entity = entity_named(target)
 
         def build() -> Select[Any]:
+            if counts.kept(entity, column, filters, self.principal):
+                kept = counts.COUNTS.c
+                return counts.grouped(
+                    column,
+                    filters,
+                    kept[column] == any_(int_array("keys", [])),
+                    kept.company_id == any_(int_array("companies", [])),
+                )
             table = entity.table
             return (
                 select(table.c[column], func.count())
