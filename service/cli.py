@@ -1,4 +1,5 @@
-"""The `hiregraph` command: serve, worker, migrate, seed-demo, export-schema, api-key, documents, import-posting."""
+"""The `hiregraph` command: serve, worker, migrate, seed-demo, recount, export-schema, api-key, documents,
+import-posting."""
 
 from __future__ import annotations
 
@@ -51,6 +52,15 @@ def cmd_seed_demo(_: argparse.Namespace, settings: Settings) -> int:
     db = _database(settings)
     key = asyncio.run(seed_demo(db.url, settings))
     print(f"demo data loaded; demo API key:\n{key}")
+    return 0
+
+
+def cmd_recount(_: argparse.Namespace, settings: Settings) -> int:
+    from service.applications.counts import recount
+
+    db = _database(settings)
+    differing = asyncio.run(recount(db.url))
+    print(f"application counts rebuilt: {differing} were wrong" if differing else "application counts agree")
     return 0
 
 
@@ -269,6 +279,11 @@ def parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed-demo", help="load the demo companies, postings and applicants (idempotent)")
     seed.set_defaults(func=cmd_seed_demo)
+
+    recounting = sub.add_parser(
+        "recount", help="rebuild the kept application counts from the applications (after a data-only restore)"
+    )
+    recounting.set_defaults(func=cmd_recount)
 
     export = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(func=cmd_export_schema)

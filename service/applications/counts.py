@@ -1,0 +1,40 @@
+"""Rebuilding the kept application counts (`application_counts`, migration 0040) from the
+applications: `hiregraph recount`. The triggers keep them; this is for after what the triggers
+cannot see, such as a data-only restore that brought the counts and fired the triggers on the
+applications it loaded too (`pg_dump --data-only` replayed with `psql`)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from service.db.engine import plain_url
+
+COUNTED = (
+    "SELECT company_id, stage_id, status, min(posting_id) AS posting_id, count(*) AS n "
+    "FROM applications GROUP BY company_id, stage_id, status"
+)
+DIFFERING = f"""
+SELECT count(DISTINCT (company_id, stage_id, status)) FROM (
+    (SELECT company_id, stage_id, status, posting_id, n FROM application_counts EXCEPT {COUNTED})
+    UNION ALL
+    ({COUNTED} EXCEPT SELECT company_id, stage_id, status, posting_id, n FROM application_counts)
+) AS differing
+"""
+
+
+async def recount(url: str) -> int:
+    """Rebuild the counts in one transaction, applications' writers waiting meanwhile (a `SHARE`
+    lock: readers go on); how many (company, stage, status) counts were wrong, missing or extra."""
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        async with conn.transaction():
+            await conn.execute("LOCK TABLE applications IN SHARE MODE")
+            differing: int = await conn.fetchval(DIFFERING)
+            if differing:
+                await conn.execute("DELETE FROM application_counts")
+                await conn.execute(
+                    f"INSERT INTO application_counts (company_id, stage_id, status, posting_id, n) {COUNTED}"
+                )
+            return differing
+    finally:
+        await conn.close()
