@@ -99,19 +99,65 @@ async def test_counts_follow_every_change_on_both_paths(acme, engine):
         left = (await conn.execute(text("SELECT count(*) FROM application_counts WHERE n <= 0"))).scalar_one()
     assert left == 0  # a (stage, status) with none has no row
 
+    # Made and removed in one transaction; an applicant removed with their applications.
+    third = await create_posting(acme, "Third", status="OPEN")
+    first = {"p": from_global_id(third["id"]).pk, "s": from_global_id(third["stages"][0]["id"]).pk}
+    async with engine.begin() as conn:
+        made_here = await conn.execute(
+            text(
+                "INSERT INTO applications (company_id, applicant_id, posting_id, stage_id) "
+                "SELECT company_id, applicant_id, :p, :s FROM applications WHERE id = :a RETURNING id"
+            ),
+            {"a": from_global_id(made[1]["id"]).pk, **first},
+        )
+        await conn.execute(text("DELETE FROM applications WHERE id = :a"), {"a": made_here.scalar_one()})
+    await agree(acme, engine, posting["id"], third["id"])
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("DELETE FROM applicants WHERE id = (SELECT applicant_id FROM applications WHERE id = :a)"),
+            {"a": from_global_id(made[1]["id"]).pk},
+        )
+    await agree(acme, engine, posting["id"], third["id"])
+    assert (await answered(acme, posting["id"]))["applications"] == {"totalCount": 3}
 
-async def test_a_refused_write_leaves_the_counts(acme, engine):
+    # A company removed in the transaction that moved its applications: counted down to no rows.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE applications SET stage_id = :s WHERE id = :a"),
+            {"a": from_global_id(made[0]["id"]).pk, "s": from_global_id(stages[3]["id"]).pk},
+        )
+        await conn.execute(text("DELETE FROM companies WHERE id = :c"), {"c": acme.company_pk})
+    assert await counts_disagreeing(engine) == []
+    async with engine.connect() as conn:
+        kept = (await conn.execute(text("SELECT count(*) FROM application_counts"))).scalar_one()
+    assert kept == 0
+
+
+async def test_rolled_back_work_is_not_counted(acme, engine):
     posting = await create_posting(acme, "Counted", status="OPEN")
     application = await create_application(acme, posting["id"])
-    await mutate_ok(acme, "applicationReject", {"id": application["id"]})
+    pk, stages = from_global_id(application["id"]).pk, posting["stages"]
     before = await snapshot(engine)
-    move = "mutation($i: ApplicationMoveInput!) { applicationMove(input: $i) { errors { code } } }"
-    r = await acme.gql(move, {"i": {"id": application["id"], "stageId": posting["stages"][1]["id"]}})
-    assert r.body["data"]["applicationMove"]["errors"] == [{"code": "APPLICATION_CLOSED"}]
-    assert await snapshot(engine) == before
+    async with engine.connect() as conn:
+        await conn.begin()
+        await conn.execute(text("UPDATE applications SET status = 'HIRED' WHERE id = :a"), {"a": pk})
+        await conn.rollback()
+        async with conn.begin():  # a savepoint given up inside a transaction that commits
+            await conn.execute(text("UPDATE applications SET status = 'REJECTED' WHERE id = :a"), {"a": pk})
+            savepoint = await conn.begin_nested()
+            moved = {"a": pk, "s": from_global_id(stages[2]["id"]).pk}
+            await conn.execute(text("UPDATE applications SET stage_id = :s WHERE id = :a"), moved)
+            await savepoint.rollback()
+    assert before.changed(await snapshot(engine)) == ["application_counts", "applications"]
+    await agree(acme, engine, posting["id"])
+    answer = await answered(acme, posting["id"])
+    assert (answer["active"], answer["ended"]) == ({"totalCount": 0}, {"totalCount": 1})
+    assert answer["stages"][0]["applications"] == {"totalCount": 1}
 
 
 async def test_concurrent_writers_are_all_counted(acme, engine):
+    """Writers of one company commit one after another on its event lock (`emit`), so the
+    deferred triggers never wait on each other here; they are all counted."""
     posting = await create_posting(acme, "Busy", status="OPEN")
     stages = posting["stages"]
     made = await asyncio.gather(*(create_application(acme, posting["id"], f"C{i}") for i in range(12)))

@@ -34,6 +34,7 @@ async def test_submit_creates_application_at_first_stage_with_one_history_row(ac
     assert after == {
         **before,
         "applications": before["applications"] + 1,
+        "application_counts": before["application_counts"] + 1,  # the first at its stage
         "stage_transitions": before["stage_transitions"] + 1,
     }
     assert await read(acme, application["id"]) == application

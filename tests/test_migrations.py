@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -79,3 +80,64 @@ async def revision(url: str) -> str:
         return str(await conn.fetchval("SELECT version_num FROM alembic_version"))
     finally:
         await conn.close()
+
+
+def test_the_application_counts_migration_counts_what_is_there_and_reverts(empty_database: str) -> None:
+    """0040 creates its triggers, then counts the applications already there (writers wait on the
+    triggers' lock meanwhile); its downgrade leaves no trigger or function behind."""
+    migrate.upgrade(empty_database, "0039")
+    asyncio.run(
+        execute(
+            empty_database,
+            """
+            INSERT INTO companies (id, name, slug) VALUES (1, 'Acme', 'acme'), (2, 'Globex', 'globex');
+            INSERT INTO postings (id, company_id, title) VALUES (10, 1, 'A'), (20, 2, 'B');
+            INSERT INTO pipeline_stages (id, company_id, posting_id, position, name, kind)
+            VALUES (100, 1, 10, 0, 'Applied', 'APPLIED'), (101, 1, 10, 1, 'Screen', 'SCREEN'),
+                   (200, 2, 20, 0, 'Applied', 'APPLIED');
+            INSERT INTO applicants (id, company_id, name) SELECT g, 1 + g % 2, 'A' || g FROM generate_series(1, 30) g;
+            INSERT INTO applications (company_id, applicant_id, posting_id, stage_id, status)
+            SELECT 1 + g % 2, g, CASE g % 2 WHEN 0 THEN 10 ELSE 20 END,
+                   CASE WHEN g % 2 = 1 THEN 200 WHEN g % 4 = 0 THEN 100 ELSE 101 END,
+                   CASE WHEN g % 3 = 0 THEN 'REJECTED' ELSE 'ACTIVE' END
+            FROM generate_series(1, 30) g;
+            """,
+        )
+    )
+    migrate.upgrade(empty_database)
+
+    async def kept_and_counted() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        conn = await connect(empty_database)
+        try:
+            order = " ORDER BY company_id, stage_id, status"
+            kept = await conn.fetch(
+                "SELECT company_id, stage_id, status, posting_id, n FROM application_counts" + order
+            )
+            counted = await conn.fetch(
+                "SELECT company_id, stage_id, status, posting_id, count(*) FROM applications "
+                "GROUP BY company_id, stage_id, status, posting_id" + order
+            )
+            return [tuple(r) for r in kept], [tuple(r) for r in counted]
+        finally:
+            await conn.close()
+
+    kept, counted = asyncio.run(kept_and_counted())
+    assert kept == counted and len(kept) == 6 and sum(r[4] for r in kept) == 30
+    asyncio.run(execute(empty_database, "UPDATE applications SET status = 'HIRED' WHERE applicant_id = 2"))
+    kept, counted = asyncio.run(kept_and_counted())
+    assert kept == counted and ("HIRED" in {r[2] for r in kept})
+    migrate.downgrade(empty_database, "0039")
+    assert "application_counts" not in asyncio.run(tables(empty_database))
+
+    async def left_behind() -> list[str]:
+        conn = await connect(empty_database)
+        try:
+            rows = await conn.fetch(
+                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'application_counts%' "
+                "UNION ALL SELECT proname FROM pg_proc WHERE proname LIKE 'application_counts%'"
+            )
+            return [r[0] for r in rows]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(left_behind()) == []

@@ -16,9 +16,11 @@ SELECT create_reference_table('unscoped_audit_events');
 SELECT create_distributed_table('companies', 'id');
 
 -- The triggers that keep `application_counts` (migration 0040) write rows of the company
--- of the row that fired them, on the same node: Citus distributes tables with triggers
--- only when told that they keep to co-located rows.
+-- of the row that fired them, on the same node: Citus distributes tables with triggers,
+-- and creates or drops them later (migrations), only when told that they keep to
+-- co-located rows; for this session and every later one.
 SET citus.enable_unsafe_triggers TO on;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.enable_unsafe_triggers TO on', current_database()); END $$;
 
 -- Tenant tables, by company and co-located with it: one company's rows on one node,
 -- so a company's joins, foreign keys and transactions stay on that node.

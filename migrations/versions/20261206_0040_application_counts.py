@@ -6,7 +6,14 @@ takes one away, an update that changes the stage, the status or the posting does
 constraint triggers, deferred, so they run as the transaction commits: after its event was
 emitted, hence always after the company's event lock (`event_sequences`), and holding these rows
 only while it commits. A row that reaches none is removed. A `TRUNCATE` of the applications
-empties the table.
+empties the table. No foreign key to `companies`: a company deleted in the transaction that
+moved its applications is still counted down at commit, to no rows.
+
+A transaction that changes one (stage, status) many times updates its row as many times, each
+update slower than the last (the row's versions pile up until commit): 2,000 applications
+inserted into one stage in one transaction cost 0.05 s at commit, 8,000 0.7 s, 32,000 7 s. A
+bulk batch is 1,000 lines; a large restore should load with `pg_restore --disable-triggers`
+and then run `hiregraph recount`.
 
 The triggers are created before the counts are read, in this migration's transaction: the
 trigger's lock keeps writers of applications out until it commits, so no write is counted twice
@@ -85,12 +92,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=24), nullable=False),
         sa.Column("posting_id", sa.BigInteger(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["company_id"],
-            ["companies.id"],
-            name=op.f("fk_application_counts_company_id_companies"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("company_id", "stage_id", "status", name=op.f("pk_application_counts")),
     )
     op.create_index(

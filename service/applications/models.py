@@ -71,14 +71,20 @@ class ApplicationCount(Base):
 
     The triggers are deferred: they run as the writing transaction commits, after its event was
     emitted, so a transaction always takes the company's event lock before these rows' (no
-    deadlock between the two) and holds them only while it commits."""
+    deadlock between the two) and holds them only while it commits. Every writer of
+    applications in the service emits (mutations, bulk batches, inbound ATS deliveries);
+    two hand-written transactions that move applications between two stages in opposite
+    directions, without emitting, can deadlock at commit (PostgreSQL then cancels one).
+    `hiregraph recount` rebuilds the rows from the applications."""
 
     __tablename__ = "application_counts"
     __table_args__ = (Index("ix_application_counts_company_id_posting_id", "company_id", "posting_id"),)
 
-    company_id: Mapped[int] = company_fk(index=False)
+    company_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, info=INTERNAL)
+    """No foreign key: a company deleted in the transaction that moved its applications is
+    still counted down at commit, to no rows (the triggers remove a row that reaches none)."""
     stage_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, info=INTERNAL)
-    status: Mapped[str] = mapped_column(String(24), primary_key=True, info=INTERNAL)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True, info=declare("The status counted."))
     posting_id: Mapped[int] = mapped_column(BigInteger, info=INTERNAL)
     n: Mapped[int] = mapped_column(BigInteger, info=INTERNAL)
 
