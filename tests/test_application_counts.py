@@ -19,7 +19,8 @@ COUNTS = """query($id: ID!) { node(id: $id) { ... on Posting {
   applications { totalCount }
   active: applications(status: [ACTIVE]) { totalCount }
   ended: applications(status: [REJECTED, HIRED, WITHDRAWN]) { totalCount }
-  stages { applications { totalCount } active: applications(status: [ACTIVE]) { totalCount } } } } }"""
+  stages { applications { totalCount } active: applications(status: [ACTIVE]) { totalCount }
+    ended: applications(status: [REJECTED, HIRED, WITHDRAWN, REJECTED]) { totalCount } } } } }"""
 
 
 async def counted(engine: Any, posting_id: str) -> dict[str, Any]:
@@ -50,7 +51,14 @@ async def counted(engine: Any, posting_id: str) -> dict[str, Any]:
         "applications": total(every),
         "active": total(every, ("ACTIVE",)),
         "ended": total(every, ("REJECTED", "HIRED", "WITHDRAWN")),
-        "stages": [{"applications": total(c), "active": total(c, ("ACTIVE",))} for c in stages.values()],
+        "stages": [
+            {
+                "applications": total(c),
+                "active": total(c, ("ACTIVE",)),
+                "ended": total(c, ("REJECTED", "HIRED", "WITHDRAWN")),
+            }
+            for c in stages.values()
+        ],
     }
 
 
@@ -195,7 +203,11 @@ async def test_the_counts_are_read_not_counted_unless_the_reader_is_narrowed(acm
         "active": {"totalCount": 2},
         "ended": {"totalCount": 0},
         "stages": [
-            {"applications": {"totalCount": 2 if i == 0 else 0}, "active": {"totalCount": 2 if i == 0 else 0}}
+            {
+                "applications": {"totalCount": 2 if i == 0 else 0},
+                "active": {"totalCount": 2 if i == 0 else 0},
+                "ended": {"totalCount": 0},
+            }
             for i in range(len(posting["stages"]))
         ],
     }
