@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -80,6 +81,14 @@ def from_global_id(value: str) -> GlobalId:
     """Decode a global ID; raise InvalidId when malformed."""
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
         raise InvalidId("not a valid ID")
+    return _decoded(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoded(value: str) -> GlobalId:
+    """`from_global_id` of a string of a bounded length, remembered: a request decodes the same
+    ID several times (its variables' shape, the statement's parameters, the audit row), and
+    each decode is a base64 round trip. A malformed one raises, and is not remembered."""
     try:
         raw = base64.b64decode(value.encode(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
