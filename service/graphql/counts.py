@@ -1,11 +1,12 @@
 """Counts the database keeps instead of counting rows: a posting's or a stage's
 `applications { totalCount }`, with or without a `status` filter, is the sum of a few rows of
 `application_counts` (one per stage and status, kept by triggers: migration 0040) rather than a
-count of every application. A board of a posting with 10,000 applications reads 5 to 30 rows.
+count of every application: a stage's count reads at most one row per status, a posting's a few
+per stage, however many applications there are.
 
-Both read paths ask `kept` first and build their count from `total`; it applies only when the
-caller sees every application of what it counts (no narrowing: `Entity.visible`), since the
-rows count them all.
+Both read paths ask `kept` first; the compiled statement counts with `total`, the dataloader
+with `grouped`. It applies only when the caller sees every application of what it counts (no
+narrowing: `Entity.visible`), since the rows count them all.
 """
 
 from __future__ import annotations
@@ -39,15 +40,18 @@ def kept(entity: Entity, column: str, filters: Any, principal: Principal | None)
 def total(column: str, filters: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
     """The count (a bigint, 0 when no row matches) of the kept rows under `conditions`, which
     name the company and the parent (`COUNTS.c.company_id`, `COUNTS.c[column]`)."""
-    return select(sql_cast(func.coalesce(func.sum(COUNTS.c.n), 0), BigInteger)).where(
-        *conditions, *(one_of(COUNTS.c[name], values) for name, values in filters)
-    )
+    return select(sql_cast(func.coalesce(func.sum(COUNTS.c.n), 0), BigInteger)).where(*conditions, *_only(filters))
 
 
 def grouped(column: str, filters: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
     """(parent id, count) of each parent under `conditions`, for a batch of parents."""
     return (
         select(COUNTS.c[column], sql_cast(func.sum(COUNTS.c.n), BigInteger))
-        .where(*conditions, *(one_of(COUNTS.c[name], values) for name, values in filters))
+        .where(*conditions, *_only(filters))
         .group_by(COUNTS.c[column])
     )
+
+
+def _only(filters: Any) -> list[ColumnElement[bool]]:
+    """The connection's filters (`status` only) on the kept rows."""
+    return [one_of(COUNTS.c[name], values) for name, values in filters]
