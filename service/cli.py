@@ -56,10 +56,14 @@ def cmd_seed_demo(_: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_recount(_: argparse.Namespace, settings: Settings) -> int:
-    from service.applications.counts import recount
+    from service.applications.counts import Busy, recount
 
     db = _database(settings)
-    differing = asyncio.run(recount(db.url))
+    try:
+        differing = asyncio.run(recount(db.url))
+    except Busy as exc:
+        print(f"hiregraph recount: {exc}", file=sys.stderr)
+        return 1
     print(f"application counts rebuilt: {differing} were wrong" if differing else "application counts agree")
     return 0
 

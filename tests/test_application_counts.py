@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlalchemy import text
 
+from service.applications.counts import recount
 from service.ids import from_global_id
 from tests.applications import counts_disagreeing
 from tests.factories import create_application, create_posting, create_user, move_application, mutate_ok
 from tests.helpers import Api, hiregraph, signed_in, snapshot
+from tests.webhooks import until
 
 COUNTS = """query($id: ID!) { node(id: $id) { ... on Posting {
   applications { totalCount }
@@ -197,6 +199,7 @@ async def test_the_counts_are_read_not_counted_unless_the_reader_is_narrowed(acm
     assert answer["applications"] == {"totalCount": 42}
     assert answer["active"] == {"totalCount": 42}
     assert answer["stages"][0]["applications"] == {"totalCount": 42}
+    assert answer["stages"][0]["active"] == {"totalCount": 42}
     person = await signed_in(acme, make_client(dev_sign_in=True), hank)
     assert await answered(person, posting["id"]) == {
         "applications": {"totalCount": 2},
@@ -222,26 +225,61 @@ async def test_emptying_the_applications_empties_the_counts(acme, engine):
     assert (await answered(acme, posting["id"]))["applications"] == {"totalCount": 0}
 
 
-async def test_recount_rebuilds_counts_a_data_only_restore_doubled(acme, engine, migrated_url):
+async def test_recount_rebuilds_counts_wrong_missing_or_extra(acme, engine, migrated_url):
     posting = await create_posting(acme, "Restored", status="OPEN")
-    for name in ("Ann", "Bob", "Cy"):
-        await create_application(acme, posting["id"], name)
+    made = [await create_application(acme, posting["id"], name) for name in ("Ann", "Bob", "Cy")]
+    await mutate_ok(acme, "applicationReject", {"id": made[0]["id"]})
     agreeing = hiregraph(migrated_url, "recount")
     assert agreeing.returncode == 0, agreeing.stderr[-2000:]
     assert agreeing.stdout.strip().endswith("application counts agree")
-    # What replaying `pg_dump --data-only` does: the counts come with the dump, and loading the
-    # applications fires the triggers on top of them.
+    # What replaying `pg_dump --data-only` with the triggers on does (the counts come with the
+    # dump, and loading the applications counts them again), and a row lost and one made up.
     async with engine.begin() as conn:
-        await conn.execute(text("UPDATE application_counts SET n = n * 2"))
+        await conn.execute(text("UPDATE application_counts SET n = n * 2 WHERE status = 'ACTIVE'"))
+        await conn.execute(text("DELETE FROM application_counts WHERE status = 'REJECTED'"))
         await conn.execute(
             text(
                 "INSERT INTO application_counts (company_id, stage_id, status, posting_id, n) "
                 "SELECT company_id, stage_id, 'HIRED', posting_id, 5 FROM application_counts"
             )
         )
-    assert len(await counts_disagreeing(engine)) == 3  # ACTIVE as kept, ACTIVE as counted, HIRED
+    assert len(await counts_disagreeing(engine)) == 4  # ACTIVE kept and counted, REJECTED, HIRED
+    # Two at once, both waiting behind a writer: the second waits for the first, then finds
+    # nothing to do.
+    async with engine.connect() as writer:
+        await writer.begin()
+        pk = from_global_id(made[1]["id"]).pk
+        await writer.execute(text("UPDATE applications SET updated_at = now() WHERE id = :a"), {"a": pk})
+        runs = [asyncio.create_task(recount(migrated_url)) for _ in range(2)]
+        waiting = text("SELECT count(*) FROM pg_locks WHERE relation = 'applications'::regclass AND NOT granted")
+
+        async def both_waiting() -> bool:
+            async with engine.connect() as conn:
+                return bool((await conn.execute(waiting)).scalar_one() == 2)
+
+        await until(both_waiting)
+        await writer.rollback()
+    assert sorted(await asyncio.gather(*runs)) == [0, 3]
     rebuilt = hiregraph(migrated_url, "recount")
-    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
-    assert rebuilt.stdout.strip().endswith("application counts rebuilt: 2 were wrong")
+    assert rebuilt.returncode == 0 and rebuilt.stdout.strip().endswith("application counts agree")
     await agree(acme, engine, posting["id"])
-    assert (await answered(acme, posting["id"]))["applications"] == {"totalCount": 3}
+    answer = await answered(acme, posting["id"])
+    assert (answer["applications"], answer["ended"]) == ({"totalCount": 3}, {"totalCount": 1})
+
+
+async def test_recount_gives_up_on_a_long_writer_and_changes_nothing(acme, engine, migrated_url):
+    posting = await create_posting(acme, "Busy", status="OPEN")
+    application = await create_application(acme, posting["id"])
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE application_counts SET n = 7"))
+    async with engine.connect() as writer:
+        await writer.begin()
+        pk = from_global_id(application["id"]).pk
+        await writer.execute(text("UPDATE applications SET updated_at = now() WHERE id = :a"), {"a": pk})
+        busy = await asyncio.to_thread(hiregraph, migrated_url, "recount")
+        await writer.rollback()
+    assert busy.returncode == 1
+    assert "were being written for over 5s; try again" in busy.stderr
+    assert "Traceback" not in busy.stderr
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT n FROM application_counts"))).scalars().all() == [7]

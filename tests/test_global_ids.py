@@ -57,6 +57,26 @@ def test_the_forms() -> None:
         from_global_id(to_global_id("Posting", 1, 1).rstrip("="))
 
 
+def test_an_id_is_decoded_once_and_a_malformed_one_never_kept() -> None:
+    """A request decodes the same ID several times (its variables' shape, the statement's
+    parameters, the audit row): the decode is remembered. A malformed ID raises every time and
+    takes no room."""
+    from service.ids import _decoded
+
+    value = to_global_id("Posting", 987_654_321, 77)
+    from_global_id(value)
+    before = _decoded.cache_info()
+    assert from_global_id(value) == ("Posting", 987_654_321, 77)
+    assert _decoded.cache_info().hits == before.hits + 1
+    for _ in range(2):
+        with pytest.raises(InvalidId):
+            from_global_id(base64.b64encode(b"Posting:x").decode())
+    assert _decoded.cache_info().currsize == before.currsize
+    with pytest.raises(InvalidId):
+        from_global_id("A" * 201)  # refused before the decode: never a key of it
+    assert _decoded.cache_info().misses == before.misses + 2
+
+
 async def test_answers_name_the_company_and_old_ids_still_read(acme: Api) -> None:
     made = await create_posting(acme, "Platform Engineer")
     found = from_global_id(made["id"])

@@ -13,8 +13,8 @@ A transaction that changes one (stage, status) many times updates its row as man
 update slower than the last (the row's versions pile up until commit): 2,000 applications
 inserted into one stage in one transaction cost 0.05 s at commit, 8,000 0.7 s, 32,000 7 s
 (measured on 2026-12-06 on a throwaway embedded PostgreSQL on the 2-core machine). A
-bulk batch is 1,000 lines; a large restore should load with `pg_restore --disable-triggers`
-and then run `hiregraph recount`.
+bulk batch is 1,000 lines; a large data-only restore should load with `pg_restore --data-only
+--disable-triggers` (as a superuser) and then run `hiregraph recount` (docs/scaling.md).
 
 The triggers are created before the counts are read, in this migration's transaction: the
 trigger's lock keeps writers of applications out until it commits, so no write is counted twice

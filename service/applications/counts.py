@@ -22,13 +22,27 @@ SELECT count(DISTINCT (company_id, stage_id, status)) FROM (
 """
 
 
+LOCK_TIMEOUT = "5s"
+"""How long a recount waits for the writers of applications before it gives up (`Busy`): while
+it waits, writers that come after it wait too."""
+
+
+class Busy(Exception):
+    """The applications were being written for longer than `LOCK_TIMEOUT`; nothing was changed."""
+
+
 async def recount(url: str) -> int:
-    """Rebuild the counts in one transaction, applications' writers waiting meanwhile (a `SHARE`
-    lock: readers go on); how many (company, stage, status) counts were wrong, missing or extra."""
+    """Rebuild the counts in one transaction, applications' writers waiting meanwhile (`SHARE ROW
+    EXCLUSIVE`: readers go on; a second recount waits for the first); how many (company, stage,
+    status) counts were wrong, missing or extra. Raises `Busy` rather than wait long."""
     conn = await asyncpg.connect(plain_url(url))
     try:
         async with conn.transaction():
-            await conn.execute("LOCK TABLE applications IN SHARE MODE")
+            await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            try:
+                await conn.execute("LOCK TABLE applications IN SHARE ROW EXCLUSIVE MODE")
+            except asyncpg.LockNotAvailableError:
+                raise Busy(f"the applications were being written for over {LOCK_TIMEOUT}; try again") from None
             differing: int = await conn.fetchval(DIFFERING)
             if differing:
                 await conn.execute("DELETE FROM application_counts")
