@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -141,3 +142,58 @@ def test_the_application_counts_migration_counts_what_is_there_and_reverts(empty
             await conn.close()
 
     assert asyncio.run(left_behind()) == []
+
+
+LATER = '''"""A later migration that moves applications, then alters their table (test only)."""
+
+from alembic import op
+
+revision = "9999"
+down_revision = "0040"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("UPDATE applications SET status = 'HIRED'")
+    op.execute("ALTER TABLE applications ADD COLUMN scratch integer")
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE applications DROP COLUMN scratch")
+'''
+
+
+def test_a_later_migration_may_move_applications_then_alter_their_table(empty_database: str, tmp_path: Any) -> None:
+    """Migrations run as one transaction, and PostgreSQL will not alter a table whose deferred
+    trigger events are pending: the counts' triggers fire at each statement there."""
+    from alembic import command
+
+    migrate.upgrade(empty_database)
+    asyncio.run(
+        execute(
+            empty_database,
+            """
+            INSERT INTO companies (id, name, slug) VALUES (1, 'Acme', 'acme');
+            INSERT INTO postings (id, company_id, title) VALUES (10, 1, 'A');
+            INSERT INTO pipeline_stages (id, company_id, posting_id, position, name, kind)
+            VALUES (100, 1, 10, 0, 'Applied', 'APPLIED');
+            INSERT INTO applicants (id, company_id, name) SELECT g, 1, 'A' || g FROM generate_series(1, 3) g;
+            INSERT INTO applications (company_id, applicant_id, posting_id, stage_id)
+            SELECT 1, g, 10, 100 FROM generate_series(1, 3) g;
+            """,
+        )
+    )
+    (tmp_path / "later.py").write_text(LATER)
+    config = migrate.alembic_config(empty_database)
+    config.set_main_option("version_locations", os.pathsep.join((str(migrate.MIGRATIONS / "versions"), str(tmp_path))))
+    command.upgrade(config, "9999")
+
+    async def kept() -> list[tuple[Any, ...]]:
+        conn = await connect(empty_database)
+        try:
+            return [tuple(r) for r in await conn.fetch("SELECT status, n FROM application_counts")]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(kept()) == [("HIRED", 3)]
