@@ -1,7 +1,8 @@
 """Application counts kept by the database (`application_counts`, migration 0040): a posting's and
 a stage's `applications { totalCount }`, with and without a `status` filter, read them on both
 read paths; every way an application is written, moved, closed or removed keeps them equal to
-a count of the applications, concurrent writers too; a refused write leaves them as they were."""
+a count of the applications, concurrent writers too; work rolled back (a transaction, a
+savepoint) leaves them as they were; `hiregraph recount` rebuilds them."""
 
 from __future__ import annotations
 
