@@ -55,16 +55,23 @@ def cmd_seed_demo(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_recount(_: argparse.Namespace, settings: Settings) -> int:
-    from service.applications.counts import Busy, recount
+def cmd_recount(args: argparse.Namespace, settings: Settings) -> int:
+    from service.applications.counts import Busy, differing, recount
 
     db = _database(settings)
+    if args.check:
+        wrong = asyncio.run(differing(db.url))
+        if wrong:
+            print(f"application counts: {wrong} wrong; `hiregraph recount` rebuilds them")
+            return 1
+        print("application counts agree")
+        return 0
     try:
-        differing = asyncio.run(recount(db.url))
+        rebuilt = asyncio.run(recount(db.url))
     except Busy as exc:
         print(f"hiregraph recount: {exc}", file=sys.stderr)
         return 1
-    print(f"application counts rebuilt: {differing} were wrong" if differing else "application counts agree")
+    print(f"application counts rebuilt: {rebuilt} were wrong" if rebuilt else "application counts agree")
     return 0
 
 
@@ -286,6 +293,9 @@ def parser() -> argparse.ArgumentParser:
 
     recounting = sub.add_parser(
         "recount", help="rebuild the kept application counts from the applications (after a data-only restore)"
+    )
+    recounting.add_argument(
+        "--check", action="store_true", help="only say whether they agree (exit 1 when some are wrong); change nothing"
     )
     recounting.set_defaults(func=cmd_recount)
 

@@ -245,6 +245,10 @@ async def test_recount_rebuilds_counts_wrong_missing_or_extra(acme, engine, migr
             )
         )
     assert len(await counts_disagreeing(engine)) == 4  # ACTIVE kept and counted, REJECTED, HIRED
+    checked = hiregraph(migrated_url, "recount", "--check")
+    assert checked.returncode == 1, checked.stderr[-2000:]
+    assert checked.stdout.strip().endswith("application counts: 3 wrong; `hiregraph recount` rebuilds them")
+    assert len(await counts_disagreeing(engine)) == 4  # --check changed nothing
     # Two at once, both waiting behind a writer: the second waits for the first, then finds
     # nothing to do.
     async with engine.connect() as writer:
@@ -261,7 +265,7 @@ async def test_recount_rebuilds_counts_wrong_missing_or_extra(acme, engine, migr
         await until(both_waiting)
         await writer.rollback()
     assert sorted(await asyncio.gather(*runs)) == [0, 3]
-    rebuilt = hiregraph(migrated_url, "recount")
+    rebuilt = hiregraph(migrated_url, "recount", "--check")
     assert rebuilt.returncode == 0 and rebuilt.stdout.strip().endswith("application counts agree")
     await agree(acme, engine, posting["id"])
     answer = await answered(acme, posting["id"])

@@ -31,6 +31,17 @@ class Busy(Exception):
     """The applications were being written for longer than `LOCK_TIMEOUT`; nothing was changed."""
 
 
+async def differing(url: str) -> int:
+    """How many (company, stage, status) counts are wrong, missing or extra, changing nothing:
+    one statement, so one snapshot of both tables (a transaction's counts commit with it)."""
+    conn = await asyncpg.connect(plain_url(url))
+    try:
+        found: int = await conn.fetchval(DIFFERING)
+        return found
+    finally:
+        await conn.close()
+
+
 async def recount(url: str) -> int:
     """Rebuild the counts in one transaction, applications' writers waiting meanwhile (`SHARE ROW
     EXCLUSIVE`: readers go on; a second recount waits for the first); how many (company, stage,
