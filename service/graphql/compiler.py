@@ -351,8 +351,7 @@ class Compiler:
         except GraphQLError as exc:
             raise Unsupported("cursor") from exc
         if counts.kept(target, relation.remote, filters, self.principal):
-            kept = counts.COUNTS.c
-            count = counts.total(relation.remote, filters, kept.company_id == company, kept[relation.remote] == parent)
+            count = counts.total(relation.remote, filters, parent, company)
         else:
             count = select(func.count()).select_from(table_ref).where(*conditions)
         return self._connection(target, statement, count, sort, page, nodes)

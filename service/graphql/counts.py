@@ -37,18 +37,23 @@ def kept(entity: Entity, column: str, filters: Any, principal: Principal | None)
     )
 
 
-def total(column: str, filters: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
-    """The count (a bigint, 0 when no row matches) of the kept rows under `conditions`, which
-    name the company and the parent (`COUNTS.c.company_id`, `COUNTS.c[column]`)."""
-    return select(sql_cast(func.coalesce(func.sum(COUNTS.c.n), 0), BigInteger)).where(*conditions, *_only(filters))
+def total(column: str, filters: Any, parent: ColumnElement[Any], company: ColumnElement[Any]) -> Select[Any]:
+    """The count (a bigint, 0 when no row matches) of one parent's kept rows: those whose
+    `column` is `parent` in `company` (the compiled statement's correlated columns)."""
+    kept = COUNTS.c
+    return select(sql_cast(func.coalesce(func.sum(kept.n), 0), BigInteger)).where(
+        kept.company_id == company, kept[column] == parent, *_only(filters)
+    )
 
 
-def grouped(column: str, filters: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
-    """(parent id, count) of each parent under `conditions`, for a batch of parents."""
+def grouped(column: str, filters: Any, parents: ColumnElement[Any], companies: ColumnElement[Any]) -> Select[Any]:
+    """(parent id, count) of each parent of a batch: the kept rows whose `column` matches
+    `parents` and whose company matches `companies` (`= ANY(…)` of the loader's arrays)."""
+    kept = COUNTS.c
     return (
-        select(COUNTS.c[column], sql_cast(func.sum(COUNTS.c.n), BigInteger))
-        .where(*conditions, *_only(filters))
-        .group_by(COUNTS.c[column])
+        select(kept[column], sql_cast(func.sum(kept.n), BigInteger))
+        .where(kept[column] == parents, kept.company_id == companies, *_only(filters))
+        .group_by(kept[column])
     )
 
 

@@ -233,13 +233,8 @@ class Loaders:
 
         def build() -> Select[Any]:
             if counts.kept(entity, column, filters, self.principal):
-                kept = counts.COUNTS.c
-                return counts.grouped(
-                    column,
-                    filters,
-                    kept[column] == any_(int_array("keys", [])),
-                    kept.company_id == any_(int_array("companies", [])),
-                )
+                keys, companies = any_(int_array("keys", [])), any_(int_array("companies", []))
+                return counts.grouped(column, filters, keys, companies)
             table = entity.table
             return (
                 select(table.c[column], func.count())
@@ -252,7 +247,7 @@ class Loaders:
 
         async def batch(keys: list[Any]) -> list[int]:
             rows = await self.batch_rows(key, build, keys)
-            counts = {row[0]: row[1] for row in rows}
-            return [counts.get(k, 0) for k in keys]
+            found = {row[0]: row[1] for row in rows}
+            return [found.get(k, 0) for k in keys]
 
         return self._get(key, batch)
