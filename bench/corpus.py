@@ -64,7 +64,7 @@ def normal(value: Any, key: str = "") -> Any:
     return value
 
 
-FLOOR_SHAPES = frozenset({"node", "write"})
+FLOOR_SHAPES = frozenset({"node", "search", "write"})
 """The shapes `bench.floor` answers (`--floor`): one hand-written statement each behind a bare ASGI app."""
 
 
