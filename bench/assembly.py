@@ -2,6 +2,7 @@
 database and the API process for one request of a corpus shape.
 
     .venv/bin/python -m bench.assembly [--rounds 3] [--partner-runs 300] [--node-runs 3000]
+                                       [--plan-cache-mode auto|force_generic_plan|force_custom_plan]
 
 Hiregraph's compiled path has PostgreSQL build the whole response (`json_build_object`,
 `json_agg`) and sends its text as the body; PostGraphile 5 selects rows of plain values and
@@ -13,15 +14,23 @@ builds the JSON in its own process. This measures the two styles on the same wor
 - `rows`: one hand-written statement returning the same data as rows (to-one relations joined,
   a nested list as an array of records), assembled into the response in Python with
   Hiregraph's own ID and `DateTime` text (`service.ids`, `service.timestamps`) and `orjson`.
-- `mixed` (partner page only): rows for the page and its to-one relations, the nested list's JSON
+- `text` (partner page): rows of final text, IDs and times made by PostgreSQL as the compiled
+  JSON has them, the nested list a two-dimensional text array: PostGraphile's style.
+- `mixed` (partner page): rows for the page and its to-one relations, the nested list's JSON
   built by PostgreSQL and spliced in unparsed (`orjson.Fragment`).
+- `unscoped` (partner page): `rows` without its tenant conditions, to attribute their cost; not
+  a statement Hiregraph may run.
+- `PGL`: PostGraphile's own statement for the partner page, its database share only.
 
 Shapes: `partner` (100 applications, each with three to-one relations and a nested list) and
 `node` (one application with three to-one relations). Each variant's response is checked equal
-(parsed) to the compiled one's for every variable set first. Then, interleaved over `--rounds`
-rounds, each variant runs the shape over the variable sets in turn; per request it prints the
-database backend's CPU (from `/proc`, 10 ms ticks: hence the many runs) and this process's CPU
-(the API's share: the driver's decoding, the assembly, the encoding), medians of the rounds.
+(parsed) to the compiled one's for every variable set first (the dataset has no empty history,
+no history past the page of 10 and no missing relation, so those paths are not exercised).
+Then, over `--rounds` rounds, each starting with another variant, each variant runs the shape
+over the variable sets in turn; per request it prints the database backend's CPU
+(`/proc/<pid>/schedstat`, nanoseconds) and this process's (the API's share: the driver's
+decoding, the assembly, the encoding), medians of the rounds, and how many generic and custom
+plans PostgreSQL made of each statement. No parallel workers, no JIT.
 """
 
 from __future__ import annotations
@@ -35,7 +44,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-import psutil
 
 from bench.database import database
 from bench.dataset import ensure_dataset
@@ -143,6 +151,21 @@ def _partner(rows: list[Any], history: Callable[[Any], Any]) -> bytes:
     return orjson.dumps({"data": {"applications": page}})
 
 
+def _unscoped(sql: str) -> str:
+    """`sql` without its tenant conditions (the key's companies, each join's company): what they
+    cost the database, which PostGraphile's statement has none of. Not a statement Hiregraph may run."""
+    for condition in (
+        "company_id = ANY($1::bigint[]) AND ",
+        " AND ap.company_id = a.company_id",
+        " AND po.company_id = a.company_id",
+        " AND st.company_id = a.company_id",
+        " AND t.company_id = a.company_id",
+    ):
+        assert condition in sql, condition
+        sql = sql.replace(condition, "$1::bigint[] IS NOT NULL AND " if "ANY" in condition else "")
+    return sql
+
+
 def _partner_text(rows: list[Any]) -> bytes:
     nodes = []
     for r in rows[:100]:
@@ -226,23 +249,22 @@ def _compiled(shape_name: str, values: list[Any], companies: tuple[int, ...]) ->
     return sql, params
 
 
-def _cpu(process: psutil.Process) -> float:
-    """Seconds of CPU `process` has used (`/proc`, in 10 ms ticks)."""
-    times = process.cpu_times()
-    return float(times.user + times.system)
+def _cpu(pid: int) -> float:
+    """Seconds of CPU process `pid` has run, to the nanosecond (`/proc/<pid>/schedstat`)."""
+    with open(f"/proc/{pid}/schedstat") as schedstat:
+        return int(schedstat.read().split()[0]) / 1e9
 
 
-async def measure(url: str, rounds: int, partner_runs: int, node_runs: int) -> None:
+async def measure(url: str, rounds: int, partner_runs: int, node_runs: int, plan_cache_mode: str) -> None:
     import asyncpg
 
     from service.db.engine import plain_url
 
-    # Every statement on its generic plan: the compiled ones and PostGraphile's settle on it after
-    # PostgreSQL's five custom plans, the hand-written ones here would not (planned at every run).
-    settings = {"timezone": "UTC", "plan_cache_mode": "force_generic_plan"}
-    conn = await asyncpg.connect(plain_url(url), server_settings=settings)
+    # No parallel workers or JIT: all of a statement's CPU is the backend's, and none is compiling.
+    settings = {"timezone": "UTC", "plan_cache_mode": plan_cache_mode, "max_parallel_workers_per_gather": "0"}
+    conn = await asyncpg.connect(plain_url(url), server_settings=settings | {"jit": "off"})
     try:
-        backend = psutil.Process(await conn.fetchval("SELECT pg_backend_pid()"))
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
         companies = tuple(sorted(r[0] for r in await conn.fetch("SELECT id FROM companies")))
         pool = await pools(url)
         postings, applications = pool["postings"], pool["applications"][:2000]
@@ -254,6 +276,7 @@ async def measure(url: str, rounds: int, partner_runs: int, node_runs: int) -> N
             for name, sql in (
                 ("partner json", partner_sql),
                 ("partner rows", PARTNER_ROWS.format(history=HISTORY_ROWS)),
+                ("partner unscoped", _unscoped(PARTNER_ROWS.format(history=HISTORY_ROWS))),
                 ("partner mixed", PARTNER_ROWS.format(history=HISTORY_JSON)),
                 ("partner text", PARTNER_TEXT.format(rest=rest)),
                 ("partner postgraphile", PARTNER_POSTGRAPHILE),
@@ -271,7 +294,7 @@ async def measure(url: str, rounds: int, partner_runs: int, node_runs: int) -> N
                 return lambda i: _rows(statement.fetch(postings[i][0]), lambda rows: b"")
             if style == "text":
                 return lambda i: _rows(statement.fetch(all_companies, postings[i][0]), _partner_text)
-            history = _history_rows if style == "rows" else orjson.Fragment
+            history = orjson.Fragment if style == "mixed" else _history_rows
             return lambda i: _rows(statement.fetch(all_companies, postings[i][0]), lambda rows: _partner(rows, history))
 
         def node(style: str) -> Variant:
@@ -280,7 +303,7 @@ async def measure(url: str, rounds: int, partner_runs: int, node_runs: int) -> N
                 return lambda i: _text(statement.fetchval(*node_params[i]))
             return lambda i: _rows(statement.fetchrow(all_companies, applications[i][0], applications[i][1]), _node)
 
-        partner_styles = ("json", "rows", "text", "mixed", "postgraphile")
+        partner_styles = ("json", "rows", "text", "mixed", "unscoped", "postgraphile")
         variants = {("partner", style): (partner(style), len(postings), partner_runs) for style in partner_styles}
         variants |= {("node", style): (node(style), len(applications), node_runs) for style in ("json", "rows")}
         for (shape, style), (run, sets, _) in variants.items():
@@ -295,8 +318,11 @@ async def measure(url: str, rounds: int, partner_runs: int, node_runs: int) -> N
             f"{len(applications)} applications)"
         )
         figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
-        for _ in range(rounds):
-            for key, (run, sets, runs) in variants.items():
+        order = list(variants)
+        for round_no in range(rounds):
+            shift = round_no % len(order)  # each round starts with another variant
+            for key in order[shift:] + order[:shift]:
+                run, sets, runs = variants[key]
                 for i in range(20):  # the plan settled
                     await run(i % sets)
                 database_before, api_before = _cpu(backend), time.process_time()
@@ -305,16 +331,25 @@ async def measure(url: str, rounds: int, partner_runs: int, node_runs: int) -> N
                 figures.setdefault(key, []).append(
                     ((_cpu(backend) - database_before) / runs * 1000, (time.process_time() - api_before) / runs * 1000)
                 )
-        print(f"{'shape':8} {'style':6} {'database ms':>12} {'API ms':>8} {'sum ms':>8}   rounds (database / API)")
+        plans = {
+            r["statement"]: (r["generic_plans"], r["custom_plans"])
+            for r in await conn.fetch("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        }
+        print(f"plan_cache_mode = {plan_cache_mode}")
+        header = f"{'shape':8} {'style':8} {'database ms':>12} {'API ms':>8} {'sum ms':>8} {'plans g/c':>12}"
+        print(f"{header}   rounds (database / API)")
         for (shape, style), values in figures.items():
+            generic, custom = plans[statements[f"{shape} {style}"].get_query()]
+            counted = f"{generic}/{custom}"
             database_ms = statistics.median(v[0] for v in values)
             api_ms = statistics.median(v[1] for v in values)
             rounds_text = ", ".join(f"{d:.3f}/{a:.3f}" for d, a in values)
             if style == "postgraphile":  # the database's share alone
                 rounds_text = ", ".join(f"{d:.3f}/-" for d, _ in values)
-                print(f"{shape:8} {style[:6]:6} {database_ms:12.3f} {'-':>8} {'-':>8}   {rounds_text}")
+                print(f"{shape:8} {'PGL':8} {database_ms:12.3f} {'-':>8} {'-':>8} {counted:>12}   {rounds_text}")
                 continue
-            print(f"{shape:8} {style:6} {database_ms:12.3f} {api_ms:8.3f} {database_ms + api_ms:8.3f}   {rounds_text}")
+            total = database_ms + api_ms
+            print(f"{shape:8} {style:8} {database_ms:12.3f} {api_ms:8.3f} {total:8.3f} {counted:>12}   {rounds_text}")
     finally:
         await conn.close()
 
@@ -332,6 +367,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--partner-runs", type=int, default=300)
     parser.add_argument("--node-runs", type=int, default=3000)
+    parser.add_argument(
+        "--plan-cache-mode",
+        choices=("auto", "force_generic_plan", "force_custom_plan"),
+        default="auto",
+        help="PostgreSQL's, for every statement: auto (as Hiregraph runs) plans a statement for its values "
+        "until a generic plan looks no dearer; the plans column says what each got",
+    )
     args = parser.parse_args(argv)
     before = os.getloadavg()
     with database() as (url, _):
@@ -339,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
 
         migrate.upgrade(url)
         asyncio.run(ensure_dataset(url, DEFAULT))
-        asyncio.run(measure(url, args.rounds, args.partner_runs, args.node_runs))
+        asyncio.run(measure(url, args.rounds, args.partner_runs, args.node_runs, args.plan_cache_mode))
     after = os.getloadavg()
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"load average {before[0]:.2f} before, {after[0]:.2f} after; {when}")

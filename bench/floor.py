@@ -192,10 +192,12 @@ FROM (SELECT id, company_id, name, emails, location FROM applicants
       WHERE company_id = ANY($1::bigint[]) AND search_vector @@ websearch_to_tsquery('simple', $2)
       ORDER BY id LIMIT 20) AS ap
 """
-"""The corpus's `search` shape: a web-search-syntax text search of applicants, the first 20. A
-prepared statement as asyncpg makes it, planned as PostgreSQL chooses (custom plans for the first
-five runs, then generic when it costs no more): the fastest a hand-written statement gets, hazard
-and all (Hiregraph re-plans every text search, `service.graphql.compiler.TEXT_SEARCH`)."""
+"""The corpus's `search` shape: a web-search-syntax text search of applicants, the first 20, on a
+generic plan like every floor statement (PostgreSQL left to itself plans this one for its values
+at every run): no planning per request, which Hiregraph does not allow a text search
+(`service.graphql.compiler.TEXT_SEARCH`: a generic plan can walk the primary key when the
+statistics go stale). Unlike Hiregraph, an empty search finds nothing and a long one is not
+refused: the corpus sends neither."""
 
 WRITE_SQL = f"""
 WITH target AS (
@@ -308,7 +310,13 @@ class Floor:
                     self.url,
                     min_size=self.pool_size,
                     max_size=self.pool_size,
-                    server_settings={"timezone": "UTC", "application_name": "hiregraph-bench-floor"},
+                    # Generic plans from the first run: no planning per request, the floor's point (the
+                    # statements here all settle on one anyway, but search would not by itself).
+                    server_settings={
+                        "timezone": "UTC",
+                        "application_name": "hiregraph-bench-floor",
+                        "plan_cache_mode": "force_generic_plan",
+                    },
                 )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
