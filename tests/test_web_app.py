@@ -274,11 +274,26 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
     await alice.page.screenshot(path=shots / "board.png", full_page=True)
     assert await accessibility_violations(alice.page) == []
 
-    # The keyboard moves a card too: its "Move to" menu.
+    # The keyboard moves a card too: its "Move to" menu chooses a stage, its button moves it. An
+    # arrow key walks a closed menu's options, each a change: that alone moves nothing.
+    moves: list[str] = []
+    alice.page.on("request", lambda r: moves.append(r.url) if "applicationMove" in (r.post_data or "") else None)
     menu = alice.page.get_by_label(f"Move {moved_name} to", exact=True)
     await menu.focus()
-    await menu.select_option(label=row.stage_name)
+    await alice.page.keyboard.press("ArrowUp")  # the stage before: where the card came from
+    await expect(menu.locator("option:checked")).to_have_text(row.stage_name)
+    await alice.page.keyboard.press("Tab")
+    button = alice.page.get_by_role("button", name=f"Move {moved_name} to {row.stage_name}", exact=True)
+    await expect(button).to_be_focused()
+    assert moves == [], "choosing a stage in the menu sent a move"
+    await expect(column(alice.page, row.next_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+    await alice.page.keyboard.press("Enter")
     await expect(column(alice.page, row.stage_name).locator(f'li[data-card="{moved_name}"]')).to_be_visible()
+    assert len(moves) == 1
+    # The focus goes with the card to its new column, not to the page.
+    await expect(
+        column(alice.page, row.stage_name).locator(f'li[data-card="{moved_name}"]').get_by_role("link", name=moved_name)
+    ).to_be_focused()
     # And drags it: Space picks the card up, → goes to the next stage, Space drops it there.
     # Each key once the board shows the last one's effect (a fixed pause was too short for a
     # loaded machine: the drop came before the card was over the next stage).
@@ -758,8 +773,81 @@ async def test_a_column_past_a_page_shows_the_rest_on_demand(app_server, browser
         return "query More(" in unquote_plus(response.url) + (response.request.post_data or "")
 
     async with w.page.expect_response(reread, timeout=15_000):
-        await w.page.get_by_label("Move Applicant 102 to").select_option(label=second)
+        await w.page.get_by_label("Move Applicant 102 to", exact=True).select_option(label=second)
+        await w.page.get_by_role("button", name=f"Move Applicant 102 to {second}").click()
     await expect(column(w.page, second).locator('li[data-card="Applicant 102"]')).to_be_visible()
     await expect(stage.locator("li.card")).to_have_count(total - 1)
     await expect(stage.locator("h2 .count")).to_have_text(str(total - 1))
     assert w.problems == [], w.problems
+
+
+async def test_a_card_moved_to_hired_is_hired_and_the_pages_fit_the_window(
+    app_server, browser, engine, settings, migrated_url
+):
+    """Moving a card into a hired stage hires (`applicationHire`), not a move that would leave the
+    application active there; the profile says why an application was rejected; no page scrolls
+    sideways, at a laptop's width or a phone's, and the header's actions stay in reach."""
+    d = await demo(engine, settings, migrated_url)
+    row = d["row"]
+    (hired_id, hired_name), (rejected_id, rejected_name) = d["cards"][0], d["cards"][1]
+    async with engine.connect() as conn:
+        hired_stage = (
+            await conn.execute(
+                text("SELECT id, name FROM pipeline_stages WHERE posting_id = :p AND kind = 'HIRED' ORDER BY position"),
+                {"p": row.posting},
+            )
+        ).first()
+        reason_id, reason = (
+            await conn.execute(
+                text("SELECT id, name FROM rejection_reasons WHERE company_id = :c ORDER BY id LIMIT 1"),
+                {"c": row.company_id},
+            )
+        ).one()
+        applicant_id = await conn.scalar(
+            text("SELECT applicant_id FROM applications WHERE id = :a"), {"a": rejected_id}
+        )
+    assert hired_stage is not None, "the demo posting has a hired stage"
+    board_path = f"/postings/{to_global_id('Posting', row.posting, row.company_id)}"
+    w = await open_browser(browser, width=1280)
+    await sign_in_as(w, app_server, d["people"]["RECRUITER"], board_path)
+    card = column(w.page, row.stage_name).locator(f'li[data-card="{hired_name}"]')
+    await expect(card).to_be_visible()
+    assert await w.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    await card.get_by_label(f"Move {hired_name} to", exact=True).select_option(label=hired_stage.name)
+    await card.get_by_role("button", name=f"Move {hired_name} to {hired_stage.name}").click()
+    await expect(w.page.get_by_role("status").filter(has_text=f"{hired_name} hired.")).to_be_visible()
+    await expect(w.page.locator(f'li[data-card="{hired_name}"]')).to_have_count(0)
+    async with engine.connect() as conn:
+        status, stage_id = (
+            await conn.execute(text("SELECT status, stage_id FROM applications WHERE id = :a"), {"a": hired_id})
+        ).one()
+    assert (status, stage_id) == ("HIRED", hired_stage.id)
+
+    # A rejection with the company's reason and the recruiter's words: the profile says both.
+    await with_key(
+        app_server,
+        d["secret"],
+        "mutation($i: ApplicationRejectInput!) { applicationReject(input: $i) { errors { message } } }",
+        {
+            "i": {
+                "id": to_global_id("Application", rejected_id, row.company_id),
+                "reasonId": to_global_id("RejectionReason", reason_id, row.company_id),
+                "reason": "Asked for twice the range",
+            }
+        },
+    )
+    await w.page.goto(f"{app_server.base_url}/applicants/{to_global_id('Applicant', applicant_id, row.company_id)}")
+    await expect(w.page.get_by_role("heading", name=rejected_name)).to_be_visible()
+    await expect(w.page.get_by_text(f"Rejected: {reason} (Asked for twice the range)")).to_be_visible()
+
+    # A phone's width: the header wraps, so signing out stays on screen; nothing scrolls sideways.
+    phone = await open_browser(browser, width=390)
+    await sign_in_as(phone, app_server, d["people"]["RECRUITER"])
+    for path in ("/", board_path):
+        await phone.page.goto(f"{app_server.base_url}{path}")
+        await expect(phone.page.get_by_role("button", name="Sign out")).to_be_visible()
+        box = await phone.page.get_by_role("button", name="Sign out").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390, (path, box)
+        assert await phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    assert w.problems == [] and phone.problems == [], (w.problems, phone.problems)

@@ -16,6 +16,7 @@ from service.catalogues.models import SourceType
 from service.customfields.models import CustomFieldObject, CustomFieldType
 from service.pipeline.models import StageKind
 from service.postings.models import EmploymentType, PostingStatus, SalaryPeriod, SalaryRangeSpec, Workplace
+from service.reasons.models import RejectionType
 
 ACTIVE = ApplicationStatus.ACTIVE
 REJECTED = ApplicationStatus.REJECTED
@@ -625,29 +626,45 @@ MOVE_REASONS: dict[StageKind, tuple[str, ...]] = {
 }
 """Why an application moved on, by the kind of stage it left."""
 
-REJECTION_REASONS: dict[StageKind, tuple[str, ...]] = {
+REJECTION_REASONS: dict[StageKind, tuple[tuple[str, str], ...]] = {
     StageKind.APPLIED: (
-        "Not enough hands-on experience with the core stack",
-        "Based outside the regions we can hire in",
-        "Looking for a more senior profile for this role",
+        ("Not enough hands-on experience with the core stack", "Lacks skills or experience"),
+        ("Based outside the regions we can hire in", "Location or work arrangement"),
+        ("Looking for a more senior profile for this role", "Lacks skills or experience"),
     ),
     StageKind.SCREEN: (
-        "Salary expectations well above the range",
-        "Wants an onsite role; this one is remote",
-        "Could not commit to the hours the role needs",
+        ("Salary expectations well above the range", "Compensation"),
+        ("Wants an onsite role; this one is remote", "Location or work arrangement"),
+        ("Could not commit to the hours the role needs", "Availability"),
     ),
     StageKind.ASSESSMENT: (
-        "Answers were too brief to judge",
-        "The exercise missed several of the stated requirements",
-        "Solution worked but had no tests and little structure",
+        ("Answers were too brief to judge", "Assessment below the bar"),
+        ("The exercise missed several of the stated requirements", "Assessment below the bar"),
+        ("Solution worked but had no tests and little structure", "Assessment below the bar"),
     ),
     StageKind.INTERVIEW: (
-        "Went with a candidate with more production on-call experience",
-        "Struggled to explain trade-offs in their own past designs",
-        "Team did not see enough depth in distributed systems",
+        ("Went with a candidate with more production on-call experience", "Another candidate was a better fit"),
+        ("Struggled to explain trade-offs in their own past designs", "Interview performance"),
+        ("Team did not see enough depth in distributed systems", "Interview performance"),
     ),
 }
-"""Why an application was rejected, by the kind of stage it was rejected at."""
+"""Why an application was rejected, by the kind of stage it was rejected at: the recruiter's words,
+and the company's reason (`REJECTION_CATALOGUE`) they picked."""
+
+REJECTION_CATALOGUE: dict[str, RejectionType] = {
+    "Lacks skills or experience": RejectionType.REJECTED_BY_US,
+    "Location or work arrangement": RejectionType.REJECTED_BY_US,
+    "Compensation": RejectionType.REJECTED_BY_US,
+    "Availability": RejectionType.REJECTED_BY_US,
+    "Assessment below the bar": RejectionType.REJECTED_BY_US,
+    "Interview performance": RejectionType.REJECTED_BY_US,
+    "Another candidate was a better fit": RejectionType.REJECTED_BY_US,
+    "Position filled or closed": RejectionType.REJECTED_BY_US,
+    "Accepted another offer": RejectionType.WITHDRAWN_BY_CANDIDATE,
+    "No longer interested": RejectionType.WITHDRAWN_BY_CANDIDATE,
+    "Did not respond": RejectionType.OTHER,
+}
+"""Each demo company's list of rejection reasons (Greenhouse's defaults, reworded), by who ended it."""
 
 NOTES: dict[StageKind, tuple[str, ...]] = {
     StageKind.SCREEN: (

@@ -45,6 +45,7 @@ from service.demo.data import (
     NOTES,
     PLACES,
     POSTINGS,
+    REJECTION_CATALOGUE,
     REJECTION_REASONS,
     SOURCE_TYPES,
     SOURCES,
@@ -62,6 +63,7 @@ from service.pipeline import service as pipeline
 from service.pipeline.models import PipelineStage, StageKind
 from service.postings import service as postings
 from service.postings.models import Posting, PostingStatus
+from service.reasons.models import RejectionReason
 from service.settings import Settings
 from service.users.models import User
 
@@ -164,13 +166,18 @@ async def _load(session: AsyncSession, storage: Storage, rng: random.Random, now
     await session.flush()
 
 
-async def _lists(session: AsyncSession, seed: CompanySeed, company: Company) -> None:
-    """The company's sources and tags, before the applicants that name them."""
+async def _lists(session: AsyncSession, seed: CompanySeed, company: Company) -> dict[str, RejectionReason]:
+    """The company's sources, tags and rejection reasons, before the applicants that name them;
+    returns the rejection reasons by name."""
     for name, kind in SOURCE_TYPES.items():
         await catalogues.create_entry(session, Source, company.id, {"name": name, "type": kind})
     tags = {tag for p in POSTINGS if p.company == seed.slug for tag in p.tags} | {"referral"}
     for name in sorted(tags):
         await catalogues.create_entry(session, Tag, company.id, {"name": name})
+    return {
+        name: await catalogues.create_entry(session, RejectionReason, company.id, {"name": name, "type": kind})
+        for name, kind in REJECTION_CATALOGUE.items()
+    }
 
 
 def _people(rng: random.Random, count: int, north_america: set[int]) -> list[Person]:
@@ -219,7 +226,7 @@ async def _load_company(
 ) -> None:
     """Create one company's postings, applicants, applications and notes, then date them."""
     staff, placed = await staff_of.organisation(session, seed, company)
-    await _lists(session, seed, company)
+    catalogue = await _lists(session, seed, company)
     seeded: list[SeededPosting] = []
     for posting_seed in (p for p in POSTINGS if p.company == seed.slug):
         posting = await postings.create_posting(
@@ -244,7 +251,9 @@ async def _load_company(
             first_applied.append(now)
         else:
             who = rng.choice([j for j in range(len(held)) if sp.posting.id not in applied_to[j]])
-        story = await _apply(session, rng, now, seed, sp, held[who], people[who].source, reached, outcome, staff)
+        story = await _apply(
+            session, rng, now, seed, sp, held[who], people[who].source, reached, outcome, staff, catalogue
+        )
         applied_to[who].add(sp.posting.id)
         first_applied[who] = min(first_applied[who], story.times[0])
         stories.append(story)
@@ -437,6 +446,7 @@ async def _apply(
     reached_name: str,
     outcome: ApplicationStatus,
     staff: dict[str, User],
+    catalogue: dict[str, RejectionReason],
 ) -> Story:
     """Apply, move stage by stage up to `reached_name`, then end as `outcome` says.
 
@@ -474,8 +484,13 @@ async def _apply(
         )
     transitions = 1 + len(path)
     if outcome is ApplicationStatus.REJECTED:
-        reasons = REJECTION_REASONS.get(reached.kind)
-        application = await applications.reject(session, application, reason=rng.choice(reasons) if reasons else None)
+        picked = rng.choice(REJECTION_REASONS[reached.kind]) if reached.kind in REJECTION_REASONS else None
+        application = await applications.reject(
+            session,
+            application,
+            reason=picked[0] if picked else None,
+            because=catalogue[picked[1]] if picked else None,
+        )
     elif outcome is ApplicationStatus.WITHDRAWN:
         application = await applications.withdraw(session, application)
     elif outcome is ApplicationStatus.HIRED:

@@ -58,6 +58,11 @@ mutation Move($input: ApplicationMoveInput!) {
   applicationMove(input: $input) { application { id stage { id } } errors { field code message } }
 }`;
 
+const HIRE = `
+mutation Hire($input: ApplicationHireInput!) {
+  applicationHire(input: $input) { application { id status } errors { field code message } }
+}`;
+
 const LIVE = `
 subscription Live($postingId: ID!) {
   events(postingId: $postingId) { id type data }
@@ -152,13 +157,26 @@ function moved(columns: Columns, cardId: string, from: string, to: string): Colu
   };
 }
 
+/** One card out of a column in the local state (an application that ended). */
+function removed(columns: Columns, cardId: string, from: string): Columns {
+  const column = columns[from];
+  if (!column?.cards.some((c) => c.id === cardId)) return columns;
+  return { ...columns, [from]: { ...column, total: column.total - 1, cards: column.cards.filter((c) => c.id !== cardId) } };
+}
+
 /** The pipeline board of one posting: a column per stage with its count; drag a card (or use
  * its "Move to" menu) to move it; select cards to reject them with a reason; moves made
  * elsewhere arrive through the `events` subscription and reload the board. */
 export function Board({ session }: { session: Session }) {
   const { id = '' } = useParams();
   const client = useClient();
-  const [{ data, fetching, error }, reload] = useQuery<BoardData>({ query: BOARD, variables: { id } });
+  // From the server each time the board opens (shown from the cache meanwhile): moves made
+  // while it was closed reached no subscription.
+  const [{ data, fetching, error }, reload] = useQuery<BoardData>({
+    query: BOARD,
+    variables: { id },
+    requestPolicy: 'cache-and-network',
+  });
   const [columns, setColumns] = useState<Columns>({});
   const [status, setStatus] = useState<{ kind: 'alert' | 'status'; text: string } | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -228,15 +246,25 @@ export function Board({ session }: { session: Session }) {
     async (cardId: string, from: string, to: string) => {
       if (from === to) return;
       const name = columns[from]?.cards.find((c) => c.id === cardId)?.applicant.name ?? 'The application';
-      const target = stages.find((s) => s.id === to)?.name ?? 'the stage';
+      const stage = stages.find((s) => s.id === to);
+      const target = stage?.name ?? 'the stage';
+      // Into a hired stage is a hire (`applicationHire`: the application ends, hired), not a move
+      // that would leave it active there; the board shows active applications, so it then leaves.
+      const hiring = stage?.kind === 'HIRED';
       pending.current += 1;
       setColumns((c) => moved(c, cardId, from, to));
-      const result = await client.mutation(MOVE, { input: { id: cardId, stageId: to } }).toPromise();
+      const result = hiring
+        ? await client.mutation(HIRE, { input: { id: cardId } }).toPromise()
+        : await client.mutation(MOVE, { input: { id: cardId, stageId: to } }).toPromise();
       pending.current -= 1;
-      const refused = result.error?.message ?? firstError(result.data?.applicationMove);
+      const refused =
+        result.error?.message ?? firstError(hiring ? result.data?.applicationHire : result.data?.applicationMove);
       if (refused) {
         setColumns((c) => moved(c, cardId, to, from));
-        setStatus({ kind: 'alert', text: `${name} was not moved: ${refused}` });
+        setStatus({ kind: 'alert', text: `${name} was not ${hiring ? 'hired' : 'moved'}: ${refused}` });
+      } else if (hiring) {
+        setColumns((c) => removed(c, cardId, to));
+        setStatus({ kind: 'status', text: `${name} hired.` });
       } else {
         setStatus({ kind: 'status', text: `${name} moved to ${target}.` });
       }
@@ -402,7 +430,11 @@ export function Board({ session }: { session: Session }) {
                       return next;
                     })
                   }
-                  onMove={(to) => void move(card.id, stage.id, to)}
+                  onMove={(to) => {
+                    // The card goes to another column: the focus goes with it, not to the page.
+                    setFocusTo({ stageId: to, ids: new Set([card.id]) });
+                    void move(card.id, stage.id, to);
+                  }}
                 />
               ))}
             </StageColumn>
@@ -461,6 +493,8 @@ function CardView(props: {
 }) {
   const { card, stageId, stages, canMove, focus } = props;
   const name = useRef<HTMLAnchorElement>(null);
+  const [target, setTarget] = useState(stageId);
+  useEffect(() => setTarget(stageId), [stageId]); // moved (here or elsewhere): the menu shows where it is
   useEffect(() => {
     if (focus) name.current?.focus();
   }, [focus]);
@@ -491,12 +525,19 @@ function CardView(props: {
             <label>
               <input type="checkbox" checked={props.selected} onChange={(e) => props.onSelect(e.target.checked)} /> Select
             </label>
-            <label>
-              <span className="visually-hidden">Move {card.applicant.name} to</span>
-              <select value={stageId} onChange={(e) => props.onMove(e.target.value)} aria-label={`Move ${card.applicant.name} to`}>
-                {stages.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
-              </select>
-            </label>
+            {/* Choosing a stage moves nothing: arrow keys walk a closed menu's options, each a
+                change, so the move waits for the button. */}
+            <select value={target} onChange={(e) => setTarget(e.target.value)} aria-label={`Move ${card.applicant.name} to`}>
+              {stages.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+            </select>
+            <button
+              type="button"
+              disabled={target === stageId}
+              onClick={() => props.onMove(target)}
+              aria-label={`Move ${card.applicant.name} to ${stages.find((s) => s.id === target)?.name ?? 'the stage chosen'}`}
+            >
+              Move
+            </button>
           </div>
         )}
       </div>

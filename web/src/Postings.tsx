@@ -32,6 +32,7 @@ export function Postings() {
   const [{ data, fetching, error }] = useQuery<{ postings: { nodes: Posting[] } }>({
     query: POSTINGS,
     variables: { status: status ? [status] : null },
+    requestPolicy: 'cache-and-network', // counts change on every board: the server's, each visit
   });
   const postings = data?.postings.nodes ?? [];
   const offices = useMemo(

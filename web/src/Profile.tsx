@@ -12,12 +12,12 @@ query Profile($id: ID!) {
       attachments(first: 20) { nodes { id filename kind downloadUrl } }
       applications(first: 20) {
         nodes {
-          id status appliedAt
+          id status appliedAt rejectionReason rejectReason { id name }
           posting { id title }
           stage { id name }
           history(first: 50) { nodes { id fromStageName toStageName actor reason createdAt } }
           interviews(first: 20) { nodes { id title status startAt } }
-          scorecards(first: 20) { nodes { id status overallRecommendation submittedAt interviewer { id name } } }
+          scorecards(first: 20) { nodes { id status overallRecommendation submittedAt interviewer { id name } interview { id title } } }
           notes(first: 50) { nodes { id author body createdAt } }
         }
       }
@@ -34,11 +34,13 @@ interface Application {
   id: string;
   status: string;
   appliedAt: string;
+  rejectionReason: string | null;
+  rejectReason: { id: string; name: string } | null;
   posting: { id: string; title: string };
   stage: { id: string; name: string };
   history: { nodes: { id: string; fromStageName: string | null; toStageName: string; actor: string | null; reason: string | null; createdAt: string }[] };
   interviews: { nodes: { id: string; title: string; status: string; startAt: string }[] };
-  scorecards: { nodes: { id: string; status: string; overallRecommendation: string; submittedAt: string | null; interviewer: { name: string } | null }[] };
+  scorecards: { nodes: { id: string; status: string; overallRecommendation: string; submittedAt: string | null; interviewer: { name: string } | null; interview: { title: string } | null }[] };
   notes: { nodes: { id: string; author: string | null; body: string; createdAt: string }[] };
 }
 
@@ -90,7 +92,7 @@ export function Profile({ session }: { session: Session }) {
       {a.attachments.nodes.length > 0 && (
         <section>
           <h2>Attachments</h2>
-          <ul>{a.attachments.nodes.map((f) => <li key={f.id}><a href={f.downloadUrl}>{f.filename}</a> ({f.kind.toLowerCase()})</li>)}</ul>
+          <ul>{a.attachments.nodes.map((f) => <li key={f.id}><a href={f.downloadUrl}>{f.filename}</a> ({f.kind.replaceAll('_', ' ').toLowerCase()})</li>)}</ul>
         </section>
       )}
       {a.applications.nodes.map((app) => {
@@ -99,6 +101,12 @@ export function Profile({ session }: { session: Session }) {
           <section key={app.id} className="application">
             <h2>{app.posting.title}</h2>
             <p className="meta">{app.status.toLowerCase()} · {app.stage.name} · applied {when(app.appliedAt)}</p>
+            {(app.rejectReason || app.rejectionReason) && (
+              <p>
+                Rejected{app.rejectReason ? `: ${app.rejectReason.name}` : ''}
+                {app.rejectionReason && app.rejectionReason !== app.rejectReason?.name ? ` (${app.rejectionReason})` : ''}
+              </p>
+            )}
             <h3>Timeline</h3>
             <ol className="timeline">
               {app.history.nodes.map((h) => (
@@ -120,7 +128,7 @@ export function Profile({ session }: { session: Session }) {
                 <ul>
                   {app.scorecards.nodes.map((s) => (
                     <li key={s.id}>
-                      {s.interviewer?.name ?? 'Someone'}: {s.overallRecommendation.replaceAll('_', ' ').toLowerCase()} ({s.status.toLowerCase()})
+                      {s.interview ? `${s.interview.title}, ` : ''}{s.interviewer?.name ?? 'Someone'}: {s.overallRecommendation.replaceAll('_', ' ').toLowerCase()} ({s.status.toLowerCase()})
                     </li>
                   ))}
                 </ul>
