@@ -470,6 +470,43 @@ async def test_a_recruiter_imports_a_posting_after_reading_what_was_read(
     await expect(w.page.locator("section.column").first).to_be_visible()
     assert w.problems == [], w.problems
 
+    # The aggregator's posting (two salary figures that disagree): its board says what it pays, in
+    # the reader's number format, and what the import could not read for certain, until a
+    # recruiter marks it checked.
+    aggregated = ROOT / "tests" / "data" / "postings" / "postscript-backend-engineer-subscriber-data-platform.md"
+    await w.page.goto(f"{app_server.base_url}/import")
+    await w.page.get_by_label("The posting, as text, Markdown or HTML").fill(aggregated.read_text())
+    await w.page.get_by_role("button", name="Read it").click()
+    await expect(w.page.get_by_role("region", name="What was read")).to_contain_text("the figures disagree")
+    await w.page.get_by_role("button", name="Create the draft").click()
+    await expect(w.page.get_by_role("status").filter(has_text="Draft created")).to_be_visible()
+    await w.page.get_by_role("link", name="Backend Engineer, Subscriber Data Platform").last.click()
+    await expect(w.page.locator("section.column").first).to_be_visible()
+    await expect(w.page.locator(".board-page > p.meta")).to_contain_text("$65,000–$95,000 a year")
+    checks = w.page.get_by_role("complementary", name="To check from the import")
+    await expect(checks).to_contain_text("The salary figures in the text disagree")
+    async with engine.connect() as conn:
+        flagged = (
+            await conn.execute(
+                text(
+                    "SELECT id, salary_conflict FROM postings WHERE title LIKE 'Backend Engineer, Subscriber%' "
+                    "AND status = 'DRAFT' ORDER BY id DESC LIMIT 1"
+                )
+            )
+        ).one()
+    assert flagged.salary_conflict
+    assert await accessibility_violations(w.page) == []
+    await checks.get_by_role("button", name="Mark as checked").click()
+    await expect(checks).to_have_count(0)
+    async with engine.connect() as conn:
+        after = (
+            await conn.execute(
+                text("SELECT salary_conflict, import_warnings FROM postings WHERE id = :p"), {"p": flagged.id}
+            )
+        ).one()
+    assert after == (False, [])
+    assert w.problems == [], w.problems
+
     # An interviewer has no import screen, and the mutation refuses them.
     i = await open_browser(browser)
     await sign_in_as(i, app_server, d["people"]["INTERVIEWER"])

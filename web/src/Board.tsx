@@ -12,9 +12,9 @@ import {
 } from '@dnd-kit/core';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { useClient, useQuery, useSubscription } from 'urql';
+import { useClient, useMutation, useQuery, useSubscription } from 'urql';
 
-import { daysSince, firstError, Session } from './api';
+import { daysSince, firstError, money, SalaryRange, Session } from './api';
 
 /** Cards a column reads at a time: the first page with the board, the next ones on "Show more". */
 const PAGE = 100;
@@ -32,7 +32,10 @@ const BOARD = `
 query Board($id: ID!) {
   node(id: $id) {
     ... on Posting {
-      id title status
+      id title status employmentType workplace locations
+      salaryRanges { min max currency period label }
+      importWarnings { code field message }
+      salaryConflict
       stages {
         id name kind position
         applications(first: ${PAGE}, status: [ACTIVE]) {${COLUMN_PAGE}
@@ -56,6 +59,11 @@ query More($id: ID!, $after: String) {
 const MOVE = `
 mutation Move($input: ApplicationMoveInput!) {
   applicationMove(input: $input) { application { id stage { id } } errors { field code message } }
+}`;
+
+const RESOLVE = `
+mutation Resolve($input: PostingImportWarningsResolveInput!) {
+  postingImportWarningsResolve(input: $input) { posting { id importWarnings { code field message } salaryConflict } errors { message } }
 }`;
 
 const HIRE = `
@@ -98,7 +106,18 @@ interface Stage {
 }
 
 interface BoardData {
-  node: { id: string; title: string; status: string; stages: Stage[] } | null;
+  node: {
+    id: string;
+    title: string;
+    status: string;
+    employmentType: string;
+    workplace: string | null;
+    locations: string[];
+    salaryRanges: SalaryRange[];
+    importWarnings: { code: string; field: string | null; message: string }[];
+    salaryConflict: boolean;
+    stages: Stage[];
+  } | null;
   rejectionReasons: { nodes: { id: string; name: string }[] };
 }
 
@@ -155,6 +174,49 @@ function moved(columns: Columns, cardId: string, from: string, to: string): Colu
       cards: [{ ...card, stageEnteredAt: new Date().toISOString() }, ...columns[to].cards],
     },
   };
+}
+
+const lower = (v: string) => v.replaceAll('_', ' ').toLowerCase();
+
+/** What the posting is (status, kind, place, pay) and, for a posting made by the importer, what
+ * it could not read for certain, until a recruiter marks it checked. */
+function PostingSummary({ posting, canResolve }: { posting: NonNullable<BoardData['node']>; canResolve: boolean }) {
+  const [{ fetching, error }, resolve] = useMutation(RESOLVE);
+  const [refused, setRefused] = useState<string | null>(null);
+  const place = [posting.workplace && lower(posting.workplace), posting.locations.join(', ')].filter(Boolean);
+  const warned = posting.importWarnings.length > 0 || posting.salaryConflict;
+  return (
+    <>
+      <p className="meta">
+        {[lower(posting.status), lower(posting.employmentType), ...place].join(' · ')}
+        {posting.salaryRanges.length > 0 && <> · {posting.salaryRanges.map(money).join('; ')}</>}
+      </p>
+      {warned && (
+        <aside className="import-warnings" aria-labelledby="import-warnings-title">
+          <h2 id="import-warnings-title">To check from the import</h2>
+          <ul className="warnings">
+            {posting.salaryConflict && <li>The salary figures in the text disagree; all of them are kept above.</li>}
+            {posting.importWarnings.map((w, i) => (
+              <li key={i}><strong>{w.field ?? 'text'}</strong>: {w.message}</li>
+            ))}
+          </ul>
+          {canResolve && (
+            <button
+              type="button"
+              disabled={fetching}
+              onClick={async () => {
+                const result = await resolve({ input: { id: posting.id } });
+                setRefused(result.error?.message ?? firstError(result.data?.postingImportWarningsResolve));
+              }}
+            >
+              Mark as checked
+            </button>
+          )}
+          {(refused || error) && <p role="alert" className="error">{refused ?? error?.message}</p>}
+        </aside>
+      )}
+    </>
+  );
 }
 
 /** One card out of a column in the local state (an application that ended). */
@@ -374,6 +436,7 @@ export function Board({ session }: { session: Session }) {
   return (
     <section aria-labelledby="board-title" className="board-page">
       <h1 id="board-title">{data.node.title}</h1>
+      <PostingSummary posting={data.node} canResolve={canMove} />
       <div className="filters" role="search">
         <label>
           Name <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />

@@ -2,7 +2,7 @@ import { FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { useMutation } from 'urql';
 
-import { firstError, Session } from './api';
+import { firstError, money, SalaryRange, Session } from './api';
 
 const IMPORT = `
 mutation Import($input: PostingImportInput!) {
@@ -26,7 +26,7 @@ interface Preview {
   locations: string[];
   regions: string[];
   applyUrl: string | null;
-  salaryRanges: { min: number | null; max: number | null; currency: string; period: string; label: string | null }[];
+  salaryRanges: SalaryRange[];
   stages: { name: string; kind: string }[] | null;
 }
 
@@ -39,8 +39,6 @@ interface Result {
 }
 
 const words = (v: string | null) => (v ? v.replaceAll('_', ' ').toLowerCase() : 'not stated');
-const money = (r: Preview['salaryRanges'][number]) =>
-  `${r.min ?? '…'}–${r.max ?? '…'} ${r.currency} per ${r.period.toLowerCase()}${r.label ? ` (${r.label})` : ''}`;
 
 /** Paste a posting, see what was read and every warning (a dry run), then create the draft. */
 export function Import({ session }: { session: Session }) {

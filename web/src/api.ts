@@ -38,7 +38,7 @@ export async function signOut(session: Session, everywhere = false): Promise<voi
 /** Types without an `id`: values inside their parent, never normalised on their own. */
 const EMBEDDED = [
   'PageInfo', 'SalaryRange', 'PostingSections', 'UserError', 'ApplicantLink', 'Compensation', 'OfferApproval',
-  'ScorecardAttribute', 'ScorecardAnswer', 'HiringTeamMember', 'InterviewInterviewer',
+  'ScorecardAttribute', 'ScorecardAnswer', 'HiringTeamMember', 'InterviewInterviewer', 'PostingImportWarning',
 ];
 const CONNECTIONS = [
   'ApplicationConnection', 'PostingConnection', 'StageTransitionConnection', 'NoteConnection',
@@ -70,6 +70,28 @@ export function makeClient(session: Session): Client {
       }),
     ],
   });
+}
+
+export interface SalaryRange {
+  min: number | null;
+  max: number | null;
+  currency: string;
+  period: string;
+  label: string | null;
+}
+
+/** A salary range as people read it: `$65,000–$95,000 a year (base)`, the amounts in the
+ * reader's number format, in the range's currency. */
+export function money(r: SalaryRange): string {
+  let format: Intl.NumberFormat;
+  try {
+    format = new Intl.NumberFormat(undefined, { style: 'currency', currency: r.currency, maximumFractionDigits: 0 });
+  } catch {
+    format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }); // a code Intl does not know
+  }
+  const amount = (v: number | null) => (v === null ? '…' : format.format(v));
+  const unit = format.resolvedOptions().style === 'currency' ? '' : ` ${r.currency}`;
+  return `${amount(r.min)}–${amount(r.max)}${unit} a ${r.period.toLowerCase()}${r.label ? ` (${r.label})` : ''}`;
 }
 
 /** The first business error of a mutation payload, as the server worded it. */
