@@ -436,6 +436,8 @@ async def test_an_interviewer_sees_no_offer(app_server, browser, engine, setting
     await interviewer.page.goto(f"{app_server.base_url}{board}")
     await expect(interviewer.page.locator("section.column").first).to_be_visible()
     await expect(interviewer.page.get_by_role("combobox", name="Move", exact=False)).to_have_count(0)
+    await expect(interviewer.page.locator("li.card").first).to_be_visible()
+    await expect(interviewer.page.locator("li.card .handle")).to_have_count(0)  # nothing to drag, nothing to tab to
     for w in (recruiter, interviewer):
         assert w.problems == [], w.problems
 
@@ -705,9 +707,16 @@ async def test_filters_and_rejecting_several_cards_with_a_reason(app_server, bro
     stage = column(w.page, row.stage_name)
     await expect(stage.locator(f'li[data-card="{first_name}"]')).to_be_visible()
 
-    # The name filter keeps the matching cards only.
+    # The name filter keeps the matching cards only, case and accents aside; none matching says so.
+    matching = await w.page.locator(f'li[data-card="{first_name}"]').count()
     await w.page.get_by_role("searchbox", name="Name").fill(first_name)
-    await expect(w.page.locator("li.card")).to_have_count(await w.page.locator(f'li[data-card="{first_name}"]').count())
+    await expect(w.page.locator("li.card")).to_have_count(matching)
+    accented = first_name.upper().replace("A", "Á").replace("E", "É").replace("O", "Ö")
+    await w.page.get_by_role("searchbox", name="Name").fill(accented)
+    await expect(w.page.locator("li.card")).to_have_count(matching)
+    await w.page.get_by_role("searchbox", name="Name").fill("nobody by this name")
+    await expect(w.page.locator("li.card")).to_have_count(0)
+    await expect(w.page.get_by_text("No card on the board matches the filters.")).to_be_visible()
     await w.page.get_by_role("searchbox", name="Name").fill("")
 
     for name in (first_name, second_name):
@@ -877,6 +886,10 @@ async def test_a_card_moved_to_hired_is_hired_and_the_pages_fit_the_window(
     await w.page.goto(f"{app_server.base_url}/applicants/{to_global_id('Applicant', applicant_id, row.company_id)}")
     await expect(w.page.get_by_role("heading", name=rejected_name)).to_be_visible()
     await expect(w.page.get_by_text(f"Rejected: {reason} (Asked for twice the range)")).to_be_visible()
+
+    # An address that is no posting's ID says so, as one of another company's does.
+    await w.page.goto(f"{app_server.base_url}/postings/garbage")
+    await expect(w.page.get_by_text("No such posting.")).to_be_visible()
 
     # A phone's width: the header wraps, so signing out stays on screen; nothing scrolls sideways.
     phone = await open_browser(browser, width=390)

@@ -178,6 +178,9 @@ function moved(columns: Columns, cardId: string, from: string, to: string): Colu
 
 const lower = (v: string) => v.replaceAll('_', ' ').toLowerCase();
 
+/** Text as the name filter compares it: case and accents aside (`chloe` finds Chloé). */
+const folded = (v: string) => v.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+
 /** What the posting is (status, kind, place, pay) and, for a posting made by the importer, what
  * it could not read for certain, until a recruiter marks it checked. */
 function PostingSummary({ posting, canResolve }: { posting: NonNullable<BoardData['node']>; canResolve: boolean }) {
@@ -421,13 +424,18 @@ export function Board({ session }: { session: Session }) {
     const all = Object.values(columns).flatMap((c) => c.cards.map((card) => card.knownSource?.name ?? card.source));
     return [...new Set(all.filter((s): s is string => !!s))].sort();
   }, [columns]);
+  const named = folded(search.trim());
   const visible = (card: Card) =>
-    card.applicant.name.toLowerCase().includes(search.trim().toLowerCase()) &&
-    (!source || (card.knownSource?.name ?? card.source) === source);
+    folded(card.applicant.name).includes(named) && (!source || (card.knownSource?.name ?? card.source) === source);
+  const shownCards = Object.values(columns).reduce((n, c) => n + c.cards.filter(visible).length, 0);
+  const readCards = Object.values(columns).reduce((n, c) => n + c.cards.length, 0);
   const focusCard = focusTo
     ? (columns[focusTo.stageId]?.cards ?? []).filter(visible).find((card) => focusTo.ids.has(card.id))?.id
     : undefined;
 
+  if (error?.graphQLErrors.some((e) => e.extensions?.code === 'INVALID_ID')) {
+    return <p>No such posting. <Link to="/">Back to the postings</Link>.</p>;
+  }
   if (error) return <p role="alert">{error.message}</p>;
   if (!data && fetching) return <p aria-busy="true">Loading the board…</p>;
   if (!data?.node) return <p>No such posting. <Link to="/">Back to the postings</Link>.</p>;
@@ -466,6 +474,9 @@ export function Board({ session }: { session: Session }) {
       <p role={status?.kind ?? 'status'} className={status?.kind === 'alert' ? 'error' : 'note'} aria-live="polite">
         {status?.text}
       </p>
+      {readCards > 0 && shownCards === 0 && (
+        <p className="note" aria-live="polite">No card on the board matches the filters.</p>
+      )}
       <DndContext sensors={sensors} onDragEnd={onDragEnd} accessibility={{ announcements }}>
         <div className="board">
           {stages.map((stage) => (
@@ -571,9 +582,11 @@ function CardView(props: {
   const source = card.knownSource?.name ?? card.source;
   return (
     <li ref={setNodeRef} style={style} className={`card${isDragging ? ' dragging' : ''}`} data-card={card.applicant.name}>
-      <div className="handle" {...listeners} {...attributes} aria-label={`Move ${card.applicant.name}`} aria-roledescription="draggable card">
-        <span aria-hidden="true">⠿</span>
-      </div>
+      {canMove && (
+        <div className="handle" {...listeners} {...attributes} aria-label={`Move ${card.applicant.name}`} aria-roledescription="draggable card">
+          <span aria-hidden="true">⠿</span>
+        </div>
+      )}
       <div className="body">
         <Link ref={name} to={`/applicants/${encodeURIComponent(card.applicant.id)}`} className="name">{card.applicant.name}</Link>
         <span className="meta">
