@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import text
+
 from tests.applications import counts_disagreeing, stage_entries_disagreeing
 from tests.helpers import hiregraph, snapshot
 
@@ -76,6 +78,38 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
     assert {i["status"] for i in held} == {"SCHEDULED", "COMPLETED"}, held
     assert all(i["title"] in INTERVIEW_STAGES for i in held)
     assert all([p["user"]["name"] for p in i["interviewers"]] == ["Priya Raman", "Tomás Ferreira"] for i in held)
+    # The story holds together: an interview of a stage the applicant left was held, and its
+    # scorecards submitted, before they left it, and every one of them was in favour (the move's
+    # reason says the interviewers said yes); each rejection names one of the company's reasons.
+    async with engine.connect() as conn:
+        held_after_leaving = await conn.scalar(
+            text(
+                "SELECT count(*) FROM interviews i JOIN stage_transitions t "
+                "ON t.application_id = i.application_id AND t.from_stage_id = i.stage_id "
+                "WHERE i.status = 'COMPLETED' AND i.end_at > t.created_at"
+            )
+        )
+        scored_after_leaving, against = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FILTER (WHERE s.submitted_at > t.created_at), "
+                    "count(*) FILTER (WHERE s.overall_recommendation IN ('NO', 'STRONG_NO')) "
+                    "FROM scorecards s JOIN interviews i ON i.id = s.interview_id JOIN stage_transitions t "
+                    "ON t.application_id = i.application_id AND t.from_stage_id = i.stage_id"
+                )
+            )
+        ).one()
+        completed = await conn.scalar(text("SELECT count(*) FROM interviews WHERE status = 'COMPLETED'"))
+        rejected, with_reason = (
+            await conn.execute(
+                text(
+                    "SELECT count(*), count(rejection_reason_id) FROM applications "
+                    "WHERE status = 'REJECTED' AND rejection_reason IS NOT NULL"
+                )
+            )
+        ).one()
+    assert completed > 0 and held_after_leaving == 0 and scored_after_leaving == 0 and against == 0
+    assert rejected > 0 and with_reason == rejected
     postscript = postings["postscript"]
     assert postscript["title"] == "Backend Engineer, Subscriber Data Platform"
     assert (postscript["employmentType"], postscript["workplace"], postscript["regions"]) == (

@@ -110,12 +110,15 @@ async def interviews(
         if stage.kind is not StageKind.INTERVIEW:
             continue
         current = i == len(path) - 1
-        day = (
-            now + timedelta(days=rng.randint(1, 6))
-            if current
-            else min(entered[i] + timedelta(days=2), now - timedelta(days=1))
-        )
-        start = day.replace(hour=rng.choice((14, 15, 16)), minute=0, second=0, microsecond=0)
+        if current:
+            day = now + timedelta(days=rng.randint(1, 6))
+            start = day.replace(hour=rng.choice((14, 15, 16)), minute=0, second=0, microsecond=0)
+        else:
+            # Held while the application was at the stage: two fifths of the way to its next move
+            # (moves are 36 hours apart or more), so the hour and the scorecards two hours after
+            # it come before that move.
+            rng.choice((14, 15, 16))  # drawn as before: the rest of the demo stays as it was
+            start = (entered[i] + (entered[i + 1] - entered[i]) * 2 / 5).replace(minute=0, second=0, microsecond=0)
         details = {
             "title": stage.name,
             "start_at": start,
@@ -143,8 +146,9 @@ TAKEAWAYS = (
 async def feedback(
     session: AsyncSession, rng: random.Random, application: Application, interview: Interview, person: User
 ) -> None:
-    """A submitted scorecard from `person`: they moved the applicant on, so mostly in favour."""
-    verdict = rng.choice((Recommendation.YES, Recommendation.YES, Recommendation.STRONG_YES, Recommendation.NO))
+    """A submitted scorecard from `person` for an interview the applicant passed: in favour, as
+    the move's reason ("Unanimous yes from the interviewers") says."""
+    verdict = rng.choice((Recommendation.YES, Recommendation.YES, Recommendation.STRONG_YES, Recommendation.STRONG_YES))
     ratings = (Rating.YES, Rating.STRONG_YES, Rating.MIXED)
     details = {
         "overall_recommendation": verdict,
