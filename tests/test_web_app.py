@@ -319,9 +319,12 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
         await conn.execute(
             text("UPDATE applications SET status = 'REJECTED', updated_at = now() WHERE id = :a"), {"a": refused_id}
         )
+    order = column(carol.page, row.stage_name).locator("li.card")
+    before = await order.evaluate_all("cards => cards.map(c => c.dataset.card)")
     await drag(carol.page, refused_name, row.next_name)
     await expect(carol.page.get_by_role("alert")).to_contain_text(f"{refused_name} was not moved")
     await expect(column(carol.page, row.stage_name).locator(f'li[data-card="{refused_name}"]')).to_be_visible()
+    assert await order.evaluate_all("cards => cards.map(c => c.dataset.card)") == before  # back where it was
     await expect(column(carol.page, row.next_name).locator(f'li[data-card="{refused_name}"]')).to_have_count(0)
 
     # Signing out ends the session: the app shows the sign-in page, the old cookie opens nothing.

@@ -161,18 +161,19 @@ function appended(column: Column, page: ColumnPage): Column {
   };
 }
 
-/** Move one card between columns in the local state (the optimistic view, and its undo). */
-function moved(columns: Columns, cardId: string, from: string, to: string): Columns {
+/** Move one card between columns in the local state (the optimistic view, and its undo): to the
+ * top of its new column, or back to where it was (`at`, with the time it had entered). */
+function moved(columns: Columns, cardId: string, from: string, to: string, at?: { index: number; card: Card }): Columns {
   const card = columns[from]?.cards.find((c) => c.id === cardId);
   if (!card || !columns[to]) return columns;
+  const cards = columns[to].cards;
+  const placed = at
+    ? [...cards.slice(0, at.index), at.card, ...cards.slice(at.index)]
+    : [{ ...card, stageEnteredAt: new Date().toISOString() }, ...cards];
   return {
     ...columns,
     [from]: { ...columns[from], total: columns[from].total - 1, cards: columns[from].cards.filter((c) => c.id !== cardId) },
-    [to]: {
-      ...columns[to],
-      total: columns[to].total + 1,
-      cards: [{ ...card, stageEnteredAt: new Date().toISOString() }, ...columns[to].cards],
-    },
+    [to]: { ...columns[to], total: columns[to].total + 1, cards: placed },
   };
 }
 
@@ -310,7 +311,9 @@ export function Board({ session }: { session: Session }) {
   const move = useCallback(
     async (cardId: string, from: string, to: string) => {
       if (from === to) return;
-      const name = columns[from]?.cards.find((c) => c.id === cardId)?.applicant.name ?? 'The application';
+      const index = columns[from]?.cards.findIndex((c) => c.id === cardId) ?? -1;
+      const was = index >= 0 ? { index, card: columns[from].cards[index] } : undefined;
+      const name = was?.card.applicant.name ?? 'The application';
       const stage = stages.find((s) => s.id === to);
       const target = stage?.name ?? 'the stage';
       // Into a hired stage is a hire (`applicationHire`: the application ends, hired), not a move
@@ -325,7 +328,7 @@ export function Board({ session }: { session: Session }) {
       const refused =
         result.error?.message ?? firstError(hiring ? result.data?.applicationHire : result.data?.applicationMove);
       if (refused) {
-        setColumns((c) => moved(c, cardId, to, from));
+        setColumns((c) => moved(c, cardId, to, from, was));
         setStatus({ kind: 'alert', text: `${name} was not ${hiring ? 'hired' : 'moved'}: ${refused}` });
       } else if (hiring) {
         setColumns((c) => removed(c, cardId, to));
