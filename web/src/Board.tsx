@@ -140,7 +140,9 @@ const byColumn: KeyboardCoordinateGetter = (event, { context }) => {
   if (event.code !== 'ArrowRight' && event.code !== 'ArrowLeft') return undefined;
   event.preventDefault();
   const columns = [...context.droppableRects.entries()].sort(([, a], [, b]) => a.left - b.left);
-  const here = columns.findIndex(([id]) => id === context.over?.id);
+  // Right after the pick-up nothing is under the card yet: it is over its own column then.
+  const current = context.over?.id ?? context.active?.data.current?.from;
+  const here = columns.findIndex(([id]) => id === current);
   const next = columns[here + (event.code === 'ArrowRight' ? 1 : -1)];
   return next ? { x: next[1].left + 8, y: next[1].top + 40 } : undefined;
 };
