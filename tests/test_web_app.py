@@ -109,7 +109,7 @@ class Watched:
 
 
 async def open_browser(browser: Browser, width: int = 1500) -> Watched:
-    context = await browser.new_context(viewport={"width": width, "height": 900})
+    context = await browser.new_context(viewport={"width": width, "height": 900}, locale="en-US")
     return Watched(context, await context.new_page())
 
 
@@ -358,6 +358,9 @@ async def test_a_recruiter_moves_a_card_and_another_browser_sees_it(
     await expect(carol.page.get_by_role("alert")).to_contain_text(f"{refused_name} was not moved")
     await expect(column(carol.page, row.stage_name).locator(f'li[data-card="{refused_name}"]')).to_be_visible()
     assert await order.evaluate_all("cards => cards.map(c => c.dataset.card)") == before  # back where it was
+    await expect(  # and the focus with it
+        column(carol.page, row.stage_name).locator(f'li[data-card="{refused_name}"]').get_by_role("link")
+    ).to_be_focused()
     await expect(column(carol.page, row.next_name).locator(f'li[data-card="{refused_name}"]')).to_have_count(0)
 
     # Signing out ends the session: the app shows the sign-in page, the old cookie opens nothing.
@@ -896,9 +899,27 @@ async def test_a_card_moved_to_hired_is_hired_and_the_pages_fit_the_window(
     await expect(card).to_be_visible()
     assert await w.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
+    # A hire cannot be taken back: the app asks first, and a No changes nothing.
+    asked: list[str] = []
+    answer = {"yes": False}
+
+    async def confirm(dialog: Any) -> None:
+        asked.append(dialog.message)
+        await (dialog.accept() if answer["yes"] else dialog.dismiss())
+
+    w.page.on("dialog", confirm)
     await card.get_by_label(f"Move {hired_name} to", exact=True).select_option(label=hired_stage.name)
-    await card.get_by_role("button", name=f"Move {hired_name} to {hired_stage.name}").click()
-    await expect(w.page.get_by_role("status").filter(has_text=f"{hired_name} hired.")).to_be_visible()
+    move = card.get_by_role("button", name=f"Move {hired_name} to {hired_stage.name}")
+    await move.click()
+    assert asked == [f"Hire {hired_name}? The application ends as hired."]
+    await expect(column(w.page, row.stage_name).locator(f'li[data-card="{hired_name}"]')).to_be_visible()
+    async with engine.connect() as conn:
+        assert await conn.scalar(text("SELECT status FROM applications WHERE id = :a"), {"a": hired_id}) == "ACTIVE"
+    answer["yes"] = True
+    await move.click()
+    hired = w.page.get_by_role("status").filter(has_text=f"{hired_name} hired.")
+    await expect(hired).to_be_visible()
+    await expect(hired).to_be_focused()  # the card is gone: the focus is on what happened
     await expect(w.page.locator(f'li[data-card="{hired_name}"]')).to_have_count(0)
     async with engine.connect() as conn:
         status, stage_id = (
@@ -923,9 +944,22 @@ async def test_a_card_moved_to_hired_is_hired_and_the_pages_fit_the_window(
     await expect(w.page.get_by_role("heading", name=rejected_name)).to_be_visible()
     await expect(w.page.get_by_text(f"Rejected: {reason} (Asked for twice the range)")).to_be_visible()
 
-    # An address that is no posting's ID says so, as one of another company's does.
+    # An address that is no posting's ID says so, as does another record's ID.
     await w.page.goto(f"{app_server.base_url}/postings/garbage")
     await expect(w.page.get_by_text("No such posting.")).to_be_visible()
+    await w.page.goto(f"{app_server.base_url}/postings/{to_global_id('Application', hired_id, row.company_id)}")
+    await expect(w.page.get_by_text("No such posting.")).to_be_visible()
+
+    # Import warnings are for those who may change postings to mark checked: a hiring manager
+    # reads them, with no button.
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE postings SET salary_conflict = true WHERE id = :p"), {"p": row.posting})
+    manager = await open_browser(browser)
+    await sign_in_as(manager, app_server, d["people"]["HIRING_MANAGER"], board_path)
+    checks = manager.page.get_by_role("complementary", name="To check from the import")
+    await expect(checks).to_contain_text("The salary figures in the text disagree")
+    await expect(checks.get_by_role("button")).to_have_count(0)
+    assert manager.problems == [], manager.problems
 
     # A phone's width: the header wraps, so signing out stays on screen; nothing scrolls sideways.
     phone = await open_browser(browser, width=390)

@@ -181,12 +181,16 @@ function moved(columns: Columns, cardId: string, from: string, to: string, at?: 
 
 const lower = (v: string) => v.replaceAll('_', ' ').toLowerCase();
 
+/** Events after which an application is no longer active: its card leaves the board. */
+const ENDED = new Set(['application.hired', 'application.rejected', 'application.withdrawn']);
+
 /** Text as the name filter compares it: case and accents aside (`chloe` finds Chloé). */
 const folded = (v: string) => v.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
 
 /** What the posting is (status, kind, place, pay) and, for a posting made by the importer, what
  * it could not read for certain, until a recruiter marks it checked. */
-function PostingSummary({ posting, canResolve }: { posting: NonNullable<BoardData['node']>; canResolve: boolean }) {
+function PostingSummary(props: { posting: NonNullable<BoardData['node']>; canResolve: boolean; onResolved: () => void }) {
+  const { posting, canResolve } = props;
   const [{ fetching, error }, resolve] = useMutation(RESOLVE);
   const [refused, setRefused] = useState<string | null>(null);
   const place = [posting.workplace && lower(posting.workplace), posting.locations.join(', ')].filter(Boolean);
@@ -212,7 +216,11 @@ function PostingSummary({ posting, canResolve }: { posting: NonNullable<BoardDat
               disabled={fetching}
               onClick={async () => {
                 const result = await resolve({ input: { id: posting.id } });
-                setRefused(result.error?.message ?? firstError(result.data?.postingImportWarningsResolve));
+                const problem = result.error?.message ?? firstError(result.data?.postingImportWarningsResolve);
+                setRefused(problem);
+                // The posting's answer changed the cached board: read it from the server, so the
+                // columns are the server's and not the cache's older ones.
+                if (!problem) props.onResolved();
               }}
             >
               Mark as checked
@@ -301,7 +309,9 @@ export function Board({ session }: { session: Session }) {
       const cardId = d.application?.id;
       const from = d.previousStage?.id;
       const to = d.stage?.id;
-      if (type === 'application.stage_changed' && cardId && from && to && pending.current === 0) {
+      if (ENDED.has(type) && cardId && pending.current === 0) {
+        setColumns((c) => Object.keys(c).reduce((acc, stageId) => removed(acc, cardId, stageId), c));
+      } else if (type === 'application.stage_changed' && cardId && from && to && pending.current === 0) {
         setColumns((c) => (c[from]?.cards.some((card) => card.id === cardId) ? moved(c, cardId, from, to) : c));
       }
       window.clearTimeout(timer.current);
@@ -318,9 +328,16 @@ export function Board({ session }: { session: Session }) {
       const name = was?.card.applicant.name ?? 'The application';
       const stage = stages.find((s) => s.id === to);
       const target = stage?.name ?? 'the stage';
-      // Into a hired stage is a hire (`applicationHire`: the application ends, hired), not a move
-      // that would leave it active there; the board shows active applications, so it then leaves.
-      const hiring = stage?.kind === 'HIRED';
+      // Into the posting's hired stage is a hire (`applicationHire`: the application ends, hired,
+      // at the first hired stage), not a move that would leave it active there; the board shows
+      // active applications, so it then leaves. It cannot be taken back: asked first.
+      const hiring = to === stages.find((s) => s.kind === 'HIRED')?.id;
+      if (hiring && !window.confirm(`Hire ${name}? The application ends as hired.`)) return;
+      // Where the focus is now (on the card, or lost with it) decides where it goes after.
+      const focusOnCard = () => {
+        const focused = document.activeElement;
+        return !focused || focused === document.body || (focused as HTMLElement).closest?.('li.card')?.getAttribute('data-id') === cardId;
+      };
       pending.current += 1;
       setColumns((c) => moved(c, cardId, from, to));
       const result = hiring
@@ -330,17 +347,21 @@ export function Board({ session }: { session: Session }) {
       const refused =
         result.error?.message ?? firstError(hiring ? result.data?.applicationHire : result.data?.applicationMove);
       if (refused) {
+        if (focusOnCard()) setFocusTo({ stageId: from, ids: new Set([cardId]) }); // back with the card
         setColumns((c) => moved(c, cardId, to, from, was));
         setStatus({ kind: 'alert', text: `${name} was not ${hiring ? 'hired' : 'moved'}: ${refused}` });
       } else if (hiring) {
+        const refocus = focusOnCard();
         setColumns((c) => removed(c, cardId, to));
         setStatus({ kind: 'status', text: `${name} hired.` });
+        if (refocus) statusLine.current?.focus(); // the card is gone: the focus goes to what happened
       } else {
         setStatus({ kind: 'status', text: `${name} moved to ${target}.` });
       }
     },
     [client, columns, stages],
   );
+  const statusLine = useRef<HTMLParagraphElement>(null);
 
   // The next page of a column, after the cards it shows; the board read again later reads the
   // column this far again.
@@ -443,13 +464,18 @@ export function Board({ session }: { session: Session }) {
   }
   if (error) return <p role="alert">{error.message}</p>;
   if (!data && fetching) return <p aria-busy="true">Loading the board…</p>;
-  if (!data?.node) return <p>No such posting. <Link to="/">Back to the postings</Link>.</p>;
+  // A node that is no posting (another record's ID) answers without a posting's fields.
+  if (!data?.node?.stages) return <p>No such posting. <Link to="/">Back to the postings</Link>.</p>;
   const canMove = session.user.role !== 'INTERVIEWER';
 
   return (
     <section aria-labelledby="board-title" className="board-page">
       <h1 id="board-title">{data.node.title}</h1>
-      <PostingSummary posting={data.node} canResolve={canMove} />
+      <PostingSummary
+        posting={data.node}
+        canResolve={session.user.role === 'ADMIN' || session.user.role === 'RECRUITER'}
+        onResolved={() => reload({ requestPolicy: 'network-only' })}
+      />
       <div className="filters" role="search">
         <label>
           Name <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
@@ -476,12 +502,18 @@ export function Board({ session }: { session: Session }) {
           </span>
         )}
       </div>
-      <p role={status?.kind ?? 'status'} className={status?.kind === 'alert' ? 'error' : 'note'} aria-live="polite">
+      <p
+        ref={statusLine}
+        tabIndex={-1}
+        role={status?.kind ?? 'status'}
+        className={status?.kind === 'alert' ? 'error' : 'note'}
+        aria-live="polite"
+      >
         {status?.text}
       </p>
-      {readCards > 0 && shownCards === 0 && (
-        <p className="note" aria-live="polite">No card on the board matches the filters.</p>
-      )}
+      <p role="status" className="note">
+        {readCards > 0 && shownCards === 0 ? 'No card on the board matches the filters.' : ''}
+      </p>
       <DndContext sensors={sensors} onDragEnd={onDragEnd} accessibility={{ announcements }}>
         <div className="board">
           {stages.map((stage) => (
@@ -573,7 +605,6 @@ function CardView(props: {
   const { card, stageId, stages, canMove, focus } = props;
   const name = useRef<HTMLAnchorElement>(null);
   const [target, setTarget] = useState(stageId);
-  useEffect(() => setTarget(stageId), [stageId]); // moved (here or elsewhere): the menu shows where it is
   useEffect(() => {
     if (focus) name.current?.focus();
   }, [focus]);
@@ -586,7 +617,7 @@ function CardView(props: {
   const days = daysSince(card.stageEnteredAt);
   const source = card.knownSource?.name ?? card.source;
   return (
-    <li ref={setNodeRef} style={style} className={`card${isDragging ? ' dragging' : ''}`} data-card={card.applicant.name}>
+    <li ref={setNodeRef} style={style} className={`card${isDragging ? ' dragging' : ''}`} data-card={card.applicant.name} data-id={card.id}>
       {canMove && (
         <div className="handle" {...listeners} {...attributes} aria-label={`Move ${card.applicant.name}`} aria-roledescription="draggable card">
           <span aria-hidden="true">⠿</span>

@@ -83,15 +83,20 @@ export interface SalaryRange {
 /** A salary range as people read it: `$65,000–$95,000 a year (base)`, the amounts in the
  * reader's number format, in the range's currency. */
 export function money(r: SalaryRange): string {
+  // Cents when an amount has some (hourly pay: $28.50), none otherwise (a year's: $65,000).
+  const cents = [r.min, r.max].some((v) => v !== null && !Number.isInteger(v)) ? 2 : 0;
+  const digits = { minimumFractionDigits: cents, maximumFractionDigits: cents };
   let format: Intl.NumberFormat;
   try {
-    format = new Intl.NumberFormat(undefined, { style: 'currency', currency: r.currency, maximumFractionDigits: 0 });
+    format = new Intl.NumberFormat(undefined, { style: 'currency', currency: r.currency, ...digits });
   } catch {
-    format = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }); // a code Intl does not know
+    format = new Intl.NumberFormat(undefined, digits); // a code Intl does not know
   }
   const amount = (v: number | null) => (v === null ? '…' : format.format(v));
   const unit = format.resolvedOptions().style === 'currency' ? '' : ` ${r.currency}`;
-  return `${amount(r.min)}–${amount(r.max)}${unit} a ${r.period.toLowerCase()}${r.label ? ` (${r.label})` : ''}`;
+  const period = r.period.toLowerCase();
+  const per = period === 'hour' ? 'an hour' : `a ${period}`;
+  return `${amount(r.min)}–${amount(r.max)}${unit} ${per}${r.label ? ` (${r.label})` : ''}`;
 }
 
 /** The first business error of a mutation payload, as the server worded it. */
