@@ -114,11 +114,14 @@ async def interviews(
             day = now + timedelta(days=rng.randint(1, 6))
             start = day.replace(hour=rng.choice((14, 15, 16)), minute=0, second=0, microsecond=0)
         else:
-            # Held while the application was at the stage: two fifths of the way to its next move
-            # (moves are 36 hours apart or more), so the hour and the scorecards two hours after
-            # it come before that move.
-            rng.choice((14, 15, 16))  # drawn as before: the rest of the demo stays as it was
-            start = (entered[i] + (entered[i + 1] - entered[i]) * 2 / 5).replace(minute=0, second=0, microsecond=0)
+            hour = rng.choice((14, 15, 16))
+            # Held while the application was at the stage, in the afternoon: the first such hour
+            # an hour or more after it got there. Moves are 36 hours apart or more, so the
+            # interview and its scorecards (two hours after it ends) come before the next move.
+            earliest = entered[i] + timedelta(hours=1)
+            start = earliest.replace(hour=hour, minute=0, second=0, microsecond=0)
+            if start < earliest:
+                start += timedelta(days=1)
         details = {
             "title": stage.name,
             "start_at": start,
