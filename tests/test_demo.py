@@ -107,10 +107,7 @@ async def test_seed_demo_twice_changes_nothing_and_keeps_the_key(migrated_url, e
         )
         rejected, with_reason = (
             await conn.execute(
-                text(
-                    "SELECT count(*), count(rejection_reason_id) FROM applications "
-                    "WHERE status = 'REJECTED'"
-                )
+                text("SELECT count(*), count(rejection_reason_id) FROM applications WHERE status = 'REJECTED'")
             )
         ).one()
     assert completed > 0 and held_after_leaving == 0 and scored_after_leaving == 0 and against == 0
