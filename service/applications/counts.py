@@ -54,12 +54,12 @@ async def recount(url: str) -> int:
                 await conn.execute("LOCK TABLE applications IN SHARE ROW EXCLUSIVE MODE")
             except asyncpg.LockNotAvailableError:
                 raise Busy(f"the applications were being written for over {LOCK_TIMEOUT}; try again") from None
-            differing: int = await conn.fetchval(DIFFERING)
-            if differing:
+            wrong: int = await conn.fetchval(DIFFERING)
+            if wrong:
                 await conn.execute("DELETE FROM application_counts")
                 await conn.execute(
                     f"INSERT INTO application_counts (company_id, stage_id, status, posting_id, n) {COUNTED}"
                 )
-            return differing
+            return wrong
     finally:
         await conn.close()

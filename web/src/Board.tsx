@@ -450,10 +450,15 @@ export function Board({ session }: { session: Session }) {
     const all = Object.values(columns).flatMap((c) => c.cards.map((card) => card.knownSource?.name ?? card.source));
     return [...new Set(all.filter((s): s is string => !!s))].sort();
   }, [columns]);
-  const named = folded(search.trim());
-  const visible = (card: Card) =>
-    folded(card.applicant.name).includes(named) && (!source || (card.knownSource?.name ?? card.source) === source);
-  const shownCards = Object.values(columns).reduce((n, c) => n + c.cards.filter(visible).length, 0);
+  // The cards the filters keep, worked out once per change of the cards or the filters (not per
+  // render, nor twice: for the columns and for the "no card matches" line).
+  const shown = useMemo(() => {
+    const named = folded(search.trim());
+    const keeps = (card: Card) =>
+      folded(card.applicant.name).includes(named) && (!source || (card.knownSource?.name ?? card.source) === source);
+    return new Set(Object.values(columns).flatMap((c) => c.cards.filter(keeps).map((card) => card.id)));
+  }, [columns, search, source]);
+  const visible = (card: Card) => shown.has(card.id);
   const readCards = Object.values(columns).reduce((n, c) => n + c.cards.length, 0);
   const focusCard = focusTo
     ? (columns[focusTo.stageId]?.cards ?? []).filter(visible).find((card) => focusTo.ids.has(card.id))?.id
@@ -512,7 +517,7 @@ export function Board({ session }: { session: Session }) {
         {status?.text}
       </p>
       <p role="status" className="note">
-        {readCards > 0 && shownCards === 0 ? 'No card on the board matches the filters.' : ''}
+        {readCards > 0 && shown.size === 0 ? 'No card on the board matches the filters.' : ''}
       </p>
       <DndContext sensors={sensors} onDragEnd={onDragEnd} accessibility={{ announcements }}>
         <div className="board">
